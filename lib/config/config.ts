@@ -1,0 +1,202 @@
+/**
+ * The node's configuration: one typed object, merged from defaults < JSON file < environment <
+ * command-line flags, then validated. Nothing else in Rookery reads process.env.
+ */
+import os from "node:os";
+import { readFileSync } from "node:fs";
+import { Validator } from "../validation/validator.ts";
+import { SYMBOL_PATTERN } from "../protocol/tick.ts";
+
+export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RookeryConfig {
+	nodeId: string;
+	/** Moleculer transporter URL (`nats://…`); null = embedded mode, one process. */
+	transporter: string | null;
+	/** Redis URL; null = in-memory store. */
+	redisUrl: string | null;
+	services: ServiceName[];
+	port: number;
+	host: string;
+	logLevel: LogLevel;
+	symbols: string[];
+	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number };
+	store: { maxLen: number; latestTtlMs: number; snapshotEvery: number };
+	ingest: { maxFutureMs: number; maxBodyBytes: string };
+	symbolActor: { mailboxLimit: number; dedupWindow: number; barHistory: number };
+	ws: { maxBufferedBytes: number; heartbeatMs: number };
+}
+
+/** What the entry point was asked to do, besides configuring the node. */
+export interface RunFlags {
+	config?: string;
+	showConfig: boolean;
+	validateOnly: boolean;
+	repl: boolean;
+}
+
+export function defaultConfig(): RookeryConfig {
+	return {
+		nodeId: `${os.hostname()}-${process.pid}`,
+		transporter: null,
+		redisUrl: null,
+		services: [...SERVICE_NAMES],
+		port: 3000,
+		host: "0.0.0.0",
+		logLevel: "info",
+		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
+		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42 },
+		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
+		ingest: { maxFutureMs: 300_000, maxBodyBytes: "4mb" },
+		symbolActor: { mailboxLimit: 1000, dedupWindow: 10_000, barHistory: 1440 },
+		ws: { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 },
+	};
+}
+
+type Partial2<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : Partial<T[K]>) : T[K] };
+export type ConfigOverrides = Partial2<RookeryConfig>;
+
+const list = (s: string) => s.split(",").map(x => x.trim()).filter(Boolean);
+
+/** The environment variables a node reads, each with the config path it sets. */
+export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
+	const o: ConfigOverrides = {};
+	if (env.NODE_ID) o.nodeId = env.NODE_ID;
+	if (env.TRANSPORTER) o.transporter = env.TRANSPORTER;
+	if (env.REDIS_URL) o.redisUrl = env.REDIS_URL;
+	if (env.SERVICES) o.services = list(env.SERVICES) as ServiceName[];
+	if (env.PORT) o.port = Number(env.PORT);
+	if (env.HOST) o.host = env.HOST;
+	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
+	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
+	const feed: ConfigOverrides["feed"] = {};
+	if (env.FEED) feed.type = env.FEED as "synthetic" | "none";
+	if (env.FEED_RATE) feed.ticksPerSecond = Number(env.FEED_RATE);
+	if (env.FEED_SEED) feed.seed = Number(env.FEED_SEED);
+	if (Object.keys(feed).length) o.feed = feed;
+	return o;
+}
+
+/** Command-line flags; unknown flags are an error rather than silently ignored. */
+export function fromArgs(args: Record<string, string | boolean | undefined>): ConfigOverrides {
+	const o: ConfigOverrides = {};
+	if (typeof args.symbols === "string") o.symbols = list(args.symbols);
+	if (typeof args["log-level"] === "string") o.logLevel = args["log-level"] as LogLevel;
+	if (typeof args.port === "string") o.port = Number(args.port);
+	if (typeof args["node-id"] === "string") o.nodeId = args["node-id"];
+	if (typeof args.services === "string") o.services = list(args.services) as ServiceName[];
+	if (typeof args.feed === "string") o.feed = { type: args.feed as "synthetic" | "none" };
+	return o;
+}
+
+export function fromFile(path: string): ConfigOverrides {
+	let text: string;
+	try {
+		text = readFileSync(path, "utf8");
+	} catch (err) {
+		throw new ConfigError([`config file ${path}: ${(err as Error).message}`]);
+	}
+	try {
+		return JSON.parse(text) as ConfigOverrides;
+	} catch (err) {
+		throw new ConfigError([`config file ${path}: not valid JSON (${(err as Error).message})`]);
+	}
+}
+
+/** Merge layers left to right; objects merge key by key, arrays and scalars replace. */
+export function mergeConfig(base: RookeryConfig, ...layers: ConfigOverrides[]): RookeryConfig {
+	const out = structuredClone(base) as unknown as Record<string, unknown>;
+	for (const layer of layers) {
+		for (const [k, v] of Object.entries(layer)) {
+			if (v === undefined) continue;
+			const cur = out[k];
+			out[k] = v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" ? { ...cur, ...v } : v;
+		}
+	}
+	return out as unknown as RookeryConfig;
+}
+
+export class ConfigError extends Error {
+	constructor(public readonly problems: string[]) {
+		super(problems.join("\n"));
+		this.name = "ConfigError";
+	}
+}
+
+const url = (protocols: string[]) => ({
+	type: "string",
+	nullable: true,
+	custom: (v: string | null, errors: unknown[]) => {
+		if (v === null) return v;
+		try {
+			const p = new URL(v).protocol.replace(":", "");
+			if (!protocols.includes(p)) (errors as object[]).push({ type: "url", actual: v, expected: protocols.join("|") });
+		} catch {
+			(errors as object[]).push({ type: "url", actual: v, expected: protocols.join("|") });
+		}
+		return v;
+	},
+});
+const int = (min: number, max: number) => ({ type: "number", integer: true, min, max, convert: false });
+
+const checkConfig = new Validator({
+	useNewCustomCheckerFunction: true,
+	messages: {
+		url: "The '{field}' field must be a URL with scheme {expected} (got '{actual}').",
+		enumValue: "The '{field}' field must be one of: {expected} (got '{actual}').",
+		stringPattern: "The '{field}' field has a bad value '{actual}' (must match {expected}).",
+		number: "The '{field}' field must be a number (got '{actual}').",
+	},
+}).compile({
+	$$strict: true,
+	nodeId: { type: "string", pattern: /^[A-Za-z0-9._-]{1,64}$/ },
+	transporter: url(["nats"]),
+	redisUrl: url(["redis", "rediss"]),
+	services: { type: "array", min: 1, unique: true, items: { type: "enum", values: [...SERVICE_NAMES] } },
+	port: int(0, 65535),
+	host: { type: "string", min: 1 },
+	logLevel: { type: "enum", values: [...LOG_LEVELS] },
+	symbols: { type: "array", items: { type: "string", pattern: SYMBOL_PATTERN }, max: 10_000 },
+	feed: {
+		type: "object",
+		strict: true,
+		props: { type: { type: "enum", values: ["synthetic", "none"] }, ticksPerSecond: { type: "number", positive: true, max: 100_000, convert: false }, seed: int(0, 2 ** 32 - 1) },
+	},
+	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9) } },
+	ingest: { type: "object", strict: true, props: { maxFutureMs: int(0, 86_400_000), maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
+	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e6), dedupWindow: int(0, 1e7), barHistory: int(1, 1e6) } },
+	ws: { type: "object", strict: true, props: { maxBufferedBytes: int(1024, 1 << 30), heartbeatMs: int(1000, 3_600_000) } },
+}) as (v: unknown) => true | Array<{ message: string }>;
+
+export function validateConfig(cfg: RookeryConfig): RookeryConfig {
+	const r = checkConfig(cfg);
+	if (r !== true) throw new ConfigError(r.map(e => e.message));
+	return cfg;
+}
+
+/** Resolve the configuration from all layers; throws ConfigError listing every problem. */
+export function resolveConfig(opts: { env: NodeJS.ProcessEnv; args: Record<string, string | boolean | undefined> }): RookeryConfig {
+	const file = typeof opts.args.config === "string" ? opts.args.config : opts.env.ROOKERY_CONFIG;
+	const layers = [file ? fromFile(file) : {}, fromEnv(opts.env), fromArgs(opts.args)];
+	return validateConfig(mergeConfig(defaultConfig(), ...layers));
+}
+
+/** The config with passwords in URLs replaced, for printing and logs. */
+export function maskSecrets(cfg: RookeryConfig): RookeryConfig {
+	const mask = (u: string | null) => {
+		if (!u) return u;
+		try {
+			const p = new URL(u);
+			if (p.password) p.password = "***";
+			if (p.username && p.password) return p.toString();
+			if (p.username && !p.password && p.protocol === "nats:") p.username = "***"; // a NATS token sits in the user part
+			return p.toString();
+		} catch {
+			return "***";
+		}
+	};
+	return { ...cfg, transporter: mask(cfg.transporter), redisUrl: mask(cfg.redisUrl) };
+}

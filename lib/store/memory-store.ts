@@ -1,0 +1,113 @@
+/**
+ * In-process store for embedded mode and unit tests. Values are kept as JSON text, as Redis
+ * keeps them, so a caller can never mutate stored state through a shared reference.
+ */
+import { SequenceConflictError } from "../protocol/errors.ts";
+import { Store, type LogEntry, type StoreOptions } from "./store.ts";
+
+interface SymbolData {
+	seqs: number[];
+	texts: string[];
+	lastSeq: number;
+	latest: string | null;
+	latestExpiresAt: number;
+	snap: string | null;
+}
+
+export class MemoryStore extends Store {
+	readonly kind = "memory" as const;
+	#data = new Map<string, SymbolData>();
+
+	constructor(opts: Partial<StoreOptions> = {}) {
+		super(opts);
+	}
+
+	async connect(): Promise<void> {}
+	async close(): Promise<void> {}
+	async ping(): Promise<number> {
+		return 0;
+	}
+
+	#get(symbol: string): SymbolData {
+		let d = this.#data.get(symbol);
+		if (!d) {
+			d = { seqs: [], texts: [], lastSeq: 0, latest: null, latestExpiresAt: 0, snap: null };
+			this.#data.set(symbol, d);
+		}
+		return d;
+	}
+
+	async append(symbol: string, entries: LogEntry[], latest?: unknown): Promise<void> {
+		const d = this.#get(symbol);
+		if (entries.length > 0 && entries[0].seq <= d.lastSeq) throw new SequenceConflictError(symbol, d.lastSeq, entries[0].seq);
+		for (const e of entries) {
+			d.seqs.push(e.seq);
+			d.texts.push(JSON.stringify(e.data));
+		}
+		if (entries.length > 0) d.lastSeq = entries[entries.length - 1].seq;
+		// Like `MAXLEN ~`: trim in steps, not on every append, and never below maxLen.
+		const excess = d.seqs.length - this.opts.maxLen;
+		if (excess > Math.max(100, this.opts.maxLen / 10)) {
+			d.seqs.splice(0, excess);
+			d.texts.splice(0, excess);
+		}
+		if (latest !== undefined) {
+			d.latest = JSON.stringify(latest);
+			d.latestExpiresAt = this.opts.now() + this.opts.latestTtlMs;
+		}
+	}
+
+	async range(symbol: string, fromSeq: number, limit: number): Promise<LogEntry[]> {
+		const d = this.#data.get(symbol);
+		if (!d || limit <= 0) return [];
+		const start = lowerBound(d.seqs, fromSeq);
+		return this.#slice(d, start, Math.min(d.seqs.length, start + limit));
+	}
+
+	async tail(symbol: string, limit: number): Promise<LogEntry[]> {
+		const d = this.#data.get(symbol);
+		if (!d || limit <= 0) return [];
+		return this.#slice(d, Math.max(0, d.seqs.length - limit), d.seqs.length);
+	}
+
+	#slice(d: SymbolData, from: number, to: number): LogEntry[] {
+		const out: LogEntry[] = [];
+		for (let i = from; i < to; i++) out.push({ seq: d.seqs[i], data: JSON.parse(d.texts[i]) });
+		return out;
+	}
+
+	async lastSeq(symbol: string): Promise<number> {
+		return this.#data.get(symbol)?.lastSeq ?? 0;
+	}
+
+	async getLatest<T>(symbol: string): Promise<T | null> {
+		const d = this.#data.get(symbol);
+		if (!d?.latest || d.latestExpiresAt <= this.opts.now()) return null;
+		return JSON.parse(d.latest) as T;
+	}
+
+	async putSnapshot(symbol: string, snapshot: unknown): Promise<void> {
+		this.#get(symbol).snap = JSON.stringify(snapshot);
+	}
+
+	async getSnapshot<T>(symbol: string): Promise<T | null> {
+		const s = this.#data.get(symbol)?.snap;
+		return s ? (JSON.parse(s) as T) : null;
+	}
+
+	async listSymbols(): Promise<string[]> {
+		return [...this.#data.entries()].filter(([, d]) => d.lastSeq > 0 || d.snap !== null).map(([s]) => s).sort();
+	}
+}
+
+/** Index of the first element ≥ x in a sorted array. */
+function lowerBound(a: number[], x: number): number {
+	let lo = 0;
+	let hi = a.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (a[mid] < x) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}

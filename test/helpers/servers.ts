@@ -1,0 +1,84 @@
+/**
+ * Real redis-server and nats-server processes on free ports, for integration tests that must be
+ * able to kill and restart them. `REDIS_URL` / `NATS_URL` point tests at existing servers instead
+ * (then stop/start are not available).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort, waitForPort } from "./ports.ts";
+
+export interface TestServer {
+	url: string;
+	port: number;
+	/** Kill the process (SIGKILL) — a crash, not a shutdown. */
+	kill(): Promise<void>;
+	/** Start it again on the same port. */
+	restart(): Promise<void>;
+	stop(): Promise<void>;
+}
+
+function manage(name: string, port: number, url: string, spawnIt: () => ChildProcess, cleanup: () => void): Promise<TestServer> {
+	let proc: ChildProcess | null = null;
+	const start = async () => {
+		proc = spawnIt();
+		let stderr = "";
+		proc.stderr?.on("data", d => (stderr += d));
+		const exited = new Promise<never>((_, reject) => proc!.once("exit", code => reject(new Error(`${name} exited with ${code}: ${stderr}`))));
+		await Promise.race([waitForPort(port), exited]);
+		exited.catch(() => {});
+	};
+	const kill = async () => {
+		const p = proc;
+		proc = null;
+		if (!p || p.exitCode !== null) return;
+		await new Promise(resolve => {
+			p.once("exit", resolve);
+			p.kill("SIGKILL");
+		});
+	};
+	return start().then(() => ({
+		url,
+		port,
+		kill,
+		restart: start,
+		stop: async () => {
+			await kill();
+			cleanup();
+		},
+	}));
+}
+
+export async function startRedis(): Promise<TestServer> {
+	if (process.env.REDIS_URL) return external(process.env.REDIS_URL);
+	const port = await freePort();
+	const dir = mkdtempSync(path.join(os.tmpdir(), "rk-redis-"));
+	return manage(
+		"redis-server",
+		port,
+		`redis://127.0.0.1:${port}`,
+		() => spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "ignore", "pipe"] }),
+		() => rmSync(dir, { recursive: true, force: true }),
+	);
+}
+
+export async function startNats(): Promise<TestServer> {
+	if (process.env.NATS_URL) return external(process.env.NATS_URL);
+	const port = await freePort();
+	const dir = mkdtempSync(path.join(os.tmpdir(), "rk-nats-"));
+	return manage(
+		"nats-server",
+		port,
+		`nats://127.0.0.1:${port}`,
+		() => spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir], { stdio: ["ignore", "ignore", "pipe"] }),
+		() => rmSync(dir, { recursive: true, force: true }),
+	);
+}
+
+function external(url: string): TestServer {
+	const refuse = async () => {
+		throw new Error(`${url} is an external server (set by env); it cannot be killed or restarted by the test`);
+	};
+	return { url, port: Number(new URL(url).port), kill: refuse, restart: refuse, stop: async () => {} };
+}

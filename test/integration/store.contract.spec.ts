@@ -1,0 +1,160 @@
+/**
+ * One contract for every store adapter: the in-memory store must behave as Redis does, or
+ * embedded mode would hide bugs that only show in a cluster.
+ */
+import { expect } from "chai";
+import { MemoryStore, RedisStore, type Store } from "../../lib/store/index.ts";
+import { SequenceConflictError, StoreUnavailableError } from "../../lib/protocol/errors.ts";
+import { startRedis, type TestServer } from "../helpers/servers.ts";
+
+interface Adapter {
+	name: string;
+	make(opts: { maxLen?: number; latestTtlMs?: number; now?: () => number }): Promise<Store>;
+}
+
+let redis: TestServer;
+let prefixSeq = 0;
+const adapters: Adapter[] = [
+	{ name: "MemoryStore", make: async opts => new MemoryStore(opts) },
+	{
+		name: "RedisStore",
+		make: async opts => {
+			// Each test gets its own key prefix, so tests never see each other's data.
+			const s = new RedisStore({ ...opts, url: redis.url, prefix: `t${process.pid}x${++prefixSeq}` });
+			await s.connect();
+			return s;
+		},
+	},
+];
+
+before(async () => {
+	redis = await startRedis();
+});
+after(async () => {
+	await redis?.stop();
+});
+
+for (const adapter of adapters) {
+	describe(`Store contract: ${adapter.name}`, () => {
+		let store: Store;
+		const open = async (opts = {}) => (store = await adapter.make(opts));
+		afterEach(async () => store?.close());
+
+		it("appends entries with caller-given seqs and reads them back by range", async () => {
+			await open();
+			await store.append("AAPL", [1, 2, 3].map(seq => ({ seq, data: { p: seq * 10 } })));
+			expect(await store.range("AAPL", 2, 10)).to.deep.equal([
+				{ seq: 2, data: { p: 20 } },
+				{ seq: 3, data: { p: 30 } },
+			]);
+			expect(await store.range("AAPL", 1, 2)).to.have.length(2);
+			expect(await store.range("AAPL", 4, 10)).to.deep.equal([]);
+			expect(await store.lastSeq("AAPL")).to.equal(3);
+			expect(await store.tail("AAPL", 2)).to.deep.equal([
+				{ seq: 2, data: { p: 20 } },
+				{ seq: 3, data: { p: 30 } },
+			]);
+		});
+
+		it("refuses a seq that is not after the last one and writes nothing of that batch", async () => {
+			await open();
+			await store.append("MSFT", [{ seq: 5, data: "a" }], { price: 1 });
+			let err: unknown;
+			try {
+				await store.append("MSFT", [{ seq: 5, data: "b" }, { seq: 6, data: "c" }], { price: 2 });
+			} catch (e) {
+				err = e;
+			}
+			expect(err).to.be.instanceOf(SequenceConflictError);
+			expect((err as SequenceConflictError).lastSeq).to.equal(5);
+			expect(await store.range("MSFT", 0, 10)).to.deep.equal([{ seq: 5, data: "a" }]);
+			expect(await store.getLatest("MSFT")).to.deep.equal({ price: 1 });
+		});
+
+		it("keeps symbols apart and lists the ones written", async () => {
+			await open();
+			await store.append("A", [{ seq: 1, data: 1 }]);
+			await store.append("BRK.B", [{ seq: 1, data: 2 }]);
+			expect(await store.range("A", 0, 10)).to.deep.equal([{ seq: 1, data: 1 }]);
+			expect(await store.listSymbols()).to.deep.equal(["A", "BRK.B"]);
+			expect(await store.lastSeq("NONE")).to.equal(0);
+			expect(await store.range("NONE", 0, 10)).to.deep.equal([]);
+		});
+
+		it("caps the log near maxLen and never lets the seq go backwards after trimming", async () => {
+			await open({ maxLen: 100 });
+			for (let b = 0; b < 30; b++) {
+				await store.append("X", Array.from({ length: 20 }, (_, i) => ({ seq: b * 20 + i + 1, data: i })));
+			}
+			const all = await store.range("X", 0, 10_000);
+			expect(all.length).to.be.at.least(100).and.at.most(600 - 1);
+			expect(all[all.length - 1].seq).to.equal(600);
+			expect(await store.lastSeq("X")).to.equal(600);
+			try {
+				await store.append("X", [{ seq: 1, data: 0 }]);
+				expect.fail("an old seq was accepted after trimming");
+			} catch (e) {
+				expect(e).to.be.instanceOf(SequenceConflictError);
+			}
+		});
+
+		it("expires the latest value after its TTL", async function () {
+			// Redis expires on its own clock; the memory store on the injected one.
+			let now = 1_000_000;
+			await open({ latestTtlMs: 1000, now: () => now });
+			await store.append("T", [{ seq: 1, data: 0 }], { price: 9 });
+			expect(await store.getLatest("T")).to.deep.equal({ price: 9 });
+			if (store.kind === "redis") {
+				const ttl = await (store as RedisStore).client.pttl(store.key("T", "latest"));
+				expect(ttl).to.be.within(1, 1000);
+				await (store as RedisStore).client.pexpire(store.key("T", "latest"), 1);
+				await new Promise(r => setTimeout(r, 5));
+			} else {
+				now += 1001;
+			}
+			expect(await store.getLatest("T")).to.equal(null);
+		});
+
+		it("puts and gets snapshots", async () => {
+			await open();
+			expect(await store.getSnapshot("S")).to.equal(null);
+			await store.putSnapshot("S", { v: 1, seq: 10, bars: [1, 2] });
+			expect(await store.getSnapshot("S")).to.deep.equal({ v: 1, seq: 10, bars: [1, 2] });
+		});
+
+		it("uses {SYM} hash-tagged key names", async () => {
+			await open();
+			expect(store.key("AAPL", "ticks")).to.match(/^[^{]+:\{AAPL\}:ticks$/);
+			expect(store.key("AAPL", "latest")).to.match(/\{AAPL\}:latest$/);
+			expect(store.key("AAPL", "snap")).to.match(/\{AAPL\}:snap$/);
+		});
+	});
+}
+
+describe("RedisStore when Redis is down", () => {
+	it("fails fast with StoreUnavailableError and recovers when Redis is back", async () => {
+		const store = new RedisStore({ url: redis.url, prefix: `down${process.pid}` });
+		await store.connect();
+		await store.append("D", [{ seq: 1, data: 1 }]);
+		await redis.kill();
+		try {
+			const t0 = Date.now();
+			let err: unknown;
+			try {
+				await store.append("D", [{ seq: 2, data: 2 }]);
+			} catch (e) {
+				err = e;
+			}
+			expect(err).to.be.instanceOf(StoreUnavailableError);
+			expect(Date.now() - t0).to.be.below(3000);
+		} finally {
+			await redis.restart();
+		}
+		// The server restarted empty (no persistence in tests); the client reconnects by itself.
+		const { waitFor } = await import("../helpers/ports.ts");
+		await waitFor(() => store.ping().then(() => true), { what: "redis reconnect" });
+		await store.append("D", [{ seq: 3, data: 3 }]);
+		expect(await store.lastSeq("D")).to.equal(3);
+		await store.close();
+	});
+});
