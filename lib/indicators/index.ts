@@ -1,0 +1,24 @@
+export type { Bar } from "../bars/bar.ts";
+export { checkBar } from "./validate.ts";
+export { Indicator, ScalarIndicator, type IndicatorState } from "./indicator.ts";
+export { Sma } from "./sma.ts";
+export { Ema } from "./ema.ts";
+export { Rsi } from "./rsi.ts";
+export { Macd, type MacdValue } from "./macd.ts";
+export { Bollinger, type BollingerValue } from "./bollinger.ts";
+export { Atr } from "./atr.ts";
+export { Stochastic, type StochasticValue } from "./stochastic.ts";
+export { Vwap, defaultSession, type SessionBar, type SessionOf } from "./vwap.ts";
+export { Obv } from "./obv.ts";
+export { Adx, type AdxValue } from "./adx.ts";
+export {
+	type AnyIndicator,
+	type IndicatorSpec,
+	IndicatorSpecError,
+	INDICATOR_KINDS,
+	createIndicator,
+	parseSpec,
+	parseSpecs,
+	restoreIndicator,
+} from "./registry.ts";
+export { IndicatorSet } from "./indicator-set.ts";

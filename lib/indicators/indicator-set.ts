@@ -1,0 +1,72 @@
+import type { Bar } from "../bars/bar.ts";
+import type { IndicatorState } from "./indicator.ts";
+import { type AnyIndicator, type IndicatorSpec, createIndicator, restoreIndicator } from "./registry.ts";
+import { checkBar } from "./validate.ts";
+
+/**
+ * Several indicators over one bar stream, as a symbol actor keeps them per timeframe. Values land in
+ * flat Float64Arrays (NaN = warm-up) aligned with `columns`, so a whole row updates without allocating.
+ */
+export class IndicatorSet {
+	readonly indicators: readonly AnyIndicator[];
+	readonly columns: readonly string[];
+	/** Values after the last committed bar. */
+	readonly values: Float64Array;
+	/** Values computed by the last `peek`. */
+	readonly provisional: Float64Array;
+	#offsets: Int32Array;
+
+	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[]) {
+		this.indicators = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
+		this.columns = this.indicators.flatMap((i) => i.columns);
+		const dup = this.columns.find((c, i) => this.columns.indexOf(c) !== i);
+		if (dup !== undefined) throw new TypeError(`indicator column "${dup}" appears twice`);
+		this.values = new Float64Array(this.columns.length).fill(NaN);
+		this.provisional = new Float64Array(this.columns.length).fill(NaN);
+		this.#offsets = new Int32Array(this.indicators.length);
+		let at = 0;
+		this.indicators.forEach((ind, i) => {
+			this.#offsets[i] = at;
+			at += ind.width;
+		});
+	}
+
+	/** Commits a closed bar to every indicator; null when accepted, else why it was refused (nothing changed). */
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		const list = this.indicators;
+		for (let i = 0; i < list.length; i++) {
+			list[i].update(bar);
+			list[i].write(this.values, this.#offsets[i]);
+		}
+		return null;
+	}
+
+	/** Fills `provisional` with the values the forming bar would give; returns the refusal reason or null. */
+	peek(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		const list = this.indicators;
+		for (let i = 0; i < list.length; i++) list[i].write(this.provisional, this.#offsets[i], bar);
+		return null;
+	}
+
+	/** Column → value (null in warm-up) for publishing; allocates, so call it per publish, not per tick. */
+	snapshot(provisional = false): Record<string, number | null> {
+		const src = provisional ? this.provisional : this.values;
+		const out: Record<string, number | null> = {};
+		this.columns.forEach((c, i) => (out[c] = Number.isNaN(src[i]) ? null : src[i]));
+		return out;
+	}
+
+	toJSON(): IndicatorState[] {
+		return this.indicators.map((i) => i.toJSON());
+	}
+
+	static fromJSON(states: readonly IndicatorState[]): IndicatorSet {
+		const set = new IndicatorSet(states.map(restoreIndicator));
+		set.indicators.forEach((ind, i) => ind.write(set.values, set.#offsets[i]));
+		return set;
+	}
+}
