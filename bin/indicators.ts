@@ -49,7 +49,7 @@ function options(): { file: string; set: IndicatorSet } {
 async function main(): Promise<void> {
 	const { file, set } = options();
 	const input = file === "-" ? process.stdin : createReadStream(file);
-	input.on("error", (err) => fail(2, `${file}: ${err.message}`));
+	input.on("error", (err: Error) => fail(2, `${file}: ${err.message}`));
 	const out: string[] = [];
 	const flush = async () => {
 		if (out.length === 0) return;
