@@ -181,7 +181,11 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 export function resolveConfig(opts: { env: NodeJS.ProcessEnv; args: Record<string, string | boolean | undefined> }): RookeryConfig {
 	const file = typeof opts.args.config === "string" ? opts.args.config : opts.env.ROOKERY_CONFIG;
 	const layers = [file ? fromFile(file) : {}, fromEnv(opts.env), fromArgs(opts.args)];
-	return validateConfig(mergeConfig(defaultConfig(), ...layers));
+	const cfg = mergeConfig(defaultConfig(), ...layers);
+	// Every node runs its own feed, so in a cluster the synthetic feed is opt-in per node:
+	// otherwise N nodes would each post every synthetic tick.
+	if (cfg.transporter && !layers.some(l => l.feed?.type)) cfg.feed.type = "none";
+	return validateConfig(cfg);
 }
 
 /** The config with passwords in URLs replaced, for printing and logs. */

@@ -1,0 +1,126 @@
+/**
+ * The one entry point: `npm start` (embedded) or, with TRANSPORTER/REDIS_URL, a cluster node.
+ * Config merges defaults < --config file (or ROOKERY_CONFIG) < environment < flags.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, maskSecrets, resolveConfig, type RookeryConfig } from "../lib/config/config.ts";
+import { checkConnectivity } from "../lib/config/connectivity.ts";
+import { createNode, type RookeryNode } from "../services/node.ts";
+
+const USAGE = `Usage: npm start -- [options]
+
+  --symbols AAPL,MSFT   symbols of the synthetic feed (env SYMBOLS)
+  --port 3000           gateway port (env PORT)
+  --log-level info      fatal|error|warn|info|debug|trace (env LOG_LEVEL)
+  --feed synthetic      synthetic|none (env FEED)
+  --services a,b        services this node runs: gateway,ingest,symbols,monitor (env SERVICES)
+  --node-id ID          node id in the cluster (env NODE_ID)
+  --config file.json    JSON config file (env ROOKERY_CONFIG)
+  --show-config         print the resolved config (secrets masked) and exit
+  --validate-only       check the config and Redis/NATS connectivity, then exit
+  --repl                start the Moleculer REPL on this node
+  -h, --help            this text
+
+Cluster mode: TRANSPORTER=nats://host:4222 REDIS_URL=redis://host:6379 (see README).`;
+
+function parse(argv: string[]) {
+	return parseArgs({
+		args: argv,
+		strict: true,
+		options: {
+			symbols: { type: "string" },
+			port: { type: "string" },
+			"log-level": { type: "string" },
+			feed: { type: "string" },
+			services: { type: "string" },
+			"node-id": { type: "string" },
+			config: { type: "string" },
+			"show-config": { type: "boolean" },
+			"validate-only": { type: "boolean" },
+			repl: { type: "boolean" },
+			help: { type: "boolean", short: "h" },
+		},
+	}).values;
+}
+
+function printUrls(config: RookeryConfig, node: RookeryNode): void {
+	const port = node.port();
+	const mode = config.transporter ? `cluster node ${config.nodeId}` : "embedded mode";
+	const lines = [`Rookery is running (${mode}; store: ${node.deps.store.kind}; feed: ${config.feed.type})`];
+	if (port !== null) {
+		const base = `http://localhost:${port}`;
+		const sym = config.symbols[0] ?? "AAPL";
+		lines.push(
+			`  REST     ${base}/api/v1/symbols`,
+			`  latest   ${base}/api/v1/symbols/${sym}/latest`,
+			`  bars     ${base}/api/v1/symbols/${sym}/bars?tf=1m`,
+			`  ws       ws://localhost:${port}/ws   send {"op":"subscribe","topics":["ticks:${sym}"]}`,
+			`  health   ${base}/health`,
+			`  metrics  ${base}/metrics`,
+		);
+	}
+	process.stdout.write(lines.join("\n") + "\n");
+}
+
+async function main(): Promise<number> {
+	let args: ReturnType<typeof parse>;
+	try {
+		args = parse(process.argv.slice(2));
+	} catch (err) {
+		process.stderr.write(`rookery: ${(err as Error).message}\n\n${USAGE}\n`);
+		return 2;
+	}
+	if (args.help) {
+		process.stdout.write(USAGE + "\n");
+		return 0;
+	}
+	let config: RookeryConfig;
+	try {
+		config = resolveConfig({ env: process.env, args });
+	} catch (err) {
+		if (!(err instanceof ConfigError)) throw err;
+		for (const p of err.problems) process.stderr.write(`config: ${p}\n`);
+		return 1;
+	}
+	if (args["show-config"]) {
+		process.stdout.write(JSON.stringify(maskSecrets(config), null, 2) + "\n");
+		return 0;
+	}
+	if (args["validate-only"]) {
+		const problems = await checkConnectivity(config);
+		for (const p of problems) process.stderr.write(`${p}\n`);
+		if (problems.length === 0) process.stdout.write(`config OK${config.redisUrl ? "; redis reachable" : ""}${config.transporter ? "; nats reachable" : ""}\n`);
+		return problems.length ? 1 : 0;
+	}
+
+	const node = await createNode(config);
+	let stopping = false;
+	const shutdown = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		node.broker.logger.info({ signal }, "shutting down");
+		const force = setTimeout(() => process.exit(1), 15_000).unref();
+		try {
+			await node.stop();
+		} finally {
+			clearTimeout(force);
+			process.exit(0);
+		}
+	};
+	process.on("SIGTERM", () => void shutdown("SIGTERM"));
+	process.on("SIGINT", () => void shutdown("SIGINT"));
+	await node.start();
+	printUrls(config, node);
+	if (args.repl) await node.broker.repl();
+	return -1; // keep running
+}
+
+main().then(
+	code => {
+		if (code >= 0) process.exit(code);
+	},
+	err => {
+		process.stderr.write(`rookery: ${(err as Error).stack ?? String(err)}\n`);
+		process.exit(1);
+	},
+);

@@ -1,0 +1,16 @@
+/**
+ * Fan-out of published updates to whoever listens on this node. Embedded mode uses `LocalBus`;
+ * cluster mode uses `NatsBus`, so a gateway receives a symbol's updates wherever its owner runs,
+ * and teams can subscribe to the same subjects from any language.
+ */
+export type BusHandler = (msg: unknown, subject: string) => void;
+
+export interface Bus {
+	readonly kind: "local" | "nats";
+	publish(subject: string, msg: object): void;
+	/** Returns the function that ends the subscription. */
+	subscribe(subject: string, handler: BusHandler): () => void;
+	/** Resolves once every message published so far has left this process. */
+	flush(): Promise<void>;
+	close(): Promise<void>;
+}

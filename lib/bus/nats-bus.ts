@@ -1,0 +1,44 @@
+import { connect, JSONCodec, type NatsConnection } from "nats";
+import type { Bus, BusHandler } from "./bus.ts";
+
+const codec = JSONCodec();
+
+/** Bus over a NATS connection of its own (the transporter's connection is Moleculer's). */
+export class NatsBus implements Bus {
+	readonly kind = "nats" as const;
+
+	private constructor(readonly nc: NatsConnection) {}
+
+	static async connect(url: string, name: string): Promise<NatsBus> {
+		const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000 });
+		return new NatsBus(nc);
+	}
+
+	publish(subject: string, msg: object): void {
+		this.nc.publish(subject, codec.encode(msg));
+	}
+
+	subscribe(subject: string, handler: BusHandler): () => void {
+		const sub = this.nc.subscribe(subject, {
+			callback: (err, m) => {
+				if (err) return;
+				let data: unknown;
+				try {
+					data = codec.decode(m.data);
+				} catch {
+					return; // not ours: someone else published non-JSON on our subject
+				}
+				handler(data, m.subject);
+			},
+		});
+		return () => sub.unsubscribe();
+	}
+
+	async flush(): Promise<void> {
+		await this.nc.flush();
+	}
+
+	async close(): Promise<void> {
+		await this.nc.drain().catch(() => this.nc.close());
+	}
+}

@@ -1,0 +1,164 @@
+/**
+ * The HTTP gateway: REST under /api/v1, /health, /metrics, and the WebSocket endpoint /ws (the
+ * `ws` package on the HTTP server's upgrade event; moleculer-web has none built in). Updates reach
+ * WS clients through the node's bus, so any gateway serves any symbol wherever its owner runs.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { ServiceBroker, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { WebSocketServer, type WebSocket } from "ws";
+import { toHttpError } from "../lib/protocol/errors.ts";
+import { WsClose } from "../lib/protocol/ws-codes.ts";
+import { TopicHub } from "../lib/streaming/topic-hub.ts";
+import { ClientSession } from "../lib/streaming/client-session.ts";
+import type { TickMessage } from "../lib/protocol/wire.ts";
+import type { NodeDeps } from "./deps.ts";
+
+interface Vars {
+	wss: WebSocketServer;
+	hub: TopicHub;
+	sessions: Map<WebSocket, ClientSession>;
+	heartbeat: NodeJS.Timeout | null;
+	server: import("node:http").Server;
+}
+interface Methods {
+	onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+	onConnection(ws: WebSocket): void;
+}
+
+export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<string, unknown>, Methods, Vars> {
+	const { config } = deps;
+	return {
+		name: "gateway",
+		mixins: [ApiGateway as unknown as ServiceSchema],
+
+		settings: {
+			port: config.port,
+			ip: config.host,
+			// Per-request logs at info would drown the node's own logs under load.
+			logRequest: "debug",
+			logResponse: "debug",
+			logRouteRegistration: "debug",
+			log4XXResponses: false,
+			logRequestParams: null,
+			logResponseData: null,
+			routes: [
+				{
+					path: "/api/v1/ticks",
+					mappingPolicy: "restrict",
+					// The body may be an array; unmerged params keep it intact as `params.body`.
+					mergeParams: false,
+					bodyParsers: { json: { limit: config.ingest.maxBodyBytes } },
+					aliases: { "POST /": "ingest.ticks" },
+				},
+				{
+					path: "/api/v1",
+					mappingPolicy: "restrict",
+					bodyParsers: { json: { limit: "64kb" } },
+					aliases: {
+						"GET symbols": "symbols.list",
+						"GET symbols/:symbol/latest": "symbols.latest",
+						"GET symbols/:symbol/history": "symbols.history",
+						"GET symbols/:symbol/bars": "symbols.bars",
+					},
+				},
+				{
+					path: "/",
+					mappingPolicy: "restrict",
+					aliases: { "GET health": "monitor.health", "GET metrics": "monitor.metrics" },
+				},
+			],
+			onError(this: { broker: ServiceBroker }, _req: IncomingMessage, res: ServerResponse, err: unknown) {
+				const { status, body } = toHttpError(err);
+				this.broker.metrics.increment("rookery.http.errors", { status: String(status), code: body.error.code });
+				if (status === 503) res.setHeader("Retry-After", "1");
+				res.setHeader("Content-Type", "application/json; charset=utf-8");
+				res.writeHead(status);
+				res.end(JSON.stringify(body));
+			},
+		},
+
+		methods: {
+			onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+				const path = (req.url ?? "").split("?")[0];
+				if (path !== "/ws") {
+					socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+					return;
+				}
+				this.wss.handleUpgrade(req, socket, head, ws => this.onConnection(ws));
+			},
+
+			onConnection(ws: WebSocket) {
+				const metrics = this.broker.metrics;
+				const session = new ClientSession(
+					{ send: text => ws.send(text), bufferedAmount: () => ws.bufferedAmount, close: (code, reason) => ws.close(code, reason) },
+					this.hub,
+					{
+						maxTopics: 200,
+						maxBufferedBytes: config.ws.maxBufferedBytes,
+						maxPendingPerTopic: 10_000,
+						latest: async topic => {
+							const m = await this.broker.call<TickMessage, { symbol: string }>("symbols.latest", { symbol: topic.symbol }).catch((err: { code?: number }) => {
+								if (err.code === 404) return null;
+								throw err;
+							});
+							return m ? { seq: m.seq, data: m } : null;
+						},
+						onDrop: reason => metrics.increment("rookery.ws.dropped", { reason }),
+					},
+				);
+				this.sessions.set(ws, session);
+				metrics.set("rookery.ws.clients", this.sessions.size);
+				(ws as WebSocket & { isAlive?: boolean }).isAlive = true;
+				ws.on("pong", () => ((ws as WebSocket & { isAlive?: boolean }).isAlive = true));
+				ws.on("message", (data, isBinary) => session.onMessage(isBinary ? "" : data.toString()));
+				ws.on("close", () => {
+					session.close();
+					this.sessions.delete(ws);
+					metrics.set("rookery.ws.clients", this.sessions.size);
+				});
+				ws.on("error", () => ws.terminate());
+			},
+		},
+
+		created() {
+			this.hub = new TopicHub(deps.bus);
+			this.sessions = new Map();
+			this.heartbeat = null;
+			this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+			this.broker.metrics.register({ type: "gauge", name: "rookery.ws.clients", description: "Open WebSocket connections" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ws.dropped", labelNames: ["reason"], description: "WS updates dropped or clients cut for backpressure" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.http.errors", labelNames: ["status", "code"], description: "REST error responses" });
+		},
+
+		started() {
+			this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+			// Dead peers (no pong since the last ping) are cut, so their sessions do not pile up.
+			this.heartbeat = setInterval(() => {
+				for (const ws of this.sessions.keys()) {
+					const w = ws as WebSocket & { isAlive?: boolean };
+					if (w.isAlive === false) {
+						w.close(WsClose.HEARTBEAT_TIMEOUT, "heartbeat timeout");
+						w.terminate();
+						continue;
+					}
+					w.isAlive = false;
+					w.ping();
+				}
+			}, config.ws.heartbeatMs);
+		},
+
+		stopped() {
+			if (this.heartbeat) clearInterval(this.heartbeat);
+			// Open sockets would keep the HTTP server (and so the process) alive on shutdown.
+			for (const [ws, session] of this.sessions) {
+				session.close();
+				ws.close(WsClose.GOING_AWAY, "server shutting down");
+				ws.terminate();
+			}
+			this.sessions.clear();
+			this.wss.close();
+		},
+	};
+}

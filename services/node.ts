@@ -1,0 +1,59 @@
+/**
+ * Assemble one node: its store and bus, a broker with the services this node runs, and a stop
+ * that shuts them down in the right order. Used by bin/rookery.ts and by the tests.
+ */
+import { ServiceBroker } from "moleculer";
+import type { RookeryConfig, ServiceName } from "../lib/config/config.ts";
+import { createStore } from "../lib/store/index.ts";
+import { LocalBus } from "../lib/bus/local-bus.ts";
+import { NatsBus } from "../lib/bus/nats-bus.ts";
+import type { Bus } from "../lib/bus/bus.ts";
+import { brokerOptions } from "../moleculer.config.ts";
+import type { NodeDeps } from "./deps.ts";
+import gatewayService from "./gateway.service.ts";
+import ingestService from "./ingest.service.ts";
+import symbolsService from "./symbols.service.ts";
+import monitorService from "./monitor.service.ts";
+
+const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
+	gateway: gatewayService,
+	ingest: ingestService,
+	symbols: symbolsService,
+	monitor: monitorService,
+};
+
+export interface RookeryNode {
+	broker: ServiceBroker;
+	deps: NodeDeps;
+	/** The gateway's port once started (useful with port 0), or null without a gateway. */
+	port(): number | null;
+	start(): Promise<void>;
+	stop(): Promise<void>;
+}
+
+export async function createNode(config: RookeryConfig, opts: { now?: () => number } = {}): Promise<RookeryNode> {
+	const store = createStore(config.redisUrl, { maxLen: config.store.maxLen, latestTtlMs: config.store.latestTtlMs });
+	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`) : new LocalBus();
+	const deps: NodeDeps = { config, store, bus, now: opts.now ?? Date.now };
+	const broker = new ServiceBroker(brokerOptions(config));
+	for (const name of config.services) broker.createService(FACTORIES[name](deps) as never);
+	return {
+		broker,
+		deps,
+		port() {
+			const gw = broker.getLocalService("gateway") as unknown as { server?: import("node:http").Server } | undefined;
+			const addr = gw?.server?.address();
+			return addr && typeof addr === "object" ? addr.port : null;
+		},
+		async start() {
+			await store.connect();
+			await broker.start();
+		},
+		async stop() {
+			await broker.stop();
+			await bus.flush().catch(() => {});
+			await bus.close();
+			await store.close();
+		},
+	};
+}

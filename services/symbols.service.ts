@@ -1,0 +1,177 @@
+/**
+ * Symbol actors. Every action keyed by a symbol is routed with the `Shard` strategy on `symbol`
+ * (and `registry.preferLocal: false`), so whichever node calls, one node owns a symbol's state.
+ */
+import type { Context, ServiceSchema } from "moleculer";
+import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
+import { tickSubject, type TickMessage } from "../lib/protocol/wire.ts";
+import { NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
+import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
+import type { NodeDeps } from "./deps.ts";
+
+const sharded = { strategy: "Shard", strategyOptions: { shardKey: "symbol" } };
+const symbolParam = { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } as const;
+
+export interface ActorSummary {
+	symbol: string;
+	node: string;
+	seq: number;
+	price: number | null;
+	ts: number | null;
+	lastActivity: number;
+	pending: number;
+}
+
+interface Vars {
+	actors: Map<string, Promise<SymbolActor>>;
+}
+interface Methods {
+	actor(symbol: string): Promise<SymbolActor>;
+	existingActor(symbol: string): Promise<SymbolActor | null>;
+	storeCall<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
+	const { store, bus, config } = deps;
+	return {
+		name: "symbols",
+
+		actions: {
+			/** Accept a batch of already-validated ticks for one symbol (called by ingest). */
+			ingest: {
+				...sharded,
+				visibility: "public",
+				params: { symbol: symbolParam, ticks: { type: "array", min: 1, items: "object" } },
+				async handler(ctx: Context<{ symbol: string; ticks: Tick[] }>): Promise<IngestResult> {
+					const actor = await this.actor(ctx.params.symbol);
+					return this.storeCall(() => actor.ingest(ctx.params.ticks));
+				},
+			},
+
+			latest: {
+				...sharded,
+				params: { symbol: symbolParam },
+				async handler(ctx: Context<{ symbol: string }>): Promise<TickMessage> {
+					// The store's copy carries the TTL, so embedded and cluster mode expire it alike.
+					const latest = await this.storeCall(() => store.getLatest<TickMessage>(ctx.params.symbol));
+					if (!latest) throw new NotFoundError(`no live quote for ${ctx.params.symbol}`, { symbol: ctx.params.symbol });
+					return latest;
+				},
+			},
+
+			history: {
+				params: {
+					symbol: symbolParam,
+					from_seq: { type: "number", integer: true, min: 0, convert: true, optional: true },
+					limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true },
+				},
+				async handler(ctx: Context<{ symbol: string; from_seq?: number; limit?: number }>) {
+					const { symbol, from_seq = 1, limit = 100 } = ctx.params;
+					const entries = await this.storeCall(() => store.range(symbol, from_seq, limit + 1));
+					const items = entries.slice(0, limit).map(e => ({ seq: e.seq, ...(e.data as Tick) }));
+					if (items.length === 0 && (await this.storeCall(() => store.lastSeq(symbol))) === 0) {
+						throw new NotFoundError(`unknown symbol ${symbol}`, { symbol });
+					}
+					return { symbol, items, next_from_seq: entries.length > limit ? entries[limit].seq : null };
+				},
+			},
+
+			bars: {
+				...sharded,
+				params: {
+					symbol: symbolParam,
+					tf: { type: "enum", values: ["1m"], optional: true },
+					limit: { type: "number", integer: true, min: 1, max: 1440, convert: true, optional: true },
+				},
+				async handler(ctx: Context<{ symbol: string; tf?: string; limit?: number }>) {
+					const actor = await this.existingActor(ctx.params.symbol);
+					if (!actor) throw new NotFoundError(`unknown symbol ${ctx.params.symbol}`, { symbol: ctx.params.symbol });
+					const bars = actor.bars.list(ctx.params.limit ?? 100);
+					return { symbol: actor.symbol, tf: ctx.params.tf ?? "1m", seq: actor.seq, bars };
+				},
+			},
+
+			/** Every symbol with data, with its owner where an actor is active. */
+			list: {
+				async handler(ctx: Context) {
+					const names = await this.storeCall(() => store.listSymbols());
+					const nodes = ctx.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(s => s.name === "symbols").map(s => s.nodeID);
+					const per = await Promise.all(
+						nodes.map(nodeID => ctx.call<ActorSummary[], Record<string, never>>("symbols.actors", {}, { nodeID }).catch(() => [] as ActorSummary[])),
+					);
+					const active = new Map(per.flat().map(a => [a.symbol, a]));
+					return names.map(symbol => active.get(symbol) ?? { symbol, node: null, seq: null, price: null, ts: null });
+				},
+			},
+
+			/** The actors active on this node (the REPL `symbols` command and `list` gather these). */
+			actors: {
+				visibility: "public",
+				async handler(): Promise<ActorSummary[]> {
+					const out: ActorSummary[] = [];
+					for (const p of this.actors.values()) {
+						const a = await p.catch(() => null);
+						if (!a) continue;
+						out.push({ symbol: a.symbol, node: this.broker.nodeID, seq: a.seq, price: a.latest?.price ?? null, ts: a.latest?.ts ?? null, lastActivity: a.lastActivity, pending: a.mailbox.pending });
+					}
+					return out.sort((x, y) => x.symbol.localeCompare(y.symbol));
+				},
+			},
+		},
+
+		methods: {
+			/** The local actor for a symbol, activated from the store on first use. */
+			actor(symbol: string): Promise<SymbolActor> {
+				let p = this.actors.get(symbol);
+				if (!p) {
+					p = this.storeCall(() =>
+						SymbolActor.activate(symbol, {
+							store,
+							now: deps.now,
+							snapshotEvery: config.store.snapshotEvery,
+							dedupWindow: config.symbolActor.dedupWindow,
+							barHistory: config.symbolActor.barHistory,
+							mailboxLimit: config.symbolActor.mailboxLimit,
+							publish: msg => bus.publish(tickSubject(symbol), msg),
+						}),
+					);
+					this.actors.set(symbol, p);
+					// A failed activation (store down) must not stay cached.
+					p.catch(() => this.actors.get(symbol) === p && this.actors.delete(symbol));
+				}
+				return p;
+			},
+
+			/** Like actor(), but does not create state for a symbol that has never been written. */
+			async existingActor(symbol: string): Promise<SymbolActor | null> {
+				if (this.actors.has(symbol)) return this.actor(symbol);
+				const last = await this.storeCall(() => store.lastSeq(symbol));
+				return last > 0 ? this.actor(symbol) : null;
+			},
+
+			async storeCall<T>(fn: () => Promise<T>): Promise<T> {
+				try {
+					return await fn();
+				} catch (err) {
+					if (err instanceof StoreUnavailableError) throw new UnavailableError("the store is unavailable; retry shortly", { reason: err.message });
+					throw err;
+				}
+			},
+		},
+
+		created() {
+			this.actors = new Map();
+		},
+
+		async stopped() {
+			// Drain: let every queued update finish and leave a snapshot, so a restart replays little.
+			for (const p of this.actors.values()) {
+				const a = await p.catch(() => null);
+				if (!a) continue;
+				await a.mailbox.idle().catch(() => {});
+				await a.snapshot().catch(err => this.logger.warn({ symbol: a.symbol, err: (err as Error).message }, "snapshot on stop failed"));
+			}
+			this.actors.clear();
+		},
+	};
+}
