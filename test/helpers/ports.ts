@@ -30,7 +30,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_0
 }
 
 /** Resolves once something accepts TCP connections on the port. */
-export function waitForPort(port: number, timeoutMs = 10_000): Promise<true> {
+export function waitForPort(port: number, timeoutMs = 10_000): Promise<boolean> {
 	return waitFor(
 		() =>
 			new Promise<boolean>(resolve => {
