@@ -60,6 +60,8 @@ type Partial2<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknow
 export type ConfigOverrides = Partial2<RookeryConfig>;
 
 const list = (s: string) => s.split(",").map(x => x.trim()).filter(Boolean);
+/** A number from text; text that is not one stays text, so the error shows what was given. */
+const num = (s: string) => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : s) as number;
 
 /** The environment variables a node reads, each with the config path it sets. */
 export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
@@ -68,14 +70,14 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.TRANSPORTER) o.transporter = env.TRANSPORTER;
 	if (env.REDIS_URL) o.redisUrl = env.REDIS_URL;
 	if (env.SERVICES) o.services = list(env.SERVICES) as ServiceName[];
-	if (env.PORT) o.port = Number(env.PORT);
+	if (env.PORT) o.port = num(env.PORT);
 	if (env.HOST) o.host = env.HOST;
 	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
 	const feed: ConfigOverrides["feed"] = {};
 	if (env.FEED) feed.type = env.FEED as "synthetic" | "none";
-	if (env.FEED_RATE) feed.ticksPerSecond = Number(env.FEED_RATE);
-	if (env.FEED_SEED) feed.seed = Number(env.FEED_SEED);
+	if (env.FEED_RATE) feed.ticksPerSecond = num(env.FEED_RATE);
+	if (env.FEED_SEED) feed.seed = num(env.FEED_SEED);
 	if (Object.keys(feed).length) o.feed = feed;
 	return o;
 }
@@ -85,7 +87,7 @@ export function fromArgs(args: Record<string, string | boolean | undefined>): Co
 	const o: ConfigOverrides = {};
 	if (typeof args.symbols === "string") o.symbols = list(args.symbols);
 	if (typeof args["log-level"] === "string") o.logLevel = args["log-level"] as LogLevel;
-	if (typeof args.port === "string") o.port = Number(args.port);
+	if (typeof args.port === "string") o.port = num(args.port);
 	if (typeof args["node-id"] === "string") o.nodeId = args["node-id"];
 	if (typeof args.services === "string") o.services = list(args.services) as ServiceName[];
 	if (typeof args.feed === "string") o.feed = { type: args.feed as "synthetic" | "none" };

@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ConfigError, maskSecrets, resolveConfig, defaultConfig } from "../../../lib/config/config.ts";
+
+const problems = (fn: () => unknown): string[] => {
+	try {
+		fn();
+	} catch (e) {
+		if (e instanceof ConfigError) return e.problems;
+		throw e;
+	}
+	throw new Error("expected a ConfigError");
+};
+
+describe("lib/config", () => {
+	it("defaults to embedded mode with the synthetic feed on port 3000", () => {
+		const c = resolveConfig({ env: {}, args: {} });
+		expect(c.transporter).to.equal(null);
+		expect(c.redisUrl).to.equal(null);
+		expect(c.port).to.equal(3000);
+		expect(c.feed.type).to.equal("synthetic");
+		expect(c.services).to.deep.equal(["gateway", "ingest", "symbols", "monitor"]);
+		expect(c.store.latestTtlMs).to.equal(3_600_000);
+	});
+
+	it("merges file < env < flags", () => {
+		const dir = mkdtempSync(path.join(os.tmpdir(), "rk-cfg-"));
+		const file = path.join(dir, "c.json");
+		writeFileSync(file, JSON.stringify({ port: 4001, symbols: ["FILE"], logLevel: "debug", feed: { ticksPerSecond: 7 } }));
+		const c = resolveConfig({ env: { PORT: "4002", SYMBOLS: "ENV1,ENV2" }, args: { config: file, symbols: "FLAG" } });
+		expect(c.port).to.equal(4002);
+		expect(c.symbols).to.deep.equal(["FLAG"]);
+		expect(c.logLevel).to.equal("debug");
+		// A nested object from the file merges with the defaults rather than replacing them.
+		expect(c.feed).to.deep.equal({ ...defaultConfig().feed, ticksPerSecond: 7 });
+	});
+
+	it("reads every documented environment variable", () => {
+		const c = resolveConfig({
+			env: { TRANSPORTER: "nats://127.0.0.1:4222", REDIS_URL: "redis://127.0.0.1:6379", NODE_ID: "n1", SERVICES: "gateway,symbols", PORT: "3100", LOG_LEVEL: "warn", SYMBOLS: "A,B", FEED: "synthetic" },
+			args: {},
+		});
+		expect(c).to.include({ transporter: "nats://127.0.0.1:4222", redisUrl: "redis://127.0.0.1:6379", nodeId: "n1", port: 3100, logLevel: "warn" });
+		expect(c.services).to.deep.equal(["gateway", "symbols"]);
+		expect(c.symbols).to.deep.equal(["A", "B"]);
+		expect(c.feed.type).to.equal("synthetic");
+	});
+
+	it("turns the synthetic feed off in cluster mode unless asked for", () => {
+		expect(resolveConfig({ env: { TRANSPORTER: "nats://h:4222" }, args: {} }).feed.type).to.equal("none");
+		expect(resolveConfig({ env: { TRANSPORTER: "nats://h:4222" }, args: { feed: "synthetic" } }).feed.type).to.equal("synthetic");
+	});
+
+	it("lists every problem, one line each, with the value given", () => {
+		const p = problems(() => resolveConfig({ env: { PORT: "abc", REDIS_URL: "http://x", SYMBOLS: "OK,bad!", SERVICES: "gateway,nope", LOG_LEVEL: "loud" }, args: {} }));
+		expect(p).to.have.length(5);
+		const text = p.join("\n");
+		expect(text).to.match(/'port'.*'abc'/);
+		expect(text).to.match(/redisUrl/).and.match(/symbols\[1\]/).and.match(/services\[1\]/).and.match(/logLevel/);
+	});
+
+	it("refuses unknown keys in a config file and a file that is not JSON", () => {
+		const dir = mkdtempSync(path.join(os.tmpdir(), "rk-cfg-"));
+		const f1 = path.join(dir, "a.json");
+		writeFileSync(f1, JSON.stringify({ prot: 1 }));
+		expect(problems(() => resolveConfig({ env: {}, args: { config: f1 } }))[0]).to.match(/prot/);
+		const f2 = path.join(dir, "b.json");
+		writeFileSync(f2, "{ not json");
+		expect(problems(() => resolveConfig({ env: {}, args: { config: f2 } }))[0]).to.match(/not valid JSON/);
+		expect(problems(() => resolveConfig({ env: {}, args: { config: path.join(dir, "missing.json") } }))[0]).to.match(/missing\.json/);
+	});
+
+	it("masks passwords and tokens in URLs", () => {
+		const c = resolveConfig({ env: { REDIS_URL: "redis://user:s3cret@db:6379/0", TRANSPORTER: "nats://tok3n@mq:4222" }, args: {} });
+		const m = maskSecrets(c);
+		expect(JSON.stringify(m)).to.not.match(/s3cret|tok3n/);
+		expect(m.redisUrl).to.equal("redis://user:***@db:6379/0");
+		expect(m.transporter).to.equal("nats://***@mq:4222");
+		expect(c.redisUrl).to.equal("redis://user:s3cret@db:6379/0");
+	});
+});
