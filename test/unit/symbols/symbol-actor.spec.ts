@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import { SymbolActor, type ActorOptions } from "../../../lib/symbols/symbol-actor.ts";
+import { MemoryStore } from "../../../lib/store/memory-store.ts";
+import { Store } from "../../../lib/store/store.ts";
+import { BusyError, StoreUnavailableError } from "../../../lib/protocol/errors.ts";
+import type { TickMessage } from "../../../lib/protocol/wire.ts";
+import type { Tick } from "../../../lib/protocol/tick.ts";
+
+const T0 = Date.UTC(2026, 0, 5, 14, 30);
+const tick = (i: number, extra: Partial<Tick> = {}): Tick => ({ symbol: "AAPL", price: 100 + i, size: 10, ts: T0 + i * 1000, ...extra });
+
+function setup(store: Store = new MemoryStore(), over: Partial<ActorOptions> = {}) {
+	const published: TickMessage[] = [];
+	const opts: ActorOptions = { store, snapshotEvery: 1000, dedupWindow: 100, barHistory: 60, mailboxLimit: 100, now: () => T0, publish: m => published.push(m), ...over };
+	return { store, opts, published, activate: () => SymbolActor.activate("AAPL", opts) };
+}
+
+/** A store whose writes can be made to fail, as Redis does when it is down. */
+class FlakyStore extends MemoryStore {
+	down = false;
+	override async append(...a: Parameters<MemoryStore["append"]>) {
+		if (this.down) throw new StoreUnavailableError("down");
+		return super.append(...a);
+	}
+}
+
+describe("lib/symbols/symbol-actor", () => {
+	it("gives consecutive seqs, logs before it publishes, and keeps latest and bars", async () => {
+		const { store, published, activate } = setup();
+		const a = await activate();
+		const r = await a.ingest([tick(0), tick(1), tick(2)]);
+		expect(r).to.deep.equal({ symbol: "AAPL", accepted: 3, duplicates: 0, firstSeq: 1, lastSeq: 3 });
+		expect(published.map(m => m.seq)).to.deep.equal([1, 2, 3]);
+		expect(published[0]).to.deep.equal({ v: 1, seq: 1, ts: T0, symbol: "AAPL", price: 100, size: 10 });
+		expect((await store.range("AAPL", 1, 10)).map(e => e.seq)).to.deep.equal([1, 2, 3]);
+		expect(await store.getLatest("AAPL")).to.deep.equal(published[2]);
+		expect(a.latest).to.deep.equal(published[2]);
+		expect(a.bars.list(10)).to.have.length(1);
+		expect(a.bars.forming).to.include({ open: 100, high: 102, close: 102, volume: 30, trades: 3 });
+	});
+
+	it("drops duplicate vendor ids, across batches and inside one", async () => {
+		const { store, activate } = setup();
+		const a = await activate();
+		await a.ingest([tick(0, { id: "t1" }), tick(1, { id: "t2" })]);
+		const r = await a.ingest([tick(1, { id: "t2" }), tick(2, { id: "t3" }), tick(3, { id: "t3" }), tick(4)]);
+		expect(r).to.include({ accepted: 2, duplicates: 2, firstSeq: 3, lastSeq: 4 });
+		expect((await store.range("AAPL", 0, 10)).map(e => (e.data as Tick).id)).to.deep.equal(["t1", "t2", "t3", undefined]);
+	});
+
+	it("changes nothing when the log write fails, and continues cleanly after", async () => {
+		const store = new FlakyStore();
+		const { published, activate } = setup(store);
+		const a = await activate();
+		await a.ingest([tick(0, { id: "a" })]);
+		store.down = true;
+		let err: unknown;
+		try {
+			await a.ingest([tick(1, { id: "b" }), tick(2)]);
+		} catch (e) {
+			err = e;
+		}
+		expect(err).to.be.instanceOf(StoreUnavailableError);
+		expect(a.seq).to.equal(1);
+		expect(a.latest!.seq).to.equal(1);
+		expect(published).to.have.length(1);
+		store.down = false;
+		// The same vendor id is not a duplicate: it was never accepted.
+		expect(await a.ingest([tick(1, { id: "b" })])).to.include({ accepted: 1, firstSeq: 2 });
+	});
+
+	it("rehydrates from snapshot + log to the same state as an actor that never stopped", async () => {
+		const store = new MemoryStore();
+		const { activate } = setup(store, { snapshotEvery: 7 });
+		const a = await activate();
+		for (let i = 0; i < 40; i++) await a.ingest([tick(i * 13, { id: `v${i}` })]);
+		expect(await store.getSnapshot<{ seq: number }>("AAPL")).to.have.property("seq", 35);
+		const b = await activate();
+		expect(b.seq).to.equal(a.seq);
+		expect(b.latest).to.deep.equal(a.latest);
+		expect(b.bars.list(100)).to.deep.equal(a.bars.list(100));
+		// The dedup window came back too.
+		expect(await b.ingest([tick(1, { id: "v39" })])).to.include({ accepted: 0, duplicates: 1 });
+	});
+
+	it("recovers when another writer advanced the log (ownership moved and came back)", async () => {
+		const store = new MemoryStore();
+		const { activate } = setup(store);
+		const a = await activate();
+		await a.ingest([tick(0)]);
+		const other = await activate();
+		await other.ingest([tick(1), tick(2)]);
+		const r = await a.ingest([tick(3)]);
+		expect(r).to.include({ accepted: 1, firstSeq: 4, lastSeq: 4 });
+		expect((await store.range("AAPL", 0, 10)).map(e => e.seq)).to.deep.equal([1, 2, 3, 4]);
+	});
+
+	it("serialises concurrent ingests in arrival order", async () => {
+		const { published, activate } = setup();
+		const a = await activate();
+		await Promise.all(Array.from({ length: 20 }, (_, i) => a.ingest([tick(i, { id: `c${i}` })])));
+		expect(published.map(m => m.id)).to.deep.equal(Array.from({ length: 20 }, (_, i) => `c${i}`));
+		expect(published.map(m => m.seq)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+	});
+
+	it("refuses with BusyError (retryable) when its mailbox is full", async () => {
+		const { activate } = setup(new MemoryStore(), { mailboxLimit: 3 });
+		const a = await activate();
+		const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => a.ingest([tick(i)])));
+		expect(results.filter(r => r.status === "fulfilled")).to.have.length(3);
+		const rejected = results.filter(r => r.status === "rejected") as PromiseRejectedResult[];
+		expect(rejected).to.have.length(2);
+		expect(rejected[0].reason).to.be.instanceOf(BusyError);
+		expect((rejected[0].reason as { retryable: boolean }).retryable).to.equal(true);
+		expect(a.mailbox.rejected).to.equal(2);
+		expect(a.seq).to.equal(3);
+	});
+});
