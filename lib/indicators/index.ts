@@ -11,6 +11,7 @@ export { Stochastic, type StochasticValue } from "./stochastic.ts";
 export { Vwap, defaultSession, type SessionBar, type SessionOf } from "./vwap.ts";
 export { Obv } from "./obv.ts";
 export { Adx, type AdxValue } from "./adx.ts";
+export { Donchian, type DonchianValue } from "./donchian.ts";
 export {
 	type AnyIndicator,
 	type IndicatorSpec,

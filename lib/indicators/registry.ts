@@ -1,6 +1,7 @@
 import { Adx } from "./adx.ts";
 import { Atr } from "./atr.ts";
 import { Bollinger } from "./bollinger.ts";
+import { Donchian } from "./donchian.ts";
 import { Ema } from "./ema.ts";
 import type { Indicator, IndicatorState } from "./indicator.ts";
 import { Macd } from "./macd.ts";
@@ -40,6 +41,7 @@ const KINDS: Record<string, Entry> = {
 	vwap: { defaults: [], make: () => new Vwap() },
 	obv: { defaults: [], make: () => new Obv() },
 	adx: { defaults: [14], make: ([n]) => new Adx(n) },
+	donchian: { defaults: [20], make: ([n]) => new Donchian(n) },
 };
 
 export const INDICATOR_KINDS: readonly string[] = Object.keys(KINDS);

@@ -26,7 +26,16 @@ const CASES: [string, Expect][] = [
 	["adx:14", (b) => adx(b, 14)],
 	["adx:3", (b) => adx(b, 3)],
 	["vwap", (b) => [vwapReference(b)]],
+	["donchian:20", (b) => donchian(b, 20)],
+	["donchian:4", (b) => donchian(b, 4)],
 ];
+
+/** TA-Lib's MAX over highs and MIN over lows; the midpoint is their mean. */
+function donchian(b: readonly Bar[], n: number) {
+	const upper = oracle("MAX", b, { optInTimePeriod: n, inReal: b.map((x) => x.high) }).outReal;
+	const lower = oracle("MIN", b, { optInTimePeriod: n, inReal: b.map((x) => x.low) }).outReal;
+	return [upper, upper.map((u, i) => (u === null ? null : (u + (lower[i] as number)) / 2)), lower];
+}
 
 function macd(b: readonly Bar[], fast: number, slow: number, signal: number) {
 	const r = oracle("MACD", b, { optInFastPeriod: fast, optInSlowPeriod: slow, optInSignalPeriod: signal });

@@ -5,7 +5,7 @@ import { type AnyIndicator, createIndicator, restoreIndicator } from "../../../l
 import { compare, oracle, stream, vwapReference } from "./support.ts";
 
 /** Small periods so short random series get past every warm-up. */
-const SPECS = ["sma:3", "ema:4", "rsi:3", "macd:3:5:2", "bbands:4:2", "atr:3", "stoch:4:2:2", "vwap", "obv", "adx:3"];
+const SPECS = ["sma:3", "ema:4", "rsi:3", "macd:3:5:2", "bbands:4:2", "atr:3", "stoch:4:2:2", "vwap", "obv", "adx:3", "donchian:3"];
 
 /**
  * Valid bars on an eighth-of-a-unit grid: coarse prices make equal closes, equal highs and ±DM

@@ -72,7 +72,7 @@ const talib = createRequire(import.meta.url)("talib") as {
 };
 
 /** Runs a TA-Lib function over bars; each output aligned to the input with null in warm-up. */
-export function oracle(name: string, bars: readonly Bar[], opts: Record<string, number> = {}): Record<string, (number | null)[]> {
+export function oracle(name: string, bars: readonly Bar[], opts: Record<string, number | number[]> = {}): Record<string, (number | null)[]> {
 	const res = talib.execute({
 		name,
 		startIdx: 0,

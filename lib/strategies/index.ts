@@ -1,0 +1,34 @@
+import { BollingerBreakoutStrategy } from "./bollinger-breakout.ts";
+import { LevelBreakoutStrategy } from "./level-breakout.ts";
+import { MaCrossoverStrategy } from "./ma-crossover.ts";
+import { MacdRsiStrategy } from "./macd-rsi.ts";
+import { RsiTrendStrategy } from "./rsi-trend.ts";
+import type { Strategy, StrategyState } from "./strategy.ts";
+
+export { type Signal, cross, clamp01 } from "./signal.ts";
+export { Strategy, type StrategyState } from "./strategy.ts";
+export { MacdRsiStrategy, MaCrossoverStrategy, RsiTrendStrategy, BollingerBreakoutStrategy, LevelBreakoutStrategy };
+
+const MAKERS: Record<string, (p: number[]) => Strategy> = {
+	"macd-rsi": (p) => new MacdRsiStrategy(...p),
+	"ma-cross": (p) => new MaCrossoverStrategy(...p),
+	"rsi-trend": (p) => new RsiTrendStrategy(...p),
+	"bb-breakout": (p) => new BollingerBreakoutStrategy(...p),
+	"sr-breakout": (p) => new LevelBreakoutStrategy(...p),
+};
+
+export const STRATEGY_NAMES: readonly string[] = Object.keys(MAKERS);
+
+/** "ma-cross:5:20" → a strategy; omitted parameters take the documented defaults. */
+export function createStrategy(spec: string): Strategy {
+	const [name, ...raw] = spec.trim().toLowerCase().split(":");
+	const make = MAKERS[name];
+	if (make === undefined) throw new RangeError(`unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(", ")})`);
+	const params = raw.map(Number);
+	if (params.some((v) => !Number.isFinite(v))) throw new RangeError(`strategy "${spec}" has a non-numeric parameter`);
+	return make(params);
+}
+
+export function restoreStrategy(s: StrategyState): Strategy {
+	return createStrategy([s.name, ...s.params].join(":")).load(s);
+}

@@ -1,0 +1,27 @@
+/** A trading signal: what fired, which way, how strongly, and the numbers it saw. */
+export interface Signal {
+	strategy: string;
+	direction: "long" | "short";
+	/** 0..1; each strategy documents its own scale. */
+	strength: number;
+	/** The rule that fired, in words. */
+	reason: string;
+	inputs: Record<string, number>;
+	/** Open time of the bar whose close fired it. */
+	barTime: number;
+}
+
+/**
+ * +1 when a crosses above b between two bars, −1 when it crosses below, else 0. Touching counts as
+ * the "before" side (prev a ≤ b, then a > b), so a line that meets and stays equal never fires.
+ * NaN (warm-up) never crosses.
+ */
+export function cross(prevA: number, prevB: number, a: number, b: number): 1 | -1 | 0 {
+	if (prevA <= prevB && a > b) return 1;
+	if (prevA >= prevB && a < b) return -1;
+	return 0;
+}
+
+export function clamp01(x: number): number {
+	return x <= 0 ? 0 : x >= 1 ? 1 : Number.isNaN(x) ? 0 : x;
+}
