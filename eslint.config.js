@@ -13,6 +13,11 @@ export default tseslint.config(
 		},
 	},
 	{
+		files: ["**/*.cjs"],
+		languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", console: "readonly" } },
+		rules: { "@typescript-eslint/no-require-imports": "off" },
+	},
+	{
 		files: ["public/**/*.js"],
 		languageOptions: { globals: { window: "readonly", document: "readonly", WebSocket: "readonly", fetch: "readonly", console: "readonly" } },
 	},
