@@ -35,7 +35,7 @@ export async function wsConnect(url: string): Promise<WsClient> {
 		ws,
 		frames,
 		send: msg => ws.send(typeof msg === "string" ? msg : JSON.stringify(msg)),
-		until: (pred, what = "frames", timeoutMs = 5000) => waitFor(() => pred(frames) && frames, { timeoutMs, what, intervalMs: 5 }),
+		until: (pred, what = "frames", timeoutMs = 5000) => waitFor(() => (pred(frames) ? frames : null), { timeoutMs, what, intervalMs: 5 }),
 		close: () =>
 			new Promise<void>(resolve => {
 				if (ws.readyState === WebSocket.CLOSED) return resolve();
