@@ -24,11 +24,15 @@ export interface ActorSummary {
 
 interface Vars {
 	actors: Map<string, Promise<SymbolActor>>;
+	/** The nodes running `symbols` when ownership was last settled, sorted and joined. */
+	members: string;
 }
 interface Methods {
 	actor(symbol: string): Promise<SymbolActor>;
 	existingActor(symbol: string): Promise<SymbolActor | null>;
 	storeCall<T>(fn: () => Promise<T>): Promise<T>;
+	symbolNodes(): string;
+	passivateAll(reason: string): Promise<number>;
 }
 
 export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
@@ -119,6 +123,18 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 			},
 		},
 
+		events: {
+			// The Shard ring follows the nodes running `symbols`; when they change, some symbols get a
+			// new owner. Local actors are snapshotted and dropped so a node never serves stale state
+			// for a symbol it no longer owns; each re-activates from the store on its next call.
+			"$services.changed"() {
+				const members = this.symbolNodes();
+				if (members === this.members) return;
+				this.members = members;
+				void this.passivateAll("membership changed");
+			},
+		},
+
 		methods: {
 			/** The local actor for a symbol, activated from the store on first use. */
 			actor(symbol: string): Promise<SymbolActor> {
@@ -149,6 +165,36 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				return last > 0 ? this.actor(symbol) : null;
 			},
 
+			symbolNodes(): string {
+				return this.broker.registry
+					.getServiceList({ onlyAvailable: true, skipInternal: true })
+					.filter(s => s.name === "symbols")
+					.map(s => s.nodeID)
+					.sort()
+					.join(",");
+			},
+
+			async passivateAll(reason: string): Promise<number> {
+				let n = 0;
+				for (const [symbol, p] of [...this.actors]) {
+					const a = await p.catch(() => null);
+					if (a) {
+						await a.mailbox.idle().catch(() => {});
+						await a.snapshot().catch(err => this.logger.warn({ symbol, err: (err as Error).message }, "snapshot on passivation failed"));
+					}
+					// A call that arrived meanwhile may have re-created the actor: keep that one.
+					if (this.actors.get(symbol) === p) {
+						this.actors.delete(symbol);
+						n++;
+					}
+				}
+				if (n > 0) {
+					this.broker.metrics.increment("rookery.symbols.passivated", { reason }, n);
+					this.logger.info({ actors: n, reason }, "passivated symbol actors");
+				}
+				return n;
+			},
+
 			async storeCall<T>(fn: () => Promise<T>): Promise<T> {
 				try {
 					return await fn();
@@ -161,17 +207,17 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.actors = new Map();
+			this.members = "";
+			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
+		},
+
+		started() {
+			this.members = this.symbolNodes();
 		},
 
 		async stopped() {
 			// Drain: let every queued update finish and leave a snapshot, so a restart replays little.
-			for (const p of this.actors.values()) {
-				const a = await p.catch(() => null);
-				if (!a) continue;
-				await a.mailbox.idle().catch(() => {});
-				await a.snapshot().catch(err => this.logger.warn({ symbol: a.symbol, err: (err as Error).message }, "snapshot on stop failed"));
-			}
-			this.actors.clear();
+			await this.passivateAll("stopping");
 		},
 	};
 }
