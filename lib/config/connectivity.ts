@@ -12,12 +12,15 @@ export async function checkConnectivity(config: RookeryConfig, timeoutMs = 2000)
 		checks.push(
 			(async () => {
 				const r = new Redis(config.redisUrl!, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-				r.on("error", () => {});
+				// The socket error (ECONNREFUSED, ETIMEDOUT, ENOTFOUND) says why; connect() itself
+				// only rejects with "Connection is closed."
+				let cause: Error | undefined;
+				r.on("error", (err: Error) => (cause ??= err));
 				try {
 					await r.connect();
 					await r.ping();
 				} catch (err) {
-					problems.push(`redis: cannot reach ${masked.redisUrl}: ${(err as Error).message}`);
+					problems.push(`redis: cannot reach ${masked.redisUrl}: ${(cause ?? (err as Error)).message}`);
 				} finally {
 					r.disconnect();
 				}
