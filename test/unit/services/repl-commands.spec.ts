@@ -1,0 +1,48 @@
+import { expect } from "chai";
+import { createNode, type RookeryNode } from "../../../services/node.ts";
+import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { replCommands } from "../../../services/repl-commands.ts";
+import { waitFor } from "../../helpers/ports.ts";
+
+/** Run a REPL command and capture what it prints. */
+async function run(node: RookeryNode, name: string): Promise<unknown[]> {
+	const printed: unknown[] = [];
+	const { table, log } = console;
+	console.table = (rows: unknown) => printed.push(rows);
+	console.log = (line: unknown) => printed.push(line);
+	try {
+		await replCommands.find(c => c.command === name)!.action(node.broker);
+	} finally {
+		Object.assign(console, { table, log });
+	}
+	return printed;
+}
+
+describe("services: REPL commands", () => {
+	let node: RookeryNode;
+	before(async () => {
+		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", nodeId: "repl-test", symbols: ["AAPL", "MSFT"], feed: { type: "synthetic", ticksPerSecond: 50 } });
+		node = await createNode(config);
+		await node.start();
+	});
+	after(async () => node?.stop());
+
+	it("`symbols` lists each active actor with its owner, seq and last price", async () => {
+		await waitFor(() => node.broker.call<unknown[]>("symbols.actors").then(a => a.length === 2), { what: "two actors" });
+		const [rows] = (await run(node, "symbols")) as Array<Array<Record<string, unknown>>>;
+		expect(rows.map(r => r.symbol)).to.deep.equal(["AAPL", "MSFT"]);
+		for (const r of rows) {
+			expect(r.owner).to.equal("repl-test");
+			expect(r.seq).to.be.a("number").greaterThan(0);
+			expect(r.price).to.be.a("number").greaterThan(0);
+		}
+	});
+
+	it("`feeds` shows the synthetic feed running and counting", async () => {
+		await waitFor(async () => ((await node.broker.call<Array<{ accepted: number }>>("ingest.feeds"))[0]?.accepted ?? 0) > 0, { what: "accepted ticks" });
+		const [rows] = (await run(node, "feeds")) as Array<Array<Record<string, unknown>>>;
+		expect(rows).to.have.length(1);
+		expect(rows[0]).to.include({ node: "repl-test", feed: "synthetic", state: "running", symbols: 2, errors: 0 });
+		expect(rows[0].accepted as number).to.be.greaterThan(0);
+	});
+});
