@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { isZero, trueRange } from "./core/true-range.ts";
 import { Indicator } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 export interface AdxValue {
 	adx: number | null;
@@ -41,7 +42,7 @@ export class Adx extends Indicator<AdxValue> {
 	#peeked: AdxValue = { adx: null, plusDI: 0, minusDI: 0 };
 
 	constructor(period = 14) {
-		super();
+		super(3);
 		if (period < 2) throw new RangeError(`adx period must be >= 2, got ${period}`);
 		this.period = period;
 		this.params = [period];
@@ -52,12 +53,16 @@ export class Adx extends Indicator<AdxValue> {
 		return this.#s.diffs >= this.period ? this.#value : null;
 	}
 
-	protected commit(bar: Bar): void {
-		this.#step(bar, this.#value, true);
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		if (this.#step(bar, this.#value, true)) this.fill(this.row, 0, this.#value);
 		this.#prev[0] = bar.high;
 		this.#prev[1] = bar.low;
 		this.#prev[2] = bar.close;
 		this.#hasPrev = true;
+		this.accepted++;
+		return null;
 	}
 
 	protected preview(bar: Bar): AdxValue | null {

@@ -2,6 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import { trueRange } from "./core/true-range.ts";
 import { WilderCore, type WilderState } from "./core/wilder-core.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 interface AtrState {
 	prevClose: number | null;
@@ -31,10 +32,14 @@ export class Atr extends ScalarIndicator {
 		return orNull(this.#tr.value);
 	}
 
-	protected commit(bar: Bar): void {
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
 		const prev = this.#prevClose;
 		this.#prevClose = bar.close;
-		if (!Number.isNaN(prev)) this.#tr.push(trueRange(bar.high, bar.low, prev));
+		if (!Number.isNaN(prev)) this.row[0] = this.#tr.push(trueRange(bar.high, bar.low, prev));
+		this.accepted++;
+		return null;
 	}
 
 	protected preview(bar: Bar): number | null {

@@ -2,6 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import { SmaCore, type SmaState } from "./core/sma-core.ts";
 import { TA_EPSILON } from "./core/true-range.ts";
 import { Indicator } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 export interface BollingerValue {
 	upper: number;
@@ -32,7 +33,7 @@ export class Bollinger extends Indicator<BollingerValue> {
 	#ready = false;
 
 	constructor(period = 20, deviations = 2) {
-		super();
+		super(3);
 		if (period < 2) throw new RangeError(`bbands period must be >= 2, got ${period}`);
 		if (!Number.isFinite(deviations)) throw new RangeError(`bbands deviations must be finite, got ${deviations}`);
 		this.#mean = new SmaCore(period);
@@ -46,12 +47,20 @@ export class Bollinger extends Indicator<BollingerValue> {
 		return this.#ready ? this.#value : null;
 	}
 
-	protected commit(bar: Bar): void {
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
 		const x = bar.close;
 		const mean = this.#mean.push(x);
 		const meanSq = this.#meanSq.push(x * x);
+		this.accepted++;
 		this.#ready = !Number.isNaN(mean);
-		if (this.#ready) this.#set(this.#value, mean, meanSq);
+		if (!this.#ready) return null;
+		const v = this.#set(this.#value, mean, meanSq);
+		this.row[0] = v.upper;
+		this.row[1] = v.middle;
+		this.row[2] = v.lower;
+		return null;
 	}
 
 	protected preview(bar: Bar): BollingerValue | null {

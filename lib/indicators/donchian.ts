@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { RollingExtreme, type ExtremeState } from "./core/extremes.ts";
 import { Indicator } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 export interface DonchianValue {
 	upper: number;
@@ -28,7 +29,7 @@ export class Donchian extends Indicator<DonchianValue> {
 	#peeked: DonchianValue = { upper: 0, middle: 0, lower: 0 };
 
 	constructor(period = 20) {
-		super();
+		super(3);
 		this.#high = new RollingExtreme(period, 1);
 		this.#low = new RollingExtreme(period, -1);
 		this.params = [period];
@@ -39,8 +40,16 @@ export class Donchian extends Indicator<DonchianValue> {
 		return this.#high.count >= this.#high.period ? this.#value : null;
 	}
 
-	protected commit(bar: Bar): void {
-		set(this.#value, this.#high.push(bar.high), this.#low.push(bar.low));
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		this.accepted++;
+		const v = set(this.#value, this.#high.push(bar.high), this.#low.push(bar.low));
+		if (this.#high.count < this.#high.period) return null;
+		this.row[0] = v.upper;
+		this.row[1] = v.middle;
+		this.row[2] = v.lower;
+		return null;
 	}
 
 	protected preview(bar: Bar): DonchianValue | null {

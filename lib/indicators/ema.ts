@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { EmaCore, type EmaState } from "./core/ema-core.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 /** Exponential moving average of closes, k = 2/(n+1), seeded with the SMA of the first n (TA-Lib EMA). */
 export class Ema extends ScalarIndicator {
@@ -20,8 +21,12 @@ export class Ema extends ScalarIndicator {
 		return orNull(this.#core.value);
 	}
 
-	protected commit(bar: Bar): void {
-		this.#core.push(bar.close);
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		this.row[0] = this.#core.push(bar.close);
+		this.accepted++;
+		return null;
 	}
 
 	protected preview(bar: Bar): number | null {

@@ -17,6 +17,7 @@ export class IndicatorSet {
 	#offsets: Int32Array;
 
 	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[]) {
+		// Indicator instances passed in are adopted: their rows become views into `values`.
 		this.indicators = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
 		this.columns = this.indicators.flatMap((i) => i.columns);
 		const dup = this.columns.find((c, i) => this.columns.indexOf(c) !== i);
@@ -27,6 +28,8 @@ export class IndicatorSet {
 		let at = 0;
 		this.indicators.forEach((ind, i) => {
 			this.#offsets[i] = at;
+			// Each indicator writes straight into its slice of `values`: no copying per update.
+			ind.attach(this.values.subarray(at, at + ind.width));
 			at += ind.width;
 		});
 	}
@@ -36,10 +39,7 @@ export class IndicatorSet {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		const list = this.indicators;
-		for (let i = 0; i < list.length; i++) {
-			list[i].update(bar);
-			list[i].write(this.values, this.#offsets[i]);
-		}
+		for (let i = 0; i < list.length; i++) list[i].update(bar);
 		return null;
 	}
 
@@ -65,8 +65,6 @@ export class IndicatorSet {
 	}
 
 	static fromJSON(states: readonly IndicatorState[]): IndicatorSet {
-		const set = new IndicatorSet(states.map(restoreIndicator));
-		set.indicators.forEach((ind, i) => ind.write(set.values, set.#offsets[i]));
-		return set;
+		return new IndicatorSet(states.map(restoreIndicator));
 	}
 }

@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { EmaCore, type EmaState } from "./core/ema-core.ts";
 import { Indicator } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 export interface MacdValue {
 	macd: number;
@@ -31,7 +32,7 @@ export class Macd extends Indicator<MacdValue> {
 	#peeked: MacdValue = { macd: 0, signal: 0, hist: 0 };
 
 	constructor(fast = 12, slow = 26, signal = 9) {
-		super();
+		super(3);
 		this.params = [fast, slow, signal];
 		// TA-Lib silently swaps the periods when slow < fast; do the same so results agree.
 		const [f, s] = slow < fast ? [slow, fast] : [fast, slow];
@@ -45,11 +46,18 @@ export class Macd extends Indicator<MacdValue> {
 		return Number.isNaN(this.#signal.value) ? null : this.#value;
 	}
 
-	protected commit(bar: Bar): void {
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		this.accepted++;
 		const line = this.#fast.push(bar.close) - this.#slow.push(bar.close);
-		if (Number.isNaN(line)) return;
-		const signal = this.#signal.push(line);
-		this.#set(this.#value, line, signal);
+		if (Number.isNaN(line)) return null;
+		const v = this.#set(this.#value, line, this.#signal.push(line));
+		if (Number.isNaN(v.signal)) return null;
+		this.row[0] = v.macd;
+		this.row[1] = v.signal;
+		this.row[2] = v.hist;
+		return null;
 	}
 
 	protected preview(bar: Bar): MacdValue | null {

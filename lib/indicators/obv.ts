@@ -1,5 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 interface ObvState {
 	obv: number | null;
@@ -21,9 +22,13 @@ export class Obv extends ScalarIndicator {
 		return orNull(this.#obv);
 	}
 
-	protected commit(bar: Bar): void {
-		this.#obv = this.#next(bar);
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		this.row[0] = this.#obv = this.#next(bar);
 		this.#prevClose = bar.close;
+		this.accepted++;
+		return null;
 	}
 
 	protected preview(bar: Bar): number | null {

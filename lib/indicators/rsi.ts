@@ -2,6 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import { isZero } from "./core/true-range.ts";
 import { WilderCore, type WilderState } from "./core/wilder-core.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 interface RsiState {
 	prevClose: number | null;
@@ -35,12 +36,15 @@ export class Rsi extends ScalarIndicator {
 		return ratio(this.#gain.value, this.#loss.value);
 	}
 
-	protected commit(bar: Bar): void {
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
 		const d = bar.close - this.#prevClose;
 		this.#prevClose = bar.close;
-		if (Number.isNaN(d)) return; // first bar: no change yet
-		this.#gain.push(d < 0 ? 0 : d);
-		this.#loss.push(d < 0 ? -d : 0);
+		this.accepted++;
+		if (Number.isNaN(d)) return null; // first bar: no change yet
+		this.row[0] = ratio(this.#gain.push(d < 0 ? 0 : d), this.#loss.push(d < 0 ? -d : 0)) ?? NaN;
+		return null;
 	}
 
 	protected preview(bar: Bar): number | null {

@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { SmaCore, type SmaState } from "./core/sma-core.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 /** Simple moving average of closes (TA-Lib SMA). First value at bar period−1. */
 export class Sma extends ScalarIndicator {
@@ -21,8 +22,12 @@ export class Sma extends ScalarIndicator {
 		return orNull(this.#value);
 	}
 
-	protected commit(bar: Bar): void {
-		this.#value = this.#core.push(bar.close);
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		this.row[0] = this.#value = this.#core.push(bar.close);
+		this.accepted++;
+		return null;
 	}
 
 	protected preview(bar: Bar): number | null {

@@ -2,6 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import { RollingExtreme, type ExtremeState } from "./core/extremes.ts";
 import { SmaCore, type SmaState } from "./core/sma-core.ts";
 import { Indicator } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 export interface StochasticValue {
 	k: number;
@@ -35,7 +36,7 @@ export class Stochastic extends Indicator<StochasticValue> {
 	#ready = false;
 
 	constructor(fastK = 14, slowK = 3, slowD = 3) {
-		super();
+		super(2);
 		this.#high = new RollingExtreme(fastK, 1);
 		this.#low = new RollingExtreme(fastK, -1);
 		this.#slowK = new SmaCore(slowK);
@@ -48,16 +49,21 @@ export class Stochastic extends Indicator<StochasticValue> {
 		return this.#ready ? this.#value : null;
 	}
 
-	protected commit(bar: Bar): void {
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
+		this.accepted++;
 		const highest = this.#high.push(bar.high);
 		const lowest = this.#low.push(bar.low);
-		if (this.#high.count < this.#high.period) return;
+		if (this.#high.count < this.#high.period) return null;
 		const k = this.#slowK.push(fastK(bar.close, highest, lowest));
-		if (Number.isNaN(k)) return;
+		if (Number.isNaN(k)) return null;
 		const d = this.#slowD.push(k);
 		this.#ready = !Number.isNaN(d);
-		this.#value.k = k;
-		this.#value.d = d;
+		if (!this.#ready) return null;
+		this.row[0] = this.#value.k = k;
+		this.row[1] = this.#value.d = d;
+		return null;
 	}
 
 	protected preview(bar: Bar): StochasticValue | null {

@@ -1,5 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { ScalarIndicator } from "./indicator.ts";
+import { checkBar } from "./validate.ts";
 
 /** A bar that may name its trading session; VWAP restarts whenever the name changes. */
 export interface SessionBar extends Bar {
@@ -42,7 +43,9 @@ export class Vwap extends ScalarIndicator {
 		return this.#volume > 0 ? this.#pv / this.#volume : null;
 	}
 
-	protected commit(bar: Bar): void {
+	update(bar: Bar): string | null {
+		const reason = checkBar(bar);
+		if (reason !== null) return reason;
 		const session = this.sessionOf(bar);
 		if (session !== this.#session) {
 			this.#session = session;
@@ -51,6 +54,9 @@ export class Vwap extends ScalarIndicator {
 		}
 		this.#pv += typical(bar) * bar.volume;
 		this.#volume += bar.volume;
+		this.row[0] = this.#volume > 0 ? this.#pv / this.#volume : NaN;
+		this.accepted++;
+		return null;
 	}
 
 	protected preview(bar: Bar): number | null {

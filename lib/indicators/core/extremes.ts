@@ -31,15 +31,30 @@ export class RollingExtreme {
 
 	/** Adds x and returns the extreme of the window ending with it. */
 	push(x: number): number {
+		const cap = this.period;
+		const seq = this.#seq;
+		const val = this.#val;
 		const s = this.#count++;
 		const v = x * this.sign;
-		if (this.#len > 0 && this.#seq[this.#head] <= s - this.period) this.#dropFront();
+		let head = this.#head;
+		let len = this.#len;
+		if (len > 0 && seq[head] <= s - cap) {
+			head = head + 1 === cap ? 0 : head + 1;
+			len--;
+		}
 		// Drop dominated entries from the back; equal values go too since the newer one outlives them.
-		while (this.#len > 0 && this.#val[this.#slot(this.#len - 1)] <= v) this.#len--;
-		const j = this.#slot(this.#len++);
-		this.#seq[j] = s;
-		this.#val[j] = v;
-		return this.#val[this.#head] * this.sign;
+		let tail = head + len - 1;
+		if (tail >= cap) tail -= cap;
+		while (len > 0 && val[tail] <= v) {
+			len--;
+			tail = tail === 0 ? cap - 1 : tail - 1;
+		}
+		const j = tail + 1 === cap ? 0 : tail + 1;
+		seq[j] = s;
+		val[j] = v;
+		this.#head = head;
+		this.#len = len + 1;
+		return val[head] * this.sign;
 	}
 
 	/** The extreme the window would have if x were pushed, without pushing it. */
@@ -54,11 +69,6 @@ export class RollingExtreme {
 	#slot(i: number): number {
 		const j = this.#head + i;
 		return j < this.period ? j : j - this.period;
-	}
-
-	#dropFront(): void {
-		this.#head = this.#head + 1 === this.period ? 0 : this.#head + 1;
-		this.#len--;
 	}
 
 	save(): ExtremeState {

@@ -89,10 +89,14 @@ describe("checkBar", () => {
 		[{ close: 12 }, "close is outside [low, high]"],
 		[{ close: 8.5 }, "close is outside [low, high]"],
 		[{ volume: -0.5 }, "volume is negative"],
+		[{ time: NaN }, "time is not a finite number"],
+		[{ low: -Infinity, high: Infinity }, "high is not a finite number"],
 	];
 	it("accepts a valid bar, including a flat one with zero volume", () => {
 		expect(checkBar(ok)).to.equal(null);
 		expect(checkBar({ time: 0, open: 1, high: 1, low: 1, close: 1, volume: 0 })).to.equal(null);
+		// Finite fields whose sum overflows must not be mistaken for non-finite ones.
+		expect(checkBar({ time: 0, open: 1e308, high: 1.5e308, low: 1e308, close: 1.2e308, volume: 1e308 })).to.equal(null);
 	});
 	for (const [patch, reason] of cases) {
 		it(`refuses ${JSON.stringify(patch)}: ${reason}`, () => expect(checkBar({ ...ok, ...patch })).to.equal(reason));
