@@ -12,6 +12,12 @@ export { Vwap, defaultSession, type SessionBar, type SessionOf } from "./vwap.ts
 export { Obv } from "./obv.ts";
 export { Adx, type AdxValue } from "./adx.ts";
 export { Donchian, type DonchianValue } from "./donchian.ts";
+export { Wma } from "./wma.ts";
+export { Dema, Tema } from "./dema.ts";
+export { Roc } from "./roc.ts";
+export { WilliamsR } from "./willr.ts";
+export { Mfi } from "./mfi.ts";
+export { Keltner, type KeltnerValue } from "./keltner.ts";
 export {
 	type AnyIndicator,
 	type IndicatorSpec,

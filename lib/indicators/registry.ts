@@ -1,15 +1,21 @@
 import { Adx } from "./adx.ts";
 import { Atr } from "./atr.ts";
 import { Bollinger } from "./bollinger.ts";
+import { Dema, Tema } from "./dema.ts";
 import { Donchian } from "./donchian.ts";
 import { Ema } from "./ema.ts";
 import type { Indicator, IndicatorState } from "./indicator.ts";
+import { Keltner } from "./keltner.ts";
 import { Macd } from "./macd.ts";
+import { Mfi } from "./mfi.ts";
 import { Obv } from "./obv.ts";
+import { Roc } from "./roc.ts";
 import { Rsi } from "./rsi.ts";
 import { Sma } from "./sma.ts";
 import { Stochastic } from "./stochastic.ts";
 import { Vwap } from "./vwap.ts";
+import { WilliamsR } from "./willr.ts";
+import { Wma } from "./wma.ts";
 
 export type AnyIndicator = Indicator<unknown>;
 
@@ -42,6 +48,13 @@ const KINDS: Record<string, Entry> = {
 	obv: { defaults: [], make: () => new Obv() },
 	adx: { defaults: [14], make: ([n]) => new Adx(n) },
 	donchian: { defaults: [20], make: ([n]) => new Donchian(n) },
+	wma: { defaults: [20], make: ([n]) => new Wma(n) },
+	dema: { defaults: [20], make: ([n]) => new Dema(n) },
+	tema: { defaults: [20], make: ([n]) => new Tema(n) },
+	roc: { defaults: [10], make: ([n]) => new Roc(n) },
+	willr: { defaults: [14], make: ([n]) => new WilliamsR(n) },
+	mfi: { defaults: [14], make: ([n]) => new Mfi(n) },
+	keltner: { defaults: [20, 2, 10], make: ([n, k, m]) => new Keltner(n, k, m) },
 };
 
 export const INDICATOR_KINDS: readonly string[] = Object.keys(KINDS);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Bar } from "../../../lib/bars/bar.ts";
 import { createIndicator } from "../../../lib/indicators/index.ts";
-import { compare, goog, oracle, stream, synthetic, vwapReference } from "./support.ts";
+import { compare, goog, keltner, oracle, stream, synthetic, vwapReference } from "./support.ts";
 
 type Expect = (bars: readonly Bar[]) => (number | null)[][];
 
@@ -28,6 +28,19 @@ const CASES: [string, Expect][] = [
 	["vwap", (b) => [vwapReference(b)]],
 	["donchian:20", (b) => donchian(b, 20)],
 	["donchian:4", (b) => donchian(b, 4)],
+	["wma:20", (b) => [oracle("WMA", b, { optInTimePeriod: 20 }).outReal]],
+	["wma:2", (b) => [oracle("WMA", b, { optInTimePeriod: 2 }).outReal]],
+	["dema:10", (b) => [oracle("DEMA", b, { optInTimePeriod: 10 }).outReal]],
+	["tema:5", (b) => [oracle("TEMA", b, { optInTimePeriod: 5 }).outReal]],
+	["tema:20", (b) => [oracle("TEMA", b, { optInTimePeriod: 20 }).outReal]],
+	["roc:10", (b) => [oracle("ROC", b, { optInTimePeriod: 10 }).outReal]],
+	["roc:1", (b) => [oracle("ROC", b, { optInTimePeriod: 1 }).outReal]],
+	["willr:14", (b) => [oracle("WILLR", b, { optInTimePeriod: 14 }).outReal]],
+	["willr:3", (b) => [oracle("WILLR", b, { optInTimePeriod: 3 }).outReal]],
+	["mfi:14", (b) => [oracle("MFI", b, { optInTimePeriod: 14 }).outReal]],
+	["mfi:3", (b) => [oracle("MFI", b, { optInTimePeriod: 3 }).outReal]],
+	["keltner:20:2:10", (b) => keltner(b, 20, 2, 10)],
+	["keltner:5:1.5:8", (b) => keltner(b, 5, 1.5, 8)],
 ];
 
 /** TA-Lib's MAX over highs and MIN over lows; the midpoint is their mean. */

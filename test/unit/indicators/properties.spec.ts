@@ -2,10 +2,10 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { Bar } from "../../../lib/bars/bar.ts";
 import { type AnyIndicator, createIndicator, restoreIndicator } from "../../../lib/indicators/index.ts";
-import { compare, oracle, stream, vwapReference } from "./support.ts";
+import { compare, keltner, oracle, stream, vwapReference } from "./support.ts";
 
 /** Small periods so short random series get past every warm-up. */
-const SPECS = ["sma:3", "ema:4", "rsi:3", "macd:3:5:2", "bbands:4:2", "atr:3", "stoch:4:2:2", "vwap", "obv", "adx:3", "donchian:3"];
+const SPECS = ["sma:3", "ema:4", "rsi:3", "macd:3:5:2", "bbands:4:2", "atr:3", "stoch:4:2:2", "vwap", "obv", "adx:3", "donchian:3", "wma:3", "dema:3", "tema:2", "roc:2", "willr:3", "mfi:3", "keltner:3:2:4"];
 
 /**
  * Valid bars on an eighth-of-a-unit grid: coarse prices make equal closes, equal highs and ±DM
@@ -47,6 +47,13 @@ const TALIB_OF: Record<string, (b: Bar[]) => (number | null)[][]> = {
 		Object.values(oracle("STOCH", b, { optInFastK_Period: 4, optInSlowK_Period: 2, optInSlowK_MAType: 0, optInSlowD_Period: 2, optInSlowD_MAType: 0 })),
 	obv: (b) => [oracle("OBV", b).outReal],
 	vwap: (b) => [vwapReference(b)],
+	"wma:3": (b) => [oracle("WMA", b, { optInTimePeriod: 3 }).outReal],
+	"dema:3": (b) => [oracle("DEMA", b, { optInTimePeriod: 3 }).outReal],
+	"tema:2": (b) => [oracle("TEMA", b, { optInTimePeriod: 2 }).outReal],
+	"roc:2": (b) => [oracle("ROC", b, { optInTimePeriod: 2 }).outReal],
+	"willr:3": (b) => [oracle("WILLR", b, { optInTimePeriod: 3 }).outReal],
+	"mfi:3": (b) => [oracle("MFI", b, { optInTimePeriod: 3 }).outReal],
+	"keltner:3:2:4": (b) => keltner(b, 3, 2, 4),
 	"adx:3": (b) => ["ADX", "PLUS_DI", "MINUS_DI"].map((f) => oracle(f, b, { optInTimePeriod: 3 }).outReal),
 };
 

@@ -135,3 +135,11 @@ export function stream(ind: AnyIndicator, bars: readonly Bar[]): (number | null)
 	}
 	return cols;
 }
+
+/** No TA-Lib Keltner: built from TA-Lib's EMA and ATR, null until both exist. */
+export function keltner(b: readonly Bar[], n: number, k: number, m: number) {
+	const mid = oracle("EMA", b, { optInTimePeriod: n }).outReal;
+	const atr = oracle("ATR", b, { optInTimePeriod: m }).outReal;
+	const band = (sign: number) => mid.map((e, i) => (e === null || atr[i] === null ? null : e + sign * k * (atr[i] as number)));
+	return [band(1), band(0).map((v, i) => (v === null ? null : mid[i])), band(-1)];
+}
