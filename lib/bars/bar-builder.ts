@@ -1,18 +1,7 @@
-import type { TickBar } from "./bar.ts";
+import { type BuiltBar, type Slot, type Trade, applyTrade, openSlot } from "./bar-slot.ts";
 import { type Session, type Timeframe, TIMEFRAME_MS, bucketStart, utcDays } from "./timeframes.ts";
 
-/** A trade as the bar builder needs it (a structural subset of the protocol's Tick). */
-export interface Trade {
-	ts: number;
-	price: number;
-	size: number;
-}
-
-/** A published bar: `revision` is 0 when first published and grows with each late amendment. */
-export interface BuiltBar extends TickBar {
-	timeframe: Timeframe;
-	revision: number;
-}
+export type { BuiltBar, Trade };
 
 /** What one trade did, as a union on `type`. */
 export type TradeResult =
@@ -26,13 +15,6 @@ export interface BarBuilderOptions {
 	lateToleranceMs?: number;
 	/** Closed bars kept (for amendments and for `history`). */
 	maxBars?: number;
-}
-
-interface Slot {
-	bar: BuiltBar;
-	pv: number; // Σ price·size, for the VWAP
-	firstTs: number; // time of the trade that set `open`
-	lastTs: number; // time of the trade that set `close`
 }
 
 export interface BarBuilderState {
@@ -83,13 +65,13 @@ export class BarBuilder {
 		const time = bucketStart(t.ts, this.timeframe, this.session);
 		const forming = this.#forming;
 		if (forming !== null && time === forming.bar.time) {
-			apply(forming, t);
+			applyTrade(forming, t);
 			return { type: "forming", bar: forming.bar, closed: null };
 		}
 		const newest = forming ?? this.#closed[this.#closed.length - 1];
 		if (newest !== undefined && time <= newest.bar.time) return this.#amend(time, t);
 		const closed = forming === null ? null : this.#close(forming);
-		this.#forming = this.#open(time, t);
+		this.#forming = openSlot(this.timeframe, time, t);
 		return { type: "forming", bar: this.#forming.bar, closed };
 	}
 
@@ -99,11 +81,6 @@ export class BarBuilder {
 		if (f === null || now < f.bar.time + TIMEFRAME_MS[this.timeframe]) return null;
 		this.#forming = null;
 		return this.#close(f);
-	}
-
-	#open(time: number, t: Trade): Slot {
-		const bar: BuiltBar = { timeframe: this.timeframe, time, open: t.price, high: t.price, low: t.price, close: t.price, volume: t.size, trades: 1, vwap: t.price, revision: 0 };
-		return { bar, pv: t.price * t.size, firstTs: t.ts, lastTs: t.ts };
 	}
 
 	#close(slot: Slot): BuiltBar {
@@ -118,12 +95,12 @@ export class BarBuilder {
 		while (i >= 0 && this.#closed[i].bar.time > time) i--;
 		if (i >= 0 && this.#closed[i].bar.time === time) {
 			const slot = this.#closed[i];
-			apply(slot, t);
+			applyTrade(slot, t);
 			slot.bar.revision++;
 			return { type: "amended", bar: slot.bar };
 		}
 		if (i < 0 && this.#closed.length >= this.maxBars) return refuse("the trade's bar is no longer held");
-		const slot = this.#open(time, t);
+		const slot = openSlot(this.timeframe, time, t);
 		this.#closed.splice(i + 1, 0, slot);
 		if (this.#closed.length > this.maxBars) this.#closed.shift();
 		return { type: "amended", bar: slot.bar };
@@ -146,26 +123,6 @@ export class BarBuilder {
 		b.#closed = s.closed.slice(-b.maxBars).map((c) => ({ ...c, bar: { ...c.bar } }));
 		return b;
 	}
-}
-
-/** Adds a trade to a bar; open/close follow trade time, not arrival order, so late trades are placed right. */
-function apply(slot: Slot, t: Trade): void {
-	const bar = slot.bar;
-	if (t.price > bar.high) bar.high = t.price;
-	if (t.price < bar.low) bar.low = t.price;
-	if (t.ts < slot.firstTs) {
-		slot.firstTs = t.ts;
-		bar.open = t.price;
-	}
-	if (t.ts >= slot.lastTs) {
-		slot.lastTs = t.ts;
-		bar.close = t.price;
-	}
-	bar.volume += t.size;
-	bar.trades++;
-	slot.pv += t.price * t.size;
-	// With only zero-size prints the volume-weighted price is undefined; the last price stands in.
-	bar.vwap = bar.volume > 0 ? slot.pv / bar.volume : bar.close;
 }
 
 function refuse(reason: string): TradeResult {

@@ -21,10 +21,6 @@ export class SmaCore {
 		this.#ring = new Ring(Math.max(1, period - 1));
 	}
 
-	get ready(): boolean {
-		return this.period === 1 || this.#ring.full;
-	}
-
 	push(x: number): number {
 		if (this.period === 1) return x;
 		if (!this.#ring.full) {
