@@ -60,5 +60,7 @@ export class WilliamsR extends ScalarIndicator {
 
 function willr(close: number, highest: number, lowest: number): number {
 	const diff = (highest - lowest) / -100.0;
-	return diff !== 0.0 ? (highest - close) / diff : 0.0;
+	// A close at the high gives TA-Lib's −0; adding 0 makes it +0 (and changes nothing else), because
+	// JSON has no −0 and a restored snapshot must read back exactly what was saved.
+	return diff !== 0.0 ? (highest - close) / diff + 0 : 0.0;
 }
