@@ -2,9 +2,13 @@
  * Ingest benchmark (`npm run bench`): accepted ticks/s through `POST /api/v1/ticks` and the
  * latency from a tick's POST to its WebSocket `update` frame, in embedded mode and in a 2-node
  * cluster over real NATS + Redis. Every number is shown next to a bare baseline measured in the
- * same run on the same machine (an HTTP server whose handler does nothing, `MemoryStore.append`
- * alone, a raw NATS publish→subscribe hop) and as a ratio to it, so the numbers say how much the
- * pipeline costs over the floor rather than how fast this machine is.
+ * same run on the same machine (an HTTP server whose handler does nothing or only JSON.parses the
+ * body, `MemoryStore.append` alone, a raw NATS publish→subscribe hop) and as a ratio to it, so the
+ * numbers say how much the pipeline costs over the floor rather than how fast this machine is.
+ *
+ * Phases: baselines; embedded (latency on the fresh node, then throughput); cluster (probe until
+ * both gateways route to both nodes, NATS hop, latency posting to A with the WS client on B, then
+ * throughput into A). About 60 s in all.
  *
  * Results: a table on stdout and JSON in bench/results/ingest.json.
  * Knobs (env): BENCH_SECONDS (measured seconds per throughput phase, default 5),
@@ -13,7 +17,7 @@
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as hdr from "hdr-histogram-js";
@@ -159,6 +163,7 @@ interface Latency {
 	cpu: Record<string, number>;
 	/** For tick→WS: the POST's own round trip (until the ticks are accepted), p50/p99 ms. */
 	postRtt?: { p50: number; p99: number };
+	byGroup?: Record<string, { p50: number; p99: number; samples: number }>;
 }
 
 function summarise(h: Histogram, extra: Omit<Latency, "p50" | "p90" | "p99" | "max" | "mean" | "samples">): Latency {
@@ -202,7 +207,16 @@ async function wsClient(port: number, symbols: string[]) {
  * reaches a WS client of `wsPort`. The POST answer names each symbol's firstSeq..lastSeq, so the
  * send time of every seq is known even when answers come back out of order.
  */
-async function tickToWs(opts: { postPort: number; wsPort: number; symbols: string[]; warmupMs: number; durationMs: number; cpu: CpuMeter }): Promise<Latency> {
+async function tickToWs(opts: {
+	postPort: number;
+	wsPort: number;
+	symbols: string[];
+	warmupMs: number;
+	durationMs: number;
+	cpu: CpuMeter;
+	/** Also break the latency down by this (e.g. the symbol's owner node). */
+	groupOf?: (symbol: string) => string;
+}): Promise<Latency> {
 	const { symbols } = opts;
 	const ws = await wsClient(opts.wsPort, symbols);
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
@@ -240,6 +254,7 @@ async function tickToWs(opts: { postPort: number; wsPort: number; symbols: strin
 
 	const h = histogram();
 	const rtt = histogram();
+	const groups = new Map<string, Histogram>();
 	let accepted = 0;
 	let missing = 0;
 	for (const rec of sent.slice(warmBatches)) {
@@ -247,16 +262,25 @@ async function tickToWs(opts: { postPort: number; wsPort: number; symbols: strin
 		for (const r of rec.ranges ?? []) {
 			if (r.firstSeq === null) continue;
 			const got = ws.arrivals.get(r.symbol)!;
+			const key = opts.groupOf?.(r.symbol);
+			let gh = key === undefined ? undefined : groups.get(key);
+			if (key !== undefined && !gh) groups.set(key, (gh = histogram()));
 			for (let seq = r.firstSeq; seq <= r.lastSeq; seq++) {
 				accepted++;
 				const t = got.get(seq);
-				if (t === undefined) missing++;
-				else h.recordValue(Math.max(1, Math.round((t - rec.t) * 1000)));
+				if (t === undefined) {
+					missing++;
+					continue;
+				}
+				const us = Math.max(1, Math.round((t - rec.t) * 1000));
+				h.recordValue(us);
+				gh?.recordValue(us);
 			}
 		}
 	}
 	const postRtt = summarise(rtt, { ratePerSec: 0, missing: 0, errors: 0, cpu: {} });
-	return { ...summarise(h, { ratePerSec: accepted / seconds, missing, errors, cpu }), postRtt: { p50: postRtt.p50, p99: postRtt.p99 } };
+	const byGroup = Object.fromEntries([...groups].map(([k, g]) => [k, (({ p50, p99, samples }) => ({ p50, p99, samples }))(summarise(g, { ratePerSec: 0, missing: 0, errors: 0, cpu: {} }))]));
+	return { ...summarise(h, { ratePerSec: accepted / seconds, missing, errors, cpu }), postRtt: { p50: postRtt.p50, p99: postRtt.p99 }, ...(groups.size ? { byGroup } : {}) };
 }
 
 /** The same paced 50-tick POSTs against the bare server: the HTTP round trip on its own. */
@@ -377,6 +401,25 @@ class CpuMeter {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** The pid of the process whose command line starts with `prefix` (Linux /proc), for the CPU meter. */
+function findPid(prefix: string): number | null {
+	let pids: string[];
+	try {
+		pids = readdirSync("/proc").filter(d => /^\d+$/.test(d));
+	} catch {
+		return null; // not Linux
+	}
+	for (const d of pids) {
+		try {
+			const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").replaceAll("\0", " ");
+			if (cmd.startsWith(prefix) || cmd.includes(`/${prefix}`)) return Number(d);
+		} catch {
+			// the process went away meanwhile
+		}
+	}
+	return null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Embedded mode
@@ -583,15 +626,17 @@ async function main(): Promise<void> {
 	results.baselines = { bareHttpThroughput: bareTp, bareHttpParseThroughput: parseTp, bareHttpRoundTrip: bareRtt, memoryStoreAppend: storeTp };
 
 	// --- Embedded ---------------------------------------------------------------------------
-	process.stdout.write(`embedded: POST /api/v1/ticks, ${TP.batch}-tick batches over ${TP.symbols} symbols, ${TP.concurrency} in flight, ${SECONDS} s…\n`);
+	process.stdout.write(`embedded: tick→WS latency at ${fmtInt(LAT_RATE)} ticks/s, 5 s…\n`);
 	const node = await embeddedNode();
 	let embTp: Throughput;
 	let embLat: Latency;
 	try {
 		const port = node.port()!;
-		embTp = await saturate({ port, path: "/api/v1/ticks", bodies: tpBodies(tpSymbols("EMB")), accepted: r => (JSON.parse(r.text) as { accepted: number }).accepted, cpu });
-		process.stdout.write(`embedded: tick→WS latency at ${fmtInt(LAT_RATE)} ticks/s, 5 s…\n`);
+		// Latency first, on the fresh node: after the throughput run its MemoryStore holds ~1M ticks,
+		// and scavenges over that heap (10-25 ms each here) would dominate the tail.
 		embLat = await tickToWs({ postPort: port, wsPort: port, symbols: tpSymbols("EL"), warmupMs: LAT.warmupMs, durationMs: 5000, cpu });
+		process.stdout.write(`embedded: POST /api/v1/ticks, ${TP.batch}-tick batches over ${TP.symbols} symbols, ${TP.concurrency} in flight, ${SECONDS} s…\n`);
+		embTp = await saturate({ port, path: "/api/v1/ticks", bodies: tpBodies(tpSymbols("EMB")), accepted: r => (JSON.parse(r.text) as { accepted: number }).accepted, cpu });
 	} finally {
 		await node.stop();
 	}
@@ -632,6 +677,10 @@ async function main(): Promise<void> {
 			const [a, b] = nodes;
 			cpu.track("nodeA", a.proc.pid!);
 			cpu.track("nodeB", b.proc.pid!);
+			const redisPid = findPid(`redis-server 127.0.0.1:${redis.port}`);
+			const natsPid = findPid(`nats-server -a 127.0.0.1 -p ${nats.port} `);
+			if (redisPid) cpu.track("redis", redisPid);
+			if (natsPid) cpu.track("nats", natsPid);
 			await waitForRing(nodes);
 			const latSymbols = tpSymbols("CL");
 			const owners = await activate(a, b, latSymbols);
@@ -639,7 +688,7 @@ async function main(): Promise<void> {
 			process.stdout.write(`cluster: raw NATS publish→subscribe at ${fmtInt(LAT_RATE)} msg/s, 3 s…\n`);
 			const hop = await natsHop(nats.url, 3000, cpu);
 			process.stdout.write(`cluster: tick→WS latency, POST to ${a.id}, WS on ${b.id}, ${fmtInt(LAT_RATE)} ticks/s, ${LATENCY_SECONDS} s…\n`);
-			const clLat = await tickToWs({ postPort: a.port, wsPort: b.port, symbols: latSymbols, warmupMs: LAT.clusterWarmupMs, durationMs: LATENCY_SECONDS * 1000, cpu });
+			const clLat = await tickToWs({ postPort: a.port, wsPort: b.port, symbols: latSymbols, warmupMs: LAT.clusterWarmupMs, durationMs: LATENCY_SECONDS * 1000, cpu, groupOf: sym => `owner ${owners[sym]}` });
 			process.stdout.write(`cluster: POST /api/v1/ticks to ${a.id}, ${TP.batch}-tick batches, ${TP.concurrency} in flight, ${SECONDS} s…\n`);
 			const clSymbols = tpSymbols("CT");
 			await activate(a, b, clSymbols);
@@ -667,6 +716,7 @@ async function main(): Promise<void> {
 				},
 			);
 			process.stdout.write(`cluster: latency symbols owned ${ownedBy(a.id)} by ${a.id}, ${ownedBy(b.id)} by ${b.id}; missing WS frames: ${clLat.missing}; POST errors: ${clLat.errors}\n`);
+			for (const [k, g] of Object.entries(clLat.byGroup ?? {})) process.stdout.write(`cluster: tick→WS for symbols with ${k}: p50 ${fmtMs(g.p50)} / p99 ${fmtMs(g.p99)} ms (${fmtInt(g.samples)} ticks)\n`);
 		} catch (err) {
 			for (const n of nodes) process.stderr.write(`--- ${n.id} output ---\n${n.output()}\n`);
 			throw err;
