@@ -185,28 +185,3 @@ export async function startNode(opts: NodeOptions = {}): Promise<RookeryNodeProc
 	node.readyAt = Date.now();
 	return node;
 }
-
-export interface JsonResponse<T = any> {
-	status: number;
-	body: T;
-	headers: Headers;
-}
-
-async function toJson<T>(res: Response): Promise<JsonResponse<T>> {
-	const text = await res.text();
-	let body: unknown = text;
-	try {
-		body = text ? JSON.parse(text) : null;
-	} catch {
-		// not JSON: the test sees the raw text
-	}
-	return { status: res.status, body: body as T, headers: res.headers };
-}
-
-export async function getJson<T = any>(url: string): Promise<JsonResponse<T>> {
-	return toJson<T>(await fetch(url, { signal: AbortSignal.timeout(10_000) }));
-}
-
-export async function postJson<T = any>(url: string, body: unknown): Promise<JsonResponse<T>> {
-	return toJson<T>(await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) }));
-}

@@ -70,6 +70,11 @@ export class WsTestClient {
 		return waitFor(() => this.frames.find(pred), { timeoutMs, intervalMs: 10, what: `${what} (frames so far: ${this.describe()})` });
 	}
 
+	/** Wait until `pred` holds for all frames received so far; returns them. */
+	until(pred: (frames: Frame[]) => boolean, what = "frames", timeoutMs = 5000): Promise<Frame[]> {
+		return waitFor(() => (pred(this.frames) ? this.frames : null), { timeoutMs, intervalMs: 10, what: `${what} (frames so far: ${this.describe()})` });
+	}
+
 	/** Wait until `topic` has at least `n` frames; returns them. */
 	async waitForTopicFrames(topic: string, n: number, timeoutMs = 5000): Promise<Frame[]> {
 		await waitFor(() => this.forTopic(topic).length >= n, { timeoutMs, intervalMs: 10, what: `${n} frames on ${topic}` }).catch(err => {
@@ -85,6 +90,13 @@ export class WsTestClient {
 	describe(): string {
 		const s = JSON.stringify(this.frames.map(f => [f.type, f.topic ?? f.topics, f.seq]));
 		return s.length > 600 ? `${s.slice(0, 600)}…` : s;
+	}
+
+	/** Close from the client side and wait for the close handshake. */
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.ws.close();
+		await this.waitForClose();
 	}
 
 	/** Close from the client side without waiting for the server (safe to call twice). */

@@ -11,7 +11,8 @@ import { ServiceBroker } from "moleculer";
 import { connect, type NatsConnection, type Msg } from "nats";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { waitFor } from "../helpers/ports.ts";
-import { getJson, postJson, startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
+import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
+import { getJson, postJson } from "../helpers/http.ts";
 import { WsTestClient, type Frame } from "../helpers/ws-client.ts";
 
 interface ActorSummary {

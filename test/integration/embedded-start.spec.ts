@@ -4,7 +4,8 @@
  * WebSocket client still connected.
  */
 import { expect } from "chai";
-import { getJson, startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
+import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
+import { getJson } from "../helpers/http.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { WsTestClient } from "../helpers/ws-client.ts";
 

@@ -3,7 +3,8 @@ import { expect } from "chai";
 import WebSocket from "ws";
 import { createNode, type RookeryNode } from "../../../services/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
-import { postJson, wsConnect, type WsClient } from "../../helpers/http.ts";
+import { postJson } from "../../helpers/http.ts";
+import { WsTestClient } from "../../helpers/ws-client.ts";
 
 const NOW = Date.now();
 const tick = (symbol: string, i: number) => ({ symbol, price: 50 + i, size: 1, ts: NOW - 1000 + i });
@@ -12,9 +13,9 @@ describe("services: WebSocket /ws (embedded node)", () => {
 	let node: RookeryNode;
 	let base: string;
 	let ws: string;
-	const clients: WsClient[] = [];
+	const clients: WsTestClient[] = [];
 	const connect = async () => {
-		const c = await wsConnect(`${ws}/ws`);
+		const c = await WsTestClient.connect(`${ws}/ws`);
 		clients.push(c);
 		return c;
 	};
@@ -52,12 +53,12 @@ describe("services: WebSocket /ws (embedded node)", () => {
 		await postJson(`${base}/api/v1/ticks`, tick("FRESH", 0));
 		const frames = await c.until(f => f.some(x => x.type === "update"));
 		expect(frames.filter(x => x.type === "snapshot")).to.have.length(0);
-		expect(frames.find(x => x.type === "update").seq).to.equal(1);
+		expect(frames.find(x => x.type === "update")?.seq).to.equal(1);
 	});
 
 	it("answers bad frames with error frames and keeps the connection open", async () => {
 		const c = await connect();
-		c.send("not json");
+		c.ws.send("not json");
 		c.send({ op: "subscribe", topics: ["ticks:bad symbol"] });
 		c.send({ op: "ping" });
 		const frames = await c.until(f => f.some(x => x.type === "pong"));
@@ -90,7 +91,7 @@ describe("services: WebSocket /ws (embedded node)", () => {
 	it("closes open WebSocket clients when the node stops, without hanging", async () => {
 		const other = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "ws-stop" }));
 		await other.start();
-		const c = await wsConnect(`ws://127.0.0.1:${other.port()}/ws`);
+		const c = await WsTestClient.connect(`ws://127.0.0.1:${other.port()}/ws`);
 		const closed = new Promise<number>(resolve => c.ws.once("close", code => resolve(code)));
 		const t0 = Date.now();
 		await other.stop();
