@@ -14,6 +14,7 @@ import { waitFor } from "../helpers/ports.ts";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { WsTestClient, type Frame } from "../helpers/ws-client.ts";
+import type { Tick } from "../../lib/protocol/tick.ts";
 
 interface ActorSummary {
 	symbol: string;
@@ -25,15 +26,8 @@ interface ListedSymbol {
 	node: string | null;
 	seq: number | null;
 }
-interface SentTick {
-	symbol: string;
-	price: number;
-	size: number;
-	ts: number;
-	bid?: number;
-	ask?: number;
-	id?: string;
-}
+/** What the test posted (the protocol's Tick). */
+type SentTick = Tick;
 
 const DOTTED = "BRK.B";
 

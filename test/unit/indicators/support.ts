@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { expect } from "chai";
 import type { Bar } from "../../../lib/bars/bar.ts";
 import type { AnyIndicator } from "../../../lib/indicators/index.ts";
+import { mulberry32 } from "../../../lib/feed/random.ts";
 
 const here = new URL(".", import.meta.url);
 
@@ -17,17 +18,8 @@ export function readBars(path: string | URL): Bar[] {
 
 export const goog = (): Bar[] => readBars(new URL("../../fixtures/goog-daily.csv", here));
 
-/** mulberry32: small, seedable, good enough for test data. */
-export function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+/** Seeded uniform [0, 1) numbers for test data. */
+export const rng = mulberry32;
 
 /**
  * Seeded OHLCV series with the cases that break naive implementations: overnight gaps, equal
