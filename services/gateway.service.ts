@@ -12,7 +12,6 @@ import { toHttpError } from "../lib/protocol/errors.ts";
 import { WsClose } from "../lib/protocol/ws-codes.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
 import { ClientSession } from "../lib/streaming/client-session.ts";
-import type { TickMessage } from "../lib/protocol/wire.ts";
 import type { NodeDeps } from "./deps.ts";
 
 interface Vars {
@@ -61,6 +60,11 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						"GET symbols/:symbol/latest": "symbols.latest",
 						"GET symbols/:symbol/history": "symbols.history",
 						"GET symbols/:symbol/bars": "symbols.bars",
+						"GET symbols/:symbol/indicators": "symbols.indicators",
+						"GET symbols/:symbol/signals": "symbols.signals",
+						// Predecessor paths (docs/compat.md).
+						"GET realtime/indicators/:symbol": "symbols.indicators",
+						"GET realtime/signals/:symbol": "symbols.signals",
 					},
 				},
 				{
@@ -98,13 +102,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						maxTopics: 200,
 						maxBufferedBytes: config.ws.maxBufferedBytes,
 						maxPendingPerTopic: 10_000,
-						latest: async topic => {
-							const m = await this.broker.call<TickMessage, { symbol: string }>("symbols.latest", { symbol: topic.symbol }).catch((err: { code?: number }) => {
-								if (err.code === 404) return null;
-								throw err;
-							});
-							return m ? { seq: m.seq, data: m } : null;
-						},
+						snapshot: topic =>
+							this.broker.call<{ seq: number; data: unknown } | null, object>("symbols.topicSnapshot", { symbol: topic.symbol, kind: topic.kind, tf: topic.kind === "bars" ? topic.tf : undefined }),
 						onDrop: reason => metrics.increment("rookery.ws.dropped", { reason }),
 					},
 				);

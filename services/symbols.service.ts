@@ -4,10 +4,15 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
-import { tickSubject, type TickMessage } from "../lib/protocol/wire.ts";
+import { WIRE_VERSION, type TickMessage, type Topic } from "../lib/protocol/wire.ts";
+import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
+import { analysisFor } from "../lib/config/config.ts";
 import { NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import type { NodeDeps } from "./deps.ts";
+
+const notKept = (actor: SymbolActor, tf: string) =>
+	new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
 
 const sharded = { strategy: "Shard", strategyOptions: { shardKey: "symbol" } };
 const symbolParam = { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } as const;
@@ -30,6 +35,7 @@ interface Vars {
 interface Methods {
 	actor(symbol: string): Promise<SymbolActor>;
 	existingActor(symbol: string): Promise<SymbolActor | null>;
+	knownActor(symbol: string): Promise<SymbolActor>;
 	storeCall<T>(fn: () => Promise<T>): Promise<T>;
 	symbolNodes(): string;
 	passivateAll(reason: string): Promise<number>;
@@ -84,14 +90,64 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				...sharded,
 				params: {
 					symbol: symbolParam,
-					tf: { type: "enum", values: ["1m"], optional: true },
-					limit: { type: "number", integer: true, min: 1, max: 1440, convert: true, optional: true },
+					tf: { type: "enum", values: [...TIMEFRAMES], optional: true },
+					limit: { type: "number", integer: true, min: 1, max: 5000, convert: true, optional: true },
 				},
-				async handler(ctx: Context<{ symbol: string; tf?: string; limit?: number }>) {
+				async handler(ctx: Context<{ symbol: string; tf?: Timeframe; limit?: number }>) {
+					const actor = await this.knownActor(ctx.params.symbol);
+					const tf = ctx.params.tf ?? "1m";
+					const bars = actor.analysis.bars(tf, ctx.params.limit ?? 100);
+					if (!bars) throw notKept(actor, tf);
+					return { symbol: actor.symbol, tf, seq: actor.seq, bars };
+				},
+			},
+
+			/** Final values (after the last closed bar) and provisional ones (if the forming bar closed now). */
+			indicators: {
+				...sharded,
+				params: { symbol: symbolParam, tf: { type: "enum", values: [...TIMEFRAMES], optional: true } },
+				async handler(ctx: Context<{ symbol: string; tf?: Timeframe }>) {
+					const actor = await this.knownActor(ctx.params.symbol);
+					const tf = ctx.params.tf ?? "1m";
+					const ind = actor.analysis.indicators(tf);
+					if (!ind) throw notKept(actor, tf);
+					return { symbol: actor.symbol, seq: actor.seq, ...ind };
+				},
+			},
+
+			signals: {
+				...sharded,
+				params: {
+					symbol: symbolParam,
+					tf: { type: "enum", values: [...TIMEFRAMES], optional: true },
+					limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true },
+				},
+				async handler(ctx: Context<{ symbol: string; tf?: Timeframe; limit?: number }>) {
+					const actor = await this.knownActor(ctx.params.symbol);
+					return { symbol: actor.symbol, seq: actor.seq, signals: actor.analysis.signals(ctx.params.limit ?? 50, ctx.params.tf) };
+				},
+			},
+
+			/**
+			 * What a new WebSocket subscriber gets first, and the seq from which live updates follow it.
+			 * Read on the owner between two actor turns, so every update after `seq` is published later.
+			 */
+			topicSnapshot: {
+				...sharded,
+				visibility: "public",
+				params: { symbol: symbolParam, kind: { type: "enum", values: ["ticks", "bars", "indicators", "signals"] }, tf: { type: "enum", values: [...TIMEFRAMES], optional: true } },
+				async handler(ctx: Context<{ symbol: string; kind: Topic["kind"]; tf?: Timeframe }>): Promise<{ seq: number; data: unknown } | null> {
 					const actor = await this.existingActor(ctx.params.symbol);
-					if (!actor) throw new NotFoundError(`unknown symbol ${ctx.params.symbol}`, { symbol: ctx.params.symbol });
-					const bars = actor.bars.list(ctx.params.limit ?? 100);
-					return { symbol: actor.symbol, tf: ctx.params.tf ?? "1m", seq: actor.seq, bars };
+					if (!actor) return null;
+					const { kind, tf } = ctx.params;
+					const a = actor.analysis;
+					if (kind === "ticks") return actor.latest ? { seq: actor.seq, data: actor.latest } : null;
+					if (kind === "bars") {
+						const bar = tf ? a.bars(tf, 1)?.[0] : undefined;
+						return bar ? { seq: actor.seq, data: { v: WIRE_VERSION, seq: actor.seq, symbol: actor.symbol, tf, final: false, bar } } : null;
+					}
+					if (kind === "indicators") return { seq: actor.seq, data: { symbol: actor.symbol, timeframes: a.timeframes.map(t => a.indicators(t)) } };
+					return { seq: actor.seq, data: { symbol: actor.symbol, signals: a.signals(50) } };
 				},
 			},
 
@@ -146,9 +202,9 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 							now: deps.now,
 							snapshotEvery: config.store.snapshotEvery,
 							dedupWindow: config.symbolActor.dedupWindow,
-							barHistory: config.symbolActor.barHistory,
 							mailboxLimit: config.symbolActor.mailboxLimit,
-							publish: msg => bus.publish(tickSubject(symbol), msg),
+							analysis: analysisFor(config, symbol),
+							publish: (subject, msg) => bus.publish(subject, msg),
 						}),
 					);
 					this.actors.set(symbol, p);
@@ -156,6 +212,13 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					p.catch(() => this.actors.get(symbol) === p && this.actors.delete(symbol));
 				}
 				return p;
+			},
+
+			/** existingActor(), or 404 for a symbol that has never been written. */
+			async knownActor(symbol: string): Promise<SymbolActor> {
+				const actor = await this.existingActor(symbol);
+				if (!actor) throw new NotFoundError(`unknown symbol ${symbol}`, { symbol });
+				return actor;
 			},
 
 			/** Like actor(), but does not create state for a symbol that has never been written. */

@@ -6,6 +6,10 @@ import os from "node:os";
 import { readFileSync } from "node:fs";
 import { Validator } from "../validation/validator.ts";
 import { SYMBOL_PATTERN } from "../protocol/tick.ts";
+import { TIMEFRAMES, type Timeframe } from "../bars/timeframes.ts";
+import { createIndicator } from "../indicators/registry.ts";
+import { IndicatorSet } from "../indicators/indicator-set.ts";
+import { createStrategy } from "../strategies/index.ts";
 
 export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -26,8 +30,30 @@ export interface RookeryConfig {
 	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number };
 	store: { maxLen: number; latestTtlMs: number; snapshotEvery: number };
 	ingest: { maxFutureMs: number; maxBodyBytes: string };
-	symbolActor: { mailboxLimit: number; dedupWindow: number; barHistory: number };
+	symbolActor: { mailboxLimit: number; dedupWindow: number };
+	/** Bars, indicators and strategies every symbol keeps, unless `instruments` says otherwise. */
+	analysis: AnalysisSettings;
+	/** Per-symbol overrides of `analysis`. */
+	instruments: Record<string, Partial<Pick<AnalysisSettings, "timeframes" | "indicators" | "strategies">>>;
 	ws: { maxBufferedBytes: number; heartbeatMs: number };
+}
+
+export interface AnalysisSettings {
+	timeframes: Timeframe[];
+	indicators: string[];
+	strategies: string[];
+	/** How far behind the newest tick a tick may be and still land in its bar; older ones are refused. */
+	lateToleranceMs: number;
+	/** Closed bars kept per timeframe. */
+	maxBars: number;
+	/** Forming bars and provisional indicators are published at most this often (tick time) per timeframe. */
+	publishEveryMs: number;
+	signalHistory: number;
+}
+
+/** The analysis settings of one symbol: the defaults with its `instruments` entry applied. */
+export function analysisFor(cfg: RookeryConfig, symbol: string): AnalysisSettings {
+	return { ...cfg.analysis, ...cfg.instruments[symbol] };
 }
 
 /** What the entry point was asked to do, besides configuring the node. */
@@ -51,7 +77,17 @@ export function defaultConfig(): RookeryConfig {
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
 		ingest: { maxFutureMs: 300_000, maxBodyBytes: "4mb" },
-		symbolActor: { mailboxLimit: 1000, dedupWindow: 10_000, barHistory: 1440 },
+		symbolActor: { mailboxLimit: 1000, dedupWindow: 10_000 },
+		analysis: {
+			timeframes: [...TIMEFRAMES],
+			indicators: ["sma:20", "ema:20", "rsi:14", "macd:12:26:9", "bbands:20:2", "atr:14", "stoch:14:3:3", "vwap", "obv", "adx:14"],
+			strategies: ["macd-rsi", "ma-cross", "rsi-trend", "bb-breakout", "sr-breakout"],
+			lateToleranceMs: 5000,
+			maxBars: 500,
+			publishEveryMs: 250,
+			signalHistory: 200,
+		},
+		instruments: {},
 		ws: { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 },
 	};
 }
@@ -144,10 +180,41 @@ const url = (protocols: string[]) => ({
 });
 const int = (min: number, max: number) => ({ type: "number", integer: true, min, max, convert: false });
 
+/** A list of specs that `parse` must accept; its error message becomes the config problem. */
+const specList = (parse: (s: string) => unknown, what: string, whole?: (v: string[]) => unknown) => ({
+	type: "array",
+	items: "string",
+	max: 100,
+	custom: (v: string[], errors: unknown[]) => {
+		if (!Array.isArray(v)) return v;
+		for (const spec of v) {
+			try {
+				parse(spec);
+			} catch (err) {
+				(errors as object[]).push({ type: "spec", actual: spec, expected: `${what}: ${(err as Error).message}` });
+			}
+		}
+		if (errors.length === 0 && whole) {
+			try {
+				whole(v);
+			} catch (err) {
+				(errors as object[]).push({ type: "spec", actual: v.join(","), expected: `${what} list: ${(err as Error).message}` });
+			}
+		}
+		return v;
+	},
+});
+const analysisProps = {
+	timeframes: { type: "array", min: 1, unique: true, items: { type: "enum", values: [...TIMEFRAMES] } },
+	indicators: specList(createIndicator, "indicator", v => new IndicatorSet(v)),
+	strategies: specList(createStrategy, "strategy"),
+};
+
 const checkConfig = new Validator({
 	useNewCustomCheckerFunction: true,
 	messages: {
 		url: "The '{field}' field must be a URL with scheme {expected} (got '{actual}').",
+		spec: "The '{field}' field has a bad {expected}",
 		enumValue: "The '{field}' field must be one of: {expected} (got '{actual}').",
 		stringPattern: "The '{field}' field has a bad value '{actual}' (must match {expected}).",
 		number: "The '{field}' field must be a number (got '{actual}').",
@@ -169,7 +236,17 @@ const checkConfig = new Validator({
 	},
 	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9) } },
 	ingest: { type: "object", strict: true, props: { maxFutureMs: int(0, 86_400_000), maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
-	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e6), dedupWindow: int(0, 1e7), barHistory: int(1, 1e6) } },
+	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e6), dedupWindow: int(0, 1e7) } },
+	analysis: {
+		type: "object",
+		strict: true,
+		props: { ...analysisProps, lateToleranceMs: int(0, 3_600_000), maxBars: int(10, 100_000), publishEveryMs: int(0, 3_600_000), signalHistory: int(1, 100_000) },
+	},
+	instruments: {
+		type: "record",
+		key: { type: "string", pattern: SYMBOL_PATTERN },
+		value: { type: "object", strict: true, props: { timeframes: { ...analysisProps.timeframes, optional: true }, indicators: { ...analysisProps.indicators, optional: true }, strategies: { ...analysisProps.strategies, optional: true } } },
+	},
 	ws: { type: "object", strict: true, props: { maxBufferedBytes: int(1024, 1 << 30), heartbeatMs: int(1000, 3_600_000) } },
 }) as (v: unknown) => true | Array<{ message: string }>;
 

@@ -3,7 +3,7 @@
  * subscriptions, sends the latest value first and then every update in seq order with no gap and
  * no duplicate, and enforces the send-queue bound.
  */
-import { parseTopic, type Topic } from "../protocol/wire.ts";
+import { parseTopic, TOPIC_FORMS, type Topic } from "../protocol/wire.ts";
 import { WsClose, WsErrorCode, type ServerFrame } from "../protocol/ws-codes.ts";
 import type { TopicHub, TopicListener } from "./topic-hub.ts";
 
@@ -19,14 +19,14 @@ export interface SessionOptions {
 	maxBufferedBytes: number;
 	/** Updates held per topic while its snapshot is fetched; beyond that the oldest go. */
 	maxPendingPerTopic: number;
-	latest(topic: Topic): Promise<{ seq: number; data: unknown } | null>;
+	/** The topic's current value and the seq it reflects; live updates with a higher seq follow it. */
+	snapshot(topic: Topic): Promise<{ seq: number; data: unknown } | null>;
 	onDrop(reason: "slow-consumer" | "pending-overflow"): void;
 }
 
 interface TopicState {
 	/** Frames that arrived before the snapshot was sent; null once live. */
 	pending: Array<{ seq: number; frame: string }> | null;
-	lastSeq: number;
 }
 
 export class ClientSession implements TopicListener {
@@ -75,14 +75,14 @@ export class ClientSession implements TopicListener {
 		const parsed: Topic[] = [];
 		for (const n of names) {
 			const t = parseTopic(n);
-			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic '${String(n)}' (expected ticks:{SYMBOL})`, String(n));
+			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic '${String(n)}' (expected ${TOPIC_FORMS})`, String(n));
 			if (!this.#topics.has(t.name) && !parsed.some(p => p.name === t.name)) parsed.push(t);
 		}
 		if (this.#topics.size + parsed.length > this.opts.maxTopics) {
 			return this.#error(WsErrorCode.TOO_MANY_TOPICS, `at most ${this.opts.maxTopics} topics per connection`);
 		}
 		for (const t of parsed) {
-			this.#topics.set(t.name, { pending: [], lastSeq: 0 });
+			this.#topics.set(t.name, { pending: [] });
 			this.hub.add(t, this);
 		}
 		this.#send({ type: "subscribed", topics: parsed.map(t => t.name) });
@@ -92,19 +92,21 @@ export class ClientSession implements TopicListener {
 	async #sendSnapshot(t: Topic): Promise<void> {
 		let snap: { seq: number; data: unknown } | null = null;
 		try {
-			snap = await this.opts.latest(t);
+			// The bus subscription must be in force before the snapshot is read, or an update
+			// published in between would be neither in the snapshot nor delivered.
+			await this.hub.ready();
+			snap = await this.opts.snapshot(t);
 		} catch (err) {
-			this.#error(WsErrorCode.SNAPSHOT_FAILED, `latest value unavailable: ${(err as Error).message}`, t.name);
+			this.#error(WsErrorCode.SNAPSHOT_FAILED, `current value unavailable: ${(err as Error).message}`, t.name);
 		}
 		const st = this.#topics.get(t.name);
 		if (!st || !st.pending) return; // unsubscribed meanwhile
-		if (snap) {
-			this.#send({ type: "snapshot", topic: t.name, seq: snap.seq, data: snap.data });
-			st.lastSeq = snap.seq;
-		}
+		const after = snap?.seq ?? 0;
+		if (snap) this.#send({ type: "snapshot", topic: t.name, seq: snap.seq, data: snap.data });
 		const pending = st.pending;
 		st.pending = null;
-		for (const p of pending) this.deliver(t.name, p.seq, p.frame);
+		// Held frames the snapshot already reflects are dropped; the rest follow in order.
+		for (const p of pending) if (p.seq > after) this.#send(p.frame);
 	}
 
 	deliver(topic: string, seq: number, frame: string): void {
@@ -118,8 +120,6 @@ export class ClientSession implements TopicListener {
 			st.pending.push({ seq, frame });
 			return;
 		}
-		if (seq <= st.lastSeq) return; // already covered by the snapshot
-		st.lastSeq = seq;
 		this.#send(frame);
 	}
 

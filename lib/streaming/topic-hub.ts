@@ -33,6 +33,11 @@ export class TopicHub {
 		t.listeners.add(listener);
 	}
 
+	/** Resolves once every subscription made so far is in force at the bus (a NATS round trip). */
+	ready(): Promise<void> {
+		return this.bus.flush();
+	}
+
 	remove(topicName: string, listener: TopicListener): void {
 		const t = this.#topics.get(topicName);
 		if (!t) return;

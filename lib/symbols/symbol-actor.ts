@@ -1,46 +1,52 @@
 /**
- * The state of one symbol on its owner node: sequence numbers, latest quote, 1-minute bars and the
- * vendor-id window used to drop duplicates. An update is acknowledged only after it is in the
- * store's log; state changes only after that, so a failed write changes nothing.
+ * The state of one symbol on its owner node: sequence numbers, the latest quote, bars, indicators
+ * and signals per timeframe (SymbolAnalysis), and the vendor-id window used to drop duplicates.
+ * An update is acknowledged only after it is in the store's log; state changes only after that,
+ * so a failed write changes nothing.
  */
 import type { Tick, SequencedTick } from "../protocol/tick.ts";
 import { SequenceConflictError } from "../protocol/errors.ts";
-import { toTickMessage, type TickMessage } from "../protocol/wire.ts";
+import { subjects, toTickMessage, WIRE_VERSION, type TickMessage } from "../protocol/wire.ts";
 import type { Store, LogEntry } from "../store/index.ts";
-import { BarSeries, type BarSeriesState } from "../bars/bar-series.ts";
+import { SymbolAnalysis, type AnalysisConfig, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
 import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "./mailbox.ts";
 
-export const SNAPSHOT_VERSION = 1;
-const MINUTE = 60_000;
+/** Version 1 (1-minute bars only) is not read: such a symbol is rebuilt from its log. */
+export const SNAPSHOT_VERSION = 2;
 const REPLAY_PAGE = 1000;
+const MAX_REFUSALS_REPORTED = 20;
 
 export interface SymbolSnapshot {
 	v: typeof SNAPSHOT_VERSION;
 	symbol: string;
 	seq: number;
 	latest: TickMessage | null;
-	bars: BarSeriesState;
+	analysis: AnalysisState;
 	ids: string[];
 }
 
 export interface ActorOptions {
 	store: Store;
+	analysis: AnalysisConfig;
 	snapshotEvery: number;
 	dedupWindow: number;
-	barHistory: number;
 	mailboxLimit: number;
 	now: () => number;
-	/** Called in seq order, inside the actor's turn, for every accepted update. */
-	publish: (msg: TickMessage) => void;
+	/** Called in seq order, inside the actor's turn, for every message an accepted update produces. */
+	publish: (subject: string, msg: object) => void;
 }
 
 export interface IngestResult {
 	symbol: string;
 	accepted: number;
 	duplicates: number;
+	/** Ticks refused as older than the late tolerance (not logged). */
+	late: number;
 	firstSeq: number | null;
 	lastSeq: number;
+	/** Why ticks were refused (the first few), with their position in the batch given to ingest. */
+	refused?: Array<{ index: number; reason: string }>;
 }
 
 /** A tick as kept in the log: the seq is the entry id, so it is not repeated in the data. */
@@ -68,21 +74,26 @@ function logged(t: Tick): LoggedTick {
 	return data;
 }
 
+const NO_EMIT = () => {};
+
 export class SymbolActor {
 	seq = 0;
+	/** The newest tick by trade time (a late tick within the tolerance does not replace it). */
 	latest: TickMessage | null = null;
 	lastActivity: number;
-	bars: BarSeries;
+	analysis: SymbolAnalysis;
 	#ids: DedupWindow;
 	#sinceSnapshot = 0;
 	snapshotFailures = 0;
 	readonly mailbox: Mailbox;
+	readonly #emit: (e: AnalysisEvent) => void;
 
 	private constructor(readonly symbol: string, readonly opts: ActorOptions) {
-		this.bars = new BarSeries(MINUTE, opts.barHistory);
+		this.analysis = new SymbolAnalysis(opts.analysis);
 		this.#ids = new DedupWindow(opts.dedupWindow);
 		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`);
 		this.lastActivity = opts.now();
+		this.#emit = e => this.#publishAnalysis(e);
 	}
 
 	/** Rebuild the actor from its snapshot plus the log after it. */
@@ -96,33 +107,40 @@ export class SymbolActor {
 		const snap = await this.opts.store.getSnapshot<SymbolSnapshot>(this.symbol);
 		this.seq = 0;
 		this.latest = null;
-		this.bars = new BarSeries(MINUTE, this.opts.barHistory);
+		this.analysis = new SymbolAnalysis(this.opts.analysis);
 		this.#ids = new DedupWindow(this.opts.dedupWindow);
 		if (snap && snap.v === SNAPSHOT_VERSION) {
 			this.seq = snap.seq;
 			this.latest = snap.latest;
-			this.bars = BarSeries.fromJSON(snap.bars, this.opts.barHistory);
+			this.analysis = new SymbolAnalysis(this.opts.analysis, snap.analysis);
 			this.#ids = DedupWindow.fromJSON(snap.ids, this.opts.dedupWindow);
 		}
 		for (;;) {
 			const page = await this.opts.store.range(this.symbol, this.seq + 1, REPLAY_PAGE);
-			for (const e of page as LogEntry<LoggedTick>[]) this.#apply(withSeq(e.data, e.seq));
+			for (const e of page as LogEntry<LoggedTick>[]) this.#apply(withSeq(e.data, e.seq), NO_EMIT);
 			if (page.length < REPLAY_PAGE) break;
 		}
 		// The log may have been trimmed past the snapshot; its last id is still the truth for seq.
 		this.seq = Math.max(this.seq, await this.opts.store.lastSeq(this.symbol));
 	}
 
-	#apply(t: SequencedTick): TickMessage {
+	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void): TickMessage {
 		this.seq = t.seq;
 		const msg = toTickMessage(t);
-		this.latest = msg;
-		this.bars.add(t.ts, t.price, t.size);
+		if (!this.latest || t.ts >= this.latest.ts) this.latest = msg;
 		if (t.id !== undefined) this.#ids.add(t.id);
+		this.analysis.apply(t, emit);
 		return msg;
 	}
 
-	/** Accept ticks in order: drop duplicate vendor ids, log the rest durably, then apply and publish. */
+	#publishAnalysis(e: AnalysisEvent): void {
+		const base = { v: WIRE_VERSION, seq: this.seq, symbol: this.symbol, tf: e.tf };
+		if (e.type === "bar") this.opts.publish(subjects.bars(e.tf, this.symbol), { ...base, final: e.final, bar: e.bar });
+		else if (e.type === "indicators") this.opts.publish(subjects.indicators(this.symbol), { ...base, time: e.time, final: e.final, values: e.values });
+		else this.opts.publish(subjects.signals(this.symbol), { ...base, ...e.signal });
+	}
+
+	/** Accept ticks in order: drop duplicates and late ticks, log the rest durably, then apply and publish. */
 	ingest(ticks: Tick[]): Promise<IngestResult> {
 		return this.mailbox.run(async () => {
 			try {
@@ -141,31 +159,48 @@ export class SymbolActor {
 		const fresh: SequencedTick[] = [];
 		const entries: LogEntry[] = [];
 		const batchIds = new Set<string>();
+		const refused: Array<{ index: number; reason: string }> = [];
 		let seq = this.seq;
-		for (const t of ticks) {
-			if (t.id !== undefined) {
-				if (this.#ids.has(t.id) || batchIds.has(t.id)) continue;
-				batchIds.add(t.id);
+		let watermark = this.analysis.watermark;
+		let latest = this.latest;
+		let duplicates = 0;
+		let late = 0;
+		for (let i = 0; i < ticks.length; i++) {
+			const t = ticks[i];
+			if (t.id !== undefined && (this.#ids.has(t.id) || batchIds.has(t.id))) {
+				duplicates++;
+				continue;
 			}
-			fresh.push(withSeq(t, ++seq));
+			const lateReason = this.analysis.lateReason(t.ts, watermark);
+			if (lateReason !== null) {
+				late++;
+				if (refused.length < MAX_REFUSALS_REPORTED) refused.push({ index: i, reason: lateReason });
+				continue;
+			}
+			if (t.id !== undefined) batchIds.add(t.id);
+			if (t.ts > watermark) watermark = t.ts;
+			const s = withSeq(t, ++seq);
+			fresh.push(s);
 			entries.push({ seq, data: logged(t) });
+			if (!latest || t.ts >= latest.ts) latest = toTickMessage(s);
 		}
-		const duplicates = ticks.length - fresh.length;
 		if (fresh.length > 0) {
-			await this.opts.store.append(this.symbol, entries, toTickMessage(fresh[fresh.length - 1]));
-			for (const t of fresh) this.opts.publish(this.#apply(t));
+			await this.opts.store.append(this.symbol, entries, latest);
+			for (const t of fresh) this.opts.publish(subjects.ticks(this.symbol), this.#apply(t, this.#emit));
 			this.#sinceSnapshot += fresh.length;
 			// The updates are already durable in the log; a failed snapshot is retried at the next
 			// update rather than failing an ingest the caller would then send again.
 			if (this.#sinceSnapshot >= this.opts.snapshotEvery) await this.snapshot().catch(() => this.snapshotFailures++);
 		}
 		this.lastActivity = this.opts.now();
-		return { symbol: this.symbol, accepted: fresh.length, duplicates, firstSeq: fresh[0]?.seq ?? null, lastSeq: this.seq };
+		const result: IngestResult = { symbol: this.symbol, accepted: fresh.length, duplicates, late, firstSeq: fresh[0]?.seq ?? null, lastSeq: this.seq };
+		if (refused.length > 0) result.refused = refused;
+		return result;
 	}
 
 	/** Write the snapshot now (every K updates and before the actor is dropped). */
 	async snapshot(): Promise<void> {
-		const snap: SymbolSnapshot = { v: SNAPSHOT_VERSION, symbol: this.symbol, seq: this.seq, latest: this.latest, bars: this.bars.toJSON(), ids: this.#ids.toJSON() };
+		const snap: SymbolSnapshot = { v: SNAPSHOT_VERSION, symbol: this.symbol, seq: this.seq, latest: this.latest, analysis: this.analysis.toJSON(), ids: this.#ids.toJSON() };
 		await this.opts.store.putSnapshot(this.symbol, snap);
 		this.#sinceSnapshot = 0;
 	}

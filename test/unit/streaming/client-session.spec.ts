@@ -33,7 +33,7 @@ function setup(over: Partial<SessionOptions> = {}) {
 		maxTopics: 3,
 		maxBufferedBytes: 1000,
 		maxPendingPerTopic: 100,
-		latest: async () => ({ seq: 5, data: { seq: 5, price: 1 } }),
+		snapshot: async () => ({ seq: 5, data: { seq: 5, price: 1 } }),
 		onDrop: r => drops.push(r),
 		...over,
 	};
@@ -62,10 +62,11 @@ describe("lib/streaming/client-session", () => {
 
 	it("holds updates that race the snapshot and sends only those after it: no gap, no duplicate", async () => {
 		let resolve!: (v: { seq: number; data: unknown }) => void;
-		const { sock, session, pub } = setup({ latest: () => new Promise(r => (resolve = r)) });
+		const { sock, session, pub } = setup({ snapshot: () => new Promise(r => (resolve = r)) });
 		session.subscribe(["ticks:AAPL"]);
 		pub("AAPL", 9);
 		pub("AAPL", 10);
+		await tick(); // the session now waits for the snapshot
 		pub("AAPL", 11);
 		resolve({ seq: 10, data: { seq: 10 } });
 		await tick();
@@ -124,9 +125,9 @@ describe("lib/streaming/client-session", () => {
 	});
 
 	it("shares one serialised frame between sessions on the same topic", async () => {
-		const a = setup({ latest: async () => null });
+		const a = setup({ snapshot: async () => null });
 		const sockB = fakeSocket();
-		const b = new ClientSession(sockB, a.hub, { maxTopics: 3, maxBufferedBytes: 1000, maxPendingPerTopic: 10, latest: async () => null, onDrop: () => {} });
+		const b = new ClientSession(sockB, a.hub, { maxTopics: 3, maxBufferedBytes: 1000, maxPendingPerTopic: 10, snapshot: async () => null, onDrop: () => {} });
 		a.session.subscribe(["ticks:X"]);
 		b.subscribe(["ticks:X"]);
 		await tick();

@@ -4,6 +4,7 @@ import { MemoryStore } from "../../../lib/store/memory-store.ts";
 import { Store } from "../../../lib/store/store.ts";
 import { BusyError, StoreUnavailableError } from "../../../lib/protocol/errors.ts";
 import type { TickMessage } from "../../../lib/protocol/wire.ts";
+import { defaultConfig } from "../../../lib/config/config.ts";
 import type { Tick } from "../../../lib/protocol/tick.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 14, 30);
@@ -11,8 +12,21 @@ const tick = (i: number, extra: Partial<Tick> = {}): Tick => ({ symbol: "AAPL", 
 
 function setup(store: Store = new MemoryStore(), over: Partial<ActorOptions> = {}) {
 	const published: TickMessage[] = [];
-	const opts: ActorOptions = { store, snapshotEvery: 1000, dedupWindow: 100, barHistory: 60, mailboxLimit: 100, now: () => T0, publish: m => published.push(m), ...over };
-	return { store, opts, published, activate: () => SymbolActor.activate("AAPL", opts) };
+	const all: Array<{ subject: string; msg: any }> = [];
+	const opts: ActorOptions = {
+		store,
+		analysis: { ...defaultConfig().analysis, timeframes: ["1m", "5m"] },
+		snapshotEvery: 1000,
+		dedupWindow: 100,
+		mailboxLimit: 100,
+		now: () => T0,
+		publish: (subject, msg) => {
+			all.push({ subject, msg });
+			if (subject.startsWith("rookery.ticks.")) published.push(msg as TickMessage);
+		},
+		...over,
+	};
+	return { store, opts, published, all, activate: () => SymbolActor.activate("AAPL", opts) };
 }
 
 /** A store whose writes can be made to fail, as Redis does when it is down. */
@@ -29,14 +43,14 @@ describe("lib/symbols/symbol-actor", () => {
 		const { store, published, activate } = setup();
 		const a = await activate();
 		const r = await a.ingest([tick(0), tick(1), tick(2)]);
-		expect(r).to.deep.equal({ symbol: "AAPL", accepted: 3, duplicates: 0, firstSeq: 1, lastSeq: 3 });
+		expect(r).to.deep.equal({ symbol: "AAPL", accepted: 3, duplicates: 0, late: 0, firstSeq: 1, lastSeq: 3 });
 		expect(published.map(m => m.seq)).to.deep.equal([1, 2, 3]);
 		expect(published[0]).to.deep.equal({ v: 1, seq: 1, ts: T0, symbol: "AAPL", price: 100, size: 10 });
 		expect((await store.range("AAPL", 1, 10)).map(e => e.seq)).to.deep.equal([1, 2, 3]);
 		expect(await store.getLatest("AAPL")).to.deep.equal(published[2]);
 		expect(a.latest).to.deep.equal(published[2]);
-		expect(a.bars.list(10)).to.have.length(1);
-		expect(a.bars.forming).to.include({ open: 100, high: 102, close: 102, volume: 30, trades: 3 });
+		expect(a.analysis.bars("1m", 10)).to.have.length(1);
+		expect(a.analysis.bars("1m", 1)![0]).to.include({ open: 100, high: 102, close: 102, volume: 30, trades: 3 });
 	});
 
 	it("drops duplicate vendor ids, across batches and inside one", async () => {
@@ -78,7 +92,7 @@ describe("lib/symbols/symbol-actor", () => {
 		const b = await activate();
 		expect(b.seq).to.equal(a.seq);
 		expect(b.latest).to.deep.equal(a.latest);
-		expect(b.bars.list(100)).to.deep.equal(a.bars.list(100));
+		expect(b.analysis.toJSON()).to.deep.equal(a.analysis.toJSON());
 		// The dedup window came back too.
 		expect(await b.ingest([tick(1, { id: "v39" })])).to.include({ accepted: 0, duplicates: 1 });
 	});

@@ -1,0 +1,195 @@
+/**
+ * A symbol's bars, indicators and signals for each of its timeframes, fed one tick at a time.
+ *
+ * A bar is *final* once the newest tick time (the watermark) is past its end plus the late
+ * tolerance: no tick can change it any more. Indicators and strategies see each bar exactly once,
+ * when it becomes final, so their values depend only on the accepted ticks in log order — a
+ * replay of the log on another node gives identical results. The forming bar and provisional
+ * indicator values are published as they change, at most once per `publishEveryMs` of tick time.
+ */
+import { BarBuilder, type BarBuilderState } from "../bars/bar-builder.ts";
+import type { BuiltBar, Trade } from "../bars/bar-slot.ts";
+import { TIMEFRAME_MS, type Timeframe } from "../bars/timeframes.ts";
+import { IndicatorSet } from "../indicators/indicator-set.ts";
+import type { IndicatorState } from "../indicators/indicator.ts";
+import { createStrategy, restoreStrategy, type Strategy, type StrategyState } from "../strategies/index.ts";
+import type { Signal } from "../strategies/signal.ts";
+
+export interface AnalysisConfig {
+	timeframes: Timeframe[];
+	/** Indicator specs, e.g. "macd:12:26:9". */
+	indicators: string[];
+	/** Strategy specs, e.g. "ma-cross:10:30". */
+	strategies: string[];
+	lateToleranceMs: number;
+	maxBars: number;
+	publishEveryMs: number;
+	signalHistory: number;
+}
+
+export type AnalysisEvent =
+	| { type: "bar"; tf: Timeframe; bar: BuiltBar; final: boolean }
+	| { type: "indicators"; tf: Timeframe; time: number; final: boolean; values: Record<string, number | null> }
+	| { type: "signal"; tf: Timeframe; signal: Signal };
+
+export interface TimeframeIndicators {
+	tf: Timeframe;
+	/** Values after the last final bar, and that bar's open time. */
+	final: { time: number | null; values: Record<string, number | null> };
+	/** Values if the forming bar closed now; null without a forming bar. */
+	provisional: { time: number; values: Record<string, number | null> } | null;
+}
+
+interface TfState {
+	tf: Timeframe;
+	builder: BarBuilder;
+	set: IndicatorSet;
+	strategies: Strategy[];
+	/** Open times of closed bars that are not final yet, oldest first. */
+	pending: number[];
+	lastFinalTime: number | null;
+	lastPublishTs: number;
+}
+
+export interface AnalysisState {
+	watermark: number | null;
+	timeframes: Array<{ builder: BarBuilderState; indicators: IndicatorState[]; strategies: StrategyState[]; pending: number[]; lastFinalTime: number | null }>;
+	signals: Array<Signal & { tf: Timeframe }>;
+}
+
+export class SymbolAnalysis {
+	#tfs: TfState[];
+	#watermark = -Infinity;
+	#signals: Array<Signal & { tf: Timeframe }> = [];
+
+	constructor(readonly cfg: AnalysisConfig, state?: AnalysisState) {
+		this.#tfs = cfg.timeframes.map((tf, i) => {
+			const s = state?.timeframes[i];
+			const usable = s !== undefined && s.builder.timeframe === tf;
+			return {
+				tf,
+				builder: usable ? BarBuilder.fromJSON(s.builder, this.#builderOpts()) : new BarBuilder(tf, this.#builderOpts()),
+				set: usable ? IndicatorSet.fromJSON(s.indicators) : new IndicatorSet(cfg.indicators),
+				strategies: usable ? s.strategies.map(restoreStrategy) : cfg.strategies.map(createStrategy),
+				pending: usable ? [...s.pending] : [],
+				lastFinalTime: usable ? s.lastFinalTime : null,
+				lastPublishTs: -Infinity,
+			};
+		});
+		if (state) {
+			this.#watermark = state.watermark ?? -Infinity;
+			this.#signals = state.signals.slice(-cfg.signalHistory);
+		}
+	}
+
+	#builderOpts() {
+		// The builder must never refuse what we accepted: our tolerance check runs first.
+		return { lateToleranceMs: this.cfg.lateToleranceMs, maxBars: this.cfg.maxBars };
+	}
+
+	get watermark(): number {
+		return this.#watermark;
+	}
+
+	/** Why a tick at `ts` would be refused given the newest tick time `watermark`, or null. */
+	lateReason(ts: number, watermark = this.#watermark): string | null {
+		if (ts >= watermark - this.cfg.lateToleranceMs) return null;
+		return `tick is ${watermark - ts} ms older than the newest (${new Date(watermark).toISOString()}); tolerance is ${this.cfg.lateToleranceMs} ms`;
+	}
+
+	/** Feed one accepted tick; `emit` receives what changed, in order. */
+	apply(t: Trade, emit: (e: AnalysisEvent) => void): void {
+		if (t.ts > this.#watermark) this.#watermark = t.ts;
+		for (const s of this.#tfs) {
+			const r = s.builder.add(t);
+			if (r.type === "refused") continue;
+			if (r.type === "forming" && r.closed) s.pending.push(r.closed.time);
+			if (r.type === "amended") {
+				if (!s.pending.includes(r.bar.time)) insertSorted(s.pending, r.bar.time);
+				emit({ type: "bar", tf: s.tf, bar: r.bar, final: false });
+			}
+			this.#finalize(s, emit);
+			const forming = s.builder.forming;
+			if (forming && (t.ts - s.lastPublishTs >= this.cfg.publishEveryMs || (r.type === "forming" && r.closed))) {
+				s.lastPublishTs = t.ts;
+				emit({ type: "bar", tf: s.tf, bar: forming, final: false });
+				if (s.set.peek(forming) === null) emit({ type: "indicators", tf: s.tf, time: forming.time, final: false, values: s.set.snapshot(true) });
+			}
+		}
+	}
+
+	#finalize(s: TfState, emit: (e: AnalysisEvent) => void): void {
+		const span = TIMEFRAME_MS[s.tf];
+		while (s.pending.length > 0 && s.pending[0] + span + this.cfg.lateToleranceMs <= this.#watermark) {
+			const time = s.pending.shift()!;
+			const bar = findBar(s.builder.history, time);
+			if (!bar) continue; // dropped from the bounded history before it became final
+			s.set.update(bar);
+			s.lastFinalTime = time;
+			emit({ type: "bar", tf: s.tf, bar, final: true });
+			emit({ type: "indicators", tf: s.tf, time, final: true, values: s.set.snapshot() });
+			for (const strat of s.strategies) {
+				const sig = strat.update(bar);
+				if (!sig) continue;
+				this.#signals.push({ ...sig, tf: s.tf });
+				if (this.#signals.length > this.cfg.signalHistory) this.#signals.shift();
+				emit({ type: "signal", tf: s.tf, signal: sig });
+			}
+		}
+	}
+
+	#tf(tf: Timeframe): TfState | undefined {
+		return this.#tfs.find(s => s.tf === tf);
+	}
+
+	get timeframes(): Timeframe[] {
+		return this.#tfs.map(s => s.tf);
+	}
+
+	/** The newest `limit` bars of a timeframe, oldest first, the forming bar last. */
+	bars(tf: Timeframe, limit: number): BuiltBar[] | null {
+		const s = this.#tf(tf);
+		if (!s) return null;
+		const all = s.builder.forming ? [...s.builder.history, s.builder.forming] : s.builder.history;
+		return all.slice(Math.max(0, all.length - limit)).map(b => ({ ...b }));
+	}
+
+	indicators(tf: Timeframe): TimeframeIndicators | null {
+		const s = this.#tf(tf);
+		if (!s) return null;
+		const forming = s.builder.forming;
+		const provisional = forming && s.set.peek(forming) === null ? { time: forming.time, values: s.set.snapshot(true) } : null;
+		return { tf, final: { time: s.lastFinalTime, values: s.set.snapshot() }, provisional };
+	}
+
+	/** Recent signals, newest first. */
+	signals(limit: number, tf?: Timeframe): Array<Signal & { tf: Timeframe }> {
+		const out: Array<Signal & { tf: Timeframe }> = [];
+		for (let i = this.#signals.length - 1; i >= 0 && out.length < limit; i--) {
+			if (tf === undefined || this.#signals[i].tf === tf) out.push(this.#signals[i]);
+		}
+		return out;
+	}
+
+	toJSON(): AnalysisState {
+		return {
+			watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
+			timeframes: this.#tfs.map(s => ({ builder: s.builder.toJSON(), indicators: s.set.toJSON(), strategies: s.strategies.map(x => x.toJSON()), pending: [...s.pending], lastFinalTime: s.lastFinalTime })),
+			signals: this.#signals.map(x => ({ ...x })),
+		};
+	}
+}
+
+function findBar(history: readonly BuiltBar[], time: number): BuiltBar | undefined {
+	for (let i = history.length - 1; i >= 0; i--) {
+		if (history[i].time === time) return history[i];
+		if (history[i].time < time) return undefined;
+	}
+	return undefined;
+}
+
+function insertSorted(a: number[], x: number): void {
+	let i = a.length;
+	while (i > 0 && a[i - 1] > x) i--;
+	a.splice(i, 0, x);
+}
