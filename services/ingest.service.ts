@@ -14,6 +14,9 @@ import type { NodeDeps } from "./deps.ts";
 export interface SubmitResult {
 	accepted: number;
 	duplicates: number;
+	/** Ticks refused as older than the late tolerance; `refused` says which (the first few). */
+	late: number;
+	refused?: Array<{ index: number; symbol: string; reason: string }>;
 	symbols: IngestResult[];
 }
 
@@ -58,20 +61,25 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 
 		methods: {
 			async submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult> {
-				const bySymbol = new Map<string, Tick[]>();
-				for (const t of ticks) {
-					const list = bySymbol.get(t.symbol);
-					if (list) list.push(t);
-					else bySymbol.set(t.symbol, [t]);
+				// Per symbol: its ticks in request order, and each one's index in the request.
+				const bySymbol = new Map<string, { ticks: Tick[]; index: number[] }>();
+				for (let i = 0; i < ticks.length; i++) {
+					const t = ticks[i];
+					const g = bySymbol.get(t.symbol);
+					if (g) {
+						g.ticks.push(t);
+						g.index.push(i);
+					} else bySymbol.set(t.symbol, { ticks: [t], index: [i] });
 				}
 				const call = (symbol: string, group: Tick[]) => {
 					const p = ctx ? ctx.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group }) : this.broker.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group });
 					this.inFlight.add(p);
 					return p.finally(() => this.inFlight.delete(p));
 				};
-				const settled = await Promise.allSettled([...bySymbol].map(([symbol, group]) => call(symbol, group)));
+				const groups = [...bySymbol];
+				const settled = await Promise.allSettled(groups.map(([symbol, g]) => call(symbol, g.ticks)));
 				const done = settled.filter(s => s.status === "fulfilled").map(s => (s as PromiseFulfilledResult<IngestResult>).value);
-				const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [{ symbol: [...bySymbol.keys()][i], reason: (s.reason as Error).message }] : []));
+				const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [{ symbol: groups[i][0], reason: (s.reason as Error).message }] : []));
 				const accepted = done.reduce((n, r) => n + r.accepted, 0);
 				this.broker.metrics.increment("rookery.ingest.accepted", {}, accepted);
 				if (failed.length > 0) {
@@ -81,7 +89,15 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 					// resend the failed symbols (vendor ids make a resend of everything safe too).
 					throw new UnavailableError(`${failed.length} of ${bySymbol.size} symbols could not be written: ${failed[0].reason}`, { accepted: done, failed });
 				}
-				return { accepted, duplicates: done.reduce((n, r) => n + r.duplicates, 0), symbols: done };
+				const result: SubmitResult = { accepted, duplicates: done.reduce((n, r) => n + r.duplicates, 0), late: done.reduce((n, r) => n + r.late, 0), symbols: done };
+				const refused = settled.flatMap((s, i) =>
+					s.status === "fulfilled" && s.value.refused ? s.value.refused.map(r => ({ index: groups[i][1].index[r.index], symbol: groups[i][0], reason: r.reason })) : [],
+				);
+				if (refused.length > 0) {
+					this.broker.metrics.increment("rookery.ingest.rejected", { reason: "late" }, result.late);
+					result.refused = refused.sort((a, b) => a.index - b.index).slice(0, 20);
+				}
+				return result;
 			},
 
 			startFeed() {

@@ -27,6 +27,11 @@ export interface SessionOptions {
 interface TopicState {
 	/** Frames that arrived before the snapshot was sent; null once live. */
 	pending: Array<{ seq: number; frame: string }> | null;
+	/**
+	 * The snapshot's seq: frames at or below it are already reflected in it. They can still arrive
+	 * after it (in a cluster the snapshot and the updates travel on different connections).
+	 */
+	after: number;
 }
 
 export class ClientSession implements TopicListener {
@@ -82,7 +87,7 @@ export class ClientSession implements TopicListener {
 			return this.#error(WsErrorCode.TOO_MANY_TOPICS, `at most ${this.opts.maxTopics} topics per connection`);
 		}
 		for (const t of parsed) {
-			this.#topics.set(t.name, { pending: [] });
+			this.#topics.set(t.name, { pending: [], after: 0 });
 			this.hub.add(t, this);
 		}
 		this.#send({ type: "subscribed", topics: parsed.map(t => t.name) });
@@ -101,12 +106,11 @@ export class ClientSession implements TopicListener {
 		}
 		const st = this.#topics.get(t.name);
 		if (!st || !st.pending) return; // unsubscribed meanwhile
-		const after = snap?.seq ?? 0;
+		st.after = snap?.seq ?? 0;
 		if (snap) this.#send({ type: "snapshot", topic: t.name, seq: snap.seq, data: snap.data });
 		const pending = st.pending;
 		st.pending = null;
-		// Held frames the snapshot already reflects are dropped; the rest follow in order.
-		for (const p of pending) if (p.seq > after) this.#send(p.frame);
+		for (const p of pending) this.deliver(t.name, p.seq, p.frame);
 	}
 
 	deliver(topic: string, seq: number, frame: string): void {
@@ -120,7 +124,7 @@ export class ClientSession implements TopicListener {
 			st.pending.push({ seq, frame });
 			return;
 		}
-		this.#send(frame);
+		if (seq > st.after) this.#send(frame);
 	}
 
 	unsubscribe(names: string[]): void {

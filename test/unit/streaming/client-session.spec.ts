@@ -78,6 +78,19 @@ describe("lib/streaming/client-session", () => {
 		]);
 	});
 
+	it("drops updates the snapshot reflects even when they arrive after it (cluster: two connections)", async () => {
+		const { sock, session, pub } = setup({ snapshot: async () => ({ seq: 10, data: {} }) });
+		session.subscribe(["ticks:AAPL"]);
+		await tick();
+		pub("AAPL", 9);
+		pub("AAPL", 10);
+		pub("AAPL", 11);
+		expect(sock.sent.filter(f => f.type !== "subscribed").map(f => [f.type, f.seq])).to.deep.equal([
+			["snapshot", 10],
+			["update", 11],
+		]);
+	});
+
 	it("answers bad frames with an error frame and keeps the connection", async () => {
 		const { sock, session } = setup();
 		session.onMessage("{nope");
