@@ -300,6 +300,35 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		expect(brk()).to.deep.equal(["rookery.ticks.BRK_B", "rookery.ticks.BRK_B", "rookery.ticks.BRK_B"]);
 	});
 
+	it("publishes bars and indicators of the owner on rookery.bars.{tf}.{SYM} and rookery.indicators.{SYM}", async () => {
+		const sym = "BARS.X"; // a fresh symbol, so its bars start with this test
+		const nc = await connect({ servers: nats!.url, name: "rookery-test-bars" });
+		natsConns.push(nc);
+		const bars: Array<Record<string, any>> = [];
+		const inds: Array<Record<string, any>> = [];
+		const decode = (m: Msg) => JSON.parse(new TextDecoder().decode(m.data)) as Record<string, any>;
+		nc.subscribe("rookery.bars.1m.BARS_X", { callback: (_e, m) => bars.push(decode(m)) });
+		nc.subscribe("rookery.indicators.BARS_X", { callback: (_e, m) => inds.push(decode(m)) });
+		await nc.flush();
+		// Three minutes of trades (one a minute, in the past), posted to A whoever owns the symbol.
+		const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+		await post(A(), [0, 1, 2].map(i => tick(sym, { ts: t0 + i * 60_000 + 6000, price: 50 + i })));
+		await waitFor(() => bars.filter(m => m.final).length >= 2 && inds.filter(m => m.final && m.tf === "1m").length >= 2, { what: "final bars and indicators on NATS" }).catch(err => {
+			throw new Error(`${(err as Error).message}: ${JSON.stringify({ bars, inds }).slice(0, 2000)}`);
+		});
+		const finals = bars.filter(m => m.final);
+		expect(finals.map(m => [m.v, m.symbol, m.tf, m.bar.time, m.bar.close])).to.deep.equal([
+			[1, sym, "1m", t0, 50],
+			[1, sym, "1m", t0 + 60_000, 51],
+		]);
+		const final1m = inds.filter(m => m.final && m.tf === "1m");
+		expect(final1m[0]).to.include({ v: 1, symbol: sym, time: t0 });
+		expect(final1m[0].values).to.have.property("obv");
+		// Reads on either gateway agree with what was published.
+		const viaB = await getJson(`${B().url}${path(sym)}/indicators?tf=1m`);
+		expect(viaB.body.final.values).to.deep.equal(final1m.at(-1)!.values);
+	});
+
 	it("both nodes exit 0 on SIGTERM", async () => {
 		const exits = await Promise.all(nodes().map(n => n.stop(8000)));
 		for (const [i, e] of exits.entries()) expect(e, nodes()[i].output()).to.deep.equal({ code: 0, signal: null });
