@@ -95,6 +95,10 @@ export class ClientSession implements TopicListener {
 	}
 
 	async #sendSnapshot(t: Topic): Promise<void> {
+		// The state this snapshot is for: after an unsubscribe and a new subscribe, the topic has a
+		// new state and its own snapshot request, and this answer (read before the new bus
+		// subscription was in force) must not be used for it.
+		const mine = this.#topics.get(t.name);
 		let snap: { seq: number; data: unknown } | null = null;
 		try {
 			// The bus subscription must be in force before the snapshot is read, or an update
@@ -102,10 +106,10 @@ export class ClientSession implements TopicListener {
 			await this.hub.ready();
 			snap = await this.opts.snapshot(t);
 		} catch (err) {
-			this.#error(WsErrorCode.SNAPSHOT_FAILED, `current value unavailable: ${(err as Error).message}`, t.name);
+			if (this.#topics.get(t.name) === mine) this.#error(WsErrorCode.SNAPSHOT_FAILED, `current value unavailable: ${(err as Error).message}`, t.name);
 		}
 		const st = this.#topics.get(t.name);
-		if (!st || !st.pending) return; // unsubscribed meanwhile
+		if (!st || st !== mine || !st.pending) return; // unsubscribed (and maybe subscribed again) meanwhile
 		st.after = snap?.seq ?? 0;
 		if (snap) this.#send({ type: "snapshot", topic: t.name, seq: snap.seq, data: snap.data });
 		const pending = st.pending;

@@ -149,4 +149,27 @@ describe("lib/streaming/client-session", () => {
 		expect(a.sock.sent.at(-1)).to.deep.equal(sockB.sent.at(-1));
 		expect(sockB.sent.map(f => f.type)).to.deep.equal(["subscribed", "update"]);
 	});
+
+	it("re-subscribing while the first snapshot is in flight uses the new snapshot, not the stale one", async () => {
+		const answers: Array<(v: { seq: number; data: unknown }) => void> = [];
+		const { sock, session, pub } = setup({ snapshot: () => new Promise(r => answers.push(r)) });
+		session.subscribe(["ticks:AAPL"]);
+		await tick();
+		session.unsubscribe(["ticks:AAPL"]);
+		pub("AAPL", 6); // published while unsubscribed: only the second snapshot reflects it
+		session.subscribe(["ticks:AAPL"]);
+		await tick();
+		pub("AAPL", 7);
+		answers[0]({ seq: 5, data: { seq: 5 } }); // the first request's answer, read before 6
+		await tick();
+		answers[1]({ seq: 6, data: { seq: 6 } });
+		await tick();
+		pub("AAPL", 8);
+		const frames = sock.sent.filter(f => f.type === "snapshot" || f.type === "update").map(f => [f.type, f.seq]);
+		expect(frames).to.deep.equal([
+			["snapshot", 6],
+			["update", 7],
+			["update", 8],
+		]);
+	});
 });
