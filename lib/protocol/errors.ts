@@ -78,19 +78,24 @@ export interface ErrorBody {
 	error: { code: string; message: string; details?: unknown };
 }
 
-const RETRY_LATER = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "REQUEST_TIMEOUT", "REQUEST_REJECTED", "QUEUE_FULL"]);
+// REQUEST_SKIPPED (514): the call's deadline passed before it was made; BAD_GATEWAY (502): the
+// broker is disconnected from the transporter. Neither code is an HTTP status a client retries.
+const RETRY_LATER = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "REQUEST_TIMEOUT", "REQUEST_REJECTED", "REQUEST_SKIPPED", "BAD_GATEWAY", "QUEUE_FULL"]);
+/** Store errors that escaped a service's own mapping (by name: from another node they arrive as plain errors). */
+const STORE_ERRORS = new Set(["StoreUnavailableError", "SequenceConflictError"]);
 
 /**
  * Map any error (ours, Moleculer's, body-parser's) to an HTTP status and error body, in one place.
  * Errors that mean "no node can serve this right now" become 503 so clients retry.
  */
 export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
-	const e = (err ?? {}) as { code?: unknown; status?: unknown; type?: unknown; message?: unknown; data?: unknown };
+	const e = (err ?? {}) as { name?: unknown; code?: unknown; status?: unknown; type?: unknown; message?: unknown; data?: unknown };
 	const type = typeof e.type === "string" ? e.type : "";
 	const message = typeof e.message === "string" && e.message ? e.message : "internal error";
 	if (type === "entity.parse.failed") return { status: 400, body: { error: { code: ErrorCode.BAD_REQUEST, message: `body is not valid JSON: ${message}` } } };
 	if (type === "entity.too.large" || e.status === 413) return { status: 413, body: { error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: "request body too large" } } };
 	if (RETRY_LATER.has(type)) return { status: 503, body: { error: { code: ErrorCode.UNAVAILABLE, message, details: e.data } } };
+	if (typeof e.name === "string" && STORE_ERRORS.has(e.name)) return { status: 503, body: { error: { code: ErrorCode.UNAVAILABLE, message: "the store is unavailable or busy; retry shortly" } } };
 	const raw = typeof e.code === "number" ? e.code : typeof e.status === "number" ? e.status : 500;
 	const status = raw >= 400 && raw < 600 ? raw : 500;
 	if (status === 500) return { status, body: { error: { code: ErrorCode.INTERNAL, message: "internal error" } } };
