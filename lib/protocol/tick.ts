@@ -45,7 +45,8 @@ const checkShape = validator.compile({
 	ask: { ...finitePositive, optional: true },
 	id: [
 		{ type: "string", min: 1, max: 64, optional: true },
-		{ type: "number", integer: true, min: 0, optional: true, convert: false },
+		// Past 2^53 a JSON number is rounded, so two ids would collide and one tick be dropped as a duplicate.
+		{ type: "number", integer: true, min: 0, max: Number.MAX_SAFE_INTEGER, optional: true, convert: false },
 	],
 }) as (value: unknown) => true | Array<{ field: string; message: string; type: string; actual?: unknown }>;
 
