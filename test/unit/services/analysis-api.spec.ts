@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { createNode, type RookeryNode } from "../../../services/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
-import { WsTestClient } from "../../helpers/ws-client.ts";
+import { WsTestClient, type Frame } from "../../helpers/ws-client.ts";
 
 const M = 60_000;
 // Whole minutes well in the past, so the test's bars are the same whenever it runs.
@@ -102,6 +102,9 @@ describe("services: bars, indicators and signals (embedded node)", () => {
 		const ticks = closes.map((price, i) => ({ symbol: "WSB", price, size: 10, ts: T0 + i * M + 3000 }));
 		await post(ticks);
 		const signals = await c.waitForTopicFrames("signals:WSB", 1);
+		// The signal fires mid-batch: frames after it may still be on the wire, so wait for the last ones.
+		const finalsOn = (fs: Frame[], topic: string) => fs.filter(f => f.topic === topic && f.data?.final && f.data.tf === "1m").length;
+		await c.until(fs => finalsOn(fs, "bars:1m:WSB") >= closes.length - 1 && finalsOn(fs, "indicators:WSB") >= closes.length - 1, "every final bar and indicator frame");
 		expect(signals[0]).to.deep.include({ type: "update", topic: "signals:WSB" });
 		expect(signals[0].data).to.include({ v: 1, symbol: "WSB", tf: "1m", strategy: "ma-cross", direction: "long" });
 		const bars = c.forTopic("bars:1m:WSB");
