@@ -78,13 +78,17 @@ export class ClientSession implements TopicListener {
 
 	subscribe(names: unknown[]): void {
 		const parsed: Topic[] = [];
+		const seen = new Set<string>();
 		for (const n of names) {
 			const t = parseTopic(n);
 			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic '${String(n)}' (expected ${TOPIC_FORMS})`, String(n));
-			if (!this.#topics.has(t.name) && !parsed.some(p => p.name === t.name)) parsed.push(t);
-		}
-		if (this.#topics.size + parsed.length > this.opts.maxTopics) {
-			return this.#error(WsErrorCode.TOO_MANY_TOPICS, `at most ${this.opts.maxTopics} topics per connection`);
+			if (this.#topics.has(t.name) || seen.has(t.name)) continue;
+			seen.add(t.name);
+			parsed.push(t);
+			// Stop at the cap: one frame can list thousands of names.
+			if (this.#topics.size + parsed.length > this.opts.maxTopics) {
+				return this.#error(WsErrorCode.TOO_MANY_TOPICS, `at most ${this.opts.maxTopics} topics per connection`);
+			}
 		}
 		for (const t of parsed) {
 			this.#topics.set(t.name, { pending: [], after: 0 });

@@ -113,6 +113,17 @@ describe("lib/streaming/client-session", () => {
 		expect(session.topics).to.deep.equal([]);
 	});
 
+	it("refuses a frame listing thousands of topics at once, without quadratic work", () => {
+		const { sock, session } = setup({ maxTopics: 200 });
+		// ~64 KB: the most one frame can carry. Checking each name against all earlier ones took ~40 ms a frame.
+		const names = Array.from({ length: 5500 }, (_, i) => `ticks:${i.toString(36).toUpperCase()}`);
+		const t0 = performance.now();
+		for (let i = 0; i < 5; i++) session.subscribe(names);
+		expect((performance.now() - t0) / 5).to.be.below(10);
+		expect(sock.sent.at(-1)).to.include({ type: "error", code: "TOO_MANY_TOPICS" });
+		expect(session.topics).to.deep.equal([]);
+	});
+
 	it("unsubscribes, and the hub drops the bus subscription with the last listener", async () => {
 		const { sock, session, hub, pub } = setup();
 		session.subscribe(["ticks:AAPL", "ticks:MSFT"]);
