@@ -48,6 +48,10 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					mappingPolicy: "restrict",
 					// The body may be an array; unmerged params keep it intact as `params.body`.
 					mergeParams: false,
+					// Validation and grouping are stateless: do them on this node when it runs ingest.
+					// `registry.preferLocal` is off (for the sharded symbol actions), so otherwise half
+					// the batches would take an extra NATS round trip through another node's ingest.
+					...(config.services.includes("ingest") ? { callOptions: { nodeID: config.nodeId } } : {}),
 					bodyParsers: { json: { limit: config.ingest.maxBodyBytes } },
 					aliases: { "POST /": "ingest.ticks" },
 				},
