@@ -5,6 +5,11 @@
 import type { BrokerOptions } from "moleculer";
 import type { RookeryConfig } from "./lib/config/config.ts";
 import { replCommands } from "./services/repl-commands.ts";
+import { registerRendezvousStrategy } from "./services/rendezvous.strategy.ts";
+import { OwnerForwardMiddleware } from "./services/owner-forward.middleware.ts";
+
+// Callers pick the endpoint, so every node must know the strategy symbol actions name.
+registerRendezvousStrategy();
 
 export function brokerOptions(config: RookeryConfig): BrokerOptions {
 	return {
@@ -21,9 +26,12 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		},
 		logLevel: config.logLevel,
 		registry: {
-			// Symbol actions carry their own Shard strategy; preferLocal would bypass it.
+			// Local first: health, metrics, ingest and store reads answer on the node that was asked.
+			// Symbol actions still reach the symbol's owner: the OwnerForward middleware forwards a
+			// local call for a symbol this node does not own, and nodes without `symbols` route
+			// with the Rendezvous strategy.
 			strategy: "RoundRobin",
-			preferLocal: false,
+			preferLocal: true,
 		},
 		requestTimeout: 10_000,
 		// Symbol actors are not idempotent to retry blindly here; clients retry 503s with the same ids.
@@ -33,6 +41,7 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		tracing: { enabled: false },
 		validator: true,
 		replOptions: { customCommands: replCommands },
+		middlewares: [OwnerForwardMiddleware()],
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,
 	};

@@ -26,6 +26,25 @@ interface Methods {
 	onConnection(ws: WebSocket): void;
 }
 
+/**
+ * moleculer-web picks the action's endpoint before it merges the path parameters, so on a node
+ * without `symbols` the Rendezvous strategy would not see `symbol` and pick any node. Pick it again
+ * with the full parameters. (On a node with `symbols` the call runs locally and the OwnerForward
+ * middleware takes it to the owner.)
+ */
+function routeToOwner(
+	this: { broker: ServiceBroker },
+	_ctx: unknown,
+	route: { callOptions?: object },
+	req: IncomingMessage & { $params?: Record<string, unknown>; $endpoint?: unknown },
+	_res: unknown,
+	alias: { action?: string },
+): void {
+	if (!alias.action || typeof req.$params?.symbol !== "string") return;
+	const ep = this.broker.findNextActionEndpoint(alias.action, route.callOptions ?? {}, { params: req.$params } as never);
+	if (!(ep instanceof Error)) req.$endpoint = ep;
+}
+
 export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<string, unknown>, Methods, Vars> {
 	const { config } = deps;
 	return {
@@ -48,10 +67,6 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					mappingPolicy: "restrict",
 					// The body may be an array; unmerged params keep it intact as `params.body`.
 					mergeParams: false,
-					// Validation and grouping are stateless: do them on this node when it runs ingest.
-					// `registry.preferLocal` is off (for the sharded symbol actions), so otherwise half
-					// the batches would take an extra NATS round trip through another node's ingest.
-					...(config.services.includes("ingest") ? { callOptions: { nodeID: config.nodeId } } : {}),
 					bodyParsers: { json: { limit: config.ingest.maxBodyBytes } },
 					aliases: { "POST /": "ingest.ticks" },
 				},
@@ -59,6 +74,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					path: "/api/v1",
 					mappingPolicy: "restrict",
 					bodyParsers: { json: { limit: "64kb" } },
+					onBeforeCall: routeToOwner,
 					aliases: {
 						"GET symbols": "symbols.list",
 						"GET symbols/:symbol/latest": "symbols.latest",

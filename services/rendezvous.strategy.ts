@@ -12,14 +12,25 @@ interface Endpoint {
 
 const Base = Strategies.Base as unknown as new (registry: unknown, broker: unknown, opts?: { key?: string }) => { opts: { key?: string } };
 
+/** The name actions use (`strategy: "Rendezvous"`); every node registers it, since callers route. */
+export const RENDEZVOUS = "Rendezvous";
+
+/** A symbol as the owner sees it after validation: reads accept `aapl` for `AAPL`. */
+export const normaliseSymbol = (s: string) => s.trim().toUpperCase();
+
 export class RendezvousStrategy extends Base {
 	select(list: Endpoint[], ctx?: Context): Endpoint {
 		const key = (ctx?.params as Record<string, unknown> | undefined)?.[this.opts.key ?? "symbol"];
 		if (typeof key !== "string" || list.length === 1) return list[0];
 		const owner = rendezvousOwner(
-			key,
+			normaliseSymbol(key),
 			list.map(ep => ep.id),
 		);
 		return list.find(ep => ep.id === owner) ?? list[0];
 	}
+}
+
+export function registerRendezvousStrategy(): void {
+	// Moleculer's typings declare register(name, instance); it takes the class.
+	Strategies.register(RENDEZVOUS, RendezvousStrategy as never);
 }

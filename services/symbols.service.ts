@@ -1,5 +1,5 @@
 /**
- * Symbol actors. Every action keyed by a symbol is routed with the `Shard` strategy on `symbol`
+ * Symbol actors. Every action keyed by a symbol is routed by rendezvous hashing on `symbol`
  * (and `registry.preferLocal: false`), so whichever node calls, one node owns a symbol's state.
  */
 import type { Context, ServiceSchema } from "moleculer";
@@ -7,6 +7,8 @@ import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
 import { WIRE_VERSION, type TickMessage, type Topic } from "../lib/protocol/wire.ts";
 import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
 import { analysisFor } from "../lib/config/config.ts";
+import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
+import { RENDEZVOUS } from "./rendezvous.strategy.ts";
 import { NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import type { NodeDeps } from "./deps.ts";
@@ -14,7 +16,8 @@ import type { NodeDeps } from "./deps.ts";
 const notKept = (actor: SymbolActor, tf: string) =>
 	new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
 
-const sharded = { strategy: "Shard", strategyOptions: { shardKey: "symbol" } };
+// Routed to the symbol's owner by rendezvous hashing over the nodes running `symbols`.
+const sharded = { strategy: RENDEZVOUS, strategyOptions: { key: "symbol" } };
 const symbolParam = { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } as const;
 
 export interface ActorSummary {
@@ -37,8 +40,8 @@ interface Methods {
 	existingActor(symbol: string): Promise<SymbolActor | null>;
 	knownActor(symbol: string): Promise<SymbolActor>;
 	storeCall<T>(fn: () => Promise<T>): Promise<T>;
-	symbolNodes(): string;
-	passivateAll(reason: string): Promise<number>;
+	symbolNodes(): string[];
+	passivate(reason: string, which: (symbol: string) => boolean): Promise<number>;
 }
 
 export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
@@ -180,14 +183,16 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 		},
 
 		events: {
-			// The Shard ring follows the nodes running `symbols`; when they change, some symbols get a
-			// new owner. Local actors are snapshotted and dropped so a node never serves stale state
-			// for a symbol it no longer owns; each re-activates from the store on its next call.
+			// Ownership follows the nodes running `symbols`; when they change, the symbols that now
+			// belong to another node are snapshotted and dropped here (handoff), and only those: the
+			// new owner rebuilds each from the store on its next call.
 			"$services.changed"() {
-				const members = this.symbolNodes();
+				const nodes = this.symbolNodes();
+				const members = nodes.join(",");
 				if (members === this.members) return;
 				this.members = members;
-				void this.passivateAll("membership changed");
+				const self = this.broker.nodeID;
+				void this.passivate("moved", symbol => rendezvousOwner(symbol, nodes) !== self);
 			},
 		},
 
@@ -228,18 +233,18 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				return last > 0 ? this.actor(symbol) : null;
 			},
 
-			symbolNodes(): string {
+			symbolNodes(): string[] {
 				return this.broker.registry
 					.getServiceList({ onlyAvailable: true, skipInternal: true })
 					.filter(s => s.name === "symbols")
-					.map(s => s.nodeID)
-					.sort()
-					.join(",");
+					.map(s => s.nodeID as string)
+					.sort();
 			},
 
-			async passivateAll(reason: string): Promise<number> {
+			async passivate(reason: string, which: (symbol: string) => boolean): Promise<number> {
 				let n = 0;
 				for (const [symbol, p] of [...this.actors]) {
+					if (!which(symbol)) continue;
 					const a = await p.catch(() => null);
 					if (a) {
 						await a.mailbox.idle().catch(() => {});
@@ -275,12 +280,12 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 		},
 
 		started() {
-			this.members = this.symbolNodes();
+			this.members = this.symbolNodes().join(",");
 		},
 
 		async stopped() {
 			// Drain: let every queued update finish and leave a snapshot, so a restart replays little.
-			await this.passivateAll("stopping");
+			await this.passivate("stopping", () => true);
 		},
 	};
 }

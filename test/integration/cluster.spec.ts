@@ -15,6 +15,7 @@ import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { WsTestClient, type Frame } from "../helpers/ws-client.ts";
 import type { Tick } from "../../lib/protocol/tick.ts";
+import { registerRendezvousStrategy } from "../../services/rendezvous.strategy.ts";
 
 interface ActorSummary {
 	symbol: string;
@@ -83,6 +84,7 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		const started = await Promise.allSettled([startNode({ ...common, nodeId: `rk-a-${process.pid}` }), startNode({ ...common, nodeId: `rk-b-${process.pid}` })]);
 		[a, b] = started.map(r => (r.status === "fulfilled" ? r.value : undefined));
 		throwFirst(started);
+		registerRendezvousStrategy(); // symbol actions name it; a broker that does not know it cannot list them
 		observer = new ServiceBroker({
 			namespace: "rookery",
 			nodeID: `rk-observer-${process.pid}`,
@@ -298,6 +300,31 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 			expect(m.symbol).to.equal(DOTTED);
 		}
 		expect(brk()).to.deep.equal(["rookery.ticks.BRK_B", "rookery.ticks.BRK_B", "rookery.ticks.BRK_B"]);
+	});
+
+	it("answers /health and /metrics for the node that was asked", async () => {
+		for (const node of nodes()) {
+			for (let i = 0; i < 4; i++) {
+				const h = await getJson(`${node.url}/health`);
+				expect(h.body.node).to.equal(node.nodeId);
+				expect(h.body).to.include({ status: "ok", mode: "cluster" });
+			}
+			const m = await getJson(`${node.url}/metrics`);
+			expect(m.body).to.include(`node="${node.nodeId}"`);
+		}
+	});
+
+	it("routes a lowercase read to the symbol's owner, not to a second actor elsewhere", async () => {
+		const sym = ownedBy(B())[0];
+		const before = [...(await actorsOn(A())), ...(await actorsOn(B()))].filter(x => x.symbol === sym);
+		expect(before.map(x => x.node)).to.deep.equal([B().nodeId]);
+		for (const node of nodes()) {
+			const r = await getJson(`${node.url}${path(sym.toLowerCase())}/bars?tf=1m`);
+			expect(r.status).to.equal(200);
+			expect(r.body.symbol).to.equal(sym);
+		}
+		const after = [...(await actorsOn(A())), ...(await actorsOn(B()))].filter(x => x.symbol === sym);
+		expect(after.map(x => x.node), "still one actor, on the owner").to.deep.equal([B().nodeId]);
 	});
 
 	it("publishes bars and indicators of the owner on rookery.bars.{tf}.{SYM} and rookery.indicators.{SYM}", async () => {
