@@ -76,7 +76,7 @@ export function defaultConfig(): RookeryConfig {
 		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
-		ingest: { maxFutureMs: 300_000, maxBodyBytes: "4mb" },
+		ingest: { maxFutureMs: 2000, maxBodyBytes: "4mb" },
 		symbolActor: { mailboxLimit: 1000, dedupWindow: 10_000 },
 		analysis: {
 			timeframes: [...TIMEFRAMES],
@@ -253,6 +253,11 @@ const checkConfig = new Validator({
 export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 	const r = checkConfig(cfg);
 	if (r !== true) throw new ConfigError(r.map(e => e.message));
+	// A tick from the future moves its symbol's newest-tick time ahead; were that allowed past the
+	// late tolerance, every real-time tick after it would be refused as late until the clock caught up.
+	if (cfg.ingest.maxFutureMs > cfg.analysis.lateToleranceMs) {
+		throw new ConfigError([`ingest.maxFutureMs (${cfg.ingest.maxFutureMs}) must not exceed analysis.lateToleranceMs (${cfg.analysis.lateToleranceMs})`]);
+	}
 	return cfg;
 }
 

@@ -8,12 +8,14 @@ import { SequenceConflictError, StoreUnavailableError } from "../protocol/errors
 import { Store, type LogEntry, type StoreOptions } from "./store.ts";
 
 // KEYS: stream, latest. ARGV: maxLen, ttlMs, latest JSON ('' = leave), then seq, data pairs.
-// Only the first XADD can be refused (the caller's seqs increase), so a refusal writes nothing.
+// Only the first XADD can be refused for its id (the caller's seqs increase), so a refusal writes
+// nothing; any other error (out of memory, wrong type) is returned as an error, not as a conflict.
 const APPEND_LUA = `
 local n = #ARGV
 if n >= 5 then
   local ok = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[4] .. '-0', 'd', ARGV[5])
   if type(ok) == 'table' and ok.err then
+    if not string.find(ok.err, 'equal or smaller', 1, true) then return redis.error_reply(ok.err) end
     local top = redis.call('XINFO', 'STREAM', KEYS[1])
     for i = 1, #top, 2 do
       if top[i] == 'last-generated-id' then return {'CONFLICT', top[i + 1]} end
@@ -90,8 +92,11 @@ export class RedisStore extends Store {
 		)) as string[];
 		if (res[0] === "CONFLICT") throw new SequenceConflictError(symbol, parseSeq(res[1]), entries[0].seq);
 		if (!this.#known.has(symbol)) {
-			await this.#run(() => this.client.sadd(this.symbolsKey, symbol));
-			this.#known.add(symbol);
+			// The append is durable already; the listing is best effort and retried on the next append.
+			await this.client.sadd(this.symbolsKey, symbol).then(
+				() => this.#known.add(symbol),
+				() => {},
+			);
 		}
 	}
 

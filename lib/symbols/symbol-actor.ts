@@ -22,8 +22,15 @@ export interface SymbolSnapshot {
 	symbol: string;
 	seq: number;
 	latest: TickMessage | null;
+	/** The analysis settings `analysis` was built with (see analysisFingerprint). */
+	analysisConfig: string;
 	analysis: AnalysisState;
 	ids: string[];
+}
+
+/** What the analysis state depends on: restoring it under other settings would mix two configurations. */
+export function analysisFingerprint(c: AnalysisConfig): string {
+	return JSON.stringify([c.timeframes, c.indicators, c.strategies, c.lateToleranceMs, c.maxBars]);
 }
 
 export interface ActorOptions {
@@ -85,6 +92,7 @@ export class SymbolActor {
 	#ids: DedupWindow;
 	#sinceSnapshot = 0;
 	snapshotFailures = 0;
+	publishFailures = 0;
 	readonly mailbox: Mailbox;
 	readonly #emit: (e: AnalysisEvent) => void;
 
@@ -104,24 +112,41 @@ export class SymbolActor {
 	}
 
 	async #rehydrate(): Promise<void> {
+		// Built aside and swapped in at the end: reads between the awaits see the old state, never a
+		// half-rebuilt one.
 		const snap = await this.opts.store.getSnapshot<SymbolSnapshot>(this.symbol);
-		this.seq = 0;
-		this.latest = null;
-		this.analysis = new SymbolAnalysis(this.opts.analysis);
-		this.#ids = new DedupWindow(this.opts.dedupWindow);
+		const next = { seq: 0, latest: null as TickMessage | null, analysis: new SymbolAnalysis(this.opts.analysis), ids: new DedupWindow(this.opts.dedupWindow) };
+		let from = 1;
 		if (snap && snap.v === SNAPSHOT_VERSION) {
-			this.seq = snap.seq;
-			this.latest = snap.latest;
-			this.analysis = new SymbolAnalysis(this.opts.analysis, snap.analysis);
-			this.#ids = DedupWindow.fromJSON(snap.ids, this.opts.dedupWindow);
+			next.seq = snap.seq;
+			next.latest = snap.latest;
+			next.ids = DedupWindow.fromJSON(snap.ids, this.opts.dedupWindow);
+			from = snap.seq + 1;
+			// Analysis state from another configuration (indicators, strategies, timeframes changed)
+			// is not reused: the analysis is rebuilt from the whole log instead.
+			if (snap.analysisConfig === analysisFingerprint(this.opts.analysis)) next.analysis = new SymbolAnalysis(this.opts.analysis, snap.analysis);
+			else from = 1;
 		}
 		for (;;) {
-			const page = await this.opts.store.range(this.symbol, this.seq + 1, REPLAY_PAGE);
-			for (const e of page as LogEntry<LoggedTick>[]) this.#apply(withSeq(e.data, e.seq), NO_EMIT);
+			const page = await this.opts.store.range(this.symbol, from, REPLAY_PAGE);
+			for (const e of page as LogEntry<LoggedTick>[]) {
+				const t = withSeq(e.data, e.seq);
+				if (e.seq > next.seq) {
+					next.seq = e.seq;
+					if (!next.latest || t.ts >= next.latest.ts) next.latest = toTickMessage(t);
+					if (t.id !== undefined) next.ids.add(t.id);
+				}
+				next.analysis.apply(t, NO_EMIT);
+			}
 			if (page.length < REPLAY_PAGE) break;
+			from = page[page.length - 1].seq + 1;
 		}
 		// The log may have been trimmed past the snapshot; its last id is still the truth for seq.
-		this.seq = Math.max(this.seq, await this.opts.store.lastSeq(this.symbol));
+		next.seq = Math.max(next.seq, await this.opts.store.lastSeq(this.symbol));
+		this.seq = next.seq;
+		this.latest = next.latest;
+		this.analysis = next.analysis;
+		this.#ids = next.ids;
 	}
 
 	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void): TickMessage {
@@ -133,11 +158,20 @@ export class SymbolActor {
 		return msg;
 	}
 
+	/** Publishing is best effort: the update is durable already, and a failure is counted, not thrown. */
+	#publish(subject: string, msg: object): void {
+		try {
+			this.opts.publish(subject, msg);
+		} catch {
+			this.publishFailures++;
+		}
+	}
+
 	#publishAnalysis(e: AnalysisEvent): void {
 		const base = { v: WIRE_VERSION, seq: this.seq, symbol: this.symbol, tf: e.tf };
-		if (e.type === "bar") this.opts.publish(subjects.bars(e.tf, this.symbol), { ...base, final: e.final, bar: e.bar });
-		else if (e.type === "indicators") this.opts.publish(subjects.indicators(this.symbol), { ...base, time: e.time, final: e.final, values: e.values });
-		else this.opts.publish(subjects.signals(this.symbol), { ...base, ...e.signal });
+		if (e.type === "bar") this.#publish(subjects.bars(e.tf, this.symbol), { ...base, final: e.final, bar: e.bar });
+		else if (e.type === "indicators") this.#publish(subjects.indicators(this.symbol), { ...base, time: e.time, final: e.final, values: e.values });
+		else this.#publish(subjects.signals(this.symbol), { ...base, ...e.signal });
 	}
 
 	/** Accept ticks in order: drop duplicates and late ticks, log the rest durably, then apply and publish. */
@@ -186,7 +220,7 @@ export class SymbolActor {
 		}
 		if (fresh.length > 0) {
 			await this.opts.store.append(this.symbol, entries, latest);
-			for (const t of fresh) this.opts.publish(subjects.ticks(this.symbol), this.#apply(t, this.#emit));
+			for (const t of fresh) this.#publish(subjects.ticks(this.symbol), this.#apply(t, this.#emit));
 			this.#sinceSnapshot += fresh.length;
 			// The updates are already durable in the log; a failed snapshot is retried at the next
 			// update rather than failing an ingest the caller would then send again.
@@ -200,7 +234,15 @@ export class SymbolActor {
 
 	/** Write the snapshot now (every K updates and before the actor is dropped). */
 	async snapshot(): Promise<void> {
-		const snap: SymbolSnapshot = { v: SNAPSHOT_VERSION, symbol: this.symbol, seq: this.seq, latest: this.latest, analysis: this.analysis.toJSON(), ids: this.#ids.toJSON() };
+		const snap: SymbolSnapshot = {
+			v: SNAPSHOT_VERSION,
+			symbol: this.symbol,
+			seq: this.seq,
+			latest: this.latest,
+			analysisConfig: analysisFingerprint(this.opts.analysis),
+			analysis: this.analysis.toJSON(),
+			ids: this.#ids.toJSON(),
+		};
 		await this.opts.store.putSnapshot(this.symbol, snap);
 		this.#sinceSnapshot = 0;
 	}

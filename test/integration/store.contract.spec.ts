@@ -131,6 +131,30 @@ for (const adapter of adapters) {
 	});
 }
 
+describe("RedisStore when Redis refuses a write for another reason", () => {
+	it("reports an out-of-memory refusal as unavailable, not as a sequence conflict", async () => {
+		const store = new RedisStore({ url: redis.url, prefix: `oom${process.pid}` });
+		await store.connect();
+		await store.client.config("SET", "maxmemory-policy", "noeviction");
+		await store.client.config("SET", "maxmemory", "1");
+		try {
+			let err: unknown;
+			try {
+				await store.append("O", [{ seq: 1, data: 1 }]);
+			} catch (e) {
+				err = e;
+			}
+			expect(err).to.be.instanceOf(StoreUnavailableError);
+			expect((err as Error).message).to.match(/OOM/);
+		} finally {
+			await store.client.config("SET", "maxmemory", "0");
+		}
+		await store.append("O", [{ seq: 1, data: 1 }]);
+		expect(await store.lastSeq("O")).to.equal(1);
+		await store.close();
+	});
+});
+
 describe("RedisStore when Redis is down", () => {
 	it("fails fast with StoreUnavailableError and recovers when Redis is back", async () => {
 		const store = new RedisStore({ url: redis.url, prefix: `down${process.pid}` });

@@ -72,6 +72,13 @@ describe("lib/config", () => {
 		expect(problems(() => resolveConfig({ env: {}, args: { config: path.join(dir, "missing.json") } }))[0]).to.match(/missing\.json/);
 	});
 
+	it("refuses a future-tick allowance larger than the late tolerance", () => {
+		const dir = mkdtempSync(path.join(os.tmpdir(), "rk-cfg-"));
+		const f = path.join(dir, "f.json");
+		writeFileSync(f, JSON.stringify({ ingest: { maxFutureMs: 10_000 }, analysis: { lateToleranceMs: 5000 } }));
+		expect(problems(() => resolveConfig({ env: {}, args: { config: f } }))[0]).to.match(/maxFutureMs \(10000\) must not exceed analysis.lateToleranceMs \(5000\)/);
+	});
+
 	it("masks passwords and tokens in URLs", () => {
 		const c = resolveConfig({ env: { REDIS_URL: "redis://user:s3cret@db:6379/0", TRANSPORTER: "nats://tok3n@mq:4222" }, args: {} });
 		const m = maskSecrets(c);

@@ -117,6 +117,38 @@ describe("lib/symbols/symbol-actor", () => {
 		expect(published.map(m => m.seq)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
 	});
 
+	it("acknowledges a durable write even when publishing fails, and counts the failure", async () => {
+		let fail = true;
+		const { store, activate } = setup(new MemoryStore(), {
+			publish: () => {
+				if (fail) throw new Error("bus closed");
+			},
+		});
+		const a = await activate();
+		expect(await a.ingest([tick(0), tick(1)])).to.include({ accepted: 2, lastSeq: 2 });
+		expect(a.publishFailures).to.be.greaterThan(0);
+		expect(a.seq).to.equal(2);
+		fail = false;
+		expect(await a.ingest([tick(2)])).to.include({ accepted: 1, firstSeq: 3 });
+		expect(await store.lastSeq("AAPL")).to.equal(3);
+	});
+
+	it("rebuilds the analysis from the log when its settings changed since the snapshot", async () => {
+		const store = new MemoryStore();
+		const first = setup(store, { snapshotEvery: 5 });
+		const a = await first.activate();
+		for (let i = 0; i < 12; i++) await a.ingest([tick(i * 20)]);
+		const changed = { ...first.opts.analysis, indicators: ["sma:3", "ema:4"] };
+		const b = await SymbolActor.activate("AAPL", { ...first.opts, analysis: changed });
+		// The same as an actor that had the new settings all along.
+		const fresh = new MemoryStore();
+		const c = await setup(fresh, { analysis: changed }).activate();
+		for (let i = 0; i < 12; i++) await c.ingest([tick(i * 20)]);
+		expect(b.analysis.toJSON()).to.deep.equal(c.analysis.toJSON());
+		expect(b.seq).to.equal(12);
+		expect(Object.keys(b.analysis.indicators("1m")!.final.values)).to.deep.equal(["sma_3", "ema_4"]);
+	});
+
 	it("refuses with BusyError (retryable) when its mailbox is full", async () => {
 		const { activate } = setup(new MemoryStore(), { mailboxLimit: 3 });
 		const a = await activate();
