@@ -100,11 +100,15 @@ async function main(): Promise<number> {
 		stopping = true;
 		node.broker.logger.info({ signal }, "shutting down");
 		const force = setTimeout(() => process.exit(1), 15_000).unref();
+		let code = 0;
 		try {
 			await node.stop();
+		} catch (err) {
+			node.broker.logger.error({ err: (err as Error).message }, "shutdown failed");
+			code = 1;
 		} finally {
 			clearTimeout(force);
-			process.exit(0);
+			process.exit(code);
 		}
 	};
 	process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -67,7 +67,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					mappingPolicy: "restrict",
 					// The body may be an array; unmerged params keep it intact as `params.body`.
 					mergeParams: false,
-					bodyParsers: { json: { limit: config.ingest.maxBodyBytes } },
+					// Not strict: a body of `5` or `null` reaches validation and gets a 422 that says why.
+					bodyParsers: { json: { limit: config.ingest.maxBodyBytes, strict: false } },
 					aliases: { "POST /": "ingest.ticks" },
 				},
 				{
@@ -121,7 +122,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					{
 						maxTopics: 200,
 						maxBufferedBytes: config.ws.maxBufferedBytes,
-						maxPendingPerTopic: 10_000,
+						maxPendingPerTopic: 1000,
 						snapshot: topic =>
 							this.broker.call<{ seq: number; data: unknown } | null, object>("symbols.topicSnapshot", { symbol: topic.symbol, kind: topic.kind, tf: topic.kind === "bars" ? topic.tf : undefined }),
 						onDrop: reason => metrics.increment("rookery.ws.dropped", { reason }),

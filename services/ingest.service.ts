@@ -11,6 +11,8 @@ import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
 
+const CHUNK = 1000;
+
 export interface SubmitResult {
 	accepted: number;
 	duplicates: number;
@@ -39,7 +41,8 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 		actions: {
 			/** One tick, an array of ticks or `{ticks: [...]}` as the request body; all-or-nothing. */
 			ticks: {
-				params: { body: { type: "any" } },
+				// Optional, so a null body reaches checkTickBatch and is refused with its own message.
+				params: { body: { type: "any", optional: true } },
 				async handler(ctx: Context<{ body: unknown }>): Promise<SubmitResult> {
 					const checked = checkTickBatch(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) {
@@ -71,10 +74,26 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 						g.index.push(i);
 					} else bySymbol.set(t.symbol, { ticks: [t], index: [i] });
 				}
-				const call = (symbol: string, group: Tick[]) => {
+				const callOnce = (symbol: string, group: Tick[]) => {
 					const p = ctx ? ctx.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group }) : this.broker.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group });
 					this.inFlight.add(p);
 					return p.finally(() => this.inFlight.delete(p));
+				};
+				// One call per CHUNK ticks, in order: a 5,000-tick batch with long ids would pass NATS's
+				// default 1 MB message limit in one call.
+				const call = async (symbol: string, group: Tick[]): Promise<IngestResult> => {
+					const total: IngestResult = await callOnce(symbol, group.slice(0, CHUNK));
+					for (let i = CHUNK; i < group.length; i += CHUNK) {
+						const r = await callOnce(symbol, group.slice(i, i + CHUNK));
+						total.accepted += r.accepted;
+						total.duplicates += r.duplicates;
+						total.late += r.late;
+						total.firstSeq ??= r.firstSeq;
+						total.lastSeq = r.lastSeq;
+						const refused = (r.refused ?? []).map(x => ({ index: x.index + i, reason: x.reason }));
+						if (refused.length > 0) total.refused = [...(total.refused ?? []), ...refused].slice(0, 20);
+					}
+					return total;
 				};
 				const groups = [...bySymbol];
 				const settled = await Promise.allSettled(groups.map(([symbol, g]) => call(symbol, g.ticks)));

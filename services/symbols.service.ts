@@ -32,6 +32,7 @@ export interface ActorSummary {
 
 interface Vars {
 	actors: Map<string, Promise<SymbolActor>>;
+	sweep: NodeJS.Timeout | null;
 	/** The nodes running `symbols` when ownership was last settled, sorted and joined. */
 	members: string;
 }
@@ -57,7 +58,9 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				params: { symbol: symbolParam, ticks: { type: "array", min: 1, items: "object" } },
 				async handler(ctx: Context<{ symbol: string; ticks: Tick[] }>): Promise<IngestResult> {
 					const actor = await this.actor(ctx.params.symbol);
-					return this.storeCall(() => actor.ingest(ctx.params.ticks));
+					// Leave the caller time to hear the answer; past this, a queued batch is not written.
+					const deadline = deps.now() + (ctx.options.timeout || this.broker.options.requestTimeout || 10_000) - 1000;
+					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline));
 				},
 			},
 
@@ -228,9 +231,12 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 
 			/** Like actor(), but does not create state for a symbol that has never been written. */
 			async existingActor(symbol: string): Promise<SymbolActor | null> {
-				if (this.actors.has(symbol)) return this.actor(symbol);
-				const last = await this.storeCall(() => store.lastSeq(symbol));
-				return last > 0 ? this.actor(symbol) : null;
+				let actor: SymbolActor | null = null;
+				if (this.actors.has(symbol)) actor = await this.actor(symbol);
+				else if ((await this.storeCall(() => store.lastSeq(symbol))) > 0) actor = await this.actor(symbol);
+				// Being read counts as activity: an actor clients watch is not passivated.
+				if (actor) actor.lastActivity = deps.now();
+				return actor;
 			},
 
 			symbolNodes(): string[] {
@@ -275,15 +281,30 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.actors = new Map();
+			this.sweep = null;
 			this.members = "";
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
 		},
 
 		started() {
 			this.members = this.symbolNodes().join(",");
+			// Idle actors leave memory (snapshot first); the next call rebuilds them from the store.
+			const idleMs = config.symbolActor.passivateAfterMs;
+			this.sweep = setInterval(
+				() => {
+					const cutoff = deps.now() - idleMs;
+					const idle = new Set<string>();
+					for (const [symbol, p] of this.actors) void p.then(a => a.lastActivity < cutoff && a.mailbox.pending === 0 && idle.add(symbol), () => {});
+					// The checks above settle in a microtask; passivate those found idle right after.
+					setImmediate(() => void this.passivate("idle", symbol => idle.has(symbol)));
+				},
+				Math.min(idleMs, 30_000),
+			);
+			this.sweep.unref();
 		},
 
 		async stopped() {
+			if (this.sweep) clearInterval(this.sweep);
 			// Drain: let every queued update finish and leave a snapshot, so a restart replays little.
 			await this.passivate("stopping", () => true);
 		},

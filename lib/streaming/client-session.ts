@@ -32,7 +32,11 @@ interface TopicState {
 	 * after it (in a cluster the snapshot and the updates travel on different connections).
 	 */
 	after: number;
+	/** Held frames were dropped since the last snapshot request. */
+	overflowed: boolean;
 }
+
+const MAX_SNAPSHOT_ATTEMPTS = 3;
 
 export class ClientSession implements TopicListener {
 	#topics = new Map<string, TopicState>();
@@ -91,7 +95,7 @@ export class ClientSession implements TopicListener {
 			}
 		}
 		for (const t of parsed) {
-			this.#topics.set(t.name, { pending: [], after: 0 });
+			this.#topics.set(t.name, { pending: [], after: 0, overflowed: false });
 			this.hub.add(t, this);
 		}
 		this.#send({ type: "subscribed", topics: parsed.map(t => t.name) });
@@ -104,16 +108,23 @@ export class ClientSession implements TopicListener {
 		// subscription was in force) must not be used for it.
 		const mine = this.#topics.get(t.name);
 		let snap: { seq: number; data: unknown } | null = null;
-		try {
-			// The bus subscription must be in force before the snapshot is read, or an update
-			// published in between would be neither in the snapshot nor delivered.
-			await this.hub.ready();
-			snap = await this.opts.snapshot(t);
-		} catch (err) {
-			if (this.#topics.get(t.name) === mine) this.#error(WsErrorCode.SNAPSHOT_FAILED, `current value unavailable: ${(err as Error).message}`, t.name);
+		// Updates that overflow the held buffer while the snapshot is fetched are gone: fetch a newer
+		// snapshot, which covers them, rather than leave a gap (a few times, for a very busy topic).
+		for (let attempt = 0; attempt < MAX_SNAPSHOT_ATTEMPTS; attempt++) {
+			if (mine) mine.overflowed = false;
+			try {
+				// The bus subscription must be in force before the snapshot is read, or an update
+				// published in between would be neither in the snapshot nor delivered.
+				await this.hub.ready();
+				snap = await this.opts.snapshot(t);
+			} catch (err) {
+				if (this.#topics.get(t.name) === mine) this.#error(WsErrorCode.SNAPSHOT_FAILED, `current value unavailable: ${(err as Error).message}`, t.name);
+			}
+			if (!mine?.overflowed) break;
 		}
 		const st = this.#topics.get(t.name);
 		if (!st || st !== mine || !st.pending) return; // unsubscribed (and maybe subscribed again) meanwhile
+		if (st.overflowed) this.#error(WsErrorCode.SNAPSHOT_FAILED, "updates came faster than the snapshot could be taken; some were skipped", t.name);
 		st.after = snap?.seq ?? 0;
 		if (snap) this.#send({ type: "snapshot", topic: t.name, seq: snap.seq, data: snap.data });
 		const pending = st.pending;
@@ -126,7 +137,9 @@ export class ClientSession implements TopicListener {
 		if (!st) return;
 		if (st.pending) {
 			if (st.pending.length >= this.opts.maxPendingPerTopic) {
-				st.pending.shift();
+				// Held frames older than the next snapshot are not needed; drop them all and ask for it.
+				st.pending.length = 0;
+				st.overflowed = true;
 				this.opts.onDrop("pending-overflow");
 			}
 			st.pending.push({ seq, frame });

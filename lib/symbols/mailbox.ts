@@ -1,31 +1,44 @@
 /**
- * Runs jobs one at a time in arrival order, with a bound on how many may wait. Full → the
- * `reject` policy: the caller gets BusyError (retryable) and nothing is queued.
+ * Runs jobs one at a time in arrival order, bounded by the total weight (ticks) waiting. Full →
+ * the `reject` policy: the caller gets BusyError (retryable) and nothing is queued. A job whose
+ * caller has given up (its deadline passed while it waited) is skipped, not run: the caller was
+ * told it failed, so running it would write what the caller will send again.
  */
 import { BusyError } from "../protocol/errors.ts";
 
 export class Mailbox {
 	#tail: Promise<unknown> = Promise.resolve();
 	#pending = 0;
+	#weight = 0;
 	rejected = 0;
+	expired = 0;
 
-	constructor(readonly limit: number, readonly name: string) {}
+	constructor(readonly limit: number, readonly name: string, readonly now: () => number = Date.now) {}
 
+	/** Jobs waiting or running. */
 	get pending(): number {
 		return this.#pending;
 	}
 
-	run<T>(job: () => Promise<T>): Promise<T> {
-		if (this.#pending >= this.limit) {
+	run<T>(job: () => Promise<T>, weight = 1, deadline = Infinity): Promise<T> {
+		if (this.#weight + weight > this.limit && this.#pending > 0) {
 			this.rejected++;
-			return Promise.reject(new BusyError(`${this.name}: ${this.#pending} updates are waiting; retry shortly`, { pending: this.#pending }));
+			return Promise.reject(new BusyError(`${this.name}: ${this.#weight} updates are waiting; retry shortly`, { waiting: this.#weight }));
 		}
 		this.#pending++;
-		const result = this.#tail.then(job);
-		this.#tail = result.then(
-			() => this.#pending--,
-			() => this.#pending--,
-		);
+		this.#weight += weight;
+		const result = this.#tail.then(() => {
+			if (this.now() > deadline) {
+				this.expired++;
+				throw new BusyError(`${this.name}: the request waited past its deadline and was not written; retry`, { waiting: this.#weight });
+			}
+			return job();
+		});
+		const done = () => {
+			this.#pending--;
+			this.#weight -= weight;
+		};
+		this.#tail = result.then(done, done);
 		return result;
 	}
 

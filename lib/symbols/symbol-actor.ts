@@ -38,6 +38,7 @@ export interface ActorOptions {
 	analysis: AnalysisConfig;
 	snapshotEvery: number;
 	dedupWindow: number;
+	/** Ticks that may wait in the mailbox. */
 	mailboxLimit: number;
 	now: () => number;
 	/** Called in seq order, inside the actor's turn, for every message an accepted update produces. */
@@ -99,7 +100,7 @@ export class SymbolActor {
 	private constructor(readonly symbol: string, readonly opts: ActorOptions) {
 		this.analysis = new SymbolAnalysis(opts.analysis);
 		this.#ids = new DedupWindow(opts.dedupWindow);
-		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`);
+		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`, opts.now);
 		this.lastActivity = opts.now();
 		this.#emit = e => this.#publishAnalysis(e);
 	}
@@ -174,8 +175,11 @@ export class SymbolActor {
 		else this.#publish(subjects.signals(this.symbol), { ...base, ...e.signal });
 	}
 
-	/** Accept ticks in order: drop duplicates and late ticks, log the rest durably, then apply and publish. */
-	ingest(ticks: Tick[]): Promise<IngestResult> {
+	/**
+	 * Accept ticks in order: drop duplicates and late ticks, log the rest durably, then apply and
+	 * publish. `deadline` (epoch ms): if the batch is still queued then, it is not written.
+	 */
+	ingest(ticks: Tick[], deadline = Infinity): Promise<IngestResult> {
 		return this.mailbox.run(async () => {
 			try {
 				return await this.#ingest(ticks);
@@ -186,7 +190,7 @@ export class SymbolActor {
 				await this.#rehydrate();
 				return this.#ingest(ticks);
 			}
-		});
+		}, ticks.length, deadline);
 	}
 
 	async #ingest(ticks: Tick[]): Promise<IngestResult> {

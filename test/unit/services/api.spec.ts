@@ -72,6 +72,26 @@ describe("services: REST API (embedded node)", () => {
 		});
 	}
 
+	it("splits a large batch for one symbol into ordered calls, with refusals at their request index", async () => {
+		const ticks = Array.from({ length: 2500 }, (_, i) => tick("CHUNK", i, { id: `c-${i}-${"x".repeat(50)}` }));
+		ticks[1700] = tick("CHUNK", 1700, { ts: NOW - 3_600_000, id: "late-one" }); // an hour late
+		const r = await postJson(`${base}/api/v1/ticks`, ticks);
+		expect(r.status).to.equal(200);
+		expect(r.body).to.include({ accepted: 2499, late: 1 });
+		expect(r.body.refused).to.deep.equal([{ index: 1700, symbol: "CHUNK", reason: r.body.refused[0].reason }]);
+		expect(r.body.symbols[0]).to.include({ firstSeq: 1, lastSeq: 2499 });
+		const seqs = (await node.deps.store.range("CHUNK", 1, 3000)).map(e => e.seq);
+		expect(seqs).to.deep.equal(Array.from({ length: 2499 }, (_, i) => i + 1));
+	});
+
+	it("refuses a body that is JSON but not a tick, a list or {ticks}, with 422", async () => {
+		for (const body of ["5", "null", '"AAPL"']) {
+			const r = await postJson(`${base}/api/v1/ticks`, body);
+			expect(r.status, body).to.equal(422);
+			expect(r.body.error.details[0].field).to.equal("tick");
+		}
+	});
+
 	it("refuses NaN and Infinity, which JSON cannot carry, as a 400 bad body", async () => {
 		const r = await postJson(`${base}/api/v1/ticks`, '{"symbol":"AAPL","price":NaN,"size":1,"ts":1}');
 		expect(r.status).to.equal(400);

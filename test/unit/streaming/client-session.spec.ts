@@ -91,6 +91,28 @@ describe("lib/streaming/client-session", () => {
 		]);
 	});
 
+	it("when held updates overflow during the snapshot, takes a newer snapshot instead of leaving a gap", async () => {
+		const answers: Array<(v: { seq: number; data: unknown }) => void> = [];
+		const drops: string[] = [];
+		const { sock, session, pub } = setup({ maxPendingPerTopic: 2, onDrop: r => drops.push(r), snapshot: () => new Promise(r => answers.push(r)) });
+		session.subscribe(["ticks:AAPL"]);
+		await tick();
+		for (let seq = 1; seq <= 5; seq++) pub("AAPL", seq); // overflows the 2 held
+		answers[0]({ seq: 0, data: {} });
+		await tick();
+		expect(answers, "a second snapshot was asked for").to.have.length(2);
+		pub("AAPL", 6);
+		answers[1]({ seq: 5, data: {} });
+		await tick();
+		pub("AAPL", 7);
+		expect(sock.sent.filter(f => f.type !== "subscribed").map(f => [f.type, f.seq])).to.deep.equal([
+			["snapshot", 5],
+			["update", 6],
+			["update", 7],
+		]);
+		expect(drops).to.deep.equal(["pending-overflow", "pending-overflow"]); // at the 3rd and the 5th update
+	});
+
 	it("answers bad frames with an error frame and keeps the connection", async () => {
 		const { sock, session } = setup();
 		session.onMessage("{nope");
