@@ -65,6 +65,17 @@ export class SequenceConflictError extends Error {
 	}
 }
 
+/**
+ * A write carried a fencing token that is no longer the symbol's lease: another node owns the
+ * symbol now (or the lease lapsed). The writer must stop writing for that symbol.
+ */
+export class FencedError extends Error {
+	constructor(public readonly symbol: string, public readonly holder: string | null) {
+		super(`${symbol} is leased to ${holder ?? "nobody"}; this writer's lease is gone`);
+		this.name = "FencedError";
+	}
+}
+
 /** A store call failed for a reason outside the caller's control (connection lost, timeout). */
 export class StoreUnavailableError extends Error {
 	constructor(message: string, options?: { cause?: unknown }) {

@@ -2,8 +2,8 @@
  * In-process store for embedded mode and unit tests. Values are kept as JSON text, as Redis
  * keeps them, so a caller can never mutate stored state through a shared reference.
  */
-import { SequenceConflictError } from "../protocol/errors.ts";
-import { Store, type LogEntry, type StoreOptions } from "./store.ts";
+import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
+import { Store, parseLeaseToken, type LeaseInfo, type LeaseResult, type LogEntry, type StoreOptions } from "./store.ts";
 
 interface SymbolData {
 	seqs: number[];
@@ -12,6 +12,8 @@ interface SymbolData {
 	latest: string | null;
 	latestExpiresAt: number;
 	snap: string | null;
+	lease: { token: string; expiresAt: number } | null;
+	epoch: number;
 }
 
 export class MemoryStore extends Store {
@@ -31,14 +33,58 @@ export class MemoryStore extends Store {
 	#get(symbol: string): SymbolData {
 		let d = this.#data.get(symbol);
 		if (!d) {
-			d = { seqs: [], texts: [], lastSeq: 0, latest: null, latestExpiresAt: 0, snap: null };
+			d = { seqs: [], texts: [], lastSeq: 0, latest: null, latestExpiresAt: 0, snap: null, lease: null, epoch: 0 };
 			this.#data.set(symbol, d);
 		}
 		return d;
 	}
 
-	async append(symbol: string, entries: LogEntry[], latest?: unknown): Promise<void> {
+	#fence(d: SymbolData, symbol: string, fence: string | undefined): void {
+		if (fence === undefined) return;
+		const lease = this.#lease(d);
+		if (lease?.token !== fence) throw new FencedError(symbol, lease ? parseLeaseToken(lease.token).holder : null);
+	}
+
+	#lease(d: SymbolData): { token: string; expiresAt: number } | null {
+		if (d.lease && d.lease.expiresAt <= this.opts.now()) d.lease = null;
+		return d.lease;
+	}
+
+	async acquireLease(symbol: string, holder: string, ttlMs: number): Promise<LeaseResult> {
 		const d = this.#get(symbol);
+		const cur = this.#lease(d);
+		if (cur && parseLeaseToken(cur.token).holder !== holder) {
+			return { type: "held", holder: parseLeaseToken(cur.token).holder, ttlMs: cur.expiresAt - this.opts.now() };
+		}
+		const epoch = ++d.epoch;
+		d.lease = { token: `${holder}:${epoch}`, expiresAt: this.opts.now() + ttlMs };
+		return { type: "acquired", token: d.lease.token, epoch };
+	}
+
+	async renewLease(symbol: string, token: string, ttlMs: number): Promise<boolean> {
+		const d = this.#data.get(symbol);
+		const cur = d && this.#lease(d);
+		if (cur?.token !== token) return false;
+		cur.expiresAt = this.opts.now() + ttlMs;
+		return true;
+	}
+
+	async releaseLease(symbol: string, token: string): Promise<boolean> {
+		const d = this.#data.get(symbol);
+		if (!d || this.#lease(d)?.token !== token) return false;
+		d.lease = null;
+		return true;
+	}
+
+	async getLease(symbol: string): Promise<LeaseInfo | null> {
+		const d = this.#data.get(symbol);
+		const cur = d && this.#lease(d);
+		return cur ? { token: cur.token, ...parseLeaseToken(cur.token), ttlMs: cur.expiresAt - this.opts.now() } : null;
+	}
+
+	async append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string): Promise<void> {
+		const d = this.#get(symbol);
+		this.#fence(d, symbol, fence);
 		if (entries.length > 0 && entries[0].seq <= d.lastSeq) throw new SequenceConflictError(symbol, d.lastSeq, entries[0].seq);
 		for (const e of entries) {
 			d.seqs.push(e.seq);
@@ -86,8 +132,10 @@ export class MemoryStore extends Store {
 		return JSON.parse(d.latest) as T;
 	}
 
-	async putSnapshot(symbol: string, snapshot: unknown): Promise<void> {
-		this.#get(symbol).snap = JSON.stringify(snapshot);
+	async putSnapshot(symbol: string, snapshot: unknown, fence?: string): Promise<void> {
+		const d = this.#get(symbol);
+		this.#fence(d, symbol, fence);
+		d.snap = JSON.stringify(snapshot);
 	}
 
 	async getSnapshot<T>(symbol: string): Promise<T | null> {

@@ -4,16 +4,22 @@
  * sets the latest value atomically.
  */
 import { Redis, type RedisOptions } from "ioredis";
-import { SequenceConflictError, StoreUnavailableError } from "../protocol/errors.ts";
-import { Store, type LogEntry, type StoreOptions } from "./store.ts";
+import { FencedError, SequenceConflictError, StoreUnavailableError } from "../protocol/errors.ts";
+import { Store, parseLeaseToken, type LeaseInfo, type LeaseResult, type LogEntry, type StoreOptions } from "./store.ts";
 
-// KEYS: stream, latest. ARGV: maxLen, ttlMs, latest JSON ('' = leave), then seq, data pairs.
-// Only the first XADD can be refused for its id (the caller's seqs increase), so a refusal writes
-// nothing; any other error (out of memory, wrong type) is returned as an error, not as a conflict.
+// KEYS: stream, latest, owner. ARGV: maxLen, ttlMs, latest JSON ('' = leave), fence ('' = none),
+// then seq, data pairs. The fence is checked in the same atomic step as the writes: a node whose
+// lease is gone cannot write, however late its command arrives. Only the first XADD can be refused
+// for its id (the caller's seqs increase), so a refusal writes nothing; any other error (out of
+// memory, wrong type) is returned as an error, not as a conflict.
 const APPEND_LUA = `
+if ARGV[4] ~= '' then
+  local owner = redis.call('GET', KEYS[3])
+  if owner ~= ARGV[4] then return {'FENCED', owner or ''} end
+end
 local n = #ARGV
-if n >= 5 then
-  local ok = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[4] .. '-0', 'd', ARGV[5])
+if n >= 6 then
+  local ok = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[5] .. '-0', 'd', ARGV[6])
   if type(ok) == 'table' and ok.err then
     if not string.find(ok.err, 'equal or smaller', 1, true) then return redis.error_reply(ok.err) end
     local top = redis.call('XINFO', 'STREAM', KEYS[1])
@@ -22,13 +28,50 @@ if n >= 5 then
     end
     return {'CONFLICT', '0-0'}
   end
-  for i = 6, n, 2 do
+  for i = 7, n, 2 do
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[i] .. '-0', 'd', ARGV[i + 1])
   end
 end
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]) end
 return {'OK'}
 `;
+
+// KEYS: snap, owner. ARGV: snapshot JSON, fence ('' = none).
+const PUT_SNAPSHOT_LUA = `
+if ARGV[2] ~= '' then
+  local owner = redis.call('GET', KEYS[2])
+  if owner ~= ARGV[2] then return {'FENCED', owner or ''} end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return {'OK'}
+`;
+
+// KEYS: owner, epoch. ARGV: holder, ttlMs. Free, or already this holder's → a new epoch.
+const ACQUIRE_LUA = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local holder = string.match(cur, '^(.*):%d+$')
+  if holder ~= ARGV[1] then return {'HELD', cur, redis.call('PTTL', KEYS[1])} end
+end
+local epoch = redis.call('INCR', KEYS[2])
+local token = ARGV[1] .. ':' .. epoch
+redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+return {'OK', token}
+`;
+
+// KEYS: owner. ARGV: token, ttlMs ('' = release).
+const RENEW_OR_RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
+type Scripts = {
+	rkAppend(...a: unknown[]): Promise<string[]>;
+	rkPutSnapshot(...a: unknown[]): Promise<string[]>;
+	rkAcquire(...a: unknown[]): Promise<[string, string, number?]>;
+	rkRenew(...a: unknown[]): Promise<number>;
+};
 
 export interface RedisStoreOptions extends StoreOptions {
 	url: string;
@@ -52,7 +95,10 @@ export class RedisStore extends Store {
 			retryStrategy: times => Math.min(100 * times, 2000),
 			...opts.redis,
 		});
-		this.client.defineCommand("rkAppend", { numberOfKeys: 2, lua: APPEND_LUA });
+		this.client.defineCommand("rkAppend", { numberOfKeys: 3, lua: APPEND_LUA });
+		this.client.defineCommand("rkPutSnapshot", { numberOfKeys: 2, lua: PUT_SNAPSHOT_LUA });
+		this.client.defineCommand("rkAcquire", { numberOfKeys: 2, lua: ACQUIRE_LUA });
+		this.client.defineCommand("rkRenew", { numberOfKeys: 1, lua: RENEW_OR_RELEASE_LUA });
 		// ioredis emits 'error' on every failed reconnect; without a listener Node prints them all.
 		this.client.on("error", () => {});
 	}
@@ -84,12 +130,15 @@ export class RedisStore extends Store {
 		}
 	}
 
-	async append(symbol: string, entries: LogEntry[], latest?: unknown): Promise<void> {
-		const args: (string | number)[] = [this.opts.maxLen, this.opts.latestTtlMs, latest === undefined ? "" : JSON.stringify(latest)];
+	get #scripts(): Scripts {
+		return this.client as unknown as Scripts;
+	}
+
+	async append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string): Promise<void> {
+		const args: (string | number)[] = [this.opts.maxLen, this.opts.latestTtlMs, latest === undefined ? "" : JSON.stringify(latest), fence ?? ""];
 		for (const e of entries) args.push(e.seq, JSON.stringify(e.data));
-		const res = (await this.#run(() =>
-			(this.client as unknown as { rkAppend(...a: unknown[]): Promise<string[]> }).rkAppend(this.key(symbol, "ticks"), this.key(symbol, "latest"), ...args),
-		)) as string[];
+		const res = await this.#run(() => this.#scripts.rkAppend(this.key(symbol, "ticks"), this.key(symbol, "latest"), this.key(symbol, "owner"), ...args));
+		if (res[0] === "FENCED") throw new FencedError(symbol, res[1] ? parseLeaseToken(res[1]).holder : null);
 		if (res[0] === "CONFLICT") throw new SequenceConflictError(symbol, parseSeq(res[1]), entries[0].seq);
 		if (!this.#known.has(symbol)) {
 			// The append is durable already; the listing is best effort and retried on the next append.
@@ -129,8 +178,29 @@ export class RedisStore extends Store {
 		return s ? (JSON.parse(s) as T) : null;
 	}
 
-	async putSnapshot(symbol: string, snapshot: unknown): Promise<void> {
-		await this.#run(() => this.client.set(this.key(symbol, "snap"), JSON.stringify(snapshot)));
+	async putSnapshot(symbol: string, snapshot: unknown, fence?: string): Promise<void> {
+		const res = await this.#run(() => this.#scripts.rkPutSnapshot(this.key(symbol, "snap"), this.key(symbol, "owner"), JSON.stringify(snapshot), fence ?? ""));
+		if (res[0] === "FENCED") throw new FencedError(symbol, res[1] ? parseLeaseToken(res[1]).holder : null);
+	}
+
+	async acquireLease(symbol: string, holder: string, ttlMs: number): Promise<LeaseResult> {
+		const [status, token, pttl] = await this.#run(() => this.#scripts.rkAcquire(this.key(symbol, "owner"), this.key(symbol, "epoch"), holder, ttlMs));
+		if (status === "OK") return { type: "acquired", token, epoch: parseLeaseToken(token).epoch };
+		return { type: "held", holder: parseLeaseToken(token).holder, ttlMs: Number(pttl) };
+	}
+
+	async renewLease(symbol: string, token: string, ttlMs: number): Promise<boolean> {
+		return (await this.#run(() => this.#scripts.rkRenew(this.key(symbol, "owner"), token, ttlMs))) === 1;
+	}
+
+	async releaseLease(symbol: string, token: string): Promise<boolean> {
+		return (await this.#run(() => this.#scripts.rkRenew(this.key(symbol, "owner"), token, ""))) === 1;
+	}
+
+	async getLease(symbol: string): Promise<LeaseInfo | null> {
+		const key = this.key(symbol, "owner");
+		const [token, ttl] = await this.#run(() => Promise.all([this.client.get(key), this.client.pttl(key)]));
+		return token ? { token, ...parseLeaseToken(token), ttlMs: ttl } : null;
 	}
 
 	async getSnapshot<T>(symbol: string): Promise<T | null> {

@@ -20,7 +20,23 @@ export interface StoreOptions {
 	now: () => number;
 }
 
-export type StoreKind = "ticks" | "latest" | "snap";
+export type StoreKind = "ticks" | "latest" | "snap" | "owner" | "epoch";
+
+/** The single-owner lease of a symbol: `token` = `<holder>:<epoch>`, the fencing token of its writes. */
+export type LeaseResult = { type: "acquired"; token: string; epoch: number } | { type: "held"; holder: string; ttlMs: number };
+
+export interface LeaseInfo {
+	token: string;
+	holder: string;
+	epoch: number;
+	ttlMs: number;
+}
+
+/** `node-a:17` → { holder: "node-a", epoch: 17 }. */
+export function parseLeaseToken(token: string): { holder: string; epoch: number } {
+	const i = token.lastIndexOf(":");
+	return { holder: token.slice(0, i), epoch: Number(token.slice(i + 1)) };
+}
 
 export const DEFAULT_STORE_OPTIONS: StoreOptions = { maxLen: 100_000, latestTtlMs: 3_600_000, prefix: "rk", now: Date.now };
 
@@ -48,10 +64,12 @@ export abstract class Store {
 
 	/**
 	 * Append entries (strictly increasing seqs, first one after the log's last) and set the latest
-	 * value, atomically: all of it is written or none. Throws SequenceConflictError when the first
-	 * seq is not after the log's last one, StoreUnavailableError when the backend is down.
+	 * value, atomically: all of it is written or none. With `fence`, the write happens only while
+	 * `fence` is the symbol's lease token (checked in the same atomic step). Throws
+	 * SequenceConflictError when the first seq is not after the log's last one, FencedError when the
+	 * lease is not `fence`, StoreUnavailableError when the backend is down.
 	 */
-	abstract append(symbol: string, entries: LogEntry[], latest?: unknown): Promise<void>;
+	abstract append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string): Promise<void>;
 	/** Entries with seq ≥ fromSeq, oldest first, at most `limit`. */
 	abstract range(symbol: string, fromSeq: number, limit: number): Promise<LogEntry[]>;
 	/** The newest entries, oldest first, at most `limit`. */
@@ -59,7 +77,18 @@ export abstract class Store {
 	/** The last seq ever appended, 0 for a symbol with no log. */
 	abstract lastSeq(symbol: string): Promise<number>;
 	abstract getLatest<T = unknown>(symbol: string): Promise<T | null>;
-	abstract putSnapshot(symbol: string, snapshot: unknown): Promise<void>;
+	/** Write the snapshot; with `fence`, only while it is the lease token (else FencedError). */
+	abstract putSnapshot(symbol: string, snapshot: unknown, fence?: string): Promise<void>;
+	/**
+	 * Take the symbol's lease for `holder` when it is free (or already `holder`'s): a new epoch, and
+	 * the token every write of the new owner carries. Otherwise says who holds it and for how long.
+	 */
+	abstract acquireLease(symbol: string, holder: string, ttlMs: number): Promise<LeaseResult>;
+	/** Extend the lease while it is still `token`; false when it was lost. */
+	abstract renewLease(symbol: string, token: string, ttlMs: number): Promise<boolean>;
+	/** Give the lease up (handoff) if it is still `token`. */
+	abstract releaseLease(symbol: string, token: string): Promise<boolean>;
+	abstract getLease(symbol: string): Promise<LeaseInfo | null>;
 	abstract getSnapshot<T = unknown>(symbol: string): Promise<T | null>;
 	abstract listSymbols(): Promise<string[]>;
 }

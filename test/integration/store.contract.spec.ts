@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { MemoryStore, RedisStore, type Store } from "../../lib/store/index.ts";
-import { SequenceConflictError, StoreUnavailableError } from "../../lib/protocol/errors.ts";
+import { FencedError, SequenceConflictError, StoreUnavailableError } from "../../lib/protocol/errors.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 
 interface Adapter {
@@ -120,6 +120,59 @@ for (const adapter of adapters) {
 			expect(await store.getSnapshot("S")).to.equal(null);
 			await store.putSnapshot("S", { v: 1, seq: 10, bars: [1, 2] });
 			expect(await store.getSnapshot("S")).to.deep.equal({ v: 1, seq: 10, bars: [1, 2] });
+		});
+
+		it("leases a symbol to one holder at a time, with a new epoch each time it is taken", async () => {
+			await open();
+			const a = await store.acquireLease("L", "node-a", 60_000);
+			expect(a).to.deep.include({ type: "acquired", token: "node-a:1", epoch: 1 });
+			const b = await store.acquireLease("L", "node-b", 60_000);
+			expect(b.type).to.equal("held");
+			expect(b).to.include({ holder: "node-a" });
+			expect((b as { ttlMs: number }).ttlMs).to.be.within(1, 60_000);
+			// The holder itself may take it again (a restarted node with the same id): new epoch.
+			expect(await store.acquireLease("L", "node-a", 60_000)).to.deep.include({ token: "node-a:2", epoch: 2 });
+			expect(await store.getLease("L")).to.deep.include({ token: "node-a:2", holder: "node-a", epoch: 2 });
+			expect(await store.renewLease("L", "node-a:1", 60_000), "an old token renews nothing").to.equal(false);
+			expect(await store.renewLease("L", "node-a:2", 60_000)).to.equal(true);
+			expect(await store.releaseLease("L", "node-a:1")).to.equal(false);
+			expect(await store.releaseLease("L", "node-a:2")).to.equal(true);
+			expect(await store.getLease("L")).to.equal(null);
+			expect(await store.acquireLease("L", "node-b", 60_000)).to.deep.include({ type: "acquired", token: "node-b:3", epoch: 3 });
+		});
+
+		it("fences writes: only the current lease token writes the log, latest and snapshot", async () => {
+			await open();
+			const a = (await store.acquireLease("F", "node-a", 60_000)) as { token: string };
+			await store.append("F", [{ seq: 1, data: "a1" }], { p: 1 }, a.token);
+			await store.putSnapshot("F", { seq: 1 }, a.token);
+			await store.releaseLease("F", a.token);
+			const b = (await store.acquireLease("F", "node-b", 60_000)) as { token: string };
+			for (const write of [() => store.append("F", [{ seq: 2, data: "stale" }], { p: 2 }, a.token), () => store.putSnapshot("F", { seq: 2 }, a.token)]) {
+				let err: unknown;
+				try {
+					await write();
+				} catch (e) {
+					err = e;
+				}
+				expect(err).to.be.instanceOf(FencedError);
+				expect((err as FencedError).holder).to.equal("node-b");
+			}
+			expect(await store.range("F", 0, 10)).to.deep.equal([{ seq: 1, data: "a1" }]);
+			expect(await store.getLatest("F")).to.deep.equal({ p: 1 });
+			expect(await store.getSnapshot("F")).to.deep.equal({ seq: 1 });
+			await store.append("F", [{ seq: 2, data: "b2" }], { p: 3 }, b.token);
+			expect(await store.lastSeq("F")).to.equal(2);
+		});
+
+		it("lets a lease lapse when it is not renewed", async () => {
+			let now = 5_000_000;
+			await open({ now: () => now });
+			await store.acquireLease("X", "node-a", 100);
+			if (store.kind === "redis") await new Promise(r => setTimeout(r, 150));
+			else now += 101;
+			expect(await store.getLease("X")).to.equal(null);
+			expect(await store.acquireLease("X", "node-b", 60_000)).to.deep.include({ type: "acquired", token: "node-b:2" });
 		});
 
 		it("uses {SYM} hash-tagged key names", async () => {
