@@ -9,7 +9,7 @@ import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
 import { analysisFor } from "../lib/config/config.ts";
 import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
 import { RENDEZVOUS } from "./rendezvous.strategy.ts";
-import { NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
+import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import type { NodeDeps } from "./deps.ts";
 
@@ -33,6 +33,7 @@ export interface ActorSummary {
 interface Vars {
 	actors: Map<string, Promise<SymbolActor>>;
 	sweep: NodeJS.Timeout | null;
+	renewal: NodeJS.Timeout | null;
 	/** The nodes running `symbols` when ownership was last settled, sorted and joined. */
 	members: string;
 }
@@ -43,6 +44,8 @@ interface Methods {
 	storeCall<T>(fn: () => Promise<T>): Promise<T>;
 	symbolNodes(): string[];
 	passivate(reason: string, which: (symbol: string) => boolean): Promise<number>;
+	dropActor(symbol: string, actor: SymbolActor): void;
+	renewLeases(): Promise<void>;
 }
 
 export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
@@ -60,7 +63,11 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					const actor = await this.actor(ctx.params.symbol);
 					// Leave the caller time to hear the answer; past this, a queued batch is not written.
 					const deadline = deps.now() + (ctx.options.timeout || this.broker.options.requestTimeout || 10_000) - 1000;
-					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline));
+					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline)).catch(err => {
+						// The lease is gone (another node owns the symbol now): stop serving it here.
+						if (err instanceof UnavailableError && (err as { data?: { fenced?: boolean } }).data?.fenced) this.dropActor(ctx.params.symbol, actor);
+						throw err;
+					});
 				},
 			},
 
@@ -207,6 +214,9 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					p = this.storeCall(() =>
 						SymbolActor.activate(symbol, {
 							store,
+							owner: this.broker.nodeID,
+							leaseMs: config.symbolActor.leaseMs,
+							leaseWaitMs: config.symbolActor.leaseWaitMs,
 							now: deps.now,
 							snapshotEvery: config.store.snapshotEvery,
 							dedupWindow: config.symbolActor.dedupWindow,
@@ -255,6 +265,8 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					if (a) {
 						await a.mailbox.idle().catch(() => {});
 						await a.snapshot().catch(err => this.logger.warn({ symbol, err: (err as Error).message }, "snapshot on passivation failed"));
+						// Handoff: the next owner can take the lease at once instead of waiting for it to lapse.
+						await a.release().catch(() => {});
 					}
 					// A call that arrived meanwhile may have re-created the actor: keep that one.
 					if (this.actors.get(symbol) === p) {
@@ -269,11 +281,32 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				return n;
 			},
 
+			dropActor(symbol: string, actor: SymbolActor) {
+				void this.actors.get(symbol)?.then(a => {
+					if (a === actor && this.actors.get(symbol)) this.actors.delete(symbol);
+				});
+				this.broker.metrics.increment("rookery.symbols.lease_lost", {});
+				this.logger.warn({ symbol }, "lease lost: the symbol has another owner; dropped here");
+			},
+
+			/** Renew every local actor's lease; an actor whose lease is gone is dropped without writing. */
+			async renewLeases() {
+				await Promise.all(
+					[...this.actors].map(async ([symbol, p]) => {
+						const a = await p.catch(() => null);
+						if (!a) return;
+						const ok = await a.renew().catch(() => true); // store down: keep trying; writes stay fenced
+						if (!ok) this.dropActor(symbol, a);
+					}),
+				);
+			},
+
 			async storeCall<T>(fn: () => Promise<T>): Promise<T> {
 				try {
 					return await fn();
 				} catch (err) {
 					if (err instanceof StoreUnavailableError) throw new UnavailableError("the store is unavailable; retry shortly", { reason: err.message });
+					if (err instanceof FencedError) throw new UnavailableError(`${err.symbol} changed owner; retry`, { fenced: true, holder: err.holder });
 					throw err;
 				}
 			},
@@ -282,7 +315,9 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 		created() {
 			this.actors = new Map();
 			this.sweep = null;
+			this.renewal = null;
 			this.members = "";
+			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.lease_lost", description: "Actors dropped because their lease was gone (another node owns the symbol)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
 		},
 
@@ -301,10 +336,13 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				Math.min(idleMs, 30_000),
 			);
 			this.sweep.unref();
+			this.renewal = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(config.symbolActor.leaseMs / 3)));
+			this.renewal.unref();
 		},
 
 		async stopped() {
 			if (this.sweep) clearInterval(this.sweep);
+			if (this.renewal) clearInterval(this.renewal);
 			// Drain: let every queued update finish and leave a snapshot, so a restart replays little.
 			await this.passivate("stopping", () => true);
 		},

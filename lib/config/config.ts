@@ -30,7 +30,7 @@ export interface RookeryConfig {
 	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number };
 	store: { maxLen: number; latestTtlMs: number; snapshotEvery: number };
 	ingest: { maxFutureMs: number; maxBodyBytes: string };
-	symbolActor: { mailboxLimit: number; dedupWindow: number; passivateAfterMs: number };
+	symbolActor: { mailboxLimit: number; dedupWindow: number; passivateAfterMs: number; leaseMs: number; leaseWaitMs: number };
 	/** Bars, indicators and strategies every symbol keeps, unless `instruments` says otherwise. */
 	analysis: AnalysisSettings;
 	/** Per-symbol overrides of `analysis`. */
@@ -77,7 +77,7 @@ export function defaultConfig(): RookeryConfig {
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
 		ingest: { maxFutureMs: 2000, maxBodyBytes: "4mb" },
-		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000 },
+		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000, leaseMs: 3000, leaseWaitMs: 4000 },
 		analysis: {
 			timeframes: [...TIMEFRAMES],
 			indicators: ["sma:20", "ema:20", "rsi:14", "macd:12:26:9", "bbands:20:2", "atr:14", "stoch:14:3:3", "vwap", "obv", "adx:14"],
@@ -236,7 +236,7 @@ const checkConfig = new Validator({
 	},
 	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9) } },
 	ingest: { type: "object", strict: true, props: { maxFutureMs: int(0, 86_400_000), maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
-	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e8), dedupWindow: int(0, 1e7), passivateAfterMs: int(1000, 7 * 86_400_000) } },
+	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e8), dedupWindow: int(0, 1e7), passivateAfterMs: int(1000, 7 * 86_400_000), leaseMs: int(300, 600_000), leaseWaitMs: int(0, 600_000) } },
 	analysis: {
 		type: "object",
 		strict: true,

@@ -5,7 +5,7 @@
  * so a failed write changes nothing.
  */
 import type { Tick, SequencedTick } from "../protocol/tick.ts";
-import { SequenceConflictError } from "../protocol/errors.ts";
+import { FencedError, SequenceConflictError, UnavailableError } from "../protocol/errors.ts";
 import { subjects, toTickMessage, WIRE_VERSION, type TickMessage } from "../protocol/wire.ts";
 import type { Store, LogEntry } from "../store/index.ts";
 import { SymbolAnalysis, type AnalysisConfig, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
@@ -35,6 +35,12 @@ export function analysisFingerprint(c: AnalysisConfig): string {
 
 export interface ActorOptions {
 	store: Store;
+	/** This node's id: the lease holder. */
+	owner: string;
+	/** Lease time-to-live; the owner renews it well before (a crashed owner's lease lapses after this). */
+	leaseMs: number;
+	/** How long activation waits for another holder's lease to be released or to lapse. */
+	leaseWaitMs: number;
 	analysis: AnalysisConfig;
 	snapshotEvery: number;
 	dedupWindow: number;
@@ -94,6 +100,8 @@ export class SymbolActor {
 	#sinceSnapshot = 0;
 	snapshotFailures = 0;
 	publishFailures = 0;
+	/** The lease token every write carries; null once the lease is lost or released. */
+	lease: string | null = null;
 	readonly mailbox: Mailbox;
 	readonly #emit: (e: AnalysisEvent) => void;
 
@@ -105,11 +113,46 @@ export class SymbolActor {
 		this.#emit = e => this.#publishAnalysis(e);
 	}
 
-	/** Rebuild the actor from its snapshot plus the log after it. */
+	/**
+	 * Take the symbol's lease, then rebuild the actor from its snapshot plus the log after it. While
+	 * another node holds the lease (handing off, or crashed and its lease not lapsed yet), wait up
+	 * to `leaseWaitMs`, then refuse with a retryable error.
+	 */
 	static async activate(symbol: string, opts: ActorOptions): Promise<SymbolActor> {
 		const actor = new SymbolActor(symbol, opts);
-		await actor.#rehydrate();
+		const until = opts.now() + opts.leaseWaitMs;
+		for (;;) {
+			const r = await opts.store.acquireLease(symbol, opts.owner, opts.leaseMs);
+			if (r.type === "acquired") {
+				actor.lease = r.token;
+				break;
+			}
+			const wait = Math.min(r.ttlMs, until - opts.now(), 250);
+			if (wait <= 0) throw new UnavailableError(`${symbol} is owned by ${r.holder} for up to ${r.ttlMs} ms more; retry`, { symbol, holder: r.holder });
+			await new Promise(resolve => setTimeout(resolve, Math.max(wait, 10)));
+		}
+		try {
+			await actor.#rehydrate();
+		} catch (err) {
+			await actor.release().catch(() => {});
+			throw err;
+		}
 		return actor;
+	}
+
+	/** Extend the lease; false (and no more writes) when it was lost. */
+	async renew(): Promise<boolean> {
+		if (!this.lease) return false;
+		if (await this.opts.store.renewLease(this.symbol, this.lease, this.opts.leaseMs)) return true;
+		this.lease = null;
+		return false;
+	}
+
+	/** Give the lease up, for the next owner (call after the final snapshot). */
+	async release(): Promise<void> {
+		const token = this.lease;
+		this.lease = null;
+		if (token) await this.opts.store.releaseLease(this.symbol, token);
 	}
 
 	async #rehydrate(): Promise<void> {
@@ -184,6 +227,7 @@ export class SymbolActor {
 			try {
 				return await this.#ingest(ticks);
 			} catch (err) {
+				if (err instanceof FencedError) this.lease = null;
 				// Another node wrote to this log meanwhile (ownership moved and came back): reload the
 				// truth from the store and try once more with fresh seqs.
 				if (!(err instanceof SequenceConflictError)) throw err;
@@ -194,6 +238,7 @@ export class SymbolActor {
 	}
 
 	async #ingest(ticks: Tick[]): Promise<IngestResult> {
+		if (!this.lease) throw new FencedError(this.symbol, null);
 		const fresh: SequencedTick[] = [];
 		const entries: LogEntry[] = [];
 		const batchIds = new Set<string>();
@@ -223,7 +268,7 @@ export class SymbolActor {
 			if (!latest || t.ts >= latest.ts) latest = toTickMessage(s);
 		}
 		if (fresh.length > 0) {
-			await this.opts.store.append(this.symbol, entries, latest);
+			await this.opts.store.append(this.symbol, entries, latest, this.lease);
 			for (const t of fresh) this.#publish(subjects.ticks(this.symbol), this.#apply(t, this.#emit));
 			this.#sinceSnapshot += fresh.length;
 			// The updates are already durable in the log; a failed snapshot is retried at the next
@@ -247,7 +292,8 @@ export class SymbolActor {
 			analysis: this.analysis.toJSON(),
 			ids: this.#ids.toJSON(),
 		};
-		await this.opts.store.putSnapshot(this.symbol, snap);
+		if (!this.lease) throw new FencedError(this.symbol, null);
+		await this.opts.store.putSnapshot(this.symbol, snap, this.lease);
 		this.#sinceSnapshot = 0;
 	}
 }

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { SymbolActor, type ActorOptions } from "../../../lib/symbols/symbol-actor.ts";
 import { MemoryStore } from "../../../lib/store/memory-store.ts";
 import { Store } from "../../../lib/store/store.ts";
-import { BusyError, StoreUnavailableError } from "../../../lib/protocol/errors.ts";
+import { BusyError, FencedError, StoreUnavailableError, UnavailableError } from "../../../lib/protocol/errors.ts";
 import type { TickMessage } from "../../../lib/protocol/wire.ts";
 import { defaultConfig } from "../../../lib/config/config.ts";
 import type { Tick } from "../../../lib/protocol/tick.ts";
@@ -15,6 +15,9 @@ function setup(store: Store = new MemoryStore(), over: Partial<ActorOptions> = {
 	const all: Array<{ subject: string; msg: any }> = [];
 	const opts: ActorOptions = {
 		store,
+		owner: "node-test",
+		leaseMs: 60_000,
+		leaseWaitMs: 0,
 		analysis: { ...defaultConfig().analysis, timeframes: ["1m", "5m"] },
 		snapshotEvery: 1000,
 		dedupWindow: 100,
@@ -97,16 +100,56 @@ describe("lib/symbols/symbol-actor", () => {
 		expect(await b.ingest([tick(1, { id: "v39" })])).to.include({ accepted: 0, duplicates: 1 });
 	});
 
-	it("recovers when another writer advanced the log (ownership moved and came back)", async () => {
-		const store = new MemoryStore();
-		const { activate } = setup(store);
-		const a = await activate();
+	it("fences a writer whose lease was taken over: it cannot write, and nothing is half-written", async () => {
+		let now = T0;
+		const store = new MemoryStore({ now: () => now });
+		const a = await setup(store, { owner: "node-a", leaseMs: 3000, now: () => now }).activate();
 		await a.ingest([tick(0)]);
-		const other = await activate();
-		await other.ingest([tick(1), tick(2)]);
-		const r = await a.ingest([tick(3)]);
-		expect(r).to.include({ accepted: 1, firstSeq: 4, lastSeq: 4 });
-		expect((await store.range("AAPL", 0, 10)).map(e => e.seq)).to.deep.equal([1, 2, 3, 4]);
+		// node-b cannot take the symbol while node-a's lease is live.
+		const b = setup(store, { owner: "node-b", leaseMs: 3000, now: () => now });
+		let err: unknown;
+		try {
+			await b.activate();
+		} catch (e) {
+			err = e;
+		}
+		expect(err).to.be.instanceOf(UnavailableError);
+		expect((err as Error).message).to.match(/owned by node-a/);
+		// node-a stalls (GC pause, partition) past its lease; node-b takes over and writes.
+		now += 3001;
+		const bActor = await b.activate();
+		expect(bActor.seq).to.equal(1);
+		await bActor.ingest([tick(1), tick(2)]);
+		// node-a wakes up still believing it owns the symbol: its write is refused by the store.
+		let fenced: unknown;
+		try {
+			await a.ingest([tick(3)]);
+		} catch (e) {
+			fenced = e;
+		}
+		expect(fenced).to.be.instanceOf(FencedError);
+		expect((fenced as FencedError).holder).to.equal("node-b");
+		expect(a.lease).to.equal(null);
+		expect(a.seq).to.equal(1);
+		expect((await store.range("AAPL", 0, 10)).map(e => e.seq)).to.deep.equal([1, 2, 3]);
+		expect(await store.getLatest("AAPL")).to.include({ seq: 3 });
+		// Nor can it snapshot over the new owner's state.
+		await a.snapshot().then(
+			() => expect.fail("a fenced snapshot was written"),
+			e => expect(e).to.be.instanceOf(FencedError),
+		);
+	});
+
+	it("hands off: release lets the next owner in at once, and it continues the same log", async () => {
+		const store = new MemoryStore();
+		const a = await setup(store, { owner: "node-a", leaseMs: 60_000 }).activate();
+		await a.ingest([tick(0), tick(1)]);
+		await a.snapshot();
+		await a.release();
+		const b = await setup(store, { owner: "node-b", leaseMs: 60_000 }).activate();
+		expect(b.seq).to.equal(2);
+		expect(b.lease).to.equal("node-b:2");
+		expect(await b.ingest([tick(2)])).to.include({ firstSeq: 3 });
 	});
 
 	it("serialises concurrent ingests in arrival order", async () => {
