@@ -40,7 +40,8 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		metrics: { enabled: true, reporter: [] },
 		tracing: { enabled: false },
 		validator: true,
-		replOptions: { customCommands: replCommands },
+		// moleculer types the args as string[]; moleculer-repl passes the parsed object.
+		replOptions: { customCommands: replCommands as never },
 		middlewares: [OwnerForwardMiddleware()],
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,

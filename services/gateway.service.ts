@@ -78,6 +78,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					onBeforeCall: routeToOwner,
 					aliases: {
 						"GET symbols": "symbols.list",
+						"GET cluster": "monitor.cluster",
 						"GET symbols/:symbol/latest": "symbols.latest",
 						"GET symbols/:symbol/history": "symbols.history",
 						"GET symbols/:symbol/bars": "symbols.bars",

@@ -41,6 +41,31 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 				},
 			},
 
+			/** Nodes, the services each runs, and the symbols each owns now (`GET /api/v1/cluster`). */
+			cluster: {
+				async handler(ctx: Context) {
+					const services = this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as Array<{ name: string; nodeID: string }>;
+					const nodes = (this.broker.registry.getNodeList({ onlyAvailable: false, withServices: false }) as Array<{ id: string; available: boolean; hostname?: string; local?: boolean }>).map(n => ({
+						id: n.id,
+						available: n.available,
+						local: Boolean(n.local),
+						hostname: n.hostname ?? null,
+						services: services.filter(s => s.nodeID === n.id).map(s => s.name).sort(),
+					}));
+					const owned = await Promise.all(
+						nodes.filter(n => n.available && n.services.includes("symbols")).map(async n => {
+							const actors = await ctx.call<Array<{ symbol: string }>, object>("symbols.actors", {}, { nodeID: n.id }).catch(() => null);
+							return [n.id, actors ? actors.map(a => a.symbol) : null] as const;
+						}),
+					);
+					const byNode = new Map(owned);
+					return {
+						node: this.broker.nodeID,
+						nodes: nodes.map(n => ({ ...n, symbols: byNode.get(n.id) ?? (n.services.includes("symbols") ? null : []), symbolCount: byNode.get(n.id)?.length ?? null })),
+					};
+				},
+			},
+
 			metrics: {
 				handler(ctx: Context<unknown, { $responseType?: string }>): string {
 					ctx.meta.$responseType = "text/plain; version=0.0.4; charset=utf-8";

@@ -5,14 +5,14 @@ import type { FeedStatus } from "../lib/feed/feed-status.ts";
 interface ReplCommand {
 	command: string;
 	description: string;
-	action(broker: ServiceBroker): Promise<void>;
+	action(broker: ServiceBroker, args: Record<string, unknown>): Promise<void>;
 }
 
-async function fromEveryNode<T>(broker: ServiceBroker, action: string): Promise<T[]> {
+export async function fromEveryNode<T>(broker: ServiceBroker, action: string): Promise<T[]> {
 	const service = action.split(".")[0];
 	const nodes = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(s => s.name === service).map(s => s.nodeID);
-	const results = await Promise.all(nodes.map(nodeID => broker.call<T[], Record<string, never>>(action, {}, { nodeID }).catch(() => [] as T[])));
-	return results.flat();
+	const results = await Promise.all(nodes.map(nodeID => broker.call<T | T[], Record<string, never>>(action, {}, { nodeID }).catch(() => [] as T[])));
+	return results.flat() as T[];
 }
 
 export const replCommands: ReplCommand[] = [
@@ -23,6 +23,31 @@ export const replCommands: ReplCommand[] = [
 			const rows = await fromEveryNode<{ symbol: string; node: string; seq: number; price: number | null; pending: number }>(broker, "symbols.actors");
 			if (rows.length === 0) return console.log("No active symbol actors.");
 			console.table(rows.sort((a, b) => a.symbol.localeCompare(b.symbol)).map(r => ({ symbol: r.symbol, owner: r.node, seq: r.seq, price: r.price, pending: r.pending })));
+		},
+	},
+	{
+		command: "owners",
+		description: "Symbol → owner node, lease epoch, seq, last activity",
+		async action(broker) {
+			const rows = await fromEveryNode<{ symbol: string; node: string; epoch: number | null; seq: number; lastActivity: number }>(broker, "symbols.actors");
+			if (rows.length === 0) return console.log("No active symbol actors.");
+			console.table(rows.sort((a, b) => a.symbol.localeCompare(b.symbol)).map(r => ({ symbol: r.symbol, owner: r.node, epoch: r.epoch, seq: r.seq, lastActivity: new Date(r.lastActivity).toISOString() })));
+		},
+	},
+	{
+		command: "passivate <symbol>",
+		description: "Snapshot a symbol's actor, drop it from memory and release its lease",
+		async action(broker, args) {
+			const r = await broker.call<{ symbol: string; node: string; passivated: boolean }, object>("symbols.passivate", { symbol: String(args.symbol) });
+			console.log(r.passivated ? `${r.symbol}: passivated on ${r.node}` : `${r.symbol}: no active actor (owner ${r.node})`);
+		},
+	},
+	{
+		command: "rebalance",
+		description: "Hand off every actor whose symbol now belongs to another node",
+		async action(broker) {
+			const rows = await fromEveryNode<{ node: string; moved: number; active: number }>(broker, "symbols.rebalance");
+			console.table(rows);
 		},
 	},
 	{

@@ -9,6 +9,7 @@ import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
 import { analysisFor } from "../lib/config/config.ts";
 import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
 import { RENDEZVOUS } from "./rendezvous.strategy.ts";
+import { parseLeaseToken } from "../lib/store/store.ts";
 import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import type { NodeDeps } from "./deps.ts";
@@ -23,6 +24,8 @@ const symbolParam = { type: "string", uppercase: true, trim: true, pattern: SYMB
 export interface ActorSummary {
 	symbol: string;
 	node: string;
+	/** The lease epoch this node holds the symbol under (null: lease lost, being dropped). */
+	epoch: number | null;
 	seq: number;
 	price: number | null;
 	ts: number | null;
@@ -177,6 +180,30 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				},
 			},
 
+			/** Snapshot, drop and release one symbol's actor on its owner (REPL `passivate <SYM>`). */
+			passivate: {
+				...sharded,
+				params: { symbol: symbolParam },
+				async handler(ctx: Context<{ symbol: string }>) {
+					const n = await this.passivate("operator", s => s === ctx.params.symbol);
+					return { symbol: ctx.params.symbol, node: this.broker.nodeID, passivated: n > 0 };
+				},
+			},
+
+			/**
+			 * Hand off every local actor this node no longer owns by the current `symbols` nodes
+			 * (REPL `rebalance`; it also happens by itself when the nodes change).
+			 */
+			rebalance: {
+				visibility: "public",
+				async handler() {
+					const nodes = this.symbolNodes();
+					const self = this.broker.nodeID;
+					const moved = await this.passivate("moved", symbol => rendezvousOwner(symbol, nodes) !== self);
+					return { node: self, moved, active: this.actors.size };
+				},
+			},
+
 			/** The actors active on this node (the REPL `symbols` command and `list` gather these). */
 			actors: {
 				visibility: "public",
@@ -185,7 +212,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					for (const p of this.actors.values()) {
 						const a = await p.catch(() => null);
 						if (!a) continue;
-						out.push({ symbol: a.symbol, node: this.broker.nodeID, seq: a.seq, price: a.latest?.price ?? null, ts: a.latest?.ts ?? null, lastActivity: a.lastActivity, pending: a.mailbox.pending });
+						out.push({ symbol: a.symbol, node: this.broker.nodeID, epoch: a.lease ? parseLeaseToken(a.lease).epoch : null, seq: a.seq, price: a.latest?.price ?? null, ts: a.latest?.ts ?? null, lastActivity: a.lastActivity, pending: a.mailbox.pending });
 					}
 					return out.sort((x, y) => x.symbol.localeCompare(y.symbol));
 				},

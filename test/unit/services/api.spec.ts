@@ -125,6 +125,13 @@ describe("services: REST API (embedded node)", () => {
 		expect(list.body.map((s: { symbol: string }) => s.symbol)).to.include.members(["AAPL", "BIG", "BRK.B", "MSFT"]);
 		expect(list.body.find((s: { symbol: string }) => s.symbol === "MSFT")).to.include({ node: "api-test", seq: 2 });
 
+		const cluster = await getJson(`${base}/api/v1/cluster`);
+		expect(cluster.status).to.equal(200);
+		expect(cluster.body.nodes).to.have.length(1);
+		expect(cluster.body.nodes[0]).to.include({ id: "api-test", available: true, local: true });
+		expect(cluster.body.nodes[0].services).to.include.members(["gateway", "ingest", "symbols", "monitor"]);
+		expect(cluster.body.nodes[0].symbols).to.include.members(["AAPL", "MSFT"]);
+
 		const health = await getJson(`${base}/health`);
 		expect(health.status).to.equal(200);
 		expect(health.body).to.include({ status: "ok", mode: "embedded" });

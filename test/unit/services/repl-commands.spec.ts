@@ -5,13 +5,13 @@ import { replCommands } from "../../../services/repl-commands.ts";
 import { waitFor } from "../../helpers/ports.ts";
 
 /** Run a REPL command and capture what it prints. */
-async function run(node: RookeryNode, name: string): Promise<unknown[]> {
+async function run(node: RookeryNode, name: string, args: Record<string, unknown> = {}): Promise<unknown[]> {
 	const printed: unknown[] = [];
 	const { table, log } = console;
 	console.table = (rows: unknown) => printed.push(rows);
 	console.log = (line: unknown) => printed.push(line);
 	try {
-		await replCommands.find(c => c.command === name)!.action(node.broker);
+		await replCommands.find(c => c.command.split(" ")[0] === name)!.action(node.broker, args);
 	} finally {
 		Object.assign(console, { table, log });
 	}
@@ -36,6 +36,21 @@ describe("services: REPL commands", () => {
 			expect(r.seq).to.be.a("number").greaterThan(0);
 			expect(r.price).to.be.a("number").greaterThan(0);
 		}
+	});
+
+	it("`owners` shows each symbol's owner, lease epoch and seq; `passivate` drops one; `rebalance` moves none on one node", async () => {
+		await waitFor(() => node.broker.call<unknown[]>("symbols.actors").then(a => a.length === 2), { what: "two actors" });
+		const [rows] = (await run(node, "owners")) as Array<Array<Record<string, unknown>>>;
+		expect(rows.map(r => [r.symbol, r.owner])).to.deep.equal([
+			["AAPL", "repl-test"],
+			["MSFT", "repl-test"],
+		]);
+		expect(rows[0].epoch).to.be.a("number").greaterThan(0);
+		const out = await run(node, "passivate", { symbol: "msft" });
+		expect(out).to.deep.equal(["MSFT: passivated on repl-test"]);
+		expect((await node.deps.store.getLease("MSFT")) === null || (await node.deps.store.getLease("MSFT"))!.epoch > (rows[1].epoch as number)).to.equal(true);
+		const [reb] = (await run(node, "rebalance")) as Array<Array<Record<string, unknown>>>;
+		expect(reb[0]).to.include({ node: "repl-test", moved: 0 });
 	});
 
 	it("`feeds` shows the synthetic feed running and counting", async () => {
