@@ -11,6 +11,7 @@ import type { Store, LogEntry } from "../store/index.ts";
 import { SymbolAnalysis, type AnalysisConfig, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
 import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "./mailbox.ts";
+import { hash32 } from "../feed/random.ts";
 
 /** Version 1 (1-minute bars only) is not read: such a symbol is rebuilt from its log. */
 export const SNAPSHOT_VERSION = 2;
@@ -97,7 +98,11 @@ export class SymbolActor {
 	lastActivity: number;
 	analysis: SymbolAnalysis;
 	#ids: DedupWindow;
-	#sinceSnapshot = 0;
+	/**
+	 * Counts down to the next snapshot. The first one comes after a share of `snapshotEvery` that
+	 * depends on the symbol, so symbols fed alike do not all serialise their state in one turn.
+	 */
+	#untilSnapshot: number;
 	snapshotFailures = 0;
 	publishFailures = 0;
 	/** The lease token every write carries; null once the lease is lost or released. */
@@ -111,6 +116,7 @@ export class SymbolActor {
 		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`, opts.now);
 		this.lastActivity = opts.now();
 		this.#emit = e => this.#publishAnalysis(e);
+		this.#untilSnapshot = Math.ceil(opts.snapshotEvery * (0.5 + (hash32(symbol) % 1000) / 1000));
 	}
 
 	/**
@@ -270,10 +276,10 @@ export class SymbolActor {
 		if (fresh.length > 0) {
 			await this.opts.store.append(this.symbol, entries, latest, this.lease);
 			for (const t of fresh) this.#publish(subjects.ticks(this.symbol), this.#apply(t, this.#emit));
-			this.#sinceSnapshot += fresh.length;
+			this.#untilSnapshot -= fresh.length;
 			// The updates are already durable in the log; a failed snapshot is retried at the next
 			// update rather than failing an ingest the caller would then send again.
-			if (this.#sinceSnapshot >= this.opts.snapshotEvery) await this.snapshot().catch(() => this.snapshotFailures++);
+			if (this.#untilSnapshot <= 0) await this.snapshot().catch(() => this.snapshotFailures++);
 		}
 		this.lastActivity = this.opts.now();
 		const result: IngestResult = { symbol: this.symbol, accepted: fresh.length, duplicates, late, firstSeq: fresh[0]?.seq ?? null, lastSeq: this.seq };
@@ -294,6 +300,6 @@ export class SymbolActor {
 		};
 		if (!this.lease) throw new FencedError(this.symbol, null);
 		await this.opts.store.putSnapshot(this.symbol, snap, this.lease);
-		this.#sinceSnapshot = 0;
+		this.#untilSnapshot = this.opts.snapshotEvery;
 	}
 }
