@@ -1,0 +1,143 @@
+/**
+ * Symbol actors at scale on one node (`npx tsx --expose-gc bench/actors.ts`, part of `npm run bench`):
+ * 10,000 active actors with indicators on 3 timeframes over a real Redis (started here):
+ *  - memory per actor: heap growth after activating them and feeding each 200 ticks (target ≤ 20 KB);
+ *  - activation time from snapshot + log replay, p50/p99 (passivate all, then activate again);
+ *  - steady ingest ticks/s with durability on (each batch in the Redis log, fenced, before it
+ *    counts), against Redis's own pipelined XADD throughput measured in the same run as the ceiling.
+ * Prints a table; writes bench/results/actors.json. Knobs: BENCH_ACTORS (10000), BENCH_SECONDS (5).
+ */
+import { writeFileSync, mkdirSync } from "node:fs";
+import { SymbolActor, type ActorOptions } from "../lib/symbols/symbol-actor.ts";
+import { RedisStore } from "../lib/store/redis-store.ts";
+import { defaultConfig } from "../lib/config/config.ts";
+import { GbmPath } from "../lib/feed/synthetic.ts";
+import { startRedis } from "../test/helpers/servers.ts";
+import { mulberry32 } from "../lib/feed/random.ts";
+
+const N = Number(process.env.BENCH_ACTORS ?? 10_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const TICKS_PER_ACTOR = 200;
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) {
+	console.error("run with --expose-gc (npm run bench does) to measure memory");
+	process.exit(2);
+}
+
+const pct = (xs: number[], p: number) => {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const heap = () => {
+	gc!();
+	gc!();
+	return process.memoryUsage().heapUsed;
+};
+const progress = (what: string, i: number) => {
+	if (i % 1000 === 0) process.stderr.write(`\r${what}: ${i}/${N}   `);
+};
+
+const redis = await startRedis();
+const store = new RedisStore({ url: redis.url, maxLen: 10_000 });
+await store.connect();
+const analysis = { ...defaultConfig().analysis, timeframes: ["1m", "5m", "1h"] as ("1m" | "5m" | "1h")[] };
+const opts: ActorOptions = {
+	store,
+	owner: "bench",
+	leaseMs: 600_000,
+	leaseWaitMs: 0,
+	analysis,
+	snapshotEvery: 1000,
+	dedupWindow: 1000,
+	mailboxLimit: 100_000,
+	now: Date.now,
+	publish: () => {},
+};
+const symbols = Array.from({ length: N }, (_, i) => `A${i}`);
+const t0 = Date.now() - 3_600_000;
+
+try {
+	// Memory: activate every actor and give it an hour of trades (200 ticks, 18 s apart).
+	const before = heap();
+	const actors: SymbolActor[] = [];
+	for (let i = 0; i < N; i++) {
+		progress("activating", i);
+		const a = await SymbolActor.activate(symbols[i], opts);
+		const path = new GbmPath(symbols[i], { seed: 7, stepSeconds: 18 });
+		await a.ingest(Array.from({ length: TICKS_PER_ACTOR }, (_, k) => path.next(t0 + k * 18_000)));
+		actors.push(a);
+	}
+	const perActor = (heap() - before) / N;
+
+	// Activation from snapshot + replay: snapshot (at a seq part way) then passivate, then activate.
+	for (let i = 0; i < N; i++) {
+		progress("passivating", i);
+		await actors[i].snapshot();
+		await actors[i].release();
+	}
+	const activation: number[] = [];
+	for (let i = 0; i < N; i++) {
+		progress("re-activating", i);
+		const s = performance.now();
+		actors[i] = await SymbolActor.activate(symbols[i], opts);
+		activation.push(performance.now() - s);
+	}
+	process.stderr.write("\n");
+
+	// Steady ingest with durability: batches of 50 ticks to random actors, 64 batches in flight.
+	const BATCH = 50;
+	const paths = symbols.map(s => new GbmPath(s, { seed: 9, stepSeconds: 1 }));
+	let ts = t0 + TICKS_PER_ACTOR * 18_000;
+	let accepted = 0;
+	let refused = 0;
+	const deadline = performance.now() + SECONDS * 1000;
+	const rand = mulberry32(11);
+	const worker = async () => {
+		while (performance.now() < deadline) {
+			const i = Math.floor(rand() * N);
+			ts += 1;
+			const ticks = Array.from({ length: BATCH }, () => paths[i].next(ts));
+			const res = await actors[i].ingest(ticks);
+			accepted += res.accepted;
+			refused += res.late + res.duplicates;
+		}
+	};
+	const s0 = performance.now();
+	await Promise.all(Array.from({ length: 64 }, worker));
+	const ingestRate = accepted / ((performance.now() - s0) / 1000);
+	if (refused > 0) console.error(`warning: ${refused} ticks refused during the ingest phase`);
+
+	// Ceiling: Redis's own pipelined XADD of the same entries (one field of the same JSON size).
+	const sample = JSON.stringify(paths[0].next(ts));
+	const client = store.client;
+	let xadds = 0;
+	const x0 = performance.now();
+	const xDeadline = x0 + SECONDS * 1000;
+	let seq = 0;
+	while (performance.now() < xDeadline) {
+		const p = client.pipeline();
+		for (let k = 0; k < 1000; k++) p.xadd(`bench:{X${k % 100}}:ticks`, "MAXLEN", "~", "10000", "*", "d", sample);
+		await p.exec();
+		xadds += 1000;
+		seq++;
+	}
+	const xaddRate = xadds / ((performance.now() - x0) / 1000);
+
+	const rows = [
+		{ measure: "actors active", value: N.toLocaleString("en-US"), baseline: "", ratio: "", target: "" },
+		{ measure: "memory per actor (3 timeframes, 10 indicators, 5 strategies, 200 ticks)", value: `${(perActor / 1024).toFixed(1)} KB`, baseline: "", ratio: "", target: `≤ 20 KB ${perActor <= 20 * 1024 ? "MET" : "NOT MET"}` },
+		{ measure: "activation from snapshot + replay p50 / p99", value: `${pct(activation, 50).toFixed(2)} / ${pct(activation, 99).toFixed(2)} ms`, baseline: "", ratio: "", target: "" },
+		{ measure: "durable ingest ticks/s (fenced Lua append, 50-tick batches)", value: Math.round(ingestRate).toLocaleString("en-US"), baseline: `pipelined XADD ${Math.round(xaddRate).toLocaleString("en-US")}/s`, ratio: (ingestRate / xaddRate).toFixed(2), target: "" },
+	];
+	console.log(`\nsymbol actors on one node, Redis ${redis.url}\n`);
+	console.table(rows);
+	mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+	writeFileSync(
+		new URL("./results/actors.json", import.meta.url),
+		JSON.stringify({ actors: N, bytesPerActor: perActor, activationMs: { p50: pct(activation, 50), p99: pct(activation, 99) }, ingestTicksPerSecond: ingestRate, xaddPerSecond: xaddRate, xaddBatches: seq }, null, 2),
+	);
+	console.log("wrote bench/results/actors.json");
+} finally {
+	await store.close();
+	await redis.stop();
+}
