@@ -33,6 +33,12 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 			strategy: "RoundRobin",
 			preferLocal: true,
 		},
+		// A crashed node (SIGKILL, power loss) sends no DISCONNECT: the others only notice the missing
+		// heartbeats. Moleculer's defaults (10 s / 30 s) keep calls going to a dead owner for up to a
+		// minute; at 1 s / 2 s it is dropped in 3–5 s (its lease, 3 s, lapses in that time too) and the
+		// calls pending on it are rejected (503, retryable) instead of waiting for requestTimeout.
+		heartbeatInterval: 1,
+		heartbeatTimeout: 2,
 		requestTimeout: 10_000,
 		// Symbol actors are not idempotent to retry blindly here; clients retry 503s with the same ids.
 		retryPolicy: { enabled: false },
