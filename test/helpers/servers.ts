@@ -50,15 +50,20 @@ function manage(name: string, port: number, url: string, spawnIt: () => ChildPro
 	}));
 }
 
-export async function startRedis(): Promise<TestServer> {
+/**
+ * `persistent`: append-only file fsynced on every write (`--appendfsync always`), so a killed and
+ * restarted server (same dir) still has every write it acknowledged; default no persistence.
+ */
+export async function startRedis(opts: { persistent?: boolean } = {}): Promise<TestServer> {
 	if (process.env.REDIS_URL) return external(process.env.REDIS_URL);
 	const port = await freePort();
 	const dir = mkdtempSync(path.join(os.tmpdir(), "rk-redis-"));
+	const persistence = opts.persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
 	return manage(
 		"redis-server",
 		port,
 		`redis://127.0.0.1:${port}`,
-		() => spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "ignore", "pipe"] }),
+		() => spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--dir", dir], { stdio: ["ignore", "ignore", "pipe"] }),
 		() => rmSync(dir, { recursive: true, force: true }),
 	);
 }
