@@ -6,7 +6,8 @@ import os from "node:os";
 import { readFileSync } from "node:fs";
 import { Validator } from "../validation/validator.ts";
 import { SYMBOL_PATTERN } from "../protocol/tick.ts";
-import { TIMEFRAMES, type Timeframe } from "../bars/timeframes.ts";
+import { TIMEFRAMES } from "../bars/timeframes.ts";
+import type { AnalysisConfig } from "../symbols/symbol-analysis.ts";
 import { createIndicator } from "../indicators/registry.ts";
 import { IndicatorSet } from "../indicators/indicator-set.ts";
 import { createStrategy } from "../strategies/index.ts";
@@ -38,18 +39,8 @@ export interface RookeryConfig {
 	ws: { maxBufferedBytes: number; heartbeatMs: number };
 }
 
-export interface AnalysisSettings {
-	timeframes: Timeframe[];
-	indicators: string[];
-	strategies: string[];
-	/** How far behind the newest tick a tick may be and still land in its bar; older ones are refused. */
-	lateToleranceMs: number;
-	/** Closed bars kept per timeframe. */
-	maxBars: number;
-	/** Forming bars and provisional indicators are published at most this often (tick time) per timeframe. */
-	publishEveryMs: number;
-	signalHistory: number;
-}
+/** A symbol's bars, indicators and strategies (documented on AnalysisConfig). */
+export type AnalysisSettings = AnalysisConfig;
 
 /** The analysis settings of one symbol: the defaults with its `instruments` entry applied. */
 export function analysisFor(cfg: RookeryConfig, symbol: string): AnalysisSettings {

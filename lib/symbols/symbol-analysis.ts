@@ -21,8 +21,11 @@ export interface AnalysisConfig {
 	indicators: string[];
 	/** Strategy specs, e.g. "ma-cross:10:30". */
 	strategies: string[];
+	/** How far behind the newest tick a tick may be and still land in its bar; older ones are refused. */
 	lateToleranceMs: number;
+	/** Closed bars kept per timeframe. */
 	maxBars: number;
+	/** Forming bars and provisional indicators are published at most this often (tick time) per timeframe. */
 	publishEveryMs: number;
 	signalHistory: number;
 }
