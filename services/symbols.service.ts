@@ -1,6 +1,7 @@
 /**
- * Symbol actors. Every action keyed by a symbol is routed by rendezvous hashing on `symbol`
- * (and `registry.preferLocal: false`), so whichever node calls, one node owns a symbol's state.
+ * Symbol actors. Every action keyed by a symbol runs on its owner, chosen by rendezvous hashing on
+ * `symbol` (the OwnerForward middleware, or the Rendezvous strategy on nodes without `symbols`),
+ * so whichever node calls, one node owns a symbol's state.
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
@@ -47,6 +48,7 @@ interface Methods {
 	storeCall<T>(fn: () => Promise<T>): Promise<T>;
 	symbolNodes(): string[];
 	passivate(reason: string, which: (symbol: string) => boolean): Promise<number>;
+	handOffMoved(nodes: string[]): Promise<number>;
 	dropActor(symbol: string, actor: SymbolActor): void;
 	renewLeases(): Promise<void>;
 }
@@ -171,9 +173,8 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 			list: {
 				async handler(ctx: Context) {
 					const names = await this.storeCall(() => store.listSymbols());
-					const nodes = ctx.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(s => s.name === "symbols").map(s => s.nodeID);
 					const per = await Promise.all(
-						nodes.map(nodeID => ctx.call<ActorSummary[], Record<string, never>>("symbols.actors", {}, { nodeID }).catch(() => [] as ActorSummary[])),
+						this.symbolNodes().map(nodeID => ctx.call<ActorSummary[], Record<string, never>>("symbols.actors", {}, { nodeID }).catch(() => [] as ActorSummary[])),
 					);
 					const active = new Map(per.flat().map(a => [a.symbol, a]));
 					return names.map(symbol => active.get(symbol) ?? { symbol, node: null, seq: null, price: null, ts: null });
@@ -197,10 +198,8 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 			rebalance: {
 				visibility: "public",
 				async handler() {
-					const nodes = this.symbolNodes();
-					const self = this.broker.nodeID;
-					const moved = await this.passivate("moved", symbol => rendezvousOwner(symbol, nodes) !== self);
-					return { node: self, moved, active: this.actors.size };
+					const moved = await this.handOffMoved(this.symbolNodes());
+					return { node: this.broker.nodeID, moved, active: this.actors.size };
 				},
 			},
 
@@ -228,8 +227,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				const members = nodes.join(",");
 				if (members === this.members) return;
 				this.members = members;
-				const self = this.broker.nodeID;
-				void this.passivate("moved", symbol => rendezvousOwner(symbol, nodes) !== self);
+				void this.handOffMoved(nodes);
 			},
 		},
 
@@ -308,9 +306,17 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				return n;
 			},
 
+			/** Passivate the local actors whose symbols `nodes` give to another node. */
+			handOffMoved(nodes: string[]): Promise<number> {
+				const self = this.broker.nodeID;
+				return this.passivate("moved", symbol => rendezvousOwner(symbol, nodes) !== self);
+			},
+
 			dropActor(symbol: string, actor: SymbolActor) {
-				void this.actors.get(symbol)?.then(a => {
-					if (a === actor && this.actors.get(symbol)) this.actors.delete(symbol);
+				// Only the entry holding this actor: a call may already have activated a new one.
+				const p = this.actors.get(symbol);
+				void p?.then(a => {
+					if (a === actor && this.actors.get(symbol) === p) this.actors.delete(symbol);
 				});
 				this.broker.metrics.increment("rookery.symbols.lease_lost", {});
 				this.logger.warn({ symbol }, "lease lost: the symbol has another owner; dropped here");

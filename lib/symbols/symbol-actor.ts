@@ -91,6 +91,9 @@ function logged(t: Tick): LoggedTick {
 
 const NO_EMIT = () => {};
 
+/** The latest quote is the newest tick by trade time; on equal times the later one wins. */
+const isNewest = (latest: TickMessage | null, ts: number) => !latest || ts >= latest.ts;
+
 export class SymbolActor {
 	seq = 0;
 	/** The newest tick by trade time (a late tick within the tolerance does not replace it). */
@@ -183,7 +186,7 @@ export class SymbolActor {
 				const t = withSeq(e.data, e.seq);
 				if (e.seq > next.seq) {
 					next.seq = e.seq;
-					if (!next.latest || t.ts >= next.latest.ts) next.latest = toTickMessage(t);
+					if (isNewest(next.latest, t.ts)) next.latest = toTickMessage(t);
 					if (t.id !== undefined) next.ids.add(t.id);
 				}
 				next.analysis.apply(t, NO_EMIT);
@@ -202,7 +205,7 @@ export class SymbolActor {
 	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void): TickMessage {
 		this.seq = t.seq;
 		const msg = toTickMessage(t);
-		if (!this.latest || t.ts >= this.latest.ts) this.latest = msg;
+		if (isNewest(this.latest, t.ts)) this.latest = msg;
 		if (t.id !== undefined) this.#ids.add(t.id);
 		this.analysis.apply(t, emit);
 		return msg;
@@ -271,7 +274,7 @@ export class SymbolActor {
 			const s = withSeq(t, ++seq);
 			fresh.push(s);
 			entries.push({ seq, data: logged(t) });
-			if (!latest || t.ts >= latest.ts) latest = toTickMessage(s);
+			if (isNewest(latest, t.ts)) latest = toTickMessage(s);
 		}
 		if (fresh.length > 0) {
 			await this.opts.store.append(this.symbol, entries, latest, this.lease);
