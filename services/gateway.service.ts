@@ -13,6 +13,7 @@ import { WsClose } from "../lib/protocol/ws-codes.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
 import { ClientSession } from "../lib/streaming/client-session.ts";
 import type { NodeDeps } from "./deps.ts";
+import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
 
 interface Vars {
 	wss: WebSocketServer;
@@ -76,23 +77,12 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					mappingPolicy: "restrict",
 					bodyParsers: { json: { limit: "64kb" } },
 					onBeforeCall: routeToOwner,
-					aliases: {
-						"GET symbols": "symbols.list",
-						"GET cluster": "monitor.cluster",
-						"GET symbols/:symbol/latest": "symbols.latest",
-						"GET symbols/:symbol/history": "symbols.history",
-						"GET symbols/:symbol/bars": "symbols.bars",
-						"GET symbols/:symbol/indicators": "symbols.indicators",
-						"GET symbols/:symbol/signals": "symbols.signals",
-						// Predecessor paths (docs/compat.md).
-						"GET realtime/indicators/:symbol": "symbols.indicators",
-						"GET realtime/signals/:symbol": "symbols.signals",
-					},
+					aliases: API_ALIASES,
 				},
 				{
 					path: "/",
 					mappingPolicy: "restrict",
-					aliases: { "GET health": "monitor.health", "GET metrics": "monitor.metrics" },
+					aliases: ROOT_ALIASES,
 				},
 			],
 			onError(this: { broker: ServiceBroker }, _req: IncomingMessage, res: ServerResponse, err: unknown) {
