@@ -5,6 +5,7 @@
 import { ServiceBroker } from "moleculer";
 import type { RookeryConfig, ServiceName } from "../lib/config/config.ts";
 import { createStore } from "../lib/store/index.ts";
+import { createKv } from "../lib/kv/index.ts";
 import { LocalBus } from "../lib/bus/local-bus.ts";
 import { NatsBus } from "../lib/bus/nats-bus.ts";
 import type { Bus } from "../lib/bus/bus.ts";
@@ -33,8 +34,9 @@ export interface RookeryNode {
 
 export async function createNode(config: RookeryConfig, opts: { now?: () => number } = {}): Promise<RookeryNode> {
 	const store = createStore(config.redisUrl, { maxLen: config.store.maxLen, latestTtlMs: config.store.latestTtlMs });
+	const kv = createKv(config.redisUrl);
 	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`) : new LocalBus();
-	const deps: NodeDeps = { config, store, bus, now: opts.now ?? Date.now };
+	const deps: NodeDeps = { config, store, kv, bus, now: opts.now ?? Date.now };
 	const broker = new ServiceBroker(brokerOptions(config));
 	for (const name of config.services) broker.createService(FACTORIES[name](deps) as never);
 	return {
@@ -47,6 +49,7 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 		},
 		async start() {
 			await store.connect();
+			await kv.connect();
 			await broker.start();
 		},
 		async stop() {
@@ -54,6 +57,7 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 			await bus.flush().catch(() => {});
 			await bus.close();
 			await store.close();
+			await kv.close();
 		},
 	};
 }

@@ -1,0 +1,65 @@
+/**
+ * A small general key-value store beside the symbol Store (lib/store is the symbol log; this is
+ * for everything else: config, API keys, agent settings, latest messages, capped message streams
+ * and leases). `MemoryKv` (embedded mode) and `RedisKv` (cluster mode) pass one contract suite
+ * (test/integration/kv.contract.spec.ts). Values are JSON; keys get the prefix (`rk:` by default).
+ */
+
+export interface KvOptions {
+	/** Prepended to every key: `rk:` + `config:instruments` → `rk:config:instruments`. */
+	prefix: string;
+	now: () => number;
+}
+
+/** One entry of a capped stream; `id` is Redis's `<ms>-<n>` id. */
+export interface KvStreamEntry<T = unknown> {
+	id: string;
+	value: T;
+}
+
+export const DEFAULT_KV_OPTIONS: KvOptions = { prefix: "rk:", now: Date.now };
+
+export abstract class KvStore {
+	readonly opts: KvOptions;
+
+	constructor(opts: Partial<KvOptions> = {}) {
+		this.opts = { ...DEFAULT_KV_OPTIONS, ...opts };
+	}
+
+	key(key: string): string {
+		return this.opts.prefix + key;
+	}
+
+	abstract readonly kind: "memory" | "redis";
+	abstract connect(): Promise<void>;
+	abstract close(): Promise<void>;
+	/** Round-trip time in ms; throws UnavailableError when the backend is down (as every call does). */
+	abstract ping(): Promise<number>;
+
+	abstract get<T = unknown>(key: string): Promise<T | null>;
+	/** Set a value; with `ttlMs` it expires that long after this write. */
+	abstract set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+	/** True when the key existed. */
+	abstract del(key: string): Promise<boolean>;
+
+	abstract hget<T = unknown>(key: string, field: string): Promise<T | null>;
+	/** Every field of the hash ({} when the key does not exist). */
+	abstract hgetall<T = unknown>(key: string): Promise<Record<string, T>>;
+	abstract hset(key: string, field: string, value: unknown): Promise<void>;
+	/** True when the field existed. */
+	abstract hdel(key: string, field: string): Promise<boolean>;
+
+	/** Append to a capped stream (`XADD key MAXLEN ~ maxLen`): at least the newest maxLen are kept. */
+	abstract streamAppend(key: string, value: unknown, maxLen: number): Promise<string>;
+	/** The newest `count` entries, oldest first. */
+	abstract streamTail<T = unknown>(key: string, count: number): Promise<KvStreamEntry<T>[]>;
+
+	/** Take the lease for `holder` when free or already `holder`'s (then its TTL is refreshed). */
+	abstract acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+	/** Extend the lease while `holder` still holds it; false when it was lost. */
+	abstract renewLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+	/** Give the lease up if `holder` holds it. */
+	abstract releaseLease(key: string, holder: string): Promise<boolean>;
+	/** Who holds the lease now, or null. */
+	abstract leaseHolder(key: string): Promise<string | null>;
+}

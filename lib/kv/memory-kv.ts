@@ -1,0 +1,131 @@
+/**
+ * In-process KV for embedded mode and tests. Values are kept as JSON text, as Redis keeps them,
+ * so a caller never mutates stored state through a shared reference; TTLs use the injected clock.
+ */
+import { KvStore, type KvOptions, type KvStreamEntry } from "./kv-store.ts";
+
+interface Stream {
+	ids: string[];
+	texts: string[];
+	lastMs: number;
+	lastN: number;
+}
+
+export class MemoryKv extends KvStore {
+	readonly kind = "memory" as const;
+	#values = new Map<string, { text: string; expiresAt: number }>();
+	#hashes = new Map<string, Map<string, string>>();
+	#streams = new Map<string, Stream>();
+
+	constructor(opts: Partial<KvOptions> = {}) {
+		super(opts);
+	}
+
+	async connect(): Promise<void> {}
+	async close(): Promise<void> {}
+	async ping(): Promise<number> {
+		return 0;
+	}
+
+	#live(key: string): string | null {
+		const v = this.#values.get(key);
+		if (!v) return null;
+		if (v.expiresAt <= this.opts.now()) {
+			this.#values.delete(key);
+			return null;
+		}
+		return v.text;
+	}
+
+	async get<T>(key: string): Promise<T | null> {
+		const text = this.#live(key);
+		return text === null ? null : (JSON.parse(text) as T);
+	}
+
+	async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+		this.#values.set(key, { text: JSON.stringify(value), expiresAt: ttlMs === undefined ? Infinity : this.opts.now() + ttlMs });
+	}
+
+	async del(key: string): Promise<boolean> {
+		const existed = this.#live(key) !== null || this.#hashes.has(key) || this.#streams.has(key);
+		this.#values.delete(key);
+		this.#hashes.delete(key);
+		this.#streams.delete(key);
+		return existed;
+	}
+
+	async hget<T>(key: string, field: string): Promise<T | null> {
+		const text = this.#hashes.get(key)?.get(field);
+		return text === undefined ? null : (JSON.parse(text) as T);
+	}
+
+	async hgetall<T>(key: string): Promise<Record<string, T>> {
+		const out: Record<string, T> = {};
+		for (const [f, text] of this.#hashes.get(key) ?? []) out[f] = JSON.parse(text) as T;
+		return out;
+	}
+
+	async hset(key: string, field: string, value: unknown): Promise<void> {
+		let h = this.#hashes.get(key);
+		if (!h) this.#hashes.set(key, (h = new Map()));
+		h.set(field, JSON.stringify(value));
+	}
+
+	async hdel(key: string, field: string): Promise<boolean> {
+		const h = this.#hashes.get(key);
+		const existed = h?.delete(field) ?? false;
+		// Redis removes a hash whose last field is deleted.
+		if (h && h.size === 0) this.#hashes.delete(key);
+		return existed;
+	}
+
+	async streamAppend(key: string, value: unknown, maxLen: number): Promise<string> {
+		let s = this.#streams.get(key);
+		if (!s) this.#streams.set(key, (s = { ids: [], texts: [], lastMs: 0, lastN: -1 }));
+		// Redis ids: <ms>-<n>, strictly increasing even when the clock stands still or goes back.
+		const ms = Math.max(this.opts.now(), s.lastMs);
+		s.lastN = ms === s.lastMs ? s.lastN + 1 : 0;
+		s.lastMs = ms;
+		const id = `${ms}-${s.lastN}`;
+		s.ids.push(id);
+		s.texts.push(JSON.stringify(value));
+		// Like `MAXLEN ~`: trim in steps, never below maxLen.
+		const excess = s.ids.length - maxLen;
+		if (excess > Math.max(10, maxLen / 10)) {
+			s.ids.splice(0, excess);
+			s.texts.splice(0, excess);
+		}
+		return id;
+	}
+
+	async streamTail<T>(key: string, count: number): Promise<KvStreamEntry<T>[]> {
+		const s = this.#streams.get(key);
+		if (!s || count <= 0) return [];
+		const out: KvStreamEntry<T>[] = [];
+		for (let i = Math.max(0, s.ids.length - count); i < s.ids.length; i++) out.push({ id: s.ids[i], value: JSON.parse(s.texts[i]) as T });
+		return out;
+	}
+
+	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+		const cur = await this.get<string>(key);
+		if (cur !== null && cur !== holder) return false;
+		await this.set(key, holder, ttlMs);
+		return true;
+	}
+
+	async renewLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+		if ((await this.get<string>(key)) !== holder) return false;
+		await this.set(key, holder, ttlMs);
+		return true;
+	}
+
+	async releaseLease(key: string, holder: string): Promise<boolean> {
+		if ((await this.get<string>(key)) !== holder) return false;
+		this.#values.delete(key);
+		return true;
+	}
+
+	async leaseHolder(key: string): Promise<string | null> {
+		return this.get<string>(key);
+	}
+}

@@ -1,0 +1,147 @@
+/**
+ * One contract for both KV backends: MemoryKv must behave as RedisKv does (values, TTLs, hashes,
+ * capped streams, leases), or embedded mode would hide bugs that only show in a cluster.
+ */
+import { expect } from "chai";
+import { MemoryKv, RedisKv, type KvStore } from "../../lib/kv/index.ts";
+import { UnavailableError } from "../../lib/protocol/errors.ts";
+import { startRedis, type TestServer } from "../helpers/servers.ts";
+
+interface Adapter {
+	name: string;
+	/** Real time for Redis (its TTLs run on its own clock); a fake clock for memory. */
+	make(): Promise<{ kv: KvStore; advance(ms: number): Promise<void> }>;
+}
+
+let redis: TestServer;
+let prefixSeq = 0;
+const adapters: Adapter[] = [
+	{
+		name: "MemoryKv",
+		make: async () => {
+			let t = 1_000_000;
+			return { kv: new MemoryKv({ now: () => t }), advance: async ms => void (t += ms) };
+		},
+	},
+	{
+		name: "RedisKv",
+		make: async () => {
+			const kv = new RedisKv({ url: redis.url, prefix: `t${process.pid}x${++prefixSeq}:` });
+			await kv.connect();
+			return { kv, advance: ms => new Promise(r => setTimeout(r, ms)) };
+		},
+	},
+];
+
+before(async () => {
+	redis = await startRedis();
+});
+after(async () => {
+	await redis?.stop();
+});
+
+for (const adapter of adapters) {
+	describe(`KV contract: ${adapter.name}`, () => {
+		let kv: KvStore;
+		let advance: (ms: number) => Promise<void>;
+		beforeEach(async () => ({ kv, advance } = await adapter.make()));
+		afterEach(async () => kv?.close());
+
+		it("gets, sets and deletes JSON values", async () => {
+			expect(await kv.get("a")).to.equal(null);
+			await kv.set("a", { x: 1, s: "é" });
+			expect(await kv.get("a")).to.deep.equal({ x: 1, s: "é" });
+			await kv.set("a", "plain");
+			expect(await kv.get("a")).to.equal("plain");
+			expect(await kv.del("a")).to.equal(true);
+			expect(await kv.del("a")).to.equal(false);
+			expect(await kv.get("a")).to.equal(null);
+		});
+
+		it("expires a value set with a TTL, and not one set without", async () => {
+			await kv.set("short", 1, 40);
+			await kv.set("long", 2);
+			expect(await kv.get("short")).to.equal(1);
+			await advance(80);
+			expect(await kv.get("short")).to.equal(null);
+			expect(await kv.get("long")).to.equal(2);
+		});
+
+		it("keeps hash fields apart and removes a field on hdel", async () => {
+			expect(await kv.hgetall("h")).to.deep.equal({});
+			await kv.hset("h", "AAPL", { enabled: true });
+			await kv.hset("h", "MSFT", { enabled: false });
+			expect(await kv.hget("h", "AAPL")).to.deep.equal({ enabled: true });
+			expect(await kv.hget("h", "NOPE")).to.equal(null);
+			expect(await kv.hgetall("h")).to.deep.equal({ AAPL: { enabled: true }, MSFT: { enabled: false } });
+			expect(await kv.hdel("h", "AAPL")).to.equal(true);
+			expect(await kv.hdel("h", "AAPL")).to.equal(false);
+			expect(await kv.hgetall("h")).to.deep.equal({ MSFT: { enabled: false } });
+		});
+
+		it("appends to a capped stream and reads the newest N oldest first", async () => {
+			const ids: string[] = [];
+			for (let i = 0; i < 500; i++) ids.push(await kv.streamAppend("s", { i }, 100));
+			expect(new Set(ids).size).to.equal(500);
+			const tail = await kv.streamTail<{ i: number }>("s", 3);
+			expect(tail.map(e => e.value.i)).to.deep.equal([497, 498, 499]);
+			expect(tail.map(e => e.id)).to.deep.equal(ids.slice(-3));
+			// MAXLEN ~ keeps at least maxLen and trims the rest (approximately).
+			const all = await kv.streamTail<{ i: number }>("s", 10_000);
+			expect(all.length).to.be.at.least(100).and.below(500);
+			expect(all.at(-1)!.value.i).to.equal(499);
+			expect(await kv.streamTail("none", 5)).to.deep.equal([]);
+			expect(await kv.streamTail("s", 0)).to.deep.equal([]);
+		});
+
+		it("grants a lease to one holder at a time; renew and release only by the holder", async () => {
+			expect(await kv.acquireLease("L", "a", 5000)).to.equal(true);
+			expect(await kv.acquireLease("L", "b", 5000)).to.equal(false);
+			expect(await kv.acquireLease("L", "a", 5000)).to.equal(true);
+			expect(await kv.leaseHolder("L")).to.equal("a");
+			expect(await kv.renewLease("L", "b", 5000)).to.equal(false);
+			expect(await kv.renewLease("L", "a", 5000)).to.equal(true);
+			expect(await kv.releaseLease("L", "b")).to.equal(false);
+			expect(await kv.releaseLease("L", "a")).to.equal(true);
+			expect(await kv.leaseHolder("L")).to.equal(null);
+			expect(await kv.renewLease("L", "a", 5000)).to.equal(false);
+			expect(await kv.acquireLease("L", "b", 5000)).to.equal(true);
+		});
+
+		it("lets a lease lapse after its TTL so another holder can take it", async () => {
+			expect(await kv.acquireLease("L2", "a", 40)).to.equal(true);
+			await advance(80);
+			expect(await kv.leaseHolder("L2")).to.equal(null);
+			expect(await kv.renewLease("L2", "a", 40)).to.equal(false);
+			expect(await kv.acquireLease("L2", "b", 1000)).to.equal(true);
+		});
+	});
+}
+
+describe("RedisKv when Redis is down", () => {
+	it("throws UnavailableError (503, retryable) from connect and from every call", async () => {
+		const dead = await startRedis();
+		const kv = new RedisKv({ url: dead.url, redis: { retryStrategy: () => null } });
+		await kv.connect();
+		await kv.set("x", 1);
+		await dead.stop();
+		await new Promise(r => setTimeout(r, 50));
+		const calls = [() => kv.get("x"), () => kv.set("x", 2), () => kv.hgetall("h"), () => kv.streamAppend("s", 1, 10), () => kv.acquireLease("L", "a", 100), () => kv.ping()];
+		for (const call of calls) {
+			const err = await call().then(
+				() => null,
+				(e: unknown) => e,
+			);
+			expect(err).to.be.instanceOf(UnavailableError);
+			expect((err as UnavailableError).code).to.equal(503);
+		}
+		await kv.close();
+		const never = new RedisKv({ url: dead.url, redis: { retryStrategy: () => null } });
+		const err = await never.connect().then(
+			() => null,
+			(e: unknown) => e,
+		);
+		expect(err).to.be.instanceOf(UnavailableError);
+		await never.close();
+	});
+});
