@@ -13,6 +13,7 @@ export const ErrorCode = {
 	CONFLICT: "CONFLICT",
 	UNAVAILABLE: "SERVICE_UNAVAILABLE",
 	BUSY: "BUSY",
+	TIMEOUT: "GATEWAY_TIMEOUT",
 	BAD_REQUEST: "BAD_REQUEST",
 	INTERNAL: "INTERNAL_ERROR",
 } as const;
@@ -54,6 +55,14 @@ export class BusyError extends MoleculerRetryableError {
 	constructor(message: string, data?: unknown) {
 		super(message, 503, ErrorCode.BUSY, data);
 		this.name = "BusyError";
+	}
+}
+
+/** 504: a call to a dependency (model server, agent) did not answer within its time limit; retry later. */
+export class TimeoutError extends MoleculerRetryableError {
+	constructor(message: string, data?: unknown) {
+		super(message, 504, ErrorCode.TIMEOUT, data);
+		this.name = "TimeoutError";
 	}
 }
 

@@ -1,0 +1,80 @@
+/**
+ * GARCH(1,1) with Gaussian innovations: e_t = r_t - mean(r), e_t ~ N(0, s2_t),
+ * s2_t = omega + alpha * e_{t-1}^2 + beta * s2_{t-1}, s2_1 = the sample variance.
+ *
+ * Fitted by maximum likelihood with Nelder-Mead on unconstrained parameters
+ * (omega = exp(u0), persistence p = logistic(u1), alpha = p * logistic(u2), beta = p - alpha),
+ * so omega > 0, alpha, beta >= 0 and alpha + beta < 1 (covariance-stationary) hold by construction.
+ * The start point is the usual alpha = 0.05, beta = 0.90 with omega from variance targeting.
+ */
+import { nelderMead } from "./nelder-mead.ts";
+
+export interface Garch11 {
+	omega: number;
+	alpha: number;
+	beta: number;
+	/** Gaussian log-likelihood at the fitted parameters. */
+	logLikelihood: number;
+	/** omega / (1 - alpha - beta). */
+	longRunVariance: number;
+	/** Conditional variance of the last observation, s2_T. */
+	lastVariance: number;
+	/** The last demeaned return, e_T. */
+	lastReturn: number;
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+const logistic = (u: number) => 1 / (1 + Math.exp(-u));
+const logit = (p: number) => Math.log(p / (1 - p));
+
+function params(u: number[]): { omega: number; alpha: number; beta: number } {
+	const p = logistic(u[1]) * 0.9999;
+	const alpha = p * logistic(u[2]);
+	return { omega: Math.exp(u[0]), alpha, beta: p - alpha };
+}
+
+/** Log-likelihood and the last conditional variance for given parameters. */
+function filter(e: number[], omega: number, alpha: number, beta: number, s2Start: number): { ll: number; s2: number } {
+	let s2 = s2Start;
+	let ll = 0;
+	for (let t = 0; t < e.length; t++) {
+		if (t > 0) s2 = omega + alpha * e[t - 1] * e[t - 1] + beta * s2;
+		ll -= 0.5 * (LOG_2PI + Math.log(s2) + (e[t] * e[t]) / s2);
+	}
+	return { ll, s2 };
+}
+
+/** Fit GARCH(1,1) to returns (at least 10, finite, not all equal). */
+export function fitGarch11(returns: number[]): Garch11 {
+	if (returns.length < 10) throw new RangeError(`GARCH(1,1) needs at least 10 returns (got ${returns.length})`);
+	if (!returns.every(Number.isFinite)) throw new RangeError("GARCH(1,1) needs finite returns");
+	if (returns.every(r => r === returns[0])) throw new RangeError("GARCH(1,1) needs returns that vary");
+	const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+	const e = returns.map(r => r - mean);
+	const variance = e.reduce((a, b) => a + b * b, 0) / e.length;
+	if (!(variance > 0)) throw new RangeError("GARCH(1,1) needs returns that vary");
+	const start = [Math.log(variance * 0.05), logit(0.95 / 0.9999), logit(0.05 / 0.95)];
+	const negLl = (u: number[]) => {
+		const { omega, alpha, beta } = params(u);
+		return -filter(e, omega, alpha, beta, variance).ll;
+	};
+	const best = nelderMead(negLl, start, { maxIterations: 1500, tolerance: 1e-10, step: 0.5 });
+	// A restart from the optimum guards against Nelder-Mead stalling on a degenerate simplex.
+	const polished = nelderMead(negLl, best.x, { maxIterations: 1500, tolerance: 1e-12, step: 0.1 });
+	const { omega, alpha, beta } = params(polished.fx <= best.fx ? polished.x : best.x);
+	const { ll, s2 } = filter(e, omega, alpha, beta, variance);
+	return { omega, alpha, beta, logLikelihood: ll, longRunVariance: omega / (1 - alpha - beta), lastVariance: s2, lastReturn: e[e.length - 1] };
+}
+
+/**
+ * Variance forecasts for steps 1..horizon after the last observation:
+ * s2_{T+1} = omega + alpha e_T^2 + beta s2_T; s2_{T+h} = LR + (alpha+beta)^(h-1) (s2_{T+1} - LR).
+ */
+export function garchForecast(fit: Garch11, horizon: number): number[] {
+	if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be an integer >= 1 (got ${horizon})`);
+	const next = fit.omega + fit.alpha * fit.lastReturn * fit.lastReturn + fit.beta * fit.lastVariance;
+	const persistence = fit.alpha + fit.beta;
+	const out: number[] = [];
+	for (let h = 1; h <= horizon; h++) out.push(fit.longRunVariance + Math.pow(persistence, h - 1) * (next - fit.longRunVariance));
+	return out;
+}
