@@ -1,0 +1,189 @@
+/**
+ * A client of Alpaca's market-data stream (v2): the server greets with
+ * `[{"T":"success","msg":"connected"}]`, the client sends `{"action":"auth","key","secret"}` and gets
+ * `authenticated`, then `{"action":"subscribe","trades","quotes","bars"}` and a `subscription` echo;
+ * data arrives as arrays of `T: "t"` trades, `"q"` quotes and `"b"` bars. Errors are
+ * `{"T":"error","code","msg"}` with Alpaca's codes (ALPACA_ERRORS). The client reconnects with
+ * exponential backoff and jitter, except after errors that a retry cannot fix.
+ */
+import WebSocket from "ws";
+import { backoffDelay, type BackoffOptions } from "../resilience/backoff.ts";
+import type { Tick } from "../protocol/tick.ts";
+import { PushVendor, type DataType, type PushSink, type PushState, type VendorItem } from "./vendor.ts";
+
+/** Alpaca's stream error codes and whether reconnecting can help. */
+export const ALPACA_ERRORS: Record<number, { msg: string; fatal: boolean }> = {
+	400: { msg: "invalid syntax", fatal: false },
+	401: { msg: "not authenticated", fatal: false },
+	402: { msg: "auth failed", fatal: true },
+	403: { msg: "already authenticated", fatal: false },
+	404: { msg: "auth timeout", fatal: false },
+	405: { msg: "symbol limit exceeded", fatal: true },
+	406: { msg: "connection limit exceeded", fatal: false },
+	407: { msg: "slow client", fatal: false },
+	409: { msg: "insufficient subscription", fatal: true },
+	410: { msg: "invalid subscribe action for this feed", fatal: true },
+	500: { msg: "internal error", fatal: false },
+};
+
+export interface AlpacaStreamOptions {
+	/** e.g. wss://stream.data.alpaca.markets/v2/iex */
+	url: string;
+	key: string;
+	secret: string;
+	channels?: Array<"trades" | "quotes" | "bars">;
+	backoff?: Partial<BackoffOptions>;
+	/** No greeting/auth answer within this → reconnect. */
+	handshakeTimeoutMs?: number;
+	now?: () => number;
+}
+
+export interface AlpacaCounters {
+	connects: number;
+	messages: number;
+	malformed: number;
+	errors: number;
+}
+
+/** Alpaca times are RFC 3339 with up to nanoseconds; Date.parse wants at most milliseconds. */
+export function parseAlpacaTime(t: unknown): number {
+	if (typeof t !== "string") return NaN;
+	return Date.parse(t.replace(/(\.\d{3})\d+/, "$1"));
+}
+
+/** One decoded stream element into an item, or null when it is not market data (or is garbled). */
+export function alpacaItem(vendor: string, m: Record<string, unknown>): VendorItem | null {
+	const symbol = m.S;
+	const ts = parseAlpacaTime(m.t);
+	if (typeof symbol !== "string" || !Number.isFinite(ts)) return null;
+	const base = { data_type: "market_data" as const, symbol, timestamp: ts };
+	if (m.T === "t") {
+		if (typeof m.p !== "number" || typeof m.s !== "number") return null;
+		const tick: Tick = { symbol, price: m.p, size: m.s, ts, id: `${vendor}:${String(m.x ?? "")}${String(m.i ?? ts)}` };
+		return { ...base, update_type: "trade", data: { price: m.p, size: m.s, exchange: m.x ?? null, conditions: m.c ?? [], tape: m.z ?? null }, tick };
+	}
+	if (m.T === "q") {
+		if (typeof m.bp !== "number" || typeof m.ap !== "number") return null;
+		return { ...base, update_type: "quote", data: { bid: m.bp, ask: m.ap, bid_size: m.bs ?? null, ask_size: m.as ?? null, bid_exchange: m.bx ?? null, ask_exchange: m.ax ?? null } };
+	}
+	if (m.T === "b") {
+		if ([m.o, m.h, m.l, m.c, m.v].some(x => typeof x !== "number")) return null;
+		return { ...base, update_type: "bar", data: { open: m.o, high: m.h, low: m.l, close: m.c, volume: m.v, trades: m.n ?? null, vwap: m.vw ?? null, interval: "1m" } };
+	}
+	return null;
+}
+
+export class AlpacaStreamVendor extends PushVendor {
+	readonly type = "alpaca-stream";
+	readonly dataTypes = ["market_data"] as const satisfies readonly DataType[];
+	readonly counters: AlpacaCounters = { connects: 0, messages: 0, malformed: 0, errors: 0 };
+	#ws: WebSocket | null = null;
+	#timer: NodeJS.Timeout | null = null;
+	#stopped = true;
+	#attempt = 0;
+	#state: PushState = { state: "idle" };
+
+	constructor(name: string, readonly opts: AlpacaStreamOptions) {
+		super(name);
+	}
+
+	get state(): PushState {
+		return this.#state;
+	}
+
+	start(symbols: string[], sink: PushSink): void {
+		this.#stopped = false;
+		this.#attempt = 0;
+		this.#connect(symbols, sink);
+	}
+
+	async stop(): Promise<void> {
+		this.#stopped = true;
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = null;
+		const ws = this.#ws;
+		this.#ws = null;
+		if (ws && ws.readyState !== WebSocket.CLOSED) {
+			await new Promise<void>(resolve => {
+				ws.once("close", () => resolve());
+				ws.close(1000);
+				setTimeout(() => (ws.terminate(), resolve()), 1000).unref();
+			});
+		}
+		this.#set({ state: "stopped" }, null);
+	}
+
+	#set(state: PushState, sink: PushSink | null): void {
+		this.#state = state;
+		sink?.state(state);
+	}
+
+	#connect(symbols: string[], sink: PushSink): void {
+		if (this.#stopped) return;
+		const now = this.opts.now ?? Date.now;
+		this.#set({ state: "connecting", attempt: this.#attempt }, sink);
+		const ws = new WebSocket(this.opts.url);
+		this.#ws = ws;
+		let fatal: string | null = null;
+		let lastError = "connection closed";
+		const handshake = setTimeout(() => {
+			lastError = "no greeting or auth answer in time";
+			ws.terminate();
+		}, this.opts.handshakeTimeoutMs ?? 10_000);
+		const send = (o: object) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(o));
+		ws.on("message", raw => {
+			let arr: unknown;
+			try {
+				arr = JSON.parse(raw.toString());
+			} catch {
+				arr = null;
+			}
+			if (!Array.isArray(arr)) {
+				this.counters.malformed++;
+				return;
+			}
+			const items: VendorItem[] = [];
+			for (const m of arr as Array<Record<string, unknown>>) {
+				if (m === null || typeof m !== "object") {
+					this.counters.malformed++;
+					continue;
+				}
+				if (m.T === "success" && m.msg === "connected") send({ action: "auth", key: this.opts.key, secret: this.opts.secret });
+				else if (m.T === "success" && m.msg === "authenticated") {
+					const channels = this.opts.channels ?? ["trades", "quotes", "bars"];
+					send({ action: "subscribe", ...Object.fromEntries(channels.map(c => [c, symbols])) });
+				} else if (m.T === "subscription") {
+					clearTimeout(handshake);
+					this.#attempt = 0;
+					this.counters.connects++;
+					this.#set({ state: "streaming", since: now() }, sink);
+				} else if (m.T === "error") {
+					this.counters.errors++;
+					const code = Number(m.code);
+					lastError = `alpaca error ${code}: ${String(m.msg ?? ALPACA_ERRORS[code]?.msg ?? "")}`;
+					if (ALPACA_ERRORS[code]?.fatal) fatal = lastError;
+					ws.close();
+				} else {
+					const item = alpacaItem(this.name, m);
+					if (item) items.push(item);
+					else this.counters.malformed++;
+				}
+			}
+			if (items.length > 0) {
+				this.counters.messages += items.length;
+				void sink.items(items);
+			}
+		});
+		ws.on("error", err => (lastError = err.message));
+		ws.on("close", () => {
+			clearTimeout(handshake);
+			if (this.#ws === ws) this.#ws = null;
+			if (this.#stopped) return;
+			if (fatal) return this.#set({ state: "failed", lastError: fatal }, sink);
+			const delay = backoffDelay(this.#attempt, { initialMs: 500, multiplier: 2, maxMs: 60_000, jitter: "full", ...this.opts.backoff });
+			this.#set({ state: "backoff", attempt: this.#attempt, retryAt: now() + delay, lastError }, sink);
+			this.#attempt++;
+			this.#timer = setTimeout(() => this.#connect(symbols, sink), delay);
+		});
+	}
+}
