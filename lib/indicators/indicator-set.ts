@@ -6,6 +6,8 @@ import { checkBar } from "./validate.ts";
 /**
  * Several indicators over one bar stream, as a symbol actor keeps them per timeframe. Values land in
  * flat Float64Arrays (NaN = warm-up) aligned with `columns`, so a whole row updates without allocating.
+ * Strategies on the same bars `adopt` the set's indicators; ones the set lacks join it unpublished
+ * (no column), so each distinct indicator is computed and stored once per timeframe.
  */
 export class IndicatorSet {
 	readonly indicators: readonly AnyIndicator[];
@@ -15,6 +17,8 @@ export class IndicatorSet {
 	/** Values computed by the last `peek`. */
 	readonly provisional: Float64Array;
 	#offsets: Int32Array;
+	/** Adopted indicators with no column, updated after the published ones. */
+	#unpublished: AnyIndicator[] = [];
 
 	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[]) {
 		// Indicator instances passed in are adopted: their rows become views into `values`.
@@ -40,7 +44,18 @@ export class IndicatorSet {
 		if (reason !== null) return reason;
 		const list = this.indicators;
 		for (let i = 0; i < list.length; i++) list[i].update(bar);
+		const extra = this.#unpublished;
+		for (let i = 0; i < extra.length; i++) extra[i].update(bar);
 		return null;
+	}
+
+	/** The member computing the same as `ind` (kind and parameters), or `ind` itself, added unpublished. */
+	adopt(ind: AnyIndicator): AnyIndicator {
+		const same = (x: AnyIndicator) => x.kind === ind.kind && x.params.length === ind.params.length && x.params.every((p, i) => p === ind.params[i]);
+		const found = this.indicators.find(same) ?? this.#unpublished.find(same);
+		if (found) return found;
+		this.#unpublished.push(ind);
+		return ind;
 	}
 
 	/** Fills `provisional` with the values the forming bar would give; returns the refusal reason or null. */
@@ -60,11 +75,15 @@ export class IndicatorSet {
 		return out;
 	}
 
+	/** Published members first, then adopted unpublished ones. */
 	toJSON(): IndicatorState[] {
-		return this.indicators.map((i) => i.toJSON());
+		return [...this.indicators, ...this.#unpublished].map((i) => i.toJSON());
 	}
 
-	static fromJSON(states: readonly IndicatorState[]): IndicatorSet {
-		return new IndicatorSet(states.map(restoreIndicator));
+	/** `published`: how many of `states` have columns (the rest were adopted); all by default. */
+	static fromJSON(states: readonly IndicatorState[], published = states.length): IndicatorSet {
+		const set = new IndicatorSet(states.slice(0, published).map(restoreIndicator));
+		set.#unpublished = states.slice(published).map(restoreIndicator);
+		return set;
 	}
 }

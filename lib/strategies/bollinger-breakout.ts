@@ -10,12 +10,13 @@ import { Strategy } from "./strategy.ts";
  */
 export class BollingerBreakoutStrategy extends Strategy {
 	readonly name = "bb-breakout";
-	#bands: Bollinger;
+	get #bands() {
+		return this.indicators[0] as Bollinger;
+	}
 
 	constructor(period = 20, deviations = 2) {
 		const bands = new Bollinger(period, deviations);
 		super([period, deviations], [bands], 3);
-		this.#bands = bands;
 	}
 
 	protected evaluate(bar: Bar) {

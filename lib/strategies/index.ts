@@ -4,6 +4,7 @@ import { MaCrossoverStrategy } from "./ma-crossover.ts";
 import { MacdRsiStrategy } from "./macd-rsi.ts";
 import { RsiTrendStrategy } from "./rsi-trend.ts";
 import type { Strategy, StrategyState } from "./strategy.ts";
+import type { IndicatorSet } from "../indicators/indicator-set.ts";
 
 export { type Signal, cross, clamp01 } from "./signal.ts";
 export { Strategy, type StrategyState } from "./strategy.ts";
@@ -29,6 +30,8 @@ export function createStrategy(spec: string): Strategy {
 	return make(params);
 }
 
-export function restoreStrategy(s: StrategyState): Strategy {
-	return createStrategy([s.name, ...s.params].join(":")).load(s);
+/** Rebuilds a strategy from its state; with `set`, one that shared that set's indicators. */
+export function restoreStrategy(s: StrategyState, set?: IndicatorSet): Strategy {
+	const strategy = createStrategy([s.name, ...s.params].join(":"));
+	return (set ? strategy.shareIndicators(set) : strategy).load(s);
 }

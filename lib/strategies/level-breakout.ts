@@ -11,13 +11,14 @@ import { Strategy } from "./strategy.ts";
  */
 export class LevelBreakoutStrategy extends Strategy {
 	readonly name = "sr-breakout";
-	#channel: Donchian;
+	get #channel() {
+		return this.indicators[0] as Donchian;
+	}
 
 	constructor(lookback = 20) {
 		const channel = new Donchian(lookback);
 		// memory: [resistance, support] for this bar, previous close, [resistance, support] for the previous bar
 		super([lookback], [channel], 5);
-		this.#channel = channel;
 	}
 
 	protected evaluate(bar: Bar) {

@@ -11,16 +11,18 @@ import { Strategy } from "./strategy.ts";
  */
 export class MaCrossoverStrategy extends Strategy {
 	readonly name = "ma-cross";
-	#fast: Sma | Ema;
-	#slow: Sma | Ema;
+	get #fast() {
+		return this.indicators[0] as Sma | Ema;
+	}
+	get #slow() {
+		return this.indicators[1] as Sma | Ema;
+	}
 
 	constructor(fast = 10, slow = 30, exponential = 0) {
 		const make = (n: number) => (exponential ? new Ema(n) : new Sma(n));
 		const f = make(fast);
 		const s = make(slow);
 		super([fast, slow, exponential], [f, s], 2);
-		this.#fast = f;
-		this.#slow = s;
 	}
 
 	protected evaluate(bar: Bar) {

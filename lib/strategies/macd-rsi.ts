@@ -12,8 +12,12 @@ import { Strategy } from "./strategy.ts";
  */
 export class MacdRsiStrategy extends Strategy {
 	readonly name = "macd-rsi";
-	#macd: Macd;
-	#rsi: Rsi;
+	get #macd() {
+		return this.indicators[0] as Macd;
+	}
+	get #rsi() {
+		return this.indicators[1] as Rsi;
+	}
 	#overbought: number;
 	#oversold: number;
 
@@ -21,8 +25,6 @@ export class MacdRsiStrategy extends Strategy {
 		const macd = new Macd(fast, slow, signal);
 		const rsi = new Rsi(rsiPeriod);
 		super([fast, slow, signal, rsiPeriod, overbought, oversold], [macd, rsi], 1);
-		this.#macd = macd;
-		this.#rsi = rsi;
 		this.#overbought = overbought;
 		this.#oversold = oversold;
 	}

@@ -11,15 +11,17 @@ import { Strategy } from "./strategy.ts";
  */
 export class RsiTrendStrategy extends Strategy {
 	readonly name = "rsi-trend";
-	#rsi: Rsi;
-	#trend: Ema;
+	get #rsi() {
+		return this.indicators[0] as Rsi;
+	}
+	get #trend() {
+		return this.indicators[1] as Ema;
+	}
 
 	constructor(rsiPeriod = 14, trendPeriod = 50) {
 		const rsi = new Rsi(rsiPeriod);
 		const trend = new Ema(trendPeriod);
 		super([rsiPeriod, trendPeriod], [rsi, trend], 1);
-		this.#rsi = rsi;
-		this.#trend = trend;
 	}
 
 	protected evaluate(bar: Bar) {

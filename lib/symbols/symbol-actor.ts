@@ -13,8 +13,8 @@ import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "./mailbox.ts";
 import { hash32 } from "../feed/random.ts";
 
-/** Version 1 (1-minute bars only) is not read: such a symbol is rebuilt from its log. */
-export const SNAPSHOT_VERSION = 2;
+/** Older versions (1: 1-minute bars only; 2: strategies with their own indicators) are not read: such a symbol is rebuilt from its log. */
+export const SNAPSHOT_VERSION = 3;
 const REPLAY_PAGE = 1000;
 const MAX_REFUSALS_REPORTED = 20;
 

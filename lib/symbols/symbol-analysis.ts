@@ -69,11 +69,13 @@ export class SymbolAnalysis {
 		this.#tfs = cfg.timeframes.map((tf, i) => {
 			const s = state?.timeframes[i];
 			const usable = s !== undefined && s.builder.timeframe === tf;
+			const set = usable ? IndicatorSet.fromJSON(s.indicators, cfg.indicators.length) : new IndicatorSet(cfg.indicators);
 			return {
 				tf,
 				builder: usable ? BarBuilder.fromJSON(s.builder, this.#builderOpts()) : new BarBuilder(tf, this.#builderOpts()),
-				set: usable ? IndicatorSet.fromJSON(s.indicators) : new IndicatorSet(cfg.indicators),
-				strategies: usable ? s.strategies.map(restoreStrategy) : cfg.strategies.map(createStrategy),
+				set,
+				// Strategies read the timeframe's indicators rather than keeping copies of their own.
+				strategies: usable ? s.strategies.map(x => restoreStrategy(x, set)) : cfg.strategies.map(x => createStrategy(x).shareIndicators(set)),
 				pending: usable ? [...s.pending] : [],
 				lastFinalTime: usable ? s.lastFinalTime : null,
 				lastPublishTs: -Infinity,
@@ -125,7 +127,7 @@ export class SymbolAnalysis {
 		const span = TIMEFRAME_MS[s.tf];
 		while (s.pending.length > 0 && s.pending[0] + span + this.cfg.lateToleranceMs <= this.#watermark) {
 			const time = s.pending.shift()!;
-			const bar = findBar(s.builder.history, time);
+			const bar = s.builder.closedBar(time);
 			if (!bar) continue; // dropped from the bounded history before it became final
 			s.set.update(bar);
 			s.lastFinalTime = time;
@@ -153,8 +155,10 @@ export class SymbolAnalysis {
 	bars(tf: Timeframe, limit: number): BuiltBar[] | null {
 		const s = this.#tf(tf);
 		if (!s) return null;
-		const all = s.builder.forming ? [...s.builder.history, s.builder.forming] : s.builder.history;
-		return all.slice(Math.max(0, all.length - limit)).map(b => ({ ...b }));
+		const forming = s.builder.forming;
+		const closed = s.builder.recent(forming ? limit - 1 : limit);
+		if (forming && limit > 0) closed.push({ ...forming });
+		return closed;
 	}
 
 	indicators(tf: Timeframe): TimeframeIndicators | null {
@@ -181,14 +185,6 @@ export class SymbolAnalysis {
 			signals: this.#signals.map(x => ({ ...x })),
 		};
 	}
-}
-
-function findBar(history: readonly BuiltBar[], time: number): BuiltBar | undefined {
-	for (let i = history.length - 1; i >= 0; i--) {
-		if (history[i].time === time) return history[i];
-		if (history[i].time < time) return undefined;
-	}
-	return undefined;
 }
 
 function insertSorted(a: number[], x: number): void {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { Bar } from "../../../lib/bars/bar.ts";
 import { type Signal, type Strategy, STRATEGY_NAMES, createStrategy, restoreStrategy } from "../../../lib/strategies/index.ts";
 import { goog, oracle } from "../indicators/support.ts";
+import { IndicatorSet } from "../../../lib/indicators/indicator-set.ts";
 
 /** Bars from closes: open = previous close, range ±1 around the body unless given. */
 function bars(closes: readonly number[], ranges?: readonly [number, number][]): Bar[] {
@@ -111,5 +112,27 @@ describe("strategies", () => {
 		expect(s.update({ time: 0, open: 1, high: 0, low: 1, close: 1, volume: 1 })).to.equal(null);
 		expect(JSON.stringify(s)).to.equal(before);
 		expect(() => createStrategy("nope")).to.throw(RangeError);
+	});
+
+	it("sharing an IndicatorSet's indicators fires the same signals as owning them, and restores from the set's state", () => {
+		const series = goog();
+		const specs = ["sma:20", "ema:20", "rsi:14", "macd:12:26:9", "bbands:20:2"];
+		const own = STRATEGY_NAMES.map((n) => createStrategy(n));
+		const set = new IndicatorSet(specs);
+		const shared = STRATEGY_NAMES.map((n) => createStrategy(n).shareIndicators(set));
+		const half = Math.floor(series.length / 2);
+		const run = (bar: Bar, list: Strategy[], withSet: IndicatorSet | null) => {
+			withSet?.update(bar);
+			return list.map((x) => x.update(bar));
+		};
+		for (const bar of series.slice(0, half)) expect(run(bar, shared, set)).to.deep.equal(run(bar, own, null));
+		// macd-rsi and bb-breakout found theirs in the set; ma-cross, rsi-trend and sr-breakout added 4 unpublished.
+		expect(set.columns).to.have.length(9); // unchanged: adopted indicators publish no column
+		expect(set.toJSON()).to.have.length(5 + 4);
+		expect(shared[0].toJSON().indicators).to.deep.equal([]);
+		const set2 = IndicatorSet.fromJSON(JSON.parse(JSON.stringify(set.toJSON())), specs.length);
+		const restored = shared.map((x) => restoreStrategy(JSON.parse(JSON.stringify(x.toJSON())), set2));
+		expect(set2.columns).to.deep.equal(set.columns);
+		for (const bar of series.slice(half)) expect(run(bar, restored, set2)).to.deep.equal(run(bar, own, null));
 	});
 });
