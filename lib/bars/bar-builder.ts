@@ -1,4 +1,5 @@
 import { type BuiltBar, type Slot, type Trade, applyTrade, openSlot } from "./bar-slot.ts";
+import { ClosedBars } from "./closed-bars.ts";
 import { type Session, type Timeframe, TIMEFRAME_MS, bucketStart, utcDays } from "./timeframes.ts";
 
 export type { BuiltBar, Trade };
@@ -35,7 +36,7 @@ export class BarBuilder {
 	readonly lateToleranceMs: number;
 	readonly maxBars: number;
 	#forming: Slot | null = null;
-	#closed: Slot[] = []; // oldest first
+	#closed: ClosedBars; // oldest first
 	#watermark = -Infinity;
 
 	constructor(timeframe: Timeframe, opts: BarBuilderOptions = {}) {
@@ -43,15 +44,30 @@ export class BarBuilder {
 		this.session = opts.session ?? utcDays;
 		this.lateToleranceMs = opts.lateToleranceMs ?? 2_000;
 		this.maxBars = opts.maxBars ?? 500;
+		this.#closed = new ClosedBars(timeframe, this.maxBars);
 	}
 
 	get forming(): BuiltBar | null {
 		return this.#forming?.bar ?? null;
 	}
 
-	/** Closed bars, oldest first. */
+	/** Closed bars, oldest first (new objects). */
 	get history(): BuiltBar[] {
-		return this.#closed.map((s) => s.bar);
+		return this.recent(this.#closed.length);
+	}
+
+	/** The newest `limit` closed bars, oldest first (new objects). */
+	recent(limit: number): BuiltBar[] {
+		const n = this.#closed.length;
+		const out: BuiltBar[] = [];
+		for (let i = Math.max(0, n - limit); i < n; i++) out.push(this.#closed.bar(i));
+		return out;
+	}
+
+	/** The closed bar that opened at `time` (a new object), if still held. */
+	closedBar(time: number): BuiltBar | undefined {
+		const i = this.#closed.lastAtOrBefore(time);
+		return i >= 0 && this.#closed.timeAt(i) === time ? this.#closed.bar(i) : undefined;
 	}
 
 	add(t: Trade): TradeResult {
@@ -68,8 +84,8 @@ export class BarBuilder {
 			applyTrade(forming, t);
 			return { type: "forming", bar: forming.bar, closed: null };
 		}
-		const newest = forming ?? this.#closed[this.#closed.length - 1];
-		if (newest !== undefined && time <= newest.bar.time) return this.#amend(time, t);
+		const newestTime = forming?.bar.time ?? (this.#closed.length > 0 ? this.#closed.timeAt(this.#closed.length - 1) : -Infinity);
+		if (time <= newestTime) return this.#amend(time, t);
 		const closed = forming === null ? null : this.#close(forming);
 		this.#forming = openSlot(this.timeframe, time, t);
 		return { type: "forming", bar: this.#forming.bar, closed };
@@ -85,24 +101,22 @@ export class BarBuilder {
 
 	#close(slot: Slot): BuiltBar {
 		this.#closed.push(slot);
-		if (this.#closed.length > this.maxBars) this.#closed.shift();
 		return slot.bar;
 	}
 
 	/** A late trade for an earlier bucket: amend its bar, or create it if that bucket had no trades. */
 	#amend(time: number, t: Trade): TradeResult {
-		let i = this.#closed.length - 1;
-		while (i >= 0 && this.#closed[i].bar.time > time) i--;
-		if (i >= 0 && this.#closed[i].bar.time === time) {
-			const slot = this.#closed[i];
+		const i = this.#closed.lastAtOrBefore(time);
+		if (i >= 0 && this.#closed.timeAt(i) === time) {
+			const slot = this.#closed.slot(i);
 			applyTrade(slot, t);
 			slot.bar.revision++;
+			this.#closed.set(i, slot);
 			return { type: "amended", bar: slot.bar };
 		}
 		if (i < 0 && this.#closed.length >= this.maxBars) return refuse("the trade's bar is no longer held");
 		const slot = openSlot(this.timeframe, time, t);
-		this.#closed.splice(i + 1, 0, slot);
-		if (this.#closed.length > this.maxBars) this.#closed.shift();
+		this.#closed.insert(i + 1, slot);
 		return { type: "amended", bar: slot.bar };
 	}
 
@@ -112,7 +126,7 @@ export class BarBuilder {
 			timeframe: this.timeframe,
 			watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
 			forming: this.#forming && copy(this.#forming),
-			closed: this.#closed.map(copy),
+			closed: Array.from({ length: this.#closed.length }, (_, i) => this.#closed.slot(i)),
 		};
 	}
 
@@ -120,7 +134,7 @@ export class BarBuilder {
 		const b = new BarBuilder(s.timeframe, opts);
 		b.#watermark = s.watermark ?? -Infinity;
 		b.#forming = s.forming && { ...s.forming, bar: { ...s.forming.bar } };
-		b.#closed = s.closed.slice(-b.maxBars).map((c) => ({ ...c, bar: { ...c.bar } }));
+		for (const c of s.closed.slice(-b.maxBars)) b.#closed.push(c);
 		return b;
 	}
 }
