@@ -108,15 +108,21 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			onConnection(ws: WebSocket) {
 				const metrics = this.broker.metrics;
 				const session = new ClientSession(
-					{ send: text => ws.send(text), bufferedAmount: () => ws.bufferedAmount, close: (code, reason) => ws.close(code, reason) },
+					{ send: (text, written) => ws.send(text, written), bufferedAmount: () => ws.bufferedAmount, close: (code, reason) => ws.close(code, reason) },
 					this.hub,
 					{
-						maxTopics: 200,
-						maxBufferedBytes: config.ws.maxBufferedBytes,
+						policy: { tier: "internal", maxTopics: 200, wildcards: true, queue: { maxBytes: config.ws.maxBufferedBytes, maxMessages: 10_000, policy: "disconnect" } },
+						authRequired: false,
+						socketHighWater: 256 * 1024,
 						maxPendingPerTopic: 1000,
+						maxReplay: 10_000,
 						snapshot: topic =>
-							this.broker.call<{ seq: number; data: unknown } | null, object>("symbols.topicSnapshot", { symbol: topic.symbol, kind: topic.kind, tf: topic.kind === "bars" ? topic.tf : undefined }),
-						onDrop: reason => metrics.increment("rookery.ws.dropped", { reason }),
+							topic.kind === "intel" ? Promise.resolve(null) : this.broker.call<{ seq: number; data: unknown } | null, object>("symbols.topicSnapshot", { symbol: topic.symbol, kind: topic.kind, tf: topic.kind === "bars" ? topic.tf : undefined }),
+						replay: async () => null,
+						authenticate: async () => {
+							throw new Error("no credentials are configured");
+						},
+						onDrop: (reason, n) => metrics.increment("rookery.ws.dropped", { reason }, n),
 					},
 				);
 				this.sessions.set(ws, session);

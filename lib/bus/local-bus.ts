@@ -1,17 +1,36 @@
 import type { Bus, BusHandler } from "./bus.ts";
 
-/** In-process bus: exact subjects only (no wildcards), delivered synchronously in publish order. */
+/**
+ * In-process bus, delivered synchronously in publish order. Subjects match exactly, or with `*`
+ * standing for one whole token (NATS semantics: `rookery.ticks.*`), so wildcard topics work in
+ * embedded mode as they do over NATS.
+ */
 export class LocalBus implements Bus {
 	readonly kind = "local" as const;
 	#subs = new Map<string, Set<BusHandler>>();
+	/** Subscriptions with a `*` token: few (one per wildcard topic), checked on every publish. */
+	#patterns = new Map<string, { tokens: string[]; handlers: Set<BusHandler> }>();
 
 	publish(subject: string, msg: object): void {
 		const set = this.#subs.get(subject);
-		if (!set) return;
-		for (const h of set) h(msg, subject);
+		if (set) for (const h of set) h(msg, subject);
+		if (this.#patterns.size === 0) return;
+		const tokens = subject.split(".");
+		for (const p of this.#patterns.values()) {
+			if (p.tokens.length === tokens.length && p.tokens.every((t, i) => t === "*" || t === tokens[i])) for (const h of p.handlers) h(msg, subject);
+		}
 	}
 
 	subscribe(subject: string, handler: BusHandler): () => void {
+		if (subject.split(".").includes("*")) {
+			let p = this.#patterns.get(subject);
+			if (!p) this.#patterns.set(subject, (p = { tokens: subject.split("."), handlers: new Set() }));
+			p.handlers.add(handler);
+			return () => {
+				p.handlers.delete(handler);
+				if (p.handlers.size === 0) this.#patterns.delete(subject);
+			};
+		}
 		let set = this.#subs.get(subject);
 		if (!set) this.#subs.set(subject, (set = new Set()));
 		set.add(handler);
@@ -24,5 +43,6 @@ export class LocalBus implements Bus {
 	async flush(): Promise<void> {}
 	async close(): Promise<void> {
 		this.#subs.clear();
+		this.#patterns.clear();
 	}
 }

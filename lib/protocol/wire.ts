@@ -68,34 +68,81 @@ export const subjects = {
 	bars: (tf: Timeframe, symbol: string) => `rookery.bars.${tf}.${subjectToken(symbol)}`,
 	indicators: (symbol: string) => `rookery.indicators.${subjectToken(symbol)}`,
 	signals: (symbol: string) => `rookery.signals.${subjectToken(symbol)}`,
+	/** Vendor data of one type for one symbol (news, fundamentals, …), published by ingest. */
+	dataType: (dataType: DataTypeKind, symbol: string) => `rookery.${dataType}.${subjectToken(symbol)}`,
+	intel: (id: string) => `rookery.intel.${id}`,
 };
 
 export function tickSubject(symbol: string): string {
 	return subjects.ticks(symbol);
 }
 
-/** A client topic, parsed: `ticks:{SYM}`, `bars:{tf}:{SYM}`, `indicators:{SYM}`, `signals:{SYM}`. */
-export type Topic =
-	| { kind: "ticks" | "indicators" | "signals"; symbol: string; name: string; subject: string }
-	| { kind: "bars"; tf: Timeframe; symbol: string; name: string; subject: string };
+/** Data types of vendor streams, each a topic kind `{dataType}:{SYM}` on `rookery.{dataType}.{SYM}`. */
+export const DATA_TYPE_KINDS = ["news", "fundamentals", "analytics", "insider_data"] as const;
+export type DataTypeKind = (typeof DATA_TYPE_KINDS)[number];
+export const isDataTypeKind = (k: string): k is DataTypeKind => (DATA_TYPE_KINDS as readonly string[]).includes(k);
 
-export const TOPIC_FORMS = "ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL} or signals:{SYMBOL}";
+/** An intelligence stream id: one NATS token, so no `.`, `*` or `>`. */
+export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The topic name's last segment when it matches every symbol (or stream id) of its kind. */
+export const WILDCARD = "*";
+
+interface TopicBase {
+	name: string;
+	subject: string;
+	/** `ticks:*`, `bars:1m:*`, …: every symbol of the kind; `symbol`/`id` is then `*`. */
+	wildcard: boolean;
+}
+/**
+ * A client topic, parsed: `ticks:{SYM}`, `bars:{tf}:{SYM}`, `indicators:{SYM}`, `signals:{SYM}`,
+ * `{dataType}:{SYM}` (news, fundamentals, analytics, insider_data) and `intel:{id}`; the last
+ * segment may be `*`.
+ */
+export type Topic =
+	| (TopicBase & { kind: "ticks" | "indicators" | "signals"; symbol: string })
+	| (TopicBase & { kind: "bars"; tf: Timeframe; symbol: string })
+	| (TopicBase & { kind: DataTypeKind; symbol: string })
+	| (TopicBase & { kind: "intel"; id: string });
+export type TopicKind = Topic["kind"];
+
+export const TOPIC_FORMS = `ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL}, signals:{SYMBOL}, ${DATA_TYPE_KINDS.map(k => `${k}:{SYMBOL}`).join(", ")} or intel:{id} (the last segment may be ${WILDCARD})`;
+
+const symbolOrWildcard = (s: string) => s === WILDCARD || SYMBOL_PATTERN.test(s);
+const token = (s: string) => (s === WILDCARD ? WILDCARD : subjectToken(s));
 
 export function parseTopic(name: unknown): Topic | null {
-	if (typeof name !== "string") return null;
+	if (typeof name !== "string" || name.length > 128) return null;
 	const i = name.indexOf(":");
 	if (i < 0) return null;
 	const kind = name.slice(0, i);
 	let rest = name.slice(i + 1);
+	const wildcard = rest === WILDCARD || rest.endsWith(`:${WILDCARD}`);
 	if (kind === "bars") {
 		const j = rest.indexOf(":");
 		const tf = rest.slice(0, j);
 		rest = rest.slice(j + 1);
-		if (j < 0 || !isTimeframe(tf) || !SYMBOL_PATTERN.test(rest)) return null;
-		return { kind, tf, symbol: rest, name, subject: subjects.bars(tf, rest) };
+		if (j < 0 || !isTimeframe(tf) || !symbolOrWildcard(rest)) return null;
+		return { kind, tf, symbol: rest, name, wildcard, subject: `rookery.bars.${tf}.${token(rest)}` };
 	}
-	if ((kind === "ticks" || kind === "indicators" || kind === "signals") && SYMBOL_PATTERN.test(rest)) {
-		return { kind, symbol: rest, name, subject: subjects[kind](rest) };
+	if ((kind === "ticks" || kind === "indicators" || kind === "signals") && symbolOrWildcard(rest)) {
+		return { kind, symbol: rest, name, wildcard, subject: `rookery.${kind}.${token(rest)}` };
+	}
+	if (isDataTypeKind(kind) && symbolOrWildcard(rest)) {
+		return { kind, symbol: rest, name, wildcard, subject: `rookery.${kind}.${token(rest)}` };
+	}
+	if (kind === "intel" && (rest === WILDCARD || STREAM_ID_PATTERN.test(rest))) {
+		return { kind, id: rest, name, wildcard, subject: subjects.intel(rest) };
 	}
 	return null;
+}
+
+/**
+ * The concrete topic a message on `subject` belongs to, for a wildcard topic: `ticks:*` and
+ * `rookery.ticks.BRK_B` → `ticks:BRK.B`. The symbol (or id) is the subject's last token.
+ */
+export function concreteTopicName(topic: Topic, subject: string): string {
+	const last = subject.slice(subject.lastIndexOf(".") + 1);
+	const prefix = topic.name.slice(0, topic.name.length - WILDCARD.length);
+	return prefix + (topic.kind === "intel" ? last : symbolFromToken(last));
 }

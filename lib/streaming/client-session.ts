@@ -1,62 +1,121 @@
 /**
- * The WebSocket protocol for one connection, without the socket: parses client frames, keeps the
- * subscriptions, sends the latest value first and then every update in seq order with no gap and
- * no duplicate, and enforces the send-queue bound.
+ * The streaming protocol for one connection, without the socket (WebSocket and SSE share it):
+ * parses client frames, authenticates, keeps the subscriptions, sends the latest value first (or,
+ * with `since`, the missed updates from the log) and then every update in seq order with no gap
+ * and no duplicate, through a bounded send queue with the tier's slow-client policy.
  */
 import { parseTopic, TOPIC_FORMS, type Topic } from "../protocol/wire.ts";
 import { WsClose, WsErrorCode, type ServerFrame } from "../protocol/ws-codes.ts";
+import { SendQueue, type DropReason, type QueueLimits } from "./send-queue.ts";
 import type { TopicHub, TopicListener } from "./topic-hub.ts";
 
 export interface SessionSocket {
-	send(text: string): void;
-	/** Bytes queued in the socket and not yet written to the network. */
+	/** Write one frame; `written` is called once the transport took it. */
+	send(text: string, written: () => void): void;
+	/** Bytes handed to the transport and not yet written to the network. */
 	bufferedAmount(): number;
 	close(code: number, reason: string): void;
 }
 
-export interface SessionOptions {
+/** What a tier allows one connection. */
+export interface SessionPolicy {
+	tier: string;
 	maxTopics: number;
-	maxBufferedBytes: number;
-	/** Updates held per topic while its snapshot is fetched; beyond that the oldest go. */
+	/** May subscribe to `ticks:*`-style topics. */
+	wildcards: boolean;
+	queue: QueueLimits;
+}
+
+/** A successful `auth`: who the client is and what it may do from now on. */
+export interface SessionAuth {
+	policy: SessionPolicy;
+	sub: string | null;
+	roles: string[];
+}
+
+export interface Snapshot {
+	seq: number;
+	data: unknown;
+}
+
+/** Log entries with seq ≥ fromSeq (oldest first, wire messages) and the log's last seq. */
+export interface ReplayPage {
+	entries: Array<{ seq: number; data: unknown }>;
+	lastSeq: number;
+}
+
+export type SessionDropReason = DropReason | "pending-overflow";
+
+export interface SessionOptions {
+	policy: SessionPolicy;
+	/** Until an `auth` op succeeds, only `auth` and `ping` are accepted. */
+	authRequired: boolean;
+	/** Bytes the socket may hold before frames wait in the connection's own queue. */
+	socketHighWater: number;
+	/** Updates held per topic while its snapshot or replay is read; beyond that they are dropped. */
 	maxPendingPerTopic: number;
+	/** Resuming further back than this many updates gets `reset` + snapshot instead of a replay. */
+	maxReplay: number;
+	/** Entries read per log request while replaying. */
+	replayPageSize?: number;
 	/** The topic's current value and the seq it reflects; live updates with a higher seq follow it. */
-	snapshot(topic: Topic): Promise<{ seq: number; data: unknown } | null>;
-	onDrop(reason: "slow-consumer" | "pending-overflow"): void;
+	snapshot(topic: Topic): Promise<Snapshot | null>;
+	/** The topic's log from `fromSeq`, or null when the topic kind keeps none (only ticks do). */
+	replay(topic: Topic, fromSeq: number, limit: number): Promise<ReplayPage | null>;
+	/** Check a token (JWT or API key); throws with a message saying why it is refused. */
+	authenticate(token: string): Promise<SessionAuth>;
+	onAuthenticated?(auth: SessionAuth): void;
+	onDrop(reason: SessionDropReason, n: number): void;
+	now?: () => number;
 }
 
 interface TopicState {
-	/** Frames that arrived before the snapshot was sent; null once live. */
-	pending: Array<{ seq: number; frame: string }> | null;
+	/** Frames that arrived before the snapshot/replay was sent; null once live. */
+	pending: Array<{ seq: number | null; frame: string; key: string }> | null;
 	/**
-	 * The snapshot's seq: frames at or below it are already reflected in it. They can still arrive
-	 * after it (in a cluster the snapshot and the updates travel on different connections).
+	 * The seq already covered (by the snapshot or the replay): frames at or below it are dropped.
+	 * They can still arrive after it (in a cluster the reads and the updates travel on different
+	 * connections).
 	 */
 	after: number;
-	/** Held frames were dropped since the last snapshot request. */
+	/** Held frames were dropped since the last snapshot/log read. */
 	overflowed: boolean;
 }
 
 const MAX_SNAPSHOT_ATTEMPTS = 3;
+const MAX_SINCE = Number.MAX_SAFE_INTEGER;
 
 export class ClientSession implements TopicListener {
 	#topics = new Map<string, TopicState>();
 	#closed = false;
+	#policy: SessionPolicy;
+	#authed: boolean;
+	readonly queue: SendQueue;
 
-	constructor(readonly socket: SessionSocket, readonly hub: TopicHub, readonly opts: SessionOptions) {}
+	constructor(readonly socket: SessionSocket, readonly hub: TopicHub, readonly opts: SessionOptions) {
+		this.#policy = opts.policy;
+		this.#authed = !opts.authRequired;
+		this.queue = new SendQueue(socket, opts.policy.queue, opts.socketHighWater, (r, n) => opts.onDrop(r, n), reason => {
+			this.socket.close(WsClose.SLOW_CONSUMER, reason);
+			this.close();
+		});
+	}
 
 	get topics(): string[] {
 		return [...this.#topics.keys()];
 	}
 
-	#send(frame: ServerFrame | string): void {
+	get policy(): SessionPolicy {
+		return this.#policy;
+	}
+
+	get authenticated(): boolean {
+		return this.#authed;
+	}
+
+	#send(frame: ServerFrame | string, key?: string): void {
 		if (this.#closed) return;
-		if (this.socket.bufferedAmount() > this.opts.maxBufferedBytes) {
-			this.opts.onDrop("slow-consumer");
-			this.socket.close(WsClose.SLOW_CONSUMER, "slow consumer: send queue full");
-			this.close();
-			return;
-		}
-		this.socket.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+		this.queue.push(typeof frame === "string" ? frame : JSON.stringify(frame), key);
 	}
 
 	#error(code: WsErrorCode, message: string, topic?: string): void {
@@ -72,42 +131,80 @@ export class ClientSession implements TopicListener {
 			return this.#error(WsErrorCode.BAD_JSON, "frame is not valid JSON");
 		}
 		if (!msg || typeof msg !== "object" || Array.isArray(msg)) return this.#error(WsErrorCode.BAD_REQUEST, "frame must be a JSON object with an 'op'");
-		const { op, topics } = msg as { op?: unknown; topics?: unknown };
-		if (op === "ping") return this.#send({ type: "pong", ts: Date.now() });
-		if (op !== "subscribe" && op !== "unsubscribe") return this.#error(WsErrorCode.UNKNOWN_OP, `unknown op '${String(op)}' (expected subscribe, unsubscribe or ping)`);
+		const { op, topics, since, token } = msg as { op?: unknown; topics?: unknown; since?: unknown; token?: unknown };
+		if (op === "ping") return this.#send({ type: "pong", ts: (this.opts.now ?? Date.now)() });
+		if (op === "auth") {
+			if (typeof token !== "string" || token.length === 0 || token.length > 8192) return this.#error(WsErrorCode.BAD_REQUEST, "'token' must be a non-empty string (a JWT or an API key)");
+			return void this.#auth(token);
+		}
+		if (op !== "subscribe" && op !== "unsubscribe") return this.#error(WsErrorCode.UNKNOWN_OP, `unknown op '${String(op)}' (expected auth, subscribe, unsubscribe or ping)`);
+		if (!this.#authed) return this.#error(WsErrorCode.UNAUTHORIZED, "authenticate first: {\"op\":\"auth\",\"token\":\"…\"}");
 		if (!Array.isArray(topics) || topics.length === 0) return this.#error(WsErrorCode.BAD_REQUEST, "'topics' must be a non-empty array of topic names");
 		if (op === "unsubscribe") return this.unsubscribe(topics.map(String));
-		this.subscribe(topics);
+		if (since !== undefined && (!since || typeof since !== "object" || Array.isArray(since))) return this.#error(WsErrorCode.BAD_REQUEST, "'since' must be an object {topic: seq}");
+		const sinceMap = (since ?? {}) as Record<string, unknown>;
+		for (const [name, seq] of Object.entries(sinceMap)) {
+			if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 0 || seq > MAX_SINCE) return this.#error(WsErrorCode.BAD_REQUEST, `since['${name}'] must be a non-negative integer seq`, name);
+			if (!topics.includes(name)) return this.#error(WsErrorCode.BAD_REQUEST, `since names '${name}', which is not in 'topics'`, name);
+		}
+		this.subscribe(topics, sinceMap as Record<string, number>);
 	}
 
-	subscribe(names: unknown[]): void {
+	async #auth(token: string): Promise<void> {
+		let auth: SessionAuth;
+		try {
+			auth = await this.opts.authenticate(token);
+		} catch (err) {
+			return this.#error(WsErrorCode.UNAUTHORIZED, (err as Error).message);
+		}
+		if (this.#closed) return;
+		this.#authed = true;
+		this.#policy = auth.policy;
+		this.queue.limits = auth.policy.queue;
+		this.opts.onAuthenticated?.(auth);
+		this.#send({ type: "authenticated", tier: auth.policy.tier, sub: auth.sub, roles: auth.roles });
+	}
+
+	subscribe(names: unknown[], since: Record<string, number> = {}): void {
 		const parsed: Topic[] = [];
 		const seen = new Set<string>();
 		for (const n of names) {
 			const t = parseTopic(n);
-			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic '${String(n)}' (expected ${TOPIC_FORMS})`, String(n));
+			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic '${String(n).slice(0, 200)}' (expected ${TOPIC_FORMS})`, String(n).slice(0, 200));
+			if (t.wildcard && !this.#policy.wildcards) return this.#error(WsErrorCode.FORBIDDEN, `the ${this.#policy.tier} tier may not subscribe to wildcard topics`, t.name);
+			if (t.wildcard && since[t.name] !== undefined) return this.#error(WsErrorCode.BAD_REQUEST, "'since' is not supported on wildcard topics", t.name);
 			if (this.#topics.has(t.name) || seen.has(t.name)) continue;
 			seen.add(t.name);
 			parsed.push(t);
 			// Stop at the cap: one frame can list thousands of names.
-			if (this.#topics.size + parsed.length > this.opts.maxTopics) {
-				return this.#error(WsErrorCode.TOO_MANY_TOPICS, `at most ${this.opts.maxTopics} topics per connection`);
+			if (this.#topics.size + parsed.length > this.#policy.maxTopics) {
+				return this.#error(WsErrorCode.TOO_MANY_TOPICS, `at most ${this.#policy.maxTopics} topics per connection on the ${this.#policy.tier} tier`);
 			}
 		}
 		for (const t of parsed) {
-			this.#topics.set(t.name, { pending: [], after: 0, overflowed: false });
+			this.#topics.set(t.name, { pending: t.wildcard ? null : [], after: -1, overflowed: false });
 			this.hub.add(t, this);
 		}
 		this.#send({ type: "subscribed", topics: parsed.map(t => t.name) });
-		for (const t of parsed) void this.#sendSnapshot(t);
+		for (const t of parsed) {
+			if (t.wildcard) continue; // no single current value: live updates only
+			if (since[t.name] !== undefined) void this.#resume(t, since[t.name]);
+			else void this.#sendSnapshot(t);
+		}
 	}
 
-	async #sendSnapshot(t: Topic): Promise<void> {
+	/** The state `t` had when a read began, if it is still the current one (not unsubscribed meanwhile). */
+	#current(name: string, mine: TopicState | undefined): TopicState | null {
+		const st = this.#topics.get(name);
+		return st && st === mine && st.pending ? st : null;
+	}
+
+	async #sendSnapshot(t: Topic, reset?: { since: number; reason: string }): Promise<void> {
 		// The state this snapshot is for: after an unsubscribe and a new subscribe, the topic has a
 		// new state and its own snapshot request, and this answer (read before the new bus
 		// subscription was in force) must not be used for it.
 		const mine = this.#topics.get(t.name);
-		let snap: { seq: number; data: unknown } | null = null;
+		let snap: Snapshot | null = null;
 		// Updates that overflow the held buffer while the snapshot is fetched are gone: fetch a newer
 		// snapshot, which covers them, rather than leave a gap (a few times, for a very busy topic).
 		for (let attempt = 0; attempt < MAX_SNAPSHOT_ATTEMPTS; attempt++) {
@@ -122,30 +219,85 @@ export class ClientSession implements TopicListener {
 			}
 			if (!mine?.overflowed) break;
 		}
-		const st = this.#topics.get(t.name);
-		if (!st || st !== mine || !st.pending) return; // unsubscribed (and maybe subscribed again) meanwhile
+		const st = this.#current(t.name, mine);
+		if (!st) return;
 		if (st.overflowed) this.#error(WsErrorCode.SNAPSHOT_FAILED, "updates came faster than the snapshot could be taken; some were skipped", t.name);
-		st.after = snap?.seq ?? 0;
+		if (reset) {
+			// Derived topics keep no log: a client that is up to date needs nothing; one that is behind
+			// (or ahead: the server's history was replaced) starts again from the snapshot.
+			if ((snap?.seq ?? 0) === reset.since) return this.#goLive(t.name, st, reset.since);
+			this.#send({ type: "reset", topic: t.name, seq: snap?.seq ?? 0, reason: reset.reason });
+		}
 		if (snap) this.#send({ type: "snapshot", topic: t.name, seq: snap.seq, data: snap.data });
-		const pending = st.pending;
-		st.pending = null;
-		for (const p of pending) this.deliver(t.name, p.seq, p.frame);
+		this.#goLive(t.name, st, snap?.seq ?? 0);
 	}
 
-	deliver(topic: string, seq: number, frame: string): void {
+	/**
+	 * Send the updates after `since` from the symbol's log, then live ones, with no gap and no
+	 * duplicate: live updates are held from before the first read; the log is read until it has
+	 * caught up with them (again if the held ones overflowed meanwhile); held ones already replayed
+	 * are dropped by seq. History that is gone, or too far back, gets `reset` + the snapshot.
+	 */
+	async #resume(t: Topic, since: number): Promise<void> {
+		const mine = this.#topics.get(t.name);
+		const pageSize = this.opts.replayPageSize ?? 1000;
+		let after = since;
+		let replayed = 0;
+		try {
+			await this.hub.ready();
+			for (;;) {
+				if (mine) mine.overflowed = false;
+				const page = await this.opts.replay(t, after + 1, pageSize);
+				const st = this.#current(t.name, mine);
+				if (!st) return;
+				if (!page) return void this.#sendSnapshot(t, { since, reason: `${t.kind} topics keep no log: starting from the current value` });
+				if (replayed === 0) {
+					const first = page.entries[0]?.seq;
+					if (page.lastSeq < since) return void this.#sendSnapshot(t, { since, reason: `seq ${since} is ahead of the log (last seq ${page.lastSeq})` });
+					if (first !== undefined && first > since + 1) return void this.#sendSnapshot(t, { since, reason: `updates after seq ${since} are no longer in the log (it starts at ${first})` });
+					if (page.lastSeq - since > this.opts.maxReplay) return void this.#sendSnapshot(t, { since, reason: `${page.lastSeq - since} missed updates is more than the ${this.opts.maxReplay} replayed` });
+				}
+				for (const e of page.entries) {
+					if (e.seq <= after) continue;
+					this.#send(JSON.stringify({ type: "update", topic: t.name, seq: e.seq, data: e.data }), t.name);
+					after = e.seq;
+					replayed++;
+				}
+				// Caught up when the page was the log's end and nothing held was dropped meanwhile.
+				if (page.entries.length < pageSize && !st.overflowed) return this.#goLive(t.name, st, after);
+				if (replayed > this.opts.maxReplay + this.opts.maxPendingPerTopic) {
+					// The symbol outruns the replay: the client gets the current value instead.
+					return void this.#sendSnapshot(t, { since: after, reason: "updates arrive faster than they can be replayed" });
+				}
+			}
+		} catch (err) {
+			if (!this.#current(t.name, mine)) return;
+			this.#error(WsErrorCode.RESUME_FAILED, `missed updates unavailable: ${(err as Error).message}`, t.name);
+			void this.#sendSnapshot(t, { since: after, reason: "the log could not be read" });
+		}
+	}
+
+	#goLive(name: string, st: TopicState, after: number): void {
+		st.after = after;
+		const pending = st.pending ?? [];
+		st.pending = null;
+		for (const p of pending) this.deliver(name, p.seq, p.frame, p.key);
+	}
+
+	deliver(topic: string, seq: number | null, frame: string, key: string): void {
 		const st = this.#topics.get(topic);
 		if (!st) return;
 		if (st.pending) {
 			if (st.pending.length >= this.opts.maxPendingPerTopic) {
-				// Held frames older than the next snapshot are not needed; drop them all and ask for it.
+				// Held frames older than the next snapshot (or in the log) are not needed; drop them all.
+				this.opts.onDrop("pending-overflow", st.pending.length);
 				st.pending.length = 0;
 				st.overflowed = true;
-				this.opts.onDrop("pending-overflow");
 			}
-			st.pending.push({ seq, frame });
+			st.pending.push({ seq, frame, key });
 			return;
 		}
-		if (seq > st.after) this.#send(frame);
+		if (seq === null || seq > st.after) this.#send(frame, key);
 	}
 
 	unsubscribe(names: string[]): void {
@@ -157,6 +309,7 @@ export class ClientSession implements TopicListener {
 	close(): void {
 		if (this.#closed) return;
 		this.#closed = true;
+		this.queue.close();
 		for (const n of this.#topics.keys()) this.hub.remove(n, this);
 		this.#topics.clear();
 	}

@@ -1,12 +1,19 @@
 /**
  * One bus subscription per topic on this node, however many clients want it; each message is
- * serialised once and handed to every subscribed client.
+ * serialised once and handed to every subscribed client. A wildcard topic (`ticks:*`) is one
+ * pattern subscription; its frames name the concrete topic (`ticks:AAPL`).
  */
 import type { Bus } from "../bus/bus.ts";
-import type { Topic } from "../protocol/wire.ts";
+import { concreteTopicName, type Topic } from "../protocol/wire.ts";
 
 export interface TopicListener {
-	deliver(topic: string, seq: number, frame: string): void;
+	/**
+	 * One update frame of `topic` (the subscribed name, wildcard or not). `seq` is the message's
+	 * stream position, null for messages that carry none (intelligence updates); `key` is what a
+	 * conflating queue keeps the newest of (the concrete topic, plus the timeframe when the message
+	 * has one, so conflating `indicators:AAPL` keeps each timeframe's newest).
+	 */
+	deliver(topic: string, seq: number | null, frame: string, key: string): void;
 }
 
 export class TopicHub {
@@ -22,10 +29,13 @@ export class TopicHub {
 		let t = this.#topics.get(topic.name);
 		if (!t) {
 			const listeners = new Set<TopicListener>();
-			const unsubscribe = this.bus.subscribe(topic.subject, msg => {
-				const seq = (msg as { seq: number }).seq;
-				const frame = JSON.stringify({ type: "update", topic: topic.name, seq, data: msg });
-				for (const l of listeners) l.deliver(topic.name, seq, frame);
+			const unsubscribe = this.bus.subscribe(topic.subject, (msg, subject) => {
+				const m = msg as { seq?: unknown; tf?: unknown };
+				const seq = typeof m.seq === "number" ? m.seq : null;
+				const name = topic.wildcard ? concreteTopicName(topic, subject) : topic.name;
+				const frame = JSON.stringify(seq === null ? { type: "update", topic: name, data: msg } : { type: "update", topic: name, seq, data: msg });
+				const key = typeof m.tf === "string" ? `${name}|${m.tf}` : name;
+				for (const l of listeners) l.deliver(topic.name, seq, frame, key);
 			});
 			t = { listeners, unsubscribe };
 			this.#topics.set(topic.name, t);
