@@ -11,6 +11,8 @@ import type { AnalysisConfig } from "../symbols/symbol-analysis.ts";
 import { createIndicator } from "../indicators/registry.ts";
 import { IndicatorSet } from "../indicators/indicator-set.ts";
 import { createStrategy } from "../strategies/index.ts";
+import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
+import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
 
 export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -34,9 +36,35 @@ export interface RookeryConfig {
 	symbolActor: { mailboxLimit: number; dedupWindow: number; passivateAfterMs: number; leaseMs: number; leaseWaitMs: number };
 	/** Bars, indicators and strategies every symbol keeps, unless `instruments` says otherwise. */
 	analysis: AnalysisSettings;
+	/** Vendor instances by name (docs/ingestion.md). */
+	vendors: Record<string, VendorSpec>;
+	workers: WorkerSettings;
 	/** Per-symbol overrides of `analysis`. */
 	instruments: Record<string, Partial<Pick<AnalysisSettings, "timeframes" | "indicators" | "strategies">>>;
 	ws: { maxBufferedBytes: number; heartbeatMs: number };
+}
+
+/** Data workers (docs/ingestion.md): defaults of the cadences operators change at run time. */
+export interface WorkerSettings {
+	autoStart: boolean;
+	/** Vendor chain per data type, first choice first. */
+	chains: Record<DataType, string[]>;
+	intervals: Record<DataType, number>;
+	retryAttempts: number;
+	retryMultiplier: number;
+	retryInitialMs: number;
+	retryMaxMs: number;
+	jitter: "full" | "none";
+	timeoutMs: number;
+	concurrency: number;
+	breaker: { failureThreshold: number; openMs: number; halfOpenMaxCalls: number };
+	latestTtlMs: number;
+	streamMaxLen: number;
+	bufferLimit: number;
+	bufferRetryMs: number;
+	volatilityWindow: number;
+	garchRefitEvery: number;
+	telemetryLimit: number;
 }
 
 /** A symbol's bars, indicators and strategies (documented on AnalysisConfig). */
@@ -79,6 +107,27 @@ export function defaultConfig(): RookeryConfig {
 			signalHistory: 200,
 		},
 		instruments: {},
+		vendors: { synthetic: { type: "synthetic" } },
+		workers: {
+			autoStart: true,
+			chains: { market_data: ["synthetic"], news: ["synthetic"], fundamentals: ["synthetic"], analytics: ["synthetic"], insider_data: ["synthetic"] },
+			intervals: { market_data: 60, news: 300, fundamentals: 3600, analytics: 600, insider_data: 1800 },
+			retryAttempts: 3,
+			retryMultiplier: 2,
+			retryInitialMs: 1000,
+			retryMaxMs: 60_000,
+			jitter: "full",
+			timeoutMs: 10_000,
+			concurrency: 4,
+			breaker: { failureThreshold: 5, openMs: 30_000, halfOpenMaxCalls: 1 },
+			latestTtlMs: 3_600_000,
+			streamMaxLen: 1000,
+			bufferLimit: 10_000,
+			bufferRetryMs: 1000,
+			volatilityWindow: 60,
+			garchRefitEvery: 20,
+			telemetryLimit: 1000,
+		},
 		ws: { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 },
 	};
 }
@@ -233,6 +282,31 @@ const checkConfig = new Validator({
 		strict: true,
 		props: { ...analysisProps, lateToleranceMs: int(0, 3_600_000), maxBars: int(10, 100_000), publishEveryMs: int(0, 3_600_000), signalHistory: int(1, 100_000) },
 	},
+	vendors: { type: "record", key: { type: "string", pattern: /^[a-z0-9_-]{1,32}$/ }, value: { type: "object", props: { type: { type: "enum", values: [...VENDOR_TYPES] } } } },
+	workers: {
+		type: "object",
+		strict: true,
+		props: {
+			autoStart: "boolean",
+			chains: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, { type: "array", min: 1, items: "string" }])) },
+			intervals: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, int(1, 86_400)])) },
+			retryAttempts: int(1, 10),
+			retryMultiplier: { type: "number", min: 1, max: 10, convert: false },
+			retryInitialMs: int(0, 600_000),
+			retryMaxMs: int(0, 3_600_000),
+			jitter: { type: "enum", values: ["full", "none"] },
+			timeoutMs: int(1, 600_000),
+			concurrency: int(1, 256),
+			breaker: { type: "object", strict: true, props: { failureThreshold: int(1, 1000), openMs: int(0, 3_600_000), halfOpenMaxCalls: int(1, 100) } },
+			latestTtlMs: int(1000, 365 * 86_400_000),
+			streamMaxLen: int(10, 1e7),
+			bufferLimit: int(1, 1e7),
+			bufferRetryMs: int(10, 600_000),
+			volatilityWindow: int(3, 10_000),
+			garchRefitEvery: int(1, 10_000),
+			telemetryLimit: int(1, 100_000),
+		},
+	},
 	instruments: {
 		type: "record",
 		key: { type: "string", pattern: SYMBOL_PATTERN },
@@ -246,6 +320,8 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 	if (r !== true) throw new ConfigError(r.map(e => e.message));
 	// A tick from the future moves its symbol's newest-tick time ahead; were that allowed past the
 	// late tolerance, every real-time tick after it would be refused as late until the clock caught up.
+	const unknownVendors = Object.entries(cfg.workers.chains).flatMap(([dt, chain]) => chain.filter(v => !cfg.vendors[v]).map(v => `workers.chains.${dt}: unknown vendor '${v}'`));
+	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
 	if (cfg.ingest.maxFutureMs > cfg.analysis.lateToleranceMs) {
 		throw new ConfigError([`ingest.maxFutureMs (${cfg.ingest.maxFutureMs}) must not exceed analysis.lateToleranceMs (${cfg.analysis.lateToleranceMs})`]);
 	}
