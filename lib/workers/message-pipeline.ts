@@ -1,0 +1,104 @@
+/**
+ * Between the workers and the store: a bounded queue of StreamMessages drained in batches by
+ * `write`. While the store is down (write throws) messages wait here and the drain retries every
+ * `retryMs`; when the queue is full the oldest are dropped (policy `drop-oldest`) and counted, so
+ * memory stays bounded however long Redis is away. Each message records the stages it has done,
+ * so a retried batch does not write a message twice.
+ */
+import type { Timers } from "./data-worker.ts";
+
+export interface Pending<T> {
+	msg: T;
+	/** Stages done (e.g. "ingested", "stored"), kept across retries. */
+	done: Set<string>;
+}
+
+export interface PipelineStats {
+	queued: number;
+	limit: number;
+	written: number;
+	dropped: number;
+	degraded: boolean;
+	lastError: string | null;
+}
+
+export interface PipelineOptions<T> {
+	limit: number;
+	batch: number;
+	retryMs: number;
+	timers: Timers;
+	write(batch: Pending<T>[]): Promise<void>;
+	onDrop?(n: number): void;
+	onState?(degraded: boolean, err: Error | null): void;
+}
+
+export class MessagePipeline<T> {
+	#queue: Pending<T>[] = [];
+	#draining: Promise<void> | null = null;
+	#retry: unknown = null;
+	#idle: Array<() => void> = [];
+	readonly stats: PipelineStats;
+
+	constructor(readonly opts: PipelineOptions<T>) {
+		this.stats = { queued: 0, limit: opts.limit, written: 0, dropped: 0, degraded: false, lastError: null };
+	}
+
+	push(msgs: T[]): void {
+		for (const msg of msgs) this.#queue.push({ msg, done: new Set() });
+		const excess = this.#queue.length - this.opts.limit;
+		if (excess > 0) {
+			this.#queue.splice(0, excess);
+			this.stats.dropped += excess;
+			this.opts.onDrop?.(excess);
+		}
+		this.stats.queued = this.#queue.length;
+		if (!this.stats.degraded) this.#kick();
+	}
+
+	/** Resolves when the queue is empty (never while the store stays down). */
+	idle(): Promise<void> {
+		if (this.#queue.length === 0 && !this.#draining) return Promise.resolve();
+		return new Promise(r => this.#idle.push(r));
+	}
+
+	close(): void {
+		if (this.#retry !== null) this.opts.timers.clearTimeout(this.#retry);
+		this.#retry = null;
+	}
+
+	#kick(): void {
+		this.#draining ??= this.#drain().finally(() => {
+			this.#draining = null;
+			if (this.#queue.length === 0) for (const r of this.#idle.splice(0)) r();
+		});
+	}
+
+	async #drain(): Promise<void> {
+		while (this.#queue.length > 0) {
+			const batch = this.#queue.slice(0, this.opts.batch);
+			try {
+				await this.opts.write(batch);
+			} catch (err) {
+				this.stats.lastError = (err as Error).message;
+				if (!this.stats.degraded) {
+					this.stats.degraded = true;
+					this.opts.onState?.(true, err as Error);
+				}
+				this.#retry = this.opts.timers.setTimeout(() => {
+					this.#retry = null;
+					this.#kick();
+				}, this.opts.retryMs);
+				return;
+			}
+			// The batch may have been cut by drop-oldest meanwhile: remove what is still at the head.
+			const sent = new Set(batch);
+			while (this.#queue.length > 0 && sent.has(this.#queue[0])) this.#queue.shift();
+			this.stats.written += batch.length;
+			this.stats.queued = this.#queue.length;
+			if (this.stats.degraded) {
+				this.stats.degraded = false;
+				this.opts.onState?.(false, null);
+			}
+		}
+	}
+}

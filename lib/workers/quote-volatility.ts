@@ -1,0 +1,57 @@
+/**
+ * Volatility fields on market-data messages, as the streaming predecessor published them: `spread`
+ * (ask − bid when the vendor quotes both), `realized_vol` (sample standard deviation of the log
+ * returns of the last `window` prices, per observation interval, not annualised) and
+ * `garch_forecast` (the one-step-ahead GARCH(1,1) volatility, i.e. the square root of the forecast
+ * variance, refitted by maximum likelihood every `refitEvery` prices over the same window).
+ */
+import { fitGarch11, garchForecast, logReturns, realizedVolatility } from "../volatility/index.ts";
+
+export interface VolatilityOptions {
+	window: number;
+	refitEvery: number;
+}
+
+export interface VolatilityFields {
+	spread: number | null;
+	realized_vol: number | null;
+	garch_forecast: number | null;
+	vol_window: number;
+}
+
+interface SymbolVol {
+	prices: number[];
+	sinceFit: number;
+	garch: number | null;
+}
+
+/** GARCH(1,1) needs at least this many returns to fit. */
+const MIN_GARCH_RETURNS = 20;
+
+export class QuoteVolatility {
+	#symbols = new Map<string, SymbolVol>();
+
+	constructor(readonly opts: VolatilityOptions) {}
+
+	/** Feed one observation (a price, and bid/ask when known); returns the fields to attach. */
+	update(symbol: string, price: number | null, bid?: number | null, ask?: number | null): VolatilityFields {
+		let s = this.#symbols.get(symbol);
+		if (!s) this.#symbols.set(symbol, (s = { prices: [], sinceFit: 0, garch: null }));
+		if (price !== null && price > 0 && Number.isFinite(price)) {
+			s.prices.push(price);
+			if (s.prices.length > this.opts.window + 1) s.prices.shift();
+			s.sinceFit++;
+		}
+		const returns = s.prices.length > 1 ? logReturns(s.prices) : [];
+		if (returns.length >= MIN_GARCH_RETURNS && (s.garch === null || s.sinceFit >= this.opts.refitEvery)) {
+			s.sinceFit = 0;
+			try {
+				s.garch = Math.sqrt(garchForecast(fitGarch11(returns), 1)[0]);
+			} catch {
+				s.garch = null; // flat prices: no variance to model
+			}
+		}
+		const spread = typeof bid === "number" && typeof ask === "number" ? Math.round((ask - bid) * 1e8) / 1e8 : null;
+		return { spread, realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: s.garch, vol_window: returns.length };
+	}
+}

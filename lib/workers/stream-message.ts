@@ -1,0 +1,40 @@
+/**
+ * The message every vendor item becomes (the data-workers predecessor's StreamMessage), its channel
+ * name, and the KV keys where it is kept: latest per (type, symbol) with a TTL, and a capped stream.
+ */
+import type { DataType, UpdateType, VendorItem } from "../vendors/vendor.ts";
+
+export interface StreamMessage {
+	/** `stream:{data_type}:{SYM}`, as the predecessor named its Redis channels. */
+	channel: string;
+	data_type: DataType;
+	update_type: UpdateType;
+	/** ISO-8601 time of the data. */
+	timestamp: string;
+	symbol: string;
+	data: Record<string, unknown>;
+	vendor: string;
+	metadata: { worker_id: string | null; retry_count: number; fallback: boolean; node: string; received_at: string };
+}
+
+export function channelOf(dataType: DataType, symbol: string): string {
+	return `stream:${dataType}:${symbol}`;
+}
+
+export const messageKeys = {
+	latest: (dataType: DataType, symbol: string) => `latest:${channelOf(dataType, symbol)}`,
+	stream: (dataType: DataType, symbol: string) => channelOf(dataType, symbol),
+};
+
+export function toStreamMessage(item: VendorItem, vendor: string, meta: { worker_id: string | null; retry_count: number; fallback: boolean; node: string; now: number }): StreamMessage {
+	return {
+		channel: channelOf(item.data_type, item.symbol),
+		data_type: item.data_type,
+		update_type: item.update_type,
+		timestamp: new Date(item.timestamp).toISOString(),
+		symbol: item.symbol,
+		data: item.data,
+		vendor,
+		metadata: { worker_id: meta.worker_id, retry_count: meta.retry_count, fallback: meta.fallback, node: meta.node, received_at: new Date(meta.now).toISOString() },
+	};
+}
