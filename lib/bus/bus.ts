@@ -8,8 +8,11 @@ export type BusHandler = (msg: unknown, subject: string) => void;
 export interface Bus {
 	readonly kind: "local" | "nats";
 	publish(subject: string, msg: object): void;
-	/** Returns the function that ends the subscription. */
-	subscribe(subject: string, handler: BusHandler): () => void;
+	/**
+	 * Returns the function that ends the subscription. With `queue`, each message goes to one
+	 * subscriber of the group (NATS queue groups), e.g. one of several ingest nodes.
+	 */
+	subscribe(subject: string, handler: BusHandler, opts?: { queue?: string }): () => void;
 	/** Resolves once every message published so far has left this process. */
 	flush(): Promise<void>;
 	close(): Promise<void>;

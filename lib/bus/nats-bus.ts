@@ -18,8 +18,9 @@ export class NatsBus implements Bus {
 		this.nc.publish(subject, codec.encode(msg));
 	}
 
-	subscribe(subject: string, handler: BusHandler): () => void {
+	subscribe(subject: string, handler: BusHandler, opts: { queue?: string } = {}): () => void {
 		const sub = this.nc.subscribe(subject, {
+			queue: opts.queue,
 			callback: (err, m) => {
 				if (err) return;
 				let data: unknown;
