@@ -71,6 +71,10 @@ export const subjects = {
 	/** Vendor data of one type for one symbol (news, fundamentals, …), published by ingest. */
 	dataType: (dataType: DataTypeKind, symbol: string) => `rookery.${dataType}.${subjectToken(symbol)}`,
 	intel: (id: string) => `rookery.intel.${id}`,
+	/** Internal producers publish ticks here (queue group `ingest`: one ingest node takes each). */
+	ingestTicks: "rookery.ingest.ticks",
+	/** What ingest refused from `ingestTicks` and from vendors, with the reason. */
+	ingestRejected: "rookery.ingest.rejected",
 };
 
 export function tickSubject(symbol: string): string {
