@@ -13,6 +13,8 @@ import { IndicatorSet } from "../indicators/indicator-set.ts";
 import { createStrategy } from "../strategies/index.ts";
 import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
 import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
+import { DEFAULT_TIERS, TIER_NAMES, type TierName, type TierSettings } from "../auth/tiers.ts";
+import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
 
 export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -41,7 +43,27 @@ export interface RookeryConfig {
 	workers: WorkerSettings;
 	/** Per-symbol overrides of `analysis`. */
 	instruments: Record<string, Partial<Pick<AnalysisSettings, "timeframes" | "indicators" | "strategies">>>;
-	ws: { maxBufferedBytes: number; heartbeatMs: number };
+	/**
+	 * WebSocket/SSE: `maxBufferedBytes` is what a socket may hold unsent before frames wait in the
+	 * connection's own queue (bounded per tier); `authTimeoutMs` how long a connection that must
+	 * authenticate may stay without; `maxReplay` how far back `since` is replayed from the log.
+	 */
+	ws: { maxBufferedBytes: number; heartbeatMs: number; authTimeoutMs: number; maxReplay: number };
+	/** Gateway HTTP: CORS allow-list (`*` = any origin) and the JSON body limit of /api/v1. */
+	http: { corsOrigins: string[]; maxBodyBytes: string };
+	/**
+	 * Credentials. With no JWT key and no API key, the node runs in development mode: anonymous
+	 * requests are allowed (tier `internal`) and loopback ones get the admin role. Otherwise anonymous
+	 * requests get `anonymousTier`, or 401 when it is null.
+	 */
+	auth: {
+		jwtSecret: string | null;
+		jwtPublicKey: string | null;
+		jwtIssuer: string | null;
+		jwtAudience: string | null;
+		anonymousTier: TierName | null;
+		tiers: Record<TierName, TierSettings>;
+	};
 }
 
 /** Data workers (docs/ingestion.md): defaults of the cadences operators change at run time. */
@@ -128,7 +150,9 @@ export function defaultConfig(): RookeryConfig {
 			garchRefitEvery: 20,
 			telemetryLimit: 1000,
 		},
-		ws: { maxBufferedBytes: 4 * 1024 * 1024, heartbeatMs: 30_000 },
+		ws: { maxBufferedBytes: 512 * 1024, heartbeatMs: 30_000, authTimeoutMs: 10_000, maxReplay: 10_000 },
+		http: { corsOrigins: [], maxBodyBytes: "64kb" },
+		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
 }
 
@@ -155,6 +179,15 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.FEED_RATE) feed.ticksPerSecond = num(env.FEED_RATE);
 	if (env.FEED_SEED) feed.seed = num(env.FEED_SEED);
 	if (Object.keys(feed).length) o.feed = feed;
+	const auth: ConfigOverrides["auth"] = {};
+	if (env.JWT_SECRET) auth.jwtSecret = env.JWT_SECRET;
+	// A PEM in one env line may carry its newlines as `\n`.
+	if (env.JWT_PUBLIC_KEY) auth.jwtPublicKey = env.JWT_PUBLIC_KEY.replaceAll("\\n", "\n");
+	if (env.JWT_ISSUER) auth.jwtIssuer = env.JWT_ISSUER;
+	if (env.JWT_AUDIENCE) auth.jwtAudience = env.JWT_AUDIENCE;
+	if (env.AUTH_ANONYMOUS_TIER) auth.anonymousTier = (env.AUTH_ANONYMOUS_TIER === "none" ? null : env.AUTH_ANONYMOUS_TIER) as TierName | null;
+	if (Object.keys(auth).length) o.auth = auth;
+	if (env.CORS_ORIGINS) o.http = { corsOrigins: list(env.CORS_ORIGINS) };
 	return o;
 }
 
@@ -312,7 +345,41 @@ const checkConfig = new Validator({
 		key: { type: "string", pattern: SYMBOL_PATTERN },
 		value: { type: "object", strict: true, props: { timeframes: { ...analysisProps.timeframes, optional: true }, indicators: { ...analysisProps.indicators, optional: true }, strategies: { ...analysisProps.strategies, optional: true } } },
 	},
-	ws: { type: "object", strict: true, props: { maxBufferedBytes: int(1024, 1 << 30), heartbeatMs: int(1000, 3_600_000) } },
+	ws: { type: "object", strict: true, props: { maxBufferedBytes: int(1024, 1 << 30), heartbeatMs: int(100, 3_600_000), authTimeoutMs: int(100, 3_600_000), maxReplay: int(0, 1e7) } },
+	http: { type: "object", strict: true, props: { corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 }, maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
+	auth: {
+		type: "object",
+		strict: true,
+		props: {
+			jwtSecret: { type: "string", min: 32, nullable: true, messages: { stringMin: "auth.jwtSecret must be at least 32 characters (HS256 needs a 256-bit key)" } },
+			jwtPublicKey: { type: "string", nullable: true, pattern: /-----BEGIN PUBLIC KEY-----/ },
+			jwtIssuer: { type: "string", min: 1, nullable: true },
+			jwtAudience: { type: "string", min: 1, nullable: true },
+			anonymousTier: { type: "enum", values: [...TIER_NAMES], nullable: true },
+			tiers: {
+				type: "object",
+				strict: true,
+				props: Object.fromEntries(
+					TIER_NAMES.map(t => [
+						t,
+						{
+							type: "object",
+							strict: true,
+							props: {
+								ratePerSecond: { type: "number", min: 0, max: 1e7, convert: false },
+								burst: int(1, 1e8),
+								maxTopics: int(1, 1e6),
+								wildcards: { type: "boolean" },
+								slowClientPolicy: { type: "enum", values: [...SLOW_CLIENT_POLICIES] },
+								queueBytes: int(1024, 1 << 30),
+								queueMessages: int(1, 1e8),
+							},
+						},
+					]),
+				),
+			},
+		},
+	},
 }) as (v: unknown) => true | Array<{ message: string }>;
 
 export function validateConfig(cfg: RookeryConfig): RookeryConfig {
@@ -353,5 +420,5 @@ export function maskSecrets(cfg: RookeryConfig): RookeryConfig {
 			return "***";
 		}
 	};
-	return { ...cfg, transporter: mask(cfg.transporter), redisUrl: mask(cfg.redisUrl) };
+	return { ...cfg, transporter: mask(cfg.transporter), redisUrl: mask(cfg.redisUrl), auth: { ...cfg.auth, jwtSecret: cfg.auth.jwtSecret ? "***" : null } };
 }
