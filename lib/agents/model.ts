@@ -1,0 +1,67 @@
+/**
+ * An agent's model: the built-in one (computes locally) or a remote one (a model server over
+ * HTTP). The AgentRunner owns limits, breaker, timeout and statistics; a model only computes or
+ * does I/O, and stops when `signal` is aborted.
+ */
+import type { SentimentLabel, SentimentSummary } from "./sentiment.ts";
+import type { PriceForecast } from "./forecast.ts";
+import type { Stance } from "./explain.ts";
+import type { Suggestion } from "./strategy.ts";
+import type { MarketView } from "./market-view.ts";
+
+export const AGENT_NAMES = ["sentiment", "forecast", "explain", "strategy"] as const;
+export type AgentName = (typeof AGENT_NAMES)[number];
+
+export interface AgentSettings {
+	/** Model server URL; null = the built-in model. */
+	url: string | null;
+	/** Model name sent to an OpenAI-compatible server (explain, strategy). */
+	model: string | null;
+	timeoutMs: number;
+	maxConcurrent: number;
+	queueLimit: number;
+	/** How much this agent's opinion counts in the unified confidence. */
+	weight: number;
+	enabled: boolean;
+}
+
+export abstract class AgentModel<I, O> {
+	abstract readonly kind: "builtin" | "remote";
+	abstract run(input: I, signal: AbortSignal): Promise<O>;
+}
+
+export interface SentimentInput {
+	texts: string[];
+}
+export interface SentimentItem {
+	text: string;
+	label: SentimentLabel;
+	score: number;
+	reasons?: string[];
+}
+export interface SentimentOutput {
+	items: SentimentItem[];
+	summary: SentimentSummary;
+}
+
+export interface ForecastInput {
+	closes: number[];
+	horizon: number;
+}
+export type ForecastOutput = PriceForecast;
+
+export type ExplainInput = MarketView;
+export interface ExplainOutput {
+	stance: Stance;
+	/** -1..1 */
+	score: number;
+	confidence: number;
+	summary: string;
+	reasons: string[];
+}
+
+export type StrategyInput = MarketView;
+export interface StrategyOutput {
+	stance: Stance;
+	suggestions: Suggestion[];
+}
