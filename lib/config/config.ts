@@ -13,10 +13,12 @@ import { IndicatorSet } from "../indicators/indicator-set.ts";
 import { createStrategy } from "../strategies/index.ts";
 import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
 import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
+import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
+import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
 import { DEFAULT_TIERS, TIER_NAMES, type TierName, type TierSettings } from "../auth/tiers.ts";
 import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
 
-export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor"] as const;
+export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "config"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -38,6 +40,9 @@ export interface RookeryConfig {
 	symbolActor: { mailboxLimit: number; dedupWindow: number; passivateAfterMs: number; leaseMs: number; leaseWaitMs: number };
 	/** Bars, indicators and strategies every symbol keeps, unless `instruments` says otherwise. */
 	analysis: AnalysisSettings;
+	/** Vendor instances by name (docs/ingestion.md). */
+	vendors: Record<string, VendorSpec>;
+	workers: WorkerSettings;
 	/** Vendor instances by name (docs/ingestion.md). */
 	vendors: Record<string, VendorSpec>;
 	workers: WorkerSettings;
@@ -69,6 +74,30 @@ export interface RookeryConfig {
 /** Data workers (docs/ingestion.md): defaults of the cadences operators change at run time. */
 export interface WorkerSettings {
 	autoStart: boolean;
+	/** Vendor chain per data type, first choice first. */
+	chains: Record<DataType, string[]>;
+	intervals: Record<DataType, number>;
+	retryAttempts: number;
+	retryMultiplier: number;
+	retryInitialMs: number;
+	retryMaxMs: number;
+	jitter: "full" | "none";
+	timeoutMs: number;
+	concurrency: number;
+	breaker: { failureThreshold: number; openMs: number; halfOpenMaxCalls: number };
+	latestTtlMs: number;
+	streamMaxLen: number;
+	bufferLimit: number;
+	bufferRetryMs: number;
+	volatilityWindow: number;
+	garchRefitEvery: number;
+	telemetryLimit: number;
+}
+
+/** Data workers (docs/ingestion.md): defaults of the cadences operators change at run time. */
+export interface WorkerSettings {
+	/** Start the workers with the node; null = when the synthetic feed is on (embedded default, opt-in in a cluster). */
+	autoStart: boolean | null;
 	/** Vendor chain per data type, first choice first. */
 	chains: Record<DataType, string[]>;
 	intervals: Record<DataType, number>;
@@ -129,6 +158,27 @@ export function defaultConfig(): RookeryConfig {
 			signalHistory: 200,
 		},
 		instruments: {},
+		vendors: { synthetic: { type: "synthetic" } },
+		workers: {
+			autoStart: null,
+			chains: { market_data: ["synthetic"], news: ["synthetic"], fundamentals: ["synthetic"], analytics: ["synthetic"], insider_data: ["synthetic"] },
+			intervals: { market_data: 60, news: 300, fundamentals: 3600, analytics: 600, insider_data: 1800 },
+			retryAttempts: 3,
+			retryMultiplier: 2,
+			retryInitialMs: 1000,
+			retryMaxMs: 60_000,
+			jitter: "full",
+			timeoutMs: 10_000,
+			concurrency: 4,
+			breaker: { failureThreshold: 5, openMs: 30_000, halfOpenMaxCalls: 1 },
+			latestTtlMs: 3_600_000,
+			streamMaxLen: 1000,
+			bufferLimit: 10_000,
+			bufferRetryMs: 1000,
+			volatilityWindow: 60,
+			garchRefitEvery: 20,
+			telemetryLimit: 1000,
+		},
 		vendors: { synthetic: { type: "synthetic" } },
 		workers: {
 			autoStart: true,
@@ -340,6 +390,31 @@ const checkConfig = new Validator({
 			telemetryLimit: int(1, 100_000),
 		},
 	},
+	vendors: { type: "record", key: { type: "string", pattern: /^[a-z0-9_-]{1,32}$/ }, value: { type: "object", props: { type: { type: "enum", values: [...VENDOR_TYPES] } } } },
+	workers: {
+		type: "object",
+		strict: true,
+		props: {
+			autoStart: { type: "boolean", nullable: true },
+			chains: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, { type: "array", min: 1, items: "string" }])) },
+			intervals: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, int(1, 86_400)])) },
+			retryAttempts: int(1, 10),
+			retryMultiplier: { type: "number", min: 1, max: 10, convert: false },
+			retryInitialMs: int(0, 600_000),
+			retryMaxMs: int(0, 3_600_000),
+			jitter: { type: "enum", values: ["full", "none"] },
+			timeoutMs: int(1, 600_000),
+			concurrency: int(1, 256),
+			breaker: { type: "object", strict: true, props: { failureThreshold: int(1, 1000), openMs: int(0, 3_600_000), halfOpenMaxCalls: int(1, 100) } },
+			latestTtlMs: int(1000, 365 * 86_400_000),
+			streamMaxLen: int(10, 1e7),
+			bufferLimit: int(1, 1e7),
+			bufferRetryMs: int(10, 600_000),
+			volatilityWindow: int(3, 10_000),
+			garchRefitEvery: int(1, 10_000),
+			telemetryLimit: int(1, 100_000),
+		},
+	},
 	instruments: {
 		type: "record",
 		key: { type: "string", pattern: SYMBOL_PATTERN },
@@ -387,6 +462,8 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 	if (r !== true) throw new ConfigError(r.map(e => e.message));
 	// A tick from the future moves its symbol's newest-tick time ahead; were that allowed past the
 	// late tolerance, every real-time tick after it would be refused as late until the clock caught up.
+	const unknownVendors = Object.entries(cfg.workers.chains).flatMap(([dt, chain]) => chain.filter(v => !cfg.vendors[v]).map(v => `workers.chains.${dt}: unknown vendor '${v}'`));
+	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
 	const unknownVendors = Object.entries(cfg.workers.chains).flatMap(([dt, chain]) => chain.filter(v => !cfg.vendors[v]).map(v => `workers.chains.${dt}: unknown vendor '${v}'`));
 	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
 	if (cfg.ingest.maxFutureMs > cfg.analysis.lateToleranceMs) {
