@@ -1,15 +1,31 @@
 /**
- * Ingest: validates ticks (REST `POST /api/v1/ticks` and the synthetic feed alike), groups them by
- * symbol and hands each group to the symbol's owner. Answers only after the owners have written
- * the ticks to their logs.
+ * Ingest: validates ticks (REST `POST /api/v1/ticks`, NATS `rookery.ingest.ticks`, the synthetic
+ * feed and vendors alike), groups them by symbol and hands each group to the symbol's owner; answers
+ * REST only after the owners have written the ticks to their logs. It also runs the data workers
+ * (one per data type, lib/workers) and push vendors: every vendor item becomes a StreamMessage kept
+ * as latest (TTL) and in a capped stream in the KV, published on `rookery.{data_type}.{SYM}`; trades
+ * go to the symbol actors. With several ingest nodes a lease per (data type, symbol) in the KV makes
+ * exactly one node poll each instrument. docs/ingestion.md.
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { checkTickBatch, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
-import { ValidationError, UnavailableError } from "../lib/protocol/errors.ts";
+import { ValidationError, UnavailableError, NotFoundError } from "../lib/protocol/errors.ts";
 import { SyntheticFeed } from "../lib/feed/synthetic.ts";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
+import { checkTick } from "../lib/protocol/tick.ts";
+import { subjects, subjectToken } from "../lib/protocol/wire.ts";
+import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
+import { CircuitBreaker } from "../lib/resilience/circuit-breaker.ts";
+import { createVendor, DATA_TYPES, PollVendor, PushVendor, type DataType, type PushState, type VendorAdapter, type VendorItem } from "../lib/vendors/index.ts";
+import { DataWorker, realTimers, type RunRecord, type WorkerStatus, type Timers } from "../lib/workers/data-worker.ts";
+import { workerId, type Cadence } from "../lib/workers/cadence.ts";
+import { IngestConfigRepo } from "../lib/workers/ingest-config.ts";
+import { MessagePipeline, type Pending } from "../lib/workers/message-pipeline.ts";
+import { QuoteVolatility } from "../lib/workers/quote-volatility.ts";
+import { messageKeys, toStreamMessage, type StreamMessage } from "../lib/workers/stream-message.ts";
+import { checkNewsBatch } from "../lib/workers/news-input.ts";
 
 const CHUNK = 1000;
 
@@ -22,19 +38,51 @@ export interface SubmitResult {
 	symbols: IngestResult[];
 }
 
+/** A message on its way to the store, with the tick it carries (market data trades). */
+interface Outgoing {
+	msg: StreamMessage;
+	tick?: Tick;
+}
+
+interface PushRun {
+	vendor: PushVendor;
+	state: PushState;
+	leased: boolean;
+}
+
 interface Vars {
 	feed: { timer: NodeJS.Timeout | null; status: FeedStatus; inFlight: Promise<unknown> | null } | null;
 	inFlight: Set<Promise<unknown>>;
+	vendors: Map<string, VendorAdapter>;
+	breakers: Map<string, CircuitBreaker>;
+	workers: Map<DataType, DataWorker>;
+	repo: IngestConfigRepo;
+	pipeline: MessagePipeline<Outgoing>;
+	volatility: QuoteVolatility;
+	pushes: Map<string, PushRun>;
+	pushTimer: NodeJS.Timeout | null;
+	unsubscribe: Array<() => void>;
 }
 interface Methods {
 	submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult>;
 	startFeed(): void;
 	feedTick(gen: SyntheticFeed, stepsPerFire: number): void;
+	emitItems(items: VendorItem[], meta: { vendor: string; worker_id: string | null; retry_count: number; fallback: boolean }): void;
+	writeBatch(batch: Pending<Outgoing>[]): Promise<void>;
+	claim(dataType: DataType, symbol: string, ttlMs: number): Promise<boolean>;
+	reject(source: string, reason: string, payload: unknown): void;
+	applyConfig(): Promise<void>;
+	syncPushes(): Promise<void>;
+	ingestNodes(): string[];
 }
+
 
 export default function ingestService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
 	const { config } = deps;
 	const checkOpts = { maxFutureMs: config.ingest.maxFutureMs, now: deps.now };
+	const w = config.workers;
+	const timers: Timers = { ...realTimers, now: deps.now };
+	const defaultCadence = (dt: DataType): Cadence => ({ data_type: dt, interval_seconds: w.intervals[dt], enabled: true, retry_attempts: w.retryAttempts, retry_backoff_multiplier: w.retryMultiplier, vendor_fallback: true, vendors: w.chains[dt] });
 	return {
 		name: "ingest",
 
@@ -53,12 +101,83 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				},
 			},
 
+			/** News pushed in: one item, an array or `{news: [...]}`; stored like vendor news. */
+			news: {
+				// REST merges the JSON body into params (one item or `{news: [...]}`); callers may pass `body`.
+				async handler(ctx: Context<Record<string, unknown>>): Promise<{ accepted: number; buffered: boolean }> {
+					const checked = checkNewsBatch("body" in ctx.params ? ctx.params.body : ctx.params, deps.now());
+					if (isFieldErrors(checked)) {
+						this.broker.metrics.increment("rookery.ingest.rejected", { reason: "news" });
+						throw new ValidationError(`${checked[0].field}: ${checked[0].message}`, checked);
+					}
+					this.emitItems(checked, { vendor: "push", worker_id: null, retry_count: 0, fallback: false });
+					// Answer once stored; while the store is down the items wait in the bounded buffer.
+					const stored = await Promise.race([this.pipeline.idle().then(() => true), new Promise<boolean>(r => setTimeout(() => r(false), 2000).unref())]);
+					return { accepted: checked.length, buffered: !stored };
+				},
+			},
+
+			/** The newest StreamMessages of a data type and symbol, oldest first. */
+			messages: {
+				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				async handler(ctx: Context<{ dataType: DataType; symbol: string; limit?: number }>): Promise<StreamMessage[]> {
+					const { dataType, symbol } = ctx.params;
+					const rows = await deps.kv.streamTail<StreamMessage>(messageKeys.stream(dataType, symbol.toUpperCase()), ctx.params.limit ?? 50);
+					return rows.map(r => r.value);
+				},
+			},
+
+			/** Recent news of a symbol (`GET /api/v1/news/{symbol}`). */
+			newsOf: {
+				params: { symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				handler(ctx: Context<{ symbol: string; limit?: number }>): Promise<StreamMessage[]> {
+					return ctx.call("ingest.messages", { dataType: "news", symbol: ctx.params.symbol, limit: ctx.params.limit });
+				},
+			},
+
+			/** The latest StreamMessage of a data type and symbol (TTL), or 404. */
+			latestMessage: {
+				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ } },
+				async handler(ctx: Context<{ dataType: DataType; symbol: string }>): Promise<StreamMessage> {
+					const m = await deps.kv.get<StreamMessage>(messageKeys.latest(ctx.params.dataType, ctx.params.symbol.toUpperCase()));
+					if (!m) throw new NotFoundError(`no recent ${ctx.params.dataType} for ${ctx.params.symbol}`);
+					return m;
+				},
+			},
+
+			/** This node's workers (config.service merges every node's). */
+			workerStatus: {
+				visibility: "public",
+				handler(): Array<WorkerStatus & { node: string; pipeline: unknown; streams: unknown }> {
+					const streams = [...this.pushes.values()].map(p => ({ vendor: p.vendor.name, leased: p.leased, ...p.state }));
+					return [...this.workers.values()].map(wk => ({ ...wk.status(), node: this.broker.nodeID, pipeline: { ...this.pipeline.stats }, streams }));
+				},
+			},
+
+			/** This node's newest run records, per data type or all. */
+			workerTelemetry: {
+				visibility: "public",
+				params: { data_type: { type: "string", optional: true }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				handler(ctx: Context<{ data_type?: string; limit?: number }>): Array<RunRecord & { node: string }> {
+					const limit = ctx.params.limit ?? 100;
+					const workers = ctx.params.data_type ? [this.workers.get(ctx.params.data_type as DataType)].filter(x => x !== undefined) : [...this.workers.values()];
+					return workers.flatMap(wk => wk.telemetry.newest(limit).map(r => ({ ...r, node: this.broker.nodeID })));
+				},
+			},
+
 			/** Status of this node's feeds (the REPL `feeds` command gathers these). */
 			feeds: {
 				visibility: "public",
 				handler(): Array<FeedStatus & { node: string }> {
 					return this.feed ? [{ ...this.feed.status, node: this.broker.nodeID }] : [];
 				},
+			},
+		},
+
+		events: {
+			/** Broadcast by config.service on every change: instruments, cadences, worker start/stop. */
+			"config.changed"() {
+				void this.applyConfig().catch(err => this.logger.warn({ err: (err as Error).message }, "config reload failed; keeping the current settings"));
 			},
 		},
 
@@ -119,6 +238,114 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				return result;
 			},
 
+			emitItems(items: VendorItem[], meta: { vendor: string; worker_id: string | null; retry_count: number; fallback: boolean }) {
+				const out: Outgoing[] = [];
+				const now = deps.now();
+				for (const item of items) {
+					let tick: Tick | undefined;
+					if (item.tick) {
+						const t = checkTick(item.tick, checkOpts);
+						if (isFieldErrors(t)) {
+							this.reject(meta.vendor, `${t[0].field}: ${t[0].message}`, item.tick);
+							continue;
+						}
+						tick = t;
+					}
+					if (item.data_type === "market_data") {
+						const d = item.data as { price?: number; close?: number; bid?: number; ask?: number };
+						const price = d.price ?? d.close ?? (typeof d.bid === "number" && typeof d.ask === "number" ? (d.bid + d.ask) / 2 : null);
+						item.data = { ...item.data, ...this.volatility.update(item.symbol, item.update_type === "quote" ? null : price, d.bid, d.ask) };
+					}
+					out.push({ msg: toStreamMessage(item, meta.vendor, { ...meta, node: this.broker.nodeID, now }), tick });
+				}
+				if (out.length > 0) this.pipeline.push(out);
+			},
+
+			async writeBatch(batch: Pending<Outgoing>[]) {
+				// 1. Trades into the symbol actors (idempotent: vendor ids dedupe a retried batch).
+				const ticks = batch.filter(p => p.msg.tick && !p.done.has("ingested"));
+				if (ticks.length > 0) {
+					await this.submit(ticks.map(p => p.msg.tick!));
+					for (const p of ticks) p.done.add("ingested");
+				}
+				// 2. Capped stream per (type, symbol) and latest with TTL; 3. publish.
+				const latest = new Map<string, StreamMessage>();
+				const results = await Promise.allSettled(
+					batch.map(async p => {
+						if (p.done.has("stored")) return;
+						const m = p.msg.msg;
+						await deps.kv.streamAppend(messageKeys.stream(m.data_type, m.symbol), m, w.streamMaxLen);
+						p.done.add("stored");
+						latest.set(messageKeys.latest(m.data_type, m.symbol), m);
+					}),
+				);
+				await Promise.all([...latest].map(([k, m]) => deps.kv.set(k, m, w.latestTtlMs)));
+				for (const p of batch) {
+					if (!p.done.has("stored") || p.done.has("published")) continue;
+					const m = p.msg.msg;
+					// market_data quotes/bars (with volatility fields) beside the actors' rookery.ticks.{SYM}.
+					deps.bus.publish(m.data_type === "market_data" ? `rookery.market_data.${subjectToken(m.symbol)}` : subjects.dataType(m.data_type, m.symbol), m);
+					p.done.add("published");
+				}
+				this.broker.metrics.increment("rookery.ingest.messages", {}, latest.size > 0 ? batch.length : 0);
+				const failed = results.find(r => r.status === "rejected") as PromiseRejectedResult | undefined;
+				if (failed) throw failed.reason;
+			},
+
+			async claim(dataType: DataType, symbol: string, ttlMs: number) {
+				try {
+					return await deps.kv.acquireLease(`ingest:lease:${dataType}:${symbol}`, this.broker.nodeID, ttlMs);
+				} catch {
+					// KV down: fall back to placement over the ingest nodes this node sees, so polling
+					// goes on (into the bounded buffer) with at most a brief overlap while views differ.
+					return rendezvousOwner(`${dataType}:${symbol}`, this.ingestNodes()) === this.broker.nodeID;
+				}
+			},
+
+			ingestNodes() {
+				return this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(sv => sv.name === "ingest").map(sv => sv.nodeID);
+			},
+
+			reject(source: string, reason: string, payload: unknown) {
+				this.broker.metrics.increment("rookery.ingest.rejected", { reason: "invalid" });
+				deps.bus.publish(subjects.ingestRejected, { v: 1, ts: deps.now(), source, reason, payload: payload as object });
+			},
+
+			async applyConfig() {
+				for (const wk of this.workers.values()) {
+					wk.setCadence(await this.repo.cadence(wk.dataType));
+					const enabled = await this.repo.workerEnabled(wk.id);
+					if (enabled === true) wk.start();
+					else if (enabled === false) await wk.stop();
+				}
+				await this.syncPushes();
+			},
+
+			/** Push vendors in market_data's chain stream on the node holding their lease. */
+			async syncPushes() {
+				const cadence = await this.repo.cadence("market_data");
+				const symbols = await this.repo.symbolsFor("market_data");
+				const running = this.workers.get("market_data")?.status().status === "running";
+				for (const name of cadence.vendors) {
+					const v = this.vendors.get(name);
+					if (!(v instanceof PushVendor)) continue;
+					let run = this.pushes.get(name);
+					if (!run) this.pushes.set(name, (run = { vendor: v, state: { state: "idle" }, leased: false }));
+					const ttl = 15_000;
+					const key = `ingest:lease:push:${name}`;
+					const want = running && cadence.enabled && symbols.length > 0;
+					const leased = want && (await (run.leased ? deps.kv.renewLease(key, this.broker.nodeID, ttl) : deps.kv.acquireLease(key, this.broker.nodeID, ttl)).catch(() => run.leased));
+					if (leased && !run.leased) {
+						const r = run;
+						v.start(symbols, { items: items => this.emitItems(items, { vendor: name, worker_id: null, retry_count: 0, fallback: false }), state: st => (r.state = st) });
+					} else if (!leased && run.leased) {
+						await v.stop();
+						if (!want) await deps.kv.releaseLease(key, this.broker.nodeID).catch(() => {});
+					}
+					run.leased = leased;
+				}
+			},
+
 			startFeed() {
 				const { ticksPerSecond, seed } = config.feed;
 				const gen = new SyntheticFeed(config.symbols, { seed, ticksPerSecond });
@@ -166,17 +393,96 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 
 		created() {
 			this.feed = null;
-			this.inFlight = new Set();
 			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.accepted", description: "Ticks written to a symbol log" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.rejected", labelNames: ["reason"], description: "Invalid tick fields refused" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.feed.skipped", labelNames: ["feed"], description: "Feed batches skipped while the previous one was in flight" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.messages", description: "Vendor/pushed messages stored as StreamMessages" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.buffer_dropped", description: "Messages dropped from the full degradation buffer (policy drop-oldest)" });
+			this.broker.metrics.register({ type: "gauge", name: "rookery.ingest.buffer_size", description: "Messages waiting in the degradation buffer" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.worker_runs", labelNames: ["data_type"], description: "Data worker runs" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.worker_errors", labelNames: ["data_type"], description: "Symbols a worker run could not fetch from any vendor" });
+			this.inFlight = new Set();
+			this.vendors = new Map(Object.entries(config.vendors).map(([name, spec]) => [name, createVendor(name, spec, { seed: config.feed.seed, now: deps.now })]));
+			this.breakers = new Map();
+			this.pushes = new Map();
+			this.pushTimer = null;
+			this.unsubscribe = [];
+			this.volatility = new QuoteVolatility({ window: w.volatilityWindow, refitEvery: w.garchRefitEvery });
+			this.repo = new IngestConfigRepo(deps.kv, { symbols: config.symbols, cadences: Object.fromEntries(DATA_TYPES.map(dt => [dt, defaultCadence(dt)])) as Record<DataType, Cadence> });
+			this.pipeline = new MessagePipeline<Outgoing>({
+				limit: w.bufferLimit,
+				batch: 500,
+				retryMs: w.bufferRetryMs,
+				timers,
+				write: batch => this.writeBatch(batch),
+				onDrop: n => this.broker.metrics.increment("rookery.ingest.buffer_dropped", {}, n),
+				onState: (degraded, err) =>
+					degraded ? this.logger.warn({ err: err?.message }, "store unavailable: buffering vendor messages") : this.logger.info("store back: buffered vendor messages written"),
+			});
+			const breaker = (name: string) => {
+				let b = this.breakers.get(name);
+				if (!b) this.breakers.set(name, (b = new CircuitBreaker(name, { ...w.breaker, now: deps.now })));
+				return b;
+			};
+			this.workers = new Map(
+				DATA_TYPES.map(dt => [
+					dt,
+					new DataWorker(dt, defaultCadence(dt), {
+						timers,
+						retry: { initialMs: w.retryInitialMs, maxMs: w.retryMaxMs, jitter: w.jitter, timeoutMs: w.timeoutMs, concurrency: w.concurrency },
+						telemetryLimit: w.telemetryLimit,
+						vendor: name => {
+							const v = this.vendors.get(name);
+							return v instanceof PollVendor ? v : undefined;
+						},
+						breaker,
+						instruments: d => this.repo.symbolsFor(d),
+						claim: (d, sym, ttl) => this.claim(d, sym, ttl),
+						emit: b => this.emitItems(b.items, { vendor: b.vendor, worker_id: workerId(dt), retry_count: b.retry_count, fallback: b.fallback }),
+						onRun: r => {
+							this.broker.metrics.increment("rookery.ingest.worker_runs", { data_type: r.data_type });
+							if (r.errors.length > 0) this.broker.metrics.increment("rookery.ingest.worker_errors", { data_type: r.data_type }, r.errors.length);
+							this.broker.metrics.set("rookery.ingest.buffer_size", this.pipeline.stats.queued);
+						},
+					}),
+				]),
+			);
 		},
 
-		started() {
+		async started() {
 			if (config.feed.type === "synthetic" && config.symbols.length > 0) this.startFeed();
+			this.unsubscribe.push(
+				deps.bus.subscribe(
+					subjects.ingestTicks,
+					msg => {
+						const checked = checkTickBatch(msg, checkOpts);
+						if (isFieldErrors(checked)) return this.reject("nats", checked.slice(0, 5).map(e => `${e.field}: ${e.message}`).join("; "), msg);
+						void this.submit(checked).catch(err => this.reject("nats", `not written: ${(err as Error).message}`, msg));
+					},
+					{ queue: "rookery-ingest" },
+				),
+			);
+			// Settings from the KV (an operator's cadences and stops survive restarts); defaults while it is down.
+			await this.applyConfig().catch(err => this.logger.warn({ err: (err as Error).message }, "ingest config not readable yet; using defaults"));
+			for (const wk of this.workers.values()) {
+				const enabled = await this.repo.workerEnabled(wk.id).catch(() => null);
+				if (enabled ?? w.autoStart ?? config.feed.type === "synthetic") wk.start();
+			}
+			await this.syncPushes().catch(() => {});
+			this.pushTimer = setInterval(() => void this.syncPushes().catch(() => {}), 5000);
 		},
 
 		async stopped() {
+			for (const u of this.unsubscribe) u();
+			if (this.pushTimer) clearInterval(this.pushTimer);
+			await Promise.all([...this.workers.values()].map(wk => wk.stop()));
+			for (const [name, run] of this.pushes) {
+				await run.vendor.stop();
+				if (run.leased) await deps.kv.releaseLease(`ingest:lease:push:${name}`, this.broker.nodeID).catch(() => {});
+			}
+			// Leases of polled instruments lapse by TTL; written messages are flushed if the store is up.
+			await Promise.race([this.pipeline.idle(), new Promise(r => setTimeout(r, 2000).unref())]);
+			this.pipeline.close();
 			if (this.feed?.timer) clearInterval(this.feed.timer);
 			if (this.feed) this.feed.status.status = { state: "stopped", since: deps.now() };
 			// Drain: an ingest already accepted by the gateway finishes before the node goes away.

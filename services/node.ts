@@ -15,12 +15,14 @@ import gatewayService from "./gateway.service.ts";
 import ingestService from "./ingest.service.ts";
 import symbolsService from "./symbols.service.ts";
 import monitorService from "./monitor.service.ts";
+import configService from "./config.service.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	gateway: gatewayService,
 	ingest: ingestService,
 	symbols: symbolsService,
 	monitor: monitorService,
+	config: configService,
 };
 
 export interface RookeryNode {
