@@ -51,6 +51,17 @@ export const replCommands: ReplCommand[] = [
 		},
 	},
 	{
+		command: "worker <action> <id>",
+		description: "Start or stop a data worker on every ingest node: worker start|stop worker_news (or all)",
+		async action(broker, args) {
+			const action = String(args.action);
+			const id = String(args.id);
+			if (action !== "start" && action !== "stop") return console.log("usage: worker start|stop <worker_id|all>");
+			const r = await broker.call(id === "all" ? `config.${action}All` : `config.${action}Worker`, id === "all" ? {} : { id });
+			console.log(JSON.stringify(r));
+		},
+	},
+	{
 		command: "feeds",
 		description: "Feeds on every ingest node and their status",
 		async action(broker) {
