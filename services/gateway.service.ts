@@ -1,31 +1,64 @@
 /**
- * The HTTP gateway: REST under /api/v1, /health, /metrics, and the WebSocket endpoint /ws (the
- * `ws` package on the HTTP server's upgrade event; moleculer-web has none built in). Updates reach
- * WS clients through the node's bus, so any gateway serves any symbol wherever its owner runs.
+ * The HTTP gateway: REST under /api/v1 and the root (paths in services/routes.ts), SSE, the
+ * WebSocket endpoint /ws and the predecessor WS paths (the `ws` package on the HTTP server's
+ * upgrade event), OpenAPI and a docs page. Auth, tiers, rate limits, streaming and OpenAPI logic
+ * live in lib/ (auth, ratelimit, streaming, openapi); this service wires them to moleculer-web.
+ * Updates reach clients through the node's bus, so any gateway serves any topic wherever its
+ * owner runs.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { ServiceBroker, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { WebSocketServer, type WebSocket } from "ws";
-import { toHttpError } from "../lib/protocol/errors.ts";
+import { NotFoundError, toHttpError, ValidationError } from "../lib/protocol/errors.ts";
 import { WsClose } from "../lib/protocol/ws-codes.ts";
+import { parseTopic, toTickMessage, type Topic } from "../lib/protocol/wire.ts";
+import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
-import { ClientSession } from "../lib/streaming/client-session.ts";
+import { ClientSession, type ReplayPage, type SessionAuth, type Snapshot } from "../lib/streaming/client-session.ts";
+import { SNAPSHOT_SOURCES } from "../lib/streaming/snapshot-sources.ts";
+import { channelToTopic, selectionToTopics, topicsForWsPath, topicToChannel } from "../lib/streaming/compat.ts";
+import { parseLastEventId, SseSocket } from "../lib/streaming/sse.ts";
+import { ADMIN_ONLY, Authenticator, type Principal } from "../lib/auth/authenticator.ts";
+import { ApiKeyStore } from "../lib/auth/api-keys.ts";
+import { RateLimitedError, UnauthorizedError } from "../lib/auth/errors.ts";
+import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
+import { MemoryRateLimiter, type RateLimiter } from "../lib/ratelimit/token-bucket.ts";
+import { RedisRateLimiter } from "../lib/ratelimit/redis-rate-limiter.ts";
+import { RedisKv } from "../lib/kv/index.ts";
+import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/openapi.ts";
+import { DOCS_PAGE } from "../lib/openapi/docs-page.ts";
 import type { NodeDeps } from "./deps.ts";
 import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
+
+type Req = IncomingMessage & { $params?: Record<string, unknown>; $endpoint?: unknown; $action?: { name?: string; role?: unknown }; $ctx?: Context<unknown, { user?: Principal }> };
 
 interface Vars {
 	wss: WebSocketServer;
 	hub: TopicHub;
-	sessions: Map<WebSocket, ClientSession>;
+	auth: Authenticator;
+	keys: ApiKeyStore;
+	limiter: RateLimiter;
+	/** Every open streaming connection (WS and SSE) and what to do to close it on shutdown. */
+	sessions: Map<ClientSession, { close(): void }>;
 	heartbeat: NodeJS.Timeout | null;
 	server: import("node:http").Server;
 }
 interface Methods {
-	onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-	onConnection(ws: WebSocket): void;
+	onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+	openSession(socket: ConstructorParameters<typeof ClientSession>[0], principal: Principal | null, init: { topics: string[]; since?: Record<string, number> }): ClientSession;
+	snapshotOf(topic: Topic): Promise<Snapshot | null>;
+	replay(topic: Topic, fromSeq: number, limit: number): Promise<ReplayPage | null>;
+	sessionAuth(p: Principal): SessionAuth;
+	rateLimit(p: Principal, req: IncomingMessage, res: ServerResponse): Promise<void>;
+	streamSse(req: Req, res: ServerResponse, topics: string[]): void;
 }
+
+/** REST calls that are not rate limited: health probes and metrics scrapes. */
+const UNLIMITED_ACTIONS = new Set(["monitor.health", "monitor.metrics"]);
+/** Answered without credentials even when auth is configured: load-balancer health probes. */
+const OPEN_ACTIONS = new Set(["monitor.health"]);
 
 /**
  * moleculer-web picks the action's endpoint before it merges the path parameters, so on a node
@@ -33,21 +66,47 @@ interface Methods {
  * with the full parameters. (On a node with `symbols` the call runs locally and the OwnerForward
  * middleware takes it to the owner.)
  */
-function routeToOwner(
-	this: { broker: ServiceBroker },
-	_ctx: unknown,
-	route: { callOptions?: object },
-	req: IncomingMessage & { $params?: Record<string, unknown>; $endpoint?: unknown },
-	_res: unknown,
-	alias: { action?: string },
-): void {
+function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, route: { callOptions?: object }, req: Req, _res: unknown, alias: { action?: string }): void {
 	if (!alias.action || typeof req.$params?.symbol !== "string") return;
 	const ep = this.broker.findNextActionEndpoint(alias.action, route.callOptions ?? {}, { params: req.$params } as never);
 	if (!(ep instanceof Error)) req.$endpoint = ep;
 }
 
+const queryOf = (req: IncomingMessage) => new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+
+/** Endpoints that are not actions, for the OpenAPI document. */
+const STREAM_PATHS: ExtraPath[] = [
+	{
+		method: "GET",
+		path: "/api/v1/stream",
+		summary: "Server-Sent Events: snapshot then updates of the topics; id = topic/seq list; resume with Last-Event-ID",
+		responseType: "text/event-stream",
+		parameters: [
+			{ name: "topics", in: "query", required: true, schema: { type: "string" }, description: "comma-separated topics, e.g. ticks:AAPL,bars:1m:AAPL" },
+			{ name: "Last-Event-ID", in: "header", schema: { type: "string" }, description: "the last event id received: resume from there" },
+		],
+	},
+	{
+		method: "POST",
+		path: "/streaming/subscribe/sse",
+		summary: "Predecessor SSE form: {channels, data_types, symbols}",
+		responseType: "text/event-stream",
+		requestBody: { type: "object", properties: { channels: { type: "array", items: { type: "string" } }, data_types: { type: "array", items: { type: "string" } }, symbols: { type: "array", items: { type: "string" } } } },
+	},
+];
+
 export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<string, unknown>, Methods, Vars> {
-	const { config } = deps;
+	const { config, store } = deps;
+	const cors = config.http.corsOrigins.length
+		? {
+				origin: config.http.corsOrigins.includes("*") ? "*" : config.http.corsOrigins,
+				methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+				allowedHeaders: ["Authorization", "Content-Type", "X-API-Key", "Last-Event-ID"],
+				exposedHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+				maxAge: 600,
+			}
+		: undefined;
+	const guarded = { authentication: true, authorization: true };
 	return {
 		name: "gateway",
 		mixins: [ApiGateway as unknown as ServiceSchema],
@@ -55,6 +114,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		settings: {
 			port: config.port,
 			ip: config.host,
+			cors,
 			// Per-request logs at info would drown the node's own logs under load.
 			logRequest: "debug",
 			logResponse: "debug",
@@ -66,6 +126,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				{
 					path: "/api/v1/ticks",
 					mappingPolicy: "restrict",
+					...guarded,
 					// The body may be an array; unmerged params keep it intact as `params.body`.
 					mergeParams: false,
 					// Not strict: a body of `5` or `null` reaches validation and gets a 422 that says why.
@@ -75,67 +136,316 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				{
 					path: "/api/v1",
 					mappingPolicy: "restrict",
-					bodyParsers: { json: { limit: "64kb" } },
+					...guarded,
+					bodyParsers: { json: { limit: config.http.maxBodyBytes } },
 					onBeforeCall: routeToOwner,
-					aliases: API_ALIASES,
+					aliases: {
+						...API_ALIASES,
+						"GET stream"(this: { streamSse: Methods["streamSse"] }, req: Req, res: ServerResponse) {
+							const topics = (queryOf(req).get("topics") ?? "").split(",").map(s => s.trim()).filter(Boolean);
+							this.streamSse(req, res, topics);
+						},
+					},
 				},
 				{
 					path: "/",
 					mappingPolicy: "restrict",
-					aliases: ROOT_ALIASES,
+					...guarded,
+					bodyParsers: { json: { limit: config.http.maxBodyBytes } },
+					aliases: {
+						...ROOT_ALIASES,
+						"POST streaming/subscribe/sse"(this: { streamSse: Methods["streamSse"] }, req: Req & { body?: unknown }, res: ServerResponse) {
+							let topics: string[];
+							try {
+								const body = req.body;
+								if (!body || typeof body !== "object" || Array.isArray(body)) throw new Error("body must be an object {channels, data_types, symbols}");
+								topics = selectionToTopics(body);
+							} catch (err) {
+								throw new ValidationError((err as Error).message, [{ field: "channels", message: (err as Error).message }]);
+							}
+							this.streamSse(req, res, topics);
+						},
+					},
 				},
 			],
 			onError(this: { broker: ServiceBroker }, _req: IncomingMessage, res: ServerResponse, err: unknown) {
 				const { status, body } = toHttpError(err);
 				this.broker.metrics.increment("rookery.http.errors", { status: String(status), code: body.error.code });
+				if (res.headersSent) return void res.end();
 				if (status === 503) res.setHeader("Retry-After", "1");
+				if (err instanceof RateLimitedError) res.setHeader("Retry-After", String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
 				res.setHeader("Content-Type", "application/json; charset=utf-8");
 				res.writeHead(status);
 				res.end(JSON.stringify(body));
 			},
 		},
 
-		methods: {
-			onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
-				const path = (req.url ?? "").split("?")[0];
-				if (path !== "/ws") {
-					socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
-					return;
-				}
-				this.wss.handleUpgrade(req, socket, head, ws => this.onConnection(ws));
+		actions: {
+			/** Predecessor `GET /streaming/channels`: a channel per symbol with data. */
+			channels: {
+				params: {},
+				async handler() {
+					const symbols = await store.listSymbols();
+					return { channels: symbols.sort().map(s => topicToChannel(`ticks:${s}`)) };
+				},
 			},
 
-			onConnection(ws: WebSocket) {
-				const metrics = this.broker.metrics;
-				const session = new ClientSession(
-					{ send: (text, written) => ws.send(text, written), bufferedAmount: () => ws.bufferedAmount, close: (code, reason) => ws.close(code, reason) },
-					this.hub,
-					{
-						policy: { tier: "internal", maxTopics: 200, wildcards: true, queue: { maxBytes: config.ws.maxBufferedBytes, maxMessages: 10_000, policy: "disconnect" } },
-						authRequired: false,
-						socketHighWater: 256 * 1024,
-						maxPendingPerTopic: 1000,
-						maxReplay: 10_000,
-						snapshot: topic =>
-							topic.kind === "intel" ? Promise.resolve(null) : this.broker.call<{ seq: number; data: unknown } | null, object>("symbols.topicSnapshot", { symbol: topic.symbol, kind: topic.kind, tf: topic.kind === "bars" ? topic.tf : undefined }),
-						replay: async () => null,
-						authenticate: async () => {
-							throw new Error("no credentials are configured");
-						},
-						onDrop: (reason, n) => metrics.increment("rookery.ws.dropped", { reason }, n),
-					},
-				);
-				this.sessions.set(ws, session);
-				metrics.set("rookery.ws.clients", this.sessions.size);
-				(ws as WebSocket & { isAlive?: boolean }).isAlive = true;
-				ws.on("pong", () => ((ws as WebSocket & { isAlive?: boolean }).isAlive = true));
-				ws.on("message", (data, isBinary) => session.onMessage(isBinary ? "" : data.toString()));
-				ws.on("close", () => {
-					session.close();
-					this.sessions.delete(ws);
-					metrics.set("rookery.ws.clients", this.sessions.size);
+			/** Predecessor `GET /streaming/latest/{channel}`: the channel's current value. */
+			channelLatest: {
+				params: { channel: { type: "string", min: 1, max: 200 } },
+				async handler(ctx: Context<{ channel: string }>) {
+					const name = channelToTopic(ctx.params.channel);
+					const topic = name ? parseTopic(name) : null;
+					if (!topic) throw new ValidationError(`unknown channel '${ctx.params.channel}'`, [{ field: "channel", message: "expected stream:{market_data|news|fundamentals|analytics|insider_data}:{SYMBOL}", actual: ctx.params.channel }]);
+					const snap = await this.snapshotOf(topic);
+					if (!snap) throw new NotFoundError(`no data on ${ctx.params.channel}`, { channel: ctx.params.channel });
+					return snap.data;
+				},
+			},
+
+			/** Predecessor `GET /api/v1/streaming/pairs`. */
+			pairs: {
+				params: {},
+				async handler() {
+					return { pairs: (await store.listSymbols()).sort() };
+				},
+			},
+
+			/** Predecessor `GET /api/v1/streaming/{pair}/history?count=`: the newest `count` ticks, oldest first. */
+			pairHistory: {
+				params: { symbol: { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN }, count: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				async handler(ctx: Context<{ symbol: string; count?: number }>) {
+					const entries = await store.tail(ctx.params.symbol, ctx.params.count ?? 100);
+					if (entries.length === 0) throw new NotFoundError(`unknown symbol ${ctx.params.symbol}`, { symbol: ctx.params.symbol });
+					return { pair: ctx.params.symbol, items: entries.map(e => toTickMessage({ ...(e.data as Tick), seq: e.seq })) };
+				},
+			},
+
+			createApiKey: {
+				...ADMIN_ONLY,
+				params: { name: { type: "string", min: 1, max: 100 }, tier: { type: "enum", values: [...TIER_NAMES] }, roles: { type: "array", items: { type: "enum", values: ["admin"] }, optional: true, max: 10 } },
+				async handler(ctx: Context<{ name: string; tier: (typeof TIER_NAMES)[number]; roles?: string[] }>) {
+					return this.keys.create({ name: ctx.params.name, tier: ctx.params.tier, roles: ctx.params.roles ?? [] });
+				},
+			},
+
+			listApiKeys: {
+				...ADMIN_ONLY,
+				params: {},
+				async handler() {
+					return { keys: await this.keys.list() };
+				},
+			},
+
+			revokeApiKey: {
+				...ADMIN_ONLY,
+				params: { id: { type: "string", pattern: /^[0-9a-f]{16}$/ } },
+				async handler(ctx: Context<{ id: string }>) {
+					if (!(await this.keys.revoke(ctx.params.id))) throw new NotFoundError(`no API key ${ctx.params.id}`, { id: ctx.params.id });
+					return { id: ctx.params.id, revoked: true };
+				},
+			},
+
+			/** The OpenAPI 3.1 document, from the route tables and the actions' params. */
+			openapi: {
+				params: {},
+				handler() {
+					const actions = new Map<string, ActionInfo>();
+					const list = this.broker.registry.getActionList({ onlyAvailable: false, skipInternal: true, withEndpoints: false }) as Array<{ name: string; action?: ActionInfo & { params?: Record<string, unknown> } }>;
+					for (const a of list) if (a.action) actions.set(a.name, { name: a.name, params: a.action.params, role: typeof a.action.role === "string" ? a.action.role : undefined, description: a.action.description });
+					return buildOpenApi({
+						title: "Rookery",
+						version: "1",
+						tables: [
+							{ prefix: "/api/v1/ticks", aliases: { "POST /": "ingest.ticks" } },
+							{ prefix: "/api/v1", aliases: API_ALIASES },
+							{ prefix: "", aliases: ROOT_ALIASES },
+						],
+						actions,
+						extra: STREAM_PATHS,
+					});
+				},
+			},
+
+			docs: {
+				params: {},
+				handler(ctx: Context<unknown, { $responseType?: string }>) {
+					ctx.meta.$responseType = "text/html; charset=utf-8";
+					return DOCS_PAGE;
+				},
+			},
+		},
+
+		methods: {
+			/** REST: who is calling (→ ctx.meta.user), and their rate limit. */
+			async authenticate(_ctx: Context, _route: unknown, req: Req, res: ServerResponse) {
+				const open = OPEN_ACTIONS.has(req.$action?.name ?? "");
+				const principal = await this.auth.resolve({ headers: req.headers, query: queryOf(req) }, req.socket.remoteAddress).catch(err => {
+					// Health probes carry no credentials; they are answered anyway (and not rate limited).
+					if (open && err instanceof UnauthorizedError) return { sub: null, tier: "free" as const, roles: [], via: "anonymous" as const, expiresAt: null, dev: false };
+					throw err;
 				});
-				ws.on("error", () => ws.terminate());
+				if (!open && !UNLIMITED_ACTIONS.has(req.$action?.name ?? "")) await this.rateLimit(principal, req, res);
+				return principal;
+			},
+
+			/** REST: actions marked `role: "admin"` need the admin role; ctx.meta.auth for actions. */
+			authorize(ctx: Context<unknown, { user?: Principal; auth?: unknown }>, _route: unknown, req: Req) {
+				const p = ctx.meta.user as Principal;
+				if (req.$action) Authenticator.authorize(p, req.$action);
+				ctx.meta.auth = { sub: p.sub, tier: p.tier, roles: p.roles, via: p.via, dev: p.dev };
+			},
+
+			async rateLimit(p: Principal, req: IncomingMessage, res: ServerResponse) {
+				const tier = config.auth.tiers[p.tier];
+				const key = p.sub ?? `ip:${req.socket.remoteAddress ?? "unknown"}`;
+				let r;
+				try {
+					r = await this.limiter.take(`${p.tier}:${key}`, tier);
+				} catch (err) {
+					// Redis away: serve rather than refuse everyone; counted so it is seen.
+					this.broker.metrics.increment("rookery.ratelimit.errors", {});
+					this.logger.debug({ err: (err as Error).message }, "rate limiter unavailable; request let through");
+					return;
+				}
+				if (tier.ratePerSecond > 0) {
+					res.setHeader("X-RateLimit-Limit", String(r.limit));
+					res.setHeader("X-RateLimit-Remaining", String(r.remaining));
+					res.setHeader("X-RateLimit-Reset", String(Math.ceil(r.resetMs / 1000)));
+				}
+				if (!r.allowed) {
+					this.broker.metrics.increment("rookery.ratelimit.refused", { tier: p.tier });
+					throw new RateLimitedError(r.retryAfterMs, r.limit);
+				}
+			},
+
+			sessionAuth(p: Principal): SessionAuth {
+				return { policy: sessionPolicy(p.tier, config.auth.tiers[p.tier]), sub: p.sub, roles: p.roles };
+			},
+
+			async snapshotOf(topic: Topic): Promise<Snapshot | null> {
+				const src = SNAPSHOT_SOURCES[topic.kind];
+				if (!src) return null;
+				try {
+					return src.toSnapshot(await this.broker.call(src.action, src.params(topic)));
+				} catch (err) {
+					// No node serves this kind's current value (yet): live updates only.
+					if ((err as { type?: string }).type === "SERVICE_NOT_FOUND") return null;
+					throw err;
+				}
+			},
+
+			async replay(topic: Topic, fromSeq: number, limit: number): Promise<ReplayPage | null> {
+				if (topic.kind !== "ticks") return null;
+				const [entries, lastSeq] = await Promise.all([store.range(topic.symbol, fromSeq, limit), store.lastSeq(topic.symbol)]);
+				return { entries: entries.map(e => ({ seq: e.seq, data: toTickMessage({ ...(e.data as Tick), seq: e.seq }) })), lastSeq };
+			},
+
+			/** A streaming session (WS or SSE) for `principal`; null principal = must send `auth` first. */
+			openSession(socket, principal, init) {
+				const metrics = this.broker.metrics;
+				const anon = this.sessionAuth(principal ?? { sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false });
+				let expiry: NodeJS.Timeout | null = null;
+				const expireAt = (p: Principal) => {
+					if (expiry) clearTimeout(expiry);
+					if (p.expiresAt === null) return;
+					// A connection lives no longer than its token.
+					expiry = setTimeout(() => socket.close(WsClose.UNAUTHORIZED, "token expired"), Math.max(0, p.expiresAt - deps.now()));
+					expiry.unref();
+				};
+				if (principal) expireAt(principal);
+				const session: ClientSession = new ClientSession(socket, this.hub, {
+					policy: anon.policy,
+					authRequired: principal === null,
+					socketHighWater: config.ws.maxBufferedBytes,
+					maxPendingPerTopic: 1000,
+					maxReplay: config.ws.maxReplay,
+					initialTopics: init.topics,
+					initialSince: init.since,
+					snapshot: topic => this.snapshotOf(topic),
+					replay: (topic, from, limit) => this.replay(topic, from, limit),
+					authenticate: async token => {
+						const p = await this.auth.authenticate(token);
+						expireAt(p);
+						return this.sessionAuth(p);
+					},
+					onDrop: (reason, n) => metrics.increment("rookery.ws.dropped", { reason }, n),
+				});
+				if (principal === null) {
+					const t = setTimeout(() => !session.authenticated && socket.close(WsClose.UNAUTHORIZED, "no credentials within the auth timeout"), config.ws.authTimeoutMs);
+					t.unref();
+				}
+				const cleanup = () => {
+					if (expiry) clearTimeout(expiry);
+				};
+				return Object.assign(session, { cleanup });
+			},
+
+			async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+				const url = new URL(req.url ?? "/", "http://x");
+				const refuse = (status: string, message: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { message } })}`);
+				let topics: string[] | null;
+				try {
+					topics = topicsForWsPath(url.pathname, url.searchParams);
+				} catch (err) {
+					return refuse("422 Unprocessable Entity", (err as Error).message);
+				}
+				if (topics === null) return refuse("404 Not Found", "not a WebSocket path");
+				const origin = req.headers.origin;
+				if (origin && cors && cors.origin !== "*" && !cors.origin.includes(origin)) return refuse("403 Forbidden", `origin ${origin} is not allowed`);
+				let principal: Principal | null;
+				try {
+					principal = await this.auth.resolve({ headers: req.headers, query: url.searchParams }, req.socket.remoteAddress);
+				} catch (err) {
+					// Credentials that are present and wrong are refused now; absent ones may come with `auth`.
+					if (!(err instanceof UnauthorizedError) || this.auth.credentialOf({ headers: req.headers, query: url.searchParams })) return refuse("401 Unauthorized", (err as Error).message);
+					principal = null;
+				}
+				this.wss.handleUpgrade(req, socket, head, ws => {
+					const session = this.openSession(
+						{ send: (text, written) => ws.send(text, written), bufferedAmount: () => ws.bufferedAmount, close: (code, reason) => ws.close(code, reason) },
+						principal,
+						{ topics },
+					) as ClientSession & { cleanup(): void };
+					this.sessions.set(session, { close: () => (ws.close(WsClose.GOING_AWAY, "server shutting down"), ws.terminate()) });
+					this.broker.metrics.set("rookery.ws.clients", this.sessions.size);
+					const w = ws as WebSocket & { isAlive?: boolean; session?: ClientSession };
+					w.isAlive = true;
+					w.session = session;
+					ws.on("pong", () => (w.isAlive = true));
+					ws.on("message", (data, isBinary) => session.onMessage(isBinary ? "" : data.toString()));
+					ws.on("close", () => {
+						session.close();
+						session.cleanup();
+						this.sessions.delete(session);
+						this.broker.metrics.set("rookery.ws.clients", this.sessions.size);
+					});
+					ws.on("error", () => ws.terminate());
+				});
+			},
+
+			streamSse(req: Req, res: ServerResponse, topics: string[]) {
+				if (topics.length === 0) throw new ValidationError("'topics' must list at least one topic", [{ field: "topics", message: "required" }]);
+				for (const t of topics) if (!parseTopic(t)) throw new ValidationError(`bad topic '${t.slice(0, 200)}'`, [{ field: "topics", message: "bad topic", actual: t.slice(0, 200) }]);
+				const principal = req.$ctx?.meta.user as Principal;
+				const lastId = req.headers["last-event-id"];
+				const since = parseLastEventId(Array.isArray(lastId) ? lastId[0] : lastId);
+				res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+				res.write("retry: 2000\n\n");
+				const sse = new SseSocket(res, since);
+				const session = this.openSession(sse, principal, { topics, since }) as ClientSession & { cleanup(): void };
+				const beat = setInterval(() => sse.heartbeat(), Math.min(15_000, config.ws.heartbeatMs));
+				beat.unref();
+				this.sessions.set(session, { close: () => sse.close(WsClose.GOING_AWAY, "server shutting down") });
+				this.broker.metrics.set("rookery.ws.clients", this.sessions.size);
+				res.on("close", () => {
+					clearInterval(beat);
+					sse.closed = true;
+					session.close();
+					session.cleanup();
+					this.sessions.delete(session);
+					this.broker.metrics.set("rookery.ws.clients", this.sessions.size);
+				});
 			},
 		},
 
@@ -143,17 +453,23 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			this.hub = new TopicHub(deps.bus);
 			this.sessions = new Map();
 			this.heartbeat = null;
+			this.keys = new ApiKeyStore(deps.kv, { cacheMs: 5000, now: deps.now });
+			this.auth = new Authenticator(config.auth, this.keys, deps.now);
+			// Limits hold across gateway nodes when they share Redis; in one process memory is enough.
+			this.limiter = deps.kv instanceof RedisKv ? new RedisRateLimiter(deps.kv.client) : new MemoryRateLimiter({ now: deps.now, maxKeys: 100_000 });
 			this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-			this.broker.metrics.register({ type: "gauge", name: "rookery.ws.clients", description: "Open WebSocket connections" });
-			this.broker.metrics.register({ type: "counter", name: "rookery.ws.dropped", labelNames: ["reason"], description: "WS updates dropped or clients cut for backpressure" });
+			this.broker.metrics.register({ type: "gauge", name: "rookery.ws.clients", description: "Open streaming connections (WebSocket and SSE)" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ws.dropped", labelNames: ["reason"], description: "Streaming frames dropped (conflated, drop-oldest, pending-overflow) or clients cut (slow-consumer)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.http.errors", labelNames: ["status", "code"], description: "REST error responses" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ratelimit.refused", labelNames: ["tier"], description: "REST requests refused with 429" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ratelimit.errors", description: "Rate-limit checks that failed (Redis away) and let the request through" });
 		},
 
 		started() {
-			this.server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+			this.server.on("upgrade", (req, socket, head) => void this.onUpgrade(req, socket, head));
 			// Dead peers (no pong since the last ping) are cut, so their sessions do not pile up.
 			this.heartbeat = setInterval(() => {
-				for (const ws of this.sessions.keys()) {
+				for (const ws of this.wss.clients) {
 					const w = ws as WebSocket & { isAlive?: boolean };
 					if (w.isAlive === false) {
 						w.close(WsClose.HEARTBEAT_TIMEOUT, "heartbeat timeout");
@@ -169,10 +485,9 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		stopped() {
 			if (this.heartbeat) clearInterval(this.heartbeat);
 			// Open sockets would keep the HTTP server (and so the process) alive on shutdown.
-			for (const [ws, session] of this.sessions) {
+			for (const [session, conn] of this.sessions) {
 				session.close();
-				ws.close(WsClose.GOING_AWAY, "server shutting down");
-				ws.terminate();
+				conn.close();
 			}
 			this.sessions.clear();
 			this.wss.close();

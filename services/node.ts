@@ -16,6 +16,11 @@ import ingestService from "./ingest.service.ts";
 import symbolsService from "./symbols.service.ts";
 import monitorService from "./monitor.service.ts";
 import configService from "./config.service.ts";
+import sentimentAgentService from "./agents/sentiment.service.ts";
+import forecastAgentService from "./agents/forecast.service.ts";
+import explainAgentService from "./agents/explain.service.ts";
+import strategyAgentService from "./agents/strategy.service.ts";
+import intelligenceService from "./intelligence.service.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	gateway: gatewayService,
@@ -23,6 +28,11 @@ const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	symbols: symbolsService,
 	monitor: monitorService,
 	config: configService,
+	"agents.sentiment": sentimentAgentService,
+	"agents.forecast": forecastAgentService,
+	"agents.explain": explainAgentService,
+	"agents.strategy": strategyAgentService,
+	intelligence: intelligenceService,
 };
 
 export interface RookeryNode {

@@ -17,6 +17,16 @@ export async function fromEveryNode<T>(broker: ServiceBroker, action: string): P
 
 export const replCommands: ReplCommand[] = [
 	{
+		command: "agents",
+		description: "Agents: health, utilization, latency, error rate, breaker, nodes",
+		async action(broker) {
+			const r = await broker.call<{ agents: Record<string, { health_score: number; utilization: number; latency_ms: { p50: number | null; p99: number | null }; error_rate: number; breaker_state: string | null; calls: number; nodes: Array<{ node: string; mode: string }> }> }>("intelligence.agentsStatus");
+			console.table(
+				Object.entries(r.agents).map(([name, a]) => ({ agent: name, health: a.health_score, utilization: a.utilization, "p50 ms": a.latency_ms.p50, "p99 ms": a.latency_ms.p99, "error rate": a.error_rate, breaker: a.breaker_state ?? "no node", calls: a.calls, nodes: a.nodes.map(n => `${n.node} (${n.mode})`).join(", ") })),
+			);
+		},
+	},
+	{
 		command: "symbols",
 		description: "Active symbol actors: symbol, owner node, seq, last price",
 		async action(broker) {

@@ -31,6 +31,15 @@ export const API_ALIASES: Record<string, string> = {
 	"GET workers/:id": "config.getWorker",
 	"POST workers/:id/start": "config.startWorker",
 	"POST workers/:id/stop": "config.stopWorker",
+	// Agents and unified intelligence (docs/agents.md).
+	"POST intelligence/unified": "intelligence.unified",
+	"GET intelligence/streams": "intelligence.listStreams",
+	"POST intelligence/streams": "intelligence.startStream",
+	"DELETE intelligence/streams/:id": "intelligence.stopStream",
+	"GET agents/status": "intelligence.agentsStatus",
+	"POST agents/:name/restart": "intelligence.restartAgent",
+	"GET config/agents/:name": "intelligence.getAgentConfig",
+	"PUT config/agents/:name": "intelligence.setAgentConfig",
 	// Predecessor paths (docs/compat.md).
 	"GET realtime/indicators/:symbol": "symbols.indicators",
 	"GET realtime/signals/:symbol": "symbols.signals",
@@ -40,6 +49,12 @@ export const API_ALIASES: Record<string, string> = {
 export const ROOT_ALIASES: Record<string, string> = {
 	"GET health": "monitor.health",
 	"GET metrics": "monitor.metrics",
+	// Processing-agent predecessor (seed 000).
+	"POST intelligence/unified": "intelligence.unified",
+	"POST intelligence/stream/start": "intelligence.startStream",
+	"DELETE intelligence/stream/:id": "intelligence.stopStream",
+	"GET agents/status": "intelligence.agentsStatus",
+	"POST agents/:name/restart": "intelligence.restartAgent",
 	// Data-workers predecessor (seed 002): its config API under /streaming/config.
 	"GET streaming/config/instruments": "config.listInstruments",
 	"POST streaming/config/instruments": "config.upsertInstrument",

@@ -12,6 +12,8 @@ import { JwtVerifier, type JwtSettings } from "./jwt.ts";
 import { isTierName, type TierName } from "./tiers.ts";
 
 export const ADMIN_ROLE = "admin";
+/** Spread into an action definition (`...ADMIN_ONLY`): the gateway then refuses non-admin callers. */
+export const ADMIN_ONLY = { role: ADMIN_ROLE } as const;
 
 export interface Principal {
 	/** JWT `sub`, `key:<id>` for an API key, null when anonymous. */

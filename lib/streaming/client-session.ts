@@ -66,6 +66,10 @@ export interface SessionOptions {
 	authenticate(token: string): Promise<SessionAuth>;
 	onAuthenticated?(auth: SessionAuth): void;
 	onDrop(reason: SessionDropReason, n: number): void;
+	/** Subscribed on connect (predecessor paths, SSE), or right after `auth` when that is required. */
+	initialTopics?: string[];
+	/** `since` for the initial topics (SSE `Last-Event-ID`). */
+	initialSince?: Record<string, number>;
 	now?: () => number;
 }
 
@@ -99,6 +103,15 @@ export class ClientSession implements TopicListener {
 			this.socket.close(WsClose.SLOW_CONSUMER, reason);
 			this.close();
 		});
+		if (this.#authed) this.#subscribeInitial();
+	}
+
+	#subscribeInitial(): void {
+		const topics = this.opts.initialTopics;
+		if (!topics?.length) return;
+		const since: Record<string, number> = {};
+		for (const [t, s] of Object.entries(this.opts.initialSince ?? {})) if (topics.includes(t)) since[t] = s;
+		this.subscribe(topics, since);
 	}
 
 	get topics(): string[] {
@@ -158,11 +171,13 @@ export class ClientSession implements TopicListener {
 			return this.#error(WsErrorCode.UNAUTHORIZED, (err as Error).message);
 		}
 		if (this.#closed) return;
+		const first = !this.#authed;
 		this.#authed = true;
 		this.#policy = auth.policy;
 		this.queue.limits = auth.policy.queue;
 		this.opts.onAuthenticated?.(auth);
 		this.#send({ type: "authenticated", tier: auth.policy.tier, sub: auth.sub, roles: auth.roles });
+		if (first) this.#subscribeInitial();
 	}
 
 	subscribe(names: unknown[], since: Record<string, number> = {}): void {
