@@ -13,12 +13,11 @@ import { IndicatorSet } from "../indicators/indicator-set.ts";
 import { createStrategy } from "../strategies/index.ts";
 import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
 import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
-import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
-import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
 import { DEFAULT_TIERS, TIER_NAMES, type TierName, type TierSettings } from "../auth/tiers.ts";
 import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
+import { agentsConfigProblems, agentsConfigSchema, agentsFromEnv, defaultAgentsConfig, defaultIntelligenceConfig, intelligenceConfigSchema, mergeAgentsLayer, type AgentsConfig, type IntelligenceSettings } from "../agents/agent-config.ts";
 
-export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "config"] as const;
+export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -43,9 +42,6 @@ export interface RookeryConfig {
 	/** Vendor instances by name (docs/ingestion.md). */
 	vendors: Record<string, VendorSpec>;
 	workers: WorkerSettings;
-	/** Vendor instances by name (docs/ingestion.md). */
-	vendors: Record<string, VendorSpec>;
-	workers: WorkerSettings;
 	/** Per-symbol overrides of `analysis`. */
 	instruments: Record<string, Partial<Pick<AnalysisSettings, "timeframes" | "indicators" | "strategies">>>;
 	/**
@@ -61,6 +57,10 @@ export interface RookeryConfig {
 	 * requests are allowed (tier `internal`) and loopback ones get the admin role. Otherwise anonymous
 	 * requests get `anonymousTier`, or 401 when it is null.
 	 */
+	/** Analysis agents (docs/agents.md): url (null = built-in model), limits, weight, enabled. */
+	agents: AgentsConfig;
+	/** Unified intelligence: deadline, cache, streams (docs/agents.md). */
+	intelligence: IntelligenceSettings;
 	auth: {
 		jwtSecret: string | null;
 		jwtPublicKey: string | null;
@@ -69,29 +69,6 @@ export interface RookeryConfig {
 		anonymousTier: TierName | null;
 		tiers: Record<TierName, TierSettings>;
 	};
-}
-
-/** Data workers (docs/ingestion.md): defaults of the cadences operators change at run time. */
-export interface WorkerSettings {
-	autoStart: boolean;
-	/** Vendor chain per data type, first choice first. */
-	chains: Record<DataType, string[]>;
-	intervals: Record<DataType, number>;
-	retryAttempts: number;
-	retryMultiplier: number;
-	retryInitialMs: number;
-	retryMaxMs: number;
-	jitter: "full" | "none";
-	timeoutMs: number;
-	concurrency: number;
-	breaker: { failureThreshold: number; openMs: number; halfOpenMaxCalls: number };
-	latestTtlMs: number;
-	streamMaxLen: number;
-	bufferLimit: number;
-	bufferRetryMs: number;
-	volatilityWindow: number;
-	garchRefitEvery: number;
-	telemetryLimit: number;
 }
 
 /** Data workers (docs/ingestion.md): defaults of the cadences operators change at run time. */
@@ -179,29 +156,10 @@ export function defaultConfig(): RookeryConfig {
 			garchRefitEvery: 20,
 			telemetryLimit: 1000,
 		},
-		vendors: { synthetic: { type: "synthetic" } },
-		workers: {
-			autoStart: true,
-			chains: { market_data: ["synthetic"], news: ["synthetic"], fundamentals: ["synthetic"], analytics: ["synthetic"], insider_data: ["synthetic"] },
-			intervals: { market_data: 60, news: 300, fundamentals: 3600, analytics: 600, insider_data: 1800 },
-			retryAttempts: 3,
-			retryMultiplier: 2,
-			retryInitialMs: 1000,
-			retryMaxMs: 60_000,
-			jitter: "full",
-			timeoutMs: 10_000,
-			concurrency: 4,
-			breaker: { failureThreshold: 5, openMs: 30_000, halfOpenMaxCalls: 1 },
-			latestTtlMs: 3_600_000,
-			streamMaxLen: 1000,
-			bufferLimit: 10_000,
-			bufferRetryMs: 1000,
-			volatilityWindow: 60,
-			garchRefitEvery: 20,
-			telemetryLimit: 1000,
-		},
 		ws: { maxBufferedBytes: 512 * 1024, heartbeatMs: 30_000, authTimeoutMs: 10_000, maxReplay: 10_000 },
 		http: { corsOrigins: [], maxBodyBytes: "64kb" },
+		agents: defaultAgentsConfig(),
+		intelligence: defaultIntelligenceConfig(),
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
 }
@@ -224,6 +182,8 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.HOST) o.host = env.HOST;
 	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
+	const agents = agentsFromEnv(env);
+	if (agents) o.agents = agents as ConfigOverrides["agents"];
 	const feed: ConfigOverrides["feed"] = {};
 	if (env.FEED) feed.type = env.FEED as "synthetic" | "none";
 	if (env.FEED_RATE) feed.ticksPerSecond = num(env.FEED_RATE);
@@ -274,7 +234,8 @@ export function mergeConfig(base: RookeryConfig, ...layers: ConfigOverrides[]): 
 		for (const [k, v] of Object.entries(layer)) {
 			if (v === undefined) continue;
 			const cur = out[k];
-			out[k] = v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" ? { ...cur, ...v } : v;
+			if (k === "agents" && v && typeof v === "object" && cur && typeof cur === "object") out[k] = mergeAgentsLayer(cur, v);
+			else out[k] = v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" ? { ...cur, ...v } : v;
 		}
 	}
 	return out as unknown as RookeryConfig;
@@ -370,31 +331,6 @@ const checkConfig = new Validator({
 		type: "object",
 		strict: true,
 		props: {
-			autoStart: "boolean",
-			chains: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, { type: "array", min: 1, items: "string" }])) },
-			intervals: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, int(1, 86_400)])) },
-			retryAttempts: int(1, 10),
-			retryMultiplier: { type: "number", min: 1, max: 10, convert: false },
-			retryInitialMs: int(0, 600_000),
-			retryMaxMs: int(0, 3_600_000),
-			jitter: { type: "enum", values: ["full", "none"] },
-			timeoutMs: int(1, 600_000),
-			concurrency: int(1, 256),
-			breaker: { type: "object", strict: true, props: { failureThreshold: int(1, 1000), openMs: int(0, 3_600_000), halfOpenMaxCalls: int(1, 100) } },
-			latestTtlMs: int(1000, 365 * 86_400_000),
-			streamMaxLen: int(10, 1e7),
-			bufferLimit: int(1, 1e7),
-			bufferRetryMs: int(10, 600_000),
-			volatilityWindow: int(3, 10_000),
-			garchRefitEvery: int(1, 10_000),
-			telemetryLimit: int(1, 100_000),
-		},
-	},
-	vendors: { type: "record", key: { type: "string", pattern: /^[a-z0-9_-]{1,32}$/ }, value: { type: "object", props: { type: { type: "enum", values: [...VENDOR_TYPES] } } } },
-	workers: {
-		type: "object",
-		strict: true,
-		props: {
 			autoStart: { type: "boolean", nullable: true },
 			chains: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, { type: "array", min: 1, items: "string" }])) },
 			intervals: { type: "object", strict: true, props: Object.fromEntries(DATA_TYPES.map(dt => [dt, int(1, 86_400)])) },
@@ -422,6 +358,8 @@ const checkConfig = new Validator({
 	},
 	ws: { type: "object", strict: true, props: { maxBufferedBytes: int(1024, 1 << 30), heartbeatMs: int(100, 3_600_000), authTimeoutMs: int(100, 3_600_000), maxReplay: int(0, 1e7) } },
 	http: { type: "object", strict: true, props: { corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 }, maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
+	agents: agentsConfigSchema,
+	intelligence: intelligenceConfigSchema,
 	auth: {
 		type: "object",
 		strict: true,
@@ -464,8 +402,8 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 	// late tolerance, every real-time tick after it would be refused as late until the clock caught up.
 	const unknownVendors = Object.entries(cfg.workers.chains).flatMap(([dt, chain]) => chain.filter(v => !cfg.vendors[v]).map(v => `workers.chains.${dt}: unknown vendor '${v}'`));
 	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
-	const unknownVendors = Object.entries(cfg.workers.chains).flatMap(([dt, chain]) => chain.filter(v => !cfg.vendors[v]).map(v => `workers.chains.${dt}: unknown vendor '${v}'`));
-	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
+	const agentProblems = agentsConfigProblems(cfg.agents);
+	if (agentProblems.length > 0) throw new ConfigError(agentProblems);
 	if (cfg.ingest.maxFutureMs > cfg.analysis.lateToleranceMs) {
 		throw new ConfigError([`ingest.maxFutureMs (${cfg.ingest.maxFutureMs}) must not exceed analysis.lateToleranceMs (${cfg.analysis.lateToleranceMs})`]);
 	}

@@ -1,0 +1,11 @@
+/** `agents.forecast`: Holt trend + GARCH(1,1) intervals on a symbol's closes. */
+import { agentServiceSchema } from "./agent-schema.ts";
+import { MIN_FORECAST_CLOSES } from "../../lib/agents/forecast.ts";
+import type { NodeDeps } from "../deps.ts";
+
+export default function forecastAgentService(deps: NodeDeps) {
+	return agentServiceSchema("forecast", deps, {
+		closes: { type: "array", min: MIN_FORECAST_CLOSES, max: 5000, items: { type: "number", positive: true, convert: false } },
+		horizon: { type: "number", integer: true, min: 1, max: 500, convert: true },
+	});
+}

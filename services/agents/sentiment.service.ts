@@ -1,0 +1,9 @@
+/** `agents.sentiment`: headline sentiment (lexicon model, or a FinBERT/HF classifier endpoint). */
+import { agentServiceSchema } from "./agent-schema.ts";
+import type { NodeDeps } from "../deps.ts";
+
+export default function sentimentAgentService(deps: NodeDeps) {
+	return agentServiceSchema("sentiment", deps, {
+		texts: { type: "array", max: 100, items: { type: "string", min: 1, max: 2000 } },
+	});
+}
