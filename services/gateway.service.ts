@@ -403,7 +403,15 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				}
 				this.wss.handleUpgrade(req, socket, head, ws => {
 					const session = this.openSession(
-						{ send: (text, written) => ws.send(text, written), bufferedAmount: () => ws.bufferedAmount, close: (code, reason) => ws.close(code, reason) },
+						{
+							send: (text, written) => ws.send(text, written),
+							bufferedAmount: () => ws.bufferedAmount,
+							close: (code, reason) => {
+								ws.close(code, reason);
+								// A client that does not read will not read the close frame either: free its buffers soon.
+								setTimeout(() => ws.terminate(), 2000).unref();
+							},
+						},
 						principal,
 						{ topics },
 					) as ClientSession & { cleanup(): void };

@@ -1,0 +1,112 @@
+/**
+ * Slow clients on a real node: a client that stops reading (its socket paused) costs the server
+ * no more than its bound, whatever the tier's policy, while a client on the same topic gets every
+ * update at full speed.
+ */
+import { expect } from "chai";
+import { WebSocket } from "ws";
+import { createNode, type RookeryNode } from "../../services/node.ts";
+import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
+import type { SlowClientPolicy } from "../../lib/streaming/send-queue.ts";
+import type { ClientSession } from "../../lib/streaming/client-session.ts";
+import { waitFor } from "../helpers/ports.ts";
+
+const QUEUE_BYTES = 256 * 1024;
+const SOCKET_HIGH_WATER = 64 * 1024;
+const MESSAGES = 3000;
+const PAD = "x".repeat(10_000); // 3000 × 10 KB = 30 MB: far more than loopback's kernel buffers
+
+async function startNode(policy: SlowClientPolicy): Promise<RookeryNode> {
+	const tiers = structuredClone(DEFAULT_TIERS);
+	tiers.internal = { ...tiers.internal, queueBytes: QUEUE_BYTES, queueMessages: 1000, slowClientPolicy: policy };
+	const node = await createNode(
+		mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `slow-${policy}`, services: ["gateway", "monitor"], ws: { maxBufferedBytes: SOCKET_HIGH_WATER } as never, auth: { tiers } as never }),
+	);
+	await node.start();
+	return node;
+}
+
+async function client(node: RookeryNode) {
+	const ws = new WebSocket(`ws://127.0.0.1:${node.port()}/ws`);
+	const seqs: number[] = [];
+	let closed: { code: number; reason: string } | null = null;
+	ws.on("message", d => {
+		const f = JSON.parse(d.toString());
+		if (f.type === "update") seqs.push(f.seq);
+	});
+	ws.on("close", (code, reason) => (closed = { code, reason: reason.toString() }));
+	await new Promise(r => ws.once("open", r));
+	ws.send(JSON.stringify({ op: "subscribe", topics: ["ticks:SLOW"] }));
+	await new Promise(r => ws.once("message", r)); // subscribed
+	return { ws, seqs, closed: () => closed };
+}
+
+/** Server-side memory held for each connection: its queue plus what its socket buffers. */
+function held(node: RookeryNode): number[] {
+	const gw = node.broker.getLocalService("gateway") as unknown as { wss: { clients: Set<WebSocket & { session?: ClientSession }> } };
+	return [...gw.wss.clients].map(ws => ws.session!.queue.queuedBytes + ws.bufferedAmount);
+}
+
+async function flood(node: RookeryNode, onBatch: () => void) {
+	for (let seq = 1; seq <= MESSAGES; seq++) {
+		node.deps.bus.publish("rookery.ticks.SLOW", { v: 1, seq, symbol: "SLOW", pad: PAD });
+		if (seq % 50 === 0) {
+			onBatch();
+			await new Promise(r => setImmediate(r));
+		}
+	}
+}
+
+describe("gateway: slow clients (real node, paused socket)", function () {
+	this.timeout(60_000);
+	const nodes: RookeryNode[] = [];
+	after(async () => Promise.all(nodes.map(n => n.stop())));
+
+	for (const policy of ["drop-oldest", "conflate"] as const) {
+		it(`${policy}: the paused client's memory stays within the bound; the other client gets all ${MESSAGES} in order`, async () => {
+			const node = await startNode(policy);
+			nodes.push(node);
+			const slow = await client(node);
+			const fast = await client(node);
+			(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+			let peak = 0;
+			await flood(node, () => (peak = Math.max(peak, ...held(node))));
+			await waitFor(() => fast.seqs.length === MESSAGES, { timeoutMs: 30_000, what: "every update on the fast client" });
+			peak = Math.max(peak, ...held(node));
+			expect(fast.seqs).to.deep.equal(Array.from({ length: MESSAGES }, (_, i) => i + 1));
+			// Bound: queue + socket high water + one frame in flight.
+			expect(peak).to.be.at.most(QUEUE_BYTES + SOCKET_HIGH_WATER + 11_000);
+			expect(slow.closed()).to.equal(null);
+			const metrics = await (await fetch(`http://127.0.0.1:${node.port()}/metrics`)).text();
+			const reason = policy === "conflate" ? "conflated" : "drop-oldest";
+			const dropped = Number(new RegExp(`rookery_ws_dropped\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+			expect(dropped).to.be.greaterThan(MESSAGES / 2);
+			// Reading again, the slow client gets what was kept: ending with the newest, in order.
+			(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+			await waitFor(() => slow.seqs.at(-1) === MESSAGES, { timeoutMs: 20_000, what: "the newest update on the slow client" });
+			expect(slow.seqs.every((s, i) => i === 0 || s > slow.seqs[i - 1])).to.equal(true);
+			expect(slow.seqs.length).to.be.below(MESSAGES);
+			slow.ws.terminate();
+			fast.ws.terminate();
+		});
+	}
+
+	it("disconnect: the paused client is closed with 4008 and a reason, its memory freed; the other gets everything", async () => {
+		const node = await startNode("disconnect");
+		nodes.push(node);
+		const slow = await client(node);
+		const fast = await client(node);
+		(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+		let peak = 0;
+		await flood(node, () => (peak = Math.max(peak, ...held(node))));
+		await waitFor(() => fast.seqs.length === MESSAGES, { timeoutMs: 30_000, what: "every update on the fast client" });
+		expect(peak).to.be.at.most(QUEUE_BYTES + SOCKET_HIGH_WATER + 11_000);
+		(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+		await waitFor(() => slow.closed(), { timeoutMs: 20_000, what: "the slow client to be closed" });
+		expect(slow.closed()!.code).to.equal(4008);
+		expect(slow.closed()!.reason).to.match(/slow consumer: send queue over/);
+		expect(held(node)).to.have.length(1);
+		fast.ws.terminate();
+	});
+});
