@@ -481,7 +481,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				if (run.leased) await deps.kv.releaseLease(`ingest:lease:push:${name}`, this.broker.nodeID).catch(() => {});
 			}
 			// Leases of polled instruments lapse by TTL; written messages are flushed if the store is up.
-			await Promise.race([this.pipeline.idle(), new Promise(r => setTimeout(r, 2000).unref())]);
+			await Promise.race([this.pipeline.idle(), new Promise(r => setTimeout(r, 2000))]);
 			this.pipeline.close();
 			if (this.feed?.timer) clearInterval(this.feed.timer);
 			if (this.feed) this.feed.status.status = { state: "stopped", since: deps.now() };
