@@ -76,7 +76,7 @@ describe("intelligence streams: resumed on another node after SIGKILL", function
 		log(`stream resumed on ${b.nodeId} ${resumedMs} ms after the kill (lease 1500 ms, sweep every 500 ms, NATS node-failure detection)`);
 		expect(resumedMs).to.be.lessThan(15_000);
 
-		const list = await fetch(`${b.url}/api/v1/intelligence/streams`).then(r => r.json());
+		const list = (await fetch(`${b.url}/api/v1/intelligence/streams`).then(r => r.json())) as Array<{ id: string; owner: string }>;
 		expect(list.find((s: { id: string }) => s.id === id)).to.include({ owner: b.nodeId });
 
 		const del = await fetch(`${b.url}/api/v1/intelligence/streams/${id}`, { method: "DELETE" });
