@@ -17,6 +17,25 @@ export async function fromEveryNode<T>(broker: ServiceBroker, action: string): P
 
 export const replCommands: ReplCommand[] = [
 	{
+		command: "apikey <op> [name] [tier]",
+		description: "API keys: `apikey create <name> <free|pro|internal> [--admin]`, `apikey list`, `apikey revoke <id>`",
+		async action(broker, args) {
+			const op = String(args.op);
+			if (op === "create") {
+				const roles = (args.options as { admin?: boolean } | undefined)?.admin ? ["admin"] : [];
+				const k = await broker.call<{ id: string; key: string; tier: string; roles: string[] }, object>("gateway.createApiKey", { name: String(args.name ?? ""), tier: String(args.tier ?? "free"), roles });
+				console.log(`API key ${k.id} (${k.tier}${k.roles.length ? `, ${k.roles.join(",")}` : ""}): ${k.key}\nShown once; only its hash is stored.`);
+			} else if (op === "list") {
+				const r = await broker.call<{ keys: Array<{ id: string; name: string; tier: string; roles: string[]; createdAt: number }> }, object>("gateway.listApiKeys", {});
+				if (r.keys.length === 0) return console.log("No API keys (development mode if no JWT key is configured either).");
+				console.table(r.keys.map(k => ({ id: k.id, name: k.name, tier: k.tier, roles: k.roles.join(","), created: new Date(k.createdAt).toISOString() })));
+			} else if (op === "revoke") {
+				const r = await broker.call<{ id: string }, object>("gateway.revokeApiKey", { id: String(args.name ?? "") });
+				console.log(`API key ${r.id} revoked`);
+			} else console.log("usage: apikey create <name> <tier> [--admin] | apikey list | apikey revoke <id>");
+		},
+	},
+	{
 		command: "agents",
 		description: "Agents: health, utilization, latency, error rate, breaker, nodes",
 		async action(broker) {
