@@ -32,7 +32,8 @@ export function defaultIntelligenceConfig(): IntelligenceSettings {
 }
 
 const int = (min: number, max: number) => ({ type: "number", integer: true, min, max, convert: false });
-const urlSchema = {
+// Fresh objects per use: fastest-validator runs a custom checker shared by several fields for only one of them.
+const urlSchema = () => ({
 	type: "string",
 	nullable: true,
 	custom: (v: string | null, errors: unknown[]) => {
@@ -45,23 +46,24 @@ const urlSchema = {
 		}
 		return v;
 	},
-};
+});
 
 /** Schema of one agent's settings (also used by the config API, with every field optional). */
-export const agentSettingsProps = {
-	url: urlSchema,
+const settingsProps = () => ({
+	url: urlSchema(),
 	model: { type: "string", nullable: true, min: 1, max: 200 },
 	timeoutMs: int(10, 600_000),
 	maxConcurrent: int(1, 10_000),
 	queueLimit: int(0, 1_000_000),
 	weight: { type: "number", min: 0, max: 100, convert: false },
 	enabled: { type: "boolean", convert: false },
-};
+});
+export const agentSettingsProps = settingsProps();
 
 export const agentsConfigSchema = {
 	type: "object",
 	strict: true,
-	props: Object.fromEntries(AGENT_NAMES.map(n => [n, { type: "object", strict: true, props: agentSettingsProps }])),
+	props: Object.fromEntries(AGENT_NAMES.map(n => [n, { type: "object", strict: true, props: settingsProps() }])),
 };
 
 export const intelligenceConfigSchema = {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, maskSecrets, resolveConfig, defaultConfig } from "../../../lib/config/config.ts";
+import { ConfigError, maskSecrets, resolveConfig, defaultConfig, mergeConfig, validateConfig } from "../../../lib/config/config.ts";
 
 const problems = (fn: () => unknown): string[] => {
 	try {
@@ -21,7 +21,7 @@ describe("lib/config", () => {
 		expect(c.redisUrl).to.equal(null);
 		expect(c.port).to.equal(3000);
 		expect(c.feed.type).to.equal("synthetic");
-		expect(c.services).to.deep.equal(["gateway", "ingest", "symbols", "monitor"]);
+		expect(c.services).to.deep.equal(["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config"]);
 		expect(c.store.latestTtlMs).to.equal(3_600_000);
 	});
 
@@ -86,5 +86,16 @@ describe("lib/config", () => {
 		expect(m.redisUrl).to.equal("redis://user:***@db:6379/0");
 		expect(m.transporter).to.equal("nats://***@mq:4222");
 		expect(c.redisUrl).to.equal("redis://user:s3cret@db:6379/0");
+	});
+	it("agents: predecessor defaults, env URLs, a file layer that sets one field keeps the others, no forecast url", () => {
+		const d = resolveConfig({ env: {}, args: {} });
+		expect(d.agents.explain).to.deep.equal({ url: null, model: null, timeoutMs: 30_000, maxConcurrent: 5, queueLimit: 10, weight: 1, enabled: true });
+		const c = resolveConfig({ env: { AGENT_EXPLAIN_URL: "http://llm:8000", AGENT_LLM_MODEL: "llama3" }, args: {} });
+		expect(c.agents.explain).to.include({ url: "http://llm:8000", model: "llama3", timeoutMs: 30_000, maxConcurrent: 5 });
+		expect(c.agents.strategy).to.include({ url: null, model: "llama3" });
+		const merged = mergeConfig(defaultConfig(), { agents: { sentiment: { timeoutMs: 500 } } } as never);
+		expect(merged.agents.sentiment).to.include({ timeoutMs: 500, maxConcurrent: 20 });
+		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { forecast: { url: "http://x" } } } as never))).to.throw(/forecast agent has no remote mode/);
+		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { url: "ftp://x" } } } as never))).to.throw(/url/);
 	});
 });
