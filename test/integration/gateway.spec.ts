@@ -214,11 +214,11 @@ describe("gateway (embedded node)", function () {
 			const h = { "x-api-key": admin.body.key, "content-type": "application/json" };
 			const bad = await fetch(`${n.base}/api/v1/auth/keys`, { method: "POST", headers: h, body: JSON.stringify({ name: "x", tier: "gold" }) });
 			expect(bad.status).to.equal(422);
-			expect((await bad.json()).error.details[0].field).to.equal("tier");
-			const pro = await (await fetch(`${n.base}/api/v1/auth/keys`, { method: "POST", headers: h, body: JSON.stringify({ name: "desk", tier: "pro" }) })).json();
+			expect(((await bad.json()) as any).error.details[0].field).to.equal("tier");
+			const pro = (await (await fetch(`${n.base}/api/v1/auth/keys`, { method: "POST", headers: h, body: JSON.stringify({ name: "desk", tier: "pro" }) })).json()) as any;
 			expect((await fetch(`${n.base}/api/v1/auth/keys`, { headers: { "x-api-key": pro.key } })).status, "a pro key without the admin role").to.equal(403);
 			expect((await fetch(`${n.base}/api/v1/symbols`, { headers: { "x-api-key": pro.key } })).status).to.equal(200);
-			const list = await (await fetch(`${n.base}/api/v1/auth/keys`, { headers: h })).json();
+			const list = (await (await fetch(`${n.base}/api/v1/auth/keys`, { headers: h })).json()) as any;
 			expect(list.keys.map((k: { name: string }) => k.name)).to.deep.equal(["ops", "desk"]);
 			expect(JSON.stringify(list)).not.to.include(pro.key);
 			expect((await fetch(`${n.base}/api/v1/auth/keys/${pro.id}`, { method: "DELETE", headers: h })).status).to.equal(200);
@@ -241,13 +241,13 @@ describe("gateway (embedded node)", function () {
 		it("refuses anonymous, expired, forged and wrong-issuer tokens with 401 in the error format", async () => {
 			const anon = await get("/api/v1/symbols");
 			expect(anon.status).to.equal(401);
-			expect((await anon.json()).error.code).to.equal("UNAUTHORIZED");
+			expect(((await anon.json()) as any).error.code).to.equal("UNAUTHORIZED");
 			const expired = await get("/api/v1/symbols", { authorization: `Bearer ${await jwt({ sub: "u", iss: "rk" }, Math.floor(Date.now() / 1000) - 5)}` });
 			expect(expired.status).to.equal(401);
-			expect((await expired.json()).error.message).to.equal("JWT expired");
+			expect(((await expired.json()) as any).error.message).to.equal("JWT expired");
 			const forged = await get("/api/v1/symbols", { authorization: `Bearer ${await jwt({ sub: "u", iss: "rk" }, "1h", "f".repeat(48))}` });
 			expect(forged.status).to.equal(401);
-			expect((await forged.json()).error.message).to.equal("JWT signature is invalid");
+			expect(((await forged.json()) as any).error.message).to.equal("JWT signature is invalid");
 			const wrongIss = await get("/api/v1/symbols", { authorization: `Bearer ${await jwt({ sub: "u", iss: "other" })}` });
 			expect(wrongIss.status).to.equal(401);
 			expect((await get("/health")).status, "health probes need no credentials").to.equal(200);
@@ -268,7 +268,7 @@ describe("gateway (embedded node)", function () {
 			expect(Number(last!.headers.get("retry-after"))).to.be.greaterThan(10);
 			expect(last!.headers.get("x-ratelimit-remaining")).to.equal("0");
 			expect(Number(last!.headers.get("x-ratelimit-reset"))).to.be.greaterThan(0);
-			expect((await last!.json()).error.code).to.equal("RATE_LIMITED");
+			expect(((await last!.json()) as any).error.code).to.equal("RATE_LIMITED");
 		});
 
 		it("enforces role admin on admin actions, and the tier's wildcard right and topic cap on WebSocket", async () => {
@@ -313,7 +313,7 @@ describe("gateway (embedded node)", function () {
 			const admin = await jwt({ sub: "root", iss: "rk", tier: "internal", roles: ["admin"] });
 			const big = await fetch(`${n.base}/api/v1/auth/keys`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ name: "x".repeat(5000), tier: "pro" }) });
 			expect(big.status).to.equal(413);
-			expect((await big.json()).error.code).to.equal("PAYLOAD_TOO_LARGE");
+			expect(((await big.json()) as any).error.code).to.equal("PAYLOAD_TOO_LARGE");
 		});
 	});
 });
