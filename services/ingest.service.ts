@@ -16,12 +16,12 @@ import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
 import { checkTick } from "../lib/protocol/tick.ts";
 import { subjects, subjectToken } from "../lib/protocol/wire.ts";
-import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
 import { CircuitBreaker } from "../lib/resilience/circuit-breaker.ts";
 import { createVendor, DATA_TYPES, PollVendor, PushVendor, type DataType, type PushState, type VendorAdapter, type VendorItem } from "../lib/vendors/index.ts";
 import { DataWorker, realTimers, type RunRecord, type WorkerStatus, type Timers } from "../lib/workers/data-worker.ts";
 import { workerId, type Cadence } from "../lib/workers/cadence.ts";
 import { IngestConfigRepo } from "../lib/workers/ingest-config.ts";
+import { InstrumentClaims } from "../lib/workers/instrument-claims.ts";
 import { MessagePipeline, type Pending } from "../lib/workers/message-pipeline.ts";
 import { QuoteVolatility } from "../lib/workers/quote-volatility.ts";
 import { messageKeys, toStreamMessage, type StreamMessage } from "../lib/workers/stream-message.ts";
@@ -57,6 +57,7 @@ interface Vars {
 	breakers: Map<string, CircuitBreaker>;
 	workers: Map<DataType, DataWorker>;
 	repo: IngestConfigRepo;
+	claims: InstrumentClaims;
 	pipeline: MessagePipeline<Outgoing>;
 	volatility: QuoteVolatility;
 	pushes: Map<string, PushRun>;
@@ -69,7 +70,6 @@ interface Methods {
 	feedTick(gen: SyntheticFeed, stepsPerFire: number): void;
 	emitItems(items: VendorItem[], meta: { vendor: string; worker_id: string | null; retry_count: number; fallback: boolean }): void;
 	writeBatch(batch: Pending<Outgoing>[]): Promise<void>;
-	claim(dataType: DataType, symbol: string, ttlMs: number): Promise<boolean>;
 	reject(source: string, reason: string, payload: unknown): void;
 	applyConfig(): Promise<void>;
 	syncPushes(): Promise<void>;
@@ -292,16 +292,6 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				if (failed) throw failed.reason;
 			},
 
-			async claim(dataType: DataType, symbol: string, ttlMs: number) {
-				try {
-					return await deps.kv.acquireLease(`ingest:lease:${dataType}:${symbol}`, this.broker.nodeID, ttlMs);
-				} catch {
-					// KV down: fall back to placement over the ingest nodes this node sees, so polling
-					// goes on (into the bounded buffer) with at most a brief overlap while views differ.
-					return rendezvousOwner(`${dataType}:${symbol}`, this.ingestNodes()) === this.broker.nodeID;
-				}
-			},
-
 			ingestNodes() {
 				return this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(sv => sv.name === "ingest").map(sv => sv.nodeID);
 			},
@@ -408,6 +398,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 			this.pushTimer = null;
 			this.unsubscribe = [];
 			this.volatility = new QuoteVolatility({ window: w.volatilityWindow, refitEvery: w.garchRefitEvery });
+			this.claims = new InstrumentClaims({ kv: deps.kv, nodeId: this.broker.nodeID, nodes: () => this.ingestNodes(), now: deps.now });
 			this.repo = new IngestConfigRepo(deps.kv, { symbols: config.symbols, cadences: Object.fromEntries(DATA_TYPES.map(dt => [dt, defaultCadence(dt)])) as Record<DataType, Cadence> });
 			this.pipeline = new MessagePipeline<Outgoing>({
 				limit: w.bufferLimit,
@@ -437,7 +428,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 						},
 						breaker,
 						instruments: d => this.repo.symbolsFor(d),
-						claim: (d, sym, ttl) => this.claim(d, sym, ttl),
+						claim: (d, sym, times) => this.claims.claim(d, sym, times),
 						emit: b => this.emitItems(b.items, { vendor: b.vendor, worker_id: workerId(dt), retry_count: b.retry_count, fallback: b.fallback }),
 						onRun: r => {
 							this.broker.metrics.increment("rookery.ingest.worker_runs", { data_type: r.data_type });

@@ -49,7 +49,7 @@ export interface WorkerDeps {
 	/** Enabled instruments for this data type. */
 	instruments(dataType: DataType): Promise<string[]>;
 	/** Whether this node polls `symbol` this run (lease or placement); the lease lasts `ttlMs`. */
-	claim(dataType: DataType, symbol: string, ttlMs: number): Promise<boolean>;
+	claim(dataType: DataType, symbol: string, times: { ttlMs: number; intervalMs: number }): Promise<boolean>;
 	emit(batch: PolledBatch & { dataType: DataType; symbol: string }): void | Promise<void>;
 	onRun?(record: RunRecord): void;
 }
@@ -202,12 +202,13 @@ export class DataWorker {
 		const rec: RunRecord = { worker_id: this.id, data_type: this.dataType, started_at: new Date(t0).toISOString(), duration_ms: 0, symbols: 0, skipped: 0, items: 0, vendor: null, vendors: {}, retries: 0, fallbacks: 0, errors: [] };
 		try {
 			const symbols = await this.deps.instruments(this.dataType);
-			const ttlMs = this.#cadence.interval_seconds * 1000 * 2 + 5000;
+			const intervalMs = this.#cadence.interval_seconds * 1000;
+			const times = { intervalMs, ttlMs: intervalMs * 2 + 5000 };
 			let next = 0;
 			const lane = async () => {
 				while (next < symbols.length && !this.#abort) {
 					const symbol = symbols[next++];
-					if (!(await this.deps.claim(this.dataType, symbol, ttlMs).catch(() => false))) {
+					if (!(await this.deps.claim(this.dataType, symbol, times).catch(() => false))) {
 						rec.skipped++;
 						continue;
 					}

@@ -11,6 +11,8 @@ export interface YahooServer {
 	url: string;
 	/** Requests per symbol. */
 	hits: Map<string, number>;
+	/** Every request, in arrival order, with its arrival time (Date.now()). */
+	requests: Array<{ symbol: string; at: number }>;
 	/** The mode for the next requests (a queue; the last one repeats). */
 	modes: YahooMode[];
 	retryAfterSeconds: number;
@@ -35,12 +37,13 @@ export function chartBody(symbol: string, price: number, time: number): object {
 
 export async function startYahooServer(opts: { now?: () => number } = {}): Promise<YahooServer> {
 	const hanging = new Set<http.ServerResponse>();
-	const state: Omit<YahooServer, "url" | "close"> = { hits: new Map(), modes: ["ok"], retryAfterSeconds: 1 };
+	const state: Omit<YahooServer, "url" | "close"> = { hits: new Map(), requests: [], modes: ["ok"], retryAfterSeconds: 1 };
 	const server = http.createServer((req, res) => {
 		const m = /^\/v8\/finance\/chart\/([^?]+)/.exec(req.url ?? "");
 		if (!m) return void res.writeHead(404).end();
 		const symbol = decodeURIComponent(m[1]);
 		state.hits.set(symbol, (state.hits.get(symbol) ?? 0) + 1);
+		state.requests.push({ symbol, at: Date.now() });
 		const mode = state.modes.length > 1 ? state.modes.shift()! : state.modes[0];
 		if (mode === "hang") return void hanging.add(res);
 		if (mode === "429") return void res.writeHead(429, { "retry-after": String(state.retryAfterSeconds) }).end("Too Many Requests");
