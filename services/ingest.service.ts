@@ -262,32 +262,44 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 			},
 
 			async writeBatch(batch: Pending<Outgoing>[]) {
-				// 1. Trades into the symbol actors (idempotent: vendor ids dedupe a retried batch).
+				// Each stage marks what it finished, so a retry after a failure repeats none of it.
+				// 1. Trades into the symbol actors; symbols written before a partial failure are done.
 				const ticks = batch.filter(p => p.msg.tick && !p.done.has("ingested"));
 				if (ticks.length > 0) {
-					await this.submit(ticks.map(p => p.msg.tick!));
-					for (const p of ticks) p.done.add("ingested");
+					try {
+						await this.submit(ticks.map(p => p.msg.tick!));
+						for (const p of ticks) p.done.add("ingested");
+					} catch (err) {
+						const failed = (err as { data?: { failed?: Array<{ symbol: string }> } }).data?.failed;
+						if (failed) {
+							const notWritten = new Set(failed.map(f => f.symbol));
+							for (const p of ticks) if (!notWritten.has(p.msg.tick!.symbol)) p.done.add("ingested");
+						}
+						throw err;
+					}
 				}
-				// 2. Capped stream per (type, symbol) and latest with TTL; 3. publish.
-				const latest = new Map<string, StreamMessage>();
+				// 2. The capped stream per (type, symbol).
 				const results = await Promise.allSettled(
 					batch.map(async p => {
 						if (p.done.has("stored")) return;
 						const m = p.msg.msg;
 						await deps.kv.streamAppend(messageKeys.stream(m.data_type, m.symbol), m, w.streamMaxLen);
 						p.done.add("stored");
-						latest.set(messageKeys.latest(m.data_type, m.symbol), m);
 					}),
 				);
+				const stored = batch.filter(p => p.done.has("stored") && !p.done.has("published"));
+				this.broker.metrics.increment("rookery.ingest.messages", {}, stored.filter(p => !p.done.has("latest")).length);
+				// 3. Latest with TTL (the newest of the batch per key), 4. publish, each once.
+				const latest = new Map<string, StreamMessage>();
+				for (const p of stored) if (!p.done.has("latest")) latest.set(messageKeys.latest(p.msg.msg.data_type, p.msg.msg.symbol), p.msg.msg);
 				await Promise.all([...latest].map(([k, m]) => deps.kv.set(k, m, w.latestTtlMs)));
-				for (const p of batch) {
-					if (!p.done.has("stored") || p.done.has("published")) continue;
+				for (const p of stored) {
+					p.done.add("latest");
 					const m = p.msg.msg;
 					// market_data quotes/bars (with volatility fields) beside the actors' rookery.ticks.{SYM}.
 					deps.bus.publish(m.data_type === "market_data" ? `rookery.market_data.${subjectToken(m.symbol)}` : subjects.dataType(m.data_type, m.symbol), m);
 					p.done.add("published");
 				}
-				this.broker.metrics.increment("rookery.ingest.messages", {}, latest.size > 0 ? batch.length : 0);
 				const failed = results.find(r => r.status === "rejected") as PromiseRejectedResult | undefined;
 				if (failed) throw failed.reason;
 			},
@@ -406,9 +418,15 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				retryMs: w.bufferRetryMs,
 				timers,
 				write: batch => this.writeBatch(batch),
-				onDrop: n => this.broker.metrics.increment("rookery.ingest.buffer_dropped", {}, n),
-				onState: (degraded, err) =>
-					degraded ? this.logger.warn({ err: err?.message }, "store unavailable: buffering vendor messages") : this.logger.info("store back: buffered vendor messages written"),
+				onDrop: n => {
+					this.broker.metrics.increment("rookery.ingest.buffer_dropped", {}, n);
+					this.broker.metrics.set("rookery.ingest.buffer_size", this.pipeline.stats.queued);
+				},
+				onState: (degraded, err) => {
+					this.broker.metrics.set("rookery.ingest.buffer_size", this.pipeline.stats.queued);
+					if (degraded) this.logger.warn({ err: err?.message }, "store unavailable: buffering vendor messages");
+					else this.logger.info("store back: buffered vendor messages written");
+				},
 			});
 			const breaker = (name: string) => {
 				let b = this.breakers.get(name);

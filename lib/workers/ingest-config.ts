@@ -73,6 +73,9 @@ export function parseCadence(dataType: string, body: unknown, current: Cadence, 
 }
 
 export class IngestConfigRepo {
+	/** The instruments as last read, so workers keep polling (into the buffer) while the KV is down. */
+	#lastInstruments: Instrument[] | null = null;
+
 	constructor(
 		readonly kv: KvStore,
 		readonly defaults: { symbols: string[]; cadences: Record<DataType, Cadence> },
@@ -110,9 +113,16 @@ export class IngestConfigRepo {
 		return this.kv.hdel(CONFIG_KEYS.instruments, symbol);
 	}
 
-	/** Enabled symbols that want `dataType`. */
+	/** Enabled symbols that want `dataType`; the last ones read while the KV is unreachable. */
 	async symbolsFor(dataType: DataType): Promise<string[]> {
-		return (await this.instruments()).filter(i => i.enabled && i.data_types.includes(dataType)).map(i => i.symbol);
+		let all: Instrument[];
+		try {
+			all = this.#lastInstruments = await this.instruments();
+		} catch (err) {
+			if (!this.#lastInstruments) throw err;
+			all = this.#lastInstruments;
+		}
+		return all.filter(i => i.enabled && i.data_types.includes(dataType)).map(i => i.symbol);
 	}
 
 	async cadence(dataType: DataType): Promise<Cadence> {

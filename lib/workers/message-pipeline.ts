@@ -1,9 +1,10 @@
 /**
  * Between the workers and the store: a bounded queue of StreamMessages drained in batches by
  * `write`. While the store is down (write throws) messages wait here and the drain retries every
- * `retryMs`; when the queue is full the oldest are dropped (policy `drop-oldest`) and counted, so
- * memory stays bounded however long Redis is away. Each message records the stages it has done,
- * so a retried batch does not write a message twice.
+ * `retryMs`; when the queue is full the oldest waiting messages are dropped (policy `drop-oldest`)
+ * and counted, so memory stays bounded however long Redis is away. The batch being written counts
+ * against the bound but is not dropped mid-write (it may be written: then it is not lost). Each
+ * message records the stages it has done, so a retried batch does not write a message twice.
  */
 import type { Timers } from "./data-worker.ts";
 
@@ -33,7 +34,10 @@ export interface PipelineOptions<T> {
 }
 
 export class MessagePipeline<T> {
+	/** Waiting messages, oldest first; a failed batch goes back to the head. */
 	#queue: Pending<T>[] = [];
+	/** The batch being written: not dropped while its write runs, but counted against the bound. */
+	#inflight: Pending<T>[] = [];
 	#draining: Promise<void> | null = null;
 	#retry: unknown = null;
 	#idle: Array<() => void> = [];
@@ -43,15 +47,10 @@ export class MessagePipeline<T> {
 		this.stats = { queued: 0, limit: opts.limit, written: 0, dropped: 0, degraded: false, lastError: null };
 	}
 
+	/** Every message pushed is, at any time, exactly one of: written, dropped, queued. */
 	push(msgs: T[]): void {
 		for (const msg of msgs) this.#queue.push({ msg, done: new Set() });
-		const excess = this.#queue.length - this.opts.limit;
-		if (excess > 0) {
-			this.#queue.splice(0, excess);
-			this.stats.dropped += excess;
-			this.opts.onDrop?.(excess);
-		}
-		this.stats.queued = this.#queue.length;
+		this.#trim();
 		if (!this.stats.degraded) this.#kick();
 	}
 
@@ -66,6 +65,17 @@ export class MessagePipeline<T> {
 		this.#retry = null;
 	}
 
+	/** Drop-oldest among the waiting messages until waiting + in flight fit the limit. */
+	#trim(): void {
+		const excess = Math.min(this.#queue.length + this.#inflight.length - this.opts.limit, this.#queue.length);
+		if (excess > 0) {
+			this.#queue.splice(0, excess);
+			this.stats.dropped += excess;
+			this.opts.onDrop?.(excess);
+		}
+		this.stats.queued = this.#queue.length + this.#inflight.length;
+	}
+
 	#kick(): void {
 		this.#draining ??= this.#drain().finally(() => {
 			this.#draining = null;
@@ -75,10 +85,15 @@ export class MessagePipeline<T> {
 
 	async #drain(): Promise<void> {
 		while (this.#queue.length > 0) {
-			const batch = this.#queue.slice(0, this.opts.batch);
+			const batch = this.#queue.splice(0, this.opts.batch);
+			this.#inflight = batch;
 			try {
 				await this.opts.write(batch);
 			} catch (err) {
+				// Back to the head, stages kept; while it waits it is subject to drop-oldest again.
+				this.#queue.unshift(...batch);
+				this.#inflight = [];
+				this.#trim();
 				this.stats.lastError = (err as Error).message;
 				if (!this.stats.degraded) {
 					this.stats.degraded = true;
@@ -90,9 +105,7 @@ export class MessagePipeline<T> {
 				}, this.opts.retryMs);
 				return;
 			}
-			// The batch may have been cut by drop-oldest meanwhile: remove what is still at the head.
-			const sent = new Set(batch);
-			while (this.#queue.length > 0 && sent.has(this.#queue[0])) this.#queue.shift();
+			this.#inflight = [];
 			this.stats.written += batch.length;
 			this.stats.queued = this.#queue.length;
 			if (this.stats.degraded) {

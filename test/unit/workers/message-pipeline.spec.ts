@@ -1,0 +1,165 @@
+/** MessagePipeline: the bounded degradation buffer between the workers and the store. */
+import { expect } from "chai";
+import { MessagePipeline, type Pending } from "../../../lib/workers/message-pipeline.ts";
+import type { Timers } from "../../../lib/workers/data-worker.ts";
+
+/** Timers that fire only when the test advances the clock. */
+class FakeTimers implements Timers {
+	t = 0;
+	#pending: Array<{ at: number; fn: () => void; id: number }> = [];
+	#id = 0;
+	now = () => this.t;
+	setTimeout = (fn: () => void, ms: number) => {
+		const id = ++this.#id;
+		this.#pending.push({ at: this.t + ms, fn, id });
+		return id;
+	};
+	clearTimeout = (id: unknown) => {
+		this.#pending = this.#pending.filter(p => p.id !== id);
+	};
+	get pending(): number {
+		return this.#pending.length;
+	}
+	async advance(ms: number): Promise<void> {
+		this.t += ms;
+		for (const p of this.#pending.filter(x => x.at <= this.t)) {
+			this.#pending = this.#pending.filter(x => x !== p);
+			p.fn();
+		}
+		await flush();
+	}
+}
+const flush = () => new Promise(r => setImmediate(r));
+
+/** A store with two stages per message that can be taken down; counts each stage per message. */
+class FlakyStore {
+	up = true;
+	/** Fail on the stage-b write of this many messages into a batch (partial failure). */
+	failAfter: number | null = null;
+	readonly a = new Map<number, number>();
+	readonly b = new Map<number, number>();
+	readonly batches: number[][] = [];
+	async write(batch: Pending<number>[]): Promise<void> {
+		await flush();
+		this.batches.push(batch.map(p => p.msg));
+		if (!this.up) throw new Error("store down");
+		for (const p of batch) {
+			if (p.done.has("a")) continue;
+			this.a.set(p.msg, (this.a.get(p.msg) ?? 0) + 1);
+			p.done.add("a");
+		}
+		let n = 0;
+		for (const p of batch) {
+			if (p.done.has("b")) continue;
+			if (this.failAfter !== null && n++ >= this.failAfter) throw new Error("store died mid-batch");
+			this.b.set(p.msg, (this.b.get(p.msg) ?? 0) + 1);
+			p.done.add("b");
+		}
+	}
+}
+
+describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => {
+	let timers: FakeTimers;
+	let store: FlakyStore;
+	let drops: number[];
+	let states: boolean[];
+	const make = (limit: number, batch = 100) =>
+		new MessagePipeline<number>({ limit, batch, retryMs: 1000, timers, write: b => store.write(b), onDrop: n => drops.push(n), onState: d => states.push(d) });
+	const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+	beforeEach(() => {
+		timers = new FakeTimers();
+		store = new FlakyStore();
+		drops = [];
+		states = [];
+	});
+
+	it("writes in order while the store is up and resolves idle()", async () => {
+		const p = make(100, 10);
+		p.push(range(0, 25));
+		await p.idle();
+		expect([...store.b.keys()]).to.deep.equal(range(0, 25));
+		expect(store.batches.map(b => b.length)).to.deep.equal([10, 10, 5]);
+		expect(p.stats).to.include({ written: 25, dropped: 0, queued: 0, degraded: false });
+	});
+
+	it("while the store is down: holds at most `limit`, drops the oldest, counts every drop, and retries every retryMs", async () => {
+		const p = make(10, 100);
+		store.up = false;
+		p.push([0]);
+		await flush();
+		expect(p.stats.degraded).to.equal(true);
+		expect(states).to.deep.equal([true]);
+		for (let i = 1; i < 30; i++) p.push([i]);
+		expect(p.stats).to.include({ queued: 10, dropped: 20, limit: 10 });
+		expect(drops.reduce((a, b) => a + b, 0)).to.equal(20);
+		// No retry before retryMs, one per retryMs after.
+		const tries = store.batches.length;
+		await timers.advance(999);
+		expect(store.batches.length).to.equal(tries);
+		await timers.advance(1);
+		expect(store.batches.length).to.equal(tries + 1);
+		expect(store.batches.at(-1)).to.deep.equal(range(20, 10)); // the newest 10 survived
+		store.up = true;
+		await timers.advance(1000);
+		await p.idle();
+		expect(states).to.deep.equal([true, false]);
+		expect([...store.b.keys()]).to.deep.equal(range(20, 10));
+		expect(p.stats).to.include({ written: 10, dropped: 20, queued: 0, degraded: false });
+		expect(timers.pending).to.equal(0);
+	});
+
+	it("a retried batch repeats no stage a message already finished (partial failure mid-batch)", async () => {
+		const p = make(100, 10);
+		store.failAfter = 4; // stage a for all 10, stage b for 4, then the store dies
+		p.push(range(0, 10));
+		await flush();
+		await flush();
+		expect(p.stats.degraded).to.equal(true);
+		expect(store.b.size).to.equal(4);
+		store.failAfter = null;
+		await timers.advance(1000);
+		await p.idle();
+		for (let i = 0; i < 10; i++) {
+			expect(store.a.get(i), `stage a of ${i}`).to.equal(1);
+			expect(store.b.get(i), `stage b of ${i}`).to.equal(1);
+		}
+		expect(p.stats).to.include({ written: 10, queued: 0 });
+	});
+
+	it("does not drop the batch being written; pushed = written + dropped + queued at every step", async () => {
+		let release!: () => void;
+		const slow = new Promise<void>(r => (release = r));
+		const writes: number[][] = [];
+		const pipeline = new MessagePipeline<number>({
+			limit: 10,
+			batch: 10,
+			retryMs: 1000,
+			timers,
+			write: async b => {
+				writes.push(b.map(x => x.msg));
+				if (writes.length === 1) await slow;
+			},
+			onDrop: n => drops.push(n),
+		});
+		pipeline.push(range(0, 10)); // all ten in flight
+		await flush();
+		pipeline.push(range(10, 15)); // over the bound: the new waiting ones are dropped, not the in-flight ones
+		expect(pipeline.stats).to.include({ queued: 10, dropped: 15 });
+		release();
+		await pipeline.idle();
+		expect(writes).to.deep.equal([range(0, 10)]);
+		expect(pipeline.stats.written + pipeline.stats.dropped + pipeline.stats.queued).to.equal(25);
+		// A failed in-flight batch goes back to the queue and is subject to drop-oldest again.
+		let down = true;
+		const q = new MessagePipeline<number>({ limit: 5, batch: 5, retryMs: 1000, timers, write: async () => void (down ? await Promise.reject(new Error("down")) : undefined) });
+		q.push(range(0, 5));
+		await flush();
+		q.push(range(5, 3));
+		expect(q.stats).to.include({ queued: 5, dropped: 3 });
+		down = false;
+		await timers.advance(1000);
+		await q.idle();
+		expect(q.stats).to.include({ written: 5, dropped: 3, queued: 0 });
+	});
+});
