@@ -43,12 +43,24 @@ export const API_ALIASES: Record<string, string> = {
 	// Predecessor paths (docs/compat.md).
 	"GET realtime/indicators/:symbol": "symbols.indicators",
 	"GET realtime/signals/:symbol": "symbols.signals",
+	"GET streaming/pairs": "gateway.pairs",
+	"GET streaming/:symbol/latest": "symbols.latest",
+	"GET streaming/:symbol/history": "gateway.pairHistory",
+	// API keys (admin).
+	"GET auth/keys": "gateway.listApiKeys",
+	"POST auth/keys": "gateway.createApiKey",
+	"DELETE auth/keys/:id": "gateway.revokeApiKey",
 };
 
 /** At the root: operations endpoints and predecessor paths outside /api/v1 (docs/compat.md). */
 export const ROOT_ALIASES: Record<string, string> = {
 	"GET health": "monitor.health",
 	"GET metrics": "monitor.metrics",
+	"GET api/openapi.json": "gateway.openapi",
+	"GET docs": "gateway.docs",
+	// Predecessor streaming paths (docs/compat.md).
+	"GET streaming/channels": "gateway.channels",
+	"GET streaming/latest/:channel": "gateway.channelLatest",
 	// Processing-agent predecessor (seed 000).
 	"POST intelligence/unified": "intelligence.unified",
 	"POST intelligence/stream/start": "intelligence.startStream",
