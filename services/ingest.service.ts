@@ -48,6 +48,8 @@ interface PushRun {
 	vendor: PushVendor;
 	state: PushState;
 	leased: boolean;
+	/** The wait for room in the buffer a waiting producer is in, shared. */
+	room: Promise<void> | null;
 }
 
 interface Vars {
@@ -332,14 +334,29 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 					const v = this.vendors.get(name);
 					if (!(v instanceof PushVendor)) continue;
 					let run = this.pushes.get(name);
-					if (!run) this.pushes.set(name, (run = { vendor: v, state: { state: "idle" }, leased: false }));
+					if (!run) this.pushes.set(name, (run = { vendor: v, state: { state: "idle" }, leased: false, room: null }));
 					const ttl = 15_000;
 					const key = `ingest:lease:push:${name}`;
 					const want = running && cadence.enabled && symbols.length > 0;
 					const leased = want && (await (run.leased ? deps.kv.renewLease(key, this.broker.nodeID, ttl) : deps.kv.acquireLease(key, this.broker.nodeID, ttl)).catch(() => run.leased));
 					if (leased && !run.leased) {
 						const r = run;
-						v.start(symbols, { items: items => this.emitItems(items, { vendor: name, worker_id: null, retry_count: 0, fallback: false }), state: st => (r.state = st) });
+						v.start(symbols, {
+							items: items => {
+								this.emitItems(items, { vendor: name, worker_id: null, retry_count: 0, fallback: false });
+								// A producer that can wait (replay) waits while the buffer is over half full, so a fast
+								// replay is not cut by drop-oldest. One shared wait per stream (a live stream does not
+								// wait, so no waits pile up); each step is bounded so stop() is not held.
+								if (this.pipeline.stats.queued <= w.bufferLimit / 2) return;
+								r.room ??= (async () => {
+									while (r.leased && this.pipeline.stats.queued > w.bufferLimit / 2) {
+										await Promise.race([this.pipeline.idle(), new Promise(res => setTimeout(res, w.bufferRetryMs))]);
+									}
+								})().finally(() => (r.room = null));
+								return r.room;
+							},
+							state: st => (r.state = st),
+						});
 					} else if (!leased && run.leased) {
 						await v.stop();
 						if (!want) await deps.kv.releaseLease(key, this.broker.nodeID).catch(() => {});

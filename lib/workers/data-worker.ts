@@ -201,7 +201,8 @@ export class DataWorker {
 		this.#nextRun = null;
 		const rec: RunRecord = { worker_id: this.id, data_type: this.dataType, started_at: new Date(t0).toISOString(), duration_ms: 0, symbols: 0, skipped: 0, items: 0, vendor: null, vendors: {}, retries: 0, fallbacks: 0, errors: [] };
 		try {
-			const symbols = await this.deps.instruments(this.dataType);
+			// A chain of push vendors only (alpaca-stream, replay): they stream; nothing to poll.
+			const symbols = this.#pollChain().length === 0 ? [] : await this.deps.instruments(this.dataType);
 			const intervalMs = this.#cadence.interval_seconds * 1000;
 			const times = { intervalMs, ttlMs: intervalMs * 2 + 5000 };
 			let next = 0;
@@ -248,7 +249,7 @@ export class DataWorker {
 	/** Items for one symbol from the first vendor of the chain that answers, retrying with backoff. */
 	async poll(symbol: string): Promise<PolledBatch> {
 		const c = this.#cadence;
-		const chain = (c.vendor_fallback ? c.vendors : c.vendors.slice(0, 1)).map(n => this.deps.vendor(n)).filter((v): v is PollVendor => v !== undefined && v.serves(this.dataType));
+		const chain = this.#pollChain();
 		if (chain.length === 0) throw new Error(`no poll vendor in the chain [${c.vendors.join(", ")}] serves ${this.dataType}`);
 		const hopeless = new Set<string>();
 		const attempts = Math.max(1, c.retry_attempts);
@@ -282,6 +283,12 @@ export class DataWorker {
 			if (hopeless.size === chain.length) break;
 		}
 		throw last;
+	}
+
+	/** The poll vendors of the chain that serve this data type, first choice first. */
+	#pollChain(): PollVendor[] {
+		const c = this.#cadence;
+		return (c.vendor_fallback ? c.vendors : c.vendors.slice(0, 1)).map(n => this.deps.vendor(n)).filter((v): v is PollVendor => v !== undefined && v.serves(this.dataType));
 	}
 
 	#sleep(ms: number): Promise<void> {
