@@ -15,7 +15,7 @@ import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
 import { checkTick } from "../lib/protocol/tick.ts";
-import { subjects, subjectToken } from "../lib/protocol/wire.ts";
+import { subjects } from "../lib/protocol/wire.ts";
 import { CircuitBreaker } from "../lib/resilience/circuit-breaker.ts";
 import { createVendor, DATA_TYPES, PollVendor, PushVendor, type DataType, type PushState, type VendorAdapter, type VendorItem } from "../lib/vendors/index.ts";
 import { DataWorker, realTimers, type RunRecord, type WorkerStatus, type Timers } from "../lib/workers/data-worker.ts";
@@ -298,8 +298,8 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				for (const p of stored) {
 					p.done.add("latest");
 					const m = p.msg.msg;
-					// market_data quotes/bars (with volatility fields) beside the actors' rookery.ticks.{SYM}.
-					deps.bus.publish(m.data_type === "market_data" ? `rookery.market_data.${subjectToken(m.symbol)}` : subjects.dataType(m.data_type, m.symbol), m);
+					// market_data quotes/bars (with volatility fields) go beside the actors' rookery.ticks.{SYM}.
+					deps.bus.publish(subjects.dataType(m.data_type, m.symbol), m);
 					p.done.add("published");
 				}
 				const failed = results.find(r => r.status === "rejected") as PromiseRejectedResult | undefined;

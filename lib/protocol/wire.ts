@@ -68,8 +68,8 @@ export const subjects = {
 	bars: (tf: Timeframe, symbol: string) => `rookery.bars.${tf}.${subjectToken(symbol)}`,
 	indicators: (symbol: string) => `rookery.indicators.${subjectToken(symbol)}`,
 	signals: (symbol: string) => `rookery.signals.${subjectToken(symbol)}`,
-	/** Vendor data of one type for one symbol (news, fundamentals, …), published by ingest. */
-	dataType: (dataType: DataTypeKind, symbol: string) => `rookery.${dataType}.${subjectToken(symbol)}`,
+	/** Vendor data of one type for one symbol (market_data, news, fundamentals, …), published by ingest. */
+	dataType: (dataType: DataTypeKind | typeof MARKET_DATA_KIND, symbol: string) => `rookery.${dataType}.${subjectToken(symbol)}`,
 	intel: (id: string) => `rookery.intel.${id}`,
 	/** Internal producers publish ticks here (queue group `ingest`: one ingest node takes each). */
 	ingestTicks: "rookery.ingest.ticks",
@@ -85,6 +85,12 @@ export function tickSubject(symbol: string): string {
 export const DATA_TYPE_KINDS = ["news", "fundamentals", "analytics", "insider_data"] as const;
 export type DataTypeKind = (typeof DATA_TYPE_KINDS)[number];
 export const isDataTypeKind = (k: string): k is DataTypeKind => (DATA_TYPE_KINDS as readonly string[]).includes(k);
+/**
+ * Vendor market data (quotes, bars, snapshots with volatility fields): topic `market_data:{SYM}` on
+ * `rookery.market_data.{SYM}`; the trades themselves are `ticks:{SYM}`. Apart from DATA_TYPE_KINDS
+ * because the predecessor's channel `stream:market_data:{SYM}` means `ticks:{SYM}` (lib/streaming/compat.ts).
+ */
+export const MARKET_DATA_KIND = "market_data";
 
 /** An intelligence stream id: one NATS token, so no `.`, `*` or `>`. */
 export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -100,17 +106,17 @@ interface TopicBase {
 }
 /**
  * A client topic, parsed: `ticks:{SYM}`, `bars:{tf}:{SYM}`, `indicators:{SYM}`, `signals:{SYM}`,
- * `{dataType}:{SYM}` (news, fundamentals, analytics, insider_data) and `intel:{id}`; the last
+ * `{dataType}:{SYM}` (market_data, news, fundamentals, analytics, insider_data) and `intel:{id}`; the last
  * segment may be `*`.
  */
 export type Topic =
 	| (TopicBase & { kind: "ticks" | "indicators" | "signals"; symbol: string })
 	| (TopicBase & { kind: "bars"; tf: Timeframe; symbol: string })
-	| (TopicBase & { kind: DataTypeKind; symbol: string })
+	| (TopicBase & { kind: DataTypeKind | typeof MARKET_DATA_KIND; symbol: string })
 	| (TopicBase & { kind: "intel"; id: string });
 export type TopicKind = Topic["kind"];
 
-export const TOPIC_FORMS = `ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL}, signals:{SYMBOL}, ${DATA_TYPE_KINDS.map(k => `${k}:{SYMBOL}`).join(", ")} or intel:{id} (the last segment may be ${WILDCARD})`;
+export const TOPIC_FORMS = `ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL}, signals:{SYMBOL}, ${[MARKET_DATA_KIND, ...DATA_TYPE_KINDS].map(k => `${k}:{SYMBOL}`).join(", ")} or intel:{id} (the last segment may be ${WILDCARD})`;
 
 const symbolOrWildcard = (s: string) => s === WILDCARD || SYMBOL_PATTERN.test(s);
 const token = (s: string) => (s === WILDCARD ? WILDCARD : subjectToken(s));
@@ -132,7 +138,7 @@ export function parseTopic(name: unknown): Topic | null {
 	if ((kind === "ticks" || kind === "indicators" || kind === "signals") && symbolOrWildcard(rest)) {
 		return { kind, symbol: rest, name, wildcard, subject: `rookery.${kind}.${token(rest)}` };
 	}
-	if (isDataTypeKind(kind) && symbolOrWildcard(rest)) {
+	if ((isDataTypeKind(kind) || kind === MARKET_DATA_KIND) && symbolOrWildcard(rest)) {
 		return { kind, symbol: rest, name, wildcard, subject: `rookery.${kind}.${token(rest)}` };
 	}
 	if (kind === "intel" && (rest === WILDCARD || STREAM_ID_PATTERN.test(rest))) {

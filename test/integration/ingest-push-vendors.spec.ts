@@ -13,6 +13,7 @@ import { waitFor } from "../helpers/ports.ts";
 import { startAlpacaServer, trade, quote, type AlpacaServer } from "../helpers/vendor-servers/alpaca-stream.ts";
 import type { VendorSpec } from "../../lib/vendors/index.ts";
 import type { StreamMessage } from "../../lib/workers/stream-message.ts";
+import { parseTopic } from "../../lib/protocol/wire.ts";
 
 const GOOG = fileURLToPath(new URL("../fixtures/goog-daily.csv", import.meta.url));
 
@@ -47,6 +48,11 @@ describe("push vendors inside the ingest service", function () {
 			await waitFor(() => alpaca.subscriptions.length > 0, { timeoutMs: 10_000, what: "the subscription" });
 			expect(alpaca.authenticated).to.equal(1);
 			expect(alpaca.subscriptions[0]).to.deep.include({ action: "subscribe", trades: ["AAPL", "MSFT"] });
+			// Stored messages are published on the topic `market_data:{SYM}` (lib/protocol/wire.ts).
+			const topic = parseTopic("market_data:AAPL");
+			expect(topic).to.include({ kind: "market_data", symbol: "AAPL", subject: "rookery.market_data.AAPL" });
+			const published: StreamMessage[] = [];
+			const unsubscribe = node.deps.bus.subscribe(topic!.subject, m => void published.push(m as StreamMessage));
 			const t0 = Date.now();
 			alpaca.push([trade("AAPL", 190.25, 1, new Date(t0 - 30).toISOString()), trade("MSFT", 410.5, 2, new Date(t0 - 20).toISOString()), quote("AAPL", 190.2, 190.3)]);
 			alpaca.push([trade("AAPL", 190.5, 3, new Date(t0 - 10).toISOString())]);
@@ -67,6 +73,8 @@ describe("push vendors inside the ingest service", function () {
 			expect(q.vendor).to.equal("push");
 			expect(q.data.spread as number).to.be.closeTo(0.1, 1e-9);
 			expect(msgs.filter(m => m.update_type === "trade")).to.have.length(3); // the repeat is a message; the log dedupes the tick
+			unsubscribe();
+			expect(published.map(m => m.update_type).sort()).to.deep.equal(["quote", "trade", "trade", "trade"]);
 			// The worker reports the stream, and the market-data worker polls nothing (push-only chain) without errors.
 			const status = (await (await fetch(`${base}/api/v1/workers/worker_market_data`)).json()) as { error_count: number; nodes?: unknown };
 			expect(status.error_count).to.equal(0);
