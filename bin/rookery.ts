@@ -55,6 +55,8 @@ function printUrls(config: RookeryConfig, node: RookeryNode): void {
 			`  latest   ${base}/api/v1/symbols/${sym}/latest`,
 			`  bars     ${base}/api/v1/symbols/${sym}/bars?tf=1m`,
 			`  ws       ws://localhost:${port}/ws   send {"op":"subscribe","topics":["ticks:${sym}"]}`,
+			`  sse      ${base}/api/v1/stream?topics=ticks:${sym}`,
+			`  docs     ${base}/docs   (OpenAPI: ${base}/api/openapi.json)`,
 			`  health   ${base}/health`,
 			`  metrics  ${base}/metrics`,
 		);
