@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
-import { AGENT_NAMES, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
+import { AGENT_NAMES, type AgentName, type AgentSettings, type SentimentOutput } from "../lib/agents/model.ts";
 import { agentSettingsProps } from "../lib/agents/agent-config.ts";
 import { directionOf, freshnessOf, fuseConfidence, type AgentOpinion } from "../lib/agents/fusion.ts";
 import { ResultCache } from "../lib/agents/result-cache.ts";
@@ -336,27 +336,35 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				};
 				const outcomes: SymbolIntelligence["agents"] = {};
 				const opinions: AgentOpinion[] = [];
+				const run = async (agent: AgentName, params: object) => {
+					const weight = deps.config.agents[agent].weight;
+					const t0 = deps.now();
+					try {
+						const r = await this.callAgent(caller, agent, params, deadline);
+						outcomes[agent] = { status: "ok", node: r.node, mode: r.mode, latency_ms: r.latencyMs, result: r.result };
+						opinions.push({ agent, weight, direction: directionOf(agent, r.result), health: r.health });
+					} catch (err) {
+						outcomes[agent] = { status: "failed", reason: errorReason(err) };
+						opinions.push({ agent, weight, direction: null, health: 0 });
+					}
+					timings.agents_ms[agent] = Math.max(timings.agents_ms[agent] ?? 0, deps.now() - t0);
+				};
+				// Sentiment first: its polarity is one of the explanation's inputs (and so the strategy's).
+				const sentimentDone = agents.includes("sentiment")
+					? headlines.length === 0
+						? Promise.resolve(void (outcomes.sentiment = { status: "skipped", reason: "no recent news for this symbol" }))
+						: run("sentiment", { texts: headlines })
+					: Promise.resolve();
 				await Promise.all(
 					agents.map(async agent => {
-						let params: object;
-						if (agent === "sentiment") {
-							if (headlines.length === 0) return void (outcomes.sentiment = { status: "skipped", reason: "no recent news for this symbol" });
-							params = { texts: headlines };
-						} else if (agent === "forecast") {
+						if (agent === "sentiment") return sentimentDone;
+						if (agent === "forecast") {
 							if (chosen.bars.length < MIN_BARS) return void (outcomes.forecast = { status: "skipped", reason: `not enough bars yet (${chosen.bars.length} of ${MIN_BARS})` });
-							params = { closes: chosen.bars.map(b => b.close), horizon: plan.steps };
-						} else params = { view };
-						const weight = deps.config.agents[agent].weight;
-						const t0 = deps.now();
-						try {
-							const r = await this.callAgent(caller, agent, params, deadline);
-							outcomes[agent] = { status: "ok", node: r.node, mode: r.mode, latency_ms: r.latencyMs, result: r.result };
-							opinions.push({ agent, weight, direction: directionOf(agent, r.result), health: r.health });
-						} catch (err) {
-							outcomes[agent] = { status: "failed", reason: errorReason(err) };
-							opinions.push({ agent, weight, direction: null, health: 0 });
+							return run("forecast", { closes: chosen.bars.map(b => b.close), horizon: plan.steps });
 						}
-						timings.agents_ms[agent] = Math.max(timings.agents_ms[agent] ?? 0, deps.now() - t0);
+						await sentimentDone;
+						const s = outcomes.sentiment;
+						return run(agent, { view: s?.status === "ok" ? { ...view, newsPolarity: (s.result as SentimentOutput).summary.polarity } : view });
 					}),
 				);
 				const age = latest ? deps.now() - latest.ts : null;
