@@ -1,9 +1,10 @@
 /**
- * Redis KV for cluster mode (ioredis 5). Connection options as RedisStore's: no offline queue, so
- * calls fail fast with UnavailableError while Redis is away instead of queueing without bound.
+ * Redis KV for cluster mode (ioredis 5), on the same fail-fast connection as RedisStore
+ * (lib/redis): calls fail with UnavailableError while Redis is away.
  * Leases are atomic Lua scripts (check holder + write in one step).
  */
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
+import { RENEW_OR_RELEASE_LUA, createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
 import { UnavailableError } from "../protocol/errors.ts";
 import { KvStore, type KvOptions, type KvStreamEntry } from "./kv-store.ts";
 
@@ -12,13 +13,6 @@ const ACQUIRE_LUA = `
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`;
-
-// KEYS: lease. ARGV: holder (JSON), ttlMs ('' = release).
-const RENEW_OR_RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 `;
 
@@ -32,29 +26,21 @@ export interface RedisKvOptions extends KvOptions {
 	redis?: RedisOptions;
 }
 
+const kvUnavailable = (message: string) => new UnavailableError(message, { backend: "kv" });
+
 export class RedisKv extends KvStore {
 	readonly kind = "redis" as const;
 	readonly client: Redis;
 
 	constructor(opts: Partial<RedisKvOptions> & { url: string }) {
 		super(opts);
-		this.client = new Redis(opts.url, {
-			lazyConnect: true,
-			enableOfflineQueue: false,
-			maxRetriesPerRequest: 1,
-			connectTimeout: 2000,
-			retryStrategy: times => Math.min(100 * times, 2000),
-			...opts.redis,
-		});
+		this.client = createRedisClient(opts.url, opts.redis);
 		this.client.defineCommand("rkKvAcquire", { numberOfKeys: 1, lua: ACQUIRE_LUA });
 		this.client.defineCommand("rkKvRenew", { numberOfKeys: 1, lua: RENEW_OR_RELEASE_LUA });
-		// ioredis emits 'error' on every failed reconnect; without a listener Node prints them all.
-		this.client.on("error", () => {});
 	}
 
 	async connect(): Promise<void> {
-		if (this.client.status === "ready") return;
-		await this.#run(() => this.client.connect());
+		await redisConnect(this.client, kvUnavailable);
 	}
 
 	async close(): Promise<void> {
@@ -62,17 +48,11 @@ export class RedisKv extends KvStore {
 	}
 
 	async ping(): Promise<number> {
-		const t0 = performance.now();
-		await this.#run(() => this.client.ping());
-		return performance.now() - t0;
+		return redisPing(this.client, kvUnavailable);
 	}
 
-	async #run<T>(op: () => Promise<T>): Promise<T> {
-		try {
-			return await op();
-		} catch (err) {
-			throw new UnavailableError(`redis: ${(err as Error).message}`, { backend: "kv" });
-		}
+	#run<T>(op: () => Promise<T>): Promise<T> {
+		return redisCall(op, kvUnavailable);
 	}
 
 	get #scripts(): Scripts {

@@ -3,7 +3,8 @@
  * Redis itself refuses an id that is not after the last one; one Lua script appends a batch and
  * sets the latest value atomically.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
+import { RENEW_OR_RELEASE_LUA, createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
 import { FencedError, SequenceConflictError, StoreUnavailableError } from "../protocol/errors.ts";
 import { Store, parseLeaseToken, type LeaseInfo, type LeaseResult, type LogEntry, type StoreOptions } from "./store.ts";
 
@@ -59,13 +60,6 @@ redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
 return {'OK', token}
 `;
 
-// KEYS: owner. ARGV: token, ttlMs ('' = release).
-const RENEW_OR_RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1
-`;
-
 type Scripts = {
 	rkAppend(...a: unknown[]): Promise<string[]>;
 	rkPutSnapshot(...a: unknown[]): Promise<string[]>;
@@ -78,6 +72,8 @@ export interface RedisStoreOptions extends StoreOptions {
 	redis?: RedisOptions;
 }
 
+const storeUnavailable = (message: string, cause: unknown) => new StoreUnavailableError(message, { cause });
+
 export class RedisStore extends Store {
 	readonly kind = "redis" as const;
 	readonly client: Redis;
@@ -85,31 +81,15 @@ export class RedisStore extends Store {
 
 	constructor(opts: Partial<RedisStoreOptions> & { url: string }) {
 		super(opts);
-		this.client = new Redis(opts.url, {
-			lazyConnect: true,
-			// Fail fast while Redis is away: callers answer 503 and clients retry, rather than
-			// piling commands up in an unbounded offline queue.
-			enableOfflineQueue: false,
-			maxRetriesPerRequest: 1,
-			connectTimeout: 2000,
-			retryStrategy: times => Math.min(100 * times, 2000),
-			...opts.redis,
-		});
+		this.client = createRedisClient(opts.url, opts.redis);
 		this.client.defineCommand("rkAppend", { numberOfKeys: 3, lua: APPEND_LUA });
 		this.client.defineCommand("rkPutSnapshot", { numberOfKeys: 2, lua: PUT_SNAPSHOT_LUA });
 		this.client.defineCommand("rkAcquire", { numberOfKeys: 2, lua: ACQUIRE_LUA });
 		this.client.defineCommand("rkRenew", { numberOfKeys: 1, lua: RENEW_OR_RELEASE_LUA });
-		// ioredis emits 'error' on every failed reconnect; without a listener Node prints them all.
-		this.client.on("error", () => {});
 	}
 
 	async connect(): Promise<void> {
-		if (this.client.status === "ready") return;
-		try {
-			await this.client.connect();
-		} catch (err) {
-			throw new StoreUnavailableError(`redis: ${(err as Error).message}`, { cause: err });
-		}
+		await redisConnect(this.client, storeUnavailable);
 	}
 
 	async close(): Promise<void> {
@@ -117,17 +97,11 @@ export class RedisStore extends Store {
 	}
 
 	async ping(): Promise<number> {
-		const t0 = performance.now();
-		await this.#run(() => this.client.ping());
-		return performance.now() - t0;
+		return redisPing(this.client, storeUnavailable);
 	}
 
-	async #run<T>(op: () => Promise<T>): Promise<T> {
-		try {
-			return await op();
-		} catch (err) {
-			throw new StoreUnavailableError(`redis: ${(err as Error).message}`, { cause: err });
-		}
+	#run<T>(op: () => Promise<T>): Promise<T> {
+		return redisCall(op, storeUnavailable);
 	}
 
 	get #scripts(): Scripts {
