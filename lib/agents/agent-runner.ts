@@ -14,7 +14,7 @@ import { CircuitBreaker, CircuitOpenError, type BreakerStatus } from "../resilie
 import { withTimeout } from "../resilience/timeout.ts";
 import { BusyError, TimeoutError, UnavailableError } from "../protocol/errors.ts";
 import { AgentStats } from "./agent-stats.ts";
-import type { AgentModel, AgentSettings } from "./model.ts";
+import type { AgentModel, AgentName, AgentSettings } from "./model.ts";
 
 export interface BreakerSettings {
 	failureThreshold: number;
@@ -46,6 +46,16 @@ export interface AgentRun<O> {
 	result: O;
 	latencyMs: number;
 	mode: "builtin" | "remote";
+}
+
+/** What `agents.{name}.run` answers: the run, where it ran and that agent's health there. */
+export interface AgentRunResult<O = unknown> {
+	agent: AgentName;
+	node: string;
+	mode: "builtin" | "remote";
+	latencyMs: number;
+	health: number;
+	result: O;
 }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -5,7 +5,7 @@
  * are load-balanced by Moleculer (round robin by default).
  */
 import type { ActionParams, Context, ServiceSchema } from "moleculer";
-import { AgentRunner, type AgentStatus } from "../../lib/agents/agent-runner.ts";
+import { AgentRunner, type AgentRunResult, type AgentStatus } from "../../lib/agents/agent-runner.ts";
 import { createModel } from "../../lib/agents/models.ts";
 import type { AgentName, AgentSettings } from "../../lib/agents/model.ts";
 import type { NodeDeps } from "../deps.ts";
@@ -15,15 +15,6 @@ export const AGENT_SETTINGS_KEY = "config:agents";
 export const SETTINGS_CHANGED_EVENT = "agents.settings.changed";
 /** The gateway refuses actions marked this way to callers without the admin role. */
 export const adminOnly = { role: "admin" } as Record<string, unknown>;
-
-export interface AgentRunResult<O = unknown> {
-	agent: AgentName;
-	node: string;
-	mode: "builtin" | "remote";
-	latencyMs: number;
-	health: number;
-	result: O;
-}
 
 interface Vars {
 	runner: AgentRunner<any, any>;
