@@ -1,7 +1,7 @@
 /**
  * Intelligence streams survive their node: two real nodes over real NATS and Redis; a stream started
  * on node A publishes `intelligence_update` on `rookery.intel.{id}`; A is killed with SIGKILL and
- * node B takes the stream over once A's lease lapses; DELETE stops it everywhere.
+ * node B takes the stream over once A's lease lapses and continues A's seq; DELETE stops it everywhere.
  */
 import { expect } from "chai";
 import { writeFileSync, mkdtempSync } from "node:fs";
@@ -47,7 +47,7 @@ describe("intelligence streams: resumed on another node after SIGKILL", function
 		await Promise.allSettled([redis?.kill(), nats?.kill()]);
 	});
 
-	it("publishes updates, moves to the surviving node when its owner is killed, and stops on DELETE", async () => {
+	it("publishes updates, moves to the surviving node when its owner is killed (seq continued), and stops on DELETE", async () => {
 		const [a, b] = nodes;
 		const now = Date.now();
 		const ticks = Array.from({ length: 30 }, (_, i) => ({ symbol: "STRM", price: 50 + Math.sin(i / 3), size: 5, ts: now - (30 - i) * 1000 }));
@@ -63,7 +63,7 @@ describe("intelligence streams: resumed on another node after SIGKILL", function
 		void (async () => {
 			for await (const m of sub) updates.push(m.json<Update>());
 		})();
-		await waitFor(() => updates.some(u => u.node === a.nodeId), { timeoutMs: 10_000, what: "an update from node A" });
+		await waitFor(() => updates.filter(u => u.node === a.nodeId).length >= 3, { timeoutMs: 10_000, what: "three updates from node A" });
 		const first = updates.find(u => u.node === a.nodeId)!;
 		expect(first).to.include({ type: "intelligence_update", stream_id: id });
 		expect(first.data.symbols).to.have.property("STRM");
@@ -75,6 +75,18 @@ describe("intelligence streams: resumed on another node after SIGKILL", function
 		const resumedMs = Date.now() - killedAt;
 		log(`stream resumed on ${b.nodeId} ${resumedMs} ms after the kill (lease 1500 ms, sweep every 500 ms, NATS node-failure detection)`);
 		expect(resumedMs).to.be.lessThan(15_000);
+
+		// seq continues across owners (stored with the stream in the KV): B goes on from A's count,
+		// never repeating one; at most the update A stored but could not publish, and the one NATS
+		// had not flushed when A died, are missing.
+		await waitFor(() => updates.filter(u => u.node === b.nodeId).length >= 3, { timeoutMs: 10_000, what: "three updates from node B" });
+		const seqs = updates.map(u => u.seq);
+		for (let i = 1; i < seqs.length; i++) expect(seqs[i], `seq after ${seqs[i - 1]}`).to.be.greaterThan(seqs[i - 1]);
+		const lastA = updates.filter(u => u.node === a.nodeId).at(-1)!.seq;
+		const fromB = updates.filter(u => u.node === b.nodeId).map(u => u.seq);
+		log(`seq: A's last ${lastA}, B's first ${fromB[0]} (${fromB.length} from B so far)`);
+		expect(fromB[0]).to.be.within(lastA + 1, lastA + 3);
+		expect(fromB.slice(0, 3)).to.deep.equal([fromB[0], fromB[0] + 1, fromB[0] + 2]);
 
 		const list = (await fetch(`${b.url}/api/v1/intelligence/streams`).then(r => r.json())) as Array<{ id: string; owner: string }>;
 		expect(list.find((s: { id: string }) => s.id === id)).to.include({ owner: b.nodeId });
