@@ -149,10 +149,15 @@ export class SymbolActor {
 		return actor;
 	}
 
-	/** Extend the lease; false (and no more writes) when it was lost. */
+	/**
+	 * Extend the lease. False (and no more writes) only when it was lost to another owner; a lease
+	 * given up by `release` (a handoff, possibly while this renewal was in flight) is not lost.
+	 */
 	async renew(): Promise<boolean> {
-		if (!this.lease) return false;
-		if (await this.opts.store.renewLease(this.symbol, this.lease, this.opts.leaseMs)) return true;
+		const token = this.lease;
+		if (!token) return true;
+		if (await this.opts.store.renewLease(this.symbol, token, this.opts.leaseMs)) return true;
+		if (this.lease !== token) return true; // released meanwhile
 		this.lease = null;
 		return false;
 	}

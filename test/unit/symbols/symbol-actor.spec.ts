@@ -154,6 +154,32 @@ describe("lib/symbols/symbol-actor", () => {
 		expect(await b.ingest([tick(2)])).to.include({ firstSeq: 3 });
 	});
 
+	it("renew says lost only when another owner has the lease, not after (or during) its own release", async () => {
+		// Renewals reach the store a turn later, as over a network.
+		const store = new (class extends MemoryStore {
+			override async renewLease(...r: Parameters<MemoryStore["renewLease"]>) {
+				await new Promise(resolve => setImmediate(resolve));
+				return super.renewLease(...r);
+			}
+		})();
+		const a = await setup(store, { owner: "node-a", leaseMs: 60_000 }).activate();
+		expect(await a.renew()).to.equal(true);
+		// A renewal in flight while the handoff releases the lease: the release wins, nothing is "lost".
+		const renewing = a.renew();
+		await a.release();
+		expect(await renewing).to.equal(true);
+		expect(await a.renew()).to.equal(true);
+		// A lease taken over by another node (ours lapsed) is lost: renew says so and fences the actor.
+		const c = await setup(store, { owner: "node-c", leaseMs: 60_000 }).activate();
+		const b = await setup(store, { owner: "node-b", leaseMs: 60_000 }).activate().catch(e => e);
+		expect(b).to.be.instanceOf(UnavailableError);
+		await store.releaseLease("AAPL", c.lease!);
+		const d = await setup(store, { owner: "node-d", leaseMs: 60_000 }).activate();
+		expect(await c.renew()).to.equal(false);
+		expect(c.lease).to.equal(null);
+		expect(d.lease).to.match(/^node-d:/);
+	});
+
 	it("serialises concurrent ingests in arrival order", async () => {
 		const { published, activate } = setup();
 		const a = await activate();
