@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { isZero, trueRange } from "./core/true-range.ts";
-import { Indicator } from "./indicator.ts";
+import { Indicator, orNull } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface AdxValue {
@@ -23,6 +23,10 @@ interface AdxState extends Smoothed {
 	value: AdxValue | null;
 }
 
+const OUTPUTS = Object.freeze(["adx", "plusDI", "minusDI"]);
+// State: the Smoothed fields in order (adx NaN while null), then the last bar's high, low, close (NaN before the first bar).
+const DIFFS = 0, PLUS_DM = 1, MINUS_DM = 2, TR = 3, SUM_DX = 4, ADX = 5, PREV = 6;
+
 /**
  * ADX with +DI/−DI as TA-Lib's ADX, PLUS_DI and MINUS_DI compute them: ±DM and TR are summed over
  * the first n−1 bar-to-bar changes, then smoothed as s − s/n + x; ±DI = 100·DM/TR (0 when TR ≈ 0);
@@ -30,62 +34,69 @@ interface AdxState extends Smoothed {
  * ±DI start at bar n, ADX at bar 2n−1 (so `adx` is null for the bars in between).
  */
 export class Adx extends Indicator<AdxValue> {
-	readonly kind = "adx";
-	readonly params: readonly number[];
-	readonly outputs = ["adx", "plusDI", "minusDI"] as const;
-	readonly lookback: number;
 	readonly period: number;
-	#s: Smoothed = { diffs: 0, plusDM: 0, minusDM: 0, tr: 0, sumDX: 0, adx: null };
-	#prev = new Float64Array(3);
-	#hasPrev = false;
-	#value: AdxValue = { adx: null, plusDI: 0, minusDI: 0 };
-	#peeked: AdxValue = { adx: null, plusDI: 0, minusDI: 0 };
 
 	constructor(period = 14) {
-		super(3);
 		if (period < 2) throw new RangeError(`adx period must be >= 2, got ${period}`);
+		super(PREV + 3);
+		this.arena.f64.fill(0, this.o, this.o + ADX);
 		this.period = period;
-		this.params = [period];
-		this.lookback = period; // ±DI start here; the adx field itself starts at 2n−1
 	}
 
-	get value(): AdxValue | null {
-		return this.#s.diffs >= this.period ? this.#value : null;
+	get kind(): string {
+		return "adx";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
+	}
+
+	get lookback(): number {
+		return this.period; // ±DI start here; the adx field itself starts at 2n−1
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		if (this.#step(bar, this.#value, true)) this.fill(this.row, 0, this.#value);
-		this.#prev[0] = bar.high;
-		this.#prev[1] = bar.low;
-		this.#prev[2] = bar.close;
-		this.#hasPrev = true;
+		const m = this.arena.f64;
+		const o = this.o;
+		this.#step(bar, m, this.at, true);
+		m[o + PREV] = bar.high;
+		m[o + PREV + 1] = bar.low;
+		m[o + PREV + 2] = bar.close;
 		this.accepted++;
 		return null;
 	}
 
-	protected preview(bar: Bar): AdxValue | null {
-		return this.#step(bar, this.#peeked, false) ? this.#peeked : null;
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		out.fill(NaN, at, at + 3);
+		this.#step(bar, out, at, false);
 	}
 
-	/** One bar of TA-Lib's loop; writes state only when `commit`. Returns whether ±DI exist. */
-	#step(bar: Bar, out: AdxValue, commit: boolean): boolean {
-		if (!this.#hasPrev) return false;
-		const s = this.#s;
+	/** One bar of TA-Lib's loop: writes the outputs once ±DI exist, and the state only when `commit`. */
+	#step(bar: Bar, out: Float64Array, at: number, commit: boolean): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		const prevClose = m[o + PREV + 2];
+		if (Number.isNaN(prevClose)) return;
 		const n = this.period;
-		const diffP = bar.high - this.#prev[0];
-		const diffM = this.#prev[1] - bar.low;
+		const diffP = bar.high - m[o + PREV];
+		const diffM = m[o + PREV + 1] - bar.low;
 		const dmP = diffP > 0 && diffP > diffM ? diffP : 0;
 		const dmM = diffM > 0 && diffP < diffM ? diffM : 0;
-		const tr = trueRange(bar.high, bar.low, this.#prev[2]);
-		const i = s.diffs + 1;
+		const tr = trueRange(bar.high, bar.low, prevClose);
+		const i = m[o + DIFFS] + 1;
 		const early = i < n;
-		const plusDM = early ? s.plusDM + dmP : s.plusDM - s.plusDM / n + dmP;
-		const minusDM = early ? s.minusDM + dmM : s.minusDM - s.minusDM / n + dmM;
-		const sumTR = early ? s.tr + tr : s.tr - s.tr / n + tr;
-		let sumDX = s.sumDX;
-		let adx = s.adx;
+		const sPlus = m[o + PLUS_DM], sMinus = m[o + MINUS_DM], sTR = m[o + TR];
+		const plusDM = early ? sPlus + dmP : sPlus - sPlus / n + dmP;
+		const minusDM = early ? sMinus + dmM : sMinus - sMinus / n + dmM;
+		const sumTR = early ? sTR + tr : sTR - sTR / n + tr;
+		let sumDX = m[o + SUM_DX];
+		let adx = m[o + ADX];
 		let plusDI = 0;
 		let minusDI = 0;
 		if (!early && !isZero(sumTR)) {
@@ -95,40 +106,58 @@ export class Adx extends Indicator<AdxValue> {
 			if (!isZero(total)) {
 				const dx = 100 * (Math.abs(minusDI - plusDI) / total);
 				if (i < 2 * n) sumDX += dx;
-				else adx = ((adx as number) * (n - 1) + dx) / n;
+				else adx = (adx * (n - 1) + dx) / n;
 			}
 		}
 		if (i === 2 * n - 1) adx = sumDX / n;
 		if (commit) {
-			s.diffs = i;
-			s.plusDM = plusDM;
-			s.minusDM = minusDM;
-			s.tr = sumTR;
-			s.sumDX = sumDX;
-			s.adx = adx;
+			m[o + DIFFS] = i;
+			m[o + PLUS_DM] = plusDM;
+			m[o + MINUS_DM] = minusDM;
+			m[o + TR] = sumTR;
+			m[o + SUM_DX] = sumDX;
+			m[o + ADX] = adx;
 		}
-		out.adx = adx;
-		out.plusDI = plusDI;
-		out.minusDI = minusDI;
-		return !early;
+		if (early) return;
+		out[at] = adx;
+		out[at + 1] = plusDI;
+		out[at + 2] = minusDI;
 	}
 
-	protected fill(out: Float64Array, at: number, v: AdxValue | null): void {
-		out[at] = v?.adx ?? NaN;
-		out[at + 1] = v === null ? NaN : v.plusDI;
-		out[at + 2] = v === null ? NaN : v.minusDI;
+	protected read(m: Float64Array, at: number): AdxValue | null {
+		return Number.isNaN(m[at + 1]) ? null : { adx: orNull(m[at]), plusDI: m[at + 1], minusDI: m[at + 2] };
 	}
 
 	protected save(): AdxState {
-		const prev: AdxState["prev"] = this.#hasPrev ? [this.#prev[0], this.#prev[1], this.#prev[2]] : null;
-		return { ...this.#s, prev, value: this.value && { ...this.#value } };
+		const m = this.arena.f64;
+		const o = this.o;
+		const prev: AdxState["prev"] = Number.isNaN(m[o + PREV + 2]) ? null : [m[o + PREV], m[o + PREV + 1], m[o + PREV + 2]];
+		return {
+			diffs: m[o + DIFFS],
+			plusDM: m[o + PLUS_DM],
+			minusDM: m[o + MINUS_DM],
+			tr: m[o + TR],
+			sumDX: m[o + SUM_DX],
+			adx: orNull(m[o + ADX]),
+			prev,
+			value: this.value,
+		};
 	}
 
 	protected restore(s: AdxState): void {
-		const { value, prev, ...rest } = s;
-		Object.assign(this.#s, rest);
-		this.#hasPrev = prev !== null;
-		if (prev) this.#prev.set(prev);
-		if (value) Object.assign(this.#value, value);
+		const m = this.arena.f64;
+		const o = this.o;
+		m[o + DIFFS] = s.diffs;
+		m[o + PLUS_DM] = s.plusDM;
+		m[o + MINUS_DM] = s.minusDM;
+		m[o + TR] = s.tr;
+		m[o + SUM_DX] = s.sumDX;
+		m[o + ADX] = s.adx ?? NaN;
+		m.fill(NaN, o + PREV, o + PREV + 3);
+		if (s.prev) m.set(s.prev, o + PREV);
+		const v = s.value;
+		m[this.at] = v?.adx ?? NaN;
+		m[this.at + 1] = v === null ? NaN : v.plusDI;
+		m[this.at + 2] = v === null ? NaN : v.minusDI;
 	}
 }

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { trueRange } from "./core/true-range.ts";
-import { WilderCore, type WilderState } from "./core/wilder-core.ts";
+import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPush, wilderSave, wilderValue } from "./core/wilder-core.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -11,48 +11,57 @@ interface AtrState {
 
 /**
  * Average true range (TA-Lib ATR): true ranges start at the second bar, the first ATR is their mean
- * over n bars, then Wilder smoothing. First value at bar n.
+ * over n bars, then Wilder smoothing. First value at bar n. State: [previous close, Wilder average].
  */
 export class Atr extends ScalarIndicator {
-	readonly kind = "atr";
-	readonly params: readonly number[];
-	readonly lookback: number;
-	#tr: WilderCore;
-	#prevClose = NaN;
+	readonly period: number;
 
 	constructor(period = 14) {
-		super();
 		if (period < 2) throw new RangeError(`atr period must be >= 2, got ${period}`);
-		this.#tr = new WilderCore(period);
-		this.params = [period];
-		this.lookback = period;
+		super(1 + WILDER_SLOTS);
+		wilderInit(this.arena.f64, this.o + 1, period);
+		this.period = period;
 	}
 
-	get value(): number | null {
-		return orNull(this.#tr.value);
+	get kind(): string {
+		return "atr";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get lookback(): number {
+		return this.period;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		const prev = this.#prevClose;
-		this.#prevClose = bar.close;
-		if (!Number.isNaN(prev)) this.row[0] = this.#tr.push(trueRange(bar.high, bar.low, prev));
+		const m = this.arena.f64;
+		const o = this.o;
+		const prev = m[o];
+		m[o] = bar.close;
+		if (!Number.isNaN(prev)) m[this.at] = wilderPush(m, o + 1, trueRange(bar.high, bar.low, prev));
 		this.accepted++;
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		if (Number.isNaN(this.#prevClose)) return null;
-		return orNull(this.#tr.peek(trueRange(bar.high, bar.low, this.#prevClose)));
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const prev = m[this.o];
+		out[at] = Number.isNaN(prev) ? NaN : wilderPeek(m, this.o + 1, trueRange(bar.high, bar.low, prev));
 	}
 
 	protected save(): AtrState {
-		return { prevClose: orNull(this.#prevClose), tr: this.#tr.save() };
+		const m = this.arena.f64;
+		return { prevClose: orNull(m[this.o]), tr: wilderSave(m, this.o + 1) };
 	}
 
 	protected restore(s: AtrState): void {
-		this.#prevClose = s.prevClose ?? NaN;
-		this.#tr.load(s.tr);
+		const m = this.arena.f64;
+		m[this.o] = s.prevClose ?? NaN;
+		wilderLoad(m, this.o + 1, s.tr);
+		m[this.at] = wilderValue(m, this.o + 1);
 	}
 }

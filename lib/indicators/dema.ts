@@ -1,64 +1,69 @@
 import type { Bar } from "../bars/bar.ts";
-import { EmaCore, type EmaState } from "./core/ema-core.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
+import { ScalarIndicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /**
  * Double and triple exponential moving averages (TA-Lib DEMA, TEMA): a chain of EMAs, each seeded
  * with the SMA of the first n outputs of the one before. DEMA = 2·e1 − e2 (first value at bar
  * 2(n−1)); TEMA = e3 + (3·e1 − 3·e2) (first value at bar 3(n−1)). `depth` picks which.
+ * State: the chained EMAs.
  */
-class ChainedEma extends ScalarIndicator {
-	readonly kind: string;
-	readonly params: readonly number[];
-	readonly lookback: number;
-	#e1: EmaCore;
-	#e2: EmaCore;
-	#e3: EmaCore | null;
+abstract class ChainedEma extends ScalarIndicator {
+	readonly period: number;
+	/** 2 for DEMA, 3 for TEMA: how many EMAs are chained. */
+	readonly #depth: number;
 
-	constructor(kind: "dema" | "tema", period: number) {
-		super();
+	constructor(depth: 2 | 3, period: number) {
+		const kind = depth === 3 ? "tema" : "dema";
 		if (!Number.isInteger(period) || period < 2) throw new RangeError(`${kind} period must be an integer >= 2, got ${period}`);
-		this.kind = kind;
-		this.#e1 = new EmaCore(period);
-		this.#e2 = new EmaCore(period);
-		this.#e3 = kind === "tema" ? new EmaCore(period) : null;
-		this.params = [period];
-		this.lookback = (kind === "tema" ? 3 : 2) * (period - 1);
+		super(depth * EMA_SLOTS);
+		for (let i = 0; i < depth; i++) emaInit(this.arena.f64, this.o + i * EMA_SLOTS, period);
+		this.period = period;
+		this.#depth = depth;
 	}
 
-	get value(): number | null {
-		return orNull(this.row[0]);
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get lookback(): number {
+		return this.#depth * (this.period - 1);
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
-		const e1 = this.#e1.push(bar.close);
+		const m = this.arena.f64;
+		const o = this.o;
+		const e1 = emaPush(m, o, bar.close);
 		if (Number.isNaN(e1)) return null;
-		const e2 = this.#e2.push(e1);
+		const e2 = emaPush(m, o + EMA_SLOTS, e1);
 		if (Number.isNaN(e2)) return null;
-		this.row[0] = mix(e1, e2, this.#e3 === null ? null : this.#e3.push(e2));
+		m[this.at] = mix(e1, e2, this.#depth === 3 ? emaPush(m, o + 2 * EMA_SLOTS, e2) : null);
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		const e1 = this.#e1.peek(bar.close);
-		const e2 = Number.isNaN(e1) ? NaN : this.#e2.peek(e1);
-		if (Number.isNaN(e2)) return null;
-		return orNull(mix(e1, e2, this.#e3 === null ? null : this.#e3.peek(e2)));
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		const e1 = emaPeek(m, o, bar.close);
+		const e2 = Number.isNaN(e1) ? NaN : emaPeek(m, o + EMA_SLOTS, e1);
+		out[at] = Number.isNaN(e2) ? NaN : mix(e1, e2, this.#depth === 3 ? emaPeek(m, o + 2 * EMA_SLOTS, e2) : null);
 	}
 
 	protected save(): EmaState[] {
-		return [this.#e1, this.#e2, ...(this.#e3 ? [this.#e3] : [])].map((e) => e.save());
+		const out: EmaState[] = [];
+		for (let i = 0; i < this.#depth; i++) out.push(emaSave(this.arena.f64, this.o + i * EMA_SLOTS));
+		return out;
 	}
 
 	protected restore(s: EmaState[]): void {
-		this.#e1.load(s[0]);
-		this.#e2.load(s[1]);
-		this.#e3?.load(s[2]);
-		this.row[0] = mix(this.#e1.value, this.#e2.value, this.#e3 === null ? null : this.#e3.value);
+		const m = this.arena.f64;
+		const o = this.o;
+		for (let i = 0; i < this.#depth; i++) emaLoad(m, o + i * EMA_SLOTS, s[i]);
+		m[this.at] = mix(emaValue(m, o), emaValue(m, o + EMA_SLOTS), this.#depth === 3 ? emaValue(m, o + 2 * EMA_SLOTS) : null);
 	}
 }
 
@@ -69,12 +74,20 @@ function mix(e1: number, e2: number, e3: number | null): number {
 
 export class Dema extends ChainedEma {
 	constructor(period = 20) {
-		super("dema", period);
+		super(2, period);
+	}
+
+	get kind(): string {
+		return "dema";
 	}
 }
 
 export class Tema extends ChainedEma {
 	constructor(period = 20) {
-		super("tema", period);
+		super(3, period);
+	}
+
+	get kind(): string {
+		return "tema";
 	}
 }

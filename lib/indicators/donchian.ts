@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { RollingExtreme, type ExtremeState } from "./core/extremes.ts";
+import { type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSave, extremesSlots } from "./core/extremes.ts";
 import { Indicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -14,70 +14,75 @@ interface DonchianState {
 	low: ExtremeState;
 }
 
+const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
+
 /**
  * Donchian channel: highest high and lowest low of the last n bars, this one included (TA-Lib's
  * MAX(high, n) and MIN(low, n)), and their midpoint. First value at bar n−1.
  */
 export class Donchian extends Indicator<DonchianValue> {
-	readonly kind = "donchian";
-	readonly params: readonly number[];
-	readonly outputs = ["upper", "middle", "lower"] as const;
-	readonly lookback: number;
-	#high: RollingExtreme;
-	#low: RollingExtreme;
-	#value: DonchianValue = { upper: 0, middle: 0, lower: 0 };
-	#peeked: DonchianValue = { upper: 0, middle: 0, lower: 0 };
+	readonly period: number;
 
 	constructor(period = 20) {
-		super(3);
-		this.#high = new RollingExtreme(period, 1);
-		this.#low = new RollingExtreme(period, -1);
-		this.params = [period];
-		this.lookback = period - 1;
+		super(extremesSlots(period));
+		extremesInit(this.arena.f64, this.o, period);
+		this.period = period;
 	}
 
-	get value(): DonchianValue | null {
-		return this.#high.count >= this.#high.period ? this.#value : null;
+	get kind(): string {
+		return "donchian";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
+	}
+
+	get lookback(): number {
+		return this.period - 1;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
-		const v = set(this.#value, this.#high.push(bar.high), this.#low.push(bar.low));
-		if (this.#high.count < this.#high.period) return null;
-		this.row[0] = v.upper;
-		this.row[1] = v.middle;
-		this.row[2] = v.lower;
+		const m = this.arena.f64;
+		const o = this.o;
+		extremesPush(m, o, bar.high, bar.low);
+		if (extremesReady(m, o)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}
 
-	protected preview(bar: Bar): DonchianValue | null {
-		if (this.#high.count + 1 < this.#high.period) return null;
-		return set(this.#peeked, this.#high.peek(bar.high), this.#low.peek(bar.low));
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		if (extremesCount(m, o) + 1 < this.period) out.fill(NaN, at, at + 3);
+		else channel(out, at, extremesPeekHighest(m, o, bar.high), extremesPeekLowest(m, o, bar.low));
 	}
 
-	protected fill(out: Float64Array, at: number, v: DonchianValue | null): void {
-		out[at] = v === null ? NaN : v.upper;
-		out[at + 1] = v === null ? NaN : v.middle;
-		out[at + 2] = v === null ? NaN : v.lower;
+	protected read(m: Float64Array, at: number): DonchianValue | null {
+		return Number.isNaN(m[at]) ? null : { upper: m[at], middle: m[at + 1], lower: m[at + 2] };
 	}
 
 	protected save(): DonchianState {
-		return { high: this.#high.save(), low: this.#low.save() };
+		const m = this.arena.f64;
+		return { high: extremesSave(m, this.o, 1), low: extremesSave(m, this.o, -1) };
 	}
 
 	protected restore(s: DonchianState): void {
-		this.#high.load(s.high);
-		this.#low.load(s.low);
-		const last = s.high.entries[0];
-		if (last !== undefined) set(this.#value, last[1], s.low.entries[0][1]);
+		const m = this.arena.f64;
+		const o = this.o;
+		extremesLoad(m, o, s.high, s.low);
+		if (extremesReady(m, o)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
+		else m.fill(NaN, this.at, this.at + 3);
 	}
 }
 
-function set(out: DonchianValue, upper: number, lower: number): DonchianValue {
-	out.upper = upper;
-	out.lower = lower;
-	out.middle = (upper + lower) / 2;
-	return out;
+function channel(out: Float64Array, at: number, upper: number, lower: number): void {
+	out[at] = upper;
+	out[at + 1] = (upper + lower) / 2;
+	out[at + 2] = lower;
 }

@@ -1,60 +1,84 @@
 import type { Bar } from "../bars/bar.ts";
+import { Arena } from "./arena.ts";
 import type { IndicatorState } from "./indicator.ts";
 import { type AnyIndicator, type IndicatorSpec, createIndicator, restoreIndicator } from "./registry.ts";
 import { checkBar } from "./validate.ts";
 
+const COLUMNS = new Map<string, readonly string[]>();
+
 /**
- * Several indicators over one bar stream, as a symbol actor keeps them per timeframe. Values land in
- * flat Float64Arrays (NaN = warm-up) aligned with `columns`, so a whole row updates without allocating.
- * Strategies on the same bars `adopt` the set's indicators; ones the set lacks join it unpublished
- * (no column), so each distinct indicator is computed and stored once per timeframe.
+ * Several indicators over one bar stream, as a symbol actor keeps them per timeframe. Everything
+ * numeric lives in one `arena`: the committed values (NaN = warm-up) aligned with `columns`, then
+ * the values of the last `peek`, then each member's state, so a whole row updates without
+ * allocating and a timeframe costs one typed array. Strategies on the same bars `adopt` the set's
+ * indicators (and keep their own memory in its arena); ones the set lacks join it unpublished (no
+ * column), so each distinct indicator is computed and stored once per timeframe.
  */
 export class IndicatorSet {
-	readonly indicators: readonly AnyIndicator[];
+	readonly arena: Arena;
+	/** Column names aligned with `values` (shared between sets with the same indicators: do not modify). */
 	readonly columns: readonly string[];
-	/** Values after the last committed bar. */
-	readonly values: Float64Array;
-	/** Values computed by the last `peek`. */
-	readonly provisional: Float64Array;
-	#offsets: Int32Array;
-	/** Adopted indicators with no column, updated after the published ones. */
-	#unpublished: AnyIndicator[] = [];
+	/** Published members first, then adopted unpublished ones. */
+	#members: AnyIndicator[];
+	#published: number;
+	#values: Float64Array | null = null;
+	#provisional: Float64Array | null = null;
 
 	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[]) {
-		// Indicator instances passed in are adopted: their rows become views into `values`.
-		this.indicators = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
-		this.columns = this.indicators.flatMap((i) => i.columns);
-		const dup = this.columns.find((c, i) => this.columns.indexOf(c) !== i);
-		if (dup !== undefined) throw new TypeError(`indicator column "${dup}" appears twice`);
-		this.values = new Float64Array(this.columns.length).fill(NaN);
-		this.provisional = new Float64Array(this.columns.length).fill(NaN);
-		this.#offsets = new Int32Array(this.indicators.length);
+		// Indicator instances passed in are adopted: their state moves into the set's arena.
+		const members = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
+		const width = members.reduce((n, ind) => n + ind.width, 0);
+		this.arena = new Arena(2 * width + members.reduce((n, ind) => n + ind.arena.used - ind.width, 0));
+		this.arena.alloc(2 * width);
 		let at = 0;
-		this.indicators.forEach((ind, i) => {
-			this.#offsets[i] = at;
-			// Each indicator writes straight into its slice of `values`: no copying per update.
-			ind.attach(this.values.subarray(at, at + ind.width));
+		for (const ind of members) {
+			ind.moveTo(this.arena, at);
 			at += ind.width;
-		});
+		}
+		this.#members = members;
+		this.#published = members.length;
+		this.columns = columnsOf(members);
+	}
+
+	/** The published indicators, in column order. */
+	get indicators(): readonly AnyIndicator[] {
+		return this.#members.slice(0, this.#published);
+	}
+
+	/** Values after the last committed bar: a view into the arena, valid until the set adopts again. */
+	get values(): Float64Array {
+		const f64 = this.arena.f64;
+		if (this.#values === null || this.#values.buffer !== f64.buffer) this.#values = f64.subarray(0, this.columns.length);
+		return this.#values;
+	}
+
+	/** Values computed by the last `peek` (a view like `values`). */
+	get provisional(): Float64Array {
+		const f64 = this.arena.f64;
+		const width = this.columns.length;
+		if (this.#provisional === null || this.#provisional.buffer !== f64.buffer) this.#provisional = f64.subarray(width, 2 * width);
+		return this.#provisional;
 	}
 
 	/** Commits a closed bar to every indicator; null when accepted, else why it was refused (nothing changed). */
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		const list = this.indicators;
+		const list = this.#members;
 		for (let i = 0; i < list.length; i++) list[i].update(bar);
-		const extra = this.#unpublished;
-		for (let i = 0; i < extra.length; i++) extra[i].update(bar);
 		return null;
 	}
 
-	/** The member computing the same as `ind` (kind and parameters), or `ind` itself, added unpublished. */
+	/**
+	 * The member computing the same as `ind` (kind and parameters), or else `ind` itself, moved into
+	 * the set's arena and added unpublished.
+	 */
 	adopt(ind: AnyIndicator): AnyIndicator {
-		const same = (x: AnyIndicator) => x.kind === ind.kind && x.params.length === ind.params.length && x.params.every((p, i) => p === ind.params[i]);
-		const found = this.indicators.find(same) ?? this.#unpublished.find(same);
+		const params = ind.params;
+		const same = (x: AnyIndicator) => x.kind === ind.kind && x.params.length === params.length && x.params.every((p, i) => p === params[i]);
+		const found = this.#members.find(same);
 		if (found) return found;
-		this.#unpublished.push(ind);
+		this.#members.push(ind.moveTo(this.arena));
 		return ind;
 	}
 
@@ -62,28 +86,53 @@ export class IndicatorSet {
 	peek(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		const list = this.indicators;
-		for (let i = 0; i < list.length; i++) list[i].write(this.provisional, this.#offsets[i], bar);
+		const list = this.#members;
+		const f64 = this.arena.f64;
+		let at = this.columns.length;
+		for (let i = 0; i < this.#published; i++) {
+			list[i].write(f64, at, bar);
+			at += list[i].width;
+		}
 		return null;
 	}
 
 	/** Column → value (null in warm-up) for publishing; allocates, so call it per publish, not per tick. */
 	snapshot(provisional = false): Record<string, number | null> {
-		const src = provisional ? this.provisional : this.values;
+		const columns = this.columns;
+		const f64 = this.arena.f64;
+		const from = provisional ? columns.length : 0;
 		const out: Record<string, number | null> = {};
-		this.columns.forEach((c, i) => (out[c] = Number.isNaN(src[i]) ? null : src[i]));
+		for (let i = 0; i < columns.length; i++) {
+			const v = f64[from + i];
+			out[columns[i]] = Number.isNaN(v) ? null : v;
+		}
 		return out;
 	}
 
 	/** Published members first, then adopted unpublished ones. */
 	toJSON(): IndicatorState[] {
-		return [...this.indicators, ...this.#unpublished].map((i) => i.toJSON());
+		return this.#members.map((i) => i.toJSON());
 	}
 
 	/** `published`: how many of `states` have columns (the rest were adopted); all by default. */
 	static fromJSON(states: readonly IndicatorState[], published = states.length): IndicatorSet {
 		const set = new IndicatorSet(states.slice(0, published).map(restoreIndicator));
-		set.#unpublished = states.slice(published).map(restoreIndicator);
+		for (const s of states.slice(published)) set.#members.push(restoreIndicator(s).moveTo(set.arena));
 		return set;
 	}
+}
+
+/** The members' column names, one frozen array per distinct list; refuses duplicates. */
+function columnsOf(members: readonly AnyIndicator[]): readonly string[] {
+	const list = members.map((i) => i.columns);
+	const key = list.map((c) => c[0]).join(",");
+	let cols = COLUMNS.get(key);
+	if (cols === undefined) {
+		const flat = list.flat();
+		const dup = flat.find((c, i) => flat.indexOf(c) !== i);
+		if (dup !== undefined) throw new TypeError(`indicator column "${dup}" appears twice`);
+		cols = Object.freeze(flat);
+		COLUMNS.set(key, cols);
+	}
+	return cols;
 }

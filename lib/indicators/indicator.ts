@@ -1,4 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
+import { Arena } from "./arena.ts";
 import { checkBar } from "./validate.ts";
 
 /** Serialised indicator: enough to rebuild it with `restoreIndicator` from the registry. */
@@ -9,68 +10,109 @@ export interface IndicatorState {
 	state: unknown;
 }
 
+const COLUMNS = new Map<string, readonly string[]>();
+
 /**
  * Base of every streaming indicator.
  *
- * Each subclass writes its own `update` (validate with checkBar, compute, store outputs in `row`,
- * bump `accepted`) instead of inheriting one that calls an abstract hook: a shared `update` would
+ * All numbers live in an `Arena`: `width` outputs at `at` (the latest committed values, NaN in
+ * warm-up) and the state at `o`. Alone, an indicator owns a small arena; an IndicatorSet moves its
+ * members into one arena per bar stream, outputs side by side in the set's `values`. The object
+ * itself holds only offsets and small integers (unboxed); kind, outputs and lookback are getters
+ * on the prototype.
+ *
+ * Each subclass writes its own `update` (validate with checkBar, compute, store outputs, bump
+ * `accepted`) instead of inheriting one that calls an abstract hook: a shared `update` would
  * be one call site seeing every indicator class, which V8 makes megamorphic — measured, EMA fell
  * from 43 to 25 M updates/s once ten classes had passed through it. Cold paths (peek, columns,
- * snapshots) stay here. Multi-output values are preallocated objects overwritten on each call:
- * copy them if you keep them.
+ * snapshots) stay here.
  */
 export abstract class Indicator<V> {
-	/** Spec kind, e.g. "sma"; with params it names the columns ("sma_20"). */
-	abstract readonly kind: string;
-	abstract readonly params: readonly number[];
-	/** Output field names; empty for single-valued indicators. */
-	abstract readonly outputs: readonly string[];
-	/** Bars consumed before the first value: TA-Lib's lookback for the same parameters. */
-	abstract readonly lookback: number;
-	/** Latest committed outputs, NaN in warm-up; a view into an IndicatorSet's row once attached. */
-	row: Float64Array;
+	arena: Arena;
+	/** Offset of the outputs in `arena.f64`. */
+	at: number;
+	/** Offset of the state in `arena.f64`. */
+	protected o: number;
 	protected accepted = 0;
+	/** Numbers of state after the outputs. */
+	protected readonly slots: number;
 
-	constructor(width: number) {
-		this.row = new Float64Array(width).fill(NaN);
+	constructor(slots: number) {
+		const width = this.width;
+		this.arena = new Arena(width + slots);
+		this.at = this.arena.alloc(width + slots);
+		this.o = this.at + width;
+		this.slots = slots;
 	}
+
+	/** Spec kind, e.g. "sma"; with params it names the columns ("sma_20"). */
+	abstract get kind(): string;
+	abstract get params(): readonly number[];
+	/** Output field names; empty for single-valued indicators. */
+	abstract get outputs(): readonly string[];
+	/** Bars consumed before the first value: TA-Lib's lookback for the same parameters. */
+	abstract get lookback(): number;
 
 	/** Closed bars accepted so far. */
 	get count(): number {
 		return this.accepted;
 	}
 
-	/** Value after the last committed bar, or null during warm-up. */
-	abstract get value(): V | null;
+	/** Number of output columns. */
+	get width(): number {
+		return this.outputs.length === 0 ? 1 : this.outputs.length;
+	}
+
+	/** Value after the last committed bar, or null during warm-up. Multi-output values are new objects. */
+	get value(): V | null {
+		return this.read(this.arena.f64, this.at);
+	}
 
 	/** Commits a closed bar. Returns null when accepted, else the reason it was refused (state unchanged). */
 	abstract update(bar: Bar): string | null;
 
 	/** Value if `bar` closed now; null in warm-up or for a bad bar. Never changes state. */
 	peek(bar: Bar): V | null {
-		return checkBar(bar) === null ? this.preview(bar) : null;
+		if (checkBar(bar) !== null) return null;
+		const out = new Float64Array(this.width);
+		this.preview(bar, out, 0);
+		return this.read(out, 0);
 	}
 
 	/** Writes the value (or the peek of `forming`) into out[at..at+width), NaN for warm-up. */
 	write(out: Float64Array, at: number, forming?: Bar): void {
-		this.fill(out, at, forming === undefined ? this.value : this.peek(forming));
+		const width = this.width;
+		if (forming === undefined) out.set(this.arena.f64.subarray(this.at, this.at + width), at);
+		else if (checkBar(forming) === null) this.preview(forming, out, at);
+		else out.fill(NaN, at, at + width);
 	}
 
-	/** Makes `view` (width long) the row updates write into, e.g. a slice of a shared array. */
-	attach(view: Float64Array): void {
-		view.set(this.row);
-		this.row = view;
+	/**
+	 * Moves outputs and state into `arena`: outputs to `at` (already reserved there), or next to the
+	 * state when `at` is omitted. Offsets inside the state are relative, so a copy is a move.
+	 */
+	moveTo(arena: Arena, at?: number): this {
+		const from = this.arena.f64;
+		const width = this.width;
+		const out = at ?? arena.alloc(width);
+		const o = arena.alloc(this.slots);
+		arena.f64.set(from.subarray(this.at, this.at + width), out);
+		arena.f64.set(from.subarray(this.o, this.o + this.slots), o);
+		this.arena = arena;
+		this.at = out;
+		this.o = o;
+		return this;
 	}
 
-	/** Number of columns in `row`. */
-	get width(): number {
-		return this.row.length;
-	}
-
-	/** Column names: "sma_20", or "macd_12_26_9.signal" for multi-output indicators. */
-	get columns(): string[] {
+	/** Column names: "sma_20", or "macd_12_26_9.signal" for multi-output indicators (shared, do not modify). */
+	get columns(): readonly string[] {
 		const base = [this.kind, ...this.params].join("_");
-		return this.outputs.length === 0 ? [base] : this.outputs.map((o) => `${base}.${o}`);
+		let cols = COLUMNS.get(base);
+		if (cols === undefined) {
+			cols = Object.freeze(this.outputs.length === 0 ? [base] : this.outputs.map((o) => `${base}.${o}`));
+			COLUMNS.set(base, cols);
+		}
+		return cols;
 	}
 
 	toJSON(): IndicatorState {
@@ -84,26 +126,32 @@ export abstract class Indicator<V> {
 		}
 		this.accepted = s.count;
 		this.restore(s.state);
-		this.fill(this.row, 0, this.value);
 		return this;
 	}
 
-	protected abstract preview(bar: Bar): V | null;
-	protected abstract fill(out: Float64Array, at: number, v: V | null): void;
+	/** Writes the outputs `bar` would give into out[at..at+width), NaN for warm-up; `bar` is valid. */
+	protected abstract preview(bar: Bar, out: Float64Array, at: number): void;
+	/** The value held in m[at..at+width). */
+	protected abstract read(m: Float64Array, at: number): V | null;
 	protected abstract save(): unknown;
+	/** Restores the state and the outputs. */
 	protected abstract restore(state: unknown): void;
 }
 
+const NO_OUTPUTS: readonly string[] = Object.freeze([]);
+
 /** Base for single-valued indicators. */
 export abstract class ScalarIndicator extends Indicator<number> {
-	readonly outputs: readonly string[] = [];
-
-	constructor() {
-		super(1);
+	get outputs(): readonly string[] {
+		return NO_OUTPUTS;
 	}
 
-	protected fill(out: Float64Array, at: number, v: number | null): void {
-		out[at] = v ?? NaN;
+	override get width(): number {
+		return 1;
+	}
+
+	protected read(m: Float64Array, at: number): number | null {
+		return orNull(m[at]);
 	}
 }
 

@@ -1,7 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
-import { EmaCore, type EmaState } from "./core/ema-core.ts";
+import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
 import { trueRange } from "./core/true-range.ts";
-import { WilderCore, type WilderState } from "./core/wilder-core.ts";
+import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPush, wilderSave, wilderValue } from "./core/wilder-core.ts";
 import { Indicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -17,77 +17,95 @@ interface KeltnerState {
 	prevClose: number | null;
 }
 
+const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
+// State: [multiplier, previous close, EMA of closes, Wilder average of true ranges].
+const MULTIPLIER = 0, PREV_CLOSE = 1, EMA = 2, ATR = EMA + EMA_SLOTS;
+
 /**
  * Keltner channel (not in TA-Lib; the common modern form): middle = EMA(n) of closes, bands =
  * middle ± multiplier·ATR(atrPeriod), both with TA-Lib's EMA and ATR conventions. First value once
  * both exist: bar max(n−1, atrPeriod).
  */
 export class Keltner extends Indicator<KeltnerValue> {
-	readonly kind = "keltner";
-	readonly params: readonly number[];
-	readonly outputs = ["upper", "middle", "lower"] as const;
-	readonly lookback: number;
-	#ema: EmaCore;
-	#atr: WilderCore;
-	#k: number;
-	#prevClose = NaN;
-	#value: KeltnerValue = { upper: 0, middle: 0, lower: 0 };
-	#peeked: KeltnerValue = { upper: 0, middle: 0, lower: 0 };
+	readonly period: number;
+	readonly atrPeriod: number;
 
 	constructor(period = 20, multiplier = 2, atrPeriod = 10) {
-		super(3);
 		if (!Number.isFinite(multiplier)) throw new RangeError(`keltner multiplier must be finite, got ${multiplier}`);
-		this.#ema = new EmaCore(period);
-		this.#atr = new WilderCore(atrPeriod);
-		this.#k = multiplier;
-		this.params = [period, multiplier, atrPeriod];
-		this.lookback = Math.max(period - 1, atrPeriod);
+		super(ATR + WILDER_SLOTS);
+		const m = this.arena.f64;
+		m[this.o + MULTIPLIER] = multiplier;
+		emaInit(m, this.o + EMA, period);
+		wilderInit(m, this.o + ATR, atrPeriod);
+		this.period = period;
+		this.atrPeriod = atrPeriod;
 	}
 
-	get value(): KeltnerValue | null {
-		return this.#set(this.#value, this.#ema.value, this.#atr.value);
+	get kind(): string {
+		return "keltner";
+	}
+
+	get params(): readonly number[] {
+		return [this.period, this.arena.f64[this.o + MULTIPLIER], this.atrPeriod];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
+	}
+
+	get lookback(): number {
+		return Math.max(this.period - 1, this.atrPeriod);
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
-		const middle = this.#ema.push(bar.close);
-		const prev = this.#prevClose;
-		this.#prevClose = bar.close;
-		const atr = Number.isNaN(prev) ? NaN : this.#atr.push(trueRange(bar.high, bar.low, prev));
-		this.fill(this.row, 0, this.#set(this.#value, middle, atr));
+		const m = this.arena.f64;
+		const o = this.o;
+		const middle = emaPush(m, o + EMA, bar.close);
+		const prev = m[o + PREV_CLOSE];
+		m[o + PREV_CLOSE] = bar.close;
+		const atr = Number.isNaN(prev) ? NaN : wilderPush(m, o + ATR, trueRange(bar.high, bar.low, prev));
+		channel(m, this.at, m[o + MULTIPLIER], middle, atr);
 		return null;
 	}
 
-	protected preview(bar: Bar): KeltnerValue | null {
-		const prev = this.#prevClose;
-		const atr = Number.isNaN(prev) ? NaN : this.#atr.peek(trueRange(bar.high, bar.low, prev));
-		return this.#set(this.#peeked, this.#ema.peek(bar.close), atr);
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		const prev = m[o + PREV_CLOSE];
+		const atr = Number.isNaN(prev) ? NaN : wilderPeek(m, o + ATR, trueRange(bar.high, bar.low, prev));
+		channel(out, at, m[o + MULTIPLIER], emaPeek(m, o + EMA, bar.close), atr);
 	}
 
-	/** Null until both the EMA and the ATR exist (NaN means warming up). */
-	#set(out: KeltnerValue, middle: number, atr: number): KeltnerValue | null {
-		if (Number.isNaN(middle) || Number.isNaN(atr)) return null;
-		out.middle = middle;
-		out.upper = middle + this.#k * atr;
-		out.lower = middle - this.#k * atr;
-		return out;
-	}
-
-	protected fill(out: Float64Array, at: number, v: KeltnerValue | null): void {
-		out[at] = v === null ? NaN : v.upper;
-		out[at + 1] = v === null ? NaN : v.middle;
-		out[at + 2] = v === null ? NaN : v.lower;
+	protected read(m: Float64Array, at: number): KeltnerValue | null {
+		return Number.isNaN(m[at + 1]) ? null : { upper: m[at], middle: m[at + 1], lower: m[at + 2] };
 	}
 
 	protected save(): KeltnerState {
-		return { ema: this.#ema.save(), atr: this.#atr.save(), prevClose: Number.isNaN(this.#prevClose) ? null : this.#prevClose };
+		const m = this.arena.f64;
+		const prevClose = m[this.o + PREV_CLOSE];
+		return { ema: emaSave(m, this.o + EMA), atr: wilderSave(m, this.o + ATR), prevClose: Number.isNaN(prevClose) ? null : prevClose };
 	}
 
 	protected restore(s: KeltnerState): void {
-		this.#ema.load(s.ema);
-		this.#atr.load(s.atr);
-		this.#prevClose = s.prevClose ?? NaN;
+		const m = this.arena.f64;
+		const o = this.o;
+		emaLoad(m, o + EMA, s.ema);
+		wilderLoad(m, o + ATR, s.atr);
+		m[o + PREV_CLOSE] = s.prevClose ?? NaN;
+		channel(m, this.at, m[o + MULTIPLIER], emaValue(m, o + EMA), wilderValue(m, o + ATR));
 	}
+}
+
+/** NaN outputs until both the EMA and the ATR exist. */
+function channel(out: Float64Array, at: number, k: number, middle: number, atr: number): void {
+	if (Number.isNaN(middle) || Number.isNaN(atr)) {
+		out[at] = out[at + 1] = out[at + 2] = NaN;
+		return;
+	}
+	out[at] = middle + k * atr;
+	out[at + 1] = middle;
+	out[at + 2] = middle - k * atr;
 }

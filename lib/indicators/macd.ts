@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { EmaCore, type EmaState } from "./core/ema-core.ts";
+import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
 import { Indicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -15,79 +15,99 @@ interface MacdState {
 	signal: EmaState;
 }
 
+const OUTPUTS = Object.freeze(["macd", "signal", "hist"]);
+// State: three EMAs.
+const FAST = 0;
+const SLOW = EMA_SLOTS;
+const SIGNAL = 2 * EMA_SLOTS;
+
 /**
  * MACD as TA-Lib aligns it: both EMAs start on the same bar, so the fast EMA is seeded with the mean
  * of the `fast` closes ending where the slow EMA's seed ends (not the first `fast` closes); the signal
  * EMA runs on the MACD line. All three outputs start at bar slow+signal−2 (33 for 12/26/9).
  */
 export class Macd extends Indicator<MacdValue> {
-	readonly kind = "macd";
-	readonly params: readonly number[];
-	readonly outputs = ["macd", "signal", "hist"] as const;
-	readonly lookback: number;
-	#fast: EmaCore;
-	#slow: EmaCore;
-	#signal: EmaCore;
-	#value: MacdValue = { macd: 0, signal: 0, hist: 0 };
-	#peeked: MacdValue = { macd: 0, signal: 0, hist: 0 };
+	readonly fast: number;
+	readonly slow: number;
+	readonly signal: number;
 
 	constructor(fast = 12, slow = 26, signal = 9) {
-		super(3);
-		this.params = [fast, slow, signal];
+		super(3 * EMA_SLOTS);
+		this.fast = fast;
+		this.slow = slow;
+		this.signal = signal;
 		// TA-Lib silently swaps the periods when slow < fast; do the same so results agree.
 		const [f, s] = slow < fast ? [slow, fast] : [fast, slow];
-		this.#slow = new EmaCore(s);
-		this.#fast = new EmaCore(f, s - f);
-		this.#signal = new EmaCore(signal);
-		this.lookback = s - 1 + signal - 1;
+		const m = this.arena.f64;
+		emaInit(m, this.o + SLOW, s);
+		emaInit(m, this.o + FAST, f, s - f);
+		emaInit(m, this.o + SIGNAL, signal);
 	}
 
-	get value(): MacdValue | null {
-		return Number.isNaN(this.#signal.value) ? null : this.#value;
+	get kind(): string {
+		return "macd";
+	}
+
+	get params(): readonly number[] {
+		return [this.fast, this.slow, this.signal];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
+	}
+
+	get lookback(): number {
+		return Math.max(this.fast, this.slow) - 1 + this.signal - 1;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
-		const line = this.#fast.push(bar.close) - this.#slow.push(bar.close);
+		const m = this.arena.f64;
+		const o = this.o;
+		const line = emaPush(m, o + FAST, bar.close) - emaPush(m, o + SLOW, bar.close);
 		if (Number.isNaN(line)) return null;
-		const v = this.#set(this.#value, line, this.#signal.push(line));
-		if (Number.isNaN(v.signal)) return null;
-		this.row[0] = v.macd;
-		this.row[1] = v.signal;
-		this.row[2] = v.hist;
+		const signal = emaPush(m, o + SIGNAL, line);
+		if (Number.isNaN(signal)) return null;
+		const at = this.at;
+		m[at] = line;
+		m[at + 1] = signal;
+		m[at + 2] = line - signal;
 		return null;
 	}
 
-	protected preview(bar: Bar): MacdValue | null {
-		const line = this.#fast.peek(bar.close) - this.#slow.peek(bar.close);
-		if (Number.isNaN(line)) return null;
-		const signal = this.#signal.peek(line);
-		return Number.isNaN(signal) ? null : this.#set(this.#peeked, line, signal);
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		const line = emaPeek(m, o + FAST, bar.close) - emaPeek(m, o + SLOW, bar.close);
+		const signal = Number.isNaN(line) ? NaN : emaPeek(m, o + SIGNAL, line);
+		const ok = !Number.isNaN(signal);
+		out[at] = ok ? line : NaN;
+		out[at + 1] = signal;
+		out[at + 2] = ok ? line - signal : NaN;
 	}
 
-	#set(out: MacdValue, line: number, signal: number): MacdValue {
-		out.macd = line;
-		out.signal = signal;
-		out.hist = line - signal;
-		return out;
-	}
-
-	protected fill(out: Float64Array, at: number, v: MacdValue | null): void {
-		out[at] = v === null ? NaN : v.macd;
-		out[at + 1] = v === null ? NaN : v.signal;
-		out[at + 2] = v === null ? NaN : v.hist;
+	protected read(m: Float64Array, at: number): MacdValue | null {
+		return Number.isNaN(m[at + 1]) ? null : { macd: m[at], signal: m[at + 1], hist: m[at + 2] };
 	}
 
 	protected save(): MacdState {
-		return { fast: this.#fast.save(), slow: this.#slow.save(), signal: this.#signal.save() };
+		const m = this.arena.f64;
+		return { fast: emaSave(m, this.o + FAST), slow: emaSave(m, this.o + SLOW), signal: emaSave(m, this.o + SIGNAL) };
 	}
 
 	protected restore(s: MacdState): void {
-		this.#fast.load(s.fast);
-		this.#slow.load(s.slow);
-		this.#signal.load(s.signal);
-		if (!Number.isNaN(this.#signal.value)) this.#set(this.#value, this.#fast.value - this.#slow.value, this.#signal.value);
+		const m = this.arena.f64;
+		const o = this.o;
+		emaLoad(m, o + FAST, s.fast);
+		emaLoad(m, o + SLOW, s.slow);
+		emaLoad(m, o + SIGNAL, s.signal);
+		const signal = emaValue(m, o + SIGNAL);
+		const line = emaValue(m, o + FAST) - emaValue(m, o + SLOW);
+		const ok = !Number.isNaN(signal);
+		m[this.at] = ok ? line : NaN;
+		m[this.at + 1] = signal;
+		m[this.at + 2] = ok ? line - signal : NaN;
 	}
 }

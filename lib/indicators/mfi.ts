@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { Ring } from "./core/ring.ts";
+import { ringFull, ringInit, ringLoad, ringOldest, ringPush, ringSize, ringSlots, ringToJSON } from "./core/ring.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -12,82 +12,104 @@ interface MfiState {
 	value: number | null;
 }
 
+// State: [previous typical price, Σ positive flow, Σ negative flow, ring of positive flows, ring of negative flows].
+const PREV_TYPICAL = 0, POS = 1, NEG = 2, POS_WINDOW = 3;
+
 /**
  * Money flow index (TA-Lib MFI): typical price × volume counted as positive or negative flow by
  * the typical price's direction (neither when unchanged), summed over n bars;
  * MFI = 100·pos/(pos+neg), and 0 when the total is below 1 as TA-Lib does. First value at bar n.
  */
 export class Mfi extends ScalarIndicator {
-	readonly kind = "mfi";
-	readonly params: readonly number[];
-	readonly lookback: number;
-	#posWindow: Ring;
-	#negWindow: Ring;
-	#pos = 0;
-	#neg = 0;
-	#prevTypical = NaN;
+	readonly period: number;
 
 	constructor(period = 14) {
-		super();
 		if (!Number.isInteger(period) || period < 2) throw new RangeError(`mfi period must be an integer >= 2, got ${period}`);
-		this.#posWindow = new Ring(period);
-		this.#negWindow = new Ring(period);
-		this.params = [period];
-		this.lookback = period;
+		super(POS_WINDOW + 2 * ringSlots(period));
+		const m = this.arena.f64;
+		m[this.o + POS] = 0;
+		m[this.o + NEG] = 0;
+		ringInit(m, this.o + POS_WINDOW, period);
+		ringInit(m, this.o + POS_WINDOW + ringSlots(period), period);
+		this.period = period;
 	}
 
-	get value(): number | null {
-		return orNull(this.row[0]);
+	get kind(): string {
+		return "mfi";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get lookback(): number {
+		return this.period;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
+		const m = this.arena.f64;
+		const o = this.o;
+		const pw = o + POS_WINDOW;
+		const nw = pw + ringSlots(this.period);
 		const tp = (bar.high + bar.low + bar.close) / 3.0;
-		const d = tp - this.#prevTypical;
-		this.#prevTypical = tp;
+		const d = tp - m[o + PREV_TYPICAL];
+		m[o + PREV_TYPICAL] = tp;
 		if (Number.isNaN(d)) return null;
 		const flow = tp * bar.volume;
-		const full = this.#posWindow.full;
 		// TA-Lib drops the leaving flow before adding the new one; the order matters for the float sums.
-		if (full) {
-			this.#pos -= this.#posWindow.oldest();
-			this.#neg -= this.#negWindow.oldest();
+		if (ringFull(m, pw)) {
+			m[o + POS] -= ringOldest(m, pw);
+			m[o + NEG] -= ringOldest(m, nw);
 		}
 		const pos = d > 0 ? flow : 0.0;
 		const neg = d < 0 ? flow : 0.0;
-		this.#pos += pos;
-		this.#neg += neg;
-		this.#posWindow.push(pos);
-		this.#negWindow.push(neg);
-		if (this.#posWindow.full) this.row[0] = mfi(this.#pos, this.#neg);
+		m[o + POS] += pos;
+		m[o + NEG] += neg;
+		ringPush(m, pw, pos);
+		ringPush(m, nw, neg);
+		if (ringFull(m, pw)) m[this.at] = mfi(m[o + POS], m[o + NEG]);
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		const w = this.#posWindow;
-		if (Number.isNaN(this.#prevTypical) || w.size + 1 < w.capacity) return null;
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		const pw = o + POS_WINDOW;
+		const nw = pw + ringSlots(this.period);
+		if (Number.isNaN(m[o + PREV_TYPICAL]) || ringSize(m, pw) + 1 < this.period) {
+			out[at] = NaN;
+			return;
+		}
 		const tp = (bar.high + bar.low + bar.close) / 3.0;
 		const flow = tp * bar.volume;
-		const d = tp - this.#prevTypical;
-		const pos = (w.full ? this.#pos - w.oldest() : this.#pos) + (d > 0 ? flow : 0.0);
-		const neg = (w.full ? this.#neg - this.#negWindow.oldest() : this.#neg) + (d < 0 ? flow : 0.0);
-		return mfi(pos, neg);
+		const d = tp - m[o + PREV_TYPICAL];
+		const full = ringFull(m, pw);
+		const pos = (full ? m[o + POS] - ringOldest(m, pw) : m[o + POS]) + (d > 0 ? flow : 0.0);
+		const neg = (full ? m[o + NEG] - ringOldest(m, nw) : m[o + NEG]) + (d < 0 ? flow : 0.0);
+		out[at] = mfi(pos, neg);
 	}
 
 	protected save(): MfiState {
-		const prevTypical = orNull(this.#prevTypical);
-		return { prevTypical, pos: this.#pos, neg: this.#neg, posWindow: this.#posWindow.toJSON(), negWindow: this.#negWindow.toJSON(), value: this.value };
+		const m = this.arena.f64;
+		const o = this.o;
+		const pw = o + POS_WINDOW;
+		const prevTypical = orNull(m[o + PREV_TYPICAL]);
+		return { prevTypical, pos: m[o + POS], neg: m[o + NEG], posWindow: ringToJSON(m, pw), negWindow: ringToJSON(m, pw + ringSlots(this.period)), value: this.value };
 	}
 
 	protected restore(s: MfiState): void {
-		this.#prevTypical = s.prevTypical ?? NaN;
-		this.#pos = s.pos;
-		this.#neg = s.neg;
-		this.#posWindow.load(s.posWindow);
-		this.#negWindow.load(s.negWindow);
-		this.row[0] = s.value ?? NaN;
+		const m = this.arena.f64;
+		const o = this.o;
+		const pw = o + POS_WINDOW;
+		m[o + PREV_TYPICAL] = s.prevTypical ?? NaN;
+		m[o + POS] = s.pos;
+		m[o + NEG] = s.neg;
+		ringLoad(m, pw, s.posWindow);
+		ringLoad(m, pw + ringSlots(this.period), s.negWindow);
+		m[this.at] = s.value ?? NaN;
 	}
 }
 

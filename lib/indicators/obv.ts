@@ -10,44 +10,55 @@ interface ObvState {
 /**
  * On-balance volume as TA-Lib's OBV: starts at the first bar's volume (not 0), then adds the volume
  * on an up close, subtracts it on a down close, and holds on an equal close. No warm-up.
+ * The OBV itself is the output; the state is the previous close.
  */
 export class Obv extends ScalarIndicator {
-	readonly kind = "obv";
-	readonly params: readonly number[] = [];
-	readonly lookback = 0;
-	#obv = NaN;
-	#prevClose = NaN;
+	constructor() {
+		super(1);
+	}
 
-	get value(): number | null {
-		return orNull(this.#obv);
+	get kind(): string {
+		return "obv";
+	}
+
+	get params(): readonly number[] {
+		return [];
+	}
+
+	get lookback(): number {
+		return 0;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		this.row[0] = this.#obv = this.#next(bar);
-		this.#prevClose = bar.close;
+		const m = this.arena.f64;
+		m[this.at] = next(m[this.at], m[this.o], bar);
+		m[this.o] = bar.close;
 		this.accepted++;
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		return this.#next(bar);
-	}
-
-	#next(bar: Bar): number {
-		if (Number.isNaN(this.#obv)) return bar.volume;
-		if (bar.close > this.#prevClose) return this.#obv + bar.volume;
-		if (bar.close < this.#prevClose) return this.#obv - bar.volume;
-		return this.#obv;
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		out[at] = next(m[this.at], m[this.o], bar);
 	}
 
 	protected save(): ObvState {
-		return { obv: orNull(this.#obv), prevClose: orNull(this.#prevClose) };
+		const m = this.arena.f64;
+		return { obv: orNull(m[this.at]), prevClose: orNull(m[this.o]) };
 	}
 
 	protected restore(s: ObvState): void {
-		this.#obv = s.obv ?? NaN;
-		this.#prevClose = s.prevClose ?? NaN;
+		const m = this.arena.f64;
+		m[this.at] = s.obv ?? NaN;
+		m[this.o] = s.prevClose ?? NaN;
 	}
+}
+
+function next(obv: number, prevClose: number, bar: Bar): number {
+	if (Number.isNaN(obv)) return bar.volume;
+	if (bar.close > prevClose) return obv + bar.volume;
+	if (bar.close < prevClose) return obv - bar.volume;
+	return obv;
 }

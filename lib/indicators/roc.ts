@@ -1,49 +1,58 @@
 import type { Bar } from "../bars/bar.ts";
-import { Ring } from "./core/ring.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { ringAt, ringFull, ringInit, ringLoad, ringNewest, ringOldest, ringPush, ringSize, ringSlots, ringToJSON } from "./core/ring.ts";
+import { ScalarIndicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /** Rate of change in percent, ((close / close n bars ago) − 1)·100, 0 when that close is 0 (TA-Lib ROC). First value at bar n. */
 export class Roc extends ScalarIndicator {
-	readonly kind = "roc";
-	readonly params: readonly number[];
-	readonly lookback: number;
-	#ring: Ring; // the last n+1 closes
+	readonly period: number;
 
 	constructor(period = 10) {
-		super();
 		if (!Number.isInteger(period) || period < 1) throw new RangeError(`roc period must be an integer >= 1, got ${period}`);
-		this.#ring = new Ring(period + 1);
-		this.params = [period];
-		this.lookback = period;
+		super(ringSlots(period + 1)); // the last n+1 closes
+		ringInit(this.arena.f64, this.o, period + 1);
+		this.period = period;
 	}
 
-	get value(): number | null {
-		return orNull(this.row[0]);
+	get kind(): string {
+		return "roc";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get lookback(): number {
+		return this.period;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		this.#ring.push(bar.close);
+		const m = this.arena.f64;
+		const o = this.o;
+		ringPush(m, o, bar.close);
 		this.accepted++;
-		if (this.#ring.full) this.row[0] = roc(bar.close, this.#ring.oldest());
+		if (ringFull(m, o)) m[this.at] = roc(bar.close, ringOldest(m, o));
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		const r = this.#ring;
-		if (r.size + 1 < r.capacity) return null;
-		return roc(bar.close, r.full ? r.at(1) : r.oldest());
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		if (ringSize(m, o) < this.period) out[at] = NaN;
+		else out[at] = roc(bar.close, ringFull(m, o) ? ringAt(m, o, 1) : ringOldest(m, o));
 	}
 
 	protected save(): number[] {
-		return this.#ring.toJSON();
+		return ringToJSON(this.arena.f64, this.o);
 	}
 
 	protected restore(window: number[]): void {
-		this.#ring.load(window);
-		this.row[0] = this.#ring.full ? roc(this.#ring.newest(), this.#ring.oldest()) : NaN;
+		const m = this.arena.f64;
+		const o = this.o;
+		ringLoad(m, o, window);
+		m[this.at] = ringFull(m, o) ? roc(ringNewest(m, o), ringOldest(m, o)) : NaN;
 	}
 }
 

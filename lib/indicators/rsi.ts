@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { isZero } from "./core/true-range.ts";
-import { WilderCore, type WilderState } from "./core/wilder-core.ts";
+import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPush, wilderSave, wilderValue } from "./core/wilder-core.ts";
 import { ScalarIndicator, orNull } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -10,62 +10,77 @@ interface RsiState {
 	loss: WilderState;
 }
 
+// State: [previous close, Wilder average of gains, Wilder average of losses].
+const GAIN = 1;
+const LOSS = GAIN + WILDER_SLOTS;
+
 /**
  * Wilder's RSI as TA-Lib computes it: Wilder averages of gains and losses seeded with their plain
  * mean over the first n changes, RSI = 100·gain/(gain+loss), 0 when both are (near) zero.
  * First value at bar n.
  */
 export class Rsi extends ScalarIndicator {
-	readonly kind = "rsi";
-	readonly params: readonly number[];
-	readonly lookback: number;
-	#gain: WilderCore;
-	#loss: WilderCore;
-	#prevClose = NaN;
+	readonly period: number;
 
 	constructor(period = 14) {
-		super();
 		if (period < 2) throw new RangeError(`rsi period must be >= 2, got ${period}`);
-		this.#gain = new WilderCore(period);
-		this.#loss = new WilderCore(period);
-		this.params = [period];
-		this.lookback = period;
+		super(1 + 2 * WILDER_SLOTS);
+		const m = this.arena.f64;
+		wilderInit(m, this.o + GAIN, period);
+		wilderInit(m, this.o + LOSS, period);
+		this.period = period;
 	}
 
-	get value(): number | null {
-		return ratio(this.#gain.value, this.#loss.value);
+	get kind(): string {
+		return "rsi";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get lookback(): number {
+		return this.period;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		const d = bar.close - this.#prevClose;
-		this.#prevClose = bar.close;
+		const m = this.arena.f64;
+		const o = this.o;
+		const d = bar.close - m[o];
+		m[o] = bar.close;
 		this.accepted++;
 		if (Number.isNaN(d)) return null; // first bar: no change yet
-		this.row[0] = ratio(this.#gain.push(d < 0 ? 0 : d), this.#loss.push(d < 0 ? -d : 0)) ?? NaN;
+		m[this.at] = ratio(wilderPush(m, o + GAIN, d < 0 ? 0 : d), wilderPush(m, o + LOSS, d < 0 ? -d : 0));
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		const d = bar.close - this.#prevClose;
-		if (Number.isNaN(d)) return null;
-		return ratio(this.#gain.peek(d < 0 ? 0 : d), this.#loss.peek(d < 0 ? -d : 0));
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		const d = bar.close - m[o];
+		out[at] = Number.isNaN(d) ? NaN : ratio(wilderPeek(m, o + GAIN, d < 0 ? 0 : d), wilderPeek(m, o + LOSS, d < 0 ? -d : 0));
 	}
 
 	protected save(): RsiState {
-		return { prevClose: orNull(this.#prevClose), gain: this.#gain.save(), loss: this.#loss.save() };
+		const m = this.arena.f64;
+		return { prevClose: orNull(m[this.o]), gain: wilderSave(m, this.o + GAIN), loss: wilderSave(m, this.o + LOSS) };
 	}
 
 	protected restore(s: RsiState): void {
-		this.#prevClose = s.prevClose ?? NaN;
-		this.#gain.load(s.gain);
-		this.#loss.load(s.loss);
+		const m = this.arena.f64;
+		const o = this.o;
+		m[o] = s.prevClose ?? NaN;
+		wilderLoad(m, o + GAIN, s.gain);
+		wilderLoad(m, o + LOSS, s.loss);
+		m[this.at] = ratio(wilderValue(m, o + GAIN), wilderValue(m, o + LOSS));
 	}
 }
 
-function ratio(gain: number, loss: number): number | null {
-	if (Number.isNaN(gain)) return null;
+/** NaN in warm-up. */
+function ratio(gain: number, loss: number): number {
+	if (Number.isNaN(gain)) return NaN;
 	const total = gain + loss;
 	return isZero(total) ? 0 : 100 * (gain / total);
 }

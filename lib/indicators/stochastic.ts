@@ -1,6 +1,19 @@
 import type { Bar } from "../bars/bar.ts";
-import { RollingExtreme, type ExtremeState } from "./core/extremes.ts";
-import { SmaCore, type SmaState } from "./core/sma-core.ts";
+import {
+	type ExtremeState,
+	extremesHighest,
+	extremesInit,
+	extremesLoad,
+	extremesLowest,
+	extremesPeekHighest,
+	extremesPeekLowest,
+	extremesPush,
+	extremesReady,
+	extremesSave,
+	extremesSlots,
+	extremesCount,
+} from "./core/extremes.ts";
+import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
 import { Indicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -17,88 +30,102 @@ interface StochasticState {
 	value: StochasticValue | null;
 }
 
+const OUTPUTS = Object.freeze(["k", "d"]);
+
 /**
  * Slow stochastic as TA-Lib's STOCH with SMA smoothing: fast %K = (close − lowest low) / ((highest
  * high − lowest low)/100) over `fastK` bars (0 when the range is 0), slow %K = SMA(fast %K, slowK),
  * %D = SMA(slow %K, slowD). First value at bar fastK+slowK+slowD−3.
+ * State: [highest/lowest window, SMA of fast %K, SMA of slow %K].
  */
 export class Stochastic extends Indicator<StochasticValue> {
-	readonly kind = "stoch";
-	readonly params: readonly number[];
-	readonly outputs = ["k", "d"] as const;
-	readonly lookback: number;
-	#high: RollingExtreme;
-	#low: RollingExtreme;
-	#slowK: SmaCore;
-	#slowD: SmaCore;
-	#value: StochasticValue = { k: 0, d: 0 };
-	#peeked: StochasticValue = { k: 0, d: 0 };
-	#ready = false;
+	readonly fastK: number;
+	readonly slowK: number;
+	readonly slowD: number;
 
 	constructor(fastK = 14, slowK = 3, slowD = 3) {
-		super(2);
-		this.#high = new RollingExtreme(fastK, 1);
-		this.#low = new RollingExtreme(fastK, -1);
-		this.#slowK = new SmaCore(slowK);
-		this.#slowD = new SmaCore(slowD);
-		this.params = [fastK, slowK, slowD];
-		this.lookback = fastK + slowK + slowD - 3;
+		super(extremesSlots(fastK) + smaSlots(slowK) + smaSlots(slowD));
+		const m = this.arena.f64;
+		extremesInit(m, this.o, fastK);
+		smaInit(m, this.o + extremesSlots(fastK), slowK);
+		smaInit(m, this.o + extremesSlots(fastK) + smaSlots(slowK), slowD);
+		this.fastK = fastK;
+		this.slowK = slowK;
+		this.slowD = slowD;
 	}
 
-	get value(): StochasticValue | null {
-		return this.#ready ? this.#value : null;
+	get kind(): string {
+		return "stoch";
+	}
+
+	get params(): readonly number[] {
+		return [this.fastK, this.slowK, this.slowD];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
+	}
+
+	get lookback(): number {
+		return this.fastK + this.slowK - 1 + this.slowD - 1 - 1;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
-		const highest = this.#high.push(bar.high);
-		const lowest = this.#low.push(bar.low);
-		if (this.#high.count < this.#high.period) return null;
-		const k = this.#slowK.push(fastK(bar.close, highest, lowest));
+		const m = this.arena.f64;
+		const o = this.o;
+		extremesPush(m, o, bar.high, bar.low);
+		if (!extremesReady(m, o)) return null;
+		const sk = o + extremesSlots(this.fastK);
+		const k = smaPush(m, sk, fastK(bar.close, extremesHighest(m, o), extremesLowest(m, o)));
 		if (Number.isNaN(k)) return null;
-		const d = this.#slowD.push(k);
-		this.#ready = !Number.isNaN(d);
-		if (!this.#ready) return null;
-		this.row[0] = this.#value.k = k;
-		this.row[1] = this.#value.d = d;
+		const d = smaPush(m, sk + smaSlots(this.slowK), k);
+		if (Number.isNaN(d)) return null;
+		m[this.at] = k;
+		m[this.at + 1] = d;
 		return null;
 	}
 
-	protected preview(bar: Bar): StochasticValue | null {
-		if (this.#high.count + 1 < this.#high.period) return null;
-		const raw = fastK(bar.close, this.#high.peek(bar.high), this.#low.peek(bar.low));
-		const k = this.#slowK.peek(raw);
-		const d = Number.isNaN(k) ? NaN : this.#slowD.peek(k);
-		if (Number.isNaN(d)) return null;
-		this.#peeked.k = k;
-		this.#peeked.d = d;
-		return this.#peeked;
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		out[at] = out[at + 1] = NaN;
+		if (extremesCount(m, o) + 1 < this.fastK) return;
+		const sk = o + extremesSlots(this.fastK);
+		const raw = fastK(bar.close, extremesPeekHighest(m, o, bar.high), extremesPeekLowest(m, o, bar.low));
+		const k = smaPeek(m, sk, raw);
+		const d = Number.isNaN(k) ? NaN : smaPeek(m, sk + smaSlots(this.slowK), k);
+		if (Number.isNaN(d)) return;
+		out[at] = k;
+		out[at + 1] = d;
 	}
 
-	protected fill(out: Float64Array, at: number, v: StochasticValue | null): void {
-		out[at] = v === null ? NaN : v.k;
-		out[at + 1] = v === null ? NaN : v.d;
+	protected read(m: Float64Array, at: number): StochasticValue | null {
+		return Number.isNaN(m[at + 1]) ? null : { k: m[at], d: m[at + 1] };
 	}
 
 	protected save(): StochasticState {
+		const m = this.arena.f64;
+		const sk = this.o + extremesSlots(this.fastK);
 		return {
-			high: this.#high.save(),
-			low: this.#low.save(),
-			slowK: this.#slowK.save(),
-			slowD: this.#slowD.save(),
-			value: this.value && { ...this.#value },
+			high: extremesSave(m, this.o, 1),
+			low: extremesSave(m, this.o, -1),
+			slowK: smaSave(m, sk),
+			slowD: smaSave(m, sk + smaSlots(this.slowK)),
+			value: this.value,
 		};
 	}
 
 	protected restore(s: StochasticState): void {
-		this.#high.load(s.high);
-		this.#low.load(s.low);
-		this.#slowK.load(s.slowK);
-		this.#slowD.load(s.slowD);
-		this.#ready = s.value !== null;
-		if (s.value) Object.assign(this.#value, s.value);
+		const m = this.arena.f64;
+		const sk = this.o + extremesSlots(this.fastK);
+		extremesLoad(m, this.o, s.high, s.low);
+		smaLoad(m, sk, s.slowK);
+		smaLoad(m, sk + smaSlots(this.slowK), s.slowD);
+		m[this.at] = s.value === null ? NaN : s.value.k;
+		m[this.at + 1] = s.value === null ? NaN : s.value.d;
 	}
 }
 

@@ -26,54 +26,67 @@ interface VwapState {
  * session has traded volume.
  */
 export class Vwap extends ScalarIndicator {
-	readonly kind = "vwap";
-	readonly params: readonly number[] = [];
-	readonly lookback = 0;
 	readonly sessionOf: SessionOf;
+	// A day number (a small integer) or the bar's own session name: neither is a boxed double.
 	#session: string | number | null = null;
-	#pv = 0;
-	#volume = 0;
 
 	constructor(sessionOf: SessionOf = defaultSession) {
-		super();
+		super(2); // [Σ typical·volume, Σ volume] of the session
+		const m = this.arena.f64;
+		m[this.o] = 0;
+		m[this.o + 1] = 0;
 		this.sessionOf = sessionOf;
 	}
 
-	get value(): number | null {
-		return this.#volume > 0 ? this.#pv / this.#volume : null;
+	get kind(): string {
+		return "vwap";
+	}
+
+	get params(): readonly number[] {
+		return [];
+	}
+
+	get lookback(): number {
+		return 0;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
+		const m = this.arena.f64;
+		const o = this.o;
 		const session = this.sessionOf(bar);
 		if (session !== this.#session) {
 			this.#session = session;
-			this.#pv = 0;
-			this.#volume = 0;
+			m[o] = 0;
+			m[o + 1] = 0;
 		}
-		this.#pv += typical(bar) * bar.volume;
-		this.#volume += bar.volume;
-		this.row[0] = this.#volume > 0 ? this.#pv / this.#volume : NaN;
+		const pv = (m[o] += typical(bar) * bar.volume);
+		const volume = (m[o + 1] += bar.volume);
+		m[this.at] = volume > 0 ? pv / volume : NaN;
 		this.accepted++;
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
 		const fresh = this.sessionOf(bar) !== this.#session;
-		const pv = (fresh ? 0 : this.#pv) + typical(bar) * bar.volume;
-		const volume = (fresh ? 0 : this.#volume) + bar.volume;
-		return volume > 0 ? pv / volume : null;
+		const pv = (fresh ? 0 : m[this.o]) + typical(bar) * bar.volume;
+		const volume = (fresh ? 0 : m[this.o + 1]) + bar.volume;
+		out[at] = volume > 0 ? pv / volume : NaN;
 	}
 
 	protected save(): VwapState {
-		return { session: this.#session, pv: this.#pv, volume: this.#volume };
+		const m = this.arena.f64;
+		return { session: this.#session, pv: m[this.o], volume: m[this.o + 1] };
 	}
 
 	protected restore(s: VwapState): void {
+		const m = this.arena.f64;
 		this.#session = s.session;
-		this.#pv = s.pv;
-		this.#volume = s.volume;
+		m[this.o] = s.pv;
+		m[this.o + 1] = s.volume;
+		m[this.at] = s.volume > 0 ? s.pv / s.volume : NaN;
 	}
 }
 

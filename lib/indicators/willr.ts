@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
-import { RollingExtreme, type ExtremeState } from "./core/extremes.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSave, extremesSlots } from "./core/extremes.ts";
+import { ScalarIndicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface WillrState {
@@ -14,47 +14,52 @@ interface WillrState {
  * range, in TA-Lib's WILLR arithmetic. First value at bar n−1.
  */
 export class WilliamsR extends ScalarIndicator {
-	readonly kind = "willr";
-	readonly params: readonly number[];
-	readonly lookback: number;
-	#high: RollingExtreme;
-	#low: RollingExtreme;
+	readonly period: number;
 
 	constructor(period = 14) {
-		super();
-		this.#high = new RollingExtreme(period, 1);
-		this.#low = new RollingExtreme(period, -1);
-		this.params = [period];
-		this.lookback = period - 1;
+		super(extremesSlots(period));
+		extremesInit(this.arena.f64, this.o, period);
+		this.period = period;
 	}
 
-	get value(): number | null {
-		return orNull(this.row[0]);
+	get kind(): string {
+		return "willr";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get lookback(): number {
+		return this.period - 1;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
-		const highest = this.#high.push(bar.high);
-		const lowest = this.#low.push(bar.low);
-		if (this.#high.count >= this.#high.period) this.row[0] = willr(bar.close, highest, lowest);
+		const m = this.arena.f64;
+		const o = this.o;
+		extremesPush(m, o, bar.high, bar.low);
+		if (extremesReady(m, o)) m[this.at] = willr(bar.close, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		if (this.#high.count + 1 < this.#high.period) return null;
-		return willr(bar.close, this.#high.peek(bar.high), this.#low.peek(bar.low));
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const m = this.arena.f64;
+		const o = this.o;
+		out[at] = extremesCount(m, o) + 1 < this.period ? NaN : willr(bar.close, extremesPeekHighest(m, o, bar.high), extremesPeekLowest(m, o, bar.low));
 	}
 
 	protected save(): WillrState {
-		return { high: this.#high.save(), low: this.#low.save(), value: this.value };
+		const m = this.arena.f64;
+		return { high: extremesSave(m, this.o, 1), low: extremesSave(m, this.o, -1), value: this.value };
 	}
 
 	protected restore(s: WillrState): void {
-		this.#high.load(s.high);
-		this.#low.load(s.low);
-		this.row[0] = s.value ?? NaN;
+		const m = this.arena.f64;
+		extremesLoad(m, this.o, s.high, s.low);
+		m[this.at] = s.value ?? NaN;
 	}
 }
 

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
-import { Ring } from "./core/ring.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { ringInit, ringLoad, ringOldest, ringPush, ringSlots, ringToJSON } from "./core/ring.ts";
+import { ScalarIndicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface WmaState {
@@ -11,68 +11,79 @@ interface WmaState {
 	value: number | null;
 }
 
+// State: [Σ weight·close (already shifted down one weight step), Σ close over the window, the close
+// whose weight drops to 0 next, ring of the last n closes].
+const SUM = 0, SUB = 1, TRAILING = 2, RING = 3;
+
 /**
  * Linearly weighted moving average of closes (weights 1..n, newest heaviest), with TA-Lib's O(1)
  * recurrence: a weighted sum and a plain sum updated in TA-Lib's order. First value at bar n−1.
  */
 export class Wma extends ScalarIndicator {
-	readonly kind = "wma";
-	readonly params: readonly number[];
-	readonly lookback: number;
-	readonly #n: number;
-	readonly #divider: number;
-	#ring: Ring; // last n closes; after a push its oldest is the one whose weight drops to 0 next
-	#sum = 0; // Σ weight·close, already shifted down one weight step
-	#sub = 0; // Σ close over the window
-	#trailing = 0;
+	readonly period: number;
 
 	constructor(period = 20) {
-		super();
 		if (!Number.isInteger(period) || period < 2) throw new RangeError(`wma period must be an integer >= 2, got ${period}`);
-		this.#n = period;
-		this.#divider = (period * (period + 1)) / 2;
-		this.#ring = new Ring(period);
-		this.params = [period];
-		this.lookback = period - 1;
+		super(RING + ringSlots(period));
+		const m = this.arena.f64;
+		m.fill(0, this.o, this.o + RING);
+		ringInit(m, this.o + RING, period);
+		this.period = period;
 	}
 
-	get value(): number | null {
-		return orNull(this.row[0]);
+	get kind(): string {
+		return "wma";
+	}
+
+	get params(): readonly number[] {
+		return [this.period];
+	}
+
+	get lookback(): number {
+		return this.period - 1;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
+		const m = this.arena.f64;
+		const o = this.o;
+		const n = this.period;
 		const x = bar.close;
 		const seen = ++this.accepted;
-		this.#ring.push(x);
-		if (seen < this.#n) {
-			this.#sub += x;
-			this.#sum += x * seen;
+		ringPush(m, o + RING, x);
+		if (seen < n) {
+			m[o + SUB] += x;
+			m[o + SUM] += x * seen;
 			return null;
 		}
-		this.#sub += x;
-		this.#sub -= this.#trailing;
-		this.#sum += x * this.#n;
-		this.#trailing = this.#ring.oldest();
-		this.row[0] = this.#sum / this.#divider;
-		this.#sum -= this.#sub;
+		m[o + SUB] += x;
+		m[o + SUB] -= m[o + TRAILING];
+		m[o + SUM] += x * n;
+		m[o + TRAILING] = ringOldest(m, o + RING);
+		m[this.at] = m[o + SUM] / ((n * (n + 1)) / 2);
+		m[o + SUM] -= m[o + SUB];
 		return null;
 	}
 
-	protected preview(bar: Bar): number | null {
-		return this.accepted + 1 < this.#n ? null : (this.#sum + bar.close * this.#n) / this.#divider;
+	protected preview(bar: Bar, out: Float64Array, at: number): void {
+		const n = this.period;
+		out[at] = this.accepted + 1 < n ? NaN : (this.arena.f64[this.o + SUM] + bar.close * n) / ((n * (n + 1)) / 2);
 	}
 
 	protected save(): WmaState {
-		return { sum: this.#sum, sub: this.#sub, trailing: this.#trailing, window: this.#ring.toJSON(), value: this.value };
+		const m = this.arena.f64;
+		const o = this.o;
+		return { sum: m[o + SUM], sub: m[o + SUB], trailing: m[o + TRAILING], window: ringToJSON(m, o + RING), value: this.value };
 	}
 
 	protected restore(s: WmaState): void {
-		this.#sum = s.sum;
-		this.#sub = s.sub;
-		this.#trailing = s.trailing;
-		this.#ring.load(s.window);
-		this.row[0] = s.value ?? NaN;
+		const m = this.arena.f64;
+		const o = this.o;
+		m[o + SUM] = s.sum;
+		m[o + SUB] = s.sub;
+		m[o + TRAILING] = s.trailing;
+		ringLoad(m, o + RING, s.window);
+		m[this.at] = s.value ?? NaN;
 	}
 }

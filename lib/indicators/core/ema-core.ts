@@ -8,60 +8,61 @@ export interface EmaState {
  * TA-Lib's INT_EMA: ignore the first `skip` inputs, seed with the plain mean of the next `period`
  * inputs, then prev + (x - prev)·k. `skip` exists for MACD, which seeds its fast EMA on the closes
  * just before the slow EMA's first value rather than on the first closes of the series.
+ * State at offset o: [period, skip, k, seen, sum, prev].
  */
-export class EmaCore {
-	readonly period: number;
-	readonly k: number;
-	readonly skip: number;
-	#seen = 0;
-	#sum = 0;
-	#prev = NaN;
+export const EMA_SLOTS = 6;
 
-	constructor(period: number, skip = 0, k = 2 / (period + 1)) {
-		if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
-		this.period = period;
-		this.skip = skip;
-		this.k = k;
-	}
+export function emaInit(m: Float64Array, o: number, period: number, skip = 0, k = 2 / (period + 1)): void {
+	if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
+	m[o] = period;
+	m[o + 1] = skip;
+	m[o + 2] = k;
+	m[o + 3] = 0;
+	m[o + 4] = 0;
+	m[o + 5] = NaN;
+}
 
-	/** Inputs consumed before the first output, as TA-Lib's lookback counts them. */
-	get lookback(): number {
-		return this.skip + this.period - 1;
-	}
+/** Inputs consumed before the first output, as TA-Lib's lookback counts them. */
+export function emaLookback(period: number, skip = 0): number {
+	return skip + period - 1;
+}
 
-	get value(): number {
-		return this.#prev;
-	}
+/** The EMA after the last input, NaN in warm-up. */
+export function emaValue(m: Float64Array, o: number): number {
+	return m[o + 5];
+}
 
-	push(x: number): number {
-		const seen = ++this.#seen;
-		if (seen <= this.skip) return NaN;
-		if (seen < this.skip + this.period) {
-			this.#sum += x;
-			return NaN;
-		}
-		if (seen === this.skip + this.period) {
-			this.#prev = (this.#sum + x) / this.period;
-			return this.#prev;
-		}
-		this.#prev = (x - this.#prev) * this.k + this.#prev;
-		return this.#prev;
+export function emaPush(m: Float64Array, o: number, x: number): number {
+	const seen = m[o + 3] + 1;
+	m[o + 3] = seen;
+	const skip = m[o + 1];
+	if (seen <= skip) return NaN;
+	const period = m[o];
+	if (seen < skip + period) {
+		m[o + 4] += x;
+		return NaN;
 	}
+	const prev = seen === skip + period ? (m[o + 4] + x) / period : (x - m[o + 5]) * m[o + 2] + m[o + 5];
+	m[o + 5] = prev;
+	return prev;
+}
 
-	peek(x: number): number {
-		const seen = this.#seen + 1;
-		if (seen < this.skip + this.period) return NaN;
-		if (seen === this.skip + this.period) return (this.#sum + x) / this.period;
-		return (x - this.#prev) * this.k + this.#prev;
-	}
+export function emaPeek(m: Float64Array, o: number, x: number): number {
+	const seen = m[o + 3] + 1;
+	const skip = m[o + 1];
+	const period = m[o];
+	if (seen < skip + period) return NaN;
+	if (seen === skip + period) return (m[o + 4] + x) / period;
+	return (x - m[o + 5]) * m[o + 2] + m[o + 5];
+}
 
-	save(): EmaState {
-		return { seen: this.#seen, sum: this.#sum, prev: Number.isNaN(this.#prev) ? null : this.#prev };
-	}
+export function emaSave(m: Float64Array, o: number): EmaState {
+	const prev = m[o + 5];
+	return { seen: m[o + 3], sum: m[o + 4], prev: Number.isNaN(prev) ? null : prev };
+}
 
-	load(s: EmaState): void {
-		this.#seen = s.seen;
-		this.#sum = s.sum;
-		this.#prev = s.prev ?? NaN;
-	}
+export function emaLoad(m: Float64Array, o: number, s: EmaState): void {
+	m[o + 3] = s.seen;
+	m[o + 4] = s.sum;
+	m[o + 5] = s.prev ?? NaN;
 }

@@ -4,90 +4,125 @@ export interface ExtremeState {
 }
 
 /**
- * Highest (sign = 1) or lowest (sign = −1) value of the last `period` inputs: a monotonic deque in
- * preallocated circular arrays, so each update is amortised O(1) and allocation-free. Values are
- * stored multiplied by `sign` (exact in IEEE 754), which lets one comparison serve both directions.
+ * Highest high and lowest low of the last `period` bars, as TA-Lib's MAX/MIN keep them: the window's
+ * highs and lows in two circular arrays plus the sequence numbers of the current extremes. A new
+ * value at least as extreme takes over at once; when the extreme leaves the window the window is
+ * rescanned (period values). 2·period + 4 numbers, where a monotonic deque would need twice that.
+ * State at offset o: [period, count, seq of the highest, seq of the lowest, highs…, lows…].
  */
-export class RollingExtreme {
-	readonly period: number;
-	readonly sign: 1 | -1;
-	#seq: Float64Array;
-	#val: Float64Array;
-	#head = 0;
-	#len = 0;
-	#count = 0; // inputs pushed so far; also the next sequence number
+export function extremesSlots(period: number): number {
+	return 4 + 2 * period;
+}
 
-	constructor(period: number, sign: 1 | -1) {
-		if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
-		this.period = period;
-		this.sign = sign;
-		this.#seq = new Float64Array(period);
-		this.#val = new Float64Array(period);
-	}
+export function extremesInit(m: Float64Array, o: number, period: number): void {
+	if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
+	m[o] = period;
+	m[o + 1] = 0;
+	m[o + 2] = 0;
+	m[o + 3] = 0;
+	m.fill(0, o + 4, o + 4 + 2 * period);
+}
 
-	get count(): number {
-		return this.#count;
-	}
+/** Bars pushed so far. */
+export function extremesCount(m: Float64Array, o: number): number {
+	return m[o + 1];
+}
 
-	/** Adds x and returns the extreme of the window ending with it. */
-	push(x: number): number {
-		const cap = this.period;
-		const seq = this.#seq;
-		const val = this.#val;
-		const s = this.#count++;
-		const v = x * this.sign;
-		let head = this.#head;
-		let len = this.#len;
-		if (len > 0 && seq[head] <= s - cap) {
-			head = head + 1 === cap ? 0 : head + 1;
-			len--;
+/** Whether `period` bars have been pushed (the window is full). */
+export function extremesReady(m: Float64Array, o: number): boolean {
+	return m[o + 1] >= m[o];
+}
+
+export function extremesPush(m: Float64Array, o: number, high: number, low: number): void {
+	const n = m[o];
+	const s = m[o + 1];
+	const slot = s % n;
+	const hi = o + 4;
+	const lo = hi + n;
+	m[hi + slot] = high;
+	m[lo + slot] = low;
+	m[o + 1] = s + 1;
+	const first = s - n + 1; // oldest sequence number still in the window
+	const hs = m[o + 2];
+	if (s === 0 || hs < first) m[o + 2] = rescan(m, hi, n, first < 0 ? 0 : first, s, 1);
+	else if (high >= m[hi + (hs % n)]) m[o + 2] = s;
+	const ls = m[o + 3];
+	if (s === 0 || ls < first) m[o + 3] = rescan(m, lo, n, first < 0 ? 0 : first, s, -1);
+	else if (low <= m[lo + (ls % n)]) m[o + 3] = s;
+}
+
+export function extremesHighest(m: Float64Array, o: number): number {
+	return m[o + 4 + (m[o + 2] % m[o])];
+}
+
+export function extremesLowest(m: Float64Array, o: number): number {
+	return m[o + 4 + m[o] + (m[o + 3] % m[o])];
+}
+
+/** The highest high the window would have if a bar with `high` were pushed, without pushing it. */
+export function extremesPeekHighest(m: Float64Array, o: number, high: number): number {
+	return peek(m, o, 2, o + 4, high, 1);
+}
+
+export function extremesPeekLowest(m: Float64Array, o: number, low: number): number {
+	return peek(m, o, 3, o + 4 + m[o], low, -1);
+}
+
+function peek(m: Float64Array, o: number, which: number, base: number, x: number, sign: 1 | -1): number {
+	const n = m[o];
+	const s = m[o + 1];
+	if (s === 0) return x;
+	const first = s - n + 1;
+	const best = m[o + which] < first ? m[base + (rescan(m, base, n, first < 0 ? 0 : first, s - 1, sign) % n)] : m[base + (m[o + which] % n)];
+	return sign * best >= sign * x ? best : x;
+}
+
+/** Sequence number of the most extreme value among sequence numbers from..to (the newest on ties). */
+function rescan(m: Float64Array, base: number, n: number, from: number, to: number, sign: 1 | -1): number {
+	let best = to;
+	let v = sign * m[base + (to % n)];
+	for (let q = to - 1; q >= from; q--) {
+		const x = sign * m[base + (q % n)];
+		if (x > v) {
+			v = x;
+			best = q;
 		}
-		// Drop dominated entries from the back; equal values go too since the newer one outlives them.
-		let tail = head + len - 1;
-		if (tail >= cap) tail -= cap;
-		while (len > 0 && val[tail] <= v) {
-			len--;
-			tail = tail === 0 ? cap - 1 : tail - 1;
+	}
+	return best;
+}
+
+/**
+ * The monotonic-deque form snapshots have always used: the window's values that are more extreme
+ * than every later one, oldest first.
+ */
+export function extremesSave(m: Float64Array, o: number, sign: 1 | -1): ExtremeState {
+	const n = m[o];
+	const count = m[o + 1];
+	const base = o + 4 + (sign > 0 ? 0 : n);
+	const entries: [number, number][] = [];
+	let v = -Infinity;
+	for (let q = count - 1; q >= 0 && q > count - 1 - n; q--) {
+		const x = m[base + (q % n)];
+		if (sign * x > v) {
+			v = sign * x;
+			entries.push([q, x]);
 		}
-		const j = tail + 1 === cap ? 0 : tail + 1;
-		seq[j] = s;
-		val[j] = v;
-		this.#head = head;
-		this.#len = len + 1;
-		return val[head] * this.sign;
 	}
+	return { count, entries: entries.reverse() };
+}
 
-	/** The extreme the window would have if x were pushed, without pushing it. */
-	peek(x: number): number {
-		const v = x * this.sign;
-		let i = 0;
-		if (this.#len > 0 && this.#seq[this.#head] <= this.#count - this.period) i = 1;
-		const best = i < this.#len ? this.#val[this.#slot(i)] : v;
-		return (best > v ? best : v) * this.sign;
+/**
+ * Loads both sides. Window values the deque dropped are each dominated by a later value still in
+ * the window, so ±Infinity in their place gives every future window the same extreme.
+ */
+export function extremesLoad(m: Float64Array, o: number, high: ExtremeState, low: ExtremeState): void {
+	const n = m[o];
+	for (const [s, sign] of [[high, 1], [low, -1]] as const) {
+		if (s.entries.length > n) throw new RangeError(`window holds ${n} entries, state has ${s.entries.length}`);
+		const base = o + 4 + (sign > 0 ? 0 : n);
+		m.fill(-sign * Infinity, base, base + n);
+		for (const [q, x] of s.entries) m[base + (q % n)] = x;
+		m[o + (sign > 0 ? 2 : 3)] = s.entries.length > 0 ? s.entries[0][0] : 0;
 	}
-
-	#slot(i: number): number {
-		const j = this.#head + i;
-		return j < this.period ? j : j - this.period;
-	}
-
-	save(): ExtremeState {
-		const entries: [number, number][] = [];
-		for (let i = 0; i < this.#len; i++) {
-			const j = this.#slot(i);
-			entries.push([this.#seq[j], this.#val[j] * this.sign]);
-		}
-		return { count: this.#count, entries };
-	}
-
-	load(s: ExtremeState): void {
-		if (s.entries.length > this.period) throw new RangeError(`window holds ${this.period} entries, state has ${s.entries.length}`);
-		this.#count = s.count;
-		this.#head = 0;
-		this.#len = s.entries.length;
-		s.entries.forEach(([seq, value], i) => {
-			this.#seq[i] = seq;
-			this.#val[i] = value * this.sign;
-		});
-	}
+	m[o + 1] = high.count;
 }

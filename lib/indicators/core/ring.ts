@@ -1,67 +1,73 @@
 /**
- * Fixed-capacity FIFO of numbers over a preallocated Float64Array. Pushing into a full ring
- * overwrites the oldest slot, so steady-state updates never allocate.
+ * Fixed-capacity FIFO of numbers at offset `o` of an arena: [capacity, head, size, values…].
+ * Pushing into a full ring overwrites the oldest slot, so steady-state updates never allocate.
  */
-export class Ring {
-	readonly capacity: number;
-	#buf: Float64Array;
-	#head = 0; // slot of the oldest value
-	#size = 0;
+export const RING_HEADER = 3;
 
-	constructor(capacity: number) {
-		if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
-		this.capacity = capacity;
-		this.#buf = new Float64Array(capacity);
-	}
+export function ringSlots(capacity: number): number {
+	return RING_HEADER + capacity;
+}
 
-	get size(): number {
-		return this.#size;
-	}
+export function ringInit(m: Float64Array, o: number, capacity: number): void {
+	if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+	m[o] = capacity;
+	m[o + 1] = 0; // slot of the oldest value
+	m[o + 2] = 0; // values held
+	m.fill(0, o + RING_HEADER, o + RING_HEADER + capacity);
+}
 
-	get full(): boolean {
-		return this.#size === this.capacity;
-	}
+export function ringSize(m: Float64Array, o: number): number {
+	return m[o + 2];
+}
 
-	/** The i-th value, 0 = oldest. The caller keeps i in [0, size). */
-	at(i: number): number {
-		const j = this.#head + i;
-		return this.#buf[j < this.capacity ? j : j - this.capacity];
-	}
+export function ringFull(m: Float64Array, o: number): boolean {
+	return m[o + 2] === m[o];
+}
 
-	/** The value that the next push into a full ring would evict. */
-	oldest(): number {
-		return this.#buf[this.#head];
-	}
+/** The i-th value, 0 = oldest. The caller keeps i in [0, size). */
+export function ringAt(m: Float64Array, o: number, i: number): number {
+	const cap = m[o];
+	const j = m[o + 1] + i;
+	return m[o + RING_HEADER + (j < cap ? j : j - cap)];
+}
 
-	newest(): number {
-		return this.at(this.#size - 1);
-	}
+/** The value that the next push into a full ring would evict. */
+export function ringOldest(m: Float64Array, o: number): number {
+	return m[o + RING_HEADER + m[o + 1]];
+}
 
-	/** Appends x; returns the evicted value, or NaN when nothing was evicted. */
-	push(x: number): number {
-		if (this.#size < this.capacity) {
-			const j = this.#head + this.#size;
-			this.#buf[j < this.capacity ? j : j - this.capacity] = x;
-			this.#size++;
-			return NaN;
-		}
-		const evicted = this.#buf[this.#head];
-		this.#buf[this.#head] = x;
-		this.#head = this.#head + 1 === this.capacity ? 0 : this.#head + 1;
-		return evicted;
-	}
+export function ringNewest(m: Float64Array, o: number): number {
+	return ringAt(m, o, m[o + 2] - 1);
+}
 
-	/** Values oldest first: the serialised form. */
-	toJSON(): number[] {
-		const out = new Array<number>(this.#size);
-		for (let i = 0; i < this.#size; i++) out[i] = this.at(i);
-		return out;
+/** Appends x; returns the evicted value, or NaN when nothing was evicted. */
+export function ringPush(m: Float64Array, o: number, x: number): number {
+	const cap = m[o];
+	const head = m[o + 1];
+	const size = m[o + 2];
+	if (size < cap) {
+		const j = head + size;
+		m[o + RING_HEADER + (j < cap ? j : j - cap)] = x;
+		m[o + 2] = size + 1;
+		return NaN;
 	}
+	const evicted = m[o + RING_HEADER + head];
+	m[o + RING_HEADER + head] = x;
+	m[o + 1] = head + 1 === cap ? 0 : head + 1;
+	return evicted;
+}
 
-	load(values: readonly number[]): void {
-		if (values.length > this.capacity) throw new RangeError(`ring holds ${this.capacity} values, state has ${values.length}`);
-		this.#head = 0;
-		this.#size = 0;
-		for (const v of values) this.push(v);
-	}
+/** Values oldest first: the serialised form. */
+export function ringToJSON(m: Float64Array, o: number): number[] {
+	const size = m[o + 2];
+	const out = new Array<number>(size);
+	for (let i = 0; i < size; i++) out[i] = ringAt(m, o, i);
+	return out;
+}
+
+export function ringLoad(m: Float64Array, o: number, values: readonly number[]): void {
+	if (values.length > m[o]) throw new RangeError(`ring holds ${m[o]} values, state has ${values.length}`);
+	m[o + 1] = 0;
+	m[o + 2] = 0;
+	for (const v of values) ringPush(m, o, v);
 }

@@ -7,49 +7,50 @@ export interface WilderState {
 /**
  * Wilder's smoothing as TA-Lib's RSI and ATR apply it: seed with the mean of the first `period`
  * inputs, then avg = (avg·(period−1) + x) / period, multiplied and divided in that order.
+ * State at offset o: [period, seen, sum, avg].
  */
-export class WilderCore {
-	readonly period: number;
-	#seen = 0;
-	#sum = 0;
-	#avg = NaN;
+export const WILDER_SLOTS = 4;
 
-	constructor(period: number) {
-		if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
-		this.period = period;
-	}
+export function wilderInit(m: Float64Array, o: number, period: number): void {
+	if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
+	m[o] = period;
+	m[o + 1] = 0;
+	m[o + 2] = 0;
+	m[o + 3] = NaN;
+}
 
-	get value(): number {
-		return this.#avg;
-	}
+/** The average after the last input, NaN in warm-up. */
+export function wilderValue(m: Float64Array, o: number): number {
+	return m[o + 3];
+}
 
-	push(x: number): number {
-		const seen = ++this.#seen;
-		if (seen < this.period) {
-			this.#sum += x;
-			return NaN;
-		}
-		this.#avg = seen === this.period ? (this.#sum + x) / this.period : this.#next(x);
-		return this.#avg;
+export function wilderPush(m: Float64Array, o: number, x: number): number {
+	const period = m[o];
+	const seen = m[o + 1] + 1;
+	m[o + 1] = seen;
+	if (seen < period) {
+		m[o + 2] += x;
+		return NaN;
 	}
+	const avg = seen === period ? (m[o + 2] + x) / period : (m[o + 3] * (period - 1) + x) / period;
+	m[o + 3] = avg;
+	return avg;
+}
 
-	peek(x: number): number {
-		const seen = this.#seen + 1;
-		if (seen < this.period) return NaN;
-		return seen === this.period ? (this.#sum + x) / this.period : this.#next(x);
-	}
+export function wilderPeek(m: Float64Array, o: number, x: number): number {
+	const period = m[o];
+	const seen = m[o + 1] + 1;
+	if (seen < period) return NaN;
+	return seen === period ? (m[o + 2] + x) / period : (m[o + 3] * (period - 1) + x) / period;
+}
 
-	#next(x: number): number {
-		return (this.#avg * (this.period - 1) + x) / this.period;
-	}
+export function wilderSave(m: Float64Array, o: number): WilderState {
+	const avg = m[o + 3];
+	return { seen: m[o + 1], sum: m[o + 2], avg: Number.isNaN(avg) ? null : avg };
+}
 
-	save(): WilderState {
-		return { seen: this.#seen, sum: this.#sum, avg: Number.isNaN(this.#avg) ? null : this.#avg };
-	}
-
-	load(s: WilderState): void {
-		this.#seen = s.seen;
-		this.#sum = s.sum;
-		this.#avg = s.avg ?? NaN;
-	}
+export function wilderLoad(m: Float64Array, o: number, s: WilderState): void {
+	m[o + 1] = s.seen;
+	m[o + 2] = s.sum;
+	m[o + 3] = s.avg ?? NaN;
 }

@@ -1,0 +1,34 @@
+/**
+ * One Float64Array holding the numeric state of many indicators (and strategies), each at an
+ * offset. A typed array costs ~180 bytes of object and buffer headers whatever its length, and a
+ * double in an object field is boxed (16 more bytes), so one arena per bar stream instead of a few
+ * small arrays and boxed fields per indicator is what keeps a symbol's analysis small.
+ * Holders read `arena.f64` on each use: `alloc` may replace it with a longer copy.
+ */
+export class Arena {
+	f64: Float64Array;
+	#used = 0;
+
+	constructor(capacity = 0) {
+		this.f64 = new Float64Array(capacity);
+	}
+
+	/** Slots handed out so far. */
+	get used(): number {
+		return this.#used;
+	}
+
+	/** Reserves `n` slots, NaN-filled, and returns the offset of the first. Grows to fit exactly. */
+	alloc(n: number): number {
+		const at = this.#used;
+		const end = at + n;
+		if (end > this.f64.length) {
+			const grown = new Float64Array(end);
+			grown.set(this.f64);
+			this.f64 = grown;
+		}
+		this.f64.fill(NaN, at, end);
+		this.#used = end;
+		return at;
+	}
+}
