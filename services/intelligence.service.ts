@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
-import { AGENT_NAMES, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
+import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
 import { agentSettingsProps } from "../lib/agents/agent-config.ts";
 import { ResultCache } from "../lib/agents/result-cache.ts";
 import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
@@ -49,6 +49,8 @@ const optionParams = {
 	include_forecasts: { type: "boolean", default: true },
 	real_time_data: { type: "boolean", default: true },
 };
+/** An agent's name in a path: ours or the predecessor's (`llama_explanation`…), made ours by the handler. */
+const agentNameParam = { type: "enum", values: [...AGENT_NAME_ALIASES] };
 const checkSettingsPatch = new Validator({ useNewCustomCheckerFunction: true }).compile({
 	$$strict: true,
 	...Object.fromEntries(Object.entries(agentSettingsProps).map(([k, v]) => [k, { ...v, optional: true }])),
@@ -84,28 +86,31 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 			/** Restart an agent on every node that runs it (admin). */
 			restartAgent: {
 				...adminOnly,
-				params: { name: { type: "enum", values: [...AGENT_NAMES] } },
-				async handler(ctx: Context<{ name: AgentName }>) {
-					const nodes = this.agentNodes(ctx.params.name);
-					if (nodes.length === 0) throw new NotFoundError(`no node runs agents.${ctx.params.name}`, { agent: ctx.params.name });
-					const results = await Promise.all(nodes.map(nodeID => ctx.call<NodeAgentStatus, object>(`agents.${ctx.params.name}.restart`, {}, { nodeID, meta: ctx.meta }).catch(err => ({ node: nodeID, error: errorReason(err) }))));
-					return { agent: ctx.params.name, restarted: results };
+				params: { name: agentNameParam },
+				async handler(ctx: Context<{ name: string }>) {
+					const name = canonicalAgentName(ctx.params.name);
+					const nodes = this.agentNodes(name);
+					if (nodes.length === 0) throw new NotFoundError(`no node runs agents.${name}`, { agent: name });
+					const results = await Promise.all(nodes.map(nodeID => ctx.call<NodeAgentStatus, object>(`agents.${name}.restart`, {}, { nodeID, meta: ctx.meta }).catch(err => ({ node: nodeID, error: errorReason(err) }))));
+					return { agent: name, restarted: results };
 				},
 			},
 
 			getAgentConfig: {
-				params: { name: { type: "enum", values: [...AGENT_NAMES] } },
-				async handler(ctx: Context<{ name: AgentName }>) {
-					return { agent: ctx.params.name, settings: await this.settingsOf(ctx.params.name) };
+				params: { name: agentNameParam },
+				async handler(ctx: Context<{ name: string }>) {
+					const name = canonicalAgentName(ctx.params.name);
+					return { agent: name, settings: await this.settingsOf(name) };
 				},
 			},
 
 			/** Change an agent's settings on every node, and keep them (KV) for nodes that start later (admin). */
 			setAgentConfig: {
 				...adminOnly,
-				params: { name: { type: "enum", values: [...AGENT_NAMES] }, $$strict: false },
-				async handler(ctx: Context<Record<string, unknown> & { name: AgentName }>) {
-					const { name, ...patch } = ctx.params;
+				params: { name: agentNameParam, $$strict: false },
+				async handler(ctx: Context<Record<string, unknown> & { name: string }>) {
+					const { name: given, ...patch } = ctx.params;
+					const name = canonicalAgentName(given);
 					const check = checkSettingsPatch(patch);
 					if (check !== true) throw new ValidationError(check.map(e => e.message).join("; "), check.map(e => ({ field: e.field, message: e.message, type: e.type })));
 					if (name === "forecast" && patch.url) throw new ValidationError("the forecast agent has no remote mode: url must be null", [{ field: "url", message: "must be null for forecast" }]);

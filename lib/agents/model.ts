@@ -12,6 +12,16 @@ import type { MarketView } from "./market-view.ts";
 export const AGENT_NAMES = ["sentiment", "forecast", "explain", "strategy"] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
 
+/** The predecessor's agent names (seed 000's agent configuration), accepted wherever an agent is named. */
+export const PREDECESSOR_AGENT_NAMES: Readonly<Record<string, AgentName>> = { llama_explanation: "explain", gpt4_strategy: "strategy", tft_forecasting: "forecast" };
+/** Every name an agent may be called by: ours, then the predecessor's. */
+export const AGENT_NAME_ALIASES: readonly string[] = [...AGENT_NAMES, ...Object.keys(PREDECESSOR_AGENT_NAMES)];
+
+/** Our name for an agent named either way (the name must be one of AGENT_NAME_ALIASES). */
+export function canonicalAgentName(name: string): AgentName {
+	return PREDECESSOR_AGENT_NAMES[name] ?? (name as AgentName);
+}
+
 export interface AgentSettings {
 	/** Model server URL; null = the built-in model. */
 	url: string | null;

@@ -97,6 +97,23 @@ describe("intelligence: unified analysis on an embedded node", function () {
 		expect(restarted.body.restarted[0]).to.include({ calls: 0, restarts: 1, health_score: 1 });
 	});
 
+	it("answers in the predecessor's shape (top-level confidence_score and agents_used) and takes its agent names in paths", async () => {
+		const r = await postJson(`${base}/intelligence/unified`, { ...request, user_id: "user123" });
+		expect(r.status).to.equal(200);
+		expect(r.body).to.have.all.keys("request_id", "user_id", "analysis_type", "time_horizon", "symbols", "agents_used", "agents_failed", "confidence_score", "news_available", "cached", "generated_at", "timings");
+		expect(r.body.confidence_score).to.be.a("number").within(0, 1);
+		expect(r.body.agents_used).to.be.an("array").that.includes("explain");
+		expect(r.body.user_id).to.equal("user123");
+		expect(r.body.timings).to.have.all.keys("total_ms", "data_ms", "agents_ms");
+		expect(Date.parse(r.body.generated_at)).to.be.closeTo(Date.now(), 60_000);
+		// seed 000 named its agents llama_explanation, gpt4_strategy, tft_forecasting (and sentiment)
+		const restarted = await postJson(`${base}/agents/llama_explanation/restart`, {});
+		expect(restarted.status).to.equal(200);
+		expect(restarted.body.agent).to.equal("explain");
+		expect((await getJson(`${base}/api/v1/config/agents/tft_forecasting`)).body).to.deep.include({ agent: "forecast" });
+		expect((await postJson(`${base}/agents/gpt4_strategy/restart`, {})).body.agent).to.equal("strategy");
+	});
+
 	it("refuses bad input with 422 naming the field", async () => {
 		const r = await postJson(`${base}/api/v1/intelligence/unified`, { ...request, symbols: [] });
 		expect(r.status).to.equal(422);
