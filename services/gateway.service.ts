@@ -15,6 +15,7 @@ import { NotFoundError, toHttpError, ValidationError } from "../lib/protocol/err
 import { WsClose } from "../lib/protocol/ws-codes.ts";
 import { parseTopic, toTickMessage, type Topic } from "../lib/protocol/wire.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
+import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
 import { ClientSession, type ReplayPage, type SessionAuth, type Snapshot } from "../lib/streaming/client-session.ts";
 import { SNAPSHOT_SOURCES } from "../lib/streaming/snapshot-sources.ts";
@@ -229,11 +230,12 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				},
 			},
 
+			/** Oldest first, a page at a time (`{items, total, limit, offset}`). */
 			listApiKeys: {
 				...ADMIN_ONLY,
-				params: {},
-				async handler() {
-					return { keys: await this.keys.list() };
+				params: { ...PAGE_PARAMS },
+				async handler(ctx: Context<PageRequest>) {
+					return pageOf(await this.keys.list(), ctx.params);
 				},
 			},
 

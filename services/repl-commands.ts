@@ -26,9 +26,10 @@ export const replCommands: ReplCommand[] = [
 				const k = await broker.call<{ id: string; key: string; tier: string; roles: string[] }, object>("gateway.createApiKey", { name: String(args.name ?? ""), tier: String(args.tier ?? "free"), roles });
 				console.log(`API key ${k.id} (${k.tier}${k.roles.length ? `, ${k.roles.join(",")}` : ""}): ${k.key}\nShown once; only its hash is stored.`);
 			} else if (op === "list") {
-				const r = await broker.call<{ keys: Array<{ id: string; name: string; tier: string; roles: string[]; createdAt: number }> }, object>("gateway.listApiKeys", {});
-				if (r.keys.length === 0) return console.log("No API keys (development mode if no JWT key is configured either).");
-				console.table(r.keys.map(k => ({ id: k.id, name: k.name, tier: k.tier, roles: k.roles.join(","), created: new Date(k.createdAt).toISOString() })));
+				const r = await broker.call<{ items: Array<{ id: string; name: string; tier: string; roles: string[]; createdAt: number }>; total: number }, object>("gateway.listApiKeys", { limit: 1000 });
+				if (r.total === 0) return console.log("No API keys (development mode if no JWT key is configured either).");
+				if (r.total > r.items.length) console.log(`The oldest ${r.items.length} of ${r.total} keys:`);
+				console.table(r.items.map(k => ({ id: k.id, name: k.name, tier: k.tier, roles: k.roles.join(","), created: new Date(k.createdAt).toISOString() })));
 			} else if (op === "revoke") {
 				const r = await broker.call<{ id: string }, object>("gateway.revokeApiKey", { id: String(args.name ?? "") });
 				console.log(`API key ${r.id} revoked`);

@@ -13,6 +13,7 @@ import { RENDEZVOUS } from "./rendezvous.strategy.ts";
 import { parseLeaseToken } from "../lib/store/store.ts";
 import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
+import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "./deps.ts";
 
 const notKept = (actor: SymbolActor, tf: string) =>
@@ -169,15 +170,18 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				},
 			},
 
-			/** Every symbol with data, with its owner where an actor is active. */
+			/** Symbols with data, by name, a page at a time (lib/protocol/page.ts), with their owner where an actor is active. */
 			list: {
-				async handler(ctx: Context) {
-					const names = await this.storeCall(() => store.listSymbols());
+				params: { ...PAGE_PARAMS },
+				async handler(ctx: Context<PageRequest>) {
+					const names = (await this.storeCall(() => store.listSymbols())).sort();
+					const page = pageOf(names, ctx.params);
+					if (page.items.length === 0) return page;
 					const per = await Promise.all(
 						this.symbolNodes().map(nodeID => ctx.call<ActorSummary[], Record<string, never>>("symbols.actors", {}, { nodeID }).catch(() => [] as ActorSummary[])),
 					);
 					const active = new Map(per.flat().map(a => [a.symbol, a]));
-					return names.map(symbol => active.get(symbol) ?? { symbol, node: null, seq: null, price: null, ts: null });
+					return { ...page, items: page.items.map(symbol => active.get(symbol) ?? { symbol, node: null, seq: null, price: null, ts: null }) };
 				},
 			},
 

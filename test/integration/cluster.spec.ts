@@ -153,9 +153,9 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 
 		// The public list agrees, on both gateways.
 		for (const node of nodes()) {
-			const r = await getJson<ListedSymbol[]>(`${node.url}/api/v1/symbols`);
+			const r = await getJson<{ items: ListedSymbol[] }>(`${node.url}/api/v1/symbols`);
 			expect(r.status).to.equal(200);
-			const listed = [...r.body].sort((x, y) => x.symbol.localeCompare(y.symbol));
+			const listed = [...r.body.items].sort((x, y) => x.symbol.localeCompare(y.symbol));
 			expect(listed.map(x => [x.symbol, x.node, x.seq])).to.deep.equal([...SYMBOLS].sort().map(s => [s, owner.get(s), 2]));
 		}
 	});

@@ -219,7 +219,11 @@ describe("gateway (embedded node)", function () {
 			expect((await fetch(`${n.base}/api/v1/auth/keys`, { headers: { "x-api-key": pro.key } })).status, "a pro key without the admin role").to.equal(403);
 			expect((await fetch(`${n.base}/api/v1/symbols`, { headers: { "x-api-key": pro.key } })).status).to.equal(200);
 			const list = (await (await fetch(`${n.base}/api/v1/auth/keys`, { headers: h })).json()) as any;
-			expect(list.keys.map((k: { name: string }) => k.name)).to.deep.equal(["ops", "desk"]);
+			expect(list.items.map((k: { name: string }) => k.name)).to.deep.equal(["ops", "desk"]);
+			expect(list).to.include({ total: 2, limit: 100, offset: 0 });
+			const second = (await (await fetch(`${n.base}/api/v1/auth/keys?limit=1&offset=1`, { headers: h })).json()) as any;
+			expect(second.items.map((k: { name: string }) => k.name)).to.deep.equal(["desk"]);
+			expect(second).to.include({ total: 2, limit: 1, offset: 1 });
 			expect(JSON.stringify(list)).not.to.include(pro.key);
 			expect((await fetch(`${n.base}/api/v1/auth/keys/${pro.id}`, { method: "DELETE", headers: h })).status).to.equal(200);
 			// Verified keys are cached up to 5 s per node; a fresh lookup refuses the revoked key.

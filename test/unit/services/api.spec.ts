@@ -122,8 +122,19 @@ describe("services: REST API (embedded node)", () => {
 		expect(bars.body.bars.reduce((n: number, b: { trades: number }) => n + b.trades, 0)).to.be.greaterThan(0);
 
 		const list = await getJson(`${base}/api/v1/symbols`);
-		expect(list.body.map((s: { symbol: string }) => s.symbol)).to.include.members(["AAPL", "BIG", "BRK.B", "MSFT"]);
-		expect(list.body.find((s: { symbol: string }) => s.symbol === "MSFT")).to.include({ node: "api-test", seq: 2 });
+		expect(list.body.items.map((s: { symbol: string }) => s.symbol)).to.include.members(["AAPL", "BIG", "BRK.B", "MSFT"]);
+		expect(list.body.items.find((s: { symbol: string }) => s.symbol === "MSFT")).to.include({ node: "api-test", seq: 2 });
+		expect(list.body).to.include({ total: list.body.items.length, limit: 100, offset: 0 });
+		// Pages by name: consecutive pages neither repeat nor skip.
+		const names = list.body.items.map((s: { symbol: string }) => s.symbol);
+		const p1 = await getJson(`${base}/api/v1/symbols?limit=2`);
+		const p2 = await getJson(`${base}/api/v1/symbols?limit=2&offset=2`);
+		expect([...p1.body.items, ...p2.body.items].map((s: { symbol: string }) => s.symbol)).to.deep.equal(names.slice(0, 4));
+		expect(p2.body).to.include({ total: names.length, limit: 2, offset: 2 });
+		expect((await getJson(`${base}/api/v1/symbols?offset=${names.length}`)).body).to.deep.equal({ items: [], total: names.length, limit: 100, offset: names.length });
+		const bad = await getJson(`${base}/api/v1/symbols?limit=0`);
+		expect(bad.status).to.equal(422);
+		expect(bad.body.error.details[0].field).to.equal("limit");
 
 		const cluster = await getJson(`${base}/api/v1/cluster`);
 		expect(cluster.status).to.equal(200);
