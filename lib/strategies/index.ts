@@ -7,7 +7,7 @@ import type { Strategy, StrategyState } from "./strategy.ts";
 import type { IndicatorSet } from "../indicators/indicator-set.ts";
 
 export { type Signal, cross, clamp01 } from "./signal.ts";
-export { Strategy, type StrategyState } from "./strategy.ts";
+export { Strategy, type StrategyState, signalOf } from "./strategy.ts";
 export { MacdRsiStrategy, MaCrossoverStrategy, RsiTrendStrategy, BollingerBreakoutStrategy, LevelBreakoutStrategy };
 
 const MAKERS: Record<string, (p: number[]) => Strategy> = {

@@ -3,6 +3,8 @@ import { Donchian } from "../indicators/donchian.ts";
 import { clamp01, cross } from "./signal.ts";
 import { Strategy } from "./strategy.ts";
 
+const INPUTS = Object.freeze(["close", "resistance", "support"]);
+
 /**
  * Support/resistance breakout: resistance = highest high and support = lowest low of the
  * `lookback` bars before this one (the previous bar's Donchian channel). Long on the first close
@@ -10,7 +12,6 @@ import { Strategy } from "./strategy.ts";
  * quarter of the support–resistance range (1 when the range is zero).
  */
 export class LevelBreakoutStrategy extends Strategy {
-	readonly name = "sr-breakout";
 	get #channel() {
 		return this.indicators[0] as Donchian;
 	}
@@ -21,24 +22,33 @@ export class LevelBreakoutStrategy extends Strategy {
 		super([lookback], [channel], 5);
 	}
 
+	get name(): string {
+		return "sr-breakout";
+	}
+
+	get inputNames(): readonly string[] {
+		return INPUTS;
+	}
+
+	reason(direction: 1 | -1): string {
+		return direction > 0 ? `close broke above the ${this.param(0)}-bar resistance` : `close broke below the ${this.param(0)}-bar support`;
+	}
+
 	protected evaluate(bar: Bar) {
-		const m = this.memory;
-		const [resistance, support, prevClose, prevResistance, prevSupport] = m;
+		const m = this.arena.f64;
+		const k = this.mem;
+		const resistance = m[k], support = m[k + 1], prevClose = m[k + 2], prevResistance = m[k + 3], prevSupport = m[k + 4];
 		const c = this.#channel.value;
-		m[3] = resistance;
-		m[4] = support;
-		m[0] = c === null ? NaN : c.upper;
-		m[1] = c === null ? NaN : c.lower;
-		m[2] = bar.close;
+		m[k + 3] = resistance;
+		m[k + 4] = support;
+		m[k] = c === null ? NaN : c.upper;
+		m[k + 1] = c === null ? NaN : c.lower;
+		m[k + 2] = bar.close;
 		const range = resistance - support;
 		const strength = (d: number) => (range > 0 ? clamp01(d / (range / 4)) : 1);
-		const inputs = { close: bar.close, resistance, support };
-		if (cross(prevClose, prevResistance, bar.close, resistance) > 0) {
-			return this.signal(bar, 1, strength(bar.close - resistance), `close broke above the ${this.params[0]}-bar resistance`, inputs);
-		}
-		if (cross(prevClose, prevSupport, bar.close, support) < 0) {
-			return this.signal(bar, -1, strength(support - bar.close), `close broke below the ${this.params[0]}-bar support`, inputs);
-		}
+		const inputs = [bar.close, resistance, support];
+		if (cross(prevClose, prevResistance, bar.close, resistance) > 0) return this.signal(bar, 1, strength(bar.close - resistance), inputs);
+		if (cross(prevClose, prevSupport, bar.close, support) < 0) return this.signal(bar, -1, strength(support - bar.close), inputs);
 		return null;
 	}
 }

@@ -4,6 +4,9 @@ import { Rsi } from "../indicators/rsi.ts";
 import { clamp01, cross } from "./signal.ts";
 import { Strategy } from "./strategy.ts";
 
+const INPUTS = Object.freeze(["close", "macd", "signal", "hist", "rsi"]);
+const OVERBOUGHT = 4, OVERSOLD = 5; // parameter indexes
+
 /**
  * MACD + RSI: long when the MACD line crosses above its signal line while RSI is below
  * `overbought`; short when it crosses below while RSI is above `oversold`. The RSI filter skips
@@ -11,39 +14,46 @@ import { Strategy } from "./strategy.ts";
  * signal's direction: (overbought − RSI)/(overbought − oversold) for longs, mirrored for shorts.
  */
 export class MacdRsiStrategy extends Strategy {
-	readonly name = "macd-rsi";
 	get #macd() {
 		return this.indicators[0] as Macd;
 	}
 	get #rsi() {
 		return this.indicators[1] as Rsi;
 	}
-	#overbought: number;
-	#oversold: number;
 
 	constructor(fast = 12, slow = 26, signal = 9, rsiPeriod = 14, overbought = 70, oversold = 30) {
 		const macd = new Macd(fast, slow, signal);
 		const rsi = new Rsi(rsiPeriod);
-		super([fast, slow, signal, rsiPeriod, overbought, oversold], [macd, rsi], 1);
-		this.#overbought = overbought;
-		this.#oversold = oversold;
+		super([fast, slow, signal, rsiPeriod, overbought, oversold], [macd, rsi], 1); // memory: previous histogram
+	}
+
+	get name(): string {
+		return "macd-rsi";
+	}
+
+	get inputNames(): readonly string[] {
+		return INPUTS;
+	}
+
+	reason(direction: 1 | -1, inputs: Record<string, number>): string {
+		const rsi = inputs.rsi.toFixed(1);
+		return direction > 0 ? `MACD crossed above signal with RSI ${rsi} < ${this.param(OVERBOUGHT)}` : `MACD crossed below signal with RSI ${rsi} > ${this.param(OVERSOLD)}`;
 	}
 
 	protected evaluate(bar: Bar) {
 		const m = this.#macd.value;
 		const rsi = this.#rsi.value;
-		const prevHist = this.memory[0];
-		this.memory[0] = m === null ? NaN : m.hist;
+		const f64 = this.arena.f64;
+		const prevHist = f64[this.mem];
+		f64[this.mem] = m === null ? NaN : m.hist;
 		if (m === null || rsi === null) return null;
 		const dir = cross(prevHist, 0, m.hist, 0); // hist = macd − signal, so its zero cross is the line cross
-		const inputs = { close: bar.close, macd: m.macd, signal: m.signal, hist: m.hist, rsi };
-		const span = this.#overbought - this.#oversold;
-		if (dir > 0 && rsi < this.#overbought) {
-			return this.signal(bar, 1, clamp01((this.#overbought - rsi) / span), `MACD crossed above signal with RSI ${rsi.toFixed(1)} < ${this.#overbought}`, inputs);
-		}
-		if (dir < 0 && rsi > this.#oversold) {
-			return this.signal(bar, -1, clamp01((rsi - this.#oversold) / span), `MACD crossed below signal with RSI ${rsi.toFixed(1)} > ${this.#oversold}`, inputs);
-		}
+		const inputs = [bar.close, m.macd, m.signal, m.hist, rsi];
+		const overbought = this.param(OVERBOUGHT);
+		const oversold = this.param(OVERSOLD);
+		const span = overbought - oversold;
+		if (dir > 0 && rsi < overbought) return this.signal(bar, 1, clamp01((overbought - rsi) / span), inputs);
+		if (dir < 0 && rsi > oversold) return this.signal(bar, -1, clamp01((rsi - oversold) / span), inputs);
 		return null;
 	}
 }

@@ -12,8 +12,7 @@ import type { BuiltBar, Trade } from "../bars/bar-slot.ts";
 import { TIMEFRAME_MS, type Timeframe } from "../bars/timeframes.ts";
 import { IndicatorSet } from "../indicators/indicator-set.ts";
 import type { IndicatorState } from "../indicators/indicator.ts";
-import { createStrategy, restoreStrategy, type Strategy, type StrategyState } from "../strategies/index.ts";
-import type { Signal } from "../strategies/signal.ts";
+import { createStrategy, restoreStrategy, signalOf, type Signal, type Strategy, type StrategyState } from "../strategies/index.ts";
 
 export interface AnalysisConfig {
 	timeframes: Timeframe[];
@@ -60,10 +59,19 @@ export interface AnalysisState {
 	signals: Array<Signal & { tf: Timeframe }>;
 }
 
+// A stored signal is a record of numbers: which strategy (timeframe and index), direction, strength,
+// bar time, then the strategy's inputs. The objects (with the reason text) are rebuilt when read.
+const TF = 0, STRATEGY = 1, DIRECTION = 2, STRENGTH = 3, BAR_TIME = 4, INPUTS = 5;
+const SIGNAL_CHUNK = 16; // records the history grows by, up to cfg.signalHistory
+
 export class SymbolAnalysis {
 	#tfs: TfState[];
 	#watermark = -Infinity;
-	#signals: Array<Signal & { tf: Timeframe }> = [];
+	/** The last cfg.signalHistory signals as records of `#stride` numbers, a ring from `#signalHead`. */
+	#signals: Float64Array | null = null;
+	#signalHead = 0;
+	#signalCount = 0;
+	readonly #stride: number;
 
 	constructor(readonly cfg: AnalysisConfig, state?: AnalysisState) {
 		this.#tfs = cfg.timeframes.map((tf, i) => {
@@ -81,10 +89,65 @@ export class SymbolAnalysis {
 				lastPublishTs: -Infinity,
 			};
 		});
+		this.#stride = INPUTS + Math.max(0, ...this.#tfs.flatMap(s => s.strategies.map(x => x.inputNames.length)));
 		if (state) {
 			this.#watermark = state.watermark ?? -Infinity;
-			this.#signals = state.signals.slice(-cfg.signalHistory);
+			for (const sig of state.signals.slice(-cfg.signalHistory)) this.#restoreSignal(sig);
 		}
+	}
+
+	/** Stores a signal read from a snapshot, attributed to the strategy whose reason text it carries. */
+	#restoreSignal(sig: Signal & { tf: Timeframe }): void {
+		const tf = this.#tfs.findIndex(s => s.tf === sig.tf);
+		if (tf < 0) return;
+		const named = this.#tfs[tf].strategies.filter(x => x.name === sig.strategy);
+		const direction = sig.direction === "long" ? 1 : -1;
+		const strategy = named.find(x => x.reason(direction, sig.inputs) === sig.reason) ?? named[0];
+		if (strategy === undefined) return;
+		const inputs = strategy.inputNames.map(n => sig.inputs[n] ?? NaN);
+		this.#storeSignal(tf, this.#tfs[tf].strategies.indexOf(strategy), direction, sig.strength, sig.barTime, inputs);
+	}
+
+	#storeSignal(tf: number, strategy: number, direction: 1 | -1, strength: number, barTime: number, inputs: readonly number[]): void {
+		const cap = this.cfg.signalHistory;
+		if (cap < 1) return;
+		const stride = this.#stride;
+		let buf = this.#signals;
+		const held = buf === null ? 0 : buf.length / stride;
+		if (this.#signalCount === held && held < cap) {
+			// Grow in chunks: the ring is still in order from 0 while it is not full.
+			const grown = new Float64Array(Math.min(cap, held + SIGNAL_CHUNK) * stride);
+			if (buf !== null) grown.set(buf);
+			buf = this.#signals = grown;
+		}
+		const rows = buf!.length / stride;
+		let slot: number;
+		if (this.#signalCount < rows) slot = this.#signalHead + this.#signalCount++;
+		else {
+			slot = this.#signalHead;
+			this.#signalHead = slot + 1 === rows ? 0 : slot + 1;
+		}
+		if (slot >= rows) slot -= rows;
+		const o = slot * stride;
+		buf![o + TF] = tf;
+		buf![o + STRATEGY] = strategy;
+		buf![o + DIRECTION] = direction;
+		buf![o + STRENGTH] = strength;
+		buf![o + BAR_TIME] = barTime;
+		for (let i = 0; i < inputs.length; i++) buf![o + INPUTS + i] = inputs[i];
+	}
+
+	/** The i-th stored signal, 0 = oldest, as the object that was emitted. */
+	#signalAt(i: number): Signal & { tf: Timeframe } {
+		const buf = this.#signals!;
+		const rows = buf.length / this.#stride;
+		let slot = this.#signalHead + i;
+		if (slot >= rows) slot -= rows;
+		const o = slot * this.#stride;
+		const s = this.#tfs[buf[o + TF]];
+		const strategy = s.strategies[buf[o + STRATEGY]];
+		const inputs = buf.subarray(o + INPUTS, o + INPUTS + strategy.inputNames.length);
+		return { ...signalOf(strategy, buf[o + DIRECTION] > 0 ? 1 : -1, buf[o + STRENGTH], inputs, buf[o + BAR_TIME]), tf: s.tf };
 	}
 
 	#builderOpts() {
@@ -133,11 +196,12 @@ export class SymbolAnalysis {
 			s.lastFinalTime = time;
 			emit({ type: "bar", tf: s.tf, bar, final: true });
 			emit({ type: "indicators", tf: s.tf, time, final: true, values: s.set.snapshot() });
-			for (const strat of s.strategies) {
+				for (let k = 0; k < s.strategies.length; k++) {
+				const strat = s.strategies[k];
 				const sig = strat.update(bar);
 				if (!sig) continue;
-				this.#signals.push({ ...sig, tf: s.tf });
-				if (this.#signals.length > this.cfg.signalHistory) this.#signals.shift();
+				const inputs = strat.inputNames.map(n => sig.inputs[n]);
+				this.#storeSignal(this.#tfs.indexOf(s), k, sig.direction === "long" ? 1 : -1, sig.strength, sig.barTime, inputs);
 				emit({ type: "signal", tf: s.tf, signal: sig });
 			}
 		}
@@ -172,8 +236,17 @@ export class SymbolAnalysis {
 	/** Recent signals, newest first. */
 	signals(limit: number, tf?: Timeframe): Array<Signal & { tf: Timeframe }> {
 		const out: Array<Signal & { tf: Timeframe }> = [];
-		for (let i = this.#signals.length - 1; i >= 0 && out.length < limit; i--) {
-			if (tf === undefined || this.#signals[i].tf === tf) out.push(this.#signals[i]);
+		let want = -1;
+		if (tf !== undefined) {
+			want = this.#tfs.findIndex(s => s.tf === tf);
+			if (want < 0) return out;
+		}
+		const buf = this.#signals;
+		const rows = buf === null ? 0 : buf.length / this.#stride;
+		for (let i = this.#signalCount - 1; i >= 0 && out.length < limit; i--) {
+			let slot = this.#signalHead + i;
+			if (slot >= rows) slot -= rows;
+			if (want < 0 || buf![slot * this.#stride + TF] === want) out.push(this.#signalAt(i));
 		}
 		return out;
 	}
@@ -182,7 +255,7 @@ export class SymbolAnalysis {
 		return {
 			watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
 			timeframes: this.#tfs.map(s => ({ builder: s.builder.toJSON(), indicators: s.set.toJSON(), strategies: s.strategies.map(x => x.toJSON()), pending: [...s.pending], lastFinalTime: s.lastFinalTime })),
-			signals: this.#signals.map(x => ({ ...x })),
+			signals: Array.from({ length: this.#signalCount }, (_, i) => this.#signalAt(i)),
 		};
 	}
 }
