@@ -145,6 +145,15 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 					return this.streams.list();
 				},
 			},
+
+			/** A stream's last update, or null: the snapshot of `intel:{id}` (lib/streaming/snapshot-sources.ts). */
+			streamLatest: {
+				visibility: "public",
+				params: { id: { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ } },
+				handler(ctx: Context<{ id: string }>) {
+					return this.streams.latest(ctx.params.id);
+				},
+			},
 		},
 
 		events: {

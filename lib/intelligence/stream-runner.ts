@@ -49,6 +49,8 @@ export interface StreamRunnerOptions {
 export const STREAMS_KEY = "intel:streams";
 export const streamLeaseKey = (id: string) => `intel:stream:${id}:owner`;
 export const streamSeqKey = (id: string) => `intel:stream:${id}:seq`;
+/** The last update published, for subscribers' snapshot (`intel:{id}` topics). */
+export const streamLatestKey = (id: string) => `intel:stream:${id}:latest`;
 /** The stored seq outlives a stream nobody runs for this long (at least 10 intervals). */
 const SEQ_TTL_MS = 86_400_000;
 
@@ -88,7 +90,13 @@ export class StreamRunner {
 		if (!existed) return false;
 		this.drop(id);
 		await this.opts.kv.del(streamSeqKey(id));
+		await this.opts.kv.del(streamLatestKey(id));
 		return true;
+	}
+
+	/** The stream's last published update (whichever node published it), or null. */
+	latest(id: string): Promise<IntelligenceUpdate | null> {
+		return this.opts.kv.get<IntelligenceUpdate>(streamLatestKey(id));
 	}
 
 	async list(): Promise<Array<StreamDefinition & { owner: string | null }>> {
@@ -157,7 +165,12 @@ export class StreamRunner {
 			await kv.set(streamSeqKey(id), seq, Math.max(SEQ_TTL_MS, 10 * s.def.interval_ms)).catch(err => log.warn(`intelligence stream ${id}: seq ${seq} not stored (${errorReason(err)}); counting on in memory`));
 			if (this.#owned.get(id) !== s) return;
 			s.seq = seq;
-			this.opts.publish({ v: WIRE_VERSION, type: "intelligence_update", stream_id: id, seq, ts: now(), node: nodeID, data });
+			const update: IntelligenceUpdate = { v: WIRE_VERSION, type: "intelligence_update", stream_id: id, seq, ts: now(), node: nodeID, data };
+			// Stored before it is published: a subscriber whose snapshot read misses it is already
+			// subscribed when it is published (one that gets both drops the repeat by seq).
+			await kv.set(streamLatestKey(id), update, Math.max(SEQ_TTL_MS, 10 * s.def.interval_ms)).catch(err => log.warn(`intelligence stream ${id}: latest update not stored (${errorReason(err)})`));
+			if (this.#owned.get(id) !== s) return;
+			this.opts.publish(update);
 		} catch (err) {
 			log.warn(`intelligence stream ${id}: ${errorReason(err)}`);
 		}

@@ -28,6 +28,16 @@ const dataTypeTopic: SnapshotSource = {
 	},
 };
 
+/** `intelligence.streamLatest` answers the stream's last `intelligence_update`, or null. */
+const intelTopic: SnapshotSource = {
+	action: "intelligence.streamLatest",
+	params: t => ({ id: t.kind === "intel" ? t.id : undefined }),
+	toSnapshot: a => {
+		const u = a as { seq?: unknown } | null;
+		return u ? { seq: typeof u.seq === "number" ? u.seq : 0, data: u } : null;
+	},
+};
+
 export const SNAPSHOT_SOURCES: Partial<Record<TopicKind, SnapshotSource>> = {
 	ticks: symbolTopic,
 	bars: symbolTopic,
@@ -37,4 +47,5 @@ export const SNAPSHOT_SOURCES: Partial<Record<TopicKind, SnapshotSource>> = {
 	fundamentals: dataTypeTopic,
 	analytics: dataTypeTopic,
 	insider_data: dataTypeTopic,
+	intel: intelTopic,
 };
