@@ -1,21 +1,27 @@
 /**
  * Gateway benchmark, each against a bare baseline in the same run:
  *  1. REST `GET /api/v1/symbols/AAPL/latest` (auth + in-memory rate limit + routing + action) vs a
- *     bare node:http server answering the same JSON: req/s and p99 over keep-alive connections.
+ *     bare node:http server answering the same JSON: req/s, p50 and p99 over keep-alive
+ *     connections. The load comes from a separate process (bench/http-load.ts), the same for both
+ *     servers; REST_RUNS runs each (default 5), alternating which goes first, median reported.
  *  2. WS fan-out of one topic to 2,000 connections vs a bare `ws` broadcast loop: deliveries/s and
  *     p99 publish→receive latency.
  *  3. Idle WS connections: memory per connection, and how many fit in 1 GB.
- * Load generator and server share this process (2 cores): numbers are for comparison, not capacity.
- * Run: npx tsx --expose-gc bench/gateway.ts
+ * WS clients share this process with the servers (2 cores): numbers are for comparison, not capacity.
+ * Run: npm run bench:gateway (ONLY=rest for the REST part; REST_SECONDS, REST_RUNS, CONCURRENCY).
  */
+import { spawn } from "node:child_process";
 import http from "node:http";
+import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import { createNode } from "../services/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../lib/auth/tiers.ts";
 
-const REST_SECONDS = Number(process.env.REST_SECONDS ?? 4);
-const CONCURRENCY = 32;
+const REST_SECONDS = Number(process.env.REST_SECONDS ?? 3);
+const REST_RUNS = Number(process.env.REST_RUNS ?? 5);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
+const LOAD_SCRIPT = fileURLToPath(new URL("./http-load.ts", import.meta.url));
 const CLIENTS = Number(process.env.CLIENTS ?? 2000);
 const FANOUT_MESSAGES = 100;
 
@@ -24,30 +30,49 @@ const pct = (xs: number[], p: number) => {
 	return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function restLoad(url: string): Promise<{ rps: number; p99: number }> {
-	const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-	const lat: number[] = [];
-	const end = performance.now() + REST_SECONDS * 1000;
-	let errors = 0;
-	const one = () =>
-		new Promise<void>(resolve => {
-			const t0 = performance.now();
-			http.get(url, { agent }, res => {
-				if (res.statusCode !== 200) errors++;
-				res.resume();
-				res.on("end", () => {
-					lat.push(performance.now() - t0);
-					resolve();
-				});
-			}).on("error", () => (errors++, resolve()));
+interface LoadResult {
+	rps: number;
+	p50: number;
+	p99: number;
+	errors: number;
+	/** CPU time of this process (where the servers run) per request answered: robust to other load on the machine. */
+	cpuUs: number;
+}
+
+/** One run of the load generator in its own process (bench/http-load.ts) against `url`. */
+function restLoad(url: string): Promise<LoadResult> {
+	const cpu0 = process.cpuUsage();
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ["--import", "tsx", LOAD_SCRIPT, url, String(CONCURRENCY), String(REST_SECONDS)], { stdio: ["ignore", "pipe", "inherit"] });
+		let out = "";
+		child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+		child.on("error", reject);
+		child.on("close", code => {
+			if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
+			const r = JSON.parse(out.trim().split("\n").at(-1)!) as LoadResult & { requests: number; statuses: Record<string, number> };
+			if (r.errors) return reject(new Error(`${r.errors} failed requests against ${url}: ${JSON.stringify(r.statuses)}`));
+			const cpu = process.cpuUsage(cpu0);
+			resolve({ ...r, cpuUs: (cpu.user + cpu.system) / r.requests });
 		});
-	const t0 = performance.now();
-	await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-		while (performance.now() < end) await one();
-	}));
-	agent.destroy();
-	if (errors) throw new Error(`${errors} failed requests`);
-	return { rps: lat.length / ((performance.now() - t0) / 1000), p99: pct(lat, 99) };
+	});
+}
+
+const median = (xs: number[]) => pct(xs, 50);
+
+/** `REST_RUNS` runs per server, alternating which goes first; the median of each measure. */
+async function restCompare(gatewayUrl: string, bareUrl: string): Promise<{ gw: LoadResult; bare: LoadResult; runs: Array<{ gw: LoadResult; bare: LoadResult }> }> {
+	await restLoad(bareUrl); // warm-up both (JIT, connection pools)
+	await restLoad(gatewayUrl);
+	const runs: Array<{ gw: LoadResult; bare: LoadResult }> = [];
+	for (let i = 0; i < REST_RUNS; i++) {
+		const run = {} as { gw: LoadResult; bare: LoadResult };
+		for (const which of i % 2 === 0 ? (["bare", "gw"] as const) : (["gw", "bare"] as const)) run[which] = await restLoad(which === "gw" ? gatewayUrl : bareUrl);
+		runs.push(run);
+		const line = (x: LoadResult) => `${Math.round(x.rps)} req/s p99 ${x.p99.toFixed(2)} ms ${x.cpuUs.toFixed(0)} µs CPU/req`;
+		console.error(`  run ${i + 1}: gateway ${line(run.gw)} | bare ${line(run.bare)}`);
+	}
+	const med = (k: "gw" | "bare"): LoadResult => ({ rps: median(runs.map(r => r[k].rps)), p50: median(runs.map(r => r[k].p50)), p99: median(runs.map(r => r[k].p99)), errors: 0, cpuUs: median(runs.map(r => r[k].cpuUs)) });
+	return { gw: med("gw"), bare: med("bare"), runs };
 }
 
 async function openClients(url: string, n: number, onMessage: (text: string) => void, subscribe?: string): Promise<WebSocket[]> {
@@ -76,6 +101,17 @@ async function fanout(publish: (seq: number, t: number) => void, expected: () =>
 	return { perSec: lat.length / ((performance.now() - t0) / 1000), p99: pct(lat, 99) };
 }
 
+const r = (x: number) => Math.round(x).toLocaleString("en-US");
+const f = (x: number) => x.toFixed(2);
+
+function printRest(gw: LoadResult, bare: LoadResult): void {
+	console.log("\n| measure | gateway | bare | ratio |\n|---|---|---|---|");
+	console.log(`| REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS}) | ${r(gw.rps)} | ${r(bare.rps)} | ${f(gw.rps / bare.rps)}× |`);
+	console.log(`| REST latest p50 ms | ${f(gw.p50)} | ${f(bare.p50)} | ${f(gw.p50 / bare.p50)}× |`);
+	console.log(`| REST latest p99 ms | ${f(gw.p99)} | ${f(bare.p99)} | ${f(gw.p99 / bare.p99)}× |`);
+	console.log(`| REST server CPU µs per request | ${r(gw.cpuUs)} | ${r(bare.cpuUs)} | ${f(gw.cpuUs / bare.cpuUs)}× |`);
+}
+
 async function main() {
 	const tiers = structuredClone(DEFAULT_TIERS);
 	tiers.internal = { ...tiers.internal, ratePerSecond: 1e7, burst: 1e8 }; // the limiter runs, never refuses
@@ -85,17 +121,22 @@ async function main() {
 	await fetch(`${base}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbol: "AAPL", price: 190.5, size: 100, ts: Date.now() }) });
 	const latest = await (await fetch(`${base}/api/v1/symbols/AAPL/latest`)).text();
 	const bare = http.createServer((_req, res) => {
-		res.writeHead(200, { "Content-Type": "application/json; charset=utf-8" });
+		res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(latest) });
 		res.end(latest);
 	});
 	await new Promise<void>(r => bare.listen(0, "127.0.0.1", r));
 	const barePort = (bare.address() as { port: number }).port;
 
 	// 1. REST
-	await restLoad(`http://127.0.0.1:${barePort}/`); // warm-up both
-	await restLoad(`${base}/api/v1/symbols/AAPL/latest`);
-	const restBare = await restLoad(`http://127.0.0.1:${barePort}/`);
-	const restGw = await restLoad(`${base}/api/v1/symbols/AAPL/latest`);
+	const rest = await restCompare(`${base}/api/v1/symbols/AAPL/latest`, `http://127.0.0.1:${barePort}/`);
+	const restGw = rest.gw;
+	const restBare = rest.bare;
+	if (process.env.ONLY === "rest") {
+		printRest(restGw, restBare);
+		bare.close();
+		await node.stop();
+		process.exit(0);
+	}
 
 	// 2. WS fan-out
 	const gwLat: number[] = [];
@@ -133,11 +174,7 @@ async function main() {
 	const perConn = (mem() - before) / CLIENTS;
 	for (const ws of idle) ws.terminate();
 
-	const r = (x: number) => Math.round(x).toLocaleString("en-US");
-	const f = (x: number) => x.toFixed(2);
-	console.log("\n| measure | gateway | bare | ratio |\n|---|---|---|---|");
-	console.log(`| REST latest req/s (${CONCURRENCY} keep-alive conns) | ${r(restGw.rps)} | ${r(restBare.rps)} | ${f(restGw.rps / restBare.rps)}× |`);
-	console.log(`| REST latest p99 ms | ${f(restGw.p99)} | ${f(restBare.p99)} | ${f(restGw.p99 / restBare.p99)}× |`);
+	printRest(restGw, restBare);
 	console.log(`| WS fan-out deliveries/s (${CLIENTS} conns, ${FANOUT_MESSAGES} msgs) | ${r(wsGw.perSec)} | ${r(wsBare.perSec)} | ${f(wsGw.perSec / wsBare.perSec)}× |`);
 	console.log(`| WS fan-out p99 ms | ${f(wsGw.p99)} | ${f(wsBare.p99)} | ${f(wsGw.p99 / wsBare.p99)}× |`);
 	console.log(`| idle WS connection, heap + external bytes (server + client side) | ${r(perConn)} | | ≥ ${r((1 << 30) / perConn)} per GB |`);
