@@ -2,6 +2,11 @@
  * Slow clients on a real node: a client that stops reading (its socket paused) costs the server
  * no more than its bound, whatever the tier's policy, while a client on the same topic gets every
  * update at full speed.
+ *
+ * The flood is paced by the fast client (each batch of BATCH frames once it has the previous
+ * batch), so on a loaded machine the fast client never falls a queue's bound behind and is never
+ * itself the one cut or dropped; the paused client's backlog grows regardless. Waits are generous
+ * but bounded.
  */
 import { expect } from "chai";
 import { WebSocket } from "ws";
@@ -15,6 +20,7 @@ import { waitFor } from "../helpers/ports.ts";
 const QUEUE_BYTES = 256 * 1024;
 const SOCKET_HIGH_WATER = 64 * 1024;
 const MESSAGES = 3000;
+const BATCH = 10; // 100 KB per batch: less than the queue's bound, so the fast client always fits
 const PAD = "x".repeat(10_000); // 3000 × 10 KB = 30 MB: far more than loopback's kernel buffers
 
 async function startNode(policy: SlowClientPolicy): Promise<RookeryNode> {
@@ -31,15 +37,24 @@ async function client(node: RookeryNode) {
 	const ws = new WebSocket(`ws://127.0.0.1:${node.port()}/ws`);
 	const seqs: number[] = [];
 	let closed: { code: number; reason: string } | null = null;
+	let waiting: { n: number; resolve: () => void } | null = null;
 	ws.on("message", d => {
 		const f = JSON.parse(d.toString());
 		if (f.type === "update") seqs.push(f.seq);
+		if (waiting && seqs.length >= waiting.n) waiting.resolve();
 	});
 	ws.on("close", (code, reason) => (closed = { code, reason: reason.toString() }));
 	await new Promise(r => ws.once("open", r));
 	ws.send(JSON.stringify({ op: "subscribe", topics: ["ticks:SLOW"] }));
 	await new Promise(r => ws.once("message", r)); // subscribed
-	return { ws, seqs, closed: () => closed };
+	/** Resolves once `n` updates have arrived; rejects after `timeoutMs` saying how many did. */
+	const received = (n: number, timeoutMs: number) =>
+		new Promise<void>((resolve, reject) => {
+			if (seqs.length >= n) return resolve();
+			const timer = setTimeout(() => reject(new Error(`fast client: ${seqs.length} of ${n} updates after ${timeoutMs} ms`)), timeoutMs);
+			waiting = { n, resolve: () => (clearTimeout(timer), (waiting = null), resolve()) };
+		});
+	return { ws, seqs, closed: () => closed, received };
 }
 
 /** Server-side memory held for each connection: its queue plus what its socket buffers. */
@@ -48,18 +63,32 @@ function held(node: RookeryNode): number[] {
 	return [...gw.wss.clients].map(ws => ws.session!.queue.queuedBytes + ws.bufferedAmount);
 }
 
-async function flood(node: RookeryNode, onBatch: () => void) {
-	for (let seq = 1; seq <= MESSAGES; seq++) {
+/** Slow-consumer cuts so far (rookery_ws_dropped{reason="slow-consumer"}). */
+function cut(node: RookeryNode): number {
+	const m = node.broker.metrics.getMetric("rookery.ws.dropped") as unknown as { get(labels: object): { value: number } | null };
+	return m.get({ reason: "slow-consumer" })?.value ?? 0;
+}
+
+/**
+ * Publish BATCH frames at a time, each batch once the fast client has the previous one; `onBatch`
+ * samples after each. Stops after MESSAGES, or after `extraAfter` more once `stopWhen` is true.
+ * Returns how many were published.
+ */
+async function flood(node: RookeryNode, fast: Awaited<ReturnType<typeof client>>, onBatch: () => void, stop?: { when: () => boolean; extraAfter: number }): Promise<number> {
+	let stopAt = MESSAGES;
+	for (let seq = 1; seq <= stopAt; seq++) {
 		node.deps.bus.publish("rookery.ticks.SLOW", { v: 1, seq, symbol: "SLOW", pad: PAD });
-		if (seq % 50 === 0) {
+		if (seq % BATCH === 0 || seq === stopAt) {
 			onBatch();
-			await new Promise(r => setImmediate(r));
+			if (stop && stopAt === MESSAGES && stop.when()) stopAt = Math.min(MESSAGES, seq + stop.extraAfter);
+			await fast.received(seq - BATCH, 30_000);
 		}
 	}
+	return stopAt;
 }
 
 describe("gateway: slow clients (real node, paused socket)", function () {
-	this.timeout(60_000);
+	this.timeout(120_000);
 	const nodes: RookeryNode[] = [];
 	after(async () => Promise.all(nodes.map(n => n.stop())));
 
@@ -71,8 +100,8 @@ describe("gateway: slow clients (real node, paused socket)", function () {
 			const fast = await client(node);
 			(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
 			let peak = 0;
-			await flood(node, () => (peak = Math.max(peak, ...held(node))));
-			await waitFor(() => fast.seqs.length === MESSAGES, { timeoutMs: 30_000, what: "every update on the fast client" });
+			await flood(node, fast, () => (peak = Math.max(peak, ...held(node))));
+			await fast.received(MESSAGES, 30_000);
 			peak = Math.max(peak, ...held(node));
 			expect(fast.seqs).to.deep.equal(Array.from({ length: MESSAGES }, (_, i) => i + 1));
 			// Bound: queue + socket high water + one frame in flight.
@@ -99,8 +128,12 @@ describe("gateway: slow clients (real node, paused socket)", function () {
 		const fast = await client(node);
 		(slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
 		let peak = 0;
-		await flood(node, () => (peak = Math.max(peak, ...held(node))));
-		await waitFor(() => fast.seqs.length === MESSAGES, { timeoutMs: 30_000, what: "every update on the fast client" });
+		// Less data than the other cases: the flood ends 200 frames after the paused client is cut.
+		const published = await flood(node, fast, () => (peak = Math.max(peak, ...held(node))), { when: () => cut(node) > 0, extraAfter: 200 });
+		await fast.received(published, 30_000);
+		expect(published, "stopped early, after the cut").to.be.below(MESSAGES);
+		expect(cut(node), "the paused client was cut as a slow consumer").to.equal(1);
+		expect(fast.seqs).to.deep.equal(Array.from({ length: published }, (_, i) => i + 1));
 		expect(peak).to.be.at.most(QUEUE_BYTES + SOCKET_HIGH_WATER + 11_000);
 		(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
 		await waitFor(() => slow.closed(), { timeoutMs: 20_000, what: "the slow client to be closed" });
