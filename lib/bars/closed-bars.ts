@@ -5,13 +5,14 @@ import type { Timeframe } from "./timeframes.ts";
 // boxed doubles, and one allocation per timeframe rather than two per bar.
 const TIME = 0, OPEN = 1, HIGH = 2, LOW = 3, CLOSE = 4, VOLUME = 5, TRADES = 6, VWAP = 7, REVISION = 8, PV = 9, FIRST_TS = 10, LAST_TS = 11;
 const STRIDE = 12;
-const INITIAL_ROWS = 8;
+const INITIAL_ROWS = 2;
 
 /**
  * The closed bars of one timeframe, oldest first, at most `maxBars` (the oldest go first). Rows
- * live in `[start, start + length)` of a buffer that grows by doubling up to a little over
- * `maxBars` (+6%); dropping the oldest only moves `start`, and the rows are moved back to the front
- * when the end of the buffer is reached.
+ * live in `[start, start + length)` of a buffer that grows by half (2, 3, 5, 8, 12, 18, 27, 41, 62, …
+ * rows) up to a little over `maxBars` (+6%), so it holds at most a third more rows than bars;
+ * dropping the oldest only moves `start`, and the rows are moved back to the front when the end of
+ * the buffer is reached.
  */
 export class ClosedBars {
 	#rows = new Float64Array(INITIAL_ROWS * STRIDE);
@@ -102,7 +103,7 @@ export class ClosedBars {
 		if (this.#length + 1 <= capacity && capacity >= cap) {
 			this.#rows.copyWithin(0, this.#start * STRIDE, (this.#start + this.#length) * STRIDE);
 		} else {
-			const grown = new Float64Array(Math.min(Math.max(capacity * 2, this.#length + 1), cap) * STRIDE);
+			const grown = new Float64Array(Math.min(Math.max(Math.ceil(capacity * 1.5), this.#length + 1), cap) * STRIDE);
 			grown.set(this.#rows.subarray(this.#start * STRIDE, (this.#start + this.#length) * STRIDE));
 			this.#rows = grown;
 		}

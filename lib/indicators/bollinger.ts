@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
+import { type SmaState, smaInit, smaLoad, smaPeek, smaSave, smaSlots, smaWarm, windowPush } from "./core/sma-core.ts";
 import { TA_EPSILON } from "./core/true-range.ts";
 import { Indicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
@@ -16,12 +16,14 @@ interface BollingerState {
 }
 
 const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
+const K = 0, SUM_SQ = 1, MEAN = 2;
 
 /**
  * Bollinger Bands (TA-Lib BBANDS with an SMA middle): population standard deviation computed as
  * TA-Lib does, sqrt(mean(x²) − mean(x)²) from two running sums, and 0 when that is below 1e-14.
  * Using the same formula (not Welford) is what makes flat stretches agree with TA-Lib to the bit.
- * State: [deviations, running mean of x, running mean of x²].
+ * State: [deviations, Σx², running mean of x]; the window of x serves both sums (x² is recomputed
+ * when it leaves: the same double that was added).
  */
 export class Bollinger extends Indicator<BollingerValue> {
 	readonly period: number;
@@ -29,11 +31,11 @@ export class Bollinger extends Indicator<BollingerValue> {
 	constructor(period = 20, deviations = 2) {
 		if (period < 2) throw new RangeError(`bbands period must be >= 2, got ${period}`);
 		if (!Number.isFinite(deviations)) throw new RangeError(`bbands deviations must be finite, got ${deviations}`);
-		super(1 + 2 * smaSlots(period));
+		super(MEAN + smaSlots(period));
 		const m = this.arena.f64;
-		m[this.o] = deviations;
-		smaInit(m, this.o + 1, period);
-		smaInit(m, this.o + 1 + smaSlots(period), period);
+		m[this.o + K] = deviations;
+		m[this.o + SUM_SQ] = 0;
+		smaInit(m, this.o + MEAN, period);
 		this.period = period;
 	}
 
@@ -42,7 +44,7 @@ export class Bollinger extends Indicator<BollingerValue> {
 	}
 
 	get params(): readonly number[] {
-		return [this.period, this.arena.f64[this.o]];
+		return [this.period, this.arena.f64[this.o + K]];
 	}
 
 	get outputs(): readonly string[] {
@@ -59,10 +61,19 @@ export class Bollinger extends Indicator<BollingerValue> {
 		const m = this.arena.f64;
 		const o = this.o;
 		const x = bar.close;
-		const mean = smaPush(m, o + 1, x);
-		const meanSq = smaPush(m, o + 1 + smaSlots(this.period), x * x);
+		const sq = x * x;
 		this.accepted++;
-		if (!Number.isNaN(mean)) bands(m, this.at, m[o], mean, meanSq);
+		const leaving = windowPush(m, o + MEAN, x);
+		if (leaving !== leaving) {
+			m[o + MEAN + 1] += x;
+			m[o + SUM_SQ] += sq;
+			return null;
+		}
+		const total = m[o + MEAN + 1] + x;
+		m[o + MEAN + 1] = total - leaving;
+		const totalSq = m[o + SUM_SQ] + sq;
+		m[o + SUM_SQ] = totalSq - leaving * leaving;
+		bands(m, this.at, m[o + K], total / this.period, totalSq / this.period);
 		return null;
 	}
 
@@ -70,9 +81,8 @@ export class Bollinger extends Indicator<BollingerValue> {
 		const m = this.arena.f64;
 		const o = this.o;
 		const x = bar.close;
-		const mean = smaPeek(m, o + 1, x);
-		if (Number.isNaN(mean)) out.fill(NaN, at, at + 3);
-		else bands(out, at, m[o], mean, smaPeek(m, o + 1 + smaSlots(this.period), x * x));
+		if (!smaWarm(m, o + MEAN)) out.fill(NaN, at, at + 3);
+		else bands(out, at, m[o + K], smaPeek(m, o + MEAN, x), (m[o + SUM_SQ] + x * x) / this.period);
 	}
 
 	protected read(m: Float64Array, at: number): BollingerValue | null {
@@ -81,13 +91,14 @@ export class Bollinger extends Indicator<BollingerValue> {
 
 	protected save(): BollingerState & { value: BollingerValue | null } {
 		const m = this.arena.f64;
-		return { mean: smaSave(m, this.o + 1), meanSq: smaSave(m, this.o + 1 + smaSlots(this.period)), value: this.value };
+		const mean = smaSave(m, this.o + MEAN);
+		return { mean, meanSq: { sum: m[this.o + SUM_SQ], window: mean.window.map((x) => x * x) }, value: this.value };
 	}
 
 	protected restore(s: BollingerState & { value: BollingerValue | null }): void {
 		const m = this.arena.f64;
-		smaLoad(m, this.o + 1, s.mean);
-		smaLoad(m, this.o + 1 + smaSlots(this.period), s.meanSq);
+		smaLoad(m, this.o + MEAN, s.mean);
+		m[this.o + SUM_SQ] = s.meanSq.sum;
 		const v = s.value;
 		m[this.at] = v === null ? NaN : v.upper;
 		m[this.at + 1] = v === null ? NaN : v.middle;

@@ -26,14 +26,14 @@ export function ringFull(m: Float64Array, o: number): boolean {
 
 /** The i-th value, 0 = oldest. The caller keeps i in [0, size). */
 export function ringAt(m: Float64Array, o: number, i: number): number {
-	const cap = m[o];
-	const j = m[o + 1] + i;
+	const cap = m[o] | 0;
+	const j = (m[o + 1] | 0) + i;
 	return m[o + RING_HEADER + (j < cap ? j : j - cap)];
 }
 
 /** The value that the next push into a full ring would evict. */
 export function ringOldest(m: Float64Array, o: number): number {
-	return m[o + RING_HEADER + m[o + 1]];
+	return m[o + RING_HEADER + (m[o + 1] | 0)];
 }
 
 export function ringNewest(m: Float64Array, o: number): number {
@@ -42,9 +42,9 @@ export function ringNewest(m: Float64Array, o: number): number {
 
 /** Appends x; returns the evicted value, or NaN when nothing was evicted. */
 export function ringPush(m: Float64Array, o: number, x: number): number {
-	const cap = m[o];
-	const head = m[o + 1];
-	const size = m[o + 2];
+	const cap = m[o] | 0;
+	const head = m[o + 1] | 0;
+	const size = m[o + 2] | 0;
 	if (size < cap) {
 		const j = head + size;
 		m[o + RING_HEADER + (j < cap ? j : j - cap)] = x;
