@@ -57,9 +57,9 @@ interface Methods {
 }
 
 /** REST calls that are not rate limited: health probes and metrics scrapes. */
-const UNLIMITED_ACTIONS = new Set(["monitor.health", "monitor.metrics"]);
-/** Answered without credentials even when auth is configured: load-balancer health probes. */
-const OPEN_ACTIONS = new Set(["monitor.health"]);
+const UNLIMITED_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready", "monitor.metrics"]);
+/** Answered without credentials even when auth is configured: load-balancer and orchestrator probes. */
+const OPEN_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready"]);
 
 /**
  * moleculer-web picks the action's endpoint before it merges the path parameters, so on a node

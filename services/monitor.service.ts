@@ -1,4 +1,9 @@
-/** Health and metrics of this node: `/health` (store, transporter, bus) and Prometheus `/metrics`. */
+/**
+ * Health and metrics of this node: `/health` (store, transporter, with detail), `/health/live`
+ * (the process answers: never fails on a dependency, so an orchestrator does not restart a node
+ * for Redis being away), `/health/ready` (the same checks as `/health`: 503 takes it out of a load
+ * balancer until they pass) and Prometheus `/metrics`.
+ */
 import type { Context, ServiceSchema } from "moleculer";
 import { toPrometheusText, type MetricSnapshot } from "../lib/metrics/prometheus-text.ts";
 import type { NodeDeps } from "./deps.ts";
@@ -18,26 +23,23 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 
 		actions: {
 			health: {
-				async handler(ctx: Context<unknown, { $statusCode?: number }>): Promise<HealthReport> {
-					const checks: HealthReport["checks"] = {};
-					try {
-						checks.store = { ok: true, latencyMs: Math.round((await deps.store.ping()) * 100) / 100 };
-					} catch (err) {
-						checks.store = { ok: false, error: (err as Error).message };
-					}
-					if (deps.config.transporter) {
-						const connected = Boolean((this.broker.transit as unknown as { connected?: boolean } | undefined)?.connected);
-						checks.transporter = connected ? { ok: true } : { ok: false, error: "not connected" };
-					}
-					const ok = Object.values(checks).every(c => c.ok);
-					if (!ok) ctx.meta.$statusCode = 503;
-					return {
-						status: ok ? "ok" : "degraded",
-						node: this.broker.nodeID,
-						mode: deps.config.transporter ? "cluster" : "embedded",
-						uptimeSeconds: Math.round((deps.now() - startedAt) / 1000),
-						checks,
-					};
+				handler(ctx: Context<unknown, { $statusCode?: number }>): Promise<HealthReport> {
+					return this.report(ctx);
+				},
+			},
+
+			/** Liveness: answered by a running event loop, whatever the dependencies. */
+			live: {
+				handler() {
+					return { status: "ok", node: this.broker.nodeID, uptimeSeconds: Math.round((deps.now() - startedAt) / 1000) };
+				},
+			},
+
+			/** Readiness: `/health`'s checks, 503 until every one passes. */
+			ready: {
+				async handler(ctx: Context<unknown, { $statusCode?: number }>) {
+					const r = await this.report(ctx);
+					return { status: r.status === "ok" ? "ready" : "not ready", node: r.node, checks: r.checks };
 				},
 			},
 
@@ -72,6 +74,31 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 					const list = this.broker.metrics.list({ includes: ["rookery.**", "moleculer.request.**", "moleculer.transit.**", "process.**", "os.memory.**"] }) as unknown as MetricSnapshot[];
 					return toPrometheusText(list, { node: this.broker.nodeID });
 				},
+			},
+		},
+
+		methods: {
+			/** Store and transporter checks; sets 503 on the answer when one fails. */
+			async report(ctx: Context<unknown, { $statusCode?: number }>): Promise<HealthReport> {
+				const checks: HealthReport["checks"] = {};
+				try {
+					checks.store = { ok: true, latencyMs: Math.round((await deps.store.ping()) * 100) / 100 };
+				} catch (err) {
+					checks.store = { ok: false, error: (err as Error).message };
+				}
+				if (deps.config.transporter) {
+					const connected = Boolean((this.broker.transit as unknown as { connected?: boolean } | undefined)?.connected);
+					checks.transporter = connected ? { ok: true } : { ok: false, error: "not connected" };
+				}
+				const ok = Object.values(checks).every(c => c.ok);
+				if (!ok) ctx.meta.$statusCode = 503;
+				return {
+					status: ok ? "ok" : "degraded",
+					node: this.broker.nodeID,
+					mode: deps.config.transporter ? "cluster" : "embedded",
+					uptimeSeconds: Math.round((deps.now() - startedAt) / 1000),
+					checks,
+				};
 			},
 		},
 	};

@@ -55,6 +55,8 @@ export const API_ALIASES: Record<string, string> = {
 /** At the root: operations endpoints and predecessor paths outside /api/v1 (docs/compat.md). */
 export const ROOT_ALIASES: Record<string, string> = {
 	"GET health": "monitor.health",
+	"GET health/live": "monitor.live",
+	"GET health/ready": "monitor.ready",
 	"GET metrics": "monitor.metrics",
 	"GET api/openapi.json": "gateway.openapi",
 	"GET docs": "gateway.docs",
