@@ -11,9 +11,6 @@ const INPUTS = Object.freeze(["close", "upper", "middle", "lower"]);
  * the bands have collapsed to a line, where any break is decisive).
  */
 export class BollingerBreakoutStrategy extends Strategy {
-	get #bands() {
-		return this.indicators[0] as Bollinger;
-	}
 
 	constructor(period = 20, deviations = 2) {
 		const bands = new Bollinger(period, deviations);
@@ -33,7 +30,7 @@ export class BollingerBreakoutStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const b = this.#bands.value;
+		const b = (this.indicators[0] as Bollinger).value;
 		const m = this.arena.f64;
 		const k = this.mem;
 		const prevClose = m[k], prevUpper = m[k + 1], prevLower = m[k + 2];

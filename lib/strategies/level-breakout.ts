@@ -12,9 +12,6 @@ const INPUTS = Object.freeze(["close", "resistance", "support"]);
  * quarter of the support–resistance range (1 when the range is zero).
  */
 export class LevelBreakoutStrategy extends Strategy {
-	get #channel() {
-		return this.indicators[0] as Donchian;
-	}
 
 	constructor(lookback = 20) {
 		const channel = new Donchian(lookback);
@@ -38,7 +35,7 @@ export class LevelBreakoutStrategy extends Strategy {
 		const m = this.arena.f64;
 		const k = this.mem;
 		const resistance = m[k], support = m[k + 1], prevClose = m[k + 2], prevResistance = m[k + 3], prevSupport = m[k + 4];
-		const c = this.#channel.value;
+		const c = (this.indicators[0] as Donchian).value;
 		m[k + 3] = resistance;
 		m[k + 4] = support;
 		m[k] = c === null ? NaN : c.upper;

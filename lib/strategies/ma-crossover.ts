@@ -12,12 +12,6 @@ const INPUTS = Object.freeze(["close", "fast", "slow"]);
  * beyond the slow MA, 2 % of it counting as full strength.
  */
 export class MaCrossoverStrategy extends Strategy {
-	get #fast() {
-		return this.indicators[0] as Sma | Ema;
-	}
-	get #slow() {
-		return this.indicators[1] as Sma | Ema;
-	}
 
 	constructor(fast = 10, slow = 30, exponential = 0) {
 		const make = (n: number) => (exponential ? new Ema(n) : new Sma(n));
@@ -39,8 +33,8 @@ export class MaCrossoverStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const fast = this.#fast.value ?? NaN;
-		const slow = this.#slow.value ?? NaN;
+		const fast = (this.indicators[0] as Sma | Ema).value ?? NaN;
+		const slow = (this.indicators[1] as Sma | Ema).value ?? NaN;
 		const m = this.arena.f64;
 		const k = this.mem;
 		const dir = cross(m[k], m[k + 1], fast, slow);

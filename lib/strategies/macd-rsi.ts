@@ -14,12 +14,6 @@ const OVERBOUGHT = 4, OVERSOLD = 5; // parameter indexes
  * signal's direction: (overbought − RSI)/(overbought − oversold) for longs, mirrored for shorts.
  */
 export class MacdRsiStrategy extends Strategy {
-	get #macd() {
-		return this.indicators[0] as Macd;
-	}
-	get #rsi() {
-		return this.indicators[1] as Rsi;
-	}
 
 	constructor(fast = 12, slow = 26, signal = 9, rsiPeriod = 14, overbought = 70, oversold = 30) {
 		const macd = new Macd(fast, slow, signal);
@@ -41,8 +35,8 @@ export class MacdRsiStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const m = this.#macd.value;
-		const rsi = this.#rsi.value;
+		const m = (this.indicators[0] as Macd).value;
+		const rsi = (this.indicators[1] as Rsi).value;
 		const f64 = this.arena.f64;
 		const prevHist = f64[this.mem];
 		f64[this.mem] = m === null ? NaN : m.hist;

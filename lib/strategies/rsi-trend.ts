@@ -12,12 +12,6 @@ const INPUTS = Object.freeze(["close", "rsi", "trend"]);
  * Strength = |RSI − 50| / 20 (RSI at 70 or 30 is full strength).
  */
 export class RsiTrendStrategy extends Strategy {
-	get #rsi() {
-		return this.indicators[0] as Rsi;
-	}
-	get #trend() {
-		return this.indicators[1] as Ema;
-	}
 
 	constructor(rsiPeriod = 14, trendPeriod = 50) {
 		const rsi = new Rsi(rsiPeriod);
@@ -38,8 +32,8 @@ export class RsiTrendStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const rsi = this.#rsi.value ?? NaN;
-		const trend = this.#trend.value ?? NaN;
+		const rsi = (this.indicators[0] as Rsi).value ?? NaN;
+		const trend = (this.indicators[1] as Ema).value ?? NaN;
 		const m = this.arena.f64;
 		const dir = cross(m[this.mem], 50, rsi, 50);
 		m[this.mem] = rsi;

@@ -62,7 +62,7 @@ export abstract class Strategy {
 		return m[this.mem - 2 - m[this.mem - 2] + i];
 	}
 
-	#memorySize(): number {
+	protected memorySize(): number {
 		return this.arena.f64[this.mem - 1];
 	}
 
@@ -83,7 +83,7 @@ export abstract class Strategy {
 		this.#owned = false;
 		const from = this.arena.f64;
 		const start = this.mem - 2 - from[this.mem - 2];
-		const end = this.mem + this.#memorySize();
+		const end = this.mem + this.memorySize();
 		const o = set.arena.alloc(end - start);
 		set.arena.f64.set(from.subarray(start, end), o);
 		this.arena = set.arena;
@@ -105,7 +105,7 @@ export abstract class Strategy {
 			name: this.name,
 			params: [...this.params],
 			indicators: this.#owned ? this.indicators.map((i) => i.toJSON()) : [],
-			memory: Array.from(m.subarray(this.mem, this.mem + this.#memorySize()), (v) => (Number.isNaN(v) ? null : v)),
+			memory: Array.from(m.subarray(this.mem, this.mem + this.memorySize()), (v) => (Number.isNaN(v) ? null : v)),
 		};
 	}
 

@@ -59,10 +59,11 @@ export interface AnalysisState {
 	signals: Array<Signal & { tf: Timeframe }>;
 }
 
-// A stored signal is a record of numbers: which strategy (timeframe and index), direction, strength,
-// bar time, then the strategy's inputs. The objects (with the reason text) are rebuilt when read.
-const TF = 0, STRATEGY = 1, DIRECTION = 2, STRENGTH = 3, BAR_TIME = 4, INPUTS = 5;
-const SIGNAL_CHUNK = 16; // records the history grows by, up to cfg.signalHistory
+// A stored signal is a record of numbers: a key ((timeframe index · 1024 + strategy index) · 2 + 1 for
+// long), strength, bar time, then the strategy's inputs. The objects (with the reason text) are
+// rebuilt when read. The history grows by half (at least 4 records) up to cfg.signalHistory.
+const KEY = 0, STRENGTH = 1, BAR_TIME = 2, INPUTS = 3;
+const signalKey = (tf: number, strategy: number, direction: 1 | -1) => (tf * 1024 + strategy) * 2 + (direction > 0 ? 1 : 0);
 
 export class SymbolAnalysis {
 	#tfs: TfState[];
@@ -74,6 +75,7 @@ export class SymbolAnalysis {
 	readonly #stride: number;
 
 	constructor(readonly cfg: AnalysisConfig, state?: AnalysisState) {
+		if (cfg.strategies.length >= 1024) throw new RangeError(`at most 1023 strategies per timeframe, got ${cfg.strategies.length}`);
 		this.#tfs = cfg.timeframes.map((tf, i) => {
 			const s = state?.timeframes[i];
 			const usable = s !== undefined && s.builder.timeframe === tf;
@@ -116,7 +118,7 @@ export class SymbolAnalysis {
 		const held = buf === null ? 0 : buf.length / stride;
 		if (this.#signalCount === held && held < cap) {
 			// Grow in chunks: the ring is still in order from 0 while it is not full.
-			const grown = new Float64Array(Math.min(cap, held + SIGNAL_CHUNK) * stride);
+			const grown = new Float64Array(Math.min(cap, held + Math.max(4, held >> 1)) * stride);
 			if (buf !== null) grown.set(buf);
 			buf = this.#signals = grown;
 		}
@@ -129,9 +131,7 @@ export class SymbolAnalysis {
 		}
 		if (slot >= rows) slot -= rows;
 		const o = slot * stride;
-		buf![o + TF] = tf;
-		buf![o + STRATEGY] = strategy;
-		buf![o + DIRECTION] = direction;
+		buf![o + KEY] = signalKey(tf, strategy, direction);
 		buf![o + STRENGTH] = strength;
 		buf![o + BAR_TIME] = barTime;
 		for (let i = 0; i < inputs.length; i++) buf![o + INPUTS + i] = inputs[i];
@@ -144,10 +144,11 @@ export class SymbolAnalysis {
 		let slot = this.#signalHead + i;
 		if (slot >= rows) slot -= rows;
 		const o = slot * this.#stride;
-		const s = this.#tfs[buf[o + TF]];
-		const strategy = s.strategies[buf[o + STRATEGY]];
+		const key = buf[o + KEY];
+		const s = this.#tfs[Math.floor(key / 2048)];
+		const strategy = s.strategies[Math.floor(key / 2) % 1024];
 		const inputs = buf.subarray(o + INPUTS, o + INPUTS + strategy.inputNames.length);
-		return { ...signalOf(strategy, buf[o + DIRECTION] > 0 ? 1 : -1, buf[o + STRENGTH], inputs, buf[o + BAR_TIME]), tf: s.tf };
+		return { ...signalOf(strategy, key % 2 === 1 ? 1 : -1, buf[o + STRENGTH], inputs, buf[o + BAR_TIME]), tf: s.tf };
 	}
 
 	#builderOpts() {
@@ -246,7 +247,7 @@ export class SymbolAnalysis {
 		for (let i = this.#signalCount - 1; i >= 0 && out.length < limit; i--) {
 			let slot = this.#signalHead + i;
 			if (slot >= rows) slot -= rows;
-			if (want < 0 || buf![slot * this.#stride + TF] === want) out.push(this.#signalAt(i));
+			if (want < 0 || Math.floor(buf![slot * this.#stride + KEY] / 2048) === want) out.push(this.#signalAt(i));
 		}
 		return out;
 	}
