@@ -7,6 +7,7 @@ import type { RookeryConfig } from "./lib/config/config.ts";
 import { replCommands } from "./services/repl-commands.ts";
 import { registerRendezvousStrategy } from "./services/rendezvous.strategy.ts";
 import { OwnerForwardMiddleware } from "./services/owner-forward.middleware.ts";
+import { builtInMiddlewaresWithRequestMetrics } from "./services/request-metrics.middleware.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
@@ -48,7 +49,10 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		validator: true,
 		// moleculer types the args as string[]; moleculer-repl passes the parsed object.
 		replOptions: { customCommands: replCommands as never },
-		middlewares: [OwnerForwardMiddleware()],
+		// The built-ins are listed here so Moleculer's Metrics middleware (label hashing and sample
+		// storage on every call) can be replaced by a cheaper one with the same series.
+		internalMiddlewares: false,
+		middlewares: [OwnerForwardMiddleware(), ...builtInMiddlewaresWithRequestMetrics()],
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,
 	};

@@ -6,6 +6,7 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { toPrometheusText, type MetricSnapshot } from "../lib/metrics/prometheus-text.ts";
+import { requestMetricsOf } from "./request-metrics.middleware.ts";
 import type { NodeDeps } from "./deps.ts";
 
 export interface HealthReport {
@@ -72,7 +73,8 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 				handler(ctx: Context<unknown, { $responseType?: string }>): string {
 					ctx.meta.$responseType = "text/plain; version=0.0.4; charset=utf-8";
 					const list = this.broker.metrics.list({ includes: ["rookery.**", "moleculer.request.**", "moleculer.transit.**", "process.**", "os.memory.**"] }) as unknown as MetricSnapshot[];
-					return toPrometheusText(list, { node: this.broker.nodeID });
+					// moleculer.request.* come from services/request-metrics.middleware.ts, not the registry.
+					return toPrometheusText([...list, ...(requestMetricsOf(this.broker)?.snapshot() ?? [])], { node: this.broker.nodeID });
 				},
 			},
 		},
