@@ -1,5 +1,5 @@
-import { type BuiltBar, type Slot, type Trade, applyTrade, openSlot } from "./bar-slot.ts";
-import { ClosedBars } from "./closed-bars.ts";
+import { type BuiltBar, type Slot, type Trade, openSlot } from "./bar-slot.ts";
+import { ClosedBars, type FinalSlot } from "./closed-bars.ts";
 import { type Session, type Timeframe, TIMEFRAME_MS, bucketStart, utcDays } from "./timeframes.ts";
 
 export type { BuiltBar, Trade };
@@ -22,21 +22,23 @@ export interface BarBuilderState {
 	timeframe: Timeframe;
 	watermark: number | null;
 	forming: Slot | null;
-	closed: Slot[];
+	/** Oldest first; bars that can no longer be amended carry no bookkeeping (`FinalSlot`). */
+	closed: (Slot | FinalSlot)[];
 }
 
 /**
  * OHLCV + trades + VWAP bars of one timeframe from trades. The forming bar closes when a trade
  * opens a later bucket or when `closeUpTo(now)` passes its end. Trades up to `lateToleranceMs` behind
  * the newest one land in their own bar, which is amended and bumps its revision; older ones are refused.
+ * The forming bar is the row after the closed ones in `ClosedBars`; `forming`, `history` and the
+ * results of `add` are new objects read from the rows.
  */
 export class BarBuilder {
 	readonly timeframe: Timeframe;
 	readonly session: Session;
 	readonly lateToleranceMs: number;
 	readonly maxBars: number;
-	#forming: Slot | null = null;
-	#closed: ClosedBars; // oldest first
+	#closed: ClosedBars; // oldest first, then the forming bar
 	#watermark = -Infinity;
 
 	constructor(timeframe: Timeframe, opts: BarBuilderOptions = {}) {
@@ -47,8 +49,9 @@ export class BarBuilder {
 		this.#closed = new ClosedBars(timeframe, this.maxBars);
 	}
 
+	/** The forming bar (a new object), or null. */
 	get forming(): BuiltBar | null {
-		return this.#forming?.bar ?? null;
+		return this.#closed.hasForming ? this.#closed.bar(this.#closed.length) : null;
 	}
 
 	/** Closed bars, oldest first (new objects). */
@@ -78,63 +81,73 @@ export class BarBuilder {
 		}
 		if (!this.session.isOpen(t.ts)) return refuse("trade is outside the trading session");
 		if (t.ts > this.#watermark) this.#watermark = t.ts;
+		const r = this.#place(t);
+		// Bars that end before the oldest acceptable trade can no longer be amended.
+		this.#closed.settle(this.#watermark - this.lateToleranceMs - TIMEFRAME_MS[this.timeframe]);
+		return r;
+	}
+
+	#place(t: Trade): TradeResult {
 		const time = bucketStart(t.ts, this.timeframe, this.session);
-		const forming = this.#forming;
-		if (forming !== null && time === forming.bar.time) {
-			applyTrade(forming, t);
-			return { type: "forming", bar: forming.bar, closed: null };
+		const rows = this.#closed;
+		const n = rows.length;
+		const forming = rows.hasForming;
+		if (forming && time === rows.timeAt(n)) {
+			rows.apply(n, t);
+			return { type: "forming", bar: rows.bar(n), closed: null };
 		}
-		const newestTime = forming?.bar.time ?? (this.#closed.length > 0 ? this.#closed.timeAt(this.#closed.length - 1) : -Infinity);
+		const newestTime = forming ? rows.timeAt(n) : n > 0 ? rows.timeAt(n - 1) : -Infinity;
 		if (time <= newestTime) return this.#amend(time, t);
-		const closed = forming === null ? null : this.#close(forming);
-		this.#forming = openSlot(this.timeframe, time, t);
-		return { type: "forming", bar: this.#forming.bar, closed };
+		let closed: BuiltBar | null = null;
+		if (forming) {
+			closed = rows.bar(n);
+			rows.closeForming();
+		}
+		rows.open(time, t);
+		return { type: "forming", bar: rows.bar(rows.length), closed };
 	}
 
 	/** Closes the forming bar if `now` is past its end; returns it, or null. */
 	closeUpTo(now: number): BuiltBar | null {
-		const f = this.#forming;
-		if (f === null || now < f.bar.time + TIMEFRAME_MS[this.timeframe]) return null;
-		this.#forming = null;
-		return this.#close(f);
-	}
-
-	#close(slot: Slot): BuiltBar {
-		this.#closed.push(slot);
-		return slot.bar;
+		const rows = this.#closed;
+		if (!rows.hasForming || now < rows.timeAt(rows.length) + TIMEFRAME_MS[this.timeframe]) return null;
+		const bar = rows.bar(rows.length);
+		rows.closeForming();
+		return bar;
 	}
 
 	/** A late trade for an earlier bucket: amend its bar, or create it if that bucket had no trades. */
 	#amend(time: number, t: Trade): TradeResult {
-		const i = this.#closed.lastAtOrBefore(time);
-		if (i >= 0 && this.#closed.timeAt(i) === time) {
-			const slot = this.#closed.slot(i);
-			applyTrade(slot, t);
-			slot.bar.revision++;
-			this.#closed.set(i, slot);
-			return { type: "amended", bar: slot.bar };
+		const rows = this.#closed;
+		const i = rows.lastAtOrBefore(time);
+		if (i >= 0 && rows.timeAt(i) === time) {
+			rows.apply(i, t);
+			rows.bumpRevision(i);
+			return { type: "amended", bar: rows.bar(i) };
 		}
-		if (i < 0 && this.#closed.length >= this.maxBars) return refuse("the trade's bar is no longer held");
+		if (i < 0 && rows.length >= this.maxBars) return refuse("the trade's bar is no longer held");
 		const slot = openSlot(this.timeframe, time, t);
-		this.#closed.insert(i + 1, slot);
+		rows.insert(i + 1, slot);
 		return { type: "amended", bar: slot.bar };
 	}
 
 	toJSON(): BarBuilderState {
-		const copy = (s: Slot): Slot => ({ ...s, bar: { ...s.bar } });
+		const rows = this.#closed;
 		return {
 			timeframe: this.timeframe,
 			watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
-			forming: this.#forming && copy(this.#forming),
-			closed: Array.from({ length: this.#closed.length }, (_, i) => this.#closed.slot(i)),
+			forming: rows.hasForming ? (rows.slot(rows.length) as Slot) : null,
+			closed: Array.from({ length: rows.length }, (_, i) => rows.slot(i)),
 		};
 	}
 
+	/** Restores a snapshot; one whose closed bars all carry bookkeeping (the older form) is read too. */
 	static fromJSON(s: BarBuilderState, opts: BarBuilderOptions = {}): BarBuilder {
 		const b = new BarBuilder(s.timeframe, opts);
 		b.#watermark = s.watermark ?? -Infinity;
-		b.#forming = s.forming && { ...s.forming, bar: { ...s.forming.bar } };
 		for (const c of s.closed.slice(-b.maxBars)) b.#closed.push(c);
+		if (s.forming) b.#closed.setForming(s.forming);
+		b.#closed.settle(b.#watermark - b.lateToleranceMs - TIMEFRAME_MS[b.timeframe]);
 		return b;
 	}
 }

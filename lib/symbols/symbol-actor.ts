@@ -13,13 +13,18 @@ import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "./mailbox.ts";
 import { hash32 } from "../feed/random.ts";
 
-/** Older versions (1: 1-minute bars only; 2: strategies with their own indicators) are not read: such a symbol is rebuilt from its log. */
-export const SNAPSHOT_VERSION = 3;
+/**
+ * 4: closed bars that can no longer be amended are stored without their amendment bookkeeping.
+ * Version 3 (every bar with it) is still read. Older versions (1: 1-minute bars only; 2: strategies
+ * with their own indicators) are not: such a symbol is rebuilt from its log.
+ */
+export const SNAPSHOT_VERSION = 4;
+const READABLE_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
 const REPLAY_PAGE = 1000;
 const MAX_REFUSALS_REPORTED = 20;
 
 export interface SymbolSnapshot {
-	v: typeof SNAPSHOT_VERSION;
+	v: number;
 	symbol: string;
 	seq: number;
 	latest: TickMessage | null;
@@ -175,7 +180,7 @@ export class SymbolActor {
 		const snap = await this.opts.store.getSnapshot<SymbolSnapshot>(this.symbol);
 		const next = { seq: 0, latest: null as TickMessage | null, analysis: new SymbolAnalysis(this.opts.analysis), ids: new DedupWindow(this.opts.dedupWindow) };
 		let from = 1;
-		if (snap && snap.v === SNAPSHOT_VERSION) {
+		if (snap && READABLE_VERSIONS.includes(snap.v)) {
 			next.seq = snap.seq;
 			next.latest = snap.latest;
 			next.ids = DedupWindow.fromJSON(snap.ids, this.opts.dedupWindow);

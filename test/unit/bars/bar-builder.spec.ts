@@ -156,4 +156,27 @@ describe("BarBuilder", () => {
 			}),
 		);
 	});
+
+	it("keeps amendment bookkeeping only for bars that can still be amended, and reads the older form that kept it for all", () => {
+		fc.assert(
+			fc.property(tradesArb, (trades) => {
+				const c = new BarBuilder("1m");
+				// With a tolerance nothing ever passes, every bar keeps its bookkeeping: the version-3 snapshot form.
+				const old = new BarBuilder("1m", { lateToleranceMs: 1e15 });
+				const k = Math.ceil(trades.length / 2);
+				for (const t of trades.slice(0, k)) {
+					c.add(t);
+					old.add(t);
+				}
+				const state = c.toJSON();
+				const limit = (state.watermark ?? 0) - c.lateToleranceMs - TIMEFRAME_MS["1m"];
+				for (const s of state.closed) expect("pv" in s).to.equal(s.bar.time > limit);
+				expect(old.toJSON().closed.every((s) => "pv" in s)).to.equal(true);
+				const b = BarBuilder.fromJSON(JSON.parse(JSON.stringify(old.toJSON())));
+				expect(b.toJSON()).to.deep.equal(state);
+				for (const t of trades.slice(k)) expect(b.add(t)).to.deep.equal(c.add(t));
+				expect(b.toJSON()).to.deep.equal(c.toJSON());
+			}),
+		);
+	});
 });
