@@ -14,7 +14,7 @@ export class BollingerBreakoutStrategy extends Strategy {
 
 	constructor(period = 20, deviations = 2) {
 		const bands = new Bollinger(period, deviations);
-		super([period, deviations], [bands], 3); // memory: previous close, upper, lower
+		super([period, deviations], bands, null, 3); // memory: previous close, upper, lower
 	}
 
 	get name(): string {
@@ -30,7 +30,7 @@ export class BollingerBreakoutStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const b = (this.indicators[0] as Bollinger).value;
+		const b = (this.first as Bollinger).value;
 		const m = this.arena.f64;
 		const k = this.mem;
 		const prevClose = m[k], prevUpper = m[k + 1], prevLower = m[k + 2];

@@ -16,7 +16,7 @@ export class LevelBreakoutStrategy extends Strategy {
 	constructor(lookback = 20) {
 		const channel = new Donchian(lookback);
 		// memory: [resistance, support] for this bar, previous close, [resistance, support] for the previous bar
-		super([lookback], [channel], 5);
+		super([lookback], channel, null, 5);
 	}
 
 	get name(): string {
@@ -35,7 +35,7 @@ export class LevelBreakoutStrategy extends Strategy {
 		const m = this.arena.f64;
 		const k = this.mem;
 		const resistance = m[k], support = m[k + 1], prevClose = m[k + 2], prevResistance = m[k + 3], prevSupport = m[k + 4];
-		const c = (this.indicators[0] as Donchian).value;
+		const c = (this.first as Donchian).value;
 		m[k + 3] = resistance;
 		m[k + 4] = support;
 		m[k] = c === null ? NaN : c.upper;

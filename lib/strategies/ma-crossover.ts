@@ -17,7 +17,7 @@ export class MaCrossoverStrategy extends Strategy {
 		const make = (n: number) => (exponential ? new Ema(n) : new Sma(n));
 		const f = make(fast);
 		const s = make(slow);
-		super([fast, slow, exponential], [f, s], 2); // memory: previous fast, slow
+		super([fast, slow, exponential], f, s, 2); // memory: previous fast, slow
 	}
 
 	get name(): string {
@@ -33,8 +33,8 @@ export class MaCrossoverStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const fast = (this.indicators[0] as Sma | Ema).value ?? NaN;
-		const slow = (this.indicators[1] as Sma | Ema).value ?? NaN;
+		const fast = (this.first as Sma | Ema).value ?? NaN;
+		const slow = (this.second as Sma | Ema).value ?? NaN;
 		const m = this.arena.f64;
 		const k = this.mem;
 		const dir = cross(m[k], m[k + 1], fast, slow);

@@ -18,7 +18,7 @@ export class MacdRsiStrategy extends Strategy {
 	constructor(fast = 12, slow = 26, signal = 9, rsiPeriod = 14, overbought = 70, oversold = 30) {
 		const macd = new Macd(fast, slow, signal);
 		const rsi = new Rsi(rsiPeriod);
-		super([fast, slow, signal, rsiPeriod, overbought, oversold], [macd, rsi], 1); // memory: previous histogram
+		super([fast, slow, signal, rsiPeriod, overbought, oversold], macd, rsi, 1); // memory: previous histogram
 	}
 
 	get name(): string {
@@ -35,8 +35,8 @@ export class MacdRsiStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const m = (this.indicators[0] as Macd).value;
-		const rsi = (this.indicators[1] as Rsi).value;
+		const m = (this.first as Macd).value;
+		const rsi = (this.second as Rsi).value;
 		const f64 = this.arena.f64;
 		const prevHist = f64[this.mem];
 		f64[this.mem] = m === null ? NaN : m.hist;

@@ -16,7 +16,7 @@ export class RsiTrendStrategy extends Strategy {
 	constructor(rsiPeriod = 14, trendPeriod = 50) {
 		const rsi = new Rsi(rsiPeriod);
 		const trend = new Ema(trendPeriod);
-		super([rsiPeriod, trendPeriod], [rsi, trend], 1); // memory: previous RSI
+		super([rsiPeriod, trendPeriod], rsi, trend, 1); // memory: previous RSI
 	}
 
 	get name(): string {
@@ -32,8 +32,8 @@ export class RsiTrendStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const rsi = (this.indicators[0] as Rsi).value ?? NaN;
-		const trend = (this.indicators[1] as Ema).value ?? NaN;
+		const rsi = (this.first as Rsi).value ?? NaN;
+		const trend = (this.second as Ema).value ?? NaN;
 		const m = this.arena.f64;
 		const dir = cross(m[this.mem], 50, rsi, 50);
 		m[this.mem] = rsi;

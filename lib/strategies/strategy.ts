@@ -13,35 +13,42 @@ export interface StrategyState {
 	memory: (number | null)[];
 }
 
+const PARAMS = new Map<string, readonly number[]>();
+
 /**
- * Base of the strategies: it owns the indicators (updated in order on each closed bar) and a small
- * memory of previous-bar numbers for crossing rules; both serialise, so a strategy snapshots and
- * restores like an indicator. A bad bar is ignored (returns null) and changes nothing.
+ * Base of the strategies: it owns one or two indicators (updated in order on each closed bar) and a
+ * small memory of previous-bar numbers for crossing rules; both serialise, so a strategy snapshots
+ * and restores like an indicator. A bad bar is ignored (returns null) and changes nothing.
  *
- * Parameters and memory are numbers in an arena, [params…, #params, #memory, memory…], with
- * `mem` at the first memory slot: alone a strategy owns a small arena; beside an IndicatorSet (a
- * symbol's timeframe), `shareIndicators` moves them into the set's arena and makes the strategy
- * use the set's equal indicators instead of its own copies: the set updates them once per bar and
- * saves them once. Name, input names and reasons are on the prototype.
+ * The memory is numbers in an arena from `mem`: alone a strategy owns a small arena; beside an
+ * IndicatorSet (a symbol's timeframe), `shareIndicators` moves the memory into the set's arena and
+ * makes the strategy use the set's equal indicators instead of its own copies: the set updates them
+ * once per bar and saves them once. The parameter list is one frozen array shared by every strategy
+ * of the same name and parameters; name, input names and reasons are on the prototype. The
+ * indicators are two fields rather than an array (one object fewer per strategy; none has more).
  */
 export abstract class Strategy {
-	/** In the order the subclass gave them; subclasses read them by index, so sharing can swap them. */
-	protected indicators: readonly AnyIndicator[];
+	readonly params: readonly number[];
+	/** The indicators in the order the subclass gave them; sharing can swap them for the set's. */
+	protected first: AnyIndicator;
+	protected second: AnyIndicator | null;
 	protected arena: Arena;
 	/** Offset of the memory (previous-bar values the rules compare against; NaN until known). */
 	protected mem: number;
+	readonly #memorySize: number;
 	#owned = true;
 
-	protected constructor(params: readonly number[], indicators: readonly AnyIndicator[], memorySize: number) {
-		this.indicators = indicators;
-		const n = params.length + 2 + memorySize;
-		this.arena = new Arena(n);
-		const o = this.arena.alloc(n);
-		const m = this.arena.f64;
-		m.set(params, o);
-		m[o + params.length] = params.length;
-		m[o + params.length + 1] = memorySize;
-		this.mem = o + params.length + 2;
+	protected constructor(params: readonly number[], first: AnyIndicator, second: AnyIndicator | null, memorySize: number) {
+		// Equal lists share one array whatever the strategy; String() is exact for doubles, -0 aside.
+		const key = params.map((p) => (Object.is(p, -0) ? "-0" : String(p))).join(":");
+		let shared = PARAMS.get(key);
+		if (shared === undefined) PARAMS.set(key, (shared = Object.freeze([...params])));
+		this.params = shared;
+		this.first = first;
+		this.second = second;
+		this.arena = new Arena(memorySize);
+		this.mem = this.arena.alloc(memorySize);
+		this.#memorySize = memorySize;
 	}
 
 	abstract get name(): string;
@@ -50,26 +57,23 @@ export abstract class Strategy {
 	/** The rule that fired, in words, from the signal's direction and inputs. */
 	abstract reason(direction: 1 | -1, inputs: Record<string, number>): string;
 
-	get params(): readonly number[] {
-		const m = this.arena.f64;
-		const n = m[this.mem - 2];
-		return Array.from(m.subarray(this.mem - 2 - n, this.mem - 2));
+	/** The indicators it reads, in order (a new array). */
+	get indicators(): AnyIndicator[] {
+		return this.second === null ? [this.first] : [this.first, this.second];
 	}
 
 	/** The i-th parameter. */
 	protected param(i: number): number {
-		const m = this.arena.f64;
-		return m[this.mem - 2 - m[this.mem - 2] + i];
-	}
-
-	protected memorySize(): number {
-		return this.arena.f64[this.mem - 1];
+		return this.params[i];
 	}
 
 	/** Feeds a closed bar; returns the signal it fires, if any. */
 	update(bar: Bar): Signal | null {
 		if (checkBar(bar) !== null) return null;
-		if (this.#owned) for (const ind of this.indicators) ind.update(bar);
+		if (this.#owned) {
+			this.first.update(bar);
+			this.second?.update(bar);
+		}
 		return this.evaluate(bar);
 	}
 
@@ -79,15 +83,13 @@ export abstract class Strategy {
 	 * `update`; the state then holds no indicators.
 	 */
 	shareIndicators(set: IndicatorSet): this {
-		this.indicators = this.indicators.map((ind) => set.adopt(ind));
+		this.first = set.adopt(this.first);
+		if (this.second !== null) this.second = set.adopt(this.second);
 		this.#owned = false;
-		const from = this.arena.f64;
-		const start = this.mem - 2 - from[this.mem - 2];
-		const end = this.mem + this.memorySize();
-		const o = set.arena.alloc(end - start);
-		set.arena.f64.set(from.subarray(start, end), o);
+		const o = set.arena.alloc(this.#memorySize);
+		set.arena.f64.set(this.arena.f64.subarray(this.mem, this.mem + this.#memorySize), o);
 		this.arena = set.arena;
-		this.mem = o + (this.mem - start);
+		this.mem = o;
 		return this;
 	}
 
@@ -105,7 +107,7 @@ export abstract class Strategy {
 			name: this.name,
 			params: [...this.params],
 			indicators: this.#owned ? this.indicators.map((i) => i.toJSON()) : [],
-			memory: Array.from(m.subarray(this.mem, this.mem + this.memorySize()), (v) => (Number.isNaN(v) ? null : v)),
+			memory: Array.from(m.subarray(this.mem, this.mem + this.#memorySize), (v) => (Number.isNaN(v) ? null : v)),
 		};
 	}
 
