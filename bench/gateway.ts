@@ -3,7 +3,8 @@
  *  1. REST `GET /api/v1/symbols/AAPL/latest` (auth + in-memory rate limit + routing + action) vs a
  *     bare node:http server answering the same JSON: req/s, p50 and p99 over keep-alive
  *     connections. The load comes from a separate process (bench/http-load.ts), the same for both
- *     servers; REST_RUNS runs each (default 5), alternating which goes first, median reported.
+ *     servers; REST_RUNS runs each (default 5), rotating which goes first, median reported. Also
+ *     moleculer-web alone (default broker, trivial action): the floor for any Moleculer gateway.
  *  2. WS fan-out of one topic to 2,000 connections vs a bare `ws` broadcast loop: deliveries/s and
  *     p99 publish→receive latency.
  *  3. Idle WS connections: memory per connection, and how many fit in 1 GB.
@@ -14,6 +15,8 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
+import { ServiceBroker } from "moleculer";
+import ApiGateway from "moleculer-web";
 import { createNode } from "../services/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../lib/auth/tiers.ts";
@@ -59,20 +62,39 @@ function restLoad(url: string): Promise<LoadResult> {
 
 const median = (xs: number[]) => pct(xs, 50);
 
-/** `REST_RUNS` runs per server, alternating which goes first; the median of each measure. */
-async function restCompare(gatewayUrl: string, bareUrl: string): Promise<{ gw: LoadResult; bare: LoadResult; runs: Array<{ gw: LoadResult; bare: LoadResult }> }> {
-	await restLoad(bareUrl); // warm-up both (JIT, connection pools)
-	await restLoad(gatewayUrl);
-	const runs: Array<{ gw: LoadResult; bare: LoadResult }> = [];
+type Target = "gw" | "bare" | "mweb";
+const TARGET_NAMES: Record<Target, string> = { gw: "gateway", bare: "bare", mweb: "moleculer-web alone" };
+
+/** `REST_RUNS` runs per server, rotating which goes first; the median of each measure. */
+async function restCompare(urls: Record<Target, string>): Promise<Record<Target, LoadResult>> {
+	const targets = Object.keys(urls) as Target[];
+	for (const t of targets) await restLoad(urls[t]); // warm-up (JIT, connection pools)
+	const runs: Array<Record<Target, LoadResult>> = [];
 	for (let i = 0; i < REST_RUNS; i++) {
-		const run = {} as { gw: LoadResult; bare: LoadResult };
-		for (const which of i % 2 === 0 ? (["bare", "gw"] as const) : (["gw", "bare"] as const)) run[which] = await restLoad(which === "gw" ? gatewayUrl : bareUrl);
+		const run = {} as Record<Target, LoadResult>;
+		for (let k = 0; k < targets.length; k++) {
+			const t = targets[(i + k) % targets.length];
+			run[t] = await restLoad(urls[t]);
+		}
 		runs.push(run);
 		const line = (x: LoadResult) => `${Math.round(x.rps)} req/s p99 ${x.p99.toFixed(2)} ms ${x.cpuUs.toFixed(0)} µs CPU/req`;
-		console.error(`  run ${i + 1}: gateway ${line(run.gw)} | bare ${line(run.bare)}`);
+		console.error(`  run ${i + 1}: ${targets.map(t => `${TARGET_NAMES[t]} ${line(run[t])}`).join(" | ")}`);
 	}
-	const med = (k: "gw" | "bare"): LoadResult => ({ rps: median(runs.map(r => r[k].rps)), p50: median(runs.map(r => r[k].p50)), p99: median(runs.map(r => r[k].p99)), errors: 0, cpuUs: median(runs.map(r => r[k].cpuUs)) });
-	return { gw: med("gw"), bare: med("bare"), runs };
+	const med = (t: Target): LoadResult => ({ rps: median(runs.map(r => r[t].rps)), p50: median(runs.map(r => r[t].p50)), p99: median(runs.map(r => r[t].p99)), errors: 0, cpuUs: median(runs.map(r => r[t].cpuUs)) });
+	return Object.fromEntries(targets.map(t => [t, med(t)])) as Record<Target, LoadResult>;
+}
+
+/**
+ * The floor for any Moleculer gateway: moleculer-web on a default broker (no metrics, no timeout)
+ * calling an action that returns the same object.
+ */
+async function moleculerWebAlone(body: unknown): Promise<{ url: string; stop(): Promise<void> }> {
+	const broker = new ServiceBroker({ logger: false, nodeID: "bench-mweb" });
+	broker.createService({ name: "quotes", actions: { latest: { params: { symbol: "string" }, handler: () => body } } });
+	broker.createService({ name: "api", mixins: [ApiGateway as never], settings: { port: 0, ip: "127.0.0.1", logRequest: false, logResponse: false, routes: [{ path: "/api/v1", mappingPolicy: "restrict", aliases: { "GET symbols/:symbol/latest": "quotes.latest" } }] } });
+	await broker.start();
+	const port = ((broker.getLocalService("api") as unknown as { server: http.Server }).server.address() as { port: number }).port;
+	return { url: `http://127.0.0.1:${port}/api/v1/symbols/AAPL/latest`, stop: () => broker.stop() };
 }
 
 async function openClients(url: string, n: number, onMessage: (text: string) => void, subscribe?: string): Promise<WebSocket[]> {
@@ -104,12 +126,14 @@ async function fanout(publish: (seq: number, t: number) => void, expected: () =>
 const r = (x: number) => Math.round(x).toLocaleString("en-US");
 const f = (x: number) => x.toFixed(2);
 
-function printRest(gw: LoadResult, bare: LoadResult): void {
-	console.log("\n| measure | gateway | bare | ratio |\n|---|---|---|---|");
-	console.log(`| REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS}) | ${r(gw.rps)} | ${r(bare.rps)} | ${f(gw.rps / bare.rps)}× |`);
-	console.log(`| REST latest p50 ms | ${f(gw.p50)} | ${f(bare.p50)} | ${f(gw.p50 / bare.p50)}× |`);
-	console.log(`| REST latest p99 ms | ${f(gw.p99)} | ${f(bare.p99)} | ${f(gw.p99 / bare.p99)}× |`);
-	console.log(`| REST server CPU µs per request | ${r(gw.cpuUs)} | ${r(bare.cpuUs)} | ${f(gw.cpuUs / bare.cpuUs)}× |`);
+function printRest({ gw, bare, mweb }: Record<Target, LoadResult>): void {
+	console.log(`\n| measure | gateway | bare | ratio | moleculer-web alone (ratio to bare) |\n|---|---|---|---|---|`);
+	const row = (name: string, k: "rps" | "p50" | "p99" | "cpuUs", fmt: (x: number) => string) =>
+		console.log(`| ${name} | ${fmt(gw[k])} | ${fmt(bare[k])} | ${f(gw[k] / bare[k])}× | ${fmt(mweb[k])} (${f(mweb[k] / bare[k])}×) |`);
+	row(`REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS})`, "rps", r);
+	row("REST latest p50 ms", "p50", f);
+	row("REST latest p99 ms", "p99", f);
+	row("REST server CPU µs per request", "cpuUs", r);
 }
 
 async function main() {
@@ -128,11 +152,11 @@ async function main() {
 	const barePort = (bare.address() as { port: number }).port;
 
 	// 1. REST
-	const rest = await restCompare(`${base}/api/v1/symbols/AAPL/latest`, `http://127.0.0.1:${barePort}/`);
-	const restGw = rest.gw;
-	const restBare = rest.bare;
+	const mweb = await moleculerWebAlone(JSON.parse(latest));
+	const rest = await restCompare({ gw: `${base}/api/v1/symbols/AAPL/latest`, bare: `http://127.0.0.1:${barePort}/`, mweb: mweb.url });
+	await mweb.stop();
 	if (process.env.ONLY === "rest") {
-		printRest(restGw, restBare);
+		printRest(rest);
 		bare.close();
 		await node.stop();
 		process.exit(0);
@@ -174,7 +198,7 @@ async function main() {
 	const perConn = (mem() - before) / CLIENTS;
 	for (const ws of idle) ws.terminate();
 
-	printRest(restGw, restBare);
+	printRest(rest);
 	console.log(`| WS fan-out deliveries/s (${CLIENTS} conns, ${FANOUT_MESSAGES} msgs) | ${r(wsGw.perSec)} | ${r(wsBare.perSec)} | ${f(wsGw.perSec / wsBare.perSec)}× |`);
 	console.log(`| WS fan-out p99 ms | ${f(wsGw.p99)} | ${f(wsBare.p99)} | ${f(wsGw.p99 / wsBare.p99)}× |`);
 	console.log(`| idle WS connection, heap + external bytes (server + client side) | ${r(perConn)} | | ≥ ${r((1 << 30) / perConn)} per GB |`);
