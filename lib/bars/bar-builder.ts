@@ -73,6 +73,12 @@ export class BarBuilder {
 		return i >= 0 && this.#closed.timeAt(i) === time ? this.#closed.bar(i) : undefined;
 	}
 
+	/** The oldest closed bar that opened after `time` (a new object), if any. */
+	closedAfter(time: number): BuiltBar | undefined {
+		const i = this.#closed.lastAtOrBefore(time) + 1;
+		return i < this.#closed.length ? this.#closed.bar(i) : undefined;
+	}
+
 	add(t: Trade): TradeResult {
 		if (!Number.isFinite(t.ts) || !Number.isFinite(t.price) || !(t.price > 0)) return refuse("trade needs a finite ts and a positive price");
 		if (!Number.isFinite(t.size) || t.size < 0) return refuse("trade size must be a finite number >= 0");

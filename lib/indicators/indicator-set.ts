@@ -9,11 +9,14 @@ const COLUMNS = new Map<string, readonly string[]>();
 /**
  * Several indicators over one bar stream, as a symbol actor keeps them per timeframe. Everything
  * numeric lives in one `arena`: the committed values (NaN = warm-up) aligned with `columns`, then
- * the values of the last `peek`, then each member's state, so a whole row updates without
- * allocating and a timeframe costs one typed array. Strategies on the same bars `adopt` the set's
- * indicators (and keep their own memory in its arena); ones the set lacks join it unpublished (no
- * column), so each distinct indicator is computed and stored once per timeframe.
+ * each member's state, so a whole row updates without allocating and a timeframe costs one typed
+ * array. Strategies on the same bars `adopt` the set's indicators (and keep their own memory in its
+ * arena); ones the set lacks join it unpublished (no column), so each distinct indicator is computed
+ * and stored once per timeframe. `peek` writes into one scratch row shared by every set (provisional
+ * values are read right after the peek, so each symbol need not keep a row of them).
  */
+let scratch = new Float64Array(16);
+
 export class IndicatorSet {
 	readonly arena: Arena;
 	/** Column names aligned with `values` (shared between sets with the same indicators: do not modify). */
@@ -22,14 +25,13 @@ export class IndicatorSet {
 	#members: AnyIndicator[];
 	#published: number;
 	#values: Float64Array | null = null;
-	#provisional: Float64Array | null = null;
 
 	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[]) {
 		// Indicator instances passed in are adopted: their state moves into the set's arena.
 		const members = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
 		const width = members.reduce((n, ind) => n + ind.width, 0);
-		this.arena = new Arena(2 * width + members.reduce((n, ind) => n + ind.arena.used - ind.width, 0));
-		this.arena.alloc(2 * width);
+		this.arena = new Arena(width + members.reduce((n, ind) => n + ind.arena.used - ind.width, 0));
+		this.arena.alloc(width);
 		let at = 0;
 		for (const ind of members) {
 			ind.moveTo(this.arena, at);
@@ -52,12 +54,9 @@ export class IndicatorSet {
 		return this.#values;
 	}
 
-	/** Values computed by the last `peek` (a view like `values`). */
+	/** Values computed by the last `peek`: a view into the shared scratch row, valid until the next peek of any set. */
 	get provisional(): Float64Array {
-		const f64 = this.arena.f64;
-		const width = this.columns.length;
-		if (this.#provisional === null || this.#provisional.buffer !== f64.buffer) this.#provisional = f64.subarray(width, 2 * width);
-		return this.#provisional;
+		return scratch.subarray(0, this.columns.length);
 	}
 
 	/** Commits a closed bar to every indicator; null when accepted, else why it was refused (nothing changed). */
@@ -87,23 +86,26 @@ export class IndicatorSet {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		const list = this.#members;
-		const f64 = this.arena.f64;
-		let at = this.columns.length;
+		if (scratch.length < this.columns.length) scratch = new Float64Array(this.columns.length);
+		const out = scratch;
+		let at = 0;
 		for (let i = 0; i < this.#published; i++) {
-			list[i].write(f64, at, bar);
+			list[i].write(out, at, bar);
 			at += list[i].width;
 		}
 		return null;
 	}
 
-	/** Column → value (null in warm-up) for publishing; allocates, so call it per publish, not per tick. */
+	/**
+	 * Column → value (null in warm-up) for publishing; allocates, so call it per publish, not per
+	 * tick. `provisional`: the values of the last `peek` of this set, none having peeked since.
+	 */
 	snapshot(provisional = false): Record<string, number | null> {
 		const columns = this.columns;
-		const f64 = this.arena.f64;
-		const from = provisional ? columns.length : 0;
+		const f64 = provisional ? scratch : this.arena.f64;
 		const out: Record<string, number | null> = {};
 		for (let i = 0; i < columns.length; i++) {
-			const v = f64[from + i];
+			const v = f64[i];
 			out[columns[i]] = Number.isNaN(v) ? null : v;
 		}
 		return out;

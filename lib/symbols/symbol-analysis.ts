@@ -47,8 +47,7 @@ interface TfState {
 	builder: BarBuilder;
 	set: IndicatorSet;
 	strategies: Strategy[];
-	/** Open times of closed bars that are not final yet, oldest first. */
-	pending: number[];
+	/** The newest final bar's open time: the closed bars after it are the ones not final yet. */
 	lastFinalTime: number | null;
 	lastPublishTs: number;
 }
@@ -86,7 +85,6 @@ export class SymbolAnalysis {
 				set,
 				// Strategies read the timeframe's indicators rather than keeping copies of their own.
 				strategies: usable ? s.strategies.map(x => restoreStrategy(x, set)) : cfg.strategies.map(x => createStrategy(x).shareIndicators(set)),
-				pending: usable ? [...s.pending] : [],
 				lastFinalTime: usable ? s.lastFinalTime : null,
 				lastPublishTs: -Infinity,
 			};
@@ -172,11 +170,7 @@ export class SymbolAnalysis {
 		for (const s of this.#tfs) {
 			const r = s.builder.add(t);
 			if (r.type === "refused") continue;
-			if (r.type === "forming" && r.closed) s.pending.push(r.closed.time);
-			if (r.type === "amended") {
-				if (!s.pending.includes(r.bar.time)) insertSorted(s.pending, r.bar.time);
-				emit({ type: "bar", tf: s.tf, bar: r.bar, final: false });
-			}
+			if (r.type === "amended") emit({ type: "bar", tf: s.tf, bar: r.bar, final: false });
 			this.#finalize(s, emit);
 			const forming = s.builder.forming;
 			if (forming && (t.ts - s.lastPublishTs >= this.cfg.publishEveryMs || (r.type === "forming" && r.closed))) {
@@ -188,11 +182,12 @@ export class SymbolAnalysis {
 	}
 
 	#finalize(s: TfState, emit: (e: AnalysisEvent) => void): void {
-		const span = TIMEFRAME_MS[s.tf];
-		while (s.pending.length > 0 && s.pending[0] + span + this.cfg.lateToleranceMs <= this.#watermark) {
-			const time = s.pending.shift()!;
-			const bar = s.builder.closedBar(time);
-			if (!bar) continue; // dropped from the bounded history before it became final
+		// A closed bar that left the bounded history before it became final is never committed.
+		const limit = this.#watermark - TIMEFRAME_MS[s.tf] - this.cfg.lateToleranceMs;
+		for (;;) {
+			const bar = s.builder.closedAfter(s.lastFinalTime ?? -Infinity);
+			if (bar === undefined || bar.time > limit) break;
+			const time = bar.time;
 			s.set.update(bar);
 			s.lastFinalTime = time;
 			emit({ type: "bar", tf: s.tf, bar, final: true });
@@ -252,17 +247,18 @@ export class SymbolAnalysis {
 		return out;
 	}
 
+	/** Open times of the closed bars not final yet, oldest first (kept in snapshots; derived on restore). */
+	#pending(s: TfState): number[] {
+		const out: number[] = [];
+		for (let bar = s.builder.closedAfter(s.lastFinalTime ?? -Infinity); bar !== undefined; bar = s.builder.closedAfter(bar.time)) out.push(bar.time);
+		return out;
+	}
+
 	toJSON(): AnalysisState {
 		return {
 			watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
-			timeframes: this.#tfs.map(s => ({ builder: s.builder.toJSON(), indicators: s.set.toJSON(), strategies: s.strategies.map(x => x.toJSON()), pending: [...s.pending], lastFinalTime: s.lastFinalTime })),
+			timeframes: this.#tfs.map(s => ({ builder: s.builder.toJSON(), indicators: s.set.toJSON(), strategies: s.strategies.map(x => x.toJSON()), pending: this.#pending(s), lastFinalTime: s.lastFinalTime })),
 			signals: Array.from({ length: this.#signalCount }, (_, i) => this.#signalAt(i)),
 		};
 	}
-}
-
-function insertSorted(a: number[], x: number): void {
-	let i = a.length;
-	while (i > 0 && a[i - 1] > x) i--;
-	a.splice(i, 0, x);
 }
