@@ -8,6 +8,9 @@
 export class Arena {
 	f64: Float64Array;
 	#used = 0;
+	/** Offsets of the windows of recent closes and of highs/lows its indicators share (-1: none). */
+	closes = -1;
+	ranges = -1;
 
 	constructor(capacity = 0) {
 		this.f64 = new Float64Array(capacity);

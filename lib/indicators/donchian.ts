@@ -1,5 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
-import { type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSave, extremesSlots } from "./core/extremes.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSave, extremesUpdate } from "./core/extremes.ts";
+import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
+import type { Arena } from "./arena.ts";
 import { Indicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -22,11 +24,23 @@ const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
  */
 export class Donchian extends Indicator<DonchianValue> {
 	readonly period: number;
+	/** Offset of the highs/lows window (its own, or its IndicatorSet's shared one). */
+	protected w: number;
 
 	constructor(period = 20) {
-		super(extremesSlots(period));
+		super(EXTREMES_SLOTS);
 		extremesInit(this.arena.f64, this.o, period);
+		this.w = this.arena.alloc(seriesSlots(period, 2));
+		seriesInit(this.arena.f64, this.w, period, 2);
 		this.period = period;
+	}
+
+	override get rangeWindow(): number {
+		return this.period;
+	}
+
+	protected override moveWindow(from: Float64Array, arena: Arena): void {
+		this.w = seriesMove(from, this.w, arena, 2, this.period);
 	}
 
 	get kind(): string {
@@ -48,19 +62,22 @@ export class Donchian extends Indicator<DonchianValue> {
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		this.accepted++;
+		const seen = this.accepted;
+		this.accepted = seen + 1;
 		const m = this.arena.f64;
 		const o = this.o;
-		extremesPush(m, o, bar.high, bar.low);
-		if (extremesReady(m, o)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
+		const w = this.w;
+		seriesPush2(m, w, seen, bar.high, bar.low);
+		extremesUpdate(m, o, w, seen, bar.high, bar.low);
+		if (extremesReady(m, o, w)) channel(m, this.at, extremesHighest(m, o, w), extremesLowest(m, o, w));
 		return null;
 	}
 
 	protected preview(bar: Bar, out: Float64Array, at: number): void {
 		const m = this.arena.f64;
 		const o = this.o;
-		if (extremesCount(m, o) + 1 < this.period) out.fill(NaN, at, at + 3);
-		else channel(out, at, extremesPeekHighest(m, o, bar.high), extremesPeekLowest(m, o, bar.low));
+		if (extremesCount(m, this.w) + 1 < this.period) out.fill(NaN, at, at + 3);
+		else channel(out, at, extremesPeekHighest(m, o, this.w, bar.high), extremesPeekLowest(m, o, this.w, bar.low));
 	}
 
 	protected read(m: Float64Array, at: number): DonchianValue | null {
@@ -69,14 +86,14 @@ export class Donchian extends Indicator<DonchianValue> {
 
 	protected save(): DonchianState {
 		const m = this.arena.f64;
-		return { high: extremesSave(m, this.o, 1), low: extremesSave(m, this.o, -1) };
+		return { high: extremesSave(m, this.o, this.w, 1), low: extremesSave(m, this.o, this.w, -1) };
 	}
 
 	protected restore(s: DonchianState): void {
 		const m = this.arena.f64;
 		const o = this.o;
-		extremesLoad(m, o, s.high, s.low);
-		if (extremesReady(m, o)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
+		extremesLoad(m, o, this.w, s.high, s.low);
+		if (extremesReady(m, o, this.w)) channel(m, this.at, extremesHighest(m, o, this.w), extremesLowest(m, o, this.w));
 		else m.fill(NaN, this.at, this.at + 3);
 	}
 }

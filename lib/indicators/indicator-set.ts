@@ -2,6 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import { Arena } from "./arena.ts";
 import type { IndicatorState } from "./indicator.ts";
 import { type AnyIndicator, type IndicatorSpec, createIndicator, restoreIndicator } from "./registry.ts";
+import { seriesInit, seriesSlots } from "./core/series.ts";
 import { checkBar } from "./validate.ts";
 
 const COLUMNS = new Map<string, readonly string[]>();
@@ -26,20 +27,43 @@ export class IndicatorSet {
 	#published: number;
 	#values: Float64Array | null = null;
 
-	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[]) {
+	/**
+	 * `unpublished`: indicators to hold without columns (what strategies on the same bars will
+	 * `adopt`), given here so the windows of recent closes and highs/lows the members share are
+	 * sized for them too; ones equal to an earlier member are left out.
+	 */
+	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[], unpublished: readonly AnyIndicator[] = []) {
 		// Indicator instances passed in are adopted: their state moves into the set's arena.
-		const members = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
-		const width = members.reduce((n, ind) => n + ind.width, 0);
-		this.arena = new Arena(width + members.reduce((n, ind) => n + ind.arena.used - ind.width, 0));
+		const published = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
+		const members = [...published];
+		for (const ind of unpublished) if (!members.some((x) => sameAs(x, ind))) members.push(ind);
+		const width = published.reduce((n, ind) => n + ind.width, 0);
+		const closes = Math.max(0, ...members.map((ind) => ind.closeWindow));
+		const ranges = Math.max(0, ...members.map((ind) => ind.rangeWindow));
+		// Exactly what the members keep besides their windows, plus the shared windows.
+		const size = width + members.reduce((n, ind, i) => n + ind.stateSlots + (i < published.length ? 0 : ind.width), 0) + (closes > 0 ? seriesSlots(closes, 1) : 0) + (ranges > 0 ? seriesSlots(ranges, 2) : 0);
+		this.arena = new Arena(size);
 		this.arena.alloc(width);
+		if (closes > 0) {
+			this.arena.closes = this.arena.alloc(seriesSlots(closes, 1));
+			seriesInit(this.arena.f64, this.arena.closes, closes, 1);
+			this.arena.f64[this.arena.closes + 1] = NaN; // no bar count yet: set by the first member moved in
+		}
+		if (ranges > 0) {
+			this.arena.ranges = this.arena.alloc(seriesSlots(ranges, 2));
+			seriesInit(this.arena.f64, this.arena.ranges, ranges, 2);
+			this.arena.f64[this.arena.ranges + 1] = NaN;
+		}
 		let at = 0;
-		for (const ind of members) {
-			ind.moveTo(this.arena, at);
-			at += ind.width;
+		for (let i = 0; i < members.length; i++) {
+			if (i < published.length) {
+				members[i].moveTo(this.arena, at);
+				at += members[i].width;
+			} else members[i].moveTo(this.arena);
 		}
 		this.#members = members;
-		this.#published = members.length;
-		this.columns = columnsOf(members);
+		this.#published = published.length;
+		this.columns = columnsOf(published);
 	}
 
 	/** The published indicators, in column order. */
@@ -73,9 +97,7 @@ export class IndicatorSet {
 	 * the set's arena and added unpublished.
 	 */
 	adopt(ind: AnyIndicator): AnyIndicator {
-		const params = ind.params;
-		const same = (x: AnyIndicator) => x.kind === ind.kind && x.params.length === params.length && x.params.every((p, i) => p === params[i]);
-		const found = this.#members.find(same);
+		const found = this.#members.find((x) => sameAs(x, ind));
 		if (found) return found;
 		this.#members.push(ind.moveTo(this.arena));
 		return ind;
@@ -118,10 +140,14 @@ export class IndicatorSet {
 
 	/** `published`: how many of `states` have columns (the rest were adopted); all by default. */
 	static fromJSON(states: readonly IndicatorState[], published = states.length): IndicatorSet {
-		const set = new IndicatorSet(states.slice(0, published).map(restoreIndicator));
-		for (const s of states.slice(published)) set.#members.push(restoreIndicator(s).moveTo(set.arena));
-		return set;
+		return new IndicatorSet(states.slice(0, published).map(restoreIndicator), states.slice(published).map(restoreIndicator));
 	}
+}
+
+/** Whether two indicators compute the same (kind and parameters). */
+function sameAs(a: AnyIndicator, b: AnyIndicator): boolean {
+	const p = a.params, q = b.params;
+	return a.kind === b.kind && p.length === q.length && p.every((x, i) => x === q[i]);
 }
 
 /** The members' column names, one frozen array per distinct list; refuses duplicates. */

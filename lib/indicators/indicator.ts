@@ -101,8 +101,27 @@ export abstract class Indicator<V> {
 		this.arena = arena;
 		this.at = out;
 		this.o = o;
+		this.moveWindow(from, arena);
 		return this;
 	}
+
+	/** Numbers of state it keeps besides its outputs and its window. */
+	get stateSlots(): number {
+		return this.slots;
+	}
+
+	/** Length of the window of recent closes it reads (`core/series.ts`); 0 = none. */
+	get closeWindow(): number {
+		return 0;
+	}
+
+	/** Length of the window of recent highs and lows it reads; 0 = none. */
+	get rangeWindow(): number {
+		return 0;
+	}
+
+	/** Moves its window (if any) from `from` into `arena`, shared there when it can be (`seriesMove`). */
+	protected moveWindow(_from: Float64Array, _arena: Arena): void {}
 
 	/** Column names: "sma_20", or "macd_12_26_9.signal" for multi-output indicators (shared, do not modify). */
 	get columns(): readonly string[] {

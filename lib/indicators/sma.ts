@@ -1,16 +1,29 @@
 import type { Bar } from "../bars/bar.ts";
-import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
+import type { SmaState } from "./core/sma-core.ts";
+import { meanLoadWindow, meanPeek, meanPush, meanWindow, seriesInit, seriesMove, seriesPush, seriesSlots } from "./core/series.ts";
+import type { Arena } from "./arena.ts";
 import { ScalarIndicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
-/** Simple moving average of closes (TA-Lib SMA). First value at bar period−1. */
+/**
+ * Simple moving average of closes (TA-Lib SMA). First value at bar period−1. State: the running sum;
+ * the closes come from a window at `w` (its own, or the one its IndicatorSet shares).
+ */
 export class Sma extends ScalarIndicator {
 	readonly period: number;
+	/** Offset of the closes window; -1 for period 1, which needs none. */
+	protected w: number;
 
 	constructor(period = 20) {
-		super(smaSlots(period));
-		smaInit(this.arena.f64, this.o, period);
+		if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
+		super(1);
+		this.arena.f64[this.o] = 0;
 		this.period = period;
+		this.w = -1;
+		if (period > 1) {
+			this.w = this.arena.alloc(seriesSlots(period, 1));
+			seriesInit(this.arena.f64, this.w, period, 1);
+		}
 	}
 
 	get kind(): string {
@@ -25,25 +38,44 @@ export class Sma extends ScalarIndicator {
 		return this.period - 1;
 	}
 
+	override get closeWindow(): number {
+		return this.period > 1 ? this.period : 0;
+	}
+
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		const m = this.arena.f64;
-		m[this.at] = smaPush(m, this.o, bar.close);
-		this.accepted++;
+		const seen = this.accepted;
+		const x = bar.close;
+		if (this.w < 0) m[this.at] = x;
+		else {
+			seriesPush(m, this.w, seen, x);
+			m[this.at] = meanPush(m, this.o, this.w, this.period, seen, x);
+		}
+		this.accepted = seen + 1;
 		return null;
 	}
 
 	protected preview(bar: Bar, out: Float64Array, at: number): void {
-		out[at] = smaPeek(this.arena.f64, this.o, bar.close);
+		out[at] = this.w < 0 ? bar.close : meanPeek(this.arena.f64, this.o, this.period, this.accepted, bar.close);
+	}
+
+	protected override moveWindow(from: Float64Array, arena: Arena): void {
+		if (this.w >= 0) this.w = seriesMove(from, this.w, arena, 1, this.period - 1);
 	}
 
 	protected save(): SmaState & { value: number | null } {
-		return { ...smaSave(this.arena.f64, this.o), value: this.value };
+		const m = this.arena.f64;
+		return { sum: this.w < 0 ? 0 : m[this.o], window: this.w < 0 ? [] : meanWindow(m, this.w, this.period), value: this.value };
 	}
 
 	protected restore(s: SmaState & { value: number | null }): void {
-		smaLoad(this.arena.f64, this.o, s);
-		this.arena.f64[this.at] = s.value ?? NaN;
+		const m = this.arena.f64;
+		if (this.w >= 0) {
+			m[this.o] = s.sum;
+			meanLoadWindow(m, this.w, this.accepted, s.window);
+		}
+		m[this.at] = s.value ?? NaN;
 	}
 }

@@ -7,12 +7,14 @@ import {
 	extremesLowest,
 	extremesPeekHighest,
 	extremesPeekLowest,
-	extremesPush,
 	extremesReady,
 	extremesSave,
-	extremesSlots,
+	extremesUpdate,
 	extremesCount,
+	EXTREMES_SLOTS,
 } from "./core/extremes.ts";
+import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
+import type { Arena } from "./arena.ts";
 import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
 import { Indicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
@@ -42,16 +44,28 @@ export class Stochastic extends Indicator<StochasticValue> {
 	readonly fastK: number;
 	readonly slowK: number;
 	readonly slowD: number;
+	/** Offset of the highs/lows window (its own, or its IndicatorSet's shared one). */
+	protected w: number;
 
 	constructor(fastK = 14, slowK = 3, slowD = 3) {
-		super(extremesSlots(fastK) + smaSlots(slowK) + smaSlots(slowD));
-		const m = this.arena.f64;
-		extremesInit(m, this.o, fastK);
-		smaInit(m, this.o + extremesSlots(fastK), slowK);
-		smaInit(m, this.o + extremesSlots(fastK) + smaSlots(slowK), slowD);
+		super(EXTREMES_SLOTS + smaSlots(slowK) + smaSlots(slowD));
+		const m0 = this.arena.f64;
+		extremesInit(m0, this.o, fastK);
+		smaInit(m0, this.o + EXTREMES_SLOTS, slowK);
+		smaInit(m0, this.o + EXTREMES_SLOTS + smaSlots(slowK), slowD);
+		this.w = this.arena.alloc(seriesSlots(fastK, 2));
+		seriesInit(this.arena.f64, this.w, fastK, 2);
 		this.fastK = fastK;
 		this.slowK = slowK;
 		this.slowD = slowD;
+	}
+
+	override get rangeWindow(): number {
+		return this.fastK;
+	}
+
+	protected override moveWindow(from: Float64Array, arena: Arena): void {
+		this.w = seriesMove(from, this.w, arena, 2, this.fastK);
 	}
 
 	get kind(): string {
@@ -73,13 +87,16 @@ export class Stochastic extends Indicator<StochasticValue> {
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		this.accepted++;
+		const seen = this.accepted;
+		this.accepted = seen + 1;
 		const m = this.arena.f64;
 		const o = this.o;
-		extremesPush(m, o, bar.high, bar.low);
-		if (!extremesReady(m, o)) return null;
-		const sk = o + extremesSlots(this.fastK);
-		const k = smaPush(m, sk, fastK(bar.close, extremesHighest(m, o), extremesLowest(m, o)));
+		const w = this.w;
+		seriesPush2(m, w, seen, bar.high, bar.low);
+		extremesUpdate(m, o, w, seen, bar.high, bar.low);
+		if (!extremesReady(m, o, w)) return null;
+		const sk = o + EXTREMES_SLOTS;
+		const k = smaPush(m, sk, fastK(bar.close, extremesHighest(m, o, w), extremesLowest(m, o, w)));
 		if (Number.isNaN(k)) return null;
 		const d = smaPush(m, sk + smaSlots(this.slowK), k);
 		if (Number.isNaN(d)) return null;
@@ -92,9 +109,9 @@ export class Stochastic extends Indicator<StochasticValue> {
 		const m = this.arena.f64;
 		const o = this.o;
 		out[at] = out[at + 1] = NaN;
-		if (extremesCount(m, o) + 1 < this.fastK) return;
-		const sk = o + extremesSlots(this.fastK);
-		const raw = fastK(bar.close, extremesPeekHighest(m, o, bar.high), extremesPeekLowest(m, o, bar.low));
+		if (extremesCount(m, this.w) + 1 < this.fastK) return;
+		const sk = o + EXTREMES_SLOTS;
+		const raw = fastK(bar.close, extremesPeekHighest(m, o, this.w, bar.high), extremesPeekLowest(m, o, this.w, bar.low));
 		const k = smaPeek(m, sk, raw);
 		const d = Number.isNaN(k) ? NaN : smaPeek(m, sk + smaSlots(this.slowK), k);
 		if (Number.isNaN(d)) return;
@@ -108,10 +125,10 @@ export class Stochastic extends Indicator<StochasticValue> {
 
 	protected save(): StochasticState {
 		const m = this.arena.f64;
-		const sk = this.o + extremesSlots(this.fastK);
+		const sk = this.o + EXTREMES_SLOTS;
 		return {
-			high: extremesSave(m, this.o, 1),
-			low: extremesSave(m, this.o, -1),
+			high: extremesSave(m, this.o, this.w, 1),
+			low: extremesSave(m, this.o, this.w, -1),
 			slowK: smaSave(m, sk),
 			slowD: smaSave(m, sk + smaSlots(this.slowK)),
 			value: this.value,
@@ -120,8 +137,8 @@ export class Stochastic extends Indicator<StochasticValue> {
 
 	protected restore(s: StochasticState): void {
 		const m = this.arena.f64;
-		const sk = this.o + extremesSlots(this.fastK);
-		extremesLoad(m, this.o, s.high, s.low);
+		const sk = this.o + EXTREMES_SLOTS;
+		extremesLoad(m, this.o, this.w, s.high, s.low);
 		smaLoad(m, sk, s.slowK);
 		smaLoad(m, sk + smaSlots(this.slowK), s.slowD);
 		m[this.at] = s.value === null ? NaN : s.value.k;

@@ -1,5 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
-import { type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSave, extremesSlots } from "./core/extremes.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSave, extremesUpdate } from "./core/extremes.ts";
+import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
+import type { Arena } from "./arena.ts";
 import { ScalarIndicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -15,11 +17,23 @@ interface WillrState {
  */
 export class WilliamsR extends ScalarIndicator {
 	readonly period: number;
+	/** Offset of the highs/lows window (its own, or its IndicatorSet's shared one). */
+	protected w: number;
 
 	constructor(period = 14) {
-		super(extremesSlots(period));
+		super(EXTREMES_SLOTS);
 		extremesInit(this.arena.f64, this.o, period);
+		this.w = this.arena.alloc(seriesSlots(period, 2));
+		seriesInit(this.arena.f64, this.w, period, 2);
 		this.period = period;
+	}
+
+	override get rangeWindow(): number {
+		return this.period;
+	}
+
+	protected override moveWindow(from: Float64Array, arena: Arena): void {
+		this.w = seriesMove(from, this.w, arena, 2, this.period);
 	}
 
 	get kind(): string {
@@ -37,28 +51,31 @@ export class WilliamsR extends ScalarIndicator {
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		this.accepted++;
+		const seen = this.accepted;
+		this.accepted = seen + 1;
 		const m = this.arena.f64;
 		const o = this.o;
-		extremesPush(m, o, bar.high, bar.low);
-		if (extremesReady(m, o)) m[this.at] = willr(bar.close, extremesHighest(m, o), extremesLowest(m, o));
+		const w = this.w;
+		seriesPush2(m, w, seen, bar.high, bar.low);
+		extremesUpdate(m, o, w, seen, bar.high, bar.low);
+		if (extremesReady(m, o, w)) m[this.at] = willr(bar.close, extremesHighest(m, o, w), extremesLowest(m, o, w));
 		return null;
 	}
 
 	protected preview(bar: Bar, out: Float64Array, at: number): void {
 		const m = this.arena.f64;
 		const o = this.o;
-		out[at] = extremesCount(m, o) + 1 < this.period ? NaN : willr(bar.close, extremesPeekHighest(m, o, bar.high), extremesPeekLowest(m, o, bar.low));
+		out[at] = extremesCount(m, this.w) + 1 < this.period ? NaN : willr(bar.close, extremesPeekHighest(m, o, this.w, bar.high), extremesPeekLowest(m, o, this.w, bar.low));
 	}
 
 	protected save(): WillrState {
 		const m = this.arena.f64;
-		return { high: extremesSave(m, this.o, 1), low: extremesSave(m, this.o, -1), value: this.value };
+		return { high: extremesSave(m, this.o, this.w, 1), low: extremesSave(m, this.o, this.w, -1), value: this.value };
 	}
 
 	protected restore(s: WillrState): void {
 		const m = this.arena.f64;
-		extremesLoad(m, this.o, s.high, s.low);
+		extremesLoad(m, this.o, this.w, s.high, s.low);
 		m[this.at] = s.value ?? NaN;
 	}
 }

@@ -78,13 +78,23 @@ export class SymbolAnalysis {
 		this.#tfs = cfg.timeframes.map((tf, i) => {
 			const s = state?.timeframes[i];
 			const usable = s !== undefined && s.builder.timeframe === tf;
-			const set = usable ? IndicatorSet.fromJSON(s.indicators, cfg.indicators.length) : new IndicatorSet(cfg.indicators);
+			// Strategies read the timeframe's indicators rather than keeping copies of their own: the
+			// ones the published list lacks join the set unpublished.
+			let set: IndicatorSet;
+			let strategies: Strategy[];
+			if (usable) {
+				set = IndicatorSet.fromJSON(s.indicators, cfg.indicators.length);
+				strategies = s.strategies.map(x => restoreStrategy(x, set));
+			} else {
+				const own = cfg.strategies.map(x => createStrategy(x));
+				set = new IndicatorSet(cfg.indicators, own.flatMap(x => x.indicators));
+				strategies = own.map(x => x.shareIndicators(set));
+			}
 			return {
 				tf,
 				builder: usable ? BarBuilder.fromJSON(s.builder, this.#builderOpts()) : new BarBuilder(tf, this.#builderOpts()),
 				set,
-				// Strategies read the timeframe's indicators rather than keeping copies of their own.
-				strategies: usable ? s.strategies.map(x => restoreStrategy(x, set)) : cfg.strategies.map(x => createStrategy(x).shareIndicators(set)),
+				strategies,
 				lastFinalTime: usable ? s.lastFinalTime : null,
 				lastPublishTs: -Infinity,
 			};

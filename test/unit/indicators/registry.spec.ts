@@ -7,6 +7,7 @@ import {
 	parseSpec,
 	parseSpecs,
 	checkBar,
+	restoreIndicator,
 } from "../../../lib/indicators/index.ts";
 import { goog, stream, synthetic } from "./support.ts";
 
@@ -72,6 +73,32 @@ describe("IndicatorSet", () => {
 		expect([...set.values]).to.deep.equal(provisional);
 		expect(copy.snapshot()).to.deep.equal(set.snapshot());
 		expect(set.snapshot().sma_20).to.be.a("number");
+	});
+
+	it("members share one window of closes and one of highs/lows, unpublished ones too, and still equal running each alone through snapshots", () => {
+		const published = ["sma:5", "bbands:8:2", "stoch:4:2:2", "willr:3"];
+		const extra = ["sma:12", "donchian:9", "sma:5"]; // the last equals a published member: left out
+		const bars = synthetic(3, 160);
+		const set = new IndicatorSet(published, extra.map((s) => createIndicator(s)));
+		expect(set.toJSON().map((s) => s.kind)).to.deep.equal(["sma", "bbands", "stoch", "willr", "sma", "donchian"]);
+		// Alone: 2 windows of 5+8+12 closes and 2 lanes of 4+3+9; shared: 12 closes, 2 lanes of 9.
+		const alone = [...published, "sma:12", "donchian:9"].reduce((n, s) => n + createIndicator(s).arena.used, 0);
+		expect(alone - set.arena.used).to.equal(5 + 8 + 2 * (4 + 3) + 4 * 3);
+		const singles = [...published, "sma:12", "donchian:9"].map((s) => stream(createIndicator(s), bars));
+		let current = set;
+		bars.forEach((bar, i) => {
+			if (i % 23 === 7) current = IndicatorSet.fromJSON(JSON.parse(JSON.stringify(current)), published.length);
+			expect(current.update(bar)).to.equal(null);
+			const row = [...current.values].map((v) => (Number.isNaN(v) ? null : v));
+			expect(row, `published at bar ${i}`).to.deep.equal(singles.slice(0, published.length).flatMap((cols) => cols.map((col) => col[i])));
+			// Every member's snapshot, restored alone, carries the same values.
+			current.toJSON().forEach((state, k) => {
+				const ind = restoreIndicator(state);
+				const out = new Float64Array(ind.width);
+				ind.write(out, 0);
+				expect([...out].map((v) => (Number.isNaN(v) ? null : v)), `${state.kind} at bar ${i}`).to.deep.equal(singles[k].map((col) => col[i]));
+			});
+		});
 	});
 
 	it("refuses duplicate columns", () => {
