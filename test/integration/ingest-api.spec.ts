@@ -9,7 +9,7 @@ describe("ingest and config API (embedded node)", function () {
 	let base: string;
 	const req = async (method: string, path: string, body?: unknown) => {
 		const res = await fetch(base + path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-		return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+		return { status: res.status, body: (await res.json()) as any };
 	};
 
 	before(async () => {
