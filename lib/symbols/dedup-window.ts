@@ -1,15 +1,19 @@
-/** The last N vendor ids seen, oldest evicted first: enough to drop re-sent ticks, bounded in memory. */
+/**
+ * The last N vendor ids seen, oldest evicted first: enough to drop re-sent ticks, bounded in memory.
+ * The set is made with the first id (many feeds send none, and an empty Set is ~100 bytes a symbol).
+ */
 export class DedupWindow {
-	#ids = new Set<string>();
+	#ids: Set<string> | null = null;
 
 	constructor(readonly size: number) {}
 
 	has(id: string): boolean {
-		return this.#ids.has(id);
+		return this.#ids !== null && this.#ids.has(id);
 	}
 
 	add(id: string): void {
 		if (this.size === 0) return;
+		this.#ids ??= new Set<string>();
 		this.#ids.add(id);
 		if (this.#ids.size > this.size) {
 			// Sets iterate in insertion order, so the first one is the oldest.
@@ -19,7 +23,7 @@ export class DedupWindow {
 	}
 
 	toJSON(): string[] {
-		return [...this.#ids];
+		return this.#ids === null ? [] : [...this.#ids];
 	}
 
 	static fromJSON(ids: string[], size: number): DedupWindow {

@@ -6,8 +6,11 @@
  */
 import { BusyError } from "../protocol/errors.ts";
 
+// What an idle mailbox waits on: one settled promise for all (not one per symbol).
+const IDLE: Promise<unknown> = Promise.resolve();
+
 export class Mailbox {
-	#tail: Promise<unknown> = Promise.resolve();
+	#tail: Promise<unknown> = IDLE;
 	#pending = 0;
 	#weight = 0;
 	rejected = 0;
@@ -37,6 +40,8 @@ export class Mailbox {
 		const done = () => {
 			this.#pending--;
 			this.#weight -= weight;
+			// Drained (this was the last job queued): drop the settled chain.
+			if (this.#pending === 0) this.#tail = IDLE;
 		};
 		this.#tail = result.then(done, done);
 		return result;

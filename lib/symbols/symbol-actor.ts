@@ -116,14 +116,12 @@ export class SymbolActor {
 	/** The lease token every write carries; null once the lease is lost or released. */
 	lease: string | null = null;
 	readonly mailbox: Mailbox;
-	readonly #emit: (e: AnalysisEvent) => void;
 
 	private constructor(readonly symbol: string, readonly opts: ActorOptions) {
 		this.analysis = new SymbolAnalysis(opts.analysis);
 		this.#ids = new DedupWindow(opts.dedupWindow);
 		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`, opts.now);
 		this.lastActivity = opts.now();
-		this.#emit = e => this.#publishAnalysis(e);
 		this.#untilSnapshot = Math.ceil(opts.snapshotEvery * (0.5 + (hash32(symbol) % 1000) / 1000));
 	}
 
@@ -288,7 +286,9 @@ export class SymbolActor {
 		}
 		if (fresh.length > 0) {
 			await this.opts.store.append(this.symbol, entries, latest, this.lease);
-			for (const t of fresh) this.#publish(subjects.ticks(this.symbol), this.#apply(t, this.#emit));
+			// Made per batch rather than kept: a closure per symbol costs memory while it idles.
+			const emit = (e: AnalysisEvent) => this.#publishAnalysis(e);
+			for (const t of fresh) this.#publish(subjects.ticks(this.symbol), this.#apply(t, emit));
 			this.#untilSnapshot -= fresh.length;
 			// The updates are already durable in the log; a failed snapshot is retried at the next
 			// update rather than failing an ingest the caller would then send again.
