@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { isZero, trueRange } from "./core/true-range.ts";
-import { Indicator, orNull } from "./indicator.ts";
+import { Indicator, orNull, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface AdxValue {
@@ -40,7 +40,11 @@ export class Adx extends Indicator<AdxValue> {
 		if (period < 2) throw new RangeError(`adx period must be >= 2, got ${period}`);
 		super(PREV + 3);
 		this.arena.f64.fill(0, this.o, this.o + ADX);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return PREV + 3;
 	}
 
 	get kind(): string {

@@ -24,7 +24,9 @@ export class Arena {
 	/** Reserves `n` slots, NaN-filled, and returns the offset of the first. Grows to fit exactly. */
 	alloc(n: number): number {
 		const at = this.#used;
-		const end = at + n;
+		// `| 0`: a count computed from numbers read out of the arena is a double; stored as such in
+		// a field it would make V8 box that field in every instance of the class (16 bytes each).
+		const end = (at + n) | 0;
 		if (end > this.f64.length) {
 			const grown = new Float64Array(end);
 			grown.set(this.f64);

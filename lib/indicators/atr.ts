@@ -1,7 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { trueRange } from "./core/true-range.ts";
-import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPush, wilderSave, wilderValue } from "./core/wilder-core.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPushN, wilderSave, wilderValue } from "./core/wilder-core.ts";
+import { ScalarIndicator, orNull, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface AtrState {
@@ -20,7 +20,11 @@ export class Atr extends ScalarIndicator {
 		if (period < 2) throw new RangeError(`atr period must be >= 2, got ${period}`);
 		super(1 + WILDER_SLOTS);
 		wilderInit(this.arena.f64, this.o + 1, period);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return 1 + WILDER_SLOTS;
 	}
 
 	get kind(): string {
@@ -42,7 +46,8 @@ export class Atr extends ScalarIndicator {
 		const o = this.o;
 		const prev = m[o];
 		m[o] = bar.close;
-		if (!Number.isNaN(prev)) m[this.at] = wilderPush(m, o + 1, trueRange(bar.high, bar.low, prev));
+		// True ranges start at the second bar: the bars before this one are the ranges so far, this one included.
+		if (!Number.isNaN(prev)) m[this.at] = wilderPushN(m, o + 1, this.period, this.accepted, trueRange(bar.high, bar.low, prev));
 		this.accepted++;
 		return null;
 	}

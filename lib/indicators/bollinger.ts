@@ -3,7 +3,7 @@ import type { SmaState } from "./core/sma-core.ts";
 import { meanLoadWindow, meanPeek, meanWindow, seriesAt, seriesInit, seriesMove, seriesPush, seriesSlots } from "./core/series.ts";
 import { TA_EPSILON } from "./core/true-range.ts";
 import type { Arena } from "./arena.ts";
-import { Indicator } from "./indicator.ts";
+import { Indicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface BollingerValue {
@@ -44,7 +44,11 @@ export class Bollinger extends Indicator<BollingerValue> {
 		m[this.o + SUM_SQ] = 0;
 		m[this.o + SUM] = 0;
 		seriesInit(m, this.w, period, 1);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return SUM + 1;
 	}
 
 	get kind(): string {

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
-import { ScalarIndicator } from "./indicator.ts";
+import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /**
@@ -19,8 +19,12 @@ abstract class ChainedEma extends ScalarIndicator {
 		if (!Number.isInteger(period) || period < 2) throw new RangeError(`${kind} period must be an integer >= 2, got ${period}`);
 		super(depth * EMA_SLOTS);
 		for (let i = 0; i < depth; i++) emaInit(this.arena.f64, this.o + i * EMA_SLOTS, period);
-		this.period = period;
+		this.period = whole(period);
 		this.#depth = depth;
+	}
+
+	protected get slots(): number {
+		return this.#depth * EMA_SLOTS;
 	}
 
 	get params(): readonly number[] {

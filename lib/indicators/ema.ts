@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
-import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaLookback, emaPeek, emaPush, emaSave } from "./core/ema-core.ts";
-import { ScalarIndicator } from "./indicator.ts";
+import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaLookback, emaPeek, emaPushN, emaSave } from "./core/ema-core.ts";
+import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /** Exponential moving average of closes, k = 2/(n+1), seeded with the SMA of the first n (TA-Lib EMA). */
@@ -10,7 +10,11 @@ export class Ema extends ScalarIndicator {
 	constructor(period = 20) {
 		super(EMA_SLOTS);
 		emaInit(this.arena.f64, this.o, period);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return EMA_SLOTS;
 	}
 
 	get kind(): string {
@@ -29,8 +33,7 @@ export class Ema extends ScalarIndicator {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		const m = this.arena.f64;
-		m[this.at] = emaPush(m, this.o, bar.close);
-		this.accepted++;
+		m[this.at] = emaPushN(m, this.o, this.period, 0, ++this.accepted, bar.close);
 		return null;
 	}
 

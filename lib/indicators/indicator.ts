@@ -34,16 +34,16 @@ export abstract class Indicator<V> {
 	/** Offset of the state in `arena.f64`. */
 	protected o: number;
 	protected accepted = 0;
-	/** Numbers of state after the outputs. */
-	protected readonly slots: number;
 
 	constructor(slots: number) {
 		const width = this.width;
 		this.arena = new Arena(width + slots);
 		this.at = this.arena.alloc(width + slots);
 		this.o = this.at + width;
-		this.slots = slots;
 	}
+
+	/** Numbers of state after the outputs (a getter, not a field: 8 bytes less per indicator). */
+	protected abstract get slots(): number;
 
 	/** Spec kind, e.g. "sma"; with params it names the columns ("sma_20"). */
 	abstract get kind(): string;
@@ -172,6 +172,16 @@ export abstract class ScalarIndicator extends Indicator<number> {
 	protected read(m: Float64Array, at: number): number | null {
 		return orNull(m[at]);
 	}
+}
+
+/**
+ * A period-like parameter as a small integer (`| 0`). Stored that way, V8 keeps the field unboxed;
+ * a value that came out of optimised code as a double would make it box the field in every
+ * instance of the class (16 bytes each). Refuses what is not a positive integer.
+ */
+export function whole(v: number): number {
+	if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) throw new RangeError(`period must be an integer >= 1, got ${v}`);
+	return v | 0;
 }
 
 /** NaN (the cores' warm-up marker) to null, the public one. */

@@ -2,7 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
 import { trueRange } from "./core/true-range.ts";
 import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPush, wilderSave, wilderValue } from "./core/wilder-core.ts";
-import { Indicator } from "./indicator.ts";
+import { Indicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface KeltnerValue {
@@ -37,8 +37,12 @@ export class Keltner extends Indicator<KeltnerValue> {
 		m[this.o + MULTIPLIER] = multiplier;
 		emaInit(m, this.o + EMA, period);
 		wilderInit(m, this.o + ATR, atrPeriod);
-		this.period = period;
-		this.atrPeriod = atrPeriod;
+		this.period = whole(period);
+		this.atrPeriod = whole(atrPeriod);
+	}
+
+	protected get slots(): number {
+		return ATR + WILDER_SLOTS;
 	}
 
 	get kind(): string {

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
-import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
-import { Indicator } from "./indicator.ts";
+import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPushN, emaSave, emaValue } from "./core/ema-core.ts";
+import { Indicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface MacdValue {
@@ -33,15 +33,19 @@ export class Macd extends Indicator<MacdValue> {
 
 	constructor(fast = 12, slow = 26, signal = 9) {
 		super(3 * EMA_SLOTS);
-		this.fast = fast;
-		this.slow = slow;
-		this.signal = signal;
+		this.fast = whole(fast);
+		this.slow = whole(slow);
+		this.signal = whole(signal);
 		// TA-Lib silently swaps the periods when slow < fast; do the same so results agree.
 		const [f, s] = slow < fast ? [slow, fast] : [fast, slow];
 		const m = this.arena.f64;
 		emaInit(m, this.o + SLOW, s);
 		emaInit(m, this.o + FAST, f, s - f);
 		emaInit(m, this.o + SIGNAL, signal);
+	}
+
+	protected get slots(): number {
+		return 3 * EMA_SLOTS;
 	}
 
 	get kind(): string {
@@ -63,12 +67,15 @@ export class Macd extends Indicator<MacdValue> {
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		this.accepted++;
+		const seen = ++this.accepted;
 		const m = this.arena.f64;
 		const o = this.o;
-		const line = emaPush(m, o + FAST, bar.close) - emaPush(m, o + SLOW, bar.close);
+		// As the constructor set them up: TA-Lib's swap when slow < fast.
+		const f = this.fast < this.slow ? this.fast : this.slow;
+		const s = this.fast < this.slow ? this.slow : this.fast;
+		const line = emaPushN(m, o + FAST, f, s - f, seen, bar.close) - emaPushN(m, o + SLOW, s, 0, seen, bar.close);
 		if (Number.isNaN(line)) return null;
-		const signal = emaPush(m, o + SIGNAL, line);
+		const signal = emaPushN(m, o + SIGNAL, this.signal, 0, seen - s + 1, line); // the line exists from bar s−1
 		if (Number.isNaN(signal)) return null;
 		const at = this.at;
 		m[at] = line;

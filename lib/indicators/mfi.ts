@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { ringFull, ringInit, ringLoad, ringOldest, ringPush, ringSize, ringSlots, ringToJSON } from "./core/ring.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { ScalarIndicator, orNull, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface MfiState {
@@ -31,7 +31,11 @@ export class Mfi extends ScalarIndicator {
 		m[this.o + NEG] = 0;
 		ringInit(m, this.o + POS_WINDOW, period);
 		ringInit(m, this.o + POS_WINDOW + ringSlots(period), period);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return POS_WINDOW + 2 * ringSlots(this.period);
 	}
 
 	get kind(): string {

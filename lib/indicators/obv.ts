@@ -17,6 +17,10 @@ export class Obv extends ScalarIndicator {
 		super(1);
 	}
 
+	protected get slots(): number {
+		return 1;
+	}
+
 	get kind(): string {
 		return "obv";
 	}

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { ringAt, ringFull, ringInit, ringLoad, ringNewest, ringOldest, ringPush, ringSize, ringSlots, ringToJSON } from "./core/ring.ts";
-import { ScalarIndicator } from "./indicator.ts";
+import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /** Rate of change in percent, ((close / close n bars ago) − 1)·100, 0 when that close is 0 (TA-Lib ROC). First value at bar n. */
@@ -11,7 +11,11 @@ export class Roc extends ScalarIndicator {
 		if (!Number.isInteger(period) || period < 1) throw new RangeError(`roc period must be an integer >= 1, got ${period}`);
 		super(ringSlots(period + 1)); // the last n+1 closes
 		ringInit(this.arena.f64, this.o, period + 1);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return ringSlots(this.period + 1);
 	}
 
 	get kind(): string {

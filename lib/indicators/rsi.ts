@@ -1,7 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { isZero } from "./core/true-range.ts";
-import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPush, wilderSave, wilderValue } from "./core/wilder-core.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPushN, wilderSave, wilderValue } from "./core/wilder-core.ts";
+import { ScalarIndicator, orNull, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface RsiState {
@@ -28,7 +28,11 @@ export class Rsi extends ScalarIndicator {
 		const m = this.arena.f64;
 		wilderInit(m, this.o + GAIN, period);
 		wilderInit(m, this.o + LOSS, period);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return 1 + 2 * WILDER_SLOTS;
 	}
 
 	get kind(): string {
@@ -50,9 +54,10 @@ export class Rsi extends ScalarIndicator {
 		const o = this.o;
 		const d = bar.close - m[o];
 		m[o] = bar.close;
-		this.accepted++;
+		const changes = this.accepted++; // bar-to-bar changes so far, this one included
 		if (Number.isNaN(d)) return null; // first bar: no change yet
-		m[this.at] = ratio(wilderPush(m, o + GAIN, d < 0 ? 0 : d), wilderPush(m, o + LOSS, d < 0 ? -d : 0));
+		const n = this.period;
+		m[this.at] = ratio(wilderPushN(m, o + GAIN, n, changes, d < 0 ? 0 : d), wilderPushN(m, o + LOSS, n, changes, d < 0 ? -d : 0));
 		return null;
 	}
 

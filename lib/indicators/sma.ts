@@ -2,7 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import type { SmaState } from "./core/sma-core.ts";
 import { meanLoadWindow, meanPeek, meanPush, meanWindow, seriesInit, seriesMove, seriesPush, seriesSlots } from "./core/series.ts";
 import type { Arena } from "./arena.ts";
-import { ScalarIndicator } from "./indicator.ts";
+import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /**
@@ -18,12 +18,16 @@ export class Sma extends ScalarIndicator {
 		if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
 		super(1);
 		this.arena.f64[this.o] = 0;
-		this.period = period;
+		this.period = whole(period);
 		this.w = -1;
 		if (period > 1) {
 			this.w = this.arena.alloc(seriesSlots(period, 1));
 			seriesInit(this.arena.f64, this.w, period, 1);
 		}
+	}
+
+	protected get slots(): number {
+		return 1;
 	}
 
 	get kind(): string {

@@ -16,7 +16,7 @@ import {
 import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
 import type { Arena } from "./arena.ts";
 import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
-import { Indicator } from "./indicator.ts";
+import { Indicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface StochasticValue {
@@ -55,9 +55,9 @@ export class Stochastic extends Indicator<StochasticValue> {
 		smaInit(m0, this.o + EXTREMES_SLOTS + smaSlots(slowK), slowD);
 		this.w = this.arena.alloc(seriesSlots(fastK, 2));
 		seriesInit(this.arena.f64, this.w, fastK, 2);
-		this.fastK = fastK;
-		this.slowK = slowK;
-		this.slowD = slowD;
+		this.fastK = whole(fastK);
+		this.slowK = whole(slowK);
+		this.slowD = whole(slowD);
 	}
 
 	override get rangeWindow(): number {
@@ -66,6 +66,10 @@ export class Stochastic extends Indicator<StochasticValue> {
 
 	protected override moveWindow(from: Float64Array, arena: Arena): void {
 		this.w = seriesMove(from, this.w, arena, 2, this.fastK);
+	}
+
+	protected get slots(): number {
+		return EXTREMES_SLOTS + smaSlots(this.slowK) + smaSlots(this.slowD);
 	}
 
 	get kind(): string {

@@ -38,6 +38,10 @@ export class Vwap extends ScalarIndicator {
 		this.sessionOf = sessionOf;
 	}
 
+	protected get slots(): number {
+		return 2;
+	}
+
 	get kind(): string {
 		return "vwap";
 	}

@@ -2,7 +2,7 @@ import type { Bar } from "../bars/bar.ts";
 import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSave, extremesUpdate } from "./core/extremes.ts";
 import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
 import type { Arena } from "./arena.ts";
-import { ScalarIndicator } from "./indicator.ts";
+import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface WillrState {
@@ -25,7 +25,7 @@ export class WilliamsR extends ScalarIndicator {
 		extremesInit(this.arena.f64, this.o, period);
 		this.w = this.arena.alloc(seriesSlots(period, 2));
 		seriesInit(this.arena.f64, this.w, period, 2);
-		this.period = period;
+		this.period = whole(period);
 	}
 
 	override get rangeWindow(): number {
@@ -34,6 +34,10 @@ export class WilliamsR extends ScalarIndicator {
 
 	protected override moveWindow(from: Float64Array, arena: Arena): void {
 		this.w = seriesMove(from, this.w, arena, 2, this.period);
+	}
+
+	protected get slots(): number {
+		return EXTREMES_SLOTS;
 	}
 
 	get kind(): string {

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { ringInit, ringLoad, ringOldest, ringPush, ringSlots, ringToJSON } from "./core/ring.ts";
-import { ScalarIndicator } from "./indicator.ts";
+import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface WmaState {
@@ -28,7 +28,11 @@ export class Wma extends ScalarIndicator {
 		const m = this.arena.f64;
 		m.fill(0, this.o, this.o + RING);
 		ringInit(m, this.o + RING, period);
-		this.period = period;
+		this.period = whole(period);
+	}
+
+	protected get slots(): number {
+		return RING + ringSlots(this.period);
 	}
 
 	get kind(): string {

@@ -12,7 +12,7 @@ import type { Arena } from "../arena.ts";
 const HEADER = 3;
 
 export function seriesSlots(capacity: number, lanes: 1 | 2): number {
-	return HEADER + lanes * capacity;
+	return (HEADER + lanes * capacity) | 0;
 }
 
 export function seriesInit(m: Float64Array, w: number, capacity: number, lanes: 1 | 2): void {

@@ -45,7 +45,7 @@ export function smaWarm(m: Float64Array, o: number): boolean {
 }
 
 export function smaPush(m: Float64Array, o: number, x: number): number {
-	const period = m[o];
+	const period = m[o] | 0;
 	if (period === 1) return x;
 	const leaving = windowPush(m, o, x);
 	if (leaving !== leaving) {
@@ -58,7 +58,7 @@ export function smaPush(m: Float64Array, o: number, x: number): number {
 }
 
 export function smaPeek(m: Float64Array, o: number, x: number): number {
-	const period = m[o];
+	const period = m[o] | 0;
 	if (period === 1) return x;
 	return smaWarm(m, o) ? (m[o + 1] + x) / period : NaN;
 }

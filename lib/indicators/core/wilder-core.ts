@@ -24,9 +24,13 @@ export function wilderValue(m: Float64Array, o: number): number {
 	return m[o + 3];
 }
 
+/** One input; period and count read as int32 (`| 0`): integer compares, as in ema-core. */
 export function wilderPush(m: Float64Array, o: number, x: number): number {
-	const period = m[o];
-	const seen = m[o + 1] + 1;
+	return wilderPushN(m, o, m[o] | 0, (m[o + 1] | 0) + 1, x);
+}
+
+/** `wilderPush` with the period and the count of inputs (this one included) given as integers by the caller. */
+export function wilderPushN(m: Float64Array, o: number, period: number, seen: number, x: number): number {
 	m[o + 1] = seen;
 	if (seen < period) {
 		m[o + 2] += x;
@@ -38,8 +42,8 @@ export function wilderPush(m: Float64Array, o: number, x: number): number {
 }
 
 export function wilderPeek(m: Float64Array, o: number, x: number): number {
-	const period = m[o];
-	const seen = m[o + 1] + 1;
+	const period = m[o] | 0;
+	const seen = (m[o + 1] | 0) + 1;
 	if (seen < period) return NaN;
 	return seen === period ? (m[o + 2] + x) / period : (m[o + 3] * (period - 1) + x) / period;
 }
