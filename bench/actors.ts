@@ -2,8 +2,10 @@
  * Symbol actors at scale on one node (`npx tsx --expose-gc bench/actors.ts`, part of `npm run bench`):
  * 10,000 active actors with indicators on 3 timeframes over a real Redis (started here):
  *  - memory per actor: heap + array-buffer growth after activating them and feeding each 200 ticks
- *    (an hour of trades; target ≤ 20 KB), and per symbol once every timeframe holds `maxBars` bars
- *    (the bound a long-running actor reaches; measured on N/10 symbols' analysis state);
+ *    (an hour of trades; target ≤ 20 KB), how much of that is its SymbolAnalysis (the same ticks
+ *    into N/10 analyses alone; the rest is the actor: mailbox, dedup window, latest quote, lease),
+ *    and per symbol once every timeframe holds `maxBars` bars (the bound a long-running actor
+ *    reaches; measured on N/10 symbols' analysis state);
  *  - activation time from snapshot + log replay, p50/p99 (passivate all, then activate again);
  *  - steady ingest ticks/s with durability on (each batch in the Redis log, fenced, before it
  *    counts), against Redis's own pipelined XADD throughput measured in the same run as the ceiling.
@@ -123,6 +125,18 @@ try {
 	}
 	const perFull = (heap() - fullBefore) / M;
 	if (full[M - 1].bars("1h", analysis.maxBars)!.length < analysis.maxBars) throw new Error("the bound scenario did not fill the 1h history");
+	full.length = 0;
+
+	// The analysis alone, fed the same hour of ticks as the actors were.
+	const aloneBefore = heap();
+	const alone: SymbolAnalysis[] = [];
+	for (let i = 0; i < M; i++) {
+		const a = new SymbolAnalysis(analysis);
+		const path = new GbmPath(symbols[i], { seed: 7, stepSeconds: 18 });
+		for (let k = 0; k < TICKS_PER_ACTOR; k++) a.apply(path.next(t0 + k * 18_000), () => {});
+		alone.push(a);
+	}
+	const perAnalysis = (heap() - aloneBefore) / M;
 	if (refused > 0) console.error(`warning: ${refused} ticks refused during the ingest phase`);
 
 	// Ceiling: Redis's own pipelined XADD of the same entries (one field of the same JSON size).
@@ -144,6 +158,7 @@ try {
 	const rows = [
 		{ measure: "actors active", value: N.toLocaleString("en-US"), baseline: "", ratio: "", target: "" },
 		{ measure: "memory per actor (3 timeframes, 10 indicators, 5 strategies, 200 ticks)", value: `${(perActor / 1024).toFixed(1)} KB`, baseline: "", ratio: "", target: `≤ 20 KB ${perActor <= 20 * 1024 ? "MET" : "NOT MET"}` },
+		{ measure: "  of which its SymbolAnalysis (bars, indicators, strategies, signals) / the actor around it", value: `${(perAnalysis / 1024).toFixed(1)} / ${((perActor - perAnalysis) / 1024).toFixed(1)} KB`, baseline: "", ratio: "", target: "" },
 		{ measure: `memory per symbol at the bound (${analysis.maxBars} bars on each timeframe; ${M} symbols)`, value: `${(perFull / 1024).toFixed(1)} KB`, baseline: "", ratio: "", target: "" },
 		{ measure: "activation from snapshot + replay p50 / p99", value: `${pct(activation, 50).toFixed(2)} / ${pct(activation, 99).toFixed(2)} ms`, baseline: "", ratio: "", target: "" },
 		{ measure: "durable ingest ticks/s (fenced Lua append, 50-tick batches)", value: Math.round(ingestRate).toLocaleString("en-US"), baseline: `pipelined XADD ${Math.round(xaddRate).toLocaleString("en-US")}/s`, ratio: (ingestRate / xaddRate).toFixed(2), target: "" },
@@ -153,7 +168,7 @@ try {
 	mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 	writeFileSync(
 		new URL("./results/actors.json", import.meta.url),
-		JSON.stringify({ actors: N, bytesPerActor: perActor, bytesPerSymbolAtBound: perFull, activationMs: { p50: pct(activation, 50), p99: pct(activation, 99) }, ingestTicksPerSecond: ingestRate, xaddPerSecond: xaddRate, xaddBatches: seq }, null, 2),
+		JSON.stringify({ actors: N, bytesPerActor: perActor, bytesPerAnalysis: perAnalysis, bytesPerSymbolAtBound: perFull, activationMs: { p50: pct(activation, 50), p99: pct(activation, 99) }, ingestTicksPerSecond: ingestRate, xaddPerSecond: xaddRate, xaddBatches: seq }, null, 2),
 	);
 	console.log("wrote bench/results/actors.json");
 } finally {

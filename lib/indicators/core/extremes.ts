@@ -34,15 +34,23 @@ export function extremesReady(m: Float64Array, o: number, w: number): boolean {
 /** Updates the extremes for bar `s` (already pushed into the window at w). */
 export function extremesUpdate(m: Float64Array, o: number, w: number, s: number, high: number, low: number): void {
 	const n = m[o] | 0;
+	const cap = m[w] | 0;
+	const next = m[w + 2] | 0; // the window's count is s + 1
 	const first = s - n + 1; // oldest sequence number in the last n bars
 	const hi = seriesLane(m, w, 0);
-	const lo = seriesLane(m, w, 1);
+	const lo = hi + cap;
 	const hs = m[o + 1];
 	if (s === 0 || hs < first) m[o + 1] = rescan(m, w, hi, s, first < 0 ? 0 : first, 1);
-	else if (high >= m[hi + seriesSlot(m, w, hs)]) m[o + 1] = s;
+	else if (high >= m[hi + slotOf(cap, next, s + 1, hs)]) m[o + 1] = s;
 	const ls = m[o + 2];
 	if (s === 0 || ls < first) m[o + 2] = rescan(m, w, lo, s, first < 0 ? 0 : first, -1);
-	else if (low <= m[lo + seriesSlot(m, w, ls)]) m[o + 2] = s;
+	else if (low <= m[lo + slotOf(cap, next, s + 1, ls)]) m[o + 2] = s;
+}
+
+/** Slot of bar q when `count` bars are in and the next goes to `next` (as seriesSlot, from locals). */
+function slotOf(cap: number, next: number, count: number, q: number): number {
+	const j = next - ((count - q) | 0);
+	return j < 0 ? j + cap : j;
 }
 
 export function extremesHighest(m: Float64Array, o: number, w: number): number {
