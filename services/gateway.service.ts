@@ -25,7 +25,7 @@ import { ADMIN_ONLY, Authenticator, type Principal } from "../lib/auth/authentic
 import { ApiKeyStore } from "../lib/auth/api-keys.ts";
 import { RateLimitedError, UnauthorizedError } from "../lib/auth/errors.ts";
 import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
-import { MemoryRateLimiter, type RateLimiter } from "../lib/ratelimit/token-bucket.ts";
+import { MemoryRateLimiter, type RateLimiter, type TakeResult } from "../lib/ratelimit/token-bucket.ts";
 import { RedisRateLimiter } from "../lib/ratelimit/redis-rate-limiter.ts";
 import { RedisKv } from "../lib/kv/index.ts";
 import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/openapi.ts";
@@ -52,7 +52,9 @@ interface Methods {
 	snapshotOf(topic: Topic): Promise<Snapshot | null>;
 	replay(topic: Topic, fromSeq: number, limit: number): Promise<ReplayPage | null>;
 	sessionAuth(p: Principal): SessionAuth;
-	rateLimit(p: Principal, req: IncomingMessage, res: ServerResponse): Promise<void>;
+	rateLimit(p: Principal, req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+	applyRateLimit(p: Principal, r: TakeResult, res: ServerResponse): void;
+	rateLimiterFailed(err: unknown): void;
 	streamSse(req: Req, res: ServerResponse, topics: string[]): void;
 }
 
@@ -68,12 +70,19 @@ const OPEN_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready"]
  * middleware takes it to the owner.)
  */
 function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, route: { callOptions?: object }, req: Req, _res: unknown, alias: { action?: string }): void {
-	if (!alias.action || typeof req.$params?.symbol !== "string") return;
+	// A local endpoint was picked (preferLocal): the same pick again would give it again.
+	if (!alias.action || typeof req.$params?.symbol !== "string" || (req.$endpoint as { local?: boolean } | undefined)?.local) return;
 	const ep = this.broker.findNextActionEndpoint(alias.action, route.callOptions ?? {}, { params: req.$params } as never);
 	if (!(ep instanceof Error)) req.$endpoint = ep;
 }
 
-const queryOf = (req: IncomingMessage) => new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+/** Shared by every request without a query string; only read. */
+const NO_QUERY = new URLSearchParams();
+const queryOf = (req: IncomingMessage) => {
+	const url = req.url ?? "";
+	const q = url.indexOf("?");
+	return q < 0 ? NO_QUERY : new URLSearchParams(url.slice(q + 1));
+};
 
 /** Endpoints that are not actions, for the OpenAPI document. */
 const STREAM_PATHS: ExtraPath[] = [
@@ -108,6 +117,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			}
 		: undefined;
 	const guarded = { authentication: true, authorization: true };
+	const requestLogLevel = config.logLevel === "debug" || config.logLevel === "trace" ? "debug" : false;
 	return {
 		name: "gateway",
 		mixins: [ApiGateway as unknown as ServiceSchema],
@@ -116,9 +126,10 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			port: config.port,
 			ip: config.host,
 			cors,
-			// Per-request logs at info would drown the node's own logs under load.
-			logRequest: "debug",
-			logResponse: "debug",
+			// Per-request logs at info would drown the node's own logs under load. moleculer-web formats
+			// (and colours) its request lines before the logger drops them: below debug, none at all.
+			logRequest: requestLogLevel,
+			logResponse: requestLogLevel,
 			logRouteRegistration: "debug",
 			log4XXResponses: false,
 			logRequestParams: null,
@@ -281,13 +292,24 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		methods: {
 			/** REST: who is calling (→ ctx.meta.user), and their rate limit. */
 			async authenticate(_ctx: Context, _route: unknown, req: Req, res: ServerResponse) {
-				const open = OPEN_ACTIONS.has(req.$action?.name ?? "");
-				const principal = await this.auth.resolve({ headers: req.headers, query: queryOf(req) }, req.socket.remoteAddress).catch(err => {
+				const action = req.$action?.name ?? "";
+				const open = OPEN_ACTIONS.has(action);
+				const address = req.socket.remoteAddress;
+				let principal: Principal;
+				try {
+					// Without credentials the anonymous principal is usually known at once (no promise chain per request).
+					const src = { headers: req.headers, query: queryOf(req) };
+					const token = this.auth.credentialOf(src);
+					principal = token ? await this.auth.authenticate(token) : (this.auth.anonymousNow(address) ?? (await this.auth.anonymous(address)));
+				} catch (err) {
 					// Health probes carry no credentials; they are answered anyway (and not rate limited).
 					if (open && err instanceof UnauthorizedError) return { sub: null, tier: "free" as const, roles: [], via: "anonymous" as const, expiresAt: null, dev: false };
 					throw err;
-				});
-				if (!open && !UNLIMITED_ACTIONS.has(req.$action?.name ?? "")) await this.rateLimit(principal, req, res);
+				}
+				if (!open && !UNLIMITED_ACTIONS.has(action)) {
+					const limited = this.rateLimit(principal, req, res);
+					if (limited) await limited;
+				}
 				return principal;
 			},
 
@@ -298,18 +320,28 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				ctx.meta.auth = { sub: p.sub, tier: p.tier, roles: p.roles, via: p.via, dev: p.dev };
 			},
 
-			async rateLimit(p: Principal, req: IncomingMessage, res: ServerResponse) {
-				const tier = config.auth.tiers[p.tier];
+			/** Synchronous with the in-memory limiter; a promise with Redis. */
+			rateLimit(p: Principal, req: IncomingMessage, res: ServerResponse): void | Promise<void> {
 				const key = p.sub ?? `ip:${req.socket.remoteAddress ?? "unknown"}`;
-				let r;
+				let taken: TakeResult | Promise<TakeResult>;
 				try {
-					r = await this.limiter.take(`${p.tier}:${key}`, tier);
+					taken = this.limiter.take(`${p.tier}:${key}`, config.auth.tiers[p.tier]);
 				} catch (err) {
-					// Redis away: serve rather than refuse everyone; counted so it is seen.
-					this.broker.metrics.increment("rookery.ratelimit.errors", {});
-					this.logger.debug({ err: (err as Error).message }, "rate limiter unavailable; request let through");
-					return;
+					return this.rateLimiterFailed(err);
 				}
+				if (taken instanceof Promise) return taken.then(r => this.applyRateLimit(p, r, res), err => this.rateLimiterFailed(err));
+				this.applyRateLimit(p, taken, res);
+			},
+
+			rateLimiterFailed(err: unknown) {
+				// Redis away: serve rather than refuse everyone; counted so it is seen.
+				this.broker.metrics.increment("rookery.ratelimit.errors", {});
+				this.logger.debug({ err: (err as Error).message }, "rate limiter unavailable; request let through");
+			},
+
+			/** The X-RateLimit-* headers, and 429 when the bucket was empty. */
+			applyRateLimit(p: Principal, r: TakeResult, res: ServerResponse) {
+				const tier = config.auth.tiers[p.tier];
 				if (tier.ratePerSecond > 0) {
 					res.setHeader("X-RateLimit-Limit", String(r.limit));
 					res.setHeader("X-RateLimit-Remaining", String(r.remaining));

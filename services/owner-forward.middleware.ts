@@ -28,9 +28,16 @@ export function OwnerForwardMiddleware(): Middleware {
 				const broker = ctx.broker;
 				const symbol = (ctx.params as Record<string, unknown> | undefined)?.[key];
 				if (typeof symbol !== "string" || (ctx.nodeID && ctx.nodeID !== broker.nodeID)) return handler(ctx);
-				const list = broker.registry.getActionEndpoints(action.name) as unknown as { endpoints: Array<{ id: string; isAvailable: boolean }> } | undefined;
-				const nodes = list?.endpoints.filter(ep => ep.isAvailable).map(ep => ep.id) ?? [];
-				const owner = rendezvousOwner(normaliseSymbol(symbol), nodes);
+				const endpoints = (broker.registry.getActionEndpoints(action.name) as unknown as { endpoints: Array<{ id: string; isAvailable: boolean }> } | undefined)?.endpoints ?? [];
+				// One node serving the action (embedded mode, a one-node cluster) owns every symbol: no hashing, no arrays.
+				let available = 0;
+				let only: string | undefined;
+				for (const ep of endpoints) {
+					if (!ep.isAvailable) continue;
+					available++;
+					only = ep.id;
+				}
+				const owner = available <= 1 ? only : rendezvousOwner(normaliseSymbol(symbol), endpoints.filter(ep => ep.isAvailable).map(ep => ep.id));
 				if (!owner || owner === broker.nodeID) return handler(ctx);
 				broker.metrics.increment("rookery.symbols.forwarded", { action: action.name });
 				return ctx.call(action.name, ctx.params, { nodeID: owner });

@@ -90,7 +90,21 @@ export class Authenticator {
 
 	/** A caller without credentials, or 401 when anonymous access is off. */
 	async anonymous(remoteAddress: string | undefined): Promise<Principal> {
-		if (await this.devMode()) return { sub: null, tier: "internal", roles: isLoopback(remoteAddress) ? [ADMIN_ROLE] : [], via: "anonymous", expiresAt: null, dev: true };
+		return this.#anonymous(await this.devMode(), remoteAddress);
+	}
+
+	/**
+	 * `anonymous()` without waiting when development mode is known from the cached key count (the
+	 * REST path, one call per request); null when it must be looked up: call `anonymous()`.
+	 */
+	anonymousNow(remoteAddress: string | undefined): Principal | null {
+		if (this.jwt) return this.#anonymous(false, remoteAddress);
+		const keys = this.keys.cachedCount();
+		return keys === null ? null : this.#anonymous(keys === 0, remoteAddress);
+	}
+
+	#anonymous(dev: boolean, remoteAddress: string | undefined): Principal {
+		if (dev) return { sub: null, tier: "internal", roles: isLoopback(remoteAddress) ? [ADMIN_ROLE] : [], via: "anonymous", expiresAt: null, dev: true };
 		if (!this.settings.anonymousTier) throw new UnauthorizedError("credentials required: 'Authorization: Bearer <JWT or API key>', 'X-API-Key' or '?token='");
 		return { sub: null, tier: this.settings.anonymousTier, roles: [], via: "anonymous", expiresAt: null, dev: false };
 	}

@@ -46,8 +46,11 @@ export function result(tokens: number, allowed: boolean, spec: BucketSpec): Take
 }
 
 export abstract class RateLimiter {
-	/** Take one token from `key`'s bucket. `ratePerSecond` 0 means unlimited. */
-	abstract take(key: string, spec: BucketSpec): Promise<TakeResult>;
+	/**
+	 * Take one token from `key`'s bucket. `ratePerSecond` 0 means unlimited. A limiter that needs no
+	 * I/O answers synchronously, so the gateway does not wait a microtask per request for it.
+	 */
+	abstract take(key: string, spec: BucketSpec): TakeResult | Promise<TakeResult>;
 }
 
 export class MemoryRateLimiter extends RateLimiter {
@@ -57,14 +60,21 @@ export class MemoryRateLimiter extends RateLimiter {
 		super();
 	}
 
-	async take(key: string, spec: BucketSpec): Promise<TakeResult> {
+	take(key: string, spec: BucketSpec): TakeResult {
 		if (spec.ratePerSecond === 0) return { allowed: true, limit: spec.burst, remaining: spec.burst, resetMs: 0, retryAfterMs: 0 };
 		const now = this.opts.now();
-		const { state, allowed } = refill(this.#buckets.get(key) ?? null, spec, now);
-		// Bounded: many distinct callers (anonymous IPs) must not grow the map without limit. Full
-		// buckets carry no information; drop them first, then everything.
-		if (!this.#buckets.has(key) && this.#buckets.size >= this.opts.maxKeys) this.#evict(spec, now);
-		this.#buckets.set(key, state);
+		const old = this.#buckets.get(key);
+		const { state, allowed } = refill(old ?? null, spec, now);
+		if (old) {
+			// A known caller (the common case): one map lookup, the bucket updated in place.
+			old.tokens = state.tokens;
+			old.ts = state.ts;
+		} else {
+			// Bounded: many distinct callers (anonymous IPs) must not grow the map without limit. Full
+			// buckets carry no information; drop them first, then everything.
+			if (this.#buckets.size >= this.opts.maxKeys) this.#evict(spec, now);
+			this.#buckets.set(key, state);
+		}
 		return result(state.tokens, allowed, spec);
 	}
 
