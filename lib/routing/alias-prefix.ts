@@ -1,0 +1,35 @@
+/**
+ * The literal start of a moleculer-web alias path (path-to-regexp 8 syntax): everything before the
+ * first parameter (`:`), wildcard (`*`), optional group (`{`) or escape (`\`), lower-cased. A URL
+ * that does not start with it (compared lower-cased, as the alias regexps ignore case) cannot match
+ * the alias, so the gateway tests it before running the alias's regexp: with ~90 aliases most are
+ * ruled out by a string comparison instead of a regexp each.
+ */
+export function aliasLiteralPrefix(fullPath: string): string {
+	const end = fullPath.search(/[:*{\\]/);
+	return (end < 0 ? fullPath : fullPath.slice(0, end)).toLowerCase();
+}
+
+interface MatchableAlias {
+	fullPath: string;
+	/** Cached aliasLiteralPrefix(fullPath). */
+	$literalPrefix?: string;
+	isMethod(method: string): boolean;
+	match(url: string): Record<string, unknown> | false;
+}
+
+/**
+ * moleculer-web's alias resolution (the first alias, in its order, whose method and regexp match),
+ * with the literal-prefix test first. Same answer as moleculer-web's `resolveAlias`.
+ */
+export function resolveAliasByPrefix<A extends MatchableAlias>(aliases: readonly A[], url: string, method: string): { alias: A; params: Record<string, unknown> } | false {
+	const lower = url.toLowerCase();
+	for (const alias of aliases) {
+		if (!alias.isMethod(method)) continue;
+		const prefix = (alias.$literalPrefix ??= aliasLiteralPrefix(alias.fullPath));
+		if (!lower.startsWith(prefix)) continue;
+		const params = alias.match(url);
+		if (params) return { alias, params };
+	}
+	return false;
+}
