@@ -2,15 +2,26 @@
  * Broker options for a Rookery node, from the resolved config (lib/config/config.ts). Embedded
  * mode has no transporter; cluster mode uses NATS for Moleculer's own traffic.
  */
-import type { BrokerOptions } from "moleculer";
+import { ServiceBroker, type BrokerOptions, type Middleware } from "moleculer";
 import type { RookeryConfig } from "./lib/config/config.ts";
 import { replCommands } from "./services/repl-commands.ts";
 import { registerRendezvousStrategy } from "./services/rendezvous.strategy.ts";
 import { OwnerForwardMiddleware } from "./services/owner-forward.middleware.ts";
-import { builtInMiddlewaresWithRequestMetrics } from "./services/request-metrics.middleware.ts";
+import { RequestMetricsMiddleware } from "./services/request-metrics.middleware.ts";
+import { RequestTimeoutMiddleware } from "./services/request-timeout.middleware.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
+
+/** Built-ins replaced by ours with the same behaviour and less work per call (see each file). */
+const REPLACED_BUILT_INS: Record<string, () => Middleware> = { Metrics: RequestMetricsMiddleware, Timeout: RequestTimeoutMiddleware };
+
+/** Moleculer's built-in middlewares (its own list, in its order), with ours in place of Metrics and Timeout. */
+export function builtInMiddlewares(): Array<string | Middleware> {
+	const builtIn = (ServiceBroker as unknown as { INTERNAL_MIDDLEWARES: string[] }).INTERNAL_MIDDLEWARES;
+	for (const name of Object.keys(REPLACED_BUILT_INS)) if (!builtIn.includes(name)) throw new Error(`Moleculer's built-in middlewares no longer include ${name} (${builtIn.join(", ")}): revisit moleculer.config.ts`);
+	return builtIn.map(name => REPLACED_BUILT_INS[name]?.() ?? name);
+}
 
 export function brokerOptions(config: RookeryConfig): BrokerOptions {
 	return {
@@ -50,9 +61,10 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		// moleculer types the args as string[]; moleculer-repl passes the parsed object.
 		replOptions: { customCommands: replCommands as never },
 		// The built-ins are listed here so Moleculer's Metrics middleware (label hashing and sample
-		// storage on every call) can be replaced by a cheaper one with the same series.
+		// storage on every call) and Timeout middleware (a promise race per call) can be replaced by
+		// cheaper ones that behave the same.
 		internalMiddlewares: false,
-		middlewares: [OwnerForwardMiddleware(), ...builtInMiddlewaresWithRequestMetrics()],
+		middlewares: [OwnerForwardMiddleware(), ...builtInMiddlewares()],
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,
 	};

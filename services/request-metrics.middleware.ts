@@ -57,10 +57,3 @@ export function RequestMetricsMiddleware(): Middleware {
 		},
 	} as unknown as Middleware;
 }
-
-/** Moleculer's built-in middlewares (its own list, in its order), with ours in place of "Metrics". */
-export function builtInMiddlewaresWithRequestMetrics(): Array<string | Middleware> {
-	const builtIn = (ServiceBroker as unknown as { INTERNAL_MIDDLEWARES: string[] }).INTERNAL_MIDDLEWARES;
-	if (!builtIn.includes("Metrics")) throw new Error(`Moleculer's built-in middlewares no longer include Metrics (${builtIn.join(", ")}): revisit services/request-metrics.middleware.ts`);
-	return builtIn.map(name => (name === "Metrics" ? RequestMetricsMiddleware() : name));
-}

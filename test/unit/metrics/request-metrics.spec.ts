@@ -76,7 +76,9 @@ describe("services/request-metrics.middleware on a real broker", () => {
 		const names = (b: InstanceType<typeof ServiceBroker>) => (b.middlewares as unknown as { list: Array<{ name?: string }> }).list.map(m => m.name);
 		// What Moleculer itself would have registered with the same options.
 		const stock = new ServiceBroker({ logger: false, metrics: { enabled: true, reporter: [] }, validator: true });
-		expect(names(broker)).to.deep.equal(["OwnerForward", ...names(stock).map(n => (n === "Metrics" ? "RequestMetrics" : n))]);
+		const ours: Record<string, string> = { Metrics: "RequestMetrics", Timeout: "RequestTimeout" };
+		expect(names(broker)).to.deep.equal(["OwnerForward", ...names(stock).map(n => (n && ours[n]) ?? n)]);
+		expect(names(stock)).to.include("Timeout");
 		expect(names(stock)).to.include("Metrics");
 		broker.createService({ name: "t", actions: { ok: () => 1, bad: () => Promise.reject(Object.assign(new Error("x"), { code: 500, type: "X" })) } });
 		await broker.start();

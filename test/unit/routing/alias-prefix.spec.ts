@@ -46,7 +46,7 @@ describe("routing: alias resolution by literal prefix", () => {
 		const got = resolveAliasByPrefix(gw.aliases, url, method);
 		if (!want) return expect(got, `${method} ${url}`).to.equal(false);
 		expect(got, `${method} ${url}`).to.not.equal(false);
-		const g = got as Exclude<Resolved, false>;
+		const g = got as unknown as Exclude<Resolved, false>;
 		expect(g.alias, `${method} ${url}`).to.equal(want.alias);
 		expect(g.params).to.deep.equal(want.params);
 	};
