@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import type { SmaState } from "./core/sma-core.ts";
-import { meanLoadWindow, meanPeek, meanWindow, seriesAt, seriesInit, seriesMove, seriesPush, seriesSlots } from "./core/series.ts";
+import { meanLoadWindow, meanPeek, meanWindow, SERIES_HEADER, agoSlot, seriesInit, seriesMove, seriesPush, seriesSlots } from "./core/series.ts";
 import { TA_EPSILON } from "./core/true-range.ts";
 import type { Arena } from "./arena.ts";
 import { Indicator, whole } from "./indicator.ts";
@@ -87,7 +87,7 @@ export class Bollinger extends Indicator<BollingerValue> {
 			m[o + SUM_SQ] += sq;
 			return null;
 		}
-		const leaving = seriesAt(m, this.w, seen - n + 1);
+		const leaving = m[this.w + SERIES_HEADER + agoSlot(m, this.w, n - 1)]; // bar seen − n + 1: bar `seen` is the newest
 		const total = m[o + SUM] + x;
 		m[o + SUM] = total - leaving;
 		const totalSq = m[o + SUM_SQ] + sq;

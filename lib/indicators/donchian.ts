@@ -73,7 +73,7 @@ export class Donchian extends Indicator<DonchianValue> {
 		const w = this.w;
 		seriesPush2(m, w, seen, bar.high, bar.low);
 		extremesUpdate(m, o, w, seen, bar.high, bar.low);
-		if (extremesReady(m, o, w)) channel(m, this.at, extremesHighest(m, o, w), extremesLowest(m, o, w));
+		if (extremesReady(m, o, w)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}
 
@@ -97,7 +97,7 @@ export class Donchian extends Indicator<DonchianValue> {
 		const m = this.arena.f64;
 		const o = this.o;
 		extremesLoad(m, o, this.w, s.high, s.low);
-		if (extremesReady(m, o, this.w)) channel(m, this.at, extremesHighest(m, o, this.w), extremesLowest(m, o, this.w));
+		if (extremesReady(m, o, this.w)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
 		else m.fill(NaN, this.at, this.at + 3);
 	}
 }

@@ -100,7 +100,7 @@ export class Stochastic extends Indicator<StochasticValue> {
 		extremesUpdate(m, o, w, seen, bar.high, bar.low);
 		if (!extremesReady(m, o, w)) return null;
 		const sk = o + EXTREMES_SLOTS;
-		const k = smaPush(m, sk, fastK(bar.close, extremesHighest(m, o, w), extremesLowest(m, o, w)));
+		const k = smaPush(m, sk, fastK(bar.close, extremesHighest(m, o), extremesLowest(m, o)));
 		if (Number.isNaN(k)) return null;
 		const d = smaPush(m, sk + smaSlots(this.slowK), k);
 		if (Number.isNaN(d)) return null;

@@ -62,7 +62,7 @@ export class WilliamsR extends ScalarIndicator {
 		const w = this.w;
 		seriesPush2(m, w, seen, bar.high, bar.low);
 		extremesUpdate(m, o, w, seen, bar.high, bar.low);
-		if (extremesReady(m, o, w)) m[this.at] = willr(bar.close, extremesHighest(m, o, w), extremesLowest(m, o, w));
+		if (extremesReady(m, o, w)) m[this.at] = willr(bar.close, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}
 

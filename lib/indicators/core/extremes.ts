@@ -10,15 +10,16 @@ export interface ExtremeState {
  * highs and lows in a window (`series.ts`, lanes 0 and 1, at w, at least `period` long and
  * possibly shared) plus the sequence numbers of the current extremes. A new value at least as
  * extreme takes over at once; when the extreme leaves the last `period` bars they are rescanned.
- * State at offset o: [period, seq of the highest, seq of the lowest].
+ * State at offset o: [period, seq of the highest, seq of the lowest, the highest, the lowest] (the
+ * values too, so reading them is one load: a helper that returns a double without being inlined
+ * boxes it, and V8 stops inlining in an update that calls many).
  */
-export const EXTREMES_SLOTS = 3;
+export const EXTREMES_SLOTS = 5;
 
 export function extremesInit(m: Float64Array, o: number, period: number): void {
 	if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
 	m[o] = period;
-	m[o + 1] = 0;
-	m[o + 2] = 0;
+	m.fill(0, o + 1, o + EXTREMES_SLOTS);
 }
 
 /** Bars pushed so far. */
@@ -39,12 +40,22 @@ export function extremesUpdate(m: Float64Array, o: number, w: number, s: number,
 	const first = s - n + 1; // oldest sequence number in the last n bars
 	const hi = seriesLane(m, w, 0);
 	const lo = hi + cap;
-	const hs = m[o + 1];
-	if (s === 0 || hs < first) m[o + 1] = rescan(m, w, hi, s, first < 0 ? 0 : first, 1);
-	else if (high >= m[hi + slotOf(cap, next, s + 1, hs)]) m[o + 1] = s;
-	const ls = m[o + 2];
-	if (s === 0 || ls < first) m[o + 2] = rescan(m, w, lo, s, first < 0 ? 0 : first, -1);
-	else if (low <= m[lo + slotOf(cap, next, s + 1, ls)]) m[o + 2] = s;
+	if (s === 0 || (m[o + 1] | 0) < first) {
+		const q = rescan(m, w, hi, s, first < 0 ? 0 : first, 1);
+		m[o + 1] = q;
+		m[o + 3] = m[hi + slotOf(cap, next, s + 1, q)];
+	} else if (high >= m[o + 3]) {
+		m[o + 1] = s;
+		m[o + 3] = high;
+	}
+	if (s === 0 || (m[o + 2] | 0) < first) {
+		const q = rescan(m, w, lo, s, first < 0 ? 0 : first, -1);
+		m[o + 2] = q;
+		m[o + 4] = m[lo + slotOf(cap, next, s + 1, q)];
+	} else if (low <= m[o + 4]) {
+		m[o + 2] = s;
+		m[o + 4] = low;
+	}
 }
 
 /** Slot of bar q when `count` bars are in and the next goes to `next` (as seriesSlot, from locals). */
@@ -53,12 +64,12 @@ function slotOf(cap: number, next: number, count: number, q: number): number {
 	return j < 0 ? j + cap : j;
 }
 
-export function extremesHighest(m: Float64Array, o: number, w: number): number {
-	return m[seriesLane(m, w, 0) + seriesSlot(m, w, m[o + 1])];
+export function extremesHighest(m: Float64Array, o: number): number {
+	return m[o + 3];
 }
 
-export function extremesLowest(m: Float64Array, o: number, w: number): number {
-	return m[seriesLane(m, w, 1) + seriesSlot(m, w, m[o + 2])];
+export function extremesLowest(m: Float64Array, o: number): number {
+	return m[o + 4];
 }
 
 /** The highest high the last `period` bars would have if a bar with `high` were pushed, without pushing it. */
@@ -132,5 +143,6 @@ export function extremesLoad(m: Float64Array, o: number, w: number, high: Extrem
 		for (let q = Math.max(0, count - n); q < count; q++) seriesSet(m, w, lane, q, -sign * Infinity);
 		for (const [q, x] of s.entries) seriesSet(m, w, lane, q, x);
 		m[o + (sign > 0 ? 1 : 2)] = s.entries.length > 0 ? s.entries[0][0] : 0;
+		m[o + (sign > 0 ? 3 : 4)] = s.entries.length > 0 ? s.entries[0][1] : 0;
 	}
 }

@@ -9,7 +9,8 @@ import type { Arena } from "../arena.ts";
  * a copy. Whoever updates first pushes the bar: `seen` (the bars the caller had before this one)
  * equal to the window's count means nobody has yet.
  */
-const HEADER = 3;
+export const SERIES_HEADER = 3;
+const HEADER = SERIES_HEADER;
 
 export function seriesSlots(capacity: number, lanes: 1 | 2): number {
 	return (HEADER + lanes * capacity) | 0;
@@ -41,6 +42,16 @@ export function seriesLane(m: Float64Array, w: number, lane: 0 | 1): number {
 /** The value of bar q in lane 0. */
 export function seriesAt(m: Float64Array, w: number, q: number): number {
 	return m[w + HEADER + seriesSlot(m, w, q)];
+}
+
+/**
+ * Slot of the value `k` bars before the newest (0 = the newest; k < capacity). Callers read the
+ * value themselves: a helper returning a double that V8 does not inline (its inlining budget runs
+ * out in a large update) boxes it, one allocation per call.
+ */
+export function agoSlot(m: Float64Array, w: number, k: number): number {
+	const j = (m[w + 2] | 0) - 1 - k;
+	return j < 0 ? j + (m[w] | 0) : j;
 }
 
 /** Pushes bar `seen` (one lane) unless a sharer already has. */
@@ -111,7 +122,7 @@ export function meanPush(m: Float64Array, o: number, w: number, period: number, 
 		return NaN;
 	}
 	const total = m[o] + x;
-	m[o] = total - seriesAt(m, w, seen - period + 1);
+	m[o] = total - m[w + HEADER + agoSlot(m, w, period - 1)]; // bar seen − period + 1: bar `seen` is the newest
 	return total / period;
 }
 
