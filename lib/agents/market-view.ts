@@ -3,6 +3,8 @@
  * timeframe (as `symbols.indicators` names them: `rsi_14`, `macd_12_26_9.hist`, …), recent
  * signals, recent bars and, when there is news, its headlines and their sentiment.
  */
+import type { Bar } from "../bars/bar.ts";
+
 export interface ViewSignal {
 	strategy: string;
 	direction: "long" | "short";
@@ -12,14 +14,8 @@ export interface ViewSignal {
 	tf?: string;
 }
 
-export interface ViewBar {
-	time: number;
-	open: number;
-	high: number;
-	low: number;
-	close: number;
-	volume: number;
-}
+/** The agents read plain OHLCV bars (symbols.bars answers more fields; these are the ones used). */
+export type ViewBar = Bar;
 
 export interface MarketView {
 	symbol: string;
