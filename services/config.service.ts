@@ -12,6 +12,7 @@ import { IngestConfigRepo, parseCadence, parseInstrument, type Instrument } from
 import { workerId, type Cadence } from "../lib/workers/cadence.ts";
 import type { RunRecord, WorkerStatus } from "../lib/workers/data-worker.ts";
 import type { NodeDeps } from "./deps.ts";
+import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 
 type NodeWorker = WorkerStatus & { node: string };
 interface Methods {
@@ -47,7 +48,6 @@ export function mergeWorkers(rows: NodeWorker[]): Array<WorkerStatus & { nodes: 
 	});
 }
 
-const admin = { role: "admin" } as const;
 
 /** The request body: `params.body` when a caller passed one, else the params REST merged from it. */
 function bodyOf(params: Record<string, unknown>): unknown {
@@ -77,7 +77,7 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 				},
 			},
 			upsertInstrument: {
-				...admin,
+				...ADMIN_ONLY,
 				// REST merges the JSON body into params (with `symbol` from PUT's path); a caller may also pass `body`.
 				async handler(ctx: Context<Record<string, unknown>>): Promise<Instrument> {
 					const i = await this.repo.upsertInstrument(parseInstrument(bodyOf(ctx.params)));
@@ -86,7 +86,7 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 				},
 			},
 			deleteInstrument: {
-				...admin,
+				...ADMIN_ONLY,
 				params: { symbol: "string" },
 				async handler(ctx: Context<{ symbol: string }>): Promise<{ deleted: string }> {
 					if (!(await this.repo.deleteInstrument(ctx.params.symbol.toUpperCase()))) throw new NotFoundError(`no instrument ${ctx.params.symbol}`);
@@ -102,7 +102,7 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 				},
 			},
 			putCadence: {
-				...admin,
+				...ADMIN_ONLY,
 				params: { data_type: "string" },
 				async handler(ctx: Context<Record<string, unknown> & { data_type: string }>): Promise<Cadence> {
 					const dt = ctx.params.data_type;
@@ -125,10 +125,10 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 					return w;
 				},
 			},
-			startWorker: { ...admin, params: { id: "string" }, handler(ctx: Context<{ id: string }>) { return this.setWorkers(this.workerIds(ctx.params.id), true); } },
-			stopWorker: { ...admin, params: { id: "string" }, handler(ctx: Context<{ id: string }>) { return this.setWorkers(this.workerIds(ctx.params.id), false); } },
-			startAll: { ...admin, handler() { return this.setWorkers(DATA_TYPES.map(workerId), true); } },
-			stopAll: { ...admin, handler() { return this.setWorkers(DATA_TYPES.map(workerId), false); } },
+			startWorker: { ...ADMIN_ONLY, params: { id: "string" }, handler(ctx: Context<{ id: string }>) { return this.setWorkers(this.workerIds(ctx.params.id), true); } },
+			stopWorker: { ...ADMIN_ONLY, params: { id: "string" }, handler(ctx: Context<{ id: string }>) { return this.setWorkers(this.workerIds(ctx.params.id), false); } },
+			startAll: { ...ADMIN_ONLY, handler() { return this.setWorkers(DATA_TYPES.map(workerId), true); } },
+			stopAll: { ...ADMIN_ONLY, handler() { return this.setWorkers(DATA_TYPES.map(workerId), false); } },
 			telemetry: {
 				params: { data_type: { type: "string", optional: true }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				async handler(ctx: Context<{ data_type?: string; limit?: number }>): Promise<Array<RunRecord & { node: string }>> {

@@ -19,7 +19,8 @@ import { subjects } from "../lib/protocol/wire.ts";
 import { SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
 import { NotFoundError, ValidationError } from "../lib/protocol/errors.ts";
 import { Validator } from "../lib/validation/validator.ts";
-import { adminOnly, AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
+import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
+import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import type { NodeDeps } from "./deps.ts";
 
 const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
@@ -85,7 +86,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 
 			/** Restart an agent on every node that runs it (admin). */
 			restartAgent: {
-				...adminOnly,
+				...ADMIN_ONLY,
 				params: { name: agentNameParam },
 				async handler(ctx: Context<{ name: string }>) {
 					const name = canonicalAgentName(ctx.params.name);
@@ -106,7 +107,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 
 			/** Change an agent's settings on every node, and keep them (KV) for nodes that start later (admin). */
 			setAgentConfig: {
-				...adminOnly,
+				...ADMIN_ONLY,
 				params: { name: agentNameParam, $$strict: false },
 				async handler(ctx: Context<Record<string, unknown> & { name: string }>) {
 					const { name: given, ...patch } = ctx.params;

@@ -8,6 +8,7 @@ import type { Context, ServiceSchema } from "moleculer";
 import { toPrometheusText, type MetricSnapshot } from "../lib/metrics/prometheus-text.ts";
 import { requestMetricsOf } from "./request-metrics.middleware.ts";
 import type { NodeDeps } from "./deps.ts";
+import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 
 export interface HealthReport {
 	status: "ok" | "degraded";
@@ -44,8 +45,9 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 				},
 			},
 
-			/** Nodes, the services each runs, and the symbols each owns now (`GET /api/v1/cluster`). */
+			/** Nodes, the services each runs, and the symbols each owns now (`GET /api/v1/cluster`; admin). */
 			cluster: {
+				...ADMIN_ONLY,
 				async handler(ctx: Context) {
 					const services = this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as Array<{ name: string; nodeID: string }>;
 					const nodes = (this.broker.registry.getNodeList({ onlyAvailable: false, withServices: false }) as Array<{ id: string; available: boolean; hostname?: string; local?: boolean }>).map(n => ({

@@ -9,12 +9,11 @@ import { AgentRunner, type AgentRunResult, type AgentStatus } from "../../lib/ag
 import { createModel } from "../../lib/agents/models.ts";
 import type { AgentName, AgentSettings } from "../../lib/agents/model.ts";
 import type { NodeDeps } from "../deps.ts";
+import { ADMIN_ONLY } from "../../lib/auth/authenticator.ts";
 
 /** KV hash of agent settings changed through the config API, one field per agent. */
 export const AGENT_SETTINGS_KEY = "config:agents";
 export const SETTINGS_CHANGED_EVENT = "agents.settings.changed";
-/** The gateway refuses actions marked this way to callers without the admin role. */
-export const adminOnly = { role: "admin" } as Record<string, unknown>;
 
 interface Vars {
 	runner: AgentRunner<any, any>;
@@ -51,7 +50,7 @@ export function agentServiceSchema(name: AgentName, deps: NodeDeps, params: Reco
 
 			/** Breaker closed, model client renewed, statistics cleared on this node. */
 			restart: {
-				...adminOnly,
+				...ADMIN_ONLY,
 				handler(): AgentStatus & { node: string } {
 					this.runner.restart();
 					this.logger.info(`agent ${name} restarted`);

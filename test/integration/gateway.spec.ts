@@ -280,6 +280,8 @@ describe("gateway (embedded node)", function () {
 			const admin = await jwt({ sub: "root", iss: "rk", tier: "internal", roles: ["admin"] });
 			expect((await get("/api/v1/auth/keys", { authorization: `Bearer ${user}` })).status).to.equal(403);
 			expect((await get("/api/v1/auth/keys", { authorization: `Bearer ${admin}` })).status).to.equal(200);
+			expect((await get("/api/v1/cluster", { authorization: `Bearer ${user}` })).status, "cluster view for a non-admin").to.equal(403);
+			expect((await get("/api/v1/cluster", { authorization: `Bearer ${admin}` })).status).to.equal(200);
 			const free = await connect(`${n.ws}/ws?token=${await jwt({ sub: "f", iss: "rk", tier: "free" })}`);
 			free.subscribe("ticks:*");
 			const e = await free.waitForFrame(f => f.type === "error", "FORBIDDEN");
