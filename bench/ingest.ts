@@ -504,8 +504,8 @@ async function startClusterNode(id: string, nats: string, redis: string): Promis
 	return { id, port, proc, output: () => out, stop };
 }
 
-type SymbolView = Array<{ symbol: string; node: string | null }>;
-const symbolList = (n: ChildNode) => fetch(`http://127.0.0.1:${n.port}/api/v1/symbols`).then(res => res.json() as Promise<SymbolView>);
+type SymbolPage = { items: Array<{ symbol: string; node: string | null }> };
+const symbolList = (n: ChildNode) => fetch(`http://127.0.0.1:${n.port}/api/v1/symbols?limit=1000`).then(res => res.json() as Promise<SymbolPage>).then(p => p.items);
 
 async function postOnce(port: number, symbols: string[]): Promise<void> {
 	const agent = new http.Agent();
