@@ -67,12 +67,6 @@ export class BarBuilder {
 		return out;
 	}
 
-	/** The closed bar that opened at `time` (a new object), if still held. */
-	closedBar(time: number): BuiltBar | undefined {
-		const i = this.#closed.lastAtOrBefore(time);
-		return i >= 0 && this.#closed.timeAt(i) === time ? this.#closed.bar(i) : undefined;
-	}
-
 	/** The oldest closed bar that opened after `time` (a new object), if any. */
 	closedAfter(time: number): BuiltBar | undefined {
 		const i = this.#closed.lastAtOrBefore(time) + 1;

@@ -91,16 +91,7 @@ export class ClosedBars {
 	/** Overwrites the i-th row (a live one) with `s`. */
 	set(i: number, s: Slot): void {
 		if (i < this.#final) throw new RangeError(`bar ${i} is final`);
-		const r = this.#rows, o = (this.#start + i) * STRIDE, b = s.bar;
-		r[o + TIME] = b.time;
-		r[o + OPEN] = b.open;
-		r[o + HIGH] = b.high;
-		r[o + LOW] = b.low;
-		r[o + CLOSE] = b.close;
-		r[o + VOLUME] = b.volume;
-		r[o + TRADES] = b.trades;
-		r[o + VWAP] = b.vwap;
-		r[o + REVISION] = b.revision;
+		this.#write(i, s.bar);
 		const e = (i - this.#final) * EXTRA, x = this.#live;
 		x[e + PV] = s.pv;
 		x[e + FIRST_TS] = s.firstTs;

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
-import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSave, extremesUpdate } from "./core/extremes.ts";
-import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSaveBoth, extremesUpdate, extremesWithWindow } from "./core/extremes.ts";
+import { seriesMove, seriesPush2 } from "./core/series.ts";
 import type { Arena } from "./arena.ts";
 import { Indicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
@@ -29,9 +29,7 @@ export class Donchian extends Indicator<DonchianValue> {
 
 	constructor(period = 20) {
 		super(EXTREMES_SLOTS);
-		extremesInit(this.arena.f64, this.o, period);
-		this.w = this.arena.alloc(seriesSlots(period, 2));
-		seriesInit(this.arena.f64, this.w, period, 2);
+		this.w = extremesWithWindow(this.arena, this.o, period);
 		this.period = whole(period);
 	}
 
@@ -90,7 +88,7 @@ export class Donchian extends Indicator<DonchianValue> {
 
 	protected save(): DonchianState {
 		const m = this.arena.f64;
-		return { high: extremesSave(m, this.o, this.w, 1), low: extremesSave(m, this.o, this.w, -1) };
+		return extremesSaveBoth(m, this.o, this.w);
 	}
 
 	protected restore(s: DonchianState): void {

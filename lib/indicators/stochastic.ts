@@ -2,18 +2,18 @@ import type { Bar } from "../bars/bar.ts";
 import {
 	type ExtremeState,
 	extremesHighest,
-	extremesInit,
 	extremesLoad,
 	extremesLowest,
 	extremesPeekHighest,
 	extremesPeekLowest,
 	extremesReady,
-	extremesSave,
+	extremesSaveBoth,
+	extremesWithWindow,
 	extremesUpdate,
 	extremesCount,
 	EXTREMES_SLOTS,
 } from "./core/extremes.ts";
-import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
+import { seriesMove, seriesPush2 } from "./core/series.ts";
 import type { Arena } from "./arena.ts";
 import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
 import { Indicator, whole } from "./indicator.ts";
@@ -49,12 +49,10 @@ export class Stochastic extends Indicator<StochasticValue> {
 
 	constructor(fastK = 14, slowK = 3, slowD = 3) {
 		super(EXTREMES_SLOTS + smaSlots(slowK) + smaSlots(slowD));
-		const m0 = this.arena.f64;
-		extremesInit(m0, this.o, fastK);
-		smaInit(m0, this.o + EXTREMES_SLOTS, slowK);
-		smaInit(m0, this.o + EXTREMES_SLOTS + smaSlots(slowK), slowD);
-		this.w = this.arena.alloc(seriesSlots(fastK, 2));
-		seriesInit(this.arena.f64, this.w, fastK, 2);
+		this.w = extremesWithWindow(this.arena, this.o, fastK);
+		const m = this.arena.f64;
+		smaInit(m, this.o + EXTREMES_SLOTS, slowK);
+		smaInit(m, this.o + EXTREMES_SLOTS + smaSlots(slowK), slowD);
 		this.fastK = whole(fastK);
 		this.slowK = whole(slowK);
 		this.slowD = whole(slowD);
@@ -131,8 +129,7 @@ export class Stochastic extends Indicator<StochasticValue> {
 		const m = this.arena.f64;
 		const sk = this.o + EXTREMES_SLOTS;
 		return {
-			high: extremesSave(m, this.o, this.w, 1),
-			low: extremesSave(m, this.o, this.w, -1),
+			...extremesSaveBoth(m, this.o, this.w),
 			slowK: smaSave(m, sk),
 			slowD: smaSave(m, sk + smaSlots(this.slowK)),
 			value: this.value,

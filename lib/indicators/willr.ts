@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
-import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesInit, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSave, extremesUpdate } from "./core/extremes.ts";
-import { seriesInit, seriesMove, seriesPush2, seriesSlots } from "./core/series.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSaveBoth, extremesUpdate, extremesWithWindow } from "./core/extremes.ts";
+import { seriesMove, seriesPush2 } from "./core/series.ts";
 import type { Arena } from "./arena.ts";
 import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
@@ -22,9 +22,7 @@ export class WilliamsR extends ScalarIndicator {
 
 	constructor(period = 14) {
 		super(EXTREMES_SLOTS);
-		extremesInit(this.arena.f64, this.o, period);
-		this.w = this.arena.alloc(seriesSlots(period, 2));
-		seriesInit(this.arena.f64, this.w, period, 2);
+		this.w = extremesWithWindow(this.arena, this.o, period);
 		this.period = whole(period);
 	}
 
@@ -74,7 +72,7 @@ export class WilliamsR extends ScalarIndicator {
 
 	protected save(): WillrState {
 		const m = this.arena.f64;
-		return { high: extremesSave(m, this.o, this.w, 1), low: extremesSave(m, this.o, this.w, -1), value: this.value };
+		return { ...extremesSaveBoth(m, this.o, this.w), value: this.value };
 	}
 
 	protected restore(s: WillrState): void {

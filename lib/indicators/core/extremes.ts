@@ -1,4 +1,5 @@
-import { seriesCount, seriesLane, seriesSlot, seriesReset, seriesSet } from "./series.ts";
+import type { Arena } from "../arena.ts";
+import { seriesCount, seriesInit, seriesLane, seriesSlot, seriesReset, seriesSet, seriesSlots } from "./series.ts";
 
 export interface ExtremeState {
 	count: number;
@@ -20,6 +21,17 @@ export function extremesInit(m: Float64Array, o: number, period: number): void {
 	if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
 	m[o] = period;
 	m.fill(0, o + 1, o + EXTREMES_SLOTS);
+}
+
+/**
+ * extremesInit at `o`, plus a highs/lows window of its own (`period` long) allocated in `arena`
+ * (an IndicatorSet may later move it onto a shared one); returns the window's offset.
+ */
+export function extremesWithWindow(arena: Arena, o: number, period: number): number {
+	extremesInit(arena.f64, o, period);
+	const w = arena.alloc(seriesSlots(period, 2));
+	seriesInit(arena.f64, w, period, 2);
+	return w;
 }
 
 /** Bars pushed so far. */
@@ -127,6 +139,11 @@ export function extremesSave(m: Float64Array, o: number, w: number, sign: 1 | -1
 		}
 	}
 	return { count, entries: entries.reverse() };
+}
+
+/** Both sides as snapshots keep them. */
+export function extremesSaveBoth(m: Float64Array, o: number, w: number): { high: ExtremeState; low: ExtremeState } {
+	return { high: extremesSave(m, o, w, 1), low: extremesSave(m, o, w, -1) };
 }
 
 /**
