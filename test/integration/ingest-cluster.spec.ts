@@ -168,9 +168,11 @@ describe("ingest on two nodes (real processes, NATS, Redis, local Yahoo server)"
 		for (const s of theirs) expect(await holderOf(s)).to.equal(survivor.nodeId);
 
 		// Now the survivor alone polls all 20, still once per interval.
+		// A window of exactly 4 intervals: runs start ≥ 1 interval apart, so it holds 3–4 of them. (Up to
+		// the time sleep() actually returned it could hold a 5th started just after from + 4000.)
 		const from = Date.now();
 		await sleep(4000);
-		const polls = pollsBetween(yahoo, from, Date.now());
+		const polls = pollsBetween(yahoo, from, from + 4 * INTERVAL_MS);
 		for (const s of SYMBOLS) {
 			expect(polls.get(s)?.count ?? 0, s).to.be.within(3, 4);
 			expect(polls.get(s)!.minGap, s).to.be.at.least(INTERVAL_MS / 2);
