@@ -33,6 +33,8 @@ import { DOCS_PAGE } from "../lib/openapi/docs-page.ts";
 import type { NodeDeps } from "./deps.ts";
 import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
 import { resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
+import { answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
+import { QuoteCache } from "../lib/streaming/quote-cache.ts";
 
 type Req = IncomingMessage & { $params?: Record<string, unknown>; $endpoint?: unknown; $action?: { name?: string; role?: unknown }; $ctx?: Context<unknown, { user?: Principal }> };
 
@@ -46,6 +48,9 @@ interface Vars {
 	sessions: Map<ClientSession, { close(): void }>;
 	heartbeat: NodeJS.Timeout | null;
 	server: import("node:http").Server;
+	/** Latest quotes answered at this gateway (lib/streaming/quote-cache.ts); null when off. */
+	quotes: QuoteCache | null;
+	quoteStatsTimer: NodeJS.Timeout | null;
 	/** moleculer-web's alias table, in its matching order. */
 	aliases: Parameters<typeof resolveAliasByPrefix>[0];
 }
@@ -60,7 +65,14 @@ interface Methods {
 	rateLimiterFailed(err: unknown): void;
 	streamSse(req: Req, res: ServerResponse, topics: string[]): void;
 	resolveAlias(url: string, method?: string): ReturnType<typeof resolveAliasByPrefix>;
+	httpHandler(req: IncomingMessage, res: ServerResponse, next?: unknown): unknown;
+	serveDirectRead(req: IncomingMessage, res: ServerResponse): boolean;
+	answerRead: typeof answerRead;
+	answerQuote: typeof answerQuote;
 }
+
+/** moleculer-web's own request handler, for what serveDirectRead leaves to it. */
+const moleculerWebHandler = (ApiGateway as unknown as { methods: { httpHandler(this: unknown, req: IncomingMessage, res: ServerResponse, next?: unknown): unknown } }).methods.httpHandler;
 
 /** REST calls that are not rate limited: health probes and metrics scrapes. */
 const UNLIMITED_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready", "monitor.metrics"]);
@@ -78,6 +90,16 @@ function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, route: { c
 	if (!alias.action || typeof req.$params?.symbol !== "string" || (req.$endpoint as { local?: boolean } | undefined)?.local) return;
 	const ep = this.broker.findNextActionEndpoint(alias.action, route.callOptions ?? {}, { params: req.$params } as never);
 	if (!(ep instanceof Error)) req.$endpoint = ep;
+}
+
+/** Drops the cached quotes of the symbols in a POST /api/v1/ticks body (one tick or an array). */
+function forgetQuotesOf(quotes: QuoteCache | null, req: Req): void {
+	const body = (req.$params as { body?: unknown } | undefined)?.body;
+	if (!quotes || body == null) return;
+	for (const t of Array.isArray(body) ? body : [body]) {
+		const symbol = (t as { symbol?: unknown } | null)?.symbol;
+		if (typeof symbol === "string") quotes.invalidate(symbol.trim().toUpperCase());
+	}
 }
 
 /** Shared by every request without a query string; only read. */
@@ -148,6 +170,16 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					// Not strict: a body of `5` or `null` reaches validation and gets a 422 that says why.
 					bodyParsers: { json: { limit: config.ingest.maxBodyBytes, strict: false } },
 					aliases: { "POST /": "ingest.ticks" },
+					// The writer's next read through this gateway sees its write, even before the tick
+					// comes back over the bus (cluster mode). Also when only some symbols were written.
+					onAfterCall(this: { quotes: QuoteCache | null }, _ctx: unknown, _route: unknown, req: Req, _res: unknown, data: unknown) {
+						forgetQuotesOf(this.quotes, req);
+						return data;
+					},
+					onError(this: { quotes: QuoteCache | null; settings: { onError(...a: unknown[]): void } }, req: Req, res: ServerResponse, err: unknown) {
+						forgetQuotesOf(this.quotes, req);
+						this.settings.onError.call(this, req, res, err);
+					},
 				},
 				{
 					path: "/api/v1",
@@ -298,6 +330,15 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			resolveAlias(url: string, method = "GET") {
 				return resolveAliasByPrefix(this.aliases, url, method);
 			},
+
+			/** Overrides moleculer-web's: REST reads take the direct path (./gateway-direct.ts), the rest moleculer-web's. */
+			httpHandler(req: IncomingMessage, res: ServerResponse, next?: unknown) {
+				if (config.http.directReads && !next && this.serveDirectRead(req as never, res as never)) return;
+				return moleculerWebHandler.call(this, req, res, next);
+			},
+			serveDirectRead: serveDirectRead as unknown as Methods["serveDirectRead"],
+			answerRead,
+			answerQuote,
 
 			/** REST: who is calling (→ ctx.meta.user), and their rate limit. */
 			async authenticate(_ctx: Context, _route: unknown, req: Req, res: ServerResponse) {
@@ -509,6 +550,9 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			// Limits hold across gateway nodes when they share Redis; in one process memory is enough.
 			this.limiter = deps.kv instanceof RedisKv ? new RedisRateLimiter(deps.kv.client) : new MemoryRateLimiter({ now: deps.now, maxKeys: 100_000 });
 			this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+			this.quotes = config.http.directReads && config.http.quoteCacheMs > 0 ? new QuoteCache(deps.bus, { maxAgeMs: config.http.quoteCacheMs, maxEntries: config.http.quoteCacheEntries, now: deps.now }) : null;
+			this.quoteStatsTimer = null;
+			this.broker.metrics.register({ type: "counter", name: "rookery.http.quote_cache", labelNames: ["result"], description: "Latest-quote reads answered from the gateway's cache (hit), fetched (miss), and symbols dropped from it (evicted)" });
 			this.broker.metrics.register({ type: "gauge", name: "rookery.ws.clients", description: "Open streaming connections (WebSocket and SSE)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.ws.dropped", labelNames: ["reason"], description: "Streaming frames dropped (conflated, drop-oldest, pending-overflow) or clients cut (slow-consumer)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.http.errors", labelNames: ["status", "code"], description: "REST error responses" });
@@ -517,6 +561,17 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		},
 
 		started() {
+			if (this.quotes) {
+				const stats = this.quotes.stats;
+				const metrics = this.broker.metrics;
+				// Copied every second rather than counted per read (see QuoteCache.stats).
+				this.quoteStatsTimer = setInterval(() => {
+					metrics.set("rookery.http.quote_cache", stats.hits, { result: "hit" });
+					metrics.set("rookery.http.quote_cache", stats.misses, { result: "miss" });
+					metrics.set("rookery.http.quote_cache", stats.evicted, { result: "evicted" });
+				}, 1000);
+				this.quoteStatsTimer.unref();
+			}
 			this.server.on("upgrade", (req, socket, head) => void this.onUpgrade(req, socket, head));
 			// Dead peers (no pong since the last ping) are cut, so their sessions do not pile up.
 			this.heartbeat = setInterval(() => {
@@ -535,6 +590,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 
 		stopped() {
 			if (this.heartbeat) clearInterval(this.heartbeat);
+			if (this.quoteStatsTimer) clearInterval(this.quoteStatsTimer);
+			this.quotes?.close();
 			// Open sockets would keep the HTTP server (and so the process) alive on shutdown.
 			for (const [session, conn] of this.sessions) {
 				session.close();

@@ -13,6 +13,11 @@ export interface Bus {
 	 * subscriber of the group (NATS queue groups), e.g. one of several ingest nodes.
 	 */
 	subscribe(subject: string, handler: BusHandler, opts?: { queue?: string }): () => void;
+	/**
+	 * Tells `listener` when the connection is lost (false) and back (true); absent on a bus that
+	 * cannot lose messages. Returns the function that stops telling.
+	 */
+	onStatus?(listener: (up: boolean) => void): () => void;
 	/** Resolves once every message published so far has left this process. */
 	flush(): Promise<void>;
 	close(): Promise<void>;

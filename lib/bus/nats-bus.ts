@@ -1,4 +1,4 @@
-import { connect, JSONCodec, type NatsConnection } from "nats";
+import { connect, Events, JSONCodec, type NatsConnection } from "nats";
 import type { Bus, BusHandler } from "./bus.ts";
 
 const codec = JSONCodec();
@@ -7,7 +7,23 @@ const codec = JSONCodec();
 export class NatsBus implements Bus {
 	readonly kind = "nats" as const;
 
-	private constructor(readonly nc: NatsConnection) {}
+	#statusListeners = new Set<(up: boolean) => void>();
+
+	private constructor(readonly nc: NatsConnection) {
+		void this.#watchStatus();
+	}
+
+	async #watchStatus(): Promise<void> {
+		for await (const s of this.nc.status()) {
+			const up = s.type === Events.Reconnect ? true : s.type === Events.Disconnect ? false : null;
+			if (up !== null) for (const l of this.#statusListeners) l(up);
+		}
+	}
+
+	onStatus(listener: (up: boolean) => void): () => void {
+		this.#statusListeners.add(listener);
+		return () => this.#statusListeners.delete(listener);
+	}
 
 	static async connect(url: string, name: string): Promise<NatsBus> {
 		const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000 });

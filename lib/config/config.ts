@@ -50,8 +50,12 @@ export interface RookeryConfig {
 	 * authenticate may stay without; `maxReplay` how far back `since` is replayed from the log.
 	 */
 	ws: { maxBufferedBytes: number; heartbeatMs: number; authTimeoutMs: number; maxReplay: number };
-	/** Gateway HTTP: CORS allow-list (`*` = any origin) and the JSON body limit of /api/v1. */
-	http: { corsOrigins: string[]; maxBodyBytes: string };
+	/**
+	 * Gateway HTTP: CORS allow-list (`*` = any origin), the JSON body limit of /api/v1, whether REST
+	 * reads skip moleculer-web's request pipeline (services/gateway-direct.ts; same answers), and the
+	 * latest-quote cache (lib/streaming/quote-cache.ts; max age, 0 = off; max symbols).
+	 */
+	http: { corsOrigins: string[]; maxBodyBytes: string; directReads: boolean; quoteCacheMs: number; quoteCacheEntries: number };
 	/**
 	 * Credentials. With no JWT key and no API key, the node runs in development mode: anonymous
 	 * requests are allowed (tier `internal`) and loopback ones get the admin role. Otherwise anonymous
@@ -157,7 +161,7 @@ export function defaultConfig(): RookeryConfig {
 			telemetryLimit: 1000,
 		},
 		ws: { maxBufferedBytes: 512 * 1024, heartbeatMs: 30_000, authTimeoutMs: 10_000, maxReplay: 10_000 },
-		http: { corsOrigins: [], maxBodyBytes: "64kb" },
+		http: { corsOrigins: [], maxBodyBytes: "64kb", directReads: true, quoteCacheMs: 1000, quoteCacheEntries: 10_000 },
 		agents: defaultAgentsConfig(),
 		intelligence: defaultIntelligenceConfig(),
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
@@ -170,6 +174,8 @@ export type ConfigOverrides = Partial2<RookeryConfig>;
 const list = (s: string) => s.split(",").map(x => x.trim()).filter(Boolean);
 /** A number from text; text that is not one stays text, so the error shows what was given. */
 const num = (s: string) => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : s) as number;
+/** A yes/no from text (1/0, true/false); anything else stays text, for the same reason. */
+const flag = (s: string) => ({ "1": true, true: true, "0": false, false: false })[s.trim().toLowerCase()] ?? (s as unknown as boolean);
 
 /** The environment variables a node reads, each with the config path it sets. */
 export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
@@ -197,7 +203,11 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.JWT_AUDIENCE) auth.jwtAudience = env.JWT_AUDIENCE;
 	if (env.AUTH_ANONYMOUS_TIER) auth.anonymousTier = (env.AUTH_ANONYMOUS_TIER === "none" ? null : env.AUTH_ANONYMOUS_TIER) as TierName | null;
 	if (Object.keys(auth).length) o.auth = auth;
-	if (env.CORS_ORIGINS) o.http = { corsOrigins: list(env.CORS_ORIGINS) };
+	const http: ConfigOverrides["http"] = {};
+	if (env.CORS_ORIGINS) http.corsOrigins = list(env.CORS_ORIGINS);
+	if (env.HTTP_DIRECT_READS) http.directReads = flag(env.HTTP_DIRECT_READS);
+	if (env.HTTP_QUOTE_CACHE_MS) http.quoteCacheMs = num(env.HTTP_QUOTE_CACHE_MS);
+	if (Object.keys(http).length) o.http = http;
 	return o;
 }
 
@@ -357,7 +367,7 @@ const checkConfig = new Validator({
 		value: { type: "object", strict: true, props: { timeframes: { ...analysisProps.timeframes, optional: true }, indicators: { ...analysisProps.indicators, optional: true }, strategies: { ...analysisProps.strategies, optional: true } } },
 	},
 	ws: { type: "object", strict: true, props: { maxBufferedBytes: int(1024, 1 << 30), heartbeatMs: int(100, 3_600_000), authTimeoutMs: int(100, 3_600_000), maxReplay: int(0, 1e7) } },
-	http: { type: "object", strict: true, props: { corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 }, maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
+	http: { type: "object", strict: true, props: { corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 }, maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ }, directReads: "boolean", quoteCacheMs: int(0, 60_000), quoteCacheEntries: int(1, 1_000_000) } },
 	agents: agentsConfigSchema,
 	intelligence: intelligenceConfigSchema,
 	auth: {

@@ -166,7 +166,17 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 			const res = await post(A(), [sent]);
 			const seq = res.symbols[0].lastSeq;
 			expect(seq).to.equal(3);
-			const latest = await Promise.all(nodes().map(n => getJson(`${n.url}${path(sym)}/latest`)));
+			// A took the write and answers it at once; B's cached quote may trail it by the bus delay.
+			const latest = [await getJson(`${A().url}${path(sym)}/latest`)];
+			latest.push(
+				await waitFor(
+					async () => {
+						const r = await getJson(`${B().url}${path(sym)}/latest`);
+						return r.body?.seq === seq ? r : null;
+					},
+					{ timeoutMs: 1000, intervalMs: 2, what: `B's latest of ${sym}` },
+				),
+			);
 			for (const l of latest) {
 				expect(l.status, JSON.stringify(l.body)).to.equal(200);
 				expect(l.body).to.deep.equal({ v: 1, seq, ...sent });
@@ -185,6 +195,26 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 			]);
 			expect(bars[0].body).to.deep.equal(bars[1].body);
 		}
+	});
+
+	it("a gateway's cached latest quote follows writes made through the other gateway (bus-delay fresh)", async () => {
+		// B answers A-owned quotes from its cache once read; each tick written through A must drop it.
+		const sym = ownedBy(A())[0];
+		const read = async (n: RookeryNodeProcess) => (await getJson(`${n.url}${path(sym)}/latest`)).body as { seq: number };
+		let immediate = 0;
+		const lags: number[] = [];
+		for (let i = 0; i < 20; i++) {
+			await read(B());
+			await read(B()); // now a cache hit
+			const seq = (await post(A(), [tick(sym)])).symbols[0].lastSeq;
+			const t0 = performance.now();
+			if ((await read(B())).seq === seq) immediate++;
+			else await waitFor(async () => (await read(B())).seq === seq, { timeoutMs: 1000, intervalMs: 2, what: `B's latest of ${sym} at seq ${seq}` });
+			lags.push(performance.now() - t0);
+			// And through the gateway that took the write, at once (it drops its own copy on the write).
+			expect((await read(A())).seq).to.equal(seq);
+		}
+		console.log(`      [cluster] quote cache: ${immediate}/20 reads on B fresh at once after a write through A; slowest ${Math.max(...lags).toFixed(1)} ms`);
 	});
 
 	it("a WS client on B gets a snapshot, then every update in seq order, for a B-owned and an A-owned symbol", async () => {

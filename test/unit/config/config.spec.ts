@@ -48,6 +48,14 @@ describe("lib/config", () => {
 		expect(c.feed.type).to.equal("synthetic");
 	});
 
+	it("gateway reads: direct path and quote cache on by default; env turns them off; bad values are named", () => {
+		expect(resolveConfig({ env: {}, args: {} }).http).to.include({ directReads: true, quoteCacheMs: 1000, quoteCacheEntries: 10_000 });
+		expect(resolveConfig({ env: { HTTP_DIRECT_READS: "0", HTTP_QUOTE_CACHE_MS: "0", CORS_ORIGINS: "https://a" }, args: {} }).http).to.deep.include({ directReads: false, quoteCacheMs: 0, corsOrigins: ["https://a"] });
+		expect(resolveConfig({ env: { HTTP_DIRECT_READS: "true" }, args: {} }).http.directReads).to.equal(true);
+		const p = problems(() => resolveConfig({ env: { HTTP_DIRECT_READS: "maybe", HTTP_QUOTE_CACHE_MS: "-5" }, args: {} })).join("\n");
+		expect(p).to.match(/http\.directReads/).and.match(/http\.quoteCacheMs/);
+	});
+
 	it("turns the synthetic feed off in cluster mode unless asked for", () => {
 		expect(resolveConfig({ env: { TRANSPORTER: "nats://h:4222" }, args: {} }).feed.type).to.equal("none");
 		expect(resolveConfig({ env: { TRANSPORTER: "nats://h:4222" }, args: { feed: "synthetic" } }).feed.type).to.equal("synthetic");

@@ -1,0 +1,167 @@
+/**
+ * REST reads (GET aliases that call an action) answered without moleculer-web's request pipeline.
+ * moleculer-web runs every request as a call of its own `rest` action (a context and the whole
+ * middleware chain), then a promise per route middleware (the body parsers, which a GET without a
+ * body skips), then the alias handler: about half its cost per request (bench/gateway.ts). This does
+ * the same steps, with moleculer-web's own methods where they exist (CORS, endpoint checks,
+ * onBeforeCall, authentication, authorization, sendResponse, errorHandler) and the same `req`
+ * fields set, so the answer is the same byte for byte apart from the request id
+ * (test/integration/gateway-direct.spec.ts compares the two). Anything else falls through to
+ * moleculer-web: other methods, a request with a body, custom alias handlers, and request logging
+ * at debug.
+ *
+ * Latest quotes (`symbols.latest`, the read clients repeat most; its answer does not depend on the
+ * caller) are also kept in a QuoteCache that the symbol's ticks empty (lib/streaming/quote-cache.ts).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, ServiceBroker } from "moleculer";
+import { Errors } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
+import type { QuoteCache } from "../lib/streaming/quote-cache.ts";
+
+/** The action whose answers the quote cache keeps (lib/streaming/quote-cache.ts). */
+export const QUOTE_ACTION = "symbols.latest";
+
+interface Route {
+	path: string;
+	opts: { mergeParams?: boolean };
+	callOptions?: Record<string, unknown>;
+	cors?: unknown;
+	onBeforeCall?: (this: unknown, ...args: unknown[]) => unknown;
+	authentication?: (this: unknown, ...args: unknown[]) => unknown;
+	authorization?: (this: unknown, ...args: unknown[]) => unknown;
+	onAfterCall?: unknown;
+	hasWhitelist?: boolean;
+	hasBlacklist?: boolean;
+	rateLimit?: unknown;
+}
+interface Alias {
+	action?: string;
+	handler?: unknown;
+	type?: string;
+	passReqResToParams?: boolean;
+	route: Route;
+}
+type Req = IncomingMessage & Record<string, unknown> & { originalUrl?: string };
+type Res = ServerResponse & Record<string, unknown>;
+type Ctx = Context<Record<string, unknown>, Record<string, unknown>>;
+interface Endpoint {
+	local?: boolean;
+	action: { name?: string; role?: unknown; visibility?: string };
+}
+const { ServiceUnavailableError } = (ApiGateway as unknown as { Errors: { ServiceUnavailableError: new () => Error } }).Errors;
+
+/** The moleculer-web service as this module uses it. */
+export interface GatewayInternals {
+	broker: ServiceBroker;
+	fullName: string;
+	settings: { logRequest?: unknown };
+	parseQueryString(req: IncomingMessage): { url: string; query: Record<string, unknown> };
+	resolveAlias(url: string, method: string): { alias: Alias; params: Record<string, unknown> } | false;
+	corsHandler(route: Route, req: IncomingMessage, res: ServerResponse): boolean;
+	sendResponse(req: IncomingMessage, res: ServerResponse, data: unknown, action: unknown): void;
+	errorHandler(req: IncomingMessage, res: ServerResponse, err: unknown): void;
+	answerRead: typeof answerRead;
+	answerQuote: typeof answerQuote;
+	/** Null when the cache is off. */
+	quotes: QuoteCache | null;
+	/** The quote action's definition, seen on the first call of it (a hit makes no call). */
+	quoteAction?: { name?: string; role?: unknown };
+}
+
+/**
+ * Serves `req` if it is a plain REST read; false (nothing done, nothing written) to leave it to
+ * moleculer-web.
+ */
+export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boolean {
+	if (req.method !== "GET" || this.settings.logRequest) return false;
+	// A GET with a body would go through moleculer-web's body parsers.
+	if (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") return false;
+	if (req.headers["transfer-encoding"] !== undefined) return false;
+	const originalUrl = req.url ?? "/";
+	const parsed = this.parseQueryString(req);
+	let url = parsed.url;
+	if (url.length > 1 && url.endsWith("/")) url = url.slice(0, -1);
+	const found = this.resolveAlias(url, "GET");
+	if (!found) return false;
+	const { alias } = found;
+	const route = alias.route;
+	if (!alias.action || typeof alias.handler === "function" || alias.type === "stream" || alias.passReqResToParams) return false;
+	if (route.opts.mergeParams === false || route.hasWhitelist || route.hasBlacklist || route.rateLimit || route.onAfterCall) return false;
+
+	const broker = this.broker;
+	const h = req.headers;
+	const requestID = (h["x-correlation-id"] ?? h["x-request-id"]) as string | undefined;
+	// One context, the action's own (moleculer-web makes one for its `rest` action and a child for
+	// the call). Its caller is the gateway, as a child of moleculer-web's would say.
+	const params = Object.assign({}, parsed.query, found.params);
+	const ctx = broker.ContextFactory.create(broker, null as never, params, { requestID, ...route.callOptions }) as Ctx;
+	ctx.caller = this.fullName;
+	req.$startTime = process.hrtime();
+	req.$service = this;
+	req.$ctx = ctx;
+	res.$ctx = ctx;
+	res.$service = this;
+	res.locals ??= {};
+	res.setHeader("X-Request-ID", ctx.requestID!);
+	req.originalUrl = originalUrl;
+	req.parsedUrl = url;
+	req.query = parsed.query;
+	req.baseUrl = route.path;
+	req.url = originalUrl.substring(route.path.length);
+	if (req.url.length === 0 || req.url[0] !== "/") req.url = "/" + req.url;
+	req.$route = route;
+	res.$route = route;
+	req.$params = params;
+	req.$alias = alias;
+	// Quotes in canonical form without a query: any other form goes to the action, which says what is wrong.
+	const symbol = this.quotes && alias.action === QUOTE_ACTION && url === originalUrl && typeof params.symbol === "string" && SYMBOL_PATTERN.test(params.symbol) ? params.symbol : null;
+	const answered = symbol === null ? this.answerRead(req, res, alias, ctx, null) : this.answerQuote(req, res, alias, ctx, symbol);
+	void answered.catch((err: unknown) => this.errorHandler(req, res, err));
+	return true;
+}
+
+/** moleculer-web's routeHandler → aliasHandler → callAction for one alias, without the extra promises. */
+export async function answerRead(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, quote: string | null): Promise<void> {
+	const route = alias.route;
+	if (this.corsHandler(route, req, res)) return;
+	// With the call's params at hand the strategy picks the owner at once (moleculer-web's own pick,
+	// made before params exist, is corrected by the route's onBeforeCall).
+	const endpoint = this.broker.findNextActionEndpoint(alias.action!, route.callOptions ?? {}, ctx as never) as Error | Endpoint;
+	if (endpoint instanceof Error) throw endpoint instanceof Errors.ServiceNotFoundError ? new ServiceUnavailableError() : endpoint;
+	if (endpoint.action.visibility != null && endpoint.action.visibility !== "published") throw new Errors.ServiceNotFoundError({ action: alias.action! } as never);
+	req.$endpoint = endpoint;
+	req.$action = endpoint.action;
+	if (route.onBeforeCall) await route.onBeforeCall.call(this, ctx, route, req, res, alias);
+	if (route.authentication) ctx.meta.user = (await route.authentication.call(this, ctx, route, req, res, alias)) || null;
+	if (route.authorization) await route.authorization.call(this, ctx, route, req, res, alias);
+	// Taken after auth, so that callers refused do not make the cache subscribe; before the call, so
+	// that a tick during the call voids what it fetched.
+	const fill = quote !== null && this.quotes ? this.quotes.begin(quote) : null;
+	const data = await this.broker.call(req.$endpoint as never, ctx.params, { ctx } as never);
+	if (fill && this.quotes) {
+		this.quoteAction = endpoint.action;
+		const m = ctx.meta;
+		// Only a plain JSON answer is kept; one the action shaped itself (status, type, headers) is not.
+		if (data !== null && typeof data === "object" && m.$statusCode == null && m.$responseType == null && m.$responseHeaders == null) this.quotes.fill(fill, JSON.stringify(data));
+	}
+	this.sendResponse(req, res, data, (req.$endpoint as Endpoint).action);
+}
+
+/**
+ * A latest quote: from the cache when it has it, else as any read (and kept). A hit still goes
+ * through CORS, authentication, rate limit and authorization; it skips the owner pick and the call.
+ */
+export async function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, symbol: string): Promise<void> {
+	const body = this.quotes!.get(symbol);
+	if (body === null || !this.quoteAction) return this.answerRead(req, res, alias, ctx, symbol);
+	const route = alias.route;
+	if (this.corsHandler(route, req, res)) return;
+	req.$action = this.quoteAction;
+	if (route.authentication) ctx.meta.user = (await route.authentication.call(this, ctx, route, req, res, alias)) || null;
+	if (route.authorization) await route.authorization.call(this, ctx, route, req, res, alias);
+	// What moleculer-web's sendResponse writes for a JSON answer.
+	res.setHeader("Content-Type", "application/json; charset=utf-8");
+	res.end(body);
+}
