@@ -1,18 +1,23 @@
 /**
  * Gateway benchmark, each against a bare baseline in the same run:
- *  1. REST `GET /api/v1/symbols/AAPL/latest` (auth + in-memory rate limit + routing + action) vs a
- *     bare node:http server answering the same JSON: req/s, p50 and p99 over keep-alive
- *     connections. The load comes from a separate process (bench/http-load.ts), the same for both
- *     servers; REST_RUNS runs each (default 5), rotating which goes first, median reported. Also
- *     moleculer-web alone (default broker, trivial action): the floor for any Moleculer gateway.
+ *  1. REST `GET /api/v1/symbols/AAPL/latest` (auth + in-memory rate limit + routing; answered from
+ *     the gateway's quote cache, as in production) vs a bare node:http server answering the same
+ *     JSON: req/s, p50 and p99 over keep-alive connections. The load comes from a separate process
+ *     (bench/http-load.ts), the same for every server; REST_RUNS runs each (default 5), rotating
+ *     which goes first, median reported. Also the gateway with the quote cache off (every read
+ *     calls the symbol's actor), and moleculer-web alone (default broker, trivial action).
  *  2. WS fan-out of one topic to 2,000 connections vs a bare `ws` broadcast loop: deliveries/s and
  *     p99 publish→receive latency.
  *  3. Idle WS connections: memory per connection, and how many fit in 1 GB.
  * WS clients share this process with the servers (2 cores): numbers are for comparison, not capacity.
  * Run: npm run bench:gateway (ONLY=rest for the REST part; REST_SECONDS, REST_RUNS, CONCURRENCY).
+ * Results: a table on stdout and JSON in bench/results/gateway.json.
  */
 import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import { ServiceBroker } from "moleculer";
@@ -25,6 +30,7 @@ const REST_SECONDS = Number(process.env.REST_SECONDS ?? 3);
 const REST_RUNS = Number(process.env.REST_RUNS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const LOAD_SCRIPT = fileURLToPath(new URL("./http-load.ts", import.meta.url));
+const RESULTS = fileURLToPath(new URL("./results/gateway.json", import.meta.url));
 const CLIENTS = Number(process.env.CLIENTS ?? 2000);
 const FANOUT_MESSAGES = 100;
 
@@ -62,8 +68,8 @@ function restLoad(url: string): Promise<LoadResult> {
 
 const median = (xs: number[]) => pct(xs, 50);
 
-type Target = "gw" | "bare" | "mweb";
-const TARGET_NAMES: Record<Target, string> = { gw: "gateway", bare: "bare", mweb: "moleculer-web alone" };
+type Target = "gw" | "bare" | "nocache" | "mweb";
+const TARGET_NAMES: Record<Target, string> = { gw: "gateway", bare: "bare", nocache: "gateway, quote cache off", mweb: "moleculer-web alone" };
 
 /** `REST_RUNS` runs per server, rotating which goes first; the median of each measure. */
 async function restCompare(urls: Record<Target, string>): Promise<Record<Target, LoadResult>> {
@@ -126,24 +132,38 @@ async function fanout(publish: (seq: number, t: number) => void, expected: () =>
 const r = (x: number) => Math.round(x).toLocaleString("en-US");
 const f = (x: number) => x.toFixed(2);
 
-function printRest({ gw, bare, mweb }: Record<Target, LoadResult>): void {
-	console.log(`\n| measure | gateway | bare | ratio | moleculer-web alone (ratio to bare) |\n|---|---|---|---|---|`);
+function printRest(rest: Record<Target, LoadResult>): void {
+	const { gw, bare } = rest;
+	console.log(`\n| measure | gateway | bare | ratio | gateway, quote cache off (ratio to bare) | moleculer-web alone (ratio to bare) |\n|---|---|---|---|---|---|`);
 	const row = (name: string, k: "rps" | "p50" | "p99" | "cpuUs", fmt: (x: number) => string) =>
-		console.log(`| ${name} | ${fmt(gw[k])} | ${fmt(bare[k])} | ${f(gw[k] / bare[k])}× | ${fmt(mweb[k])} (${f(mweb[k] / bare[k])}×) |`);
+		console.log(`| ${name} | ${fmt(gw[k])} | ${fmt(bare[k])} | ${f(gw[k] / bare[k])}× | ${fmt(rest.nocache[k])} (${f(rest.nocache[k] / bare[k])}×) | ${fmt(rest.mweb[k])} (${f(rest.mweb[k] / bare[k])}×) |`);
 	row(`REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS})`, "rps", r);
 	row("REST latest p50 ms", "p50", f);
 	row("REST latest p99 ms", "p99", f);
 	row("REST server CPU µs per request", "cpuUs", r);
 }
 
+function writeResults(rest: Record<Target, LoadResult>, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
+	mkdirSync(path.dirname(RESULTS), { recursive: true });
+	const ratios = { restRps: rest.gw.rps / rest.bare.rps, restP99: rest.gw.p99 / rest.bare.p99, restNoCacheRps: rest.nocache.rps / rest.bare.rps, moleculerWebAloneRps: rest.mweb.rps / rest.bare.rps, ...(ws ? { wsDeliveries: ws.gw.perSec / ws.bare.perSec, wsP99: ws.gw.p99 / ws.bare.p99 } : {}) };
+	writeFileSync(RESULTS, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency: CONCURRENCY, restRuns: REST_RUNS, restSeconds: REST_SECONDS, rest, ws, ratios }, null, 2));
+	console.log(`written ${path.relative(process.cwd(), RESULTS)}`);
+}
+
 async function main() {
 	const tiers = structuredClone(DEFAULT_TIERS);
 	tiers.internal = { ...tiers.internal, ratePerSecond: 1e7, burst: 1e8 }; // the limiter runs, never refuses
-	const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, nodeId: "bench-gw", services: ["gateway", "ingest", "symbols", "monitor"], auth: { tiers } as never }));
-	await node.start();
-	const base = `http://127.0.0.1:${node.port()}`;
-	await fetch(`${base}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbol: "AAPL", price: 190.5, size: 100, ts: Date.now() }) });
+	const startGateway = async (nodeId: string, quoteCacheMs: number) => {
+		const n = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, nodeId, services: ["gateway", "ingest", "symbols", "monitor"], auth: { tiers } as never, http: { quoteCacheMs } as never }));
+		await n.start();
+		const url = `http://127.0.0.1:${n.port()}`;
+		await fetch(`${url}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbol: "AAPL", price: 190.5, size: 100, ts: 1_795_000_000_000 }) });
+		return { n, url };
+	};
+	const { n: node, url: base } = await startGateway("bench-gw", defaultConfig().http.quoteCacheMs);
+	const noCache = await startGateway("bench-gw-nocache", 0);
 	const latest = await (await fetch(`${base}/api/v1/symbols/AAPL/latest`)).text();
+	if ((await (await fetch(`${noCache.url}/api/v1/symbols/AAPL/latest`)).text()) !== latest) throw new Error("the two gateways answer differently");
 	const bare = http.createServer((_req, res) => {
 		res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(latest) });
 		res.end(latest);
@@ -153,10 +173,14 @@ async function main() {
 
 	// 1. REST
 	const mweb = await moleculerWebAlone(JSON.parse(latest));
-	const rest = await restCompare({ gw: `${base}/api/v1/symbols/AAPL/latest`, bare: `http://127.0.0.1:${barePort}/`, mweb: mweb.url });
+	const rest = await restCompare({ gw: `${base}/api/v1/symbols/AAPL/latest`, bare: `http://127.0.0.1:${barePort}/`, nocache: `${noCache.url}/api/v1/symbols/AAPL/latest`, mweb: mweb.url });
 	await mweb.stop();
+	await noCache.n.stop();
+	const stats = (node.broker.getLocalService("gateway") as unknown as { quotes: { stats: { hits: number; misses: number } } }).quotes.stats;
+	console.error(`  gateway quote cache: ${stats.hits} hits, ${stats.misses} misses`);
 	if (process.env.ONLY === "rest") {
 		printRest(rest);
+		writeResults(rest);
 		bare.close();
 		await node.stop();
 		process.exit(0);
@@ -202,6 +226,7 @@ async function main() {
 	console.log(`| WS fan-out deliveries/s (${CLIENTS} conns, ${FANOUT_MESSAGES} msgs) | ${r(wsGw.perSec)} | ${r(wsBare.perSec)} | ${f(wsGw.perSec / wsBare.perSec)}× |`);
 	console.log(`| WS fan-out p99 ms | ${f(wsGw.p99)} | ${f(wsBare.p99)} | ${f(wsGw.p99 / wsBare.p99)}× |`);
 	console.log(`| idle WS connection, heap + external bytes (server + client side) | ${r(perConn)} | | ≥ ${r((1 << 30) / perConn)} per GB |`);
+	writeResults(rest, { gw: wsGw, bare: wsBare, idleBytesPerConn: perConn });
 	bare.close();
 	await node.stop();
 	process.exit(0);

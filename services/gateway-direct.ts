@@ -93,32 +93,42 @@ export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boo
 	const broker = this.broker;
 	const h = req.headers;
 	const requestID = (h["x-correlation-id"] ?? h["x-request-id"]) as string | undefined;
+	const params = Object.assign({}, parsed.query, found.params);
+	// Quotes in canonical form without a query: any other form goes to the action, which says what is wrong.
+	const symbol = this.quotes && alias.action === QUOTE_ACTION && url === originalUrl && typeof params.symbol === "string" && SYMBOL_PATTERN.test(params.symbol) ? params.symbol : null;
+	const cached = symbol !== null && this.quoteAction ? this.quotes!.get(symbol) : null;
+	if (cached !== null) {
+		// No action is called: the route's hooks get what they read of a context (meta; the request id).
+		const hookCtx = { meta: {}, requestID: requestID ?? broker.generateUid() } as unknown as Ctx;
+		res.setHeader("X-Request-ID", hookCtx.requestID!);
+		req.$ctx = hookCtx;
+		req.$route = route;
+		void this.answerQuote(req, res, alias, hookCtx, cached).catch((err: unknown) => this.errorHandler(req, res, err));
+		return true;
+	}
 	// One context, the action's own (moleculer-web makes one for its `rest` action and a child for
 	// the call). Its caller is the gateway, as a child of moleculer-web's would say.
-	const params = Object.assign({}, parsed.query, found.params);
 	const ctx = broker.ContextFactory.create(broker, null as never, params, { requestID, ...route.callOptions }) as Ctx;
 	ctx.caller = this.fullName;
+	res.setHeader("X-Request-ID", ctx.requestID!);
+	req.$ctx = ctx;
+	req.$route = route;
+	// The rest of what moleculer-web sets for a request (actions and hooks may read it).
 	req.$startTime = process.hrtime();
 	req.$service = this;
-	req.$ctx = ctx;
 	res.$ctx = ctx;
 	res.$service = this;
 	res.locals ??= {};
-	res.setHeader("X-Request-ID", ctx.requestID!);
 	req.originalUrl = originalUrl;
 	req.parsedUrl = url;
 	req.query = parsed.query;
 	req.baseUrl = route.path;
 	req.url = originalUrl.substring(route.path.length);
 	if (req.url.length === 0 || req.url[0] !== "/") req.url = "/" + req.url;
-	req.$route = route;
 	res.$route = route;
 	req.$params = params;
 	req.$alias = alias;
-	// Quotes in canonical form without a query: any other form goes to the action, which says what is wrong.
-	const symbol = this.quotes && alias.action === QUOTE_ACTION && url === originalUrl && typeof params.symbol === "string" && SYMBOL_PATTERN.test(params.symbol) ? params.symbol : null;
-	const answered = symbol === null ? this.answerRead(req, res, alias, ctx, null) : this.answerQuote(req, res, alias, ctx, symbol);
-	void answered.catch((err: unknown) => this.errorHandler(req, res, err));
+	void this.answerRead(req, res, alias, ctx, symbol).catch((err: unknown) => this.errorHandler(req, res, err));
 	return true;
 }
 
@@ -150,17 +160,21 @@ export async function answerRead(this: GatewayInternals, req: Req, res: Res, ali
 }
 
 /**
- * A latest quote: from the cache when it has it, else as any read (and kept). A hit still goes
- * through CORS, authentication, rate limit and authorization; it skips the owner pick and the call.
+ * A latest quote from the cache. It still goes through CORS, authentication, rate limit and
+ * authorization; it skips the owner pick and the call. Synchronous unless a hook needs a promise.
  */
-export async function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, symbol: string): Promise<void> {
-	const body = this.quotes!.get(symbol);
-	if (body === null || !this.quoteAction) return this.answerRead(req, res, alias, ctx, symbol);
+export async function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> {
 	const route = alias.route;
 	if (this.corsHandler(route, req, res)) return;
 	req.$action = this.quoteAction;
-	if (route.authentication) ctx.meta.user = (await route.authentication.call(this, ctx, route, req, res, alias)) || null;
-	if (route.authorization) await route.authorization.call(this, ctx, route, req, res, alias);
+	if (route.authentication) {
+		const user = route.authentication.call(this, ctx, route, req, res, alias);
+		ctx.meta.user = (user instanceof Promise ? await user : user) || null;
+	}
+	if (route.authorization) {
+		const done = route.authorization.call(this, ctx, route, req, res, alias);
+		if (done instanceof Promise) await done;
+	}
 	// What moleculer-web's sendResponse writes for a JSON answer.
 	res.setHeader("Content-Type", "application/json; charset=utf-8");
 	res.end(body);

@@ -32,7 +32,7 @@ import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/op
 import { DOCS_PAGE } from "../lib/openapi/docs-page.ts";
 import type { NodeDeps } from "./deps.ts";
 import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
-import { resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
+import { AliasResolver, type resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
 import { answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
 import { QuoteCache } from "../lib/streaming/quote-cache.ts";
 
@@ -53,6 +53,7 @@ interface Vars {
 	quoteStatsTimer: NodeJS.Timeout | null;
 	/** moleculer-web's alias table, in its matching order. */
 	aliases: Parameters<typeof resolveAliasByPrefix>[0];
+	aliasResolver: AliasResolver<Parameters<typeof resolveAliasByPrefix>[0][number]>;
 }
 interface Methods {
 	onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
@@ -326,9 +327,9 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		},
 
 		methods: {
-			/** Overrides moleculer-web's: same alias, without a regexp per alias ahead of it in the table (lib/routing/alias-prefix.ts). */
+			/** Overrides moleculer-web's: same alias, without a regexp per alias ahead of it, and repeated URLs remembered (lib/routing/alias-prefix.ts). */
 			resolveAlias(url: string, method = "GET") {
-				return resolveAliasByPrefix(this.aliases, url, method);
+				return this.aliasResolver.resolve(this.aliases, url, method);
 			},
 
 			/** Overrides moleculer-web's: REST reads take the direct path (./gateway-direct.ts), the rest moleculer-web's. */
@@ -340,27 +341,34 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			answerRead,
 			answerQuote,
 
-			/** REST: who is calling (→ ctx.meta.user), and their rate limit. */
-			async authenticate(_ctx: Context, _route: unknown, req: Req, res: ServerResponse) {
+			/**
+			 * REST: who is calling (→ ctx.meta.user), and their rate limit. Synchronous when it can be
+			 * (no credentials, or an API key already cached, and the in-memory limiter): most reads
+			 * then need no promise here.
+			 */
+			authenticate(_ctx: Context, _route: unknown, req: Req, res: ServerResponse): Principal | Promise<Principal> {
 				const action = req.$action?.name ?? "";
 				const open = OPEN_ACTIONS.has(action);
 				const address = req.socket.remoteAddress;
-				let principal: Principal;
-				try {
-					// Without credentials the anonymous principal is usually known at once (no promise chain per request).
-					const src = { headers: req.headers, query: queryOf(req) };
-					const token = this.auth.credentialOf(src);
-					principal = token ? await this.auth.authenticate(token) : (this.auth.anonymousNow(address) ?? (await this.auth.anonymous(address)));
-				} catch (err) {
+				const admit = (principal: Principal): Principal | Promise<Principal> => {
+					if (open || UNLIMITED_ACTIONS.has(action)) return principal;
+					const limited = this.rateLimit(principal, req, res);
+					return limited ? limited.then(() => principal) : principal;
+				};
+				const refuse = (err: unknown): Principal => {
 					// Health probes carry no credentials; they are answered anyway (and not rate limited).
 					if (open && err instanceof UnauthorizedError) return { sub: null, tier: "free" as const, roles: [], via: "anonymous" as const, expiresAt: null, dev: false };
 					throw err;
+				};
+				let principal: Principal | null;
+				try {
+					const token = this.auth.credentialOf({ headers: req.headers, query: queryOf(req) });
+					if (token) return this.auth.authenticate(token).then(admit, refuse);
+					principal = this.auth.anonymousNow(address);
+				} catch (err) {
+					return refuse(err);
 				}
-				if (!open && !UNLIMITED_ACTIONS.has(action)) {
-					const limited = this.rateLimit(principal, req, res);
-					if (limited) await limited;
-				}
-				return principal;
+				return principal ? admit(principal) : this.auth.anonymous(address).then(admit, refuse);
 			},
 
 			/** REST: actions marked `role: "admin"` need the admin role; ctx.meta.auth for actions. */
@@ -543,6 +551,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.hub = new TopicHub(deps.bus);
+			this.aliasResolver = new AliasResolver(1000);
 			this.sessions = new Map();
 			this.heartbeat = null;
 			this.keys = new ApiKeyStore(deps.kv, { cacheMs: 5000, now: deps.now });

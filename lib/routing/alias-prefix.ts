@@ -33,3 +33,34 @@ export function resolveAliasByPrefix<A extends MatchableAlias>(aliases: readonly
 	}
 	return false;
 }
+
+type Resolved<A> = { alias: A; params: Record<string, unknown> } | false;
+
+/**
+ * resolveAliasByPrefix with the answers for the last `max` distinct method + URL kept (clients
+ * repeat the same reads). Emptied when the alias table changes (moleculer-web replaces or extends
+ * it when routes are added or removed). The params of a kept answer are frozen: callers copy them.
+ */
+export class AliasResolver<A extends MatchableAlias> {
+	#memo = new Map<string, Resolved<A>>();
+	#table: readonly A[] | null = null;
+	#length = 0;
+
+	constructor(readonly max = 1000) {}
+
+	resolve(aliases: readonly A[], url: string, method: string): Resolved<A> {
+		if (aliases !== this.#table || aliases.length !== this.#length) {
+			this.#memo.clear();
+			this.#table = aliases;
+			this.#length = aliases.length;
+		}
+		const key = `${method} ${url}`;
+		const known = this.#memo.get(key);
+		if (known !== undefined) return known;
+		const found = resolveAliasByPrefix(aliases, url, method);
+		if (found) Object.freeze(found.params);
+		if (this.#memo.size >= this.max) this.#memo.clear();
+		this.#memo.set(key, found);
+		return found;
+	}
+}

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ServiceBroker } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { aliasLiteralPrefix, resolveAliasByPrefix } from "../../../lib/routing/alias-prefix.ts";
+import { AliasResolver, aliasLiteralPrefix, resolveAliasByPrefix } from "../../../lib/routing/alias-prefix.ts";
 import { API_ALIASES, ROOT_ALIASES } from "../../../services/routes.ts";
 
 type Resolved = { alias: { fullPath: string; method: string }; params: Record<string, unknown> } | false;
@@ -41,15 +41,37 @@ describe("routing: alias resolution by literal prefix", () => {
 		expect(aliasLiteralPrefix("/a{/:b}")).to.equal("/a");
 	});
 
+	// Small, so that the fuzz below also runs through its emptying.
+	const memo = new AliasResolver<Parameters<typeof resolveAliasByPrefix>[0][number]>(50);
 	const same = (url: string, method: string) => {
 		const want = gw.resolveAlias(url, method);
-		const got = resolveAliasByPrefix(gw.aliases, url, method);
-		if (!want) return expect(got, `${method} ${url}`).to.equal(false);
-		expect(got, `${method} ${url}`).to.not.equal(false);
-		const g = got as unknown as Exclude<Resolved, false>;
-		expect(g.alias, `${method} ${url}`).to.equal(want.alias);
-		expect(g.params).to.deep.equal(want.params);
+		// The plain resolver, the memo's first answer and its kept one.
+		for (const got of [resolveAliasByPrefix(gw.aliases, url, method), memo.resolve(gw.aliases, url, method), memo.resolve(gw.aliases, url, method)]) {
+			if (!want) {
+				expect(got, `${method} ${url}`).to.equal(false);
+				continue;
+			}
+			expect(got, `${method} ${url}`).to.not.equal(false);
+			const g = got as unknown as Exclude<Resolved, false>;
+			expect(g.alias, `${method} ${url}`).to.equal(want.alias);
+			expect(g.params).to.deep.equal(want.params);
+		}
 	};
+
+	it("the memo forgets its answers when the alias table changes", () => {
+		const m = new AliasResolver<Parameters<typeof resolveAliasByPrefix>[0][number]>();
+		const table = [...gw.aliases];
+		const first = m.resolve(table, "/api/v1/symbols/AAPL/latest", "GET");
+		expect(first && first.alias.fullPath).to.equal("/api/v1/symbols/:symbol/latest");
+		expect(first && Object.isFrozen(first.params)).to.equal(true);
+		// moleculer-web removes a route's aliases (a new array) or pushes more (the same array, longer).
+		const without = table.filter(a => a.fullPath !== "/api/v1/symbols/:symbol/latest");
+		const second = m.resolve(without, "/api/v1/symbols/AAPL/latest", "GET");
+		expect(second && second.alias.fullPath).to.not.equal("/api/v1/symbols/:symbol/latest");
+		without.unshift(table.find(a => a.fullPath === "/api/v1/symbols/:symbol/latest")!);
+		const third = m.resolve(without, "/api/v1/symbols/AAPL/latest", "GET");
+		expect(third && third.alias.fullPath).to.equal("/api/v1/symbols/:symbol/latest");
+	});
 
 	it("picks the same alias and params as moleculer-web for every path in the tables, any case", () => {
 		const paths = gw.aliases.map(a => a.fullPath.replace(/:([A-Za-z_]+)/g, "X$1"));
