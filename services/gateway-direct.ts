@@ -103,7 +103,11 @@ export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boo
 		res.setHeader("X-Request-ID", hookCtx.requestID!);
 		req.$ctx = hookCtx;
 		req.$route = route;
-		void this.answerQuote(req, res, alias, hookCtx, cached).catch((err: unknown) => this.errorHandler(req, res, err));
+		try {
+			this.answerQuote(req, res, alias, hookCtx, cached)?.catch((err: unknown) => this.errorHandler(req, res, err));
+		} catch (err) {
+			this.errorHandler(req, res, err);
+		}
 		return true;
 	}
 	// One context, the action's own (moleculer-web makes one for its `rest` action and a child for
@@ -161,21 +165,33 @@ export async function answerRead(this: GatewayInternals, req: Req, res: Res, ali
 
 /**
  * A latest quote from the cache. It still goes through CORS, authentication, rate limit and
- * authorization; it skips the owner pick and the call. Synchronous unless a hook needs a promise.
+ * authorization; it skips the owner pick and the call. Synchronous unless a hook answers with a
+ * promise (credentials to verify, the Redis rate limiter): most hits make no promise at all.
  */
-export async function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> {
+export function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> | undefined {
 	const route = alias.route;
 	if (this.corsHandler(route, req, res)) return;
 	req.$action = this.quoteAction;
-	if (route.authentication) {
-		const user = route.authentication.call(this, ctx, route, req, res, alias);
-		ctx.meta.user = (user instanceof Promise ? await user : user) || null;
-	}
-	if (route.authorization) {
-		const done = route.authorization.call(this, ctx, route, req, res, alias);
-		if (done instanceof Promise) await done;
-	}
-	// What moleculer-web's sendResponse writes for a JSON answer.
+	if (!route.authentication) return authorizeQuote.call(this, req, res, alias, ctx, body);
+	const user = route.authentication.call(this, ctx, route, req, res, alias);
+	if (user instanceof Promise)
+		return user.then(u => {
+			ctx.meta.user = u || null;
+			return authorizeQuote.call(this, req, res, alias, ctx, body);
+		});
+	ctx.meta.user = user || null;
+	return authorizeQuote.call(this, req, res, alias, ctx, body);
+}
+
+function authorizeQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> | undefined {
+	const route = alias.route;
+	const done = route.authorization?.call(this, ctx, route, req, res, alias);
+	if (done instanceof Promise) return done.then(() => writeQuote(res, body));
+	writeQuote(res, body);
+}
+
+/** What moleculer-web's sendResponse writes for a JSON answer. */
+function writeQuote(res: Res, body: string): void {
 	res.setHeader("Content-Type", "application/json; charset=utf-8");
 	res.end(body);
 }
