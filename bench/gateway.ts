@@ -5,7 +5,9 @@
  *     JSON: req/s, p50 and p99 over keep-alive connections. The load comes from a separate process
  *     (bench/http-load.ts), the same for every server; REST_RUNS runs each (default 5), rotating
  *     which goes first, median reported. Also the gateway with the quote cache off (every read
- *     calls the symbol's actor), and moleculer-web alone (default broker, trivial action).
+ *     calls the symbol's actor), and moleculer-web alone (default broker, trivial action). Meanwhile
+ *     TICK_RATE ticks/s (default 100) go into AAPL on both gateway nodes, as a live symbol gets them:
+ *     each one empties the gateway's cached quote, so some reads are misses.
  *  2. WS fan-out of one topic to 2,000 connections vs a bare `ws` broadcast loop: deliveries/s and
  *     p99 publish→receive latency.
  *  3. Idle WS connections: memory per connection, and how many fit in 1 GB.
@@ -32,6 +34,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const LOAD_SCRIPT = fileURLToPath(new URL("./http-load.ts", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results/gateway.json", import.meta.url));
 const CLIENTS = Number(process.env.CLIENTS ?? 2000);
+/** Ticks per second into AAPL on both gateway nodes while REST is measured: each one empties the quote cache. */
+const TICK_RATE = Number(process.env.TICK_RATE ?? 100);
 const FANOUT_MESSAGES = 100;
 
 const pct = (xs: number[], p: number) => {
@@ -143,10 +147,10 @@ function printRest(rest: Record<Target, LoadResult>): void {
 	row("REST server CPU µs per request", "cpuUs", r);
 }
 
-function writeResults(rest: Record<Target, LoadResult>, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
+function writeResults(rest: Record<Target, LoadResult>, quoteCacheHitRatio: number, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
 	mkdirSync(path.dirname(RESULTS), { recursive: true });
 	const ratios = { restRps: rest.gw.rps / rest.bare.rps, restP99: rest.gw.p99 / rest.bare.p99, restNoCacheRps: rest.nocache.rps / rest.bare.rps, moleculerWebAloneRps: rest.mweb.rps / rest.bare.rps, ...(ws ? { wsDeliveries: ws.gw.perSec / ws.bare.perSec, wsP99: ws.gw.p99 / ws.bare.p99 } : {}) };
-	writeFileSync(RESULTS, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency: CONCURRENCY, restRuns: REST_RUNS, restSeconds: REST_SECONDS, rest, ws, ratios }, null, 2));
+	writeFileSync(RESULTS, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency: CONCURRENCY, restRuns: REST_RUNS, restSeconds: REST_SECONDS, tickRate: TICK_RATE, quoteCacheHitRatio, rest, ws, ratios }, null, 2));
 	console.log(`written ${path.relative(process.cwd(), RESULTS)}`);
 }
 
@@ -173,14 +177,21 @@ async function main() {
 
 	// 1. REST
 	const mweb = await moleculerWebAlone(JSON.parse(latest));
+	let price = 190.5;
+	const ticker = setInterval(() => {
+		const body = [{ symbol: "AAPL", price: (price += 0.01), size: 100, ts: Date.now() }];
+		for (const n of [node, noCache.n]) void n.broker.call("ingest.ticks", { body }).catch(() => {});
+	}, 1000 / TICK_RATE);
+	const stats = (node.broker.getLocalService("gateway") as unknown as { quotes: { stats: { hits: number; misses: number } } }).quotes.stats;
 	const rest = await restCompare({ gw: `${base}/api/v1/symbols/AAPL/latest`, bare: `http://127.0.0.1:${barePort}/`, nocache: `${noCache.url}/api/v1/symbols/AAPL/latest`, mweb: mweb.url });
+	clearInterval(ticker);
 	await mweb.stop();
 	await noCache.n.stop();
-	const stats = (node.broker.getLocalService("gateway") as unknown as { quotes: { stats: { hits: number; misses: number } } }).quotes.stats;
-	console.error(`  gateway quote cache: ${stats.hits} hits, ${stats.misses} misses`);
+	const hitRatio = stats.hits / (stats.hits + stats.misses);
+	console.error(`  gateway quote cache with ${TICK_RATE} ticks/s: ${stats.hits} hits, ${stats.misses} misses (${(100 * hitRatio).toFixed(2)} % hits)`);
 	if (process.env.ONLY === "rest") {
 		printRest(rest);
-		writeResults(rest);
+		writeResults(rest, hitRatio);
 		bare.close();
 		await node.stop();
 		process.exit(0);
@@ -226,7 +237,7 @@ async function main() {
 	console.log(`| WS fan-out deliveries/s (${CLIENTS} conns, ${FANOUT_MESSAGES} msgs) | ${r(wsGw.perSec)} | ${r(wsBare.perSec)} | ${f(wsGw.perSec / wsBare.perSec)}× |`);
 	console.log(`| WS fan-out p99 ms | ${f(wsGw.p99)} | ${f(wsBare.p99)} | ${f(wsGw.p99 / wsBare.p99)}× |`);
 	console.log(`| idle WS connection, heap + external bytes (server + client side) | ${r(perConn)} | | ≥ ${r((1 << 30) / perConn)} per GB |`);
-	writeResults(rest, { gw: wsGw, bare: wsBare, idleBytesPerConn: perConn });
+	writeResults(rest, hitRatio, { gw: wsGw, bare: wsBare, idleBytesPerConn: perConn });
 	bare.close();
 	await node.stop();
 	process.exit(0);

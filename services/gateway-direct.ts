@@ -25,7 +25,7 @@ export const QUOTE_ACTION = "symbols.latest";
 
 interface Route {
 	path: string;
-	opts: { mergeParams?: boolean };
+	opts: { mergeParams?: boolean; use?: unknown[] };
 	callOptions?: Record<string, unknown>;
 	cors?: unknown;
 	onBeforeCall?: (this: unknown, ...args: unknown[]) => unknown;
@@ -56,7 +56,7 @@ const { ServiceUnavailableError } = (ApiGateway as unknown as { Errors: { Servic
 export interface GatewayInternals {
 	broker: ServiceBroker;
 	fullName: string;
-	settings: { logRequest?: unknown };
+	settings: { logRequest?: unknown; use?: unknown[] };
 	parseQueryString(req: IncomingMessage): { url: string; query: Record<string, unknown> };
 	resolveAlias(url: string, method: string): { alias: Alias; params: Record<string, unknown> } | false;
 	corsHandler(route: Route, req: IncomingMessage, res: ServerResponse): boolean;
@@ -80,19 +80,30 @@ export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boo
 	if (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") return false;
 	if (req.headers["transfer-encoding"] !== undefined) return false;
 	const originalUrl = req.url ?? "/";
-	const parsed = this.parseQueryString(req);
-	let url = parsed.url;
-	if (url.length > 1 && url.endsWith("/")) url = url.slice(0, -1);
-	const found = this.resolveAlias(url, "GET");
+	let parsed: ReturnType<GatewayInternals["parseQueryString"]>;
+	let url: string;
+	let found: ReturnType<GatewayInternals["resolveAlias"]>;
+	try {
+		parsed = this.parseQueryString(req);
+		url = parsed.url;
+		if (url.length > 1 && url.endsWith("/")) url = url.slice(0, -1);
+		found = this.resolveAlias(url, "GET");
+	} catch {
+		// A path parameter that does not decode (`%E0%A4%A`): moleculer-web answers it (400).
+		return false;
+	}
 	if (!found) return false;
 	const { alias } = found;
 	const route = alias.route;
 	if (!alias.action || typeof alias.handler === "function" || alias.type === "stream" || alias.passReqResToParams) return false;
 	if (route.opts.mergeParams === false || route.hasWhitelist || route.hasBlacklist || route.rateLimit || route.onAfterCall) return false;
+	// Middlewares other than the body parsers (`use`) run only in moleculer-web's pipeline.
+	if (this.settings.use?.length || route.opts.use?.length) return false;
 
 	const broker = this.broker;
 	const h = req.headers;
-	const requestID = (h["x-correlation-id"] ?? h["x-request-id"]) as string | undefined;
+	// As moleculer-web picks it: a non-empty X-Correlation-ID wins over X-Request-ID.
+	const requestID = (h["x-correlation-id"] || h["x-request-id"]) as string | undefined;
 	const params = Object.assign({}, parsed.query, found.params);
 	// Quotes in canonical form without a query: any other form goes to the action, which says what is wrong.
 	const symbol = this.quotes && alias.action === QUOTE_ACTION && url === originalUrl && typeof params.symbol === "string" && SYMBOL_PATTERN.test(params.symbol) ? params.symbol : null;
@@ -100,7 +111,7 @@ export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boo
 	if (cached !== null) {
 		// No action is called: the route's hooks get what they read of a context (meta; the request id).
 		const hookCtx = { meta: {}, requestID: requestID ?? broker.generateUid() } as unknown as Ctx;
-		res.setHeader("X-Request-ID", hookCtx.requestID!);
+		if (hookCtx.requestID) res.setHeader("X-Request-ID", hookCtx.requestID);
 		req.$ctx = hookCtx;
 		req.$route = route;
 		try {
@@ -114,7 +125,7 @@ export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boo
 	// the call). Its caller is the gateway, as a child of moleculer-web's would say.
 	const ctx = broker.ContextFactory.create(broker, null as never, params, { requestID, ...route.callOptions }) as Ctx;
 	ctx.caller = this.fullName;
-	res.setHeader("X-Request-ID", ctx.requestID!);
+	if (ctx.requestID) res.setHeader("X-Request-ID", ctx.requestID);
 	req.$ctx = ctx;
 	req.$route = route;
 	// The rest of what moleculer-web sets for a request (actions and hooks may read it).

@@ -62,6 +62,8 @@ interface Methods {
 	replay(topic: Topic, fromSeq: number, limit: number): Promise<ReplayPage | null>;
 	sessionAuth(p: Principal): SessionAuth;
 	rateLimit(p: Principal, req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+	admitCaller(p: Principal, req: IncomingMessage, res: ServerResponse): Principal | Promise<Principal>;
+	refuseCaller(err: unknown, open: boolean): Principal;
 	applyRateLimit(p: Principal, r: TakeResult, res: ServerResponse): void;
 	rateLimiterFailed(err: unknown): void;
 	streamSse(req: Req, res: ServerResponse, topics: string[]): void;
@@ -343,32 +345,39 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 
 			/**
 			 * REST: who is calling (→ ctx.meta.user), and their rate limit. Synchronous when it can be
-			 * (no credentials, or an API key already cached, and the in-memory limiter): most reads
-			 * then need no promise here.
+			 * (no credentials and the in-memory limiter): anonymous reads then need no promise here.
 			 */
 			authenticate(_ctx: Context, _route: unknown, req: Req, res: ServerResponse): Principal | Promise<Principal> {
 				const action = req.$action?.name ?? "";
 				const open = OPEN_ACTIONS.has(action);
+				const limited = !open && !UNLIMITED_ACTIONS.has(action);
 				const address = req.socket.remoteAddress;
-				const admit = (principal: Principal): Principal | Promise<Principal> => {
-					if (open || UNLIMITED_ACTIONS.has(action)) return principal;
-					const limited = this.rateLimit(principal, req, res);
-					return limited ? limited.then(() => principal) : principal;
-				};
-				const refuse = (err: unknown): Principal => {
-					// Health probes carry no credentials; they are answered anyway (and not rate limited).
-					if (open && err instanceof UnauthorizedError) return { sub: null, tier: "free" as const, roles: [], via: "anonymous" as const, expiresAt: null, dev: false };
-					throw err;
-				};
-				let principal: Principal | null;
+				// No closures on the synchronous path: it runs for every anonymous read.
+				let token: string | null;
+				let principal: Principal | null = null;
 				try {
-					const token = this.auth.credentialOf({ headers: req.headers, query: queryOf(req) });
-					if (token) return this.auth.authenticate(token).then(admit, refuse);
-					principal = this.auth.anonymousNow(address);
+					token = this.auth.credentialOf({ headers: req.headers, query: queryOf(req) });
+					if (!token) principal = this.auth.anonymousNow(address);
 				} catch (err) {
-					return refuse(err);
+					return this.refuseCaller(err, open);
 				}
-				return principal ? admit(principal) : this.auth.anonymous(address).then(admit, refuse);
+				if (principal) return limited ? this.admitCaller(principal, req, res) : principal;
+				return (token ? this.auth.authenticate(token) : this.auth.anonymous(address)).then(
+					p => (limited ? this.admitCaller(p, req, res) : p),
+					err => this.refuseCaller(err, open),
+				);
+			},
+
+			/** The caller's rate limit (X-RateLimit-* headers; RateLimitedError when spent). */
+			admitCaller(p: Principal, req: Req, res: ServerResponse): Principal | Promise<Principal> {
+				const limited = this.rateLimit(p, req, res);
+				return limited ? limited.then(() => p) : p;
+			},
+
+			/** Credentials refused: health probes carry none and are answered anyway (not rate limited). */
+			refuseCaller(err: unknown, open: boolean): Principal {
+				if (open && err instanceof UnauthorizedError) return { sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false };
+				throw err;
 			},
 
 			/** REST: actions marked `role: "admin"` need the admin role; ctx.meta.auth for actions. */

@@ -10,9 +10,10 @@ export interface Bus {
 	publish(subject: string, msg: object): void;
 	/**
 	 * Returns the function that ends the subscription. With `queue`, each message goes to one
-	 * subscriber of the group (NATS queue groups), e.g. one of several ingest nodes.
+	 * subscriber of the group (NATS queue groups), e.g. one of several ingest nodes. With
+	 * `decode: false` the handler may get the message undecoded (only its arrival is wanted).
 	 */
-	subscribe(subject: string, handler: BusHandler, opts?: { queue?: string }): () => void;
+	subscribe(subject: string, handler: BusHandler, opts?: { queue?: string; decode?: boolean }): () => void;
 	/**
 	 * Tells `listener` when the connection is lost (false) and back (true); absent on a bus that
 	 * cannot lose messages. Returns the function that stops telling.

@@ -16,7 +16,14 @@ export class NatsBus implements Bus {
 	async #watchStatus(): Promise<void> {
 		for await (const s of this.nc.status()) {
 			const up = s.type === Events.Reconnect ? true : s.type === Events.Disconnect ? false : null;
-			if (up !== null) for (const l of this.#statusListeners) l(up);
+			if (up === null) continue;
+			for (const l of this.#statusListeners) {
+				try {
+					l(up);
+				} catch {
+					// one listener's failure must not stop the others being told
+				}
+			}
 		}
 	}
 
@@ -34,11 +41,13 @@ export class NatsBus implements Bus {
 		this.nc.publish(subject, codec.encode(msg));
 	}
 
-	subscribe(subject: string, handler: BusHandler, opts: { queue?: string } = {}): () => void {
+	subscribe(subject: string, handler: BusHandler, opts: { queue?: string; decode?: boolean } = {}): () => void {
+		const decode = opts.decode !== false;
 		const sub = this.nc.subscribe(subject, {
 			queue: opts.queue,
 			callback: (err, m) => {
 				if (err) return;
+				if (!decode) return handler(undefined, m.subject);
 				let data: unknown;
 				try {
 					data = codec.decode(m.data);

@@ -38,15 +38,20 @@ type Resolved<A> = { alias: A; params: Record<string, unknown> } | false;
 
 /**
  * resolveAliasByPrefix with the answers for the last `max` distinct method + URL kept (clients
- * repeat the same reads). Emptied when the alias table changes (moleculer-web replaces or extends
- * it when routes are added or removed). The params of a kept answer are frozen: callers copy them.
+ * repeat the same reads). Only matches of URLs up to `maxUrl` characters are kept, so a client
+ * scanning long or unknown URLs neither fills memory nor pushes the real reads out. Emptied when
+ * the alias table changes (moleculer-web replaces or extends it when routes are added or removed).
+ * The params of a kept answer are frozen: callers copy them.
  */
 export class AliasResolver<A extends MatchableAlias> {
-	#memo = new Map<string, Resolved<A>>();
+	#memo = new Map<string, Exclude<Resolved<A>, false>>();
 	#table: readonly A[] | null = null;
 	#length = 0;
 
-	constructor(readonly max = 1000) {}
+	constructor(
+		readonly max = 1000,
+		readonly maxUrl = 256,
+	) {}
 
 	resolve(aliases: readonly A[], url: string, method: string): Resolved<A> {
 		if (aliases !== this.#table || aliases.length !== this.#length) {
@@ -54,11 +59,13 @@ export class AliasResolver<A extends MatchableAlias> {
 			this.#table = aliases;
 			this.#length = aliases.length;
 		}
+		if (url.length > this.maxUrl) return resolveAliasByPrefix(aliases, url, method);
 		const key = `${method} ${url}`;
 		const known = this.#memo.get(key);
 		if (known !== undefined) return known;
 		const found = resolveAliasByPrefix(aliases, url, method);
-		if (found) Object.freeze(found.params);
+		if (!found) return false;
+		Object.freeze(found.params);
 		if (this.#memo.size >= this.max) this.#memo.clear();
 		this.#memo.set(key, found);
 		return found;

@@ -3,13 +3,18 @@
  * stream. `GET …/latest` is the read clients repeat most; a hit is answered without calling the
  * symbol's owner. The symbol actor writes the latest value to the store before it publishes the
  * tick, so an answer stored here is dropped when that tick arrives: a hit is as fresh as the
- * stream (the same delay as a WebSocket update), and at most `maxAgeMs` old whatever happens.
+ * stream (the same delay as a WebSocket update), and never older than `maxAgeMs` counted from when
+ * its fetch started, whatever happens to the bus.
  *
- * - A fill is kept only if no tick of the symbol arrived while it was fetched (a generation per
- *   symbol), and only once the symbol's subscription is in force at the bus (`flush`).
+ * - A symbol is subscribed to once it has been answered (`fill`), so requests for symbols without
+ *   data subscribe to nothing. Its answers are kept from the next fetch on, once the subscription
+ *   is in force at the bus (`flush`).
+ * - A fill is kept only if no tick of the symbol arrived while it was fetched, and only into the
+ *   entry it started on (a generation per entry; an entry dropped and made again is another one).
  * - While the bus is disconnected, ticks may be missed: everything is dropped and nothing is kept
  *   until it is back and the subscriptions are in force again.
- * - At most `maxEntries` symbols (the oldest subscribed is dropped first, with a metric).
+ * - At most `maxEntries` symbols; the oldest is dropped first unless it was read since the last
+ *   sweep (second chance), with a count.
  */
 import type { Bus } from "../bus/bus.ts";
 import { subjects } from "../protocol/wire.ts";
@@ -26,17 +31,21 @@ interface Entry {
 	/** The subscription is in force at the bus. */
 	ready: boolean;
 	body: string | null;
-	storedAt: number;
+	/** When the fetch of `body` started. */
+	fetchedAt: number;
+	/** Read since the last eviction sweep passed it. */
+	used: boolean;
 	unsubscribe: () => void;
 	/** Evicted or closed: a pending flush must not mark it ready. */
 	gone: boolean;
 }
 
-/** What `begin` hands back and `fill` checks: the symbol's generation when the fetch started. */
+/** What `begin` hands back and `fill` checks: the entry and its generation when the fetch started. */
 export interface FillToken {
 	symbol: string;
+	entry: Entry | null;
 	gen: number;
-	ready: boolean;
+	startedAt: number;
 }
 
 export class QuoteCache {
@@ -62,7 +71,8 @@ export class QuoteCache {
 	/** The stored answer of `symbol`'s latest quote (JSON), or null: then fetch it between `begin` and `fill`. */
 	get(symbol: string): string | null {
 		const e = this.#entries.get(symbol);
-		if (e?.body != null && this.opts.now() - e.storedAt < this.opts.maxAgeMs) {
+		if (e?.body != null && this.opts.now() - e.fetchedAt < this.opts.maxAgeMs) {
+			e.used = true;
 			this.stats.hits++;
 			return e.body;
 		}
@@ -70,29 +80,25 @@ export class QuoteCache {
 		return null;
 	}
 
-	/** Call before fetching: subscribes to the symbol's ticks on first use. */
+	/** Call before fetching. */
 	begin(symbol: string): FillToken {
-		let e = this.#entries.get(symbol);
-		if (!e) {
-			if (this.#entries.size >= this.opts.maxEntries) this.#evictOldest();
-			const entry: Entry = { gen: 0, ready: false, body: null, storedAt: 0, unsubscribe: () => {}, gone: false };
-			entry.unsubscribe = this.bus.subscribe(subjects.ticks(symbol), () => {
-				entry.gen++;
-				entry.body = null;
-			});
-			this.#entries.set(symbol, entry);
-			if (this.#busUp) this.#whenInForce(entry);
-			e = entry;
-		}
-		return { symbol, gen: e.gen, ready: e.ready && this.#busUp };
+		const e = this.#entries.get(symbol) ?? null;
+		return { symbol, entry: e, gen: e?.gen ?? 0, startedAt: this.opts.now() };
 	}
 
-	/** Keeps `body` if nothing changed since `token` was taken. */
+	/**
+	 * After a successful fetch: keeps `body` if nothing changed since `token` was taken; the first
+	 * answer of a symbol only subscribes to its ticks.
+	 */
 	fill(token: FillToken, body: string): void {
-		const e = this.#entries.get(token.symbol);
-		if (!token.ready || !e || e.gen !== token.gen || !this.#busUp) return;
+		const e = token.entry;
+		if (e === null) {
+			if (!this.#entries.has(token.symbol)) this.#subscribe(token.symbol);
+			return;
+		}
+		if (e.gone || !e.ready || e.gen !== token.gen || !this.#busUp) return;
 		e.body = body;
-		e.storedAt = this.opts.now();
+		e.fetchedAt = token.startedAt;
 	}
 
 	/**
@@ -115,12 +121,29 @@ export class QuoteCache {
 		this.#entries.clear();
 	}
 
-	/** Marks `e` ready once its subscription is in force at the bus (a NATS round trip). */
-	#whenInForce(e: Entry): void {
+	#subscribe(symbol: string): void {
+		if (this.#entries.size >= this.opts.maxEntries) this.#evictOne();
+		const entry: Entry = { gen: 0, ready: false, body: null, fetchedAt: 0, used: false, unsubscribe: () => {}, gone: false };
+		// Only the arrival matters, not the tick: no need to decode it.
+		entry.unsubscribe = this.bus.subscribe(
+			subjects.ticks(symbol),
+			() => {
+				entry.gen++;
+				entry.body = null;
+			},
+			{ decode: false },
+		);
+		this.#entries.set(symbol, entry);
+		if (this.#busUp) this.#whenInForce([entry]);
+	}
+
+	/** Marks `entries` ready once their subscriptions are in force at the bus (a NATS round trip). */
+	#whenInForce(entries: Entry[]): void {
 		const epoch = this.#busEpoch;
 		this.bus.flush().then(
 			() => {
-				if (this.#busUp && this.#busEpoch === epoch && !e.gone) e.ready = true;
+				if (!this.#busUp || this.#busEpoch !== epoch) return;
+				for (const e of entries) if (!e.gone) e.ready = true;
 			},
 			() => {},
 		);
@@ -133,15 +156,25 @@ export class QuoteCache {
 			e.gen++;
 			e.body = null;
 			e.ready = false;
-			if (up) this.#whenInForce(e);
 		}
+		// One flush for all: the client sends every subscription again before it.
+		if (up) this.#whenInForce([...this.#entries.values()]);
 	}
 
-	#evictOldest(): void {
-		const [symbol, e] = this.#entries.entries().next().value as [string, Entry];
-		e.gone = true;
-		e.unsubscribe();
-		this.#entries.delete(symbol);
-		this.stats.evicted++;
+	/** Second chance: entries read since the sweep last passed them go to the back once. */
+	#evictOne(): void {
+		for (;;) {
+			const [symbol, e] = this.#entries.entries().next().value as [string, Entry];
+			this.#entries.delete(symbol);
+			if (e.used) {
+				e.used = false;
+				this.#entries.set(symbol, e);
+				continue;
+			}
+			e.gone = true;
+			e.unsubscribe();
+			this.stats.evicted++;
+			return;
+		}
 	}
 }

@@ -80,7 +80,9 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		const servers = await Promise.allSettled([startNats(), startRedis()]);
 		[nats, redis] = servers.map(r => (r.status === "fulfilled" ? r.value : undefined));
 		throwFirst(servers);
-		const common = { transporter: nats!.url, redisUrl: redis!.url };
+		// A quote a gateway keeps lives for a minute unless a tick drops it: the latest reads below
+		// (B right after a write through A) then show that the ticks do.
+		const common = { transporter: nats!.url, redisUrl: redis!.url, env: { HTTP_QUOTE_CACHE_MS: "60000" } };
 		const started = await Promise.allSettled([startNode({ ...common, nodeId: `rk-a-${process.pid}` }), startNode({ ...common, nodeId: `rk-b-${process.pid}` })]);
 		[a, b] = started.map(r => (r.status === "fulfilled" ? r.value : undefined));
 		throwFirst(started);
@@ -215,6 +217,9 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 			expect((await read(A())).seq).to.equal(seq);
 		}
 		console.log(`      [cluster] quote cache: ${immediate}/20 reads on B fresh at once after a write through A; slowest ${Math.max(...lags).toFixed(1)} ms`);
+		// The reads before each write were answered from B's cache, or this proved nothing.
+		const hits = async () => Number(/rookery_http_quote_cache\{[^}]*result="hit"[^}]*\} (\d+)/.exec((await fetch(`${B().url}/metrics`).then(r => r.text())) ?? "")?.[1] ?? 0);
+		await waitFor(async () => (await hits()) >= 10, { timeoutMs: 3000, what: "quote cache hits on B" });
 	});
 
 	it("a WS client on B gets a snapshot, then every update in seq order, for a B-owned and an A-owned symbol", async () => {

@@ -10,6 +10,8 @@ import { createNode, type RookeryNode } from "../../services/node.ts";
 import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { waitFor } from "../helpers/ports.ts";
+import { QuoteCache } from "../../lib/streaming/quote-cache.ts";
+import { LocalBus } from "../../lib/bus/local-bus.ts";
 
 const NOW = Date.now();
 const SECRET = "d".repeat(48);
@@ -78,8 +80,11 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 
 		it("the same status, headers and body for every kind of read", async () => {
 			const paths = [
-				"/api/v1/symbols/AAPL/latest",
-				"/api/v1/symbols/AAPL/latest", // a cache hit now
+				"/api/v1/symbols/AAPL/latest", // subscribes the cache to AAPL
+				"/api/v1/symbols/AAPL/latest", // kept
+				"/api/v1/symbols/AAPL/latest", // a hit
+				"/api/v1/symbols/%E0%A4%A/latest", // does not decode: moleculer-web's 400
+				"/api/v1/symbols/%41APL/latest",
 				"/api/v1/symbols/AAPL/latest/",
 				"/api/v1/symbols/aapl/latest",
 				"/api/v1/symbols/AAPL/latest?extra=1",
@@ -102,10 +107,13 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 				"/api/v1/no/such/path",
 				"/nothing-here",
 			];
+			const stats = (direct.node.broker.getLocalService("gateway") as unknown as { quotes: { stats: { hits: number } } }).quotes.stats;
+			const hitsBefore = stats.hits;
 			const statuses: number[] = [];
 			for (const p of paths) statuses.push((await same(p)).status);
 			// The list covers answers of every kind, not only successes.
-			expect(new Set(statuses)).to.include.members([200, 404, 422]);
+			expect(new Set(statuses)).to.include.members([200, 400, 404, 422]);
+			expect(stats.hits - hitsBefore, "some AAPL reads were answered from the cache").to.be.greaterThan(0);
 			const docs = await same("/docs");
 			expect(docs.headers["content-type"]).to.equal("text/html; charset=utf-8");
 		});
@@ -116,6 +124,9 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 			const [c1, c2] = await Promise.all([ask(direct.base, "/api/v1/symbols/AAPL/latest", { "x-correlation-id": "corr-9" }), ask(plain.base, "/api/v1/symbols/AAPL/latest", { "x-correlation-id": "corr-9" })]);
 			expect(c1.headers["x-request-id"]).to.equal("corr-9");
 			expect(c1.headers["x-request-id"]).to.equal(c2.headers["x-request-id"]);
+			// An empty X-Correlation-ID does not win over X-Request-ID.
+			const e = await same("/api/v1/symbols/AAPL/latest", { "x-correlation-id": "", "x-request-id": "rid-1" });
+			expect(e.headers["x-request-id"]).to.equal("rid-1");
 			await same("/api/v1/symbols/AAPL/latest", {}, "HEAD");
 		});
 
@@ -127,6 +138,30 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 				const a = await same("/api/v1/symbols/AAPL/latest");
 				await same("/api/v1/symbols/AAPL/latest");
 				expect(JSON.parse(a.body).price).to.equal(i % 2 ? 100 + i - 1 : 100 + i);
+			}
+		});
+
+		it("a write through this gateway drops its cached quote itself, without waiting for the tick on the bus", async () => {
+			// The cache listens to a bus nobody publishes on, as if the tick were still on its way.
+			const gw = direct.node.broker.getLocalService("gateway") as unknown as { quotes: QuoteCache };
+			const real = gw.quotes;
+			gw.quotes = new QuoteCache(new LocalBus(), { maxAgeMs: 60_000, maxEntries: 100, now: Date.now });
+			try {
+				for (let i = 0; i < 3; i++) await ask(direct.base, "/api/v1/symbols/ETH-USD/latest"); // 404s: nothing kept
+				expect((await post(direct.base, "/api/v1/ticks", tick("ETH-USD", 1))).status).to.equal(200);
+				for (let i = 0; i < 3; i++) await ask(direct.base, "/api/v1/symbols/ETH-USD/latest");
+				expect(gw.quotes.stats.hits, "answered from the cache").to.be.greaterThan(0);
+				for (let i = 2; i < 6; i++) {
+					expect((await post(direct.base, "/api/v1/ticks", [tick("ETH-USD", i)])).status).to.equal(200);
+					expect(JSON.parse((await ask(direct.base, "/api/v1/symbols/ETH-USD/latest")).body).price, `after tick ${i}`).to.equal(100 + i);
+					await ask(direct.base, "/api/v1/symbols/ETH-USD/latest"); // kept again
+				}
+				// A batch with a bad tick is refused whole (422): the cache is dropped anyway, harmlessly.
+				expect((await post(direct.base, "/api/v1/ticks", [tick("ETH-USD", 7), { symbol: "ETH-USD" }])).status).to.equal(422);
+				expect(JSON.parse((await ask(direct.base, "/api/v1/symbols/ETH-USD/latest")).body).price).to.equal(105);
+			} finally {
+				gw.quotes.close();
+				gw.quotes = real;
 			}
 		});
 

@@ -46,32 +46,41 @@ describe("QuoteCache", () => {
 	});
 	afterEach(() => cache.close());
 
-	it("keeps an answer only once the symbol's subscription is in force", async () => {
+	/** A symbol answered once (subscribed), the subscription in force, then answered `body` (kept; not read yet). */
+	const prime = async (symbol: string, body: string) => {
+		cache.fill(cache.begin(symbol), "first");
+		await bus.settle();
+		cache.fill(cache.begin(symbol), body);
+	};
+
+	it("subscribes on a symbol's first answer and keeps answers once the subscription is in force", async () => {
 		expect(cache.get("AAPL")).to.equal(null);
-		const early = cache.begin("AAPL");
-		cache.fill(early, '{"a":1}');
+		cache.fill(cache.begin("AAPL"), '{"a":1}');
+		expect(cache.size).to.equal(1);
+		expect(cache.get("AAPL"), "the first answer only subscribes").to.equal(null);
+		cache.fill(cache.begin("AAPL"), '{"a":2}');
 		expect(cache.get("AAPL"), "filled before the subscription was in force").to.equal(null);
 		await bus.settle();
-		const t = cache.begin("AAPL");
-		cache.fill(t, '{"a":2}');
-		expect(cache.get("AAPL")).to.equal('{"a":2}');
-		expect(cache.stats).to.deep.equal({ hits: 1, misses: 2, evicted: 0 });
+		cache.fill(cache.begin("AAPL"), '{"a":3}');
+		expect(cache.get("AAPL")).to.equal('{"a":3}');
+		expect(cache.stats).to.deep.equal({ hits: 1, misses: 3, evicted: 0 });
+	});
+
+	it("subscribes to nothing for a symbol that was never answered (a 404 calls begin, not fill)", () => {
+		for (let i = 0; i < 100; i++) cache.begin(`NODATA${i}`);
+		expect(cache.size).to.equal(0);
 	});
 
 	it("drops the answer when a tick of the symbol arrives, and only that symbol's", async () => {
-		cache.begin("AAPL");
-		cache.begin("MSFT");
-		await bus.settle();
-		cache.fill(cache.begin("AAPL"), "a");
-		cache.fill(cache.begin("MSFT"), "m");
+		await prime("AAPL", "a");
+		await prime("MSFT", "m");
 		tick(bus, "AAPL", 2);
 		expect(cache.get("AAPL")).to.equal(null);
 		expect(cache.get("MSFT")).to.equal("m");
 	});
 
 	it("does not keep a fetch that a tick overtook (it may hold the value from before the tick)", async () => {
-		cache.begin("AAPL");
-		await bus.settle();
+		await prime("AAPL", "a");
 		const token = cache.begin("AAPL");
 		tick(bus, "AAPL", 5); // written and published while the fetch was under way
 		cache.fill(token, "old");
@@ -80,20 +89,31 @@ describe("QuoteCache", () => {
 		expect(cache.get("AAPL")).to.equal("new");
 	});
 
-	it("answers nothing older than maxAgeMs", async () => {
-		cache.begin("AAPL");
-		await bus.settle();
-		cache.fill(cache.begin("AAPL"), "a");
+	it("invalidate drops the answer and voids fetches under way", async () => {
+		await prime("AAPL", "a");
+		const token = cache.begin("AAPL");
+		cache.invalidate("AAPL");
+		expect(cache.get("AAPL")).to.equal(null);
+		cache.fill(token, "old");
+		expect(cache.get("AAPL")).to.equal(null);
+	});
+
+	it("answers nothing older than maxAgeMs, counted from when its fetch started", async () => {
+		await prime("AAPL", "a");
 		now += 999;
 		expect(cache.get("AAPL")).to.equal("a");
 		now += 1;
 		expect(cache.get("AAPL")).to.equal(null);
+		const slow = cache.begin("AAPL");
+		now += 600; // a slow fetch
+		cache.fill(slow, "b");
+		expect(cache.get("AAPL")).to.equal("b");
+		now += 400;
+		expect(cache.get("AAPL"), "1000 ms after the fetch started").to.equal(null);
 	});
 
 	it("keeps nothing while the bus is down, and again once it is back and the subscriptions are in force", async () => {
-		cache.begin("AAPL");
-		await bus.settle();
-		cache.fill(cache.begin("AAPL"), "a");
+		await prime("AAPL", "a");
 		bus.status(false);
 		expect(cache.get("AAPL"), "ticks may have been missed").to.equal(null);
 		cache.fill(cache.begin("AAPL"), "during");
@@ -107,7 +127,7 @@ describe("QuoteCache", () => {
 	});
 
 	it("does not trust a flush asked before the bus went down and answered after it came back", async () => {
-		cache.begin("AAPL"); // flush 1 asked
+		cache.fill(cache.begin("AAPL"), "first"); // subscribes: flush 1 asked
 		bus.status(false);
 		bus.status(true); // flush 2 asked
 		await bus.settleOldest(); // flush 1 answered: the subscription may not be in force again yet
@@ -118,23 +138,37 @@ describe("QuoteCache", () => {
 		expect(cache.get("AAPL")).to.equal("b");
 	});
 
-	it("holds at most maxEntries symbols: the oldest is dropped and unsubscribed", async () => {
-		for (const s of ["A", "B", "C"]) cache.begin(s);
-		await bus.settle();
-		for (const s of ["A", "B", "C"]) cache.fill(cache.begin(s), s);
-		cache.begin("D");
-		expect(cache.size).to.equal(3);
+	it("does not keep a fetch begun on an entry that was dropped and made again meanwhile", async () => {
+		await prime("A", "a1");
+		const token = cache.begin("A"); // a fetch under way on A's entry
+		for (const s of ["B", "C", "D"]) cache.fill(cache.begin(s), "first"); // D pushes A out (unread)
 		expect(cache.stats.evicted).to.equal(1);
 		expect(cache.get("A")).to.equal(null);
-		expect(cache.get("B")).to.equal("B");
-		// A's subscription is gone: begin subscribes anew and must wait for it to be in force.
-		const t = cache.begin("A");
-		expect(t.ready).to.equal(false);
+		tick(bus, "A", 9); // nobody hears it
+		cache.fill(cache.begin("A"), "first"); // A subscribed again (pushes another out)
+		await bus.settle();
+		cache.fill(token, "a-old");
+		expect(cache.get("A"), "the old fetch belongs to the dropped entry").to.equal(null);
+	});
+
+	it("holds at most maxEntries symbols: the oldest unread one is dropped and unsubscribed", async () => {
+		for (const s of ["A", "B", "C"]) await prime(s, s);
+		expect(cache.get("A")).to.equal("A"); // A read: it gets a second chance
+		cache.fill(cache.begin("D"), "first");
+		expect(cache.size).to.equal(3);
+		expect(cache.stats.evicted).to.equal(1);
+		expect(cache.get("A")).to.equal("A");
+		expect(cache.get("B"), "B was the oldest unread").to.equal(null);
+		expect(cache.get("C")).to.equal("C");
+		let heard = 0;
+		bus.subscribe(subjects.ticks("B"), () => heard++);
+		tick(bus, "B", 1);
+		expect(heard, "only the test's own subscription is left on B").to.equal(1);
 	});
 
 	it("close ends every subscription and the status listener", async () => {
 		let delivered = 0;
-		cache.begin("AAPL");
+		cache.fill(cache.begin("AAPL"), "first");
 		bus.subscribe(subjects.ticks("AAPL"), () => delivered++);
 		expect(bus.statusListeners).to.equal(1);
 		cache.close();
