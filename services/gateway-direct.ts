@@ -159,8 +159,8 @@ export async function answerRead(this: GatewayInternals, req: Req, res: Res, ali
 	req.$endpoint = endpoint;
 	req.$action = endpoint.action;
 	if (route.onBeforeCall) await route.onBeforeCall.call(this, ctx, route, req, res, alias);
-	if (route.authentication) ctx.meta.user = (await route.authentication.call(this, ctx, route, req, res, alias)) || null;
-	if (route.authorization) await route.authorization.call(this, ctx, route, req, res, alias);
+	const admitted = admit.call(this, req, res, alias, ctx);
+	if (admitted) await admitted;
 	// Taken after auth, so that callers refused do not make the cache subscribe; before the call, so
 	// that a tick during the call voids what it fetched.
 	const fill = quote !== null && this.quotes ? this.quotes.begin(quote) : null;
@@ -180,25 +180,33 @@ export async function answerRead(this: GatewayInternals, req: Req, res: Res, ali
  * promise (credentials to verify, the Redis rate limiter): most hits make no promise at all.
  */
 export function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> | undefined {
-	const route = alias.route;
-	if (this.corsHandler(route, req, res)) return;
+	if (this.corsHandler(alias.route, req, res)) return;
 	req.$action = this.quoteAction;
-	if (!route.authentication) return authorizeQuote.call(this, req, res, alias, ctx, body);
-	const user = route.authentication.call(this, ctx, route, req, res, alias);
+	const admitted = admit.call(this, req, res, alias, ctx);
+	if (admitted) return admitted.then(() => writeQuote(res, body));
+	writeQuote(res, body);
+}
+
+/**
+ * The route's authentication (→ ctx.meta.user) then authorization, as moleculer-web's aliasHandler
+ * runs them; a promise only when a hook answers with one.
+ */
+function admit(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx): Promise<void> | undefined {
+	const route = alias.route;
+	const user = route.authentication?.call(this, ctx, route, req, res, alias);
 	if (user instanceof Promise)
 		return user.then(u => {
 			ctx.meta.user = u || null;
-			return authorizeQuote.call(this, req, res, alias, ctx, body);
+			return authorize.call(this, req, res, alias, ctx);
 		});
-	ctx.meta.user = user || null;
-	return authorizeQuote.call(this, req, res, alias, ctx, body);
+	if (route.authentication) ctx.meta.user = user || null;
+	return authorize.call(this, req, res, alias, ctx);
 }
 
-function authorizeQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> | undefined {
+function authorize(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx): Promise<void> | undefined {
 	const route = alias.route;
 	const done = route.authorization?.call(this, ctx, route, req, res, alias);
-	if (done instanceof Promise) return done.then(() => writeQuote(res, body));
-	writeQuote(res, body);
+	return done instanceof Promise ? (done as Promise<void>) : undefined;
 }
 
 /** What moleculer-web's sendResponse writes for a JSON answer. */

@@ -95,6 +95,9 @@ function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, route: { c
 	if (!(ep instanceof Error)) req.$endpoint = ep;
 }
 
+/** A caller without credentials at the free tier: health probes, and WS clients until they send `auth`. */
+const anonymousFree = (): Principal => ({ sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false });
+
 /** Drops the cached quotes of the symbols in a POST /api/v1/ticks body (one tick or an array). */
 function forgetQuotesOf(quotes: QuoteCache | null, req: Req): void {
 	const body = (req.$params as { body?: unknown } | undefined)?.body;
@@ -376,7 +379,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 
 			/** Credentials refused: health probes carry none and are answered anyway (not rate limited). */
 			refuseCaller(err: unknown, open: boolean): Principal {
-				if (open && err instanceof UnauthorizedError) return { sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false };
+				if (open && err instanceof UnauthorizedError) return anonymousFree();
 				throw err;
 			},
 
@@ -445,7 +448,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			/** A streaming session (WS or SSE) for `principal`; null principal = must send `auth` first. */
 			openSession(socket, principal, init) {
 				const metrics = this.broker.metrics;
-				const anon = this.sessionAuth(principal ?? { sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false });
+				const anon = this.sessionAuth(principal ?? anonymousFree());
 				let expiry: NodeJS.Timeout | null = null;
 				const expireAt = (p: Principal) => {
 					if (expiry) clearTimeout(expiry);
