@@ -21,7 +21,8 @@ const USAGE = `Usage: npm start -- [options]
   --repl                start the Moleculer REPL on this node
   -h, --help            this text
 
-Cluster mode: TRANSPORTER=nats://host:4222 REDIS_URL=redis://host:6379 (see README).`;
+Cluster mode: TRANSPORTER=nats://host:4222 REDIS_URL=redis://host:6379 (see README).
+HEALTH_PORT=8080: probes and /metrics on a port of their own, for nodes without a gateway.`;
 
 function parse(argv: string[]) {
 	return parseArgs({
@@ -61,6 +62,8 @@ function printUrls(config: RookeryConfig, node: RookeryNode): void {
 			`  metrics  ${base}/metrics`,
 		);
 	}
+	const healthPort = node.healthPort();
+	if (healthPort !== null) lines.push(`  probes   http://localhost:${healthPort}/health/ready   (and /health, /health/live, /metrics)`);
 	process.stdout.write(lines.join("\n") + "\n");
 }
 

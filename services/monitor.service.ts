@@ -85,6 +85,9 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 			/** Store and transporter checks; sets 503 on the answer when one fails. */
 			async report(ctx: Context<unknown, { $statusCode?: number }>): Promise<HealthReport> {
 				const checks: HealthReport["checks"] = {};
+				// Every local service started (the broker announces them as each starts, and other nodes
+				// route to this one from then: a symbols node owns its share); false from the first moment of a stop.
+				checks.node = this.broker.started ? { ok: true } : { ok: false, error: "services starting or stopping" };
 				try {
 					checks.store = { ok: true, latencyMs: Math.round((await deps.store.ping()) * 100) / 100 };
 				} catch (err) {

@@ -21,6 +21,7 @@ import forecastAgentService from "./agents/forecast.service.ts";
 import explainAgentService from "./agents/explain.service.ts";
 import strategyAgentService from "./agents/strategy.service.ts";
 import intelligenceService from "./intelligence.service.ts";
+import { listenProbes, type ProbeListener, type ProbeRoute } from "../lib/health/probe-listener.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	gateway: gatewayService,
@@ -40,6 +41,8 @@ export interface RookeryNode {
 	deps: NodeDeps;
 	/** The gateway's port once started (useful with port 0), or null without a gateway. */
 	port(): number | null;
+	/** The probe listener's port once started (config `healthPort`), or null without one. */
+	healthPort(): number | null;
 	start(): Promise<void>;
 	stop(): Promise<void>;
 }
@@ -51,6 +54,7 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 	const deps: NodeDeps = { config, store, kv, bus, now: opts.now ?? Date.now };
 	const broker = new ServiceBroker(brokerOptions(config));
 	for (const name of config.services) broker.createService(FACTORIES[name](deps) as never);
+	let probes: ProbeListener | null = null;
 	return {
 		broker,
 		deps,
@@ -59,17 +63,31 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 			const addr = gw?.server?.address();
 			return addr && typeof addr === "object" ? addr.port : null;
 		},
+		healthPort: () => probes?.port ?? null,
 		async start() {
+			// Listening before the broker starts: probes get 503 (not a refused connection) meanwhile.
+			if (config.healthPort !== null) probes = await listenProbes(probeRoutes(broker), { port: config.healthPort, host: config.host });
 			await store.connect();
 			await kv.connect();
 			await broker.start();
 		},
 		async stop() {
 			await broker.stop();
+			await probes?.close();
 			await bus.flush().catch(() => {});
 			await bus.close();
 			await store.close();
 			await kv.close();
 		},
 	};
+}
+
+/** The probe listener's paths, answered by this node's own monitor actions as the gateway would. */
+function probeRoutes(broker: ServiceBroker): Record<string, ProbeRoute> {
+	const local = (action: string): ProbeRoute => async () => {
+		const meta: { $statusCode?: number; $responseType?: string } = {};
+		const body = await broker.call(action, {}, { nodeID: broker.nodeID, meta });
+		return { status: meta.$statusCode ?? 200, body, contentType: meta.$responseType };
+	};
+	return { "/health": local("monitor.health"), "/health/live": local("monitor.live"), "/health/ready": local("monitor.ready"), "/metrics": local("monitor.metrics") };
 }

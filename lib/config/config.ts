@@ -30,6 +30,11 @@ export interface RookeryConfig {
 	redisUrl: string | null;
 	services: ServiceName[];
 	port: number;
+	/**
+	 * Port of the probe listener (`/health`, `/health/live`, `/health/ready`, `/metrics` only), for
+	 * nodes whose probes and scrapes cannot reach a gateway port; null = none. Needs `monitor`.
+	 */
+	healthPort: number | null;
 	host: string;
 	logLevel: LogLevel;
 	symbols: string[];
@@ -122,6 +127,7 @@ export function defaultConfig(): RookeryConfig {
 		redisUrl: null,
 		services: [...SERVICE_NAMES],
 		port: 3000,
+		healthPort: null,
 		host: "0.0.0.0",
 		logLevel: "info",
 		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
@@ -185,6 +191,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.REDIS_URL) o.redisUrl = env.REDIS_URL;
 	if (env.SERVICES) o.services = list(env.SERVICES) as ServiceName[];
 	if (env.PORT) o.port = num(env.PORT);
+	if (env.HEALTH_PORT) o.healthPort = num(env.HEALTH_PORT);
 	if (env.HOST) o.host = env.HOST;
 	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
@@ -320,6 +327,7 @@ const checkConfig = new Validator({
 	redisUrl: url(["redis", "rediss"]),
 	services: { type: "array", min: 1, unique: true, items: { type: "enum", values: [...SERVICE_NAMES] } },
 	port: int(0, 65535),
+	healthPort: { ...int(0, 65535), nullable: true },
 	host: { type: "string", min: 1 },
 	logLevel: { type: "enum", values: [...LOG_LEVELS] },
 	symbols: { type: "array", items: { type: "string", pattern: SYMBOL_PATTERN }, max: 10_000 },
@@ -412,6 +420,8 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 	// late tolerance, every real-time tick after it would be refused as late until the clock caught up.
 	const unknownVendors = Object.entries(cfg.workers.chains).flatMap(([dt, chain]) => chain.filter(v => !cfg.vendors[v]).map(v => `workers.chains.${dt}: unknown vendor '${v}'`));
 	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
+	if (cfg.healthPort !== null && !cfg.services.includes("monitor")) throw new ConfigError([`healthPort (${cfg.healthPort}) needs the monitor service on this node (add monitor to services)`]);
+	if (cfg.healthPort !== null && cfg.healthPort !== 0 && cfg.healthPort === cfg.port && cfg.services.includes("gateway")) throw new ConfigError([`healthPort and port are both ${cfg.port}: the probe listener needs a port of its own`]);
 	const agentProblems = agentsConfigProblems(cfg.agents);
 	if (agentProblems.length > 0) throw new ConfigError(agentProblems);
 	if (cfg.ingest.maxFutureMs > cfg.analysis.lateToleranceMs) {
