@@ -69,7 +69,11 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					const actor = await this.actor(ctx.params.symbol);
 					// Leave the caller time to hear the answer; past this, a queued batch is not written.
 					const deadline = deps.now() + (ctx.options.timeout || this.broker.options.requestTimeout || 10_000) - 1000;
-					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline)).catch(err => {
+					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline)).then(r => {
+						// Per node, the load a symbols pod autoscales on (k8s/base/hpa.yaml).
+						this.broker.metrics.increment("rookery.symbols.ticks", {}, r.accepted);
+						return r;
+					}, err => {
 						// The lease is gone (another node owns the symbol now): stop serving it here.
 						if (err instanceof UnavailableError && (err as { data?: { fenced?: boolean } }).data?.fenced) this.dropActor(ctx.params.symbol, actor);
 						throw err;
@@ -355,6 +359,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 			this.renewal = null;
 			this.members = "";
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.lease_lost", description: "Actors dropped because their lease was gone (another node owns the symbol)" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.ticks", description: "Ticks appended by this node's symbol actors" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
 		},
 
