@@ -88,7 +88,8 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 				const ps = probes(c);
 				expect(ps.map(p => `${p.kind} ${p.path}`), d.metadata.name).to.deep.equal(["startupProbe /health/live", "livenessProbe /health/live", "readinessProbe /health/ready"]);
 				for (const p of ps) expect(p.port, `${d.metadata.name} ${p.kind}`).to.equal(listens);
-				expect(d.spec.template.metadata.annotations["prometheus.io/port"]).to.equal(String(listens));
+				// Scrapes go to the probe listener: on a gateway /metrics needs credentials once auth is on.
+				expect(d.spec.template.metadata.annotations["prometheus.io/port"]).to.equal(env.HEALTH_PORT);
 			}
 		}
 	});
