@@ -7,8 +7,11 @@
  * the nodes the Deployments describe.
  */
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { stringify } from "yaml";
 import { SERVICE_NAMES, defaultConfig, mergeConfig, resolveConfig, validateConfig, type ServiceName } from "../../lib/config/config.ts";
 import { ROOT } from "../helpers/node-process.ts";
 import { OVERLAYS, byName, container, containerEnv, dockerfile, kubectlVersion, ofKind, probes, readYaml, render, type K8sObject } from "../helpers/k8s.ts";
@@ -159,6 +162,36 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 			}
 			for (const pdb of ofKind(objs, "PodDisruptionBudget")) expect(selected(pdb.spec.selector.matchLabels), `PDB ${pdb.metadata.name}`).to.have.length(1);
 			expect(ofKind(objs, "PodDisruptionBudget")).to.have.length(deps.length);
+		}
+	});
+
+	it("the prometheus-adapter queries are valid PromQL once the adapter fills them in (promtool check rules)", () => {
+		const rules = readYaml("k8s/charts/prometheus-adapter-values.yaml").rules.custom as Array<{ seriesQuery: string; metricsQuery: string; name: { as: string } }>;
+		const dir = mkdtempSync(path.join(os.tmpdir(), "rk-adapter-"));
+		// What the adapter substitutes for one HPA query: the series, the pods' label matchers, the grouping.
+		const filled = (r: (typeof rules)[number]) =>
+			r.metricsQuery
+				.replaceAll("<<.Series>>", /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{/.exec(r.seriesQuery)![1])
+				.replaceAll("<<.LabelMatchers>>", 'namespace="rookery",pod=~"rookery-symbols-.*"')
+				.replaceAll("<<.GroupBy>>", "pod");
+		const check = (exprs: Array<{ record: string; expr: string }>) => {
+			const file = path.join(dir, "adapter-rules.yaml");
+			writeFileSync(file, stringify({ groups: [{ name: "prometheus-adapter", rules: exprs }] }));
+			try {
+				execFileSync("promtool", ["check", "rules", file], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+				return null;
+			} catch (err) {
+				const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+				if (e.code === "ENOENT") throw new Error("promtool is not installed (Debian package prometheus; .ci/run installs it)");
+				return `${e.stdout ?? ""}${e.stderr ?? ""}`;
+			}
+		};
+		try {
+			expect(rules.map(filled).every(q => !q.includes("<<")), "every template filled").to.equal(true);
+			expect(check(rules.map(r => ({ record: `adapter:${r.name.as}`, expr: filled(r) })))).to.equal(null);
+			expect(check([{ record: "adapter:broken", expr: "sum(rate(x[1m]) by (pod)" }]), "promtool refuses bad PromQL").to.match(/parse error|unclosed|unexpected/i);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
 		}
 	});
 
