@@ -52,7 +52,8 @@ function mountConfig(objs: K8sObject[], d: K8sObject, dir: string): Record<strin
 }
 
 describe("k8s: the prod Deployments' nodes started for real (child processes, real NATS + Redis)", function () {
-	this.timeout(120_000);
+	// Five nodes start at once: ~25 s of CPU in all, minutes on a loaded shared machine.
+	this.timeout(240_000);
 	let nats: TestServer;
 	let redis: TestServer;
 	let dir: string;
@@ -109,7 +110,7 @@ describe("k8s: the prod Deployments' nodes started for real (child processes, re
 					});
 					died.catch(() => {});
 					// The startup probe comes first and allows failureThreshold × periodSeconds.
-					await Promise.race([died, waitFor(async () => (await get(port, probe.path)).status === 200, { timeoutMs: 90_000, intervalMs: 100, what: `${p.pod} ${probe.kind} ${probe.path} on ${probe.port}` })]);
+					await Promise.race([died, waitFor(async () => (await get(port, probe.path)).status === 200, { timeoutMs: 180_000, intervalMs: 100, what: `${p.pod} ${probe.kind} ${probe.path} on ${probe.port}` })]);
 					const r = await get(port, probe.path);
 					expect(r.status, `${p.pod} ${probe.kind}`).to.equal(200);
 					expect(JSON.parse(r.text).node, `${p.pod} ${probe.kind} is answered by the pod itself`).to.equal(p.pod);
