@@ -16,6 +16,7 @@ import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { spawnRookery, type RookeryProcess } from "../helpers/node-process.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
 import { WsTestClient } from "../helpers/ws-client.ts";
+import { createStore } from "../../lib/store/index.ts";
 import { byName, container, containerEnv, dockerfile, kubectlVersion, ofKind, probes, readYaml, render, type K8sObject } from "../helpers/k8s.ts";
 
 const JWT_SECRET = "k8s-test-".padEnd(48, "s");
@@ -164,15 +165,26 @@ describe("k8s: the prod Deployments' nodes started for real (child processes, re
 		}
 	});
 
-	it("SIGTERM: the symbols node passivates its actors (handoff) and every node exits 0 within grace − preStop", async () => {
-		const byOrder = [pod("rookery-symbols"), ...pods.filter(p => p.deployment !== "rookery-symbols")];
-		for (const p of byOrder) {
-			const t0 = Date.now();
-			const exit = await p.proc.stop((p.grace - p.preStop) * 1000);
-			expect(exit, `${p.pod}\n${p.proc.output()}`).to.deep.equal({ code: 0, signal: null });
-			expect(Date.now() - t0, p.pod).to.be.lessThan((p.grace - p.preStop) * 1000);
+	it("SIGTERM: the symbols node hands K8S off (snapshot written, lease released) and every node exits 0 within grace − preStop", async () => {
+		const store = createStore(redis.url);
+		await store.connect();
+		try {
+			const symbols = pod("rookery-symbols");
+			expect((await store.getLease("K8S"))?.holder, "the symbols pod owns K8S").to.equal(symbols.pod);
+			expect(await store.getSnapshot("K8S"), "no snapshot before the stop (snapshotEvery is 1000 ticks)").to.equal(null);
+			for (const p of [symbols, ...pods.filter(x => x !== symbols)]) {
+				const t0 = Date.now();
+				const exit = await p.proc.stop((p.grace - p.preStop) * 1000);
+				expect(exit, `${p.pod}\n${p.proc.output()}`).to.deep.equal({ code: 0, signal: null });
+				expect(Date.now() - t0, p.pod).to.be.lessThan((p.grace - p.preStop) * 1000);
+				if (p !== symbols) continue;
+				// Released, not lapsed: the next owner need not wait out symbolActor.leaseMs.
+				expect(await store.getLease("K8S"), "lease after SIGTERM").to.equal(null);
+				expect(await store.getSnapshot("K8S"), "snapshot written on passivation").to.not.equal(null);
+			}
+			expect(symbols.proc.stdout + symbols.proc.stderr, "passivated on SIGTERM").to.match(/"reason":"stopping".*passivated symbol actors|passivated symbol actors.*"reason":"stopping"/);
+		} finally {
+			await store.close();
 		}
-		const symbolsLog = pod("rookery-symbols").proc.stdout + pod("rookery-symbols").proc.stderr;
-		expect(symbolsLog, "passivated on SIGTERM").to.match(/"reason":"stopping".*passivated symbol actors|passivated symbol actors.*"reason":"stopping"/);
 	});
 });
