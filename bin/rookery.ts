@@ -5,24 +5,10 @@
 import { parseArgs } from "node:util";
 import { ConfigError, maskSecrets, resolveConfig, type RookeryConfig } from "../lib/config/config.ts";
 import { checkConnectivity } from "../lib/config/connectivity.ts";
+import { usageText } from "../lib/config/usage.ts";
 import { createNode, type RookeryNode } from "../services/node.ts";
 
-const USAGE = `Usage: npm start -- [options]
-
-  --symbols AAPL,MSFT   symbols of the synthetic feed (env SYMBOLS)
-  --port 3000           gateway port (env PORT)
-  --log-level info      fatal|error|warn|info|debug|trace (env LOG_LEVEL)
-  --feed synthetic      synthetic|none (env FEED)
-  --services a,b        services this node runs: gateway,ingest,symbols,monitor (env SERVICES)
-  --node-id ID          node id in the cluster (env NODE_ID)
-  --config file.json    JSON config file (env ROOKERY_CONFIG)
-  --show-config         print the resolved config (secrets masked) and exit
-  --validate-only       check the config and Redis/NATS connectivity, then exit
-  --repl                start the Moleculer REPL on this node
-  -h, --help            this text
-
-Cluster mode: TRANSPORTER=nats://host:4222 REDIS_URL=redis://host:6379 (see README).
-HEALTH_PORT=8080: probes and /metrics on a port of their own, for nodes without a gateway.`;
+const USAGE = usageText();
 
 function parse(argv: string[]) {
 	return parseArgs({

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runRookery } from "../helpers/node-process.ts";
+import { SERVICE_NAMES } from "../../lib/config/config.ts";
+import { helpServices } from "../helpers/help-text.ts";
 import { freePort } from "../helpers/ports.ts";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 
@@ -53,6 +55,12 @@ describe("bin/rookery.ts command line", function () {
 		expect(r.stdout).to.not.include("n4tstoken");
 		expect(cfg.redisUrl).to.equal("redis://admin:***@redis.internal:6380/2");
 		expect(cfg.transporter).to.equal("nats://***@nats.internal:4222");
+	});
+
+	it("--help lists all services and exits 0", async () => {
+		const r = await runRookery(["--help"]);
+		expect(r.code, r.stderr).to.equal(0);
+		expect(helpServices(r.stdout)).to.deep.equal([...SERVICE_NAMES]);
 	});
 
 	it("--show-config with only defaults is embedded mode with the synthetic feed", async () => {
