@@ -114,7 +114,6 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 					const name = canonicalAgentName(given);
 					const check = checkSettingsPatch(patch);
 					if (check !== true) throw new ValidationError(check.map(e => e.message).join("; "), check.map(e => ({ field: e.field, message: e.message, type: e.type })));
-					if (name === "forecast" && patch.url) throw new ValidationError("the forecast agent has no remote mode: url must be null", [{ field: "url", message: "must be null for forecast" }]);
 					const next = { ...(await this.settingsOf(name)), ...(patch as Partial<AgentSettings>) };
 					await deps.kv.hset(AGENT_SETTINGS_KEY, name, next);
 					await this.broker.broadcast(SETTINGS_CHANGED_EVENT, { name, settings: next });

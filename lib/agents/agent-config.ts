@@ -80,15 +80,10 @@ export const intelligenceConfigSchema = {
 	},
 };
 
-/** Problems the schema cannot express. */
-export function agentsConfigProblems(a: AgentsConfig): string[] {
-	return a.forecast.url ? ["agents.forecast.url must be null: the forecast agent has no remote mode"] : [];
-}
-
-/** AGENT_SENTIMENT_URL, AGENT_EXPLAIN_URL, AGENT_STRATEGY_URL, AGENT_LLM_MODEL (explain + strategy). */
+/** AGENT_SENTIMENT_URL, AGENT_FORECAST_URL, AGENT_EXPLAIN_URL, AGENT_STRATEGY_URL, AGENT_LLM_MODEL (explain + strategy). */
 export function agentsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<AgentName, Partial<AgentSettings>>> | undefined {
 	const o: Partial<Record<AgentName, Partial<AgentSettings>>> = {};
-	for (const n of ["sentiment", "explain", "strategy"] as const) {
+	for (const n of ["sentiment", "forecast", "explain", "strategy"] as const) {
 		const url = env[`AGENT_${n.toUpperCase()}_URL`];
 		if (url) o[n] = { url };
 	}

@@ -11,7 +11,8 @@ import { fitHolt, holtForecast, type HoltFit } from "./holt.ts";
 export const MIN_FORECAST_CLOSES = 20;
 /** Damping of the trend: 0.9 beat undamped Holt (phi = 1) on the GOOG backtest in docs/agents.md. */
 export const DEFAULT_PHI = 0.9;
-const Z: Record<string, number> = { "80": 1.2815515655446004, "95": 1.959963984540054 };
+/** Standard normal quantiles of the two-sided 80% and 95% intervals. */
+export const Z: Record<"80" | "95", number> = { "80": 1.2815515655446004, "95": 1.959963984540054 };
 
 export interface ForecastPoint {
 	step: number;
@@ -64,9 +65,7 @@ export function forecastPrices(closes: number[], horizon: number, opts: { phi?: 
 			sigma,
 		};
 	});
-	const end = points[points.length - 1];
-	const move = Math.log(end.mean / last);
-	const direction = Math.abs(move) < 0.5 * Z["80"] * end.sigma ? 0 : move > 0 ? 1 : -1;
+	const direction = forecastDirection(last, points[points.length - 1]);
 	return {
 		last,
 		horizon,
@@ -79,4 +78,10 @@ export function forecastPrices(closes: number[], horizon: number, opts: { phi?: 
 		},
 		direction,
 	};
+}
+
+/** +1 / -1 when the last point's move from `last` leaves the inner half of its 80% band, else 0. */
+export function forecastDirection(last: number, end: Pick<ForecastPoint, "mean" | "sigma">): 1 | -1 | 0 {
+	const move = Math.log(end.mean / last);
+	return Math.abs(move) < 0.5 * Z["80"] * end.sigma ? 0 : move > 0 ? 1 : -1;
 }

@@ -5,6 +5,7 @@
  */
 import type { SentimentLabel, SentimentSummary } from "./sentiment.ts";
 import type { PriceForecast } from "./forecast.ts";
+import type { RemoteForecast } from "./remote-forecast.ts";
 import type { Stance } from "./explain.ts";
 import type { Suggestion } from "./strategy.ts";
 import type { MarketView } from "./market-view.ts";
@@ -57,8 +58,10 @@ export interface SentimentOutput {
 export interface ForecastInput {
 	closes: number[];
 	horizon: number;
+	/** Time of the first close (epoch ms), sent to a remote model as DeepAR's `start`. */
+	start?: number;
 }
-export type ForecastOutput = PriceForecast;
+export type ForecastOutput = PriceForecast | RemoteForecast;
 
 export type ExplainInput = MarketView;
 export interface ExplainOutput {

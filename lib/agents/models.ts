@@ -2,14 +2,14 @@
 import type { AgentModel, AgentName, AgentSettings } from "./model.ts";
 import { GarchHoltForecastModel, LexiconSentimentModel, RuleExplainModel, RuleStrategyModel } from "./builtin-models.ts";
 import { ChatExplainModel, ChatStrategyModel, ClassifierSentimentModel } from "./remote-models.ts";
+import { RemoteForecastModel } from "./remote-forecast.ts";
 
 export function createModel(name: AgentName, s: AgentSettings): AgentModel<any, any> {
 	switch (name) {
 		case "sentiment":
 			return s.url ? new ClassifierSentimentModel(s.url) : new LexiconSentimentModel();
 		case "forecast":
-			// No remote forecast protocol is defined; config validation refuses a forecast url.
-			return new GarchHoltForecastModel();
+			return s.url ? new RemoteForecastModel(s.url) : new GarchHoltForecastModel();
 		case "explain":
 			return s.url ? new ChatExplainModel(s.url, s.model) : new RuleExplainModel();
 		case "strategy":

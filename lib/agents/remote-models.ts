@@ -13,7 +13,7 @@ import { explainPrompt, extractJson, parseExplainAnswer, parseStrategyAnswer, st
 
 const LABELS: Record<string, SentimentLabel> = { positive: "positive", pos: "positive", bullish: "positive", negative: "negative", neg: "negative", bearish: "negative", neutral: "neutral", neu: "neutral" };
 
-async function postJson(agent: string, url: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+export async function postJson(agent: string, url: string, body: unknown, signal: AbortSignal): Promise<unknown> {
 	let res: Response;
 	try {
 		res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body), signal });

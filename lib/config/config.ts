@@ -15,7 +15,7 @@ import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
 import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
 import { DEFAULT_TIERS, TIER_NAMES, type TierName, type TierSettings } from "../auth/tiers.ts";
 import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
-import { agentsConfigProblems, agentsConfigSchema, agentsFromEnv, defaultAgentsConfig, defaultIntelligenceConfig, intelligenceConfigSchema, mergeAgentsLayer, type AgentsConfig, type IntelligenceSettings } from "../agents/agent-config.ts";
+import { agentsConfigSchema, agentsFromEnv, defaultAgentsConfig, defaultIntelligenceConfig, intelligenceConfigSchema, mergeAgentsLayer, type AgentsConfig, type IntelligenceSettings } from "../agents/agent-config.ts";
 
 export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -422,8 +422,6 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
 	if (cfg.healthPort !== null && !cfg.services.includes("monitor")) throw new ConfigError([`healthPort (${cfg.healthPort}) needs the monitor service on this node (add monitor to services)`]);
 	if (cfg.healthPort !== null && cfg.healthPort !== 0 && cfg.healthPort === cfg.port && cfg.services.includes("gateway")) throw new ConfigError([`healthPort and port are both ${cfg.port}: the probe listener needs a port of its own`]);
-	const agentProblems = agentsConfigProblems(cfg.agents);
-	if (agentProblems.length > 0) throw new ConfigError(agentProblems);
 	if (cfg.ingest.maxFutureMs > cfg.analysis.lateToleranceMs) {
 		throw new ConfigError([`ingest.maxFutureMs (${cfg.ingest.maxFutureMs}) must not exceed analysis.lateToleranceMs (${cfg.analysis.lateToleranceMs})`]);
 	}

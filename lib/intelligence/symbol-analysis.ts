@@ -154,7 +154,7 @@ export async function runAgents(ctx: AnalysisContext, source: SymbolSource, view
 			if (agent === "sentiment") return sentimentDone;
 			if (agent === "forecast") {
 				if (bars.length < MIN_BARS) return void (outcomes.forecast = { status: "skipped", reason: `not enough bars yet (${bars.length} of ${MIN_BARS})` });
-				return run("forecast", { closes: bars.map(b => b.close), horizon: steps });
+				return run("forecast", { closes: bars.map(b => b.close), horizon: steps, start: bars[0].time });
 			}
 			await sentimentDone;
 			const s = outcomes.sentiment;

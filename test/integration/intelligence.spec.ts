@@ -121,7 +121,7 @@ describe("intelligence: unified analysis on an embedded node", function () {
 		const bad = await put(`${base}/api/v1/config/agents/explain`, { timeoutMs: -5 });
 		expect(bad.status).to.equal(422);
 		expect(JSON.stringify(bad.body)).to.include("timeoutMs");
-		expect((await put(`${base}/api/v1/config/agents/forecast`, { url: "http://x" })).status).to.equal(422);
+		expect((await put(`${base}/api/v1/config/agents/forecast`, { url: "ftp://x" })).status).to.equal(422);
 		expect((await postJson(`${base}/api/v1/agents/nope/restart`, {})).status).to.equal(422);
 	});
 });

@@ -95,7 +95,7 @@ describe("lib/config", () => {
 		expect(m.transporter).to.equal("nats://***@mq:4222");
 		expect(c.redisUrl).to.equal("redis://user:s3cret@db:6379/0");
 	});
-	it("agents: predecessor defaults, env URLs, a file layer that sets one field keeps the others, no forecast url", () => {
+	it("agents: predecessor defaults, env URLs, a file layer that sets one field keeps the others, a forecast url", () => {
 		const d = resolveConfig({ env: {}, args: {} });
 		expect(d.agents.explain).to.deep.equal({ url: null, model: null, timeoutMs: 30_000, maxConcurrent: 5, queueLimit: 10, weight: 1, enabled: true });
 		const c = resolveConfig({ env: { AGENT_EXPLAIN_URL: "http://llm:8000", AGENT_LLM_MODEL: "llama3" }, args: {} });
@@ -103,7 +103,8 @@ describe("lib/config", () => {
 		expect(c.agents.strategy).to.include({ url: null, model: "llama3" });
 		const merged = mergeConfig(defaultConfig(), { agents: { sentiment: { timeoutMs: 500 } } } as never);
 		expect(merged.agents.sentiment).to.include({ timeoutMs: 500, maxConcurrent: 20 });
-		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { forecast: { url: "http://x" } } } as never))).to.throw(/forecast agent has no remote mode/);
+		expect(resolveConfig({ env: { AGENT_FORECAST_URL: "http://tft:8080/invocations" }, args: {} }).agents.forecast).to.include({ url: "http://tft:8080/invocations", timeoutMs: 15_000 });
+		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { forecast: { url: "tcp://x" } } } as never))).to.throw(/url/);
 		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { url: "ftp://x" } } } as never))).to.throw(/url/);
 	});
 });
