@@ -4,6 +4,7 @@
  */
 import { ServiceBroker, type BrokerOptions, type Middleware } from "moleculer";
 import type { RookeryConfig } from "./lib/config/config.ts";
+import { natsConnectOptions } from "./lib/config/tls.ts";
 import { replCommands } from "./services/repl-commands.ts";
 import { registerRendezvousStrategy } from "./services/rendezvous.strategy.ts";
 import { OwnerForwardMiddleware } from "./services/owner-forward.middleware.ts";
@@ -28,7 +29,7 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		namespace: "rookery",
 		nodeID: config.nodeId,
 		transporter: config.transporter
-			? { type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 250 } }
+			? { type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsConnectOptions(config.tls) } }
 			: null,
 		// JSON: measured faster than MsgPack for our payloads (DESIGN §4).
 		serializer: "JSON",

@@ -35,13 +35,14 @@ function printUrls(config: RookeryConfig, node: RookeryNode): void {
 	const mode = config.transporter ? `cluster node ${config.nodeId}` : "embedded mode";
 	const lines = [`Rookery is running (${mode}; store: ${node.deps.store.kind}; feed: ${config.feed.type})`];
 	if (port !== null) {
-		const base = `http://localhost:${port}`;
+		const secure = config.tls.https.cert !== null;
+		const base = `${secure ? "https" : "http"}://localhost:${port}`;
 		const sym = config.symbols[0] ?? "AAPL";
 		lines.push(
 			`  REST     ${base}/api/v1/symbols`,
 			`  latest   ${base}/api/v1/symbols/${sym}/latest`,
 			`  bars     ${base}/api/v1/symbols/${sym}/bars?tf=1m`,
-			`  ws       ws://localhost:${port}/ws   send {"op":"subscribe","topics":["ticks:${sym}"]}`,
+			`  ws       ${secure ? "wss" : "ws"}://localhost:${port}/ws   send {"op":"subscribe","topics":["ticks:${sym}"]}`,
 			`  sse      ${base}/api/v1/stream?topics=ticks:${sym}`,
 			`  docs     ${base}/docs   (OpenAPI: ${base}/api/openapi.json)`,
 			`  health   ${base}/health`,

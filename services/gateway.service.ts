@@ -28,6 +28,7 @@ import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from "../lib/ratelimit/token-bucket.ts";
 import { RedisRateLimiter } from "../lib/ratelimit/redis-rate-limiter.ts";
 import { RedisKv } from "../lib/kv/index.ts";
+import { httpsServerOptions } from "../lib/config/tls.ts";
 import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/openapi.ts";
 import { DOCS_PAGE } from "../lib/openapi/docs-page.ts";
 import type { NodeDeps } from "./deps.ts";
@@ -157,6 +158,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		settings: {
 			port: config.port,
 			ip: config.host,
+			// HTTPS when a key and certificate are configured; WS upgrades then arrive as WSS on the same server.
+			https: httpsServerOptions(config.tls),
 			cors,
 			// Per-request logs at info would drown the node's own logs under load. moleculer-web formats
 			// (and colours) its request lines before the logger drops them: below debug, none at all.

@@ -2,6 +2,7 @@
  * Assemble one node: its store and bus, a broker with the services this node runs, and a stop
  * that shuts them down in the right order. Used by bin/rookery.ts and by the tests.
  */
+import { natsConnectOptions, redisTlsOptions } from "../lib/config/tls.ts";
 import { ServiceBroker } from "moleculer";
 import type { RookeryConfig, ServiceName } from "../lib/config/config.ts";
 import { createStore } from "../lib/store/index.ts";
@@ -48,9 +49,10 @@ export interface RookeryNode {
 }
 
 export async function createNode(config: RookeryConfig, opts: { now?: () => number } = {}): Promise<RookeryNode> {
-	const store = createStore(config.redisUrl, { maxLen: config.store.maxLen, latestTtlMs: config.store.latestTtlMs });
-	const kv = createKv(config.redisUrl);
-	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`) : new LocalBus();
+	const redisTls = redisTlsOptions(config.tls);
+	const store = createStore(config.redisUrl, { maxLen: config.store.maxLen, latestTtlMs: config.store.latestTtlMs }, redisTls);
+	const kv = createKv(config.redisUrl, {}, redisTls);
+	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`, natsConnectOptions(config.tls)) : new LocalBus();
 	const deps: NodeDeps = { config, store, kv, bus, now: opts.now ?? Date.now };
 	const broker = new ServiceBroker(brokerOptions(config));
 	for (const name of config.services) broker.createService(FACTORIES[name](deps) as never);

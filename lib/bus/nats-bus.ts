@@ -1,4 +1,4 @@
-import { connect, Events, JSONCodec, type NatsConnection } from "nats";
+import { connect, Events, JSONCodec, type ConnectionOptions, type NatsConnection } from "nats";
 import type { Bus, BusHandler } from "./bus.ts";
 
 const codec = JSONCodec();
@@ -32,8 +32,9 @@ export class NatsBus implements Bus {
 		return () => this.#statusListeners.delete(listener);
 	}
 
-	static async connect(url: string, name: string): Promise<NatsBus> {
-		const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000 });
+	/** `extra`: TLS and authenticator options (lib/config/tls.ts). */
+	static async connect(url: string, name: string, extra: Partial<ConnectionOptions> = {}): Promise<NatsBus> {
+		const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000, ...extra });
 		return new NatsBus(nc);
 	}
 

@@ -15,6 +15,7 @@ import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
 import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
 import { DEFAULT_TIERS, TIER_NAMES, type TierName, type TierSettings } from "../auth/tiers.ts";
 import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
+import { defaultTlsConfig, tlsConfigProblems, tlsConfigSchema, tlsFromEnv, type TlsSettings } from "./tls.ts";
 import { agentsConfigSchema, agentsFromEnv, defaultAgentsConfig, defaultIntelligenceConfig, intelligenceConfigSchema, mergeAgentsLayer, type AgentsConfig, type IntelligenceSettings } from "../agents/agent-config.ts";
 
 export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config"] as const;
@@ -70,6 +71,8 @@ export interface RookeryConfig {
 	agents: AgentsConfig;
 	/** Unified intelligence: deadline, cache, streams (docs/agents.md). */
 	intelligence: IntelligenceSettings;
+	/** Certificate, creds and nkey files for Redis, NATS and the gateway (lib/config/tls.ts). */
+	tls: TlsSettings;
 	auth: {
 		jwtSecret: string | null;
 		jwtPublicKey: string | null;
@@ -170,6 +173,7 @@ export function defaultConfig(): RookeryConfig {
 		http: { corsOrigins: [], maxBodyBytes: "64kb", directReads: true, quoteCacheMs: 1000, quoteCacheEntries: 10_000 },
 		agents: defaultAgentsConfig(),
 		intelligence: defaultIntelligenceConfig(),
+		tls: defaultTlsConfig(),
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
 }
@@ -197,6 +201,8 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
 	const agents = agentsFromEnv(env);
 	if (agents) o.agents = agents as ConfigOverrides["agents"];
+	const tls = tlsFromEnv(env);
+	if (tls) o.tls = tls as ConfigOverrides["tls"];
 	const feed: ConfigOverrides["feed"] = {};
 	if (env.FEED) feed.type = env.FEED as "synthetic" | "none";
 	if (env.FEED_RATE) feed.ticksPerSecond = num(env.FEED_RATE);
@@ -251,7 +257,7 @@ export function mergeConfig(base: RookeryConfig, ...layers: ConfigOverrides[]): 
 		for (const [k, v] of Object.entries(layer)) {
 			if (v === undefined) continue;
 			const cur = out[k];
-			if (k === "agents" && v && typeof v === "object" && cur && typeof cur === "object") out[k] = mergeAgentsLayer(cur, v);
+			if ((k === "agents" || k === "tls") && v && typeof v === "object" && cur && typeof cur === "object") out[k] = mergeAgentsLayer(cur, v);
 			else out[k] = v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" ? { ...cur, ...v } : v;
 		}
 	}
@@ -378,6 +384,7 @@ const checkConfig = new Validator({
 	http: { type: "object", strict: true, props: { corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 }, maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ }, directReads: "boolean", quoteCacheMs: int(0, 60_000), quoteCacheEntries: int(1, 1_000_000) } },
 	agents: agentsConfigSchema,
 	intelligence: intelligenceConfigSchema,
+	tls: tlsConfigSchema,
 	auth: {
 		type: "object",
 		strict: true,
@@ -422,6 +429,8 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 	if (unknownVendors.length > 0) throw new ConfigError(unknownVendors);
 	if (cfg.healthPort !== null && !cfg.services.includes("monitor")) throw new ConfigError([`healthPort (${cfg.healthPort}) needs the monitor service on this node (add monitor to services)`]);
 	if (cfg.healthPort !== null && cfg.healthPort !== 0 && cfg.healthPort === cfg.port && cfg.services.includes("gateway")) throw new ConfigError([`healthPort and port are both ${cfg.port}: the probe listener needs a port of its own`]);
+	const tlsProblems = tlsConfigProblems(cfg.tls, cfg);
+	if (tlsProblems.length > 0) throw new ConfigError(tlsProblems);
 	if (cfg.ingest.maxFutureMs > cfg.analysis.lateToleranceMs) {
 		throw new ConfigError([`ingest.maxFutureMs (${cfg.ingest.maxFutureMs}) must not exceed analysis.lateToleranceMs (${cfg.analysis.lateToleranceMs})`]);
 	}

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { connect } from "nats";
 import type { RookeryConfig } from "./config.ts";
 import { maskSecrets } from "./config.ts";
+import { natsConnectOptions, redisTlsOptions } from "./tls.ts";
 
 export async function checkConnectivity(config: RookeryConfig, timeoutMs = 2000): Promise<string[]> {
 	const masked = maskSecrets(config);
@@ -11,7 +12,7 @@ export async function checkConnectivity(config: RookeryConfig, timeoutMs = 2000)
 	if (config.redisUrl) {
 		checks.push(
 			(async () => {
-				const r = new Redis(config.redisUrl!, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+				const r = new Redis(config.redisUrl!, { ...redisTlsOptions(config.tls), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
 				// The socket error (ECONNREFUSED, ETIMEDOUT, ENOTFOUND) says why; connect() itself
 				// only rejects with "Connection is closed."
 				let cause: Error | undefined;
@@ -31,7 +32,7 @@ export async function checkConnectivity(config: RookeryConfig, timeoutMs = 2000)
 		checks.push(
 			(async () => {
 				try {
-					const nc = await connect({ servers: config.transporter!, timeout: timeoutMs, reconnect: false });
+					const nc = await connect({ servers: config.transporter!, timeout: timeoutMs, reconnect: false, ...natsConnectOptions(config.tls) });
 					await nc.close();
 				} catch (err) {
 					problems.push(`nats: cannot reach ${masked.transporter}: ${(err as Error).message}`);

@@ -4,7 +4,7 @@
  * (then stop/start are not available).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort, waitForPort } from "./ports.ts";
@@ -77,6 +77,38 @@ export async function startNats(): Promise<TestServer> {
 		port,
 		`nats://127.0.0.1:${port}`,
 		() => spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir], { stdio: ["ignore", "ignore", "pipe"] }),
+		() => rmSync(dir, { recursive: true, force: true }),
+	);
+}
+
+/** redis-server serving TLS only (`rediss://`), requiring a client certificate signed by `tls.ca`. */
+export async function startTlsRedis(tls: { ca: string; cert: string; key: string }): Promise<TestServer> {
+	const port = await freePort();
+	const dir = mkdtempSync(path.join(os.tmpdir(), "rk-redis-tls-"));
+	const args = ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-ca-cert-file", tls.ca, "--tls-auth-clients", "yes"];
+	return manage(
+		"redis-server (TLS)",
+		port,
+		`rediss://127.0.0.1:${port}`,
+		() => spawn("redis-server", [...args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "ignore", "pipe"] }),
+		() => rmSync(dir, { recursive: true, force: true }),
+	);
+}
+
+/**
+ * nats-server with `conf` (nats-server config syntax) added to its listen address, e.g. a `tls {…}`
+ * block or `authorization {…}`.
+ */
+export async function startNatsWithConfig(conf: string): Promise<TestServer> {
+	const port = await freePort();
+	const dir = mkdtempSync(path.join(os.tmpdir(), "rk-nats-conf-"));
+	const file = path.join(dir, "nats.conf");
+	writeFileSync(file, `host: 127.0.0.1\nport: ${port}\n${conf}\n`);
+	return manage(
+		"nats-server",
+		port,
+		`nats://127.0.0.1:${port}`,
+		() => spawn("nats-server", ["-c", file], { stdio: ["ignore", "ignore", "pipe"] }),
 		() => rmSync(dir, { recursive: true, force: true }),
 	);
 }

@@ -2,7 +2,7 @@
  * A WebSocket test client for the gateway's `/ws`: records every frame it receives (parsed JSON)
  * and the close code, and waits for frames without sleeping.
  */
-import { WebSocket } from "ws";
+import { WebSocket, type ClientOptions } from "ws";
 import { waitFor } from "./ports.ts";
 
 export interface Frame {
@@ -39,9 +39,10 @@ export class WsTestClient {
 		});
 	}
 
-	static connect(url: string, timeoutMs = 5000): Promise<WsTestClient> {
+	/** `opts`: more `ws` client options (e.g. `ca` for wss://). */
+	static connect(url: string, timeoutMs = 5000, opts: ClientOptions = {}): Promise<WsTestClient> {
 		return new Promise((resolve, reject) => {
-			const ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
+			const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, ...opts });
 			open.add(ws);
 			const client = new WsTestClient(ws);
 			ws.once("open", () => resolve(client));
