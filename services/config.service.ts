@@ -13,6 +13,7 @@ import { workerId, type Cadence } from "../lib/workers/cadence.ts";
 import type { RunRecord, WorkerStatus } from "../lib/workers/data-worker.ts";
 import type { NodeDeps } from "./deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
+import { SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
 
 type NodeWorker = WorkerStatus & { node: string };
 interface Methods {
@@ -92,6 +93,29 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 					if (!(await this.repo.deleteInstrument(ctx.params.symbol.toUpperCase()))) throw new NotFoundError(`no instrument ${ctx.params.symbol}`);
 					await this.changed("instruments");
 					return { deleted: ctx.params.symbol.toUpperCase() };
+				},
+			},
+			/**
+			 * Seed 004's `POST /api/v1/realtime/watchlist`: the symbols the workers poll. Each symbol
+			 * becomes (or stays) an enabled instrument of every data type; `replace` also deletes the rest.
+			 */
+			setWatchlist: {
+				...ADMIN_ONLY,
+				params: { symbols: { type: "array", min: 1, max: 1000, items: { type: "string", pattern: SYMBOL_PATTERN } }, replace: { type: "boolean", optional: true, default: false } },
+				async handler(ctx: Context<{ symbols: string[]; replace: boolean }>): Promise<{ watchlist: string[]; added: string[]; removed: string[] }> {
+					const wanted = new Set(ctx.params.symbols);
+					const current = await this.repo.instruments();
+					const added: string[] = [];
+					for (const symbol of wanted) {
+						const i = current.find(x => x.symbol === symbol);
+						if (i?.enabled) continue;
+						await this.repo.upsertInstrument(i ? { ...i, enabled: true } : { symbol, data_types: [...DATA_TYPES], enabled: true, custom_config: {} });
+						added.push(symbol);
+					}
+					const removed = ctx.params.replace ? current.filter(x => !wanted.has(x.symbol)).map(x => x.symbol) : [];
+					for (const symbol of removed) await this.repo.deleteInstrument(symbol);
+					if (added.length + removed.length > 0) await this.changed("instruments");
+					return { watchlist: (await this.repo.instruments()).filter(x => x.enabled).map(x => x.symbol), added, removed };
 				},
 			},
 			getCadence: {

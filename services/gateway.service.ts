@@ -19,7 +19,7 @@ import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
 import { ClientSession, type ReplayPage, type SessionAuth, type Snapshot } from "../lib/streaming/client-session.ts";
 import { SNAPSHOT_SOURCES } from "../lib/streaming/snapshot-sources.ts";
-import { channelToTopic, selectionToTopics, topicsForWsPath, topicToChannel } from "../lib/streaming/compat.ts";
+import { channelToTopic, selectionToTopics, topicsForWsPath, topicToChannel, wsDialectFor } from "../lib/streaming/compat.ts";
 import { parseLastEventId, SseSocket } from "../lib/streaming/sse.ts";
 import { ADMIN_ONLY, Authenticator, type Principal } from "../lib/auth/authenticator.ts";
 import { ApiKeyStore } from "../lib/auth/api-keys.ts";
@@ -508,10 +508,12 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					if (!(err instanceof UnauthorizedError) || this.auth.credentialOf({ headers: req.headers, query: url.searchParams })) return refuse("401 Unauthorized", (err as Error).message);
 					principal = null;
 				}
+				// Seed 000's paths speak its frames (lib/streaming/compat.ts).
+				const dialect = wsDialectFor(url.pathname);
 				this.wss.handleUpgrade(req, socket, head, ws => {
 					const session = this.openSession(
 						{
-							send: (text, written) => ws.send(text, written),
+							send: dialect ? (text, written) => ws.send(dialect.outgoing(text), written) : (text, written) => ws.send(text, written),
 							bufferedAmount: () => ws.bufferedAmount,
 							close: (code, reason) => {
 								ws.close(code, reason);
@@ -528,7 +530,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					w.isAlive = true;
 					w.session = session;
 					ws.on("pong", () => (w.isAlive = true));
-					ws.on("message", (data, isBinary) => session.onMessage(isBinary ? "" : data.toString()));
+					ws.on("message", (data, isBinary) => session.onMessage(isBinary ? "" : dialect ? dialect.incoming(data.toString()) : data.toString()));
 					ws.on("close", () => {
 						session.close();
 						session.cleanup();

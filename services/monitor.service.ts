@@ -7,6 +7,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { toPrometheusText, type MetricSnapshot } from "../lib/metrics/prometheus-text.ts";
 import { requestMetricsOf } from "./request-metrics.middleware.ts";
+import { realtimeStats, type RealtimeStats } from "../lib/metrics/realtime-stats.ts";
 import type { NodeDeps } from "./deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 
@@ -68,6 +69,14 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 						node: this.broker.nodeID,
 						nodes: nodes.map(n => ({ ...n, symbols: byNode.get(n.id) ?? (n.services.includes("symbols") ? null : []), symbolCount: byNode.get(n.id)?.length ?? null })),
 					};
+				},
+			},
+
+			/** Seed 004's `/api/v1/realtime/stats`: this node's counters and memory (lib/metrics/realtime-stats.ts). */
+			stats: {
+				handler(): RealtimeStats {
+					const list = this.broker.metrics.list({ includes: ["rookery.**"] }) as unknown as MetricSnapshot[];
+					return realtimeStats(list, this.broker.nodeID, Math.round((deps.now() - startedAt) / 1000), process.memoryUsage());
 				},
 			},
 

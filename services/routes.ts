@@ -43,6 +43,9 @@ export const API_ALIASES: Record<string, string> = {
 	// Predecessor paths (docs/compat.md).
 	"GET realtime/indicators/:symbol": "symbols.indicators",
 	"GET realtime/signals/:symbol": "symbols.signals",
+	"POST realtime/watchlist": "config.setWatchlist",
+	"GET realtime/health": "monitor.health",
+	"GET realtime/stats": "monitor.stats",
 	"GET streaming/pairs": "gateway.pairs",
 	"GET streaming/:symbol/latest": "symbols.latest",
 	"GET streaming/:symbol/history": "gateway.pairHistory",

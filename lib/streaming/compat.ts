@@ -68,3 +68,55 @@ export function topicsForWsPath(pathname: string, query: URLSearchParams): strin
 	if (pathname === "/streaming/ws") return selectionToTopics({ channels: query.getAll("channels").join(","), symbols: query.getAll("symbols").join(","), data_types: query.getAll("data_types").join(",") });
 	return null;
 }
+
+/** How a predecessor WS path speaks: its client frames in, its frame shapes out. */
+export interface WsDialect {
+	/** A client frame in the predecessor's shape, as ours (other frames unchanged). */
+	incoming(text: string): string;
+	/** Our frame as the predecessor's clients expect it (other frames unchanged). */
+	outgoing(text: string): string;
+}
+
+/**
+ * Seed 000's client frame `{"type": "subscribe"|"unsubscribe", "subscription_type": "market_data",
+ * "symbols": [...]}` (also `"intelligence"` with `stream_id`) → `{"op", "topics"}`. A subscription
+ * type we do not know becomes a topic the session refuses with an error frame naming it.
+ */
+function seed000Incoming(text: string): string {
+	let msg: { type?: unknown; op?: unknown; subscription_type?: unknown; symbols?: unknown; stream_id?: unknown };
+	try {
+		msg = JSON.parse(text);
+	} catch {
+		return text; // the session answers bad JSON itself
+	}
+	if (!msg || typeof msg !== "object" || Array.isArray(msg) || msg.op !== undefined) return text;
+	if (msg.type === "ping") return JSON.stringify({ op: "ping" });
+	if (msg.type !== "subscribe" && msg.type !== "unsubscribe") return text;
+	const kind = typeof msg.subscription_type === "string" ? msg.subscription_type : "market_data";
+	const topics = kind === "intelligence" ? strings(msg.stream_id).map(id => `intel:${id}`) : strings(msg.symbols).map(s => `${kindOf(kind) ?? kind}:${s.toUpperCase()}`);
+	return JSON.stringify({ op: msg.type, topics });
+}
+
+const INTEL_FRAME = /^\{"type":"(update|snapshot)","topic":"intel:/;
+
+/**
+ * Intelligence frames as seed 000's clients read them: the update itself at the top level
+ * (`type: "intelligence_update"`, `stream_id`, `seq`, `ts`, `data`), with our `topic`, and
+ * `snapshot: true` on the stream's last update sent first on subscribe.
+ */
+function seed000Outgoing(text: string): string {
+	const m = INTEL_FRAME.exec(text);
+	if (!m) return text;
+	try {
+		const f = JSON.parse(text) as { topic: string; data?: { type?: unknown } };
+		if (!f.data || f.data.type !== "intelligence_update") return text;
+		return JSON.stringify(m[1] === "snapshot" ? { ...f.data, topic: f.topic, snapshot: true } : { ...f.data, topic: f.topic });
+	} catch {
+		return text;
+	}
+}
+
+/** The dialect of a WS path: seed 000's on `/ws/market/…` and `/ws/intelligence/…`; null for ours. */
+export function wsDialectFor(pathname: string): WsDialect | null {
+	return /^\/ws\/(market|intelligence)\//.test(pathname) ? { incoming: seed000Incoming, outgoing: seed000Outgoing } : null;
+}

@@ -7,7 +7,17 @@ import { expect } from "chai";
 import { createNode, type RookeryNode } from "../../services/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { getJson, postJson } from "../helpers/http.ts";
-import { WsTestClient } from "../helpers/ws-client.ts";
+import { WsTestClient, type Frame } from "../helpers/ws-client.ts";
+
+/**
+ * Seed 000's paths send the update itself (`type: "intelligence_update"`, `snapshot: true` on the
+ * first); back to our `{type, topic, seq, data}` so both paths are checked alike.
+ */
+const norm = (f: Frame & Record<string, any>): Frame => {
+	if (f.type !== "intelligence_update") return f;
+	const { topic, snapshot, ...update } = f;
+	return { type: snapshot ? "snapshot" : "update", topic, seq: update.seq, data: update };
+};
 
 describe("gateway: intel:{id} snapshot (embedded node with intelligence)", function () {
 	this.timeout(30_000);
@@ -52,15 +62,15 @@ describe("gateway: intel:{id} snapshot (embedded node with intelligence)", funct
 
 		// A first subscriber sees the stream run for a few updates.
 		const first = await connect(`${ws}/ws/intelligence/${id}`);
-		await first.until(f => f.some(x => x.type === "update" && (x.seq ?? 0) >= 3), "three updates on the first client", 15_000);
+		await first.until(f => f.some(x => x.type === "intelligence_update" && !("snapshot" in x) && (x.seq ?? 0) >= 3), "three updates on the first client", 15_000);
 
 		// Late subscribers: the newest update comes first, as a snapshot, then live ones after it.
 		const late = await connect(`${ws}/ws/intelligence/${id}`);
 		const viaWs = await connect(`${ws}/ws`);
 		viaWs.subscribe(topic);
 		for (const c of [late, viaWs]) {
-			await c.until(f => f.filter(x => x.type === "update").length >= 2, "two live updates after the snapshot", 15_000);
-			const frames = c.frames.filter(x => x.type !== "subscribed");
+			await c.until(f => f.map(norm).filter(x => x.type === "update").length >= 2, "two live updates after the snapshot", 15_000);
+			const frames = c.frames.map(norm).filter(x => x.type !== "subscribed");
 			expect(c.frames[0]).to.deep.equal({ type: "subscribed", topics: [topic] });
 			expect(frames[0].type).to.equal("snapshot");
 			const snap = frames[0];
@@ -69,7 +79,7 @@ describe("gateway: intel:{id} snapshot (embedded node with intelligence)", funct
 			expect(snap.data).to.include({ type: "intelligence_update", stream_id: id, seq: snap.seq });
 			expect(snap.data.data.symbols).to.have.property("INTL");
 			// The snapshot is what the first client got as that seq's update.
-			expect(first.frames.find(x => x.type === "update" && x.seq === snap.seq)?.data).to.deep.equal(snap.data);
+			expect(first.frames.map(norm).find(x => x.type === "update" && x.seq === snap.seq)?.data).to.deep.equal(snap.data);
 			const seqs = frames.slice(1).filter(x => x.type === "update").map(x => x.seq!);
 			expect(seqs[0]).to.equal(snap.seq! + 1);
 			expect(seqs.every((s, i) => i === 0 || s === seqs[i - 1] + 1)).to.equal(true);

@@ -116,8 +116,18 @@ describe("gateway (embedded node)", function () {
 			expect(streaming.frames[0]).to.deep.equal({ type: "subscribed", topics: ["ticks:LGA"] });
 			await intel.until(f => f.some(x => x.type === "subscribed"));
 			n.node.deps.bus.publish("rookery.intel.stream123", { type: "intelligence_update", data: { confidence: 0.7 } });
-			const u = await intel.waitForFrame(f => f.type === "update", "intel update");
-			expect(u).to.deep.equal({ type: "update", topic: "intel:stream123", data: { type: "intelligence_update", data: { confidence: 0.7 } } });
+			// Seed 000's path: the update itself at the top level, with the topic.
+			const u = await intel.waitForFrame(f => f.type === "intelligence_update", "intel update");
+			expect(u).to.deep.equal({ type: "intelligence_update", topic: "intel:stream123", data: { confidence: 0.7 } });
+			// Seed 000's client frame is accepted there: subscribe by subscription_type and symbols.
+			market.send({ type: "subscribe", subscription_type: "market_data", symbols: ["lgc"] });
+			await market.waitForFrame(f => f.type === "subscribed" && f.topics?.[0] === "ticks:LGC", "the seed-000 subscribe answered");
+			await postJson(`${n.base}/api/v1/ticks`, [tick("LGC", 0)]);
+			const lgc = await market.waitForFrame(f => f.type === "update" && f.topic === "ticks:LGC", "an LGC tick after the seed-000 subscribe");
+			expect(lgc.data).to.include({ symbol: "LGC" });
+			market.send({ type: "subscribe", subscription_type: "options_flow", symbols: ["LGC"] });
+			const err = await market.waitForFrame(f => f.type === "error", "an error frame for an unknown subscription_type");
+			expect(err.message).to.include("options_flow:LGC");
 			const bad = await fetch(`${n.base}/ws/nothing`, { headers: { connection: "upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } }).catch(e => e);
 			expect(bad).to.be.instanceOf(Error); // 404 + close on the raw socket
 		});
