@@ -29,6 +29,8 @@ import { MemoryRateLimiter, type RateLimiter, type TakeResult } from "../lib/rat
 import { RedisRateLimiter } from "../lib/ratelimit/redis-rate-limiter.ts";
 import { RedisKv } from "../lib/kv/index.ts";
 import { httpsServerOptions } from "../lib/config/tls.ts";
+import { volatilityOfPrices } from "../lib/workers/quote-volatility.ts";
+import { messageKeys, type StreamMessage } from "../lib/workers/stream-message.ts";
 import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/openapi.ts";
 import { DOCS_PAGE } from "../lib/openapi/docs-page.ts";
 import type { NodeDeps } from "./deps.ts";
@@ -265,6 +267,25 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				params: {},
 				async handler() {
 					return { pairs: (await store.listSymbols()).sort() };
+				},
+			},
+
+			/**
+			 * Predecessor `GET /api/v1/streaming/{pair}/latest`: the latest tick with seed 001's fields
+			 * over the last `workers.volatilityWindow` ticks, and `implied_vol` when the symbol's latest
+			 * vendor quote carries one (null otherwise).
+			 */
+			pairLatest: {
+				params: { symbol: { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } },
+				async handler(ctx: Context<{ symbol: string }>) {
+					const { symbol } = ctx.params;
+					const [latest, entries, quote] = await Promise.all([
+						ctx.call<Tick, object>("symbols.latest", { symbol }),
+						store.tail(symbol, config.workers.volatilityWindow + 1),
+						deps.kv.get<StreamMessage>(messageKeys.latest("market_data", symbol)).catch(() => null),
+					]);
+					const iv = quote?.data.implied_vol;
+					return { ...latest, ...volatilityOfPrices(entries.map(e => (e.data as Tick).price), latest.bid, latest.ask), implied_vol: typeof iv === "number" ? iv : null };
 				},
 			},
 

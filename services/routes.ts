@@ -47,7 +47,7 @@ export const API_ALIASES: Record<string, string> = {
 	"GET realtime/health": "monitor.health",
 	"GET realtime/stats": "monitor.stats",
 	"GET streaming/pairs": "gateway.pairs",
-	"GET streaming/:symbol/latest": "symbols.latest",
+	"GET streaming/:symbol/latest": "gateway.pairLatest",
 	"GET streaming/:symbol/history": "gateway.pairHistory",
 	// API keys (admin).
 	"GET auth/keys": "gateway.listApiKeys",

@@ -51,7 +51,22 @@ export class QuoteVolatility {
 				s.garch = null; // flat prices: no variance to model
 			}
 		}
-		const spread = typeof bid === "number" && typeof ask === "number" ? Math.round((ask - bid) * 1e8) / 1e8 : null;
-		return { spread, realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: s.garch, vol_window: returns.length };
+		return { spread: spreadOf(bid, ask), realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: s.garch, vol_window: returns.length };
 	}
+}
+
+const spreadOf = (bid?: number | null, ask?: number | null) => (typeof bid === "number" && typeof ask === "number" ? Math.round((ask - bid) * 1e8) / 1e8 : null);
+
+/** The same fields from a window of prices at once (seed 001's latest answer), GARCH fitted on it. */
+export function volatilityOfPrices(prices: number[], bid?: number | null, ask?: number | null): VolatilityFields {
+	const returns = prices.length > 1 ? logReturns(prices) : [];
+	let garch: number | null = null;
+	if (returns.length >= MIN_GARCH_RETURNS) {
+		try {
+			garch = Math.sqrt(garchForecast(fitGarch11(returns), 1)[0]);
+		} catch {
+			// flat prices: no variance to model
+		}
+	}
+	return { spread: spreadOf(bid, ask), realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: garch, vol_window: returns.length };
 }
