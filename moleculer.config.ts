@@ -35,7 +35,7 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		serializer: "JSON",
 		logger: {
 			type: "Pino",
-			options: { level: config.logLevel, pino: { options: { base: { node: config.nodeId } } } },
+			options: { level: config.logLevel, pino: { options: { base: { node: config.nodeId, ...(config.environment && { env: config.environment }) } } } },
 		},
 		logLevel: config.logLevel,
 		registry: {

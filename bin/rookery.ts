@@ -33,7 +33,8 @@ function parse(argv: string[]) {
 function printUrls(config: RookeryConfig, node: RookeryNode): void {
 	const port = node.port();
 	const mode = config.transporter ? `cluster node ${config.nodeId}` : "embedded mode";
-	const lines = [`Rookery is running (${mode}; store: ${node.deps.store.kind}; feed: ${config.feed.type})`];
+	const env = config.environment ? `; environment: ${config.environment}` : "";
+	const lines = [`Rookery is running (${mode}; store: ${node.deps.store.kind}; feed: ${config.feed.type}${env})`];
 	if (port !== null) {
 		const secure = config.tls.https.cert !== null;
 		const base = `${secure ? "https" : "http"}://localhost:${port}`;
@@ -67,13 +68,15 @@ async function main(): Promise<number> {
 		return 0;
 	}
 	let config: RookeryConfig;
+	const notices: string[] = [];
 	try {
-		config = resolveConfig({ env: process.env, args });
+		config = resolveConfig({ env: process.env, args, notices });
 	} catch (err) {
 		if (!(err instanceof ConfigError)) throw err;
 		for (const p of err.problems) process.stderr.write(`config: ${p}\n`);
 		return 1;
 	}
+	for (const n of notices) process.stderr.write(`config: ${n}\n`);
 	if (args["show-config"]) {
 		process.stdout.write(JSON.stringify(maskSecrets(config), null, 2) + "\n");
 		return 0;

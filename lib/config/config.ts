@@ -15,6 +15,7 @@ import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
 import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
 import { DEFAULT_TIERS, TIER_NAMES, type TierName, type TierSettings } from "../auth/tiers.ts";
 import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
+import { applySeedEnv, ENVIRONMENTS, fromSeedConfigFile, isSeedConfigFile, type Environment } from "./seed-compat.ts";
 import { defaultTlsConfig, tlsConfigProblems, tlsConfigSchema, tlsFromEnv, type TlsSettings } from "./tls.ts";
 import { agentsConfigSchema, agentsFromEnv, defaultAgentsConfig, defaultIntelligenceConfig, intelligenceConfigSchema, mergeAgentsLayer, type AgentsConfig, type IntelligenceSettings } from "../agents/agent-config.ts";
 
@@ -71,6 +72,8 @@ export interface RookeryConfig {
 	agents: AgentsConfig;
 	/** Unified intelligence: deadline, cache, streams (docs/agents.md). */
 	intelligence: IntelligenceSettings;
+	/** Deployment name (seed 000's ENVIRONMENT), carried in every log line; null = not set. */
+	environment: Environment | null;
 	/** Certificate, creds and nkey files for Redis, NATS and the gateway (lib/config/tls.ts). */
 	tls: TlsSettings;
 	auth: {
@@ -173,6 +176,7 @@ export function defaultConfig(): RookeryConfig {
 		http: { corsOrigins: [], maxBodyBytes: "64kb", directReads: true, quoteCacheMs: 1000, quoteCacheEntries: 10_000 },
 		agents: defaultAgentsConfig(),
 		intelligence: defaultIntelligenceConfig(),
+		environment: null,
 		tls: defaultTlsConfig(),
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
@@ -243,11 +247,17 @@ export function fromFile(path: string): ConfigOverrides {
 	} catch (err) {
 		throw new ConfigError([`config file ${path}: ${(err as Error).message}`]);
 	}
+	let json: unknown;
 	try {
-		return JSON.parse(text) as ConfigOverrides;
+		json = JSON.parse(text);
 	} catch (err) {
 		throw new ConfigError([`config file ${path}: not valid JSON (${(err as Error).message})`]);
 	}
+	if (!isSeedConfigFile(json)) return json as ConfigOverrides;
+	// Seed 004's format (lib/config/seed-compat.ts).
+	const { overrides, problems } = fromSeedConfigFile(json);
+	if (problems.length > 0) throw new ConfigError(problems.map(p => `config file ${path}: ${p}`));
+	return overrides as ConfigOverrides;
 }
 
 /** Merge layers left to right; objects merge key by key, arrays and scalars replace. */
@@ -257,7 +267,7 @@ export function mergeConfig(base: RookeryConfig, ...layers: ConfigOverrides[]): 
 		for (const [k, v] of Object.entries(layer)) {
 			if (v === undefined) continue;
 			const cur = out[k];
-			if ((k === "agents" || k === "tls") && v && typeof v === "object" && cur && typeof cur === "object") out[k] = mergeAgentsLayer(cur, v);
+			if ((k === "agents" || k === "tls" || k === "workers") && v && typeof v === "object" && cur && typeof cur === "object") out[k] = mergeAgentsLayer(cur, v);
 			else out[k] = v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" ? { ...cur, ...v } : v;
 		}
 	}
@@ -384,6 +394,7 @@ const checkConfig = new Validator({
 	http: { type: "object", strict: true, props: { corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 }, maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ }, directReads: "boolean", quoteCacheMs: int(0, 60_000), quoteCacheEntries: int(1, 1_000_000) } },
 	agents: agentsConfigSchema,
 	intelligence: intelligenceConfigSchema,
+	environment: { type: "enum", values: [...ENVIRONMENTS], nullable: true },
 	tls: tlsConfigSchema,
 	auth: {
 		type: "object",
@@ -438,10 +449,14 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 }
 
 /** Resolve the configuration from all layers; throws ConfigError listing every problem. */
-export function resolveConfig(opts: { env: NodeJS.ProcessEnv; args: Record<string, string | boolean | undefined> }): RookeryConfig {
+export function resolveConfig(opts: { env: NodeJS.ProcessEnv; args: Record<string, string | boolean | undefined>; notices?: string[] }): RookeryConfig {
 	const file = typeof opts.args.config === "string" ? opts.args.config : opts.env.ROOKERY_CONFIG;
 	const layers = [file ? fromFile(file) : {}, fromEnv(opts.env), fromArgs(opts.args)];
-	const cfg = mergeConfig(defaultConfig(), ...layers);
+	// The predecessors' variables sit between the file and ours (lib/config/seed-compat.ts).
+	const seeded = mergeConfig(defaultConfig(), layers[0]);
+	const seedProblems = applySeedEnv(seeded, opts.env, opts.notices);
+	if (seedProblems.length > 0) throw new ConfigError(seedProblems);
+	const cfg = mergeConfig(seeded, ...layers.slice(1));
 	// Every node runs its own feed, so in a cluster the synthetic feed is opt-in per node:
 	// otherwise N nodes would each post every synthetic tick.
 	if (cfg.transporter && !layers.some(l => l.feed?.type)) cfg.feed.type = "none";

@@ -1,0 +1,123 @@
+import { expect } from "chai";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ConfigError, resolveConfig } from "../../../lib/config/config.ts";
+
+const problems = (env: NodeJS.ProcessEnv, args: Record<string, string> = {}): string[] => {
+	try {
+		resolveConfig({ env, args });
+	} catch (e) {
+		if (e instanceof ConfigError) return e.problems;
+		throw e;
+	}
+	return [];
+};
+
+describe("lib/config: the predecessors' env and seed 004's config file", () => {
+	let dir: string;
+	const file = (json: unknown) => {
+		const p = path.join(dir, `c${Math.random().toString(36).slice(2)}.json`);
+		writeFileSync(p, JSON.stringify(json));
+		return p;
+	};
+	before(() => (dir = mkdtempSync(path.join(os.tmpdir(), "rk-seedcfg-"))));
+	after(() => rmSync(dir, { recursive: true, force: true }));
+
+	it("seed 004 env: WATCHLIST_SYMBOLS, DATA_PROVIDER (mock = synthetic), REDIS_STREAMS_MAXLEN; ours win", () => {
+		const c = resolveConfig({ env: { WATCHLIST_SYMBOLS: "SPY, QQQ,IWM", DATA_PROVIDER: "mock", REDIS_STREAMS_MAXLEN: "5000" }, args: {} });
+		expect(c.symbols).to.deep.equal(["SPY", "QQQ", "IWM"]);
+		expect(c.workers.chains.market_data).to.deep.equal(["synthetic"]);
+		expect(c.workers.chains.news, "other chains kept").to.deep.equal(["synthetic"]);
+		expect(c.store.maxLen).to.equal(5000);
+		expect(c.workers.streamMaxLen).to.equal(5000);
+		expect(resolveConfig({ env: { WATCHLIST_SYMBOLS: "SPY", SYMBOLS: "AAPL" }, args: {} }).symbols).to.deep.equal(["AAPL"]);
+		expect(problems({ DATA_PROVIDER: "yahoo" })).to.deep.equal(["workers.chains.market_data: unknown vendor 'yahoo'"]);
+		expect(problems({ REDIS_STREAMS_MAXLEN: "lots" })).to.deep.equal(["REDIS_STREAMS_MAXLEN must be a whole number (got 'lots')"]);
+	});
+
+	it("ENABLE_ALERTS is validated and, when true, says plainly that alerts are not in this release", () => {
+		const notices: string[] = [];
+		resolveConfig({ env: { ENABLE_ALERTS: "true" }, args: {}, notices });
+		expect(notices).to.have.length(1);
+		expect(notices[0]).to.match(/alerts are not in this release/);
+		const none: string[] = [];
+		resolveConfig({ env: { ENABLE_ALERTS: "false" }, args: {}, notices: none });
+		expect(none).to.deep.equal([]);
+		expect(problems({ ENABLE_ALERTS: "maybe" })).to.deep.equal(["ENABLE_ALERTS must be true or false (got 'maybe')"]);
+	});
+
+	it("seed 002 env: REDIS_ENABLED (with REDIS_HOST/PORT), STREAMING_ENABLED, AUTO_START_WORKERS", () => {
+		expect(resolveConfig({ env: { REDIS_ENABLED: "true", REDIS_HOST: "cache", REDIS_PORT: "6380" }, args: {} }).redisUrl).to.equal("redis://cache:6380");
+		expect(resolveConfig({ env: { REDIS_ENABLED: "false", REDIS_HOST: "cache" }, args: { config: file({ redisUrl: "redis://f:6379" }) } }).redisUrl).to.equal(null);
+		expect(problems({ REDIS_ENABLED: "false", REDIS_URL: "redis://r:6379" })).to.deep.equal(["REDIS_ENABLED=false and REDIS_URL contradict each other"]);
+		expect(problems({ REDIS_ENABLED: "true" })).to.deep.equal(["REDIS_ENABLED=true needs REDIS_URL (or REDIS_HOST/REDIS_PORT)"]);
+		expect(resolveConfig({ env: { AUTO_START_WORKERS: "true" }, args: {} }).workers.autoStart).to.equal(true);
+		expect(resolveConfig({ env: { AUTO_START_WORKERS: "0" }, args: {} }).workers.autoStart).to.equal(false);
+		expect(resolveConfig({ env: { STREAMING_ENABLED: "false" }, args: {} }).workers.autoStart).to.equal(false);
+		expect(resolveConfig({ env: {}, args: {} }).workers.autoStart).to.equal(null);
+		expect(problems({ STREAMING_ENABLED: "false", AUTO_START_WORKERS: "true" })).to.deep.equal(["STREAMING_ENABLED=false and AUTO_START_WORKERS=true contradict each other"]);
+	});
+
+	it("seed 000 env: ENVIRONMENT (validated), MAX_WORKERS → workers.concurrency", () => {
+		const c = resolveConfig({ env: { ENVIRONMENT: "Production", MAX_WORKERS: "2" }, args: {} });
+		expect(c.environment).to.equal("production");
+		expect(c.workers.concurrency).to.equal(2);
+		expect(resolveConfig({ env: {}, args: {} }).environment).to.equal(null);
+		expect(problems({ ENVIRONMENT: "prod" })).to.deep.equal(["ENVIRONMENT must be one of development, staging, production, test (got 'prod')"]);
+		expect(problems({ MAX_WORKERS: "0" }).join()).to.match(/workers\.concurrency/);
+	});
+
+	it("seed 004's JSON config file: indicators, strategies and system become Rookery settings", () => {
+		const c = resolveConfig({
+			env: {},
+			args: {
+				config: file({
+					indicators: [
+						{ name: "sma_50", enabled: true, parameters: { period: 50 }, update_frequency_seconds: 1, ttl_seconds: 300 },
+						{ name: "rsi_14", enabled: true, parameters: { period: 14 }, update_frequency_seconds: 2, ttl_seconds: 600 },
+						{ name: "ema_20", parameters: {} },
+						{ name: "macd", parameters: { fast_period: 8, slow_period: 21, signal_period: 5 } },
+						{ name: "bollinger_bands", parameters: { period: 20, std_dev: 2.5 } },
+						{ name: "atr_14", enabled: false, parameters: { period: 14 } },
+					],
+					strategies: [
+						{ name: "macd_rsi_strategy", enabled: true, parameters: { rsi_overbought: 70, rsi_oversold: 30, fast_period: 12, slow_period: 26, signal_period: 9, rsi_period: 14 }, required_indicators: ["rsi_14", "macd"] },
+						{ name: "ma_crossover", parameters: { fast_period: 5, slow_period: 20 } },
+					],
+					system: { max_concurrent_calculations: 100, data_update_interval_seconds: 5, calculation_workers: 4 },
+					port: 4000,
+				}),
+			},
+		});
+		expect(c.analysis.indicators).to.deep.equal(["sma:50", "rsi:14", "ema:20", "macd:8:21:5", "bbands:20:2.5"]);
+		expect(c.analysis.strategies).to.deep.equal(["macd-rsi:12:26:9:14:70:30", "ma-cross:5:20"]);
+		expect(c.analysis.publishEveryMs).to.equal(1000);
+		expect(c.analysis.maxBars, "other analysis settings kept").to.equal(500);
+		expect(c.store.latestTtlMs).to.equal(600_000);
+		expect(c.workers.concurrency).to.equal(4);
+		expect(c.workers.intervals).to.deep.include({ market_data: 5, news: 300 });
+		expect(c.port, "Rookery's own keys in the same file").to.equal(4000);
+	});
+
+	it("a bad seed 004 file is refused with every problem named", () => {
+		const p = problems(
+			{},
+			{
+				config: file({
+					indicators: [{ name: "ichimoku" }, { name: "sma", parameters: { period: 20, colour: "red" } }, { name: "macd", parameters: { slow_period: 26 } }, { name: "rsi", parameters: { period: "14" }, ttl_seconds: -1 }],
+					strategies: [{ name: "moon_strategy" }],
+					system: { gpu: true },
+				}),
+			},
+		).map(x => x.replace(/^config file \S+: /, ""));
+		expect(p).to.include.members([
+			"indicators[1].parameters.colour is not a parameter of sma (known: period, window, length)",
+			"indicators[2].parameters: fast_period is needed when a later parameter is given",
+			"indicators[3].parameters.period must be a number",
+			"indicators[3].ttl_seconds must be a positive number",
+			"system.gpu is not a setting of seed 004's system section",
+		]);
+		expect(p.join("\n")).to.match(/indicators\[0\]\.name 'ichimoku' is not a known indicator/).and.match(/strategies\[0\]\.name 'moon_strategy' is not a known strategy/);
+	});
+});
