@@ -70,4 +70,10 @@ describe("seed surfaces: realtime watchlist/health/stats, streaming latest with 
 		expect((await getJson(`${base}/api/v1/streaming/VOL%2FUSD/latest`)).body).to.include({ implied_vol: 0.41 });
 		expect((await getJson(`${base}/api/v1/streaming/NOPE/latest`)).status).to.equal(404);
 	});
+
+	it("lists the new paths in the OpenAPI document, with the watchlist body schema", async () => {
+		const doc = (await getJson(`${base}/api/openapi.json`)).body;
+		expect(doc.paths).to.include.keys("/api/v1/realtime/watchlist", "/api/v1/realtime/health", "/api/v1/realtime/stats", "/api/v1/streaming/{symbol}/latest");
+		expect(JSON.stringify(doc.paths["/api/v1/realtime/watchlist"].post)).to.include('"symbols"').and.include('"replace"');
+	});
 });
