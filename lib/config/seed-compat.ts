@@ -8,6 +8,10 @@ import type { RookeryConfig } from "./config.ts";
 
 export const ENVIRONMENTS = ["development", "staging", "production", "test"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
+const ENVIRONMENT_ALIASES: Record<string, Environment> = { dev: "development", stage: "staging", prod: "production" };
+
+/** The predecessors' variables a node reads (besides Rookery's own). */
+export const SEED_ENV = ["WATCHLIST_SYMBOLS", "DATA_PROVIDER", "REDIS_STREAMS_MAXLEN", "ENABLE_ALERTS", "REDIS_HOST", "REDIS_PORT", "REDIS_ENABLED", "STREAMING_ENABLED", "AUTO_START_WORKERS", "ENVIRONMENT", "MAX_WORKERS"];
 
 const BOOL: Record<string, boolean> = { "1": true, true: true, yes: true, on: true, "0": false, false: false, no: false, off: false };
 
@@ -53,7 +57,8 @@ export function applySeedEnv(cfg: RookeryConfig, env: NodeJS.ProcessEnv, notices
 	if (autoStart !== undefined) cfg.workers.autoStart = autoStart;
 	// seed 000
 	if (env.ENVIRONMENT) {
-		const e = env.ENVIRONMENT.trim().toLowerCase();
+		const given = env.ENVIRONMENT.trim().toLowerCase();
+		const e = ENVIRONMENT_ALIASES[given] ?? given;
 		if ((ENVIRONMENTS as readonly string[]).includes(e)) cfg.environment = e as Environment;
 		else problems.push(`ENVIRONMENT must be one of ${ENVIRONMENTS.join(", ")} (got '${env.ENVIRONMENT}')`);
 	}

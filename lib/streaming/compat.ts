@@ -1,8 +1,8 @@
 /**
  * The predecessor systems' streaming names, mapped to our topics (docs/compat.md): channels
  * `stream:{data_type}:{SYM}` (data type `market_data` is our `ticks`), the WS paths
- * `/ws/market/{SYM,SYM}`, `/ws/intelligence/{id}` and `/streaming/ws?channels=&symbols=`, and the
- * SSE body `{channels, data_types, symbols}`.
+ * `/ws/market/{SYM,SYM}`, `/ws/intelligence/{id}` and `/streaming/ws?channels=&symbols=`, the
+ * SSE body `{channels, data_types, symbols}`, and seed 000's frames on its WS paths (wsDialectFor).
  */
 import { DATA_TYPE_KINDS, isDataTypeKind } from "../protocol/wire.ts";
 

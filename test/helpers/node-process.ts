@@ -7,11 +7,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { freePort, waitFor } from "./ports.ts";
+import { TLS_ENV } from "../../lib/config/tls.ts";
+import { SEED_ENV } from "../../lib/config/seed-compat.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Variables the entry point reads; a child never inherits them from the test's environment. */
-const ROOKERY_ENV = ["NODE_ID", "TRANSPORTER", "REDIS_URL", "SERVICES", "PORT", "HEALTH_PORT", "HOST", "LOG_LEVEL", "SYMBOLS", "FEED", "FEED_RATE", "FEED_SEED", "ROOKERY_CONFIG", "HTTP_QUOTE_CACHE_MS", "HTTP_DIRECT_READS"];
+const ROOKERY_ENV = ["NODE_ID", "TRANSPORTER", "REDIS_URL", "SERVICES", "PORT", "HEALTH_PORT", "HOST", "LOG_LEVEL", "SYMBOLS", "FEED", "FEED_RATE", "FEED_SEED", "ROOKERY_CONFIG", "HTTP_QUOTE_CACHE_MS", "HTTP_DIRECT_READS", ...Object.keys(TLS_ENV), ...SEED_ENV];
 
 export type Env = Record<string, string | undefined>;
 

@@ -64,7 +64,8 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 		expect(c.environment).to.equal("production");
 		expect(c.workers.concurrency).to.equal(2);
 		expect(resolveConfig({ env: {}, args: {} }).environment).to.equal(null);
-		expect(problems({ ENVIRONMENT: "prod" })).to.deep.equal(["ENVIRONMENT must be one of development, staging, production, test (got 'prod')"]);
+		expect(resolveConfig({ env: { ENVIRONMENT: "prod" }, args: {} }).environment).to.equal("production");
+		expect(problems({ ENVIRONMENT: "qa" })).to.deep.equal(["ENVIRONMENT must be one of development, staging, production, test (got 'qa')"]);
 		expect(problems({ MAX_WORKERS: "0" }).join()).to.match(/workers\.concurrency/);
 	});
 
