@@ -6,7 +6,9 @@
  *   C (coverage)  = Σ w_a over agents that answered / Σ w_a over agents asked
  *   H (health)    = weighted mean health_score of the agents that answered
  *   F (freshness) = exp(-age / freshnessMs), age = now - the symbol's last tick time (0 without one)
- *   confidence    = (0.4 A + 0.3 C + 0.3 H) × (0.5 + 0.5 F)
+ *   E (evidence)  = Σ w_a e_a / Σ w_a over agents that answered, e_a from evidence.ts (bars vs the
+ *                   horizon, headlines and their age, the forecast's own interval)
+ *   confidence    = (0.4 A + 0.3 C + 0.3 H) × (0.5 + 0.5 F) × E
  * The request's confidence_score is the mean over its symbols.
  */
 import type { AgentName, ExplainOutput, ForecastOutput, SentimentOutput, StrategyOutput } from "./model.ts";
@@ -17,6 +19,8 @@ export interface AgentOpinion {
 	/** null: the agent failed or was skipped. */
 	direction: number | null;
 	health: number;
+	/** 0..1: how much evidence the answer rests on (evidence.ts). */
+	evidence: number;
 }
 
 export interface ConfidenceParts {
@@ -24,6 +28,7 @@ export interface ConfidenceParts {
 	coverage: number;
 	health: number;
 	freshness: number;
+	evidence: number;
 	confidence: number;
 }
 
@@ -60,6 +65,7 @@ export function fuseConfidence(opinions: AgentOpinion[], freshness: number): Con
 	const health = wAnswered > 0 ? answered.reduce((a, o) => a + o.weight * o.health, 0) / wAnswered : 0;
 	const sumAbs = answered.reduce((a, o) => a + o.weight * Math.abs(o.direction!), 0);
 	const agreement = sumAbs > 0 ? Math.abs(answered.reduce((a, o) => a + o.weight * o.direction!, 0)) / sumAbs : 0.5;
-	const confidence = answered.length === 0 ? 0 : (0.4 * agreement + 0.3 * coverage + 0.3 * health) * (0.5 + 0.5 * freshness);
-	return { agreement: r3(agreement), coverage: r3(coverage), health: r3(health), freshness: r3(freshness), confidence: r3(confidence) };
+	const evidence = wAnswered > 0 ? answered.reduce((a, o) => a + o.weight * o.evidence, 0) / wAnswered : 0;
+	const confidence = answered.length === 0 ? 0 : (0.4 * agreement + 0.3 * coverage + 0.3 * health) * (0.5 + 0.5 * freshness) * evidence;
+	return { agreement: r3(agreement), coverage: r3(coverage), health: r3(health), freshness: r3(freshness), evidence: r3(evidence), confidence: r3(confidence) };
 }

@@ -8,6 +8,8 @@
 import type { AgentName, SentimentOutput } from "../agents/model.ts";
 import type { AgentRunResult } from "../agents/agent-runner.ts";
 import { directionOf, freshnessOf, fuseConfidence, type AgentOpinion, type ConfidenceParts } from "../agents/fusion.ts";
+import { agentEvidence, EVIDENCE_SPAN, evidenceNotes, evidenceOf, forecastMoveOf, type Evidence } from "../agents/evidence.ts";
+import { TIMEFRAME_MS, type Timeframe } from "../bars/timeframes.ts";
 import type { MarketView, ViewBar, ViewSignal } from "../agents/market-view.ts";
 import { HORIZON_PLAN, MIN_BARS, needsNews, type UnifiedOptions } from "./unified-request.ts";
 
@@ -20,6 +22,8 @@ export interface LatestQuote {
 /** A stored news StreamMessage, as far as it is read here. */
 export interface NewsMessage {
 	data?: Record<string, unknown>;
+	/** ISO-8601 time of the item (StreamMessage.timestamp). */
+	timestamp?: string;
 }
 
 export interface SymbolSource {
@@ -44,6 +48,8 @@ export interface SymbolIntelligence {
 	data_age_ms: number | null;
 	agents: Partial<Record<AgentName, AgentOutcome>>;
 	confidence: ConfidenceParts;
+	/** The evidence factors behind the confidence (lib/agents/evidence.ts). */
+	evidence: Evidence & { bars_count: number; headlines: number };
 	notes: string[];
 }
 
@@ -81,10 +87,19 @@ export function chooseBars(sets: Array<{ tf: string; bars: ViewBar[] }>): { tf: 
 
 /** The headline of each news message (vendors name it title, headline, text or summary). */
 export function headlinesOf(messages: NewsMessage[]): string[] {
-	return messages
-		.map(m => m.data?.title ?? m.data?.headline ?? m.data?.text ?? m.data?.summary)
-		.filter((t): t is string => typeof t === "string" && t.length > 0)
-		.map(t => t.slice(0, MAX_HEADLINE));
+	return newsItemsOf(messages).map(n => n.title);
+}
+
+/** Headlines with their time (ms; undefined when the message has none or it does not parse). */
+export function newsItemsOf(messages: NewsMessage[]): Array<{ title: string; ts?: number }> {
+	const out: Array<{ title: string; ts?: number }> = [];
+	for (const m of messages) {
+		const t = m.data?.title ?? m.data?.headline ?? m.data?.text ?? m.data?.summary;
+		if (typeof t !== "string" || t.length === 0) continue;
+		const ts = m.timestamp === undefined ? NaN : Date.parse(m.timestamp);
+		out.push(Number.isFinite(ts) ? { title: t.slice(0, MAX_HEADLINE), ts } : { title: t.slice(0, MAX_HEADLINE) });
+	}
+	return out;
 }
 
 export async function analyzeSymbol(symbol: string, ctx: AnalysisContext, source: SymbolSource): Promise<SymbolIntelligence> {
@@ -107,7 +122,7 @@ export async function analyzeSymbol(symbol: string, ctx: AnalysisContext, source
 	const [indicators, signals] = tf ? await Promise.all([source.indicators(symbol, tf).catch(() => null), source.signals(symbol, tf, SIGNALS_LIMIT).catch(() => null)]) : [null, null];
 	timings.data_ms = Math.max(timings.data_ms, now() - dataStarted);
 	if (!latest) notes.push(`no live quote for ${symbol}`);
-	const headlines = headlinesOf(news);
+	const headlines = newsItemsOf(news);
 	const view: MarketView = {
 		symbol,
 		tf: tf ?? plan.tfs[0],
@@ -115,11 +130,24 @@ export async function analyzeSymbol(symbol: string, ctx: AnalysisContext, source
 		indicators: indicators ?? {},
 		signals: (signals ?? []).map(s => ({ strategy: s.strategy, direction: s.direction, strength: s.strength, reason: s.reason, barTime: s.barTime })),
 		bars: chosen.bars.slice(-VIEW_BARS).map(b => ({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume })),
-		news: headlines.map(title => ({ title })),
+		news: headlines.map(n => ({ title: n.title })),
 	};
 	const { outcomes, opinions } = await runAgents(ctx, source, view, chosen.bars, plan.steps);
 	const age = latest ? now() - latest.ts : null;
-	return { symbol, tf, seq: latest?.seq ?? null, price: view.price, data_age_ms: age, agents: outcomes, confidence: fuseConfidence(opinions, freshnessOf(age, plan.freshnessMs)), notes };
+	const t = now();
+	const input = {
+		bars: chosen.bars.length,
+		tfMs: TIMEFRAME_MS[(tf ?? plan.tfs[0]) as Timeframe],
+		wantedMs: EVIDENCE_SPAN * plan.steps * TIMEFRAME_MS[plan.tfs[0] as Timeframe],
+		headlineAgesMs: outcomes.sentiment?.status === "ok" ? headlines.map(n => (n.ts === undefined ? null : t - n.ts)) : [],
+		newsHalfLifeMs: plan.newsHalfLifeMs,
+		forecast: outcomes.forecast?.status === "ok" ? forecastMoveOf(outcomes.forecast.result) : null,
+	};
+	const evidence = evidenceOf(input);
+	const weighed: AgentOpinion[] = opinions.map(o => ({ ...o, evidence: agentEvidence(o.agent, evidence) }));
+	const confidence = fuseConfidence(weighed, freshnessOf(age, plan.freshnessMs));
+	notes.push(...evidenceNotes(input, evidence, weighed.filter(o => o.direction !== null).map(o => o.agent)));
+	return { symbol, tf, seq: latest?.seq ?? null, price: view.price, data_age_ms: age, agents: outcomes, confidence, evidence: { ...evidence, bars_count: input.bars, headlines: input.headlineAgesMs.length }, notes };
 }
 
 /**
@@ -127,10 +155,10 @@ export async function analyzeSymbol(symbol: string, ctx: AnalysisContext, source
  * bars) at once; explain and strategy once sentiment has answered, with its mean polarity in the
  * view. Skipped agents are not asked (no opinion); failed ones count as asked with no answer.
  */
-export async function runAgents(ctx: AnalysisContext, source: SymbolSource, view: MarketView, bars: ViewBar[], steps: number): Promise<{ outcomes: SymbolIntelligence["agents"]; opinions: AgentOpinion[] }> {
+export async function runAgents(ctx: AnalysisContext, source: SymbolSource, view: MarketView, bars: ViewBar[], steps: number): Promise<{ outcomes: SymbolIntelligence["agents"]; opinions: Array<Omit<AgentOpinion, "evidence">> }> {
 	const { agents, now, timings } = ctx;
 	const outcomes: SymbolIntelligence["agents"] = {};
-	const opinions: AgentOpinion[] = [];
+	const opinions: Array<Omit<AgentOpinion, "evidence">> = [];
 	const run = async (agent: AgentName, params: object) => {
 		const weight = ctx.weights[agent];
 		const t0 = now();

@@ -16,13 +16,15 @@ export interface HorizonPlan {
 	steps: number;
 	/** The freshness window of the confidence (docs/agents.md). */
 	freshnessMs: number;
+	/** A headline this old counts half in the news evidence (lib/agents/evidence.ts). */
+	newsHalfLifeMs: number;
 }
 
 export const HORIZON_PLAN: Record<Horizon, HorizonPlan> = {
-	intraday: { tfs: ["1m", "1s"], steps: 10, freshnessMs: 60_000 },
-	short_term: { tfs: ["1h", "15m", "5m", "1m"], steps: 8, freshnessMs: 900_000 },
-	medium_term: { tfs: ["1d", "1h"], steps: 5, freshnessMs: 86_400_000 },
-	long_term: { tfs: ["1d"], steps: 20, freshnessMs: 86_400_000 },
+	intraday: { tfs: ["1m", "1s"], steps: 10, freshnessMs: 60_000, newsHalfLifeMs: 3_600_000 },
+	short_term: { tfs: ["1h", "15m", "5m", "1m"], steps: 8, freshnessMs: 900_000, newsHalfLifeMs: 86_400_000 },
+	medium_term: { tfs: ["1d", "1h"], steps: 5, freshnessMs: 86_400_000, newsHalfLifeMs: 3 * 86_400_000 },
+	long_term: { tfs: ["1d"], steps: 20, freshnessMs: 86_400_000, newsHalfLifeMs: 7 * 86_400_000 },
 };
 
 /** Bars a timeframe needs to be chosen, and the forecast to run. */

@@ -11,12 +11,12 @@ import { HORIZON_PLAN } from "../../../lib/intelligence/unified-request.ts";
 import type { AgentName } from "../../../lib/agents/model.ts";
 
 const doc = readFileSync(new URL("../../../docs/agents.md", import.meta.url), "utf8");
-const op = (agent: AgentName, direction: number | null, health = 1, weight = 1): AgentOpinion => ({ agent, weight, direction, health });
+const op = (agent: AgentName, direction: number | null, health = 1, weight = 1, evidence = 1): AgentOpinion => ({ agent, weight, direction, health, evidence });
 const all = (d: number, health = 1) => [op("sentiment", d, health), op("forecast", d, health), op("explain", d, health), op("strategy", d, health)];
 
 describe("lib/agents/fusion: the documented confidence", () => {
 	it("docs/agents.md's formula, with its coefficients, is what fuseConfidence computes", () => {
-		const m = /confidence = \(([\d.]+) A \+ ([\d.]+) C \+ ([\d.]+) H\) × \(([\d.]+) \+ ([\d.]+) F\), 0 when no agent answered/.exec(doc);
+		const m = /confidence = \(([\d.]+) A \+ ([\d.]+) C \+ ([\d.]+) H\) × \(([\d.]+) \+ ([\d.]+) F\) × E, 0 when no agent answered/.exec(doc);
 		expect(m, "the formula line in docs/agents.md").to.not.equal(null);
 		const [a, c, h, f0, f1] = m!.slice(1).map(Number);
 		expect([a, c, h, f0, f1]).to.deep.equal([0.4, 0.3, 0.3, 0.5, 0.5]);
@@ -25,6 +25,7 @@ describe("lib/agents/fusion: the documented confidence", () => {
 			weight: fc.double({ min: 0.1, max: 3, noNaN: true }),
 			direction: fc.option(fc.double({ min: -1, max: 1, noNaN: true }), { nil: null }),
 			health: fc.double({ min: 0, max: 1, noNaN: true }),
+			evidence: fc.double({ min: 0, max: 1, noNaN: true }),
 		});
 		fc.assert(
 			fc.property(fc.array(opinion, { minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, noNaN: true }), (ops, F) => {
@@ -35,12 +36,14 @@ describe("lib/agents/fusion: the documented confidence", () => {
 				const A = sumAbs > 0 ? Math.abs(w(answered, o => o.direction!)) / sumAbs : 0.5;
 				const C = w(answered, () => 1) / w(ops, () => 1);
 				const H = answered.length ? w(answered, o => o.health) / w(answered, () => 1) : 0;
-				const expected = answered.length === 0 ? 0 : (a * A + c * C + h * H) * (f0 + f1 * F);
+				const E = answered.length ? w(answered, o => o.evidence) / w(answered, () => 1) : 0;
+				const expected = answered.length === 0 ? 0 : (a * A + c * C + h * H) * (f0 + f1 * F) * E;
 				const got = fuseConfidence(ops, F);
 				expect(got.confidence).to.be.closeTo(expected, 0.0011);
 				expect(got.agreement).to.be.closeTo(A, 0.0011);
 				expect(got.coverage).to.be.closeTo(C, 0.0011);
 				expect(got.health).to.be.closeTo(H, 0.0011);
+				expect(got.evidence).to.be.closeTo(E, 0.0011);
 			}),
 		);
 	});

@@ -102,7 +102,8 @@ describe("lib/intelligence: unified analysis", () => {
 	it("runs every agent on the symbol's data; sentiment's polarity reaches explain and strategy as the news vote", async () => {
 		const r = await analyzeSymbol("AAA", ctxOf(req()), src);
 		expect(r).to.include({ symbol: "AAA", tf: "1m", seq: 41, price: 108.1, data_age_ms: 5000 });
-		expect(r.notes).to.deep.equal([]);
+		// 40 one-minute bars of the 100 min an intraday call wants, 2 headlines without a time: the notes are the evidence's.
+		expect(r.notes).to.deep.equal(["little price history: 40 bar(s) = 40 min of the 1.7 h this horizon wants (bars evidence 0.4)", "thin news: 2 headline(s); 3 fresh ones give 0.63 (news evidence 0.283)"]);
 		for (const a of AGENT_NAMES) expect(r.agents[a]!.status, a).to.equal("ok");
 		const sentiment = r.agents.sentiment as { result: { summary: { polarity: number } } };
 		expect(sentiment.result.summary.polarity).to.be.greaterThan(0.3);
@@ -131,7 +132,7 @@ describe("lib/intelligence: unified analysis", () => {
 		expect(s.agents.sentiment).to.deep.equal({ status: "failed", reason: "UnavailableError: agent:sentiment is down" });
 		expect(src.agentCalls.find(c => c.agent === "explain")!.params.view).to.not.have.property("newsPolarity");
 		expect(s.agents.explain!.status).to.equal("ok");
-		expect(s.notes).to.deep.equal(["no live quote for AAA"]);
+		expect(s.notes.filter(n => !n.includes("evidence"))).to.deep.equal(["no live quote for AAA"]);
 		expect(s.confidence.freshness).to.equal(0);
 		expect(s.confidence.coverage).to.equal(0.667);
 	});
