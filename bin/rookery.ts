@@ -3,7 +3,8 @@
  * Config merges defaults < --config file (or ROOKERY_CONFIG) < environment < flags.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, maskSecrets, resolveConfig, type RookeryConfig } from "../lib/config/config.ts";
+import { ConfigError, maskSecrets, type RookeryConfig } from "../lib/config/config.ts";
+import { PluginError, resolveConfigWithPlugins } from "../lib/plugins/loader.ts";
 import { checkConnectivity } from "../lib/config/connectivity.ts";
 import { usageText } from "../lib/config/usage.ts";
 import { createNode, type RookeryNode } from "../services/node.ts";
@@ -70,8 +71,12 @@ async function main(): Promise<number> {
 	let config: RookeryConfig;
 	const notices: string[] = [];
 	try {
-		config = resolveConfig({ env: process.env, args, notices });
+		config = await resolveConfigWithPlugins({ env: process.env, args, notices });
 	} catch (err) {
+		if (err instanceof PluginError) {
+			process.stderr.write(`plugins: ${err.message}\n`);
+			return 1;
+		}
 		if (!(err instanceof ConfigError)) throw err;
 		for (const p of err.problems) process.stderr.write(`config: ${p}\n`);
 		return 1;

@@ -11,7 +11,7 @@ import type { AnalysisConfig } from "../symbols/symbol-analysis.ts";
 import { createIndicator } from "../indicators/registry.ts";
 import { IndicatorSet } from "../indicators/indicator-set.ts";
 import { createStrategy } from "../strategies/index.ts";
-import { VENDOR_TYPES, type VendorSpec } from "../vendors/index.ts";
+import { vendorTypes, type VendorSpec } from "../vendors/index.ts";
 import { DATA_TYPES, type DataType } from "../vendors/vendor.ts";
 import { DEFAULT_TIERS, TIER_NAMES, type TierName, type TierSettings } from "../auth/tiers.ts";
 import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
@@ -48,6 +48,8 @@ export interface RookeryConfig {
 	analysis: AnalysisSettings;
 	/** Vendor instances by name (docs/ingestion.md). */
 	vendors: Record<string, VendorSpec>;
+	/** Plug-in modules loaded at start, before the rest is validated (docs/plugins.md). */
+	plugins: string[];
 	workers: WorkerSettings;
 	/** Per-symbol overrides of `analysis`. */
 	instruments: Record<string, Partial<Pick<AnalysisSettings, "timeframes" | "indicators" | "strategies">>>;
@@ -152,7 +154,8 @@ export function defaultConfig(): RookeryConfig {
 		},
 		instruments: {},
 		vendors: { synthetic: { type: "synthetic" } },
-		workers: {
+		plugins: [],
+	workers: {
 			autoStart: null,
 			chains: { market_data: ["synthetic"], news: ["synthetic"], fundamentals: ["synthetic"], analytics: ["synthetic"], insider_data: ["synthetic"] },
 			intervals: { market_data: 60, news: 300, fundamentals: 3600, analytics: 600, insider_data: 1800 },
@@ -203,6 +206,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.HOST) o.host = env.HOST;
 	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
+	if (env.ROOKERY_PLUGINS) o.plugins = list(env.ROOKERY_PLUGINS);
 	const agents = agentsFromEnv(env);
 	if (agents) o.agents = agents as ConfigOverrides["agents"];
 	const tls = tlsFromEnv(env);
@@ -360,7 +364,8 @@ const checkConfig = new Validator({
 		strict: true,
 		props: { ...analysisProps, lateToleranceMs: int(0, 3_600_000), maxBars: int(10, 100_000), publishEveryMs: int(0, 3_600_000), signalHistory: int(1, 100_000) },
 	},
-	vendors: { type: "record", key: { type: "string", pattern: /^[a-z0-9_-]{1,32}$/ }, value: { type: "object", props: { type: { type: "enum", values: [...VENDOR_TYPES] } } } },
+	vendors: { type: "record", key: { type: "string", pattern: /^[a-z0-9_-]{1,32}$/ }, value: { type: "object", props: { type: { type: "string", custom: (v: string, errors: object[]) => (vendorTypes().includes(v) ? v : void errors.push({ type: "enumValue", actual: v, expected: vendorTypes().join(", ") })) } } } },
+	plugins: { type: "array", max: 100, items: { type: "string", min: 1 } },
 	workers: {
 		type: "object",
 		strict: true,
@@ -450,6 +455,11 @@ export function validateConfig(cfg: RookeryConfig): RookeryConfig {
 
 /** Resolve the configuration from all layers; throws ConfigError listing every problem. */
 export function resolveConfig(opts: { env: NodeJS.ProcessEnv; args: Record<string, string | boolean | undefined>; notices?: string[] }): RookeryConfig {
+	return validateConfig(mergedConfig(opts));
+}
+
+/** All layers merged, not yet validated (plug-ins named in it load before validation: lib/plugins). */
+export function mergedConfig(opts: { env: NodeJS.ProcessEnv; args: Record<string, string | boolean | undefined>; notices?: string[] }): RookeryConfig {
 	const file = typeof opts.args.config === "string" ? opts.args.config : opts.env.ROOKERY_CONFIG;
 	const layers = [file ? fromFile(file) : {}, fromEnv(opts.env), fromArgs(opts.args)];
 	// The predecessors' variables sit between the file and ours (lib/config/seed-compat.ts).
@@ -460,7 +470,7 @@ export function resolveConfig(opts: { env: NodeJS.ProcessEnv; args: Record<strin
 	// Every node runs its own feed, so in a cluster the synthetic feed is opt-in per node:
 	// otherwise N nodes would each post every synthetic tick.
 	if (cfg.transporter && !layers.some(l => l.feed?.type)) cfg.feed.type = "none";
-	return validateConfig(cfg);
+	return cfg;
 }
 
 /** The config with passwords in URLs replaced, for printing and logs. */

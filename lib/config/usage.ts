@@ -37,6 +37,8 @@ export function usageText(): string {
   --repl                start the Moleculer REPL on this node
   -h, --help            this text
 
+Plug-ins: ROOKERY_PLUGINS=./my-plugin.ts,… or "plugins" in the config file
+(docs/plugins.md).
 Cluster mode: TRANSPORTER=nats://host:4222 REDIS_URL=redis://host:6379
 (see README).
 HEALTH_PORT=8080: probes and /metrics on a port of their own, for nodes

@@ -30,10 +30,11 @@ export class IndicatorSpecError extends Error {
 	override readonly name = "IndicatorSpecError";
 }
 
-interface Entry {
+export interface IndicatorEntry {
 	defaults: number[];
 	make(p: number[]): AnyIndicator;
 }
+type Entry = IndicatorEntry;
 
 /** Every kind with its TA-Lib-style default parameters; missing trailing parameters take these. */
 const KINDS: Record<string, Entry> = {
@@ -57,12 +58,25 @@ const KINDS: Record<string, Entry> = {
 	keltner: { defaults: [20, 2, 10], make: ([n, k, m]) => new Keltner(n, k, m) },
 };
 
-export const INDICATOR_KINDS: readonly string[] = Object.keys(KINDS);
+const kinds = Object.keys(KINDS);
+/** Every known kind, the built-ins then plug-ins' (live: grows as plug-ins register). */
+export const INDICATOR_KINDS: readonly string[] = kinds;
+
+/**
+ * Adds a kind (a plug-in's, lib/plugins): `defaults` fill missing trailing parameters as for the
+ * built-ins. Refuses a kind that exists or is not [a-z][a-z0-9-]{0,31}.
+ */
+export function registerIndicator(kind: string, entry: Entry): void {
+	if (!/^[a-z][a-z0-9-]{0,31}$/.test(kind)) throw new IndicatorSpecError(`indicator kind "${kind}" must match [a-z][a-z0-9-]{0,31}`);
+	if (Object.hasOwn(KINDS, kind)) throw new IndicatorSpecError(`indicator kind "${kind}" already exists`);
+	KINDS[kind] = entry;
+	kinds.push(kind);
+}
 
 /** "macd:12:26:9" → { kind: "macd", params: [12, 26, 9] }, defaults filled in. */
 export function parseSpec(spec: string): IndicatorSpec {
 	const [kind, ...raw] = spec.trim().toLowerCase().split(":");
-	const entry = KINDS[kind];
+	const entry = Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
 	if (entry === undefined) throw new IndicatorSpecError(`unknown indicator "${kind}" in "${spec}" (known: ${INDICATOR_KINDS.join(", ")})`);
 	if (raw.length > entry.defaults.length) {
 		throw new IndicatorSpecError(`"${spec}": ${kind} takes at most ${entry.defaults.length} parameter(s)`);
@@ -84,7 +98,7 @@ export function parseSpecs(list: string): IndicatorSpec[] {
 /** Builds an indicator from a spec string or a parsed spec; constructor range errors become spec errors. */
 export function createIndicator(spec: string | IndicatorSpec): AnyIndicator {
 	const s = typeof spec === "string" ? parseSpec(spec) : spec;
-	const entry = KINDS[s.kind];
+	const entry = Object.hasOwn(KINDS, s.kind) ? KINDS[s.kind] : undefined;
 	if (entry === undefined) throw new IndicatorSpecError(`unknown indicator "${s.kind}"`);
 	try {
 		return entry.make(s.params);

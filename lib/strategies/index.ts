@@ -18,12 +18,22 @@ const MAKERS: Record<string, (p: number[]) => Strategy> = {
 	"sr-breakout": (p) => new LevelBreakoutStrategy(...p),
 };
 
-export const STRATEGY_NAMES: readonly string[] = Object.keys(MAKERS);
+const names = Object.keys(MAKERS);
+/** Every known strategy, the built-ins then plug-ins' (live: grows as plug-ins register). */
+export const STRATEGY_NAMES: readonly string[] = names;
+
+/** Adds a strategy (a plug-in's, lib/plugins); refuses a name that exists or is not [a-z][a-z0-9-]{0,31}. */
+export function registerStrategy(name: string, make: (params: number[]) => Strategy): void {
+	if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) throw new RangeError(`strategy name "${name}" must match [a-z][a-z0-9-]{0,31}`);
+	if (Object.hasOwn(MAKERS, name)) throw new RangeError(`strategy "${name}" already exists`);
+	MAKERS[name] = make;
+	names.push(name);
+}
 
 /** "ma-cross:5:20" → a strategy; omitted parameters take the documented defaults. */
 export function createStrategy(spec: string): Strategy {
 	const [name, ...raw] = spec.trim().toLowerCase().split(":");
-	const make = MAKERS[name];
+	const make = Object.hasOwn(MAKERS, name) ? MAKERS[name] : undefined;
 	if (make === undefined) throw new RangeError(`unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(", ")})`);
 	const params = raw.map(Number);
 	if (params.some((v) => !Number.isFinite(v))) throw new RangeError(`strategy "${spec}" has a non-numeric parameter`);
