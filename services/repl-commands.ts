@@ -1,6 +1,10 @@
 /** Operator commands for the Moleculer REPL (`npm run repl` or `--repl`). */
 import type { ServiceBroker } from "moleculer";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
+import type { StrategyPerformance } from "../lib/strategies/performance.ts";
+
+type PerformanceAnswer = StrategyPerformance & { symbol: string; tf: string };
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
 interface ReplCommand {
 	command: string;
@@ -78,6 +82,15 @@ export const replCommands: ReplCommand[] = [
 		async action(broker) {
 			const rows = await fromEveryNode<{ node: string; moved: number; active: number }>(broker, "symbols.rebalance");
 			console.table(rows);
+		},
+	},
+	{
+		command: "performance <strategy> <symbol> [tf]",
+		description: "Walk-forward performance of a strategy on a symbol's stored bars: performance ma-cross AAPL 1m",
+		async action(broker, args) {
+			const p = await broker.call<PerformanceAnswer, object>("symbols.strategyPerformance", { name: String(args.strategy), symbol: String(args.symbol), tf: args.tf === undefined ? undefined : String(args.tf) });
+			console.log(`${p.spec} on ${p.symbol} ${p.tf}: ${p.bars} bars, ${p.signals.total} signals (${p.signals.long} long, ${p.signals.short} short); follow-the-signal return ${pct(p.position.total_return)}, max drawdown ${pct(p.position.max_drawdown)}`);
+			console.table(p.horizons.map(h => ({ "horizon (bars)": h.horizon, evaluated: h.evaluated, "hit rate": h.hit_rate === null ? "–" : pct(h.hit_rate), "avg return": h.avg_return === null ? "–" : pct(h.avg_return), pending: h.pending })));
 		},
 	},
 	{

@@ -12,6 +12,7 @@ export const API_ALIASES: Record<string, string> = {
 	"GET symbols/:symbol/bars": "symbols.bars",
 	"GET symbols/:symbol/indicators": "symbols.indicators",
 	"GET symbols/:symbol/signals": "symbols.signals",
+	"GET strategies/:name/performance": "symbols.strategyPerformance",
 	// Ingestion (docs/ingestion.md): pushed news, stored vendor messages, instruments, cadences, workers.
 	"POST news": "ingest.news",
 	"GET news/:symbol": "ingest.newsOf",

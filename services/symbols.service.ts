@@ -11,10 +11,11 @@ import { analysisFor } from "../lib/config/config.ts";
 import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
 import { RENDEZVOUS } from "./rendezvous.strategy.ts";
 import { parseLeaseToken } from "../lib/store/store.ts";
-import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
+import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "./deps.ts";
+import { strategyPerformance } from "../lib/strategies/performance.ts";
 
 const notKept = (actor: SymbolActor, tf: string) =>
 	new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
@@ -151,6 +152,30 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				},
 			},
 
+			/** Walk-forward performance of a strategy on the symbol's closed bars (lib/strategies/performance.ts). */
+			strategyPerformance: {
+				...sharded,
+				params: {
+					name: { type: "string", trim: true, lowercase: true, pattern: /^[a-z][a-z0-9-]{0,31}(:[0-9.]+){0,8}$/ },
+					symbol: symbolParam,
+					tf: { type: "enum", values: [...TIMEFRAMES], optional: true },
+					horizons: { type: "string", optional: true, pattern: /^[1-9][0-9]{0,3}(,[1-9][0-9]{0,3}){0,9}$/ },
+				},
+				async handler(ctx: Context<{ name: string; symbol: string; tf?: Timeframe; horizons?: string }>) {
+					const actor = await this.knownActor(ctx.params.symbol);
+					const tf = ctx.params.tf ?? "1m";
+					const bars = actor.analysis.closedBars(tf, 100_000);
+					if (!bars) throw notKept(actor, tf);
+					const horizons = ctx.params.horizons?.split(",").map(Number);
+					try {
+						return { symbol: actor.symbol, tf, seq: actor.seq, ...strategyPerformance(bars, ctx.params.name, { horizons }) };
+					} catch (err) {
+						if (!(err instanceof RangeError)) throw err;
+						throw new ValidationError(err.message, [{ field: "name", message: err.message, actual: ctx.params.name }]);
+					}
+				},
+			},
+
 			/**
 			 * What a new WebSocket subscriber gets first, and the seq from which live updates follow it.
 			 * Read on the owner between two actor turns, so every update after `seq` is published later.
@@ -255,7 +280,11 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 							dedupWindow: config.symbolActor.dedupWindow,
 							mailboxLimit: config.symbolActor.mailboxLimit,
 							analysis: analysisFor(config, symbol),
-							publish: (subject, msg) => bus.publish(subject, msg),
+							publish: (subject, msg) => {
+								const sig = msg as { strategy?: string; direction?: string; tf?: string };
+								if (sig.strategy !== undefined) this.broker.metrics.increment("rookery.strategy.signals", { strategy: sig.strategy, tf: sig.tf, direction: sig.direction });
+								bus.publish(subject, msg);
+							},
 						}),
 					);
 					this.actors.set(symbol, p);
@@ -361,6 +390,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.lease_lost", description: "Actors dropped because their lease was gone (another node owns the symbol)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.ticks", description: "Ticks appended by this node's symbol actors" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.strategy.signals", labelNames: ["strategy", "tf", "direction"], description: "Signals the strategies generated on live bars" });
 		},
 
 		started() {

@@ -231,6 +231,12 @@ export class SymbolAnalysis {
 		return closed;
 	}
 
+	/** Closed bars only, oldest first (the forming one left out): what strategies have seen. */
+	closedBars(tf: Timeframe, limit: number): BuiltBar[] | null {
+		const s = this.#tf(tf);
+		return s ? s.builder.recent(limit) : null;
+	}
+
 	indicators(tf: Timeframe): TimeframeIndicators | null {
 		const s = this.#tf(tf);
 		if (!s) return null;
