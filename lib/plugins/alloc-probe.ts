@@ -21,7 +21,7 @@ if (kind === "indicator") {
 	for (let i = 0; i < 200_000; i++) ind.update(bars[i % 1000]); // optimised first
 	gcs = await gcCount(() => {
 		for (let i = 0; i < UPDATES; i++) ind.update(bars[i % 1000]);
-	});
+	}, 5);
 } else {
 	// A flat series: warm indicators, nothing fires, so no signal object is made.
 	const flat = Array.from({ length: 1000 }, (_, i) => ({ time: i * 60_000, open: 100, high: 100.5, low: 99.5, close: 100, volume: 10 }));
@@ -29,6 +29,6 @@ if (kind === "indicator") {
 	for (let i = 0; i < 200_000; i++) s.update(flat[i % 1000]);
 	gcs = await gcCount(() => {
 		for (let i = 0; i < UPDATES; i++) if (s.update(flat[i % 1000]) !== null) signals++;
-	});
+	}, 5);
 }
 process.stdout.write(JSON.stringify({ gcs, signals }) + "\n");
