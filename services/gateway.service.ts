@@ -38,6 +38,7 @@ import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
 import { AliasResolver, type resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
 import { answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
 import { QuoteCache } from "../lib/streaming/quote-cache.ts";
+import { originAllowed } from "../lib/http/origin.ts";
 
 type Req = IncomingMessage & { $params?: Record<string, unknown>; $endpoint?: unknown; $action?: { name?: string; role?: unknown }; $ctx?: Context<unknown, { user?: Principal }> };
 
@@ -60,6 +61,7 @@ interface Vars {
 }
 interface Methods {
 	onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+	boundaryFailed(boundary: string, err: unknown): void;
 	openSession(socket: ConstructorParameters<typeof ClientSession>[0], principal: Principal | null, init: { topics: string[]; since?: Record<string, number> }): ClientSession;
 	snapshotOf(topic: Topic): Promise<Snapshot | null>;
 	replay(topic: Topic, fromSeq: number, limit: number): Promise<ReplayPage | null>;
@@ -498,6 +500,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						return this.sessionAuth(p);
 					},
 					onDrop: (reason, n) => metrics.increment("rookery.ws.dropped", { reason }, n),
+					onJsonRefused: reason => metrics.increment("rookery.json.refused", { reason, via: "ws" }),
 				});
 				if (principal === null) {
 					const t = setTimeout(() => !session.authenticated && socket.close(WsClose.UNAUTHORIZED, "no credentials within the auth timeout"), config.ws.authTimeoutMs);
@@ -510,8 +513,21 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			},
 
 			async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
-				const url = new URL(req.url ?? "/", "http://x");
-				const refuse = (status: string, message: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { message } })}`);
+				// Node takes its own error listener off an upgraded socket: a reset before ws takes the
+				// socket over would otherwise be an uncaught 'error' event.
+				const onSocketError = () => socket.destroy();
+				socket.on("error", onSocketError);
+				const refuse = (status: string, message: string) => {
+					this.broker.metrics.increment("rookery.ws.upgrade_refused", { status: status.slice(0, 3) });
+					socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { message } })}`);
+				};
+				let url: URL;
+				try {
+					url = new URL(req.url ?? "/", "http://x");
+				} catch {
+					// `http://[`, `http://x:99999/ws`: absolute targets that are not URLs.
+					return refuse("400 Bad Request", "the request target is not a valid URL");
+				}
 				let topics: string[] | null;
 				try {
 					topics = topicsForWsPath(url.pathname, url.searchParams);
@@ -519,19 +535,27 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					return refuse("422 Unprocessable Entity", (err as Error).message);
 				}
 				if (topics === null) return refuse("404 Not Found", "not a WebSocket path");
+				// Browsers send Origin; CORS does not cover WebSockets, so the same allow-list is checked here.
 				const origin = req.headers.origin;
-				if (origin && cors && cors.origin !== "*" && !cors.origin.includes(origin)) return refuse("403 Forbidden", `origin ${origin} is not allowed`);
+				if (origin !== undefined && !originAllowed(origin, req.headers.host, config.http.corsOrigins)) return refuse("403 Forbidden", `origin ${origin.slice(0, 200)} is not allowed (CORS_ORIGINS)`);
 				let principal: Principal | null;
 				try {
 					principal = await this.auth.resolve({ headers: req.headers, query: url.searchParams }, req.socket.remoteAddress);
 				} catch (err) {
+					if (!(err instanceof UnauthorizedError)) {
+						// The key store is away: its message is not for the client.
+						this.boundaryFailed("upgrade", err);
+						return refuse("503 Service Unavailable", "credentials could not be checked; retry shortly");
+					}
 					// Credentials that are present and wrong are refused now; absent ones may come with `auth`.
-					if (!(err instanceof UnauthorizedError) || this.auth.credentialOf({ headers: req.headers, query: url.searchParams })) return refuse("401 Unauthorized", (err as Error).message);
+					if (this.auth.credentialOf({ headers: req.headers, query: url.searchParams })) return refuse("401 Unauthorized", err.message);
 					principal = null;
 				}
 				// Seed 000's paths speak its frames (lib/streaming/compat.ts).
 				const dialect = wsDialectFor(url.pathname);
+				if (socket.destroyed) return;
 				this.wss.handleUpgrade(req, socket, head, ws => {
+					socket.removeListener("error", onSocketError);
 					const session = this.openSession(
 						{
 							send: dialect ? (text, written) => ws.send(dialect.outgoing(text), written) : (text, written) => ws.send(text, written),
@@ -551,7 +575,15 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					w.isAlive = true;
 					w.session = session;
 					ws.on("pong", () => (w.isAlive = true));
-					ws.on("message", (data, isBinary) => session.onMessage(isBinary ? "" : dialect ? dialect.incoming(data.toString()) : data.toString()));
+					ws.on("message", (data, isBinary) => {
+						try {
+							session.onMessage(isBinary ? "" : dialect ? dialect.incoming(data.toString()) : data.toString());
+						} catch (err) {
+							// A frame the session did not expect to throw on: this connection ends, not the node.
+							this.boundaryFailed("ws-message", err);
+							ws.close(WsClose.INTERNAL_ERROR, "internal error");
+						}
+					});
 					ws.on("close", () => {
 						session.close();
 						session.cleanup();
@@ -560,6 +592,12 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					});
 					ws.on("error", () => ws.terminate());
 				});
+			},
+
+			/** A throw caught where it would have crossed a network listener: logged and counted, never thrown on. */
+			boundaryFailed(boundary: string, err: unknown) {
+				this.broker.metrics.increment("rookery.network.errors", { boundary });
+				this.logger.warn({ boundary, err: err instanceof Error ? (err.stack ?? err.message) : typeof err }, "error caught at a network boundary");
 			},
 
 			streamSse(req: Req, res: ServerResponse, topics: string[]) {
@@ -605,6 +643,9 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			this.broker.metrics.register({ type: "counter", name: "rookery.http.errors", labelNames: ["status", "code"], description: "REST error responses" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.ratelimit.refused", labelNames: ["tier"], description: "REST requests refused with 429" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.ratelimit.errors", description: "Rate-limit checks that failed (Redis away) and let the request through" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.json.refused", labelNames: ["reason", "via"], description: "JSON bodies (via=http) and WebSocket frames (via=ws) refused at parse: nested too deep (reason=depth) or a prototype-poisoning key (reason=prototype-key)" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ws.upgrade_refused", labelNames: ["status"], description: "WebSocket upgrade requests refused (400 bad target, 401, 403 origin, 404, 422)" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.network.errors", labelNames: ["boundary"], description: "Unexpected errors caught at a network boundary (upgrade, ws-message, sse, http) instead of crossing it" });
 		},
 
 		started() {
@@ -619,7 +660,12 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				}, 1000);
 				this.quoteStatsTimer.unref();
 			}
-			this.server.on("upgrade", (req, socket, head) => void this.onUpgrade(req, socket, head));
+			this.server.on("upgrade", (req, socket, head) =>
+				this.onUpgrade(req, socket, head).catch(err => {
+					this.boundaryFailed("upgrade", err);
+					socket.destroy();
+				}),
+			);
 			// Dead peers (no pong since the last ping) are cut, so their sessions do not pile up.
 			this.heartbeat = setInterval(() => {
 				for (const ws of this.wss.clients) {

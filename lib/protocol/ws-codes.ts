@@ -2,6 +2,8 @@
 export const WsClose = {
 	NORMAL: 1000,
 	GOING_AWAY: 1001,
+	/** The server failed on a frame it should have answered with an error frame (logged, counted). */
+	INTERNAL_ERROR: 1011,
 	/** Credentials were required and none valid came within `ws.authTimeoutMs`, or the token expired. */
 	UNAUTHORIZED: 4001,
 	/** The client did not read fast enough and its send queue hit the bound (tier policy `disconnect`). */

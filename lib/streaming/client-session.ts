@@ -6,6 +6,7 @@
  */
 import { parseTopic, TOPIC_FORMS, type Topic } from "../protocol/wire.ts";
 import { WsClose, WsErrorCode, type ServerFrame } from "../protocol/ws-codes.ts";
+import { JsonRefusedError, parseJson, type JsonRefusal } from "../validation/json.ts";
 import { SendQueue, type DropReason, type QueueLimits } from "./send-queue.ts";
 import type { TopicHub, TopicListener } from "./topic-hub.ts";
 
@@ -66,6 +67,8 @@ export interface SessionOptions {
 	authenticate(token: string): Promise<SessionAuth>;
 	onAuthenticated?(auth: SessionAuth): void;
 	onDrop(reason: SessionDropReason, n: number): void;
+	/** A frame refused at parse (too deep, a prototype-poisoning key). */
+	onJsonRefused?(reason: JsonRefusal): void;
 	/** Subscribed on connect (predecessor paths, SSE), or right after `auth` when that is required. */
 	initialTopics?: string[];
 	/** `since` for the initial topics (SSE `Last-Event-ID`). */
@@ -87,6 +90,16 @@ interface TopicState {
 }
 
 const MAX_SNAPSHOT_ATTEMPTS = 3;
+
+/**
+ * A client value for an error message, without calling anything on it: String() of a client's
+ * object runs its `toString` (which may not be a function) and recurses through nested arrays.
+ */
+function describe(v: unknown): string {
+	if (typeof v === "string") return `'${v.slice(0, 200)}'`;
+	if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) return String(v);
+	return Array.isArray(v) ? "(an array)" : `(${typeof v === "object" ? "an object" : typeof v})`;
+}
 const MAX_SINCE = Number.MAX_SAFE_INTEGER;
 
 export class ClientSession implements TopicListener {
@@ -139,9 +152,11 @@ export class ClientSession implements TopicListener {
 	onMessage(text: string): void {
 		let msg: unknown;
 		try {
-			msg = JSON.parse(text);
-		} catch {
-			return this.#error(WsErrorCode.BAD_JSON, "frame is not valid JSON");
+			msg = parseJson(text);
+		} catch (err) {
+			if (!(err instanceof JsonRefusedError)) return this.#error(WsErrorCode.BAD_JSON, "frame is not valid JSON");
+			this.opts.onJsonRefused?.(err.reason);
+			return this.#error(WsErrorCode.BAD_JSON, `frame refused: ${err.message}`);
 		}
 		if (!msg || typeof msg !== "object" || Array.isArray(msg)) return this.#error(WsErrorCode.BAD_REQUEST, "frame must be a JSON object with an 'op'");
 		const { op, topics, since, token } = msg as { op?: unknown; topics?: unknown; since?: unknown; token?: unknown };
@@ -150,10 +165,13 @@ export class ClientSession implements TopicListener {
 			if (typeof token !== "string" || token.length === 0 || token.length > 8192) return this.#error(WsErrorCode.BAD_REQUEST, "'token' must be a non-empty string (a JWT or an API key)");
 			return void this.#auth(token);
 		}
-		if (op !== "subscribe" && op !== "unsubscribe") return this.#error(WsErrorCode.UNKNOWN_OP, `unknown op '${String(op)}' (expected auth, subscribe, unsubscribe or ping)`);
+		if (op !== "subscribe" && op !== "unsubscribe") return this.#error(WsErrorCode.UNKNOWN_OP, `unknown op ${describe(op)} (expected auth, subscribe, unsubscribe or ping)`);
 		if (!this.#authed) return this.#error(WsErrorCode.UNAUTHORIZED, "authenticate first: {\"op\":\"auth\",\"token\":\"…\"}");
 		if (!Array.isArray(topics) || topics.length === 0) return this.#error(WsErrorCode.BAD_REQUEST, "'topics' must be a non-empty array of topic names");
-		if (op === "unsubscribe") return this.unsubscribe(topics.map(String));
+		if (op === "unsubscribe") {
+			if (!topics.every(t => typeof t === "string")) return this.#error(WsErrorCode.BAD_REQUEST, "'topics' must be an array of topic names (strings)");
+			return this.unsubscribe(topics as string[]);
+		}
 		if (since !== undefined && (!since || typeof since !== "object" || Array.isArray(since))) return this.#error(WsErrorCode.BAD_REQUEST, "'since' must be an object {topic: seq}");
 		const sinceMap = (since ?? {}) as Record<string, unknown>;
 		for (const [name, seq] of Object.entries(sinceMap)) {
@@ -185,7 +203,7 @@ export class ClientSession implements TopicListener {
 		const seen = new Set<string>();
 		for (const n of names) {
 			const t = parseTopic(n);
-			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic '${String(n).slice(0, 200)}' (expected ${TOPIC_FORMS})`, String(n).slice(0, 200));
+			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic ${describe(n)} (expected ${TOPIC_FORMS})`, typeof n === "string" ? n.slice(0, 200) : undefined);
 			if (t.wildcard && !this.#policy.wildcards) return this.#error(WsErrorCode.FORBIDDEN, `the ${this.#policy.tier} tier may not subscribe to wildcard topics`, t.name);
 			if (t.wildcard && since[t.name] !== undefined) return this.#error(WsErrorCode.BAD_REQUEST, "'since' is not supported on wildcard topics", t.name);
 			if (this.#topics.has(t.name) || seen.has(t.name)) continue;

@@ -4,6 +4,7 @@
  * `/ws/market/{SYM,SYM}`, `/ws/intelligence/{id}` and `/streaming/ws?channels=&symbols=`, the
  * SSE body `{channels, data_types, symbols}`, and seed 000's frames on its WS paths (wsDialectFor).
  */
+import { parseJson } from "../validation/json.ts";
 import { DATA_TYPE_KINDS, isDataTypeKind } from "../protocol/wire.ts";
 
 /** Predecessor data types: `market_data` is our `ticks`; the others keep their name. */
@@ -33,7 +34,14 @@ export interface CompatSelection {
 	symbols?: unknown;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : []).map(s => String(s).trim()).filter(Boolean);
+/** A list or a comma-separated string of names; anything else in a list is refused (never String()ed: it may be a trap). */
+const strings = (v: unknown): string[] =>
+	(Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : [])
+		.map(s => {
+			if (typeof s !== "string") throw new Error("channels, data_types and symbols must be strings");
+			return s.trim();
+		})
+		.filter(Boolean);
 
 /**
  * Topics for a predecessor selection: every channel, plus every symbol × data type (default
@@ -85,15 +93,21 @@ export interface WsDialect {
 function seed000Incoming(text: string): string {
 	let msg: { type?: unknown; op?: unknown; subscription_type?: unknown; symbols?: unknown; stream_id?: unknown };
 	try {
-		msg = JSON.parse(text);
+		msg = parseJson(text) as typeof msg;
 	} catch {
-		return text; // the session answers bad JSON itself
+		return text; // the session answers bad (or refused) JSON itself
 	}
 	if (!msg || typeof msg !== "object" || Array.isArray(msg) || msg.op !== undefined) return text;
 	if (msg.type === "ping") return JSON.stringify({ op: "ping" });
 	if (msg.type !== "subscribe" && msg.type !== "unsubscribe") return text;
 	const kind = typeof msg.subscription_type === "string" ? msg.subscription_type : "market_data";
-	const topics = kind === "intelligence" ? strings(msg.stream_id).map(id => `intel:${id}`) : strings(msg.symbols).map(s => `${kindOf(kind) ?? kind}:${s.toUpperCase()}`);
+	let topics: string[];
+	try {
+		topics = kind === "intelligence" ? strings(msg.stream_id).map(id => `intel:${id}`) : strings(msg.symbols).map(s => `${kindOf(kind) ?? kind}:${s.toUpperCase()}`);
+	} catch {
+		// Names that are not strings: the session refuses the frame ('topics' must be a non-empty array).
+		return JSON.stringify({ op: msg.type, topics: null });
+	}
 	return JSON.stringify({ op: msg.type, topics });
 }
 

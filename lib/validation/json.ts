@@ -1,0 +1,65 @@
+/**
+ * JSON from the network (REST bodies, WebSocket frames), parsed so that nothing past the parse
+ * can be hurt by its shape: nesting deeper than a limit is refused before it is parsed (deep
+ * values overflow the stack of every recursive reader after the parse: validation, String(),
+ * JSON.stringify in an error path), and keys that would set an object's prototype (`__proto__`,
+ * `constructor.prototype`) are refused by secure-json-parse.
+ */
+import secureJson from "secure-json-parse";
+
+/** Arrays and objects nested deeper than this are refused. Every wire message nests under 10. */
+export const MAX_JSON_DEPTH = 64;
+
+/** secure-json-parse's message for a poisoning key (its other errors are JSON.parse's). */
+const FORBIDDEN = "Object contains forbidden prototype property";
+
+export type JsonRefusal = "depth" | "prototype-key";
+
+/** JSON that is well-formed but refused; `reason` labels the `rookery_json_refused` metric. */
+export class JsonRefusedError extends Error {
+	/** moleculer-web and toHttpError read these: 400 with this code. */
+	readonly status = 400;
+	readonly type: string;
+	constructor(readonly reason: JsonRefusal, message: string) {
+		super(message);
+		this.name = "JsonRefusedError";
+		this.type = reason === "depth" ? "JSON_TOO_DEEP" : "JSON_FORBIDDEN_KEY";
+	}
+}
+
+/**
+ * The first nesting level beyond `max`, or -1 when none is. One pass over the text; brackets
+ * inside strings do not count. Malformed text is left to the parser to refuse.
+ */
+export function depthBeyond(text: string, max = MAX_JSON_DEPTH): number {
+	let depth = 0;
+	const n = text.length;
+	for (let i = 0; i < n; i++) {
+		const c = text.charCodeAt(i);
+		if (c === 0x22) {
+			// Skip the string: to the next quote not escaped.
+			for (i++; i < n; i++) {
+				const s = text.charCodeAt(i);
+				if (s === 0x5c) i++;
+				else if (s === 0x22) break;
+			}
+		} else if (c === 0x7b || c === 0x5b) {
+			if (++depth > max) return depth;
+		} else if (c === 0x7d || c === 0x5d) depth--;
+	}
+	return -1;
+}
+
+/**
+ * JSON.parse with the depth limit and prototype-poisoning keys refused (JsonRefusedError); other
+ * bad JSON throws the parser's SyntaxError.
+ */
+export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+	if (depthBeyond(text, maxDepth) >= 0) throw new JsonRefusedError("depth", `JSON nests deeper than ${maxDepth} levels`);
+	try {
+		return secureJson.parse(text, null, { protoAction: "error", constructorAction: "error" });
+	} catch (err) {
+		if ((err as Error).message === FORBIDDEN) throw new JsonRefusedError("prototype-key", "JSON must not contain a '__proto__' key or 'constructor.prototype'");
+		throw err;
+	}
+}

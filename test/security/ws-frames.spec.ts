@@ -1,0 +1,61 @@
+/**
+ * Issue 13 item 1 (and the frame side of 8 and 10): WebSocket frames that used to throw inside the
+ * `message` listener (and so end the process) get an error frame; the connection and the node stay.
+ */
+import { expect } from "chai";
+import { WsTestClient } from "../helpers/ws-client.ts";
+import { counter, expectAlive, nested, startNode, type TestNode } from "./gateway-node.ts";
+
+describe("security: WebSocket frames cannot throw out of the message listener", function () {
+	this.timeout(20_000);
+	let n: TestNode;
+	const clients: WsTestClient[] = [];
+	before(async () => {
+		n = await startNode();
+	});
+	after(async () => n?.node.stop());
+	afterEach(() => clients.splice(0).forEach(c => c.terminate()));
+
+	async function sendRaw(text: string) {
+		const c = await WsTestClient.connect(`${n.ws}/ws`);
+		clients.push(c);
+		c.ws.send(text);
+		const error = await c.waitForFrame(f => f.type === "error", "error frame");
+		// The same connection still answers.
+		c.send({ op: "ping" });
+		await c.waitForFrame(f => f.type === "pong", "pong");
+		expect(c.closed).to.equal(null);
+		await expectAlive(n);
+		return error;
+	}
+
+	it("an op whose toString is not a function gets UNKNOWN_OP", async () => {
+		const e = await sendRaw(JSON.stringify({ op: { toString: "x" } }));
+		expect(e.code).to.equal("UNKNOWN_OP");
+		expect(e.message).to.match(/unknown op \(an object\)/);
+	});
+
+	it("an op nested 30,000 deep is refused at parse (JSON_TOO_DEEP), counted", async () => {
+		const before = counter(n, "rookery.json.refused", { reason: "depth", via: "ws" });
+		const e = await sendRaw(`{"op":${nested(30_000)}}`);
+		expect(e.code).to.equal("BAD_JSON");
+		expect(e.message).to.match(/deeper than 64 levels/);
+		expect(counter(n, "rookery.json.refused", { reason: "depth", via: "ws" })).to.equal(before + 1);
+	});
+
+	it("a topic that is an object with a toString trap gets BAD_TOPIC", async () => {
+		const e = await sendRaw(JSON.stringify({ op: "subscribe", topics: [{ toString: "x" }] }));
+		expect(e.code).to.equal("BAD_TOPIC");
+	});
+
+	it("unsubscribe with a toString trap gets BAD_REQUEST", async () => {
+		const e = await sendRaw(JSON.stringify({ op: "unsubscribe", topics: [{ toString: "x" }] }));
+		expect(e.code).to.equal("BAD_REQUEST");
+	});
+
+	it("a '__proto__' key in a frame is refused at parse", async () => {
+		const e = await sendRaw('{"op":"subscribe","topics":["ticks:AAPL"],"since":{"__proto__":{"ticks:AAPL":0}}}');
+		expect(e.code).to.equal("BAD_JSON");
+		expect(e.message).to.match(/__proto__/);
+	});
+});
