@@ -97,8 +97,9 @@ export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boo
 	const route = alias.route;
 	if (!alias.action || typeof alias.handler === "function" || alias.type === "stream" || alias.passReqResToParams) return false;
 	if (route.opts.mergeParams === false || route.hasWhitelist || route.hasBlacklist || route.rateLimit || route.onAfterCall) return false;
-	// Middlewares other than the body parsers (`use`) run only in moleculer-web's pipeline.
-	if (this.settings.use?.length || route.opts.use?.length) return false;
+	// Middlewares other than the body parsers run only in moleculer-web's pipeline (a body parser
+	// in `use`, marked `bodyOnly`, has nothing to do for a GET without a body).
+	if (this.settings.use?.length || route.opts.use?.some(m => !(m as { bodyOnly?: boolean }).bodyOnly)) return false;
 
 	const broker = this.broker;
 	const h = req.headers;

@@ -39,8 +39,10 @@ import { AliasResolver, type resolveAliasByPrefix } from "../lib/routing/alias-p
 import { answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
 import { QuoteCache } from "../lib/streaming/quote-cache.ts";
 import { originAllowed } from "../lib/http/origin.ts";
+import { jsonBodyRoute } from "../lib/http/json-body.ts";
+import { JsonRefusedError } from "../lib/validation/json.ts";
 
-type Req = IncomingMessage & { $params?: Record<string, unknown>; $endpoint?: unknown; $action?: { name?: string; role?: unknown }; $ctx?: Context<unknown, { user?: Principal }> };
+type Req = IncomingMessage & { $principal?: Principal; $params?: Record<string, unknown>; $endpoint?: unknown; $action?: { name?: string; role?: unknown }; $ctx?: Context<unknown, { user?: Principal }> };
 
 interface Vars {
 	wss: WebSocketServer;
@@ -74,6 +76,8 @@ interface Methods {
 	streamSse(req: Req, res: ServerResponse, topics: string[]): void;
 	resolveAlias(url: string, method?: string): ReturnType<typeof resolveAliasByPrefix>;
 	httpHandler(req: IncomingMessage, res: ServerResponse, next?: unknown): unknown;
+	authenticateFirst(req: Req, res: ServerResponse): Promise<boolean>;
+	errorHandler(req: IncomingMessage, res: ServerResponse, err: unknown): void;
 	serveDirectRead(req: IncomingMessage, res: ServerResponse): boolean;
 	answerRead: typeof answerRead;
 	answerQuote: typeof answerQuote;
@@ -181,7 +185,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					// The body may be an array; unmerged params keep it intact as `params.body`.
 					mergeParams: false,
 					// Not strict: a body of `5` or `null` reaches validation and gets a 422 that says why.
-					bodyParsers: { json: { limit: config.ingest.maxBodyBytes, strict: false } },
+					...jsonBodyRoute(config.ingest.maxBodyBytes, false),
 					aliases: { "POST /": "ingest.ticks" },
 					// The writer's next read through this gateway sees its write, even before the tick
 					// comes back over the bus (cluster mode). Also when only some symbols were written.
@@ -198,7 +202,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					path: "/api/v1",
 					mappingPolicy: "restrict",
 					...guarded,
-					bodyParsers: { json: { limit: config.http.maxBodyBytes } },
+					...jsonBodyRoute(config.http.maxBodyBytes),
 					onBeforeCall: routeToOwner,
 					aliases: {
 						...API_ALIASES,
@@ -212,7 +216,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					path: "/",
 					mappingPolicy: "restrict",
 					...guarded,
-					bodyParsers: { json: { limit: config.http.maxBodyBytes } },
+					...jsonBodyRoute(config.http.maxBodyBytes),
 					aliases: {
 						...ROOT_ALIASES,
 						"POST streaming/subscribe/sse"(this: { streamSse: Methods["streamSse"] }, req: Req & { body?: unknown }, res: ServerResponse) {
@@ -232,12 +236,20 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			onError(this: { broker: ServiceBroker }, _req: IncomingMessage, res: ServerResponse, err: unknown) {
 				const { status, body } = toHttpError(err);
 				this.broker.metrics.increment("rookery.http.errors", { status: String(status), code: body.error.code });
+				if (err instanceof JsonRefusedError) this.broker.metrics.increment("rookery.json.refused", { reason: err.reason, via: "http" });
 				if (res.headersSent) return void res.end();
 				if (status === 503) res.setHeader("Retry-After", "1");
 				if (err instanceof RateLimitedError) res.setHeader("Retry-After", String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
+				let text: string;
+				try {
+					text = JSON.stringify(body);
+				} catch {
+					// Details that cannot be written (nested past the stack, a BigInt): the answer goes without them.
+					text = JSON.stringify({ error: { code: body.error.code, message: body.error.message } });
+				}
 				res.setHeader("Content-Type", "application/json; charset=utf-8");
 				res.writeHead(status);
-				res.end(JSON.stringify(body));
+				res.end(text);
 			},
 		},
 
@@ -363,10 +375,40 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				return this.aliasResolver.resolve(this.aliases, url, method);
 			},
 
-			/** Overrides moleculer-web's: REST reads take the direct path (./gateway-direct.ts), the rest moleculer-web's. */
+			/**
+			 * Overrides moleculer-web's: REST reads take the direct path (./gateway-direct.ts), the rest
+			 * moleculer-web's; a request with a body is authenticated before the body is read.
+			 */
 			httpHandler(req: IncomingMessage, res: ServerResponse, next?: unknown) {
-				if (config.http.directReads && !next && this.serveDirectRead(req as never, res as never)) return;
+				try {
+					if (config.http.directReads && !next && this.serveDirectRead(req as never, res as never)) return;
+				} catch (err) {
+					this.boundaryFailed("http", err);
+					return this.errorHandler(req, res, err);
+				}
+				if (!next && (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")) {
+					return this.authenticateFirst(req, res).then(ok => ok && moleculerWebHandler.call(this, req, res));
+				}
 				return moleculerWebHandler.call(this, req, res, next);
+			},
+
+			/**
+			 * moleculer-web reads and parses a body before the route authenticates: a caller without
+			 * valid credentials would have a body of up to the limit read for nothing. They are checked
+			 * first; the principal is kept for the route's authentication (which still applies the rate
+			 * limit). A refusal closes the connection rather than read the body to reuse it.
+			 */
+			async authenticateFirst(req: Req, res: ServerResponse): Promise<boolean> {
+				try {
+					req.$principal = await this.auth.resolve({ headers: req.headers, query: queryOf(req) }, req.socket.remoteAddress);
+					return true;
+				} catch (err) {
+					// Not a refusal (the key store is away): the route's own authentication answers.
+					if (!(err instanceof UnauthorizedError)) return true;
+					res.setHeader("Connection", "close");
+					this.errorHandler(req, res, err);
+					return false;
+				}
 			},
 			serveDirectRead: serveDirectRead as unknown as Methods["serveDirectRead"],
 			answerRead,
@@ -380,6 +422,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				const action = req.$action?.name ?? "";
 				const open = OPEN_ACTIONS.has(action);
 				const limited = !open && !UNLIMITED_ACTIONS.has(action);
+				// Checked before the body was read (authenticateFirst).
+				if (req.$principal) return limited ? this.admitCaller(req.$principal, req, res) : req.$principal;
 				const address = req.socket.remoteAddress;
 				// No closures on the synchronous path: it runs for every anonymous read.
 				let token: string | null;

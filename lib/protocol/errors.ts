@@ -15,6 +15,10 @@ export const ErrorCode = {
 	BUSY: "BUSY",
 	TIMEOUT: "GATEWAY_TIMEOUT",
 	BAD_REQUEST: "BAD_REQUEST",
+	/** A JSON body or frame nested deeper than the parse limit (lib/validation/json.ts). */
+	JSON_TOO_DEEP: "JSON_TOO_DEEP",
+	/** A JSON body or frame with a `__proto__` key or `constructor.prototype`. */
+	JSON_FORBIDDEN_KEY: "JSON_FORBIDDEN_KEY",
 	INTERNAL: "INTERNAL_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -39,6 +43,16 @@ export class NotFoundError extends MoleculerClientError {
 	constructor(message: string, data?: unknown) {
 		super(message, 404, ErrorCode.NOT_FOUND, data);
 		this.name = "NotFoundError";
+	}
+}
+
+export type JsonRefusal = "depth" | "prototype-key";
+
+/** 400: JSON that is well-formed but refused at parse; `reason` labels `rookery_json_refused`. */
+export class JsonRefusedError extends MoleculerClientError {
+	constructor(public readonly reason: JsonRefusal, message: string) {
+		super(message, 400, reason === "depth" ? ErrorCode.JSON_TOO_DEEP : ErrorCode.JSON_FORBIDDEN_KEY);
+		this.name = "JsonRefusedError";
 	}
 }
 

@@ -6,26 +6,15 @@
  * `constructor.prototype`) are refused by secure-json-parse.
  */
 import secureJson from "secure-json-parse";
+import { JsonRefusedError } from "../protocol/errors.ts";
+
+export { JsonRefusedError, type JsonRefusal } from "../protocol/errors.ts";
 
 /** Arrays and objects nested deeper than this are refused. Every wire message nests under 10. */
 export const MAX_JSON_DEPTH = 64;
 
 /** secure-json-parse's message for a poisoning key (its other errors are JSON.parse's). */
 const FORBIDDEN = "Object contains forbidden prototype property";
-
-export type JsonRefusal = "depth" | "prototype-key";
-
-/** JSON that is well-formed but refused; `reason` labels the `rookery_json_refused` metric. */
-export class JsonRefusedError extends Error {
-	/** moleculer-web and toHttpError read these: 400 with this code. */
-	readonly status = 400;
-	readonly type: string;
-	constructor(readonly reason: JsonRefusal, message: string) {
-		super(message);
-		this.name = "JsonRefusedError";
-		this.type = reason === "depth" ? "JSON_TOO_DEEP" : "JSON_FORBIDDEN_KEY";
-	}
-}
 
 /**
  * The first nesting level beyond `max`, or -1 when none is. One pass over the text; brackets
