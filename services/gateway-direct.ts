@@ -18,6 +18,7 @@ import type { Context, ServiceBroker } from "moleculer";
 import { Errors } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
+import { NotFoundError } from "../lib/protocol/errors.ts";
 import type { QuoteCache } from "../lib/streaming/quote-cache.ts";
 
 /** The action whose answers the quote cache keeps (lib/streaming/quote-cache.ts). */
@@ -64,6 +65,7 @@ export interface GatewayInternals {
 	errorHandler(req: IncomingMessage, res: ServerResponse, err: unknown): void;
 	answerRead: typeof answerRead;
 	answerQuote: typeof answerQuote;
+	answerOptions: typeof answerOptions;
 	/** Null when the cache is off. */
 	quotes: QuoteCache | null;
 	/** The quote action's definition, seen on the first call of it (a hit makes no call). */
@@ -214,4 +216,28 @@ function authorize(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx
 function writeQuote(res: Res, body: string): void {
 	res.setHeader("Content-Type", "application/json; charset=utf-8");
 	res.end(body);
+}
+
+/** Methods an `Allow` header may list, in its order. */
+const ALLOWABLE = ["GET", "POST", "PUT", "DELETE"];
+
+/**
+ * An OPTIONS request that is not a CORS preflight (those, with CORS on, are moleculer-web's):
+ * 204 with the path's methods in `Allow`, or 404 when no alias has the path. Never runs an action
+ * (moleculer-web resolves a plain OPTIONS as the path's GET and calls it).
+ */
+export function answerOptions(this: GatewayInternals, req: IncomingMessage, res: ServerResponse): void {
+	let url = "";
+	try {
+		url = this.parseQueryString(req).url;
+		if (url.length > 1 && url.endsWith("/")) url = url.slice(0, -1);
+	} catch {
+		// A path that does not decode names no alias: 404 below.
+	}
+	const methods = url ? ALLOWABLE.filter(m => this.resolveAlias(url, m)) : [];
+	if (methods.length === 0) return this.errorHandler(req, res, new NotFoundError("no such path"));
+	if (methods[0] === "GET") methods.splice(1, 0, "HEAD");
+	methods.push("OPTIONS");
+	res.writeHead(204, { Allow: methods.join(", ") });
+	res.end();
 }

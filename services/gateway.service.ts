@@ -36,7 +36,7 @@ import { DOCS_PAGE } from "../lib/openapi/docs-page.ts";
 import type { NodeDeps } from "./deps.ts";
 import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
 import { AliasResolver, type resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
-import { answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
+import { answerOptions, answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
 import { QuoteCache } from "../lib/streaming/quote-cache.ts";
 import { originAllowed } from "../lib/http/origin.ts";
 import { jsonBodyRoute } from "../lib/http/json-body.ts";
@@ -81,6 +81,7 @@ interface Methods {
 	serveDirectRead(req: IncomingMessage, res: ServerResponse): boolean;
 	answerRead: typeof answerRead;
 	answerQuote: typeof answerQuote;
+	answerOptions(req: IncomingMessage, res: ServerResponse): void;
 }
 
 /** moleculer-web's own request handler, for what serveDirectRead leaves to it. */
@@ -370,9 +371,14 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		},
 
 		methods: {
-			/** Overrides moleculer-web's: same alias, without a regexp per alias ahead of it, and repeated URLs remembered (lib/routing/alias-prefix.ts). */
-			resolveAlias(url: string, method = "GET") {
-				return this.aliasResolver.resolve(this.aliases, url, method);
+			/**
+			 * Overrides moleculer-web's: same alias, without a regexp per alias ahead of it, and repeated
+			 * URLs remembered (lib/routing/alias-prefix.ts). HEAD is answered by the GET alias (moleculer-web
+			 * leaves the body out); no method (an OPTIONS without Access-Control-Request-Method) is no alias.
+			 */
+			resolveAlias(url: string, method?: string) {
+				if (!method) return false;
+				return this.aliasResolver.resolve(this.aliases, url, method === "HEAD" ? "GET" : method);
 			},
 
 			/**
@@ -381,6 +387,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			 */
 			httpHandler(req: IncomingMessage, res: ServerResponse, next?: unknown) {
 				try {
+					// Only CORS preflights are moleculer-web's (with CORS on); any other OPTIONS is answered here.
+					if (req.method === "OPTIONS" && !(cors && req.headers["access-control-request-method"])) return this.answerOptions(req, res);
 					if (config.http.directReads && !next && this.serveDirectRead(req as never, res as never)) return;
 				} catch (err) {
 					this.boundaryFailed("http", err);
@@ -413,6 +421,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			serveDirectRead: serveDirectRead as unknown as Methods["serveDirectRead"],
 			answerRead,
 			answerQuote,
+			answerOptions: answerOptions as unknown as Methods["answerOptions"],
 
 			/**
 			 * REST: who is calling (→ ctx.meta.user), and their rate limit. Synchronous when it can be
@@ -651,6 +660,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				const lastId = req.headers["last-event-id"];
 				const since = parseLastEventId(Array.isArray(lastId) ? lastId[0] : lastId);
 				res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+				// HEAD: the headers say what GET would stream; no session.
+				if (req.method === "HEAD") return void res.end();
 				res.write("retry: 2000\n\n");
 				const sse = new SseSocket(res, since);
 				const session = this.openSession(sse, principal, { topics, since }) as ClientSession & { cleanup(): void };
