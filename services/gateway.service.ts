@@ -658,7 +658,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				for (const t of topics) if (!parseTopic(t)) throw new ValidationError(`bad topic '${t.slice(0, 200)}'`, [{ field: "topics", message: "bad topic", actual: t.slice(0, 200) }]);
 				const principal = req.$ctx?.meta.user as Principal;
 				const lastId = req.headers["last-event-id"];
-				const since = parseLastEventId(Array.isArray(lastId) ? lastId[0] : lastId);
+				const since = parseLastEventId(Array.isArray(lastId) ? lastId[0] : lastId, topics);
 				res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" });
 				// HEAD: the headers say what GET would stream; no session.
 				if (req.method === "HEAD") return void res.end();

@@ -5,14 +5,25 @@
  */
 import type { SessionSocket } from "./client-session.ts";
 
-/** `ticks:AAPL/42,bars:1m:AAPL/40` → { "ticks:AAPL": 42, "bars:1m:AAPL": 40 }; bad parts are skipped. */
-export function parseLastEventId(id: string | undefined): Record<string, number> {
+/** A part of Last-Event-ID: `topic/seq`, seq a non-negative integer in decimal without sign or leading zero. */
+const ID_PART = /^(.+)\/(0|[1-9][0-9]{0,15})$/;
+
+/**
+ * `ticks:AAPL/42,bars:1m:AAPL/40` → { "ticks:AAPL": 42, "bars:1m:AAPL": 40 }, only for `topics`
+ * (the ones the reconnect asks for: a client's header is not echoed back in every `id:`).
+ * Malformed parts (`ticks:AAPL/`, `/5`, `ticks:AAPL/-1`, `ticks:AAPL/1e3`) are skipped: their topic
+ * starts from its snapshot.
+ */
+export function parseLastEventId(id: string | undefined, topics: readonly string[]): Record<string, number> {
 	const out: Record<string, number> = {};
 	if (!id) return out;
-	for (const part of id.split(",").slice(0, 1000)) {
-		const i = part.lastIndexOf("/");
-		const seq = Number(part.slice(i + 1));
-		if (i > 0 && Number.isSafeInteger(seq) && seq >= 0) out[part.slice(0, i)] = seq;
+	const wanted = new Set(topics);
+	// The header is bounded by the HTTP server's header limit (16 KB); the parts read, here too.
+	for (const part of id.split(",", 10_000)) {
+		const m = ID_PART.exec(part.trim());
+		if (!m || !wanted.has(m[1])) continue;
+		const seq = Number(m[2]);
+		if (Number.isSafeInteger(seq)) out[m[1]] = seq;
 	}
 	return out;
 }
