@@ -11,7 +11,7 @@ import type { Duplex } from "node:stream";
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { WebSocketServer, type WebSocket } from "ws";
-import { NotFoundError, toHttpError, ValidationError } from "../lib/protocol/errors.ts";
+import { NotFoundError, toHttpError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
 import { WsClose } from "../lib/protocol/ws-codes.ts";
 import { parseTopic, toTickMessage, type Topic } from "../lib/protocol/wire.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
@@ -116,6 +116,11 @@ function forgetQuotesOf(quotes: QuoteCache | null, req: Req): void {
 		const symbol = (t as { symbol?: unknown } | null)?.symbol;
 		if (typeof symbol === "string") quotes.invalidate(symbol.trim().toUpperCase());
 	}
+}
+
+/** Rethrows `err` with the message a client may see (as REST would answer it: no node or action names). */
+function publicError(err: unknown): never {
+	throw new Error(toHttpError(err).body.error.message);
 }
 
 /** Shared by every request without a query string; only read. */
@@ -545,10 +550,10 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					maxReplay: config.ws.maxReplay,
 					initialTopics: init.topics,
 					initialSince: init.since,
-					snapshot: topic => this.snapshotOf(topic),
-					replay: (topic, from, limit) => this.replay(topic, from, limit),
+					snapshot: topic => this.snapshotOf(topic).catch(publicError),
+					replay: (topic, from, limit) => this.replay(topic, from, limit).catch(publicError),
 					authenticate: async token => {
-						const p = await this.auth.authenticate(token);
+						const p = await this.auth.authenticate(token).catch(err => publicError(err instanceof UnauthorizedError ? err : new UnavailableError("credentials could not be checked; retry shortly")));
 						expireAt(p);
 						return this.sessionAuth(p);
 					},

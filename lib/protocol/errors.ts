@@ -114,7 +114,30 @@ export interface ErrorBody {
 
 // REQUEST_SKIPPED (514): the call's deadline passed before it was made; BAD_GATEWAY (502): the
 // broker is disconnected from the transporter. Neither code is an HTTP status a client retries.
-const RETRY_LATER = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "REQUEST_TIMEOUT", "REQUEST_REJECTED", "REQUEST_SKIPPED", "BAD_GATEWAY", "QUEUE_FULL"]);
+// Their messages and data name the action and the node; the client gets one of these instead (the
+// gateway's log keeps the original).
+const RETRY_LATER: ReadonlyMap<string, string> = new Map([
+	["SERVICE_NOT_FOUND", "no node can serve this request right now; retry shortly"],
+	["SERVICE_NOT_AVAILABLE", "no node can serve this request right now; retry shortly"],
+	["BAD_GATEWAY", "no node can serve this request right now; retry shortly"],
+	["REQUEST_TIMEOUT", "the request timed out inside the cluster; retry shortly"],
+	["REQUEST_SKIPPED", "the request timed out inside the cluster; retry shortly"],
+	["REQUEST_REJECTED", "the cluster is busy; retry shortly"],
+	["QUEUE_FULL", "the cluster is busy; retry shortly"],
+]);
+/** Keys Moleculer adds to error data (validation errors, remote errors) that name cluster internals. */
+const INTERNAL_KEYS = new Set(["nodeID", "action", "event"]);
+
+/** Error details as a client may see them: without Moleculer's node and action names. */
+function publicDetails(data: unknown): unknown {
+	const strip = (v: unknown): unknown => {
+		if (!v || typeof v !== "object" || Array.isArray(v)) return v;
+		const out: Record<string, unknown> = {};
+		for (const [k, x] of Object.entries(v)) if (!INTERNAL_KEYS.has(k)) out[k] = x;
+		return out;
+	};
+	return Array.isArray(data) ? data.map(strip) : strip(data);
+}
 /** Store errors that escaped a service's own mapping (by name: from another node they arrive as plain errors). */
 const STORE_ERRORS = new Set(["StoreUnavailableError", "SequenceConflictError"]);
 
@@ -128,10 +151,11 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
 	const message = typeof e.message === "string" && e.message ? e.message : "internal error";
 	if (type === "entity.parse.failed") return { status: 400, body: { error: { code: ErrorCode.BAD_REQUEST, message: `body is not valid JSON: ${message}` } } };
 	if (type === "entity.too.large" || e.status === 413) return { status: 413, body: { error: { code: ErrorCode.PAYLOAD_TOO_LARGE, message: "request body too large" } } };
-	if (RETRY_LATER.has(type)) return { status: 503, body: { error: { code: ErrorCode.UNAVAILABLE, message, details: e.data } } };
+	const retry = RETRY_LATER.get(type);
+	if (retry) return { status: 503, body: { error: { code: ErrorCode.UNAVAILABLE, message: retry } } };
 	if (typeof e.name === "string" && STORE_ERRORS.has(e.name)) return { status: 503, body: { error: { code: ErrorCode.UNAVAILABLE, message: "the store is unavailable or busy; retry shortly" } } };
 	const raw = typeof e.code === "number" ? e.code : typeof e.status === "number" ? e.status : 500;
 	const status = raw >= 400 && raw < 600 ? raw : 500;
 	if (status === 500) return { status, body: { error: { code: ErrorCode.INTERNAL, message: "internal error" } } };
-	return { status, body: { error: { code: type || ErrorCode.BAD_REQUEST, message, details: e.data } } };
+	return { status, body: { error: { code: type || ErrorCode.BAD_REQUEST, message, details: publicDetails(e.data) } } };
 }
