@@ -239,10 +239,14 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					},
 				},
 			],
-			onError(this: { broker: ServiceBroker }, _req: IncomingMessage, res: ServerResponse, err: unknown) {
+			onError(this: { broker: ServiceBroker; logger: ServiceBroker["logger"] }, _req: IncomingMessage, res: ServerResponse, err: unknown) {
 				const { status, body } = toHttpError(err);
 				this.broker.metrics.increment("rookery.http.errors", { status: String(status), code: body.error.code });
 				if (err instanceof JsonRefusedError) this.broker.metrics.increment("rookery.json.refused", { reason: err.reason, via: "http" });
+				// moleculer-web logs errors whose own code is not 4xx; one answered 5xx (a service not
+				// found is 404 in Moleculer, 503 here) is logged here, with the names the answer leaves out.
+				const code = (err as { code?: unknown }).code;
+				if (status >= 500 && typeof code === "number" && code >= 400 && code < 500) this.logger.warn({ err: (err as Error).message, data: (err as { data?: unknown }).data }, "request failed");
 				if (res.headersSent) return void res.end();
 				if (status === 503) res.setHeader("Retry-After", "1");
 				if (err instanceof RateLimitedError) res.setHeader("Retry-After", String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
