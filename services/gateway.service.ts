@@ -404,7 +404,9 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					return this.errorHandler(req, res, err);
 				}
 				if (!next && (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")) {
-					return this.authenticateFirst(req, res).then(ok => ok && moleculerWebHandler.call(this, req, res));
+					return this.authenticateFirst(req, res)
+						.then(ok => ok && moleculerWebHandler.call(this, req, res))
+						.catch(err => this.boundaryFailed("http", err));
 				}
 				return moleculerWebHandler.call(this, req, res, next);
 			},
@@ -678,6 +680,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				beat.unref();
 				this.sessions.set(session, { close: () => sse.close(WsClose.GOING_AWAY, "server shutting down") });
 				this.broker.metrics.set("rookery.ws.clients", this.sessions.size);
+				// A write to a connection the client dropped: the session ends with the 'close' below.
+				res.on("error", () => (sse.closed = true));
 				res.on("close", () => {
 					clearInterval(beat);
 					sse.closed = true;

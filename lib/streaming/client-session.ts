@@ -175,8 +175,8 @@ export class ClientSession implements TopicListener {
 		if (since !== undefined && (!since || typeof since !== "object" || Array.isArray(since))) return this.#error(WsErrorCode.BAD_REQUEST, "'since' must be an object {topic: seq}");
 		const sinceMap = (since ?? {}) as Record<string, unknown>;
 		for (const [name, seq] of Object.entries(sinceMap)) {
-			if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 0 || seq > MAX_SINCE) return this.#error(WsErrorCode.BAD_REQUEST, `since['${name}'] must be a non-negative integer seq`, name);
-			if (!topics.includes(name)) return this.#error(WsErrorCode.BAD_REQUEST, `since names '${name}', which is not in 'topics'`, name);
+			if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 0 || seq > MAX_SINCE) return this.#error(WsErrorCode.BAD_REQUEST, `since['${name.slice(0, 200)}'] must be a non-negative integer seq`, name.slice(0, 200));
+			if (!topics.includes(name)) return this.#error(WsErrorCode.BAD_REQUEST, `since names '${name.slice(0, 200)}', which is not in 'topics'`, name.slice(0, 200));
 		}
 		this.subscribe(topics, sinceMap as Record<string, number>);
 	}
