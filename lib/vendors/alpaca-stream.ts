@@ -8,6 +8,7 @@
  */
 import WebSocket from "ws";
 import { backoffDelay, type BackoffOptions } from "../resilience/backoff.ts";
+import { parseJson } from "../validation/json.ts";
 import type { Tick } from "../protocol/tick.ts";
 import { PushVendor, type DataType, type PushSink, type PushState, type VendorItem } from "./vendor.ts";
 
@@ -134,7 +135,7 @@ export class AlpacaStreamVendor extends PushVendor {
 		ws.on("message", raw => {
 			let arr: unknown;
 			try {
-				arr = JSON.parse(raw.toString());
+				arr = parseJson(raw.toString());
 			} catch {
 				arr = null;
 			}
@@ -148,30 +149,44 @@ export class AlpacaStreamVendor extends PushVendor {
 					this.counters.malformed++;
 					continue;
 				}
-				if (m.T === "success" && m.msg === "connected") send({ action: "auth", key: this.opts.key, secret: this.opts.secret });
-				else if (m.T === "success" && m.msg === "authenticated") {
-					const channels = this.opts.channels ?? ["trades", "quotes", "bars"];
-					send({ action: "subscribe", ...Object.fromEntries(channels.map(c => [c, symbols])) });
-				} else if (m.T === "subscription") {
-					clearTimeout(handshake);
-					this.#attempt = 0;
-					this.counters.connects++;
-					this.#set({ state: "streaming", since: now() }, sink);
-				} else if (m.T === "error") {
-					this.counters.errors++;
-					const code = Number(m.code);
-					lastError = `alpaca error ${code}: ${String(m.msg ?? ALPACA_ERRORS[code]?.msg ?? "")}`;
-					if (ALPACA_ERRORS[code]?.fatal) fatal = lastError;
-					ws.close();
-				} else {
-					const item = alpacaItem(this.name, m);
-					if (item) items.push(item);
-					else this.counters.malformed++;
+				// A frame that throws (a value where a string belongs: String() of {"toString":1}) is
+				// malformed; it must not end the process from this listener.
+				try {
+					if (m.T === "success" && m.msg === "connected") send({ action: "auth", key: this.opts.key, secret: this.opts.secret });
+					else if (m.T === "success" && m.msg === "authenticated") {
+						const channels = this.opts.channels ?? ["trades", "quotes", "bars"];
+						send({ action: "subscribe", ...Object.fromEntries(channels.map(c => [c, symbols])) });
+					} else if (m.T === "subscription") {
+						clearTimeout(handshake);
+						this.#attempt = 0;
+						this.counters.connects++;
+						this.#set({ state: "streaming", since: now() }, sink);
+					} else if (m.T === "error") {
+						this.counters.errors++;
+						const code = Number(m.code);
+						lastError = `alpaca error ${code}: ${String(m.msg ?? ALPACA_ERRORS[code]?.msg ?? "")}`;
+						if (ALPACA_ERRORS[code]?.fatal) fatal = lastError;
+						ws.close();
+					} else {
+						const item = alpacaItem(this.name, m);
+						if (item) items.push(item);
+						else this.counters.malformed++;
+					}
+				} catch {
+					this.counters.malformed++;
 				}
 			}
 			if (items.length > 0) {
 				this.counters.messages += items.length;
-				void sink.items(items);
+				const sinkFailed = (err: unknown) => {
+					this.counters.errors++;
+					lastError = `sink failed: ${(err as Error).message}`;
+				};
+				try {
+					sink.items(items)?.catch(sinkFailed);
+				} catch (err) {
+					sinkFailed(err);
+				}
 			}
 		});
 		ws.on("error", err => (lastError = err.message));
