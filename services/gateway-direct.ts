@@ -227,14 +227,15 @@ const ALLOWABLE = ["GET", "POST", "PUT", "DELETE"];
  * (moleculer-web resolves a plain OPTIONS as the path's GET and calls it).
  */
 export function answerOptions(this: GatewayInternals, req: IncomingMessage, res: ServerResponse): void {
-	let url = "";
+	let methods: string[];
 	try {
-		url = this.parseQueryString(req).url;
+		let url = this.parseQueryString(req).url;
 		if (url.length > 1 && url.endsWith("/")) url = url.slice(0, -1);
-	} catch {
-		// A path that does not decode names no alias: 404 below.
+		methods = ALLOWABLE.filter(m => this.resolveAlias(url, m));
+	} catch (err) {
+		// A path parameter that does not decode: moleculer-web's 400, as for any other method.
+		return this.errorHandler(req, res, err);
 	}
-	const methods = url ? ALLOWABLE.filter(m => this.resolveAlias(url, m)) : [];
 	if (methods.length === 0) return this.errorHandler(req, res, new NotFoundError("no such path"));
 	if (methods[0] === "GET") methods.splice(1, 0, "HEAD");
 	methods.push("OPTIONS");

@@ -42,6 +42,8 @@ describe("security: OPTIONS and HEAD", function () {
 			const res = await fetch(`${n.base}/api/v1/config/instruments`, { method: "OPTIONS" });
 			expect(res.headers.get("allow")).to.equal("GET, HEAD, POST, OPTIONS");
 			expect((await fetch(`${n.base}/api/v1/nothing-here`, { method: "OPTIONS" })).status).to.equal(404);
+			// A path parameter that does not decode: 400, as for GET.
+			expect((await fetch(`${n.base}/api/v1/symbols/%E0%A4%A/latest`, { method: "OPTIONS" })).status).to.equal(400);
 		});
 
 		it("HEAD on /health, /health/live and GET routes answers the GET's status and headers without a body", async () => {
