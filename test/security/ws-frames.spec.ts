@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { WsTestClient } from "../helpers/ws-client.ts";
-import { counter, expectAlive, nested, startNode, type TestNode } from "./gateway-node.ts";
+import { counter, expectAlive, nested, SECRET, startNode, type TestNode } from "./gateway-node.ts";
 
 describe("security: WebSocket frames cannot throw out of the message listener", function () {
 	this.timeout(20_000);
@@ -57,5 +57,27 @@ describe("security: WebSocket frames cannot throw out of the message listener", 
 		const e = await sendRaw('{"op":"subscribe","topics":["ticks:AAPL"],"since":{"__proto__":{"ticks:AAPL":0}}}');
 		expect(e.code).to.equal("BAD_JSON");
 		expect(e.message).to.match(/__proto__/);
+	});
+});
+
+describe("security: WebSocket frames with auth on, before any credentials", function () {
+	this.timeout(20_000);
+	let n: TestNode;
+	before(async () => {
+		n = await startNode({ auth: { jwtSecret: SECRET } as never });
+	});
+	after(async () => n?.node.stop());
+
+	it("an unauthenticated client's trap frames get error frames; the node stays up", async () => {
+		const c = await WsTestClient.connect(`${n.ws}/ws`);
+		try {
+			c.ws.send(JSON.stringify({ op: { toString: "x" } }));
+			c.ws.send(`{"op":${nested(30_000)}}`);
+			await c.until(f => f.filter(x => x.type === "error").length === 2, "two error frames");
+			expect(c.frames.map(f => f.code)).to.deep.equal(["UNKNOWN_OP", "BAD_JSON"]);
+			await expectAlive(n);
+		} finally {
+			c.terminate();
+		}
 	});
 });
