@@ -53,6 +53,15 @@ describe("security: WebSocket frames cannot throw out of the message listener", 
 		expect(e.code).to.equal("BAD_REQUEST");
 	});
 
+	it("seed 000's subscribe frame with a symbol that is a toString trap gets BAD_REQUEST (its path's dialect)", async () => {
+		const c = await WsTestClient.connect(`${n.ws}/ws/market/AAPL`);
+		clients.push(c);
+		c.ws.send(JSON.stringify({ type: "subscribe", subscription_type: "market_data", symbols: [{ toString: "x" }] }));
+		const e = await c.waitForFrame(f => f.type === "error", "error frame");
+		expect(e.code).to.equal("BAD_REQUEST");
+		await expectAlive(n);
+	});
+
 	it("a '__proto__' key in a frame is refused at parse", async () => {
 		const e = await sendRaw('{"op":"subscribe","topics":["ticks:AAPL"],"since":{"__proto__":{"ticks:AAPL":0}}}');
 		expect(e.code).to.equal("BAD_JSON");
