@@ -30,16 +30,17 @@ interface Answer {
 
 /**
  * One request; what may differ between two nodes is masked: Date, a generated request id, the
- * node's id (in error details and symbol lists), when a symbol was last active, and the
- * milliseconds of a retry-after (the refill is timed).
+ * node's id (in error details and symbol lists), when a symbol was last active, the
+ * milliseconds of a retry-after (the refill is timed), and a node's uptime (two nodes started a
+ * second apart; with it the length of that body).
  */
 async function ask(base: string, path: string, headers: Record<string, string> = {}, method = "GET"): Promise<Answer> {
 	const res = await fetch(base + path, { method, headers, signal: AbortSignal.timeout(10_000) });
-	const body = (await res.text()).replace(/direct-(auth-)?[ab]/g, "…").replace(/"lastActivity":\d+/g, '"lastActivity":…').replace(/"retryAfterMs":\d+/g, '"retryAfterMs":…');
+	const body = (await res.text()).replace(/direct-(auth-)?[ab]/g, "…").replace(/"lastActivity":\d+/g, '"lastActivity":…').replace(/"retryAfterMs":\d+/g, '"retryAfterMs":…').replace(/"uptimeSeconds":\d+/g, '"uptimeSeconds":…');
 	const h: Record<string, string> = {};
 	const callerId = headers["x-request-id"] ?? headers["x-correlation-id"];
 	res.headers.forEach((v, k) => {
-		if (k !== "date" && !(k === "x-request-id" && !callerId)) h[k] = v;
+		if (k !== "date" && !(k === "x-request-id" && !callerId)) h[k] = k === "content-length" && body.includes('"uptimeSeconds":…') ? "…" : v;
 	});
 	return { status: res.status, headers: h, body };
 }
