@@ -9,6 +9,7 @@ import type { Bar, Signal } from "./api.ts";
 
 /** Overlay kinds drawn, with the pane each goes to (0 = price). */
 const DRAWN: Record<string, number> = { sma: 0, ema: 0, bbands: 0, rsi: 1, macd: 2 };
+const DEFAULT_VALUE_NAMES = ["sma_20", "ema_20", "rsi_14", "macd_12_26_9.macd", "bbands_20_2.upper"];
 const COLORS = ["#0b5cad", "#b3541e", "#6a3d9a", "#6a3d9a", "#6a3d9a", "#0a7a3d", "#0b5cad", "#b3541e"];
 
 /** `sma_20` / `macd_12_26_9.hist` → the spec `sma:20` / `macd:12:26:9`, for kinds the chart draws. */
@@ -44,6 +45,8 @@ export class PriceChart {
 		});
 		this.#candles = this.chart.addSeries(CandlestickSeries, { upColor: "#0a7a3d", downColor: "#b42318", borderVisible: false, wickUpColor: "#0a7a3d", wickDownColor: "#b42318" });
 		this.#markers = createSeriesMarkers(this.#candles, []);
+		// The server's default indicators: the panes exist before the data, so loading it lays nothing out again.
+		this.#makeLines(drawnSpecs(DEFAULT_VALUE_NAMES));
 	}
 
 	get lastBar(): Bar | null {

@@ -25,7 +25,11 @@ const state = {
 	gaps: 0,
 	duplicates: 0,
 	legend: null as IndicatorValues | null,
+	/** First chart drawn: ms from the REST requests, and ms since navigation start. */
 	firstRenderMs: null as number | null,
+	firstRenderAt: null as number | null,
+	/** How long the last chart.load took (indicators over the bars, series data). */
+	chartLoadMs: null as number | null,
 	loads: 0,
 };
 
@@ -84,11 +88,15 @@ function apply(f: Frame): void {
 			state.tickSeqs.push(f.seq!);
 			if (state.tickSeqs.length > 5000) state.tickSeqs.splice(0, 1000);
 		} else state.tickSeqs = [f.seq!];
-		setPrice(t.symbol, t.price);
-		if (f.seq! > state.loadedSeq) chart.applyTick(t.price, t.ts, TF_MS[state.tf]);
+		if (f.seq! > state.loadedSeq) draw({ tick: t });
 	} else if (topic.startsWith("bars:")) {
 		const d = f.data as { final: boolean; bar: Bar; seq?: number } | null;
-		if (d?.bar && (f.seq ?? 0) >= state.loadedSeq) chart.applyBar(d.bar, d.final);
+		if (!d?.bar || (f.seq ?? 0) < state.loadedSeq) return;
+		if (d.final) {
+			// Final bars are committed in order, each once; a forming bar waiting to be drawn goes first.
+			flush();
+			chart.applyBar(d.bar, true);
+		} else draw({ bar: d.bar });
 	} else if (topic.startsWith("indicators:")) {
 		if (f.type === "snapshot") {
 			const tfs = (f.data as { timeframes?: Array<{ tf: string; final: IndicatorValues }> } | null)?.timeframes ?? [];
@@ -105,6 +113,31 @@ function apply(f: Frame): void {
 			addSignalRows([s], true);
 		}
 	}
+}
+
+/**
+ * Ticks and forming bars arrive faster than frames (50 ticks/s, each with several frames): only the
+ * newest of each is drawn, once per animation frame.
+ */
+const pending: { tick: Tick | null; bar: Bar | null; frame: number | null } = { tick: null, bar: null, frame: null };
+function draw(next: { tick?: Tick; bar?: Bar }): void {
+	if (next.bar) {
+		pending.bar = next.bar;
+		pending.tick = null; // the bar already holds the ticks before it
+	}
+	if (next.tick) pending.tick = next.tick;
+	pending.frame ??= requestAnimationFrame(flush);
+}
+function flush(): void {
+	if (pending.frame !== null) cancelAnimationFrame(pending.frame);
+	pending.frame = null;
+	const { bar, tick } = pending;
+	pending.bar = pending.tick = null;
+	if (bar) chart.applyBar(bar, false);
+	if (tick) {
+		chart.applyTick(tick.price, tick.ts, TF_MS[state.tf]);
+		setPrice(tick.symbol, tick.price);
+	} else if (bar) setPrice(state.symbol!, bar.close);
 }
 
 function setPrice(sym: string, price: number): void {
@@ -151,13 +184,20 @@ function load(firstRender: boolean): Promise<void> {
 			]);
 			if (sym !== state.symbol || tf !== state.tf) return;
 			state.loadedSeq = Math.min(bars.seq, ind.seq);
+			pending.bar = pending.tick = null;
+			const c0 = performance.now();
 			chart.load(bars.bars, ind.final.time, Object.keys(ind.final.values), sig.signals, tf);
+			state.chartLoadMs = performance.now() - c0;
 			showLegend(ind.final);
 			addSignalRows(sig.signals);
 			const last = bars.bars.at(-1);
 			if (last) setPrice(sym, last.close);
 			state.loads++;
-			if (firstRender) requestAnimationFrame(() => (state.firstRenderMs ??= performance.now() - t0));
+			if (firstRender)
+				requestAnimationFrame(() => {
+					state.firstRenderAt ??= performance.now();
+					state.firstRenderMs ??= state.firstRenderAt - t0;
+				});
 		} catch (err) {
 			$("legend").innerHTML = `<p class="err">${esc((err as Error).message)}</p>`;
 		}
@@ -202,15 +242,18 @@ function renderWatchlist(): void {
 }
 
 async function loadSymbols(): Promise<void> {
+	// A symbol in the address (#AAPL/5m) is loaded at once, beside the watchlist.
+	const [hs, htf] = decodeURIComponent(location.hash.slice(1)).split("/");
+	if (hs) show(hs.toUpperCase(), htf && htf in TF_MS ? htf : state.tf);
 	try {
 		const res = await api<{ items: Array<{ symbol: string; price: number | null }> }>("/api/v1/symbols?limit=1000");
 		state.symbols = res.items.map(i => i.symbol).sort();
 		for (const i of res.items) if (typeof i.price === "number") state.prices.set(i.symbol, i.price);
 		renderWatchlist();
-		stream.subscribe(state.symbols.slice(0, 50).map(s => `ticks:${s}`));
-		const [hs, htf] = decodeURIComponent(location.hash.slice(1)).split("/");
-		const first = hs && state.symbols.includes(hs) ? hs : state.symbols[0];
-		if (first) show(first, htf && htf in TF_MS ? htf : state.tf);
+		stream.subscribe(state.symbols.slice(0, 50).filter(s => s !== state.symbol).map(s => `ticks:${s}`));
+		if (!state.symbol || !state.symbols.includes(state.symbol)) {
+			if (state.symbols[0]) show(state.symbols[0]);
+		}
 	} catch (err) {
 		$("watchlist").innerHTML = `<li class="err">${esc((err as Error).message)}</li>`;
 	}
@@ -280,6 +323,12 @@ Object.defineProperty(window, "__rookery", {
 		},
 		get firstRenderMs() {
 			return state.firstRenderMs;
+		},
+		get firstRenderAt() {
+			return state.firstRenderAt;
+		},
+		get chartLoadMs() {
+			return state.chartLoadMs;
 		},
 		get bars() {
 			return chart.count;
