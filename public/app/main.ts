@@ -5,7 +5,7 @@
  */
 import { api, setToken, token, type Bar, type IndicatorValues, type Signal, type Tick } from "./api.ts";
 import { PriceChart } from "./chart.ts";
-import { esc, renderCluster, renderIntelligence } from "./panels.ts";
+import { esc, failure, renderCluster, renderIntelligence } from "./panels.ts";
 import { StreamClient, type Frame } from "./stream.ts";
 
 const TF_MS: Record<string, number> = { "1s": 1000, "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "1d": 86_400_000 };
@@ -255,7 +255,7 @@ async function loadSymbols(): Promise<void> {
 			if (state.symbols[0]) show(state.symbols[0]);
 		}
 	} catch (err) {
-		$("watchlist").innerHTML = `<li class="err">${esc((err as Error).message)}</li>`;
+		$("watchlist").innerHTML = `<li>${failure(err)}</li>`;
 	}
 }
 

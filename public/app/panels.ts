@@ -6,7 +6,8 @@ import { api, ApiError } from "./api.ts";
 export const esc = (s: unknown) => String(s).replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const num = (x: unknown, d = 2) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(d) : "–");
 
-function failure(err: unknown): string {
+/** An error as a paragraph, saying what to do about 401 and 403. */
+export function failure(err: unknown): string {
 	if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return `<p class="err">${esc(err.message)} — ${err.status === 403 ? "this view needs the admin role" : "enter an API key or token above"}.</p>`;
 	return `<p class="err">Could not load: ${esc((err as Error).message)}</p>`;
 }

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
+import { SignJWT } from "jose";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchBrowser, startDashboardNode, type DashboardNode } from "../helpers/browser.ts";
 import { getJson } from "../helpers/http.ts";
@@ -154,5 +155,42 @@ describe("dashboard in a browser (chromium)", function () {
 		expect((await status.innerText()).trim()).to.equal("200");
 		expect(await op.locator(".live-responses-table .microlight").first().innerText()).to.include('"symbol": "AAPL"');
 		await shot("docs-1280");
+	});
+
+	describe("with auth on (JWT configured, anonymous refused)", () => {
+		const SECRET = "e2e-secret-0123456789abcdef0123456789";
+		let authSrv: DashboardNode;
+		let ctx: BrowserContext;
+		let p: Page;
+		let token: string;
+
+		before(async () => {
+			token = await new SignJWT({ sub: "analyst", tier: "pro", roles: ["admin"] }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(SECRET));
+			authSrv = await startDashboardNode(["AAPL"], 60, { auth: { jwtSecret: SECRET, anonymousTier: null } as never }, token);
+			ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+			p = await ctx.newPage();
+		});
+
+		after(async () => {
+			await ctx?.close();
+			await authSrv?.stop();
+		});
+
+		it("asks for credentials, then works with the token entered, which stays in sessionStorage only", async () => {
+			await p.goto(`${authSrv.base}/`);
+			await p.locator("#watchlist .err").waitFor();
+			expect(await p.locator("#watchlist .err").innerText()).to.match(/credentials|token|unauthori/i);
+			await p.getByLabel("API key or token").fill(token);
+			await p.getByRole("button", { name: "Use" }).click();
+			await p.waitForFunction(() => (globalThis as any).__rookery.loads > 0 && (globalThis as any).__rookery.tickSeqs().length > 0);
+			expect(await p.locator("#conn").innerText()).to.equal("live");
+			expect(await p.getByLabel("API key or token").inputValue(), "the field is cleared").to.equal("");
+			expect(await p.evaluate("[sessionStorage.getItem('rookery.token'), localStorage.length, document.cookie]")).to.deep.equal([token, 0, ""]);
+			await p.getByRole("button", { name: "Cluster" }).click();
+			await p.locator("#cluster table").first().waitFor();
+			await p.getByRole("button", { name: "Forget" }).click();
+			expect(await p.evaluate("sessionStorage.getItem('rookery.token')")).to.equal(null);
+			await p.locator("#watchlist .err").waitFor();
+		});
 	});
 });

@@ -23,13 +23,18 @@ export interface DashboardNode {
 	stop(): Promise<void>;
 }
 
-/** An embedded node (no feed) with `minutes` of seeded 20 s ticks per symbol, written through POST /api/v1/ticks. */
-export async function startDashboardNode(symbols: string[], minutes: number, over: ConfigOverrides = {}): Promise<DashboardNode> {
+/**
+ * An embedded node (no feed) with `minutes` of seeded 20 s ticks per symbol, written through
+ * POST /api/v1/ticks (with `token` as Bearer when auth is configured).
+ */
+export async function startDashboardNode(symbols: string[], minutes: number, over: ConfigOverrides = {}, token?: string): Promise<DashboardNode> {
 	const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, symbols: [], nodeId: `e2e-${process.pid}`, ...over }));
 	await node.start();
 	const base = `http://127.0.0.1:${node.port()}`;
 	const post = async (ticks: unknown) => {
-		const r = await fetch(`${base}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ticks) });
+		const headers: Record<string, string> = { "content-type": "application/json" };
+		if (token) headers.authorization = `Bearer ${token}`;
+		const r = await fetch(`${base}/api/v1/ticks`, { method: "POST", headers, body: JSON.stringify(ticks) });
 		return { status: r.status, body: await r.json() };
 	};
 	const history = syntheticHistory(symbols, { seed: 7, endTs: Date.now() - 1000, spanMs: minutes * 60_000, stepMs: 20_000 });
