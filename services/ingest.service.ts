@@ -511,6 +511,8 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 		},
 
 		async started() {
+			// Awaited: the history must be in before the workers below write a trade at the current time,
+			// which would make every past tick late.
 			if (config.feed.type === "synthetic" && config.symbols.length > 0) await this.startFeed();
 			this.unsubscribe.push(
 				deps.bus.subscribe(

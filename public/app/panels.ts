@@ -47,7 +47,8 @@ export async function renderIntelligence(el: HTMLElement, symbol: string): Promi
 		const res = await api<{ symbols: Record<string, any>; agents_failed?: string[]; generated_at?: string; cached?: boolean }>("/api/v1/intelligence/unified", { method: "POST", body: { symbols: [symbol] } });
 		const s = res.symbols[symbol];
 		const c = s?.confidence ?? {};
-		const parts = ["agreement", "coverage", "health", "freshness"].filter(k => typeof c[k] === "number");
+		// Every numeric part the server reports (agreement, coverage, health, freshness, evidence, …).
+		const parts = Object.keys(c).filter(k => k !== "confidence" && typeof c[k] === "number");
 		const agents = Object.entries((s?.agents ?? {}) as Record<string, AgentAnswer>)
 			.map(([name, a]) => {
 				const err = (typeof a.error === "string" ? a.error : a.error?.message) ?? a.reason;

@@ -115,7 +115,10 @@ describe("dashboard in a browser (chromium)", function () {
 		await page.locator("#intel [data-agent='forecast']").waitFor({ timeout: 15_000 });
 		for (const agent of ["sentiment", "forecast", "explain", "strategy"]) expect(await page.locator(`#intel [data-agent='${agent}']`).count(), agent).to.equal(1);
 		expect(Number(await page.locator("[data-confidence]").getAttribute("data-confidence"))).to.be.within(0, 1);
-		expect(await page.locator("#intel table td").allInnerTexts()).to.include.members(["agreement", "coverage", "health", "freshness"]);
+		const rest = (await (await fetch(`${srv.base}/api/v1/intelligence/unified`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"symbols":["AAPL"]}' })).json()) as { symbols: { AAPL: { confidence: Record<string, number> } } };
+		const parts = Object.keys(rest.symbols.AAPL.confidence).filter(k => k !== "confidence");
+		expect(parts).to.include.members(["agreement", "coverage", "health", "freshness"]);
+		expect(await page.locator("#intel table td").allInnerTexts()).to.include.members(parts);
 		await shot("dashboard-intelligence-1280");
 	});
 
