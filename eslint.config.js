@@ -19,6 +19,6 @@ export default tseslint.config(
 	},
 	{
 		files: ["public/**/*.js"],
-		languageOptions: { globals: { window: "readonly", document: "readonly", WebSocket: "readonly", fetch: "readonly", console: "readonly" } },
+		languageOptions: { globals: { window: "readonly", document: "readonly", WebSocket: "readonly", fetch: "readonly", console: "readonly", sessionStorage: "readonly" } },
 	},
 );

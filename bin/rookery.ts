@@ -41,12 +41,13 @@ function printUrls(config: RookeryConfig, node: RookeryNode): void {
 		const base = `${secure ? "https" : "http"}://localhost:${port}`;
 		const sym = config.symbols[0] ?? "AAPL";
 		lines.push(
+			`  dashboard ${base}/`,
 			`  REST     ${base}/api/v1/symbols`,
 			`  latest   ${base}/api/v1/symbols/${sym}/latest`,
 			`  bars     ${base}/api/v1/symbols/${sym}/bars?tf=1m`,
 			`  ws       ${secure ? "wss" : "ws"}://localhost:${port}/ws   send {"op":"subscribe","topics":["ticks:${sym}"]}`,
 			`  sse      ${base}/api/v1/stream?topics=ticks:${sym}`,
-			`  docs     ${base}/docs   (OpenAPI: ${base}/api/openapi.json)`,
+			`  docs     ${base}/docs   (Swagger UI; OpenAPI: ${base}/api/openapi.json)`,
 			`  health   ${base}/health`,
 			`  metrics  ${base}/metrics`,
 		);

@@ -32,7 +32,7 @@ import { httpsServerOptions } from "../lib/config/tls.ts";
 import { volatilityOfPrices } from "../lib/workers/quote-volatility.ts";
 import { messageKeys, type StreamMessage } from "../lib/workers/stream-message.ts";
 import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/openapi.ts";
-import { DOCS_PAGE } from "../lib/openapi/docs-page.ts";
+import { StaticSite } from "../lib/web/static-site.ts";
 import type { NodeDeps } from "./deps.ts";
 import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
 import { AliasResolver, type resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
@@ -60,6 +60,8 @@ interface Vars {
 	/** moleculer-web's alias table, in its matching order. */
 	aliases: Parameters<typeof resolveAliasByPrefix>[0];
 	aliasResolver: AliasResolver<Parameters<typeof resolveAliasByPrefix>[0][number]>;
+	/** The dashboard at `/` and Swagger UI at `/docs` (lib/web/static-site.ts). */
+	site: StaticSite;
 }
 interface Methods {
 	onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
@@ -369,14 +371,6 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					});
 				},
 			},
-
-			docs: {
-				params: {},
-				handler(ctx: Context<unknown, { $responseType?: string }>) {
-					ctx.meta.$responseType = "text/html; charset=utf-8";
-					return DOCS_PAGE;
-				},
-			},
 		},
 
 		methods: {
@@ -396,6 +390,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			 */
 			httpHandler(req: IncomingMessage, res: ServerResponse, next?: unknown) {
 				try {
+					// The pages need no credentials (they hold no data; their calls carry the caller's own).
+					if (!next && this.site.serve(req, res, err => this.logger.error({ err: err.message, url: req.url }, "static asset failed"))) return;
 					// Only CORS preflights are moleculer-web's (with CORS on); any other OPTIONS is answered here.
 					if (req.method === "OPTIONS" && !(cors && req.headers["access-control-request-method"])) return this.answerOptions(req, res);
 					if (config.http.directReads && !next && this.serveDirectRead(req as never, res as never)) return;
@@ -696,6 +692,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 		created() {
 			this.hub = new TopicHub(deps.bus);
 			this.aliasResolver = new AliasResolver(1000);
+			this.site = new StaticSite();
 			this.sessions = new Map();
 			this.heartbeat = null;
 			this.keys = new ApiKeyStore(deps.kv, { cacheMs: 5000, now: deps.now });

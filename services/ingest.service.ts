@@ -10,7 +10,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { checkTickBatch, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
 import { ValidationError, UnavailableError, NotFoundError } from "../lib/protocol/errors.ts";
-import { SyntheticFeed } from "../lib/feed/synthetic.ts";
+import { SyntheticFeed, syntheticHistory } from "../lib/feed/synthetic.ts";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
@@ -68,7 +68,8 @@ interface Vars {
 }
 interface Methods {
 	submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult>;
-	startFeed(): void;
+	startFeed(): Promise<void>;
+	writeHistory(): Promise<void>;
 	feedTick(gen: SyntheticFeed, stepsPerFire: number): void;
 	emitItems(items: VendorItem[], meta: { vendor: string; worker_id: string | null; retry_count: number; fallback: boolean }): void;
 	writeBatch(batch: Pending<Outgoing>[]): Promise<void>;
@@ -365,7 +366,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				}
 			},
 
-			startFeed() {
+			async startFeed() {
 				const { ticksPerSecond, seed } = config.feed;
 				const gen = new SyntheticFeed(config.symbols, { seed, ticksPerSecond });
 				// Timers below ~10 ms are not reliable; at higher rates each fire steps several times.
@@ -375,9 +376,43 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				this.feed = {
 					timer: null,
 					inFlight: null,
-					status: { name: "synthetic", type: "synthetic", symbols: config.symbols.length, ticksPerSecond, produced: 0, accepted: 0, errors: 0, skipped: 0, lastTickAt: null, status: { state: "running", since: now } },
+					status: { name: "synthetic", type: "synthetic", symbols: config.symbols.length, ticksPerSecond, produced: 0, accepted: 0, errors: 0, skipped: 0, lastTickAt: null, history: null, status: { state: "running", since: now } },
 				};
+				// The history goes first: a live tick would move the symbols' watermark past it.
+				const history = this.writeHistory();
+				this.feed.inFlight = history;
+				await history.finally(() => this.feed && (this.feed.inFlight = null));
+				if (this.feed.status.status.state === "stopped") return;
 				this.feed.timer = setInterval(() => this.feedTick(gen, stepsPerFire), intervalMs);
+			},
+
+			/**
+			 * Warm start: `historyMinutes` of past synthetic ticks for every symbol whose log is empty,
+			 * through the same ingest path as live ticks (durable, numbered, replayable), so bars,
+			 * indicators and agents have data from the first second. A symbol with a log keeps it.
+			 */
+			async writeHistory() {
+				const { historyMinutes, historyStepMs, seed } = config.feed;
+				if (historyMinutes <= 0) return;
+				const t0 = Date.now();
+				try {
+					await this.broker.waitForServices(["symbols"], 30_000, 50);
+					const seqs = await Promise.all(config.symbols.map(s => deps.store.lastSeq(s)));
+					const empty = config.symbols.filter((_, i) => seqs[i] === 0);
+					const ticks = syntheticHistory(empty, { seed, endTs: deps.now(), spanMs: historyMinutes * 60_000, stepMs: historyStepMs });
+					// In small slices with a macrotask between them: the memory store answers in microtasks,
+					// so one big batch would hold the event loop (lease renewals, HTTP) for seconds.
+					const slice = 250 * Math.max(1, empty.length);
+					for (let i = 0; i < ticks.length && this.feed?.status.status.state !== "stopped"; i += slice) {
+						await this.submit(ticks.slice(i, i + slice));
+						await new Promise(r => setImmediate(r));
+					}
+					const ms = Date.now() - t0;
+					if (this.feed) this.feed.status.history = { symbols: empty.length, ticks: ticks.length, ms };
+					if (ticks.length > 0) this.logger.info({ symbols: empty.length, ticks: ticks.length, ms }, "warm start: past synthetic ticks written");
+				} catch (err) {
+					this.logger.warn({ err: (err as Error).message }, "warm start skipped: history not written; the feed goes live without it");
+				}
 			},
 
 			feedTick(gen: SyntheticFeed, stepsPerFire: number) {
@@ -476,7 +511,9 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 		},
 
 		async started() {
-			if (config.feed.type === "synthetic" && config.symbols.length > 0) this.startFeed();
+			// Awaited: the history must be in before the workers below write a trade at the current time,
+			// which would make every past tick late.
+			if (config.feed.type === "synthetic" && config.symbols.length > 0) await this.startFeed();
 			this.unsubscribe.push(
 				deps.bus.subscribe(
 					subjects.ingestTicks,

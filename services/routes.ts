@@ -63,7 +63,6 @@ export const ROOT_ALIASES: Record<string, string> = {
 	"GET health/ready": "monitor.ready",
 	"GET metrics": "monitor.metrics",
 	"GET api/openapi.json": "gateway.openapi",
-	"GET docs": "gateway.docs",
 	// Predecessor streaming paths (docs/compat.md).
 	"GET streaming/channels": "gateway.channels",
 	"GET streaming/latest/:channel": "gateway.channelLatest",

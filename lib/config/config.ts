@@ -40,7 +40,8 @@ export interface RookeryConfig {
 	host: string;
 	logLevel: LogLevel;
 	symbols: string[];
-	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number };
+	/** `historyMinutes`: past ticks (one per `historyStepMs`) the synthetic feed writes before going live, for symbols with an empty log (warm start). */
+	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number; historyMinutes: number; historyStepMs: number };
 	store: { maxLen: number; latestTtlMs: number; snapshotEvery: number };
 	ingest: { maxFutureMs: number; maxBodyBytes: string };
 	symbolActor: { mailboxLimit: number; dedupWindow: number; passivateAfterMs: number; leaseMs: number; leaseWaitMs: number };
@@ -139,7 +140,7 @@ export function defaultConfig(): RookeryConfig {
 		host: "0.0.0.0",
 		logLevel: "info",
 		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
-		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42 },
+		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42, historyMinutes: 480, historyStepMs: 20_000 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
 		ingest: { maxFutureMs: 2000, maxBodyBytes: "4mb" },
 		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000, leaseMs: 3000, leaseWaitMs: 4000 },
@@ -215,6 +216,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.FEED) feed.type = env.FEED as "synthetic" | "none";
 	if (env.FEED_RATE) feed.ticksPerSecond = num(env.FEED_RATE);
 	if (env.FEED_SEED) feed.seed = num(env.FEED_SEED);
+	if (env.FEED_HISTORY_MINUTES) feed.historyMinutes = num(env.FEED_HISTORY_MINUTES);
 	if (Object.keys(feed).length) o.feed = feed;
 	const auth: ConfigOverrides["auth"] = {};
 	if (env.JWT_SECRET) auth.jwtSecret = env.JWT_SECRET;
@@ -354,7 +356,7 @@ const checkConfig = new Validator({
 	feed: {
 		type: "object",
 		strict: true,
-		props: { type: { type: "enum", values: ["synthetic", "none"] }, ticksPerSecond: { type: "number", positive: true, max: 100_000, convert: false }, seed: int(0, 2 ** 32 - 1) },
+		props: { type: { type: "enum", values: ["synthetic", "none"] }, ticksPerSecond: { type: "number", positive: true, max: 100_000, convert: false }, seed: int(0, 2 ** 32 - 1), historyMinutes: int(0, 7 * 1440), historyStepMs: int(100, 3_600_000) },
 	},
 	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9) } },
 	ingest: { type: "object", strict: true, props: { maxFutureMs: int(0, 86_400_000), maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },

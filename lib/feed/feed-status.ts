@@ -15,5 +15,7 @@ export interface FeedStatus {
 	/** Timer fires skipped because the previous batch was still in flight (policy: skip newest). */
 	skipped: number;
 	lastTickAt: number | null;
+	/** The warm start's past ticks (written before the first live one) and how long they took. */
+	history: { symbols: number; ticks: number; ms: number } | null;
 	status: FeedState;
 }

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
-import { getJson } from "../helpers/http.ts";
+import { getJson, postJson } from "../helpers/http.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { WsTestClient } from "../helpers/ws-client.ts";
 
@@ -42,6 +42,26 @@ describe("embedded start (no TRANSPORTER, no REDIS_URL)", function () {
 		expect(quote.price).to.be.a("number").and.greaterThan(0);
 		expect(quote.ts).to.be.a("number");
 		expect(Math.abs(quote.ts - Date.now()), "quote is live").to.be.lessThan(60_000);
+	});
+
+	it("starts warm: past synthetic ticks give 1m indicators and a forecast from the first minute", async () => {
+		const n = node!;
+		// Printed once ingest has started, i.e. once the history is written.
+		await waitFor(async () => n.stdout.includes("Rookery is running"), { timeoutMs: 10_000, intervalMs: 50, what: "the URLs printed" });
+		const bars = await getJson(`${n.url}/api/v1/symbols/AAPL/bars?tf=1m&limit=500`);
+		expect(bars.status).to.equal(200);
+		const items = bars.body.bars as Array<{ time: number }>;
+		expect(items.length, "1m bars of the 8 h history").to.be.greaterThan(400);
+		const ind = await getJson(`${n.url}/api/v1/symbols/AAPL/indicators?tf=1m`);
+		expect(ind.status).to.equal(200);
+		const values = ind.body.final.values as Record<string, number | null>;
+		for (const k of ["sma_20", "ema_20", "rsi_14", "macd_12_26_9.macd", "macd_12_26_9.signal", "bbands_20_2.upper", "adx_14.adx"]) expect(values[k], k).to.be.a("number");
+		const intel = await postJson(`${n.url}/api/v1/intelligence/unified`, { symbols: ["AAPL"] });
+		expect(intel.status).to.equal(200);
+		const forecast = intel.body.symbols.AAPL.agents.forecast;
+		expect(forecast.status, JSON.stringify(forecast)).to.equal("ok");
+		expect(forecast.result.points).to.have.length.greaterThan(0);
+		expect(forecast.result.last).to.be.a("number").and.greaterThan(0);
 	});
 
 	it("prints the URLs and reports embedded mode on /health", async () => {

@@ -188,7 +188,7 @@ describe("gateway (embedded node)", function () {
 			expect((await getJson(`${n.base}/api/v1/streaming/BTC%2FUSD/history?count=0`)).status).to.equal(422);
 		});
 
-		it("serves OpenAPI 3.1 from the route tables and action schemas, and a self-contained docs page", async () => {
+		it("serves OpenAPI 3.1 from the route tables and action schemas, and Swagger UI at /docs from its own files", async () => {
 			const doc = (await getJson(`${n.base}/api/openapi.json`)).body;
 			expect(doc.openapi).to.equal("3.1.0");
 			const hist = doc.paths["/api/v1/symbols/{symbol}/history"].get;
@@ -203,7 +203,12 @@ describe("gateway (embedded node)", function () {
 			expect(page.headers.get("content-type")).to.match(/text\/html/);
 			const html = await page.text();
 			expect(html).to.include("/api/openapi.json");
-			expect(html).not.to.match(/<script[^>]+src=|<link[^>]+href="http/);
+			// Swagger UI from this gateway (swagger-ui-dist), nothing from another origin.
+			expect(html).to.include('src="/docs/swagger-ui-bundle.js"');
+			expect(html).not.to.match(/<script[^>]+src="(https?:)?\/\/|<link[^>]+href="(https?:)?\/\//);
+			const bundle = await fetch(`${n.base}/docs/swagger-ui-bundle.js`);
+			expect(bundle.status).to.equal(200);
+			expect(bundle.headers.get("content-type")).to.match(/javascript/);
 		});
 
 		it("closes WebSocket clients that stop answering pings (4009) and releases their subscriptions", async () => {
