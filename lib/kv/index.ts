@@ -3,7 +3,7 @@ import { RedisKv } from "./redis-kv.ts";
 import type { KvOptions, KvStore } from "./kv-store.ts";
 import type { RedisOptions } from "ioredis";
 
-export { KvStore, type KvOptions, type KvStreamEntry } from "./kv-store.ts";
+export { KvStore, type KvOptions, type KvStreamEntry, type KvScored } from "./kv-store.ts";
 export { MemoryKv } from "./memory-kv.ts";
 export { RedisKv } from "./redis-kv.ts";
 

@@ -17,6 +17,12 @@ export interface KvStreamEntry<T = unknown> {
 	value: T;
 }
 
+/** A sorted-set member (a plain string, compared byte-wise on equal scores) and its score. */
+export interface KvScored {
+	score: number;
+	member: string;
+}
+
 export const DEFAULT_KV_OPTIONS: KvOptions = { prefix: "rk:", now: Date.now };
 
 export abstract class KvStore {
@@ -53,6 +59,24 @@ export abstract class KvStore {
 	abstract streamAppend(key: string, value: unknown, maxLen: number): Promise<string>;
 	/** The newest `count` entries, oldest first. */
 	abstract streamTail<T = unknown>(key: string, count: number): Promise<KvStreamEntry<T>[]>;
+
+	/** Add `by` to an integer counter (0 when absent) and return the new value, atomically. */
+	abstract incrBy(key: string, by: number): Promise<number>;
+	/**
+	 * Write the value only when the key does not exist (`SET NX GET`): null when written, else the
+	 * value already there (which is kept). With `ttlMs` the written value expires.
+	 */
+	abstract setIfAbsent<T = unknown>(key: string, value: unknown, ttlMs?: number): Promise<T | null>;
+
+	/** Add members to a sorted set (`ZADD`); a member already there gets the new score. */
+	abstract zadd(key: string, entries: readonly KvScored[]): Promise<void>;
+	/**
+	 * Members with min ≤ score ≤ max in (score, member) order (`ZRANGE BYSCORE LIMIT`), skipping
+	 * `offset`, at most `count`.
+	 */
+	abstract zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]>;
+	/** Remove members with min ≤ score ≤ max; returns how many. */
+	abstract zremRangeByScore(key: string, min: number, max: number): Promise<number>;
 
 	/** Take the lease for `holder` when free or already `holder`'s (then its TTL is refreshed). */
 	abstract acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;

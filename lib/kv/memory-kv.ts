@@ -2,7 +2,28 @@
  * In-process KV for embedded mode and tests. Values are kept as JSON text, as Redis keeps them,
  * so a caller never mutates stored state through a shared reference; TTLs use the injected clock.
  */
-import { KvStore, type KvOptions, type KvStreamEntry } from "./kv-store.ts";
+import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
+
+/** Redis's sorted-set order: by score, then by member byte-wise. */
+const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
+
+/** A sorted set: members in order, and each member's score to find it. */
+interface SortedSet {
+	items: KvScored[];
+	scores: Map<string, number>;
+}
+
+/** First index whose item is not before `x` (binary search). */
+function lowerBound(items: KvScored[], x: KvScored): number {
+	let lo = 0;
+	let hi = items.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (before(items[mid], x)) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}
 
 interface Stream {
 	ids: string[];
@@ -16,6 +37,7 @@ export class MemoryKv extends KvStore {
 	#values = new Map<string, { text: string; expiresAt: number }>();
 	#hashes = new Map<string, Map<string, string>>();
 	#streams = new Map<string, Stream>();
+	#zsets = new Map<string, SortedSet>();
 
 	constructor(opts: Partial<KvOptions> = {}) {
 		super(opts);
@@ -47,7 +69,8 @@ export class MemoryKv extends KvStore {
 	}
 
 	async del(key: string): Promise<boolean> {
-		const existed = this.#live(key) !== null || this.#hashes.has(key) || this.#streams.has(key);
+		const existed = this.#live(key) !== null || this.#hashes.has(key) || this.#streams.has(key) || this.#zsets.has(key);
+		this.#zsets.delete(key);
 		this.#values.delete(key);
 		this.#hashes.delete(key);
 		this.#streams.delete(key);
@@ -104,6 +127,59 @@ export class MemoryKv extends KvStore {
 		const out: KvStreamEntry<T>[] = [];
 		for (let i = Math.max(0, s.ids.length - count); i < s.ids.length; i++) out.push({ id: s.ids[i], value: JSON.parse(s.texts[i]) as T });
 		return out;
+	}
+
+	async incrBy(key: string, by: number): Promise<number> {
+		const cur = (await this.get<number>(key)) ?? 0;
+		const next = cur + by;
+		// Like INCRBY, the key's TTL (if any) is kept.
+		const v = this.#values.get(key);
+		this.#values.set(key, { text: JSON.stringify(next), expiresAt: v && this.#live(key) !== null ? v.expiresAt : Infinity });
+		return next;
+	}
+
+	async setIfAbsent<T>(key: string, value: unknown, ttlMs?: number): Promise<T | null> {
+		const existing = this.#live(key);
+		if (existing !== null) return JSON.parse(existing) as T;
+		await this.set(key, value, ttlMs);
+		return null;
+	}
+
+	async zadd(key: string, entries: readonly KvScored[]): Promise<void> {
+		let z = this.#zsets.get(key);
+		if (!z) this.#zsets.set(key, (z = { items: [], scores: new Map() }));
+		for (const { score, member } of entries) {
+			const old = z.scores.get(member);
+			if (old !== undefined) z.items.splice(lowerBound(z.items, { score: old, member }), 1);
+			const e = { score, member };
+			const last = z.items.at(-1);
+			// Appends in order (the usual case: time-ordered writes) cost no search or copy.
+			if (!last || before(last, e)) z.items.push(e);
+			else z.items.splice(lowerBound(z.items, e), 0, e);
+			z.scores.set(member, score);
+		}
+	}
+
+	async zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]> {
+		const z = this.#zsets.get(key);
+		if (!z || count <= 0) return [];
+		const out: KvScored[] = [];
+		for (let i = lowerBound(z.items, { score: min, member: "" }) + offset; i < z.items.length && out.length < count; i++) {
+			if (z.items[i].score > max) break;
+			out.push({ ...z.items[i] });
+		}
+		return out;
+	}
+
+	async zremRangeByScore(key: string, min: number, max: number): Promise<number> {
+		const z = this.#zsets.get(key);
+		if (!z) return 0;
+		const from = lowerBound(z.items, { score: min, member: "" });
+		let to = from;
+		while (to < z.items.length && z.items[to].score <= max) to++;
+		for (const e of z.items.splice(from, to - from)) z.scores.delete(e.member);
+		if (z.items.length === 0) this.#zsets.delete(key);
+		return to - from;
 	}
 
 	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {

@@ -6,7 +6,7 @@
 import type { Redis, RedisOptions } from "ioredis";
 import { RENEW_OR_RELEASE_LUA, createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
 import { UnavailableError } from "../protocol/errors.ts";
-import { KvStore, type KvOptions, type KvStreamEntry } from "./kv-store.ts";
+import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
 
 // KEYS: lease. ARGV: holder (JSON), ttlMs. Free or already this holder's → (re)take it.
 const ACQUIRE_LUA = `
@@ -25,6 +25,9 @@ export interface RedisKvOptions extends KvOptions {
 	url: string;
 	redis?: RedisOptions;
 }
+
+/** A score bound as Redis writes infinities. */
+const bound = (x: number) => (x === Infinity ? "+inf" : x === -Infinity ? "-inf" : String(x));
 
 const kvUnavailable = (message: string) => new UnavailableError(message, { backend: "kv" });
 
@@ -102,6 +105,37 @@ export class RedisKv extends KvStore {
 		if (count <= 0) return [];
 		const rows = await this.#run(() => this.client.xrevrange(this.key(key), "+", "-", "COUNT", count));
 		return rows.reverse().map(([id, fields]) => ({ id, value: JSON.parse(fields[1]) as T }));
+	}
+
+	async incrBy(key: string, by: number): Promise<number> {
+		return this.#run(() => this.client.incrby(this.key(key), by));
+	}
+
+	async setIfAbsent<T>(key: string, value: unknown, ttlMs?: number): Promise<T | null> {
+		const text = JSON.stringify(value);
+		const k = this.key(key);
+		// SET NX GET (Redis ≥ 7): one step, so two writers of one key cannot both win.
+		const old = await this.#run(() => (ttlMs === undefined ? this.client.set(k, text, "NX", "GET") : this.client.set(k, text, "PX", Math.max(1, Math.round(ttlMs)), "NX", "GET")));
+		return old === null ? null : (JSON.parse(old) as T);
+	}
+
+	async zadd(key: string, entries: readonly KvScored[]): Promise<void> {
+		if (entries.length === 0) return;
+		const args: Array<string | number> = [];
+		for (const e of entries) args.push(e.score, e.member);
+		await this.#run(() => this.client.zadd(this.key(key), ...args));
+	}
+
+	async zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]> {
+		if (count <= 0) return [];
+		const flat = await this.#run(() => this.client.zrangebyscore(this.key(key), bound(min), bound(max), "WITHSCORES", "LIMIT", offset, count));
+		const out: KvScored[] = [];
+		for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i], score: Number(flat[i + 1]) });
+		return out;
+	}
+
+	async zremRangeByScore(key: string, min: number, max: number): Promise<number> {
+		return this.#run(() => this.client.zremrangebyscore(this.key(key), bound(min), bound(max)));
 	}
 
 	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {

@@ -115,6 +115,47 @@ for (const adapter of adapters) {
 			expect(await kv.renewLease("L2", "a", 40)).to.equal(false);
 			expect(await kv.acquireLease("L2", "b", 1000)).to.equal(true);
 		});
+
+		it("counts with incrBy", async () => {
+			expect(await kv.incrBy("n", 5)).to.equal(5);
+			expect(await kv.incrBy("n", 3)).to.equal(8);
+			expect(await kv.get("n")).to.equal(8);
+		});
+
+		it("setIfAbsent writes once and answers the first value after", async () => {
+			expect(await kv.setIfAbsent("once", { a: 1 }, 60)).to.equal(null);
+			expect(await kv.setIfAbsent("once", { a: 2 }, 60)).to.deep.equal({ a: 1 });
+			expect(await kv.get("once")).to.deep.equal({ a: 1 });
+			await advance(90);
+			expect(await kv.setIfAbsent("once", { a: 3 })).to.equal(null);
+			expect(await kv.get("once")).to.deep.equal({ a: 3 });
+		});
+
+		it("keeps a sorted set in (score, member) order, ranges and trims by score", async () => {
+			await kv.zadd("z", [
+				{ score: 30, member: "c" },
+				{ score: 10, member: "b" },
+				{ score: 10, member: "a" },
+				{ score: 20, member: "d" },
+			]);
+			await kv.zadd("z", [{ score: 40, member: "d" }]);
+			const all = await kv.zrangeByScore("z", -Infinity, Infinity, 0, 100);
+			expect(all).to.deep.equal([
+				{ score: 10, member: "a" },
+				{ score: 10, member: "b" },
+				{ score: 30, member: "c" },
+				{ score: 40, member: "d" },
+			]);
+			expect(await kv.zrangeByScore("z", 10, 30, 1, 2)).to.deep.equal([
+				{ score: 10, member: "b" },
+				{ score: 30, member: "c" },
+			]);
+			expect(await kv.zrangeByScore("z", 11, 29, 0, 10)).to.deep.equal([]);
+			expect(await kv.zremRangeByScore("z", -Infinity, 10)).to.equal(2);
+			expect((await kv.zrangeByScore("z", -Infinity, Infinity, 0, 10)).map(e => e.member)).to.deep.equal(["c", "d"]);
+			expect(await kv.zremRangeByScore("z", 0, 100)).to.equal(2);
+			expect(await kv.zrangeByScore("z", -Infinity, Infinity, 0, 10)).to.deep.equal([]);
+		});
 	});
 }
 
