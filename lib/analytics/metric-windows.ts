@@ -1,0 +1,149 @@
+/**
+ * One metric's trailing windows (1m … 24h) from three rings of time buckets (window-spec.ts). Each
+ * bucket keeps an exact count/sum/min/max and a DDSketch for quantiles (relative accuracy 1 %),
+ * so memory is bounded by the buckets (13 + 61 + 97), however many values arrive. A value updates
+ * one bucket per ring. Buckets are exported for merging across nodes (DDSketch is mergeable).
+ */
+import { DDSketch } from "@datadog/sketches-js";
+import { RINGS, WINDOW_SPECS, type WindowName } from "./window-spec.ts";
+
+/** Relative accuracy of every quantile answer: the value returned is within ±1 % of the true one. */
+export const RELATIVE_ACCURACY = 0.01;
+
+interface Bucket {
+	index: number;
+	count: number;
+	sum: number;
+	min: number;
+	max: number;
+	sketch: DDSketch;
+}
+
+/** A bucket as exported to another node: the sketch as base64 protobuf. */
+export interface BucketExport {
+	index: number;
+	count: number;
+	sum: number;
+	min: number;
+	max: number;
+	sketch: string;
+}
+
+export interface WindowStats {
+	name: string;
+	window: WindowName;
+	from: number;
+	to: number;
+	count: number;
+	sum: number;
+	avg: number | null;
+	min: number | null;
+	max: number | null;
+	p50: number | null;
+	p95: number | null;
+	p99: number | null;
+}
+
+class Ring {
+	readonly slots: Array<Bucket | null>;
+
+	constructor(readonly resMs: number, spanMs: number) {
+		this.slots = new Array<Bucket | null>(spanMs / resMs + 1).fill(null);
+	}
+
+	/** False when `ts` is older than the ring holds at `now`. */
+	add(ts: number, value: number, now: number): boolean {
+		const index = Math.floor(ts / this.resMs);
+		if (index <= Math.floor(now / this.resMs) - this.slots.length) return false;
+		const at = index % this.slots.length;
+		let b = this.slots[at];
+		if (b === null || b.index < index) {
+			b = { index, count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) };
+			this.slots[at] = b;
+		} else if (b.index > index) return false;
+		b.count++;
+		b.sum += value;
+		if (value < b.min) b.min = value;
+		if (value > b.max) b.max = value;
+		b.sketch.accept(value);
+		return true;
+	}
+
+	buckets(fromIndex: number, toIndex: number): Bucket[] {
+		const out: Bucket[] = [];
+		for (const b of this.slots) if (b !== null && b.index >= fromIndex && b.index <= toIndex) out.push(b);
+		return out;
+	}
+
+	get used(): number {
+		return this.slots.reduce((n, b) => n + (b === null ? 0 : 1), 0);
+	}
+}
+
+/** The bucket range a window covers at `now`: its start rounded up to the ring's resolution. */
+export function windowSpan(window: WindowName, now: number): { ring: number; fromIndex: number; toIndex: number; from: number; to: number } {
+	const spec = WINDOW_SPECS[window];
+	const res = RINGS[spec.ring].resMs;
+	const fromIndex = Math.ceil((now - spec.ms) / res);
+	return { ring: spec.ring, fromIndex, toIndex: Math.floor(now / res), from: fromIndex * res, to: now };
+}
+
+export class MetricWindows {
+	readonly #rings = RINGS.map(r => new Ring(r.resMs, r.spanMs));
+	/** Newest value time seen (for idle eviction). */
+	lastTs = -Infinity;
+
+	/** Add a value at `ts` (≤ now); false when older than every window. */
+	add(ts: number, value: number, now: number): boolean {
+		let kept = false;
+		for (const r of this.#rings) kept = r.add(ts, value, now) || kept;
+		if (kept && ts > this.lastTs) this.lastTs = ts;
+		return kept;
+	}
+
+	/** Buckets in use, over all rings (at most 171, whatever the number of values). */
+	get bucketCount(): number {
+		return this.#rings.reduce((n, r) => n + r.used, 0);
+	}
+
+	export(window: WindowName, now: number): BucketExport[] {
+		const s = windowSpan(window, now);
+		return this.#rings[s.ring].buckets(s.fromIndex, s.toIndex).map(b => ({ index: b.index, count: b.count, sum: b.sum, min: b.min, max: b.max, sketch: Buffer.from(b.sketch.toProto()).toString("base64") }));
+	}
+
+	stats(name: string, window: WindowName, now: number): WindowStats {
+		const s = windowSpan(window, now);
+		return combine(name, window, s.from, s.to, this.#rings[s.ring].buckets(s.fromIndex, s.toIndex));
+	}
+}
+
+/**
+ * `into.merge(from)`, plus the negative values: sketches-js 2.1.1 merges only the positive store
+ * into a non-empty sketch (its `_copy` into an empty one takes both).
+ */
+export function mergeSketch(into: DDSketch, from: DDSketch): void {
+	const copies = into.count === 0;
+	into.merge(from);
+	if (!copies && from.negativeStore.count > 0) into.negativeStore.merge(from.negativeStore);
+}
+
+/** Stats over buckets (local ones, or exported ones from several nodes). */
+export function combine(name: string, window: WindowName, from: number, to: number, buckets: ReadonlyArray<Bucket | BucketExport>): WindowStats {
+	let count = 0;
+	let sum = 0;
+	let min = Infinity;
+	let max = -Infinity;
+	const merged = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+	for (const b of buckets) {
+		if (b.count === 0) continue;
+		count += b.count;
+		sum += b.sum;
+		if (b.min < min) min = b.min;
+		if (b.max > max) max = b.max;
+		mergeSketch(merged, typeof b.sketch === "string" ? DDSketch.fromProto(Buffer.from(b.sketch, "base64")) : b.sketch);
+	}
+	if (count === 0) return { name, window, from, to, count: 0, sum: 0, avg: null, min: null, max: null, p50: null, p95: null, p99: null };
+	// The sketch's answer is within 1 %; clamping to the exact min/max only moves it closer.
+	const q = (p: number) => Math.min(max, Math.max(min, merged.getValueAtQuantile(p)));
+	return { name, window, from, to, count, sum, avg: sum / count, min, max, p50: q(0.5), p95: q(0.95), p99: q(0.99) };
+}
