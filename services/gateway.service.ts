@@ -34,7 +34,7 @@ import { messageKeys, type StreamMessage } from "../lib/workers/stream-message.t
 import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/openapi.ts";
 import { StaticSite } from "../lib/web/static-site.ts";
 import type { NodeDeps } from "./deps.ts";
-import { API_ALIASES, ROOT_ALIASES } from "./routes.ts";
+import { API_ALIASES, RAW_BODY_ALIASES, ROOT_ALIASES } from "./routes.ts";
 import { AliasResolver, type resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
 import { answerOptions, answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
 import { QuoteCache } from "../lib/streaming/quote-cache.ts";
@@ -206,6 +206,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						this.settings.onError.call(this, req, res, err);
 					},
 				},
+				// Batch bodies (events, metric values): kept whole as `params.body`, like ticks.
+				...Object.entries(RAW_BODY_ALIASES).map(([path, aliases]) => ({ path, mappingPolicy: "restrict", ...guarded, mergeParams: false, bodyParsers: { json: { limit: config.ingest.maxBodyBytes, strict: false } }, aliases })),
 				{
 					path: "/api/v1",
 					mappingPolicy: "restrict",
@@ -363,6 +365,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						version: "1",
 						tables: [
 							{ prefix: "/api/v1/ticks", aliases: { "POST /": "ingest.ticks" } },
+							...Object.entries(RAW_BODY_ALIASES).map(([prefix, aliases]) => ({ prefix, aliases })),
 							{ prefix: "/api/v1", aliases: API_ALIASES },
 							{ prefix: "", aliases: ROOT_ALIASES },
 						],

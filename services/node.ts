@@ -22,6 +22,8 @@ import forecastAgentService from "./agents/forecast.service.ts";
 import explainAgentService from "./agents/explain.service.ts";
 import strategyAgentService from "./agents/strategy.service.ts";
 import intelligenceService from "./intelligence.service.ts";
+import eventsService from "./events.service.ts";
+import analyticsService from "./analytics.service.ts";
 import { listenProbes, type ProbeListener, type ProbeRoute } from "../lib/health/probe-listener.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
@@ -35,6 +37,8 @@ const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	"agents.explain": explainAgentService,
 	"agents.strategy": strategyAgentService,
 	intelligence: intelligenceService,
+	events: eventsService,
+	analytics: analyticsService,
 };
 
 export interface RookeryNode {

@@ -41,6 +41,10 @@ export const API_ALIASES: Record<string, string> = {
 	"POST agents/:name/restart": "intelligence.restartAgent",
 	"GET config/agents/:name": "intelligence.getAgentConfig",
 	"PUT config/agents/:name": "intelligence.setAgentConfig",
+	// Platform events and windowed analytics (docs/events.md); the POSTs are in RAW_BODY_ALIASES.
+	"GET events": "events.list",
+	"GET analytics/metrics": "analytics.listMetrics",
+	"GET analytics/windows/:name": "analytics.window",
 	// Predecessor paths (docs/compat.md).
 	"GET realtime/indicators/:symbol": "symbols.indicators",
 	"GET realtime/signals/:symbol": "symbols.signals",
@@ -54,6 +58,15 @@ export const API_ALIASES: Record<string, string> = {
 	"GET auth/keys": "gateway.listApiKeys",
 	"POST auth/keys": "gateway.createApiKey",
 	"DELETE auth/keys/:id": "gateway.revokeApiKey",
+};
+
+/**
+ * Paths whose JSON body may be an array (a batch): each prefix gets its own gateway route that
+ * passes the body whole as `params.body` (path params as `params.params`), like `/api/v1/ticks`.
+ */
+export const RAW_BODY_ALIASES: Record<string, Record<string, string>> = {
+	"/api/v1/events": { "POST /": "events.publish" },
+	"/api/v1/analytics/metrics": { "POST /:name": "analytics.recordMetric" },
 };
 
 /** At the root: operations endpoints and predecessor paths outside /api/v1 (docs/compat.md). */

@@ -2,9 +2,17 @@ import type { Bus, BusHandler } from "./bus.ts";
 
 /**
  * In-process bus, delivered synchronously in publish order. Subjects match exactly, or with `*`
- * standing for one whole token (NATS semantics: `rookery.ticks.*`), so wildcard topics work in
- * embedded mode as they do over NATS.
+ * standing for one whole token (NATS semantics: `rookery.ticks.*`) or a last `>` for one or more
+ * tokens (`rookery.windows.1m.>`), so wildcard topics work in embedded mode as they do over NATS.
  */
+function matches(pattern: string[], tokens: string[]): boolean {
+	const tail = pattern.at(-1) === ">";
+	if (tail ? tokens.length < pattern.length : tokens.length !== pattern.length) return false;
+	const n = tail ? pattern.length - 1 : pattern.length;
+	for (let i = 0; i < n; i++) if (pattern[i] !== "*" && pattern[i] !== tokens[i]) return false;
+	return true;
+}
+
 export class LocalBus implements Bus {
 	readonly kind = "local" as const;
 	#subs = new Map<string, Set<BusHandler>>();
@@ -17,14 +25,15 @@ export class LocalBus implements Bus {
 		if (this.#patterns.size === 0) return;
 		const tokens = subject.split(".");
 		for (const p of this.#patterns.values()) {
-			if (p.tokens.length === tokens.length && p.tokens.every((t, i) => t === "*" || t === tokens[i])) for (const h of p.handlers) h(msg, subject);
+			if (matches(p.tokens, tokens)) for (const h of p.handlers) h(msg, subject);
 		}
 	}
 
 	subscribe(subject: string, handler: BusHandler): () => void {
-		if (subject.split(".").includes("*")) {
+		const tokens = subject.split(".");
+		if (tokens.includes("*") || tokens.at(-1) === ">") {
 			let p = this.#patterns.get(subject);
-			if (!p) this.#patterns.set(subject, (p = { tokens: subject.split("."), handlers: new Set() }));
+			if (!p) this.#patterns.set(subject, (p = { tokens, handlers: new Set() }));
 			p.handlers.add(handler);
 			return () => {
 				p.handlers.delete(handler);

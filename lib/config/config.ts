@@ -2,6 +2,7 @@
  * The node's configuration: one typed object, merged from defaults < JSON file < environment <
  * command-line flags, then validated. Nothing else in Rookery reads process.env.
  */
+import { EVENT_TYPES, type EventType } from "../events/event-types.ts";
 import os from "node:os";
 import { readFileSync } from "node:fs";
 import { Validator } from "../validation/validator.ts";
@@ -19,7 +20,7 @@ import { applySeedEnv, ENVIRONMENTS, fromSeedConfigFile, isSeedConfigFile, type 
 import { defaultTlsConfig, tlsConfigProblems, tlsConfigSchema, tlsFromEnv, type TlsSettings } from "./tls.ts";
 import { agentsConfigSchema, agentsFromEnv, defaultAgentsConfig, defaultIntelligenceConfig, intelligenceConfigSchema, mergeAgentsLayer, type AgentsConfig, type IntelligenceSettings } from "../agents/agent-config.ts";
 
-export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config"] as const;
+export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -79,6 +80,8 @@ export interface RookeryConfig {
 	environment: Environment | null;
 	/** Certificate, creds and nkey files for Redis, NATS and the gateway (lib/config/tls.ts). */
 	tls: TlsSettings;
+	/** Platform events (docs/events.md): retention per type in ms, over the seed's TTL table. */
+	events: { retentionMs: Partial<Record<EventType, number>> };
 	auth: {
 		jwtSecret: string | null;
 		jwtPublicKey: string | null;
@@ -182,6 +185,7 @@ export function defaultConfig(): RookeryConfig {
 		intelligence: defaultIntelligenceConfig(),
 		environment: null,
 		tls: defaultTlsConfig(),
+		events: { retentionMs: {} },
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
 }
@@ -403,6 +407,7 @@ const checkConfig = new Validator({
 	intelligence: intelligenceConfigSchema,
 	environment: { type: "enum", values: [...ENVIRONMENTS], nullable: true },
 	tls: tlsConfigSchema,
+	events: { type: "object", strict: true, props: { retentionMs: { type: "object", strict: true, props: Object.fromEntries(EVENT_TYPES.map(t => [t, { ...int(1000, 10 * 365 * 86_400_000), optional: true }])) } } },
 	auth: {
 		type: "object",
 		strict: true,

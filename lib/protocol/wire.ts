@@ -7,6 +7,9 @@ import { SYMBOL_PATTERN, type SequencedTick } from "./tick.ts";
 import { isTimeframe, type Timeframe } from "../bars/timeframes.ts";
 import type { BuiltBar } from "../bars/bar-slot.ts";
 import type { Signal } from "../strategies/signal.ts";
+import { isEventType, type EventType } from "../events/event-types.ts";
+import { isWindowName, type WindowName } from "../analytics/window-spec.ts";
+import { isMetricName } from "../analytics/metric-name.ts";
 
 export const WIRE_VERSION = 1;
 
@@ -71,6 +74,12 @@ export const subjects = {
 	/** Vendor data of one type for one symbol (market_data, news, fundamentals, …), published by ingest. */
 	dataType: (dataType: DataTypeKind | typeof MARKET_DATA_KIND, symbol: string) => `rookery.${dataType}.${subjectToken(symbol)}`,
 	intel: (id: string) => `rookery.intel.${id}`,
+	/** Platform events of one type (docs/events.md). */
+	events: (type: string) => `rookery.events.${type}`,
+	/** A metric's window aggregate; the metric name's dots are subject token separators. */
+	windows: (window: string, name: string) => `rookery.windows.${window}.${name}`,
+	/** The dashboard figures, every 5 s. */
+	dashboard: "rookery.dashboard",
 	/** Internal producers publish ticks here (queue group `ingest`: one ingest node takes each). */
 	ingestTicks: "rookery.ingest.ticks",
 	/** What ingest refused from `ingestTicks` and from vendors, with the reason. */
@@ -113,16 +122,20 @@ export type Topic =
 	| (TopicBase & { kind: "ticks" | "indicators" | "signals"; symbol: string })
 	| (TopicBase & { kind: "bars"; tf: Timeframe; symbol: string })
 	| (TopicBase & { kind: DataTypeKind | typeof MARKET_DATA_KIND; symbol: string })
-	| (TopicBase & { kind: "intel"; id: string });
+	| (TopicBase & { kind: "intel"; id: string })
+	| (TopicBase & { kind: "events"; type: EventType | typeof WILDCARD })
+	| (TopicBase & { kind: "window"; window: WindowName; metric: string })
+	| (TopicBase & { kind: "dashboard" });
 export type TopicKind = Topic["kind"];
 
-export const TOPIC_FORMS = `ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL}, signals:{SYMBOL}, ${[MARKET_DATA_KIND, ...DATA_TYPE_KINDS].map(k => `${k}:{SYMBOL}`).join(", ")} or intel:{id} (the last segment may be ${WILDCARD})`;
+export const TOPIC_FORMS = `ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL}, signals:{SYMBOL}, ${[MARKET_DATA_KIND, ...DATA_TYPE_KINDS].map(k => `${k}:{SYMBOL}`).join(", ")}, intel:{id}, events:{type}, analytics:{window}:{metric} or dashboard (the last segment may be ${WILDCARD})`;
 
 const symbolOrWildcard = (s: string) => s === WILDCARD || SYMBOL_PATTERN.test(s);
 const token = (s: string) => (s === WILDCARD ? WILDCARD : subjectToken(s));
 
 export function parseTopic(name: unknown): Topic | null {
-	if (typeof name !== "string" || name.length > 128) return null;
+	if (typeof name !== "string" || name.length > 160) return null;
+	if (name === "dashboard") return { kind: "dashboard", name, wildcard: false, subject: subjects.dashboard };
 	const i = name.indexOf(":");
 	if (i < 0) return null;
 	const kind = name.slice(0, i);
@@ -141,6 +154,17 @@ export function parseTopic(name: unknown): Topic | null {
 	if ((isDataTypeKind(kind) || kind === MARKET_DATA_KIND) && symbolOrWildcard(rest)) {
 		return { kind, symbol: rest, name, wildcard, subject: `rookery.${kind}.${token(rest)}` };
 	}
+	if (kind === "events" && (rest === WILDCARD || isEventType(rest))) {
+		return { kind, type: rest, name, wildcard, subject: subjects.events(rest) };
+	}
+	// `analytics:{window}:{metric}` (a window aggregate) beside `analytics:{SYMBOL}` (vendor data).
+	const j = rest.indexOf(":");
+	if (kind === "analytics" && j > 0 && isWindowName(rest.slice(0, j))) {
+		const window = rest.slice(0, j) as WindowName;
+		const metric = rest.slice(j + 1);
+		if (metric !== WILDCARD && !isMetricName(metric)) return null;
+		return { kind: "window", window, metric, name, wildcard, subject: metric === WILDCARD ? `rookery.windows.${window}.>` : subjects.windows(window, metric) };
+	}
 	if (kind === "intel" && (rest === WILDCARD || STREAM_ID_PATTERN.test(rest))) {
 		return { kind, id: rest, name, wildcard, subject: subjects.intel(rest) };
 	}
@@ -152,7 +176,9 @@ export function parseTopic(name: unknown): Topic | null {
  * `rookery.ticks.BRK_B` → `ticks:BRK.B`. The symbol (or id) is the subject's last token.
  */
 export function concreteTopicName(topic: Topic, subject: string): string {
-	const last = subject.slice(subject.lastIndexOf(".") + 1);
 	const prefix = topic.name.slice(0, topic.name.length - WILDCARD.length);
-	return prefix + (topic.kind === "intel" ? last : symbolFromToken(last));
+	// A metric name spans the subject's tokens after `rookery.windows.{window}.`.
+	if (topic.kind === "window") return prefix + subject.split(".").slice(3).join(".");
+	const last = subject.slice(subject.lastIndexOf(".") + 1);
+	return prefix + (topic.kind === "intel" || topic.kind === "events" ? last : symbolFromToken(last));
 }

@@ -1,0 +1,163 @@
+/**
+ * The events audit trail on the KV (lib/kv): one sorted set per type scored by `ts` (members are
+ * `<seq, 16 digits>|<event JSON>`, so equal times keep seq order), a global seq counter, and one
+ * claim key per caller-given id for idempotency. Each type keeps its rows for its retention, counted
+ * from `ts`: older rows are never returned and are trimmed on the next write of that type.
+ */
+import type { KvStore, KvScored } from "../kv/index.ts";
+import { EVENT_TYPES, type EventAnswer, type EventType, type PlatformEvent } from "./event-types.ts";
+import type { CheckedEvent } from "./check-events.ts";
+
+export const MAX_QUERY_LIMIT = 1000;
+/** Rows one query reads at most (an entity filter scans): past it the answer ends early with a cursor. */
+export const MAX_SCAN = 50_000;
+const CHUNK = 1000;
+
+export interface EventQuery {
+	type?: EventType;
+	entity?: string;
+	from?: number;
+	to?: number;
+	limit: number;
+	cursor?: string;
+}
+
+export interface EventPage {
+	items: PlatformEvent[];
+	next: string | null;
+}
+
+interface Position {
+	ts: number;
+	seq: number;
+}
+
+const keys = {
+	seq: "events:seq",
+	id: (id: string) => `events:id:${id}`,
+	type: (t: EventType) => `events:t:${t}`,
+};
+
+const memberOf = (e: PlatformEvent) => `${String(e.seq).padStart(16, "0")}|${JSON.stringify(e)}`;
+const seqOf = (member: string) => Number(member.slice(0, 16));
+const after = (a: Position, b: Position) => a.ts > b.ts || (a.ts === b.ts && a.seq > b.seq);
+
+export function encodeCursor(p: Position): string {
+	return Buffer.from(`${p.ts}:${p.seq}`).toString("base64url");
+}
+
+/** The position a cursor stands for, or null when it is not one of ours. */
+export function decodeCursor(cursor: string): Position | null {
+	const m = /^(\d{1,16}):(\d{1,16})$/.exec(Buffer.from(cursor, "base64url").toString());
+	return m ? { ts: Number(m[1]), seq: Number(m[2]) } : null;
+}
+
+export class EventLog {
+	constructor(
+		readonly kv: KvStore,
+		readonly retentionMs: Record<EventType, number>,
+		readonly now: () => number = Date.now,
+	) {}
+
+	/**
+	 * Store checked events; answers in request order. A caller-given id already stored (or repeated
+	 * in the batch) gets its first answer and is not stored again. If the store fails after ids were
+	 * claimed, the claims are withdrawn so a retry with the same ids stores them.
+	 */
+	async append(events: CheckedEvent[]): Promise<{ answers: EventAnswer[]; stored: PlatformEvent[] }> {
+		const last = await this.kv.incrBy(keys.seq, events.length);
+		const first = last - events.length + 1;
+		const answers: EventAnswer[] = new Array(events.length);
+		const fresh: PlatformEvent[] = [];
+		const firstIndex = new Map<string, number>();
+		const claims: Array<Promise<void>> = [];
+		const claimed: string[] = [];
+		for (let i = 0; i < events.length; i++) {
+			const e = events[i];
+			const answer: EventAnswer = { id: e.id, seq: first + i, type: e.type, ts: e.ts };
+			const event: PlatformEvent = { v: 1, id: e.id, seq: answer.seq, type: e.type, ts: e.ts, entity: e.entity, severity: e.severity, data: e.data };
+			if (!e.idGiven) {
+				answers[i] = answer;
+				fresh.push(event);
+				continue;
+			}
+			if (firstIndex.has(e.id)) continue;
+			firstIndex.set(e.id, i);
+			claims.push(
+				this.kv.setIfAbsent<EventAnswer>(keys.id(e.id), answer, this.retentionMs[e.type]).then(prior => {
+					if (prior) answers[i] = prior;
+					else {
+						answers[i] = answer;
+						claimed.push(e.id);
+						fresh.push(event);
+					}
+				}),
+			);
+		}
+		// Later duplicates in the batch point at the first one's (possibly prior) answer.
+		await Promise.all(claims);
+		for (let i = 0; i < events.length; i++) if (events[i].idGiven) answers[i] = answers[firstIndex.get(events[i].id)!];
+		try {
+			await this.#store(fresh);
+		} catch (err) {
+			await Promise.allSettled(claimed.map(id => this.kv.del(keys.id(id))));
+			throw err;
+		}
+		fresh.sort((a, b) => a.seq - b.seq);
+		return { answers, stored: fresh };
+	}
+
+	async #store(events: PlatformEvent[]): Promise<void> {
+		const byType = new Map<EventType, KvScored[]>();
+		for (const e of events) {
+			let rows = byType.get(e.type);
+			if (!rows) byType.set(e.type, (rows = []));
+			rows.push({ score: e.ts, member: memberOf(e) });
+		}
+		const now = this.now();
+		await Promise.all(
+			[...byType].map(async ([type, rows]) => {
+				await this.kv.zadd(keys.type(type), rows);
+				await this.kv.zremRangeByScore(keys.type(type), -Infinity, now - this.retentionMs[type] - 1);
+			}),
+		);
+	}
+
+	/** The audit trail in (ts, seq) order after the cursor; `next` continues it, null at the end. */
+	async query(q: EventQuery): Promise<EventPage> {
+		const start = q.cursor ? decodeCursor(q.cursor) : null;
+		const now = this.now();
+		const perType = await Promise.all((q.type ? [q.type] : [...EVENT_TYPES]).map(t => this.#scan(t, q, start, now)));
+		const merged = perType.flatMap(r => r.items).sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+		// A type whose scan stopped early bounds what is known to be complete: nothing past its position.
+		const horizon = perType.filter(r => r.stoppedAt).map(r => r.stoppedAt!).sort((a, b) => a.ts - b.ts || a.seq - b.seq)[0];
+		const known = horizon ? merged.filter(e => !after(e, horizon)) : merged;
+		if (known.length > q.limit) return { items: known.slice(0, q.limit), next: encodeCursor(known[q.limit - 1]) };
+		return { items: known, next: horizon ? encodeCursor(horizon) : null };
+	}
+
+	/** Up to limit + 1 matching events of one type after `start`, reading at most MAX_SCAN rows. */
+	async #scan(type: EventType, q: EventQuery, start: Position | null, now: number): Promise<{ items: PlatformEvent[]; stoppedAt: Position | null }> {
+		const min = Math.max(q.from ?? 0, now - this.retentionMs[type], start?.ts ?? 0);
+		const max = q.to ?? Infinity;
+		const items: PlatformEvent[] = [];
+		let offset = 0;
+		let scanned = 0;
+		for (;;) {
+			const rows = await this.kv.zrangeByScore(keys.type(type), min, max, offset, CHUNK);
+			for (const r of rows) {
+				scanned++;
+				if (start && !after({ ts: r.score, seq: seqOf(r.member) }, start)) continue;
+				const e = JSON.parse(r.member.slice(17)) as PlatformEvent;
+				if (q.entity !== undefined && e.entity !== q.entity) {
+					if (scanned >= MAX_SCAN) return { items, stoppedAt: { ts: r.score, seq: e.seq } };
+					continue;
+				}
+				items.push(e);
+				if (items.length > q.limit) return { items, stoppedAt: null };
+			}
+			if (rows.length < CHUNK) return { items, stoppedAt: null };
+			offset += rows.length;
+		}
+	}
+}
