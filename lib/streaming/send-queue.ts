@@ -3,10 +3,11 @@
  * while its own buffer is below `socketHighWater`; past that they wait here, bounded in bytes and
  * messages, and the tier's policy decides what happens when a slow client lets it fill:
  * `conflate` keeps only the newest frame per conflation key (topic), `drop-oldest` drops from the
- * front, `disconnect` closes the connection (WS 4008). Memory per connection is therefore at most
+ * front, `drop-newest` drops the frame being pushed, `random` drops queued frames picked at random
+ * (both from seed 003's backpressure strategies), `disconnect` closes the connection (WS 4008). Memory per connection is therefore at most
  * socketHighWater + one frame + maxBytes, however slowly the client reads.
  */
-export const SLOW_CLIENT_POLICIES = ["conflate", "drop-oldest", "disconnect"] as const;
+export const SLOW_CLIENT_POLICIES = ["conflate", "drop-oldest", "drop-newest", "random", "disconnect"] as const;
 export type SlowClientPolicy = (typeof SLOW_CLIENT_POLICIES)[number];
 
 export interface QueueLimits {
@@ -22,7 +23,7 @@ export interface QueueSocket {
 	bufferedAmount(): number;
 }
 
-export type DropReason = "conflated" | "drop-oldest" | "slow-consumer";
+export type DropReason = "conflated" | "drop-oldest" | "drop-newest" | "random" | "slow-consumer";
 
 interface Queued {
 	text: string;
@@ -43,6 +44,8 @@ export class SendQueue {
 		/** Frames dropped (n of them), or the bound hit under `disconnect` (then the owner closes). */
 		readonly onDrop: (reason: DropReason, n: number) => void,
 		readonly onOverflowDisconnect: (reason: string) => void,
+		/** Picks the frames `random` drops (injectable so tests are deterministic). */
+		readonly random: () => number = Math.random,
 	) {}
 
 	get queuedBytes(): number {
@@ -78,6 +81,30 @@ export class SendQueue {
 				this.close();
 				this.onDrop("slow-consumer", 1);
 				this.onOverflowDisconnect(`slow consumer: send queue over ${maxMessages} messages or ${maxBytes} bytes`);
+				return;
+			}
+			const fits = () => this.#bytes + text.length <= maxBytes && this.#queue.size + 1 <= maxMessages;
+			if (policy === "drop-newest") {
+				this.onDrop("drop-newest", 1);
+				return;
+			}
+			if (policy === "random") {
+				if (text.length > maxBytes) return void this.onDrop("random", 1);
+				let dropped = 0;
+				while (this.#queue.size > 0 && !fits()) {
+					// Uniform over the queue: walk to a random position (O(queue), only while it is full).
+					let at = Math.floor(this.random() * this.#queue.size);
+					for (const [k, q] of this.#queue) {
+						if (at-- > 0) continue;
+						this.#queue.delete(k);
+						this.#bytes -= q.text.length;
+						dropped++;
+						break;
+					}
+				}
+				this.onDrop("random", dropped);
+				this.#queue.set(this.#next++, { text });
+				this.#bytes += text.length;
 				return;
 			}
 			let dropped = 0;
