@@ -133,4 +133,27 @@ describe("services: events and analytics REST (embedded node, fake clock)", () =
 		expect((await getJson(`${base}/analytics/windows/api_response_time?window=5m`)).body.count).to.equal(6);
 		expect((await getJson(`${base}/analytics/metrics`)).body.items).to.include.members(["api_response_time", "anomaly_count"]);
 	});
+
+	it("publishes each changed metric's six windows once per tick, and the dashboard figures", async () => {
+		const svc = node.broker.getLocalService("analytics") as unknown as { publishTick(): Promise<void>; publishDashboard(): Promise<void> };
+		await svc.publishTick(); // flush what earlier tests changed
+		const got: Array<[string, Record<string, unknown>]> = [];
+		const off = node.deps.bus.subscribe("rookery.windows.*.>", (m, subject) => got.push([subject, m as Record<string, unknown>]));
+		const offDash = node.deps.bus.subscribe("rookery.dashboard", (m, subject) => got.push([subject, m as Record<string, unknown>]));
+		await postJson(`${base}/analytics/metrics/tick.me`, [{ value: 1 }, { value: 2 }]);
+		await postJson(`${base}/events`, [{ type: "benchmark_completed", data: { benchmark: "b", metrics: { benchmark_total: 4, benchmark_success: 3 } } }]);
+		await svc.publishTick();
+		const windows = got.filter(([s]) => s.startsWith("rookery.windows.") && s.endsWith(".tick.me"));
+		expect(windows.map(([s]) => s).sort()).to.deep.equal(["15m", "1h", "1m", "24h", "5m", "6h"].map(w => `rookery.windows.${w}.tick.me`));
+		expect(windows[0][1]).to.include({ v: 1, name: "tick.me", count: 2, sum: 3 });
+		got.length = 0;
+		await svc.publishTick();
+		expect(got, "nothing changed: nothing published").to.deep.equal([]);
+		await svc.publishDashboard();
+		off();
+		offDash();
+		expect(got).to.have.length(1);
+		expect(got[0][0]).to.equal("rookery.dashboard");
+		expect(got[0][1]).to.include({ v: 1, benchmark_success_rate: 0.75, anomaly_count: 1, api_response_time: 35 });
+	});
 });
