@@ -14,6 +14,12 @@ import type { Bar } from "../bars/bar.ts";
 import { createStrategy } from "./index.ts";
 
 export const DEFAULT_HORIZONS = [1, 5, 10];
+/**
+ * Largest parameter a spec may carry here (analysis.maxBars' ceiling: no stored series is longer).
+ * The spec comes from a URL, and a strategy allocates per period: sr-breakout:200000000 took 50 s
+ * and 3 GB before answering.
+ */
+export const MAX_STRATEGY_PARAM = 100_000;
 
 export interface HorizonPerformance {
 	/** Bars after the signal. */
@@ -54,6 +60,7 @@ const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 export function strategyPerformance(bars: readonly Bar[], spec: string, opts: PerformanceOptions = {}): StrategyPerformance {
 	const horizons = opts.horizons ?? DEFAULT_HORIZONS;
 	const last = Math.min(bars.length - 1, opts.asOf ?? bars.length - 1);
+	if (spec.split(":").slice(1).some(p => Math.abs(Number(p)) > MAX_STRATEGY_PARAM)) throw new RangeError(`strategy "${spec}": parameters above ${MAX_STRATEGY_PARAM} are refused (no stored series is longer)`);
 	const strategy = createStrategy(spec);
 	const fired: Array<{ i: number; dir: 1 | -1 }> = [];
 	let equity = 1;

@@ -60,6 +60,9 @@ describe("services: strategy performance (embedded node)", () => {
 		expect(unknown.body.error.code).to.equal("VALIDATION_ERROR");
 		expect(unknown.body.error.message).to.match(/unknown strategy "nope"/);
 		expect(JSON.stringify(unknown.body.error.details)).to.include('"field":"name"');
+		const huge = await getJson(`${base}/api/v1/strategies/sr-breakout:200000000/performance?symbol=PERF`);
+		expect(huge.status).to.equal(422);
+		expect(huge.body.error.message).to.match(/above 100000/);
 		const horizons = await getJson(`${base}/api/v1/strategies/ma-cross/performance?symbol=PERF&horizons=0,x`);
 		expect(horizons.status).to.equal(422);
 		expect(JSON.stringify(horizons.body.error.details)).to.include("horizons");

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import type { Bar } from "../../../lib/bars/bar.ts";
 import { createStrategy } from "../../../lib/strategies/index.ts";
-import { strategyPerformance } from "../../../lib/strategies/performance.ts";
+import { MAX_STRATEGY_PARAM, strategyPerformance } from "../../../lib/strategies/performance.ts";
 import { goog } from "../indicators/support.ts";
 
 /** Signals by brute force: for bar i, a new strategy fed bars[0..i] only; did bar i fire? */
@@ -92,5 +92,12 @@ describe("lib/strategies/performance: walk-forward strategy performance", () => 
 	it("no bars, and an unknown strategy", () => {
 		expect(strategyPerformance([], "ma-cross")).to.deep.include({ bars: 0, from: null, to: null, signals: { total: 0, long: 0, short: 0 } });
 		expect(() => strategyPerformance([], "nope")).to.throw(RangeError, /unknown strategy/);
+	});
+
+	it("refuses parameters longer than any stored series before building the strategy (sr-breakout:200000000 took 50 s and 3 GB)", () => {
+		const t0 = Date.now();
+		for (const spec of ["sr-breakout:200000000", "ma-cross:1:2000000000", "bb-breakout:100001"]) expect(() => strategyPerformance(series.slice(0, 10), spec)).to.throw(RangeError, new RegExp(`above ${MAX_STRATEGY_PARAM}`));
+		expect(Date.now() - t0).to.be.below(1000);
+		expect(strategyPerformance(series.slice(0, 10), `sr-breakout:${MAX_STRATEGY_PARAM}`).signals.total).to.equal(0);
 	});
 });
