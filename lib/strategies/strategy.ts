@@ -14,6 +14,13 @@ export interface StrategyState {
 }
 
 const PARAMS = new Map<string, readonly number[]>();
+/**
+ * Distinct parameter lists shared at most: specs also come from requests (strategy performance),
+ * and an unbounded table would grow with every new one. Past this, a strategy keeps its own copy.
+ */
+export const PARAMS_SHARED_LIMIT = 4096;
+/** How many parameter lists are shared now (for tests). */
+export const sharedParamLists = (): number => PARAMS.size;
 
 /**
  * Base of the strategies: it owns one or two indicators (updated in order on each closed bar) and a
@@ -42,7 +49,10 @@ export abstract class Strategy {
 		// Equal lists share one array whatever the strategy; String() is exact for doubles, -0 aside.
 		const key = params.map((p) => (Object.is(p, -0) ? "-0" : String(p))).join(":");
 		let shared = PARAMS.get(key);
-		if (shared === undefined) PARAMS.set(key, (shared = Object.freeze([...params])));
+		if (shared === undefined) {
+			shared = Object.freeze([...params]);
+			if (PARAMS.size < PARAMS_SHARED_LIMIT) PARAMS.set(key, shared);
+		}
 		this.params = shared;
 		this.first = first;
 		this.second = second;

@@ -6,6 +6,7 @@ import { type Signal, type Strategy, STRATEGY_NAMES as LIVE_NAMES, createStrateg
 const STRATEGY_NAMES = [...LIVE_NAMES];
 import { goog, oracle } from "../indicators/support.ts";
 import { IndicatorSet } from "../../../lib/indicators/indicator-set.ts";
+import { PARAMS_SHARED_LIMIT, sharedParamLists } from "../../../lib/strategies/strategy.ts";
 
 /** Bars from closes: open = previous close, range ±1 around the body unless given. */
 function bars(closes: readonly number[], ranges?: readonly [number, number][]): Bar[] {
@@ -33,6 +34,14 @@ function fired(strategy: Strategy, series: readonly Bar[], signals: Signal[] = [
 }
 
 describe("strategies", () => {
+	it("shares at most PARAMS_SHARED_LIMIT parameter lists (specs also come from requests)", () => {
+		for (let i = 0; i < PARAMS_SHARED_LIMIT + 100; i++) createStrategy(`bb-breakout:20:${1 + i / 100_000}`);
+		expect(sharedParamLists()).to.equal(PARAMS_SHARED_LIMIT);
+		const [a, b] = [createStrategy("ma-cross:5:20"), createStrategy("ma-cross:5:20")];
+		expect(a.params).to.deep.equal([5, 20, 0]);
+		expect(b.params).to.deep.equal(a.params);
+	});
+
 	it("ma-cross fires long where SMA(3) crosses above SMA(5) and short where it crosses back, nowhere else", () => {
 		const closes = [...fill(10, () => 100), ...fill(10, () => 110), ...fill(10, () => 90)];
 		expect(fired(createStrategy("ma-cross:3:5"), bars(closes))).to.deep.equal([[10, "long"], [20, "short"]]);
