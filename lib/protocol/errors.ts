@@ -141,6 +141,9 @@ function publicDetails(data: unknown): unknown {
 /** Store errors that escaped a service's own mapping (by name: from another node they arrive as plain errors). */
 const STORE_ERRORS = new Set(["StoreUnavailableError", "SequenceConflictError"]);
 
+/** The code of an error that carries a status but no type (moleculer-web's ServiceUnavailableError while a cluster forms). */
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 404: ErrorCode.NOT_FOUND, 409: ErrorCode.CONFLICT, 413: ErrorCode.PAYLOAD_TOO_LARGE, 422: ErrorCode.VALIDATION, 503: ErrorCode.UNAVAILABLE, 504: ErrorCode.TIMEOUT };
+
 /**
  * Map any error (ours, Moleculer's, body-parser's) to an HTTP status and error body, in one place.
  * Errors that mean "no node can serve this right now" become 503 so clients retry.
@@ -157,5 +160,5 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
 	const raw = typeof e.code === "number" ? e.code : typeof e.status === "number" ? e.status : 500;
 	const status = raw >= 400 && raw < 600 ? raw : 500;
 	if (status === 500) return { status, body: { error: { code: ErrorCode.INTERNAL, message: "internal error" } } };
-	return { status, body: { error: { code: type || ErrorCode.BAD_REQUEST, message, details: publicDetails(e.data) } } };
+	return { status, body: { error: { code: type || (CODE_OF_STATUS[status] ?? ErrorCode.BAD_REQUEST), message, details: publicDetails(e.data) } } };
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Errors } from "moleculer";
+import ApiGateway from "moleculer-web";
 import { SequenceConflictError, StoreUnavailableError, toHttpError } from "../../../lib/protocol/errors.ts";
 
 describe("lib/protocol/errors: toHttpError", () => {
@@ -10,6 +11,13 @@ describe("lib/protocol/errors: toHttpError", () => {
 		// The caller's deadline passed before the call was made: 514 is not an HTTP status.
 		expect(toHttpError(new Errors.RequestSkippedError({ action: "a", nodeID: "n" })).status).to.equal(503);
 		expect(toHttpError(new Errors.BrokerDisconnectedError("The broker is disconnected", 502, "BAD_GATEWAY")).status).to.equal(503);
+	});
+
+	it("gives an error without a type the code of its status (moleculer-web's 503 while a cluster forms said BAD_REQUEST)", () => {
+		expect(toHttpError(new ApiGateway.Errors.ServiceUnavailableError(undefined as unknown as string) /* as moleculer-web throws it */)).to.deep.equal({ status: 503, body: { error: { code: "SERVICE_UNAVAILABLE", message: "Service unavailable", details: undefined } } });
+		expect(toHttpError(new Errors.MoleculerError("late", 504)).body.error.code).to.equal("GATEWAY_TIMEOUT");
+		expect(toHttpError(new Errors.MoleculerError("gone", 404)).body.error.code).to.equal("NOT_FOUND");
+		expect(toHttpError(new Errors.MoleculerError("odd", 400)).body.error.code).to.equal("BAD_REQUEST");
 	});
 
 	it("maps store errors that escaped a service as 503, not 500", () => {
