@@ -128,7 +128,7 @@ export function fromSeedConfigFile(json: Record<string, unknown>): { overrides: 
 			const where = `indicators[${i}]`;
 			if (ind.enabled === false) continue;
 			const m = /^([a-z_]+?)(?:_(\d+(?:_\d+)*))?$/.exec(String(ind.name ?? "").toLowerCase());
-			const entry = m ? INDICATORS[m[1]] : undefined;
+			const entry = m && Object.hasOwn(INDICATORS, m[1]) ? INDICATORS[m[1]] : undefined;
 			if (!m || !entry) {
 				problems.push(`${where}.name '${String(ind.name)}' is not a known indicator (known: ${Object.keys(INDICATORS).join(", ")}, optionally with _period as in sma_50)`);
 				continue;
@@ -151,7 +151,7 @@ export function fromSeedConfigFile(json: Record<string, unknown>): { overrides: 
 		for (const [i, s] of list(strategies, "strategies").entries()) {
 			if (s.enabled === false) continue;
 			const name = String(s.name ?? "").toLowerCase().replace(/_strategy$/, "");
-			const entry = STRATEGIES[name];
+			const entry = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
 			if (!entry) problems.push(`strategies[${i}].name '${String(s.name)}' is not a known strategy (known: ${Object.keys(STRATEGIES).join(", ")})`);
 			else specs.push(specOf(`strategies[${i}]`, entry.spec, entry.params, s.parameters, [], problems)!);
 		}
