@@ -101,7 +101,7 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 			 */
 			setWatchlist: {
 				...ADMIN_ONLY,
-				params: { symbols: { type: "array", min: 1, max: 1000, items: { type: "string", pattern: SYMBOL_PATTERN } }, replace: { type: "boolean", optional: true, default: false } },
+				params: { symbols: { type: "array", min: 1, max: 1000, items: { type: "string", trim: true, uppercase: true, pattern: SYMBOL_PATTERN } }, replace: { type: "boolean", optional: true, default: false } },
 				async handler(ctx: Context<{ symbols: string[]; replace: boolean }>): Promise<{ watchlist: string[]; added: string[]; removed: string[] }> {
 					const wanted = new Set(ctx.params.symbols);
 					const current = await this.repo.instruments();
