@@ -5,9 +5,9 @@
  * balancer until they pass) and Prometheus `/metrics`.
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { toPrometheusText, type MetricSnapshot } from "../lib/metrics/prometheus-text.ts";
-import { requestMetricsOf } from "./request-metrics.middleware.ts";
+import type { MetricSnapshot } from "../lib/metrics/prometheus.ts";
 import { realtimeStats, type RealtimeStats } from "../lib/metrics/realtime-stats.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./prometheus.ts";
 import type { NodeDeps } from "./deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 
@@ -81,11 +81,9 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 			},
 
 			metrics: {
-				handler(ctx: Context<unknown, { $responseType?: string }>): string {
-					ctx.meta.$responseType = "text/plain; version=0.0.4; charset=utf-8";
-					const list = this.broker.metrics.list({ includes: ["rookery.**", "moleculer.request.**", "moleculer.transit.**", "process.**", "os.memory.**"] }) as unknown as MetricSnapshot[];
-					// moleculer.request.* come from services/request-metrics.middleware.ts, not the registry.
-					return toPrometheusText([...list, ...(requestMetricsOf(this.broker)?.snapshot() ?? [])], { node: this.broker.nodeID });
+				handler(ctx: Context<unknown, { $responseType?: string }>): Promise<string> {
+					ctx.meta.$responseType = PROMETHEUS_CONTENT_TYPE;
+					return renderMetrics(this.broker);
 				},
 			},
 		},

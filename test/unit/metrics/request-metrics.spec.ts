@@ -59,7 +59,7 @@ describe("lib/metrics/request-metrics", () => {
 		]);
 		expect(snap["moleculer.request.active"].values.map(v => v.value)).to.deep.equal([1, 0]);
 		expect(snap["moleculer.request.error.total"].values).to.deep.equal([{ labels: { ...gwLabels, caller: null, errorName: "NotFoundError", errorCode: 404, errorType: "NOT_FOUND" }, value: 2 }]);
-		const time = snap["moleculer.request.time"];
+		const time = snap["moleculer.request.duration"];
 		expect(time.type).to.equal("histogram");
 		expect(time.values[0]).to.include({ sum: 2, count: 1 });
 		expect(time.values[0].quantiles!["0.5"]).to.be.closeTo(2, 0.2);

@@ -1,0 +1,56 @@
+/**
+ * The Prometheus registry of a node (prom-client): Node.js and process metrics from prom-client's
+ * default collectors, the metrics services count in Moleculer's registry (bridged at scrape time,
+ * lib/metrics/prometheus.ts), the request series of services/request-metrics.middleware.ts, and
+ * native prom-client metrics services register with `prometheusRegistryOf(broker)` (gauges read
+ * at scrape time, such as per-symbol lag).
+ */
+import type { ServiceBroker } from "moleculer";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { bridgeMoleculerMetrics, bridgedMetric, type MetricSnapshot } from "../lib/metrics/prometheus.ts";
+import { requestMetricsOf } from "./request-metrics.middleware.ts";
+
+/** Moleculer registry metrics exposed; process and memory come from prom-client's collectors instead. */
+const MOLECULER_INCLUDES = ["rookery.**", "moleculer.transit.**"];
+
+interface NodeRegistry {
+	registry: Registry;
+	/** The request series read once per scrape, shared by their four bridged metrics. */
+	requests: MetricSnapshot[];
+}
+
+const byBroker = new WeakMap<ServiceBroker, NodeRegistry>();
+
+function nodeRegistry(broker: ServiceBroker): NodeRegistry {
+	let n = byBroker.get(broker);
+	if (!n) {
+		const registry = new Registry();
+		registry.setDefaultLabels({ node: broker.nodeID });
+		collectDefaultMetrics({ register: registry });
+		// Gauges named like counters (promtool refuses them); nodejs_active_{handles,requests,resources} by type stay.
+		for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
+		n = { registry, requests: [] };
+		const state = n;
+		for (const m of requestMetricsOf(broker)?.snapshot() ?? []) registry.registerMetric(bridgedMetric(m, () => state.requests.find(r => r.name === m.name) ?? null));
+		byBroker.set(broker, n);
+	}
+	return n;
+}
+
+/** The node's prom-client registry: register native metrics here (`registers: [prometheusRegistryOf(broker)]`). */
+export const prometheusRegistryOf = (broker: ServiceBroker): Registry => nodeRegistry(broker).registry;
+
+/** `/metrics`: the node's metrics in the Prometheus text format. */
+export async function renderMetrics(broker: ServiceBroker): Promise<string> {
+	const n = nodeRegistry(broker);
+	const metrics = broker.metrics as unknown as { list(o: object): MetricSnapshot[]; getMetric(name: string): { toObject(): MetricSnapshot; buckets?: number[] } | null };
+	const read = (name: string): MetricSnapshot | null => {
+		const m = metrics.getMetric(name);
+		return m ? { ...m.toObject(), bucketed: Boolean(m.buckets) } : null;
+	};
+	bridgeMoleculerMetrics(n.registry, metrics.list({ includes: MOLECULER_INCLUDES }), read);
+	n.requests = requestMetricsOf(broker)?.snapshot() ?? [];
+	return n.registry.metrics();
+}
+
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
