@@ -40,8 +40,8 @@ function nodeRegistry(broker: ServiceBroker): NodeRegistry {
 /** The node's prom-client registry: register native metrics here (`registers: [prometheusRegistryOf(broker)]`). */
 export const prometheusRegistryOf = (broker: ServiceBroker): Registry => nodeRegistry(broker).registry;
 
-/** `/metrics`: the node's metrics in the Prometheus text format. */
-export async function renderMetrics(broker: ServiceBroker): Promise<string> {
+/** Bridge the Moleculer metrics registered since the last call; returns the node's registry. */
+function synced(broker: ServiceBroker): NodeRegistry {
 	const n = nodeRegistry(broker);
 	const metrics = broker.metrics as unknown as { list(o: object): MetricSnapshot[]; getMetric(name: string): { toObject(): MetricSnapshot; buckets?: number[] } | null };
 	const read = (name: string): MetricSnapshot | null => {
@@ -49,8 +49,25 @@ export async function renderMetrics(broker: ServiceBroker): Promise<string> {
 		return m ? { ...m.toObject(), bucketed: Boolean(m.buckets) } : null;
 	};
 	bridgeMoleculerMetrics(n.registry, metrics.list({ includes: MOLECULER_INCLUDES }), read);
+	return n;
+}
+
+/** `/metrics`: the node's metrics in the Prometheus text format. */
+export async function renderMetrics(broker: ServiceBroker): Promise<string> {
+	const n = synced(broker);
 	n.requests = requestMetricsOf(broker)?.snapshot() ?? [];
 	return n.registry.metrics();
+}
+
+/**
+ * The current values of one metric by its Prometheus name, as `/metrics` would print them
+ * (`/health` reads connections and backlogs this way, so both always agree). Empty when absent.
+ */
+export async function metricValues(broker: ServiceBroker, name: string): Promise<Array<{ labels: Record<string, string | number>; value: number }>> {
+	const m = synced(broker).registry.getSingleMetric(name);
+	if (!m) return [];
+	const got = (await m.get()) as { values: Array<{ labels: Record<string, string | number>; value: number; metricName?: string }> };
+	return got.values.filter(v => !v.metricName || v.metricName === name);
 }
 
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;

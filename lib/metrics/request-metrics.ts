@@ -140,6 +140,20 @@ export class RequestMetrics {
 		return this.#dropped;
 	}
 
+	/** Calls, their summed time and errors since start over the series `pick` selects (`/metrics/performance`). */
+	totals(pick: (labels: RequestLabels) => boolean): { count: number; sumMs: number; errors: number } {
+		let count = 0;
+		let sumMs = 0;
+		let errors = 0;
+		for (const s of this.#series) {
+			if (!pick(s.labels)) continue;
+			count += s.count;
+			sumMs += s.sumMs;
+			for (const e of s.errors.values()) errors += e.count;
+		}
+		return { count, sumMs, errors };
+	}
+
 	/** The four request metrics in the registry's snapshot shape, bridged by lib/metrics/prometheus.ts. */
 	snapshot(): MetricSnapshot[] {
 		const now = this.opts.now();

@@ -145,7 +145,9 @@ describe("services: REST API (embedded node)", () => {
 
 		const health = await getJson(`${base}/health`);
 		expect(health.status).to.equal(200);
-		expect(health.body).to.include({ status: "ok", mode: "embedded" });
+		expect(health.body).to.include({ mode: "embedded" });
+		// "warning" when a resource is past its limit (a loaded machine's event loop): still 200.
+		expect(health.body.status).to.be.oneOf(["ok", "warning"]);
 	});
 
 	it("answers unknown symbols with 404 and bad query values with 422, in the error format", async () => {
