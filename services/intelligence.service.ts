@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
 import { agentSettingsProps } from "../lib/agents/agent-config.ts";
-import { ResultCache } from "../lib/agents/result-cache.ts";
+import { HotSymbols, hottest } from "../lib/cache/hot-symbols.ts";
 import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
 import type { AgentRunResult } from "../lib/agents/agent-runner.ts";
 import { agentsFor, ANALYSIS_TYPES, HORIZONS, UNIFIED_DEFAULTS, unifiedCacheKey, type UnifiedRequest } from "../lib/intelligence/unified-request.ts";
@@ -22,14 +22,19 @@ import { Validator } from "../lib/validation/validator.ts";
 import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import type { NodeDeps } from "./deps.ts";
+import { cacheStatsOf } from "./cache-stats.ts";
 
 const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
 
 /** ctx.call of a request, or broker.call for a stream's ticks. */
 type Caller = <T>(action: string, params: object, opts?: { timeout?: number; retries?: number }) => Promise<T>;
 
+/** Per node: the symbols it was asked for most (KV hash field = node id), read to warm the cache at start. */
+const HOT_SYMBOLS_KEY = "rookery:cache:hot-symbols";
+
 interface Vars {
-	cache: ResultCache<UnifiedResult>;
+	hot: HotSymbols;
+	hotSave: NodeJS.Timeout | null;
 	streams: StreamRunner;
 	sweep: NodeJS.Timeout | null;
 }
@@ -37,6 +42,8 @@ interface Methods {
 	unified(call: Caller, req: UnifiedRequest): Promise<UnifiedResult>;
 	sourceOf(call: Caller, deadline: number): SymbolSource;
 	agentNodes(agent: AgentName): string[];
+	compute(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>): Promise<UnifiedResult>;
+	warm(): Promise<void>;
 	settingsOf(name: AgentName): Promise<AgentSettings>;
 }
 
@@ -70,6 +77,27 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				},
 			},
 
+			/**
+			 * A unified answer through the two-level cache (services/two-level-cacher.ts), keyed by
+			 * unifiedCacheKey: for real-time requests the symbols' last seqs are in the key, so a new
+			 * tick makes a new key (invalidation by sequence number) and the entry may live for the
+			 * `insights` TTL; answers from stored data live `intelligence.cacheTtlMs`.
+			 */
+			answerLive: {
+				visibility: "protected",
+				cache: { keys: ["key"], ttl: deps.config.cache.ttlSeconds.insights },
+				handler(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>) {
+					return this.compute(ctx);
+				},
+			},
+			answerStored: {
+				visibility: "protected",
+				cache: { keys: ["key"], ttl: Math.max(1, Math.ceil(settings.cacheTtlMs / 1000)) },
+				handler(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>) {
+					return this.compute(ctx);
+				},
+			},
+
 			/** Every agent, aggregated over the nodes running it, with each node's own figures. */
 			agentsStatus: {
 				async handler(ctx: Context) {
@@ -80,7 +108,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 							agents[name] = aggregateAgentStatus(nodes.filter((n): n is NodeAgentStatus => n !== null));
 						}),
 					);
-					return { agents, cache: this.cache.stats(), streams: { owned_here: this.streams.ownedCount }, node: this.broker.nodeID };
+					return { agents, cache: cacheStatsOf(this.broker), streams: { owned_here: this.streams.ownedCount }, node: this.broker.nodeID };
 				},
 			},
 
@@ -160,7 +188,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 			// Answers computed with the old settings must not be served as if from the new ones.
 			[SETTINGS_CHANGED_EVENT]: {
 				handler() {
-					this.cache.clear();
+					void this.broker.cacher?.clean("intelligence.**");
 				},
 			},
 			[STREAM_STOPPED_EVENT]: {
@@ -178,15 +206,35 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				// Served from cache when nothing changed: same request and, for real-time requests, the same last seq per symbol.
 				const seqs = req.real_time_data ? await Promise.all([...req.symbols].sort().map(s => source.latest(s).then(l => l.seq, () => null))) : [];
 				const key = unifiedCacheKey(req, agents, seqs);
-				const hit = this.cache.get(key);
+				this.hot.record(req.symbols);
+				const requestId = randomUUID();
+				// A cached answer carries the request id of the request that computed it.
+				const result = await call<UnifiedResult>(req.real_time_data ? "intelligence.answerLive" : "intelligence.answerStored", { key, req, requestId, started }, { meta: { $cache: settings.cacheTtlMs > 0 } } as never);
+				const hit = result.request_id !== requestId;
 				this.broker.metrics.increment("rookery.intelligence.cache", { result: hit ? "hit" : "miss" });
-				this.broker.metrics.set("rookery.intelligence.cache_hit_ratio", this.cache.stats().hitRatio);
-				if (hit) return fromCache(hit, req, deps.now() - started);
+				const cache = cacheStatsOf(this.broker);
+				if (cache) this.broker.metrics.set("rookery.intelligence.cache_hit_ratio", cache.hit_ratio);
+				return hit ? fromCache(result, req, deps.now() - started) : result;
+			},
+
+			/** The answer itself (a cache miss): data and agents for every symbol under the request's deadline. */
+			async compute(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>): Promise<UnifiedResult> {
+				const { req, requestId, started } = ctx.params;
+				const source = this.sourceOf((action, params, opts) => ctx.call(action, params, opts), started + settings.deadlineMs);
 				const weights = Object.fromEntries(AGENT_NAMES.map(a => [a, deps.config.agents[a].weight])) as Record<AgentName, number>;
-				const result = await analyzeUnified(req, { agents, newsLimit: settings.newsLimit, weights, now: deps.now, started, requestId: randomUUID() }, source);
+				const result = await analyzeUnified(req, { agents: agentsFor(req), newsLimit: settings.newsLimit, weights, now: deps.now, started, requestId }, source);
 				this.broker.metrics.increment("rookery.intelligence.requests", { degraded: result.agents_failed.length > 0 ? "yes" : "no" });
-				this.cache.set(key, result);
 				return result;
+			},
+
+			/** Fill the cache with default answers for the most requested symbols of every node (saved in the KV). */
+			async warm(): Promise<void> {
+				const n = deps.config.cache.warmSymbols;
+				if (n <= 0 || settings.cacheTtlMs <= 0) return;
+				const lists = Object.values(await deps.kv.hgetall<Array<[string, number]>>(HOT_SYMBOLS_KEY));
+				for (const symbol of hottest(lists, n)) {
+					await this.unified((action, params, opts) => this.broker.call(action, params, opts), { ...UNIFIED_DEFAULTS, symbols: [symbol] }).catch(err => this.logger.debug(`cache warming ${symbol}: ${errorReason(err)}`));
+				}
 			},
 
 			/** A symbol's data and agents as Moleculer calls, each bounded by what is left of the deadline. */
@@ -214,7 +262,8 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 		},
 
 		created() {
-			this.cache = new ResultCache({ ttlMs: settings.cacheTtlMs, maxEntries: settings.cacheMaxEntries, now: deps.now });
+			this.hot = new HotSymbols();
+			this.hotSave = null;
 			this.streams = new StreamRunner({
 				kv: deps.kv,
 				nodeID: this.broker.nodeID,
@@ -239,9 +288,14 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 		started() {
 			this.sweep = setInterval(() => void this.streams.sweep().catch(err => this.logger.warn(`stream sweep: ${errorReason(err)}`)), Math.max(100, Math.floor(settings.streamLeaseMs / 3)));
 			this.sweep.unref();
+			this.hotSave = setInterval(() => void deps.kv.hset(HOT_SYMBOLS_KEY, this.broker.nodeID, this.hot.top(100)).catch(() => {}), 30_000);
+			this.hotSave.unref();
+			// In the background: a node answers at once, warmed or not.
+			void this.warm().catch(err => this.logger.warn(`cache warming: ${errorReason(err)}`));
 		},
 
 		stopped() {
+			if (this.hotSave) clearInterval(this.hotSave);
 			if (this.sweep) clearInterval(this.sweep);
 			this.streams.close();
 		},

@@ -82,6 +82,12 @@ export interface RookeryConfig {
 	tls: TlsSettings;
 	/** Platform events (docs/events.md): retention per type in ms, over the seed's TTL table. */
 	events: { retentionMs: Partial<Record<EventType, number>> };
+	/**
+	 * The two-level answer cache (services/two-level-cacher.ts, docs/operations.md "Cache"): L1 bounds
+	 * per node, gzip above `compressAboveBytes` in Redis, TTL per data type (seed 003's table), and how
+	 * many of the most requested symbols are warmed at start.
+	 */
+	cache: CacheSettings;
 	auth: {
 		jwtSecret: string | null;
 		jwtPublicKey: string | null;
@@ -130,6 +136,14 @@ export interface RunFlags {
 	showConfig: boolean;
 	validateOnly: boolean;
 	repl: boolean;
+}
+
+export interface CacheSettings {
+	l1MaxEntries: number;
+	l1MaxBytes: number;
+	compressAboveBytes: number;
+	ttlSeconds: { metrics: number; aggregations: number; insights: number; alerts: number };
+	warmSymbols: number;
 }
 
 export function defaultConfig(): RookeryConfig {
@@ -186,6 +200,7 @@ export function defaultConfig(): RookeryConfig {
 		environment: null,
 		tls: defaultTlsConfig(),
 		events: { retentionMs: {} },
+		cache: { l1MaxEntries: 10_000, l1MaxBytes: 64 * 2 ** 20, compressAboveBytes: 1024, ttlSeconds: { metrics: 60, aggregations: 300, insights: 1800, alerts: 86_400 }, warmSymbols: 5 },
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
 }
@@ -408,6 +423,17 @@ const checkConfig = new Validator({
 	environment: { type: "enum", values: [...ENVIRONMENTS], nullable: true },
 	tls: tlsConfigSchema,
 	events: { type: "object", strict: true, props: { retentionMs: { type: "object", strict: true, props: Object.fromEntries(EVENT_TYPES.map(t => [t, { ...int(1000, 10 * 365 * 86_400_000), optional: true }])) } } },
+	cache: {
+		type: "object",
+		strict: true,
+		props: {
+			l1MaxEntries: int(1, 10_000_000),
+			l1MaxBytes: int(1024, 2 ** 40),
+			compressAboveBytes: int(0, 2 ** 30),
+			ttlSeconds: { type: "object", strict: true, props: { metrics: int(1, 31_536_000), aggregations: int(1, 31_536_000), insights: int(1, 31_536_000), alerts: int(1, 31_536_000) } },
+			warmSymbols: int(0, 1000),
+		},
+	},
 	auth: {
 		type: "object",
 		strict: true,

@@ -75,7 +75,7 @@ describe("services/request-metrics.middleware on a real broker", () => {
 		const broker = new ServiceBroker({ ...brokerOptions(mergeConfig(defaultConfig(), { nodeId: "rm-test", logLevel: "fatal" })), logger: false });
 		const names = (b: InstanceType<typeof ServiceBroker>) => (b.middlewares as unknown as { list: Array<{ name?: string }> }).list.map(m => m.name);
 		// What Moleculer itself would have registered with the same options.
-		const stock = new ServiceBroker({ logger: false, metrics: { enabled: true, reporter: [] }, validator: true });
+		const stock = new ServiceBroker({ logger: false, metrics: { enabled: true, reporter: [] }, validator: true, cacher: "Memory" });
 		const ours: Record<string, string> = { Metrics: "RequestMetrics", Timeout: "RequestTimeout" };
 		expect(names(broker)).to.deep.equal(["OwnerForward", ...names(stock).map(n => (n && ours[n]) ?? n)]);
 		expect(names(stock)).to.include("Timeout");
