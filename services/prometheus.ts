@@ -17,6 +17,7 @@ interface NodeRegistry {
 	registry: Registry;
 	/** The request series read once per scrape, shared by their four bridged metrics. */
 	requests: MetricSnapshot[];
+	requestsBridged: boolean;
 }
 
 const byBroker = new WeakMap<ServiceBroker, NodeRegistry>();
@@ -29,9 +30,7 @@ function nodeRegistry(broker: ServiceBroker): NodeRegistry {
 		collectDefaultMetrics({ register: registry });
 		// Gauges named like counters (promtool refuses them); nodejs_active_{handles,requests,resources} by type stay.
 		for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
-		n = { registry, requests: [] };
-		const state = n;
-		for (const m of requestMetricsOf(broker)?.snapshot() ?? []) registry.registerMetric(bridgedMetric(m, () => state.requests.find(r => r.name === m.name) ?? null));
+		n = { registry, requests: [], requestsBridged: false };
 		byBroker.set(broker, n);
 	}
 	return n;
@@ -43,6 +42,12 @@ export const prometheusRegistryOf = (broker: ServiceBroker): Registry => nodeReg
 /** Bridge the Moleculer metrics registered since the last call; returns the node's registry. */
 function synced(broker: ServiceBroker): NodeRegistry {
 	const n = nodeRegistry(broker);
+	// The request middleware is registered after the cacher (which may create this registry first).
+	const requests = n.requestsBridged ? null : requestMetricsOf(broker);
+	if (requests) {
+		for (const m of requests.snapshot()) n.registry.registerMetric(bridgedMetric(m, () => n.requests.find(r => r.name === m.name) ?? null));
+		n.requestsBridged = true;
+	}
 	const metrics = broker.metrics as unknown as { list(o: object): MetricSnapshot[]; getMetric(name: string): { toObject(): MetricSnapshot; buckets?: number[] } | null };
 	const read = (name: string): MetricSnapshot | null => {
 		const m = metrics.getMetric(name);

@@ -11,6 +11,7 @@ import { LRUCache } from "lru-cache";
 import type { Redis } from "ioredis";
 import { createRedisClient } from "../lib/redis/redis-connection.ts";
 import { decodeEntry, encodeEntry } from "../lib/cache/codec.ts";
+import { registerCacheMetrics } from "./cache-metrics.ts";
 
 export interface TwoLevelCacherOptions {
 	/** Redis for L2; null: L1 only (embedded mode without Redis). */
@@ -61,6 +62,7 @@ export class TwoLevelCacher extends Base {
 
 	override init(broker: ServiceBroker): void {
 		super.init(broker);
+		registerCacheMetrics(broker, this);
 		if (this.options.redisUrl) {
 			this.redis = createRedisClient(this.options.redisUrl, { lazyConnect: false, enableOfflineQueue: false });
 		}
