@@ -11,6 +11,7 @@ import { OwnerForwardMiddleware } from "./services/owner-forward.middleware.ts";
 import { RequestMetricsMiddleware } from "./services/request-metrics.middleware.ts";
 import { RequestTimeoutMiddleware } from "./services/request-timeout.middleware.ts";
 import { TwoLevelCacher } from "./services/two-level-cacher.ts";
+import { logDestination } from "./lib/logging/log-destination.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
@@ -36,7 +37,8 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		serializer: "JSON",
 		logger: {
 			type: "Pino",
-			options: { level: config.logLevel, pino: { options: { base: { node: config.nodeId, ...(config.environment && { env: config.environment }) } } } },
+			// JSON lines unless stdout is a terminal (LOG_FORMAT=auto|json|pretty): lib/logging/log-destination.ts.
+			options: { level: config.logLevel, pino: { options: { base: { node: config.nodeId, ...(config.environment && { env: config.environment }) } }, destination: logDestination(config.logFormat) } },
 		},
 		logLevel: config.logLevel,
 		registry: {

@@ -24,6 +24,8 @@ export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface RookeryConfig {
 	nodeId: string;
@@ -40,6 +42,8 @@ export interface RookeryConfig {
 	healthPort: number | null;
 	host: string;
 	logLevel: LogLevel;
+	/** `json` (one object per line), `pretty` (pino-pretty), or `auto`: pretty when stdout is a terminal. */
+	logFormat: LogFormat;
 	symbols: string[];
 	/** `historyMinutes`: past ticks (one per `historyStepMs`) the synthetic feed writes before going live, for symbols with an empty log (warm start). */
 	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number; historyMinutes: number; historyStepMs: number };
@@ -156,6 +160,7 @@ export function defaultConfig(): RookeryConfig {
 		healthPort: null,
 		host: "0.0.0.0",
 		logLevel: "info",
+		logFormat: "auto",
 		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42, historyMinutes: 480, historyStepMs: 20_000 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
@@ -225,6 +230,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.HEALTH_PORT) o.healthPort = num(env.HEALTH_PORT);
 	if (env.HOST) o.host = env.HOST;
 	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
+	if (env.LOG_FORMAT) o.logFormat = env.LOG_FORMAT as LogFormat;
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
 	if (env.ROOKERY_PLUGINS) o.plugins = list(env.ROOKERY_PLUGINS);
 	const agents = agentsFromEnv(env);
@@ -371,6 +377,7 @@ const checkConfig = new Validator({
 	healthPort: { ...int(0, 65535), nullable: true },
 	host: { type: "string", min: 1 },
 	logLevel: { type: "enum", values: [...LOG_LEVELS] },
+	logFormat: { type: "enum", values: [...LOG_FORMATS] },
 	symbols: { type: "array", items: { type: "string", pattern: SYMBOL_PATTERN }, max: 10_000 },
 	feed: {
 		type: "object",
