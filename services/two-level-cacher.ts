@@ -87,10 +87,10 @@ export class TwoLevelCacher extends Base {
 				return undefined;
 			}
 			this.stats.l2.hits++;
-			const data = decodeEntry(buf);
+			const { value: data, jsonBytes } = decodeEntry(buf);
 			// What is left of the L2 entry's life goes to the L1 copy.
 			const ttlMs = await this.redis.pttl(this.prefix + key).catch(() => -1);
-			this.l1.set(key, { data, bytes: buf.length }, ttlMs > 0 ? { ttl: ttlMs } : {});
+			this.l1.set(key, { data, bytes: jsonBytes }, ttlMs > 0 ? { ttl: ttlMs } : {});
 			return data;
 		} catch {
 			this.stats.l2.errors++;

@@ -23,9 +23,11 @@ export function encodeEntry(value: unknown, compressAbove: number): Encoded {
 	return { buffer: Buffer.concat([Buffer.of(RAW), json]), jsonBytes: json.length, compressed: false };
 }
 
-export function decodeEntry(buffer: Buffer): unknown {
-	const body = buffer.subarray(1);
-	if (buffer[0] === GZIP) return JSON.parse(gunzipSync(body).toString("utf8"));
-	if (buffer[0] === RAW) return JSON.parse(body.toString("utf8"));
-	throw new Error(`cache entry of unknown format ${buffer[0]}`);
+/** The value, and the bytes of its JSON (what L1 counts its size in). */
+export function decodeEntry(buffer: Buffer): { value: unknown; jsonBytes: number } {
+	let json: Buffer;
+	if (buffer[0] === GZIP) json = gunzipSync(buffer.subarray(1));
+	else if (buffer[0] === RAW) json = buffer.subarray(1);
+	else throw new Error(`cache entry of unknown format ${buffer[0]}`);
+	return { value: JSON.parse(json.toString("utf8")), jsonBytes: json.length };
 }
