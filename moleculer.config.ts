@@ -12,6 +12,7 @@ import { RequestMetricsMiddleware } from "./services/request-metrics.middleware.
 import { RequestTimeoutMiddleware } from "./services/request-timeout.middleware.ts";
 import { TwoLevelCacher } from "./services/two-level-cacher.ts";
 import { logDestination } from "./lib/logging/log-destination.ts";
+import { redisTlsOptions } from "./lib/config/tls.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
@@ -61,7 +62,7 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		contextParamsCloning: false,
 		metrics: { enabled: true, reporter: [] },
 		// Actions opt in with `cache: {…}` (intelligence answers); the rest pass the Cacher middleware untouched.
-		cacher: new TwoLevelCacher({ redisUrl: config.redisUrl, l1MaxEntries: config.cache.l1MaxEntries, l1MaxBytes: config.cache.l1MaxBytes, compressAbove: config.cache.compressAboveBytes, ttl: config.cache.ttlSeconds.aggregations, prefix: "rookery-cache" }) as unknown as BrokerOptions["cacher"],
+		cacher: new TwoLevelCacher({ redisUrl: config.redisUrl, redisOptions: redisTlsOptions(config.tls), l1MaxEntries: config.cache.l1MaxEntries, l1MaxBytes: config.cache.l1MaxBytes, compressAbove: config.cache.compressAboveBytes, ttl: config.cache.ttlSeconds.aggregations, prefix: "rookery-cache" }) as unknown as BrokerOptions["cacher"],
 		tracing: { enabled: false },
 		validator: true,
 		// moleculer types the args as string[]; moleculer-repl passes the parsed object.

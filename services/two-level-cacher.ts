@@ -8,7 +8,7 @@
  */
 import { Cachers, type ServiceBroker } from "moleculer";
 import { LRUCache } from "lru-cache";
-import type { Redis } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { createRedisClient } from "../lib/redis/redis-connection.ts";
 import { decodeEntry, encodeEntry } from "../lib/cache/codec.ts";
 import { registerCacheMetrics } from "./cache-metrics.ts";
@@ -16,6 +16,8 @@ import { registerCacheMetrics } from "./cache-metrics.ts";
 export interface TwoLevelCacherOptions {
 	/** Redis for L2; null: L1 only (embedded mode without Redis). */
 	redisUrl: string | null;
+	/** TLS and credentials for that Redis, as the store and KV use (lib/config/tls.ts). */
+	redisOptions?: RedisOptions;
 	l1MaxEntries: number;
 	l1MaxBytes: number;
 	/** Compress an entry in L2 when its JSON is longer than this (bytes). */
@@ -64,7 +66,7 @@ export class TwoLevelCacher extends Base {
 		super.init(broker);
 		registerCacheMetrics(broker, this);
 		if (this.options.redisUrl) {
-			this.redis = createRedisClient(this.options.redisUrl, { lazyConnect: false, enableOfflineQueue: false });
+			this.redis = createRedisClient(this.options.redisUrl, { ...this.options.redisOptions, lazyConnect: false, enableOfflineQueue: false });
 		}
 	}
 
