@@ -103,6 +103,12 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 		expect(h.status === "warning").to.equal(h.warnings.length > 0);
 	});
 
+	it("lists the cache and performance paths in the OpenAPI document, clearing as admin-only", async () => {
+		const doc = (await getJson(`${url(b)}/api/openapi.json`)).body;
+		for (const p of ["/api/v1/cache/status", "/cache/status", "/metrics/performance"]) expect(doc.paths[p].get.summary, p).to.be.a("string").and.not.match(/^monitor\./);
+		for (const [p, m] of [["/api/v1/cache", "delete"], ["/cache/clear", "delete"]]) expect(doc.paths[p][m]["x-required-role"], p).to.equal("admin");
+	});
+
 	it("/metrics/performance answers in seed 000's shape, counting client calls", async () => {
 		const r = await getJson(`${url(b)}/metrics/performance`);
 		expect(r.status).to.equal(200);
