@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
 import { agentSettingsProps } from "../lib/agents/agent-config.ts";
-import { HotSymbols, hottest } from "../lib/cache/hot-symbols.ts";
+import type { HotSymbols } from "../lib/cache/hot-symbols.ts";
 import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
 import type { AgentRunResult } from "../lib/agents/agent-runner.ts";
 import { agentsFor, ANALYSIS_TYPES, HORIZONS, UNIFIED_DEFAULTS, unifiedCacheKey, type UnifiedRequest } from "../lib/intelligence/unified-request.ts";
@@ -23,18 +23,16 @@ import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schem
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import type { NodeDeps } from "./deps.ts";
 import { cacheStatsOf } from "./cache-stats.ts";
+import { intelligenceCacheMixin } from "./intelligence-cache.mixin.ts";
 
 const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
 
 /** ctx.call of a request, or broker.call for a stream's ticks. */
 type Caller = <T>(action: string, params: object, opts?: { timeout?: number; retries?: number }) => Promise<T>;
 
-/** Per node: the symbols it was asked for most (KV hash field = node id), read to warm the cache at start. */
-const HOT_SYMBOLS_KEY = "rookery:cache:hot-symbols";
-
 interface Vars {
+	/** From services/intelligence-cache.mixin.ts. */
 	hot: HotSymbols;
-	hotSave: NodeJS.Timeout | null;
 	streams: StreamRunner;
 	sweep: NodeJS.Timeout | null;
 }
@@ -43,7 +41,6 @@ interface Methods {
 	sourceOf(call: Caller, deadline: number): SymbolSource;
 	agentNodes(agent: AgentName): string[];
 	compute(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>): Promise<UnifiedResult>;
-	warm(): Promise<void>;
 	settingsOf(name: AgentName): Promise<AgentSettings>;
 }
 
@@ -68,33 +65,14 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 	const settings = deps.config.intelligence;
 	return {
 		name: "intelligence",
+		// The cached answer actions, hot-symbol counting and warming.
+		mixins: [intelligenceCacheMixin(deps) as unknown as Partial<ServiceSchema>],
 
 		actions: {
 			unified: {
 				params: { symbols: symbolsParam, ...optionParams },
 				handler(ctx: Context<UnifiedRequest>) {
 					return this.unified((action, params, opts) => ctx.call(action, params, opts), ctx.params);
-				},
-			},
-
-			/**
-			 * A unified answer through the two-level cache (services/two-level-cacher.ts), keyed by
-			 * unifiedCacheKey: for real-time requests the symbols' last seqs are in the key, so a new
-			 * tick makes a new key (invalidation by sequence number) and the entry may live for the
-			 * `insights` TTL; answers from stored data live `intelligence.cacheTtlMs`.
-			 */
-			answerLive: {
-				visibility: "protected",
-				cache: { keys: ["key"], ttl: deps.config.cache.ttlSeconds.insights },
-				handler(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>) {
-					return this.compute(ctx);
-				},
-			},
-			answerStored: {
-				visibility: "protected",
-				cache: { keys: ["key"], ttl: Math.max(1, Math.ceil(settings.cacheTtlMs / 1000)) },
-				handler(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>) {
-					return this.compute(ctx);
 				},
 			},
 
@@ -227,16 +205,6 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				return result;
 			},
 
-			/** Fill the cache with default answers for the most requested symbols of every node (saved in the KV). */
-			async warm(): Promise<void> {
-				const n = deps.config.cache.warmSymbols;
-				if (n <= 0 || settings.cacheTtlMs <= 0) return;
-				const lists = Object.values(await deps.kv.hgetall<Array<[string, number]>>(HOT_SYMBOLS_KEY));
-				for (const symbol of hottest(lists, n)) {
-					await this.unified((action, params, opts) => this.broker.call(action, params, opts), { ...UNIFIED_DEFAULTS, symbols: [symbol] }).catch(err => this.logger.debug(`cache warming ${symbol}: ${errorReason(err)}`));
-				}
-			},
-
 			/** A symbol's data and agents as Moleculer calls, each bounded by what is left of the deadline. */
 			sourceOf(caller: Caller, deadline: number): SymbolSource {
 				const call = <T>(action: string, params: object) => caller<T>(action, params, { timeout: Math.max(1, deadline - deps.now()), retries: 0 });
@@ -262,8 +230,6 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 		},
 
 		created() {
-			this.hot = new HotSymbols();
-			this.hotSave = null;
 			this.streams = new StreamRunner({
 				kv: deps.kv,
 				nodeID: this.broker.nodeID,
@@ -288,14 +254,9 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 		started() {
 			this.sweep = setInterval(() => void this.streams.sweep().catch(err => this.logger.warn(`stream sweep: ${errorReason(err)}`)), Math.max(100, Math.floor(settings.streamLeaseMs / 3)));
 			this.sweep.unref();
-			this.hotSave = setInterval(() => void deps.kv.hset(HOT_SYMBOLS_KEY, this.broker.nodeID, this.hot.top(100)).catch(() => {}), 30_000);
-			this.hotSave.unref();
-			// In the background: a node answers at once, warmed or not.
-			void this.warm().catch(err => this.logger.warn(`cache warming: ${errorReason(err)}`));
 		},
 
 		stopped() {
-			if (this.hotSave) clearInterval(this.hotSave);
 			if (this.sweep) clearInterval(this.sweep);
 			this.streams.close();
 		},

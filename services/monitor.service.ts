@@ -18,6 +18,8 @@ import { twoLevelCacherOf } from "./cache-stats.ts";
 /** Performance samples: one every 10 s, the last 10 minutes kept (`/metrics/performance` history). */
 const SAMPLE_EVERY_MS = 10_000;
 const CACHE_CLEARED_EVENT = "cache.cleared";
+/** An action's `description` (the OpenAPI summary); Moleculer's ActionSchema type does not declare it. */
+const summary = (description: string): object => ({ description });
 /** Where `/health` measures free disk: the working directory (logs, snapshots of local tooling). */
 const DISK_PATH = process.cwd();
 
@@ -51,7 +53,7 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 
 			/** Seed 000's `/metrics/performance`: current system and request figures, and the last 10 minutes. */
 			performance: {
-				description: "CPU, memory, request rate, response time, error rate and cache hit ratio of this node, with 10 minutes of history (seed 000)",
+				...summary("CPU, memory, request rate, response time, error rate and cache hit ratio of this node, with 10 minutes of history (seed 000)"),
 				handler() {
 					return performanceReport(this.broker, sampler, history, DISK_PATH);
 				},
@@ -59,7 +61,7 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 
 			/** Hit ratio per level, sizes and evictions of this node's two-level cache. */
 			cacheStatus: {
-				description: "Hit ratio per level, sizes and evictions of this node's two-level answer cache",
+				...summary("Hit ratio per level, sizes and evictions of this node's two-level answer cache"),
 				handler() {
 					const c = twoLevelCacherOf(this.broker);
 					return { node: this.broker.nodeID, enabled: Boolean(c), ...(c?.status() ?? {}) };
@@ -69,7 +71,7 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 			/** Empty the cache: the shared L2 once, and every node's L1 (admin). */
 			cacheClear: {
 				...ADMIN_ONLY,
-				description: "Empty the answer cache: the shared L2 and every node's L1 (admin)",
+				...summary("Empty the answer cache: the shared L2 and every node's L1 (admin)"),
 				async handler(ctx: Context) {
 					const c = twoLevelCacherOf(this.broker);
 					const before = c?.status();

@@ -82,6 +82,22 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 		expect((await unified(b)).cached).to.equal(false);
 	});
 
+	it("warms a starting node with the most requested symbols saved by the nodes", async () => {
+		await a.deps.kv.hset("rookery:cache:hot-symbols", "some-node", [["CCH", 9], ["NOPE", 1]]);
+		const c = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "cache-c", transporter: nats.url, redisUrl: redis.url, services: ["gateway", "intelligence", "monitor"], cache: { ...defaultConfig().cache, warmSymbols: 1 } } as never));
+		try {
+			await c.start();
+			// The warmed answer is the default request for CCH: computed (or found in L2) and now in C's L1.
+			const s = await waitFor(async () => {
+				const st = await status(c);
+				return st.l1.entries >= 1 ? st : null;
+			}, { timeoutMs: 20_000, what: "node c's L1 warmed" });
+			expect(s.l1.entries).to.equal(1);
+		} finally {
+			await c.stop();
+		}
+	});
+
 	it("/health reports system, event loop, disk, agents, cache, connections, background tasks and dependencies", async () => {
 		const r = await getJson(`${url(b)}/health`);
 		expect(r.status).to.equal(200);
