@@ -10,6 +10,9 @@ import { registerRendezvousStrategy } from "./services/rendezvous.strategy.ts";
 import { OwnerForwardMiddleware } from "./services/owner-forward.middleware.ts";
 import { RequestMetricsMiddleware } from "./services/request-metrics.middleware.ts";
 import { RequestTimeoutMiddleware } from "./services/request-timeout.middleware.ts";
+import { TwoLevelCacher } from "./services/two-level-cacher.ts";
+import { logDestination } from "./lib/logging/log-destination.ts";
+import { redisTlsOptions } from "./lib/config/tls.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
@@ -35,7 +38,8 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		serializer: "JSON",
 		logger: {
 			type: "Pino",
-			options: { level: config.logLevel, pino: { options: { base: { node: config.nodeId, ...(config.environment && { env: config.environment }) } } } },
+			// JSON lines unless stdout is a terminal (LOG_FORMAT=auto|json|pretty): lib/logging/log-destination.ts.
+			options: { level: config.logLevel, pino: { options: { base: { node: config.nodeId, ...(config.environment && { env: config.environment }) } }, destination: logDestination(config.logFormat) } },
 		},
 		logLevel: config.logLevel,
 		registry: {
@@ -57,6 +61,8 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		retryPolicy: { enabled: false },
 		contextParamsCloning: false,
 		metrics: { enabled: true, reporter: [] },
+		// Actions opt in with `cache: {…}` (intelligence answers); the rest pass the Cacher middleware untouched.
+		cacher: new TwoLevelCacher({ redisUrl: config.redisUrl, redisOptions: redisTlsOptions(config.tls), l1MaxEntries: config.cache.l1MaxEntries, l1MaxBytes: config.cache.l1MaxBytes, compressAbove: config.cache.compressAboveBytes, ttl: config.cache.ttlSeconds.aggregations, prefix: "rookery-cache" }) as unknown as BrokerOptions["cacher"],
 		tracing: { enabled: false },
 		validator: true,
 		// moleculer types the args as string[]; moleculer-repl passes the parsed object.

@@ -25,6 +25,7 @@ import { ADMIN_ONLY, Authenticator, type Principal } from "../lib/auth/authentic
 import { ApiKeyStore } from "../lib/auth/api-keys.ts";
 import { RateLimitedError, UnauthorizedError } from "../lib/auth/errors.ts";
 import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
+import { registerGatewayMetrics } from "./gateway-metrics.ts";
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from "../lib/ratelimit/token-bucket.ts";
 import { RedisRateLimiter } from "../lib/ratelimit/redis-rate-limiter.ts";
 import { RedisKv } from "../lib/kv/index.ts";
@@ -714,6 +715,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			this.broker.metrics.register({ type: "counter", name: "rookery.json.refused", labelNames: ["reason", "via"], description: "JSON bodies (via=http) and WebSocket frames (via=ws) refused at parse: nested too deep (reason=depth) or a prototype-poisoning key (reason=prototype-key)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.ws.upgrade_refused", labelNames: ["status"], description: "WebSocket upgrade requests refused (400 bad target, 401, 403 origin, 404, 422)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.network.errors", labelNames: ["boundary"], description: "Unexpected errors caught at a network boundary (upgrade, ws-message, sse, http) instead of crossing it" });
+			registerGatewayMetrics(this.broker, () => this.sessions.keys(), TIER_NAMES);
 		},
 
 		started() {

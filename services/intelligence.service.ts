@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
 import { agentSettingsProps } from "../lib/agents/agent-config.ts";
-import { ResultCache } from "../lib/agents/result-cache.ts";
+import type { HotSymbols } from "../lib/cache/hot-symbols.ts";
 import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
 import type { AgentRunResult } from "../lib/agents/agent-runner.ts";
 import { agentsFor, ANALYSIS_TYPES, HORIZONS, UNIFIED_DEFAULTS, unifiedCacheKey, type UnifiedRequest } from "../lib/intelligence/unified-request.ts";
@@ -22,6 +22,8 @@ import { Validator } from "../lib/validation/validator.ts";
 import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import type { NodeDeps } from "./deps.ts";
+import { cacheStatsOf } from "./cache-stats.ts";
+import { intelligenceCacheMixin } from "./intelligence-cache.mixin.ts";
 
 const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
 
@@ -29,7 +31,8 @@ const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
 type Caller = <T>(action: string, params: object, opts?: { timeout?: number; retries?: number }) => Promise<T>;
 
 interface Vars {
-	cache: ResultCache<UnifiedResult>;
+	/** From services/intelligence-cache.mixin.ts. */
+	hot: HotSymbols;
 	streams: StreamRunner;
 	sweep: NodeJS.Timeout | null;
 }
@@ -37,6 +40,7 @@ interface Methods {
 	unified(call: Caller, req: UnifiedRequest): Promise<UnifiedResult>;
 	sourceOf(call: Caller, deadline: number): SymbolSource;
 	agentNodes(agent: AgentName): string[];
+	compute(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>): Promise<UnifiedResult>;
 	settingsOf(name: AgentName): Promise<AgentSettings>;
 }
 
@@ -61,6 +65,8 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 	const settings = deps.config.intelligence;
 	return {
 		name: "intelligence",
+		// The cached answer actions, hot-symbol counting and warming.
+		mixins: [intelligenceCacheMixin(deps) as unknown as Partial<ServiceSchema>],
 
 		actions: {
 			unified: {
@@ -80,7 +86,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 							agents[name] = aggregateAgentStatus(nodes.filter((n): n is NodeAgentStatus => n !== null));
 						}),
 					);
-					return { agents, cache: this.cache.stats(), streams: { owned_here: this.streams.ownedCount }, node: this.broker.nodeID };
+					return { agents, cache: cacheStatsOf(this.broker), streams: { owned_here: this.streams.ownedCount }, node: this.broker.nodeID };
 				},
 			},
 
@@ -160,7 +166,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 			// Answers computed with the old settings must not be served as if from the new ones.
 			[SETTINGS_CHANGED_EVENT]: {
 				handler() {
-					this.cache.clear();
+					void this.broker.cacher?.clean("intelligence.**");
 				},
 			},
 			[STREAM_STOPPED_EVENT]: {
@@ -178,14 +184,24 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				// Served from cache when nothing changed: same request and, for real-time requests, the same last seq per symbol.
 				const seqs = req.real_time_data ? await Promise.all([...req.symbols].sort().map(s => source.latest(s).then(l => l.seq, () => null))) : [];
 				const key = unifiedCacheKey(req, agents, seqs);
-				const hit = this.cache.get(key);
+				this.hot.record(req.symbols);
+				const requestId = randomUUID();
+				// A cached answer carries the request id of the request that computed it.
+				const result = await call<UnifiedResult>(req.real_time_data ? "intelligence.answerLive" : "intelligence.answerStored", { key, req, requestId, started }, { meta: { $cache: settings.cacheTtlMs > 0 } } as never);
+				const hit = result.request_id !== requestId;
 				this.broker.metrics.increment("rookery.intelligence.cache", { result: hit ? "hit" : "miss" });
-				this.broker.metrics.set("rookery.intelligence.cache_hit_ratio", this.cache.stats().hitRatio);
-				if (hit) return fromCache(hit, req, deps.now() - started);
+				const cache = cacheStatsOf(this.broker);
+				if (cache) this.broker.metrics.set("rookery.intelligence.cache_hit_ratio", cache.hit_ratio);
+				return hit ? fromCache(result, req, deps.now() - started) : result;
+			},
+
+			/** The answer itself (a cache miss): data and agents for every symbol under the request's deadline. */
+			async compute(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>): Promise<UnifiedResult> {
+				const { req, requestId, started } = ctx.params;
+				const source = this.sourceOf((action, params, opts) => ctx.call(action, params, opts), started + settings.deadlineMs);
 				const weights = Object.fromEntries(AGENT_NAMES.map(a => [a, deps.config.agents[a].weight])) as Record<AgentName, number>;
-				const result = await analyzeUnified(req, { agents, newsLimit: settings.newsLimit, weights, now: deps.now, started, requestId: randomUUID() }, source);
+				const result = await analyzeUnified(req, { agents: agentsFor(req), newsLimit: settings.newsLimit, weights, now: deps.now, started, requestId }, source);
 				this.broker.metrics.increment("rookery.intelligence.requests", { degraded: result.agents_failed.length > 0 ? "yes" : "no" });
-				this.cache.set(key, result);
 				return result;
 			},
 
@@ -214,7 +230,6 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 		},
 
 		created() {
-			this.cache = new ResultCache({ ttlMs: settings.cacheTtlMs, maxEntries: settings.cacheMaxEntries, now: deps.now });
 			this.streams = new StreamRunner({
 				kv: deps.kv,
 				nodeID: this.broker.nodeID,

@@ -5,29 +5,79 @@
  * balancer until they pass) and Prometheus `/metrics`.
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { toPrometheusText, type MetricSnapshot } from "../lib/metrics/prometheus-text.ts";
-import { requestMetricsOf } from "./request-metrics.middleware.ts";
+import type { MetricSnapshot } from "../lib/metrics/prometheus.ts";
 import { realtimeStats, type RealtimeStats } from "../lib/metrics/realtime-stats.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./prometheus.ts";
 import type { NodeDeps } from "./deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
+import { SystemSampler } from "../lib/metrics/system-stats.ts";
+import { PerformanceHistory } from "../lib/metrics/performance.ts";
+import { healthDetail, performanceReport, samplePerformance } from "./node-health.ts";
+import { twoLevelCacherOf } from "./cache-stats.ts";
+
+/** Performance samples: one every 10 s, the last 10 minutes kept (`/metrics/performance` history). */
+const SAMPLE_EVERY_MS = 10_000;
+const CACHE_CLEARED_EVENT = "cache.cleared";
+/** An action's `description` (the OpenAPI summary); Moleculer's ActionSchema type does not declare it. */
+const summary = (description: string): object => ({ description });
+/** Where `/health` measures free disk: the working directory (logs, snapshots of local tooling). */
+const DISK_PATH = process.cwd();
 
 export interface HealthReport {
-	status: "ok" | "degraded";
+	/** degraded: a dependency check failed (503); warning: a resource is past its limit (200). */
+	status: "ok" | "warning" | "degraded";
 	node: string;
 	mode: "embedded" | "cluster";
 	uptimeSeconds: number;
 	checks: Record<string, { ok: boolean; latencyMs?: number; error?: string }>;
+	warnings?: string[];
 }
 
 export default function monitorService(deps: NodeDeps): ServiceSchema {
 	const startedAt = deps.now();
+	const sampler = new SystemSampler();
+	const history = new PerformanceHistory(60, Date.now());
+	let sampling: NodeJS.Timeout | null = null;
 	return {
 		name: "monitor",
 
 		actions: {
+			/** The checks of `/health/ready` plus CPU, memory, event loop, disk, agents, cache, connections, background tasks. */
 			health: {
-				handler(ctx: Context<unknown, { $statusCode?: number }>): Promise<HealthReport> {
-					return this.report(ctx);
+				async handler(ctx: Context<unknown, { $statusCode?: number }>) {
+					const [r, detail] = await Promise.all([this.report(ctx), healthDetail(this.broker, sampler, DISK_PATH)]);
+					const status = r.status === "ok" && detail.warnings.length > 0 ? "warning" : r.status;
+					return { ...r, status, ...detail };
+				},
+			},
+
+			/** Seed 000's `/metrics/performance`: current system and request figures, and the last 10 minutes. */
+			performance: {
+				...summary("CPU, memory, request rate, response time, error rate and cache hit ratio of this node, with 10 minutes of history (seed 000)"),
+				handler() {
+					return performanceReport(this.broker, sampler, history, DISK_PATH);
+				},
+			},
+
+			/** Hit ratio per level, sizes and evictions of this node's two-level cache. */
+			cacheStatus: {
+				...summary("Hit ratio per level, sizes and evictions of this node's two-level answer cache"),
+				handler() {
+					const c = twoLevelCacherOf(this.broker);
+					return { node: this.broker.nodeID, enabled: Boolean(c), ...(c?.status() ?? {}) };
+				},
+			},
+
+			/** Empty the cache: the shared L2 once, and every node's L1 (admin). */
+			cacheClear: {
+				...ADMIN_ONLY,
+				...summary("Empty the answer cache: the shared L2 and every node's L1 (admin)"),
+				async handler(ctx: Context) {
+					const c = twoLevelCacherOf(this.broker);
+					const before = c?.status();
+					await c?.clean("**");
+					await ctx.broadcast(CACHE_CLEARED_EVENT, { by: this.broker.nodeID });
+					return { cleared: true, node: this.broker.nodeID, l1_entries_dropped: before?.l1.entries ?? 0 };
 				},
 			},
 
@@ -81,11 +131,18 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 			},
 
 			metrics: {
-				handler(ctx: Context<unknown, { $responseType?: string }>): string {
-					ctx.meta.$responseType = "text/plain; version=0.0.4; charset=utf-8";
-					const list = this.broker.metrics.list({ includes: ["rookery.**", "moleculer.request.**", "moleculer.transit.**", "process.**", "os.memory.**"] }) as unknown as MetricSnapshot[];
-					// moleculer.request.* come from services/request-metrics.middleware.ts, not the registry.
-					return toPrometheusText([...list, ...(requestMetricsOf(this.broker)?.snapshot() ?? [])], { node: this.broker.nodeID });
+				handler(ctx: Context<unknown, { $responseType?: string }>): Promise<string> {
+					ctx.meta.$responseType = PROMETHEUS_CONTENT_TYPE;
+					return renderMetrics(this.broker);
+				},
+			},
+		},
+
+		events: {
+			/** Another node cleared the shared L2: drop this node's L1 copies too. */
+			[CACHE_CLEARED_EVENT]: {
+				handler(ctx: Context<{ by: string }>) {
+					if (ctx.params.by !== this.broker.nodeID) twoLevelCacherOf(this.broker)?.cleanL1("**");
 				},
 			},
 		},
@@ -102,6 +159,11 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 				} catch (err) {
 					checks.store = { ok: false, error: (err as Error).message };
 				}
+				try {
+					checks.kv = { ok: true, latencyMs: Math.round((await deps.kv.ping()) * 100) / 100 };
+				} catch (err) {
+					checks.kv = { ok: false, error: (err as Error).message };
+				}
 				if (deps.config.transporter) {
 					const connected = Boolean((this.broker.transit as unknown as { connected?: boolean } | undefined)?.connected);
 					checks.transporter = connected ? { ok: true } : { ok: false, error: "not connected" };
@@ -116,6 +178,19 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 					checks,
 				};
 			},
+		},
+
+		started() {
+			sampling = setInterval(() => {
+				sampler.roll();
+				samplePerformance(this.broker, sampler, history, Date.now());
+			}, SAMPLE_EVERY_MS);
+			sampling.unref();
+		},
+
+		stopped() {
+			if (sampling) clearInterval(sampling);
+			sampler.stop();
 		},
 	};
 }

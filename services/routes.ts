@@ -54,6 +54,9 @@ export const API_ALIASES: Record<string, string> = {
 	"GET streaming/pairs": "gateway.pairs",
 	"GET streaming/:symbol/latest": "gateway.pairLatest",
 	"GET streaming/:symbol/history": "gateway.pairHistory",
+	// The two-level answer cache (docs/operations.md "Cache").
+	"GET cache/status": "monitor.cacheStatus",
+	"DELETE cache": "monitor.cacheClear",
 	// API keys (admin).
 	"GET auth/keys": "gateway.listApiKeys",
 	"POST auth/keys": "gateway.createApiKey",
@@ -75,6 +78,7 @@ export const ROOT_ALIASES: Record<string, string> = {
 	"GET health/live": "monitor.live",
 	"GET health/ready": "monitor.ready",
 	"GET metrics": "monitor.metrics",
+	"GET metrics/performance": "monitor.performance",
 	"GET api/openapi.json": "gateway.openapi",
 	// Predecessor streaming paths (docs/compat.md).
 	"GET streaming/channels": "gateway.channels",
@@ -85,6 +89,8 @@ export const ROOT_ALIASES: Record<string, string> = {
 	"DELETE intelligence/stream/:id": "intelligence.stopStream",
 	"GET agents/status": "intelligence.agentsStatus",
 	"POST agents/:name/restart": "intelligence.restartAgent",
+	"GET cache/status": "monitor.cacheStatus",
+	"DELETE cache/clear": "monitor.cacheClear",
 	// Data-workers predecessor (seed 002): its config API under /streaming/config.
 	"GET streaming/config/instruments": "config.listInstruments",
 	"POST streaming/config/instruments": "config.upsertInstrument",

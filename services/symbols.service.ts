@@ -16,6 +16,7 @@ import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "./deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
+import { registerSymbolMetrics } from "./symbols-metrics.ts";
 
 const notKept = (actor: SymbolActor, tf: string) =>
 	new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
@@ -391,6 +392,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.ticks", description: "Ticks appended by this node's symbol actors" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.strategy.signals", labelNames: ["strategy", "tf", "direction"], description: "Signals the strategies generated on live bars" });
+			registerSymbolMetrics(this.broker, () => this.actors.values(), deps.now);
 		},
 
 		started() {

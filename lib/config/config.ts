@@ -24,6 +24,8 @@ export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface RookeryConfig {
 	nodeId: string;
@@ -40,6 +42,8 @@ export interface RookeryConfig {
 	healthPort: number | null;
 	host: string;
 	logLevel: LogLevel;
+	/** `json` (one object per line), `pretty` (pino-pretty), or `auto`: pretty when stdout is a terminal. */
+	logFormat: LogFormat;
 	symbols: string[];
 	/** `historyMinutes`: past ticks (one per `historyStepMs`) the synthetic feed writes before going live, for symbols with an empty log (warm start). */
 	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number; historyMinutes: number; historyStepMs: number };
@@ -82,6 +86,12 @@ export interface RookeryConfig {
 	tls: TlsSettings;
 	/** Platform events (docs/events.md): retention per type in ms, over the seed's TTL table. */
 	events: { retentionMs: Partial<Record<EventType, number>> };
+	/**
+	 * The two-level answer cache (services/two-level-cacher.ts, docs/operations.md "Cache"): L1 bounds
+	 * per node, gzip above `compressAboveBytes` in Redis, TTL per data type (seed 003's table), and how
+	 * many of the most requested symbols are warmed at start.
+	 */
+	cache: CacheSettings;
 	auth: {
 		jwtSecret: string | null;
 		jwtPublicKey: string | null;
@@ -132,6 +142,14 @@ export interface RunFlags {
 	repl: boolean;
 }
 
+export interface CacheSettings {
+	l1MaxEntries: number;
+	l1MaxBytes: number;
+	compressAboveBytes: number;
+	ttlSeconds: { metrics: number; aggregations: number; insights: number; alerts: number };
+	warmSymbols: number;
+}
+
 export function defaultConfig(): RookeryConfig {
 	return {
 		nodeId: `${os.hostname()}-${process.pid}`,
@@ -142,6 +160,7 @@ export function defaultConfig(): RookeryConfig {
 		healthPort: null,
 		host: "0.0.0.0",
 		logLevel: "info",
+		logFormat: "auto",
 		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42, historyMinutes: 480, historyStepMs: 20_000 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
@@ -186,6 +205,7 @@ export function defaultConfig(): RookeryConfig {
 		environment: null,
 		tls: defaultTlsConfig(),
 		events: { retentionMs: {} },
+		cache: { l1MaxEntries: 10_000, l1MaxBytes: 64 * 2 ** 20, compressAboveBytes: 1024, ttlSeconds: { metrics: 60, aggregations: 300, insights: 1800, alerts: 86_400 }, warmSymbols: 5 },
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
 }
@@ -210,6 +230,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.HEALTH_PORT) o.healthPort = num(env.HEALTH_PORT);
 	if (env.HOST) o.host = env.HOST;
 	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
+	if (env.LOG_FORMAT) o.logFormat = env.LOG_FORMAT as LogFormat;
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
 	if (env.ROOKERY_PLUGINS) o.plugins = list(env.ROOKERY_PLUGINS);
 	const agents = agentsFromEnv(env);
@@ -356,6 +377,7 @@ const checkConfig = new Validator({
 	healthPort: { ...int(0, 65535), nullable: true },
 	host: { type: "string", min: 1 },
 	logLevel: { type: "enum", values: [...LOG_LEVELS] },
+	logFormat: { type: "enum", values: [...LOG_FORMATS] },
 	symbols: { type: "array", items: { type: "string", pattern: SYMBOL_PATTERN }, max: 10_000 },
 	feed: {
 		type: "object",
@@ -408,6 +430,17 @@ const checkConfig = new Validator({
 	environment: { type: "enum", values: [...ENVIRONMENTS], nullable: true },
 	tls: tlsConfigSchema,
 	events: { type: "object", strict: true, props: { retentionMs: { type: "object", strict: true, props: Object.fromEntries(EVENT_TYPES.map(t => [t, { ...int(1000, 10 * 365 * 86_400_000), optional: true }])) } } },
+	cache: {
+		type: "object",
+		strict: true,
+		props: {
+			l1MaxEntries: int(1, 10_000_000),
+			l1MaxBytes: int(1024, 2 ** 40),
+			compressAboveBytes: int(0, 2 ** 30),
+			ttlSeconds: { type: "object", strict: true, props: { metrics: int(1, 31_536_000), aggregations: int(1, 31_536_000), insights: int(1, 31_536_000), alerts: int(1, 31_536_000) } },
+			warmSymbols: int(0, 1000),
+		},
+	},
 	auth: {
 		type: "object",
 		strict: true,

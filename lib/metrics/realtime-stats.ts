@@ -3,7 +3,7 @@
  * calculation metrics; system metrics: memory, worker status"): this node's counters, summed over
  * their labels, plus process memory. Read from the same metrics `/metrics` exports.
  */
-import type { MetricSnapshot } from "./prometheus-text.ts";
+import type { MetricSnapshot } from "./prometheus.ts";
 
 /** Stat name → the Rookery metric it sums (counters and gauges). */
 export const REALTIME_STAT_METRICS: Record<string, string> = {

@@ -1,13 +1,13 @@
 /**
  * Request counts and latencies per action, as Moleculer's built-in Metrics middleware exposes them
- * (`moleculer.request.total`, `.active`, `.error.total`, `.time` with quantiles), at a fraction of
+ * (`moleculer.request.total`, `.active`, `.error.total`, and `.duration` with quantiles where Moleculer has `.time`), at a fraction of
  * its cost per call: the built-in one builds label-hash strings nine times per call and keeps every
  * latency sample of the last minute for its quantiles. Here a call finds its series once (by
  * caller, in a small map held per action) and updates plain numbers; latencies go to log-scaled
  * buckets (10 % wide) over a rotating window of 30–60 s, from which the quantiles are read when
  * `/metrics` is scraped.
  */
-import type { MetricSnapshot } from "./prometheus-text.ts";
+import type { MetricSnapshot } from "./prometheus.ts";
 
 export const REQUEST_QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.999];
 /** Latency buckets: bucket i holds (MIN·GROWTH^(i-1), MIN·GROWTH^i] ms; the last one everything above. */
@@ -140,7 +140,21 @@ export class RequestMetrics {
 		return this.#dropped;
 	}
 
-	/** The four request metrics in the registry's snapshot shape, for lib/metrics/prometheus-text.ts. */
+	/** Calls, their summed time and errors since start over the series `pick` selects (`/metrics/performance`). */
+	totals(pick: (labels: RequestLabels) => boolean): { count: number; sumMs: number; errors: number } {
+		let count = 0;
+		let sumMs = 0;
+		let errors = 0;
+		for (const s of this.#series) {
+			if (!pick(s.labels)) continue;
+			count += s.count;
+			sumMs += s.sumMs;
+			for (const e of s.errors.values()) errors += e.count;
+		}
+		return { count, sumMs, errors };
+	}
+
+	/** The four request metrics in the registry's snapshot shape, bridged by lib/metrics/prometheus.ts. */
 	snapshot(): MetricSnapshot[] {
 		const now = this.opts.now();
 		const labels = (s: RequestSeries) => ({ ...s.labels });
@@ -150,8 +164,9 @@ export class RequestMetrics {
 			{ type: "counter", name: "moleculer.request.error.total", description: "Number of request errors", values: this.#series.flatMap(s => [...s.errors.values()].map(e => ({ labels: { ...labels(s), ...e.labels }, value: e.count }))) },
 			{
 				type: "histogram",
-				name: "moleculer.request.time",
-				description: "Request times in milliseconds (quantiles over the last 30–60 s)",
+				name: "moleculer.request.duration",
+				unit: "millisecond",
+				description: "Request durations (quantiles over the last 30–60 s)",
 				values: this.#series.filter(s => s.count > 0).map(s => ({ labels: labels(s), sum: s.sumMs, count: s.count, quantiles: s.latency.quantiles(REQUEST_QUANTILES, now) })),
 			},
 		];

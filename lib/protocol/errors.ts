@@ -48,7 +48,7 @@ export class NotFoundError extends MoleculerClientError {
 
 export type JsonRefusal = "depth" | "prototype-key";
 
-/** 400: JSON that is well-formed but refused at parse; `reason` labels `rookery_json_refused`. */
+/** 400: JSON that is well-formed but refused at parse; `reason` labels `rookery_json_refused_total`. */
 export class JsonRefusedError extends MoleculerClientError {
 	constructor(public readonly reason: JsonRefusal, message: string) {
 		super(message, 400, reason === "depth" ? ErrorCode.JSON_TOO_DEEP : ErrorCode.JSON_FORBIDDEN_KEY);

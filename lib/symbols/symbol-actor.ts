@@ -113,6 +113,9 @@ export class SymbolActor {
 	#untilSnapshot: number;
 	snapshotFailures = 0;
 	publishFailures = 0;
+	/** Ticks written to the log by this actor, and messages it published (ticks, bars, indicators, signals): `/metrics`. */
+	ticksIn = 0;
+	messagesOut = 0;
 	/** The lease token every write carries; null once the lease is lost or released. */
 	lease: string | null = null;
 	readonly mailbox: Mailbox;
@@ -223,6 +226,7 @@ export class SymbolActor {
 	#publish(subject: string, msg: object): void {
 		try {
 			this.opts.publish(subject, msg);
+			this.messagesOut++;
 		} catch {
 			this.publishFailures++;
 		}
@@ -286,6 +290,7 @@ export class SymbolActor {
 		}
 		if (fresh.length > 0) {
 			await this.opts.store.append(this.symbol, entries, latest, this.lease);
+			this.ticksIn += fresh.length;
 			// Made per batch rather than kept: a closure per symbol costs memory while it idles.
 			const emit = (e: AnalysisEvent) => this.#publishAnalysis(e);
 			for (const t of fresh) this.#publish(subjects.ticks(this.symbol), this.#apply(t, emit));

@@ -218,7 +218,7 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		}
 		console.log(`      [cluster] quote cache: ${immediate}/20 reads on B fresh at once after a write through A; slowest ${Math.max(...lags).toFixed(1)} ms`);
 		// The reads before each write were answered from B's cache, or this proved nothing.
-		const hits = async () => Number(/rookery_http_quote_cache\{[^}]*result="hit"[^}]*\} (\d+)/.exec((await fetch(`${B().url}/metrics`).then(r => r.text())) ?? "")?.[1] ?? 0);
+		const hits = async () => Number(/rookery_http_quote_cache_total\{[^}]*result="hit"[^}]*\} (\d+)/.exec((await fetch(`${B().url}/metrics`).then(r => r.text())) ?? "")?.[1] ?? 0);
 		await waitFor(async () => (await hits()) >= 10, { timeoutMs: 3000, what: "quote cache hits on B" });
 	});
 

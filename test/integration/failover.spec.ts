@@ -354,11 +354,11 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 			await waitFor(() => load.successes.every(s => s.length > 0 && s.at(-1)!.answeredAt > Date.now() - 1000), { timeoutMs: 15_000, what: "load flowing" });
 			const before = await Promise.all(old.map(n => actorsOn(n)));
 			activeBefore = before.flat().length;
-			const movedBefore = await Promise.all(old.map(n => metric(n, "rookery_symbols_passivated", 'reason="moved"')));
+			const movedBefore = await Promise.all(old.map(n => metric(n, "rookery_symbols_passivated_total", 'reason="moved"')));
 			joined = await addNode();
 			await waitReady("all three nodes to route over each other");
 			await sleep(3000);
-			const movedAfter = await Promise.all(old.map(n => metric(n, "rookery_symbols_passivated", 'reason="moved"')));
+			const movedAfter = await Promise.all(old.map(n => metric(n, "rookery_symbols_passivated_total", 'reason="moved"')));
 			moved = movedAfter.reduce((s, x, i) => s + x - movedBefore[i], 0);
 			const after = await Promise.all(alive().map(n => actorsOn(n)));
 			const holders = new Map<string, string[]>();
@@ -370,7 +370,7 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 			const shouldMove = SYMBOLS.filter(s => rendezvousOwner(s, [...oldIds, joined.nodeId]) !== rendezvousOwner(s, oldIds));
 			expect(shouldMove.every(s => rendezvousOwner(s, [...oldIds, joined.nodeId]) === joined.nodeId)).to.equal(true);
 			expect(moved, `passivated as moved vs symbols whose owner changed (${shouldMove.length})`).to.equal(shouldMove.length);
-			const other = await Promise.all(old.map(n => metric(n, "rookery_symbols_passivated", 'reason="idle"')));
+			const other = await Promise.all(old.map(n => metric(n, "rookery_symbols_passivated_total", 'reason="idle"')));
 			expect(other.reduce((a, b) => a + b, 0), "idle passivations").to.equal(0);
 			log(`JOIN: ${moved} of ${activeBefore} active symbols moved (${((100 * moved) / activeBefore).toFixed(1)} %, ideal 25 %); the new node holds ${onNew}; symbols held by two nodes: ${twice.length}`);
 			expect(twice, "symbols with an actor on two nodes").to.deep.equal([]);
@@ -450,7 +450,7 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 		expect(symbol, `an active symbol on ${x.nodeId}`).to.be.a("string");
 		const oldToken = await rc!.get(`rk:{${symbol}}:owner`);
 		expect(oldToken).to.match(new RegExp(`^${x.nodeId}:\\d+$`));
-		const lostBefore = await metric(x, "rookery_symbols_lease_lost", "");
+		const lostBefore = await metric(x, "rookery_symbols_lease_lost_total", "");
 		x.proc.kill("SIGSTOP");
 		try {
 			// Another node takes the symbol over once X's lease lapsed, and writes.
@@ -512,7 +512,7 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 			}
 			expect(res.err.code, res.err.message).to.equal(503);
 			expect(entries.map(e => e.id), "the stale write is not in the log").to.not.include(stale.id);
-			expect(await metric(x, "rookery_symbols_lease_lost", ""), "lease_lost on the frozen node").to.be.greaterThan(lostBefore);
+			expect(await metric(x, "rookery_symbols_lease_lost_total", ""), "lease_lost on the frozen node").to.be.greaterThan(lostBefore);
 		} finally {
 			x.proc.kill("SIGCONT");
 		}

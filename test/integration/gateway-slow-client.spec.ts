@@ -109,7 +109,7 @@ describe("gateway: slow clients (real node, paused socket)", function () {
 			expect(slow.closed()).to.equal(null);
 			const metrics = await (await fetch(`http://127.0.0.1:${node.port()}/metrics`)).text();
 			const reason = policy === "conflate" ? "conflated" : "drop-oldest";
-			const dropped = Number(new RegExp(`rookery_ws_dropped\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+			const dropped = Number(new RegExp(`rookery_ws_dropped_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 			expect(dropped).to.be.greaterThan(MESSAGES / 2);
 			// Reading again, the slow client gets what was kept: ending with the newest, in order.
 			(slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();

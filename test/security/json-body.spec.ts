@@ -2,7 +2,7 @@
  * Issue 13 items 3, 8 and 10: JSON bodies are refused at parse when nested deeper than 64 levels
  * (400 JSON_TOO_DEEP, not a 500 or an unhandled rejection from JSON.stringify in the error path)
  * or when they carry a prototype-poisoning key (400 JSON_FORBIDDEN_KEY, never reaching an action
- * as params); both counted in rookery_json_refused{reason,via="http"}.
+ * as params); both counted in rookery_json_refused_total{reason,via="http"}.
  */
 import { expect } from "chai";
 import { postJson } from "../helpers/http.ts";

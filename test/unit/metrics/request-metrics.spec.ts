@@ -59,7 +59,7 @@ describe("lib/metrics/request-metrics", () => {
 		]);
 		expect(snap["moleculer.request.active"].values.map(v => v.value)).to.deep.equal([1, 0]);
 		expect(snap["moleculer.request.error.total"].values).to.deep.equal([{ labels: { ...gwLabels, caller: null, errorName: "NotFoundError", errorCode: 404, errorType: "NOT_FOUND" }, value: 2 }]);
-		const time = snap["moleculer.request.time"];
+		const time = snap["moleculer.request.duration"];
 		expect(time.type).to.equal("histogram");
 		expect(time.values[0]).to.include({ sum: 2, count: 1 });
 		expect(time.values[0].quantiles!["0.5"]).to.be.closeTo(2, 0.2);
@@ -75,7 +75,7 @@ describe("services/request-metrics.middleware on a real broker", () => {
 		const broker = new ServiceBroker({ ...brokerOptions(mergeConfig(defaultConfig(), { nodeId: "rm-test", logLevel: "fatal" })), logger: false });
 		const names = (b: InstanceType<typeof ServiceBroker>) => (b.middlewares as unknown as { list: Array<{ name?: string }> }).list.map(m => m.name);
 		// What Moleculer itself would have registered with the same options.
-		const stock = new ServiceBroker({ logger: false, metrics: { enabled: true, reporter: [] }, validator: true });
+		const stock = new ServiceBroker({ logger: false, metrics: { enabled: true, reporter: [] }, validator: true, cacher: "Memory" });
 		const ours: Record<string, string> = { Metrics: "RequestMetrics", Timeout: "RequestTimeout" };
 		expect(names(broker)).to.deep.equal(["OwnerForward", ...names(stock).map(n => (n && ours[n]) ?? n)]);
 		expect(names(stock)).to.include("Timeout");

@@ -101,8 +101,8 @@ describe("services: REST API (embedded node)", () => {
 	it("counts refused input in /metrics", async () => {
 		const m = await getJson(`${base}/metrics`);
 		expect(m.status).to.equal(200);
-		expect(m.body).to.match(/rookery_ingest_rejected\{[^}]*reason="numberPositive"[^}]*\} [1-9]/);
-		expect(m.body).to.match(/rookery_http_errors\{[^}]*status="422"[^}]*\} [1-9]/);
+		expect(m.body).to.match(/rookery_ingest_rejected_total\{[^}]*reason="numberPositive"[^}]*\} [1-9]/);
+		expect(m.body).to.match(/rookery_http_errors_total\{[^}]*status="422"[^}]*\} [1-9]/);
 	});
 
 	it("serves latest, history with paging, bars, the symbol list and health", async () => {
@@ -145,7 +145,9 @@ describe("services: REST API (embedded node)", () => {
 
 		const health = await getJson(`${base}/health`);
 		expect(health.status).to.equal(200);
-		expect(health.body).to.include({ status: "ok", mode: "embedded" });
+		expect(health.body).to.include({ mode: "embedded" });
+		// "warning" when a resource is past its limit (a loaded machine's event loop): still 200.
+		expect(health.body.status).to.be.oneOf(["ok", "warning"]);
 	});
 
 	it("answers unknown symbols with 404 and bad query values with 422, in the error format", async () => {

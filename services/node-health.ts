@@ -1,0 +1,124 @@
+/**
+ * What `/health` and `/metrics/performance` report beyond the dependency checks: CPU, memory,
+ * event-loop delay and disk (lib/metrics/system-stats.ts), agents, caches, streaming connections,
+ * background tasks (workers, intelligence streams, actor mailboxes) and delivery backlogs. Each
+ * part that needs another service is asked with a short timeout and is `null` when it cannot
+ * answer, so a slow or absent service never makes the probe itself slow.
+ */
+import type { ServiceBroker } from "moleculer";
+import { resourceWarnings, type SystemSampler } from "../lib/metrics/system-stats.ts";
+import type { PerformanceHistory } from "../lib/metrics/performance.ts";
+import { metricValues } from "./prometheus.ts";
+import { requestMetricsOf } from "./request-metrics.middleware.ts";
+import { cacheStatsOf } from "./cache-stats.ts";
+
+const ASK_TIMEOUT_MS = 1500;
+/** Answers from other services are reused this long, and waited for at most WAIT_MS per probe. */
+const REUSE_MS = 5000;
+const WAIT_MS = 200;
+
+const sum = (vs: Array<{ value: number }>) => vs.reduce((a, v) => a + v.value, 0);
+
+const asked = new WeakMap<ServiceBroker, Map<string, { value: unknown; at: number; pending: Promise<unknown> | null }>>();
+
+/**
+ * Another service's answer for `/health`, without making the probe slow: a recent answer is
+ * reused; otherwise a fresh one is waited for briefly, then the previous one (or null) is used
+ * while the call completes in the background for the next probe.
+ */
+async function ask<T>(broker: ServiceBroker, action: string): Promise<T | null> {
+	if (!broker.registry.getActionEndpoints(action)?.hasAvailable()) return null;
+	let byAction = asked.get(broker);
+	if (!byAction) asked.set(broker, (byAction = new Map()));
+	let e = byAction.get(action);
+	if (!e) byAction.set(action, (e = { value: null, at: 0, pending: null }));
+	const entry = e;
+	if (Date.now() - entry.at < REUSE_MS) return entry.value as T | null;
+	entry.pending ??= broker
+		.call<T, object>(action, {}, { timeout: ASK_TIMEOUT_MS })
+		.then(
+			v => Object.assign(entry, { value: v, at: Date.now() }),
+			() => Object.assign(entry, { value: null, at: Date.now() }),
+		)
+		.finally(() => (entry.pending = null));
+	let timer: NodeJS.Timeout | undefined;
+	await Promise.race([entry.pending, new Promise(r => (timer = setTimeout(r, WAIT_MS)))]);
+	clearTimeout(timer);
+	return entry.value as T | null;
+}
+
+export async function systemReport(sampler: SystemSampler, diskPath: string) {
+	const disk = await sampler.disk(diskPath).catch(() => null);
+	const s = { cpu: sampler.cpu(), memory: sampler.memory(), loop: sampler.eventLoop(), disk };
+	return { system: { ...s.cpu, memory: s.memory, event_loop_delay: s.loop, disk }, warnings: resourceWarnings(s) };
+}
+
+/** Everything `/health` shows besides its checks. */
+export async function healthDetail(broker: ServiceBroker, sampler: SystemSampler, diskPath: string) {
+	const [sys, agents, workers, connections, sendQueue, mailbox, actors, ingestBuffer] = await Promise.all([
+		systemReport(sampler, diskPath),
+		ask<{ agents: Record<string, { available: boolean; health_score: number; utilization: number; error_rate: number; breaker_state: string; latency_ms: unknown }>; streams: { owned_here: number } }>(broker, "intelligence.agentsStatus"),
+		ask<Array<{ status: string }>>(broker, "config.listWorkers"),
+		metricValues(broker, "rookery_ws_connections"),
+		metricValues(broker, "rookery_ws_send_queue_messages"),
+		metricValues(broker, "rookery_symbol_mailbox_pending"),
+		metricValues(broker, "rookery_symbols_active"),
+		metricValues(broker, "rookery_ingest_buffer_size"),
+	]);
+	const byStatus: Record<string, number> = {};
+	for (const w of workers ?? []) byStatus[w.status] = (byStatus[w.status] ?? 0) + 1;
+	return {
+		...sys,
+		agents: agents ? Object.fromEntries(Object.entries(agents.agents).map(([name, a]) => [name, { available: a.available, health_score: a.health_score, utilization: a.utilization, error_rate: a.error_rate, breaker_state: a.breaker_state, latency_ms: a.latency_ms }])) : null,
+		cache: cacheStatsOf(broker),
+		websocket: { connections: sum(connections), by_tier: Object.fromEntries(connections.map(v => [v.labels.tier, v.value])) },
+		background: {
+			workers: workers ? { total: workers.length, by_status: byStatus } : null,
+			intelligence_streams: agents ? agents.streams.owned_here : null,
+			symbol_actors: actors.length ? sum(actors) : null,
+			deliveries: { ws_send_queue_messages: sum(sendQueue), actor_mailbox_pending: sum(mailbox), ingest_buffer: ingestBuffer.length ? sum(ingestBuffer) : null },
+		},
+	};
+}
+
+/** Calls the gateway made on behalf of clients (REST and WebSocket), not probes or scrapes. */
+export const isClientCall = (l: { caller: string | null; action: string }) => l.caller === "gateway" && !l.action.startsWith("monitor.");
+
+/** A sample for the performance history: request rates since the last one, CPU, memory, loop delay, cache. */
+export function samplePerformance(broker: ServiceBroker, sampler: SystemSampler, history: PerformanceHistory, at: number): void {
+	const totals = requestMetricsOf(broker)?.totals(isClientCall) ?? { count: 0, sumMs: 0, errors: 0 };
+	history.add(at, totals, { cpu_percent: sampler.cpu().cpu_percent, memory_percent: sampler.memory().memory_percent, event_loop_p99_ms: sampler.eventLoop().p99_ms, cache_hit_ratio: cacheStatsOf(broker)?.hit_ratio ?? null });
+}
+
+/** `GET /metrics/performance` (seed 000's shape: `current_stats.system.cpu_percent`, `.performance.cache_hit_ratio`, …). */
+export async function performanceReport(broker: ServiceBroker, sampler: SystemSampler, history: PerformanceHistory, diskPath: string) {
+	const { system, warnings } = await systemReport(sampler, diskPath);
+	const totals = requestMetricsOf(broker)?.totals(isClientCall) ?? { count: 0, sumMs: 0, errors: 0 };
+	const cache = cacheStatsOf(broker);
+	return {
+		node: broker.nodeID,
+		timestamp: new Date().toISOString(),
+		current_stats: {
+			system: {
+				cpu_percent: system.cpu_percent,
+				system_cpu_percent: system.system_cpu_percent,
+				cores: system.cores,
+				load_average: system.load_average,
+				memory_percent: system.memory.memory_percent,
+				memory_used_mb: Math.round(system.memory.rss_bytes / 2 ** 20),
+				disk_percent: system.disk?.disk_percent ?? null,
+				event_loop_delay_p99_ms: system.event_loop_delay.p99_ms,
+			},
+			performance: {
+				// Since the last 10 s sample: a window of 0–10 s, never empty of the latest calls.
+				...history.live(Date.now(), totals),
+				total_requests: totals.count,
+				avg_response_time_ms_since_start: totals.count ? Math.round((totals.sumMs / totals.count) * 1000) / 1000 : 0,
+				cache_hit_ratio: cache?.hit_ratio ?? null,
+			},
+			cache,
+		},
+		warnings,
+		history: history.samples,
+	};
+}

@@ -1,0 +1,78 @@
+/**
+ * The Prometheus registry of a node (prom-client): Node.js and process metrics from prom-client's
+ * default collectors, the metrics services count in Moleculer's registry (bridged at scrape time,
+ * lib/metrics/prometheus.ts), the request series of services/request-metrics.middleware.ts, and
+ * native prom-client metrics services register with `prometheusRegistryOf(broker)` (gauges read
+ * at scrape time, such as per-symbol lag).
+ */
+import type { ServiceBroker } from "moleculer";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { bridgeMoleculerMetrics, bridgedMetric, type MetricSnapshot } from "../lib/metrics/prometheus.ts";
+import { requestMetricsOf } from "./request-metrics.middleware.ts";
+
+/** Moleculer registry metrics exposed; process and memory come from prom-client's collectors instead. */
+const MOLECULER_INCLUDES = ["rookery.**", "moleculer.transit.**"];
+
+interface NodeRegistry {
+	registry: Registry;
+	/** The request series read once per scrape, shared by their four bridged metrics. */
+	requests: MetricSnapshot[];
+	requestsBridged: boolean;
+}
+
+const byBroker = new WeakMap<ServiceBroker, NodeRegistry>();
+
+function nodeRegistry(broker: ServiceBroker): NodeRegistry {
+	let n = byBroker.get(broker);
+	if (!n) {
+		const registry = new Registry();
+		registry.setDefaultLabels({ node: broker.nodeID });
+		collectDefaultMetrics({ register: registry });
+		// Gauges named like counters (promtool refuses them); nodejs_active_{handles,requests,resources} by type stay.
+		for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
+		n = { registry, requests: [], requestsBridged: false };
+		byBroker.set(broker, n);
+	}
+	return n;
+}
+
+/** The node's prom-client registry: register native metrics here (`registers: [prometheusRegistryOf(broker)]`). */
+export const prometheusRegistryOf = (broker: ServiceBroker): Registry => nodeRegistry(broker).registry;
+
+/** Bridge the Moleculer metrics registered since the last call; returns the node's registry. */
+function synced(broker: ServiceBroker): NodeRegistry {
+	const n = nodeRegistry(broker);
+	// The request middleware is registered after the cacher (which may create this registry first).
+	const requests = n.requestsBridged ? null : requestMetricsOf(broker);
+	if (requests) {
+		for (const m of requests.snapshot()) n.registry.registerMetric(bridgedMetric(m, () => n.requests.find(r => r.name === m.name) ?? null));
+		n.requestsBridged = true;
+	}
+	const metrics = broker.metrics as unknown as { list(o: object): MetricSnapshot[]; getMetric(name: string): { toObject(): MetricSnapshot; buckets?: number[] } | null };
+	const read = (name: string): MetricSnapshot | null => {
+		const m = metrics.getMetric(name);
+		return m ? { ...m.toObject(), bucketed: Boolean(m.buckets) } : null;
+	};
+	bridgeMoleculerMetrics(n.registry, metrics.list({ includes: MOLECULER_INCLUDES }), read);
+	return n;
+}
+
+/** `/metrics`: the node's metrics in the Prometheus text format. */
+export async function renderMetrics(broker: ServiceBroker): Promise<string> {
+	const n = synced(broker);
+	n.requests = requestMetricsOf(broker)?.snapshot() ?? [];
+	return n.registry.metrics();
+}
+
+/**
+ * The current values of one metric by its Prometheus name, as `/metrics` would print them
+ * (`/health` reads connections and backlogs this way, so both always agree). Empty when absent.
+ */
+export async function metricValues(broker: ServiceBroker, name: string): Promise<Array<{ labels: Record<string, string | number>; value: number }>> {
+	const m = synced(broker).registry.getSingleMetric(name);
+	if (!m) return [];
+	const got = (await m.get()) as { values: Array<{ labels: Record<string, string | number>; value: number; metricName?: string }> };
+	return got.values.filter(v => !v.metricName || v.metricName === name);
+}
+
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;

@@ -1,0 +1,71 @@
+/**
+ * Per-symbol metrics of the actors a node owns, read when `/metrics` is scraped (nothing on the
+ * tick path but two counts on the actor): lag (seconds since the newest tick's trade time), ticks
+ * in, messages out, and the mailbox backlog. Series of a symbol leave with its actor.
+ */
+import type { ServiceBroker } from "moleculer";
+import { Counter, Gauge } from "prom-client";
+import type { SymbolActor } from "../lib/symbols/symbol-actor.ts";
+import { prometheusRegistryOf } from "./prometheus.ts";
+
+export function registerSymbolMetrics(broker: ServiceBroker, actors: () => Iterable<Promise<SymbolActor>>, now: () => number): void {
+	const registers = [prometheusRegistryOf(broker)];
+	// One read of the actors per scrape, shared by the metrics below (each collect() is called once per scrape).
+	let read: Promise<SymbolActor[]> | null = null;
+	const owned = () => {
+		read ??= Promise.all([...actors()].map(p => p.catch(() => null))).then(list => {
+			read = null;
+			return list.filter((a): a is SymbolActor => a !== null);
+		});
+		return read;
+	};
+	new Gauge({
+		name: "rookery_symbols_active",
+		help: "Symbol actors in memory on this node",
+		registers,
+		async collect() {
+			this.set((await owned()).length);
+		},
+	});
+	new Gauge({
+		name: "rookery_symbol_lag_seconds",
+		help: "Seconds since the trade time of the symbol's newest tick (how stale its quote is)",
+		labelNames: ["symbol"],
+		registers,
+		async collect() {
+			this.reset();
+			const t = now();
+			for (const a of await owned()) if (a.latest) this.set({ symbol: a.symbol }, Math.max(0, (t - a.latest.ts) / 1000));
+		},
+	});
+	new Gauge({
+		name: "rookery_symbol_mailbox_pending",
+		help: "Updates queued or running in the symbol actor's mailbox (its delivery backlog)",
+		labelNames: ["symbol"],
+		registers,
+		async collect() {
+			this.reset();
+			for (const a of await owned()) this.set({ symbol: a.symbol }, a.mailbox.pending);
+		},
+	});
+	new Counter({
+		name: "rookery_symbol_ticks_in_total",
+		help: "Ticks the symbol's actor wrote to its log on this node",
+		labelNames: ["symbol"],
+		registers,
+		async collect() {
+			this.reset();
+			for (const a of await owned()) this.inc({ symbol: a.symbol }, a.ticksIn);
+		},
+	});
+	new Counter({
+		name: "rookery_symbol_messages_out_total",
+		help: "Messages (ticks, bars, indicators, signals) the symbol's actor published on this node",
+		labelNames: ["symbol"],
+		registers,
+		async collect() {
+			this.reset();
+			for (const a of await owned()) this.inc({ symbol: a.symbol }, a.messagesOut);
+		},
+	});
+}

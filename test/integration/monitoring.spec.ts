@@ -1,0 +1,67 @@
+/**
+ * k8s/monitoring: the alerting rules pass `promtool check rules` and their unit tests, the kustomization
+ * renders both ConfigMaps, and every metric the Grafana dashboard or an alert queries is in `/metrics`
+ * of a real node running every service.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createNode, type RookeryNode } from "../../services/node.ts";
+import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+
+const dir = path.resolve(import.meta.dirname, "../../k8s/monitoring");
+const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: dir, encoding: "utf8" });
+
+/** Metric names a PromQL expression reads (ours, Moleculer's, Node's and the process's). */
+const metricNames = (expr: string) => [...expr.matchAll(/\b(?:rookery|moleculer|nodejs|process)_[a-z0-9_]+/g)].map(m => m[0]);
+/** The family a sample name belongs to (`x_bucket` → `x` for histograms). */
+const family = (name: string, families: Set<string>) => (families.has(name) ? name : name.replace(/_(bucket|sum|count)$/, ""));
+
+function dashboardExprs(): string[] {
+	const d = JSON.parse(readFileSync(path.join(dir, "grafana-dashboard.json"), "utf8")) as { panels: Array<{ targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
+	return [...d.panels.flatMap(p => (p.targets ?? []).map(t => t.expr)), ...d.templating.list.flatMap(v => (v.definition ? [v.definition] : []))];
+}
+
+describe("k8s/monitoring: Grafana dashboard and Prometheus alerting rules", function () {
+	this.timeout(30_000);
+	let node: RookeryNode;
+	let families: Set<string>;
+
+	before(async () => {
+		node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "monitoring" } as never));
+		await node.start();
+		const text = await fetch(`http://127.0.0.1:${node.port()}/metrics`).then(r => r.text());
+		families = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map(m => m[1]));
+	});
+	after(async () => node?.stop());
+
+	it("alerting rules pass promtool check rules and promtool test rules", () => {
+		const check = run("promtool", ["check", "rules", "alerts.rules.yml"]);
+		expect(check.status, check.stdout + check.stderr).to.equal(0);
+		const unit = run("promtool", ["test", "rules", "alerts.test.yml"]);
+		expect(unit.status, unit.stdout + unit.stderr).to.equal(0);
+	});
+
+	it("every metric the dashboard queries is served by /metrics of a real node", () => {
+		const exprs = dashboardExprs();
+		expect(exprs.length).to.be.greaterThan(30);
+		const names = new Set(exprs.flatMap(metricNames));
+		expect(names.size).to.be.greaterThan(25);
+		const missing = [...names].filter(n => !families.has(family(n, families)));
+		expect(missing, "queried by the dashboard, absent from /metrics").to.deep.equal([]);
+	});
+
+	it("every metric an alert reads is served by /metrics too", () => {
+		const rules = readFileSync(path.join(dir, "alerts.rules.yml"), "utf8");
+		const names = new Set([...rules.matchAll(/expr: ([^\n]+(?:\n {10,}[^\n]+)*)/g)].flatMap(m => metricNames(m[1])));
+		expect(names.size).to.be.greaterThan(7);
+		expect([...names].filter(n => !families.has(family(n, families)))).to.deep.equal([]);
+	});
+
+	it("the kustomization renders the dashboard (labelled for Grafana's sidecar) and the rules as ConfigMaps", () => {
+		const out = run("kubectl", ["kustomize", "."]);
+		expect(out.status, out.stderr).to.equal(0);
+		expect(out.stdout).to.contain("name: rookery-grafana-dashboard").and.to.contain('grafana_dashboard: "1"').and.to.contain("name: rookery-alert-rules").and.to.contain("alert: RookeryNodeDown");
+	});
+});
