@@ -55,7 +55,7 @@ const agentNameParam = { type: "enum", values: [...AGENT_NAME_ALIASES] };
 const checkSettingsPatch = new Validator({ useNewCustomCheckerFunction: true }).compile({
 	$$strict: true,
 	...Object.fromEntries(Object.entries(agentSettingsProps).map(([k, v]) => [k, { ...v, optional: true }])),
-}) as (v: unknown) => true | Array<{ field: string; message: string; type?: string }>;
+}) as (v: unknown) => true | Array<{ field: string; message: string; type?: string; actual?: unknown }>;
 
 export default function intelligenceService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
 	const settings = deps.config.intelligence;
@@ -110,11 +110,14 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				...ADMIN_ONLY,
 				params: { name: agentNameParam, $$strict: false },
 				async handler(ctx: Context<Record<string, unknown> & { name: string }>) {
-					const { name: given, ...patch } = ctx.params;
-					const name = canonicalAgentName(given);
+					const { name: asked, ...patch } = ctx.params;
+					const name = canonicalAgentName(asked);
 					const check = checkSettingsPatch(patch);
-					if (check !== true) throw new ValidationError(check.map(e => e.message).join("; "), check.map(e => ({ field: e.field, message: e.message, type: e.type })));
-					const next = { ...(await this.settingsOf(name)), ...(patch as Partial<AgentSettings>) };
+					// An unknown key has no `field`; fastest-validator names it (them) in `actual`.
+					if (check !== true) throw new ValidationError(check.map(e => e.message).join("; "), check.map(e => ({ field: e.field || String(e.actual), message: e.message, type: e.type })));
+					// A partial update: fields not given (the validator leaves them `undefined`) keep their value.
+					const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<AgentSettings>;
+					const next = { ...(await this.settingsOf(name)), ...given };
 					await deps.kv.hset(AGENT_SETTINGS_KEY, name, next);
 					await this.broker.broadcast(SETTINGS_CHANGED_EVENT, { name, settings: next });
 					return { agent: name, settings: next };
