@@ -23,6 +23,7 @@ import { channelToTopic, selectionToTopics, topicsForWsPath, topicToChannel, wsD
 import { parseLastEventId, SseSocket } from "../lib/streaming/sse.ts";
 import { ADMIN_ONLY, Authenticator, type Principal } from "../lib/auth/authenticator.ts";
 import { ApiKeyStore } from "../lib/auth/api-keys.ts";
+import { redactTarget } from "../lib/config/redact.ts";
 import { RateLimitedError, UnauthorizedError } from "../lib/auth/errors.ts";
 import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from "../lib/ratelimit/token-bucket.ts";
@@ -88,6 +89,9 @@ interface Methods {
 
 /** moleculer-web's own request handler, for what serveDirectRead leaves to it. */
 const moleculerWebHandler = (ApiGateway as unknown as { methods: { httpHandler(this: unknown, req: IncomingMessage, res: ServerResponse, next?: unknown): unknown } }).methods.httpHandler;
+const moleculerWebLog = (ApiGateway as unknown as { methods: Record<"logRequest" | "logResponse", (this: unknown, ...a: unknown[]) => void> }).methods;
+/** The request as moleculer-web's log lines read it, its URL's credentials masked. */
+const withMaskedUrl = (req: Req): Req => Object.create(req, { originalUrl: { value: redactTarget(String((req as { originalUrl?: string }).originalUrl ?? req.url ?? "")) } }) as Req;
 
 /** REST calls that are not rate limited: health probes and metrics scrapes. */
 const UNLIMITED_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready", "monitor.metrics"]);
@@ -510,6 +514,14 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					this.broker.metrics.increment("rookery.ratelimit.refused", { tier: p.tier });
 					throw new RateLimitedError(r.retryAfterMs, r.limit);
 				}
+			},
+
+			/** Overrides moleculer-web's request log lines: a `?token=`/`?api_key=` in the URL is masked (lib/config/redact.ts). */
+			logRequest(req: Req) {
+				if (this.settings.logRequest) moleculerWebLog.logRequest.call(this, withMaskedUrl(req));
+			},
+			logResponse(req: Req, res: ServerResponse, data: unknown) {
+				if (this.settings.logResponse) moleculerWebLog.logResponse.call(this, withMaskedUrl(req), res, data);
 			},
 
 			sessionAuth(p: Principal): SessionAuth {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
-import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
+import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, shownSettings, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
 import { agentSettingsProps } from "../lib/agents/agent-config.ts";
 import { ResultCache } from "../lib/agents/result-cache.ts";
 import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
@@ -101,7 +101,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				params: { name: agentNameParam },
 				async handler(ctx: Context<{ name: string }>) {
 					const name = canonicalAgentName(ctx.params.name);
-					return { agent: name, settings: await this.settingsOf(name) };
+					return { agent: name, settings: shownSettings(await this.settingsOf(name)) };
 				},
 			},
 
@@ -120,7 +120,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 					const next = { ...(await this.settingsOf(name)), ...given };
 					await deps.kv.hset(AGENT_SETTINGS_KEY, name, next);
 					await this.broker.broadcast(SETTINGS_CHANGED_EVENT, { name, settings: next });
-					return { agent: name, settings: next };
+					return { agent: name, settings: shownSettings(next) };
 				},
 			},
 
