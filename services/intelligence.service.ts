@@ -21,6 +21,7 @@ import { NotFoundError, ValidationError } from "../lib/protocol/errors.ts";
 import { Validator } from "../lib/validation/validator.ts";
 import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
+import { ownedOrNotFound, ownerIdOf, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
 import type { NodeDeps } from "./deps.ts";
 
 const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
@@ -126,26 +127,30 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 
 			startStream: {
 				params: { symbols: symbolsParam, interval_ms: { type: "number", integer: true, min: settings.minStreamIntervalMs, max: 86_400_000, convert: true, default: 5000 }, options: { type: "object", optional: true, props: optionParams, default: {} } },
-				async handler(ctx: Context<{ symbols: string[]; interval_ms: number; options: StreamDefinition["options"] }>) {
+				async handler(ctx: Context<{ symbols: string[]; interval_ms: number; options: StreamDefinition["options"] }, { auth?: CallerAuth }>) {
 					const id = randomUUID();
-					const def: StreamDefinition = { id, symbols: ctx.params.symbols, interval_ms: ctx.params.interval_ms, options: ctx.params.options, created_at: new Date(deps.now()).toISOString() };
+					const def: StreamDefinition = { id, symbols: ctx.params.symbols, interval_ms: ctx.params.interval_ms, options: ctx.params.options, created_at: new Date(deps.now()).toISOString(), created_by: ownerIdOf(ctx.meta.auth) };
 					await this.streams.create(def);
 					return { ...def, topic: `intel:${id}`, subject: subjects.intel(id), ws: `/ws/intelligence/${id}`, owner: this.broker.nodeID };
 				},
 			},
 
+			/** Only its creator or an admin stops a stream; anyone else is told it does not exist (lib/auth/owner.ts). */
 			stopStream: {
 				params: { id: { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ } },
-				async handler(ctx: Context<{ id: string }>) {
-					if (!(await this.streams.remove(ctx.params.id))) throw new NotFoundError(`no intelligence stream ${ctx.params.id}`, { id: ctx.params.id });
+				async handler(ctx: Context<{ id: string }, { auth?: CallerAuth }>) {
+					const notFound = () => new NotFoundError(`no intelligence stream ${ctx.params.id}`, { id: ctx.params.id });
+					ownedOrNotFound(ctx.meta.auth, await this.streams.get(ctx.params.id), d => d.created_by, notFound);
+					if (!(await this.streams.remove(ctx.params.id))) throw notFound();
 					await this.broker.broadcast(STREAM_STOPPED_EVENT, { id: ctx.params.id });
 					return { id: ctx.params.id, stopped: true };
 				},
 			},
 
+			/** The caller's own streams; every stream for an admin. */
 			listStreams: {
-				handler() {
-					return this.streams.list();
+				async handler(ctx: Context<unknown, { auth?: CallerAuth }>) {
+					return visibleTo(ctx.meta.auth, await this.streams.list(), d => d.created_by);
 				},
 			},
 
