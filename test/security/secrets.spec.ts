@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { redactText, redactTarget, redactUrl } from "../../lib/config/redact.ts";
 import { defaultConfig, maskSecrets, mergeConfig } from "../../lib/config/config.ts";
 import { ClassifierSentimentModel } from "../../lib/agents/remote-models.ts";
+import { httpGetText } from "../../lib/vendors/http-get.ts";
 import { call, jwtFor, startSecuredNode, type SecuredNode } from "./secured-node.ts";
 
 const SECRET_URL = "http://alice:pa55word@127.0.0.1:1/v1?api_key=k3y-value&model=x&TOKEN=t0ken";
@@ -59,6 +60,11 @@ describe("security: secrets masked (issue 13 item 5)", function () {
 			} finally {
 				server.close();
 			}
+		});
+
+		it("a vendor's network errors name its URL masked (worker status and logs show them)", async () => {
+			const err = await httpGetText("poll", "https://alice:pa55word@127.0.0.1:1/q?apikey=k3y-value", AbortSignal.timeout(5000)).catch((e: Error) => e);
+			expect((err as Error).message).to.match(/alice:\*\*\*@/).and.not.match(LEAKS);
 		});
 	});
 
