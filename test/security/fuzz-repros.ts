@@ -12,8 +12,9 @@ export const REPROS: Record<string, unknown[]> = {
 	// Item 1: one WS frame (String(op) on an object whose toString is a string; deep nesting; a trap in topics).
 	"ws-protocol": [['{"op":{"toString":"x"}}'], [`{"op":${deep(30_000)}}`], ['{"op":"subscribe","topics":[{"toString":"x"}]}']],
 	"ws-frames": [['{"op":{"toString":"x"}}'], [`{"op":${deep(30_000)}}`], ['{"op":"subscribe","topics":[{"toString":"x"}]}'], ['{"op":"subscribe","topics":["ticks:FZ"],"since":{"ticks:FZ":{"valueOf":"x"}}}']],
-	// Item 2: one WS upgrade whose request target `new URL()` refuses.
-	"ws-upgrade": [upgrade("http://["), upgrade("http://x:99999/ws"), upgrade("/ws", "Origin: https://evil.example\r\n")],
+	// Item 2: one WS upgrade whose request target `new URL()` refuses; item 7: a foreign Origin.
+	// Found by this suite: a malformed Authorization header on an upgrade (must be a 401, not a dropped socket).
+	"ws-upgrade": [upgrade("http://["), upgrade("http://x:99999/ws"), upgrade("/ws", "Origin: https://evil.example\r\n"), upgrade("/ws", "Authorization: Basic\r\n")],
 	"request-line": [Buffer.from("GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1"), Buffer.from("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1"), Buffer.from("OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1")],
 	rest: [
 		// Item 3: nested JSON in an admin route's body (JSON.stringify in the error path).
