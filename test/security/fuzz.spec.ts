@@ -18,6 +18,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { WebSocket } from "ws";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
+import { waitFor } from "../helpers/ports.ts";
 import { ClientSession } from "../../lib/streaming/client-session.ts";
 import { TopicHub } from "../../lib/streaming/topic-hub.ts";
 import { LocalBus } from "../../lib/bus/local-bus.ts";
@@ -75,6 +76,9 @@ describe("fuzz: a real node under hostile input (fast-check)", function () {
 		base = node.url;
 		const seeded = await fetch(`${base}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([100, 101, 102].map((price, i) => ({ symbol: "FZ", price, size: 1, ts: Date.now() - 3000 + i }))) });
 		expect(seeded.status).to.equal(200);
+		// No background writes: the state a refused write must leave alone then changes only by accepted ones.
+		expect((await fetch(`${base}/api/v1/workers/stop-all`, { method: "POST" })).status).to.equal(200);
+		await waitFor(async () => ((await (await fetch(`${base}/api/v1/workers`)).json()) as Array<{ status: string }>).every(w => w.status !== "running"), { timeoutMs: 30_000, what: "data workers stopped" });
 	};
 	/** Alive, or the failure says so with the node's output. */
 	const alive = async (what: string) => {
