@@ -161,12 +161,13 @@ describe("fuzz: a real node under hostile input (fast-check)", function () {
 			const text = type.includes("event-stream") ? (await res.body?.cancel(), "") : await res.text();
 			expectWellFormedHttp(res.status, type, text, what, { method: c.method });
 			if (!["GET", "HEAD", "OPTIONS"].includes(c.method)) {
-				if (res.status >= 400) {
+				// A batch partly written answers 503 listing what was accepted (docs/api.md): not a refusal.
+				const partial = res.status === 503 && /"accepted":\[\{/.test(text);
+				if (res.status >= 400 && !partial) {
 					const now = await stateNow();
 					const changed = now.split("\n").filter(l => !state.split("\n").includes(l));
 					if (changed.length) expect.fail(`a refused write changed the state: ${what} → ${res.status} ${short(text)}; now:\n${changed.map(l => short(l, 600)).join("\n")}`);
-				}
-				else {
+				} else {
 					// An accepted stream is stopped again, so streams do not pile up and run analyses.
 					const id = /intelligence\/stream(s|\/start)/.test(c.path) && c.method === "POST" ? (JSON.parse(text) as { id?: string }).id : undefined;
 					if (id) await fetch(`${base}/api/v1/intelligence/streams/${id}`, { method: "DELETE" });
