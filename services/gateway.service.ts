@@ -112,6 +112,9 @@ function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, route: { c
 }
 
 /** A caller without credentials at the free tier: health probes, and WS clients until they send `auth`. */
+/** Error codes of refused WebSocket upgrades, by HTTP status (lib/protocol/errors.ts, lib/auth/errors.ts). */
+const UPGRADE_REFUSAL_CODES: Record<string, string> = { "400": "BAD_REQUEST", "401": "UNAUTHORIZED", "403": "FORBIDDEN", "404": "NOT_FOUND", "422": "VALIDATION_ERROR", "503": "SERVICE_UNAVAILABLE" };
+
 const anonymousFree = (): Principal => ({ sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false });
 
 /** Drops the cached quotes of the symbols in a POST /api/v1/ticks body (one tick or an array). */
@@ -594,7 +597,9 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				socket.on("error", onSocketError);
 				const refuse = (status: string, message: string) => {
 					this.broker.metrics.increment("rookery.ws.upgrade_refused", { status: status.slice(0, 3) });
-					socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { message } })}`);
+					// The REST error shape: {"error": {"code", "message"}}.
+					const code = UPGRADE_REFUSAL_CODES[status.slice(0, 3)] ?? "BAD_REQUEST";
+					socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { code, message } })}`);
 				};
 				let url: URL;
 				try {
@@ -623,7 +628,14 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						return refuse("503 Service Unavailable", "credentials could not be checked; retry shortly");
 					}
 					// Credentials that are present and wrong are refused now; absent ones may come with `auth`.
-					if (this.auth.credentialOf({ headers: req.headers, query: url.searchParams })) return refuse("401 Unauthorized", err.message);
+					// A malformed Authorization header makes credentialOf throw again: it is present and wrong.
+					let presented = true;
+					try {
+						presented = this.auth.credentialOf({ headers: req.headers, query: url.searchParams }) !== null;
+					} catch {
+						// presented, and wrong
+					}
+					if (presented) return refuse("401 Unauthorized", err.message);
 					principal = null;
 				}
 				// Seed 000's paths speak its frames (lib/streaming/compat.ts).
