@@ -1,31 +1,24 @@
 /**
- * An in-process node for the security tests: real gateway on a free port, optionally with JWT
- * authentication on (then anonymous callers are refused), and JWTs for any subject, tier and roles.
+ * JWTs and JSON requests for the security tests, on the nodes of ./gateway-node.ts (an in-process
+ * node; with `auth` its JWT secret is set and anonymous callers are refused).
  */
 import { SignJWT } from "jose";
-import { createNode, type RookeryNode } from "../../services/node.ts";
-import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
+import type { ConfigOverrides } from "../../lib/config/config.ts";
+import { SECRET, startNode, type TestNode } from "./gateway-node.ts";
 
-export const JWT_SECRET = "security-tests-".padEnd(48, "s");
-
-export interface SecuredNode {
-	node: RookeryNode;
-	base: string;
-	port: number;
+export interface SecuredNode extends TestNode {
 	stop(): Promise<void>;
 }
 
 export async function startSecuredNode(nodeId: string, opts: { auth: boolean; overrides?: ConfigOverrides }): Promise<SecuredNode> {
-	const auth = opts.auth ? { auth: { jwtSecret: JWT_SECRET, anonymousTier: null } as never } : {};
-	const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, ...auth, ...opts.overrides }));
-	await node.start();
-	const port = node.port()!;
-	return { node, port, base: `http://127.0.0.1:${port}`, stop: () => node.stop() };
+	const auth = opts.auth ? { auth: { jwtSecret: SECRET, anonymousTier: null } as never } : {};
+	const n = await startNode({ nodeId, ...auth, ...opts.overrides });
+	return { ...n, stop: () => n.node.stop() };
 }
 
 export function jwtFor(sub: string | null, tier: "free" | "pro" | "internal", roles: string[] = []): Promise<string> {
 	const claims = sub === null ? { tier, roles } : { sub, tier, roles };
-	return new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(JWT_SECRET));
+	return new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(SECRET));
 }
 
 /** A JSON request: status and parsed body (the raw text when it is not JSON). */
