@@ -23,6 +23,7 @@ import { channelToTopic, selectionToTopics, topicsForWsPath, topicToChannel, wsD
 import { parseLastEventId, SseSocket } from "../lib/streaming/sse.ts";
 import { ADMIN_ONLY, Authenticator, type Principal } from "../lib/auth/authenticator.ts";
 import { ApiKeyStore } from "../lib/auth/api-keys.ts";
+import { redactTarget } from "../lib/config/redact.ts";
 import { RateLimitedError, UnauthorizedError } from "../lib/auth/errors.ts";
 import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
 import { registerGatewayMetrics } from "./gateway-metrics.ts";
@@ -89,6 +90,9 @@ interface Methods {
 
 /** moleculer-web's own request handler, for what serveDirectRead leaves to it. */
 const moleculerWebHandler = (ApiGateway as unknown as { methods: { httpHandler(this: unknown, req: IncomingMessage, res: ServerResponse, next?: unknown): unknown } }).methods.httpHandler;
+const moleculerWebLog = (ApiGateway as unknown as { methods: Record<"logRequest" | "logResponse", (this: unknown, ...a: unknown[]) => void> }).methods;
+/** The request as moleculer-web's log lines read it, its URL's credentials masked. */
+const withMaskedUrl = (req: Req): Req => Object.create(req, { originalUrl: { value: redactTarget(String((req as { originalUrl?: string }).originalUrl ?? req.url ?? "")) } }) as Req;
 
 /** REST calls that are not rate limited: health probes and metrics scrapes. */
 const UNLIMITED_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready", "monitor.metrics"]);
@@ -109,6 +113,9 @@ function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, route: { c
 }
 
 /** A caller without credentials at the free tier: health probes, and WS clients until they send `auth`. */
+/** Error codes of refused WebSocket upgrades, by HTTP status (lib/protocol/errors.ts, lib/auth/errors.ts). */
+const UPGRADE_REFUSAL_CODES: Record<string, string> = { "400": "BAD_REQUEST", "401": "UNAUTHORIZED", "403": "FORBIDDEN", "404": "NOT_FOUND", "422": "VALIDATION_ERROR", "503": "SERVICE_UNAVAILABLE" };
+
 const anonymousFree = (): Principal => ({ sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false });
 
 /** Drops the cached quotes of the symbols in a POST /api/v1/ticks body (one tick or an array). */
@@ -513,6 +520,14 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				}
 			},
 
+			/** Overrides moleculer-web's request log lines: a `?token=`/`?api_key=` in the URL is masked (lib/config/redact.ts). */
+			logRequest(req: Req) {
+				if (this.settings.logRequest) moleculerWebLog.logRequest.call(this, withMaskedUrl(req));
+			},
+			logResponse(req: Req, res: ServerResponse, data: unknown) {
+				if (this.settings.logResponse) moleculerWebLog.logResponse.call(this, withMaskedUrl(req), res, data);
+			},
+
 			sessionAuth(p: Principal): SessionAuth {
 				return { policy: sessionPolicy(p.tier, config.auth.tiers[p.tier]), sub: p.sub, roles: p.roles };
 			},
@@ -583,7 +598,9 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				socket.on("error", onSocketError);
 				const refuse = (status: string, message: string) => {
 					this.broker.metrics.increment("rookery.ws.upgrade_refused", { status: status.slice(0, 3) });
-					socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { message } })}`);
+					// The REST error shape: {"error": {"code", "message"}}.
+					const code = UPGRADE_REFUSAL_CODES[status.slice(0, 3)] ?? "BAD_REQUEST";
+					socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: { code, message } })}`);
 				};
 				let url: URL;
 				try {
@@ -612,7 +629,14 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						return refuse("503 Service Unavailable", "credentials could not be checked; retry shortly");
 					}
 					// Credentials that are present and wrong are refused now; absent ones may come with `auth`.
-					if (this.auth.credentialOf({ headers: req.headers, query: url.searchParams })) return refuse("401 Unauthorized", err.message);
+					// A malformed Authorization header makes credentialOf throw again: it is present and wrong.
+					let presented = true;
+					try {
+						presented = this.auth.credentialOf({ headers: req.headers, query: url.searchParams }) !== null;
+					} catch {
+						// presented, and wrong
+					}
+					if (presented) return refuse("401 Unauthorized", err.message);
 					principal = null;
 				}
 				// Seed 000's paths speak its frames (lib/streaming/compat.ts).

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
-import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
+import { AGENT_NAME_ALIASES, AGENT_NAMES, canonicalAgentName, shownSettings, type AgentName, type AgentSettings } from "../lib/agents/model.ts";
 import { agentSettingsProps } from "../lib/agents/agent-config.ts";
 import type { HotSymbols } from "../lib/cache/hot-symbols.ts";
 import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
@@ -21,6 +21,7 @@ import { NotFoundError, ValidationError } from "../lib/protocol/errors.ts";
 import { Validator } from "../lib/validation/validator.ts";
 import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
+import { ownedOrNotFound, ownerIdOf, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
 import type { NodeDeps } from "./deps.ts";
 import { cacheStatsOf } from "./cache-stats.ts";
 import { intelligenceCacheMixin } from "./intelligence-cache.mixin.ts";
@@ -59,7 +60,7 @@ const agentNameParam = { type: "enum", values: [...AGENT_NAME_ALIASES] };
 const checkSettingsPatch = new Validator({ useNewCustomCheckerFunction: true }).compile({
 	$$strict: true,
 	...Object.fromEntries(Object.entries(agentSettingsProps).map(([k, v]) => [k, { ...v, optional: true }])),
-}) as (v: unknown) => true | Array<{ field: string; message: string; type?: string }>;
+}) as (v: unknown) => true | Array<{ field: string; message: string; type?: string; actual?: unknown }>;
 
 export default function intelligenceService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
 	const settings = deps.config.intelligence;
@@ -107,7 +108,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				params: { name: agentNameParam },
 				async handler(ctx: Context<{ name: string }>) {
 					const name = canonicalAgentName(ctx.params.name);
-					return { agent: name, settings: await this.settingsOf(name) };
+					return { agent: name, settings: shownSettings(await this.settingsOf(name)) };
 				},
 			},
 
@@ -116,39 +117,46 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				...ADMIN_ONLY,
 				params: { name: agentNameParam, $$strict: false },
 				async handler(ctx: Context<Record<string, unknown> & { name: string }>) {
-					const { name: given, ...patch } = ctx.params;
-					const name = canonicalAgentName(given);
+					const { name: asked, ...patch } = ctx.params;
+					const name = canonicalAgentName(asked);
 					const check = checkSettingsPatch(patch);
-					if (check !== true) throw new ValidationError(check.map(e => e.message).join("; "), check.map(e => ({ field: e.field, message: e.message, type: e.type })));
-					const next = { ...(await this.settingsOf(name)), ...(patch as Partial<AgentSettings>) };
+					// An unknown key has no `field`; fastest-validator names it (them) in `actual`.
+					if (check !== true) throw new ValidationError(check.map(e => e.message).join("; "), check.map(e => ({ field: e.field || String(e.actual), message: e.message, type: e.type })));
+					// A partial update: fields not given (the validator leaves them `undefined`) keep their value.
+					const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<AgentSettings>;
+					const next = { ...(await this.settingsOf(name)), ...given };
 					await deps.kv.hset(AGENT_SETTINGS_KEY, name, next);
 					await this.broker.broadcast(SETTINGS_CHANGED_EVENT, { name, settings: next });
-					return { agent: name, settings: next };
+					return { agent: name, settings: shownSettings(next) };
 				},
 			},
 
 			startStream: {
 				params: { symbols: symbolsParam, interval_ms: { type: "number", integer: true, min: settings.minStreamIntervalMs, max: 86_400_000, convert: true, default: 5000 }, options: { type: "object", optional: true, props: optionParams, default: {} } },
-				async handler(ctx: Context<{ symbols: string[]; interval_ms: number; options: StreamDefinition["options"] }>) {
+				async handler(ctx: Context<{ symbols: string[]; interval_ms: number; options: StreamDefinition["options"] }, { auth?: CallerAuth }>) {
 					const id = randomUUID();
-					const def: StreamDefinition = { id, symbols: ctx.params.symbols, interval_ms: ctx.params.interval_ms, options: ctx.params.options, created_at: new Date(deps.now()).toISOString() };
+					const def: StreamDefinition = { id, symbols: ctx.params.symbols, interval_ms: ctx.params.interval_ms, options: ctx.params.options, created_at: new Date(deps.now()).toISOString(), created_by: ownerIdOf(ctx.meta.auth) };
 					await this.streams.create(def);
 					return { ...def, topic: `intel:${id}`, subject: subjects.intel(id), ws: `/ws/intelligence/${id}`, owner: this.broker.nodeID };
 				},
 			},
 
+			/** Only its creator or an admin stops a stream; anyone else is told it does not exist (lib/auth/owner.ts). */
 			stopStream: {
 				params: { id: { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ } },
-				async handler(ctx: Context<{ id: string }>) {
-					if (!(await this.streams.remove(ctx.params.id))) throw new NotFoundError(`no intelligence stream ${ctx.params.id}`, { id: ctx.params.id });
+				async handler(ctx: Context<{ id: string }, { auth?: CallerAuth }>) {
+					const notFound = () => new NotFoundError(`no intelligence stream ${ctx.params.id}`, { id: ctx.params.id });
+					ownedOrNotFound(ctx.meta.auth, await this.streams.get(ctx.params.id), d => d.created_by, notFound);
+					if (!(await this.streams.remove(ctx.params.id))) throw notFound();
 					await this.broker.broadcast(STREAM_STOPPED_EVENT, { id: ctx.params.id });
 					return { id: ctx.params.id, stopped: true };
 				},
 			},
 
+			/** The caller's own streams; every stream for an admin. */
 			listStreams: {
-				handler() {
-					return this.streams.list();
+				async handler(ctx: Context<unknown, { auth?: CallerAuth }>) {
+					return visibleTo(ctx.meta.auth, await this.streams.list(), d => d.created_by);
 				},
 			},
 

@@ -36,8 +36,9 @@ const int = (min: number, max: number) => ({ type: "number", integer: true, min,
 const urlSchema = () => ({
 	type: "string",
 	nullable: true,
-	custom: (v: string | null, errors: unknown[]) => {
-		if (v === null) return v;
+	custom: (v: string | null | undefined, errors: unknown[]) => {
+		// fastest-validator runs a custom check on a missing optional field too (a partial PUT).
+		if (v === null || v === undefined) return v;
 		try {
 			const p = new URL(v).protocol;
 			if (p !== "http:" && p !== "https:") (errors as object[]).push({ type: "url", actual: v, expected: "http|https" });

@@ -14,7 +14,7 @@ import { CircuitBreaker, CircuitOpenError, type BreakerStatus } from "../resilie
 import { withTimeout } from "../resilience/timeout.ts";
 import { BusyError, TimeoutError, UnavailableError } from "../protocol/errors.ts";
 import { AgentStats } from "./agent-stats.ts";
-import type { AgentModel, AgentName, AgentSettings } from "./model.ts";
+import { shownSettings, type AgentModel, type AgentName, type AgentSettings } from "./model.ts";
 
 export interface BreakerSettings {
 	failureThreshold: number;
@@ -144,7 +144,7 @@ export class AgentRunner<I, O> {
 			name: this.name,
 			enabled: this.#settings.enabled,
 			mode: this.#model.kind,
-			settings: this.settings,
+			settings: shownSettings(this.#settings),
 			health_score: this.#settings.enabled ? r3(breakerFactor * (1 - errorRate) * latencyFactor) : 0,
 			utilization: r3(bh.active / bh.maxConcurrent),
 			active: bh.active,

@@ -3,6 +3,7 @@
  * HTTP). The AgentRunner owns limits, breaker, timeout and statistics; a model only computes or
  * does I/O, and stops when `signal` is aborted.
  */
+import { redactUrl } from "../config/redact.ts";
 import type { SentimentLabel, SentimentSummary } from "./sentiment.ts";
 import type { PriceForecast } from "./forecast.ts";
 import type { RemoteForecast } from "./remote-forecast.ts";
@@ -34,6 +35,11 @@ export interface AgentSettings {
 	/** How much this agent's opinion counts in the unified confidence. */
 	weight: number;
 	enabled: boolean;
+}
+
+/** Settings as shown to callers (answers, status, REPL): the url's credentials masked. */
+export function shownSettings(s: AgentSettings): AgentSettings {
+	return { ...s, url: redactUrl(s.url) };
 }
 
 export abstract class AgentModel<I, O> {

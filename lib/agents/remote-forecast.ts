@@ -15,6 +15,7 @@ import { AgentModel, type ForecastInput } from "./model.ts";
 import { ModelError } from "./errors.ts";
 import { forecastDirection, Z, type ForecastPoint, type PriceForecast } from "./forecast.ts";
 import { postJson } from "./remote-models.ts";
+import { redactUrl } from "../config/redact.ts";
 
 export const FORECAST_QUANTILES = ["0.025", "0.1", "0.5", "0.9", "0.975"] as const;
 
@@ -74,7 +75,7 @@ export class RemoteForecastModel extends AgentModel<ForecastInput, RemoteForecas
 	async run(input: ForecastInput, signal: AbortSignal): Promise<RemoteForecast> {
 		const answer = await postJson("forecast", this.url, forecastRequest(input), signal);
 		const parsed = parseForecastAnswer(answer, input.closes[input.closes.length - 1], input.horizon);
-		if (!parsed.ok) throw new ModelError("forecast", `${this.url} answered a forecast that does not fit the DeepAR JSON format: ${parsed.problems.join("; ")}`);
+		if (!parsed.ok) throw new ModelError("forecast", `${redactUrl(this.url)} answered a forecast that does not fit the DeepAR JSON format: ${parsed.problems.join("; ")}`);
 		return parsed.value;
 	}
 }

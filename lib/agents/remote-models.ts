@@ -8,25 +8,44 @@
  */
 import { AgentModel, type ExplainInput, type ExplainOutput, type SentimentInput, type SentimentItem, type SentimentOutput, type StrategyInput, type StrategyOutput } from "./model.ts";
 import { ModelError } from "./errors.ts";
+import { redactText, redactUrl } from "../config/redact.ts";
 import { summarizeSentiment, type SentimentLabel } from "./sentiment.ts";
 import { explainPrompt, extractJson, parseExplainAnswer, parseStrategyAnswer, strategyPrompt } from "./prompt.ts";
 
 const LABELS: Record<string, SentimentLabel> = { positive: "positive", pos: "positive", bullish: "positive", negative: "negative", neg: "negative", bearish: "negative", neutral: "neutral", neu: "neutral" };
 
+/**
+ * fetch refuses a URL with a user part, so `http://user:pw@host` becomes HTTP Basic auth; every
+ * message names the URL with its credentials masked (they end up in answers and logs).
+ */
 export async function postJson(agent: string, url: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+	const shown = redactUrl(url);
+	const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+	let target = url;
+	try {
+		const u = new URL(url);
+		if (u.username || u.password) {
+			headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`;
+			u.username = "";
+			u.password = "";
+			target = u.toString();
+		}
+	} catch {
+		// not a URL: fetch says why below
+	}
 	let res: Response;
 	try {
-		res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body), signal });
+		res = await fetch(target, { method: "POST", headers, body: JSON.stringify(body), signal });
 	} catch (err) {
 		if (signal.aborted) throw signal.reason;
-		throw new ModelError(agent, `cannot reach ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+		throw new ModelError(agent, redactText(`cannot reach ${shown}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`));
 	}
 	const text = await res.text();
-	if (!res.ok) throw new ModelError(agent, `${url} answered HTTP ${res.status}`, { status: res.status, body: text.slice(0, 200) });
+	if (!res.ok) throw new ModelError(agent, `${shown} answered HTTP ${res.status}`, { status: res.status, body: text.slice(0, 200) });
 	try {
 		return JSON.parse(text);
 	} catch {
-		throw new ModelError(agent, `${url} answered with a body that is not JSON`, { body: text.slice(0, 200) });
+		throw new ModelError(agent, `${shown} answered with a body that is not JSON`, { body: text.slice(0, 200) });
 	}
 }
 
@@ -55,7 +74,7 @@ export class ClassifierSentimentModel extends AgentModel<SentimentInput, Sentime
 		const items: SentimentItem[] = await Promise.all(
 			input.texts.map(async text => {
 				const answer = parseClassifierAnswer(await postJson("sentiment", this.url, { text, inputs: text }, signal));
-				if (!answer) throw new ModelError("sentiment", `${this.url} answered neither {label, score} nor [{label, score}] with a known label`);
+				if (!answer) throw new ModelError("sentiment", `${redactUrl(this.url)} answered neither {label, score} nor [{label, score}] with a known label`);
 				return { text, ...answer };
 			}),
 		);
@@ -64,8 +83,11 @@ export class ClassifierSentimentModel extends AgentModel<SentimentInput, Sentime
 }
 
 export function chatCompletionsUrl(url: string): string {
-	const base = url.replace(/\/+$/, "");
-	return base.endsWith("/chat/completions") ? base : base.endsWith("/v1") ? `${base}/chat/completions` : `${base}/v1/chat/completions`;
+	// The path is extended before a query (`?api_key=…` some servers want) so the query stays last.
+	const q = url.search(/[?#]/);
+	const [path, rest] = q < 0 ? [url, ""] : [url.slice(0, q), url.slice(q)];
+	const base = path.replace(/\/+$/, "");
+	return (base.endsWith("/chat/completions") ? base : base.endsWith("/v1") ? `${base}/chat/completions` : `${base}/v1/chat/completions`) + rest;
 }
 
 abstract class ChatModel<O> extends AgentModel<ExplainInput, O> {

@@ -19,6 +19,8 @@ import { SLOW_CLIENT_POLICIES } from "../streaming/send-queue.ts";
 import { applySeedEnv, ENVIRONMENTS, fromSeedConfigFile, isSeedConfigFile, type Environment } from "./seed-compat.ts";
 import { defaultTlsConfig, tlsConfigProblems, tlsConfigSchema, tlsFromEnv, type TlsSettings } from "./tls.ts";
 import { agentsConfigSchema, agentsFromEnv, defaultAgentsConfig, defaultIntelligenceConfig, intelligenceConfigSchema, mergeAgentsLayer, type AgentsConfig, type IntelligenceSettings } from "../agents/agent-config.ts";
+import { shownSettings } from "../agents/model.ts";
+import { MASK, redactUrl } from "./redact.ts";
 
 export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -513,19 +515,16 @@ export function mergedConfig(opts: { env: NodeJS.ProcessEnv; args: Record<string
 	return cfg;
 }
 
-/** The config with passwords in URLs replaced, for printing and logs. */
+/** The config with its secrets masked (lib/config/redact.ts), for printing and logs. */
 export function maskSecrets(cfg: RookeryConfig): RookeryConfig {
-	const mask = (u: string | null) => {
-		if (!u) return u;
-		try {
-			const p = new URL(u);
-			if (p.password) p.password = "***";
-			if (p.username && p.password) return p.toString();
-			if (p.username && !p.password && p.protocol === "nats:") p.username = "***"; // a NATS token sits in the user part
-			return p.toString();
-		} catch {
-			return "***";
-		}
-	};
-	return { ...cfg, transporter: mask(cfg.transporter), redisUrl: mask(cfg.redisUrl), auth: { ...cfg.auth, jwtSecret: cfg.auth.jwtSecret ? "***" : null } };
+	const vendors = Object.fromEntries(
+		Object.entries(cfg.vendors).map(([name, v]) => {
+			if (v.type === "http-poll") return [name, { ...v, baseUrl: redactUrl(v.baseUrl) }];
+			if (v.type === "rss") return [name, { ...v, urlTemplate: redactUrl(v.urlTemplate) }];
+			if (v.type === "alpaca-stream") return [name, { ...v, url: redactUrl(v.url), key: MASK, secret: MASK }];
+			return [name, v];
+		}),
+	);
+	const agents = Object.fromEntries(Object.entries(cfg.agents).map(([name, a]) => [name, shownSettings(a)])) as RookeryConfig["agents"];
+	return { ...cfg, transporter: redactUrl(cfg.transporter), redisUrl: redactUrl(cfg.redisUrl), vendors, agents, auth: { ...cfg.auth, jwtSecret: cfg.auth.jwtSecret ? MASK : null } };
 }

@@ -21,6 +21,8 @@ export interface StreamDefinition {
 	interval_ms: number;
 	options: Partial<UnifiedOptions>;
 	created_at: string;
+	/** Who started it (lib/auth/owner.ts); absent on streams stored before owners were recorded. */
+	created_by?: string;
 }
 
 export interface IntelligenceUpdate {
@@ -92,6 +94,11 @@ export class StreamRunner {
 		await this.opts.kv.del(streamSeqKey(id));
 		await this.opts.kv.del(streamLatestKey(id));
 		return true;
+	}
+
+	/** A stream's definition, or null. */
+	get(id: string): Promise<StreamDefinition | null> {
+		return this.opts.kv.hget<StreamDefinition>(STREAMS_KEY, id);
 	}
 
 	/** The stream's last published update (whichever node published it), or null. */

@@ -4,6 +4,7 @@
  * (withTimeout) ends the request.
  */
 import { VendorError } from "./vendor.ts";
+import { redactText } from "../config/redact.ts";
 
 /** Retry-After is seconds or an HTTP date; returns ms from `now`, or undefined when absent/garbled. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
@@ -19,7 +20,8 @@ export async function httpGetText(vendor: string, url: string, signal: AbortSign
 		res = await fetch(url, { signal, headers: { "user-agent": "rookery/0.1", ...headers } });
 	} catch (err) {
 		if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new VendorError(vendor, "timeout", "request aborted", { cause: err });
-		throw new VendorError(vendor, "network", (err as Error).message, { cause: err });
+		// fetch names the URL in some messages (one with credentials): shown masked (worker status, logs).
+		throw new VendorError(vendor, "network", redactText((err as Error).message), { cause: err });
 	}
 	if (res.status === 429) {
 		await res.body?.cancel();
