@@ -342,7 +342,9 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 			for (let i = 0; i < 4; i++) {
 				const h = await getJson(`${node.url}/health`);
 				expect(h.body.node).to.equal(node.nodeId);
-				expect(h.body).to.include({ status: "ok", mode: "cluster" });
+				expect(h.body).to.include({ mode: "cluster" });
+				// "warning" is healthy too: a resource past its limit (a busy test machine's CPU), still 200.
+				expect(["ok", "warning"], JSON.stringify(h.body)).to.include(h.body.status);
 			}
 			const m = await getJson(`${node.url}/metrics`);
 			expect(m.body).to.include(`node="${node.nodeId}"`);

@@ -73,7 +73,9 @@ describe("embedded start (no TRANSPORTER, no REDIS_URL)", function () {
 		expect(n.stdout).to.include("embedded mode");
 		const health = await getJson(`${n.url}/health`);
 		expect(health.status).to.equal(200);
-		expect(health.body).to.include({ status: "ok", mode: "embedded" });
+		expect(health.body).to.include({ mode: "embedded" });
+		// "warning" is healthy too: a resource past its limit (a busy test machine's CPU), still 200.
+		expect(["ok", "warning"], JSON.stringify(health.body)).to.include(health.body.status);
 	});
 
 	it("exits 0 within a few seconds on SIGTERM with a WebSocket client connected, closing it with 1001", async () => {

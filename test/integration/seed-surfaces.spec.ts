@@ -45,7 +45,9 @@ describe("seed surfaces: realtime watchlist/health/stats, streaming latest with 
 	it("GET /api/v1/realtime/health is /health; GET /api/v1/realtime/stats counts this node's ticks", async () => {
 		const health = await getJson(`${base}/api/v1/realtime/health`);
 		expect(health.status).to.equal(200);
-		expect(health.body).to.include({ status: "ok", node: "seed-surfaces", mode: "embedded" });
+		expect(health.body).to.include({ node: "seed-surfaces", mode: "embedded" });
+		// "warning" is healthy too: a resource past its limit (a busy test machine's CPU), still 200.
+		expect(["ok", "warning"], JSON.stringify(health.body)).to.include(health.body.status);
 		const before = (await getJson(`${base}/api/v1/realtime/stats`)).body;
 		expect(before).to.include({ node: "seed-surfaces" });
 		expect(before.memory.rss_bytes).to.be.greaterThan(0);

@@ -84,7 +84,10 @@ describe("node with healthPort (no gateway): probes and /metrics on the probe li
 			const ready = await get(`${base}/health/ready`);
 			expect(ready.status).to.equal(200);
 			expect(ready.json().checks).to.deep.include({ node: { ok: true } });
-			expect((await get(`${base}/health`)).json()).to.include({ status: "ok", node: "probe-only" });
+			const health = (await get(`${base}/health`)).json();
+			expect(health).to.include({ node: "probe-only" });
+			// "warning" is healthy too: a resource past its limit (a busy test machine's CPU), still 200.
+			expect(["ok", "warning"], JSON.stringify(health)).to.include(health.status);
 			const metrics = await get(`${base}/metrics`);
 			expect(metrics.type).to.match(/^text\/plain/);
 			expect(metrics.text).to.match(/^process_/m);
