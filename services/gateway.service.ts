@@ -13,7 +13,7 @@ import ApiGateway from "moleculer-web";
 import { WebSocketServer, type WebSocket } from "ws";
 import { NotFoundError, toHttpError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
 import { WsClose } from "../lib/protocol/ws-codes.ts";
-import { parseTopic, toTickMessage, type Topic } from "../lib/protocol/wire.ts";
+import { parseTopic, toTickMessage, type TickMessage, type Topic } from "../lib/protocol/wire.ts";
 import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
@@ -309,19 +309,34 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			/**
 			 * Predecessor `GET /api/v1/streaming/{pair}/latest`: the latest tick with seed 001's fields
 			 * over the last `workers.volatilityWindow` ticks, and `implied_vol` when the symbol's latest
-			 * vendor quote carries one (null otherwise).
+			 * vendor quote carries one (null otherwise). The GARCH fit is cached by symbol and seq (pairVolatility).
 			 */
 			pairLatest: {
 				params: { symbol: { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } },
 				async handler(ctx: Context<{ symbol: string }>) {
 					const { symbol } = ctx.params;
-					const [latest, entries, quote] = await Promise.all([
-						ctx.call<Tick, object>("symbols.latest", { symbol }),
-						store.tail(symbol, config.workers.volatilityWindow + 1),
+					const [latest, quote] = await Promise.all([
+						ctx.call<TickMessage, object>("symbols.latest", { symbol }),
 						deps.kv.get<StreamMessage>(messageKeys.latest("market_data", symbol)).catch(() => null),
 					]);
+					const vol = await this.actions.pairVolatility({ symbol, seq: latest.seq, bid: latest.bid ?? null, ask: latest.ask ?? null }, { parentCtx: ctx });
 					const iv = quote?.data.implied_vol;
-					return { ...latest, ...volatilityOfPrices(entries.map(e => (e.data as Tick).price), latest.bid, latest.ask), implied_vol: typeof iv === "number" ? iv : null };
+					return { ...latest, ...(vol as object), implied_vol: typeof iv === "number" ? iv : null };
+				},
+			},
+
+			/**
+			 * Seed 001's volatility fields over the `workers.volatilityWindow` ticks up to `seq`: a function of
+			 * (symbol, seq) alone, so cached under that key for the `metrics` TTL and never stale after a tick.
+			 */
+			pairVolatility: {
+				visibility: "protected",
+				cache: { keys: ["symbol", "seq"], ttl: config.cache.ttlSeconds.metrics },
+				async handler(ctx: Context<{ symbol: string; seq: number; bid: number | null; ask: number | null }>) {
+					const { symbol, seq, bid, ask } = ctx.params;
+					const window = config.workers.volatilityWindow;
+					const entries = (await store.range(symbol, Math.max(1, seq - window), window + 1)).filter(e => e.seq <= seq);
+					return volatilityOfPrices(entries.map(e => (e.data as Tick).price), bid, ask);
 				},
 			},
 

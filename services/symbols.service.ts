@@ -153,7 +153,11 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				},
 			},
 
-			/** Walk-forward performance of a strategy on the symbol's closed bars (lib/strategies/performance.ts). */
+			/**
+			 * Walk-forward performance of a strategy on the symbol's closed bars (lib/strategies/performance.ts),
+			 * through the answer cache: the symbol's current seq, read here on the owner, is part of the key
+			 * of performanceAt, so a new tick makes a new key and no answer older than the data is served.
+			 */
 			strategyPerformance: {
 				...sharded,
 				params: {
@@ -164,7 +168,17 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				},
 				async handler(ctx: Context<{ name: string; symbol: string; tf?: Timeframe; horizons?: string }>) {
 					const actor = await this.knownActor(ctx.params.symbol);
-					const tf = ctx.params.tf ?? "1m";
+					return this.actions.performanceAt({ ...ctx.params, symbol: actor.symbol, tf: ctx.params.tf ?? "1m", seq: actor.seq }, { parentCtx: ctx });
+				},
+			},
+
+			/** strategyPerformance's computation, cached per (symbol, seq, strategy, tf, horizons) for the `aggregations` TTL. */
+			performanceAt: {
+				visibility: "protected",
+				cache: { keys: ["symbol", "seq", "name", "tf", "horizons"], ttl: config.cache.ttlSeconds.aggregations },
+				async handler(ctx: Context<{ name: string; symbol: string; tf: Timeframe; horizons?: string; seq: number }>) {
+					const actor = await this.knownActor(ctx.params.symbol);
+					const { tf } = ctx.params;
 					const bars = actor.analysis.closedBars(tf, 100_000);
 					if (!bars) throw notKept(actor, tf);
 					const horizons = ctx.params.horizons?.split(",").map(Number);

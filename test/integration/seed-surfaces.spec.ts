@@ -8,6 +8,7 @@ import { createNode, type RookeryNode } from "../../services/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { logReturns, realizedVolatility } from "../../lib/volatility/index.ts";
 import { messageKeys } from "../../lib/workers/stream-message.ts";
+import { volatilityOfPrices } from "../../lib/workers/quote-volatility.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 
 describe("seed surfaces: realtime watchlist/health/stats, streaming latest with volatility (embedded node)", function () {
@@ -75,6 +76,29 @@ describe("seed surfaces: realtime watchlist/health/stats, streaming latest with 
 		await node.deps.kv.set(messageKeys.latest("market_data", "VOL/USD"), { symbol: "VOL/USD", data: { price: prices[79], implied_vol: 0.41 } }, 60_000);
 		expect((await getJson(`${base}/api/v1/streaming/VOL%2FUSD/latest`)).body).to.include({ implied_vol: 0.41 });
 		expect((await getJson(`${base}/api/v1/streaming/NOPE/latest`)).status).to.equal(404);
+	});
+
+	it("GET /api/v1/streaming/{pair}/latest serves the volatility fields from the cache until a new tick", async () => {
+		const now = Date.now();
+		const prices = Array.from({ length: 70 }, (_, i) => 50 * Math.exp(0.02 * Math.cos(i * 1.3) + 0.001 * i));
+		expect((await postJson(`${base}/api/v1/ticks`, prices.map((price, i) => ({ symbol: "VC", price, size: 1, ts: now - 70_000 + i * 1000 })))).status).to.equal(200);
+		const l1 = async () => (await getJson(`${base}/api/v1/cache/status`)).body.l1 as { hits: number; misses: number };
+		const s0 = await l1();
+		const first = (await getJson(`${base}/api/v1/streaming/VC/latest`)).body;
+		const s1 = await l1();
+		expect([s1.hits - s0.hits, s1.misses - s0.misses], "first request computed").to.deep.equal([0, 1]);
+		expect((await getJson(`${base}/api/v1/streaming/VC/latest`)).body).to.deep.equal(first);
+		const s2 = await l1();
+		expect([s2.hits - s1.hits, s2.misses - s1.misses], "second request a hit").to.deep.equal([1, 0]);
+		// A new tick (seq 71, with a quote) is a new key: the answer is computed on the new window.
+		const next = prices[69] * 1.05;
+		expect((await postJson(`${base}/api/v1/ticks`, [{ symbol: "VC", price: next, size: 1, ts: now, bid: next - 0.01, ask: next + 0.01 }])).status).to.equal(200);
+		const third = (await getJson(`${base}/api/v1/streaming/VC/latest`)).body;
+		const s3 = await l1();
+		expect([s3.hits - s2.hits, s3.misses - s2.misses], "after a tick, a miss").to.deep.equal([0, 1]);
+		expect(third).to.include({ seq: 71, price: next, spread: 0.02 });
+		expect(third).to.deep.include(volatilityOfPrices([...prices, next].slice(-61), next - 0.01, next + 0.01));
+		expect(third.realized_vol).to.not.equal(first.realized_vol);
 	});
 
 	it("lists the new paths in the OpenAPI document, with the watchlist body schema", async () => {

@@ -99,4 +99,27 @@ describe("services: strategy performance (embedded node)", () => {
 		expect(printed[0]).to.match(/^ma-cross:5:20:0 on PERF 1m: 149 bars, \d+ signals \(\d+ long, \d+ short\); follow-the-signal return -?\d+\.\d\d %, max drawdown \d+\.\d\d %$/);
 		expect((printed[1] as Array<Record<string, unknown>>).map(r => r["horizon (bars)"])).to.deep.equal([1, 5, 10]);
 	});
+
+	it("is served from the answer cache until a new tick (a new seq) makes a new key", async () => {
+		const path = `${base}/api/v1/strategies/ma-cross:5:20/performance?symbol=PERF&tf=1m&horizons=1,2`;
+		const l1 = async () => (await getJson(`${base}/api/v1/cache/status`)).body.l1 as { hits: number; misses: number };
+		const s0 = await l1();
+		const first = await getJson(path);
+		expect(first.status).to.equal(200);
+		const s1 = await l1();
+		expect(s1.misses - s0.misses, "first request computed").to.equal(1);
+		const second = await getJson(path);
+		expect(second.body).to.deep.equal(first.body);
+		const s2 = await l1();
+		expect([s2.hits - s1.hits, s2.misses - s1.misses], "second request a hit").to.deep.equal([1, 0]);
+		// A tick in the next minute closes bar 150: the next answer is computed on it, equal to the uncached one.
+		expect((await postJson(`${base}/api/v1/ticks`, [{ symbol: "PERF", price: 1000, size: 10, ts: T0 + 150 * M + 1000 }])).status).to.equal(200);
+		const third = await getJson(path);
+		const s3 = await l1();
+		expect([s3.hits - s2.hits, s3.misses - s2.misses], "after a tick, a miss").to.deep.equal([0, 1]);
+		const closed = (await getJson(`${base}/api/v1/symbols/PERF/bars?tf=1m&limit=1000`)).body.bars.slice(0, -1);
+		expect(closed).to.have.length(150);
+		expect(third.body).to.deep.equal({ symbol: "PERF", tf: "1m", seq: 151, ...strategyPerformance(closed, "ma-cross:5:20", { horizons: [1, 2] }) });
+		expect(third.body.bars).to.equal(150);
+	});
 });
