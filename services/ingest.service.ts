@@ -14,7 +14,7 @@ import { SyntheticFeed, syntheticHistory } from "../lib/feed/synthetic.ts";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
-import { checkTick } from "../lib/protocol/tick.ts";
+import { checkTick, symbolRule } from "../lib/protocol/tick.ts";
 import { subjects } from "../lib/protocol/wire.ts";
 import { CircuitBreaker } from "../lib/resilience/circuit-breaker.ts";
 import { createVendor, DATA_TYPES, PollVendor, PushVendor, type DataType, type PushState, type VendorAdapter, type VendorItem } from "../lib/vendors/index.ts";
@@ -122,17 +122,17 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 
 			/** The newest StreamMessages of a data type and symbol, oldest first. */
 			messages: {
-				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: symbolRule(), limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				async handler(ctx: Context<{ dataType: DataType; symbol: string; limit?: number }>): Promise<StreamMessage[]> {
 					const { dataType, symbol } = ctx.params;
-					const rows = await deps.kv.streamTail<StreamMessage>(messageKeys.stream(dataType, symbol.toUpperCase()), ctx.params.limit ?? 50);
+					const rows = await deps.kv.streamTail<StreamMessage>(messageKeys.stream(dataType, symbol), ctx.params.limit ?? 50);
 					return rows.map(r => r.value);
 				},
 			},
 
 			/** Recent news of a symbol (`GET /api/v1/news/{symbol}`). */
 			newsOf: {
-				params: { symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				params: { symbol: symbolRule(), limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				handler(ctx: Context<{ symbol: string; limit?: number }>): Promise<StreamMessage[]> {
 					return ctx.call("ingest.messages", { dataType: "news", symbol: ctx.params.symbol, limit: ctx.params.limit });
 				},
@@ -140,9 +140,9 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 
 			/** The latest StreamMessage of a data type and symbol (TTL), or 404. */
 			latestMessage: {
-				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ } },
+				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: symbolRule() },
 				async handler(ctx: Context<{ dataType: DataType; symbol: string }>): Promise<StreamMessage> {
-					const m = await deps.kv.get<StreamMessage>(messageKeys.latest(ctx.params.dataType, ctx.params.symbol.toUpperCase()));
+					const m = await deps.kv.get<StreamMessage>(messageKeys.latest(ctx.params.dataType, ctx.params.symbol));
 					if (!m) throw new NotFoundError(`no recent ${ctx.params.dataType} for ${ctx.params.symbol}`);
 					return m;
 				},

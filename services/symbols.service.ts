@@ -12,7 +12,7 @@ import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
 import { RENDEZVOUS } from "./rendezvous.strategy.ts";
 import { parseLeaseToken } from "../lib/store/store.ts";
 import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
-import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
+import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "./deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
@@ -23,7 +23,7 @@ const notKept = (actor: SymbolActor, tf: string) =>
 
 // Routed to the symbol's owner by rendezvous hashing over the nodes running `symbols`.
 const sharded = { strategy: RENDEZVOUS, strategyOptions: { key: "symbol" } };
-const symbolParam = { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } as const;
+const symbolParam = symbolRule();
 
 export interface ActorSummary {
 	symbol: string;
