@@ -5,6 +5,7 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
+import { ActivationGate } from "../lib/symbols/activation-gate.ts";
 import { WIRE_VERSION, type TickMessage, type Topic } from "../lib/protocol/wire.ts";
 import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
 import { analysisFor } from "../lib/config/config.ts";
@@ -39,13 +40,15 @@ export interface ActorSummary {
 
 interface Vars {
 	actors: Map<string, Promise<SymbolActor>>;
+	gate: ActivationGate;
 	sweep: NodeJS.Timeout | null;
 	renewal: NodeJS.Timeout | null;
 	/** The nodes running `symbols` when ownership was last settled, sorted and joined. */
 	members: string;
 }
 interface Methods {
-	actor(symbol: string): Promise<SymbolActor>;
+	actor(symbol: string, deadline?: number): Promise<SymbolActor>;
+	callDeadline(ctx: Context): number;
 	existingActor(symbol: string): Promise<SymbolActor | null>;
 	knownActor(symbol: string): Promise<SymbolActor>;
 	storeCall<T>(fn: () => Promise<T>): Promise<T>;
@@ -68,9 +71,9 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				visibility: "public",
 				params: { symbol: symbolParam, ticks: { type: "array", min: 1, items: "object" } },
 				async handler(ctx: Context<{ symbol: string; ticks: Tick[] }>): Promise<IngestResult> {
-					const actor = await this.actor(ctx.params.symbol);
-					// Leave the caller time to hear the answer; past this, a queued batch is not written.
-					const deadline = deps.now() + (ctx.options.timeout || this.broker.options.requestTimeout || 10_000) - 1000;
+					// Past the deadline, a waiting activation or a queued batch is not started: the caller gave up.
+					const deadline = this.callDeadline(ctx);
+					const actor = await this.actor(ctx.params.symbol, deadline);
 					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline)).then(r => {
 						// Per node, the load a symbols pod autoscales on (k8s/base/hpa.yaml).
 						this.broker.metrics.increment("rookery.symbols.ticks", {}, r.accepted);
@@ -266,11 +269,19 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 		},
 
 		methods: {
-			/** The local actor for a symbol, activated from the store on first use. */
-			actor(symbol: string): Promise<SymbolActor> {
+			/** Leave the caller time to hear the answer (epoch ms). */
+			callDeadline(ctx: Context): number {
+				return deps.now() + (ctx.options.timeout || this.broker.options.requestTimeout || 10_000) - 1000;
+			},
+
+			/**
+			 * The local actor for a symbol, activated from the store on first use, through the node's
+			 * activation gate (bounded, one per event-loop turn; refused with 503 past `deadline`).
+			 */
+			actor(symbol: string, deadline?: number): Promise<SymbolActor> {
 				let p = this.actors.get(symbol);
 				if (!p) {
-					p = this.storeCall(() =>
+					const activate = () =>
 						SymbolActor.activate(symbol, {
 							store,
 							owner: this.broker.nodeID,
@@ -286,8 +297,8 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 								if (sig.strategy !== undefined) this.broker.metrics.increment("rookery.strategy.signals", { strategy: sig.strategy, tf: sig.tf, direction: sig.direction });
 								bus.publish(subject, msg);
 							},
-						}),
-					);
+						});
+					p = this.gate.run(symbol, deadline ?? deps.now() + (this.broker.options.requestTimeout || 10_000), () => this.storeCall(activate));
 					this.actors.set(symbol, p);
 					// A failed activation (store down) must not stay cached.
 					p.catch(() => this.actors.get(symbol) === p && this.actors.delete(symbol));
@@ -385,11 +396,23 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.actors = new Map();
+			this.gate = new ActivationGate({
+				limit: config.symbolActor.maxActivations,
+				queueLimit: config.symbolActor.activationQueue,
+				now: deps.now,
+				onRefused: reason => this.broker.metrics.increment("rookery.symbols.activations_refused", { reason }),
+				onChange: (running, queued) => {
+					this.broker.metrics.set("rookery.symbols.activations", running, { state: "running" });
+					this.broker.metrics.set("rookery.symbols.activations", queued, { state: "queued" });
+				},
+			});
 			this.sweep = null;
 			this.renewal = null;
 			this.members = "";
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.lease_lost", description: "Actors dropped because their lease was gone (another node owns the symbol)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.ticks", description: "Ticks appended by this node's symbol actors" });
+			this.broker.metrics.register({ type: "gauge", name: "rookery.symbols.activations", labelNames: ["state"], description: "Symbol actor activations running and waiting for a slot on this node" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.activations_refused", labelNames: ["reason"], description: "Activations refused with 503 BUSY: queue full, or deadline passed while waiting" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.strategy.signals", labelNames: ["strategy", "tf", "direction"], description: "Signals the strategies generated on live bars" });
 			registerSymbolMetrics(this.broker, () => this.actors.values(), deps.now);
