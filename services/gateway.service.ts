@@ -368,7 +368,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				handler() {
 					const actions = new Map<string, ActionInfo>();
 					const list = this.broker.registry.getActionList({ onlyAvailable: false, skipInternal: true, withEndpoints: false }) as Array<{ name: string; action?: ActionInfo & { params?: Record<string, unknown> } }>;
-					for (const a of list) if (a.action) actions.set(a.name, { name: a.name, params: a.action.params, role: typeof a.action.role === "string" ? a.action.role : undefined, description: a.action.description });
+					for (const a of list) if (a.action) actions.set(a.name, { name: a.name, params: a.action.params, role: typeof a.action.role === "string" ? a.action.role : undefined, description: a.action.description, openapi: a.action.openapi });
 					return buildOpenApi({
 						title: "Rookery",
 						version: "1",

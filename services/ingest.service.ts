@@ -16,6 +16,7 @@ import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
 import { checkTick, symbolRule } from "../lib/protocol/tick.ts";
 import type { TierName } from "../lib/auth/tiers.ts";
+import { TICKS_DOC } from "../lib/openapi/ticks-schema.ts";
 import { subjects } from "../lib/protocol/wire.ts";
 import { CircuitBreaker } from "../lib/resilience/circuit-breaker.ts";
 import { createVendor, DATA_TYPES, PollVendor, PushVendor, type DataType, type PushState, type VendorAdapter, type VendorItem } from "../lib/vendors/index.ts";
@@ -110,6 +111,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 			ticks: {
 				// Optional, so a null body reaches checkTickBatch and is refused with its own message.
 				params: { body: { type: "any", optional: true } },
+				...TICKS_DOC,
 				async handler(ctx: Context<{ body: unknown }, { auth?: { tier?: TierName } }>): Promise<SubmitResult> {
 					const checked = checkTickBatch(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) {

@@ -8,7 +8,8 @@
  * Latency is measured by the probes themselves: one `/health/live` every 10 ms whatever the
  * earlier ones are doing (open loop, so a stall delays every probe sent during it), each timed
  * from its own send to its answer, over connections opened before the POST. The bound is 100 ms
- * over the same probes' p99 just before the POST, so a busy test machine does not fail it.
+ * over the same probes' p99 just before the POST, so a busy test machine does not fail it. The
+ * nodes log at `error`: piping thousands of warnings into this process would slow the probes here.
  */
 import http from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -159,7 +160,7 @@ describe("security: admission control for a burst of new symbols", function () {
 	describe("one embedded node (memory store)", () => {
 		let node: RookeryNodeProcess;
 		before(async () => {
-			node = await startNode({ services: "gateway,ingest,symbols,monitor", readyTimeoutMs: 60_000, env: { ROOKERY_CONFIG: configFile } });
+			node = await startNode({ services: "gateway,ingest,symbols,monitor", logLevel: "error", readyTimeoutMs: 60_000, env: { ROOKERY_CONFIG: configFile } });
 		});
 		after(() => node?.stop());
 
@@ -173,7 +174,7 @@ describe("security: admission control for a burst of new symbols", function () {
 		let node: RookeryNodeProcess;
 		before(async () => {
 			redis = await startRedis();
-			node = await startNode({ services: "gateway,ingest,symbols,monitor", redisUrl: redis.url, readyTimeoutMs: 60_000, env: { ROOKERY_CONFIG: configFile } });
+			node = await startNode({ services: "gateway,ingest,symbols,monitor", redisUrl: redis.url, logLevel: "error", readyTimeoutMs: 60_000, env: { ROOKERY_CONFIG: configFile } });
 		});
 		after(async () => {
 			await node?.stop();

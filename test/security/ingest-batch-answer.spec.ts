@@ -89,5 +89,13 @@ describe("security: batch answers, new-symbol caps and event-loop delay", functi
 			const metrics = await (await fetch(`${base}/metrics`)).text();
 			for (const q of ["0.5", "0.99", "1"]) expect(metrics).to.match(new RegExp(`rookery_event_loop_delay_seconds\\{[^}]*quantile="${q}"[^}]*\\} \\d`));
 		});
+
+		it("documents the batch answer and the tick bounds in the OpenAPI document", async () => {
+			const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as any;
+			const op = doc.paths["/api/v1/ticks"].post;
+			expect(op.responses["503"].content["application/json"].schema.properties.error.properties.details.required).to.deep.equal(["accepted", "failed"]);
+			expect(op.responses["200"].content["application/json"].schema.properties.symbols.type).to.equal("array");
+			expect(op.requestBody.content["application/json"].schema.oneOf[0].properties.price).to.deep.equal({ type: "number", minimum: 1e-12, maximum: 1e12 });
+		});
 	});
 });
