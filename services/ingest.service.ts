@@ -8,7 +8,7 @@
  * exactly one node poll each instrument. docs/ingestion.md.
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { checkTickBatch, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
+import { checkTickBatch, checkTickBatchInTurns, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
 import { BusyError, ErrorCode, ValidationError, UnavailableError, NotFoundError } from "../lib/protocol/errors.ts";
 import { SyntheticFeed, syntheticHistory } from "../lib/feed/synthetic.ts";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
@@ -30,8 +30,8 @@ import { messageKeys, toStreamMessage, type StreamMessage } from "../lib/workers
 import { checkNewsBatch } from "../lib/workers/news-input.ts";
 
 const CHUNK = 1000;
-/** Symbol calls started per event-loop turn: a 5,000-symbol batch does not dispatch in one turn. */
-const DISPATCH_SLICE = 200;
+/** Time (ms) symbol calls may be started in within one event-loop turn: a 5,000-symbol batch is dispatched over many. */
+const DISPATCH_BUDGET_MS = 5;
 const nextTurn = () => new Promise<void>(resolve => setImmediate(resolve));
 
 export interface SubmitResult {
@@ -113,7 +113,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				params: { body: { type: "any", optional: true } },
 				...TICKS_DOC,
 				async handler(ctx: Context<{ body: unknown }, { auth?: { tier?: TierName } }>): Promise<SubmitResult> {
-					const checked = checkTickBatch(ctx.params.body, checkOpts);
+					const checked = await checkTickBatchInTurns(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) {
 						for (const e of checked) this.broker.metrics.increment("rookery.ingest.rejected", { reason: e.type ?? "invalid" });
 						throw new ValidationError(`${checked.length === 1 ? "a field is" : `${checked.length} fields are`} invalid: ${checked[0].field}: ${checked[0].message}`, checked);
@@ -253,9 +253,15 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				};
 				const groups = [...bySymbol];
 				const calls: Array<Promise<IngestResult>> = [];
+				let turn = performance.now();
 				for (let i = 0; i < groups.length; i++) {
-					if (i > 0 && i % DISPATCH_SLICE === 0) await nextTurn();
-					calls.push(call(groups[i][0], groups[i][1].ticks));
+					if ((i & 15) === 0 && performance.now() - turn > DISPATCH_BUDGET_MS) {
+						await nextTurn();
+						turn = performance.now();
+					}
+					const c = call(groups[i][0], groups[i][1].ticks);
+					c.catch(() => {}); // settled below; one refused while later ones are dispatched is not unhandled
+					calls.push(c);
 				}
 				const settled = await Promise.allSettled(calls);
 				const done = settled.filter(s => s.status === "fulfilled").map(s => (s as PromiseFulfilledResult<IngestResult>).value);
