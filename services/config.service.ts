@@ -13,7 +13,7 @@ import { workerId, type Cadence } from "../lib/workers/cadence.ts";
 import type { RunRecord, WorkerStatus } from "../lib/workers/data-worker.ts";
 import type { NodeDeps } from "./deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
-import { SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
+import { symbolRule } from "../lib/protocol/tick.ts";
 
 type NodeWorker = WorkerStatus & { node: string };
 interface Methods {
@@ -70,9 +70,9 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 		actions: {
 			listInstruments: { handler(): Promise<Instrument[]> { return this.repo.instruments(); } },
 			getInstrument: {
-				params: { symbol: "string" },
+				params: { symbol: symbolRule() },
 				async handler(ctx: Context<{ symbol: string }>): Promise<Instrument> {
-					const i = await this.repo.instrument(ctx.params.symbol.toUpperCase());
+					const i = await this.repo.instrument(ctx.params.symbol);
 					if (!i) throw new NotFoundError(`no instrument ${ctx.params.symbol}`);
 					return i;
 				},
@@ -88,11 +88,11 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 			},
 			deleteInstrument: {
 				...ADMIN_ONLY,
-				params: { symbol: "string" },
+				params: { symbol: symbolRule() },
 				async handler(ctx: Context<{ symbol: string }>): Promise<{ deleted: string }> {
-					if (!(await this.repo.deleteInstrument(ctx.params.symbol.toUpperCase()))) throw new NotFoundError(`no instrument ${ctx.params.symbol}`);
+					if (!(await this.repo.deleteInstrument(ctx.params.symbol))) throw new NotFoundError(`no instrument ${ctx.params.symbol}`);
 					await this.changed("instruments");
-					return { deleted: ctx.params.symbol.toUpperCase() };
+					return { deleted: ctx.params.symbol };
 				},
 			},
 			/**
@@ -101,7 +101,7 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 			 */
 			setWatchlist: {
 				...ADMIN_ONLY,
-				params: { symbols: { type: "array", min: 1, max: 1000, items: { type: "string", trim: true, uppercase: true, pattern: SYMBOL_PATTERN } }, replace: { type: "boolean", optional: true, default: false } },
+				params: { symbols: { type: "array", min: 1, max: 1000, items: symbolRule() }, replace: { type: "boolean", optional: true, default: false } },
 				async handler(ctx: Context<{ symbols: string[]; replace: boolean }>): Promise<{ watchlist: string[]; added: string[]; removed: string[] }> {
 					const wanted = new Set(ctx.params.symbols);
 					const current = await this.repo.instruments();

@@ -14,7 +14,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { NotFoundError, toHttpError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
 import { WsClose } from "../lib/protocol/ws-codes.ts";
 import { parseTopic, toTickMessage, type TickMessage, type Topic } from "../lib/protocol/wire.ts";
-import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
+import { normalizeSymbol, symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
 import { ClientSession, type ReplayPage, type SessionAuth, type Snapshot } from "../lib/streaming/client-session.ts";
@@ -124,7 +124,8 @@ function forgetQuotesOf(quotes: QuoteCache | null, req: Req): void {
 	if (!quotes || body == null) return;
 	for (const t of Array.isArray(body) ? body : [body]) {
 		const symbol = (t as { symbol?: unknown } | null)?.symbol;
-		if (typeof symbol === "string") quotes.invalidate(symbol.trim().toUpperCase());
+		const normal = normalizeSymbol(symbol);
+		if (normal !== null) quotes.invalidate(normal);
 	}
 }
 
@@ -312,7 +313,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			 * vendor quote carries one (null otherwise). The GARCH fit is cached by symbol and seq (pairVolatility).
 			 */
 			pairLatest: {
-				params: { symbol: { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } },
+				params: { symbol: symbolRule() },
 				async handler(ctx: Context<{ symbol: string }>) {
 					const { symbol } = ctx.params;
 					const [latest, quote] = await Promise.all([
@@ -342,7 +343,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 
 			/** Predecessor `GET /api/v1/streaming/{pair}/history?count=`: the newest `count` ticks, oldest first. */
 			pairHistory: {
-				params: { symbol: { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN }, count: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				params: { symbol: symbolRule(), count: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				async handler(ctx: Context<{ symbol: string; count?: number }>) {
 					const entries = await store.tail(ctx.params.symbol, ctx.params.count ?? 100);
 					if (entries.length === 0) throw new NotFoundError(`unknown symbol ${ctx.params.symbol}`, { symbol: ctx.params.symbol });
@@ -382,7 +383,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				handler() {
 					const actions = new Map<string, ActionInfo>();
 					const list = this.broker.registry.getActionList({ onlyAvailable: false, skipInternal: true, withEndpoints: false }) as Array<{ name: string; action?: ActionInfo & { params?: Record<string, unknown> } }>;
-					for (const a of list) if (a.action) actions.set(a.name, { name: a.name, params: a.action.params, role: typeof a.action.role === "string" ? a.action.role : undefined, description: a.action.description });
+					for (const a of list) if (a.action) actions.set(a.name, { name: a.name, params: a.action.params, role: typeof a.action.role === "string" ? a.action.role : undefined, description: a.action.description, openapi: a.action.openapi });
 					return buildOpenApi({
 						title: "Rookery",
 						version: "1",

@@ -8,13 +8,15 @@
  * exactly one node poll each instrument. docs/ingestion.md.
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { checkTickBatch, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
-import { ValidationError, UnavailableError, NotFoundError } from "../lib/protocol/errors.ts";
+import { checkTickBatch, checkTickBatchInTurns, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
+import { BusyError, ErrorCode, ValidationError, UnavailableError, NotFoundError } from "../lib/protocol/errors.ts";
 import { SyntheticFeed, syntheticHistory } from "../lib/feed/synthetic.ts";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "./deps.ts";
-import { checkTick } from "../lib/protocol/tick.ts";
+import { checkTick, symbolRule } from "../lib/protocol/tick.ts";
+import type { TierName } from "../lib/auth/tiers.ts";
+import { TICKS_DOC } from "../lib/openapi/ticks-schema.ts";
 import { subjects } from "../lib/protocol/wire.ts";
 import { CircuitBreaker } from "../lib/resilience/circuit-breaker.ts";
 import { createVendor, DATA_TYPES, PollVendor, PushVendor, type DataType, type PushState, type VendorAdapter, type VendorItem } from "../lib/vendors/index.ts";
@@ -28,6 +30,9 @@ import { messageKeys, toStreamMessage, type StreamMessage } from "../lib/workers
 import { checkNewsBatch } from "../lib/workers/news-input.ts";
 
 const CHUNK = 1000;
+/** Time (ms) symbol calls may be started in within one event-loop turn: a 5,000-symbol batch is dispatched over many. */
+const DISPATCH_BUDGET_MS = 5;
+const nextTurn = () => new Promise<void>(resolve => setImmediate(resolve));
 
 export interface SubmitResult {
 	accepted: number;
@@ -35,7 +40,18 @@ export interface SubmitResult {
 	/** Ticks refused as older than the late tolerance; `refused` says which (the first few). */
 	late: number;
 	refused?: Array<{ index: number; symbol: string; reason: string }>;
+	/** One entry per symbol written: what was accepted for it. */
 	symbols: IngestResult[];
+}
+
+/** A symbol of a batch that was not written (503 `details.failed`); resend its ticks. */
+export interface FailedSymbol {
+	symbol: string;
+	/** How many of the request's ticks were for it (none of them is stored). */
+	ticks: number;
+	/** The error code (BUSY: activation queue or mailbox full; SERVICE_UNAVAILABLE: store or owner away). */
+	code: string;
+	reason: string;
 }
 
 /** A message on its way to the store, with the tick it carries (market data trades). */
@@ -68,6 +84,7 @@ interface Vars {
 }
 interface Methods {
 	submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult>;
+	checkNewSymbols(ticks: Tick[], tier: TierName): Promise<void>;
 	startFeed(): Promise<void>;
 	writeHistory(): Promise<void>;
 	feedTick(gen: SyntheticFeed, stepsPerFire: number): void;
@@ -94,12 +111,16 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 			ticks: {
 				// Optional, so a null body reaches checkTickBatch and is refused with its own message.
 				params: { body: { type: "any", optional: true } },
-				async handler(ctx: Context<{ body: unknown }>): Promise<SubmitResult> {
-					const checked = checkTickBatch(ctx.params.body, checkOpts);
+				...TICKS_DOC,
+				async handler(ctx: Context<{ body: unknown }, { auth?: { tier?: TierName } }>): Promise<SubmitResult> {
+					const checked = await checkTickBatchInTurns(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) {
 						for (const e of checked) this.broker.metrics.increment("rookery.ingest.rejected", { reason: e.type ?? "invalid" });
 						throw new ValidationError(`${checked.length === 1 ? "a field is" : `${checked.length} fields are`} invalid: ${checked[0].field}: ${checked[0].message}`, checked);
 					}
+					// A caller with a tier (REST) may create only so many new symbols per request.
+					const tier = ctx.meta.auth?.tier;
+					if (tier) await this.checkNewSymbols(checked, tier);
 					return this.submit(checked, ctx);
 				},
 			},
@@ -122,17 +143,17 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 
 			/** The newest StreamMessages of a data type and symbol, oldest first. */
 			messages: {
-				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: symbolRule(), limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				async handler(ctx: Context<{ dataType: DataType; symbol: string; limit?: number }>): Promise<StreamMessage[]> {
 					const { dataType, symbol } = ctx.params;
-					const rows = await deps.kv.streamTail<StreamMessage>(messageKeys.stream(dataType, symbol.toUpperCase()), ctx.params.limit ?? 50);
+					const rows = await deps.kv.streamTail<StreamMessage>(messageKeys.stream(dataType, symbol), ctx.params.limit ?? 50);
 					return rows.map(r => r.value);
 				},
 			},
 
 			/** Recent news of a symbol (`GET /api/v1/news/{symbol}`). */
 			newsOf: {
-				params: { symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				params: { symbol: symbolRule(), limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				handler(ctx: Context<{ symbol: string; limit?: number }>): Promise<StreamMessage[]> {
 					return ctx.call("ingest.messages", { dataType: "news", symbol: ctx.params.symbol, limit: ctx.params.limit });
 				},
@@ -140,9 +161,9 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 
 			/** The latest StreamMessage of a data type and symbol (TTL), or 404. */
 			latestMessage: {
-				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: { type: "string", pattern: /^[A-Za-z0-9.:/-]{1,24}$/ } },
+				params: { dataType: { type: "enum", values: [...DATA_TYPES] }, symbol: symbolRule() },
 				async handler(ctx: Context<{ dataType: DataType; symbol: string }>): Promise<StreamMessage> {
-					const m = await deps.kv.get<StreamMessage>(messageKeys.latest(ctx.params.dataType, ctx.params.symbol.toUpperCase()));
+					const m = await deps.kv.get<StreamMessage>(messageKeys.latest(ctx.params.dataType, ctx.params.symbol));
 					if (!m) throw new NotFoundError(`no recent ${ctx.params.dataType} for ${ctx.params.symbol}`);
 					return m;
 				},
@@ -185,6 +206,19 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 		},
 
 		methods: {
+			/** 422 (nothing written) when the batch names more never-written symbols than the tier allows. */
+			async checkNewSymbols(ticks: Tick[], tier: TierName) {
+				const cap = config.auth.tiers[tier].maxNewSymbols;
+				const distinct = [...new Set(ticks.map(t => t.symbol))];
+				if (distinct.length <= cap) return;
+				const known = await deps.store.knownSymbols(distinct);
+				const fresh = distinct.filter(s => !known.has(s));
+				if (fresh.length <= cap) return;
+				this.broker.metrics.increment("rookery.ingest.rejected", { reason: "new_symbols" });
+				const message = `a ${tier}-tier request may add at most ${cap} new symbols; this one adds ${fresh.length} (${fresh.slice(0, 3).join(", ")}, …): send them in smaller batches`;
+				throw new ValidationError(message, [{ field: "ticks", message, type: "newSymbolsMax", actual: fresh.length }]);
+			},
+
 			async submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult> {
 				// Per symbol: its ticks in request order, and each one's index in the request.
 				const bySymbol = new Map<string, { ticks: Tick[]; index: number[] }>();
@@ -218,17 +252,35 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 					return total;
 				};
 				const groups = [...bySymbol];
-				const settled = await Promise.allSettled(groups.map(([symbol, g]) => call(symbol, g.ticks)));
+				const calls: Array<Promise<IngestResult>> = [];
+				let turn = performance.now();
+				for (let i = 0; i < groups.length; i++) {
+					if ((i & 15) === 0 && performance.now() - turn > DISPATCH_BUDGET_MS) {
+						await nextTurn();
+						turn = performance.now();
+					}
+					const c = call(groups[i][0], groups[i][1].ticks);
+					c.catch(() => {}); // settled below; one refused while later ones are dispatched is not unhandled
+					calls.push(c);
+				}
+				const settled = await Promise.allSettled(calls);
 				const done = settled.filter(s => s.status === "fulfilled").map(s => (s as PromiseFulfilledResult<IngestResult>).value);
-				const failed = settled.flatMap((s, i) => (s.status === "rejected" ? [{ symbol: groups[i][0], reason: (s.reason as Error).message }] : []));
+				const failed = settled.flatMap((s, i): FailedSymbol[] => {
+					if (s.status === "fulfilled") return [];
+					const err = s.reason as Error & { type?: unknown };
+					return [{ symbol: groups[i][0], ticks: groups[i][1].ticks.length, code: typeof err.type === "string" ? err.type : ErrorCode.UNAVAILABLE, reason: err.message }];
+				});
 				const accepted = done.reduce((n, r) => n + r.accepted, 0);
 				this.broker.metrics.increment("rookery.ingest.accepted", {}, accepted);
 				if (failed.length > 0) {
-					const first = (settled.find(s => s.status === "rejected") as PromiseRejectedResult).reason as Error & { retryable?: boolean };
-					if (done.length === 0 && first.name !== "ServiceNotFoundError") throw first;
-					// Part of the batch is durable and part is not: say exactly which, so a client can
-					// resend the failed symbols (vendor ids make a resend of everything safe too).
-					throw new UnavailableError(`${failed.length} of ${bySymbol.size} symbols could not be written: ${failed[0].reason}`, { accepted: done, failed });
+					this.broker.metrics.increment("rookery.ingest.failed_symbols", {}, failed.length);
+					const first = (settled.find(s => s.status === "rejected") as PromiseRejectedResult).reason as Error;
+					if (groups.length === 1 && first.name !== "ServiceNotFoundError") throw first;
+					// Part (or all) of the batch is not durable: say exactly which symbols were written
+					// and which were not, so a client resends those (vendor ids make resending all safe too).
+					const busy = failed.every(f => f.code === ErrorCode.BUSY);
+					const message = `${failed.length} of ${bySymbol.size} symbols could not be written (${accepted} ticks were): ${failed[0].reason}`;
+					throw busy ? new BusyError(message, { accepted: done, failed }) : new UnavailableError(message, { accepted: done, failed });
 				}
 				const result: SubmitResult = { accepted, duplicates: done.reduce((n, r) => n + r.duplicates, 0), late: done.reduce((n, r) => n + r.late, 0), symbols: done };
 				const refused = settled.flatMap((s, i) =>
@@ -448,6 +500,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 		created() {
 			this.feed = null;
 			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.accepted", description: "Ticks written to a symbol log" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.failed_symbols", description: "Symbols of a batch not written (listed in the 503 answer's details.failed)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.rejected", labelNames: ["reason"], description: "Invalid tick fields refused" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.feed.skipped", labelNames: ["feed"], description: "Feed batches skipped while the previous one was in flight" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.ingest.messages", description: "Vendor/pushed messages stored as StreamMessages" });

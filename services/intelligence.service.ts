@@ -16,7 +16,7 @@ import { errorReason, type LatestQuote, type NewsMessage, type SymbolSource } fr
 import { aggregateAgentStatus, analyzeUnified, fromCache, type NodeAgentStatus, type UnifiedResult } from "../lib/intelligence/unified.ts";
 import { StreamRunner, type StreamDefinition } from "../lib/intelligence/stream-runner.ts";
 import { subjects } from "../lib/protocol/wire.ts";
-import { SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
+import { symbolRule } from "../lib/protocol/tick.ts";
 import { NotFoundError, ValidationError } from "../lib/protocol/errors.ts";
 import { Validator } from "../lib/validation/validator.ts";
 import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
@@ -45,7 +45,7 @@ interface Methods {
 	settingsOf(name: AgentName): Promise<AgentSettings>;
 }
 
-const symbolsParam = { type: "array", min: 1, max: 20, unique: true, items: { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } };
+const symbolsParam = { type: "array", min: 1, max: 20, unique: true, items: symbolRule() };
 const optionParams = {
 	user_id: { type: "string", max: 128, optional: true },
 	analysis_type: { type: "enum", values: [...ANALYSIS_TYPES], default: UNIFIED_DEFAULTS.analysis_type },

@@ -5,6 +5,7 @@
  */
 import { Strategies, type Context } from "moleculer";
 import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
+import { normalizeSymbol } from "../lib/protocol/tick.ts";
 
 interface Endpoint {
 	id: string;
@@ -15,8 +16,8 @@ const Base = Strategies.Base as unknown as new (registry: unknown, broker: unkno
 /** The name actions use (`strategy: "Rendezvous"`); every node registers it, since callers route. */
 export const RENDEZVOUS = "Rendezvous";
 
-/** A symbol as the owner sees it after validation: reads accept `aapl` for `AAPL`. */
-export const normaliseSymbol = (s: string) => s.trim().toUpperCase();
+/** A symbol as the owner sees it after validation (lib/protocol/tick.ts): reads accept `aapl` for `AAPL`. */
+export const normaliseSymbol = (s: string) => normalizeSymbol(s) ?? s;
 
 export class RendezvousStrategy extends Base {
 	select(list: Endpoint[], ctx?: Context): Endpoint {

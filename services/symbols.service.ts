@@ -5,6 +5,7 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
+import { ActivationGate } from "../lib/symbols/activation-gate.ts";
 import { WIRE_VERSION, type TickMessage, type Topic } from "../lib/protocol/wire.ts";
 import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
 import { analysisFor } from "../lib/config/config.ts";
@@ -12,7 +13,7 @@ import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
 import { RENDEZVOUS } from "./rendezvous.strategy.ts";
 import { parseLeaseToken } from "../lib/store/store.ts";
 import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
-import { SYMBOL_PATTERN, type Tick } from "../lib/protocol/tick.ts";
+import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "./deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
@@ -23,7 +24,7 @@ const notKept = (actor: SymbolActor, tf: string) =>
 
 // Routed to the symbol's owner by rendezvous hashing over the nodes running `symbols`.
 const sharded = { strategy: RENDEZVOUS, strategyOptions: { key: "symbol" } };
-const symbolParam = { type: "string", uppercase: true, trim: true, pattern: SYMBOL_PATTERN } as const;
+const symbolParam = symbolRule();
 
 export interface ActorSummary {
 	symbol: string;
@@ -39,13 +40,15 @@ export interface ActorSummary {
 
 interface Vars {
 	actors: Map<string, Promise<SymbolActor>>;
+	gate: ActivationGate;
 	sweep: NodeJS.Timeout | null;
 	renewal: NodeJS.Timeout | null;
 	/** The nodes running `symbols` when ownership was last settled, sorted and joined. */
 	members: string;
 }
 interface Methods {
-	actor(symbol: string): Promise<SymbolActor>;
+	actor(symbol: string, deadline?: number): Promise<SymbolActor>;
+	callDeadline(ctx: Context): number;
 	existingActor(symbol: string): Promise<SymbolActor | null>;
 	knownActor(symbol: string): Promise<SymbolActor>;
 	storeCall<T>(fn: () => Promise<T>): Promise<T>;
@@ -68,9 +71,9 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				visibility: "public",
 				params: { symbol: symbolParam, ticks: { type: "array", min: 1, items: "object" } },
 				async handler(ctx: Context<{ symbol: string; ticks: Tick[] }>): Promise<IngestResult> {
-					const actor = await this.actor(ctx.params.symbol);
-					// Leave the caller time to hear the answer; past this, a queued batch is not written.
-					const deadline = deps.now() + (ctx.options.timeout || this.broker.options.requestTimeout || 10_000) - 1000;
+					// Past the deadline, a waiting activation or a queued batch is not started: the caller gave up.
+					const deadline = this.callDeadline(ctx);
+					const actor = await this.actor(ctx.params.symbol, deadline);
 					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline)).then(r => {
 						// Per node, the load a symbols pod autoscales on (k8s/base/hpa.yaml).
 						this.broker.metrics.increment("rookery.symbols.ticks", {}, r.accepted);
@@ -280,11 +283,19 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 		},
 
 		methods: {
-			/** The local actor for a symbol, activated from the store on first use. */
-			actor(symbol: string): Promise<SymbolActor> {
+			/** Leave the caller time to hear the answer (epoch ms). */
+			callDeadline(ctx: Context): number {
+				return deps.now() + (ctx.options.timeout || this.broker.options.requestTimeout || 10_000) - 1000;
+			},
+
+			/**
+			 * The local actor for a symbol, activated from the store on first use, through the node's
+			 * activation gate (bounded, one per event-loop turn; refused with 503 past `deadline`).
+			 */
+			actor(symbol: string, deadline?: number): Promise<SymbolActor> {
 				let p = this.actors.get(symbol);
 				if (!p) {
-					p = this.storeCall(() =>
+					const activate = () =>
 						SymbolActor.activate(symbol, {
 							store,
 							owner: this.broker.nodeID,
@@ -300,8 +311,8 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 								if (sig.strategy !== undefined) this.broker.metrics.increment("rookery.strategy.signals", { strategy: sig.strategy, tf: sig.tf, direction: sig.direction });
 								bus.publish(subject, msg);
 							},
-						}),
-					);
+						});
+					p = this.gate.run(symbol, deadline ?? deps.now() + (this.broker.options.requestTimeout || 10_000), () => this.storeCall(activate));
 					this.actors.set(symbol, p);
 					// A failed activation (store down) must not stay cached.
 					p.catch(() => this.actors.get(symbol) === p && this.actors.delete(symbol));
@@ -374,16 +385,29 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				this.logger.warn({ symbol }, "lease lost: the symbol has another owner; dropped here");
 			},
 
-			/** Renew every local actor's lease; an actor whose lease is gone is dropped without writing. */
+			/**
+			 * Renew every local actor's lease; an actor whose lease is gone is dropped without writing.
+			 * Started in slices of at most 5 ms per event-loop turn: 10,000 actors take ~50-200 ms to go
+			 * through, which the node's other work should not wait behind.
+			 */
 			async renewLeases() {
-				await Promise.all(
-					[...this.actors].map(async ([symbol, p]) => {
-						const a = await p.catch(() => null);
-						if (!a) return;
-						const ok = await a.renew().catch(() => true); // store down: keep trying; writes stay fenced
-						if (!ok) this.dropActor(symbol, a);
-					}),
-				);
+				const renew = async (symbol: string, p: Promise<SymbolActor>) => {
+					const a = await p.catch(() => null);
+					if (!a) return;
+					const ok = await a.renew().catch(() => true); // store down: keep trying; writes stay fenced
+					if (!ok) this.dropActor(symbol, a);
+				};
+				const renewals: Array<Promise<void>> = [];
+				let turn = performance.now();
+				let n = 0;
+				for (const [symbol, p] of [...this.actors]) {
+					if ((++n & 63) === 0 && performance.now() - turn > 5) {
+						await new Promise(resolve => setImmediate(resolve));
+						turn = performance.now();
+					}
+					renewals.push(renew(symbol, p));
+				}
+				await Promise.all(renewals);
 			},
 
 			async storeCall<T>(fn: () => Promise<T>): Promise<T> {
@@ -399,11 +423,23 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.actors = new Map();
+			this.gate = new ActivationGate({
+				limit: config.symbolActor.maxActivations,
+				queueLimit: config.symbolActor.activationQueue,
+				now: deps.now,
+				onRefused: reason => this.broker.metrics.increment("rookery.symbols.activations_refused", { reason }),
+				onChange: (running, queued) => {
+					this.broker.metrics.set("rookery.symbols.activations", running, { state: "running" });
+					this.broker.metrics.set("rookery.symbols.activations", queued, { state: "queued" });
+				},
+			});
 			this.sweep = null;
 			this.renewal = null;
 			this.members = "";
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.lease_lost", description: "Actors dropped because their lease was gone (another node owns the symbol)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.ticks", description: "Ticks appended by this node's symbol actors" });
+			this.broker.metrics.register({ type: "gauge", name: "rookery.symbols.activations", labelNames: ["state"], description: "Symbol actor activations running and waiting for a slot on this node" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.activations_refused", labelNames: ["reason"], description: "Activations refused with 503 BUSY: queue full, or deadline passed while waiting" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.passivated", labelNames: ["reason"], description: "Symbol actors snapshotted and dropped from memory" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.strategy.signals", labelNames: ["strategy", "tf", "direction"], description: "Signals the strategies generated on live bars" });
 			registerSymbolMetrics(this.broker, () => this.actors.values(), deps.now);
@@ -424,6 +460,8 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				Math.min(idleMs, 30_000),
 			);
 			this.sweep.unref();
+			// Every tick starts a round of its own: a round waiting on actors still activating must not
+			// hold back the renewal of the active ones.
 			this.renewal = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(config.symbolActor.leaseMs / 3)));
 			this.renewal.unref();
 		},

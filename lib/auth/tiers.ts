@@ -22,12 +22,17 @@ export interface TierSettings {
 	/** Bound of one connection's send queue, in bytes and in frames. */
 	queueBytes: number;
 	queueMessages: number;
+	/**
+	 * Symbols never written before that one `POST /api/v1/ticks` may create (each costs an actor
+	 * activation on its owner); a batch over it is refused whole with 422.
+	 */
+	maxNewSymbols: number;
 }
 
 export const DEFAULT_TIERS: Record<TierName, TierSettings> = {
-	free: { ratePerSecond: 10, burst: 20, maxTopics: 50, wildcards: false, slowClientPolicy: "disconnect", queueBytes: 1 << 20, queueMessages: 5000 },
-	pro: { ratePerSecond: 100, burst: 200, maxTopics: 500, wildcards: true, slowClientPolicy: "conflate", queueBytes: 4 << 20, queueMessages: 20_000 },
-	internal: { ratePerSecond: 5000, burst: 10_000, maxTopics: 5000, wildcards: true, slowClientPolicy: "drop-oldest", queueBytes: 16 << 20, queueMessages: 100_000 },
+	free: { ratePerSecond: 10, burst: 20, maxTopics: 50, wildcards: false, slowClientPolicy: "disconnect", queueBytes: 1 << 20, queueMessages: 5000, maxNewSymbols: 100 },
+	pro: { ratePerSecond: 100, burst: 200, maxTopics: 500, wildcards: true, slowClientPolicy: "conflate", queueBytes: 4 << 20, queueMessages: 20_000, maxNewSymbols: 1000 },
+	internal: { ratePerSecond: 5000, burst: 10_000, maxTopics: 5000, wildcards: true, slowClientPolicy: "drop-oldest", queueBytes: 16 << 20, queueMessages: 100_000, maxNewSymbols: 5000 },
 };
 
 export function sessionPolicy(tier: TierName, s: TierSettings): SessionPolicy {

@@ -51,7 +51,17 @@ export interface RookeryConfig {
 	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number; historyMinutes: number; historyStepMs: number };
 	store: { maxLen: number; latestTtlMs: number; snapshotEvery: number };
 	ingest: { maxFutureMs: number; maxBodyBytes: string };
-	symbolActor: { mailboxLimit: number; dedupWindow: number; passivateAfterMs: number; leaseMs: number; leaseWaitMs: number };
+	symbolActor: {
+		mailboxLimit: number;
+		dedupWindow: number;
+		passivateAfterMs: number;
+		leaseMs: number;
+		leaseWaitMs: number;
+		/** Actor activations running at once on a node (lib/symbols/activation-gate.ts). */
+		maxActivations: number;
+		/** Activations that may wait for a slot; past this, 503 BUSY. */
+		activationQueue: number;
+	};
 	/** Bars, indicators and strategies every symbol keeps, unless `instruments` says otherwise. */
 	analysis: AnalysisSettings;
 	/** Vendor instances by name (docs/ingestion.md). */
@@ -167,7 +177,7 @@ export function defaultConfig(): RookeryConfig {
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42, historyMinutes: 480, historyStepMs: 20_000 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
 		ingest: { maxFutureMs: 2000, maxBodyBytes: "4mb" },
-		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000, leaseMs: 3000, leaseWaitMs: 4000 },
+		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000, leaseMs: 3000, leaseWaitMs: 4000, maxActivations: 8, activationQueue: 10_000 },
 		analysis: {
 			timeframes: [...TIMEFRAMES],
 			indicators: ["sma:20", "ema:20", "rsi:14", "macd:12:26:9", "bbands:20:2", "atr:14", "stoch:14:3:3", "vwap", "obv", "adx:14"],
@@ -388,7 +398,7 @@ const checkConfig = new Validator({
 	},
 	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9) } },
 	ingest: { type: "object", strict: true, props: { maxFutureMs: int(0, 86_400_000), maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
-	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e8), dedupWindow: int(0, 1e7), passivateAfterMs: int(1000, 7 * 86_400_000), leaseMs: int(300, 600_000), leaseWaitMs: int(0, 600_000) } },
+	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e8), dedupWindow: int(0, 1e7), passivateAfterMs: int(1000, 7 * 86_400_000), leaseMs: int(300, 600_000), leaseWaitMs: int(0, 600_000), maxActivations: int(1, 10_000), activationQueue: int(0, 1e7) } },
 	analysis: {
 		type: "object",
 		strict: true,
@@ -469,6 +479,7 @@ const checkConfig = new Validator({
 								slowClientPolicy: { type: "enum", values: [...SLOW_CLIENT_POLICIES] },
 								queueBytes: int(1024, 1 << 30),
 								queueMessages: int(1, 1e8),
+								maxNewSymbols: int(0, 1e6),
 							},
 						},
 					]),

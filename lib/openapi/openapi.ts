@@ -11,6 +11,8 @@ export interface ActionInfo {
 	/** `role: "admin"` on the action definition. */
 	role?: string;
 	description?: string;
+	/** Written by hand where params cannot say it (a body checked in lib/): request and answers by status. */
+	openapi?: { requestBody?: JsonSchema; responses?: Record<string, { description: string; schema: JsonSchema }> };
 }
 
 export interface RouteTable {
@@ -71,9 +73,11 @@ export function buildOpenApi(opts: { title: string; version: string; tables: Rou
 				},
 			};
 			if (action?.role) op["x-required-role"] = action.role;
+			for (const [status, r] of Object.entries(action?.openapi?.responses ?? {})) (op.responses as Record<string, unknown>)[status] = { description: r.description, content: { "application/json": { schema: r.schema } } };
 			if (!action) op.description = "No node runs this action right now: parameters are not known.";
 			if (BODY_METHODS.has(method)) {
-				if (Object.keys(rest).length) op.requestBody = { required: true, content: { "application/json": { schema: "body" in rest ? toJsonSchema(rest.body) : objectSchema(rest) } } };
+				const body = action?.openapi?.requestBody ?? (Object.keys(rest).length ? ("body" in rest ? toJsonSchema(rest.body) : objectSchema(rest)) : null);
+				if (body) op.requestBody = { required: true, content: { "application/json": { schema: body } } };
 			} else {
 				for (const [name, rule] of Object.entries(rest)) {
 					if (name.startsWith("$$")) continue;

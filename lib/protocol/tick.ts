@@ -6,6 +6,33 @@ import { Validator } from "../validation/validator.ts";
 import type { FieldError } from "./errors.ts";
 
 export const SYMBOL_PATTERN = /^[A-Z0-9.:/-]{1,24}$/;
+/** A symbol as a client may write it: ASCII only, so no Unicode case mapping (`ſ` → `S`) can make one. */
+const SYMBOL_INPUT = /^[A-Za-z0-9.:/-]{1,24}$/;
+export const SYMBOL_RULE_MESSAGE = "symbol must be 1-24 characters of A-Z a-z 0-9 . : / - (upper-cased; no spaces or control characters)";
+
+/**
+ * The one normalisation of a symbol, used by ticks, every action param, topics and routing: ASCII
+ * upper case, nothing trimmed (`AAPL\n` is refused everywhere, never read as `AAPL`); null when
+ * `raw` is not a symbol.
+ */
+export function normalizeSymbol(raw: unknown): string | null {
+	return typeof raw === "string" && SYMBOL_INPUT.test(raw) ? raw.toUpperCase() : null;
+}
+
+/**
+ * The fastest-validator rule of a symbol field or param: refuses what normalizeSymbol refuses and
+ * passes on its answer. A fresh object per use (fastest-validator runs a custom checker shared by several fields
+ * for only one of them); needs `useNewCustomCheckerFunction` (Moleculer's validator sets it).
+ */
+export const symbolRule = (extra: { optional?: boolean } = {}) => ({
+	type: "string" as const,
+	...extra,
+	// The pattern is normalizeSymbol's own test, here for the OpenAPI document; the custom check decides.
+	pattern: SYMBOL_INPUT,
+	messages: { stringPattern: SYMBOL_RULE_MESSAGE },
+	// What normalizeSymbol refuses was reported already: a non-string by the type, a string by the pattern.
+	custom: (value: unknown): unknown => normalizeSymbol(value) ?? value,
+});
 export const MAX_BATCH = 5000;
 
 /** A tick as accepted: `ts` is normalised to epoch milliseconds. */
@@ -30,19 +57,38 @@ export interface TickCheckOptions {
 	now: () => number;
 }
 
-const validator = new Validator({ haltOnFirstError: false });
-const finitePositive = { type: "number", positive: true, finite: true, convert: false } as const;
+/**
+ * Bounds of a tick's numbers (docs/api.md), so no bar or indicator arithmetic can overflow: turnover
+ * price × size ≤ 1e27 and price² ≤ 1e24 stay far from 1.8e308 even summed over millions of ticks,
+ * and a ratio of two prices stays ≤ 1e24. Past them a value overflowed to Infinity (JSON null) live
+ * and was recomputed differently on replay.
+ */
+export const PRICE_MIN = 1e-12;
+export const PRICE_MAX = 1e12;
+export const SIZE_MAX = 1e15;
+
+const validator = new Validator({ haltOnFirstError: false, useNewCustomCheckerFunction: true });
+const sci = (x: number) => x.toExponential().replace("e+", "e");
+const price = (field: string) =>
+	({
+		type: "number",
+		min: PRICE_MIN,
+		max: PRICE_MAX,
+		finite: true,
+		convert: false,
+		messages: { numberMin: `${field} must be at least ${sci(PRICE_MIN)} (got {actual})`, numberMax: `${field} must be at most ${sci(PRICE_MAX)} (got {actual})` },
+	}) as const;
 const checkShape = validator.compile({
 	$$strict: true,
-	symbol: { type: "string", pattern: SYMBOL_PATTERN, messages: { stringPattern: "symbol must match [A-Z0-9.:/-]{1,24}" } },
-	price: finitePositive,
-	size: { type: "number", min: 0, finite: true, convert: false },
+	symbol: symbolRule(),
+	price: price("price"),
+	size: { type: "number", min: 0, max: SIZE_MAX, finite: true, convert: false, messages: { numberMax: `size must be at most ${sci(SIZE_MAX)} (got {actual})` } },
 	ts: [
 		{ type: "number", integer: true, positive: true, finite: true, convert: false },
 		{ type: "string", pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/, messages: { stringPattern: "ts must be epoch milliseconds or an ISO-8601 date-time with a zone" } },
 	],
-	bid: { ...finitePositive, optional: true },
-	ask: { ...finitePositive, optional: true },
+	bid: { ...price("bid"), optional: true },
+	ask: { ...price("ask"), optional: true },
 	id: [
 		{ type: "string", min: 1, max: 64, optional: true },
 		// Past 2^53 a JSON number is rounded, so two ids would collide and one tick be dropped as a duplicate.
@@ -82,6 +128,32 @@ export function checkTick(raw: unknown, opts: TickCheckOptions, path = ""): Tick
  * bad item fails the whole batch, with every bad field listed.
  */
 export function checkTickBatch(body: unknown, opts: TickCheckOptions): Tick[] | FieldError[] {
+	const batch = batchOf(body, opts);
+	if (!("items" in batch)) return batch.result;
+	for (let i = 0; i < batch.items.length; i++) batch.check(i);
+	return batch.result();
+}
+
+/**
+ * checkTickBatch, yielding to the event loop (`setImmediate`) whenever `budgetMs` of a turn is
+ * spent: checking 5,000 ticks takes 10-100 ms, which health probes should not wait behind.
+ */
+export async function checkTickBatchInTurns(body: unknown, opts: TickCheckOptions, budgetMs = 5): Promise<Tick[] | FieldError[]> {
+	const batch = batchOf(body, opts);
+	if (!("items" in batch)) return batch.result;
+	let turn = performance.now();
+	for (let i = 0; i < batch.items.length; i++) {
+		if ((i & 63) === 0 && performance.now() - turn > budgetMs) {
+			await new Promise(resolve => setImmediate(resolve));
+			turn = performance.now();
+		}
+		batch.check(i);
+	}
+	return batch.result();
+}
+
+/** A body's ticks, and how to check them one by one: one tick, an array, or `{ticks: [...]}`. */
+function batchOf(body: unknown, opts: TickCheckOptions): { result: Tick[] | FieldError[] } | { items: unknown[]; check(i: number): void; result(): Tick[] | FieldError[] } {
 	let items: unknown[];
 	let prefix: string;
 	if (Array.isArray(body)) {
@@ -89,27 +161,30 @@ export function checkTickBatch(body: unknown, opts: TickCheckOptions): Tick[] | 
 		prefix = "";
 	} else if (body !== null && typeof body === "object" && "ticks" in body && Object.keys(body).length === 1) {
 		const ticks = (body as { ticks: unknown }).ticks;
-		if (!Array.isArray(ticks)) return [{ field: "ticks", message: "ticks must be an array", type: "array" }];
+		if (!Array.isArray(ticks)) return { result: [{ field: "ticks", message: "ticks must be an array", type: "array" }] };
 		items = ticks;
 		prefix = "ticks";
 	} else {
 		const one = checkTick(body, opts);
-		return Array.isArray(one) ? one : [one];
+		return { result: Array.isArray(one) ? one : [one] };
 	}
-	if (items.length === 0) return [{ field: prefix || "ticks", message: "the batch is empty", type: "arrayMin" }];
+	if (items.length === 0) return { result: [{ field: prefix || "ticks", message: "the batch is empty", type: "arrayMin" }] };
 	if (items.length > MAX_BATCH) {
-		return [{ field: prefix || "ticks", message: `a batch holds at most ${MAX_BATCH} ticks (got ${items.length})`, type: "arrayMax" }];
+		return { result: [{ field: prefix || "ticks", message: `a batch holds at most ${MAX_BATCH} ticks (got ${items.length})`, type: "arrayMax" }] };
 	}
 	const out: Tick[] = new Array(items.length);
 	const errors: FieldError[] = [];
-	for (let i = 0; i < items.length; i++) {
-		const r = checkTick(items[i], opts, `${prefix}[${i}].`);
-		if (Array.isArray(r)) {
-			// A batch of 5,000 bad ticks should not produce a 5,000-entry error body.
-			if (errors.length < 100) errors.push(...r);
-		} else out[i] = r;
-	}
-	return errors.length > 0 ? errors : out;
+	return {
+		items,
+		check(i: number) {
+			const r = checkTick(items[i], opts, `${prefix}[${i}].`);
+			if (Array.isArray(r)) {
+				// A batch of 5,000 bad ticks should not produce a 5,000-entry error body.
+				if (errors.length < 100) errors.push(...r);
+			} else out[i] = r;
+		},
+		result: () => (errors.length > 0 ? errors : out),
+	};
 }
 
 export function isFieldErrors(x: unknown): x is FieldError[] {

@@ -143,6 +143,15 @@ export class MemoryStore extends Store {
 		return s ? (JSON.parse(s) as T) : null;
 	}
 
+	async knownSymbols(symbols: string[]): Promise<Set<string>> {
+		return new Set(
+			symbols.filter(s => {
+				const d = this.#data.get(s);
+				return d !== undefined && (d.lastSeq > 0 || d.snap !== null);
+			}),
+		);
+	}
+
 	async listSymbols(): Promise<string[]> {
 		return [...this.#data.entries()].filter(([, d]) => d.lastSeq > 0 || d.snap !== null).map(([s]) => s).sort();
 	}

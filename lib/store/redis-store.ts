@@ -182,6 +182,12 @@ export class RedisStore extends Store {
 		return s ? (JSON.parse(s) as T) : null;
 	}
 
+	async knownSymbols(symbols: string[]): Promise<Set<string>> {
+		if (symbols.length === 0) return new Set();
+		const member = await this.#run(() => this.client.smismember(this.symbolsKey, ...symbols));
+		return new Set(symbols.filter((_, i) => member[i] === 1));
+	}
+
 	async listSymbols(): Promise<string[]> {
 		return (await this.#run(() => this.client.smembers(this.symbolsKey))).sort();
 	}

@@ -91,4 +91,6 @@ export abstract class Store {
 	abstract getLease(symbol: string): Promise<LeaseInfo | null>;
 	abstract getSnapshot<T = unknown>(symbol: string): Promise<T | null>;
 	abstract listSymbols(): Promise<string[]>;
+	/** Which of `symbols` have ever been written (one round trip, for admission checks). */
+	abstract knownSymbols(symbols: string[]): Promise<Set<string>>;
 }

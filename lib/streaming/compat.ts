@@ -6,6 +6,10 @@
  */
 import { parseJson } from "../validation/json.ts";
 import { DATA_TYPE_KINDS, isDataTypeKind } from "../protocol/wire.ts";
+import { normalizeSymbol } from "../protocol/tick.ts";
+
+/** A symbol the one way (lib/protocol/tick.ts); one that is not stays as given, and the topic parse refuses it. */
+const symbolOf = (s: string) => normalizeSymbol(s) ?? s;
 
 /** Predecessor data types: `market_data` is our `ticks`; the others keep their name. */
 export const CHANNEL_DATA_TYPES = ["market_data", ...DATA_TYPE_KINDS] as const;
@@ -17,7 +21,7 @@ export function channelToTopic(channel: string): string | null {
 	const m = /^stream:([a-z_]+):(.+)$/.exec(channel);
 	if (!m) return null;
 	const kind = kindOf(m[1]);
-	return kind ? `${kind}:${m[2].toUpperCase()}` : null;
+	return kind ? `${kind}:${symbolOf(m[2])}` : null;
 }
 
 /** `ticks:AAPL` → `stream:market_data:AAPL` (topics of other kinds have no channel). */
@@ -59,7 +63,7 @@ export function selectionToTopics(sel: CompatSelection): string[] {
 	for (const d of dataTypes) if (!kindOf(d)) throw new Error(`unknown data type '${d}' (expected one of ${CHANNEL_DATA_TYPES.join(", ")})`);
 	const covered = new Set([...out].map(t => t.slice(t.indexOf(":") + 1)));
 	for (const s of strings(sel.symbols)) {
-		const sym = s.toUpperCase();
+		const sym = symbolOf(s);
 		if (channels.length && covered.has(sym) && dataTypes.length === 0) continue;
 		for (const d of dataTypes.length ? dataTypes : ["market_data"]) out.add(`${kindOf(d)}:${sym}`);
 	}
@@ -70,7 +74,7 @@ export function selectionToTopics(sel: CompatSelection): string[] {
 export function topicsForWsPath(pathname: string, query: URLSearchParams): string[] | null {
 	if (pathname === "/ws") return [];
 	let m = /^\/ws\/market\/([^/]+)$/.exec(pathname);
-	if (m) return decodeURIComponent(m[1]).split(",").map(s => s.trim().toUpperCase()).filter(Boolean).map(s => `ticks:${s}`);
+	if (m) return decodeURIComponent(m[1]).split(",").map(s => symbolOf(s.trim())).filter(Boolean).map(s => `ticks:${s}`);
 	m = /^\/ws\/intelligence\/([^/]+)$/.exec(pathname);
 	if (m) return [`intel:${decodeURIComponent(m[1])}`];
 	if (pathname === "/streaming/ws") return selectionToTopics({ channels: query.getAll("channels").join(","), symbols: query.getAll("symbols").join(","), data_types: query.getAll("data_types").join(",") });

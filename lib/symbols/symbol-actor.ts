@@ -104,7 +104,8 @@ export class SymbolActor {
 	/** The newest tick by trade time (a late tick within the tolerance does not replace it). */
 	latest: TickMessage | null = null;
 	lastActivity: number;
-	analysis: SymbolAnalysis;
+	/** Built once, by the activation that rebuilds the actor (from the snapshot or fresh). */
+	analysis!: SymbolAnalysis;
 	#ids: DedupWindow;
 	/**
 	 * Counts down to the next snapshot. The first one comes after a share of `snapshotEvery` that
@@ -118,10 +119,11 @@ export class SymbolActor {
 	messagesOut = 0;
 	/** The lease token every write carries; null once the lease is lost or released. */
 	lease: string | null = null;
+	/** When the lease was last taken or extended (opts.now), so a long replay renews it in time. */
+	#leaseAt = 0;
 	readonly mailbox: Mailbox;
 
 	private constructor(readonly symbol: string, readonly opts: ActorOptions) {
-		this.analysis = new SymbolAnalysis(opts.analysis);
 		this.#ids = new DedupWindow(opts.dedupWindow);
 		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`, opts.now);
 		this.lastActivity = opts.now();
@@ -140,6 +142,7 @@ export class SymbolActor {
 			const r = await opts.store.acquireLease(symbol, opts.owner, opts.leaseMs);
 			if (r.type === "acquired") {
 				actor.lease = r.token;
+				actor.#leaseAt = opts.now();
 				break;
 			}
 			const wait = Math.min(r.ttlMs, until - opts.now(), 250);
@@ -162,7 +165,11 @@ export class SymbolActor {
 	async renew(): Promise<boolean> {
 		const token = this.lease;
 		if (!token) return true;
-		if (await this.opts.store.renewLease(this.symbol, token, this.opts.leaseMs)) return true;
+		const at = this.opts.now();
+		if (await this.opts.store.renewLease(this.symbol, token, this.opts.leaseMs)) {
+			this.#leaseAt = at;
+			return true;
+		}
 		if (this.lease !== token) return true; // released meanwhile
 		this.lease = null;
 		return false;
@@ -178,8 +185,11 @@ export class SymbolActor {
 	async #rehydrate(): Promise<void> {
 		// Built aside and swapped in at the end: reads between the awaits see the old state, never a
 		// half-rebuilt one.
+		// The analysis is built once (it is the costly part of an activation, ~1-3 ms with the default
+		// six timeframes): from the snapshot when it can be, else fresh.
 		const snap = await this.opts.store.getSnapshot<SymbolSnapshot>(this.symbol);
-		const next = { seq: 0, latest: null as TickMessage | null, analysis: new SymbolAnalysis(this.opts.analysis), ids: new DedupWindow(this.opts.dedupWindow) };
+		const next = { seq: 0, latest: null as TickMessage | null, ids: new DedupWindow(this.opts.dedupWindow) };
+		let restored: SymbolAnalysis | null = null;
 		let from = 1;
 		if (snap && READABLE_VERSIONS.includes(snap.v)) {
 			next.seq = snap.seq;
@@ -188,10 +198,14 @@ export class SymbolActor {
 			from = snap.seq + 1;
 			// Analysis state from another configuration (indicators, strategies, timeframes changed)
 			// is not reused: the analysis is rebuilt from the whole log instead.
-			if (snap.analysisConfig === analysisFingerprint(this.opts.analysis)) next.analysis = new SymbolAnalysis(this.opts.analysis, snap.analysis);
+			if (snap.analysisConfig === analysisFingerprint(this.opts.analysis)) restored = new SymbolAnalysis(this.opts.analysis, snap.analysis);
 			else from = 1;
 		}
-		for (;;) {
+		const analysis = restored ?? new SymbolAnalysis(this.opts.analysis);
+		for (let pages = 0; ; pages++) {
+			// A long log is replayed a page per event-loop turn, renewing the lease as it goes: the
+			// node keeps answering and its other leases keep being renewed meanwhile.
+			if (pages > 0) await this.#pause();
 			const page = await this.opts.store.range(this.symbol, from, REPLAY_PAGE);
 			for (const e of page as LogEntry<LoggedTick>[]) {
 				const t = withSeq(e.data, e.seq);
@@ -200,7 +214,7 @@ export class SymbolActor {
 					if (isNewest(next.latest, t.ts)) next.latest = toTickMessage(t);
 					if (t.id !== undefined) next.ids.add(t.id);
 				}
-				next.analysis.apply(t, NO_EMIT);
+				analysis.apply(t, NO_EMIT);
 			}
 			if (page.length < REPLAY_PAGE) break;
 			from = page[page.length - 1].seq + 1;
@@ -209,8 +223,14 @@ export class SymbolActor {
 		next.seq = Math.max(next.seq, await this.opts.store.lastSeq(this.symbol));
 		this.seq = next.seq;
 		this.latest = next.latest;
-		this.analysis = next.analysis;
+		this.analysis = analysis;
 		this.#ids = next.ids;
+	}
+
+	/** Between two replay pages: let the event loop run, and extend the lease once a third of it is gone. */
+	async #pause(): Promise<void> {
+		await new Promise(resolve => setImmediate(resolve));
+		if (this.lease && this.opts.now() - this.#leaseAt >= this.opts.leaseMs / 3 && !(await this.renew())) throw new FencedError(this.symbol, null);
 	}
 
 	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void): TickMessage {

@@ -5,7 +5,7 @@
  * settings are the defaults. Validation names the failing field (422).
  */
 import { ValidationError, type FieldError } from "../protocol/errors.ts";
-import { SYMBOL_PATTERN } from "../protocol/tick.ts";
+import { symbolRule } from "../protocol/tick.ts";
 import { Validator } from "../validation/validator.ts";
 import type { KvStore } from "../kv/kv-store.ts";
 import { DATA_TYPES, isDataType, type DataType } from "../vendors/vendor.ts";
@@ -20,10 +20,10 @@ export interface Instrument {
 
 export const CONFIG_KEYS = { instruments: "config:instruments", cadences: "config:cadences", workers: "config:workers", seeded: "config:instruments:seeded" } as const;
 
-const v = new Validator({ haltOnFirstError: false });
+const v = new Validator({ haltOnFirstError: false, useNewCustomCheckerFunction: true });
 const checkInstrument = v.compile({
 	$$strict: true,
-	symbol: { type: "string", pattern: SYMBOL_PATTERN },
+	symbol: symbolRule(),
 	data_types: { type: "array", unique: true, items: { type: "enum", values: [...DATA_TYPES] }, default: [...DATA_TYPES] },
 	enabled: { type: "boolean", default: true },
 	custom_config: { type: "object", default: {} },

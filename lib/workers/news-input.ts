@@ -1,14 +1,14 @@
 /** News pushed in by clients (`POST /api/v1/news`): one item, an array, or `{news: [...]}`. */
 import type { FieldError } from "../protocol/errors.ts";
-import { SYMBOL_PATTERN } from "../protocol/tick.ts";
+import { symbolRule } from "../protocol/tick.ts";
 import { Validator } from "../validation/validator.ts";
 import type { VendorItem } from "../vendors/vendor.ts";
 
 export const MAX_NEWS_BATCH = 500;
 
-const check = new Validator({ haltOnFirstError: false }).compile({
+const check = new Validator({ haltOnFirstError: false, useNewCustomCheckerFunction: true }).compile({
 	$$strict: true,
-	symbol: { type: "string", pattern: SYMBOL_PATTERN },
+	symbol: symbolRule(),
 	headline: { type: "string", min: 1, max: 1000 },
 	summary: { type: "string", max: 20_000, optional: true },
 	url: { type: "url", optional: true },

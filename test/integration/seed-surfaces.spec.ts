@@ -37,10 +37,11 @@ describe("seed surfaces: realtime watchlist/health/stats, streaming latest with 
 		expect(bad.status).to.equal(422);
 		expect(JSON.stringify(bad.body)).to.include("symbols");
 		expect((await postJson(`${base}/api/v1/realtime/watchlist`, {})).status).to.equal(422);
-		// As the instrument actions: symbols are trimmed and upper-cased, not refused.
-		const lower = await postJson(`${base}/api/v1/realtime/watchlist`, { symbols: [" dia "] });
+		// One symbol normalisation everywhere (lib/protocol/tick.ts): upper-cased, never trimmed.
+		const lower = await postJson(`${base}/api/v1/realtime/watchlist`, { symbols: ["dia"] });
 		expect(lower.status, JSON.stringify(lower.body)).to.equal(200);
 		expect(lower.body.added).to.deep.equal(["DIA"]);
+		expect((await postJson(`${base}/api/v1/realtime/watchlist`, { symbols: [" dia "] })).status).to.equal(422);
 	});
 
 	it("GET /api/v1/realtime/health is /health; GET /api/v1/realtime/stats counts this node's ticks", async () => {

@@ -77,6 +77,8 @@ for (const adapter of adapters) {
 			await store.append("BRK.B", [{ seq: 1, data: 2 }]);
 			expect(await store.range("A", 0, 10)).to.deep.equal([{ seq: 1, data: 1 }]);
 			expect(await store.listSymbols()).to.deep.equal(["A", "BRK.B"]);
+			expect([...(await store.knownSymbols(["NONE", "BRK.B", "A"]))].sort()).to.deep.equal(["A", "BRK.B"]);
+			expect((await store.knownSymbols([])).size).to.equal(0);
 			expect(await store.lastSeq("NONE")).to.equal(0);
 			expect(await store.range("NONE", 0, 10)).to.deep.equal([]);
 		});

@@ -36,7 +36,7 @@ describe("lib/protocol/tick", () => {
 		["ts not a date", { ...good, ts: "yesterday" }, "ts"],
 		["ts ISO without zone", { ...good, ts: "2026-11-28T11:00:00" }, "ts"],
 		["ts impossible date", { ...good, ts: "2026-13-45T11:00:00Z" }, "ts"],
-		["lowercase symbol", { ...good, symbol: "aapl" }, "symbol"],
+		["symbol with a trailing newline", { ...good, symbol: "AAPL\n" }, "symbol"],
 		["symbol too long", { ...good, symbol: "A".repeat(25) }, "symbol"],
 		["symbol with space", { ...good, symbol: "AA PL" }, "symbol"],
 		["missing symbol", { price: 1, size: 1, ts: NOW }, "symbol"],

@@ -101,7 +101,7 @@ describe("services: REST API (embedded node)", () => {
 	it("counts refused input in /metrics", async () => {
 		const m = await getJson(`${base}/metrics`);
 		expect(m.status).to.equal(200);
-		expect(m.body).to.match(/rookery_ingest_rejected_total\{[^}]*reason="numberPositive"[^}]*\} [1-9]/);
+		expect(m.body).to.match(/rookery_ingest_rejected_total\{[^}]*reason="numberMin"[^}]*\} [1-9]/);
 		expect(m.body).to.match(/rookery_http_errors_total\{[^}]*status="422"[^}]*\} [1-9]/);
 	});
 
