@@ -168,13 +168,14 @@ describe("ingest on two nodes (real processes, NATS, Redis, local Yahoo server)"
 		for (const s of theirs) expect(await holderOf(s)).to.equal(survivor.nodeId);
 
 		// Now the survivor alone polls all 20, still once per interval.
-		// A window of exactly 4 intervals: runs start ≥ 1 interval apart, so it holds 3–4 of them. (Up to
-		// the time sleep() actually returned it could hold a 5th started just after from + 4000.)
+		// A window of exactly 4 intervals holds 3–5 runs: the cadence timer may start a run a few ms
+		// early (gaps of 992 ms seen), so runs at from+5 … from+3973 are five. Two nodes polling one
+		// symbol would give ~8, and a gap under half an interval fails the second check.
 		const from = Date.now();
 		await sleep(4000);
 		const polls = pollsBetween(yahoo, from, from + 4 * INTERVAL_MS);
 		for (const s of SYMBOLS) {
-			expect(polls.get(s)?.count ?? 0, s).to.be.within(3, 4);
+			expect(polls.get(s)?.count ?? 0, s).to.be.within(3, 5);
 			expect(polls.get(s)!.minGap, s).to.be.at.least(INTERVAL_MS / 2);
 		}
 	});
