@@ -43,15 +43,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 	return body as T;
 }
 
-/** Server shapes the dashboard reads (docs/api.md). */
-export interface Bar {
-	time: number;
-	open: number;
-	high: number;
-	low: number;
-	close: number;
-	volume: number;
-}
+/** Server shapes the dashboard reads (docs/api.md); a bar is the server's own type. */
+export type { Bar } from "../../lib/bars/bar.ts";
 export interface Signal {
 	strategy: string;
 	direction: "long" | "short";
