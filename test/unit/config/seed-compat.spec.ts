@@ -2,17 +2,10 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, resolveConfig } from "../../../lib/config/config.ts";
+import { resolveConfig } from "../../../lib/config/config.ts";
+import { configProblems } from "./problems.ts";
 
-const problems = (env: NodeJS.ProcessEnv, args: Record<string, string> = {}): string[] => {
-	try {
-		resolveConfig({ env, args });
-	} catch (e) {
-		if (e instanceof ConfigError) return e.problems;
-		throw e;
-	}
-	return [];
-};
+const problems = configProblems;
 
 describe("lib/config: the predecessors' env and seed 004's config file", () => {
 	let dir: string;

@@ -3,18 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { nkeys } from "nats";
-import { ConfigError, maskSecrets, resolveConfig } from "../../../lib/config/config.ts";
+import { maskSecrets, resolveConfig } from "../../../lib/config/config.ts";
+import { configProblems } from "./problems.ts";
 import { httpsServerOptions, natsConnectOptions, redisTlsOptions } from "../../../lib/config/tls.ts";
 
-const problems = (env: NodeJS.ProcessEnv, args: Record<string, string> = {}): string[] => {
-	try {
-		resolveConfig({ env, args });
-	} catch (e) {
-		if (e instanceof ConfigError) return e.problems;
-		throw e;
-	}
-	return [];
-};
+const problems = configProblems;
 
 describe("lib/config tls section", () => {
 	let dir: string;
