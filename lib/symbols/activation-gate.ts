@@ -39,6 +39,9 @@ export class ActivationGate {
 	readonly #queue: Waiter[] = [];
 	/** performance.now() when this turn's first activation started; -1 until one does. */
 	#turnStart = -1;
+	/** Recent ms between two activations finishing while busy (moving average); 0 until known. */
+	#paceMs = 0;
+	#lastDone = -1;
 
 	constructor(readonly opts: ActivationGateOptions) {}
 
@@ -90,6 +93,12 @@ export class ActivationGate {
 			this.opts.onRefused?.("full");
 			return Promise.reject(new BusyError(`too many symbol activations waiting (${this.#queue.length}); ${what} refused, retry`, { retryable: true }));
 		}
+		// Refused now rather than at its deadline when, at the recent pace, the waiters ahead will not
+		// all have started by then: a request's doomed waiters would otherwise all fail at one moment.
+		if (this.#paceMs > 0 && (this.#queue.length + 1) * this.#paceMs > deadline - this.opts.now()) {
+			this.opts.onRefused?.("deadline");
+			return Promise.reject(new BusyError(`${what} would not be activated before its deadline (${this.#queue.length} waiting, ~${this.#paceMs.toFixed(1)} ms each); retry`, { retryable: true }));
+		}
 		return new Promise<void>((resolve, reject) => {
 			const w: Waiter = { start: resolve, fail: reject, timer: null };
 			const ms = deadline - this.opts.now();
@@ -115,7 +124,11 @@ export class ActivationGate {
 
 	/** Hand the slot to the next waiter (it stays taken), or free it. */
 	#release(): void {
+		const t = performance.now();
+		if (this.#lastDone >= 0) this.#paceMs = this.#paceMs === 0 ? t - this.#lastDone : 0.9 * this.#paceMs + 0.1 * (t - this.#lastDone);
 		const next = this.#queue.shift();
+		// The pace counts only while activations follow one another; an idle gap is not a pace.
+		this.#lastDone = next ? t : -1;
 		if (next) {
 			if (next.timer) clearTimeout(next.timer);
 			next.start();
