@@ -5,12 +5,12 @@
 import { ServiceBroker, type BrokerOptions, type Middleware } from "moleculer";
 import type { RookeryConfig } from "./lib/config/config.ts";
 import { natsConnectOptions } from "./lib/config/tls.ts";
-import { replCommands } from "./services/repl-commands.ts";
-import { registerRendezvousStrategy } from "./services/rendezvous.strategy.ts";
-import { OwnerForwardMiddleware } from "./services/owner-forward.middleware.ts";
-import { RequestMetricsMiddleware } from "./services/request-metrics.middleware.ts";
-import { RequestTimeoutMiddleware } from "./services/request-timeout.middleware.ts";
-import { TwoLevelCacher } from "./services/two-level-cacher.ts";
+import { replCommands } from "./runtime/repl-commands.ts";
+import { registerRendezvousStrategy } from "./middlewares/rendezvous.strategy.ts";
+import { OwnerForwardMiddleware } from "./middlewares/owner-forward.middleware.ts";
+import { RequestMetricsMiddleware } from "./middlewares/request-metrics.middleware.ts";
+import { RequestTimeoutMiddleware } from "./middlewares/request-timeout.middleware.ts";
+import { TwoLevelCacher } from "./middlewares/two-level-cacher.ts";
 import { logDestination } from "./lib/logging/log-destination.ts";
 import { redisTlsOptions } from "./lib/config/tls.ts";
 

@@ -10,7 +10,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { DDSketch } from "@datadog/sketches-js";
 import { MetricWindows } from "../lib/analytics/metric-windows.ts";
-import { createNode } from "../services/node.ts";
+import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 
 const T0 = 1_700_000_000_000;

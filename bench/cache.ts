@@ -14,11 +14,11 @@ import path from "node:path";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { createNode } from "../services/node.ts";
+import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig, type ServiceName } from "../lib/config/config.ts";
 import { mulberry32 } from "../lib/feed/random.ts";
 import { startNats, startRedis } from "../test/helpers/servers.ts";
-import { twoLevelCacherOf } from "../services/cache-stats.ts";
+import { twoLevelCacherOf } from "../middlewares/cache-stats.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench", "results", "cache.json");

@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
 import { ServiceBroker } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { createNode } from "../services/node.ts";
+import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../lib/auth/tiers.ts";
 

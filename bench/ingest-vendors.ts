@@ -10,7 +10,7 @@ import path from "node:path";
 import { Bench } from "tinybench";
 import { alpacaItem } from "../lib/vendors/alpaca-stream.ts";
 import { loadReplay } from "../lib/vendors/replay.ts";
-import { createNode } from "../services/node.ts";
+import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { startAlpacaServer, trade } from "../test/helpers/vendor-servers/alpaca-stream.ts";
 

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import * as hdr from "hdr-histogram-js";
 import { WebSocket } from "ws";
 import { connect as natsConnect } from "nats";
-import { createNode, type RookeryNode } from "../services/node.ts";
+import { createNode, type RookeryNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { MemoryStore } from "../lib/store/memory-store.ts";
 import { startNats, startRedis, type TestServer } from "../test/helpers/servers.ts";

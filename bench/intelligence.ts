@@ -12,7 +12,7 @@ import path from "node:path";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { createNode, type RookeryNode } from "../services/node.ts";
+import { createNode, type RookeryNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { mulberry32 } from "../lib/feed/random.ts";
 

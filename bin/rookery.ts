@@ -7,7 +7,7 @@ import { ConfigError, maskSecrets, type RookeryConfig } from "../lib/config/conf
 import { PluginError, resolveConfigWithPlugins } from "../lib/plugins/loader.ts";
 import { checkConnectivity } from "../lib/config/connectivity.ts";
 import { usageText } from "../lib/config/usage.ts";
-import { createNode, type RookeryNode } from "../services/node.ts";
+import { createNode, type RookeryNode } from "../runtime/node.ts";
 
 const USAGE = usageText();
 

@@ -19,7 +19,7 @@ import { isMetricName, METRIC_NAME_PATTERN } from "../lib/analytics/metric-name.
 import { checkMetricBody } from "../lib/analytics/check-metrics.ts";
 import { DASHBOARD_EVERY_MS, DASHBOARD_METRICS, dashboardFigures } from "../lib/analytics/dashboard.ts";
 import type { EventsBatch } from "./events.service.ts";
-import type { NodeDeps } from "./deps.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
 
 // Worst case ≈ 400 KB a metric with all 171 buckets in use (bench/analytics.ts): about 4 GB at the cap.
 const MAX_METRICS = 10_000;

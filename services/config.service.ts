@@ -11,7 +11,7 @@ import { createVendor } from "../lib/vendors/index.ts";
 import { IngestConfigRepo, parseCadence, parseInstrument, type Instrument } from "../lib/workers/ingest-config.ts";
 import { workerId, type Cadence } from "../lib/workers/cadence.ts";
 import type { RunRecord, WorkerStatus } from "../lib/workers/data-worker.ts";
-import type { NodeDeps } from "./deps.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { symbolRule } from "../lib/protocol/tick.ts";
 

@@ -12,7 +12,7 @@ import { subjects } from "../lib/protocol/wire.ts";
 import { checkEventBatch, parseTime } from "../lib/events/check-events.ts";
 import { DEFAULT_RETENTION_MS, EVENT_TYPES, type EventAnswer, type EventType, type PlatformEvent } from "../lib/events/event-types.ts";
 import { EventLog, MAX_QUERY_LIMIT, decodeCursor, type EventPage } from "../lib/events/event-log.ts";
-import type { NodeDeps } from "./deps.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
 
 interface Methods {
 	refuse(message: string, fields: ValidationError["fields"]): never;

@@ -1,5 +1,5 @@
 /**
- * The HTTP gateway: REST under /api/v1 and the root (paths in services/routes.ts), SSE, the
+ * The HTTP gateway: REST under /api/v1 and the root (paths in runtime/routes.ts), SSE, the
  * WebSocket endpoint /ws and the predecessor WS paths (the `ws` package on the HTTP server's
  * upgrade event), OpenAPI and a docs page. Auth, tiers, rate limits, streaming and OpenAPI logic
  * live in lib/ (auth, ratelimit, streaming, openapi); this service wires them to moleculer-web.
@@ -26,7 +26,7 @@ import { ApiKeyStore } from "../lib/auth/api-keys.ts";
 import { redactTarget } from "../lib/config/redact.ts";
 import { RateLimitedError, UnauthorizedError } from "../lib/auth/errors.ts";
 import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
-import { registerGatewayMetrics } from "./gateway-metrics.ts";
+import { registerGatewayMetrics } from "../runtime/gateway-metrics.ts";
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from "../lib/ratelimit/token-bucket.ts";
 import { RedisRateLimiter } from "../lib/ratelimit/redis-rate-limiter.ts";
 import { RedisKv } from "../lib/kv/index.ts";
@@ -35,10 +35,10 @@ import { volatilityOfPrices } from "../lib/workers/quote-volatility.ts";
 import { messageKeys, type StreamMessage } from "../lib/workers/stream-message.ts";
 import { buildOpenApi, type ActionInfo, type ExtraPath } from "../lib/openapi/openapi.ts";
 import { StaticSite } from "../lib/web/static-site.ts";
-import type { NodeDeps } from "./deps.ts";
-import { API_ALIASES, RAW_BODY_ALIASES, ROOT_ALIASES } from "./routes.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
+import { API_ALIASES, RAW_BODY_ALIASES, ROOT_ALIASES } from "../runtime/routes.ts";
 import { AliasResolver, type resolveAliasByPrefix } from "../lib/routing/alias-prefix.ts";
-import { answerOptions, answerQuote, answerRead, serveDirectRead } from "./gateway-direct.ts";
+import { answerOptions, answerQuote, answerRead, serveDirectRead } from "../runtime/gateway-direct.ts";
 import { QuoteCache } from "../lib/streaming/quote-cache.ts";
 import { originAllowed } from "../lib/http/origin.ts";
 import { jsonBodyRoute } from "../lib/http/json-body.ts";

@@ -13,7 +13,7 @@ import { BusyError, ErrorCode, ValidationError, UnavailableError, NotFoundError 
 import { SyntheticFeed, syntheticHistory } from "../lib/feed/synthetic.ts";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
-import type { NodeDeps } from "./deps.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
 import { checkTick, symbolRule } from "../lib/protocol/tick.ts";
 import type { TierName } from "../lib/auth/tiers.ts";
 import { TICKS_DOC } from "../lib/openapi/ticks-schema.ts";

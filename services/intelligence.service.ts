@@ -22,9 +22,9 @@ import { Validator } from "../lib/validation/validator.ts";
 import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { ownedOrNotFound, ownerIdOf, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
-import type { NodeDeps } from "./deps.ts";
-import { cacheStatsOf } from "./cache-stats.ts";
-import { intelligenceCacheMixin } from "./intelligence-cache.mixin.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
+import { cacheStatsOf } from "../middlewares/cache-stats.ts";
+import { intelligenceCacheMixin } from "../mixins/intelligence-cache.mixin.ts";
 
 const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
 
@@ -32,7 +32,7 @@ const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
 type Caller = <T>(action: string, params: object, opts?: { timeout?: number; retries?: number }) => Promise<T>;
 
 interface Vars {
-	/** From services/intelligence-cache.mixin.ts. */
+	/** From mixins/intelligence-cache.mixin.ts. */
 	hot: HotSymbols;
 	streams: StreamRunner;
 	sweep: NodeJS.Timeout | null;

@@ -7,13 +7,13 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { MetricSnapshot } from "../lib/metrics/prometheus.ts";
 import { realtimeStats, type RealtimeStats } from "../lib/metrics/realtime-stats.ts";
-import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./prometheus.ts";
-import type { NodeDeps } from "./deps.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../runtime/prometheus.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { SystemSampler } from "../lib/metrics/system-stats.ts";
 import { PerformanceHistory } from "../lib/metrics/performance.ts";
-import { healthDetail, performanceReport, samplePerformance } from "./node-health.ts";
-import { twoLevelCacherOf } from "./cache-stats.ts";
+import { healthDetail, performanceReport, samplePerformance } from "../runtime/node-health.ts";
+import { twoLevelCacherOf } from "../middlewares/cache-stats.ts";
 
 /** Performance samples: one every 10 s, the last 10 minutes kept (`/metrics/performance` history). */
 const SAMPLE_EVERY_MS = 10_000;

@@ -10,14 +10,14 @@ import { WIRE_VERSION, type TickMessage, type Topic } from "../lib/protocol/wire
 import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
 import { analysisFor } from "../lib/config/config.ts";
 import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
-import { RENDEZVOUS } from "./rendezvous.strategy.ts";
+import { RENDEZVOUS } from "../middlewares/rendezvous.strategy.ts";
 import { parseLeaseToken } from "../lib/store/store.ts";
 import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
 import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
-import type { NodeDeps } from "./deps.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
-import { registerSymbolMetrics } from "./symbols-metrics.ts";
+import { registerSymbolMetrics } from "../runtime/symbols-metrics.ts";
 
 const notKept = (actor: SymbolActor, tf: string) =>
 	new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });

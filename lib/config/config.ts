@@ -79,7 +79,7 @@ export interface RookeryConfig {
 	ws: { maxBufferedBytes: number; heartbeatMs: number; authTimeoutMs: number; maxReplay: number };
 	/**
 	 * Gateway HTTP: CORS allow-list (`*` = any origin), the JSON body limit of /api/v1, whether REST
-	 * reads skip moleculer-web's request pipeline (services/gateway-direct.ts; same answers), and the
+	 * reads skip moleculer-web's request pipeline (runtime/gateway-direct.ts; same answers), and the
 	 * latest-quote cache (lib/streaming/quote-cache.ts; max age, 0 = off; max symbols).
 	 */
 	http: { corsOrigins: string[]; maxBodyBytes: string; directReads: boolean; quoteCacheMs: number; quoteCacheEntries: number };
@@ -99,7 +99,7 @@ export interface RookeryConfig {
 	/** Platform events (docs/events.md): retention per type in ms, over the seed's TTL table. */
 	events: { retentionMs: Partial<Record<EventType, number>> };
 	/**
-	 * The two-level answer cache (services/two-level-cacher.ts, docs/operations.md "Cache"): L1 bounds
+	 * The two-level answer cache (middlewares/two-level-cacher.ts, docs/operations.md "Cache"): L1 bounds
 	 * per node, gzip above `compressAboveBytes` in Redis, TTL per data type (seed 003's table), and how
 	 * many of the most requested symbols are warmed at start.
 	 */

@@ -8,7 +8,7 @@ import type { ActionParams, Context, ServiceSchema } from "moleculer";
 import { AgentRunner, type AgentRunResult, type AgentStatus } from "../../lib/agents/agent-runner.ts";
 import { createModel } from "../../lib/agents/models.ts";
 import type { AgentName, AgentSettings } from "../../lib/agents/model.ts";
-import type { NodeDeps } from "../deps.ts";
+import type { NodeDeps } from "../../runtime/deps.ts";
 import { ADMIN_ONLY } from "../../lib/auth/authenticator.ts";
 
 /** KV hash of agent settings changed through the config API, one field per agent. */

@@ -1,7 +1,7 @@
 /** `agents.forecast`: Holt trend + GARCH(1,1) intervals on a symbol's closes, or a remote model (lib/agents/remote-forecast.ts). */
 import { agentServiceSchema } from "./agent-schema.ts";
 import { MIN_FORECAST_CLOSES } from "../../lib/agents/forecast.ts";
-import type { NodeDeps } from "../deps.ts";
+import type { NodeDeps } from "../../runtime/deps.ts";
 
 export default function forecastAgentService(deps: NodeDeps) {
 	return agentServiceSchema("forecast", deps, {

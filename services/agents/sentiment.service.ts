@@ -1,6 +1,6 @@
 /** `agents.sentiment`: headline sentiment (lexicon model, or a FinBERT/HF classifier endpoint). */
 import { agentServiceSchema } from "./agent-schema.ts";
-import type { NodeDeps } from "../deps.ts";
+import type { NodeDeps } from "../../runtime/deps.ts";
 
 export default function sentimentAgentService(deps: NodeDeps) {
 	return agentServiceSchema("sentiment", deps, {

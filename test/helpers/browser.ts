@@ -3,7 +3,7 @@
  * bench; and a node with the dashboard, loaded with seeded history through REST.
  */
 import { chromium, type Browser } from "playwright-core";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
 import { syntheticHistory } from "../../lib/feed/synthetic.ts";
 

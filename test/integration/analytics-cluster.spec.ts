@@ -5,7 +5,7 @@
  * client of the other node, and events posted on one node reach the `events:{type}` topic.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { WindowStore } from "../../lib/analytics/window-store.ts";
 import { startNats, type TestServer } from "../helpers/servers.ts";

@@ -5,7 +5,7 @@
  * per level on both paths. Also `/health` and `/metrics/performance` of a cluster node.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { getJson, postJson } from "../helpers/http.ts";

@@ -15,7 +15,7 @@ import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { WsTestClient, type Frame } from "../helpers/ws-client.ts";
 import type { Tick } from "../../lib/protocol/tick.ts";
-import { registerRendezvousStrategy } from "../../services/rendezvous.strategy.ts";
+import { registerRendezvousStrategy } from "../../middlewares/rendezvous.strategy.ts";
 
 interface ActorSummary {
 	symbol: string;

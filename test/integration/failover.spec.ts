@@ -20,7 +20,7 @@ import { waitFor } from "../helpers/ports.ts";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { getJson } from "../helpers/http.ts";
 import type { Tick } from "../../lib/protocol/tick.ts";
-import { registerRendezvousStrategy } from "../../services/rendezvous.strategy.ts";
+import { registerRendezvousStrategy } from "../../middlewares/rendezvous.strategy.ts";
 import { analysisFor, defaultConfig } from "../../lib/config/config.ts";
 import { SymbolAnalysis } from "../../lib/symbols/symbol-analysis.ts";
 import { rendezvousOwner } from "../../lib/routing/rendezvous.ts";

@@ -1,12 +1,12 @@
 /**
- * REST reads on the direct path (services/gateway-direct.ts) and the latest-quote cache
+ * REST reads on the direct path (runtime/gateway-direct.ts) and the latest-quote cache
  * (lib/streaming/quote-cache.ts) answer exactly what moleculer-web's pipeline answers: two real
  * embedded nodes fed the same ticks, one with direct reads and the cache, one without, asked the
  * same requests; status, headers (but Date and the generated request id) and body must match.
  */
 import { expect } from "chai";
 import { SignJWT } from "jose";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { waitFor } from "../helpers/ports.ts";

@@ -4,7 +4,7 @@
  * credentials when auth is configured and are not rate limited. Real node on a real redis-server.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";

@@ -3,7 +3,7 @@
  * over both, and the caller's bucket is spent once, not once per node.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";

@@ -10,7 +10,7 @@
  */
 import { expect } from "chai";
 import { WebSocket } from "ws";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import type { SlowClientPolicy } from "../../lib/streaming/send-queue.ts";

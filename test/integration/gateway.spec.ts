@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { SignJWT } from "jose";
 import { WebSocket } from "ws";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { getJson, postJson } from "../helpers/http.ts";

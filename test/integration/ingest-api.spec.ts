@@ -1,6 +1,6 @@
 /** Ingest + config over REST on one embedded node: workers, cadences, instruments, news, messages. */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 
 describe("ingest and config API (embedded node)", function () {

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig, type RookeryConfig } from "../../lib/config/config.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { startAlpacaServer, trade, quote, type AlpacaServer } from "../helpers/vendor-servers/alpaca-stream.ts";

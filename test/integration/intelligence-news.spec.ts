@@ -5,7 +5,7 @@
  * its prompt.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { postJson } from "../helpers/http.ts";
 import { chatAnswer, sendJson, startFakeModelServer, type FakeModelServer } from "../unit/agents/fake-model-server.ts";

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 
 const dir = path.resolve(import.meta.dirname, "../../k8s/monitoring");

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { startPrometheus, type PrometheusServer } from "../helpers/prometheus.ts";
 import { waitFor } from "../helpers/ports.ts";

@@ -3,7 +3,7 @@
  * service → unified intelligence answer (real HTTP both ways, embedded node).
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { postJson } from "../helpers/http.ts";
 import { sendJson, startFakeModelServer, type FakeModelServer } from "../unit/agents/fake-model-server.ts";

@@ -4,7 +4,7 @@
  * `/api/v1/streaming/{pair}/latest`.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { logReturns, realizedVolatility } from "../../lib/volatility/index.ts";
 import { messageKeys } from "../../lib/workers/stream-message.ts";

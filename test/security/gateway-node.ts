@@ -4,7 +4,7 @@
  */
 import net from "node:net";
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
 
 export interface TestNode {

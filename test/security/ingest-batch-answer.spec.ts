@@ -5,7 +5,7 @@
  * is in /metrics and /health.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig, type RookeryConfig } from "../../lib/config/config.ts";
 
 async function start(over: (c: RookeryConfig) => void): Promise<{ node: RookeryNode; base: string }> {

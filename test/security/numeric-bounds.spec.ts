@@ -8,7 +8,7 @@ import { checkTick, PRICE_MAX, PRICE_MIN, SIZE_MAX, type Tick } from "../../lib/
 import { SymbolActor, type ActorOptions } from "../../lib/symbols/symbol-actor.ts";
 import { MemoryStore } from "../../lib/store/memory-store.ts";
 import { defaultConfig } from "../../lib/config/config.ts";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { mergeConfig } from "../../lib/config/config.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 14, 30);

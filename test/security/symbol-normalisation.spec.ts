@@ -3,7 +3,7 @@
  * normalizeSymbol): `AAPL%0A` was read as AAPL by GET while POST refused `AAPL\n`.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../services/node.ts";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { normalizeSymbol } from "../../lib/protocol/tick.ts";
 

@@ -1,8 +1,8 @@
 /** The REPL `apikey` command on a real node: create (shown once), list, revoke; the key then works over HTTP. */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../services/node.ts";
+import { createNode, type RookeryNode } from "../../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
-import { replCommands } from "../../../services/repl-commands.ts";
+import { replCommands } from "../../../runtime/repl-commands.ts";
 
 async function run(node: RookeryNode, args: Record<string, unknown>): Promise<unknown[]> {
 	const printed: unknown[] = [];

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { listenProbes, type ProbeListener } from "../../../lib/health/probe-listener.ts";
 import { ConfigError, defaultConfig, mergeConfig, resolveConfig } from "../../../lib/config/config.ts";
-import { createNode } from "../../../services/node.ts";
+import { createNode } from "../../../runtime/node.ts";
 
 const get = async (url: string, method = "GET") => {
 	const r = await fetch(url, { method });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { rendezvousOwner } from "../../../lib/routing/rendezvous.ts";
-import { RendezvousStrategy } from "../../../services/rendezvous.strategy.ts";
+import { RendezvousStrategy } from "../../../middlewares/rendezvous.strategy.ts";
 
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => `node-${i + 1}`);
 

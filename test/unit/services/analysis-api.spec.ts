@@ -3,7 +3,7 @@
  * and late ticks refused at ingest.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../services/node.ts";
+import { createNode, type RookeryNode } from "../../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 import { WsTestClient, type Frame } from "../../helpers/ws-client.ts";

@@ -1,6 +1,6 @@
 /** Idle symbol actors leave memory and come back from the store unchanged. */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../services/node.ts";
+import { createNode, type RookeryNode } from "../../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 import { waitFor } from "../../helpers/ports.ts";

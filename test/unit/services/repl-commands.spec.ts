@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../services/node.ts";
+import { createNode, type RookeryNode } from "../../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
-import { replCommands } from "../../../services/repl-commands.ts";
+import { replCommands } from "../../../runtime/repl-commands.ts";
 import { waitFor } from "../../helpers/ports.ts";
 
 /** Run a REPL command and capture what it prints. */

@@ -3,7 +3,7 @@ import { Errors, ServiceBroker } from "moleculer";
 import { brokerOptions } from "../../../moleculer.config.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
 
-describe("services/request-timeout.middleware on a real broker", () => {
+describe("middlewares/request-timeout.middleware on a real broker", () => {
 	let broker: ServiceBroker;
 	before(async () => {
 		broker = new ServiceBroker({ ...brokerOptions(mergeConfig(defaultConfig(), { nodeId: "rt-test", logLevel: "fatal" })), logger: false, requestTimeout: 150 });

@@ -4,10 +4,10 @@
  * naming the field, counts live signals per strategy in /metrics, and has a REPL command.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../services/node.ts";
+import { createNode, type RookeryNode } from "../../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
 import { strategyPerformance } from "../../../lib/strategies/performance.ts";
-import { replCommands } from "../../../services/repl-commands.ts";
+import { replCommands } from "../../../runtime/repl-commands.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 import { goog } from "../indicators/support.ts";
 

@@ -1,7 +1,7 @@
 /** The WebSocket endpoint of an embedded node: subscribe, snapshot first, live updates in order. */
 import { expect } from "chai";
 import WebSocket from "ws";
-import { createNode, type RookeryNode } from "../../../services/node.ts";
+import { createNode, type RookeryNode } from "../../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
 import { postJson } from "../../helpers/http.ts";
 import { WsTestClient } from "../../helpers/ws-client.ts";

@@ -9,8 +9,8 @@ import type { ServiceBroker } from "moleculer";
 import { resourceWarnings, type SystemSampler } from "../lib/metrics/system-stats.ts";
 import type { PerformanceHistory } from "../lib/metrics/performance.ts";
 import { metricValues } from "./prometheus.ts";
-import { requestMetricsOf } from "./request-metrics.middleware.ts";
-import { cacheStatsOf } from "./cache-stats.ts";
+import { requestMetricsOf } from "../middlewares/request-metrics.middleware.ts";
+import { cacheStatsOf } from "../middlewares/cache-stats.ts";
 
 const ASK_TIMEOUT_MS = 1500;
 /** Answers from other services are reused this long, and waited for at most WAIT_MS per probe. */

@@ -1,14 +1,14 @@
 /**
  * The Prometheus registry of a node (prom-client): Node.js and process metrics from prom-client's
  * default collectors, the metrics services count in Moleculer's registry (bridged at scrape time,
- * lib/metrics/prometheus.ts), the request series of services/request-metrics.middleware.ts, and
+ * lib/metrics/prometheus.ts), the request series of middlewares/request-metrics.middleware.ts, and
  * native prom-client metrics services register with `prometheusRegistryOf(broker)` (gauges read
  * at scrape time, such as per-symbol lag).
  */
 import type { ServiceBroker } from "moleculer";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { bridgeMoleculerMetrics, bridgedMetric, type MetricSnapshot } from "../lib/metrics/prometheus.ts";
-import { requestMetricsOf } from "./request-metrics.middleware.ts";
+import { requestMetricsOf } from "../middlewares/request-metrics.middleware.ts";
 
 /** Moleculer registry metrics exposed; process and memory come from prom-client's collectors instead. */
 const MOLECULER_INCLUDES = ["rookery.**", "moleculer.transit.**"];

@@ -1,5 +1,5 @@
 /**
- * The intelligence service's use of the two-level cache (services/two-level-cacher.ts): the two
+ * The intelligence service's use of the two-level cache (middlewares/two-level-cacher.ts): the two
  * cached answer actions, the count of the most requested symbols (saved per node in the KV), and
  * warming the cache with them when the node starts.
  */
@@ -8,7 +8,7 @@ import { HotSymbols, hottest } from "../lib/cache/hot-symbols.ts";
 import { UNIFIED_DEFAULTS, type UnifiedRequest } from "../lib/intelligence/unified-request.ts";
 import type { UnifiedResult } from "../lib/intelligence/unified.ts";
 import { errorReason } from "../lib/intelligence/symbol-analysis.ts";
-import type { NodeDeps } from "./deps.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
 
 /** Per node: the symbols it was asked for most (KV hash field = node id), read to warm the cache at start. */
 const HOT_SYMBOLS_KEY = "rookery:cache:hot-symbols";
