@@ -11,6 +11,7 @@ import { OwnerForwardMiddleware } from "./middlewares/owner-forward.middleware.t
 import { RequestMetricsMiddleware } from "./middlewares/request-metrics.middleware.ts";
 import { RequestTimeoutMiddleware } from "./middlewares/request-timeout.middleware.ts";
 import { TwoLevelCacher } from "./middlewares/two-level-cacher.ts";
+import { PromptDiscoverer } from "./middlewares/prompt-discoverer.ts";
 import { logDestination } from "./lib/logging/log-destination.ts";
 import { redisTlsOptions } from "./lib/config/tls.ts";
 
@@ -49,12 +50,17 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 			// with the Rendezvous strategy.
 			strategy: "RoundRobin",
 			preferLocal: true,
+			// Drops a silent node exactly `heartbeatTimeout` after it was last heard from (see the file).
+			discoverer: new PromptDiscoverer(),
 		},
 		// A crashed node (SIGKILL, power loss) sends no DISCONNECT: the others only notice the missing
 		// heartbeats. Moleculer's defaults (10 s / 30 s) keep calls going to a dead owner for up to a
-		// minute; at 1 s / 2 s it is dropped in 3–5 s (its lease, 3 s, lapses in that time too) and the
-		// calls pending on it are rejected (503, retryable) instead of waiting for requestTimeout.
-		heartbeatInterval: 1,
+		// minute; here (PromptDiscoverer) it is dropped 2 s after its last beat, 1.5–2.1 s after its
+		// death (its symbol leases, 2.5 s renewed every 0.625 s, lapse 1.9–2.5 s after it), and the
+		// calls pending on it are rejected (503, retryable) instead of waiting for requestTimeout. A
+		// live node is dropped only if its beats stop for 2 s (a loop stalled ~1.5 s), and rejoins
+		// with its next beat.
+		heartbeatInterval: 0.5,
 		heartbeatTimeout: 2,
 		requestTimeout: 10_000,
 		// Symbol actors are not idempotent to retry blindly here; clients retry 503s with the same ids.

@@ -177,7 +177,7 @@ export function defaultConfig(): RookeryConfig {
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42, historyMinutes: 480, historyStepMs: 20_000 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
 		ingest: { maxFutureMs: 2000, maxBodyBytes: "4mb" },
-		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000, leaseMs: 3000, leaseWaitMs: 4000, maxActivations: 8, activationQueue: 10_000 },
+		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000, leaseMs: 2500, leaseWaitMs: 4000, maxActivations: 8, activationQueue: 10_000 },
 		analysis: {
 			timeframes: [...TIMEFRAMES],
 			indicators: ["sma:20", "ema:20", "rsi:14", "macd:12:26:9", "bbands:20:2", "atr:14", "stoch:14:3:3", "vwap", "obv", "adx:14"],
