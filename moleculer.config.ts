@@ -10,6 +10,7 @@ import { registerRendezvousStrategy } from "./middlewares/rendezvous.strategy.ts
 import { OwnerForwardMiddleware } from "./middlewares/owner-forward.middleware.ts";
 import { RequestMetricsMiddleware } from "./middlewares/request-metrics.middleware.ts";
 import { RequestTimeoutMiddleware } from "./middlewares/request-timeout.middleware.ts";
+import { endpointFailed } from "./middlewares/endpoint-breakers.ts";
 import { TwoLevelCacher } from "./middlewares/two-level-cacher.ts";
 import { PromptDiscoverer } from "./middlewares/prompt-discoverer.ts";
 import { logDestination } from "./lib/logging/log-destination.ts";
@@ -63,8 +64,20 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		heartbeatInterval: 0.5,
 		heartbeatTimeout: 2,
 		requestTimeout: 10_000,
-		// Symbol actors are not idempotent to retry blindly here; clients retry 503s with the same ids.
-		retryPolicy: { enabled: false },
+		// Moleculer's own resilience for every service-to-service call (what we rely on in their
+		// source: middlewares/endpoint-breakers.ts). The CircuitBreaker is on for every action, per
+		// endpoint (node × action) on the caller; it counts only errors that say the node failed
+		// to serve (endpointFailed), so a failing node is skipped while the others serve. Agents
+		// tighten it per action (mixins/agent.mixin.ts).
+		circuitBreaker: { enabled: true, threshold: 0.5, minRequestCount: 20, windowTime: 60, halfOpenTime: 10_000, check: endpointFailed },
+		// Per action, where a bounded queue in front of the handler is the right limit (agents:
+		// maxConcurrent / queueLimit per node). Not broker-wide: keyed actors bound their own
+		// mailboxes and ingest its pipeline, and a second queue in front would hide their full-policies.
+		bulkhead: { enabled: false, concurrency: 10, maxQueueSize: 100 },
+		// Idempotent reads opt in per action (`retryPolicy: { enabled: true }`, e.g. agents.*.status):
+		// Moleculer then calls again through the balancer, so another endpoint may answer. Writes and
+		// symbol actors are not retried here; clients retry 503s with the same ids.
+		retryPolicy: { enabled: false, retries: 2, delay: 100, maxDelay: 1000, factor: 2, check: err => !!(err as { retryable?: boolean }).retryable },
 		contextParamsCloning: false,
 		metrics: { enabled: true, reporter: [] },
 		// Actions opt in with `cache: {…}` (intelligence answers); the rest pass the Cacher middleware untouched.

@@ -13,13 +13,14 @@ import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
 import type { AgentRunResult } from "../lib/agents/agent-runner.ts";
 import { agentsFor, ANALYSIS_TYPES, HORIZONS, UNIFIED_DEFAULTS, unifiedCacheKey, type UnifiedRequest } from "../lib/intelligence/unified-request.ts";
 import { errorReason, type LatestQuote, type NewsMessage, type SymbolSource } from "../lib/intelligence/symbol-analysis.ts";
-import { aggregateAgentStatus, analyzeUnified, fromCache, type NodeAgentStatus, type UnifiedResult } from "../lib/intelligence/unified.ts";
+import { analyzeUnified, fromCache, type NodeAgentStatus, type UnifiedResult } from "../lib/intelligence/unified.ts";
 import { StreamRunner, type StreamDefinition } from "../lib/intelligence/stream-runner.ts";
 import { subjects } from "../lib/protocol/wire.ts";
 import { symbolRule } from "../lib/protocol/tick.ts";
 import { NotFoundError, ValidationError } from "../lib/protocol/errors.ts";
 import { Validator } from "../lib/validation/validator.ts";
-import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "./agents/agent-schema.ts";
+import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "../mixins/agent.mixin.ts";
+import { agentClientMixin } from "../mixins/agent-client.mixin.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { ownedOrNotFound, ownerIdOf, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
@@ -40,7 +41,11 @@ interface Vars {
 interface Methods {
 	unified(call: Caller, req: UnifiedRequest): Promise<UnifiedResult>;
 	sourceOf(call: Caller, deadline: number): SymbolSource;
+	/** From mixins/agent-client.mixin.ts. */
 	agentNodes(agent: AgentName): string[];
+	agentStatus(ctx: Context, agent: AgentName): Promise<unknown>;
+	agentRestarted(agent: AgentName, nodeID: string): void;
+	runAgent(call: Caller, agent: AgentName, params: object): Promise<AgentRunResult>;
 	compute(ctx: Context<{ req: UnifiedRequest; requestId: string; started: number }>): Promise<UnifiedResult>;
 	settingsOf(name: AgentName): Promise<AgentSettings>;
 }
@@ -66,8 +71,8 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 	const settings = deps.config.intelligence;
 	return {
 		name: "intelligence",
-		// The cached answer actions, hot-symbol counting and warming.
-		mixins: [intelligenceCacheMixin(deps) as unknown as Partial<ServiceSchema>],
+		// The cached answer actions, hot-symbol counting and warming; calling the agents and their status.
+		mixins: [intelligenceCacheMixin(deps) as unknown as Partial<ServiceSchema>, agentClientMixin() as unknown as Partial<ServiceSchema>],
 
 		actions: {
 			unified: {
@@ -81,12 +86,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 			agentsStatus: {
 				async handler(ctx: Context) {
 					const agents: Record<string, unknown> = {};
-					await Promise.all(
-						AGENT_NAMES.map(async name => {
-							const nodes = await Promise.all(this.agentNodes(name).map(nodeID => ctx.call<NodeAgentStatus, object>(`agents.${name}.status`, {}, { nodeID }).catch(() => null)));
-							agents[name] = aggregateAgentStatus(nodes.filter((n): n is NodeAgentStatus => n !== null));
-						}),
-					);
+					await Promise.all(AGENT_NAMES.map(async name => (agents[name] = await this.agentStatus(ctx, name))));
 					return { agents, cache: cacheStatsOf(this.broker), streams: { owned_here: this.streams.ownedCount }, node: this.broker.nodeID };
 				},
 			},
@@ -100,6 +100,8 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 					const nodes = this.agentNodes(name);
 					if (nodes.length === 0) throw new NotFoundError(`no node runs agents.${name}`, { agent: name });
 					const results = await Promise.all(nodes.map(nodeID => ctx.call<NodeAgentStatus, object>(`agents.${name}.restart`, {}, { nodeID, meta: ctx.meta }).catch(err => ({ node: nodeID, error: errorReason(err) }))));
+					// This node's breakers close now; the others' when the restarted event reaches them.
+					for (const nodeID of nodes) this.agentRestarted(name, nodeID);
 					return { agent: name, restarted: results };
 				},
 			},
@@ -222,13 +224,8 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 					news: (symbol, limit) => call<NewsMessage[]>("ingest.messages", { dataType: "news", symbol, limit }),
 					indicators: (symbol, tf) => call<{ final: { values: Record<string, number | null> } }>("symbols.indicators", { symbol, tf }).then(r => r.final.values),
 					signals: (symbol, tf, limit) => call<{ signals: ViewSignal[] }>("symbols.signals", { symbol, tf, limit }).then(r => r.signals),
-					runAgent: (agent, params) => call<AgentRunResult>(`agents.${agent}.run`, params),
+					runAgent: (agent, params) => this.runAgent(call, agent, params),
 				};
-			},
-
-			agentNodes(agent: AgentName): string[] {
-				const list = this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as Array<{ name: string; nodeID: string }>;
-				return [...new Set(list.filter(s => s.name === `agents.${agent}`).map(s => s.nodeID))];
 			},
 
 			async settingsOf(name: AgentName): Promise<AgentSettings> {

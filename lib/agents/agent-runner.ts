@@ -1,26 +1,39 @@
 /**
- * One agent's runtime: its model behind a circuit breaker, a bulkhead and a timeout, with the
- * statistics `/agents/status` reports. Order of a call: disabled → refused; breaker open → refused
- * at once (CircuitOpenError); bulkhead full → refused at once (BusyError, not a breaker failure);
- * otherwise the model runs under `timeoutMs` (TimeoutError aborts its HTTP call).
+ * One agent's runtime on one node: its model under a timeout (TimeoutError aborts its HTTP call),
+ * with the statistics `/agents/status` reports. The circuit breaker and the bulkhead are
+ * Moleculer's own, per endpoint (mixins/agent.mixin.ts): the bulkhead on the node serving
+ * `agents.{name}.run`, the breaker on each caller for each serving node. Their state comes back in
+ * through `ResilienceView`.
  *
  * health_score = breaker factor (closed 1, half-open 0.5, open 0)
  *              × (1 − error rate of the last 100 calls)
  *              × latency factor (1 while p99 <= timeoutMs/2, falling linearly to 0.5 at p99 = timeoutMs)
  *              (0 when disabled).
  */
-import { Bulkhead } from "../resilience/bulkhead.ts";
-import { CircuitBreaker, CircuitOpenError, type BreakerStatus } from "../resilience/circuit-breaker.ts";
 import { withTimeout } from "../resilience/timeout.ts";
-import { BusyError, TimeoutError, UnavailableError } from "../protocol/errors.ts";
+import { TimeoutError, UnavailableError } from "../protocol/errors.ts";
 import { AgentStats } from "./agent-stats.ts";
 import { shownSettings, type AgentModel, type AgentName, type AgentSettings } from "./model.ts";
 
-export interface BreakerSettings {
-	failureThreshold: number;
-	openMs: number;
+export type BreakerState = "closed" | "open" | "half-open";
+
+/** A caller's circuit breaker for one serving node's `agents.{name}.run` endpoint (Moleculer's, read by middlewares/endpoint-breakers.ts). */
+export interface BreakerStatus {
+	name: string;
+	state: BreakerState;
+	/** Calls and failures counted in the current window (Moleculer's `windowTime`). */
+	calls: number;
+	failures: number;
 }
-export const DEFAULT_BREAKER: BreakerSettings = { failureThreshold: 5, openMs: 30_000 };
+
+/** What the runner does not see itself: the bulkhead (serving node) and the breaker and refusals (caller). */
+export interface ResilienceView {
+	active: number;
+	queued: number;
+	rejected: number;
+	refusedOpen: number;
+	breaker: BreakerStatus;
+}
 
 export interface AgentStatus {
 	name: string;
@@ -60,11 +73,12 @@ export interface AgentRunResult<O = unknown> {
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** A closed breaker with nothing counted: what a node reports about itself before a caller adds its view. */
+export const closedBreaker = (name: string): BreakerStatus => ({ name, state: "closed", calls: 0, failures: 0 });
+
 export class AgentRunner<I, O> {
 	#settings: AgentSettings;
 	#model: AgentModel<I, O>;
-	#bulkhead: Bulkhead;
-	#breaker: CircuitBreaker;
 	#stats = new AgentStats();
 	#restarts = 0;
 
@@ -72,12 +86,10 @@ export class AgentRunner<I, O> {
 		readonly name: string,
 		settings: AgentSettings,
 		private readonly makeModel: (s: AgentSettings) => AgentModel<I, O>,
-		private readonly opts: { now: () => number; breaker?: BreakerSettings } = { now: Date.now },
+		private readonly opts: { now: () => number } = { now: Date.now },
 	) {
 		this.#settings = { ...settings };
 		this.#model = makeModel(settings);
-		this.#bulkhead = new Bulkhead(`agents.${name}`, settings);
-		this.#breaker = this.#newBreaker();
 	}
 
 	get settings(): AgentSettings {
@@ -86,83 +98,71 @@ export class AgentRunner<I, O> {
 
 	async run(input: I): Promise<AgentRun<O>> {
 		if (!this.#settings.enabled) throw new UnavailableError(`agent ${this.name} is disabled`, { agent: this.name });
-		if (!this.#breaker.canRequest()) {
-			this.#stats.refusedOpen++;
-			throw new CircuitOpenError(this.#breaker.name, this.#breaker.status().nextProbeAt);
-		}
 		const model = this.#model;
-		const breaker = this.#breaker;
 		const stats = this.#stats;
-		const timeoutMs = this.#settings.timeoutMs;
-		let started = 0;
+		const started = this.opts.now();
 		try {
-			return await this.#bulkhead.run(() =>
-				breaker.exec(async () => {
-					started = this.opts.now();
-					const result = await withTimeout(signal => model.run(input, signal), timeoutMs, `agents.${this.name}`);
-					const latencyMs = this.opts.now() - started;
-					stats.record(latencyMs, true);
-					return { result, latencyMs, mode: model.kind };
-				}),
-			);
+			const result = await withTimeout(signal => model.run(input, signal), this.#settings.timeoutMs, `agents.${this.name}`);
+			const latencyMs = this.opts.now() - started;
+			stats.record(latencyMs, true);
+			return { result, latencyMs, mode: model.kind };
 		} catch (err) {
-			if (err instanceof BusyError) stats.rejected++;
-			else if (started) stats.record(this.opts.now() - started, false, err instanceof TimeoutError);
+			stats.record(this.opts.now() - started, false, err instanceof TimeoutError);
 			throw err;
 		}
 	}
 
-	/** New settings: limits apply to the next calls; a new url or model means a new model client. */
+	/** New settings for the next calls; a new url or model means a new model client. */
 	update(settings: AgentSettings): void {
 		const before = this.#settings;
 		this.#settings = { ...settings };
-		this.#bulkhead.resize(settings);
-		if (before.url !== settings.url || before.model !== settings.model) {
-			this.#model = this.makeModel(settings);
-			this.#breaker.reset();
-		}
+		if (before.url !== settings.url || before.model !== settings.model) this.#model = this.makeModel(settings);
 	}
 
-	/** Operator restart: a fresh model client, breaker closed, statistics cleared. Calls in flight finish. */
+	/** Operator restart: a fresh model client, statistics cleared. Calls in flight finish. */
 	restart(): void {
 		this.#model = this.makeModel(this.#settings);
-		this.#breaker.reset();
 		this.#stats = new AgentStats();
 		this.#restarts++;
 	}
 
-	status(): AgentStatus {
-		const b = this.#breaker.status();
-		const bh = this.#bulkhead.stats();
+	/** This node's figures, with the bulkhead's and the breaker's from `view` (a closed, idle one by default). */
+	status(view: Partial<ResilienceView> = {}): AgentStatus {
 		const p50 = this.#stats.percentile(50);
 		const p99 = this.#stats.percentile(99);
-		const errorRate = this.#stats.errorRate();
-		const half = this.#settings.timeoutMs / 2;
-		const latencyFactor = p99 === null || p99 <= half ? 1 : Math.max(0.5, 1 - (0.5 * (p99 - half)) / half);
-		const breakerFactor = b.state === "closed" ? 1 : b.state === "half-open" ? 0.5 : 0;
-		return {
+		const active = view.active ?? 0;
+		const status: AgentStatus = {
 			name: this.name,
 			enabled: this.#settings.enabled,
 			mode: this.#model.kind,
 			settings: shownSettings(this.#settings),
-			health_score: this.#settings.enabled ? r3(breakerFactor * (1 - errorRate) * latencyFactor) : 0,
-			utilization: r3(bh.active / bh.maxConcurrent),
-			active: bh.active,
-			queued: bh.queued,
+			health_score: 0,
+			utilization: r3(active / this.#settings.maxConcurrent),
+			active,
+			queued: view.queued ?? 0,
 			latency_ms: { p50: p50 === null ? null : r3(p50), p99: p99 === null ? null : r3(p99) },
-			error_rate: r3(errorRate),
+			error_rate: r3(this.#stats.errorRate()),
 			calls: this.#stats.calls,
 			errors: this.#stats.errors,
 			timeouts: this.#stats.timeouts,
-			rejected: bh.rejected,
-			refused_open: this.#stats.refusedOpen,
-			breaker: b,
+			rejected: view.rejected ?? 0,
+			refused_open: view.refusedOpen ?? 0,
+			breaker: view.breaker ?? closedBreaker(`agents.${this.name}`),
 			restarts: this.#restarts,
 		};
+		return withHealth(status);
 	}
+}
 
-	#newBreaker(): CircuitBreaker {
-		const b = this.opts.breaker ?? DEFAULT_BREAKER;
-		return new CircuitBreaker(`agents.${this.name}`, { failureThreshold: b.failureThreshold, openMs: b.openMs, halfOpenMaxCalls: 1, now: this.opts.now });
-	}
+/** A node's status as one caller sees it: its breaker for that node and the calls it had refused. */
+export function withCallerView(s: AgentStatus, view: Pick<ResilienceView, "breaker" | "rejected" | "refusedOpen">): AgentStatus {
+	return withHealth({ ...s, breaker: view.breaker, rejected: s.rejected + view.rejected, refused_open: s.refused_open + view.refusedOpen });
+}
+
+function withHealth(s: AgentStatus): AgentStatus {
+	const half = s.settings.timeoutMs / 2;
+	const p99 = s.latency_ms.p99;
+	const latencyFactor = p99 === null || p99 <= half ? 1 : Math.max(0.5, 1 - (0.5 * (p99 - half)) / half);
+	const breakerFactor = s.breaker.state === "closed" ? 1 : s.breaker.state === "half-open" ? 0.5 : 0;
+	return { ...s, health_score: s.enabled ? r3(breakerFactor * (1 - s.error_rate) * latencyFactor) : 0 };
 }

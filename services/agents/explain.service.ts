@@ -1,5 +1,5 @@
 /** `agents.explain`: explanation of a symbol's indicators, signals and news (rules, or an OpenAI-compatible LLM). */
-import { agentServiceSchema } from "./agent-schema.ts";
+import { agentServiceSchema } from "../../mixins/agent.mixin.ts";
 import { marketViewParams } from "./market-view-params.ts";
 import type { NodeDeps } from "../../runtime/deps.ts";
 

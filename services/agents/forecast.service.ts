@@ -1,5 +1,5 @@
 /** `agents.forecast`: Holt trend + GARCH(1,1) intervals on a symbol's closes, or a remote model (lib/agents/remote-forecast.ts). */
-import { agentServiceSchema } from "./agent-schema.ts";
+import { agentServiceSchema } from "../../mixins/agent.mixin.ts";
 import { MIN_FORECAST_CLOSES } from "../../lib/agents/forecast.ts";
 import type { NodeDeps } from "../../runtime/deps.ts";
 

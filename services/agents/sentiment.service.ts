@@ -1,5 +1,5 @@
 /** `agents.sentiment`: headline sentiment (lexicon model, or a FinBERT/HF classifier endpoint). */
-import { agentServiceSchema } from "./agent-schema.ts";
+import { agentServiceSchema } from "../../mixins/agent.mixin.ts";
 import type { NodeDeps } from "../../runtime/deps.ts";
 
 export default function sentimentAgentService(deps: NodeDeps) {

@@ -8,7 +8,7 @@ import type { AgentSettings } from "../../../lib/agents/model.ts";
 import { sendJson, startFakeModelServer, type FakeModelServer } from "./fake-model-server.ts";
 
 const settings = (url: string): AgentSettings => ({ url, model: null, timeoutMs: 2000, maxConcurrent: 4, queueLimit: 4, weight: 1, enabled: true });
-const runner = (url: string) => new AgentRunner<any, any>("forecast", settings(url), x => createModel("forecast", x), { now: Date.now, breaker: { failureThreshold: 10, openMs: 10_000 } });
+const runner = (url: string) => new AgentRunner<any, any>("forecast", settings(url), x => createModel("forecast", x), { now: Date.now });
 const closes = Array.from({ length: 30 }, (_, i) => 100 + i * 0.5);
 const start = Date.UTC(2026, 11, 6, 9, 30, 0);
 

@@ -9,9 +9,10 @@ import type { MarketView } from "../../../lib/agents/market-view.ts";
 import { BusyError, TimeoutError } from "../../../lib/protocol/errors.ts";
 import { CircuitOpenError } from "../../../lib/resilience/circuit-breaker.ts";
 import { chatAnswer, sendJson, startFakeModelServer, type FakeModelServer } from "./fake-model-server.ts";
+import { startAgentNode } from "./agent-nodes.ts";
 
 const settings = (over: Partial<AgentSettings> = {}): AgentSettings => ({ url: null, model: "test-model", timeoutMs: 2000, maxConcurrent: 4, queueLimit: 4, weight: 1, enabled: true, ...over });
-const runner = (name: AgentName, s: AgentSettings, now = Date.now) => new AgentRunner<any, any>(name, s, x => createModel(name, x), { now, breaker: { failureThreshold: 3, openMs: 10_000 } });
+const runner = (name: AgentName, s: AgentSettings) => new AgentRunner<any, any>(name, s, x => createModel(name, x), { now: Date.now });
 const view: MarketView = {
 	symbol: "AAPL",
 	tf: "1m",
@@ -105,40 +106,52 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 	});
 
 	it("a failing server opens the breaker; later calls are refused without reaching it; restart closes it", async () => {
-		let t = 1_000_000;
 		server = await startFakeModelServer((_req, res) => sendJson(res, { error: "model crashed" }, 500));
-		const r = runner("sentiment", settings({ url: server.url }), () => t);
-		for (let i = 0; i < 3; i++) expect(await r.run({ texts: ["x"] }).catch(e => e)).to.be.instanceOf(ModelError);
-		expect(r.status().breaker.state).to.equal("open");
-		expect(r.status().health_score).to.equal(0);
-		const refused = await r.run({ texts: ["x"] }).catch(e => e);
-		expect(refused).to.be.instanceOf(CircuitOpenError);
-		expect(server.requests).to.have.length(3);
-		expect(r.status().refused_open).to.equal(1);
-		t += 10_000;
-		expect(r.status().breaker.state).to.equal("half-open");
-		r.restart();
-		expect(r.status()).to.deep.include({ restarts: 1, calls: 0, health_score: 1 });
-		expect(r.status().breaker.state).to.equal("closed");
+		// Moleculer's CircuitBreaker (moleculer.config.ts, mixins/agent.mixin.ts): 3 calls, all failed → open.
+		const n = await startAgentNode({ nodeId: "solo", agents: { sentiment: settings({ url: server.url }) }, breaker: { threshold: 1, minRequestCount: 3, halfOpenTime: 300 } });
+		try {
+			const halfOpened = new Promise(resolve => n.broker.localBus.once("$circuit-breaker.half-opened", resolve));
+			for (let i = 0; i < 3; i++) expect(await n.run("sentiment", { texts: ["x"] }).catch(e => e)).to.be.instanceOf(ModelError);
+			const r = async () => (await n.status("sentiment")).nodes[0];
+			expect((await r()).breaker.state).to.equal("open");
+			expect((await r()).health_score).to.equal(0);
+			const refused = await n.run("sentiment", { texts: ["x"] }).catch(e => e);
+			expect(refused).to.be.instanceOf(CircuitOpenError);
+			expect(server.requests).to.have.length(3);
+			expect((await r()).refused_open).to.equal(1);
+			await halfOpened;
+			expect((await r()).breaker.state).to.equal("half-open");
+			await n.restart("sentiment");
+			expect(await r()).to.deep.include({ restarts: 1, calls: 0, health_score: 1 });
+			expect((await r()).breaker.state).to.equal("closed");
+		} finally {
+			await n.stop();
+		}
 	});
 
 	it("bulkhead overflow: beyond maxConcurrent + queueLimit a call is refused at once with BusyError", async () => {
 		const pending: Array<() => void> = [];
 		server = await startFakeModelServer((_req, res) => void pending.push(() => sendJson(res, { label: "neutral", score: 0.9 })));
-		const r = runner("sentiment", settings({ url: server.url, maxConcurrent: 2, queueLimit: 1 }));
-		const calls = [0, 1, 2].map(() => r.run({ texts: ["x"] }));
-		const refused = await r.run({ texts: ["x"] }).catch(e => e);
-		expect(refused).to.be.instanceOf(BusyError);
-		expect(refused.message).to.match(/agents\.sentiment is busy/);
-		expect(r.status()).to.deep.include({ active: 2, queued: 1, rejected: 1, utilization: 1 });
-		while (pending.length < 2) await new Promise(res => setTimeout(res, 5));
-		pending.splice(0).forEach(f => f());
-		while (pending.length < 1) await new Promise(res => setTimeout(res, 5));
-		pending.splice(0).forEach(f => f());
-		const done = await Promise.all(calls);
-		expect(done.every(d => d.result.items[0].label === "neutral")).to.equal(true);
-		// overflow is not a model failure: the breaker stays closed
-		expect(r.status().breaker.state).to.equal("closed");
+		// Moleculer's Bulkhead on the serving node: 2 running, 1 queued.
+		const n = await startAgentNode({ nodeId: "solo", agents: { sentiment: settings({ url: server.url, maxConcurrent: 2, queueLimit: 1 }) } });
+		try {
+			const calls = [0, 1, 2].map(() => n.run("sentiment", { texts: ["x"] }));
+			const refused = await n.run("sentiment", { texts: ["x"] }).catch(e => e);
+			expect(refused).to.be.instanceOf(BusyError);
+			expect(refused.message).to.match(/agents\.sentiment is busy/);
+			const r = async () => (await n.status("sentiment")).nodes[0];
+			expect(await r()).to.deep.include({ active: 2, queued: 1, rejected: 1, utilization: 1 });
+			while (pending.length < 2) await new Promise(res => setTimeout(res, 5));
+			pending.splice(0).forEach(f => f());
+			while (pending.length < 1) await new Promise(res => setTimeout(res, 5));
+			pending.splice(0).forEach(f => f());
+			const done = await Promise.all(calls);
+			expect(done.every(d => d.result.items[0].label === "neutral")).to.equal(true);
+			// overflow is not a model failure: the breaker stays closed
+			expect((await r()).breaker.state).to.equal("closed");
+		} finally {
+			await n.stop();
+		}
 	});
 
 	it("an unreachable server is an agent error naming the URL", async () => {
