@@ -1,6 +1,10 @@
 /**
  * Broker options for a Rookery node, from the resolved config (lib/config/config.ts). Embedded
  * mode has no transporter; cluster mode uses NATS for Moleculer's own traffic.
+ *
+ * The default export is for `moleculer-runner --config moleculer.config.ts services`
+ * (docs/operations.md): the config from the environment (and ROOKERY_CONFIG), the node's store,
+ * KV and bus opened, and carried by the broker to the service factories (NodeDepsMiddleware).
  */
 import { ServiceBroker, type BrokerOptions, type Middleware } from "moleculer";
 import type { RookeryConfig } from "./lib/config/config.ts";
@@ -15,6 +19,9 @@ import { TwoLevelCacher } from "./middlewares/two-level-cacher.ts";
 import { PromptDiscoverer } from "./middlewares/prompt-discoverer.ts";
 import { logDestination } from "./lib/logging/log-destination.ts";
 import { redisTlsOptions } from "./lib/config/tls.ts";
+import { resolveConfigWithPlugins } from "./lib/plugins/loader.ts";
+import { openNodeDeps } from "./runtime/deps.ts";
+import { NodeDepsMiddleware } from "./middlewares/node-deps.middleware.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
@@ -94,4 +101,15 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,
 	};
+}
+
+/** moleculer-runner's config: broker options for the node the environment describes, with its deps. */
+export default async function runnerOptions(): Promise<BrokerOptions> {
+	const notices: string[] = [];
+	const config = await resolveConfigWithPlugins({ env: process.env, args: {}, notices });
+	const owned = await openNodeDeps(config);
+	const options = brokerOptions(config);
+	for (const n of notices) process.stderr.write(`config: ${n}\n`);
+	// No entry point of ours here: the broker itself stops on SIGTERM/SIGINT and exits.
+	return { ...options, skipProcessEventRegistration: false, middlewares: [NodeDepsMiddleware(owned), ...(options.middlewares ?? [])] };
 }

@@ -1,8 +1,11 @@
 /** What every service of a node shares: one config, one store connection, one bus. */
 import type { RookeryConfig } from "../lib/config/config.ts";
-import type { Store } from "../lib/store/index.ts";
+import { natsConnectOptions, redisTlsOptions } from "../lib/config/tls.ts";
+import { createStore, type Store } from "../lib/store/index.ts";
+import { createKv, type KvStore } from "../lib/kv/index.ts";
+import { LocalBus } from "../lib/bus/local-bus.ts";
+import { NatsBus } from "../lib/bus/nats-bus.ts";
 import type { Bus } from "../lib/bus/bus.ts";
-import type { KvStore } from "../lib/kv/index.ts";
 
 export interface NodeDeps {
 	config: RookeryConfig;
@@ -11,4 +14,32 @@ export interface NodeDeps {
 	kv: KvStore;
 	bus: Bus;
 	now: () => number;
+}
+
+/** A node's deps with their lifecycle: connect before the broker starts, close after it stopped. */
+export interface OwnedDeps {
+	deps: NodeDeps;
+	connect(): Promise<void>;
+	close(): Promise<void>;
+}
+
+/** The store, KV and bus of `config` (the bus is NATS in a cluster, in-process otherwise). */
+export async function openNodeDeps(config: RookeryConfig, now: () => number = Date.now): Promise<OwnedDeps> {
+	const redisTls = redisTlsOptions(config.tls);
+	const store = createStore(config.redisUrl, { maxLen: config.store.maxLen, latestTtlMs: config.store.latestTtlMs }, redisTls);
+	const kv = createKv(config.redisUrl, {}, redisTls);
+	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`, natsConnectOptions(config.tls)) : new LocalBus();
+	return {
+		deps: { config, store, kv, bus, now },
+		async connect() {
+			await store.connect();
+			await kv.connect();
+		},
+		async close() {
+			await bus.flush().catch(() => {});
+			await bus.close();
+			await store.close();
+			await kv.close();
+		},
+	};
 }

@@ -2,16 +2,10 @@
  * Assemble one node: its store and bus, a broker with the services this node runs, and a stop
  * that shuts them down in the right order. Used by bin/rookery.ts and by the tests.
  */
-import { natsConnectOptions, redisTlsOptions } from "../lib/config/tls.ts";
 import { ServiceBroker } from "moleculer";
 import type { RookeryConfig, ServiceName } from "../lib/config/config.ts";
-import { createStore } from "../lib/store/index.ts";
-import { createKv } from "../lib/kv/index.ts";
-import { LocalBus } from "../lib/bus/local-bus.ts";
-import { NatsBus } from "../lib/bus/nats-bus.ts";
-import type { Bus } from "../lib/bus/bus.ts";
 import { brokerOptions } from "../moleculer.config.ts";
-import type { NodeDeps } from "./deps.ts";
+import { openNodeDeps, type NodeDeps } from "./deps.ts";
 import gatewayService from "../services/gateway.service.ts";
 import ingestService from "../services/ingest.service.ts";
 import symbolsService from "../services/symbols.service.ts";
@@ -53,11 +47,8 @@ export interface RookeryNode {
 }
 
 export async function createNode(config: RookeryConfig, opts: { now?: () => number } = {}): Promise<RookeryNode> {
-	const redisTls = redisTlsOptions(config.tls);
-	const store = createStore(config.redisUrl, { maxLen: config.store.maxLen, latestTtlMs: config.store.latestTtlMs }, redisTls);
-	const kv = createKv(config.redisUrl, {}, redisTls);
-	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`, natsConnectOptions(config.tls)) : new LocalBus();
-	const deps: NodeDeps = { config, store, kv, bus, now: opts.now ?? Date.now };
+	const owned = await openNodeDeps(config, opts.now ?? Date.now);
+	const deps = owned.deps;
 	const broker = new ServiceBroker(brokerOptions(config));
 	for (const name of config.services) broker.createService(FACTORIES[name](deps) as never);
 	let probes: ProbeListener | null = null;
@@ -73,17 +64,13 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 		async start() {
 			// Listening before the broker starts: probes get 503 (not a refused connection) meanwhile.
 			if (config.healthPort !== null) probes = await listenProbes(probeRoutes(broker), { port: config.healthPort, host: config.host });
-			await store.connect();
-			await kv.connect();
+			await owned.connect();
 			await broker.start();
 		},
 		async stop() {
 			await broker.stop();
 			await probes?.close();
-			await bus.flush().catch(() => {});
-			await bus.close();
-			await store.close();
-			await kv.close();
+			await owned.close();
 		},
 	};
 }
