@@ -79,3 +79,13 @@ export function bulkheadLoad(broker: ServiceBroker, service: string, action: str
 	const gauge = (name: string) => (broker.metrics.getMetric(name)?.get({ action, service })?.value as number | undefined) ?? 0;
 	return { active: gauge("moleculer.request.bulkhead.inflight"), queued: gauge("moleculer.request.bulkhead.queue.size") };
 }
+
+/**
+ * Spread into an idempotent read's action schema: Moleculer's Retry middleware calls it again
+ * (broker-wide `retryPolicy` in moleculer.config.ts: 2 retries, 100 ms doubling, retryable errors
+ * only) through the balancer, so another endpoint may answer. The Retry runs on the caller for a
+ * remote call (remoteAction hook); the action's `retryPolicy` reaches it in the INFO packet.
+ * Only for reads any node answers alike: the retry calls `broker.call(action, params, { ctx })`,
+ * which picks the endpoint afresh and drops a `nodeID` the first call was pinned to.
+ */
+export const IDEMPOTENT_READ = { retryPolicy: { enabled: true } } as const;

@@ -84,8 +84,7 @@ export function agentServiceSchema(name: AgentName, deps: NodeDeps, params: Reco
 
 			/** This node's figures; the breaker is each caller's (mixins/agent-client.mixin.ts adds it). */
 			status: {
-				// An idempotent read: Moleculer's Retry tries again (moleculer.config.ts retryPolicy).
-				retryPolicy: { enabled: true },
+				// No Retry: callers pin the node (`{ nodeID }`) and Moleculer's retry picks a new endpoint.
 				handler(): AgentStatus & { node: string } {
 					return this.nodeStatus();
 				},

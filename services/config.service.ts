@@ -14,6 +14,7 @@ import type { RunRecord, WorkerStatus } from "../lib/workers/data-worker.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { symbolRule } from "../lib/protocol/tick.ts";
+import { IDEMPOTENT_READ } from "../middlewares/endpoint-breakers.ts";
 
 type NodeWorker = WorkerStatus & { node: string };
 interface Methods {
@@ -68,8 +69,9 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 		name: "config",
 
 		actions: {
-			listInstruments: { handler(): Promise<Instrument[]> { return this.repo.instruments(); } },
+			listInstruments: { ...IDEMPOTENT_READ, handler(): Promise<Instrument[]> { return this.repo.instruments(); } },
 			getInstrument: {
+				...IDEMPOTENT_READ,
 				params: { symbol: symbolRule() },
 				async handler(ctx: Context<{ symbol: string }>): Promise<Instrument> {
 					const i = await this.repo.instrument(ctx.params.symbol);
