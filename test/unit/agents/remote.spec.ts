@@ -10,6 +10,7 @@ import { BusyError, TimeoutError } from "../../../lib/protocol/errors.ts";
 import { CircuitOpenError } from "../../../lib/resilience/circuit-breaker.ts";
 import { chatAnswer, sendJson, startFakeModelServer, type FakeModelServer } from "./fake-model-server.ts";
 import { startAgentNode } from "./agent-nodes.ts";
+import { SETTINGS_CHANGED_EVENT } from "../../../mixins/agent.mixin.ts";
 
 const settings = (over: Partial<AgentSettings> = {}): AgentSettings => ({ url: null, model: "test-model", timeoutMs: 2000, maxConcurrent: 4, queueLimit: 4, weight: 1, enabled: true, ...over });
 const runner = (name: AgentName, s: AgentSettings) => new AgentRunner<any, any>(name, s, x => createModel(name, x), { now: Date.now });
@@ -149,6 +150,35 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 			expect(done.every(d => d.result.items[0].label === "neutral")).to.equal(true);
 			// overflow is not a model failure: the breaker stays closed
 			expect((await r()).breaker.state).to.equal("closed");
+		} finally {
+			await n.stop();
+		}
+	});
+
+	it("new limits through the settings event re-register the agent with a new Moleculer Bulkhead; statistics carry over", async () => {
+		const pending: Array<() => void> = [];
+		server = await startFakeModelServer((_req, res) => void pending.push(() => sendJson(res, { label: "neutral", score: 0.9 })));
+		const n = await startAgentNode({ nodeId: "solo", agents: { sentiment: settings({ url: server.url, maxConcurrent: 1, queueLimit: 1 }) } });
+		try {
+			const first = n.run("sentiment", { texts: ["x"] });
+			while (pending.length < 1) await new Promise(res => setTimeout(res, 5));
+			pending.splice(0).forEach(f => f());
+			await first;
+			const replaced = new Promise(resolve => n.broker.localBus.once("$services.changed", resolve));
+			await n.broker.broadcast(SETTINGS_CHANGED_EVENT, { name: "sentiment", settings: settings({ url: server.url, maxConcurrent: 3, queueLimit: 2 }) });
+			await replaced;
+			await n.broker.waitForServices("agents.sentiment");
+			const calls = [0, 1, 2, 3, 4].map(() => n.run("sentiment", { texts: ["x"] }));
+			const refused = await n.run("sentiment", { texts: ["x"] }).catch(e => e);
+			expect(refused).to.be.instanceOf(BusyError);
+			const r = (await n.status("sentiment")).nodes[0];
+			expect(r).to.deep.include({ active: 3, queued: 2, utilization: 1, calls: 1 });
+			expect(r.settings).to.include({ maxConcurrent: 3, queueLimit: 2 });
+			while (pending.length < 3) await new Promise(res => setTimeout(res, 5));
+			pending.splice(0).forEach(f => f());
+			while (pending.length < 2) await new Promise(res => setTimeout(res, 5));
+			pending.splice(0).forEach(f => f());
+			expect(await Promise.all(calls)).to.have.length(5);
 		} finally {
 			await n.stop();
 		}
