@@ -2,6 +2,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { StrategyPerformance } from "../lib/strategies/performance.ts";
+import type { AggregatedAgentStatus } from "../lib/intelligence/unified.ts";
 
 type PerformanceAnswer = StrategyPerformance & { symbol: string; tf: string };
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -42,11 +43,11 @@ export const replCommands: ReplCommand[] = [
 	},
 	{
 		command: "agents",
-		description: "Agents: health, utilization, latency, error rate, breaker, nodes",
+		description: "Agents: health, utilization, queued calls, latency, error rate, breaker (Moleculer's, per node), nodes",
 		async action(broker) {
-			const r = await broker.call<{ agents: Record<string, { health_score: number; utilization: number; latency_ms: { p50: number | null; p99: number | null }; error_rate: number; breaker_state: string | null; calls: number; nodes: Array<{ node: string; mode: string }> }> }>("intelligence.agentsStatus");
+			const r = await broker.call<{ agents: Record<string, AggregatedAgentStatus> }>("intelligence.agentsStatus");
 			console.table(
-				Object.entries(r.agents).map(([name, a]) => ({ agent: name, health: a.health_score, utilization: a.utilization, "p50 ms": a.latency_ms.p50, "p99 ms": a.latency_ms.p99, "error rate": a.error_rate, breaker: a.breaker_state ?? "no node", calls: a.calls, nodes: a.nodes.map(n => `${n.node} (${n.mode})`).join(", ") })),
+				Object.entries(r.agents).map(([name, a]) => ({ agent: name, health: a.health_score, utilization: a.utilization, queued: a.queued, "p50 ms": a.latency_ms.p50, "p99 ms": a.latency_ms.p99, "error rate": a.error_rate, breaker: a.breaker_state ?? "no node", calls: a.calls, nodes: a.nodes.map(n => `${n.node} (${n.mode}, ${n.breaker.state})`).join(", ") })),
 			);
 		},
 	},

@@ -80,6 +80,8 @@ export interface AggregatedAgentStatus {
 	available: boolean;
 	health_score: number;
 	utilization: number;
+	/** Calls waiting in the nodes' bulkheads, summed. */
+	queued: number;
 	latency_ms: { p50: number | null; p99: number | null };
 	error_rate: number;
 	breaker_state: "open" | "half-open" | "closed" | null;
@@ -87,7 +89,7 @@ export interface AggregatedAgentStatus {
 	nodes: NodeAgentStatus[];
 }
 
-/** One agent over its nodes: mean health, utilization and error rate, max latencies, worst breaker, summed calls. */
+/** One agent over its nodes: mean health, utilization and error rate, max latencies, worst breaker, summed calls and queued calls. */
 export function aggregateAgentStatus(nodes: NodeAgentStatus[]): AggregatedAgentStatus {
 	const mean = (f: (s: AgentStatus) => number) => (nodes.length ? r3(nodes.reduce((a, s) => a + f(s), 0) / nodes.length) : 0);
 	const worst = nodes.some(s => s.breaker.state === "open") ? "open" : nodes.some(s => s.breaker.state === "half-open") ? "half-open" : nodes.length ? "closed" : null;
@@ -96,6 +98,7 @@ export function aggregateAgentStatus(nodes: NodeAgentStatus[]): AggregatedAgentS
 		available: nodes.length > 0,
 		health_score: mean(s => s.health_score),
 		utilization: mean(s => s.utilization),
+		queued: nodes.reduce((a, s) => a + s.queued, 0),
 		latency_ms: { p50: max("p50"), p99: max("p99") },
 		error_rate: mean(s => s.error_rate),
 		breaker_state: worst,

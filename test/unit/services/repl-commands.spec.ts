@@ -53,6 +53,12 @@ describe("services: REPL commands", () => {
 		expect(reb[0]).to.include({ node: "repl-test", moved: 0 });
 	});
 
+	it("`agents` shows each agent's health, utilization, queued calls and breaker (Moleculer's, per node)", async () => {
+		const [rows] = (await run(node, "agents")) as Array<Array<Record<string, unknown>>>;
+		expect(rows.map(r => r.agent)).to.deep.equal(["sentiment", "forecast", "explain", "strategy"]);
+		for (const r of rows) expect(r).to.include({ health: 1, utilization: 0, queued: 0, breaker: "closed", nodes: "repl-test (builtin, closed)" });
+	});
+
 	it("`feeds` shows the synthetic feed running and counting", async () => {
 		await waitFor(async () => ((await node.broker.call<Array<{ accepted: number }>>("ingest.feeds"))[0]?.accepted ?? 0) > 0, { what: "accepted ticks" });
 		const [rows] = (await run(node, "feeds")) as Array<Array<Record<string, unknown>>>;
