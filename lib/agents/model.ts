@@ -1,7 +1,7 @@
 /**
  * An agent's model: the built-in one (computes locally) or a remote one (a model server over
- * HTTP). The AgentRunner owns limits, breaker, timeout and statistics; a model only computes or
- * does I/O, and stops when `signal` is aborted.
+ * HTTP). The AgentRunner owns the timeout and statistics (limits and breaker are Moleculer's:
+ * mixins/agent.mixin.ts); a model only computes or does I/O, and stops when `signal` is aborted.
  */
 import { redactUrl } from "../config/redact.ts";
 import type { SentimentLabel, SentimentSummary } from "./sentiment.ts";
