@@ -39,10 +39,13 @@ export const DEFAULT_AGENT_BREAKER: AgentBreakerSettings = { threshold: 0.5, min
 interface Vars {
 	runner: AgentRunner<any, any>;
 	gaugeTimer: NodeJS.Timeout | null;
+	/** This service is being replaced by one with the runner's new limits. */
+	replacing: boolean;
 }
 interface Methods {
 	nodeStatus(): AgentStatus & { node: string };
 	applySettings(settings: AgentSettings): void;
+	replaceIfLimitsChanged(): void;
 }
 
 export interface AgentSchemaOptions {
@@ -120,11 +123,19 @@ export function agentServiceSchema(name: AgentName, deps: NodeDeps, params: Reco
 			/**
 			 * New limits need a new Bulkhead, and Moleculer builds it when the action is registered:
 			 * this service is replaced by one with the same runner (calls in flight finish on the old
-			 * one; a call arriving in between goes to another node, or waits for the new registration).
+			 * one; a call arriving in between goes to another node running the agent, or is answered
+			 * SERVICE_NOT_FOUND, retryable).
 			 */
 			applySettings(settings: AgentSettings) {
 				this.runner.update(settings);
-				if (settings.maxConcurrent === limits.maxConcurrent && settings.queueLimit === limits.queueLimit) return;
+				this.replaceIfLimitsChanged();
+			},
+
+			/** Once per service: settings arriving while it is replaced reach the shared runner, and the replacement checks them when it starts. */
+			replaceIfLimitsChanged() {
+				const s = this.runner.settings;
+				if (this.replacing || (s.maxConcurrent === limits.maxConcurrent && s.queueLimit === limits.queueLimit)) return;
+				this.replacing = true;
 				const next = agentServiceSchema(name, deps, params, { ...opts, runner: this.runner });
 				const replace = () => void this.broker.destroyService(this).then(() => this.broker.createService(next));
 				// Not while the broker is still starting its services (a stored override read in started()).
@@ -136,6 +147,7 @@ export function agentServiceSchema(name: AgentName, deps: NodeDeps, params: Reco
 		created() {
 			this.runner = runner;
 			this.gaugeTimer = null;
+			this.replacing = false;
 			const m = this.broker.metrics;
 			if (!m.getMetric("rookery.agents.calls")) {
 				m.register({ type: "counter", name: "rookery.agents.calls", labelNames: ["agent", "outcome"], description: "Agent calls by outcome (ok or the error class)" });
@@ -152,8 +164,9 @@ export function agentServiceSchema(name: AgentName, deps: NodeDeps, params: Reco
 					this.logger.warn(`agent ${name}: stored settings unreadable (${(err as Error).message}); using the config file`);
 					return null;
 				});
-				if (stored) this.applySettings({ ...deps.config.agents[name], ...stored });
+				if (stored) this.runner.update({ ...deps.config.agents[name], ...stored });
 			}
+			this.replaceIfLimitsChanged();
 			this.gaugeTimer = setInterval(() => {
 				const s = this.nodeStatus();
 				this.broker.metrics.set("rookery.agents.health", s.health_score, labels);

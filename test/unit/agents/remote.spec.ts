@@ -10,6 +10,7 @@ import { BusyError, TimeoutError } from "../../../lib/protocol/errors.ts";
 import { CircuitOpenError } from "../../../lib/resilience/circuit-breaker.ts";
 import { chatAnswer, sendJson, startFakeModelServer, type FakeModelServer } from "./fake-model-server.ts";
 import { startAgentNode } from "./agent-nodes.ts";
+import { waitFor } from "../../helpers/ports.ts";
 import { SETTINGS_CHANGED_EVENT } from "../../../mixins/agent.mixin.ts";
 
 const settings = (over: Partial<AgentSettings> = {}): AgentSettings => ({ url: null, model: "test-model", timeoutMs: 2000, maxConcurrent: 4, queueLimit: 4, weight: 1, enabled: true, ...over });
@@ -179,6 +180,20 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 			while (pending.length < 2) await new Promise(res => setTimeout(res, 5));
 			pending.splice(0).forEach(f => f());
 			expect(await Promise.all(calls)).to.have.length(5);
+		} finally {
+			await n.stop();
+		}
+	});
+
+	it("two limit changes in a row end with one agent service on the last limits", async () => {
+		const n = await startAgentNode({ nodeId: "solo", agents: { sentiment: settings({ maxConcurrent: 1, queueLimit: 1 }) } });
+		try {
+			await n.broker.broadcast(SETTINGS_CHANGED_EVENT, { name: "sentiment", settings: settings({ maxConcurrent: 3, queueLimit: 2 }) });
+			await n.broker.broadcast(SETTINGS_CHANGED_EVENT, { name: "sentiment", settings: settings({ maxConcurrent: 4, queueLimit: 1 }) });
+			const bulkhead = () => (n.broker.registry.getActionEndpoints("agents.sentiment.run")?.localEndpoints[0]?.action as { bulkhead?: { concurrency: number } } | undefined)?.bulkhead;
+			await waitFor(() => bulkhead()?.concurrency === 4 && n.broker.services.filter(s => s.name === "agents.sentiment").length === 1, { what: "one agents.sentiment with concurrency 4" });
+			expect(bulkhead()).to.include({ concurrency: 4, maxQueueSize: 1 });
+			expect((await n.run("sentiment", { texts: ["Acme beats"] })).result.items[0].label).to.equal("positive");
 		} finally {
 			await n.stop();
 		}
