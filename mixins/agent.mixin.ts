@@ -13,7 +13,7 @@
 import type { ActionParams, Context, ServiceSchema } from "moleculer";
 import { AgentRunner, type AgentRunResult, type AgentStatus } from "../lib/agents/agent-runner.ts";
 import { createModel } from "../lib/agents/models.ts";
-import type { AgentName, AgentSettings } from "../lib/agents/model.ts";
+import type { AgentBreakerSettings, AgentName, AgentSettings } from "../lib/agents/model.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { bulkheadLoad } from "../middlewares/endpoint-breakers.ts";
@@ -24,16 +24,7 @@ export const SETTINGS_CHANGED_EVENT = "agents.settings.changed";
 /** Broadcast by an agent node after an operator restart, so callers close their breaker for it. */
 export const AGENT_RESTARTED_EVENT = "agents.restarted";
 
-/**
- * Moleculer CircuitBreaker options of `agents.{name}.run`: it opens when at least `minRequestCount`
- * calls in the window (60 s, broker-wide) went to that node and `threshold` of them failed, and
- * lets one probe through after `halfOpenTime` ms.
- */
-export interface AgentBreakerSettings {
-	threshold: number;
-	minRequestCount: number;
-	halfOpenTime: number;
-}
+/** An agent's `breaker` setting (lib/agents/model.ts) goes over these. */
 export const DEFAULT_AGENT_BREAKER: AgentBreakerSettings = { threshold: 0.5, minRequestCount: 5, halfOpenTime: 30_000 };
 
 interface Vars {
@@ -49,10 +40,12 @@ interface Methods {
 }
 
 export interface AgentSchemaOptions {
-	breaker?: Partial<AgentBreakerSettings>;
 	/** The runner of the service this one replaces (new limits), so statistics and the model carry over. */
 	runner?: AgentRunner<any, any>;
 }
+
+/** What Moleculer copies when the action is registered: a change needs a new registration. */
+const sameLimits = (a: AgentSettings, b: AgentSettings) => a.maxConcurrent === b.maxConcurrent && a.queueLimit === b.queueLimit && JSON.stringify(a.breaker ?? {}) === JSON.stringify(b.breaker ?? {});
 
 /** Moleculer's Bulkhead reads `maxQueueSize: 0` as unbounded: a queueLimit of 0 is served as 1 so the queue stays bounded. */
 const bulkheadOf = (s: AgentSettings) => ({ enabled: true, concurrency: s.maxConcurrent, maxQueueSize: Math.max(1, s.queueLimit) });
@@ -70,7 +63,7 @@ export function agentServiceSchema(name: AgentName, deps: NodeDeps, params: Reco
 			run: {
 				params: params as ActionParams,
 				bulkhead: bulkheadOf(limits),
-				circuitBreaker: { enabled: true, ...DEFAULT_AGENT_BREAKER, ...opts.breaker },
+				circuitBreaker: { enabled: true, ...DEFAULT_AGENT_BREAKER, ...limits.breaker },
 				async handler(ctx: Context<Record<string, unknown>>): Promise<AgentRunResult> {
 					const input = name === "sentiment" || name === "forecast" ? ctx.params : ctx.params.view;
 					try {
@@ -134,7 +127,7 @@ export function agentServiceSchema(name: AgentName, deps: NodeDeps, params: Reco
 			/** Once per service: settings arriving while it is replaced reach the shared runner, and the replacement checks them when it starts. */
 			replaceIfLimitsChanged() {
 				const s = this.runner.settings;
-				if (this.replacing || (s.maxConcurrent === limits.maxConcurrent && s.queueLimit === limits.queueLimit)) return;
+				if (this.replacing || sameLimits(s, limits)) return;
 				this.replacing = true;
 				const next = agentServiceSchema(name, deps, params, { ...opts, runner: this.runner });
 				const replace = () => void this.broker.destroyService(this).then(() => this.broker.createService(next));

@@ -58,6 +58,12 @@ const settingsProps = () => ({
 	queueLimit: int(0, 1_000_000),
 	weight: { type: "number", min: 0, max: 100, convert: false },
 	enabled: { type: "boolean", convert: false },
+	breaker: {
+		type: "object",
+		optional: true,
+		strict: true,
+		props: { threshold: { type: "number", min: 0.01, max: 1, convert: false, optional: true }, minRequestCount: { ...int(1, 100_000), optional: true }, halfOpenTime: { ...int(100, 3_600_000), optional: true } },
+	},
 });
 export const agentSettingsProps = settingsProps();
 

@@ -35,6 +35,19 @@ export interface AgentSettings {
 	/** How much this agent's opinion counts in the unified confidence. */
 	weight: number;
 	enabled: boolean;
+	/** Moleculer CircuitBreaker options of this agent's `run` over mixins/agent.mixin.ts's defaults (absent: the defaults). */
+	breaker?: Partial<AgentBreakerSettings>;
+}
+
+/**
+ * Moleculer CircuitBreaker options of `agents.{name}.run`: it opens when at least `minRequestCount`
+ * calls in the window (60 s, broker-wide) went to that node and `threshold` of them failed, and
+ * lets one probe through after `halfOpenTime` ms.
+ */
+export interface AgentBreakerSettings {
+	threshold: number;
+	minRequestCount: number;
+	halfOpenTime: number;
 }
 
 /** Settings as shown to callers (answers, status, REPL): the url's credentials masked. */

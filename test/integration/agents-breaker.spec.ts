@@ -30,8 +30,9 @@ describe("agents: Moleculer's breaker skips a failing node while a healthy one s
 
 	it("A's endpoint opens after its failures; B keeps serving; status shows both", async () => {
 		const breaker = { threshold: 0.5, minRequestCount: 3, halfOpenTime: 60_000 };
-		const a = await startAgentNode({ nodeId: "agent-a", transporter: nats.url, agents: { sentiment: { url: failing.url } }, breaker });
-		const b = await startAgentNode({ nodeId: "agent-b", transporter: nats.url, agents: { sentiment: { url: healthy.url } }, breaker });
+		// Per agent and per node, from the agent's settings (mixins/agent.mixin.ts); callers get them in INFO.
+		const a = await startAgentNode({ nodeId: "agent-a", transporter: nats.url, agents: { sentiment: { url: failing.url, breaker } } });
+		const b = await startAgentNode({ nodeId: "agent-b", transporter: nats.url, agents: { sentiment: { url: healthy.url, breaker } } });
 		const caller = await startAgentNode({ nodeId: "caller", transporter: nats.url });
 		nodes.push(a, b, caller);
 		await caller.broker.waitForServices("agents.sentiment", 10_000);

@@ -11,7 +11,7 @@ import type { AgentName, AgentSettings } from "../../../lib/agents/model.ts";
 import type { AgentRunResult } from "../../../lib/agents/agent-runner.ts";
 import type { AggregatedAgentStatus } from "../../../lib/intelligence/unified.ts";
 import type { NodeDeps } from "../../../runtime/deps.ts";
-import { agentServiceSchema, type AgentBreakerSettings } from "../../../mixins/agent.mixin.ts";
+import { agentServiceSchema } from "../../../mixins/agent.mixin.ts";
 import { agentClientMixin } from "../../../mixins/agent-client.mixin.ts";
 
 export interface AgentNode {
@@ -25,9 +25,8 @@ export interface AgentNode {
 export interface AgentNodeOptions {
 	nodeId: string;
 	transporter?: string | null;
-	/** Agents this node runs, with their settings over the defaults. */
+	/** Agents this node runs, with their settings over the defaults (`breaker` too). */
 	agents?: Partial<Record<AgentName, Partial<AgentSettings>>>;
-	breaker?: Partial<AgentBreakerSettings>;
 }
 
 export async function startAgentNode(opts: AgentNodeOptions): Promise<AgentNode> {
@@ -37,7 +36,7 @@ export async function startAgentNode(opts: AgentNodeOptions): Promise<AgentNode>
 	const config = mergeConfig(base, { nodeId: opts.nodeId, transporter: opts.transporter ?? null, logLevel: "fatal", agents });
 	const deps = { config, kv: createKv(null), now: Date.now } as unknown as NodeDeps;
 	const broker = new ServiceBroker(brokerOptions(config));
-	for (const name of Object.keys(opts.agents ?? {}) as AgentName[]) broker.createService(agentServiceSchema(name, deps, { $$strict: false }, { breaker: opts.breaker }) as never);
+	for (const name of Object.keys(opts.agents ?? {}) as AgentName[]) broker.createService(agentServiceSchema(name, deps, { $$strict: false }) as never);
 	const caller: ServiceSchema = {
 		name: "caller",
 		mixins: [agentClientMixin() as unknown as ServiceSchema],

@@ -110,7 +110,7 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 	it("a failing server opens the breaker; later calls are refused without reaching it; restart closes it", async () => {
 		server = await startFakeModelServer((_req, res) => sendJson(res, { error: "model crashed" }, 500));
 		// Moleculer's CircuitBreaker (moleculer.config.ts, mixins/agent.mixin.ts): 3 calls, all failed → open.
-		const n = await startAgentNode({ nodeId: "solo", agents: { sentiment: settings({ url: server.url }) }, breaker: { threshold: 1, minRequestCount: 3, halfOpenTime: 300 } });
+		const n = await startAgentNode({ nodeId: "solo", agents: { sentiment: settings({ url: server.url, breaker: { threshold: 1, minRequestCount: 3, halfOpenTime: 300 } }) } });
 		try {
 			const halfOpened = new Promise(resolve => n.broker.localBus.once("$circuit-breaker.half-opened", resolve));
 			for (let i = 0; i < 3; i++) expect(await n.run("sentiment", { texts: ["x"] }).catch(e => e)).to.be.instanceOf(ModelError);

@@ -107,4 +107,12 @@ describe("lib/config", () => {
 		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { forecast: { url: "tcp://x" } } } as never))).to.throw(/url/);
 		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { url: "ftp://x" } } } as never))).to.throw(/url/);
 	});
+
+	it("agents: an optional breaker per agent (Moleculer CircuitBreaker options), checked field by field", () => {
+		const ok = validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { breaker: { minRequestCount: 3, halfOpenTime: 5000 } } } } as never));
+		expect(ok.agents.explain.breaker).to.deep.equal({ minRequestCount: 3, halfOpenTime: 5000 });
+		expect(ok.agents.sentiment).to.not.have.property("breaker");
+		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { breaker: { threshold: 2 } } } } as never))).to.throw(/agents\.explain\.breaker\.threshold/);
+		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { breaker: { windowTime: 10 } } } } as never))).to.throw(/windowTime/);
+	});
 });
