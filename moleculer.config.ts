@@ -81,7 +81,7 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		// maxConcurrent / queueLimit per node). Not broker-wide: keyed actors bound their own
 		// mailboxes and ingest its pipeline, and a second queue in front would hide their full-policies.
 		bulkhead: { enabled: false, concurrency: 10, maxQueueSize: 100 },
-		// Idempotent reads opt in per action (`retryPolicy: { enabled: true }`, e.g. agents.*.status):
+		// Idempotent reads opt in per action (IDEMPOTENT_READ, middlewares/endpoint-breakers.ts; config reads):
 		// Moleculer then calls again through the balancer, so another endpoint may answer. Writes and
 		// symbol actors are not retried here; clients retry 503s with the same ids.
 		retryPolicy: { enabled: false, retries: 2, delay: 100, maxDelay: 1000, factor: 2, check: err => !!(err as { retryable?: boolean }).retryable },
