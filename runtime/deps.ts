@@ -6,6 +6,7 @@ import { createKv, type KvStore } from "../lib/kv/index.ts";
 import { LocalBus } from "../lib/bus/local-bus.ts";
 import { NatsBus } from "../lib/bus/nats-bus.ts";
 import type { Bus } from "../lib/bus/bus.ts";
+import { AlertEngine } from "../lib/alerts/engine.ts";
 
 export interface NodeDeps {
 	config: RookeryConfig;
@@ -13,6 +14,8 @@ export interface NodeDeps {
 	/** General key-value store (config, API keys, agent settings, messages, leases). */
 	kv: KvStore;
 	bus: Bus;
+	/** This node's alert rules, fed by the services where updates are processed (services/alerts.service.ts loads them). */
+	alerts: AlertEngine;
 	now: () => number;
 }
 
@@ -30,7 +33,7 @@ export async function openNodeDeps(config: RookeryConfig, now: () => number = Da
 	const kv = createKv(config.redisUrl, {}, redisTls);
 	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`, natsConnectOptions(config.tls)) : new LocalBus();
 	return {
-		deps: { config, store, kv, bus, now },
+		deps: { config, store, kv, bus, alerts: new AlertEngine(), now },
 		async connect() {
 			await store.connect();
 			await kv.connect();

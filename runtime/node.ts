@@ -18,6 +18,7 @@ import strategyAgentService from "../services/agents/strategy.service.ts";
 import intelligenceService from "../services/intelligence.service.ts";
 import eventsService from "../services/events.service.ts";
 import analyticsService from "../services/analytics.service.ts";
+import alertsService from "../services/alerts.service.ts";
 import { listenProbes, type ProbeListener, type ProbeRoute } from "../lib/health/probe-listener.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
@@ -33,6 +34,7 @@ const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	intelligence: intelligenceService,
 	events: eventsService,
 	analytics: analyticsService,
+	alerts: alertsService,
 };
 
 export interface RookeryNode {

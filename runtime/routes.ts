@@ -45,6 +45,11 @@ export const API_ALIASES: Record<string, string> = {
 	"GET events": "events.list",
 	"GET analytics/metrics": "analytics.listMetrics",
 	"GET analytics/windows/:name": "analytics.window",
+	// Alert rules and their history (docs/alerts.md); the POST is in RAW_BODY_ALIASES.
+	"GET alerts/rules": "alerts.listRules",
+	"GET alerts/rules/:id": "alerts.getRule",
+	"DELETE alerts/rules/:id": "alerts.deleteRule",
+	"GET alerts/history": "alerts.history",
 	// Predecessor paths (docs/compat.md).
 	"GET realtime/indicators/:symbol": "symbols.indicators",
 	"GET realtime/signals/:symbol": "symbols.signals",
@@ -70,6 +75,7 @@ export const API_ALIASES: Record<string, string> = {
 export const RAW_BODY_ALIASES: Record<string, Record<string, string>> = {
 	"/api/v1/events": { "POST /": "events.publish" },
 	"/api/v1/analytics/metrics": { "POST /:name": "analytics.recordMetric" },
+	"/api/v1/alerts/rules": { "POST /": "alerts.createRule" },
 };
 
 /** At the root: operations endpoints and predecessor paths outside /api/v1 (docs/compat.md). */
@@ -91,6 +97,9 @@ export const ROOT_ALIASES: Record<string, string> = {
 	"POST agents/:name/restart": "intelligence.restartAgent",
 	"GET cache/status": "monitor.cacheStatus",
 	"DELETE cache/clear": "monitor.cacheClear",
+	// Alert subscriptions (seed 000; docs/alerts.md).
+	"POST alerts/subscribe": "alerts.subscribe",
+	"DELETE alerts/unsubscribe/:subscription_id": "alerts.unsubscribe",
 	// Data-workers predecessor (seed 002): its config API under /streaming/config.
 	"GET streaming/config/instruments": "config.listInstruments",
 	"POST streaming/config/instruments": "config.upsertInstrument",

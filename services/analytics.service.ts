@@ -166,7 +166,11 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 				for (const n of batch) this.pending.delete(n);
 				if (batch.length === 0) return;
 				for (const [name, byWindow] of await this.gather(batch, WINDOWS)) {
-					for (const w of WINDOWS) deps.bus.publish(subjects.windows(w, name), { v: 1, ...byWindow[w] });
+					for (const w of WINDOWS) {
+						deps.bus.publish(subjects.windows(w, name), { v: 1, ...byWindow[w] });
+						// Window alert rules are checked by the one node publishing this name.
+						if (byWindow[w]) deps.alerts.observeWindow(byWindow[w] as WindowStats & Record<string, unknown>);
+					}
 				}
 			},
 			async publishDashboard() {

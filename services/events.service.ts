@@ -45,6 +45,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 					const byType = new Map<EventType, PlatformEvent[]>();
 					for (const e of stored) {
 						deps.bus.publish(subjects.events(e.type), e);
+						deps.alerts.observeEvent(e);
 						const list = byType.get(e.type);
 						if (list) list.push(e);
 						else byType.set(e.type, [e]);

@@ -17,6 +17,7 @@ import { parseTopic, toTickMessage, type TickMessage, type Topic } from "../lib/
 import { normalizeSymbol, symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
+import { resolveAlertTopic } from "../lib/alerts/topics.ts";
 import { ClientSession, type ReplayPage, type SessionAuth, type Snapshot } from "../lib/streaming/client-session.ts";
 import { SNAPSHOT_SOURCES } from "../lib/streaming/snapshot-sources.ts";
 import { channelToTopic, selectionToTopics, topicsForWsPath, topicToChannel, wsDialectFor } from "../lib/streaming/compat.ts";
@@ -579,7 +580,10 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					expiry.unref();
 				};
 				if (principal) expireAt(principal);
+				// Alert topics resolve against whoever the connection is now (lib/alerts/topics.ts).
+				let caller: Principal = principal ?? anonymousFree();
 				const session: ClientSession = new ClientSession(socket, this.hub, {
+					resolveTopic: topic => resolveAlertTopic(topic, caller),
 					policy: anon.policy,
 					authRequired: principal === null,
 					socketHighWater: config.ws.maxBufferedBytes,
@@ -592,6 +596,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					authenticate: async token => {
 						const p = await this.auth.authenticate(token).catch(err => publicError(err instanceof UnauthorizedError ? err : new UnavailableError("credentials could not be checked; retry shortly")));
 						expireAt(p);
+						caller = p;
 						return this.sessionAuth(p);
 					},
 					onDrop: (reason, n) => metrics.increment("rookery.ws.dropped", { reason }, n),

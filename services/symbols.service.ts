@@ -310,7 +310,10 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 								const sig = msg as { strategy?: string; direction?: string; tf?: string };
 								if (sig.strategy !== undefined) this.broker.metrics.increment("rookery.strategy.signals", { strategy: sig.strategy, tf: sig.tf, direction: sig.direction });
 								bus.publish(subject, msg);
+								// Alert rules on this symbol are checked here, on its owner (lib/alerts/engine.ts).
+								deps.alerts.observe(msg);
 							},
+							replayed: msg => deps.alerts.observe(msg, true),
 						});
 					p = this.gate.run(symbol, deadline ?? deps.now() + (this.broker.options.requestTimeout || 10_000), () => this.storeCall(activate));
 					this.actors.set(symbol, p);

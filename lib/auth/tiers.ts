@@ -27,12 +27,14 @@ export interface TierSettings {
 	 * activation on its owner); a batch over it is refused whole with 422.
 	 */
 	maxNewSymbols: number;
+	/** Alert rules one owner may have (docs/alerts.md); past it a new rule is refused with 422. */
+	maxAlertRules: number;
 }
 
 export const DEFAULT_TIERS: Record<TierName, TierSettings> = {
-	free: { ratePerSecond: 10, burst: 20, maxTopics: 50, wildcards: false, slowClientPolicy: "disconnect", queueBytes: 1 << 20, queueMessages: 5000, maxNewSymbols: 100 },
-	pro: { ratePerSecond: 100, burst: 200, maxTopics: 500, wildcards: true, slowClientPolicy: "conflate", queueBytes: 4 << 20, queueMessages: 20_000, maxNewSymbols: 1000 },
-	internal: { ratePerSecond: 5000, burst: 10_000, maxTopics: 5000, wildcards: true, slowClientPolicy: "drop-oldest", queueBytes: 16 << 20, queueMessages: 100_000, maxNewSymbols: 5000 },
+	free: { ratePerSecond: 10, burst: 20, maxTopics: 50, wildcards: false, slowClientPolicy: "disconnect", queueBytes: 1 << 20, queueMessages: 5000, maxNewSymbols: 100, maxAlertRules: 20 },
+	pro: { ratePerSecond: 100, burst: 200, maxTopics: 500, wildcards: true, slowClientPolicy: "conflate", queueBytes: 4 << 20, queueMessages: 20_000, maxNewSymbols: 1000, maxAlertRules: 500 },
+	internal: { ratePerSecond: 5000, burst: 10_000, maxTopics: 5000, wildcards: true, slowClientPolicy: "drop-oldest", queueBytes: 16 << 20, queueMessages: 100_000, maxNewSymbols: 5000, maxAlertRules: 100_000 },
 };
 
 export function sessionPolicy(tier: TierName, s: TierSettings): SessionPolicy {

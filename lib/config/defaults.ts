@@ -6,6 +6,7 @@ import { DEFAULT_TIERS } from "../auth/tiers.ts";
 import { defaultTlsConfig } from "./tls.ts";
 import { defaultAgentsConfig, defaultIntelligenceConfig } from "../agents/agent-config.ts";
 import { SERVICE_NAMES, type RookeryConfig } from "./types.ts";
+import { defaultAlertsConfig } from "../alerts/alert-config.ts";
 import { TIMEFRAMES } from "../bars/timeframes.ts";
 
 export function defaultConfig(): RookeryConfig {
@@ -63,6 +64,7 @@ export function defaultConfig(): RookeryConfig {
 		environment: null,
 		tls: defaultTlsConfig(),
 		events: { retentionMs: {} },
+		alerts: defaultAlertsConfig(),
 		cache: { l1MaxEntries: 10_000, l1MaxBytes: 64 * 2 ** 20, compressAboveBytes: 1024, ttlSeconds: { metrics: 60, aggregations: 300, insights: 1800, alerts: 86_400 }, warmSymbols: 5 },
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};

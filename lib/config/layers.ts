@@ -94,7 +94,7 @@ export function mergeConfig(base: RookeryConfig, ...layers: ConfigOverrides[]): 
 		for (const [k, v] of Object.entries(layer)) {
 			if (v === undefined) continue;
 			const cur = out[k];
-			if ((k === "agents" || k === "tls" || k === "workers") && v && typeof v === "object" && cur && typeof cur === "object") out[k] = mergeAgentsLayer(cur, v);
+			if ((k === "agents" || k === "tls" || k === "workers" || k === "alerts") && v && typeof v === "object" && cur && typeof cur === "object") out[k] = mergeAgentsLayer(cur, v);
 			else out[k] = v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" ? { ...cur, ...v } : v;
 		}
 	}

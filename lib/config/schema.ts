@@ -13,6 +13,7 @@ import { DATA_TYPES } from "../vendors/vendor.ts";
 import { TIER_NAMES } from "../auth/tiers.ts";
 import { tlsConfigProblems, tlsConfigSchema } from "./tls.ts";
 import { agentsConfigSchema, intelligenceConfigSchema } from "../agents/agent-config.ts";
+import { alertsConfigSchema } from "../alerts/alert-config.ts";
 import { ConfigError, LOG_FORMATS, LOG_LEVELS, SERVICE_NAMES, type RookeryConfig } from "./types.ts";
 import { TIMEFRAMES } from "../bars/timeframes.ts";
 import { ENVIRONMENTS } from "./seed-compat.ts";
@@ -135,6 +136,7 @@ const checkConfig = new Validator({
 	intelligence: intelligenceConfigSchema,
 	environment: { type: "enum", values: [...ENVIRONMENTS], nullable: true },
 	tls: tlsConfigSchema,
+	alerts: alertsConfigSchema,
 	events: { type: "object", strict: true, props: { retentionMs: { type: "object", strict: true, props: Object.fromEntries(EVENT_TYPES.map(t => [t, { ...int(1000, 10 * 365 * 86_400_000), optional: true }])) } } },
 	cache: {
 		type: "object",
@@ -174,6 +176,7 @@ const checkConfig = new Validator({
 								queueBytes: int(1024, 1 << 30),
 								queueMessages: int(1, 1e8),
 								maxNewSymbols: int(0, 1e6),
+								maxAlertRules: int(0, 1e7),
 							},
 						},
 					]),

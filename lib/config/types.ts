@@ -10,8 +10,9 @@ import type { TierName, TierSettings } from "../auth/tiers.ts";
 import type { Environment } from "./seed-compat.ts";
 import type { TlsSettings } from "./tls.ts";
 import type { AgentsConfig, IntelligenceSettings } from "../agents/agent-config.ts";
+import type { AlertsSettings } from "../alerts/alert-config.ts";
 
-export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics"] as const;
+export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics", "alerts"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -87,6 +88,8 @@ export interface RookeryConfig {
 	tls: TlsSettings;
 	/** Platform events (docs/events.md): retention per type in ms, over the seed's TTL table. */
 	events: { retentionMs: Partial<Record<EventType, number>> };
+	/** Alert rules, history and the built-in system rules (docs/alerts.md). */
+	alerts: AlertsSettings;
 	/**
 	 * The two-level answer cache (middlewares/two-level-cacher.ts, docs/operations.md "Cache"): L1 bounds
 	 * per node, gzip above `compressAboveBytes` in Redis, TTL per data type (seed 003's table), and how

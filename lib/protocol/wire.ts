@@ -125,10 +125,12 @@ export type Topic =
 	| (TopicBase & { kind: "intel"; id: string })
 	| (TopicBase & { kind: "events"; type: EventType | typeof WILDCARD })
 	| (TopicBase & { kind: "window"; window: WindowName; metric: string })
-	| (TopicBase & { kind: "dashboard" });
+	| (TopicBase & { kind: "dashboard" })
+	/** `alerts:{ruleId}` or `alerts:me`: resolved per caller (lib/alerts/topics.ts) before it is subscribed. */
+	| (TopicBase & { kind: "alerts"; id: string });
 export type TopicKind = Topic["kind"];
 
-export const TOPIC_FORMS = `ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL}, signals:{SYMBOL}, ${[MARKET_DATA_KIND, ...DATA_TYPE_KINDS].map(k => `${k}:{SYMBOL}`).join(", ")}, intel:{id}, events:{type}, analytics:{window}:{metric} or dashboard (the last segment may be ${WILDCARD})`;
+export const TOPIC_FORMS = `ticks:{SYMBOL}, bars:{tf}:{SYMBOL}, indicators:{SYMBOL}, signals:{SYMBOL}, ${[MARKET_DATA_KIND, ...DATA_TYPE_KINDS].map(k => `${k}:{SYMBOL}`).join(", ")}, intel:{id}, events:{type}, analytics:{window}:{metric}, alerts:{ruleId}, alerts:me or dashboard (the last segment may be ${WILDCARD})`;
 
 const symbolOrWildcard = (s: string) => s === WILDCARD || SYMBOL_PATTERN.test(s);
 const token = (s: string) => (s === WILDCARD ? WILDCARD : subjectToken(s));
@@ -165,6 +167,7 @@ export function parseTopic(name: unknown): Topic | null {
 		if (metric !== WILDCARD && !isMetricName(metric)) return null;
 		return { kind: "window", window, metric, name, wildcard, subject: metric === WILDCARD ? `rookery.windows.${window}.>` : subjects.windows(window, metric) };
 	}
+	if (kind === "alerts" && STREAM_ID_PATTERN.test(rest)) return { kind, id: rest, name, wildcard: false, subject: `rookery.alerts.${rest}` };
 	if (kind === "intel" && (rest === WILDCARD || STREAM_ID_PATTERN.test(rest))) {
 		return { kind, id: rest, name, wildcard, subject: subjects.intel(rest) };
 	}

@@ -73,6 +73,8 @@ export interface SessionOptions {
 	initialTopics?: string[];
 	/** `since` for the initial topics (SSE `Last-Event-ID`). */
 	initialSince?: Record<string, number>;
+	/** The subject a per-caller topic (`alerts:…`) is read from for this client; without it such topics are refused. */
+	resolveTopic?(topic: Topic): Topic;
 	now?: () => number;
 }
 
@@ -87,6 +89,8 @@ interface TopicState {
 	after: number;
 	/** Held frames were dropped since the last snapshot/log read. */
 	overflowed: boolean;
+	/** The bus subject it is read from (the hub's key). */
+	subject: string;
 }
 
 const MAX_SNAPSHOT_ATTEMPTS = 3;
@@ -202,8 +206,10 @@ export class ClientSession implements TopicListener {
 		const parsed: Topic[] = [];
 		const seen = new Set<string>();
 		for (const n of names) {
-			const t = parseTopic(n);
-			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic ${describe(n)} (expected ${TOPIC_FORMS})`, typeof n === "string" ? n.slice(0, 200) : undefined);
+			const parsed1 = parseTopic(n);
+			if (!parsed1) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic ${describe(n)} (expected ${TOPIC_FORMS})`, typeof n === "string" ? n.slice(0, 200) : undefined);
+			if (parsed1.kind === "alerts" && !this.opts.resolveTopic) return this.#error(WsErrorCode.FORBIDDEN, "alert topics are not served here", parsed1.name);
+			const t = parsed1.kind === "alerts" ? this.opts.resolveTopic!(parsed1) : parsed1;
 			if (t.wildcard && !this.#policy.wildcards) return this.#error(WsErrorCode.FORBIDDEN, `the ${this.#policy.tier} tier may not subscribe to wildcard topics`, t.name);
 			if (t.wildcard && since[t.name] !== undefined) return this.#error(WsErrorCode.BAD_REQUEST, "'since' is not supported on wildcard topics", t.name);
 			if (this.#topics.has(t.name) || seen.has(t.name)) continue;
@@ -215,7 +221,7 @@ export class ClientSession implements TopicListener {
 			}
 		}
 		for (const t of parsed) {
-			this.#topics.set(t.name, { pending: t.wildcard ? null : [], after: -1, overflowed: false });
+			this.#topics.set(t.name, { pending: t.wildcard ? null : [], after: -1, overflowed: false, subject: t.subject });
 			this.hub.add(t, this);
 		}
 		this.#send({ type: "subscribed", topics: parsed.map(t => t.name) });
@@ -334,8 +340,11 @@ export class ClientSession implements TopicListener {
 	}
 
 	unsubscribe(names: string[]): void {
-		const gone = names.filter(n => this.#topics.delete(n));
-		for (const n of gone) this.hub.remove(n, this);
+		const gone = names.filter(n => {
+			const st = this.#topics.get(n);
+			if (st) this.hub.remove(st.subject, this);
+			return this.#topics.delete(n);
+		});
 		this.#send({ type: "unsubscribed", topics: gone });
 	}
 
@@ -343,7 +352,7 @@ export class ClientSession implements TopicListener {
 		if (this.#closed) return;
 		this.#closed = true;
 		this.queue.close();
-		for (const n of this.#topics.keys()) this.hub.remove(n, this);
+		for (const st of this.#topics.values()) this.hub.remove(st.subject, this);
 		this.#topics.clear();
 	}
 }

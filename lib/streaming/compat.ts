@@ -14,6 +14,9 @@ const symbolOf = (s: string) => normalizeSymbol(s) ?? s;
 /** Predecessor data types: `market_data` is our `ticks`; the others keep their name. */
 export const CHANNEL_DATA_TYPES = ["market_data", ...DATA_TYPE_KINDS] as const;
 
+/** Seed 000's WS paths carry the caller's alerts too (docs/alerts.md). */
+const SEED_ALERTS_TOPIC = "alerts:me";
+
 const kindOf = (dataType: string) => (dataType === "market_data" ? "ticks" : isDataTypeKind(dataType) ? dataType : null);
 
 /** `stream:market_data:AAPL` → `ticks:AAPL`; null for a name that is not a channel. */
@@ -74,9 +77,10 @@ export function selectionToTopics(sel: CompatSelection): string[] {
 export function topicsForWsPath(pathname: string, query: URLSearchParams): string[] | null {
 	if (pathname === "/ws") return [];
 	let m = /^\/ws\/market\/([^/]+)$/.exec(pathname);
-	if (m) return decodeURIComponent(m[1]).split(",").map(s => symbolOf(s.trim())).filter(Boolean).map(s => `ticks:${s}`);
+	// Seed 000's paths also carry the caller's alerts (`{"type":"alert","data":…}`, seed000Outgoing).
+	if (m) return [...decodeURIComponent(m[1]).split(",").map(s => symbolOf(s.trim())).filter(Boolean).map(s => `ticks:${s}`), SEED_ALERTS_TOPIC];
 	m = /^\/ws\/intelligence\/([^/]+)$/.exec(pathname);
-	if (m) return [`intel:${decodeURIComponent(m[1])}`];
+	if (m) return [`intel:${decodeURIComponent(m[1])}`, SEED_ALERTS_TOPIC];
 	if (pathname === "/streaming/ws") return selectionToTopics({ channels: query.getAll("channels").join(","), symbols: query.getAll("symbols").join(","), data_types: query.getAll("data_types").join(",") });
 	return null;
 }
@@ -116,13 +120,20 @@ function seed000Incoming(text: string): string {
 }
 
 const INTEL_FRAME = /^\{"type":"(update|snapshot)","topic":"intel:/;
+const ALERT_FRAME = /^\{"type":"update","topic":"alerts:/;
 
 /**
  * Intelligence frames as seed 000's clients read them: the update itself at the top level
  * (`type: "intelligence_update"`, `stream_id`, `seq`, `ts`, `data`), with our `topic`, and
- * `snapshot: true` on the stream's last update sent first on subscribe.
+ * `snapshot: true` on the stream's last update sent first on subscribe. Alerts: `{"type":"alert","data":…}`.
  */
 function seed000Outgoing(text: string): string {
+	if (ALERT_FRAME.test(text)) return `{"type":"alert","data":${JSON.stringify((JSON.parse(text) as { data: unknown }).data)}}`;
+	// The alerts topic is the path's own, not one the client asked for: its confirmation names only the client's.
+	if (text.startsWith('{"type":"subscribed"') && text.includes(`"${SEED_ALERTS_TOPIC}"`)) {
+		const f = JSON.parse(text) as { topics: string[] };
+		return JSON.stringify({ ...f, topics: f.topics.filter(t => t !== SEED_ALERTS_TOPIC) });
+	}
 	const m = INTEL_FRAME.exec(text);
 	if (!m) return text;
 	try {

@@ -1,7 +1,8 @@
 /**
  * One bus subscription per topic on this node, however many clients want it; each message is
  * serialised once and handed to every subscribed client. A wildcard topic (`ticks:*`) is one
- * pattern subscription; its frames name the concrete topic (`ticks:AAPL`).
+ * pattern subscription; its frames name the concrete topic (`ticks:AAPL`). Topics are kept by
+ * subject: a per-caller topic (`alerts:me`) has one name and a subject per caller.
  */
 import type { Bus } from "../bus/bus.ts";
 import { concreteTopicName, type Topic } from "../protocol/wire.ts";
@@ -26,7 +27,7 @@ export class TopicHub {
 	}
 
 	add(topic: Topic, listener: TopicListener): void {
-		let t = this.#topics.get(topic.name);
+		let t = this.#topics.get(topic.subject);
 		if (!t) {
 			const listeners = new Set<TopicListener>();
 			const unsubscribe = this.bus.subscribe(topic.subject, (msg, subject) => {
@@ -38,7 +39,7 @@ export class TopicHub {
 				for (const l of listeners) l.deliver(topic.name, seq, frame, key);
 			});
 			t = { listeners, unsubscribe };
-			this.#topics.set(topic.name, t);
+			this.#topics.set(topic.subject, t);
 		}
 		t.listeners.add(listener);
 	}
@@ -48,13 +49,14 @@ export class TopicHub {
 		return this.bus.flush();
 	}
 
-	remove(topicName: string, listener: TopicListener): void {
-		const t = this.#topics.get(topicName);
+	/** `subject`: the subscribed topic's (`Topic.subject`). */
+	remove(subject: string, listener: TopicListener): void {
+		const t = this.#topics.get(subject);
 		if (!t) return;
 		t.listeners.delete(listener);
 		if (t.listeners.size === 0) {
 			t.unsubscribe();
-			this.#topics.delete(topicName);
+			this.#topics.delete(subject);
 		}
 	}
 }

@@ -55,6 +55,11 @@ export interface ActorOptions {
 	now: () => number;
 	/** Called in seq order, inside the actor's turn, for every message an accepted update produces. */
 	publish: (subject: string, msg: object) => void;
+	/**
+	 * Called while the actor is rebuilt, with the snapshot's latest tick and final indicators and
+	 * then every message the replayed log produces (not published): alert rules rebuild their state.
+	 */
+	replayed?: (msg: object) => void;
 }
 
 export interface IngestResult {
@@ -95,6 +100,14 @@ function logged(t: Tick): LoggedTick {
 }
 
 const NO_EMIT = () => {};
+
+/** The wire message of an analysis event (lib/protocol/wire.ts BarMessage, IndicatorsMessage, SignalMessage). */
+function analysisMessage(symbol: string, seq: number, e: AnalysisEvent): object {
+	const base = { v: WIRE_VERSION, seq, symbol, tf: e.tf };
+	if (e.type === "bar") return { ...base, final: e.final, bar: e.bar };
+	if (e.type === "indicators") return { ...base, time: e.time, final: e.final, values: e.values };
+	return { ...base, ...e.signal };
+}
 
 /** The latest quote is the newest tick by trade time; on equal times the later one wins. */
 const isNewest = (latest: TickMessage | null, ts: number) => !latest || ts >= latest.ts;
@@ -205,6 +218,16 @@ export class SymbolActor {
 			else from = 1;
 		}
 		const analysis = restored ?? new SymbolAnalysis(this.opts.analysis);
+		const replayed = this.opts.replayed;
+		let replaySeq = next.seq;
+		const observe = replayed ? (e: AnalysisEvent) => replayed(analysisMessage(this.symbol, replaySeq, e)) : NO_EMIT;
+		if (replayed && restored) {
+			if (next.latest) replayed(next.latest);
+			for (const tf of restored.timeframes) {
+				const ind = restored.indicators(tf)!;
+				if (ind.final.time !== null) replayed({ v: WIRE_VERSION, seq: next.seq, symbol: this.symbol, tf, time: ind.final.time, final: true, values: ind.final.values });
+			}
+		}
 		for (let pages = 0; ; pages++) {
 			// A long log is replayed a page per event-loop turn, renewing the lease as it goes: the
 			// node keeps answering and its other leases keep being renewed meanwhile.
@@ -217,7 +240,9 @@ export class SymbolActor {
 					if (isNewest(next.latest, t.ts)) next.latest = toTickMessage(t);
 					if (t.id !== undefined) next.ids.add(t.id);
 				}
-				analysis.apply(t, NO_EMIT);
+				replaySeq = e.seq;
+				if (replayed) replayed(toTickMessage(t));
+				analysis.apply(t, observe);
 			}
 			if (page.length < REPLAY_PAGE) break;
 			from = page[page.length - 1].seq + 1;
@@ -256,10 +281,8 @@ export class SymbolActor {
 	}
 
 	#publishAnalysis(e: AnalysisEvent): void {
-		const base = { v: WIRE_VERSION, seq: this.seq, symbol: this.symbol, tf: e.tf };
-		if (e.type === "bar") this.#publish(subjects.bars(e.tf, this.symbol), { ...base, final: e.final, bar: e.bar });
-		else if (e.type === "indicators") this.#publish(subjects.indicators(this.symbol), { ...base, time: e.time, final: e.final, values: e.values });
-		else this.#publish(subjects.signals(this.symbol), { ...base, ...e.signal });
+		const msg = analysisMessage(this.symbol, this.seq, e);
+		this.#publish(e.type === "bar" ? subjects.bars(e.tf, this.symbol) : e.type === "indicators" ? subjects.indicators(this.symbol) : subjects.signals(this.symbol), msg);
 	}
 
 	/**

@@ -1,0 +1,166 @@
+/**
+ * Alert rules, seed subscriptions and the alert history on the KV (lib/kv: in memory embedded,
+ * Redis in a cluster). An alert is stored write-once under its id (`SET NX`): the id is derived
+ * from (rule, triggering update), so the second node to see the same update (a replay after a
+ * failover) finds it taken and does not fire. History is indexed by time, overall, per rule and
+ * per owner (sorted sets scored by `ts`, members the alert ids); each delivery's state is a key of
+ * its own (`{alert_id}:{channel index}`), so delivery results for two channels never race.
+ */
+import type { KvStore } from "../kv/index.ts";
+import type { AlertRecord, DeliveryResult, DeliveryStatus } from "./types.ts";
+import type { AlertRule } from "./rule.ts";
+
+export interface DeliveryEntry {
+	channel: string;
+	status: DeliveryStatus;
+	attempts: number;
+	last_error: string | null;
+}
+
+export interface HistoryItem extends Omit<AlertRecord, "channels" | "owner"> {
+	deliveries: DeliveryEntry[];
+}
+
+export interface HistoryQuery {
+	/** The index to read: one rule's, one owner's, or (null) every alert. */
+	rule?: string;
+	owner?: string;
+	from?: number;
+	to?: number;
+	limit: number;
+	cursor?: string;
+}
+
+export interface Subscription {
+	id: string;
+	owner: string;
+	symbols: string[];
+	alert_types: string[];
+	created_at: number;
+}
+
+export const MAX_HISTORY_LIMIT = 1000;
+
+const keys = {
+	rules: "alerts:rules",
+	subs: "alerts:subs",
+	alert: (id: string) => `alerts:a:${id}`,
+	delivery: (deliveryId: string) => `alerts:d:${deliveryId}`,
+	all: "alerts:h",
+	rule: (id: string) => `alerts:h:r:${id}`,
+	owner: (o: string) => `alerts:h:o:${o}`,
+};
+
+export function encodeHistoryCursor(ts: number, id: string): string {
+	return Buffer.from(`${ts}|${id}`).toString("base64url");
+}
+
+export function decodeHistoryCursor(cursor: string): { ts: number; id: string } | null {
+	const m = /^(\d{1,16})\|([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(cursor, "base64url").toString());
+	return m ? { ts: Number(m[1]), id: m[2] } : null;
+}
+
+/** Delivered or dead: no further attempt changes it, except a retry that counts more attempts. */
+const rank = (d: { status: DeliveryStatus; attempts: number }) => d.attempts * 2 + (d.status === "delivered" || d.status === "dead" ? 1 : 0);
+
+export class AlertStore {
+	constructor(
+		readonly kv: KvStore,
+		readonly retentionMs: number,
+		readonly now: () => number,
+	) {}
+
+	// Rules and subscriptions: one hash each, loaded whole by every node running alerts.
+	putRule(rule: AlertRule): Promise<void> {
+		return this.kv.hset(keys.rules, rule.id, rule);
+	}
+	getRule(id: string): Promise<AlertRule | null> {
+		return this.kv.hget<AlertRule>(keys.rules, id);
+	}
+	deleteRule(id: string): Promise<boolean> {
+		return this.kv.hdel(keys.rules, id);
+	}
+	async allRules(): Promise<AlertRule[]> {
+		return Object.values(await this.kv.hgetall<AlertRule>(keys.rules));
+	}
+	putSubscription(s: Subscription): Promise<void> {
+		return this.kv.hset(keys.subs, s.id, s);
+	}
+	getSubscription(id: string): Promise<Subscription | null> {
+		return this.kv.hget<Subscription>(keys.subs, id);
+	}
+	deleteSubscription(id: string): Promise<boolean> {
+		return this.kv.hdel(keys.subs, id);
+	}
+	async allSubscriptions(): Promise<Subscription[]> {
+		return Object.values(await this.kv.hgetall<Subscription>(keys.subs));
+	}
+
+	/**
+	 * Store an alert unless its id is taken: true when this call stored it (it fires), false when
+	 * it was there already (the same update seen before: it does not fire again).
+	 */
+	async claim(record: AlertRecord, deliveries: DeliveryEntry[]): Promise<boolean> {
+		const prior = await this.kv.setIfAbsent(keys.alert(record.alert_id), record, this.retentionMs);
+		if (prior !== null) return false;
+		await Promise.all(deliveries.map((d, i) => this.kv.set(keys.delivery(`${record.alert_id}:${i}`), d, this.retentionMs)));
+		const member = [{ score: record.ts, member: record.alert_id }];
+		const cutoff = this.now() - this.retentionMs - 1;
+		await Promise.all(
+			[keys.all, keys.rule(record.rule_id), keys.owner(record.owner)].map(async k => {
+				await this.kv.zadd(k, member);
+				await this.kv.zremRangeByScore(k, -Infinity, cutoff);
+			}),
+		);
+		return true;
+	}
+
+	getAlert(id: string): Promise<AlertRecord | null> {
+		return this.kv.get<AlertRecord>(keys.alert(id));
+	}
+
+	/**
+	 * A delivery's outcome (from the delivery service), idempotent: a result that is not newer than
+	 * the stored one (fewer attempts; or as many and not final where the stored one is) changes nothing.
+	 * False when the alert is unknown (expired, or never stored). `force`: write it whatever is stored.
+	 */
+	async recordDelivery(r: DeliveryResult, force = false): Promise<boolean> {
+		const key = keys.delivery(r.delivery_id);
+		const cur = await this.kv.get<DeliveryEntry>(key);
+		if (!cur && !(await this.getAlert(r.alert_id))) return false;
+		const next: DeliveryEntry = { channel: r.channel, status: r.status, attempts: r.attempts, last_error: r.last_error };
+		if (cur && !force && rank(cur) >= rank(next)) return true;
+		await this.kv.set(key, next, this.retentionMs);
+		return true;
+	}
+
+	async deliveries(record: AlertRecord): Promise<DeliveryEntry[]> {
+		const got = await Promise.all(record.channels.map((_, i) => this.kv.get<DeliveryEntry>(keys.delivery(`${record.alert_id}:${i}`))));
+		return got.map((d, i) => d ?? { channel: record.channels[i].type, status: "pending", attempts: 0, last_error: null });
+	}
+
+	/** Alerts in (ts, id) order after the cursor, within [from, to]; `next` continues, null at the end. */
+	async history(q: HistoryQuery): Promise<{ items: HistoryItem[]; next: string | null }> {
+		const key = q.rule ? keys.rule(q.rule) : q.owner ? keys.owner(q.owner) : keys.all;
+		const start = q.cursor ? decodeHistoryCursor(q.cursor) : null;
+		const min = Math.max(q.from ?? 0, start?.ts ?? 0, this.now() - this.retentionMs);
+		const max = q.to ?? Number.MAX_SAFE_INTEGER;
+		const ids: Array<{ score: number; member: string }> = [];
+		for (let offset = 0; ids.length <= q.limit; ) {
+			const page = await this.kv.zrangeByScore(key, min, max, offset, q.limit + 1);
+			offset += page.length;
+			for (const e of page) if (!start || e.score > start.ts || e.member > start.id) ids.push(e);
+			if (page.length < q.limit + 1) break;
+		}
+		const shown = ids.slice(0, q.limit);
+		const records = await Promise.all(shown.map(e => this.getAlert(e.member)));
+		const items: HistoryItem[] = [];
+		for (const r of records) {
+			if (!r) continue;
+			const { channels: _c, owner: _o, ...rest } = r;
+			items.push({ ...rest, deliveries: await this.deliveries(r) });
+		}
+		const last = shown.at(-1);
+		return { items, next: ids.length > q.limit && last ? encodeHistoryCursor(last.score, last.member) : null };
+	}
+}

@@ -1,0 +1,278 @@
+/**
+ * Alerts (docs/alerts.md): rules per owner, kept in the KV and loaded into this node's evaluator
+ * (lib/alerts/engine.ts, `deps.alerts`), which the symbol actors, analytics and events feed where
+ * each update is processed. A firing is stored once under its deterministic id (lib/alerts/alert-store.ts),
+ * then published on NATS `rookery.alerts.{ruleId}` and the owner's subject (WS `alerts:{id}`,
+ * `alerts:me`), stored as an `alert_triggered` event, and handed to the delivery service over the
+ * reliable channel for its webhooks and emails.
+ */
+import type { Context, ServiceSchema } from "moleculer";
+import { randomUUID } from "node:crypto";
+import { NotFoundError, ValidationError, type FieldError } from "../lib/protocol/errors.ts";
+import { ForbiddenError } from "../lib/auth/errors.ts";
+import { isFieldErrors, SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
+import { ownedOrNotFound, ownerIdOf, visibleTo, mayAccess, type CallerAuth } from "../lib/auth/owner.ts";
+import { isTierName } from "../lib/auth/tiers.ts";
+import { checkRule, type AlertRule } from "../lib/alerts/rule.ts";
+import { AlertStore, MAX_HISTORY_LIMIT, decodeHistoryCursor, type Subscription } from "../lib/alerts/alert-store.ts";
+import { systemRules } from "../lib/alerts/alert-config.ts";
+import { alertEvent, deliveryMessages, initialDeliveries, publicAlert, recordOf, subscribers, SUBSCRIPTION_TYPES } from "../lib/alerts/firing.ts";
+import { alertSubjects } from "../lib/alerts/topics.ts";
+import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
+import type { Firing } from "../lib/alerts/engine.ts";
+import { parseTime } from "../lib/events/check-events.ts";
+import { figureSampler } from "../runtime/alert-figures.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
+import { CREATE_RULE_DOC, HISTORY_DOC } from "../lib/alerts/openapi.ts";
+
+type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number };
+type SendToChannel = (name: string, payload: unknown) => Promise<unknown>;
+interface Vars {
+	store: AlertStore;
+	subs: Map<string, Subscription>;
+	inflight: number;
+	timer: NodeJS.Timeout | null;
+}
+interface Methods {
+	refuse(fields: FieldError[]): never;
+	fired(f: Firing): void;
+	deliver(f: Firing): Promise<void>;
+	ownRule(ctx: Context<unknown, Meta>, id: string): Promise<AlertRule>;
+	checkSystem(sample: () => Promise<Record<string, number | null>>): Promise<void>;
+}
+
+const notFound = (what: string, id: string) => () => new NotFoundError(`no ${what} ${id}`, { id });
+
+export default function alertsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
+	const { config, kv, bus } = deps;
+	const engine = deps.alerts;
+	return {
+		name: "alerts",
+
+		actions: {
+			/** `POST /api/v1/alerts/rules` (the body whole as `body`): 201 {id}; 422 naming the field, nothing stored. */
+			createRule: {
+				...CREATE_RULE_DOC,
+				params: { body: { type: "any", optional: true } },
+				async handler(ctx: Context<{ body: unknown }, Meta>) {
+					const auth = ctx.meta.auth;
+					const allowPrivate = config.alerts.allowPrivateWebhooks ?? (!auth || auth.dev === true);
+					const rule = checkRule(ctx.params.body, { owner: ownerIdOf(auth), now: deps.now(), allowPrivateWebhooks: allowPrivate, newId: () => randomUUID() });
+					if (isFieldErrors(rule)) this.refuse(rule);
+					const prior = await this.store.getRule(rule.id);
+					if (prior && !mayAccess(auth, prior.owner)) this.refuse([{ field: "id", message: "is taken", actual: rule.id }]);
+					const tier = auth?.tier;
+					if (!prior && auth && isTierName(tier)) {
+						const cap = config.auth.tiers[tier].maxAlertRules;
+						let mine = 0;
+						for (const r of engine.rules()) if (r.owner === rule.owner) mine++;
+						if (mine >= cap) {
+							this.broker.metrics.increment("rookery.alerts.rejected", { reason: "tier-limit" });
+							throw new ForbiddenError(`the ${tier} tier allows ${cap} alert rules; delete one first`, { limit: cap });
+						}
+					}
+					await this.store.putRule(rule);
+					await this.broker.broadcast("alerts.rulesChanged", { put: rule });
+					ctx.meta.$statusCode = 201;
+					return { id: rule.id };
+				},
+			},
+
+			listRules: {
+				async handler(ctx: Context<unknown, Meta>) {
+					return { items: visibleTo(ctx.meta.auth, [...engine.rules()], r => r.owner).sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id)) };
+				},
+			},
+
+			getRule: {
+				params: { id: { type: "string", max: 64 } },
+				handler(ctx: Context<{ id: string }, Meta>) {
+					return this.ownRule(ctx, ctx.params.id);
+				},
+			},
+
+			deleteRule: {
+				params: { id: { type: "string", max: 64 } },
+				async handler(ctx: Context<{ id: string }, Meta>) {
+					const rule = await this.ownRule(ctx, ctx.params.id);
+					if (rule.owner === "system") throw new ForbiddenError(`${rule.id} is a built-in rule: switch it off in the config (alerts.system.rules)`);
+					await this.store.deleteRule(rule.id);
+					await this.broker.broadcast("alerts.rulesChanged", { remove: rule.id });
+					return { id: rule.id, deleted: true };
+				},
+			},
+
+			/** Alerts in time order; a caller sees its own (one rule's with `rule`), admins every one. */
+			history: {
+				...HISTORY_DOC,
+				params: {
+					rule: { type: "string", max: 64, optional: true },
+					from: [{ type: "number", optional: true }, { type: "string", optional: true }],
+					to: [{ type: "number", optional: true }, { type: "string", optional: true }],
+					limit: { type: "number", integer: true, min: 1, max: MAX_HISTORY_LIMIT, convert: true, optional: true },
+					cursor: { type: "string", max: 128, optional: true },
+				},
+				async handler(ctx: Context<{ rule?: string; from?: string | number; to?: string | number; limit?: number; cursor?: string }, Meta>) {
+					const p = ctx.params;
+					const from = p.from === undefined ? undefined : parseTime(p.from);
+					const to = p.to === undefined ? undefined : parseTime(p.to);
+					const errors: FieldError[] = [];
+					for (const [field, v] of [["from", from], ["to", to]] as const) if (v !== undefined && !Number.isFinite(v)) errors.push({ field, message: "must be epoch milliseconds or an ISO-8601 date-time", actual: p[field] });
+					if (p.cursor !== undefined && !decodeHistoryCursor(p.cursor)) errors.push({ field: "cursor", message: "not a cursor from a previous page", actual: p.cursor });
+					if (errors.length > 0) this.refuse(errors);
+					if (p.rule !== undefined) {
+						// Someone else's rule (or one deleted) answers like a rule that never existed; its past alerts stay readable to admins.
+						const rule = await this.store.getRule(p.rule);
+						if (rule ? !mayAccess(ctx.meta.auth, rule.owner) : !mayAccess(ctx.meta.auth, undefined)) throw notFound("rule", p.rule)();
+					}
+					const admin = mayAccess(ctx.meta.auth, undefined);
+					return this.store.history({ rule: p.rule, owner: admin ? undefined : ownerIdOf(ctx.meta.auth), from, to, limit: p.limit ?? 100, cursor: p.cursor });
+				},
+			},
+
+			/** The delivery service's report on one delivery (idempotent). */
+			recordDelivery: {
+				visibility: "public",
+				params: {
+					alert_id: { type: "string", max: 64 },
+					delivery_id: { type: "string", max: 80 },
+					channel: { type: "enum", values: ["ws", "nats", "webhook", "email"] },
+					status: { type: "enum", values: ["pending", "delivered", "retrying", "dead"] },
+					attempts: { type: "number", integer: true, min: 0 },
+					last_error: { type: "string", nullable: true, max: 4000 },
+				},
+				async handler(ctx: Context<DeliveryResult>) {
+					const known = await this.store.recordDelivery(ctx.params);
+					if (!known) throw new NotFoundError(`no alert ${ctx.params.alert_id}`, { alert_id: ctx.params.alert_id });
+					this.broker.metrics.increment("rookery.alerts.delivery_results", { channel: ctx.params.channel, status: ctx.params.status });
+					return { recorded: true };
+				},
+			},
+
+			/** Seed 000's `POST /alerts/subscribe`: alerts of these symbols and types on the caller's WS (`alerts:me`). */
+			subscribe: {
+				params: {
+					user_id: { type: "string", max: 128, optional: true },
+					symbols: { type: "array", max: 1000, optional: true, items: { type: "string", pattern: SYMBOL_PATTERN } },
+					alert_types: { type: "array", max: SUBSCRIPTION_TYPES.length, optional: true, items: { type: "enum", values: [...SUBSCRIPTION_TYPES] } },
+				},
+				async handler(ctx: Context<{ symbols?: string[]; alert_types?: string[] }, Meta>) {
+					const s: Subscription = { id: randomUUID(), owner: ownerIdOf(ctx.meta.auth), symbols: ctx.params.symbols ?? [], alert_types: ctx.params.alert_types ?? [], created_at: deps.now() };
+					await this.store.putSubscription(s);
+					await this.broker.broadcast("alerts.subscriptionsChanged", { put: s });
+					ctx.meta.$statusCode = 201;
+					return { subscription_id: s.id, status: "subscribed", symbols: s.symbols, alert_types: s.alert_types, topic: "alerts:me" };
+				},
+			},
+
+			unsubscribe: {
+				params: { subscription_id: { type: "string", max: 64 } },
+				async handler(ctx: Context<{ subscription_id: string }, Meta>) {
+					const id = ctx.params.subscription_id;
+					ownedOrNotFound(ctx.meta.auth, await this.store.getSubscription(id), s => s.owner, notFound("subscription", id));
+					await this.store.deleteSubscription(id);
+					await this.broker.broadcast("alerts.subscriptionsChanged", { remove: id });
+					return { subscription_id: id, status: "unsubscribed" };
+				},
+			},
+		},
+
+		events: {
+			"alerts.rulesChanged"(ctx: Context<{ put?: AlertRule; remove?: string }>) {
+				if (ctx.params.put) engine.put(ctx.params.put);
+				if (ctx.params.remove) engine.remove(ctx.params.remove);
+			},
+			"alerts.subscriptionsChanged"(ctx: Context<{ put?: Subscription; remove?: string }>) {
+				if (ctx.params.put) this.subs.set(ctx.params.put.id, ctx.params.put);
+				if (ctx.params.remove) this.subs.delete(ctx.params.remove);
+			},
+		},
+
+		methods: {
+			refuse(fields: FieldError[]): never {
+				this.broker.metrics.increment("rookery.alerts.rejected", { reason: "invalid" });
+				throw new ValidationError(`${fields.length === 1 ? "a field is" : `${fields.length} fields are`} invalid: ${fields[0].field}: ${fields[0].message}`, fields);
+			},
+
+			async ownRule(ctx: Context<unknown, Meta>, id: string): Promise<AlertRule> {
+				return ownedOrNotFound(ctx.meta.auth, engine.get(id) ?? (await this.store.getRule(id)), r => r.owner, notFound("rule", id));
+			},
+
+			/** Called inside the updating actor's turn: queue the storing and publishing (bounded: drop-newest). */
+			fired(f: Firing) {
+				if (this.inflight >= config.alerts.queueLimit) {
+					this.broker.metrics.increment("rookery.alerts.dropped", { reason: "queue-full" });
+					return;
+				}
+				this.inflight++;
+				this.deliver(f)
+					.catch(err => {
+						this.broker.metrics.increment("rookery.alerts.dropped", { reason: "store-failed" });
+						this.logger.warn({ alert_id: f.alert_id, rule: f.rule.id, err: (err as Error).message }, "alert not stored");
+					})
+					.finally(() => this.inflight--);
+			},
+
+			async deliver(f: Firing) {
+				const send = (this.broker as unknown as { sendToChannel?: SendToChannel }).sendToChannel?.bind(this.broker);
+				const record = recordOf(f);
+				if (!(await this.store.claim(record, initialDeliveries(record, send !== undefined)))) {
+					this.broker.metrics.increment("rookery.alerts.duplicates", { replay: String(f.replay) });
+					return;
+				}
+				this.broker.metrics.increment("rookery.alerts.fired", { severity: record.severity, source: f.rule.condition.source });
+				const alert = publicAlert(record);
+				bus.publish(alertSubjects.rule(record.rule_id), alert);
+				const symbol = typeof f.inputs.symbol === "string" ? f.inputs.symbol : f.rule.condition.symbol;
+				for (const owner of new Set([record.owner, ...subscribers(this.subs.values(), record, f.rule.condition.source, symbol)])) bus.publish(alertSubjects.owner(owner, record.rule_id), alert);
+				// Through the events service when one runs (its id is the alert's: stored once however often sent).
+				void this.broker.call("events.publish", { body: alertEvent(record) }).catch((err: Error) => err.name !== "ServiceNotFoundError" && this.logger.warn({ alert_id: record.alert_id, err: err.message }, "alert_triggered event not stored"));
+				for (const msg of deliveryMessages(record)) {
+					if (!send) {
+						this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
+						continue;
+					}
+					await send(ALERT_DELIVERY_CHANNEL, msg).catch(err => {
+						this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
+						return this.store.recordDelivery({ alert_id: record.alert_id, delivery_id: msg.delivery_id, channel: msg.channel.type, status: "pending", attempts: 0, last_error: `not queued: ${(err as Error).message}` }, true);
+					});
+				}
+			},
+
+			async checkSystem(sample) {
+				const figures = await sample();
+				engine.observeSystem(figures, deps.now(), `${this.broker.nodeID}|${deps.now()}`);
+			},
+		},
+
+		created() {
+			const m = this.broker.metrics;
+			m.register({ type: "counter", name: "rookery.alerts.fired", labelNames: ["severity", "source"], description: "Alerts fired (stored and published once each)" });
+			m.register({ type: "counter", name: "rookery.alerts.duplicates", labelNames: ["replay"], description: "Firings whose alert id was stored already (a replayed update): not fired again" });
+			m.register({ type: "counter", name: "rookery.alerts.dropped", labelNames: ["reason"], description: "Firings not stored: queue-full (alerts.queueLimit, drop-newest) or store-failed" });
+			m.register({ type: "counter", name: "rookery.alerts.rejected", labelNames: ["reason"], description: "Rule requests refused: invalid (422) or tier-limit (403)" });
+			m.register({ type: "counter", name: "rookery.alerts.undeliverable", labelNames: ["channel"], description: "Webhook/email deliveries that could not be queued (no delivery channel, or the queue refused)" });
+			m.register({ type: "counter", name: "rookery.alerts.delivery_results", labelNames: ["channel", "status"], description: "Delivery outcomes reported by the delivery service" });
+			this.store = new AlertStore(kv, config.alerts.historyRetentionMs, deps.now);
+			this.subs = new Map();
+			this.inflight = 0;
+			this.timer = null;
+		},
+
+		async started() {
+			for (const r of [...(await this.store.allRules()), ...systemRules(config.alerts.system, deps.now())]) engine.put(r);
+			for (const s of await this.store.allSubscriptions()) this.subs.set(s.id, s);
+			engine.sink = f => this.fired(f);
+			if (config.alerts.system.enabled) {
+				const sample = figureSampler(this.broker);
+				this.timer = setInterval(() => void this.checkSystem(sample).catch(err => this.logger.warn("system alert check failed", err)), config.alerts.system.intervalMs);
+				this.timer.unref();
+			}
+		},
+
+		stopped() {
+			if (this.timer) clearInterval(this.timer);
+			engine.sink = null;
+		},
+	};
+}
