@@ -38,7 +38,7 @@ interface Methods {
 	fired(f: Firing): void;
 	deliver(f: Firing): Promise<void>;
 	ownRule(ctx: Context<unknown, Meta>, id: string): Promise<AlertRule>;
-	checkSystem(sample: () => Promise<Record<string, number | null>>): Promise<void>;
+	checkSystem(sample: () => Promise<Record<string, number | null | undefined>>): Promise<void>;
 }
 
 const notFound = (what: string, id: string) => () => new NotFoundError(`no ${what} ${id}`, { id });
@@ -241,7 +241,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 
 			async checkSystem(sample) {
 				const figures = await sample();
-				engine.observeSystem(figures, deps.now(), `${this.broker.nodeID}|${deps.now()}`);
+				engine.observeSystem(figures, deps.now(), this.broker.nodeID);
 			},
 		},
 

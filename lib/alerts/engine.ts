@@ -185,7 +185,7 @@ export class AlertEngine {
 	}
 
 	/** Compare each rule of `list` with its value; fire on entering the state or on crossing. */
-	#compare(list: Compiled[], read: (c: Compiled) => number | null | undefined, ts: number, update: string, what: string, replay: boolean): void {
+	#compare(list: Compiled[], read: (c: Compiled) => number | null | undefined, ts: number, update: string, what: string, about: Record<string, unknown>, replay: boolean): void {
 		this.counts.checks += list.length;
 		for (let i = 0; i < list.length; i++) {
 			const c = list[i];
@@ -196,7 +196,7 @@ export class AlertEngine {
 			c.state = now;
 			if (now === 0 || prev === 1 || (prev === UNKNOWN && c.op >= 5)) continue;
 			const op = c.rule.condition.op!;
-			this.#fire(c, ts, update, `${what} ${c.field} ${v} ${op.replace("_", " ")} ${c.value}`, { [c.field]: v, value: c.value, op }, replay);
+			this.#fire(c, ts, update, `${what} ${c.field} ${v} ${op.replace("_", " ")} ${c.value}`, { ...about, [c.field]: v, value: c.value, op }, replay);
 		}
 	}
 
@@ -217,7 +217,7 @@ export class AlertEngine {
 			const ind = m as IndicatorsLike;
 			if (!ind.final) return;
 			const list = this.#byKey.get(`i|${ind.symbol}|${ind.tf}`);
-			if (list) this.#compare(list, c => ind.values[c.field], ind.time, `i|${ind.symbol}|${ind.tf}|${ind.time}`, `${ind.symbol} ${ind.tf}`, replay);
+			if (list) this.#compare(list, c => ind.values[c.field], ind.time, `i|${ind.symbol}|${ind.tf}|${ind.time}`, `${ind.symbol} ${ind.tf}`, { symbol: ind.symbol, tf: ind.tf, time: ind.time, seq: ind.seq }, replay);
 			return;
 		}
 		if (m.strategy !== undefined) {
@@ -237,13 +237,13 @@ export class AlertEngine {
 		if (m.price === undefined || m.symbol === undefined) return;
 		const t = m as TickLike;
 		const list = this.#byKey.get(`p|${t.symbol}`);
-		if (list) this.#compare(list, c => AlertEngine.#tickField(t, c.field), t.ts, `p|${t.symbol}|${t.seq}`, t.symbol, replay);
+		if (list) this.#compare(list, c => AlertEngine.#tickField(t, c.field), t.ts, `p|${t.symbol}|${t.seq}`, t.symbol, { symbol: t.symbol, seq: t.seq }, replay);
 	}
 
 	/** A window aggregate (analytics: `{name, window, to, p95, …}`), once per publication. */
 	observeWindow(stats: { name: string; window: string; to: number } & Record<string, unknown>): void {
 		const list = this.#byKey.get(`w|${stats.name}|${stats.window}`);
-		if (list) this.#compare(list, c => stats[c.field] as number | null, stats.to, `w|${stats.name}|${stats.window}|${stats.to}`, `${stats.name} ${stats.window}`, false);
+		if (list) this.#compare(list, c => stats[c.field] as number | null, stats.to, `w|${stats.name}|${stats.window}|${stats.to}`, `${stats.name} ${stats.window}`, { metric: stats.name, window: stats.window }, false);
 	}
 
 	/** A stored platform event (events service); pattern rules match `pattern_matched` by `data.pattern_id`. */
@@ -259,11 +259,12 @@ export class AlertEngine {
 		}
 	}
 
-	/** One sample of this node's figures for the system rules (`y|{metric}`); `sample` names it in the alert id. */
-	observeSystem(figures: Record<string, number | null>, ts: number, sample: string): void {
+	/** One sample of this node's figures for the system rules (`y|{metric}`), named in the alert id by node and time. */
+	observeSystem(figures: Record<string, number | null | undefined>, ts: number, node: string): void {
+		const sample = `${node}|${ts}`;
 		for (const [metric, v] of Object.entries(figures)) {
 			const list = this.#byKey.get(`y|${metric}`);
-			if (list) this.#compare(list, () => v, ts, `y|${sample}|${metric}`, sample, false);
+			if (list) this.#compare(list, () => v, ts, `y|${sample}|${metric}`, metric, { node }, false);
 		}
 	}
 }
