@@ -1,11 +1,15 @@
 /**
  * This node's figures for the built-in system rules (lib/alerts/alert-config.ts SYSTEM_FIGURES):
- * CPU, memory, response time and cache hit ratio from `monitor.performance` (when this node runs
- * monitor), the lowest agent health score, and the growth since the last sample of the data-worker
+ * CPU, memory and response time from `monitor.performance` (when this node runs monitor), the
+ * answer cache's hit ratio (once it has seen 100 lookups), the lowest agent health score, and the growth since the last sample of the data-worker
  * error and WebSocket trouble counters.
  */
 import type { ServiceBroker } from "moleculer";
 import type { SystemFigure } from "../lib/alerts/alert-config.ts";
+import { cacheStatsOf } from "../middlewares/cache-stats.ts";
+
+/** Fewer lookups than this say nothing about the hit ratio (a node just started). */
+const MIN_CACHE_LOOKUPS = 100;
 
 type Figures = Partial<Record<SystemFigure, number | null>>;
 
@@ -31,12 +35,14 @@ export function figureSampler(broker: ServiceBroker): () => Promise<Figures> {
 	return async () => {
 		const out: Figures = {};
 		if (broker.getLocalService("monitor")) {
-			const perf = await broker.call<{ current_stats: { system: { cpu_percent: number; memory_percent: number }; performance: { avg_response_time_ms: number; cache_hit_ratio: number | null } } }, object>("monitor.performance", {}, { nodeID: broker.nodeID }).catch(() => null);
+			const perf = await broker.call<{ current_stats: { system: { cpu_percent: number; memory_percent: number }; performance: { avg_response_time_ms: number } } }, object>("monitor.performance", {}, { nodeID: broker.nodeID }).catch(() => null);
 			if (perf) {
 				const { system, performance } = perf.current_stats;
-				Object.assign(out, { cpu_percent: system.cpu_percent, memory_percent: system.memory_percent, avg_response_time_ms: performance.avg_response_time_ms, cache_hit_ratio: performance.cache_hit_ratio });
+				Object.assign(out, { cpu_percent: system.cpu_percent, memory_percent: system.memory_percent, avg_response_time_ms: performance.avg_response_time_ms });
 			}
 		}
+		const cache = cacheStatsOf(broker);
+		out.cache_hit_ratio = cache && cache.lookups >= MIN_CACHE_LOOKUPS ? cache.hit_ratio : null;
 		const health = values(broker, "rookery.agents.health");
 		out.agent_health_min = health.length > 0 ? Math.min(...health) : null;
 		out.worker_errors = growth("rookery.ingest.worker_errors");

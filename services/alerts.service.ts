@@ -14,7 +14,7 @@ import { isFieldErrors, SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
 import { ownedOrNotFound, ownerIdOf, visibleTo, mayAccess, type CallerAuth } from "../lib/auth/owner.ts";
 import { isTierName } from "../lib/auth/tiers.ts";
 import { checkRule, type AlertRule } from "../lib/alerts/rule.ts";
-import { AlertStore, MAX_HISTORY_LIMIT, decodeHistoryCursor, type Subscription } from "../lib/alerts/alert-store.ts";
+import { AlertStore, MAX_HISTORY_LIMIT, decodeHistoryCursor, syncRules, type Subscription } from "../lib/alerts/alert-store.ts";
 import { systemRules } from "../lib/alerts/alert-config.ts";
 import { alertEvent, deliveryMessages, initialDeliveries, publicAlert, recordOf, subscribers, SUBSCRIPTION_TYPES } from "../lib/alerts/firing.ts";
 import { alertSubjects } from "../lib/alerts/topics.ts";
@@ -31,7 +31,9 @@ interface Vars {
 	store: AlertStore;
 	subs: Map<string, Subscription>;
 	inflight: number;
-	timer: NodeJS.Timeout | null;
+	timers: NodeJS.Timeout[];
+	/** The stored rules' version loaded into the engine (null: none yet). */
+	rulesVersion: number | null;
 }
 interface Methods {
 	refuse(fields: FieldError[]): never;
@@ -256,22 +258,28 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			this.store = new AlertStore(kv, config.alerts.historyRetentionMs, deps.now);
 			this.subs = new Map();
 			this.inflight = 0;
-			this.timer = null;
+			this.timers = [];
+			this.rulesVersion = null;
 		},
 
 		async started() {
-			for (const r of [...(await this.store.allRules()), ...systemRules(config.alerts.system, deps.now())]) engine.put(r);
+			for (const r of systemRules(config.alerts.system, deps.now())) engine.put(r);
+			this.rulesVersion = await syncRules(this.store, engine, null);
 			for (const s of await this.store.allSubscriptions()) this.subs.set(s.id, s);
 			engine.sink = f => this.fired(f);
+			const every = (ms: number, fn: () => Promise<unknown>) => this.timers.push(setInterval(() => void fn().catch(err => this.logger.warn({ err: (err as Error).message }, "alerts timer failed")), ms).unref());
+			every(config.alerts.resyncMs, async () => {
+				this.rulesVersion = await syncRules(this.store, engine, this.rulesVersion);
+				this.subs = new Map((await this.store.allSubscriptions()).map(s => [s.id, s]));
+			});
 			if (config.alerts.system.enabled) {
 				const sample = figureSampler(this.broker);
-				this.timer = setInterval(() => void this.checkSystem(sample).catch(err => this.logger.warn("system alert check failed", err)), config.alerts.system.intervalMs);
-				this.timer.unref();
+				every(config.alerts.system.intervalMs, () => this.checkSystem(sample));
 			}
 		},
 
 		stopped() {
-			if (this.timer) clearInterval(this.timer);
+			for (const t of this.timers) clearInterval(t);
 			engine.sink = null;
 		},
 	};

@@ -33,6 +33,8 @@ export interface AlertsSettings {
 	allowPrivateWebhooks: boolean | null;
 	/** Firings queued for storing and publishing at most; past it they are dropped (policy `drop-newest`) and counted. */
 	queueLimit: number;
+	/** How often a node checks that its rules are the stored ones (a broadcast missed while joining). */
+	resyncMs: number;
 	system: {
 		enabled: boolean;
 		/** How often the node's figures are sampled and checked. */
@@ -48,6 +50,7 @@ export function defaultAlertsConfig(): AlertsSettings {
 		historyRetentionMs: 7 * 86_400_000,
 		allowPrivateWebhooks: null,
 		queueLimit: 10_000,
+		resyncMs: 5000,
 		system: {
 			enabled: true,
 			intervalMs: 10_000,
@@ -76,6 +79,7 @@ export const alertsConfigSchema = {
 		historyRetentionMs: int(60_000, 366 * 86_400_000),
 		allowPrivateWebhooks: { type: "boolean", nullable: true },
 		queueLimit: int(1, 10_000_000),
+		resyncMs: int(100, 3_600_000),
 		system: {
 			type: "object",
 			strict: true,

@@ -43,6 +43,7 @@ export const MAX_HISTORY_LIMIT = 1000;
 
 const keys = {
 	rules: "alerts:rules",
+	version: "alerts:rules:version",
 	subs: "alerts:subs",
 	alert: (id: string) => `alerts:a:${id}`,
 	delivery: (deliveryId: string) => `alerts:d:${deliveryId}`,
@@ -70,15 +71,22 @@ export class AlertStore {
 		readonly now: () => number,
 	) {}
 
-	// Rules and subscriptions: one hash each, loaded whole by every node running alerts.
-	putRule(rule: AlertRule): Promise<void> {
-		return this.kv.hset(keys.rules, rule.id, rule);
+	// Rules and subscriptions: one hash each, loaded whole by every node running alerts; a counter
+	// moved by every change tells a node that missed a broadcast to load them again.
+	async putRule(rule: AlertRule): Promise<void> {
+		await this.kv.hset(keys.rules, rule.id, rule);
+		await this.kv.incrBy(keys.version, 1);
+	}
+	async rulesVersion(): Promise<number> {
+		return (await this.kv.get<number>(keys.version)) ?? 0;
 	}
 	getRule(id: string): Promise<AlertRule | null> {
 		return this.kv.hget<AlertRule>(keys.rules, id);
 	}
-	deleteRule(id: string): Promise<boolean> {
-		return this.kv.hdel(keys.rules, id);
+	async deleteRule(id: string): Promise<boolean> {
+		const had = await this.kv.hdel(keys.rules, id);
+		await this.kv.incrBy(keys.version, 1);
+		return had;
 	}
 	async allRules(): Promise<AlertRule[]> {
 		return Object.values(await this.kv.hgetall<AlertRule>(keys.rules));
@@ -163,4 +171,19 @@ export class AlertStore {
 		const last = shown.at(-1);
 		return { items, next: ids.length > q.limit && last ? encodeHistoryCursor(last.score, last.member) : null };
 	}
+}
+
+/**
+ * Make the engine's rules the stored ones (the built-in system rules stay) when the stored version
+ * moved past `seen`; returns the version now loaded. A node that missed a broadcast (it joined as
+ * the rule changed) catches up at its next sync.
+ */
+export async function syncRules(store: AlertStore, engine: { rules(): Iterable<AlertRule>; put(r: AlertRule): void; remove(id: string): boolean }, seen: number | null): Promise<number> {
+	const version = await store.rulesVersion();
+	if (version === seen) return version;
+	const rules = await store.allRules();
+	const ids = new Set(rules.map(r => r.id));
+	for (const r of [...engine.rules()]) if (r.owner !== "system" && !ids.has(r.id)) engine.remove(r.id);
+	for (const r of rules) engine.put(r);
+	return version;
 }

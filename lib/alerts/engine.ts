@@ -49,7 +49,7 @@ class Compiled {
 	constructor(readonly rule: AlertRule, readonly key: string) {
 		this.op = rule.condition.op === undefined ? -1 : OP_CODE[rule.condition.op];
 		this.value = rule.condition.value ?? 0;
-		this.field = rule.condition.field ?? "";
+		this.field = rule.condition.field ?? rule.condition.metric ?? "";
 	}
 }
 

@@ -6,6 +6,7 @@
 import type { AlertRecord, DeliveryMessage } from "./types.ts";
 import type { DeliveryEntry, Subscription } from "./alert-store.ts";
 import type { Firing } from "./engine.ts";
+import { isMetricName } from "../analytics/metric-name.ts";
 
 export const UNDELIVERABLE = "undeliverable: no delivery channel on this node (@moleculer/channels is not set up)";
 
@@ -33,7 +34,7 @@ export function deliveryMessages(a: AlertRecord): DeliveryMessage[] {
 
 /** The platform event (events service), with the alert id as the event id: stored once however often it is sent. */
 export function alertEvent(a: AlertRecord) {
-	const metrics = Object.fromEntries(Object.entries(a.inputs).filter(([, v]) => typeof v === "number" && Number.isFinite(v)));
+	const metrics = Object.fromEntries(Object.entries(a.inputs).filter(([k, v]) => isMetricName(k) && typeof v === "number" && Number.isFinite(v)));
 	const entity = typeof a.inputs.symbol === "string" ? a.inputs.symbol : typeof a.inputs.entity === "string" ? a.inputs.entity : undefined;
 	return { id: a.alert_id, type: "alert_triggered", ts: a.ts, severity: a.severity, ...(entity && { entity }), data: { rule_id: a.rule_id, rule_name: a.rule_name, message: a.message.slice(0, 2000), metrics } };
 }
