@@ -25,9 +25,8 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 export function figureSampler(broker: ServiceBroker): () => Promise<Figures> {
 	const last = new Map<string, number>();
 	const growth = (name: string): number | null => {
-		const xs = values(broker, name);
-		if (xs.length === 0) return null;
-		const total = sum(xs);
+		if (!broker.metrics.getMetric(name)) return null;
+		const total = sum(values(broker, name));
 		const before = last.get(name);
 		last.set(name, total);
 		return before === undefined ? null : Math.max(0, total - before);
