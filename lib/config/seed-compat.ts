@@ -17,9 +17,9 @@ const BOOL: Record<string, boolean> = { "1": true, true: true, yes: true, on: tr
 
 /**
  * Seed env applied to a config already merged from defaults and file; returns the problems.
- * `notices` collects what a user should read at start (ENABLE_ALERTS).
+ * `_notices` collects what a user should read at start (none at present; the callers keep passing it).
  */
-export function applySeedEnv(cfg: RookeryConfig, env: NodeJS.ProcessEnv, notices: string[] = []): string[] {
+export function applySeedEnv(cfg: RookeryConfig, env: NodeJS.ProcessEnv, _notices: string[] = []): string[] {
 	const problems: string[] = [];
 	const bool = (name: string): boolean | undefined => {
 		const v = env[name];
@@ -42,7 +42,9 @@ export function applySeedEnv(cfg: RookeryConfig, env: NodeJS.ProcessEnv, notices
 		cfg.store.maxLen = maxLen;
 		cfg.workers.streamMaxLen = maxLen;
 	}
-	if (bool("ENABLE_ALERTS")) notices.push("ENABLE_ALERTS=true: alerts are not in this release (signals are on WS/SSE/NATS topics); nothing is sent");
+	// seed 004's automatic alerts are the built-in system rules (docs/alerts.md); rules users create are not affected
+	const alerts = bool("ENABLE_ALERTS");
+	if (alerts !== undefined) cfg.alerts.system.enabled = alerts;
 	// seed 000 and 002's Redis address
 	if (!env.REDIS_URL && env.REDIS_HOST) cfg.redisUrl = `redis://${env.REDIS_HOST.trim()}:${env.REDIS_PORT?.trim() || "6379"}`;
 	const redis = bool("REDIS_ENABLED");

@@ -29,14 +29,10 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 		expect(problems({ REDIS_STREAMS_MAXLEN: "lots" })).to.deep.equal(["REDIS_STREAMS_MAXLEN must be a whole number (got 'lots')"]);
 	});
 
-	it("ENABLE_ALERTS is validated and, when true, says plainly that alerts are not in this release", () => {
-		const notices: string[] = [];
-		resolveConfig({ env: { ENABLE_ALERTS: "true" }, args: {}, notices });
-		expect(notices).to.have.length(1);
-		expect(notices[0]).to.match(/alerts are not in this release/);
-		const none: string[] = [];
-		resolveConfig({ env: { ENABLE_ALERTS: "false" }, args: {}, notices: none });
-		expect(none).to.deep.equal([]);
+	it("ENABLE_ALERTS is validated and switches the built-in system alerts", () => {
+		expect(resolveConfig({ env: { ENABLE_ALERTS: "false" }, args: {} }).alerts.system.enabled).to.equal(false);
+		expect(resolveConfig({ env: { ENABLE_ALERTS: "true" }, args: {} }).alerts.system.enabled).to.equal(true);
+		expect(resolveConfig({ env: {}, args: {} }).alerts.system.enabled).to.equal(true);
 		expect(problems({ ENABLE_ALERTS: "maybe" })).to.deep.equal(["ENABLE_ALERTS must be true or false (got 'maybe')"]);
 	});
 
