@@ -72,6 +72,17 @@ describe("services: system alerts and seed alert surfaces (embedded, development
 		expect((await fetch(`${base}/api/v1/alerts/rules/system-ws-upgrade-refused`, { method: "DELETE" })).status).to.equal(403);
 	});
 
+	it("lists the alert paths in the OpenAPI document, with the rule body's schema", async () => {
+		const doc = (await getJson(`${base}/api/openapi.json`)).body;
+		const post = doc.paths["/api/v1/alerts/rules"].post;
+		expect(post.requestBody.content["application/json"].schema.properties.condition.properties.op.enum).to.include("crosses_above");
+		expect(post.responses).to.have.property("201");
+		expect(doc.paths["/api/v1/alerts/history"].get.parameters.map((p: { name: string }) => p.name)).to.include.members(["rule", "from", "to", "limit", "cursor"]);
+		expect(doc.paths["/api/v1/alerts/rules/{id}"]).to.have.keys("get", "delete");
+		expect(doc.paths["/alerts/subscribe"]).to.have.property("post");
+		expect(doc.paths["/alerts/unsubscribe/{subscription_id}"]).to.have.property("delete");
+	});
+
 	it("refuses a bad alert topic name with BAD_TOPIC", async () => {
 		const c = await connect("/ws");
 		c.subscribe("alerts:has space");
