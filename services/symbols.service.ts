@@ -313,7 +313,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 								// Alert rules on this symbol are checked here, on its owner (lib/alerts/engine.ts).
 								deps.alerts.observe(msg);
 							},
-							replayed: msg => deps.alerts.observe(msg, true),
+							replayed: deps.alerts.watchesSymbol(symbol) ? msg => deps.alerts.observe(msg, true) : undefined,
 						});
 					p = this.gate.run(symbol, deadline ?? deps.now() + (this.broker.options.requestTimeout || 10_000), () => this.storeCall(activate));
 					this.actors.set(symbol, p);

@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import type { AlertRule, Op } from "./rule.ts";
+import { TIMEFRAMES } from "../bars/timeframes.ts";
 
 export interface Firing {
 	rule: AlertRule;
@@ -166,6 +167,13 @@ export class AlertEngine {
 		list.splice(list.indexOf(c), 1);
 		if (list.length === 0) this.#byKey.delete(c.key);
 		return true;
+	}
+
+	/** Has any rule on this symbol's ticks, indicators or signals (a rebuilt actor then replays its messages here)? */
+	watchesSymbol(symbol: string): boolean {
+		if (this.#byKey.has(`p|${symbol}`) || this.#byKey.has(`s|${symbol}`) || this.#byKey.has("s|*")) return true;
+		for (const tf of TIMEFRAMES) if (this.#byKey.has(`i|${symbol}|${tf}`)) return true;
+		return false;
 	}
 
 	/** The rules on one key (for tests and the REPL). */
