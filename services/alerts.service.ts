@@ -10,20 +10,21 @@ import type { Context, ServiceSchema } from "moleculer";
 import { randomUUID } from "node:crypto";
 import { NotFoundError, ValidationError, type FieldError } from "../lib/protocol/errors.ts";
 import { ForbiddenError } from "../lib/auth/errors.ts";
-import { isFieldErrors, SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
+import { isFieldErrors } from "../lib/protocol/tick.ts";
 import { ownedOrNotFound, ownerIdOf, visibleTo, mayAccess, type CallerAuth } from "../lib/auth/owner.ts";
 import { isTierName } from "../lib/auth/tiers.ts";
 import { checkRule, type AlertRule } from "../lib/alerts/rule.ts";
-import { AlertStore, MAX_HISTORY_LIMIT, decodeHistoryCursor, syncRules, type Subscription } from "../lib/alerts/alert-store.ts";
+import { AlertStore, decodeHistoryCursor, syncRules, type Subscription } from "../lib/alerts/alert-store.ts";
 import { systemRules } from "../lib/alerts/alert-config.ts";
-import { alertEvent, deliveryMessages, initialDeliveries, publicAlert, recordOf, subscribers, SUBSCRIPTION_TYPES } from "../lib/alerts/firing.ts";
+import { alertEvent, deliveryMessages, initialDeliveries, publicAlert, recordOf, subscribers } from "../lib/alerts/firing.ts";
 import { alertSubjects } from "../lib/alerts/topics.ts";
-import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
+import { ALERT_DELIVERY_CHANNEL, type AlertRecord, type DeliveryResult } from "../lib/alerts/types.ts";
 import type { Firing } from "../lib/alerts/engine.ts";
 import { parseTime } from "../lib/events/check-events.ts";
 import { figureSampler } from "../runtime/alert-figures.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
-import { CREATE_RULE_DOC, HISTORY_DOC } from "../lib/alerts/openapi.ts";
+import { CREATE_RULE_DOC, DELIVERY_RESULT_PARAMS, HISTORY_DOC, HISTORY_PARAMS, SUBSCRIBE_PARAMS } from "../lib/alerts/openapi.ts";
+import { registerAlertMetrics } from "../runtime/alerts-metrics.ts";
 
 type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number };
 type SendToChannel = (name: string, payload: unknown) => Promise<unknown>;
@@ -39,6 +40,7 @@ interface Methods {
 	refuse(fields: FieldError[]): never;
 	fired(f: Firing): void;
 	deliver(f: Firing): Promise<void>;
+	queueDeliveries(record: AlertRecord, send: SendToChannel, again: boolean): Promise<void>;
 	ownRule(ctx: Context<unknown, Meta>, id: string): Promise<AlertRule>;
 	checkSystem(sample: () => Promise<Record<string, number | null | undefined>>): Promise<void>;
 }
@@ -107,13 +109,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			/** Alerts in time order; a caller sees its own (one rule's with `rule`), admins every one. */
 			history: {
 				...HISTORY_DOC,
-				params: {
-					rule: { type: "string", max: 64, optional: true },
-					from: [{ type: "number", optional: true }, { type: "string", optional: true }],
-					to: [{ type: "number", optional: true }, { type: "string", optional: true }],
-					limit: { type: "number", integer: true, min: 1, max: MAX_HISTORY_LIMIT, convert: true, optional: true },
-					cursor: { type: "string", max: 128, optional: true },
-				},
+				params: HISTORY_PARAMS,
 				async handler(ctx: Context<{ rule?: string; from?: string | number; to?: string | number; limit?: number; cursor?: string }, Meta>) {
 					const p = ctx.params;
 					const from = p.from === undefined ? undefined : parseTime(p.from);
@@ -135,14 +131,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			/** The delivery service's report on one delivery (idempotent). */
 			recordDelivery: {
 				visibility: "public",
-				params: {
-					alert_id: { type: "string", max: 64 },
-					delivery_id: { type: "string", max: 80 },
-					channel: { type: "enum", values: ["ws", "nats", "webhook", "email"] },
-					status: { type: "enum", values: ["pending", "delivered", "retrying", "dead"] },
-					attempts: { type: "number", integer: true, min: 0 },
-					last_error: { type: "string", nullable: true, max: 4000 },
-				},
+				params: DELIVERY_RESULT_PARAMS,
 				async handler(ctx: Context<DeliveryResult>) {
 					const known = await this.store.recordDelivery(ctx.params);
 					if (!known) throw new NotFoundError(`no alert ${ctx.params.alert_id}`, { alert_id: ctx.params.alert_id });
@@ -153,11 +142,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 
 			/** Seed 000's `POST /alerts/subscribe`: alerts of these symbols and types on the caller's WS (`alerts:me`). */
 			subscribe: {
-				params: {
-					user_id: { type: "string", max: 128, optional: true },
-					symbols: { type: "array", max: 1000, optional: true, items: { type: "string", pattern: SYMBOL_PATTERN } },
-					alert_types: { type: "array", max: SUBSCRIPTION_TYPES.length, optional: true, items: { type: "enum", values: [...SUBSCRIPTION_TYPES] } },
-				},
+				params: SUBSCRIBE_PARAMS,
 				async handler(ctx: Context<{ symbols?: string[]; alert_types?: string[] }, Meta>) {
 					const s: Subscription = { id: randomUUID(), owner: ownerIdOf(ctx.meta.auth), symbols: ctx.params.symbols ?? [], alert_types: ctx.params.alert_types ?? [], created_at: deps.now() };
 					await this.store.putSubscription(s);
@@ -220,6 +205,9 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				const record = recordOf(f);
 				if (!(await this.store.claim(record, initialDeliveries(record, send !== undefined)))) {
 					this.broker.metrics.increment("rookery.alerts.duplicates", { replay: String(f.replay) });
+					// Stored by an owner that may have died before queuing its webhooks/emails: queue the
+					// ones never marked queued (same delivery ids, so receivers de-duplicate).
+					if (f.replay && send && deliveryMessages(record).length > 0 && !(await this.store.isQueued(record.alert_id))) await this.queueDeliveries(record, send, true);
 					return;
 				}
 				this.broker.metrics.increment("rookery.alerts.fired", { severity: record.severity, source: f.rule.condition.source });
@@ -229,16 +217,25 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				for (const owner of new Set([record.owner, ...subscribers(this.subs.values(), record, f.rule.condition.source, symbol)])) bus.publish(alertSubjects.owner(owner, record.rule_id), alert);
 				// Through the events service when one runs (its id is the alert's: stored once however often sent).
 				void this.broker.call("events.publish", { body: alertEvent(record) }).catch((err: Error) => err.name !== "ServiceNotFoundError" && this.logger.warn({ alert_id: record.alert_id, err: err.message }, "alert_triggered event not stored"));
-				for (const msg of deliveryMessages(record)) {
-					if (!send) {
-						this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
-						continue;
-					}
-					await send(ALERT_DELIVERY_CHANNEL, msg).catch(err => {
-						this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
-						return this.store.recordDelivery({ alert_id: record.alert_id, delivery_id: msg.delivery_id, channel: msg.channel.type, status: "pending", attempts: 0, last_error: `not queued: ${(err as Error).message}` }, true);
-					});
+				if (send) await this.queueDeliveries(record, send, false);
+				else for (const msg of deliveryMessages(record)) this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
+			},
+
+			/** One reliable-channel message per webhook/email channel; marked queued once all are in. */
+			async queueDeliveries(record: AlertRecord, send: SendToChannel, again: boolean) {
+				const msgs = deliveryMessages(record);
+				let queued = 0;
+				for (const msg of msgs) {
+					await send(ALERT_DELIVERY_CHANNEL, msg).then(
+						() => queued++,
+						err => {
+							this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
+							return this.store.recordDelivery({ alert_id: record.alert_id, delivery_id: msg.delivery_id, channel: msg.channel.type, status: "pending", attempts: 0, last_error: `not queued: ${(err as Error).message}` }, true);
+						},
+					);
 				}
+				if (msgs.length > 0 && queued === msgs.length) await this.store.markQueued(record.alert_id);
+				if (again) this.broker.metrics.increment("rookery.alerts.requeued", {}, queued);
 			},
 
 			async checkSystem(sample) {
@@ -248,13 +245,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 		},
 
 		created() {
-			const m = this.broker.metrics;
-			m.register({ type: "counter", name: "rookery.alerts.fired", labelNames: ["severity", "source"], description: "Alerts fired (stored and published once each)" });
-			m.register({ type: "counter", name: "rookery.alerts.duplicates", labelNames: ["replay"], description: "Firings whose alert id was stored already (a replayed update): not fired again" });
-			m.register({ type: "counter", name: "rookery.alerts.dropped", labelNames: ["reason"], description: "Firings not stored: queue-full (alerts.queueLimit, drop-newest) or store-failed" });
-			m.register({ type: "counter", name: "rookery.alerts.rejected", labelNames: ["reason"], description: "Rule requests refused: invalid (422) or tier-limit (403)" });
-			m.register({ type: "counter", name: "rookery.alerts.undeliverable", labelNames: ["channel"], description: "Webhook/email deliveries that could not be queued (no delivery channel, or the queue refused)" });
-			m.register({ type: "counter", name: "rookery.alerts.delivery_results", labelNames: ["channel", "status"], description: "Delivery outcomes reported by the delivery service" });
+			registerAlertMetrics(this.broker);
 			this.store = new AlertStore(kv, config.alerts.historyRetentionMs, deps.now);
 			this.subs = new Map();
 			this.inflight = 0;

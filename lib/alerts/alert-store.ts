@@ -46,6 +46,7 @@ const keys = {
 	version: "alerts:rules:version",
 	subs: "alerts:subs",
 	alert: (id: string) => `alerts:a:${id}`,
+	queued: (id: string) => `alerts:q:${id}`,
 	delivery: (deliveryId: string) => `alerts:d:${deliveryId}`,
 	all: "alerts:h",
 	rule: (id: string) => `alerts:h:r:${id}`,
@@ -121,6 +122,14 @@ export class AlertStore {
 			}),
 		);
 		return true;
+	}
+
+	/** Every webhook/email message of the alert is on the delivery channel. */
+	markQueued(id: string): Promise<void> {
+		return this.kv.set(keys.queued(id), 1, this.retentionMs);
+	}
+	async isQueued(id: string): Promise<boolean> {
+		return (await this.kv.get(keys.queued(id))) !== null;
 	}
 
 	getAlert(id: string): Promise<AlertRecord | null> {

@@ -1,6 +1,9 @@
-/** The OpenAPI entries of the alert actions whose bodies and answers `params` cannot describe (lib/openapi). */
+/** The alert actions' `params`, and the OpenAPI entries of those whose bodies and answers `params` cannot describe (lib/openapi). */
 import type { JsonSchema } from "../openapi/json-schema.ts";
 import { OPS, PRICE_FIELDS, SEVERITIES, SOURCES, WINDOW_FIELDS } from "./rule.ts";
+import { SYMBOL_PATTERN } from "../protocol/tick.ts";
+import { MAX_HISTORY_LIMIT } from "./alert-store.ts";
+import { SUBSCRIPTION_TYPES } from "./firing.ts";
 
 const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: "string", description, ...extra });
 
@@ -58,3 +61,28 @@ export const CREATE_RULE_DOC = {
 	openapi: { requestBody: RULE_SCHEMA, responses: { "201": { description: "created", schema: { type: "object", required: ["id"], properties: { id: { type: "string" } } } } } },
 };
 export const HISTORY_DOC = { description: "Fired alerts in time order with each delivery's state; the caller's own (admins: all)", openapi: { responses: { "200": { description: "a page of alerts", schema: HISTORY_SCHEMA } } } };
+
+export const HISTORY_PARAMS = {
+	rule: { type: "string", max: 64, optional: true },
+	from: [{ type: "number", optional: true }, { type: "string", optional: true }],
+	to: [{ type: "number", optional: true }, { type: "string", optional: true }],
+	limit: { type: "number", integer: true, min: 1, max: MAX_HISTORY_LIMIT, convert: true, optional: true },
+	cursor: { type: "string", max: 128, optional: true },
+};
+
+/** alerts.recordDelivery: a DeliveryResult (lib/alerts/types.ts). */
+export const DELIVERY_RESULT_PARAMS = {
+	alert_id: { type: "string", max: 64 },
+	delivery_id: { type: "string", max: 80 },
+	channel: { type: "enum", values: ["ws", "nats", "webhook", "email"] },
+	status: { type: "enum", values: ["pending", "delivered", "retrying", "dead"] },
+	attempts: { type: "number", integer: true, min: 0 },
+	last_error: { type: "string", nullable: true, max: 4000 },
+};
+
+/** Seed 000's `POST /alerts/subscribe`. */
+export const SUBSCRIBE_PARAMS = {
+	user_id: { type: "string", max: 128, optional: true },
+	symbols: { type: "array", max: 1000, optional: true, items: { type: "string", pattern: SYMBOL_PATTERN } },
+	alert_types: { type: "array", max: SUBSCRIPTION_TYPES.length, optional: true, items: { type: "enum", values: [...SUBSCRIPTION_TYPES] } },
+};
