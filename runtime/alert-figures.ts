@@ -31,6 +31,9 @@ export function figureSampler(broker: ServiceBroker): () => Promise<Figures> {
 		last.set(name, total);
 		return before === undefined ? null : Math.max(0, total - before);
 	};
+	// The baseline: growth counts from now (the service's start), not from the first sample.
+	const COUNTERS = ["rookery.ingest.worker_errors", "rookery.ws.dropped", "rookery.ws.upgrade_refused"];
+	for (const name of COUNTERS) growth(name);
 	return async () => {
 		const out: Figures = {};
 		if (broker.getLocalService("monitor")) {
@@ -44,9 +47,7 @@ export function figureSampler(broker: ServiceBroker): () => Promise<Figures> {
 		out.cache_hit_ratio = cache && cache.lookups >= MIN_CACHE_LOOKUPS ? cache.hit_ratio : null;
 		const health = values(broker, "rookery.agents.health");
 		out.agent_health_min = health.length > 0 ? Math.min(...health) : null;
-		out.worker_errors = growth("rookery.ingest.worker_errors");
-		out.ws_dropped = growth("rookery.ws.dropped");
-		out.ws_upgrade_refused = growth("rookery.ws.upgrade_refused");
+		[out.worker_errors, out.ws_dropped, out.ws_upgrade_refused] = COUNTERS.map(growth);
 		return out;
 	};
 }
