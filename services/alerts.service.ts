@@ -99,7 +99,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				params: { id: { type: "string", max: 64 } },
 				async handler(ctx: Context<{ id: string }, Meta>) {
 					const rule = await this.ownRule(ctx, ctx.params.id);
-					if (rule.owner === "system") throw new ForbiddenError(`${rule.id} is a built-in rule: switch it off in the config (alerts.system.rules)`);
+					if (rule.condition.source === "system") throw new ForbiddenError(`${rule.id} is a built-in rule: switch it off in the config (alerts.system.rules)`);
 					await this.store.deleteRule(rule.id);
 					await this.broker.broadcast("alerts.rulesChanged", { remove: rule.id });
 					return { id: rule.id, deleted: true };

@@ -192,7 +192,7 @@ export async function syncRules(store: AlertStore, engine: { rules(): Iterable<A
 	if (version === seen) return version;
 	const rules = await store.allRules();
 	const ids = new Set(rules.map(r => r.id));
-	for (const r of [...engine.rules()]) if (r.owner !== "system" && !ids.has(r.id)) engine.remove(r.id);
+	for (const r of [...engine.rules()]) if (r.condition.source !== "system" && !ids.has(r.id)) engine.remove(r.id);
 	for (const r of rules) engine.put(r);
 	return version;
 }

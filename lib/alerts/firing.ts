@@ -44,12 +44,12 @@ export const SUBSCRIPTION_TYPES = ["price", "indicator", "signal", "window", "ev
 
 /**
  * Owners whose seed subscription takes this alert: the rule's own owner's subscriptions and, for
- * system alerts, anyone's; matched by type (empty = all) and symbol (empty = all).
+ * built-in system alerts, anyone's; matched by type (empty = all) and symbol (empty = all).
  */
 export function subscribers(subs: Iterable<Subscription>, a: AlertRecord, source: string, symbol: string | undefined): Set<string> {
 	const out = new Set<string>();
 	for (const s of subs) {
-		if (s.owner !== a.owner && a.owner !== "system") continue;
+		if (s.owner !== a.owner && source !== "system") continue;
 		if (s.alert_types.length > 0 && !s.alert_types.includes(source)) continue;
 		if (s.symbols.length > 0 && (symbol === undefined || !s.symbols.includes(symbol))) continue;
 		out.add(s.owner);
