@@ -5,7 +5,8 @@
  *    and thresholds mixed), fed ticks of random symbols through AlertEngine.observe; baseline in the
  *    same run: a bare loop comparing the same 100 numbers a tick with a threshold (the least work a
  *    check can be). Memory per rule: heap growth over the 100,000 rules (after gc).
- * 2. Tick → alert on a WebSocket client, embedded node: 10,000 rules active (100 symbols × 100),
+ * 2. Tick → alert on a WebSocket client, embedded and in a 2-node cluster over real NATS and Redis
+ *    (BENCH_ALERTS_CLUSTER=0 skips it): 10,000 rules active (100 symbols × 100),
  *    5,000 ticks/s posted over HTTP in batches every 10 ms; one probe rule crosses on every other
  *    probe tick; latency from the POST of its tick to the alert frame on a client of `alerts:{id}`.
  *    Baseline in the same run: the same ticks' own frames on a client of `ticks:{probe}`.
@@ -20,7 +21,8 @@ import { AlertEngine } from "../lib/alerts/engine.ts";
 import { OPS, type AlertRule } from "../lib/alerts/rule.ts";
 import { mulberry32 } from "../lib/feed/random.ts";
 import { createNode } from "../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
+import { defaultConfig, mergeConfig, type ServiceName } from "../lib/config/config.ts";
+import { startNats, startRedis } from "../test/helpers/servers.ts";
 import { WsTestClient } from "../test/helpers/ws-client.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -87,86 +89,101 @@ const LIVE_RULES = 10_000;
 const RATE = 5000;
 const BATCH_MS = 10;
 const PROBE = "PROBE";
-const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "bench-alerts", services: ["gateway", "monitor", "ingest", "symbols", "alerts"], alerts: { system: { ...defaultConfig().alerts.system, enabled: false } } }));
-await node.start();
-const url = `http://127.0.0.1:${node.port()}`;
-for (let i = 0; i < LIVE_RULES - 1; i++) {
-	// Thresholds far from the prices: checked on every tick, never fired.
-	await node.broker.call("alerts.createRule", { body: { id: `bench-${i}`, name: `n${i}`, condition: { source: "price", symbol: i % LIVE_SYMBOLS === 0 ? PROBE : sym(i % LIVE_SYMBOLS), op: i % 2 ? "gt" : "lt", value: i % 2 ? 1e9 : -1 } } });
-}
-const probe = ((await node.broker.call("alerts.createRule", { body: { id: "bench-probe", name: "probe", cooldown_ms: 0, condition: { source: "price", symbol: PROBE, op: "crosses_above", value: 100 } } })) as { id: string }).id;
-const ws = `ws://127.0.0.1:${node.port()}/ws`;
-const alertClient = await WsTestClient.connect(ws);
-const tickClient = await WsTestClient.connect(ws);
-alertClient.subscribe(`alerts:${probe}`);
-tickClient.subscribe(`ticks:${PROBE}`);
-await Promise.all([alertClient, tickClient].map(c => c.waitForFrame(f => f.type === "subscribed", "subscribed")));
-
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-const alertLatency = histogram();
-const tickLatency = histogram();
-/** Probe prices are unique: the frame's price names the POST it came from. */
-const sentAt = new Map<number, number>();
-const onFrame = (h: hdr.Histogram, price: (d: { price?: number; inputs?: { price?: number } }) => number | undefined) => (data: Buffer) => {
-	const f = JSON.parse(data.toString()) as { type: string; data?: { price?: number; inputs?: { price?: number } } };
-	if (f.type !== "update" || !f.data) return;
-	const p = price(f.data);
-	const t = p === undefined ? undefined : sentAt.get(p);
-	if (t !== undefined) h.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
-};
-alertClient.ws.on("message", onFrame(alertLatency, d => d.inputs?.price));
-tickClient.ws.on("message", onFrame(tickLatency, d => d.price));
-
-let probeN = 0;
-let posted = 0;
-let skipped = 0;
-let inFlight = 0;
 const MAX_IN_FLIGHT = 16;
-const perBatch = (RATE * BATCH_MS) / 1000;
-let ts = Date.now();
-/** One batch every BATCH_MS whatever the answers take (at most MAX_IN_FLIGHT POSTs open; past that a batch is skipped and counted). */
-function postBatch(): void {
-	if (inFlight >= MAX_IN_FLIGHT) {
-		skipped++;
-		return;
-	}
-	ts += BATCH_MS;
-	const batch = Array.from({ length: perBatch - 1 }, (_, i) => ({ symbol: sym((posted + i) % LIVE_SYMBOLS), price: 100 + rand(), size: 1, ts }));
-	// Every other probe tick crosses 100 upward.
-	const probePrice = (probeN % 2 === 0 ? 99 : 101) + probeN * 1e-6;
-	probeN++;
-	batch.push({ symbol: PROBE, price: probePrice, size: 1, ts });
-	sentAt.set(probePrice, performance.now());
-	posted += batch.length;
-	inFlight++;
-	void fetch(`${url}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) })
-		.then(async res => {
-			if (res.status !== 200) throw new Error(`ticks: HTTP ${res.status}`);
-			await res.arrayBuffer();
-		})
-		.finally(() => inFlight--);
-}
-const timer = setInterval(postBatch, BATCH_MS);
-await new Promise(r => setTimeout(r, SECONDS * 1000));
-clearInterval(timer);
-await new Promise(r => setTimeout(r, 500));
-const seconds = SECONDS;
-const achieved = posted / seconds;
+const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 const ms = (h: hdr.Histogram, q: number) => h.getValueAtPercentile(q) / 1000;
-const live = {
-	rules: LIVE_RULES,
-	ticksPerSecond: Math.round(achieved),
-	batchesSkipped: skipped,
-	alerts: alertLatency.totalCount,
-	alertP50Ms: ms(alertLatency, 50),
-	alertP99Ms: ms(alertLatency, 99),
-	tickFrameP50Ms: ms(tickLatency, 50),
-	tickFrameP99Ms: ms(tickLatency, 99),
-};
-console.log(`tick → alert on a WS client (embedded, ${LIVE_RULES} rules, ${live.ticksPerSecond} ticks/s achieved): p50 ${live.alertP50Ms.toFixed(2)} ms, p99 ${live.alertP99Ms.toFixed(2)} ms over ${live.alerts} alerts; the ticks' own frames: p50 ${live.tickFrameP50Ms.toFixed(2)} ms, p99 ${live.tickFrameP99Ms.toFixed(2)} ms; p99 ratio ${(live.alertP99Ms / live.tickFrameP99Ms).toFixed(2)}`);
-alertClient.ws.terminate();
-tickClient.ws.terminate();
-await node.stop();
+
+/**
+ * Embedded: one node runs everything. Cluster: node A (gateway, ingest) takes the ticks and the
+ * WebSocket clients, node B (symbols, alerts) owns the symbols and checks the rules; real NATS and Redis.
+ */
+async function live(mode: "embedded" | "cluster") {
+	const servers = mode === "cluster" ? await Promise.all([startNats(), startRedis()]) : null;
+	const base = defaultConfig();
+	const cfg = (nodeId: string, services: ServiceName[]) =>
+		mergeConfig(base, { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, services, alerts: { system: { ...base.alerts.system, enabled: false } }, ...(servers && { transporter: servers[0].url, redisUrl: servers[1].url }) });
+	const nodes = mode === "embedded" ? [await createNode(cfg("bench-alerts", ["gateway", "monitor", "ingest", "symbols", "alerts"]))] : [await createNode(cfg("bench-alerts-a", ["gateway", "monitor", "ingest"])), await createNode(cfg("bench-alerts-b", ["symbols", "alerts", "monitor"]))];
+	await Promise.all(nodes.map(n => n.start()));
+	const front = nodes[0];
+	const owner = nodes.at(-1)!;
+	while (!front.broker.registry.getActionEndpoints("symbols.ingest")?.hasAvailable()) await new Promise(r => setTimeout(r, 50));
+	const url = `http://127.0.0.1:${front.port()}`;
+	for (let i = 0; i < LIVE_RULES - 1; i++) {
+		// Thresholds far from the prices: checked on every tick, never fired.
+		await owner.broker.call("alerts.createRule", { body: { id: `bench-${i}`, name: `n${i}`, condition: { source: "price", symbol: i % LIVE_SYMBOLS === 0 ? PROBE : sym(i % LIVE_SYMBOLS), op: i % 2 ? "gt" : "lt", value: i % 2 ? 1e9 : -1 } } });
+	}
+	const probe = ((await owner.broker.call("alerts.createRule", { body: { id: "bench-probe", name: "probe", cooldown_ms: 0, condition: { source: "price", symbol: PROBE, op: "crosses_above", value: 100 } } })) as { id: string }).id;
+	const ws = `ws://127.0.0.1:${front.port()}/ws`;
+	const alertClient = await WsTestClient.connect(ws);
+	const tickClient = await WsTestClient.connect(ws);
+	alertClient.subscribe(`alerts:${probe}`);
+	tickClient.subscribe(`ticks:${PROBE}`);
+	await Promise.all([alertClient, tickClient].map(c => c.waitForFrame(f => f.type === "subscribed", "subscribed")));
+
+	const alertLatency = histogram();
+	const tickLatency = histogram();
+	/** Probe prices are unique: the frame's price names the POST it came from. */
+	const sentAt = new Map<number, number>();
+	const onFrame = (h: hdr.Histogram, price: (d: { price?: number; inputs?: { price?: number } }) => number | undefined) => (data: Buffer) => {
+		const f = JSON.parse(data.toString()) as { type: string; data?: { price?: number; inputs?: { price?: number } } };
+		if (f.type !== "update" || !f.data) return;
+		const p = price(f.data);
+		const t = p === undefined ? undefined : sentAt.get(p);
+		if (t !== undefined) h.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
+	};
+	alertClient.ws.on("message", onFrame(alertLatency, d => d.inputs?.price));
+	tickClient.ws.on("message", onFrame(tickLatency, d => d.price));
+
+	let probeN = 0;
+	let posted = 0;
+	let skipped = 0;
+	let inFlight = 0;
+	const perBatch = (RATE * BATCH_MS) / 1000;
+	let ts = Date.now();
+	/** One batch every BATCH_MS whatever the answers take (at most MAX_IN_FLIGHT POSTs open; past that a batch is skipped and counted). */
+	const postBatch = () => {
+		if (inFlight >= MAX_IN_FLIGHT) return void skipped++;
+		ts += BATCH_MS;
+		const batch = Array.from({ length: perBatch - 1 }, (_, i) => ({ symbol: sym((posted + i) % LIVE_SYMBOLS), price: 100 + rand(), size: 1, ts }));
+		// Every other probe tick crosses 100 upward.
+		const probePrice = (probeN % 2 === 0 ? 99 : 101) + probeN * 1e-6;
+		probeN++;
+		batch.push({ symbol: PROBE, price: probePrice, size: 1, ts });
+		sentAt.set(probePrice, performance.now());
+		posted += batch.length;
+		inFlight++;
+		void fetch(`${url}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) })
+			.then(async res => {
+				if (res.status !== 200) throw new Error(`ticks: HTTP ${res.status}`);
+				await res.arrayBuffer();
+			})
+			.finally(() => inFlight--);
+	};
+	const timer = setInterval(postBatch, BATCH_MS);
+	await new Promise(r => setTimeout(r, SECONDS * 1000));
+	clearInterval(timer);
+	await new Promise(r => setTimeout(r, 500));
+	const r = {
+		mode,
+		rules: LIVE_RULES,
+		ticksPerSecond: Math.round(posted / SECONDS),
+		batchesSkipped: skipped,
+		alerts: alertLatency.totalCount,
+		alertP50Ms: ms(alertLatency, 50),
+		alertP99Ms: ms(alertLatency, 99),
+		tickFrameP50Ms: ms(tickLatency, 50),
+		tickFrameP99Ms: ms(tickLatency, 99),
+		p99RatioToTickFrames: ms(alertLatency, 99) / ms(tickLatency, 99),
+	};
+	console.log(`tick → alert on a WS client (${mode}, ${LIVE_RULES} rules, ${r.ticksPerSecond} ticks/s achieved): p50 ${r.alertP50Ms.toFixed(2)} ms, p99 ${r.alertP99Ms.toFixed(2)} ms over ${r.alerts} alerts; the ticks' own frames: p50 ${r.tickFrameP50Ms.toFixed(2)} ms, p99 ${r.tickFrameP99Ms.toFixed(2)} ms; p99 ratio ${r.p99RatioToTickFrames.toFixed(2)}`);
+	alertClient.ws.terminate();
+	tickClient.ws.terminate();
+	for (const n of nodes.reverse()) await n.stop();
+	if (servers) await Promise.all(servers.map(x => x.stop()));
+	return r;
+}
+
+const liveResults = [await live("embedded"), ...(process.env.BENCH_ALERTS_CLUSTER === "0" ? [] : [await live("cluster")])];
 
 mkdirSync(path.dirname(RESULTS), { recursive: true });
 writeFileSync(
@@ -179,7 +196,7 @@ writeFileSync(
 			cpu: os.cpus()[0]?.model,
 			seconds: SECONDS,
 			checks: { rules: RULES, symbols: SYMBOLS, checksPerSecond: Math.round(checksPerSecond), bareComparisonsPerSecond: Math.round(baseline.perSecond), ratio: checksPerSecond / baseline.perSecond, bytesPerRule: gc ? Math.round(bytesPerRule) : null, sink },
-			live: { ...live, p99RatioToTickFrames: live.alertP99Ms / live.tickFrameP99Ms },
+			live: liveResults,
 		},
 		null,
 		2,
