@@ -18,7 +18,7 @@ export type Op = (typeof OPS)[number];
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export const PRICE_FIELDS = ["price", "bid", "ask", "size"] as const;
 export const WINDOW_FIELDS = ["count", "sum", "avg", "min", "max", "p50", "p95", "p99"] as const;
-/** A rule id is one NATS token (`rookery.alerts.{id}`); `me` names the caller's topic `alerts:me`. */
+/** A rule id is one NATS token (`rookery.alerts.{id}`); `me` names the caller's topic `alerts:me`; `system-…` are the built-in rules. */
 export const RULE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const DEFAULT_COOLDOWN_MS = 60_000;
 const MAX_COOLDOWN_MS = 7 * 86_400_000;
@@ -162,8 +162,8 @@ export function checkRule(body: unknown, opts: RuleCheckOptions): AlertRule | Fi
 	if (!isObject(body)) return [{ field: "body", message: "must be a JSON object", actual: body }];
 	const known = new Set(["id", "name", "condition", "severity", "cooldown_ms", "channels"]);
 	for (const k of Object.keys(body)) if (!known.has(k)) errors.push({ field: k, message: "is not a rule field" });
-	if (body.id !== undefined && (typeof body.id !== "string" || !RULE_ID_PATTERN.test(body.id) || body.id === "me")) {
-		errors.push({ field: "id", message: `must match ${RULE_ID_PATTERN} and not be 'me'`, actual: body.id });
+	if (body.id !== undefined && (typeof body.id !== "string" || !RULE_ID_PATTERN.test(body.id) || body.id === "me" || body.id.startsWith("system-"))) {
+		errors.push({ field: "id", message: `must match ${RULE_ID_PATTERN}, not be 'me' and not start with 'system-' (the built-in rules')`, actual: body.id });
 	}
 	if (!text(body.name, 200)) errors.push({ field: "name", message: "must be a string of 1 to 200 characters", actual: body.name });
 	const condition = checkCondition(body.condition, errors);

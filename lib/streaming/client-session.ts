@@ -206,10 +206,13 @@ export class ClientSession implements TopicListener {
 		const parsed: Topic[] = [];
 		const seen = new Set<string>();
 		for (const n of names) {
-			const parsed1 = parseTopic(n);
-			if (!parsed1) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic ${describe(n)} (expected ${TOPIC_FORMS})`, typeof n === "string" ? n.slice(0, 200) : undefined);
-			if (parsed1.kind === "alerts" && !this.opts.resolveTopic) return this.#error(WsErrorCode.FORBIDDEN, "alert topics are not served here", parsed1.name);
-			const t = parsed1.kind === "alerts" ? this.opts.resolveTopic!(parsed1) : parsed1;
+			let t = parseTopic(n);
+			if (!t) return this.#error(WsErrorCode.BAD_TOPIC, `bad topic ${describe(n)} (expected ${TOPIC_FORMS})`, typeof n === "string" ? n.slice(0, 200) : undefined);
+			if (t.kind === "alerts") {
+				// Read from the caller's own subject (lib/alerts/topics.ts); a session that cannot say whose it is serves none.
+				if (!this.opts.resolveTopic) return this.#error(WsErrorCode.FORBIDDEN, "alert topics are not served here", t.name);
+				t = this.opts.resolveTopic(t);
+			}
 			if (t.wildcard && !this.#policy.wildcards) return this.#error(WsErrorCode.FORBIDDEN, `the ${this.#policy.tier} tier may not subscribe to wildcard topics`, t.name);
 			if (t.wildcard && since[t.name] !== undefined) return this.#error(WsErrorCode.BAD_REQUEST, "'since' is not supported on wildcard topics", t.name);
 			if (this.#topics.has(t.name) || seen.has(t.name)) continue;

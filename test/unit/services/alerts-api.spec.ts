@@ -80,6 +80,7 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 		["a webhook to a private address", { name: "x", condition: { source: "signal", symbol: "TSLA" }, channels: [{ type: "webhook", url: "http://10.0.0.5/h", secret: "k".repeat(20) }] }, "channels[0].url"],
 		["a bad email", { name: "x", condition: { source: "signal", symbol: "TSLA" }, channels: [{ type: "email", to: "nobody" }] }, "channels[0].to"],
 		["the reserved id 'me'", { id: "me", name: "x", condition: { source: "signal", symbol: "TSLA" } }, "id"],
+		["an id in the built-in rules' space", { id: "system-cpu-percent", name: "x", condition: { source: "signal", symbol: "TSLA" } }, "id"],
 		["a negative cooldown", { name: "x", cooldown_ms: -1, condition: { source: "signal", symbol: "TSLA" } }, "cooldown_ms"],
 	];
 	for (const [what, body, field] of bad) {
