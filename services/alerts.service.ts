@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import { NotFoundError, ValidationError, type FieldError } from "../lib/protocol/errors.ts";
 import { ForbiddenError } from "../lib/auth/errors.ts";
 import { isFieldErrors } from "../lib/protocol/tick.ts";
+import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import { ownedOrNotFound, ownerIdOf, visibleTo, mayAccess, type CallerAuth } from "../lib/auth/owner.ts";
 import { isTierName } from "../lib/auth/tiers.ts";
 import { checkRule, type AlertRule } from "../lib/alerts/rule.ts";
@@ -82,9 +83,11 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				},
 			},
 
+			/** The caller's rules (admins: all), oldest first, a page at a time (lib/protocol/page.ts). */
 			listRules: {
-				async handler(ctx: Context<unknown, Meta>) {
-					return { items: visibleTo(ctx.meta.auth, [...engine.rules()], r => r.owner).sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id)) };
+				params: { ...PAGE_PARAMS },
+				async handler(ctx: Context<PageRequest, Meta>) {
+					return pageOf(visibleTo(ctx.meta.auth, [...engine.rules()], r => r.owner).sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id)), ctx.params);
 				},
 			},
 

@@ -184,6 +184,9 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 		expect(over.status).to.equal(403);
 		expect(over.body.error.message).to.match(/pro tier allows 4/);
 		expect((await rules("bob")).length).to.equal(4);
+		const page = (await call("bob", "GET", "/api/v1/alerts/rules?limit=3&offset=2")).body;
+		expect(page).to.include({ total: 4, limit: 3, offset: 2 });
+		expect(page.items.map((r: { id: string }) => r.id)).to.deep.equal((await rules("bob")).slice(2).map(r => r.id));
 	});
 
 	it("keeps the cooldown on the clock; a replayed update (actor rebuilt, rule state fresh) does not fire again", async () => {
