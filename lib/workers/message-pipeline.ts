@@ -60,6 +60,17 @@ export class MessagePipeline<T> {
 		return new Promise(r => this.#idle.push(r));
 	}
 
+	/**
+	 * Resolves once at most `level` messages wait, or `active()` turns false. For a producer that
+	 * can wait (replay), so a fast one is not cut by drop-oldest; each step is bounded by `retryMs`
+	 * so a stop is not held.
+	 */
+	async room(level: number, active: () => boolean): Promise<void> {
+		while (active() && this.stats.queued > level) {
+			await Promise.race([this.idle(), new Promise<void>(res => this.opts.timers.setTimeout(res, this.opts.retryMs))]);
+		}
+	}
+
 	close(): void {
 		if (this.#retry !== null) this.opts.timers.clearTimeout(this.#retry);
 		this.#retry = null;
