@@ -1,11 +1,14 @@
 /**
- * Vendor ingest throughput: messages/s parsed and ingested (a) from an Alpaca-format WebSocket stream
- * (local ws server → AlpacaStreamVendor → embedded node's ingest pipeline: validation, volatility
- * fields, symbol actors, KV latest + capped stream) and (b) from replay of the GOOG daily CSV.
- * Also the pure parse cost of an Alpaca frame (tinybench). Table on stdout, JSON in
- * bench/results/ingest-vendors.json.
+ * Vendor ingest throughput (issue 19 item 2): messages/s through the full ingest pipeline
+ * (validation, volatility fields, symbol actors, KV latest + capped stream, publish) (a) from an
+ * Alpaca-format WebSocket stream (local ws server → AlpacaStreamVendor) and (b) from replay of the
+ * GOOG daily CSV, each next to the batch endpoint (`POST /api/v1/ticks`, 5,000-tick bodies, 4 in
+ * flight) measured in the same run on a node with the same services. Also the pure parse cost of
+ * an Alpaca frame (tinybench). Each figure is the median of BENCH_RUNS (default 3) runs, each on a
+ * fresh node. Table on stdout, figures (bench/README.md) in bench/results/ingest-vendors.json.
  */
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import http from "node:http";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Bench } from "tinybench";
 import { alpacaItem } from "../lib/vendors/alpaca-stream.ts";
@@ -13,59 +16,144 @@ import { loadReplay } from "../lib/vendors/replay.ts";
 import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { startAlpacaServer, trade } from "../test/helpers/vendor-servers/alpaca-stream.ts";
+import { figure, writeFigures } from "./lib/figures.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const csv = readFileSync(path.join(ROOT, "test/fixtures/goog-daily.csv"), "utf8");
 const SYMBOLS = ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"];
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Alpaca trades per run; the batch endpoint gets 5,000-tick POSTs, 4 in flight, BATCH_POSTS of them. */
+const N = Number(process.env.BENCH_VENDOR_MESSAGES ?? 50_000);
+const BATCH = { ticks: 5000, inFlight: 4, posts: 40, warmup: 4 };
+const REPLAY_PASSES = 4;
+/** Only these measures (comma list of batch, alpaca, replay; e.g. to profile one with --cpu-prof). */
+const ONLY = process.env.BENCH_ONLY?.split(",");
+const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
 
-async function pipeline(vendors: Record<string, unknown>, chain: string[], expected: number, drive: () => Promise<void>): Promise<{ messages: number; seconds: number; perSecond: number }> {
-	const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "bench-vendors", symbols: SYMBOLS, services: ["ingest", "symbols", "config"] });
+type Vendors = Record<string, unknown>;
+
+async function startNode(vendors: Vendors, chain: string[]) {
+	const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "bench-vendors", symbols: SYMBOLS, services: ["gateway", "ingest", "symbols", "config"] });
 	config.vendors = { ...config.vendors, ...(vendors as typeof config.vendors) };
 	config.workers.chains.market_data = chain;
 	config.workers.autoStart = false;
 	config.workers.bufferLimit = 1_000_000;
 	const node = await createNode(config);
 	await node.start();
-	const ingest = node.broker.getLocalService("ingest") as unknown as { pipeline: { stats: { written: number } }; workers: Map<string, { start(): void }>; syncPushes(): Promise<void> };
-	// Only market_data: the other workers would add their synthetic messages to the count.
-	ingest.workers.get("market_data")!.start();
-	await ingest.syncPushes();
-	const t0 = performance.now();
-	await drive();
-	while (ingest.pipeline.stats.written < expected) await new Promise(r => setTimeout(r, 5));
-	const seconds = (performance.now() - t0) / 1000;
-	const messages = ingest.pipeline.stats.written;
-	await node.stop();
-	return { messages, seconds, perSecond: Math.round(messages / seconds) };
+	return node;
+}
+
+type Ingest = { pipeline: { stats: { written: number } }; workers: Map<string, { start(): void }>; syncPushes(): Promise<void> };
+
+/** Messages/s from the vendor's first message until `expected` are written (stored and published). */
+async function vendorRun(vendors: Vendors, chain: string[], expected: number, drive: () => Promise<void>): Promise<number> {
+	const node = await startNode(vendors, chain);
+	try {
+		const ingest = node.broker.getLocalService("ingest") as unknown as Ingest;
+		// Only market_data: the other workers would add their synthetic messages to the count.
+		ingest.workers.get("market_data")!.start();
+		const t0 = performance.now();
+		await ingest.syncPushes();
+		await drive();
+		while (ingest.pipeline.stats.written < expected) await new Promise(r => setTimeout(r, 2));
+		return ingest.pipeline.stats.written / ((performance.now() - t0) / 1000);
+	} finally {
+		await node.stop();
+	}
+}
+
+function post(agent: http.Agent, port: number, body: Buffer): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const req = http.request({ host: "127.0.0.1", port, path: "/api/v1/ticks", method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } }, res => {
+			const chunks: Buffer[] = [];
+			res.on("data", (c: Buffer) => chunks.push(c));
+			res.on("end", () => {
+				const text = Buffer.concat(chunks).toString();
+				if (res.statusCode !== 200) return reject(new Error(`POST → ${res.statusCode}: ${text.slice(0, 200)}`));
+				resolve((JSON.parse(text) as { accepted: number }).accepted);
+			});
+		});
+		req.on("error", reject);
+		req.end(body);
+	});
+}
+
+/** Accepted ticks/s through the batch endpoint on a node configured like the vendor runs. */
+async function batchRun(): Promise<number> {
+	const node = await startNode({}, ["synthetic"]);
+	const agent = new http.Agent({ keepAlive: true, maxSockets: BATCH.inFlight });
+	try {
+		const ts = Date.now();
+		const bodies = Array.from({ length: 8 }, (_, k) => Buffer.from(JSON.stringify({ ticks: Array.from({ length: BATCH.ticks }, (_, i) => ({ symbol: SYMBOLS[i % SYMBOLS.length], price: 100 + ((k * BATCH.ticks + i) % 1000) / 100, size: 1 + (i % 500), ts })) })));
+		let next = 0;
+		const loop = async (posts: number) => {
+			let accepted = 0;
+			while (next < posts) accepted += await post(agent, node.port()!, bodies[next++ % bodies.length]);
+			return accepted;
+		};
+		await Promise.all(Array.from({ length: BATCH.inFlight }, () => loop(BATCH.warmup)));
+		next = 0;
+		const t0 = performance.now();
+		const accepted = (await Promise.all(Array.from({ length: BATCH.inFlight }, () => loop(BATCH.posts)))).reduce((a, b) => a + b, 0);
+		return accepted / ((performance.now() - t0) / 1000);
+	} finally {
+		agent.destroy();
+		await node.stop();
+	}
+}
+
+async function alpacaRun(): Promise<number> {
+	const srv = await startAlpacaServer();
+	try {
+		return await vendorRun({ alpaca: { type: "alpaca-stream", url: srv.url, key: "k", secret: "s", channels: ["trades"] } }, ["alpaca"], N, async () => {
+			while (srv.subscriptions.length === 0) await new Promise(r => setTimeout(r, 1));
+			const now = Date.now();
+			for (let i = 0; i < N; i += 100) srv.push(Array.from({ length: 100 }, (_, k) => trade(SYMBOLS[(i + k) % 5], 100 + ((i + k) % 50) / 100, i + k, new Date(now - 1000 + Math.floor((i + k) / 100)).toISOString())));
+		});
+	} finally {
+		await srv.close();
+	}
+}
+
+function replayRun(): Promise<number> {
+	const file = path.join(ROOT, "test/fixtures/goog-daily.csv");
+	return vendorRun({ replay: { type: "replay", file, symbol: "GOOG", speed: Infinity } }, ["replay"], 1047 * REPLAY_PASSES, async () => {});
 }
 
 async function main() {
-	process.stderr.write("ingest-vendors: running…\n");
+	process.stderr.write(`ingest-vendors: ${RUNS} runs of batch endpoint, Alpaca (${N} trades), replay (${1047 * REPLAY_PASSES} ticks)…\n`);
 	const frame = JSON.stringify(Array.from({ length: 100 }, (_, i) => trade(SYMBOLS[i % 5], 100 + i / 100, i, "2025-06-10T14:30:00.123456Z")));
-	const bench = new Bench({ time: 1000 });
+	const bench = new Bench({ time: 500 });
 	bench.add("parse Alpaca frame (100 trades)", () => {
 		for (const m of JSON.parse(frame) as Array<Record<string, unknown>>) alpacaItem("alpaca", m);
 	});
 	bench.add("load replay CSV (1047 GOOG rows)", () => void loadReplay(csv, "csv", "GOOG"));
 	await bench.run();
-	const parse = bench.tasks.map(t => ({ task: t.name, "ops/s": Math.round(t.result!.throughput.mean), "msgs/s": Math.round(t.result!.throughput.mean * (t.name.startsWith("parse") ? 100 : 1047)) }));
+	const parse = bench.tasks.map(t => ({ task: t.name, "msgs/s": Math.round(t.result!.throughput.mean * (t.name.startsWith("parse") ? 100 : 1047)) }));
 
-	const srv = await startAlpacaServer();
-	const N = 20_000;
-	const alpaca = await pipeline({ alpaca: { type: "alpaca-stream", url: srv.url, key: "k", secret: "s", channels: ["trades"] } }, ["alpaca"], N, async () => {
-		while (srv.subscriptions.length === 0) await new Promise(r => setTimeout(r, 5));
-		const now = Date.now();
-		for (let i = 0; i < N; i += 100) srv.push(Array.from({ length: 100 }, (_, k) => trade(SYMBOLS[(i + k) % 5], 100 + ((i + k) % 50) / 100, i + k, new Date(now - 1000 + Math.floor((i + k) / 100)).toISOString())));
-	});
-	await srv.close();
-	const file = path.join(ROOT, "test/fixtures/goog-daily.csv");
-	const replay = await pipeline({ replay: { type: "replay", file, symbol: "GOOG", speed: Infinity } }, ["replay"], 1047 * 4, async () => {});
-
-	const rows = [...parse, { task: `Alpaca stream → ingest (${N} trades)`, "ops/s": "", "msgs/s": alpaca.perSecond }, { task: `replay → ingest (${replay.messages} ticks)`, "ops/s": "", "msgs/s": replay.perSecond }];
-	console.table(rows);
-	mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-	writeFileSync(path.join(ROOT, "bench/results/ingest-vendors.json"), JSON.stringify({ date: new Date().toISOString(), node: process.version, table: rows, alpaca, replay }, null, 2));
+	const runs = { batch: [] as number[], alpaca: [] as number[], replay: [] as number[] };
+	for (let r = 0; r < RUNS; r++) {
+		runs.batch.push(skip("batch") ? NaN : await batchRun());
+		runs.alpaca.push(skip("alpaca") ? NaN : await alpacaRun());
+		runs.replay.push(skip("replay") ? NaN : await replayRun());
+		process.stderr.write(`  run ${r + 1}: batch ${Math.round(runs.batch[r])}, Alpaca ${Math.round(runs.alpaca[r])}, replay ${Math.round(runs.replay[r])} msg/s\n`);
+	}
+	const baseline = { name: "batch endpoint POST /api/v1/ticks", unit: "ticks/s", runs: runs.batch };
+	const goal = { text: "≥ 0.5× batch endpoint", ratioMin: 0.5 };
+	const figures = [
+		figure({ name: `Alpaca stream → ingest (${N} trades)`, unit: "msg/s", runs: runs.alpaca, baseline, goal }),
+		figure({ name: `replay → ingest (${1047 * REPLAY_PASSES} ticks)`, unit: "msg/s", runs: runs.replay, baseline, goal }),
+	];
+	console.table([
+		...parse,
+		{ task: "batch endpoint (median)", "msgs/s": Math.round(figures[0].baseline!.value) },
+		...figures.map(f => ({ task: `${f.name} (median)`, "msgs/s": Math.round(f.value), ratio: f.ratio, goal: `${f.goal} ${f.met ? "MET" : "NOT MET"}` })),
+	]);
+	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs });
 }
 
-await main().catch(err => { console.error(err); process.exit(1); });
+await main().catch(err => {
+	console.error(err);
+	process.exit(1);
+});
 process.exit(0);

@@ -15,11 +15,11 @@ import { MessagePipeline } from "../lib/workers/message-pipeline.ts";
 import { QuoteVolatility } from "../lib/workers/quote-volatility.ts";
 import { messageKeys, type StreamMessage } from "../lib/workers/stream-message.ts";
 import { checkNewsBatch } from "../lib/workers/news-input.ts";
-import { toOutgoing, writeMessages, type ItemMeta, type Outgoing } from "../lib/ingest/vendor-messages.ts";
+import { checkItems, toMessage, writeMessages, type Incoming, type ItemMeta } from "../lib/ingest/vendor-messages.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 
 export interface VendorMessagesVars {
-	pipeline: MessagePipeline<Outgoing>;
+	pipeline: MessagePipeline<Incoming>;
 	volatility: QuoteVolatility;
 }
 export interface VendorMessagesMethods {
@@ -84,8 +84,8 @@ export function vendorMessagesMixin(deps: NodeDeps): Partial<ServiceSchema<Recor
 
 		methods: {
 			emitItems(items: VendorItem[], meta: ItemMeta) {
-				const out = toOutgoing(items, meta, { check: checkOpts, volatility: this.volatility, node: this.broker.nodeID, now: deps.now(), reject: (reason, tick) => this.reject(meta.vendor, reason, tick) });
-				if (out.length > 0) this.pipeline.push(out);
+				const checked = checkItems(items, meta, { check: checkOpts, now: deps.now(), reject: (reason, tick) => this.reject(meta.vendor, reason, tick) });
+				if (checked.length > 0) this.pipeline.push(checked);
 			},
 
 			/** Counted and published on `rookery.ingest.rejected` for whoever sent it. */
@@ -102,10 +102,11 @@ export function vendorMessagesMixin(deps: NodeDeps): Partial<ServiceSchema<Recor
 			metrics.register({ type: "gauge", name: "rookery.ingest.buffer_size", description: "Messages waiting in the degradation buffer" });
 			this.volatility = new QuoteVolatility({ window: w.volatilityWindow, refitEvery: w.garchRefitEvery });
 			const bufferSize = () => metrics.set("rookery.ingest.buffer_size", this.pipeline.stats.queued);
-			const write = { submit: (ticks: Tick[]) => this.submit(ticks), kv: deps.kv, bus: deps.bus, streamMaxLen: w.streamMaxLen, latestTtlMs: w.latestTtlMs, stored: (n: number) => metrics.increment("rookery.ingest.messages", {}, n) };
-			this.pipeline = new MessagePipeline<Outgoing>({
+			const write = { message: (p: Incoming) => toMessage(p, this.volatility, this.broker.nodeID), submit: (ticks: Tick[]) => this.submit(ticks), kv: deps.kv, bus: deps.bus, streamMaxLen: w.streamMaxLen, latestTtlMs: w.latestTtlMs, stored: (n: number) => metrics.increment("rookery.ingest.messages", {}, n) };
+			this.pipeline = new MessagePipeline<Incoming>({
 				limit: w.bufferLimit,
-				batch: 500,
+				// A flush is as big as a REST batch: one call per symbol and one append per stream for up to 5,000.
+				batch: 5000,
 				retryMs: w.bufferRetryMs,
 				timers: { ...realTimers, now: deps.now },
 				write: batch => writeMessages(batch, write),

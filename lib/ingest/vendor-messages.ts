@@ -2,8 +2,9 @@
  * Vendor (and pushed) items on their way to the store: each becomes a StreamMessage (market data
  * with the volatility fields), carrying its validated tick when it is a trade. A batch is written
  * in four stages, each marked done on the message so a retry after a failure repeats none of it:
- * 1. the trades into the symbol actors (the same batched path as the REST endpoint), 2. the capped
- * stream per (type, symbol), 3. latest with TTL (the newest of the batch per key), 4. publish.
+ * 1. the trades into the symbol actors (the same batched path as the REST endpoint: one call per
+ * symbol per flush), 2. the capped stream per (type, symbol), one append per stream per flush,
+ * 3. latest with TTL (the newest of the batch per key), 4. publish.
  * A message is published only after it is stored; a trade only after its tick is durable.
  */
 import type { Bus } from "../bus/bus.ts";
@@ -15,10 +16,19 @@ import type { Pending } from "../workers/message-pipeline.ts";
 import type { QuoteVolatility } from "../workers/quote-volatility.ts";
 import { messageKeys, toStreamMessage, type StreamMessage } from "../workers/stream-message.ts";
 
-/** A message on its way to the store, with the tick it carries (market data trades). */
-export interface Outgoing {
-	msg: StreamMessage;
+/**
+ * An item waiting in the buffer as it came (its tick already validated), with who sent it and
+ * when. Its StreamMessage is built when its batch is written, once (kept across retries): while a
+ * burst waits, the buffer holds only what the vendor parsed, and the volatility state advances in
+ * buffer order.
+ */
+export interface Incoming {
+	item: VendorItem;
+	meta: ItemMeta;
+	/** When it was received (the message's `metadata.received_at`). */
+	at: number;
 	tick?: Tick;
+	msg?: StreamMessage;
 }
 
 export interface ItemMeta {
@@ -28,18 +38,16 @@ export interface ItemMeta {
 	fallback: boolean;
 }
 
-export interface ToOutgoingDeps {
+export interface CheckDeps {
 	check: TickCheckOptions;
-	volatility: QuoteVolatility;
-	node: string;
 	now: number;
-	/** An item whose tick is invalid: not stored, reported. */
+	/** An item whose tick is invalid: not buffered, reported. */
 	reject(reason: string, tick: unknown): void;
 }
 
-export function toOutgoing(items: readonly VendorItem[], meta: ItemMeta, deps: ToOutgoingDeps): Outgoing[] {
-	const out: Outgoing[] = [];
-	const smMeta = { ...meta, node: deps.node, now: deps.now };
+/** The items to buffer: those whose tick (if any) passes the same checks as the REST endpoint's. */
+export function checkItems(items: readonly VendorItem[], meta: ItemMeta, deps: CheckDeps): Incoming[] {
+	const out: Incoming[] = [];
 	for (const item of items) {
 		let tick: Tick | undefined;
 		if (item.tick) {
@@ -50,17 +58,26 @@ export function toOutgoing(items: readonly VendorItem[], meta: ItemMeta, deps: T
 			}
 			tick = t;
 		}
-		if (item.data_type === "market_data") {
-			const d = item.data as { price?: number; close?: number; bid?: number; ask?: number };
-			const price = d.price ?? d.close ?? (typeof d.bid === "number" && typeof d.ask === "number" ? (d.bid + d.ask) / 2 : null);
-			item.data = { ...item.data, ...deps.volatility.update(item.symbol, item.update_type === "quote" ? null : price, d.bid, d.ask) };
-		}
-		out.push({ msg: toStreamMessage(item, meta.vendor, smMeta), tick });
+		out.push({ item, meta, at: deps.now, tick });
 	}
 	return out;
 }
 
+/** The StreamMessage of a buffered item; market data gets the volatility fields (state advances). */
+export function toMessage(p: Incoming, volatility: QuoteVolatility, node: string): StreamMessage {
+	const item = p.item;
+	if (item.data_type === "market_data") {
+		const d = item.data as { price?: number; close?: number; bid?: number; ask?: number };
+		const price = d.price ?? d.close ?? (typeof d.bid === "number" && typeof d.ask === "number" ? (d.bid + d.ask) / 2 : null);
+		item.data = { ...item.data, ...volatility.update(item.symbol, item.update_type === "quote" ? null : price, d.bid, d.ask) };
+	}
+	const m = p.meta;
+	return toStreamMessage(item, m.vendor, { worker_id: m.worker_id, retry_count: m.retry_count, fallback: m.fallback, node, now: p.at });
+}
+
 export interface WriteDeps {
+	/** Builds a buffered item's message (toMessage), called once per item. */
+	message(p: Incoming): StreamMessage;
 	/** The batched tick path; on a partial failure its error's `data.failed` names the symbols not written. */
 	submit(ticks: Tick[]): Promise<unknown>;
 	kv: KvStore;
@@ -71,8 +88,10 @@ export interface WriteDeps {
 	stored(n: number): void;
 }
 
-export async function writeMessages(batch: Pending<Outgoing>[], deps: WriteDeps): Promise<void> {
-	// 1. Trades into the symbol actors; symbols written before a partial failure are done.
+export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps): Promise<void> {
+	for (const p of batch) p.msg.msg ??= deps.message(p.msg);
+	// 1. Trades into the symbol actors, grouped per symbol like a REST batch; symbols written
+	// before a partial failure are done.
 	const ticks = batch.filter(p => p.msg.tick && !p.done.has("ingested"));
 	if (ticks.length > 0) {
 		try {
@@ -87,24 +106,31 @@ export async function writeMessages(batch: Pending<Outgoing>[], deps: WriteDeps)
 			throw err;
 		}
 	}
-	// 2. The capped stream per (type, symbol).
+	// 2. The capped stream per (type, symbol): one append of the batch's messages per stream.
+	const streams = new Map<string, Pending<Incoming>[]>();
+	for (const p of batch) {
+		if (p.done.has("stored")) continue;
+		const m = p.msg.msg!;
+		const key = messageKeys.stream(m.data_type, m.symbol);
+		const group = streams.get(key);
+		if (group) group.push(p);
+		else streams.set(key, [p]);
+	}
 	const results = await Promise.allSettled(
-		batch.map(async p => {
-			if (p.done.has("stored")) return;
-			const m = p.msg.msg;
-			await deps.kv.streamAppend(messageKeys.stream(m.data_type, m.symbol), m, deps.streamMaxLen);
-			p.done.add("stored");
+		[...streams].map(async ([key, group]) => {
+			await deps.kv.streamAppendMany(key, group.map(p => p.msg.msg), deps.streamMaxLen);
+			for (const p of group) p.done.add("stored");
 		}),
 	);
 	const stored = batch.filter(p => p.done.has("stored") && !p.done.has("published"));
 	deps.stored(stored.filter(p => !p.done.has("latest")).length);
 	// 3. Latest with TTL (the newest of the batch per key), 4. publish, each once.
 	const latest = new Map<string, StreamMessage>();
-	for (const p of stored) if (!p.done.has("latest")) latest.set(messageKeys.latest(p.msg.msg.data_type, p.msg.msg.symbol), p.msg.msg);
+	for (const p of stored) if (!p.done.has("latest")) latest.set(messageKeys.latest(p.msg.msg!.data_type, p.msg.msg!.symbol), p.msg.msg!);
 	await Promise.all([...latest].map(([k, m]) => deps.kv.set(k, m, deps.latestTtlMs)));
 	for (const p of stored) {
 		p.done.add("latest");
-		const m = p.msg.msg;
+		const m = p.msg.msg!;
 		// market_data quotes/bars (with volatility fields) go beside the actors' rookery.ticks.{SYM}.
 		deps.bus.publish(subjects.dataType(m.data_type, m.symbol), m);
 		p.done.add("published");

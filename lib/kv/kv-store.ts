@@ -57,6 +57,8 @@ export abstract class KvStore {
 
 	/** Append to a capped stream (`XADD key MAXLEN ~ maxLen`): at least the newest maxLen are kept. */
 	abstract streamAppend(key: string, value: unknown, maxLen: number): Promise<string>;
+	/** Appends `values` in order in one call, all or none (MULTI in Redis); their ids in order. */
+	abstract streamAppendMany(key: string, values: readonly unknown[], maxLen: number): Promise<string[]>;
 	/** The newest `count` entries, oldest first. */
 	abstract streamTail<T = unknown>(key: string, count: number): Promise<KvStreamEntry<T>[]>;
 

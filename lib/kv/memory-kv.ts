@@ -103,22 +103,34 @@ export class MemoryKv extends KvStore {
 	}
 
 	async streamAppend(key: string, value: unknown, maxLen: number): Promise<string> {
+		return this.#append(key, [value], maxLen)[0];
+	}
+
+	async streamAppendMany(key: string, values: readonly unknown[], maxLen: number): Promise<string[]> {
+		return this.#append(key, values, maxLen);
+	}
+
+	#append(key: string, values: readonly unknown[], maxLen: number): string[] {
 		let s = this.#streams.get(key);
 		if (!s) this.#streams.set(key, (s = { ids: [], texts: [], lastMs: 0, lastN: -1 }));
-		// Redis ids: <ms>-<n>, strictly increasing even when the clock stands still or goes back.
-		const ms = Math.max(this.opts.now(), s.lastMs);
-		s.lastN = ms === s.lastMs ? s.lastN + 1 : 0;
-		s.lastMs = ms;
-		const id = `${ms}-${s.lastN}`;
-		s.ids.push(id);
-		s.texts.push(JSON.stringify(value));
+		const ids: string[] = [];
+		for (const value of values) {
+			// Redis ids: <ms>-<n>, strictly increasing even when the clock stands still or goes back.
+			const ms = Math.max(this.opts.now(), s.lastMs);
+			s.lastN = ms === s.lastMs ? s.lastN + 1 : 0;
+			s.lastMs = ms;
+			const id = `${ms}-${s.lastN}`;
+			s.ids.push(id);
+			s.texts.push(JSON.stringify(value));
+			ids.push(id);
+		}
 		// Like `MAXLEN ~`: trim in steps, never below maxLen.
 		const excess = s.ids.length - maxLen;
 		if (excess > Math.max(10, maxLen / 10)) {
 			s.ids.splice(0, excess);
 			s.texts.splice(0, excess);
 		}
-		return id;
+		return ids;
 	}
 
 	async streamTail<T>(key: string, count: number): Promise<KvStreamEntry<T>[]> {

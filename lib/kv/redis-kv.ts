@@ -101,6 +101,22 @@ export class RedisKv extends KvStore {
 		return id as string;
 	}
 
+	async streamAppendMany(key: string, values: readonly unknown[], maxLen: number): Promise<string[]> {
+		if (values.length === 0) return [];
+		const k = this.key(key);
+		const multi = this.client.multi();
+		for (const v of values) multi.xadd(k, "MAXLEN", "~", maxLen, "*", "d", JSON.stringify(v));
+		const results = await this.#run(async () => {
+			const r = await multi.exec();
+			if (r === null) throw new Error("stream append aborted");
+			return r;
+		});
+		return results.map(([err, id]) => {
+			if (err) throw err;
+			return id as string;
+		});
+	}
+
 	async streamTail<T>(key: string, count: number): Promise<KvStreamEntry<T>[]> {
 		if (count <= 0) return [];
 		const rows = await this.#run(() => this.client.xrevrange(this.key(key), "+", "-", "COUNT", count));

@@ -21,6 +21,8 @@ export interface VolatilityFields {
 
 interface SymbolVol {
 	prices: number[];
+	/** logReturns(prices), kept in step with `prices` (the same values, without a new array per update). */
+	returns: number[];
 	sinceFit: number;
 	garch: number | null;
 }
@@ -36,17 +38,22 @@ export class QuoteVolatility {
 	/** Feed one observation (a price, and bid/ask when known); returns the fields to attach. */
 	update(symbol: string, price: number | null, bid?: number | null, ask?: number | null): VolatilityFields {
 		let s = this.#symbols.get(symbol);
-		if (!s) this.#symbols.set(symbol, (s = { prices: [], sinceFit: 0, garch: null }));
+		if (!s) this.#symbols.set(symbol, (s = { prices: [], returns: [], sinceFit: 0, garch: null }));
 		if (price !== null && price > 0 && Number.isFinite(price)) {
+			// Both positive and finite: the return logReturns would compute for this pair.
+			if (s.prices.length > 0) s.returns.push(Math.log(price / s.prices[s.prices.length - 1]));
 			s.prices.push(price);
-			if (s.prices.length > this.opts.window + 1) s.prices.shift();
+			if (s.prices.length > this.opts.window + 1) {
+				s.prices.shift();
+				s.returns.shift();
+			}
 			s.sinceFit++;
 		}
-		const returns = s.prices.length > 1 ? logReturns(s.prices) : [];
+		const returns = s.returns;
 		if (returns.length >= MIN_GARCH_RETURNS && (s.garch === null || s.sinceFit >= this.opts.refitEvery)) {
 			s.sinceFit = 0;
 			try {
-				s.garch = Math.sqrt(garchForecast(fitGarch11(returns), 1)[0]);
+				s.garch = Math.sqrt(garchForecast(fitGarch11(returns.slice()), 1)[0]);
 			} catch {
 				s.garch = null; // flat prices: no variance to model
 			}

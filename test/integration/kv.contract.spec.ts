@@ -79,6 +79,17 @@ for (const adapter of adapters) {
 			expect(await kv.hgetall("h")).to.deep.equal({ MSFT: { enabled: false } });
 		});
 
+		it("appends many to a stream in one call, in order, after single appends", async () => {
+			const first = await kv.streamAppend("m", { i: 0 }, 100);
+			const ids = await kv.streamAppendMany("m", [1, 2, 3].map(i => ({ i })), 100);
+			expect(ids).to.have.length(3);
+			expect(new Set([first, ...ids]).size).to.equal(4);
+			const tail = await kv.streamTail<{ i: number }>("m", 10);
+			expect(tail.map(e => e.value.i)).to.deep.equal([0, 1, 2, 3]);
+			expect(tail.map(e => e.id)).to.deep.equal([first, ...ids]);
+			expect(await kv.streamAppendMany("m", [], 100)).to.deep.equal([]);
+		});
+
 		it("appends to a capped stream and reads the newest N oldest first", async () => {
 			const ids: string[] = [];
 			for (let i = 0; i < 500; i++) ids.push(await kv.streamAppend("s", { i }, 100));
@@ -167,7 +178,7 @@ describe("RedisKv when Redis is down", () => {
 		await kv.set("x", 1);
 		await dead.stop();
 		await new Promise(r => setTimeout(r, 50));
-		const calls = [() => kv.get("x"), () => kv.set("x", 2), () => kv.hgetall("h"), () => kv.streamAppend("s", 1, 10), () => kv.acquireLease("L", "a", 100), () => kv.ping()];
+		const calls = [() => kv.get("x"), () => kv.set("x", 2), () => kv.hgetall("h"), () => kv.streamAppend("s", 1, 10), () => kv.streamAppendMany("s", [1], 10), () => kv.acquireLease("L", "a", 100), () => kv.ping()];
 		for (const call of calls) {
 			const err = await call().then(
 				() => null,
