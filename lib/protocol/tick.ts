@@ -177,7 +177,9 @@ function batchOf(body: unknown, opts: TickCheckOptions): { result: Tick[] | Fiel
 	return {
 		items,
 		check(i: number) {
-			const r = checkTick(items[i], opts, `${prefix}[${i}].`);
+			// The item's path (`ticks[3].`) is only built for an item that has errors.
+			let r = checkTick(items[i], opts);
+			if (Array.isArray(r)) r = checkTick(items[i], opts, `${prefix}[${i}].`);
 			if (Array.isArray(r)) {
 				// A batch of 5,000 bad ticks should not produce a 5,000-entry error body.
 				if (errors.length < 100) errors.push(...r);
