@@ -31,6 +31,8 @@ const ONLY = process.env.BENCH_ONLY?.split(",");
 const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
 
 type Vendors = Record<string, unknown>;
+/** CPU time of this process per message written, per vendor run in order (steadier than msg/s on a loaded machine). */
+const cpuUs: number[] = [];
 
 async function startNode(vendors: Vendors, chain: string[]) {
 	const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "bench-vendors", symbols: SYMBOLS, services: ["gateway", "ingest", "symbols", "config"] });
@@ -53,9 +55,12 @@ async function vendorRun(vendors: Vendors, chain: string[], expected: number, dr
 		// Only market_data: the other workers would add their synthetic messages to the count.
 		ingest.workers.get("market_data")!.start();
 		const t0 = performance.now();
+		const cpu0 = process.cpuUsage();
 		await ingest.syncPushes();
 		await drive();
 		while (ingest.pipeline.stats.written < expected) await new Promise(r => setTimeout(r, 2));
+		const cpu = process.cpuUsage(cpu0);
+		cpuUs.push((cpu.user + cpu.system) / ingest.pipeline.stats.written);
 		return ingest.pipeline.stats.written / ((performance.now() - t0) / 1000);
 	} finally {
 		await node.stop();
@@ -136,7 +141,7 @@ async function main() {
 		runs.batch.push(skip("batch") ? NaN : await batchRun());
 		runs.alpaca.push(skip("alpaca") ? NaN : await alpacaRun());
 		runs.replay.push(skip("replay") ? NaN : await replayRun());
-		process.stderr.write(`  run ${r + 1}: batch ${Math.round(runs.batch[r])}, Alpaca ${Math.round(runs.alpaca[r])}, replay ${Math.round(runs.replay[r])} msg/s\n`);
+		process.stderr.write(`  run ${r + 1}: batch ${Math.round(runs.batch[r])}, Alpaca ${Math.round(runs.alpaca[r])}, replay ${Math.round(runs.replay[r])} msg/s; CPU µs per message ${cpuUs.slice(-2).map(x => x.toFixed(1)).join(", ")}\n`);
 	}
 	const baseline = { name: "batch endpoint POST /api/v1/ticks", unit: "ticks/s", runs: runs.batch };
 	const goal = { text: "≥ 0.5× batch endpoint", ratioMin: 0.5 };
@@ -149,7 +154,7 @@ async function main() {
 		{ task: "batch endpoint (median)", "msgs/s": Math.round(figures[0].baseline!.value) },
 		...figures.map(f => ({ task: `${f.name} (median)`, "msgs/s": Math.round(f.value), ratio: f.ratio, goal: `${f.goal} ${f.met ? "MET" : "NOT MET"}` })),
 	]);
-	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs });
+	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: cpuUs });
 }
 
 await main().catch(err => {
