@@ -26,6 +26,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const N = Number(process.env.BENCH_VENDOR_MESSAGES ?? 50_000);
 const BATCH = { ticks: 5000, inFlight: 4, posts: 40, warmup: 4 };
 const REPLAY_PASSES = 4;
+/** Vendor messages sent and not yet written, at most: what the batch endpoint's POSTs in flight hold. */
+const IN_FLIGHT = BATCH.ticks * BATCH.inFlight;
 /** Only these measures (comma list of batch, alpaca, replay; e.g. to profile one with --cpu-prof). */
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
@@ -40,6 +42,8 @@ async function startNode(vendors: Vendors, chain: string[]) {
 	config.workers.chains.market_data = chain;
 	config.workers.autoStart = false;
 	config.workers.bufferLimit = 1_000_000;
+	// What the GARCH refit costs shows with BENCH_GARCH_REFIT (prices between refits; default the config's 20).
+	if (process.env.BENCH_GARCH_REFIT) config.workers.garchRefitEvery = Number(process.env.BENCH_GARCH_REFIT);
 	const node = await createNode(config);
 	await node.start();
 	return node;
@@ -48,7 +52,7 @@ async function startNode(vendors: Vendors, chain: string[]) {
 type Ingest = { pipeline: { stats: { written: number } }; workers: Map<string, { start(): void }>; syncPushes(): Promise<void> };
 
 /** Messages/s from the vendor's first message until `expected` are written (stored and published). */
-async function vendorRun(vendors: Vendors, chain: string[], expected: number, drive: () => Promise<void>): Promise<number> {
+async function vendorRun(vendors: Vendors, chain: string[], expected: number, drive: (written: () => number) => Promise<void>): Promise<number> {
 	const node = await startNode(vendors, chain);
 	try {
 		const ingest = node.broker.getLocalService("ingest") as unknown as Ingest;
@@ -57,7 +61,7 @@ async function vendorRun(vendors: Vendors, chain: string[], expected: number, dr
 		const t0 = performance.now();
 		const cpu0 = process.cpuUsage();
 		await ingest.syncPushes();
-		await drive();
+		await drive(() => ingest.pipeline.stats.written);
 		while (ingest.pipeline.stats.written < expected) await new Promise(r => setTimeout(r, 2));
 		const cpu = process.cpuUsage(cpu0);
 		cpuUs.push((cpu.user + cpu.system) / ingest.pipeline.stats.written);
@@ -110,10 +114,18 @@ async function batchRun(): Promise<number> {
 async function alpacaRun(): Promise<number> {
 	const srv = await startAlpacaServer();
 	try {
-		return await vendorRun({ alpaca: { type: "alpaca-stream", url: srv.url, key: "k", secret: "s", channels: ["trades"] } }, ["alpaca"], N, async () => {
+		// The frames are built before the clock starts, as the batch endpoint's bodies are.
+		const now = Date.now();
+		const frames: string[] = [];
+		for (let i = 0; i < N; i += 100) frames.push(JSON.stringify(Array.from({ length: 100 }, (_, k) => trade(SYMBOLS[(i + k) % 5], 100 + ((i + k) % 50) / 100, i + k, new Date(now - 1000 + Math.floor((i + k) / 100)).toISOString()))));
+		return await vendorRun({ alpaca: { type: "alpaca-stream", url: srv.url, key: "k", secret: "s", channels: ["trades"] } }, ["alpaca"], N, async written => {
 			while (srv.subscriptions.length === 0) await new Promise(r => setTimeout(r, 1));
-			const now = Date.now();
-			for (let i = 0; i < N; i += 100) srv.push(Array.from({ length: 100 }, (_, k) => trade(SYMBOLS[(i + k) % 5], 100 + ((i + k) % 50) / 100, i + k, new Date(now - 1000 + Math.floor((i + k) / 100)).toISOString())));
+			// At most IN_FLIGHT trades sent and not yet written, as many as the batch endpoint's 4
+			// POSTs of 5,000 hold: the same work in flight for both, not a 50,000-trade backlog.
+			for (let i = 0; i < frames.length; i++) {
+				while ((i + 1) * 100 - written() > IN_FLIGHT) await new Promise(r => setImmediate(r));
+				srv.pushRaw(frames[i]);
+			}
 		});
 	} finally {
 		await srv.close();

@@ -14,6 +14,8 @@ export interface AlpacaServer {
 	subscriptions: Array<Record<string, unknown>>;
 	/** Send to every streaming client. */
 	push(msgs: object[]): void;
+	/** Send an already serialised frame (a bench builds its frames before it starts the clock). */
+	pushRaw(frame: string): void;
 	garbage(): void;
 	/** Drop every client connection (a disconnect mid-stream). */
 	dropAll(): void;
@@ -37,6 +39,7 @@ export async function startAlpacaServer(creds = { key: "k", secret: "s" }): Prom
 		subscriptions: [],
 		refuseWith: null,
 		push: msgs => streaming.forEach(ws => ws.send(JSON.stringify(msgs))),
+		pushRaw: frame => streaming.forEach(ws => ws.send(frame)),
 		garbage: () => streaming.forEach(ws => ws.send("{not json")),
 		dropAll: () => wss.clients.forEach(ws => ws.terminate()),
 		close: () => new Promise(r => (wss.clients.forEach(ws => ws.terminate()), wss.close(() => r()))),
