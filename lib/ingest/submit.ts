@@ -64,9 +64,12 @@ export function groupBySymbol(ticks: readonly Tick[]): Map<string, Group> {
 	return bySymbol;
 }
 
-/** One call per CHUNK ticks of a symbol, in order, merged into one result. */
+/**
+ * One call per CHUNK ticks of a symbol, in order, merged into one result. Each call gets an array of
+ * its own (a slice, as before the move to lib/: passing the grouping's own array measurably slowed
+ * the cluster path in the failover test, 40% fewer ticks acknowledged; cause not isolated).
+ */
 async function callChunked(call: OwnerCall, symbol: string, group: Tick[]): Promise<IngestResult> {
-	if (group.length <= CHUNK) return call(symbol, group);
 	const total: IngestResult = await call(symbol, group.slice(0, CHUNK));
 	for (let i = CHUNK; i < group.length; i += CHUNK) {
 		const r = await call(symbol, group.slice(i, i + CHUNK));
