@@ -19,6 +19,7 @@ import { defaultConfig } from "../lib/config/config.ts";
 import { GbmPath } from "../lib/feed/synthetic.ts";
 import { startRedis } from "../test/helpers/servers.ts";
 import { mulberry32 } from "../lib/feed/random.ts";
+import { figure } from "./lib/figures.ts";
 
 const N = Number(process.env.BENCH_ACTORS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -172,7 +173,13 @@ try {
 	mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 	writeFileSync(
 		new URL("./results/actors.json", import.meta.url),
-		JSON.stringify({ actors: N, bytesPerActor: perActor, bytesPerAnalysis: perAnalysis, bytesPerSymbolAtBound: perFull, activationMs: { p50: pct(activation, 50), p99: pct(activation, 99) }, ingestTicksPerSecond: ingestRate, xaddPerSecond: xaddRate, xaddBatches: seq }, null, 2),
+		JSON.stringify({
+			bench: "actors",
+			figures: [
+				figure({ name: "memory per actor (3 timeframes, 10 indicators, 5 strategies, 200 ticks)", unit: "KB", runs: [perActor / 1024], goal: { text: "≤ 20 KB", valueMax: 20 } }),
+				figure({ name: "durable ingest (fenced Lua append, 50-tick batches)", unit: "ticks/s", runs: [ingestRate], baseline: { name: "pipelined XADD", unit: "entries/s", runs: [xaddRate] } }),
+			],
+			actors: N, bytesPerActor: perActor, bytesPerAnalysis: perAnalysis, bytesPerSymbolAtBound: perFull, activationMs: { p50: pct(activation, 50), p99: pct(activation, 99) }, ingestTicksPerSecond: ingestRate, xaddPerSecond: xaddRate, xaddBatches: seq }, null, 2),
 	);
 	console.log("wrote bench/results/actors.json");
 } finally {

@@ -27,6 +27,7 @@ import ApiGateway from "moleculer-web";
 import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../lib/auth/tiers.ts";
+import { figure } from "./lib/figures.ts";
 
 const REST_SECONDS = Number(process.env.REST_SECONDS ?? 3);
 const REST_RUNS = Number(process.env.REST_RUNS ?? 5);
@@ -150,7 +151,12 @@ function printRest(rest: Record<Target, LoadResult>): void {
 function writeResults(rest: Record<Target, LoadResult>, quoteCacheHitRatio: number, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
 	mkdirSync(path.dirname(RESULTS), { recursive: true });
 	const ratios = { restRps: rest.gw.rps / rest.bare.rps, restP99: rest.gw.p99 / rest.bare.p99, restNoCacheRps: rest.nocache.rps / rest.bare.rps, moleculerWebAloneRps: rest.mweb.rps / rest.bare.rps, ...(ws ? { wsDeliveries: ws.gw.perSec / ws.bare.perSec, wsP99: ws.gw.p99 / ws.bare.p99 } : {}) };
-	writeFileSync(RESULTS, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency: CONCURRENCY, restRuns: REST_RUNS, restSeconds: REST_SECONDS, tickRate: TICK_RATE, quoteCacheHitRatio, rest, ws, ratios }, null, 2));
+	const figures = [
+		figure({ name: `REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS})`, unit: "req/s", runs: [rest.gw.rps], baseline: { name: "bare node:http", unit: "req/s", runs: [rest.bare.rps] }, goal: { text: "≥ 0.7× bare node:http", ratioMin: 0.7 } }),
+		figure({ name: "REST latest p99", unit: "ms", runs: [rest.gw.p99], baseline: { name: "bare node:http p99", unit: "ms", runs: [rest.bare.p99] } }),
+		...(ws ? [figure({ name: "WebSocket deliveries", unit: "msg/s", runs: [ws.gw.perSec], baseline: { name: "bare ws", unit: "msg/s", runs: [ws.bare.perSec] } })] : []),
+	];
+	writeFileSync(RESULTS, JSON.stringify({ bench: "gateway", figures, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency: CONCURRENCY, restRuns: REST_RUNS, restSeconds: REST_SECONDS, tickRate: TICK_RATE, quoteCacheHitRatio, rest, ws, ratios }, null, 2));
 	console.log(`written ${path.relative(process.cwd(), RESULTS)}`);
 }
 

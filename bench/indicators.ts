@@ -12,6 +12,7 @@ import { Bench } from "tinybench";
 import type { Bar } from "../lib/bars/bar.ts";
 import { IndicatorSet, createIndicator } from "../lib/indicators/index.ts";
 import { type Feed, PEERS } from "./indicator-peers.ts";
+import { figure } from "./lib/figures.ts";
 
 v8.setFlagsFromString("--expose-gc"); // lets the heap check force a GC without a node flag
 const gc = vm.runInNewContext("gc") as () => void;
@@ -90,5 +91,6 @@ console.table(Object.fromEntries(rows.map((r) => [r.indicator, {
 console.log(`all ten together: ${M(together)} M bars/s (${M(together * SPECS.length)} M indicator updates/s); heap Δ over 10M bars: ${heap["all ten (IndicatorSet)"]} bytes`);
 
 mkdirSync(new URL("results/", import.meta.url), { recursive: true });
-const report = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, chunk: CHUNK, bareLoop: bare, rows, allTen: together, heapGrowthBytes: heap, sink };
+const figures = rows.map((r) => figure({ name: `${r.indicator} updates`, unit: "updates/s", runs: [r.rookery], baseline: { name: "faster JS peer", unit: "updates/s", runs: [Math.max(r.tradingSignals, r.technicalindicators)] }, goal: { text: "≥ 2× the faster peer", ratioMin: 2 } }));
+const report = { bench: "indicators", figures, date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, chunk: CHUNK, bareLoop: bare, rows, allTen: together, heapGrowthBytes: heap, sink };
 writeFileSync(new URL("results/indicators.json", import.meta.url), JSON.stringify(report, null, 2) + "\n");
