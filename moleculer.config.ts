@@ -22,6 +22,7 @@ import { redisTlsOptions } from "./lib/config/tls.ts";
 import { resolveConfigWithPlugins } from "./lib/plugins/loader.ts";
 import { openNodeDeps } from "./runtime/deps.ts";
 import { NodeDepsMiddleware } from "./middlewares/node-deps.middleware.ts";
+import { Channels } from "./middlewares/channels.middleware.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
@@ -97,7 +98,8 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		// storage on every call) and Timeout middleware (a promise race per call) can be replaced by
 		// cheaper ones that behave the same.
 		internalMiddlewares: false,
-		middlewares: [OwnerForwardMiddleware(), ...builtInMiddlewares()],
+		// Reliable channels (alert deliveries): Redis Streams in a cluster, in-process when embedded.
+		middlewares: [OwnerForwardMiddleware(), Channels({ redisUrl: config.redisUrl, redis: redisTlsOptions(config.tls), claimIdleMs: config.alertDelivery.claimIdleMs, maxRetries: config.alertDelivery.maxHandlerFailures }), ...builtInMiddlewares()],
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,
 	};

@@ -19,6 +19,7 @@ import intelligenceService from "../services/intelligence.service.ts";
 import eventsService from "../services/events.service.ts";
 import analyticsService from "../services/analytics.service.ts";
 import alertsService from "../services/alerts.service.ts";
+import alertDeliveryService from "../services/alert-delivery.service.ts";
 import { listenProbes, type ProbeListener, type ProbeRoute } from "../lib/health/probe-listener.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
@@ -35,6 +36,7 @@ const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	events: eventsService,
 	analytics: analyticsService,
 	alerts: alertsService,
+	"alert-delivery": alertDeliveryService,
 };
 
 export interface RookeryNode {

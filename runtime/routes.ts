@@ -50,6 +50,9 @@ export const API_ALIASES: Record<string, string> = {
 	"GET alerts/rules/:id": "alerts.getRule",
 	"DELETE alerts/rules/:id": "alerts.deleteRule",
 	"GET alerts/history": "alerts.history",
+	// Alert deliveries that gave up (docs/alerts.md, "Delivery"); retry is admin-only.
+	"GET alerts/dead-letters": "alert-delivery.deadLetters",
+	"POST alerts/dead-letters/:id/retry": "alert-delivery.retryDeadLetter",
 	// Predecessor paths (docs/compat.md).
 	"GET realtime/indicators/:symbol": "symbols.indicators",
 	"GET realtime/signals/:symbol": "symbols.signals",

@@ -8,6 +8,7 @@ import { defaultAgentsConfig, defaultIntelligenceConfig } from "../agents/agent-
 import { SERVICE_NAMES, type RookeryConfig } from "./types.ts";
 import { defaultAlertsConfig } from "../alerts/alert-config.ts";
 import { TIMEFRAMES } from "../bars/timeframes.ts";
+import { DEFAULT_ALERT_DELIVERY } from "../alerts/delivery/config.ts";
 
 export function defaultConfig(): RookeryConfig {
 	return {
@@ -66,6 +67,7 @@ export function defaultConfig(): RookeryConfig {
 		events: { retentionMs: {} },
 		alerts: defaultAlertsConfig(),
 		cache: { l1MaxEntries: 10_000, l1MaxBytes: 64 * 2 ** 20, compressAboveBytes: 1024, ttlSeconds: { metrics: 60, aggregations: 300, insights: 1800, alerts: 86_400 }, warmSymbols: 5 },
+		alertDelivery: structuredClone(DEFAULT_ALERT_DELIVERY),
 		auth: { jwtSecret: null, jwtPublicKey: null, jwtIssuer: null, jwtAudience: null, anonymousTier: null, tiers: structuredClone(DEFAULT_TIERS) },
 	};
 }

@@ -14,6 +14,7 @@ import { TIER_NAMES } from "../auth/tiers.ts";
 import { tlsConfigProblems, tlsConfigSchema } from "./tls.ts";
 import { agentsConfigSchema, intelligenceConfigSchema } from "../agents/agent-config.ts";
 import { alertsConfigSchema } from "../alerts/alert-config.ts";
+import { alertDeliveryConfigSchema } from "../alerts/delivery/config.ts";
 import { ConfigError, LOG_FORMATS, LOG_LEVELS, SERVICE_NAMES, type RookeryConfig } from "./types.ts";
 import { TIMEFRAMES } from "../bars/timeframes.ts";
 import { ENVIRONMENTS } from "./seed-compat.ts";
@@ -149,6 +150,7 @@ const checkConfig = new Validator({
 			warmSymbols: int(0, 1000),
 		},
 	},
+	alertDelivery: alertDeliveryConfigSchema,
 	auth: {
 		type: "object",
 		strict: true,

@@ -11,8 +11,9 @@ import type { Environment } from "./seed-compat.ts";
 import type { TlsSettings } from "./tls.ts";
 import type { AgentsConfig, IntelligenceSettings } from "../agents/agent-config.ts";
 import type { AlertsSettings } from "../alerts/alert-config.ts";
+import type { AlertDeliveryConfig } from "../alerts/delivery/config.ts";
 
-export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics", "alerts"] as const;
+export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics", "alerts", "alert-delivery"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -96,6 +97,8 @@ export interface RookeryConfig {
 	 * many of the most requested symbols are warmed at start.
 	 */
 	cache: CacheSettings;
+	/** Webhook and email delivery of alerts: retries, dead letters, allowed URLs, SMTP (docs/alerts.md). */
+	alertDelivery: AlertDeliveryConfig;
 	auth: {
 		jwtSecret: string | null;
 		jwtPublicKey: string | null;

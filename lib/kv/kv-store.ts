@@ -79,6 +79,10 @@ export abstract class KvStore {
 	abstract zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]>;
 	/** Remove members with min ≤ score ≤ max; returns how many. */
 	abstract zremRangeByScore(key: string, min: number, max: number): Promise<number>;
+	/** Remove these members (`ZREM`); returns how many were there. */
+	abstract zrem(key: string, members: readonly string[]): Promise<number>;
+	/** Members in the sorted set (`ZCARD`). */
+	abstract zcard(key: string): Promise<number>;
 
 	/** Take the lease for `holder` when free or already `holder`'s (then its TTL is refreshed). */
 	abstract acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;

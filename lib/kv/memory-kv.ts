@@ -194,6 +194,25 @@ export class MemoryKv extends KvStore {
 		return to - from;
 	}
 
+	async zrem(key: string, members: readonly string[]): Promise<number> {
+		const z = this.#zsets.get(key);
+		if (!z) return 0;
+		let n = 0;
+		for (const member of members) {
+			const score = z.scores.get(member);
+			if (score === undefined) continue;
+			z.items.splice(lowerBound(z.items, { score, member }), 1);
+			z.scores.delete(member);
+			n++;
+		}
+		if (z.items.length === 0) this.#zsets.delete(key);
+		return n;
+	}
+
+	async zcard(key: string): Promise<number> {
+		return this.#zsets.get(key)?.items.length ?? 0;
+	}
+
 	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
 		const cur = await this.get<string>(key);
 		if (cur !== null && cur !== holder) return false;

@@ -154,6 +154,15 @@ export class RedisKv extends KvStore {
 		return this.#run(() => this.client.zremrangebyscore(this.key(key), bound(min), bound(max)));
 	}
 
+	async zrem(key: string, members: readonly string[]): Promise<number> {
+		if (members.length === 0) return 0;
+		return this.#run(() => this.client.zrem(this.key(key), ...members));
+	}
+
+	async zcard(key: string): Promise<number> {
+		return this.#run(() => this.client.zcard(this.key(key)));
+	}
+
 	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
 		return (await this.#run(() => this.#scripts.rkKvAcquire(this.key(key), JSON.stringify(holder), Math.round(ttlMs)))) === 1;
 	}

@@ -167,6 +167,20 @@ for (const adapter of adapters) {
 			expect(await kv.zremRangeByScore("z", 0, 100)).to.equal(2);
 			expect(await kv.zrangeByScore("z", -Infinity, Infinity, 0, 10)).to.deep.equal([]);
 		});
+
+		it("removes sorted-set members by name and counts them", async () => {
+			await kv.zadd("zr", [
+				{ score: 5, member: "x" },
+				{ score: 5, member: "y" },
+				{ score: 7, member: "z" },
+			]);
+			expect(await kv.zcard("zr")).to.equal(3);
+			expect(await kv.zrem("zr", ["y", "missing"])).to.equal(1);
+			expect((await kv.zrangeByScore("zr", -Infinity, Infinity, 0, 10)).map(e => e.member)).to.deep.equal(["x", "z"]);
+			expect(await kv.zrem("zr", ["x", "z"])).to.equal(2);
+			expect(await kv.zcard("zr")).to.equal(0);
+			expect(await kv.zrem("nothing", ["a"])).to.equal(0);
+		});
 	});
 }
 

@@ -1,0 +1,109 @@
+/**
+ * What delivery remembers, in the node's KV (Redis in a cluster, memory when embedded):
+ * - `done:{id}`: delivered ids (with a TTL), checked before every send so a delivery a receiver
+ *   answered 2xx is never sent again; written with SET NX, so a second 2xx for one id is seen.
+ * - `inflight:{id}`: a lease held while one node sends; another copy of the message waits.
+ * - `due` + `retry`: retries waiting for their time (sorted by due time; one entry per attempt,
+ *   `{id}#{attempt}`, so removing a published attempt never removes the next one).
+ * - `dead`: dead letters by delivery id (a second move of one message overwrites the first).
+ */
+import type { KvStore } from "../../kv/index.ts";
+import type { DeliveryMessage } from "../types.ts";
+
+/** A delivery message with its attempt count; the first attempt has neither field. */
+export interface DeliveryEnvelope extends DeliveryMessage {
+	/** The attempt this message makes (1 = first). */
+	attempt?: number;
+	/** Epoch ms of the first attempt, the start of `retryForMs`. */
+	first_attempt_at?: number;
+}
+
+export interface DeadLetter {
+	/** The delivery id. */
+	id: string;
+	owner: string;
+	channel: DeliveryMessage["channel"]["type"];
+	attempts: number;
+	first_attempt_at: number;
+	dead_at: number;
+	last_error: string;
+	message: DeliveryEnvelope;
+}
+
+export interface Delivered {
+	at: number;
+	attempts: number;
+	node: string;
+}
+
+const P = "alerts:delivery:";
+
+export class DeliveryStore {
+	constructor(private readonly kv: KvStore, private readonly opts: { claimMs: number; processedTtlMs: number }) {}
+
+	delivered(id: string): Promise<Delivered | null> {
+		return this.kv.get<Delivered>(`${P}done:${id}`);
+	}
+
+	/** Record a 2xx; answers the earlier record when this id was already delivered (a duplicate). */
+	markDelivered(id: string, d: Delivered): Promise<Delivered | null> {
+		return this.kv.setIfAbsent<Delivered>(`${P}done:${id}`, d, this.opts.processedTtlMs);
+	}
+
+	takeInFlight(id: string, holder: string): Promise<boolean> {
+		return this.kv.acquireLease(`${P}inflight:${id}`, holder, this.opts.claimMs);
+	}
+
+	async releaseInFlight(id: string, holder: string): Promise<void> {
+		await this.kv.releaseLease(`${P}inflight:${id}`, holder);
+	}
+
+	scheduledCount(): Promise<number> {
+		return this.kv.zcard(`${P}due`);
+	}
+
+	/** Keep `env` until `dueAt`; the entry (hash first) is written before the message that failed is acknowledged. */
+	async schedule(env: DeliveryEnvelope, dueAt: number): Promise<void> {
+		const member = `${env.delivery_id}#${env.attempt ?? 1}`;
+		await this.kv.hset(`${P}retry`, member, env);
+		await this.kv.zadd(`${P}due`, [{ score: dueAt, member }]);
+	}
+
+	/**
+	 * Retries due by `now` that `holder` claimed (a claim per attempt, for `claimMs`: a node that
+	 * dies after claiming leaves it to another node after that). Call `published` once each is sent.
+	 */
+	async claimDue(now: number, limit: number, holder: string): Promise<Array<{ member: string; env: DeliveryEnvelope }>> {
+		const out: Array<{ member: string; env: DeliveryEnvelope }> = [];
+		for (const { member } of await this.kv.zrangeByScore(`${P}due`, -Infinity, now, 0, limit)) {
+			if (!(await this.kv.acquireLease(`${P}claim:${member}`, holder, this.opts.claimMs))) continue;
+			const env = await this.kv.hget<DeliveryEnvelope>(`${P}retry`, member);
+			if (env) out.push({ member, env });
+			else await this.kv.zrem(`${P}due`, [member]);
+		}
+		return out;
+	}
+
+	async published(member: string, holder: string): Promise<void> {
+		await this.kv.zrem(`${P}due`, [member]);
+		await this.kv.hdel(`${P}retry`, member);
+		await this.kv.releaseLease(`${P}claim:${member}`, holder);
+	}
+
+	async putDeadLetter(d: DeadLetter): Promise<void> {
+		await this.kv.hset(`${P}dead`, d.id, d);
+	}
+
+	getDeadLetter(id: string): Promise<DeadLetter | null> {
+		return this.kv.hget<DeadLetter>(`${P}dead`, id);
+	}
+
+	/** Every dead letter, newest first. */
+	async deadLetters(): Promise<DeadLetter[]> {
+		return Object.values(await this.kv.hgetall<DeadLetter>(`${P}dead`)).sort((a, b) => b.dead_at - a.dead_at || a.id.localeCompare(b.id));
+	}
+
+	removeDeadLetter(id: string): Promise<boolean> {
+		return this.kv.hdel(`${P}dead`, id);
+	}
+}

@@ -1,0 +1,77 @@
+/**
+ * Reliable messages between services (@moleculer/channels, pinned at 0.1.8: this file is the only
+ * one that knows its internals). Cluster mode: Redis Streams (consumer groups, ack, a crashed
+ * consumer's messages claimed by another after `claimIdleMs`, a message whose handler keeps
+ * throwing moved to a dead-letter stream). Embedded mode: the in-process `Fake` adapter (a
+ * balanced local event: nothing survives the process; see docs/alerts.md, "Delivery").
+ *
+ * 0.1.8 subscribes and connects in the middleware's `started` hook, which Moleculer runs after
+ * every service's `started()`: a service that sends from `started()` gets "Adapter not yet
+ * connected". Here the same hook runs as `starting` (before services start), which
+ * test/integration/alert-delivery-channels.spec.ts checks against the unchanged middleware.
+ */
+import { createRequire } from "node:module";
+import type { Middleware } from "moleculer";
+import type { RedisOptions } from "ioredis";
+import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
+
+export const CHANNELS_VERSION = "0.1.8";
+
+export interface ChannelsOptions {
+	/** Redis URL (cluster mode) or null (embedded: in-process adapter). */
+	redisUrl: string | null;
+	/** TLS and other client options for Redis (lib/config/tls.ts). */
+	redis?: RedisOptions;
+	/** Redis: claim a crashed consumer's pending messages after this long idle. */
+	claimIdleMs: number;
+	/** Redis: after this many throwing deliveries a message goes to the channel's dead-letter stream. */
+	maxRetries: number;
+}
+
+/** ioredis options from a URL (the adapter passes either a URL or options, not both). */
+export function redisOptionsFromUrl(url: string, extra: RedisOptions = {}): RedisOptions {
+	const u = new URL(url);
+	const db = Number(u.pathname.slice(1) || 0);
+	return {
+		host: u.hostname.replace(/^\[|\]$/g, ""),
+		port: Number(u.port || 6379),
+		...(u.username && { username: decodeURIComponent(u.username) }),
+		...(u.password && { password: decodeURIComponent(u.password) }),
+		db,
+		...(u.protocol === "rediss:" && { tls: {} }),
+		...extra,
+	};
+}
+
+export function assertChannelsVersion(): void {
+	const version = (createRequire(import.meta.url)("@moleculer/channels/package.json") as { version: string }).version;
+	if (version !== CHANNELS_VERSION) throw new Error(`@moleculer/channels ${version} is installed; middlewares/channels.middleware.ts is written for ${CHANNELS_VERSION} (re-check its started/starting fix and the DLQ behaviour, then update)`);
+}
+
+/** The adapter settings for `opts`, as @moleculer/channels takes them. */
+export function channelsAdapter(opts: ChannelsOptions): object {
+	if (!opts.redisUrl) return { type: "Fake", options: { maxRetries: 0 } };
+	return {
+		type: "Redis",
+		options: {
+			redis: {
+				...redisOptionsFromUrl(opts.redisUrl, opts.redis),
+				consumerOptions: { minIdleTime: opts.claimIdleMs, claimInterval: Math.min(1000, Math.max(50, Math.round(opts.claimIdleMs / 4))), processingAttemptsInterval: 1000, readTimeoutInterval: 0, startID: "0" },
+			},
+			maxRetries: opts.maxRetries,
+			deadLettering: { enabled: true, queueName: "FAILED_MESSAGES" },
+		},
+	};
+}
+
+/** The channels middleware, its `started` hook run as `starting`. */
+export function Channels(opts: ChannelsOptions): Middleware {
+	assertChannelsVersion();
+	const { started, ...mw } = ChannelsMiddleware({ adapter: channelsAdapter(opts), context: false } as never);
+	return { ...mw, starting: started } as unknown as Middleware;
+}
+
+/** The unchanged 0.1.8 middleware, for the test that shows why the fix is needed. */
+export function UnpatchedChannels(opts: ChannelsOptions): Middleware {
+	return ChannelsMiddleware({ adapter: channelsAdapter(opts), context: false } as never) as unknown as Middleware;
+}

@@ -1,0 +1,148 @@
+/**
+ * Alert delivery (issue 16): consumes the reliable channel `ALERT_DELIVERY_CHANNEL` (Redis Streams
+ * in a cluster: middlewares/channels.middleware.ts) and sends each webhook or email with retries,
+ * backoff and dead letters (lib/alerts/delivery/). Each attempt is reported to
+ * `alerts.recordDelivery`. Dead letters: `GET /api/v1/alerts/dead-letters` and
+ * `POST /api/v1/alerts/dead-letters/{id}/retry` (admin), and the REPL's `dead-letters`.
+ */
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
+import { mayAccess, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
+import { NotFoundError } from "../lib/protocol/errors.ts";
+import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
+import { loopbackAllowed } from "../lib/alerts/delivery/config.ts";
+import { DeliveryStore, type DeadLetter, type DeliveryEnvelope } from "../lib/alerts/delivery/delivery-store.ts";
+import { Deliverer, type DeliveryMetrics } from "../lib/alerts/delivery/deliverer.ts";
+import { EmailSender, WebhookSender } from "../lib/alerts/delivery/senders.ts";
+import type { NodeDeps } from "../runtime/deps.ts";
+
+/** The channel a delivery message goes to when its handler failed `maxHandlerFailures` times. */
+export const ALERT_DELIVERY_FAILED_CHANNEL = `${ALERT_DELIVERY_CHANNEL}.failed`;
+
+interface Vars {
+	deliverer: Deliverer;
+	store: DeliveryStore;
+	senders: { webhook: WebhookSender; email: EmailSender };
+	poll: NodeJS.Timeout | null;
+}
+
+type Meta = { auth?: CallerAuth | null; $statusCode?: number };
+
+/** A dead letter as listed: the message without the webhook secret. */
+export type DeadLetterView = Omit<DeadLetter, "message"> & { alert_id: string; rule_id: string; target: string };
+
+function view(d: DeadLetter): DeadLetterView {
+	const { message, ...rest } = d;
+	const ch = message.channel;
+	return { ...rest, alert_id: message.alert.alert_id, rule_id: message.alert.rule_id, target: ch.type === "webhook" ? ch.url : ch.type === "email" ? ch.to : ch.type };
+}
+
+function deliveryMetrics(broker: ServiceBroker): DeliveryMetrics {
+	return {
+		outcome: (channel, status) => broker.metrics.increment("rookery.alerts.deliveries", { channel, status }),
+		duplicate: channel => broker.metrics.increment("rookery.alerts.delivery_duplicates", { channel }),
+		dropped: (channel, reason) => broker.metrics.increment("rookery.alerts.delivery_dropped", { channel, reason }),
+	};
+}
+
+export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Record<string, never>, Record<string, never>, Vars> {
+	const cfg = deps.config.alertDelivery;
+	return {
+		name: "alert-delivery",
+
+		actions: {
+			/** Dead letters the caller may see (its own alerts'; admins all), newest first. */
+			deadLetters: {
+				params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+				async handler(ctx: Context<{ limit?: number }, Meta>): Promise<{ items: DeadLetterView[]; total: number }> {
+					const all = visibleTo(ctx.meta.auth, await this.store.deadLetters(), d => d.owner);
+					return { items: all.slice(0, ctx.params.limit ?? 100).map(view), total: all.length };
+				},
+			},
+
+			/** Send a dead letter again, from a fresh first attempt (admin). */
+			retryDeadLetter: {
+				...ADMIN_ONLY,
+				params: { id: { type: "string", min: 1, max: 512 } },
+				async handler(ctx: Context<{ id: string }, Meta>): Promise<{ id: string; retried: true }> {
+					const dl = await this.store.getDeadLetter(ctx.params.id);
+					if (!dl || !mayAccess(ctx.meta.auth, dl.owner) || !(await this.deliverer.retryDeadLetter(dl.id))) throw new NotFoundError(`no dead letter ${ctx.params.id}`, { id: ctx.params.id });
+					this.broker.metrics.increment("rookery.alerts.dead_letter_retries");
+					ctx.meta.$statusCode = 202;
+					return { id: dl.id, retried: true };
+				},
+			},
+		},
+
+		channels: {
+			[ALERT_DELIVERY_CHANNEL]: {
+				group: "alert-delivery",
+				maxInFlight: cfg.maxInFlight,
+				deadLettering: { enabled: true, queueName: ALERT_DELIVERY_FAILED_CHANNEL },
+				handler(this: Vars, msg: DeliveryEnvelope) {
+					return this.deliverer.handle(msg);
+				},
+			},
+			// @moleculer/channels moved it here after `maxHandlerFailures` throws (Redis only).
+			[ALERT_DELIVERY_FAILED_CHANNEL]: {
+				group: "alert-delivery",
+				handler(this: Vars, msg: DeliveryEnvelope) {
+					return this.deliverer.deadLetterPoison(msg, `delivery handler failed ${cfg.maxHandlerFailures} times`);
+				},
+			},
+		},
+
+		created() {
+			const broker = this.broker;
+			for (const [name, labelNames, description] of [
+				["rookery.alerts.deliveries", ["channel", "status"], "Delivery attempts by channel and result (delivered, retrying, dead; skipped = already delivered, policy = email not sent for this severity)"],
+				["rookery.alerts.delivery_duplicates", ["channel"], "Second 2xx for one delivery id (a node died between the answer and its record)"],
+				["rookery.alerts.delivery_dropped", ["channel", "reason"], "Failing deliveries dead-lettered at once because the retry queue was full"],
+				["rookery.alerts.delivery_record_failures", [], "Delivery results alerts.recordDelivery did not take (history may lag)"],
+				["rookery.alerts.dead_letter_retries", [], "Dead letters sent again by an admin"],
+			] as const) broker.metrics.register({ type: "counter", name, labelNames: [...labelNames], description });
+			this.store = new DeliveryStore(deps.kv, cfg);
+			this.senders = {
+				webhook: new WebhookSender({ timeoutMs: cfg.timeoutMs, policy: { allowPrivate: cfg.allowPrivate, allowLoopback: loopbackAllowed(cfg, deps.config.environment) }, nowSec: () => Math.floor(deps.now() / 1000) }),
+				email: new EmailSender({ smtpUrl: cfg.smtpUrl, from: cfg.emailFrom, timeoutMs: cfg.timeoutMs }),
+			};
+			this.deliverer = new Deliverer({
+				store: this.store,
+				senders: this.senders,
+				async record(result: DeliveryResult) {
+					try {
+						await broker.call("alerts.recordDelivery", result);
+					} catch (err) {
+						broker.metrics.increment("rookery.alerts.delivery_record_failures");
+						broker.logger.warn(`alerts.recordDelivery failed for ${result.delivery_id} (${result.status}): ${(err as Error).message}`);
+					}
+				},
+				publish: env => (broker as unknown as { sendToChannel(name: string, payload: unknown): Promise<void> }).sendToChannel(ALERT_DELIVERY_CHANNEL, env),
+				metrics: deliveryMetrics(broker),
+				config: cfg,
+				nodeId: broker.nodeID,
+				now: deps.now,
+				random: Math.random,
+			});
+			this.poll = null;
+		},
+
+		started() {
+			const tick = async () => {
+				try {
+					while ((await this.deliverer.publishDue()) > 0);
+				} catch (err) {
+					this.logger.warn(`publishing due alert retries failed: ${(err as Error).message}`);
+				}
+				if (this.poll) this.poll = setTimeout(tick, cfg.pollMs);
+			};
+			this.poll = setTimeout(tick, cfg.pollMs);
+		},
+
+		stopped() {
+			if (this.poll) clearTimeout(this.poll);
+			this.poll = null;
+			this.senders.email.close();
+		},
+	} as ServiceSchema<Record<string, never>, Record<string, never>, Vars>;
+}

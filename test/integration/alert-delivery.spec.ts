@@ -1,0 +1,123 @@
+/**
+ * Alert delivery on one node, once embedded (in-process channel, memory KV) and once in cluster
+ * mode (Redis Streams channel, Redis KV; a real redis-server): a receiver that fails then recovers
+ * gets every alert once with valid signatures; SMTP down then up delivers each email once; a
+ * receiver that never recovers ends in the dead letters, listed over REST and retried by an admin.
+ * The `alerts` service is stood in by a recorder of `alerts.recordDelivery`.
+ */
+import { expect } from "chai";
+import { randomUUID } from "node:crypto";
+import { createNode, type RookeryNode } from "../../runtime/node.ts";
+import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { ALERT_DELIVERY_CHANNEL, type DeliveryMessage, type DeliveryResult } from "../../lib/alerts/types.ts";
+import { startRedis, type TestServer } from "../helpers/servers.ts";
+import { freePort, waitFor } from "../helpers/ports.ts";
+import { getJson, postJson } from "../helpers/http.ts";
+import { SmtpSink, WebhookReceiver, alertsRecorder, deliveryMessage, latestStatus } from "../helpers/alert-delivery.ts";
+
+const FAST = { retryInitialMs: 50, retryMultiplier: 2, retryMaxMs: 300, pollMs: 20, claimMs: 2000, claimIdleMs: 2000, allowLoopback: true, maxAttempts: 1000, retryForMs: 600_000 };
+
+for (const mode of ["embedded", "redis"] as const) {
+	describe(`alert delivery (${mode})`, function () {
+		this.timeout(60_000);
+		let redis: TestServer | null = null;
+		let node: RookeryNode;
+		let base: string;
+		let smtp: SmtpSink;
+		const results: DeliveryResult[] = [];
+		const run = randomUUID().slice(0, 8);
+		const send = (msg: DeliveryMessage) => (node.broker as unknown as { sendToChannel(c: string, p: unknown): Promise<void> }).sendToChannel(ALERT_DELIVERY_CHANNEL, msg);
+		const statusOf = (id: string) => latestStatus(results).get(id)?.status;
+
+		before(async () => {
+			if (mode === "redis") redis = await startRedis();
+			smtp = new SmtpSink(await freePort());
+			const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `delivery-${mode}`, services: ["gateway", "monitor", "alert-delivery"], redisUrl: redis?.url ?? null, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST, smtpUrl: smtp.url, timeoutMs: 1000 } });
+			node = await createNode(config);
+			node.broker.createService(alertsRecorder(results));
+			await node.start();
+			base = `http://127.0.0.1:${node.port()}/api/v1`;
+		});
+		after(async () => {
+			await node?.stop();
+			await smtp?.down();
+			await redis?.stop();
+		});
+
+		it("a receiver answering 500 and then 200 accepts every alert once, each signature valid", async () => {
+			const rx = await new WebhookReceiver("s3cret").start();
+			rx.failing = true;
+			const msgs = Array.from({ length: 20 }, (_, i) => deliveryMessage(`${run}-flaky-${i}`, { type: "webhook", url: rx.url, secret: "s3cret" }));
+			for (const m of msgs) await send(m);
+			// Every delivery has been refused at least twice (so each went through a retry) before the switch.
+			await waitFor(() => msgs.every(m => rx.attemptsOf(m.delivery_id) >= 2), { what: "two failed attempts of each delivery", timeoutMs: 30_000 });
+			expect(msgs.every(m => statusOf(m.delivery_id) === "retrying")).to.equal(true);
+			rx.failing = false;
+			await waitFor(() => msgs.every(m => statusOf(m.delivery_id) === "delivered"), { what: "every delivery recorded delivered", timeoutMs: 30_000 });
+			expect([...rx.accepted.keys()].sort()).to.deep.equal(msgs.map(m => m.delivery_id).sort());
+			expect(rx.duplicates()).to.deep.equal([]);
+			expect(rx.received.every(r => r.signatureOk)).to.equal(true);
+			// Sending a delivered id again does not reach the receiver.
+			const before = rx.received.length;
+			await send(msgs[0]);
+			await waitFor(() => results.filter(r => r.delivery_id === msgs[0].delivery_id && r.status === "delivered").length >= 2, { what: "the repeat recorded" });
+			expect(rx.received.length).to.equal(before);
+			await rx.stop();
+		});
+
+		it("emails while the SMTP server is down arrive once each when it is up", async () => {
+			const msgs = Array.from({ length: 5 }, (_, i) => deliveryMessage(`${run}-mail-${i}`, { type: "email", to: `ops${i}@example.com` }, "critical"));
+			for (const m of msgs) await send(m);
+			await waitFor(() => msgs.every(m => results.some(r => r.delivery_id === m.delivery_id && r.status === "retrying" && r.attempts >= 2)), { what: "two failed sends of each email", timeoutMs: 30_000 });
+			expect(smtp.mails).to.have.length(0);
+			await smtp.up();
+			await waitFor(() => msgs.every(m => statusOf(m.delivery_id) === "delivered"), { what: "every email delivered", timeoutMs: 30_000 });
+			for (const m of msgs) expect(smtp.countOf(m.delivery_id), m.delivery_id).to.equal(1);
+			// A low-severity alert's email channel is not sent (emailSeverities), and recorded as such.
+			const low = deliveryMessage(`${run}-mail-low`, { type: "email", to: "ops@example.com" }, "low");
+			await send(low);
+			await waitFor(() => statusOf(low.delivery_id) === "delivered", { what: "the low alert recorded" });
+			expect(latestStatus(results).get(low.delivery_id)).to.include({ attempts: 0 });
+			expect(smtp.countOf(low.delivery_id)).to.equal(0);
+		});
+
+		it("a receiver that never recovers: dead-lettered, listed over REST, retried by an admin", async () => {
+			// maxAttempts is 1000 here; a 4xx is permanent and a short retryForMs ends the 5xx case.
+			const rx = await new WebhookReceiver("k").start();
+			rx.failing = true;
+			rx.failStatus = 410;
+			const gone = deliveryMessage(`${run}-gone`, { type: "webhook", url: rx.url, secret: "k" });
+			await send(gone);
+			await waitFor(() => statusOf(gone.delivery_id) === "dead", { what: "the 410 dead-lettered" });
+			expect(rx.attemptsOf(gone.delivery_id)).to.equal(1);
+			const list = await getJson(`${base}/alerts/dead-letters?limit=1000`);
+			expect(list.status).to.equal(200);
+			const dl = list.body.items.find((d: { id: string }) => d.id === gone.delivery_id);
+			expect(dl).to.include({ channel: "webhook", attempts: 1, last_error: "HTTP 410", alert_id: `${run}-gone`, target: rx.url });
+			expect(JSON.stringify(list.body)).not.to.include('"secret"');
+			// Retry (admin: loopback in development mode) once the receiver works again.
+			rx.failing = false;
+			const r = await postJson(`${base}/alerts/dead-letters/${encodeURIComponent(gone.delivery_id)}/retry`, {});
+			expect(r.status, JSON.stringify(r.body)).to.equal(202);
+			await waitFor(() => statusOf(gone.delivery_id) === "delivered", { what: "the retried delivery delivered" });
+			expect(rx.accepted.get(gone.delivery_id)).to.equal(1);
+			const after = await getJson(`${base}/alerts/dead-letters?limit=1000`);
+			expect(after.body.items.map((d: { id: string }) => d.id)).not.to.include(gone.delivery_id);
+			const missing = await postJson(`${base}/alerts/dead-letters/${encodeURIComponent(gone.delivery_id)}/retry`, {});
+			expect(missing.status).to.equal(404);
+			await rx.stop();
+		});
+
+		it("gives up on 5xx after the retry time and dead-letters", async () => {
+			const rx = await new WebhookReceiver("k").start();
+			rx.failing = true;
+			const dead = deliveryMessage(`${run}-down`, { type: "webhook", url: rx.url, secret: "k" });
+			await send({ ...dead, first_attempt_at: Date.now() - 599_000 } as DeliveryMessage);
+			await waitFor(() => statusOf(dead.delivery_id) === "dead", { what: "the 500s dead-lettered", timeoutMs: 30_000 });
+			const dl = (await getJson(`${base}/alerts/dead-letters?limit=1000`)).body.items.find((d: { id: string }) => d.id === dead.delivery_id);
+			expect(dl.last_error).to.equal("HTTP 500");
+			expect(rx.accepted.size).to.equal(0);
+			await rx.stop();
+		});
+	});
+}
