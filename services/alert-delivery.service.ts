@@ -98,7 +98,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 				["rookery.alerts.deliveries", ["channel", "status"], "Delivery attempts by channel and result (delivered, retrying, dead; skipped = already delivered, policy = email not sent for this severity)"],
 				["rookery.alerts.delivery_duplicates", ["channel"], "Second 2xx for one delivery id (a node died between the answer and its record)"],
 				["rookery.alerts.delivery_dropped", ["channel", "reason"], "Failing deliveries dead-lettered at once because the retry queue was full"],
-				["rookery.alerts.delivery_record_failures", [], "Delivery results alerts.recordDelivery did not take (history may lag)"],
+				["rookery.alerts.delivery_record_failures", [], "Delivery results alerts.recordDelivery did not take (the message is handled again later)"],
 				["rookery.alerts.dead_letter_retries", [], "Dead letters sent again by an admin"],
 			] as const) broker.metrics.register({ type: "counter", name, labelNames: [...labelNames], description });
 			this.store = new DeliveryStore(deps.kv, cfg);
@@ -109,12 +109,15 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 			this.deliverer = new Deliverer({
 				store: this.store,
 				senders: this.senders,
+				// A throw leaves the message unacknowledged: it comes back (after claimIdleMs), finds its
+				// state (delivered, scheduled) and records again, without sending twice.
 				async record(result: DeliveryResult) {
 					try {
 						await broker.call("alerts.recordDelivery", result);
 					} catch (err) {
 						broker.metrics.increment("rookery.alerts.delivery_record_failures");
 						broker.logger.warn(`alerts.recordDelivery failed for ${result.delivery_id} (${result.status}): ${(err as Error).message}`);
+						throw err;
 					}
 				},
 				publish: env => (broker as unknown as { sendToChannel(name: string, payload: unknown): Promise<void> }).sendToChannel(ALERT_DELIVERY_CHANNEL, env),

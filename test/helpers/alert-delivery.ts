@@ -22,6 +22,12 @@ export class WebhookReceiver {
 	failing = false;
 	/** Answer this status while failing. */
 	failStatus = 500;
+	/** Wait this long before answering (keeps deliveries in flight). */
+	delayMs = 0;
+	/** Ids whose first attempt is answered 500 (so they go through a retry). */
+	failFirstOf: (id: string) => boolean = () => false;
+	/** Called on every 2xx answer, with when its request arrived. */
+	onAccept: (id: string, receivedAt: number) => void = () => {};
 	readonly received: ReceivedHook[] = [];
 	/** 2xx answers per delivery id. */
 	readonly accepted = new Map<string, number>();
@@ -37,13 +43,21 @@ export class WebhookReceiver {
 		this.#server = http.createServer((req, res) => {
 			let body = "";
 			req.setEncoding("utf8").on("data", d => (body += d));
+			const receivedAt = Date.now();
 			req.on("end", () => {
 				const id = String(req.headers["x-rookery-delivery"]);
 				const signatureOk = verifySignature(req.headers["x-rookery-signature"] as string | undefined, this.secret, body, Math.floor(Date.now() / 1000));
-				const status = this.failing ? this.failStatus : 200;
+				const status = this.failing ? this.failStatus : this.failFirstOf(id) && this.attemptsOf(id) === 0 ? 500 : 200;
 				this.received.push({ id, status, signatureOk, body });
-				if (status < 300) this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
-				res.writeHead(status, { "content-type": "application/json" }).end("{}");
+				const answer = () => {
+					if (status < 300) {
+						this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
+						this.onAccept(id, receivedAt);
+					}
+					res.writeHead(status, { "content-type": "application/json" }).end("{}");
+				};
+				if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+				else answer();
 			});
 		});
 		await new Promise<void>(resolve => this.#server.listen(0, "127.0.0.1", resolve));

@@ -115,14 +115,21 @@ export class Deliverer {
 	 */
 	async deadLetterPoison(env: DeliveryEnvelope, error: string): Promise<void> {
 		if (await this.d.store.delivered(env.delivery_id)) return;
-		await this.#deadLetter(env, env.attempt ?? 1, env.first_attempt_at ?? this.d.now(), error);
+		const attempt = env.attempt ?? 1;
+		await this.#storeDeadLetter(env, attempt, env.first_attempt_at ?? this.d.now(), error);
+		// The message is already where it ends; a record the alerts service refuses must not bring it back.
+		await this.#record(env, "dead", attempt, error).catch(() => {});
 	}
 
 	async #deadLetter(env: DeliveryEnvelope, attempt: number, first: number, error: string): Promise<void> {
+		await this.#storeDeadLetter(env, attempt, first, error);
+		await this.#record(env, "dead", attempt, error);
+	}
+
+	async #storeDeadLetter(env: DeliveryEnvelope, attempt: number, first: number, error: string): Promise<void> {
 		const type = env.channel.type;
 		await this.d.store.putDeadLetter({ id: env.delivery_id, owner: env.alert.owner, channel: type, attempts: attempt, first_attempt_at: first, dead_at: this.d.now(), last_error: error, message: env });
 		this.d.metrics.outcome(type, "dead");
-		await this.#record(env, "dead", attempt, error);
 	}
 
 	#record(env: DeliveryEnvelope, status: DeliveryStatus, attempts: number, lastError: string | null): Promise<void> {
