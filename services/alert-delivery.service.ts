@@ -40,7 +40,7 @@ function view(d: DeadLetter): DeadLetterView {
 function deliveryMetrics(broker: ServiceBroker): DeliveryMetrics {
 	return {
 		outcome: (channel, status) => broker.metrics.increment("rookery.alerts.deliveries", { channel, status }),
-		duplicate: channel => broker.metrics.increment("rookery.alerts.delivery_duplicates", { channel }),
+		duplicate: (channel, kind) => broker.metrics.increment("rookery.alerts.delivery_duplicates", { channel, kind }),
 		dropped: (channel, reason) => broker.metrics.increment("rookery.alerts.delivery_dropped", { channel, reason }),
 	};
 }
@@ -96,7 +96,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 			const broker = this.broker;
 			for (const [name, labelNames, description] of [
 				["rookery.alerts.deliveries", ["channel", "status"], "Delivery attempts by channel and result (delivered, retrying, dead; skipped = already delivered, policy = email not sent for this severity)"],
-				["rookery.alerts.delivery_duplicates", ["channel"], "Second 2xx for one delivery id (a node died between the answer and its record)"],
+				["rookery.alerts.delivery_duplicates", ["channel", "kind"], "2xx answers that may repeat an earlier one: kind=unconfirmed (an attempt's node died before storing its outcome), recorded (both recorded)"],
 				["rookery.alerts.delivery_dropped", ["channel", "reason"], "Failing deliveries dead-lettered at once because the retry queue was full"],
 				["rookery.alerts.delivery_record_failures", [], "Delivery results alerts.recordDelivery did not take (the message is handled again later)"],
 				["rookery.alerts.dead_letter_retries", [], "Dead letters sent again by an admin"],

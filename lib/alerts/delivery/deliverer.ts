@@ -2,7 +2,8 @@
  * Delivery of one message from the reliable channel, and the retries that wait for their time.
  * At-least-once with a stable id: the delivered-set is checked before every send and written right
  * after a 2xx, so a delivery is sent again only when a node dies between the receiver's answer and
- * that write (then the second 2xx is counted as a duplicate). Failures are retried with backoff and
+ * that write (the next attempt finds the dead one's `sending` mark, and its 2xx is counted as a
+ * possible duplicate). Failures are retried with backoff and
  * jitter (a new channel message per attempt, published when due); permanent refusals and exhausted
  * retries become dead letters. Depends on a store, senders, a recorder and a publisher; no broker.
  */
@@ -17,8 +18,11 @@ export type ChannelType = DeliveryEnvelope["channel"]["type"];
 export interface DeliveryMetrics {
 	/** One attempt's result (or a skip: `skipped` = already delivered, `policy` = not sent by config). */
 	outcome(channel: ChannelType, status: DeliveryStatus | "skipped" | "policy"): void;
-	/** A second 2xx for one delivery id. */
-	duplicate(channel: ChannelType): void;
+	/**
+	 * A 2xx for an id that may have had one before: `recorded` = the earlier one is recorded (a
+	 * certain duplicate); `unconfirmed` = an earlier attempt's node died before storing its outcome.
+	 */
+	duplicate(channel: ChannelType, kind: "recorded" | "unconfirmed"): void;
 	/** A failing delivery dead-lettered at once because `maxScheduled` retries already wait. */
 	dropped(channel: ChannelType, reason: "retry-queue-full"): void;
 }
@@ -65,11 +69,13 @@ export class Deliverer {
 		}
 		try {
 			const first = env.first_attempt_at ?? this.d.now();
+			const unconfirmed = await store.beginAttempt(id, holder);
 			const sender = this.d.senders[type];
 			const outcome: SendOutcome = sender ? await sender.send(env, env.channel) : { type: "failed", error: `no sender for ${type} channels` };
 			if (outcome.type === "delivered") {
 				const earlier = await store.markDelivered(id, { at: this.d.now(), attempts: attempt, node: this.d.nodeId });
-				if (earlier) metrics.duplicate(type);
+				await store.endAttempt(id);
+				if (earlier || unconfirmed) metrics.duplicate(type, earlier ? "recorded" : "unconfirmed");
 				metrics.outcome(type, "delivered");
 				return await this.#record(env, "delivered", attempt, null);
 			}
@@ -80,6 +86,7 @@ export class Deliverer {
 				return await this.#deadLetter(env, attempt, first, `${outcome.error}; retry queue full (alertDelivery.maxScheduled)`);
 			}
 			await store.schedule({ ...env, attempt: attempt + 1, first_attempt_at: first }, nextAt);
+			await store.endAttempt(id);
 			metrics.outcome(type, "retrying");
 			await this.#record(env, "retrying", attempt, outcome.error);
 		} finally {
@@ -129,6 +136,7 @@ export class Deliverer {
 	async #storeDeadLetter(env: DeliveryEnvelope, attempt: number, first: number, error: string): Promise<void> {
 		const type = env.channel.type;
 		await this.d.store.putDeadLetter({ id: env.delivery_id, owner: env.alert.owner, channel: type, attempts: attempt, first_attempt_at: first, dead_at: this.d.now(), last_error: error, message: env });
+		await this.d.store.endAttempt(env.delivery_id);
 		this.d.metrics.outcome(type, "dead");
 	}
 

@@ -3,6 +3,9 @@
  * - `done:{id}`: delivered ids (with a TTL), checked before every send so a delivery a receiver
  *   answered 2xx is never sent again; written with SET NX, so a second 2xx for one id is seen.
  * - `inflight:{id}`: a lease held while one node sends; another copy of the message waits.
+ * - `sending:{id}`: written before a send and removed once its outcome is stored; found by the
+ *   next attempt, it means the last one's outcome is unknown (its node died): that attempt may
+ *   have been accepted, so a 2xx now is counted as a possible duplicate.
  * - `due` + `retry`: retries waiting for their time (sorted by due time; one entry per attempt,
  *   `{id}#{attempt}`, so removing a published attempt never removes the next one).
  * - `dead`: dead letters by delivery id (a second move of one message overwrites the first).
@@ -56,6 +59,17 @@ export class DeliveryStore {
 
 	async releaseInFlight(id: string, holder: string): Promise<void> {
 		await this.kv.releaseLease(`${P}inflight:${id}`, holder);
+	}
+
+	/** Mark an attempt as started; answers the holder of an earlier attempt whose outcome was never stored, or null. */
+	async beginAttempt(id: string, holder: string): Promise<string | null> {
+		const earlier = await this.kv.get<string>(`${P}sending:${id}`);
+		await this.kv.set(`${P}sending:${id}`, holder, this.opts.processedTtlMs);
+		return earlier;
+	}
+
+	async endAttempt(id: string): Promise<void> {
+		await this.kv.del(`${P}sending:${id}`);
 	}
 
 	scheduledCount(): Promise<number> {
