@@ -3,6 +3,7 @@ import type { ServiceBroker } from "moleculer";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { StrategyPerformance } from "../lib/strategies/performance.ts";
 import type { AggregatedAgentStatus } from "../lib/intelligence/unified.ts";
+import type { DeadLetterView } from "../services/alert-delivery.service.ts";
 
 type PerformanceAnswer = StrategyPerformance & { symbol: string; tf: string };
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -103,6 +104,20 @@ export const replCommands: ReplCommand[] = [
 			if (action !== "start" && action !== "stop") return console.log("usage: worker start|stop <worker_id|all>");
 			const r = await broker.call(id === "all" ? `config.${action}All` : `config.${action}Worker`, id === "all" ? {} : { id });
 			console.log(JSON.stringify(r));
+		},
+	},
+	{
+		command: "dead-letters [op] [id]",
+		description: "Alert deliveries that gave up: `dead-letters` lists them, `dead-letters retry <delivery id>` sends one again",
+		async action(broker, args) {
+			if (args.op === "retry") {
+				const r = await broker.call<{ id: string }, object>("alert-delivery.retryDeadLetter", { id: String(args.id ?? "") });
+				return console.log(`${r.id}: sent again`);
+			}
+			if (args.op !== undefined && args.op !== "list") return console.log("usage: dead-letters [list] | dead-letters retry <delivery id>");
+			const r = await broker.call<{ items: DeadLetterView[]; total: number }, object>("alert-delivery.deadLetters", { limit: 1000 });
+			if (r.total === 0) return console.log("No dead letters.");
+			console.table(r.items.map(d => ({ id: d.id, channel: d.channel, target: d.target, attempts: d.attempts, "last error": d.last_error, dead: new Date(d.dead_at).toISOString() })));
 		},
 	},
 	{

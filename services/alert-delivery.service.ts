@@ -10,7 +10,7 @@ import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { mayAccess, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
 import { NotFoundError } from "../lib/protocol/errors.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
-import { loopbackAllowed } from "../lib/alerts/delivery/config.ts";
+import { webhookUrlPolicy } from "../lib/alerts/delivery/config.ts";
 import { DeliveryStore, type DeadLetter, type DeliveryEnvelope } from "../lib/alerts/delivery/delivery-store.ts";
 import { Deliverer, type DeliveryMetrics } from "../lib/alerts/delivery/deliverer.ts";
 import { EmailSender, WebhookSender } from "../lib/alerts/delivery/senders.ts";
@@ -41,7 +41,7 @@ function deliveryMetrics(broker: ServiceBroker): DeliveryMetrics {
 	return {
 		outcome: (channel, status) => broker.metrics.increment("rookery.alerts.deliveries", { channel, status }),
 		duplicate: (channel, kind) => broker.metrics.increment("rookery.alerts.delivery_duplicates", { channel, kind }),
-		dropped: (channel, reason) => broker.metrics.increment("rookery.alerts.delivery_dropped", { channel, reason }),
+		dropped: (channel, reason, n = 1) => broker.metrics.increment("rookery.alerts.delivery_dropped", { channel, reason }, n),
 	};
 }
 
@@ -97,13 +97,13 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 			for (const [name, labelNames, description] of [
 				["rookery.alerts.deliveries", ["channel", "status"], "Delivery attempts by channel and result (delivered, retrying, dead; skipped = already delivered, policy = email not sent for this severity)"],
 				["rookery.alerts.delivery_duplicates", ["channel", "kind"], "2xx answers that may repeat an earlier one: kind=unconfirmed (an attempt's node died before storing its outcome), recorded (both recorded)"],
-				["rookery.alerts.delivery_dropped", ["channel", "reason"], "Failing deliveries dead-lettered at once because the retry queue was full"],
+				["rookery.alerts.delivery_dropped", ["channel", "reason"], "retry-queue-full: failing deliveries dead-lettered at once (maxScheduled); dead-letters-full: oldest dead letters dropped (maxDeadLetters)"],
 				["rookery.alerts.delivery_record_failures", [], "Delivery results alerts.recordDelivery did not take (the message is handled again later)"],
 				["rookery.alerts.dead_letter_retries", [], "Dead letters sent again by an admin"],
 			] as const) broker.metrics.register({ type: "counter", name, labelNames: [...labelNames], description });
 			this.store = new DeliveryStore(deps.kv, cfg);
 			this.senders = {
-				webhook: new WebhookSender({ timeoutMs: cfg.timeoutMs, policy: { allowPrivate: cfg.allowPrivate, allowLoopback: loopbackAllowed(cfg, deps.config.environment) }, nowSec: () => Math.floor(deps.now() / 1000) }),
+				webhook: new WebhookSender({ timeoutMs: cfg.timeoutMs, policy: webhookUrlPolicy(cfg, deps.config.environment), nowSec: () => Math.floor(deps.now() / 1000) }),
 				email: new EmailSender({ smtpUrl: cfg.smtpUrl, from: cfg.emailFrom, timeoutMs: cfg.timeoutMs }),
 			};
 			this.deliverer = new Deliverer({

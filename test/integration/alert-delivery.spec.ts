@@ -13,6 +13,7 @@ import { ALERT_DELIVERY_CHANNEL, type DeliveryMessage, type DeliveryResult } fro
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
 import { getJson, postJson } from "../helpers/http.ts";
+import { replCommands } from "../../runtime/repl-commands.ts";
 import { SmtpSink, WebhookReceiver, alertsRecorder, deliveryMessage, latestStatus } from "../helpers/alert-delivery.ts";
 
 const FAST = { retryInitialMs: 50, retryMultiplier: 2, retryMaxMs: 300, pollMs: 20, claimMs: 2000, claimIdleMs: 2000, allowLoopback: true, maxAttempts: 1000, retryForMs: 600_000 };
@@ -95,6 +96,12 @@ for (const mode of ["embedded", "redis"] as const) {
 			const dl = list.body.items.find((d: { id: string }) => d.id === gone.delivery_id);
 			expect(dl).to.include({ channel: "webhook", attempts: 1, last_error: "HTTP 410", alert_id: `${run}-gone`, target: rx.url });
 			expect(JSON.stringify(list.body)).not.to.include('"secret"');
+			// The REPL lists it too.
+			const printed: unknown[] = [];
+			const table = console.table;
+			console.table = (rows: unknown) => void printed.push(rows);
+			await replCommands.find(c => c.command.startsWith("dead-letters"))!.action(node.broker, {}).finally(() => (console.table = table));
+			expect((printed[0] as Array<{ id: string; "last error": string }>).find(r => r.id === gone.delivery_id)).to.include({ "last error": "HTTP 410" });
 			// Retry (admin: loopback in development mode) once the receiver works again.
 			rx.failing = false;
 			const r = await postJson(`${base}/alerts/dead-letters/${encodeURIComponent(gone.delivery_id)}/retry`, {});

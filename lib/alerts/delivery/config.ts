@@ -26,6 +26,8 @@ export interface AlertDeliveryConfig {
 	processedTtlMs: number;
 	/** Retries waiting at once; past it a failing delivery is dead-lettered at once (policy `dead-letter`). */
 	maxScheduled: number;
+	/** Dead letters kept; past it the oldest is dropped (policy `drop-oldest`). */
+	maxDeadLetters: number;
 	/** Webhooks to private networks (10/8, 192.168/16, fc00::/7, …). */
 	allowPrivate: boolean;
 	/** Webhooks to loopback (127/8, ::1, localhost); null = only in development and test environments. */
@@ -53,6 +55,7 @@ export const DEFAULT_ALERT_DELIVERY: AlertDeliveryConfig = {
 	claimMs: 30_000,
 	processedTtlMs: 7 * 86_400_000,
 	maxScheduled: 100_000,
+	maxDeadLetters: 10_000,
 	allowPrivate: false,
 	allowLoopback: null,
 	emailSeverities: ["high", "critical"],
@@ -80,6 +83,7 @@ export const alertDeliveryConfigSchema = {
 		claimMs: int(100, 3_600_000),
 		processedTtlMs: int(60_000, 365 * 86_400_000),
 		maxScheduled: int(1, 1e8),
+		maxDeadLetters: int(1, 1e7),
 		allowPrivate: "boolean",
 		allowLoopback: { type: "boolean", nullable: true },
 		emailSeverities: { type: "array", unique: true, items: { type: "enum", values: ["low", "medium", "high", "critical"] } },
@@ -93,4 +97,9 @@ export const alertDeliveryConfigSchema = {
 /** Whether loopback webhooks are allowed, with `null` resolved from the deployment environment. */
 export function loopbackAllowed(cfg: Pick<AlertDeliveryConfig, "allowLoopback">, environment: string | null): boolean {
 	return cfg.allowLoopback ?? (environment === "development" || environment === "test");
+}
+
+/** The URL policy webhooks are checked against (lib/alerts/delivery/url-check.ts), at rule creation and before each send. */
+export function webhookUrlPolicy(cfg: Pick<AlertDeliveryConfig, "allowLoopback" | "allowPrivate">, environment: string | null): { allowPrivate: boolean; allowLoopback: boolean } {
+	return { allowPrivate: cfg.allowPrivate, allowLoopback: loopbackAllowed(cfg, environment) };
 }

@@ -23,8 +23,8 @@ export interface DeliveryMetrics {
 	 * certain duplicate); `unconfirmed` = an earlier attempt's node died before storing its outcome.
 	 */
 	duplicate(channel: ChannelType, kind: "recorded" | "unconfirmed"): void;
-	/** A failing delivery dead-lettered at once because `maxScheduled` retries already wait. */
-	dropped(channel: ChannelType, reason: "retry-queue-full"): void;
+	/** `retry-queue-full`: dead-lettered at once (`maxScheduled` retries wait); `dead-letters-full`: an old dead letter dropped. */
+	dropped(channel: ChannelType, reason: "retry-queue-full" | "dead-letters-full", n?: number): void;
 }
 
 export interface DelivererDeps {
@@ -135,7 +135,8 @@ export class Deliverer {
 
 	async #storeDeadLetter(env: DeliveryEnvelope, attempt: number, first: number, error: string): Promise<void> {
 		const type = env.channel.type;
-		await this.d.store.putDeadLetter({ id: env.delivery_id, owner: env.alert.owner, channel: type, attempts: attempt, first_attempt_at: first, dead_at: this.d.now(), last_error: error, message: env });
+		const dropped = await this.d.store.putDeadLetter({ id: env.delivery_id, owner: env.alert.owner, channel: type, attempts: attempt, first_attempt_at: first, dead_at: this.d.now(), last_error: error, message: env });
+		if (dropped > 0) this.d.metrics.dropped(type, "dead-letters-full", dropped);
 		await this.d.store.endAttempt(env.delivery_id);
 		this.d.metrics.outcome(type, "dead");
 	}

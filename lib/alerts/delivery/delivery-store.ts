@@ -8,7 +8,8 @@
  *   have been accepted, so a 2xx now is counted as a possible duplicate.
  * - `due` + `retry`: retries waiting for their time (sorted by due time; one entry per attempt,
  *   `{id}#{attempt}`, so removing a published attempt never removes the next one).
- * - `dead`: dead letters by delivery id (a second move of one message overwrites the first).
+ * - `dead` + `dead-index`: dead letters by delivery id (a second move of one message overwrites
+ *   the first), indexed by time so the oldest are dropped past `maxDeadLetters`.
  */
 import type { KvStore } from "../../kv/index.ts";
 import type { DeliveryMessage } from "../types.ts";
@@ -42,7 +43,7 @@ export interface Delivered {
 const P = "alerts:delivery:";
 
 export class DeliveryStore {
-	constructor(private readonly kv: KvStore, private readonly opts: { claimMs: number; processedTtlMs: number }) {}
+	constructor(private readonly kv: KvStore, private readonly opts: { claimMs: number; processedTtlMs: number; maxDeadLetters: number }) {}
 
 	delivered(id: string): Promise<Delivered | null> {
 		return this.kv.get<Delivered>(`${P}done:${id}`);
@@ -104,8 +105,16 @@ export class DeliveryStore {
 		await this.kv.releaseLease(`${P}claim:${member}`, holder);
 	}
 
-	async putDeadLetter(d: DeadLetter): Promise<void> {
+	/** Store a dead letter; answers how many of the oldest were dropped to stay within `maxDeadLetters`. */
+	async putDeadLetter(d: DeadLetter): Promise<number> {
 		await this.kv.hset(`${P}dead`, d.id, d);
+		await this.kv.zadd(`${P}dead-index`, [{ score: d.dead_at, member: d.id }]);
+		const over = (await this.kv.zcard(`${P}dead-index`)) - this.opts.maxDeadLetters;
+		if (over <= 0) return 0;
+		const oldest = (await this.kv.zrangeByScore(`${P}dead-index`, -Infinity, Infinity, 0, over)).map(e => e.member);
+		for (const id of oldest) await this.kv.hdel(`${P}dead`, id);
+		await this.kv.zrem(`${P}dead-index`, oldest);
+		return oldest.length;
 	}
 
 	getDeadLetter(id: string): Promise<DeadLetter | null> {
@@ -117,7 +126,8 @@ export class DeliveryStore {
 		return Object.values(await this.kv.hgetall<DeadLetter>(`${P}dead`)).sort((a, b) => b.dead_at - a.dead_at || a.id.localeCompare(b.id));
 	}
 
-	removeDeadLetter(id: string): Promise<boolean> {
+	async removeDeadLetter(id: string): Promise<boolean> {
+		await this.kv.zrem(`${P}dead-index`, [id]);
 		return this.kv.hdel(`${P}dead`, id);
 	}
 }

@@ -114,6 +114,17 @@ describe("lib/alerts/delivery/deliverer", () => {
 		expect(t.counts["webhook:retry-queue-full"]).to.equal(1);
 	});
 
+	it("keeps at most maxDeadLetters, dropping the oldest and counting them", async () => {
+		const t = setup({ maxDeadLetters: 2 });
+		for (const id of ["k1", "k2", "k3"]) {
+			t.answers.push({ type: "failed", error: "HTTP 404" });
+			await t.deliverer.handle(hook(id));
+			t.advance(1);
+		}
+		expect((await t.store.deadLetters()).map(d => d.id)).to.deep.equal(["k3:0", "k2:0"]);
+		expect(t.counts["webhook:dead-letters-full"]).to.equal(1);
+	});
+
 	it("leaves a copy alone while another holds the in-flight lease", async () => {
 		const t = setup();
 		let second: Promise<void> | null = null;
