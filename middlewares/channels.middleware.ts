@@ -2,8 +2,8 @@
  * Reliable messages between services (@moleculer/channels, pinned at 0.1.8: this file is the only
  * one that knows its internals). Cluster mode: Redis Streams (consumer groups, ack, a crashed
  * consumer's messages claimed by another after `claimIdleMs`, a message whose handler keeps
- * throwing moved to a dead-letter stream). Embedded mode: the in-process `Fake` adapter (a
- * balanced local event: nothing survives the process; see docs/alerts.md, "Delivery").
+ * throwing moved to a dead-letter stream). Embedded mode: an in-process bounded queue
+ * (middlewares/memory-channel-adapter.ts; nothing survives the process; docs/alerts.md, "Delivery").
  *
  * 0.1.8 subscribes and connects in the middleware's `started` hook, which Moleculer runs after
  * every service's `started()`: a service that sends from `started()` gets "Adapter not yet
@@ -13,7 +13,11 @@
 import { createRequire } from "node:module";
 import type { Middleware } from "moleculer";
 import type { RedisOptions } from "ioredis";
-import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
+import channels from "@moleculer/channels";
+import { MemoryChannelAdapter } from "./memory-channel-adapter.ts";
+
+/** Messages one group of the in-process channel holds before `sendToChannel` is refused. */
+export const MEMORY_CHANNEL_QUEUE = 100_000;
 
 export const CHANNELS_VERSION = "0.1.8";
 
@@ -26,6 +30,8 @@ export interface ChannelsOptions {
 	claimIdleMs: number;
 	/** Redis: after this many throwing deliveries a message goes to the channel's dead-letter stream. */
 	maxRetries: number;
+	/** Embedded: messages a group may hold (default MEMORY_CHANNEL_QUEUE). */
+	memoryQueue?: number;
 }
 
 /** ioredis options from a URL (the adapter passes either a URL or options, not both). */
@@ -50,7 +56,7 @@ export function assertChannelsVersion(): void {
 
 /** The adapter settings for `opts`, as @moleculer/channels takes them. */
 export function channelsAdapter(opts: ChannelsOptions): object {
-	if (!opts.redisUrl) return { type: "Fake", options: { maxRetries: 0 } };
+	if (!opts.redisUrl) return new MemoryChannelAdapter({ maxQueue: opts.memoryQueue ?? MEMORY_CHANNEL_QUEUE });
 	return {
 		type: "Redis",
 		options: {
@@ -67,11 +73,11 @@ export function channelsAdapter(opts: ChannelsOptions): object {
 /** The channels middleware, its `started` hook run as `starting`. */
 export function Channels(opts: ChannelsOptions): Middleware {
 	assertChannelsVersion();
-	const { started, ...mw } = ChannelsMiddleware({ adapter: channelsAdapter(opts), context: false } as never);
+	const { started, ...mw } = channels.Middleware({ adapter: channelsAdapter(opts), context: false } as never);
 	return { ...mw, starting: started } as unknown as Middleware;
 }
 
 /** The unchanged 0.1.8 middleware, for the test that shows why the fix is needed. */
 export function UnpatchedChannels(opts: ChannelsOptions): Middleware {
-	return ChannelsMiddleware({ adapter: channelsAdapter(opts), context: false } as never) as unknown as Middleware;
+	return channels.Middleware({ adapter: channelsAdapter(opts), context: false } as never) as unknown as Middleware;
 }

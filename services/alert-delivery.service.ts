@@ -146,6 +146,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 			if (this.poll) clearTimeout(this.poll);
 			this.poll = null;
 			this.senders.email.close();
+			this.senders.webhook.close();
 		},
 	} as ServiceSchema<Record<string, never>, Record<string, never>, Vars>;
 }
