@@ -7,6 +7,7 @@
  */
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
 import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryMessage, type DeliveryResult } from "../../lib/alerts/types.ts";
@@ -128,3 +129,41 @@ for (const mode of ["embedded", "redis"] as const) {
 		});
 	});
 }
+
+describe("alert delivery: dead letters per owner over REST (JWT)", function () {
+	this.timeout(30_000);
+	const SECRET = "d".repeat(40);
+	let node: RookeryNode;
+	let base: string;
+	const results: DeliveryResult[] = [];
+	const jwt = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(SECRET));
+	const as = async (sub: string, roles: string[] = []) => ({ authorization: `Bearer ${await jwt({ sub, tier: "pro", roles })}` });
+
+	before(async () => {
+		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "delivery-owners", services: ["gateway", "monitor", "alert-delivery"], auth: { ...defaultConfig().auth, jwtSecret: SECRET, anonymousTier: null }, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST } });
+		node = await createNode(config);
+		node.broker.createService(alertsRecorder(results));
+		await node.start();
+		base = `http://127.0.0.1:${node.port()}/api/v1`;
+	});
+	after(async () => node?.stop());
+
+	it("each caller sees its own dead letters, only an admin retries, bad input is a 422 naming the field", async () => {
+		const send = (msg: DeliveryMessage) => (node.broker as unknown as { sendToChannel(c: string, p: unknown): Promise<void> }).sendToChannel(ALERT_DELIVERY_CHANNEL, msg);
+		// A URL no receiver listens on with a permanent refusal: a private address (allowPrivate is off).
+		for (const owner of ["jwt:alice", "jwt:bob"]) await send(deliveryMessage(`own-${owner}`, { type: "webhook", url: "http://10.255.255.1/h", secret: "x" }, "high", owner));
+		await waitFor(() => results.filter(r => r.status === "dead").length === 2, { what: "two dead letters" });
+		const list = async (headers: Record<string, string>) => (await fetch(`${base}/alerts/dead-letters`, { headers })).json() as Promise<{ items: Array<{ id: string; owner: string; last_error: string }> }>;
+		const alice = await list(await as("alice"));
+		expect(alice.items.map(d => d.owner)).to.deep.equal(["jwt:alice"]);
+		expect(alice.items[0].last_error).to.match(/private address/);
+		expect((await list(await as("root", ["admin"]))).items.map(d => d.owner).sort()).to.deep.equal(["jwt:alice", "jwt:bob"]);
+		const retry = async (id: string, headers: Record<string, string>) => (await fetch(`${base}/alerts/dead-letters/${encodeURIComponent(id)}/retry`, { method: "POST", headers })).status;
+		expect(await retry(alice.items[0].id, await as("alice"))).to.equal(403);
+		expect((await fetch(`${base}/alerts/dead-letters`)).status).to.equal(401);
+		const bad = await fetch(`${base}/alerts/dead-letters?limit=0`, { headers: await as("alice") });
+		expect(bad.status).to.equal(422);
+		expect(JSON.stringify(await bad.json())).to.include("limit");
+		expect(await retry(alice.items[0].id, await as("root", ["admin"]))).to.equal(202);
+	});
+});
