@@ -12,7 +12,7 @@
  */
 import { createRequire } from "node:module";
 import type { Middleware } from "moleculer";
-import type { RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import channels from "@moleculer/channels";
 import { MemoryChannelAdapter } from "./memory-channel-adapter.ts";
 
@@ -80,4 +80,40 @@ export function Channels(opts: ChannelsOptions): Middleware {
 /** The unchanged 0.1.8 middleware, for the test that shows why the fix is needed. */
 export function UnpatchedChannels(opts: ChannelsOptions): Middleware {
 	return channels.Middleware({ adapter: channelsAdapter(opts), context: false } as never) as unknown as Middleware;
+}
+
+/** The Redis stream of a channel: 0.1.8 prefixes channel names with the namespace. */
+export function channelStream(namespace: string, channel: string): string {
+	return namespace ? `${namespace}.${channel}` : channel;
+}
+
+/** Stream ids (`<ms>-<seq>`) in order. */
+function idBefore(a: string, b: string): boolean {
+	const [am, as] = a.split("-").map(BigInt);
+	const [bm, bs] = b.split("-").map(BigInt);
+	return am < bm || (am === bm && as < bs);
+}
+
+/**
+ * Redis keeps stream entries after every group acknowledged them; 0.1.8 never trims. Remove the
+ * entries every group has read and acknowledged (`XTRIM MINID` to the oldest entry some group still
+ * holds pending or has not read) and answer how many are left: the backlog.
+ */
+export async function trimAcknowledged(redis: Redis, stream: string): Promise<number> {
+	let groups: unknown[][];
+	try {
+		groups = (await redis.xinfo("GROUPS", stream)) as unknown[][];
+	} catch {
+		return 0; // no such stream yet
+	}
+	let keepFrom: string | null = null;
+	for (const g of groups) {
+		const f = new Map<string, unknown>();
+		for (let i = 0; i < g.length; i += 2) f.set(String(g[i]), g[i + 1]);
+		const [pending, oldestPending] = (await redis.xpending(stream, String(f.get("name")))) as [number, string | null];
+		const id = pending > 0 && oldestPending ? oldestPending : String(f.get("last-delivered-id"));
+		if (keepFrom === null || idBefore(id, keepFrom)) keepFrom = id;
+	}
+	if (keepFrom !== null) await redis.xtrim(stream, "MINID", keepFrom);
+	return redis.xlen(stream);
 }

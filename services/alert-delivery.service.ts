@@ -15,6 +15,11 @@ import { DeliveryStore, type DeadLetter, type DeliveryEnvelope } from "../lib/al
 import { Deliverer, type DeliveryMetrics } from "../lib/alerts/delivery/deliverer.ts";
 import { EmailSender, WebhookSender } from "../lib/alerts/delivery/senders.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
+import { channelStream, trimAcknowledged } from "../middlewares/channels.middleware.ts";
+import type { RedisKv } from "../lib/kv/index.ts";
+
+/** How often a node trims acknowledged entries off the delivery streams (Redis) and reads the backlog. */
+const TRIM_EVERY_MS = 10_000;
 
 /** The channel a delivery message goes to when its handler failed `maxHandlerFailures` times. */
 export const ALERT_DELIVERY_FAILED_CHANNEL = `${ALERT_DELIVERY_CHANNEL}.failed`;
@@ -24,6 +29,7 @@ interface Vars {
 	store: DeliveryStore;
 	senders: { webhook: WebhookSender; email: EmailSender };
 	poll: NodeJS.Timeout | null;
+	trim: NodeJS.Timeout | null;
 }
 
 type Meta = { auth?: CallerAuth | null; $statusCode?: number };
@@ -101,6 +107,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 				["rookery.alerts.delivery_record_failures", [], "Delivery results alerts.recordDelivery did not take (the message is handled again later)"],
 				["rookery.alerts.dead_letter_retries", [], "Dead letters sent again by an admin"],
 			] as const) broker.metrics.register({ type: "counter", name, labelNames: [...labelNames], description });
+			broker.metrics.register({ type: "gauge", name: "rookery.alerts.delivery_backlog", labelNames: ["stream"], description: "Redis: delivery messages not yet acknowledged by every group (after trimming the acknowledged ones)" });
 			this.store = new DeliveryStore(deps.kv, cfg);
 			this.senders = {
 				webhook: new WebhookSender({ timeoutMs: cfg.timeoutMs, policy: webhookUrlPolicy(cfg, deps.config.environment), nowSec: () => Math.floor(deps.now() / 1000) }),
@@ -140,11 +147,23 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 				if (this.poll) this.poll = setTimeout(tick, cfg.pollMs);
 			};
 			this.poll = setTimeout(tick, cfg.pollMs);
+			this.trim = null;
+			if (deps.kv.kind === "redis") {
+				const redis = (deps.kv as RedisKv).client;
+				const trim = async () => {
+					for (const [label, channel] of [["deliveries", ALERT_DELIVERY_CHANNEL], ["failed", ALERT_DELIVERY_FAILED_CHANNEL]] as const) {
+						const backlog = await trimAcknowledged(redis, channelStream(this.broker.namespace, channel)).catch(() => null);
+						if (backlog !== null) this.broker.metrics.set("rookery.alerts.delivery_backlog", backlog, { stream: label });
+					}
+					if (this.trim) this.trim = setTimeout(trim, TRIM_EVERY_MS);
+				};
+				this.trim = setTimeout(trim, TRIM_EVERY_MS);
+			}
 		},
 
 		stopped() {
-			if (this.poll) clearTimeout(this.poll);
-			this.poll = null;
+			for (const t of [this.poll, this.trim]) if (t) clearTimeout(t);
+			this.poll = this.trim = null;
 			this.senders.email.close();
 			this.senders.webhook.close();
 		},

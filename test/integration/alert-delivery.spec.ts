@@ -15,6 +15,8 @@ import { startRedis, type TestServer } from "../helpers/servers.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { replCommands } from "../../runtime/repl-commands.ts";
+import { Redis } from "ioredis";
+import { channelStream, trimAcknowledged } from "../../middlewares/channels.middleware.ts";
 import { SmtpSink, WebhookReceiver, alertsRecorder, deliveryMessage, latestStatus } from "../helpers/alert-delivery.ts";
 
 const FAST = { retryInitialMs: 50, retryMultiplier: 2, retryMaxMs: 300, pollMs: 20, claimMs: 2000, claimIdleMs: 2000, allowLoopback: true, maxAttempts: 1000, retryForMs: 600_000 };
@@ -65,6 +67,17 @@ for (const mode of ["embedded", "redis"] as const) {
 			await waitFor(() => results.filter(r => r.delivery_id === msgs[0].delivery_id && r.status === "delivered").length >= 2, { what: "the repeat recorded" });
 			expect(rx.received.length).to.equal(before);
 			await rx.stop();
+			if (mode === "redis") {
+				// The acknowledged entries are trimmed off the stream (0.1.8 keeps them forever).
+				const client = new Redis(redis!.url);
+				const stream = channelStream(node.broker.namespace, ALERT_DELIVERY_CHANNEL);
+				const had = await client.xlen(stream);
+				const left = await trimAcknowledged(client, stream);
+				client.disconnect();
+				expect(had).to.be.at.least(msgs.length);
+				expect(left).to.be.below(had);
+				expect(left).to.be.at.most(1);
+			}
 		});
 
 		it("emails while the SMTP server is down arrive once each when it is up", async () => {
