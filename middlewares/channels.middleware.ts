@@ -11,7 +11,7 @@
  * test/integration/alert-delivery-channels.spec.ts checks against the unchanged middleware.
  */
 import { createRequire } from "node:module";
-import type { Middleware } from "moleculer";
+import { Errors, type Middleware, type ServiceBroker } from "moleculer";
 import type { Redis, RedisOptions } from "ioredis";
 import channels from "@moleculer/channels";
 import { MemoryChannelAdapter } from "./memory-channel-adapter.ts";
@@ -116,4 +116,15 @@ export async function trimAcknowledged(redis: Redis, stream: string): Promise<nu
 	}
 	if (keepFrom !== null) await redis.xtrim(stream, "MINID", keepFrom);
 	return redis.xlen(stream);
+}
+
+/**
+ * `sendToChannel` that fails instead of doing nothing: 0.1.8's Redis adapter returns without
+ * publishing once it is stopping, so a caller that removes its own copy after sending (the retry
+ * schedule, a dead letter) would lose the message during a shutdown.
+ */
+export async function sendReliably(broker: ServiceBroker, channel: string, payload: unknown): Promise<void> {
+	const b = broker as unknown as { channelAdapter?: { stopping?: boolean; connected?: boolean }; sendToChannel(c: string, p: unknown): Promise<void> };
+	if (!b.channelAdapter || b.channelAdapter.stopping || !b.channelAdapter.connected) throw new Errors.MoleculerRetryableError(`channel ${channel}: the adapter is not connected (stopping or not started)`, 503, "CHANNEL_UNAVAILABLE");
+	await b.sendToChannel(channel, payload);
 }

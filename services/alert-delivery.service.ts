@@ -15,7 +15,7 @@ import { DeliveryStore, type DeadLetter, type DeliveryEnvelope } from "../lib/al
 import { Deliverer, type DeliveryMetrics } from "../lib/alerts/delivery/deliverer.ts";
 import { EmailSender, WebhookSender } from "../lib/alerts/delivery/senders.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
-import { channelStream, trimAcknowledged } from "../middlewares/channels.middleware.ts";
+import { channelStream, sendReliably, trimAcknowledged } from "../middlewares/channels.middleware.ts";
 import type { RedisKv } from "../lib/kv/index.ts";
 
 /** How often a node trims acknowledged entries off the delivery streams (Redis) and reads the backlog. */
@@ -127,7 +127,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 						throw err;
 					}
 				},
-				publish: env => (broker as unknown as { sendToChannel(name: string, payload: unknown): Promise<void> }).sendToChannel(ALERT_DELIVERY_CHANNEL, env),
+				publish: env => sendReliably(broker, ALERT_DELIVERY_CHANNEL, env),
 				metrics: deliveryMetrics(broker),
 				config: cfg,
 				nodeId: broker.nodeID,

@@ -3,12 +3,13 @@
  * a real redis-server, side by side with the unchanged middleware:
  * - unchanged, a service that sends from `started()` fails ("Adapter not yet connected"); with
  *   the hook run as `starting` the send works and the message is consumed;
+ * - once stopping, the Redis adapter's publish does nothing and says nothing; `sendReliably` throws;
  * - a message whose handler keeps throwing is moved to the channel's dead-letter stream after
  *   `maxRetries` deliveries, and the alert-delivery path stores it once however often it is moved.
  */
 import { expect } from "chai";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { Channels, UnpatchedChannels, assertChannelsVersion, type ChannelsOptions } from "../../middlewares/channels.middleware.ts";
+import { Channels, UnpatchedChannels, assertChannelsVersion, sendReliably, type ChannelsOptions } from "../../middlewares/channels.middleware.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { MemoryKv } from "../../lib/kv/index.ts";
@@ -65,6 +66,17 @@ describe("@moleculer/channels 0.1.8 as Rookery uses it (Redis)", function () {
 		await b.start();
 		await waitFor(() => gotB.length === 1, { what: "the message sent from started()" });
 		expect(gotB).to.deep.equal([{ hello: "from started()" }]);
+	});
+
+	it("a stopped adapter drops a send silently; sendReliably refuses it", async () => {
+		const b = broker("stopping", Channels(opts()));
+		b.createService({ name: "quiet" });
+		await b.start();
+		await b.stop();
+		await (b as unknown as Sending).sendToChannel("ch.after-stop", { lost: true });
+		let error: Error | null = null;
+		await sendReliably(b, "ch.after-stop", { lost: false }).catch((err: Error) => (error = err));
+		expect(String(error)).to.match(/not connected/);
 	});
 
 	it("moves a message whose handler keeps throwing to the dead-letter stream; stored once", async () => {
