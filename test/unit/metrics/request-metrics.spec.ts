@@ -77,7 +77,7 @@ describe("middlewares/request-metrics.middleware on a real broker", () => {
 		// What Moleculer itself would have registered with the same options.
 		const stock = new ServiceBroker({ logger: false, metrics: { enabled: true, reporter: [] }, validator: true, cacher: "Memory" });
 		const ours: Record<string, string> = { Metrics: "RequestMetrics", Timeout: "RequestTimeout" };
-		expect(names(broker)).to.deep.equal(["OwnerForward", ...names(stock).map(n => (n && ours[n]) ?? n)]);
+		expect(names(broker)).to.deep.equal(["OwnerForward", "Channels", ...names(stock).map(n => (n && ours[n]) ?? n)]);
 		expect(names(stock)).to.include("Timeout");
 		expect(names(stock)).to.include("Metrics");
 		broker.createService({ name: "t", actions: { ok: () => 1, bad: () => Promise.reject(Object.assign(new Error("x"), { code: 500, type: "X" })) } });
