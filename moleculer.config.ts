@@ -37,6 +37,10 @@ export function builtInMiddlewares(): Array<string | Middleware> {
 	return builtIn.map(name => REPLACED_BUILT_INS[name]?.() ?? name);
 }
 
+/** Services that send to or consume a reliable channel: the alerts service (its deliveries) and alert-delivery. */
+const CHANNEL_SERVICES = ["alerts", "alert-delivery"];
+const usesChannels = (config: RookeryConfig) => config.services.some(s => CHANNEL_SERVICES.includes(s));
+
 export function brokerOptions(config: RookeryConfig): BrokerOptions {
 	return {
 		namespace: "rookery",
@@ -98,8 +102,9 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		// storage on every call) and Timeout middleware (a promise race per call) can be replaced by
 		// cheaper ones that behave the same.
 		internalMiddlewares: false,
-		// Reliable channels (alert deliveries): Redis Streams in a cluster, in-process when embedded.
-		middlewares: [OwnerForwardMiddleware(), Channels({ redisUrl: config.redisUrl, redis: redisTlsOptions(config.tls), claimIdleMs: config.alertDelivery.claimIdleMs, maxRetries: config.alertDelivery.maxHandlerFailures }), ...builtInMiddlewares()],
+		// Reliable channels (alert deliveries): Redis Streams in a cluster, in-process when embedded;
+		// only on nodes that send or consume them (the Redis adapter holds 4+ connections).
+		middlewares: [OwnerForwardMiddleware(), ...(usesChannels(config) ? [Channels({ redisUrl: config.redisUrl, redis: redisTlsOptions(config.tls), claimIdleMs: config.alertDelivery.claimIdleMs, maxRetries: config.alertDelivery.maxHandlerFailures })] : []), ...builtInMiddlewares()],
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,
 	};
