@@ -52,6 +52,8 @@ describe("alert delivery: SIGKILL of the node holding deliveries (child processe
 		driver.createService(alertsRecorder(results));
 		await driver.start();
 		await driver.waitForServices(["alert-delivery"], 20_000);
+		// Each node knows the stand-in's recordDelivery before the first delivery (else results wait for a redelivery).
+		for (const n of nodes) await waitFor(async () => (await driver.call<Array<{ name: string }>, object>("$node.services", { onlyAvailable: true }, { nodeID: n.nodeId })).some(s => s.name === "alerts"), { what: `${n.nodeId} sees alerts` });
 		rx = await new WebhookReceiver("failover-secret").start();
 		rx.delayMs = 120;
 		rx.failFirstOf = id => Number(id.split("-").at(-1)!.split(":")[0]) % 5 === 0;
