@@ -32,6 +32,9 @@ interface Vars {
 	trim: NodeJS.Timeout | null;
 }
 
+/** An action's `description` (the OpenAPI summary); Moleculer's ActionSchema type does not declare it. */
+const summary = (description: string): object => ({ description });
+
 type Meta = { auth?: CallerAuth | null; $statusCode?: number };
 
 /** A dead letter as listed: the message without the webhook secret. */
@@ -59,6 +62,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 		actions: {
 			/** Dead letters the caller may see (its own alerts'; admins all), newest first. */
 			deadLetters: {
+				...summary("Alert deliveries that gave up, newest first: the caller's own (admins: all)"),
 				params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				async handler(ctx: Context<{ limit?: number }, Meta>): Promise<{ items: DeadLetterView[]; total: number }> {
 					const all = visibleTo(ctx.meta.auth, await this.store.deadLetters(), d => d.owner);
@@ -69,6 +73,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 			/** Send a dead letter again, from a fresh first attempt (admin). */
 			retryDeadLetter: {
 				...ADMIN_ONLY,
+				...summary("Send a dead letter again from a fresh first attempt (admin)"),
 				params: { id: { type: "string", min: 1, max: 512 } },
 				async handler(ctx: Context<{ id: string }, Meta>): Promise<{ id: string; retried: true }> {
 					const dl = await this.store.getDeadLetter(ctx.params.id);
