@@ -3,7 +3,7 @@ import type { ServiceBroker } from "moleculer";
 import type { FeedStatus } from "../lib/feed/feed-status.ts";
 import type { StrategyPerformance } from "../lib/strategies/performance.ts";
 import type { AggregatedAgentStatus } from "../lib/intelligence/unified.ts";
-import type { DeadLetterView } from "../services/alert-delivery.service.ts";
+import type { DeadLetterView } from "../lib/alerts/delivery/delivery-store.ts";
 
 type PerformanceAnswer = StrategyPerformance & { symbol: string; tf: string };
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;

@@ -11,7 +11,7 @@ import { mayAccess, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
 import { NotFoundError } from "../lib/protocol/errors.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
 import { webhookUrlPolicy } from "../lib/alerts/delivery/config.ts";
-import { DeliveryStore, type DeadLetter, type DeliveryEnvelope } from "../lib/alerts/delivery/delivery-store.ts";
+import { DeliveryStore, deadLetterView, type DeadLetterView, type DeliveryEnvelope } from "../lib/alerts/delivery/delivery-store.ts";
 import { Deliverer, type DeliveryMetrics } from "../lib/alerts/delivery/deliverer.ts";
 import { EmailSender, WebhookSender } from "../lib/alerts/delivery/senders.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
@@ -37,15 +37,6 @@ const summary = (description: string): object => ({ description });
 
 type Meta = { auth?: CallerAuth | null; $statusCode?: number };
 
-/** A dead letter as listed: the message without the webhook secret. */
-export type DeadLetterView = Omit<DeadLetter, "message"> & { alert_id: string; rule_id: string; target: string };
-
-function view(d: DeadLetter): DeadLetterView {
-	const { message, ...rest } = d;
-	const ch = message.channel;
-	return { ...rest, alert_id: message.alert.alert_id, rule_id: message.alert.rule_id, target: ch.type === "webhook" ? ch.url : ch.type === "email" ? ch.to : ch.type };
-}
-
 function deliveryMetrics(broker: ServiceBroker): DeliveryMetrics {
 	return {
 		outcome: (channel, status) => broker.metrics.increment("rookery.alerts.deliveries", { channel, status }),
@@ -66,7 +57,7 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 				params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				async handler(ctx: Context<{ limit?: number }, Meta>): Promise<{ items: DeadLetterView[]; total: number }> {
 					const all = visibleTo(ctx.meta.auth, await this.store.deadLetters(), d => d.owner);
-					return { items: all.slice(0, ctx.params.limit ?? 100).map(view), total: all.length };
+					return { items: all.slice(0, ctx.params.limit ?? 100).map(deadLetterView), total: all.length };
 				},
 			},
 

@@ -40,6 +40,15 @@ export interface Delivered {
 	node: string;
 }
 
+/** A dead letter as listed (REST, REPL): the message without the webhook secret. */
+export type DeadLetterView = Omit<DeadLetter, "message"> & { alert_id: string; rule_id: string; target: string };
+
+export function deadLetterView(d: DeadLetter): DeadLetterView {
+	const { message, ...rest } = d;
+	const ch = message.channel;
+	return { ...rest, alert_id: message.alert.alert_id, rule_id: message.alert.rule_id, target: ch.type === "webhook" ? ch.url : ch.type === "email" ? ch.to : ch.type };
+}
+
 const P = "alerts:delivery:";
 
 export class DeliveryStore {
