@@ -15,7 +15,6 @@ import os from "node:os";
 import path from "node:path";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import * as hdr from "hdr-histogram-js";
@@ -24,9 +23,9 @@ import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
 import { startRedis } from "../test/helpers/servers.ts";
 import { alertsRecorder, deliveryMessage } from "../test/helpers/alert-delivery.ts";
+import { figure, writeFigures, type Figure } from "./lib/figures.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const RESULTS = path.join(ROOT, "bench", "results", "alert-delivery.json");
 const N = Number(process.env.BENCH_N ?? 3000);
 
 const redis = await startRedis();
@@ -118,15 +117,18 @@ const cases: Array<[string, string | null, number]> = [
 rows.push({ case: "Redis XADD of one delivery message, 1 at a time", "ops/s": Math.round(xadd1), "p50 ms": null, "p99 ms": null, "× XADD (1 at a time)": 1 });
 rows.push({ case: "bare POST to the receiver, 16 at a time (no signing, no state)", "ops/s": Math.round(posts16), "p50 ms": null, "p99 ms": null, "× XADD (1 at a time)": +(posts16 / xadd1).toFixed(2) });
 rows.push({ case: "Redis XADD, 16 at a time", "ops/s": Math.round(xadd16), "p50 ms": null, "p99 ms": null, "× XADD (1 at a time)": +(xadd16 / xadd1).toFixed(2) });
+const figures: Figure[] = [];
+const xaddBaseline = { name: "Redis XADD of one delivery message, awaited one at a time", unit: "msg/s", runs: [xadd1] };
 // BENCH_ONLY=embedded|redis runs only those delivery cases (for profiling).
 for (const [label, redisUrl, inFlight] of cases.filter(([, r]) => !process.env.BENCH_ONLY || (process.env.BENCH_ONLY === "embedded") === (r === null))) {
 	const r = await deliveries(label, redisUrl, inFlight);
 	rows.push({ case: label, "ops/s": Math.round(r.rate), "p50 ms": +r.p50.toFixed(2), "p99 ms": +r.p99.toFixed(2), "× XADD (1 at a time)": +(r.rate / xadd1).toFixed(3) });
+	figures.push(figure({ name: `${label} (${N})`, unit: "deliveries/s", runs: [r.rate], baseline: xaddBaseline }));
 }
+figures.push(figure({ name: "bare POSTs to the same receiver, 16 at a time (the ceiling)", unit: "req/s", runs: [posts16], baseline: xaddBaseline }));
 console.table(rows);
-mkdirSync(path.dirname(RESULTS), { recursive: true });
-writeFileSync(RESULTS, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), n: N, note: "deliveries/s counts from the first send to the last delivered record; sends are awaited one at a time (XADD each)", rows }, null, 2));
-console.log(`written ${path.relative(ROOT, RESULTS)}`);
+const file = writeFigures(ROOT, "alert-delivery", figures, { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), n: N, note: "deliveries/s counts from the first send to the last delivered record; sends are awaited one at a time (XADD each); p50/p99 in rows include the wait behind queued messages", rows });
+console.log(`written ${path.relative(ROOT, file)}`);
 receiver.closeAllConnections();
 receiver.close();
 await redis.stop();
