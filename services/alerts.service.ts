@@ -26,6 +26,7 @@ import { figureSampler } from "../runtime/alert-figures.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import { CREATE_RULE_DOC, DELIVERY_RESULT_PARAMS, HISTORY_DOC, HISTORY_PARAMS, SUBSCRIBE_PARAMS } from "../lib/alerts/openapi.ts";
 import { registerAlertMetrics } from "../runtime/alerts-metrics.ts";
+import { webhookUrlPolicy } from "../lib/alerts/delivery/config.ts";
 
 type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number };
 type SendToChannel = (name: string, payload: unknown) => Promise<unknown>;
@@ -61,8 +62,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				params: { body: { type: "any", optional: true } },
 				async handler(ctx: Context<{ body: unknown }, Meta>) {
 					const auth = ctx.meta.auth;
-					const allowPrivate = config.alerts.allowPrivateWebhooks ?? (!auth || auth.dev === true);
-					const rule = checkRule(ctx.params.body, { owner: ownerIdOf(auth), now: deps.now(), allowPrivateWebhooks: allowPrivate, newId: () => randomUUID() });
+					const rule = checkRule(ctx.params.body, { owner: ownerIdOf(auth), now: deps.now(), webhookPolicy: webhookUrlPolicy(config.alertDelivery, config.environment), newId: () => randomUUID() });
 					if (isFieldErrors(rule)) this.refuse(rule);
 					const prior = await this.store.getRule(rule.id);
 					if (prior && !mayAccess(auth, prior.owner)) this.refuse([{ field: "id", message: "is taken", actual: rule.id }]);

@@ -29,8 +29,6 @@ export type SystemFigure = keyof typeof SYSTEM_FIGURES;
 export interface AlertsSettings {
 	/** Alert history and the write-once alert ids are kept this long (a replay older than this could fire again). */
 	historyRetentionMs: number;
-	/** Webhooks to loopback and private addresses; null = allowed in development mode only. */
-	allowPrivateWebhooks: boolean | null;
 	/** Firings queued for storing and publishing at most; past it they are dropped (policy `drop-newest`) and counted. */
 	queueLimit: number;
 	/** How often a node checks that its rules are the stored ones (a broadcast missed while joining). */
@@ -48,7 +46,6 @@ export function defaultAlertsConfig(): AlertsSettings {
 	const rule = (op: "gt" | "lt", value: number, severity: Severity): SystemRuleSettings => ({ enabled: true, op, value, severity });
 	return {
 		historyRetentionMs: 7 * 86_400_000,
-		allowPrivateWebhooks: null,
 		queueLimit: 10_000,
 		resyncMs: 5000,
 		system: {
@@ -77,7 +74,6 @@ export const alertsConfigSchema = {
 	strict: true,
 	props: {
 		historyRetentionMs: int(60_000, 366 * 86_400_000),
-		allowPrivateWebhooks: { type: "boolean", nullable: true },
 		queueLimit: int(1, 10_000_000),
 		resyncMs: int(100, 3_600_000),
 		system: {

@@ -10,7 +10,7 @@ const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type
 const CHANNEL: JsonSchema = {
 	oneOf: [
 		{ type: "object", required: ["type"], properties: { type: { enum: ["ws", "nats"] } } },
-		{ type: "object", required: ["type", "url", "secret"], properties: { type: { const: "webhook" }, url: str("http(s) URL; private addresses refused unless alerts.allowPrivateWebhooks"), secret: str("HMAC-SHA256 key, 16-256 characters") } },
+		{ type: "object", required: ["type", "url", "secret"], properties: { type: { const: "webhook" }, url: str("http(s) URL; loopback and private addresses refused unless alertDelivery.allowLoopback / allowPrivate"), secret: str("HMAC-SHA256 key, 16-256 characters") } },
 		{ type: "object", required: ["type", "to"], properties: { type: { const: "email" }, to: str("email address") } },
 	],
 };

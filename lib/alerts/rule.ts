@@ -10,6 +10,7 @@ import { WINDOWS } from "../analytics/window-spec.ts";
 import { isMetricName } from "../analytics/metric-name.ts";
 import { EVENT_TYPES } from "../events/event-types.ts";
 import type { AlertChannel, Severity } from "./types.ts";
+import { checkWebhookUrl, type WebhookUrlPolicy } from "./delivery/url-check.ts";
 
 export const SOURCES = ["price", "indicator", "signal", "window", "event", "pattern"] as const;
 export type Source = (typeof SOURCES)[number] | "system";
@@ -57,21 +58,11 @@ export const needsComparison = (s: Source) => s === "price" || s === "indicator"
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const text = (v: unknown, max: number) => typeof v === "string" && v.length >= 1 && v.length <= max;
 
-/** Loopback, private and link-local hosts: a webhook there reaches inside the cluster (SSRF). */
-export function isPrivateHost(hostname: string): boolean {
-	const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-	if (h === "localhost" || h.endsWith(".localhost") || h === "::1" || h === "::" || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80")) return true;
-	const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
-	if (!m) return false;
-	const [a, b] = [Number(m[1]), Number(m[2])];
-	return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-}
-
 export interface RuleCheckOptions {
 	owner: string;
 	now: number;
-	/** Webhooks to loopback/private addresses are allowed (tests, development mode). */
-	allowPrivateWebhooks: boolean;
+	/** Which webhook hosts are allowed: the delivery's policy, so a rule is refused where a send would be. */
+	webhookPolicy: WebhookUrlPolicy;
 	/** A generated id when the body has none. */
 	newId: () => string;
 }
@@ -82,14 +73,8 @@ function checkChannel(c: unknown, path: string, opts: RuleCheckOptions, errors: 
 	if (c.type === "ws" || c.type === "nats") return { type: c.type };
 	if (c.type === "webhook") {
 		if (typeof c.url !== "string" || c.url.length > 2048) return bad(".url", "must be an http(s) URL", c.url);
-		let u: URL;
-		try {
-			u = new URL(c.url);
-		} catch {
-			return bad(".url", "must be an http(s) URL", c.url);
-		}
-		if (u.protocol !== "http:" && u.protocol !== "https:") return bad(".url", "must be an http(s) URL", c.url);
-		if (!opts.allowPrivateWebhooks && isPrivateHost(u.hostname)) return bad(".url", "loopback and private addresses are refused (alerts.allowPrivateWebhooks)", c.url);
+		const refused = checkWebhookUrl(c.url, opts.webhookPolicy);
+		if (refused !== null) return bad(".url", refused, c.url);
 		if (!text(c.secret, 256) || (c.secret as string).length < 16) return bad(".secret", "must be a string of 16 to 256 characters (the HMAC key)");
 		return { type: "webhook", url: c.url, secret: c.secret as string };
 	}

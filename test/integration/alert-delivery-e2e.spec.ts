@@ -30,7 +30,7 @@ const withAlerts = (SERVICE_NAMES as readonly string[]).includes("alerts");
 			port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "delivery-e2e",
 			services: ["gateway", "monitor", "ingest", "symbols", "alerts", "alert-delivery"] as ServiceName[],
 			alertDelivery: { ...d.alertDelivery, retryInitialMs: 50, retryMaxMs: 300, pollMs: 20, allowLoopback: true, smtpUrl: smtp.url, timeoutMs: 1000 },
-			...({ alerts: { ...(d as unknown as { alerts: object }).alerts, allowPrivateWebhooks: true, system: { ...(d as unknown as { alerts: { system: object } }).alerts.system, enabled: false } } } as object),
+			...({ alerts: { ...(d as unknown as { alerts: object }).alerts, system: { ...(d as unknown as { alerts: { system: object } }).alerts.system, enabled: false } } } as object),
 		});
 		node = await createNode(config);
 		await node.start();
