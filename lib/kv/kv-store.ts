@@ -5,6 +5,8 @@
  * (test/integration/kv.contract.spec.ts). Values are JSON; keys get the prefix (`rk:` by default).
  */
 
+import type { Leases } from "../keyed/lease.ts";
+
 export interface KvOptions {
 	/** Prepended to every key: `rk:` + `config:instruments` → `rk:config:instruments`. */
 	prefix: string;
@@ -84,12 +86,27 @@ export abstract class KvStore {
 	/** Members in the sorted set (`ZCARD`). */
 	abstract zcard(key: string): Promise<number>;
 
+	/** Fenced single-owner leases on any key (lib/keyed/lease.ts): the same API as the symbol store's. */
+	abstract readonly leases: Leases;
+
+	// By holder rather than by token, for callers that keep no token (instrument claims): each is
+	// one step of `leases`, whose token check keeps it atomic.
 	/** Take the lease for `holder` when free or already `holder`'s (then its TTL is refreshed). */
-	abstract acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+		return (await this.leases.acquire(key, holder, ttlMs)).type === "acquired";
+	}
 	/** Extend the lease while `holder` still holds it; false when it was lost. */
-	abstract renewLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+	async renewLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
+		const cur = await this.leases.get(key);
+		return cur?.holder === holder && this.leases.renew(key, cur.token, ttlMs);
+	}
 	/** Give the lease up if `holder` holds it. */
-	abstract releaseLease(key: string, holder: string): Promise<boolean>;
+	async releaseLease(key: string, holder: string): Promise<boolean> {
+		const cur = await this.leases.get(key);
+		return cur?.holder === holder && this.leases.release(key, cur.token);
+	}
 	/** Who holds the lease now, or null. */
-	abstract leaseHolder(key: string): Promise<string | null>;
+	async leaseHolder(key: string): Promise<string | null> {
+		return (await this.leases.get(key))?.holder ?? null;
+	}
 }

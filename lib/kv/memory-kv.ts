@@ -3,6 +3,7 @@
  * so a caller never mutates stored state through a shared reference; TTLs use the injected clock.
  */
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
+import { MemoryLeases } from "../keyed/lease.ts";
 
 /** Redis's sorted-set order: by score, then by member byte-wise. */
 const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
@@ -38,6 +39,7 @@ export class MemoryKv extends KvStore {
 	#hashes = new Map<string, Map<string, string>>();
 	#streams = new Map<string, Stream>();
 	#zsets = new Map<string, SortedSet>();
+	readonly leases = new MemoryLeases(() => this.opts.now());
 
 	constructor(opts: Partial<KvOptions> = {}) {
 		super(opts);
@@ -211,28 +213,5 @@ export class MemoryKv extends KvStore {
 
 	async zcard(key: string): Promise<number> {
 		return this.#zsets.get(key)?.items.length ?? 0;
-	}
-
-	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
-		const cur = await this.get<string>(key);
-		if (cur !== null && cur !== holder) return false;
-		await this.set(key, holder, ttlMs);
-		return true;
-	}
-
-	async renewLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
-		if ((await this.get<string>(key)) !== holder) return false;
-		await this.set(key, holder, ttlMs);
-		return true;
-	}
-
-	async releaseLease(key: string, holder: string): Promise<boolean> {
-		if ((await this.get<string>(key)) !== holder) return false;
-		this.#values.delete(key);
-		return true;
-	}
-
-	async leaseHolder(key: string): Promise<string | null> {
-		return this.get<string>(key);
 	}
 }

@@ -1,25 +1,13 @@
 /**
  * Redis KV for cluster mode (ioredis 5), on the same fail-fast connection as RedisStore
  * (lib/redis): calls fail with UnavailableError while Redis is away.
- * Leases are atomic Lua scripts (check holder + write in one step).
+ * Leases are lib/redis/redis-leases.ts (`<key>` holds the token, `<key>:epoch` the epoch).
  */
 import type { Redis, RedisOptions } from "ioredis";
-import { RENEW_OR_RELEASE_LUA, createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
+import { createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
+import { RedisLeases } from "../redis/redis-leases.ts";
 import { UnavailableError } from "../protocol/errors.ts";
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
-
-// KEYS: lease. ARGV: holder (JSON), ttlMs. Free or already this holder's → (re)take it.
-const ACQUIRE_LUA = `
-local cur = redis.call('GET', KEYS[1])
-if cur and cur ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`;
-
-type Scripts = {
-	rkKvAcquire(key: string, holder: string, ttlMs: number): Promise<number>;
-	rkKvRenew(key: string, holder: string, ttlMs: number | ""): Promise<number>;
-};
 
 export interface RedisKvOptions extends KvOptions {
 	url: string;
@@ -34,12 +22,12 @@ const kvUnavailable = (message: string) => new UnavailableError(message, { backe
 export class RedisKv extends KvStore {
 	readonly kind = "redis" as const;
 	readonly client: Redis;
+	readonly leases: RedisLeases;
 
 	constructor(opts: Partial<RedisKvOptions> & { url: string }) {
 		super(opts);
 		this.client = createRedisClient(opts.url, opts.redis);
-		this.client.defineCommand("rkKvAcquire", { numberOfKeys: 1, lua: ACQUIRE_LUA });
-		this.client.defineCommand("rkKvRenew", { numberOfKeys: 1, lua: RENEW_OR_RELEASE_LUA });
+		this.leases = new RedisLeases(this.client, key => ({ owner: this.key(key), epoch: `${this.key(key)}:epoch` }), op => this.#run(op));
 	}
 
 	async connect(): Promise<void> {
@@ -56,10 +44,6 @@ export class RedisKv extends KvStore {
 
 	#run<T>(op: () => Promise<T>): Promise<T> {
 		return redisCall(op, kvUnavailable);
-	}
-
-	get #scripts(): Scripts {
-		return this.client as unknown as Scripts;
 	}
 
 	async get<T>(key: string): Promise<T | null> {
@@ -161,21 +145,5 @@ export class RedisKv extends KvStore {
 
 	async zcard(key: string): Promise<number> {
 		return this.#run(() => this.client.zcard(this.key(key)));
-	}
-
-	async acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
-		return (await this.#run(() => this.#scripts.rkKvAcquire(this.key(key), JSON.stringify(holder), Math.round(ttlMs)))) === 1;
-	}
-
-	async renewLease(key: string, holder: string, ttlMs: number): Promise<boolean> {
-		return (await this.#run(() => this.#scripts.rkKvRenew(this.key(key), JSON.stringify(holder), Math.round(ttlMs)))) === 1;
-	}
-
-	async releaseLease(key: string, holder: string): Promise<boolean> {
-		return (await this.#run(() => this.#scripts.rkKvRenew(this.key(key), JSON.stringify(holder), ""))) === 1;
-	}
-
-	async leaseHolder(key: string): Promise<string | null> {
-		return this.get<string>(key);
 	}
 }

@@ -8,13 +8,6 @@ import { Redis, type RedisOptions } from "ioredis";
 /** Turns a failed Redis call into the caller's "unavailable" error. */
 export type RedisFailure = (message: string, cause: unknown) => Error;
 
-// KEYS: lease key. ARGV: holder token, ttlMs ('' = release). Only the current holder may do either.
-export const RENEW_OR_RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1
-`;
-
 export function createRedisClient(url: string, overrides: RedisOptions = {}): Redis {
 	const client = new Redis(url, {
 		lazyConnect: true,

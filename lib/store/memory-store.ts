@@ -3,7 +3,8 @@
  * keeps them, so a caller can never mutate stored state through a shared reference.
  */
 import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
-import { Store, parseLeaseToken, type LeaseInfo, type LeaseResult, type LogEntry, type StoreOptions } from "./store.ts";
+import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
+import { MemoryLeases } from "../keyed/lease.ts";
 
 interface SymbolData {
 	seqs: number[];
@@ -12,13 +13,12 @@ interface SymbolData {
 	latest: string | null;
 	latestExpiresAt: number;
 	snap: string | null;
-	lease: { token: string; expiresAt: number } | null;
-	epoch: number;
 }
 
 export class MemoryStore extends Store {
 	readonly kind = "memory" as const;
 	#data = new Map<string, SymbolData>();
+	readonly leases = new MemoryLeases(() => this.opts.now());
 
 	constructor(opts: Partial<StoreOptions> = {}) {
 		super(opts);
@@ -33,58 +33,21 @@ export class MemoryStore extends Store {
 	#get(symbol: string): SymbolData {
 		let d = this.#data.get(symbol);
 		if (!d) {
-			d = { seqs: [], texts: [], lastSeq: 0, latest: null, latestExpiresAt: 0, snap: null, lease: null, epoch: 0 };
+			d = { seqs: [], texts: [], lastSeq: 0, latest: null, latestExpiresAt: 0, snap: null };
 			this.#data.set(symbol, d);
 		}
 		return d;
 	}
 
-	#fence(d: SymbolData, symbol: string, fence: string | undefined): void {
+	#fence(symbol: string, fence: string | undefined): void {
 		if (fence === undefined) return;
-		const lease = this.#lease(d);
-		if (lease?.token !== fence) throw new FencedError(symbol, lease ? parseLeaseToken(lease.token).holder : null);
-	}
-
-	#lease(d: SymbolData): { token: string; expiresAt: number } | null {
-		if (d.lease && d.lease.expiresAt <= this.opts.now()) d.lease = null;
-		return d.lease;
-	}
-
-	async acquireLease(symbol: string, holder: string, ttlMs: number): Promise<LeaseResult> {
-		const d = this.#get(symbol);
-		const cur = this.#lease(d);
-		if (cur && parseLeaseToken(cur.token).holder !== holder) {
-			return { type: "held", holder: parseLeaseToken(cur.token).holder, ttlMs: cur.expiresAt - this.opts.now() };
-		}
-		const epoch = ++d.epoch;
-		d.lease = { token: `${holder}:${epoch}`, expiresAt: this.opts.now() + ttlMs };
-		return { type: "acquired", token: d.lease.token, epoch };
-	}
-
-	async renewLease(symbol: string, token: string, ttlMs: number): Promise<boolean> {
-		const d = this.#data.get(symbol);
-		const cur = d && this.#lease(d);
-		if (cur?.token !== token) return false;
-		cur.expiresAt = this.opts.now() + ttlMs;
-		return true;
-	}
-
-	async releaseLease(symbol: string, token: string): Promise<boolean> {
-		const d = this.#data.get(symbol);
-		if (!d || this.#lease(d)?.token !== token) return false;
-		d.lease = null;
-		return true;
-	}
-
-	async getLease(symbol: string): Promise<LeaseInfo | null> {
-		const d = this.#data.get(symbol);
-		const cur = d && this.#lease(d);
-		return cur ? { token: cur.token, ...parseLeaseToken(cur.token), ttlMs: cur.expiresAt - this.opts.now() } : null;
+		const token = this.leases.current(symbol);
+		if (token !== fence) throw new FencedError(symbol, token ? parseLeaseToken(token).holder : null);
 	}
 
 	async append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string): Promise<void> {
 		const d = this.#get(symbol);
-		this.#fence(d, symbol, fence);
+		this.#fence(symbol, fence);
 		if (entries.length > 0 && entries[0].seq <= d.lastSeq) throw new SequenceConflictError(symbol, d.lastSeq, entries[0].seq);
 		for (const e of entries) {
 			d.seqs.push(e.seq);
@@ -134,7 +97,7 @@ export class MemoryStore extends Store {
 
 	async putSnapshot(symbol: string, snapshot: unknown, fence?: string): Promise<void> {
 		const d = this.#get(symbol);
-		this.#fence(d, symbol, fence);
+		this.#fence(symbol, fence);
 		d.snap = JSON.stringify(snapshot);
 	}
 

@@ -4,9 +4,10 @@
  * sets the latest value atomically.
  */
 import type { Redis, RedisOptions } from "ioredis";
-import { RENEW_OR_RELEASE_LUA, createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
+import { createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
+import { RedisLeases } from "../redis/redis-leases.ts";
 import { FencedError, SequenceConflictError, StoreUnavailableError } from "../protocol/errors.ts";
-import { Store, parseLeaseToken, type LeaseInfo, type LeaseResult, type LogEntry, type StoreOptions } from "./store.ts";
+import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
 
 // KEYS: stream, latest, owner. ARGV: maxLen, ttlMs, latest JSON ('' = leave), fence ('' = none),
 // then seq, data pairs. The fence is checked in the same atomic step as the writes: a node whose
@@ -47,24 +48,9 @@ redis.call('SET', KEYS[1], ARGV[1])
 return {'OK'}
 `;
 
-// KEYS: owner, epoch. ARGV: holder, ttlMs. Free, or already this holder's → a new epoch.
-const ACQUIRE_LUA = `
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local holder = string.match(cur, '^(.*):%d+$')
-  if holder ~= ARGV[1] then return {'HELD', cur, redis.call('PTTL', KEYS[1])} end
-end
-local epoch = redis.call('INCR', KEYS[2])
-local token = ARGV[1] .. ':' .. epoch
-redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
-return {'OK', token}
-`;
-
 type Scripts = {
 	rkAppend(...a: unknown[]): Promise<string[]>;
 	rkPutSnapshot(...a: unknown[]): Promise<string[]>;
-	rkAcquire(...a: unknown[]): Promise<[string, string, number?]>;
-	rkRenew(...a: unknown[]): Promise<number>;
 };
 
 export interface RedisStoreOptions extends StoreOptions {
@@ -77,6 +63,7 @@ const storeUnavailable = (message: string, cause: unknown) => new StoreUnavailab
 export class RedisStore extends Store {
 	readonly kind = "redis" as const;
 	readonly client: Redis;
+	readonly leases: RedisLeases;
 	#known = new Set<string>();
 
 	constructor(opts: Partial<RedisStoreOptions> & { url: string }) {
@@ -84,8 +71,8 @@ export class RedisStore extends Store {
 		this.client = createRedisClient(opts.url, opts.redis);
 		this.client.defineCommand("rkAppend", { numberOfKeys: 3, lua: APPEND_LUA });
 		this.client.defineCommand("rkPutSnapshot", { numberOfKeys: 2, lua: PUT_SNAPSHOT_LUA });
-		this.client.defineCommand("rkAcquire", { numberOfKeys: 2, lua: ACQUIRE_LUA });
-		this.client.defineCommand("rkRenew", { numberOfKeys: 1, lua: RENEW_OR_RELEASE_LUA });
+		// `{SYM}:owner` shares the log's hash slot, so the append script can check the fence.
+		this.leases = new RedisLeases(this.client, symbol => ({ owner: this.key(symbol, "owner"), epoch: this.key(symbol, "epoch") }), op => this.#run(op));
 	}
 
 	async connect(): Promise<void> {
@@ -155,26 +142,6 @@ export class RedisStore extends Store {
 	async putSnapshot(symbol: string, snapshot: unknown, fence?: string): Promise<void> {
 		const res = await this.#run(() => this.#scripts.rkPutSnapshot(this.key(symbol, "snap"), this.key(symbol, "owner"), JSON.stringify(snapshot), fence ?? ""));
 		if (res[0] === "FENCED") throw new FencedError(symbol, res[1] ? parseLeaseToken(res[1]).holder : null);
-	}
-
-	async acquireLease(symbol: string, holder: string, ttlMs: number): Promise<LeaseResult> {
-		const [status, token, pttl] = await this.#run(() => this.#scripts.rkAcquire(this.key(symbol, "owner"), this.key(symbol, "epoch"), holder, ttlMs));
-		if (status === "OK") return { type: "acquired", token, epoch: parseLeaseToken(token).epoch };
-		return { type: "held", holder: parseLeaseToken(token).holder, ttlMs: Number(pttl) };
-	}
-
-	async renewLease(symbol: string, token: string, ttlMs: number): Promise<boolean> {
-		return (await this.#run(() => this.#scripts.rkRenew(this.key(symbol, "owner"), token, ttlMs))) === 1;
-	}
-
-	async releaseLease(symbol: string, token: string): Promise<boolean> {
-		return (await this.#run(() => this.#scripts.rkRenew(this.key(symbol, "owner"), token, ""))) === 1;
-	}
-
-	async getLease(symbol: string): Promise<LeaseInfo | null> {
-		const key = this.key(symbol, "owner");
-		const [token, ttl] = await this.#run(() => Promise.all([this.client.get(key), this.client.pttl(key)]));
-		return token ? { token, ...parseLeaseToken(token), ttlMs: ttl } : null;
 	}
 
 	async getSnapshot<T>(symbol: string): Promise<T | null> {

@@ -22,21 +22,9 @@ export interface StoreOptions {
 
 export type StoreKind = "ticks" | "latest" | "snap" | "owner" | "epoch";
 
-/** The single-owner lease of a symbol: `token` = `<holder>:<epoch>`, the fencing token of its writes. */
-export type LeaseResult = { type: "acquired"; token: string; epoch: number } | { type: "held"; holder: string; ttlMs: number };
+import type { LeaseInfo, LeaseResult, Leases } from "../keyed/lease.ts";
 
-export interface LeaseInfo {
-	token: string;
-	holder: string;
-	epoch: number;
-	ttlMs: number;
-}
-
-/** `node-a:17` → { holder: "node-a", epoch: 17 }. */
-export function parseLeaseToken(token: string): { holder: string; epoch: number } {
-	const i = token.lastIndexOf(":");
-	return { holder: token.slice(0, i), epoch: Number(token.slice(i + 1)) };
-}
+export { parseLeaseToken, type LeaseInfo, type LeaseResult } from "../keyed/lease.ts";
 
 export const DEFAULT_STORE_OPTIONS: StoreOptions = { maxLen: 100_000, latestTtlMs: 3_600_000, prefix: "rk", now: Date.now };
 
@@ -80,15 +68,24 @@ export abstract class Store {
 	/** Write the snapshot; with `fence`, only while it is the lease token (else FencedError). */
 	abstract putSnapshot(symbol: string, snapshot: unknown, fence?: string): Promise<void>;
 	/**
-	 * Take the symbol's lease for `holder` when it is free (or already `holder`'s): a new epoch, and
-	 * the token every write of the new owner carries. Otherwise says who holds it and for how long.
+	 * The symbols' single-owner leases (lib/keyed/lease.ts), keyed by symbol: the token is the
+	 * `fence` of append and putSnapshot, checked in the same atomic step as the write.
 	 */
-	abstract acquireLease(symbol: string, holder: string, ttlMs: number): Promise<LeaseResult>;
-	/** Extend the lease while it is still `token`; false when it was lost. */
-	abstract renewLease(symbol: string, token: string, ttlMs: number): Promise<boolean>;
-	/** Give the lease up (handoff) if it is still `token`. */
-	abstract releaseLease(symbol: string, token: string): Promise<boolean>;
-	abstract getLease(symbol: string): Promise<LeaseInfo | null>;
+	abstract readonly leases: Leases;
+
+	// The lease API under the store's own names (the contract suite and operators' scripts use them).
+	acquireLease(symbol: string, holder: string, ttlMs: number): Promise<LeaseResult> {
+		return this.leases.acquire(symbol, holder, ttlMs);
+	}
+	renewLease(symbol: string, token: string, ttlMs: number): Promise<boolean> {
+		return this.leases.renew(symbol, token, ttlMs);
+	}
+	releaseLease(symbol: string, token: string): Promise<boolean> {
+		return this.leases.release(symbol, token);
+	}
+	getLease(symbol: string): Promise<LeaseInfo | null> {
+		return this.leases.get(symbol);
+	}
 	abstract getSnapshot<T = unknown>(symbol: string): Promise<T | null>;
 	abstract listSymbols(): Promise<string[]>;
 	/** Which of `symbols` have ever been written (one round trip, for admission checks). */

@@ -4,6 +4,8 @@
  */
 import { expect } from "chai";
 import { MemoryStore, RedisStore, type Store } from "../../lib/store/index.ts";
+import { MemoryKv, RedisKv } from "../../lib/kv/index.ts";
+import type { Leases } from "../../lib/keyed/lease.ts";
 import { FencedError, SequenceConflictError, StoreUnavailableError } from "../../lib/protocol/errors.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 
@@ -182,6 +184,70 @@ for (const adapter of adapters) {
 			expect(store.key("AAPL", "ticks")).to.match(/^[^{]+:\{AAPL\}:ticks$/);
 			expect(store.key("AAPL", "latest")).to.match(/\{AAPL\}:latest$/);
 			expect(store.key("AAPL", "snap")).to.match(/\{AAPL\}:snap$/);
+		});
+	});
+}
+
+// The one fenced lease API (lib/keyed/lease.ts), wherever it is kept: the symbol store's leases
+// (keyed by symbol, fencing its writes) and the KV's (any key: ingest, intelligence streams).
+const leaseAdapters: Array<{ name: string; make(now: () => number): Promise<{ leases: Leases; close(): Promise<void> }> }> = [
+	{ name: "MemoryStore.leases", make: async now => new MemoryStore({ now }) },
+	{ name: "MemoryKv.leases", make: async now => new MemoryKv({ now }) },
+	{
+		name: "RedisStore.leases",
+		make: async () => {
+			const s = new RedisStore({ url: redis.url, prefix: `t${process.pid}x${++prefixSeq}` });
+			await s.connect();
+			return s;
+		},
+	},
+	{
+		name: "RedisKv.leases",
+		make: async () => {
+			const kv = new RedisKv({ url: redis.url, prefix: `t${process.pid}x${++prefixSeq}:` });
+			await kv.connect();
+			return kv;
+		},
+	},
+];
+
+for (const adapter of leaseAdapters) {
+	describe(`Lease contract: ${adapter.name}`, () => {
+		let now = 7_000_000;
+		let backend: { leases: Leases; close(): Promise<void> };
+		const lapse = async (ms: number) => (adapter.name.startsWith("Redis") ? new Promise(r => setTimeout(r, ms)) : void (now += ms));
+		beforeEach(async () => (backend = await adapter.make(() => now)));
+		afterEach(() => backend.close());
+
+		it("grants one holder at a time; the epoch in the token grows with every acquisition and fences the old token", async () => {
+			const { leases } = backend;
+			const a = await leases.acquire("K", "node-a", 60_000);
+			expect(a).to.deep.equal({ type: "acquired", token: "node-a:1", epoch: 1 });
+			const held = await leases.acquire("K", "node-b", 60_000);
+			expect(held).to.deep.include({ type: "held", holder: "node-a" });
+			expect(await leases.acquire("K", "node-a", 60_000)).to.deep.equal({ type: "acquired", token: "node-a:2", epoch: 2 });
+			expect(await leases.renew("K", "node-a:1", 60_000), "a superseded token renews nothing").to.equal(false);
+			expect(await leases.release("K", "node-a:1"), "nor releases").to.equal(false);
+			expect(await leases.get("K")).to.deep.include({ token: "node-a:2", holder: "node-a", epoch: 2 });
+			expect(await leases.renew("K", "node-a:2", 60_000)).to.equal(true);
+			expect(await leases.release("K", "node-a:2")).to.equal(true);
+			expect(await leases.get("K")).to.equal(null);
+			expect(await leases.renew("K", "node-a:2", 60_000), "a released lease is not renewed").to.equal(false);
+			expect(await leases.acquire("K", "node-b", 60_000)).to.deep.equal({ type: "acquired", token: "node-b:3", epoch: 3 });
+		});
+
+		it("lapses without renewal, and the next holder's epoch is still a new one", async () => {
+			const { leases } = backend;
+			await leases.acquire("T", "node-a", 60);
+			await lapse(120);
+			expect(await leases.get("T")).to.equal(null);
+			expect(await leases.renew("T", "node-a:1", 60_000)).to.equal(false);
+			expect(await leases.acquire("T", "node-b", 60_000)).to.deep.include({ type: "acquired", epoch: 2 });
+		});
+
+		it("lets exactly one of many concurrent acquirers win", async () => {
+			const results = await Promise.all(["n1", "n2", "n3", "n4", "n5"].map(n => backend.leases.acquire("C", n, 60_000)));
+			expect(results.filter(r => r.type === "acquired")).to.have.length(1);
 		});
 	});
 }
