@@ -1,14 +1,13 @@
 /**
  * Symbol routing on nodes that run `symbols`: with `registry.preferLocal`, a symbol action called
  * on this node runs here first; when this node does not own the symbol (by its own view of the
- * `symbols` nodes, rendezvous hashing), the call is forwarded once to the owner. Whatever picked
- * the endpoint (preferLocal, moleculer-web, a REPL `call`), a node never builds an actor for a
- * symbol it does not own. Calls that came from another node run here as routed, so views that
+ * `symbols` nodes, `ownerOf` in rendezvous.strategy.ts), the call is forwarded once to the owner.
+ * Whatever picked the endpoint (preferLocal, moleculer-web, a REPL `call`), a node never builds an
+ * actor for a symbol it does not own. Calls that came from another node run here as routed, so views that
  * differ for a moment (membership changing) cannot ping-pong; the log's seq check keeps writes safe.
  */
 import type { Context, Middleware, ServiceBroker } from "moleculer";
-import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
-import { RENDEZVOUS, normaliseSymbol } from "./rendezvous.strategy.ts";
+import { RENDEZVOUS, ownerEndpoint } from "./rendezvous.strategy.ts";
 
 interface RoutedAction {
 	name: string;
@@ -23,21 +22,10 @@ export function OwnerForwardMiddleware(): Middleware {
 		name: "OwnerForward",
 		localAction(handler: Handler, action: RoutedAction): Handler {
 			if (action.strategy !== RENDEZVOUS) return handler;
-			const key = action.strategyOptions?.key ?? "symbol";
 			return function forwardToOwner(ctx: Context): Promise<unknown> {
 				const broker = ctx.broker;
-				const symbol = (ctx.params as Record<string, unknown> | undefined)?.[key];
-				if (typeof symbol !== "string" || (ctx.nodeID && ctx.nodeID !== broker.nodeID)) return handler(ctx);
-				const endpoints = (broker.registry.getActionEndpoints(action.name) as unknown as { endpoints: Array<{ id: string; isAvailable: boolean }> } | undefined)?.endpoints ?? [];
-				// One node serving the action (embedded mode, a one-node cluster) owns every symbol: no hashing, no arrays.
-				let available = 0;
-				let only: string | undefined;
-				for (const ep of endpoints) {
-					if (!ep.isAvailable) continue;
-					available++;
-					only = ep.id;
-				}
-				const owner = available <= 1 ? only : rendezvousOwner(normaliseSymbol(symbol), endpoints.filter(ep => ep.isAvailable).map(ep => ep.id));
+				if (ctx.nodeID && ctx.nodeID !== broker.nodeID) return handler(ctx);
+				const owner = ownerEndpoint(broker, action.name, ctx.params)?.id;
 				if (!owner || owner === broker.nodeID) return handler(ctx);
 				broker.metrics.increment("rookery.symbols.forwarded", { action: action.name });
 				return ctx.call(action.name, ctx.params, { nodeID: owner });

@@ -44,6 +44,7 @@ import { QuoteCache } from "../lib/streaming/quote-cache.ts";
 import { originAllowed } from "../lib/http/origin.ts";
 import { jsonBodyRoute } from "../lib/http/json-body.ts";
 import { JsonRefusedError } from "../lib/validation/json.ts";
+import { ownerEndpoint } from "../middlewares/rendezvous.strategy.ts";
 
 type Req = IncomingMessage & { $principal?: Principal; $params?: Record<string, unknown>; $endpoint?: unknown; $action?: { name?: string; role?: unknown }; $ctx?: Context<unknown, { user?: Principal }> };
 
@@ -103,14 +104,14 @@ const OPEN_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready"]
 /**
  * moleculer-web picks the action's endpoint before it merges the path parameters, so on a node
  * without `symbols` the Rendezvous strategy would not see `symbol` and pick any node. Pick it again
- * with the full parameters. (On a node with `symbols` the call runs locally and the OwnerForward
- * middleware takes it to the owner.)
+ * with the full parameters, by the one owner routing (`ownerEndpoint`). (On a node with `symbols`
+ * the call runs locally and the OwnerForward middleware takes it to the owner.)
  */
-function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, route: { callOptions?: object }, req: Req, _res: unknown, alias: { action?: string }): void {
+function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, _route: unknown, req: Req, _res: unknown, alias: { action?: string }): void {
 	// A local endpoint was picked (preferLocal): the same pick again would give it again.
 	if (!alias.action || typeof req.$params?.symbol !== "string" || (req.$endpoint as { local?: boolean } | undefined)?.local) return;
-	const ep = this.broker.findNextActionEndpoint(alias.action, route.callOptions ?? {}, { params: req.$params } as never);
-	if (!(ep instanceof Error)) req.$endpoint = ep;
+	const ep = ownerEndpoint(this.broker, alias.action, req.$params);
+	if (ep) req.$endpoint = ep as never;
 }
 
 /** A caller without credentials at the free tier: health probes, and WS clients until they send `auth`. */

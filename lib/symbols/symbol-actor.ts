@@ -12,6 +12,7 @@ import { SymbolAnalysis, type AnalysisConfig, type AnalysisEvent, type AnalysisS
 import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "./mailbox.ts";
 import { hash32 } from "../feed/random.ts";
+import { HeldLease, type HeldLeaseOptions } from "../keyed/lease.ts";
 
 /**
  * 4: closed bars that can no longer be amended are stored without their amendment bookkeeping.
@@ -60,6 +61,20 @@ export interface ActorOptions {
 	 * then every message the replayed log produces (not published): alert rules rebuild their state.
 	 */
 	replayed?: (msg: object) => void;
+	/** The lease settings, when a service shares one object among its actors (else made from the above). */
+	leasing?: HeldLeaseOptions;
+}
+
+/** The lease settings of actors with these options (lib/keyed/lease.ts). */
+export function symbolLeasing(opts: Omit<ActorOptions, "leasing">): HeldLeaseOptions {
+	return {
+		leases: opts.store.leases,
+		holder: opts.owner,
+		ttlMs: opts.leaseMs,
+		waitMs: opts.leaseWaitMs,
+		now: opts.now,
+		held: (symbol, holder, ttlMs) => new UnavailableError(`${symbol} is owned by ${holder} for up to ${ttlMs} ms more; retry`, { symbol, holder }),
+	};
 }
 
 export interface IngestResult {
@@ -130,10 +145,8 @@ export class SymbolActor {
 	/** Ticks written to the log by this actor, and messages it published (ticks, bars, indicators, signals): `/metrics`. */
 	ticksIn = 0;
 	messagesOut = 0;
-	/** The lease token every write carries; null once the lease is lost or released. */
-	lease: string | null = null;
-	/** When the lease was last taken or extended (opts.now), so a long replay renews it in time. */
-	#leaseAt = 0;
+	/** The symbol's lease (its token fences every write). */
+	#held: HeldLease | null = null;
 	readonly mailbox: Mailbox;
 
 	private constructor(readonly symbol: string, readonly opts: ActorOptions) {
@@ -150,18 +163,7 @@ export class SymbolActor {
 	 */
 	static async activate(symbol: string, opts: ActorOptions): Promise<SymbolActor> {
 		const actor = new SymbolActor(symbol, opts);
-		const until = opts.now() + opts.leaseWaitMs;
-		for (;;) {
-			const r = await opts.store.acquireLease(symbol, opts.owner, opts.leaseMs);
-			if (r.type === "acquired") {
-				actor.lease = r.token;
-				actor.#leaseAt = opts.now();
-				break;
-			}
-			const wait = Math.min(r.ttlMs, until - opts.now(), 250);
-			if (wait <= 0) throw new UnavailableError(`${symbol} is owned by ${r.holder} for up to ${r.ttlMs} ms more; retry`, { symbol, holder: r.holder });
-			await new Promise(resolve => setTimeout(resolve, Math.max(wait, 10)));
-		}
+		actor.#held = await HeldLease.take(symbol, opts.leasing ?? symbolLeasing(opts));
 		try {
 			await actor.#rehydrate();
 		} catch (err) {
@@ -176,23 +178,27 @@ export class SymbolActor {
 	 * given up by `release` (a handoff, possibly while this renewal was in flight) is not lost.
 	 */
 	async renew(): Promise<boolean> {
-		const token = this.lease;
-		if (!token) return true;
-		const at = this.opts.now();
-		if (await this.opts.store.renewLease(this.symbol, token, this.opts.leaseMs)) {
-			this.#leaseAt = at;
-			return true;
-		}
-		if (this.lease !== token) return true; // released meanwhile
-		this.lease = null;
-		return false;
+		return this.#held ? this.#held.renew() : true;
 	}
 
 	/** Give the lease up, for the next owner (call after the final snapshot). */
 	async release(): Promise<void> {
-		const token = this.lease;
-		this.lease = null;
-		if (token) await this.opts.store.releaseLease(this.symbol, token);
+		await this.#held?.release();
+	}
+
+	/** The lease token every write carries; null once the lease is lost or released. */
+	get lease(): string | null {
+		return this.#held?.token ?? null;
+	}
+
+	/** The lease epoch (the fencing token's number); null once lost or released. */
+	get epoch(): number | null {
+		return this.#held?.epoch ?? null;
+	}
+
+	/** The symbol, as the keyed-actor host calls it. */
+	get key(): string {
+		return this.symbol;
 	}
 
 	async #rehydrate(): Promise<void> {
@@ -258,7 +264,7 @@ export class SymbolActor {
 	/** Between two replay pages: let the event loop run, and extend the lease once a third of it is gone. */
 	async #pause(): Promise<void> {
 		await new Promise(resolve => setImmediate(resolve));
-		if (this.lease && this.opts.now() - this.#leaseAt >= this.opts.leaseMs / 3 && !(await this.renew())) throw new FencedError(this.symbol, null);
+		if (this.#held?.due && !(await this.renew())) throw new FencedError(this.symbol, null);
 	}
 
 	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void): TickMessage {
@@ -294,7 +300,7 @@ export class SymbolActor {
 			try {
 				return await this.#ingest(ticks);
 			} catch (err) {
-				if (err instanceof FencedError) this.lease = null;
+				if (err instanceof FencedError && this.#held) this.#held.token = null;
 				// Another node wrote to this log meanwhile (ownership moved and came back): reload the
 				// truth from the store and try once more with fresh seqs.
 				if (!(err instanceof SequenceConflictError)) throw err;

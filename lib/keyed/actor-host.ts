@@ -1,0 +1,146 @@
+/**
+ * The keyed actors one node holds (no broker here; mixins/keyed-actor.mixin.ts wires it to a
+ * service): activation through a bounded gate, idle passivation, lease renewal, handoff of the
+ * keys that moved, and the drop of an actor whose lease was lost. The actor itself (its state, its
+ * snapshot and log replay, its mailbox) is the using service's: anything that is a `KeyedActor`.
+ */
+import { ActivationGate, type ActivationGateOptions } from "../symbols/activation-gate.ts";
+import { rendezvousOwner } from "../routing/rendezvous.ts";
+
+/** What the host needs of an actor. */
+export interface KeyedActor {
+	/** opts.now() of the last call that used the actor: idle actors are passivated. */
+	lastActivity: number;
+	readonly mailbox: { readonly pending: number; idle(): Promise<void> };
+	/** The lease epoch the actor holds its key under; null once lost or released. */
+	readonly epoch: number | null;
+	/** Extend the lease; false when another node took it (the host drops the actor). */
+	renew(): Promise<boolean>;
+	/** Persist the state (fenced by the lease), so the next activation replays little. */
+	snapshot(): Promise<void>;
+	/** Give the lease up for the next owner. */
+	release(): Promise<void>;
+}
+
+export interface ActorHostOptions<A extends KeyedActor> {
+	/** Take the key's lease and build the actor from its snapshot plus the log after it. */
+	activate(key: string): Promise<A>;
+	gate: Omit<ActivationGateOptions, "now">;
+	now(): number;
+	/** `n` actors left memory, for `reason` ("idle", "moved", "operator", "stopping"). */
+	onPassivated?(reason: string, n: number): void;
+	/** The key's lease was gone: the actor was dropped without writing. */
+	onLost?(key: string): void;
+	onError?(key: string, what: string, err: Error): void;
+}
+
+/** Per event-loop turn, the CPU time lease renewals may take before yielding. */
+const RENEW_SLICE_MS = 5;
+
+export class ActorHost<A extends KeyedActor> {
+	readonly actors = new Map<string, Promise<A>>();
+	readonly gate: ActivationGate;
+
+	constructor(readonly opts: ActorHostOptions<A>) {
+		this.gate = new ActivationGate({ ...opts.gate, now: opts.now });
+	}
+
+	get size(): number {
+		return this.actors.size;
+	}
+
+	/**
+	 * The local actor for `key`, activated on first use through the gate (bounded, a few per
+	 * event-loop turn; refused with a retryable BusyError past `deadline`).
+	 */
+	get(key: string, deadline: number): Promise<A> {
+		let p = this.actors.get(key);
+		if (!p) {
+			p = this.gate.run(key, deadline, () => this.opts.activate(key));
+			this.actors.set(key, p);
+			// A failed activation (store down, lease held elsewhere) must not stay cached.
+			const q = p;
+			q.catch(() => this.actors.get(key) === q && this.actors.delete(key));
+		}
+		return p;
+	}
+
+	/** The settled actors (activations still running or failed are left out). */
+	async settled(): Promise<Array<[string, A]>> {
+		const out: Array<[string, A]> = [];
+		for (const [key, p] of [...this.actors]) {
+			const a = await p.catch(() => null);
+			if (a) out.push([key, a]);
+		}
+		return out;
+	}
+
+	/** Snapshot, drop and release the actors of the keys `which` picks; how many left. */
+	async passivate(reason: string, which: (key: string) => boolean): Promise<number> {
+		let n = 0;
+		for (const [key, p] of [...this.actors]) {
+			if (!which(key)) continue;
+			const a = await p.catch(() => null);
+			if (a) {
+				await a.mailbox.idle().catch(() => {});
+				await a.snapshot().catch(err => this.opts.onError?.(key, "snapshot on passivation", err as Error));
+				// Handoff: the next owner can take the lease at once instead of waiting for it to lapse.
+				await a.release().catch(() => {});
+			}
+			// A call that arrived meanwhile may have re-created the actor: keep that one.
+			if (this.actors.get(key) === p) {
+				this.actors.delete(key);
+				n++;
+			}
+		}
+		if (n > 0) this.opts.onPassivated?.(reason, n);
+		return n;
+	}
+
+	/** Hand off only the keys that `nodes` (the service's nodes, by rendezvous) give to another node than `self`. */
+	handOffMoved(self: string, nodes: readonly string[]): Promise<number> {
+		return this.passivate("moved", key => rendezvousOwner(key, nodes) !== self);
+	}
+
+	/** Passivate the actors unused since `idleMs` with an empty mailbox. */
+	async passivateIdle(idleMs: number): Promise<number> {
+		const cutoff = this.opts.now() - idleMs;
+		const idle = new Set<string>();
+		for (const [key, a] of await this.settled()) if (a.lastActivity < cutoff && a.mailbox.pending === 0) idle.add(key);
+		return this.passivate("idle", key => idle.has(key));
+	}
+
+	/** Forget `actor` (its lease is gone), unless a newer activation of its key already replaced it. */
+	drop(key: string, actor: A): void {
+		const p = this.actors.get(key);
+		void p?.then(a => {
+			if (a === actor && this.actors.get(key) === p) this.actors.delete(key);
+		});
+		this.opts.onLost?.(key);
+	}
+
+	/**
+	 * Renew every actor's lease; an actor whose lease is gone is dropped without writing. Started
+	 * in slices of at most 5 ms per event-loop turn: 10,000 actors take ~50-200 ms to go through,
+	 * which the node's other work should not wait behind.
+	 */
+	async renewAll(): Promise<void> {
+		const renew = async (key: string, p: Promise<A>) => {
+			const a = await p.catch(() => null);
+			if (!a) return;
+			const ok = await a.renew().catch(() => true); // store down: keep trying; writes stay fenced
+			if (!ok) this.drop(key, a);
+		};
+		const renewals: Array<Promise<void>> = [];
+		let turn = performance.now();
+		let n = 0;
+		for (const [key, p] of [...this.actors]) {
+			if ((++n & 63) === 0 && performance.now() - turn > RENEW_SLICE_MS) {
+				await new Promise(resolve => setImmediate(resolve));
+				turn = performance.now();
+			}
+			renewals.push(renew(key, p));
+		}
+		await Promise.all(renewals);
+	}
+}
