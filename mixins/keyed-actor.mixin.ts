@@ -31,6 +31,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { ActorHost, type KeyedActor } from "../lib/keyed/actor-host.ts";
 import { ownerOf, routedBy } from "../middlewares/rendezvous.strategy.ts";
+import { FencedError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
 
 export interface KeyedActorLimits {
 	leaseMs: number;
@@ -62,8 +63,14 @@ export interface KeyedActorMethods<A extends KeyedActor> {
 	callDeadline(ctx: Context): number;
 	/** The nodes running this service, sorted. */
 	ownerNodes(): string[];
+	/** Hand off the local actors whose keys `nodes` (the service's nodes) give to another node. */
+	handOffMoved(nodes: string[]): Promise<number>;
 	/** Forget `actor` because its lease is gone (another node owns the key now). */
 	dropActor(key: string, actor: A): void;
+	/** Run a store step: store down → 503 (retry shortly); fenced (another owner) → 503 with `fenced`. */
+	storeCall<T>(fn: () => Promise<T>): Promise<T>;
+	/** storeCall of a step of `actor`; if its lease turns out gone, the actor is dropped here too. */
+	actorCall<T>(key: string, actor: A, fn: () => Promise<T>): Promise<T>;
 }
 export interface KeyedActorVars<A extends KeyedActor> {
 	keyed: ActorHost<A>;
@@ -100,7 +107,7 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			rebalance: {
 				visibility: "public",
 				async handler(this: KeyedActorService<A>) {
-					const moved = await this.keyed.handOffMoved(this.broker.nodeID, this.ownerNodes());
+					const moved = await this.handOffMoved(this.ownerNodes());
 					return { node: this.broker.nodeID, moved, active: this.keyed.size };
 				},
 			},
@@ -114,7 +121,7 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 				const members = nodes.join(",");
 				if (members === this.keyedMembers) return;
 				this.keyedMembers = members;
-				void this.keyed.handOffMoved(this.broker.nodeID, nodes);
+				void this.handOffMoved(nodes);
 			},
 		},
 
@@ -132,8 +139,30 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 					.map(s => s.nodeID as string)
 					.sort();
 			},
+			handOffMoved(this: KeyedActorService<A>, nodes: string[]): Promise<number> {
+				const endpoints = nodes.map(id => ({ id }));
+				return this.keyed.handOffMoved(this.broker.nodeID, k => ownerOf(k, endpoints)?.id);
+			},
 			dropActor(this: KeyedActorService<A>, k: string, actor: A) {
 				this.keyed.drop(k, actor);
+			},
+			async storeCall<T>(fn: () => Promise<T>): Promise<T> {
+				try {
+					return await fn();
+				} catch (err) {
+					if (err instanceof StoreUnavailableError) throw new UnavailableError("the store is unavailable; retry shortly", { reason: err.message });
+					if (err instanceof FencedError) throw new UnavailableError(`${err.symbol} changed owner; retry`, { fenced: true, holder: err.holder });
+					throw err;
+				}
+			},
+			async actorCall<T>(this: KeyedActorService<A>, k: string, actor: A, fn: () => Promise<T>): Promise<T> {
+				try {
+					return await this.storeCall(fn);
+				} catch (err) {
+					// The lease is gone (another node owns the key now): stop serving it here.
+					if ((err as { data?: { fenced?: boolean } }).data?.fenced) this.dropActor(k, actor);
+					throw err;
+				}
 			},
 		},
 
@@ -191,4 +220,4 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 	} as unknown as Partial<ServiceSchema>;
 }
 
-export { ownerOf, routedBy };
+export { routedBy };

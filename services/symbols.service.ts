@@ -5,12 +5,11 @@
  * actor (lib/symbols/symbol-actor.ts: lease, snapshot + log replay, mailbox) and its handlers.
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { SymbolActor, symbolLeasing, type ActorOptions, type IngestResult } from "../lib/symbols/symbol-actor.ts";
-import { WIRE_VERSION, type TickMessage, type Topic } from "../lib/protocol/wire.ts";
+import { SymbolActor, actorOptionsFor, type ActorOptions, type IngestResult } from "../lib/symbols/symbol-actor.ts";
+import type { TickMessage, Topic } from "../lib/protocol/wire.ts";
 import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
-import { analysisFor } from "../lib/config/config.ts";
 import { keyedActorMixin, routedBy, type KeyedActorMethods, type KeyedActorVars } from "../mixins/keyed-actor.mixin.ts";
-import { FencedError, NotFoundError, StoreUnavailableError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
+import { NotFoundError, ValidationError } from "../lib/protocol/errors.ts";
 import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
@@ -30,12 +29,10 @@ const describe = (a: SymbolActor) => ({ seq: a.seq, price: a.latest?.price ?? nu
 interface Methods extends KeyedActorMethods<SymbolActor> {
 	existingActor(symbol: string): Promise<SymbolActor | null>;
 	knownActor(symbol: string): Promise<SymbolActor>;
-	storeCall<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, KeyedActorVars<SymbolActor>> {
 	const { store, bus, config } = deps;
-	const actorConfig = config.symbolActor;
 	let leasing: ActorOptions["leasing"];
 	return {
 		name: "symbols",
@@ -44,32 +41,21 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				key: "symbol",
 				keyRule: symbolParam,
 				noun: "symbol",
-				limits: actorConfig,
+				limits: config.symbolActor,
 				now: deps.now,
 				describe,
 				activate(symbol) {
-					const opts: ActorOptions = {
-						store,
-						owner: this.broker.nodeID,
-						leaseMs: actorConfig.leaseMs,
-						leaseWaitMs: actorConfig.leaseWaitMs,
-						now: deps.now,
-						snapshotEvery: config.store.snapshotEvery,
-						dedupWindow: actorConfig.dedupWindow,
-						mailboxLimit: actorConfig.mailboxLimit,
-						analysis: analysisFor(config, symbol),
-						publish: (subject, msg) => {
-							const sig = msg as { strategy?: string; direction?: string; tf?: string };
-							if (sig.strategy !== undefined) this.broker.metrics.increment("rookery.strategy.signals", { strategy: sig.strategy, tf: sig.tf, direction: sig.direction });
-							bus.publish(subject, msg);
-							// Alert rules on this symbol are checked here, on its owner (lib/alerts/engine.ts).
-							deps.alerts.observe(msg);
-						},
-						replayed: deps.alerts.watchesSymbol(symbol) ? msg => deps.alerts.observe(msg, true) : undefined,
+					const publish = (subject: string, msg: object) => {
+						const sig = msg as { strategy?: string; direction?: string; tf?: string };
+						if (sig.strategy !== undefined) this.broker.metrics.increment("rookery.strategy.signals", { strategy: sig.strategy, tf: sig.tf, direction: sig.direction });
+						bus.publish(subject, msg);
+						// Alert rules on this symbol are checked here, on its owner (lib/alerts/engine.ts).
+						deps.alerts.observe(msg);
 					};
-					// One lease-settings object for every actor of the node.
-					opts.leasing = leasing ??= symbolLeasing(opts);
-					return (this as unknown as Methods).storeCall(() => SymbolActor.activate(symbol, opts));
+					const replayed = deps.alerts.watchesSymbol(symbol) ? (msg: object) => deps.alerts.observe(msg, true) : undefined;
+					const opts = actorOptionsFor(config, symbol, { store, owner: this.broker.nodeID, now: deps.now, publish, replayed, leasing });
+					leasing = opts.leasing; // one lease-settings object for every actor of the node
+					return this.storeCall(() => SymbolActor.activate(symbol, opts));
 				},
 			}),
 		],
@@ -84,15 +70,10 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					// Past the deadline, a waiting activation or a queued batch is not started: the caller gave up.
 					const deadline = this.callDeadline(ctx);
 					const actor = await this.actor(ctx.params.symbol, deadline);
-					return this.storeCall(() => actor.ingest(ctx.params.ticks, deadline)).then(r => {
-						// Per node, the load a symbols pod autoscales on (k8s/base/hpa.yaml).
-						this.broker.metrics.increment("rookery.symbols.ticks", {}, r.accepted);
-						return r;
-					}, err => {
-						// The lease is gone (another node owns the symbol now): stop serving it here.
-						if (err instanceof UnavailableError && (err as { data?: { fenced?: boolean } }).data?.fenced) this.dropActor(ctx.params.symbol, actor);
-						throw err;
-					});
+					const r = await this.actorCall(ctx.params.symbol, actor, () => actor.ingest(ctx.params.ticks, deadline));
+					// Per node, the load a symbols pod autoscales on (k8s/base/hpa.yaml).
+					this.broker.metrics.increment("rookery.symbols.ticks", {}, r.accepted);
+					return r;
 				},
 			},
 
@@ -214,16 +195,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				params: { symbol: symbolParam, kind: { type: "enum", values: ["ticks", "bars", "indicators", "signals"] }, tf: { type: "enum", values: [...TIMEFRAMES], optional: true } },
 				async handler(ctx: Context<{ symbol: string; kind: Topic["kind"]; tf?: Timeframe }>): Promise<{ seq: number; data: unknown } | null> {
 					const actor = await this.existingActor(ctx.params.symbol);
-					if (!actor) return null;
-					const { kind, tf } = ctx.params;
-					const a = actor.analysis;
-					if (kind === "ticks") return actor.latest ? { seq: actor.seq, data: actor.latest } : null;
-					if (kind === "bars") {
-						const bar = tf ? a.bars(tf, 1)?.[0] : undefined;
-						return bar ? { seq: actor.seq, data: { v: WIRE_VERSION, seq: actor.seq, symbol: actor.symbol, tf, final: false, bar } } : null;
-					}
-					if (kind === "indicators") return { seq: actor.seq, data: { symbol: actor.symbol, timeframes: a.timeframes.map(t => a.indicators(t)) } };
-					return { seq: actor.seq, data: { symbol: actor.symbol, signals: a.signals(50) } };
+					return actor ? actor.topicSnapshot(ctx.params.kind, ctx.params.tf) : null;
 				},
 			},
 
@@ -259,16 +231,6 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				// Being read counts as activity: an actor clients watch is not passivated.
 				if (actor) actor.lastActivity = deps.now();
 				return actor;
-			},
-
-			async storeCall<T>(fn: () => Promise<T>): Promise<T> {
-				try {
-					return await fn();
-				} catch (err) {
-					if (err instanceof StoreUnavailableError) throw new UnavailableError("the store is unavailable; retry shortly", { reason: err.message });
-					if (err instanceof FencedError) throw new UnavailableError(`${err.symbol} changed owner; retry`, { fenced: true, holder: err.holder });
-					throw err;
-				}
 			},
 		},
 

@@ -5,7 +5,6 @@
  * snapshot and log replay, its mailbox) is the using service's: anything that is a `KeyedActor`.
  */
 import { ActivationGate, type ActivationGateOptions } from "../symbols/activation-gate.ts";
-import { rendezvousOwner } from "../routing/rendezvous.ts";
 
 /** What the host needs of an actor. */
 export interface KeyedActor {
@@ -97,9 +96,9 @@ export class ActorHost<A extends KeyedActor> {
 		return n;
 	}
 
-	/** Hand off only the keys that `nodes` (the service's nodes, by rendezvous) give to another node than `self`. */
-	handOffMoved(self: string, nodes: readonly string[]): Promise<number> {
-		return this.passivate("moved", key => rendezvousOwner(key, nodes) !== self);
+	/** Hand off only the keys whose owner (by `ownerOf`, over the service's nodes now) is not `self`. */
+	handOffMoved(self: string, ownerOf: (key: string) => string | undefined): Promise<number> {
+		return this.passivate("moved", key => ownerOf(key) !== self);
 	}
 
 	/** Passivate the actors unused since `idleMs` with an empty mailbox. */

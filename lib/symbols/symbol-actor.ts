@@ -6,13 +6,15 @@
  */
 import type { Tick, SequencedTick } from "../protocol/tick.ts";
 import { FencedError, SequenceConflictError, UnavailableError } from "../protocol/errors.ts";
-import { subjects, toTickMessage, WIRE_VERSION, type TickMessage } from "../protocol/wire.ts";
+import { subjects, toTickMessage, WIRE_VERSION, type TickMessage, type Topic } from "../protocol/wire.ts";
+import type { Timeframe } from "../bars/timeframes.ts";
 import type { Store, LogEntry } from "../store/index.ts";
 import { SymbolAnalysis, type AnalysisConfig, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
 import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "./mailbox.ts";
 import { hash32 } from "../feed/random.ts";
 import { HeldLease, type HeldLeaseOptions } from "../keyed/lease.ts";
+import { analysisFor, type RookeryConfig } from "../config/config.ts";
 
 /**
  * 4: closed bars that can no longer be amended are stored without their amendment bookkeeping.
@@ -63,6 +65,14 @@ export interface ActorOptions {
 	replayed?: (msg: object) => void;
 	/** The lease settings, when a service shares one object among its actors (else made from the above). */
 	leasing?: HeldLeaseOptions;
+}
+
+/** A symbol actor's options from the node's configuration (`symbolActor`, `store`, the symbol's analysis). */
+export function actorOptionsFor(config: RookeryConfig, symbol: string, node: Pick<ActorOptions, "store" | "owner" | "now" | "publish" | "replayed" | "leasing">): ActorOptions {
+	const a = config.symbolActor;
+	const opts: ActorOptions = { ...node, leaseMs: a.leaseMs, leaseWaitMs: a.leaseWaitMs, snapshotEvery: config.store.snapshotEvery, dedupWindow: a.dedupWindow, mailboxLimit: a.mailboxLimit, analysis: analysisFor(config, symbol) };
+	opts.leasing ??= symbolLeasing(opts);
+	return opts;
 }
 
 /** The lease settings of actors with these options (lib/keyed/lease.ts). */
@@ -355,6 +365,21 @@ export class SymbolActor {
 		const result: IngestResult = { symbol: this.symbol, accepted: fresh.length, duplicates, late, firstSeq: fresh[0]?.seq ?? null, lastSeq: this.seq };
 		if (refused.length > 0) result.refused = refused;
 		return result;
+	}
+
+	/**
+	 * What a new subscriber of one of the symbol's topics gets first, with the seq live updates
+	 * follow from (read between two turns, so every later update has a higher seq); null: nothing yet.
+	 */
+	topicSnapshot(kind: Topic["kind"], tf?: Timeframe): { seq: number; data: unknown } | null {
+		const { seq, symbol, analysis: a } = this;
+		if (kind === "ticks") return this.latest ? { seq, data: this.latest } : null;
+		if (kind === "bars") {
+			const bar = tf ? a.bars(tf, 1)?.[0] : undefined;
+			return bar ? { seq, data: { v: WIRE_VERSION, seq, symbol, tf, final: false, bar } } : null;
+		}
+		if (kind === "indicators") return { seq, data: { symbol, timeframes: a.timeframes.map(t => a.indicators(t)) } };
+		return { seq, data: { symbol, signals: a.signals(50) } };
 	}
 
 	/** Write the snapshot now (every K updates and before the actor is dropped). */
