@@ -85,6 +85,9 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 	const { key, limits, now } = opts;
 	const requestTimeout = (svc: KeyedActorService<A>) => svc.broker.options.requestTimeout || 10_000;
 	return {
+		// Public (sent to every node): the REPL finds keyed-actor services and their key by it.
+		settings: { keyedActor: { key } },
+
 		actions: {
 			/** The actors active on this node (REPL `actors`/`owners`, and lists that show owners). */
 			actors: {

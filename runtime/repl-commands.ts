@@ -21,7 +21,41 @@ export async function fromEveryNode<T>(broker: ServiceBroker, action: string): P
 	return results.flat() as T[];
 }
 
+/** The services built on the keyed-actor mixin (their `keyedActor` setting names the key), by name. */
+export function keyedServices(broker: ServiceBroker): Map<string, string> {
+	const out = new Map<string, string>();
+	for (const s of broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as Array<{ name: string; settings?: { keyedActor?: { key: string } } }>) {
+		if (s.settings?.keyedActor) out.set(s.name, s.settings.keyedActor.key);
+	}
+	return out;
+}
+
+type ActorRow = Record<string, unknown> & { node: string; epoch: number | null; pending: number; lastActivity: number };
+
 export const replCommands: ReplCommand[] = [
+	{
+		command: "actors [service]",
+		description: "Keyed actors (symbols and every keyed-actor service): keys per node; with a service, each key's owner, lease epoch, mailbox depth",
+		async action(broker, args) {
+			const services = keyedServices(broker);
+			if (args.service !== undefined) {
+				const name = String(args.service);
+				const key = services.get(name);
+				if (!key) return console.log(`${name} is not a keyed-actor service (they are: ${[...services.keys()].join(", ") || "none"})`);
+				const rows = await fromEveryNode<ActorRow>(broker, `${name}.actors`);
+				if (rows.length === 0) return console.log(`No active ${name} actors.`);
+				return console.table(rows.map(r => ({ [key]: r[key], owner: r.node, epoch: r.epoch, pending: r.pending, lastActivity: new Date(r.lastActivity).toISOString() })));
+			}
+			const counts: Array<{ service: string; node: string; keys: number }> = [];
+			for (const name of services.keys()) {
+				const perNode = new Map<string, number>();
+				for (const r of await fromEveryNode<ActorRow>(broker, `${name}.actors`)) perNode.set(r.node, (perNode.get(r.node) ?? 0) + 1);
+				for (const [node, keys] of perNode) counts.push({ service: name, node, keys });
+			}
+			if (counts.length === 0) return console.log("No active keyed actors.");
+			console.table(counts);
+		},
+	},
 	{
 		command: "apikey <op> [name] [tier]",
 		description: "API keys: `apikey create <name> <free|pro|internal> [--admin]`, `apikey list`, `apikey revoke <id>`",

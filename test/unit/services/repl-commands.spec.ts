@@ -59,6 +59,19 @@ describe("services: REPL commands", () => {
 		for (const r of rows) expect(r).to.include({ health: 1, utilization: 0, queued: 0, breaker: "closed", nodes: "repl-test (builtin, closed)" });
 	});
 
+	it("`actors` counts keys per node for each keyed-actor service, and lists one service's keys with their lease epochs", async () => {
+		await waitFor(() => node.broker.call<unknown[]>("symbols.actors").then(a => a.length === 2), { what: "two actors" });
+		const [counts] = (await run(node, "actors")) as Array<Array<Record<string, unknown>>>;
+		expect(counts).to.deep.equal([{ service: "symbols", node: "repl-test", keys: 2 }]);
+		const [rows] = (await run(node, "actors", { service: "symbols" })) as Array<Array<Record<string, unknown>>>;
+		expect(rows.map(r => [r.symbol, r.owner])).to.deep.equal([
+			["AAPL", "repl-test"],
+			["MSFT", "repl-test"],
+		]);
+		for (const r of rows) expect(r.epoch).to.be.a("number").greaterThan(0);
+		expect(await run(node, "actors", { service: "gateway" })).to.deep.equal(["gateway is not a keyed-actor service (they are: symbols)"]);
+	});
+
 	it("`feeds` shows the synthetic feed running and counting", async () => {
 		await waitFor(async () => ((await node.broker.call<Array<{ accepted: number }>>("ingest.feeds"))[0]?.accepted ?? 0) > 0, { what: "accepted ticks" });
 		const [rows] = (await run(node, "feeds")) as Array<Array<Record<string, unknown>>>;
