@@ -1,7 +1,7 @@
 /**
  * Intelligence streams owned by lease (docs/agents.md, "Intelligence streams"): definitions in the
- * KV hash `intel:streams`; the node holding `intel:stream:{id}:owner` runs the stream, renewing
- * the lease on every sweep; a sweep also drops streams lost or deleted and takes over those whose
+ * KV hash `intel:streams`; the node holding `intel:stream:{id}:owner` (a fenced lease,
+ * lib/keyed/lease.ts: `kv.leases`) runs the stream, renewing the lease on every sweep; a sweep also drops streams lost or deleted and takes over those whose
  * lease lapsed. A stream's `seq` is written to `intel:stream:{id}:seq` before each update is
  * published, and a node taking a stream over continues from it, so seq never repeats across
  * owners (at most the one update written but not published by a killed owner is missing).
@@ -12,6 +12,7 @@
 import { BusyError } from "../protocol/errors.ts";
 import { WIRE_VERSION } from "../protocol/wire.ts";
 import type { KvStore } from "../kv/index.ts";
+import { HeldLease, type HeldLeaseOptions } from "../keyed/lease.ts";
 import type { UnifiedOptions } from "./unified-request.ts";
 import { errorReason } from "./symbol-analysis.ts";
 
@@ -63,12 +64,28 @@ interface OwnedStream {
 	running: Promise<void> | null;
 	/** Last seq published (or written) here; null until read from the KV. */
 	seq: number | null;
+	/** The stream's lease; its epoch grows with every owner. */
+	lease: HeldLease;
 }
+
+/** The lease is someone else's: not an error, the stream runs there. */
+class HeldElsewhere extends Error {}
 
 export class StreamRunner {
 	readonly #owned = new Map<string, OwnedStream>();
+	readonly #leasing: HeldLeaseOptions;
 
-	constructor(private readonly opts: StreamRunnerOptions) {}
+	constructor(private readonly opts: StreamRunnerOptions) {
+		this.#leasing = { leases: opts.kv.leases, holder: opts.nodeID, ttlMs: opts.leaseMs, waitMs: 0, now: opts.now, held: () => new HeldElsewhere() };
+	}
+
+	/** The stream's lease when it is free (or this node's); null while another node holds it. */
+	#take(id: string): Promise<HeldLease | null> {
+		return HeldLease.take(streamLeaseKey(id), this.#leasing).catch(err => {
+			if (err instanceof HeldElsewhere) return null;
+			throw err;
+		});
+	}
 
 	get ownedCount(): number {
 		return this.#owned.size;
@@ -80,10 +97,11 @@ export class StreamRunner {
 
 	/** Store a new stream and run it here when its lease is free (it is: the id is new). */
 	async create(def: StreamDefinition): Promise<void> {
-		const { kv, nodeID, leaseMs, maxStreams } = this.opts;
+		const { kv, maxStreams } = this.opts;
 		if (Object.keys(await kv.hgetall(STREAMS_KEY)).length >= maxStreams) throw new BusyError(`too many intelligence streams (limit ${maxStreams}); stop one first`);
 		await kv.hset(STREAMS_KEY, def.id, def);
-		if (await kv.acquireLease(streamLeaseKey(def.id), nodeID, leaseMs)) this.#run(def);
+		const lease = await this.#take(def.id);
+		if (lease) this.#run(def, lease);
 	}
 
 	/** Delete a stream's definition and seq; false when it did not exist. Other nodes drop it on their sweep (or the caller's broadcast). */
@@ -113,16 +131,17 @@ export class StreamRunner {
 
 	/** Renew the streams run here, drop the ones lost or deleted, take over those nobody holds. */
 	async sweep(): Promise<void> {
-		const { kv, nodeID, leaseMs } = this.opts;
+		const { kv, nodeID } = this.opts;
 		const defs = await kv.hgetall<StreamDefinition>(STREAMS_KEY);
-		for (const id of [...this.#owned.keys()]) {
-			if (!defs[id] || !(await kv.renewLease(streamLeaseKey(id), nodeID, leaseMs))) this.drop(id);
+		for (const [id, s] of [...this.#owned]) {
+			if (!defs[id] || !(await s.lease.renew())) this.drop(id);
 		}
 		for (const def of Object.values(defs)) {
 			if (this.#owned.has(def.id)) continue;
-			if (await kv.acquireLease(streamLeaseKey(def.id), nodeID, leaseMs)) {
-				this.opts.log.info(`intelligence stream ${def.id} taken over by ${nodeID}`);
-				this.#run(def);
+			const lease = await this.#take(def.id);
+			if (lease) {
+				this.opts.log.info(`intelligence stream ${def.id} taken over by ${nodeID} (epoch ${lease.epoch})`);
+				this.#run(def, lease);
 			}
 		}
 	}
@@ -133,7 +152,7 @@ export class StreamRunner {
 		if (!s) return;
 		clearInterval(s.timer);
 		this.#owned.delete(id);
-		void this.opts.kv.releaseLease(streamLeaseKey(id), this.opts.nodeID).catch(() => {});
+		void s.lease.release().catch(() => {});
 	}
 
 	/** One analysis and update of a stream run here (what its timer calls); skipped while one is running. */
@@ -154,8 +173,8 @@ export class StreamRunner {
 		for (const id of [...this.#owned.keys()]) this.drop(id);
 	}
 
-	#run(def: StreamDefinition): void {
-		const s: OwnedStream = { def, running: null, seq: null, timer: setInterval(() => void this.tick(def.id), def.interval_ms) };
+	#run(def: StreamDefinition, lease: HeldLease): void {
+		const s: OwnedStream = { def, lease, running: null, seq: null, timer: setInterval(() => void this.tick(def.id), def.interval_ms) };
 		this.#owned.set(def.id, s);
 		void this.tick(def.id);
 	}
