@@ -173,7 +173,8 @@ export class SymbolActor {
 	 */
 	static async activate(symbol: string, opts: ActorOptions): Promise<SymbolActor> {
 		const actor = new SymbolActor(symbol, opts);
-		actor.#held = await HeldLease.take(symbol, opts.leasing ?? symbolLeasing(opts));
+		// Made once per options object: actors sharing their options share the lease settings too.
+		actor.#held = await HeldLease.take(symbol, (opts.leasing ??= symbolLeasing(opts)));
 		try {
 			await actor.#rehydrate();
 		} catch (err) {

@@ -59,7 +59,7 @@ function counters(store: MemoryStore, passivateAfterMs = 60_000): ServiceSchema 
 				},
 			},
 		},
-	} as ServiceSchema;
+	} as unknown as ServiceSchema;
 }
 
 let namespaceNo = 0;
