@@ -1,7 +1,7 @@
 /**
  * Symbol routing on nodes that run `symbols`: with `registry.preferLocal`, a symbol action called
  * on this node runs here first; when this node does not own the symbol (by its own view of the
- * `symbols` nodes, `ownerOf` in rendezvous.strategy.ts), the call is forwarded once to the owner.
+ * `symbols` nodes, `ownerOf` in lib/routing/rendezvous.ts), the call is forwarded once to the owner.
  * Whatever picked the endpoint (preferLocal, moleculer-web, a REPL `call`), a node never builds an
  * actor for a symbol it does not own. Calls that came from another node run here as routed, so views that
  * differ for a moment (membership changing) cannot ping-pong; the log's seq check keeps writes safe.

@@ -4,7 +4,7 @@
  * A service that mixes `keyedActorMixin({...})` in gets, for the keys its actions name in
  * `opts.key` (e.g. "symbol"):
  * - placement: keyed actions declare `...routedBy(key)`; the key's owner is chosen by rendezvous
- *   hashing over the nodes running the service (`ownerOf`, middlewares/rendezvous.strategy.ts), so
+ *   hashing over the nodes running the service (`ownerOf`, lib/routing/rendezvous.ts), so
  *   any node may be called and the owner answers;
  * - one fenced lease per key (lib/keyed/lease.ts): the actor holds it while active, renewed every
  *   quarter of `leaseMs`; its epoch fences every write, so a node that lost a key cannot write it;
@@ -30,7 +30,7 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { ActorHost, type KeyedActor } from "../lib/keyed/actor-host.ts";
-import { ownerOf, routedBy } from "../middlewares/rendezvous.strategy.ts";
+import { ownerOf, routedBy } from "../lib/routing/rendezvous.ts";
 import { FencedError, StoreUnavailableError, UnavailableError } from "../lib/protocol/errors.ts";
 
 export interface KeyedActorLimits {
