@@ -1,7 +1,7 @@
 /**
  * Redis KV for cluster mode (ioredis 5), on the same fail-fast connection as RedisStore
  * (lib/redis): calls fail with UnavailableError while Redis is away.
- * Leases are lib/redis/redis-leases.ts (`<key>` holds the token, `<key>:epoch` the epoch).
+ * Leases are lib/redis/redis-leases.ts (`<key>` holds the holder as JSON, `<key>:epoch` the epoch).
  */
 import type { Redis, RedisOptions } from "ioredis";
 import { createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
@@ -27,7 +27,8 @@ export class RedisKv extends KvStore {
 	constructor(opts: Partial<RedisKvOptions> & { url: string }) {
 		super(opts);
 		this.client = createRedisClient(opts.url, opts.redis);
-		this.leases = new RedisLeases(this.client, key => ({ owner: this.key(key), epoch: `${this.key(key)}:epoch` }), op => this.#run(op));
+		// The value is the holder as JSON, readable like any other KV value (operators, tests).
+		this.leases = new RedisLeases(this.client, key => ({ owner: this.key(key), epoch: `${this.key(key)}:epoch` }), op => this.#run(op), "json-holder");
 	}
 
 	async connect(): Promise<void> {
