@@ -21,7 +21,7 @@
  *   `passivate`, `rebalance`: runtime/repl-commands.ts).
  *
  * The actor is the service's (a `KeyedActor`, lib/keyed/actor-host.ts): its state, its handlers,
- * its bounded mailbox (lib/symbols/mailbox.ts: a full mailbox refuses, a job past its deadline is
+ * its bounded mailbox (lib/keyed/mailbox.ts: a full mailbox refuses, a job past its deadline is
  * skipped). In a handler: `const actor = await this.actor(ctx.params.symbol, this.callDeadline(ctx))`.
  * docs/architecture.md ("One actor's life") walks through a new keyed actor end to end.
  *

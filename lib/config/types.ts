@@ -48,7 +48,7 @@ export interface RookeryConfig {
 		passivateAfterMs: number;
 		leaseMs: number;
 		leaseWaitMs: number;
-		/** Actor activations running at once on a node (lib/symbols/activation-gate.ts). */
+		/** Actor activations running at once on a node (lib/keyed/activation-gate.ts). */
 		maxActivations: number;
 		/** Activations that may wait for a slot; past this, 503 BUSY. */
 		activationQueue: number;

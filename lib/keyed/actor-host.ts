@@ -4,7 +4,7 @@
  * keys that moved, and the drop of an actor whose lease was lost. The actor itself (its state, its
  * snapshot and log replay, its mailbox) is the using service's: anything that is a `KeyedActor`.
  */
-import { ActivationGate, type ActivationGateOptions } from "../symbols/activation-gate.ts";
+import { ActivationGate, type ActivationGateOptions } from "./activation-gate.ts";
 
 /** What the host needs of an actor. */
 export interface KeyedActor {

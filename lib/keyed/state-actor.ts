@@ -16,7 +16,7 @@
  */
 import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import type { Store } from "../store/store.ts";
-import { Mailbox } from "../symbols/mailbox.ts";
+import { Mailbox } from "./mailbox.ts";
 import { HeldLease, type HeldLeaseOptions } from "./lease.ts";
 import type { KeyedActor } from "./actor-host.ts";
 

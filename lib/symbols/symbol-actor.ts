@@ -11,7 +11,7 @@ import type { Timeframe } from "../bars/timeframes.ts";
 import type { Store, LogEntry } from "../store/index.ts";
 import { SymbolAnalysis, type AnalysisConfig, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
 import { DedupWindow } from "./dedup-window.ts";
-import { Mailbox } from "./mailbox.ts";
+import { Mailbox } from "../keyed/mailbox.ts";
 import { hash32 } from "../feed/random.ts";
 import { HeldLease, type HeldLeaseOptions } from "../keyed/lease.ts";
 import { analysisFor, type RookeryConfig } from "../config/config.ts";

@@ -1,7 +1,7 @@
 /**
  * Issue 13 item 4: one `POST /api/v1/ticks` of 5,000 ticks for 5,000 new symbols blocked a node's
  * event loop for 9-11 s, every lease lapsed and nothing was stored. Now activations are admitted
- * a few per event-loop turn (lib/symbols/activation-gate.ts), so during that POST a real node
+ * a few per event-loop turn (lib/keyed/activation-gate.ts), so during that POST a real node
  * (a child process) keeps answering `/health/live`, loses no lease, and its answer says exactly
  * which symbols were written.
  *

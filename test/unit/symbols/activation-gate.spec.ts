@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ActivationGate } from "../../../lib/symbols/activation-gate.ts";
+import { ActivationGate } from "../../../lib/keyed/activation-gate.ts";
 import { BusyError } from "../../../lib/protocol/errors.ts";
 
 const deferred = () => {
@@ -8,7 +8,7 @@ const deferred = () => {
 	return { promise, resolve };
 };
 
-describe("lib/symbols/activation-gate", () => {
+describe("lib/keyed/activation-gate", () => {
 	it("runs at most `limit` at once and starts the waiters in order as slots free", async () => {
 		const gate = new ActivationGate({ limit: 2, queueLimit: 10, now: Date.now });
 		const started: number[] = [];

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { Mailbox } from "../../../lib/symbols/mailbox.ts";
+import { Mailbox } from "../../../lib/keyed/mailbox.ts";
 import { BusyError } from "../../../lib/protocol/errors.ts";
 
-describe("lib/symbols/mailbox", () => {
+describe("lib/keyed/mailbox", () => {
 	it("bounds the ticks waiting, but always takes a batch when nothing waits", async () => {
 		const m = new Mailbox(10, "t");
 		let release!: () => void;
