@@ -13,7 +13,8 @@
  *   `activationQueue` waiting, refused with a retryable 503 past the caller's deadline);
  * - idle passivation (snapshot, release, forget) after `passivateAfterMs` without a call;
  * - handoff on a membership change of the service's nodes: only the keys that now belong to
- *   another node are snapshotted and released; the new owner activates them on its next call;
+ *   another node are snapshotted and released; the new owner activates them on its next call
+ *   (and once per lease period any key held by a node that does not own it, "stray", is too);
  * - failover: a killed owner's lease lapses after `leaseMs`; the next call (routed to the new
  *   owner) activates there from the snapshot and the log, so nothing acknowledged is lost;
  * - operator visibility: `<service>.actors` (the keys active on this node, with the lease epoch
@@ -64,7 +65,7 @@ export interface KeyedActorMethods<A extends KeyedActor> {
 	/** The nodes running this service, sorted. */
 	ownerNodes(): string[];
 	/** Hand off the local actors whose keys `nodes` (the service's nodes) give to another node. */
-	handOffMoved(nodes: string[]): Promise<number>;
+	handOffMoved(nodes: string[], reason?: string): Promise<number>;
 	/** Forget `actor` because its lease is gone (another node owns the key now). */
 	dropActor(key: string, actor: A): void;
 	/** Run a store step: store down → 503 (retry shortly); fenced (another owner) → 503 with `fenced`. */
@@ -142,9 +143,9 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 					.map(s => s.nodeID as string)
 					.sort();
 			},
-			handOffMoved(this: KeyedActorService<A>, nodes: string[]): Promise<number> {
+			handOffMoved(this: KeyedActorService<A>, nodes: string[], reason?: string): Promise<number> {
 				const endpoints = nodes.map(id => ({ id }));
-				return this.keyed.handOffMoved(this.broker.nodeID, k => ownerOf(k, endpoints)?.id);
+				return this.keyed.handOffMoved(this.broker.nodeID, k => ownerOf(k, endpoints)?.id, reason);
 			},
 			dropActor(this: KeyedActorService<A>, k: string, actor: A) {
 				this.keyed.drop(k, actor);
@@ -211,7 +212,15 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			// a lease late (a stalled loop, a slow Redis: up to 1.45 s on a loaded 2-core machine)
 			// before the lease is lost.
 			const renewal = setInterval(() => void this.keyed.renewAll(), Math.max(100, Math.floor(limits.leaseMs / 4)));
-			this.keyedTimers = [sweep, renewal];
+			// A call routed here by a node whose view lagged (a join in progress) can activate a key
+			// again just after this node handed it off; nothing else would move it before it idles,
+			// and its owner could not take the lease meanwhile. So once per lease period the keys this
+			// node does not own by its current view (which must include itself) are handed off too.
+			const strays = setInterval(() => {
+				const nodes = this.ownerNodes();
+				if (nodes.includes(this.broker.nodeID)) void this.handOffMoved(nodes, "stray");
+			}, limits.leaseMs);
+			this.keyedTimers = [sweep, renewal, strays];
 			for (const t of this.keyedTimers) t.unref();
 		},
 

@@ -97,8 +97,8 @@ export class ActorHost<A extends KeyedActor> {
 	}
 
 	/** Hand off only the keys whose owner (by `ownerOf`, over the service's nodes now) is not `self`. */
-	handOffMoved(self: string, ownerOf: (key: string) => string | undefined): Promise<number> {
-		return this.passivate("moved", key => ownerOf(key) !== self);
+	handOffMoved(self: string, ownerOf: (key: string) => string | undefined, reason = "moved"): Promise<number> {
+		return this.passivate(reason, key => ownerOf(key) !== self);
 	}
 
 	/** Passivate the actors unused since `idleMs` with an empty mailbox. */

@@ -73,7 +73,17 @@ export function ownerOf<E extends Endpoint>(key: string, endpoints: readonly E[]
 		only = ep;
 	}
 	if (available <= 1) return only;
-	const live = endpoints.filter(ep => ep.isAvailable !== false);
-	const owner = rendezvousOwner(normaliseSymbol(key), live.map(ep => ep.id));
-	return live.find(ep => ep.id === owner);
+	// rendezvousOwner over the available ids, without building arrays (called per key in handoffs).
+	const k = normaliseSymbol(key);
+	let best: E | undefined;
+	let bestW = -1;
+	for (const ep of endpoints) {
+		if (ep.isAvailable === false) continue;
+		const w = weight(ep.id, k);
+		if (w > bestW || (w === bestW && best !== undefined && ep.id < best.id)) {
+			best = ep;
+			bestW = w;
+		}
+	}
+	return best;
 }

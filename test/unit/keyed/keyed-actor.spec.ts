@@ -25,7 +25,7 @@ const hooks: StateHooks<Count, Add> = {
 	},
 };
 
-function counters(store: MemoryStore, passivateAfterMs = 60_000): ServiceSchema {
+function counters(store: MemoryStore, passivateAfterMs = 60_000, leaseMs = 3000): ServiceSchema {
 	return {
 		name: "counters",
 		mixins: [
@@ -33,7 +33,7 @@ function counters(store: MemoryStore, passivateAfterMs = 60_000): ServiceSchema 
 				key: "id",
 				keyRule: "string",
 				noun: "counter",
-				limits: { leaseMs: 3000, passivateAfterMs, maxActivations: 4, activationQueue: 1000 },
+				limits: { leaseMs, passivateAfterMs, maxActivations: 4, activationQueue: 1000 },
 				now: Date.now,
 				activate(id) {
 					const leasing = { leases: store.leases, holder: this.broker.nodeID, ttlMs: 3000, waitMs: 2000, now: Date.now, held: (k: string, h: string) => new UnavailableError(`${k} is held by ${h}`) };
@@ -63,9 +63,9 @@ function counters(store: MemoryStore, passivateAfterMs = 60_000): ServiceSchema 
 }
 
 let namespaceNo = 0;
-const brokerOf = (nodeID: string, namespace: string, store: MemoryStore, passivateAfterMs?: number) => {
+const brokerOf = (nodeID: string, namespace: string, store: MemoryStore, passivateAfterMs?: number, leaseMs?: number) => {
 	const b = new ServiceBroker({ nodeID, namespace, transporter: "Fake", logger: false, middlewares: [OwnerForwardMiddleware()] });
-	b.createService(counters(store, passivateAfterMs));
+	b.createService(counters(store, passivateAfterMs, leaseMs));
 	return b;
 };
 
@@ -129,5 +129,23 @@ describe("mixins/keyed-actor: a keyed actor from a state and its handlers", () =
 		const onB = (await b.call<Array<{ id: string }>>("counters.actors")).map(r => r.id).sort();
 		expect(onB).to.deep.equal([...toB].sort());
 		for (const id of keys) expect(await a.call("counters.get", { id }), id).to.deep.equal({ n: 2, sum: 3, seq: 2 });
+	});
+
+	it("a key activated on a node that does not own it (a caller's view lagging) is handed off within a lease period", async () => {
+		const store = new MemoryStore();
+		const ns = `keyed-${process.pid}-${++namespaceNo}`;
+		const [a, b] = [brokerOf("node-a", ns, store, 60_000, 600), brokerOf("node-b", ns, store, 60_000, 600)];
+		brokers.push(a, b);
+		await Promise.all([a.start(), b.start()]);
+		const seesBoth = (x: ServiceBroker) => x.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(sv => sv.name === "counters").length === 2;
+		await waitFor(async () => seesBoth(a) && seesBoth(b), { what: "both nodes seen" });
+		const nodes = [{ id: "node-a" }, { id: "node-b" }];
+		const id = Array.from({ length: 20 }, (_, i) => `stray-${i}`).find(k => ownerOf(k, nodes)?.id === "node-b")!;
+		// Sent to node-a by a caller that picked it: a call from another node runs where it was sent.
+		await b.call("counters.add", { id, x: 1 }, { nodeID: "node-a" });
+		expect((await a.call<Array<{ id: string }>>("counters.actors")).map(r => r.id)).to.deep.equal([id]);
+		await waitFor(async () => (await a.call<unknown[]>("counters.actors")).length === 0, { what: "the stray handed off", timeoutMs: 5000 });
+		expect(await b.call("counters.add", { id, x: 2 })).to.equal(2);
+		expect((await b.call<Array<{ id: string }>>("counters.actors")).map(r => r.id)).to.deep.equal([id]);
 	});
 });
