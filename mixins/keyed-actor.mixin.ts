@@ -64,6 +64,12 @@ export interface KeyedActorMethods<A extends KeyedActor> {
 	callDeadline(ctx: Context): number;
 	/** The nodes running this service, sorted. */
 	ownerNodes(): string[];
+	/**
+	 * Hand off the keys this node does not own by its current view of the service's nodes: all
+	 * that moved if the nodes changed since the last time ("moved"), else (with `strays`) any
+	 * stray ("stray").
+	 */
+	settleOwnership(strays: boolean): Promise<number>;
 	/** Hand off the local actors whose keys `nodes` (the service's nodes) give to another node. */
 	handOffMoved(nodes: string[], reason?: string): Promise<number>;
 	/** Forget `actor` because its lease is gone (another node owns the key now). */
@@ -121,11 +127,7 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			// Ownership follows the service's nodes; when they change, only the keys that now belong to
 			// another node are snapshotted and released here (handoff).
 			"$services.changed"(this: KeyedActorService<A>) {
-				const nodes = this.ownerNodes();
-				const members = nodes.join(",");
-				if (members === this.keyedMembers) return;
-				this.keyedMembers = members;
-				void this.handOffMoved(nodes);
+				void this.settleOwnership(false);
 			},
 		},
 
@@ -142,6 +144,16 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 					.filter(s => s.name === this.name)
 					.map(s => s.nodeID as string)
 					.sort();
+			},
+			settleOwnership(this: KeyedActorService<A>, strays: boolean): Promise<number> {
+				const nodes = this.ownerNodes();
+				const members = nodes.join(",");
+				if (members !== this.keyedMembers) {
+					this.keyedMembers = members;
+					return this.handOffMoved(nodes);
+				}
+				// A view without this node (starting, stopping) is no reason to hand anything off.
+				return strays && nodes.includes(this.broker.nodeID) ? this.handOffMoved(nodes, "stray") : Promise.resolve(0);
 			},
 			handOffMoved(this: KeyedActorService<A>, nodes: string[], reason?: string): Promise<number> {
 				const endpoints = nodes.map(id => ({ id }));
@@ -216,10 +228,7 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			// again just after this node handed it off; nothing else would move it before it idles,
 			// and its owner could not take the lease meanwhile. So once per lease period the keys this
 			// node does not own by its current view (which must include itself) are handed off too.
-			const strays = setInterval(() => {
-				const nodes = this.ownerNodes();
-				if (nodes.includes(this.broker.nodeID)) void this.handOffMoved(nodes, "stray");
-			}, limits.leaseMs);
+			const strays = setInterval(() => void this.settleOwnership(true), limits.leaseMs);
 			this.keyedTimers = [sweep, renewal, strays];
 			for (const t of this.keyedTimers) t.unref();
 		},

@@ -38,6 +38,8 @@ const RENEW_SLICE_MS = 5;
 
 export class ActorHost<A extends KeyedActor> {
 	readonly actors = new Map<string, Promise<A>>();
+	/** Actors a passivation is already taking out (another one skips them, so each counts once). */
+	readonly #leaving = new WeakSet<Promise<A>>();
 	readonly gate: ActivationGate;
 
 	constructor(readonly opts: ActorHostOptions<A>) {
@@ -78,7 +80,8 @@ export class ActorHost<A extends KeyedActor> {
 	async passivate(reason: string, which: (key: string) => boolean): Promise<number> {
 		let n = 0;
 		for (const [key, p] of [...this.actors]) {
-			if (!which(key)) continue;
+			if (this.#leaving.has(p) || !which(key)) continue;
+			this.#leaving.add(p);
 			const a = await p.catch(() => null);
 			if (a) {
 				await a.mailbox.idle().catch(() => {});
