@@ -79,9 +79,11 @@ export class ActorHost<A extends KeyedActor> {
 	/** Snapshot, drop and release the actors of the keys `which` picks; how many left. */
 	async passivate(reason: string, which: (key: string) => boolean): Promise<number> {
 		let n = 0;
-		for (const [key, p] of [...this.actors]) {
-			if (this.#leaving.has(p) || !which(key)) continue;
-			this.#leaving.add(p);
+		// Picked all at once: a passivation starting meanwhile (a stray check during a handoff)
+		// leaves these to this one.
+		const picked = [...this.actors].filter(([key, p]) => !this.#leaving.has(p) && which(key));
+		for (const [, p] of picked) this.#leaving.add(p);
+		for (const [key, p] of picked) {
 			const a = await p.catch(() => null);
 			if (a) {
 				await a.mailbox.idle().catch(() => {});
