@@ -38,12 +38,22 @@ export interface Leases {
 	get(key: string): Promise<LeaseInfo | null>;
 }
 
-/** In-process leases (embedded mode, tests), on an injected clock. Epochs are kept per key forever, as Redis keeps its epoch counter. */
+/** How long a KV lease's epoch outlives its last acquisition (symbol leases keep theirs forever). */
+export const kvEpochKeepMs = (ttlMs: number) => Math.max(10 * ttlMs, 60_000);
+
+/**
+ * In-process leases (embedded mode, tests), on an injected clock. Epochs are kept per key as
+ * Redis keeps its epoch counter: forever, or with `epochKeepMs` that long past the last acquisition.
+ */
 export class MemoryLeases implements Leases {
 	readonly #held = new Map<string, { token: string; expiresAt: number }>();
-	readonly #epochs = new Map<string, number>();
+	readonly #epochs = new Map<string, { epoch: number; keepUntil: number }>();
+	#acquisitions = 0;
 
-	constructor(readonly now: () => number) {}
+	constructor(
+		readonly now: () => number,
+		readonly epochKeepMs?: (ttlMs: number) => number,
+	) {}
 
 	/** The live token of `key`, or null (synchronous: a memory store checks its fence with it). */
 	current(key: string): string | null {
@@ -57,8 +67,14 @@ export class MemoryLeases implements Leases {
 		if (cur !== null && parseLeaseToken(cur).holder !== holder) {
 			return { type: "held", holder: parseLeaseToken(cur).holder, ttlMs: this.#held.get(key)!.expiresAt - this.now() };
 		}
-		const epoch = (this.#epochs.get(key) ?? 0) + 1;
-		this.#epochs.set(key, epoch);
+		const last = this.#epochs.get(key);
+		const epoch = (last && last.keepUntil > this.now() ? last.epoch : 0) + 1;
+		this.#epochs.set(key, { epoch, keepUntil: this.epochKeepMs ? this.now() + this.epochKeepMs(ttlMs) : Infinity });
+		// Now and then, forget the epochs kept past their time (keys leased once, like delivery claims).
+		if (this.epochKeepMs && ++this.#acquisitions % 1024 === 0) {
+			const now = this.now();
+			for (const [k, e] of this.#epochs) if (e.keepUntil <= now && !this.#held.has(k)) this.#epochs.delete(k);
+		}
 		const token = `${holder}:${epoch}`;
 		this.#held.set(key, { token, expiresAt: this.now() + ttlMs });
 		return { type: "acquired", token, epoch };

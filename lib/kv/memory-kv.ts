@@ -3,7 +3,7 @@
  * so a caller never mutates stored state through a shared reference; TTLs use the injected clock.
  */
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
-import { MemoryLeases } from "../keyed/lease.ts";
+import { MemoryLeases, kvEpochKeepMs } from "../keyed/lease.ts";
 
 /** Redis's sorted-set order: by score, then by member byte-wise. */
 const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
@@ -39,7 +39,7 @@ export class MemoryKv extends KvStore {
 	#hashes = new Map<string, Map<string, string>>();
 	#streams = new Map<string, Stream>();
 	#zsets = new Map<string, SortedSet>();
-	readonly leases = new MemoryLeases(() => this.opts.now());
+	readonly leases = new MemoryLeases(() => this.opts.now(), kvEpochKeepMs);
 
 	constructor(opts: Partial<KvOptions> = {}) {
 		super(opts);

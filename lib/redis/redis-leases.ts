@@ -10,6 +10,8 @@ import { parseLeaseToken, type LeaseInfo, type LeaseResult, type Leases } from "
 // How the owner key's value reads: the token `<holder>:<epoch>` (the symbol store: its append and
 // snapshot scripts compare it to the fence), or the holder as JSON (the KV, where the value is read
 // like any other: the epoch is then only in the epoch key). ARGV[3]/ARGV[4] = '1' for JSON.
+// KV leases are taken per message too (alert delivery claims), so there the epoch key lives
+// kvEpochKeepMs (10 leases, at least a minute: lib/keyed/lease.ts) past the last acquisition.
 const HOLDER_OF = `
 local function holder_of(v, json)
   if json == '1' then return cjson.decode(v) end
@@ -26,7 +28,10 @@ if cur then
 end
 local epoch = redis.call('INCR', KEYS[2])
 local value = ARGV[1] .. ':' .. epoch
-if ARGV[3] == '1' then value = cjson.encode(ARGV[1]) end
+if ARGV[3] == '1' then
+  value = cjson.encode(ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], math.max(10 * tonumber(ARGV[2]), 60000))
+end
 redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
 return {'OK', ARGV[1] .. ':' .. epoch}
 `;
