@@ -207,11 +207,6 @@ export class SymbolActor {
 		return this.#held?.epoch ?? null;
 	}
 
-	/** The symbol, as the keyed-actor host calls it. */
-	get key(): string {
-		return this.symbol;
-	}
-
 	async #rehydrate(): Promise<void> {
 		// Built aside and swapped in at the end: reads between the awaits see the old state, never a
 		// half-rebuilt one.
