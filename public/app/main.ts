@@ -5,6 +5,7 @@
  */
 import { api, setToken, token, type Bar, type IndicatorValues, type Signal, type Tick } from "./api.ts";
 import { PriceChart } from "./chart.ts";
+import { LiveWidgets } from "./live.ts";
 import { esc, failure, renderCluster, renderIntelligence } from "./panels.ts";
 import { StreamClient, type Frame } from "./stream.ts";
 
@@ -44,10 +45,12 @@ const stream = new StreamClient(
 			const el = $("conn");
 			el.textContent = s === "live" ? "live" : s === "connecting" ? "connecting…" : `disconnected: ${detail ?? ""}; retrying`;
 			el.className = `conn ${s === "live" ? "live" : s === "down" ? "down" : ""}`;
+			if (s === "live" && stream.connections > 1) widgets.resync();
 		},
-		frame: f => onFrame(f),
+		frame: f => widgets.onFrame(f) || onFrame(f),
 	},
 );
+const widgets = new LiveWidgets(stream);
 
 const topicsOf = (sym: string, tf: string) => [`ticks:${sym}`, `bars:${tf}:${sym}`, `indicators:${sym}`, `signals:${sym}`];
 
@@ -261,7 +264,8 @@ async function loadSymbols(): Promise<void> {
 
 function selectView(view: string): void {
 	for (const b of document.querySelectorAll<HTMLButtonElement>("button.tab")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
-	for (const v of ["market", "intel", "cluster"]) $(`view-${v}`).hidden = v !== view;
+	for (const v of ["market", "intel", "events", "cluster"]) $(`view-${v}`).hidden = v !== view;
+	if (view === "events") widgets.open();
 	if (view === "intel" && state.symbol) void renderIntelligence($("intel"), state.symbol);
 	if (view === "cluster") void renderCluster($("cluster"));
 }
@@ -336,6 +340,8 @@ Object.defineProperty(window, "__rookery", {
 		lastBar: () => (chart.lastBar ? { ...chart.lastBar } : null),
 		line: (name: string) => chart.lastPoint(name),
 		legend: () => (state.legend ? structuredClone(state.legend) : null),
+		feedIds: () => widgets.feed.map(e => e.id),
+		shownWindow: () => (widgets.shownWindow ? { ...widgets.shownWindow } : null),
 	}),
 });
 
