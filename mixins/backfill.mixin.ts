@@ -76,7 +76,7 @@ export function backfillMixin(deps: NodeDeps): Partial<ServiceSchema<Record<stri
 					const { symbol, vendor: name } = ctx.params;
 					const range = checkBackfill(ctx.params, deps.now());
 					if (Array.isArray(range)) this.refuseBackfill(range);
-					const spec = config.vendors[name];
+					const spec = Object.hasOwn(config.vendors, name) ? config.vendors[name] : undefined;
 					const vendor = spec ? createVendor(name, spec, { now: deps.now }) : null;
 					if (!vendor || !hasHistory(vendor)) {
 						const why = vendor ? `vendor "${name}" (${vendor.type}) has no history endpoint` : `no vendor "${name}" in config.vendors (${Object.keys(config.vendors).join(", ") || "none"})`;

@@ -42,7 +42,7 @@ export function checkBackfill(p: BackfillInput, now: number): HistoryRange | Fie
 	const errors: FieldError[] = [];
 	const bad = (field: string, message: string, actual: unknown) => errors.push({ field, message, type: "backfill", actual });
 	const tf = (p.tf ?? "1m") as BackfillTf;
-	if (!(typeof tf === "string" && tf in BACKFILL_TFS)) bad("tf", `must be one of ${Object.keys(BACKFILL_TFS).join(", ")}`, p.tf);
+	if (!(typeof tf === "string" && Object.hasOwn(BACKFILL_TFS, tf))) bad("tf", `must be one of ${Object.keys(BACKFILL_TFS).join(", ")}`, p.tf);
 	const from = parseTime(p.from);
 	const to = p.to === undefined ? now : parseTime(p.to);
 	if (!Number.isFinite(from)) bad("from", "must be epoch milliseconds or an ISO-8601 date-time", p.from);

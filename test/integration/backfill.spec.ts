@@ -12,19 +12,21 @@ import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { getJson, postJson } from "../helpers/http.ts";
+import { waitFor } from "../helpers/ports.ts";
 
 const SYM = "BFX";
 const MIN = 60_000;
 
 /** Yahoo's chart answer for 1m bars in [period1, period2]: seconds, one minute without trades (nulls). */
-function historyServer(): Promise<{ url: string; requests: URLSearchParams[]; fail: { on: boolean }; close(): Promise<void> }> {
+function historyServer(): Promise<{ url: string; requests: URLSearchParams[]; fail: { on: boolean; badBar: boolean; hold: Promise<void> | null }; close(): Promise<void> }> {
 	const requests: URLSearchParams[] = [];
-	const fail = { on: false };
-	const server = http.createServer((req, res) => {
+	const fail = { on: false, badBar: false, hold: null as Promise<void> | null };
+	const server = http.createServer(async (req, res) => {
 		const u = new URL(req.url ?? "/", "http://x");
 		const m = /^\/v8\/finance\/chart\/([^/]+)$/.exec(u.pathname);
 		if (!m || u.searchParams.get("interval") !== "1m") return void res.writeHead(404).end();
 		requests.push(u.searchParams);
+		if (fail.hold) await fail.hold;
 		if (fail.on) return void res.writeHead(500).end("Internal Server Error");
 		const p1 = Number(u.searchParams.get("period1"));
 		const p2 = Number(u.searchParams.get("period2"));
@@ -41,7 +43,7 @@ function historyServer(): Promise<{ url: string; requests: URLSearchParams[]; fa
 			const close = open + ((k % 7) - 3) / 8;
 			q.open.push(open);
 			q.close.push(close);
-			q.high.push(Math.max(open, close) + 0.25);
+			q.high.push(fail.badBar ? Math.min(open, close) - 1 : Math.max(open, close) + 0.25);
 			q.low.push(Math.min(open, close) - 0.25);
 			q.volume.push(1000 + (k % 13) * 10);
 		}
@@ -134,12 +136,14 @@ describe("back-fill from a vendor's history (cluster mode)", function () {
 	it("refuses bad requests with 422 naming the field, and writes nothing", async () => {
 		const cases: Array<[object, string]> = [
 			[{ vendor: "yahoo", from, to, tf: "1s" }, "tf"],
+			[{ vendor: "yahoo", from, to, tf: "constructor" }, "tf"],
 			[{ vendor: "yahoo", from: to - 5001 * MIN, to, tf: "1m" }, "to"],
 			[{ vendor: "yahoo", from: to, to: from }, "from"],
 			[{ vendor: "yahoo", from: "yesterday", to }, "from"],
 			[{ vendor: "yahoo", from, to: Date.now() + 3_600_000 }, "to"],
 			[{ vendor: "news", from, to }, "vendor"],
 			[{ vendor: "nope", from, to }, "vendor"],
+			[{ vendor: "constructor", from, to }, "vendor"],
 		];
 		const requests = vendor.requests.length;
 		for (const [body, field] of cases) {
@@ -153,16 +157,47 @@ describe("back-fill from a vendor's history (cluster mode)", function () {
 		expect(Object.keys(doc.requestBody.content["application/json"].schema.properties)).to.deep.equal(["vendor", "from", "to", "tf"]);
 	});
 
-	it("answers 503 when the vendor fails, and writes nothing", async () => {
-		vendor.fail.on = true;
+	it("answers 503 when the vendor fails or answers a bar that is not one, and writes nothing", async () => {
+		const fail = vendor.fail;
+		fail.on = true;
 		try {
 			const r = await backfill({ vendor: "yahoo", from: to + MIN, to: to + 5 * MIN });
 			expect(r.status).to.equal(503);
 			expect(r.body.error.message).to.include("HTTP 500");
 		} finally {
-			vendor.fail.on = false;
+			fail.on = false;
+		}
+		fail.badBar = true;
+		try {
+			const r = await backfill({ vendor: "yahoo", from: to + MIN, to: to + 5 * MIN });
+			expect(r.status).to.equal(503);
+			expect(r.body.error.message).to.include("not a valid bar");
+		} finally {
+			fail.badBar = false;
 		}
 		expect(await lastSeq()).to.equal(first.lastSeq);
+	});
+
+	it("runs two back-fills per node at most: a third is refused with 503 BUSY", async () => {
+		let release!: () => void;
+		vendor.fail.hold = new Promise(r => (release = r));
+		const n = vendor.requests.length;
+		const running = [backfill({ vendor: "yahoo", from: to + MIN, to: to + 2 * MIN }), backfill({ vendor: "yahoo", from: to + MIN, to: to + 2 * MIN })];
+		try {
+			await waitFor(() => vendor.requests.length === n + 2, { timeoutMs: 5000, what: "two vendor calls held" });
+			const third = await backfill({ vendor: "yahoo", from: to + MIN, to: to + 2 * MIN });
+			expect(third.status).to.equal(503);
+			expect(third.body.error.code).to.equal("BUSY");
+		} finally {
+			vendor.fail.hold = null;
+			release();
+		}
+		const done = await Promise.all(running);
+		expect(done.map(r => r.status)).to.deep.equal([200, 200]);
+		// The same range twice at once: written once.
+		expect(done[0].body.accepted + done[1].body.accepted).to.equal(done[0].body.ticks);
+		first.lastSeq = await lastSeq();
+		barsAfter = (await getJson(`${base}/api/v1/symbols/${SYM}/bars?tf=1m&limit=500`)).body.bars;
 	});
 
 	it("replays bit-identically: a fresh node on the same store serves the same bars", async () => {
