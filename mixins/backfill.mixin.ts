@@ -13,7 +13,7 @@ import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { createVendor, VendorError } from "../lib/vendors/index.ts";
 import { BACKFILL_MAX_BARS, BACKFILL_TFS, barTicks, checkBackfill, hasHistory, type HistoryRange } from "../lib/vendors/history.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
-import type { SubmitResult } from "../services/ingest.service.ts";
+import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 
 /** Back-fills running on one node at most; one more is refused (503 BUSY, policy `refuse`). */
 const MAX_RUNNING = 2;
@@ -55,8 +55,9 @@ export interface BackfillResult {
 	lastSeq: number | null;
 }
 
+/** The ingest service's own: the ticks to their symbols' owners, answered once they are logged. */
 interface Methods {
-	submit(ticks: Tick[]): Promise<SubmitResult>;
+	submit(ticks: Tick[]): Promise<{ accepted: number; duplicates: number; late: number; symbols: IngestResult[] }>;
 	refuseBackfill(fields: FieldError[]): never;
 }
 interface Vars {
