@@ -158,22 +158,15 @@ describe("back-fill from a vendor's history (cluster mode)", function () {
 	});
 
 	it("answers 503 when the vendor fails or answers a bar that is not one, and writes nothing", async () => {
-		const fail = vendor.fail;
-		fail.on = true;
-		try {
-			const r = await backfill({ vendor: "yahoo", from: to + MIN, to: to + 5 * MIN });
-			expect(r.status).to.equal(503);
-			expect(r.body.error.message).to.include("HTTP 500");
-		} finally {
-			fail.on = false;
-		}
-		fail.badBar = true;
-		try {
-			const r = await backfill({ vendor: "yahoo", from: to + MIN, to: to + 5 * MIN });
-			expect(r.status).to.equal(503);
-			expect(r.body.error.message).to.include("not a valid bar");
-		} finally {
-			fail.badBar = false;
+		for (const [mode, message] of [["on", "HTTP 500"], ["badBar", "not a valid bar"]] as const) {
+			vendor.fail[mode] = true;
+			try {
+				const r = await backfill({ vendor: "yahoo", from: to + MIN, to: to + 5 * MIN });
+				expect(r.status, mode).to.equal(503);
+				expect(r.body.error.message).to.include(message);
+			} finally {
+				vendor.fail[mode] = false;
+			}
 		}
 		expect(await lastSeq()).to.equal(first.lastSeq);
 	});
