@@ -43,6 +43,8 @@ export const API_ALIASES: Record<string, string> = {
 	"PUT config/agents/:name": "intelligence.setAgentConfig",
 	// Platform events and windowed analytics (docs/events.md); the POSTs are in RAW_BODY_ALIASES.
 	"GET events": "events.list",
+	// Back-fill a symbol from a vendor's history (admin; docs/ingestion.md).
+	"POST symbols/:symbol/backfill": "ingest.backfill",
 	"GET analytics/metrics": "analytics.listMetrics",
 	"GET analytics/windows/:name": "analytics.window",
 	// Alert rules and their history (docs/alerts.md); the POST is in RAW_BODY_ALIASES.

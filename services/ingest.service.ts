@@ -25,6 +25,7 @@ import { checkNewSymbols } from "../lib/ingest/new-symbols.ts";
 import { createDataWorkers, defaultCadence } from "../lib/ingest/workers.ts";
 import { syntheticFeedMixin, type SyntheticFeedVars } from "../mixins/synthetic-feed.mixin.ts";
 import { vendorMessagesMixin, type VendorMessagesMethods, type VendorMessagesVars } from "../mixins/vendor-messages.mixin.ts";
+import { backfillMixin } from "../mixins/backfill.mixin.ts";
 
 export type { SubmitResult, FailedSymbol } from "../lib/ingest/submit.ts";
 
@@ -62,7 +63,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 	return {
 		name: "ingest",
 		// Moleculer runs mixins' `started` first and their `stopped` last, the later mixin outermost.
-		mixins: [syntheticFeedMixin(deps), vendorMessagesMixin(deps)] as unknown as Array<Partial<ServiceSchema>>,
+		mixins: [syntheticFeedMixin(deps), vendorMessagesMixin(deps), backfillMixin(deps)] as unknown as Array<Partial<ServiceSchema>>,
 
 		actions: {
 			/** One tick, an array of ticks or `{ticks: [...]}` as the request body; all-or-nothing. */

@@ -6,6 +6,10 @@
  */
 import { httpGetText } from "./http-get.ts";
 import { PollVendor, type DataType, type VendorItem } from "./vendor.ts";
+import { isValidBar, type BackfillTf, type HistoryBar, type HistoryRange, type HistoryVendor } from "./history.ts";
+
+/** Yahoo's interval for each timeframe a back-fill may ask for. */
+const INTERVALS: Record<BackfillTf, string> = { "1m": "1m", "5m": "5m", "15m": "15m", "1h": "60m", "1d": "1d" };
 
 export interface HttpPollOptions {
 	baseUrl: string;
@@ -26,7 +30,7 @@ interface ChartResult {
 	indicators?: { quote?: ChartQuote[] };
 }
 
-export class HttpPollVendor extends PollVendor {
+export class HttpPollVendor extends PollVendor implements HistoryVendor {
 	readonly type = "http-poll";
 	readonly dataTypes = ["market_data"] as const satisfies readonly DataType[];
 
@@ -40,26 +44,37 @@ export class HttpPollVendor extends PollVendor {
 		return this.parse(symbol, text);
 	}
 
+	/**
+	 * Historical bars (Yahoo's `period1`/`period2` in unix seconds, `interval`): the bars that have a
+	 * close and start in [from, to], oldest first. A bar whose high/low do not hold its open/close is
+	 * a malformed answer.
+	 */
+	async history(symbol: string, range: HistoryRange, signal: AbortSignal): Promise<HistoryBar[]> {
+		const q = new URLSearchParams({ period1: String(Math.floor(range.from / 1000)), period2: String(Math.ceil(range.to / 1000)), interval: INTERVALS[range.tf], includePrePost: "false" });
+		const text = await httpGetText(this.name, `${this.opts.baseUrl.replace(/\/$/, "")}/v8/finance/chart/${encodeURIComponent(symbol)}?${q}`, signal, { accept: "application/json" });
+		const r = this.resultOf(text);
+		if (!r) return [];
+		const { q: quote, ts } = this.quoteOf(r);
+		const bars: HistoryBar[] = [];
+		for (let i = 0; i < ts.length; i++) {
+			const close = quote.close?.[i];
+			const time = ts[i] * 1000;
+			if (typeof close !== "number" || time < range.from || time > range.to) continue;
+			const bar = { time, open: quote.open?.[i] ?? close, high: quote.high?.[i] ?? close, low: quote.low?.[i] ?? close, close, volume: quote.volume?.[i] ?? 0 };
+			if (!Number.isInteger(time) || !isValidBar(bar)) throw this.fail("malformed", `bar ${i} at ${ts[i]} is not a valid bar`);
+			bars.push(bar);
+		}
+		return bars.sort((a, b) => a.time - b.time);
+	}
+
 	/** The chart JSON into items: a snapshot (with the tick of the last price) and the newest bar. */
 	parse(symbol: string, text: string): VendorItem[] {
-		let body: { chart?: { result?: ChartResult[] | null; error?: { code?: string; description?: string } | null } };
-		try {
-			body = JSON.parse(text);
-		} catch {
-			throw this.fail("malformed", `chart response is not JSON (${text.slice(0, 40)}…)`);
-		}
-		const chart = body?.chart;
-		if (chart?.error) throw this.fail("client", `chart error ${chart.error.code}: ${chart.error.description}`);
-		const r = chart?.result?.[0];
+		const r = this.resultOf(text);
 		const meta = r?.meta;
 		if (!meta || typeof meta.regularMarketPrice !== "number" || typeof meta.regularMarketTime !== "number" || !(meta.regularMarketPrice > 0)) {
 			throw this.fail("malformed", "chart.result[0].meta lacks regularMarketPrice/regularMarketTime");
 		}
-		const q = r.indicators?.quote?.[0];
-		const ts = r.timestamp ?? [];
-		if (!q || !Array.isArray(ts) || [q.open, q.high, q.low, q.close, q.volume].some(a => a !== undefined && (!Array.isArray(a) || a.length !== ts.length))) {
-			throw this.fail("malformed", "chart.result[0].indicators.quote[0] does not line up with timestamp[]");
-		}
+		const { q, ts } = this.quoteOf(r);
 		const at = meta.regularMarketTime * 1000;
 		const items: VendorItem[] = [
 			{
@@ -86,5 +101,28 @@ export class HttpPollVendor extends PollVendor {
 			break;
 		}
 		return items;
+	}
+
+	/** `chart.result[0]` of a chart answer; a chart error is the client's. */
+	private resultOf(text: string): ChartResult | undefined {
+		let body: { chart?: { result?: ChartResult[] | null; error?: { code?: string; description?: string } | null } };
+		try {
+			body = JSON.parse(text);
+		} catch {
+			throw this.fail("malformed", `chart response is not JSON (${text.slice(0, 40)}…)`);
+		}
+		const chart = body?.chart;
+		if (chart?.error) throw this.fail("client", `chart error ${chart.error.code}: ${chart.error.description}`);
+		return chart?.result?.[0];
+	}
+
+	/** The quote arrays, each as long as `timestamp[]`. */
+	private quoteOf(r: ChartResult): { q: ChartQuote; ts: number[] } {
+		const q = r.indicators?.quote?.[0];
+		const ts = r.timestamp ?? [];
+		if (!q || !Array.isArray(ts) || [q.open, q.high, q.low, q.close, q.volume].some(a => a !== undefined && (!Array.isArray(a) || a.length !== ts.length))) {
+			throw this.fail("malformed", "chart.result[0].indicators.quote[0] does not line up with timestamp[]");
+		}
+		return { q, ts };
 	}
 }

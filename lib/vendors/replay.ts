@@ -7,6 +7,7 @@
  */
 import { parseHeader, parseRow } from "../indicators/csv.ts";
 import type { Tick } from "../protocol/tick.ts";
+import { barTicks, isValidBar, type HistoryBar } from "./history.ts";
 import { PushVendor, type DataType, type PushSink, type VendorItem } from "./vendor.ts";
 
 export interface ReplayRow {
@@ -33,19 +34,9 @@ export interface ReplayOptions {
 export function loadReplay(text: string, format: "csv" | "ndjson", symbol: string): ReplayRow[] {
 	const lines = text.split(/\r?\n/).filter(l => l.trim() !== "");
 	const rows: ReplayRow[] = [];
-	const fromBar = (sym: string, b: { time: number; open: number; high: number; low: number; close: number; volume: number }, line: number): ReplayRow => {
-		if (!(b.low <= Math.min(b.open, b.close) && b.high >= Math.max(b.open, b.close) && b.low > 0 && b.volume >= 0)) throw new Error(`line ${line}: not a valid bar`);
-		const id = (k: string) => `replay:${b.time}:${k}`;
-		return {
-			symbol: sym,
-			ts: b.time,
-			ticks: [
-				{ symbol: sym, ts: b.time, price: b.open, size: b.volume, id: id("o") },
-				{ symbol: sym, ts: b.time + 1, price: b.high, size: 0, id: id("h") },
-				{ symbol: sym, ts: b.time + 2, price: b.low, size: 0, id: id("l") },
-				{ symbol: sym, ts: b.time + 3, price: b.close, size: 0, id: id("c") },
-			],
-		};
+	const fromBar = (sym: string, b: HistoryBar, line: number): ReplayRow => {
+		if (!isValidBar(b)) throw new Error(`line ${line}: not a valid bar`);
+		return { symbol: sym, ts: b.time, ticks: barTicks(sym, b, "replay") };
 	};
 	if (format === "csv") {
 		const layout = parseHeader(lines[0] ?? "");

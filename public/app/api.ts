@@ -9,6 +9,8 @@ export class ApiError extends Error {
 		readonly status: number,
 		readonly code: string,
 		message: string,
+		/** A 422's fields, by path. */
+		readonly details?: Array<{ field: string; message: string }>,
 	) {
 		super(message);
 	}
@@ -37,8 +39,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 		body = text;
 	}
 	if (!res.ok) {
-		const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
-		throw new ApiError(res.status, e?.code ?? String(res.status), e?.message ?? res.statusText);
+		const e = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+		throw new ApiError(res.status, e?.code ?? String(res.status), e?.message ?? res.statusText, Array.isArray(e?.details) ? e.details : undefined);
 	}
 	return body as T;
 }

@@ -5,6 +5,8 @@
  */
 import { api, setToken, token, type Bar, type IndicatorValues, type Signal, type Tick } from "./api.ts";
 import { PriceChart } from "./chart.ts";
+import { AlertsWidget } from "./alerts.ts";
+import { LiveWidgets } from "./live.ts";
 import { esc, failure, renderCluster, renderIntelligence } from "./panels.ts";
 import { StreamClient, type Frame } from "./stream.ts";
 
@@ -44,10 +46,16 @@ const stream = new StreamClient(
 			const el = $("conn");
 			el.textContent = s === "live" ? "live" : s === "connecting" ? "connecting…" : `disconnected: ${detail ?? ""}; retrying`;
 			el.className = `conn ${s === "live" ? "live" : s === "down" ? "down" : ""}`;
+			if (s === "live" && stream.connections > 1) {
+				widgets.resync();
+				alerts.resync();
+			}
 		},
-		frame: f => onFrame(f),
+		frame: f => widgets.onFrame(f) || alerts.onFrame(f) || onFrame(f),
 	},
 );
+const widgets = new LiveWidgets(stream);
+const alerts = new AlertsWidget(stream, () => state.symbol);
 
 const topicsOf = (sym: string, tf: string) => [`ticks:${sym}`, `bars:${tf}:${sym}`, `indicators:${sym}`, `signals:${sym}`];
 
@@ -261,7 +269,9 @@ async function loadSymbols(): Promise<void> {
 
 function selectView(view: string): void {
 	for (const b of document.querySelectorAll<HTMLButtonElement>("button.tab")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
-	for (const v of ["market", "intel", "cluster"]) $(`view-${v}`).hidden = v !== view;
+	for (const v of ["market", "intel", "alerts", "events", "cluster"]) $(`view-${v}`).hidden = v !== view;
+	if (view === "events") widgets.open();
+	if (view === "alerts") alerts.open();
 	if (view === "intel" && state.symbol) void renderIntelligence($("intel"), state.symbol);
 	if (view === "cluster") void renderCluster($("cluster"));
 }
@@ -336,6 +346,9 @@ Object.defineProperty(window, "__rookery", {
 		lastBar: () => (chart.lastBar ? { ...chart.lastBar } : null),
 		line: (name: string) => chart.lastPoint(name),
 		legend: () => (state.legend ? structuredClone(state.legend) : null),
+		feedIds: () => widgets.feed.map(e => e.id),
+		alertIds: () => alerts.feed.map(a => a.alert_id),
+		shownWindow: () => (widgets.shownWindow ? { ...widgets.shownWindow } : null),
 	}),
 });
 
