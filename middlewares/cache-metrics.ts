@@ -2,7 +2,7 @@
 import type { ServiceBroker } from "moleculer";
 import { Counter, Gauge } from "prom-client";
 import type { LevelStats, TwoLevelCacher } from "./two-level-cacher.ts";
-import { prometheusRegistryOf } from "../runtime/prometheus.ts";
+import { prometheusRegistryOf } from "../lib/metrics/registry.ts";
 
 export function registerCacheMetrics(broker: ServiceBroker, cacher: TwoLevelCacher): void {
 	const registers = [prometheusRegistryOf(broker)];

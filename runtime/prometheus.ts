@@ -1,12 +1,13 @@
 /**
- * The Prometheus registry of a node (prom-client): Node.js and process metrics from prom-client's
- * default collectors, the metrics services count in Moleculer's registry (bridged at scrape time,
+ * The Prometheus registry of a node (prom-client, lib/metrics/registry.ts): Node.js and process
+ * metrics from prom-client's default collectors, the metrics services count in Moleculer's registry (bridged at scrape time,
  * lib/metrics/prometheus.ts), the request series of middlewares/request-metrics.middleware.ts, and
  * native prom-client metrics services register with `prometheusRegistryOf(broker)` (gauges read
  * at scrape time, such as per-symbol lag).
  */
 import type { ServiceBroker } from "moleculer";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Registry } from "prom-client";
+import { prometheusRegistryOf } from "../lib/metrics/registry.ts";
 import { bridgeMoleculerMetrics, bridgedMetric, type MetricSnapshot } from "../lib/metrics/prometheus.ts";
 import { requestMetricsOf } from "../middlewares/request-metrics.middleware.ts";
 
@@ -25,19 +26,13 @@ const byBroker = new WeakMap<ServiceBroker, NodeRegistry>();
 function nodeRegistry(broker: ServiceBroker): NodeRegistry {
 	let n = byBroker.get(broker);
 	if (!n) {
-		const registry = new Registry();
-		registry.setDefaultLabels({ node: broker.nodeID });
-		collectDefaultMetrics({ register: registry });
-		// Gauges named like counters (promtool refuses them); nodejs_active_{handles,requests,resources} by type stay.
-		for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
-		n = { registry, requests: [], requestsBridged: false };
+		n = { registry: prometheusRegistryOf(broker), requests: [], requestsBridged: false };
 		byBroker.set(broker, n);
 	}
 	return n;
 }
 
-/** The node's prom-client registry: register native metrics here (`registers: [prometheusRegistryOf(broker)]`). */
-export const prometheusRegistryOf = (broker: ServiceBroker): Registry => nodeRegistry(broker).registry;
+export { prometheusRegistryOf };
 
 /** Bridge the Moleculer metrics registered since the last call; returns the node's registry. */
 function synced(broker: ServiceBroker): NodeRegistry {

@@ -116,6 +116,9 @@ export class Authenticator {
 	}
 }
 
+/** A caller without credentials at the free tier: health probes, and WS clients until they send `auth`. */
+export const anonymousFree = (): Principal => ({ sub: null, tier: "free", roles: [], via: "anonymous", expiresAt: null, dev: false });
+
 /** `tier` claim (default free), roles from `roles` (array) and/or `role` (string). */
 export function principalFromClaims(c: JWTPayload): Principal {
 	const tier = c.tier ?? "free";

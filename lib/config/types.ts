@@ -70,7 +70,7 @@ export interface RookeryConfig {
 	ws: { maxBufferedBytes: number; heartbeatMs: number; authTimeoutMs: number; maxReplay: number };
 	/**
 	 * Gateway HTTP: CORS allow-list (`*` = any origin), the JSON body limit of /api/v1, whether REST
-	 * reads skip moleculer-web's request pipeline (runtime/gateway-direct.ts; same answers), and the
+	 * reads skip moleculer-web's request pipeline (mixins/gateway/gateway-direct.mixin.ts; same answers), and the
 	 * latest-quote cache (lib/streaming/quote-cache.ts; max age, 0 = off; max symbols).
 	 */
 	http: { corsOrigins: string[]; maxBodyBytes: string; directReads: boolean; quoteCacheMs: number; quoteCacheEntries: number };

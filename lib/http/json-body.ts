@@ -11,7 +11,7 @@ import { parseJson } from "../validation/json.ts";
 export const JSON_TYPES = ["application/json"];
 
 export type JsonBodyMiddleware = ((req: IncomingMessage & { body?: unknown }, res: ServerResponse, next: (err?: unknown) => void) => void) & {
-	/** Only looks at a body: a request without one passes untouched (runtime/gateway-direct.ts). */
+	/** Only looks at a body: a request without one passes untouched (mixins/gateway/gateway-direct.mixin.ts). */
 	readonly bodyOnly: true;
 };
 

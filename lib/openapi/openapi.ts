@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document of the gateway, built from the REST path tables (runtime/routes.ts)
+ * The OpenAPI 3.1 document of the gateway, built from the REST path tables (lib/routing/routes.ts)
  * and the actions' `params` (fastest-validator rules → JSON Schema), so it cannot drift from what
  * is served. Paths to actions no node runs right now are listed without a parameter schema.
  */

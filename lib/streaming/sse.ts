@@ -3,7 +3,18 @@
  * response. Each snapshot/update event's `id:` lists `topic/seq` for every topic seen so far (its
  * own first), so a reconnect's `Last-Event-ID` resumes every topic, not just the last one.
  */
+import { ValidationError } from "../protocol/errors.ts";
+import { parseTopic } from "../protocol/wire.ts";
 import type { SessionSocket } from "./client-session.ts";
+
+/** The response head of an event stream (no proxy buffering, no transform). */
+export const SSE_HEADERS = { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" } as const;
+
+/** A stream's topics, checked before it opens: at least one, each a topic (422 naming `topics`). */
+export function checkStreamTopics(topics: readonly string[]): void {
+	if (topics.length === 0) throw new ValidationError("'topics' must list at least one topic", [{ field: "topics", message: "required" }]);
+	for (const t of topics) if (!parseTopic(t)) throw new ValidationError(`bad topic '${t.slice(0, 200)}'`, [{ field: "topics", message: "bad topic", actual: t.slice(0, 200) }]);
+}
 
 /** A part of Last-Event-ID: `topic/seq`, seq a non-negative integer in decimal without sign or leading zero. */
 const ID_PART = /^(.+)\/(0|[1-9][0-9]{0,15})$/;

@@ -1,5 +1,5 @@
 /**
- * REST reads on the direct path (runtime/gateway-direct.ts) and the latest-quote cache
+ * REST reads on the direct path (mixins/gateway/gateway-direct.mixin.ts) and the latest-quote cache
  * (lib/streaming/quote-cache.ts) answer exactly what moleculer-web's pipeline answers: two real
  * embedded nodes fed the same ticks, one with direct reads and the cache, one without, asked the
  * same requests; status, headers (but Date and the generated request id) and body must match.

@@ -5,7 +5,7 @@
  * `1e400` decodes to Infinity, `"\ud800"` to a lone surrogate, `{"__proto__":…}` to an own key.
  */
 import fc from "fast-check";
-import { API_ALIASES, ROOT_ALIASES } from "../../runtime/routes.ts";
+import { API_ALIASES, ROOT_ALIASES } from "../../lib/routing/routes.ts";
 
 /** Keys that turn a plain object into a trap for code that calls its methods or merges it. */
 export const TRAP_KEYS = ["__proto__", "constructor", "prototype", "toString", "valueOf", "toJSON", "hasOwnProperty", "then", "length", "Symbol.iterator"];

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { ServiceBroker } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { AliasResolver, aliasLiteralPrefix, resolveAliasByPrefix } from "../../../lib/routing/alias-prefix.ts";
-import { API_ALIASES, ROOT_ALIASES } from "../../../runtime/routes.ts";
+import { API_ALIASES, ROOT_ALIASES } from "../../../lib/routing/routes.ts";
 
 type Resolved = { alias: { fullPath: string; method: string }; params: Record<string, unknown> } | false;
 interface Gateway {

@@ -1,5 +1,10 @@
 /**
- * REST reads (GET aliases that call an action) answered without moleculer-web's request pipeline.
+ * Every use of moleculer-web's internals, in this one file, against moleculer-web 0.11.0 exactly
+ * (package.json pins it; test/integration/gateway-direct.spec.ts and
+ * test/unit/routing/alias-prefix.spec.ts compare the answers with moleculer-web's own): the
+ * gateway's moleculer-web mixin and what it overrides.
+ *
+ * REST reads (GET aliases that call an action) are answered without moleculer-web's request pipeline.
  * moleculer-web runs every request as a call of its own `rest` action (a context and the whole
  * middleware chain), then a promise per route middleware (the body parsers, which a GET without a
  * body skips), then the alias handler: about half its cost per request (bench/gateway.ts). This does
@@ -12,14 +17,23 @@
  *
  * Latest quotes (`symbols.latest`, the read clients repeat most; its answer does not depend on the
  * caller) are also kept in a QuoteCache that the symbol's ticks empty (lib/streaming/quote-cache.ts).
+ *
+ * Also overridden: alias resolution (by literal prefix, remembered: lib/routing/alias-prefix.ts),
+ * the request log lines (credentials in the URL masked), and the owner pick of keyed calls
+ * (routeToOwner).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Context, ServiceBroker } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import { Errors } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { SYMBOL_PATTERN } from "../lib/protocol/tick.ts";
-import { NotFoundError } from "../lib/protocol/errors.ts";
-import type { QuoteCache } from "../lib/streaming/quote-cache.ts";
+import { normalizeSymbol, SYMBOL_PATTERN } from "../../lib/protocol/tick.ts";
+import { NotFoundError } from "../../lib/protocol/errors.ts";
+import { QuoteCache } from "../../lib/streaming/quote-cache.ts";
+import { redactTarget } from "../../lib/config/redact.ts";
+import { AliasResolver, type resolveAliasByPrefix } from "../../lib/routing/alias-prefix.ts";
+import type { RookeryConfig } from "../../lib/config/config.ts";
+import type { Bus } from "../../lib/bus/bus.ts";
+import { ownerEndpoint } from "../../middlewares/rendezvous.strategy.ts";
 
 /** The action whose answers the quote cache keeps (lib/streaming/quote-cache.ts). */
 export const QUOTE_ACTION = "symbols.latest";
@@ -76,7 +90,7 @@ export interface GatewayInternals {
  * Serves `req` if it is a plain REST read; false (nothing done, nothing written) to leave it to
  * moleculer-web.
  */
-export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boolean {
+function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boolean {
 	if (req.method !== "GET" || this.settings.logRequest) return false;
 	// A GET with a body would go through moleculer-web's body parsers.
 	if (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") return false;
@@ -151,7 +165,7 @@ export function serveDirectRead(this: GatewayInternals, req: Req, res: Res): boo
 }
 
 /** moleculer-web's routeHandler → aliasHandler → callAction for one alias, without the extra promises. */
-export async function answerRead(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, quote: string | null): Promise<void> {
+async function answerRead(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, quote: string | null): Promise<void> {
 	const route = alias.route;
 	if (this.corsHandler(route, req, res)) return;
 	// With the call's params at hand the strategy picks the owner at once (moleculer-web's own pick,
@@ -182,7 +196,7 @@ export async function answerRead(this: GatewayInternals, req: Req, res: Res, ali
  * authorization; it skips the owner pick and the call. Synchronous unless a hook answers with a
  * promise (credentials to verify, the Redis rate limiter): most hits make no promise at all.
  */
-export function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> | undefined {
+function answerQuote(this: GatewayInternals, req: Req, res: Res, alias: Alias, ctx: Ctx, body: string): Promise<void> | undefined {
 	if (this.corsHandler(alias.route, req, res)) return;
 	req.$action = this.quoteAction;
 	const admitted = admit.call(this, req, res, alias, ctx);
@@ -226,7 +240,7 @@ const ALLOWABLE = ["GET", "POST", "PUT", "DELETE"];
  * 204 with the path's methods in `Allow`, or 404 when no alias has the path. Never runs an action
  * (moleculer-web resolves a plain OPTIONS as the path's GET and calls it).
  */
-export function answerOptions(this: GatewayInternals, req: IncomingMessage, res: ServerResponse): void {
+function answerOptions(this: GatewayInternals, req: IncomingMessage, res: ServerResponse): void {
 	let methods: string[];
 	try {
 		let url = this.parseQueryString(req).url;
@@ -241,4 +255,145 @@ export function answerOptions(this: GatewayInternals, req: IncomingMessage, res:
 	methods.push("OPTIONS");
 	res.writeHead(204, { Allow: methods.join(", ") });
 	res.end();
+}
+
+/** moleculer-web's own request handler and log lines, for what this mixin leaves to them. */
+const moleculerWeb = (ApiGateway as unknown as { methods: Record<"httpHandler" | "logRequest" | "logResponse", (this: unknown, ...a: unknown[]) => unknown> }).methods;
+/** The request as moleculer-web's log lines read it, its URL's credentials masked. */
+const withMaskedUrl = (req: Req): Req => Object.create(req, { originalUrl: { value: redactTarget(String(req.originalUrl ?? req.url ?? "")) } }) as Req;
+
+/**
+ * A route's onBeforeCall for keyed actions. moleculer-web picks the action's endpoint before it
+ * merges the path parameters, so on a node without `symbols` the Rendezvous strategy would not see
+ * `symbol` and pick any node. Pick it again with the full parameters, by the one owner routing
+ * (`ownerEndpoint`). (On a node with `symbols` the call runs locally and the OwnerForward
+ * middleware takes it to the owner.)
+ */
+export function routeToOwner(this: { broker: ServiceBroker }, _ctx: unknown, _route: unknown, req: Req, _res: unknown, alias: { action?: string }): void {
+	const params = req.$params as Record<string, unknown> | undefined;
+	// A local endpoint was picked (preferLocal): the same pick again would give it again.
+	if (!alias.action || typeof params?.symbol !== "string" || (req.$endpoint as { local?: boolean } | undefined)?.local) return;
+	const ep = ownerEndpoint(this.broker, alias.action, params);
+	if (ep) req.$endpoint = ep;
+}
+
+type AliasTable = Parameters<typeof resolveAliasByPrefix>[0];
+interface Vars {
+	/** moleculer-web's alias table, in its matching order. */
+	aliases: AliasTable;
+	aliasResolver: AliasResolver<AliasTable[number]>;
+	/** Latest quotes answered at this gateway; null when off. */
+	quotes: QuoteCache | null;
+	quoteStatsTimer: NodeJS.Timeout | null;
+	settings: { logRequest?: unknown; logResponse?: unknown };
+}
+interface Methods {
+	/** The host's: the pages that need no credentials (true when answered). */
+	servePage(req: IncomingMessage, res: ServerResponse): boolean;
+	/** The auth mixin's: credentials checked before a body is read (false when refused and answered). */
+	authenticateFirst(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+	/** The host's: a throw caught at a network listener, logged and counted. */
+	boundaryFailed(boundary: string, err: unknown): void;
+	errorHandler(req: IncomingMessage, res: ServerResponse, err: unknown): void;
+	serveDirectRead(req: IncomingMessage, res: ServerResponse): boolean;
+	answerOptions(req: IncomingMessage, res: ServerResponse): void;
+	forgetQuotes(req: IncomingMessage): void;
+}
+
+/**
+ * moleculer-web (0.11.0) with the overrides above; `directReads` and the quote cache as configured.
+ * Put it last in the host's `mixins`: the host's other mixins may supply its hooks.
+ */
+export function gatewayDirectMixin(config: RookeryConfig, bus: Bus, now: () => number): Partial<ServiceSchema<Record<string, unknown>, Methods, Vars>> {
+	const { http } = config;
+	const cors = http.corsOrigins.length > 0;
+	return {
+		mixins: [ApiGateway as unknown as ServiceSchema],
+		methods: {
+			/**
+			 * Overrides moleculer-web's: same alias, without a regexp per alias ahead of it, and repeated
+			 * URLs remembered (lib/routing/alias-prefix.ts). HEAD is answered by the GET alias (moleculer-web
+			 * leaves the body out); no method (an OPTIONS without Access-Control-Request-Method) is no alias.
+			 */
+			resolveAlias(url: string, method?: string) {
+				if (!method) return false;
+				return this.aliasResolver.resolve(this.aliases, url, method === "HEAD" ? "GET" : method);
+			},
+
+			/**
+			 * Overrides moleculer-web's: the pages, plain OPTIONS and REST reads are answered here, the
+			 * rest by moleculer-web; a request with a body is authenticated before the body is read.
+			 */
+			httpHandler(req: IncomingMessage, res: ServerResponse, next?: unknown) {
+				try {
+					// The pages need no credentials (they hold no data; their calls carry the caller's own).
+					if (!next && this.servePage(req, res)) return;
+					// Only CORS preflights are moleculer-web's (with CORS on); any other OPTIONS is answered here.
+					if (req.method === "OPTIONS" && !(cors && req.headers["access-control-request-method"])) return this.answerOptions(req, res);
+					if (http.directReads && !next && this.serveDirectRead(req, res)) return;
+				} catch (err) {
+					this.boundaryFailed("http", err);
+					return this.errorHandler(req, res, err);
+				}
+				if (!next && (req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0")) {
+					return this.authenticateFirst(req, res)
+						.then(ok => ok && moleculerWeb.httpHandler.call(this, req, res))
+						.catch(err => this.boundaryFailed("http", err));
+				}
+				return moleculerWeb.httpHandler.call(this, req, res, next);
+			},
+
+			serveDirectRead: serveDirectRead as unknown as Methods["serveDirectRead"],
+			answerRead,
+			answerQuote,
+			answerOptions: answerOptions as unknown as Methods["answerOptions"],
+
+			/**
+			 * Drops the cached quotes of the symbols in a POST /api/v1/ticks body (one tick or an array):
+			 * the writer's next read through this gateway sees its write, even before the tick comes back
+			 * over the bus (cluster mode). For the ticks route's onAfterCall and onError.
+			 */
+			forgetQuotes(req: IncomingMessage) {
+				const body = ((req as Req).$params as { body?: unknown } | undefined)?.body;
+				if (!this.quotes || body == null) return;
+				for (const t of Array.isArray(body) ? body : [body]) {
+					const normal = normalizeSymbol((t as { symbol?: unknown } | null)?.symbol);
+					if (normal !== null) this.quotes.invalidate(normal);
+				}
+			},
+
+			/** Overrides moleculer-web's request log lines: a `?token=`/`?api_key=` in the URL is masked (lib/config/redact.ts). */
+			logRequest(req: Req) {
+				if (this.settings.logRequest) moleculerWeb.logRequest.call(this, withMaskedUrl(req));
+			},
+			logResponse(req: Req, res: ServerResponse, data: unknown) {
+				if (this.settings.logResponse) moleculerWeb.logResponse.call(this, withMaskedUrl(req), res, data);
+			},
+		},
+
+		created() {
+			this.aliasResolver = new AliasResolver(1000);
+			this.quotes = http.directReads && http.quoteCacheMs > 0 ? new QuoteCache(bus, { maxAgeMs: http.quoteCacheMs, maxEntries: http.quoteCacheEntries, now }) : null;
+			this.quoteStatsTimer = null;
+			this.broker.metrics.register({ type: "counter", name: "rookery.http.quote_cache", labelNames: ["result"], description: "Latest-quote reads answered from the gateway's cache (hit), fetched (miss), and symbols dropped from it (evicted)" });
+		},
+
+		started() {
+			if (!this.quotes) return;
+			const stats = this.quotes.stats;
+			const metrics = this.broker.metrics;
+			// Copied every second rather than counted per read (see QuoteCache.stats).
+			this.quoteStatsTimer = setInterval(() => {
+				metrics.set("rookery.http.quote_cache", stats.hits, { result: "hit" });
+				metrics.set("rookery.http.quote_cache", stats.misses, { result: "miss" });
+				metrics.set("rookery.http.quote_cache", stats.evicted, { result: "evicted" });
+			}, 1000);
+			this.quoteStatsTimer.unref();
+		},
+
+		stopped() {
+			if (this.quoteStatsTimer) clearInterval(this.quoteStatsTimer);
+			this.quotes?.close();
+		},
+	};
 }

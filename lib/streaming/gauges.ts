@@ -1,14 +1,12 @@
 /**
- * Streaming metrics of a gateway read when `/metrics` is scraped: connections per tier and the
+ * Streaming metrics of a gateway, read when `/metrics` is scraped: connections per tier and the
  * frames and bytes waiting in clients' send queues (the gateway's delivery backlog).
  */
-import type { ServiceBroker } from "moleculer";
-import { Gauge } from "prom-client";
-import type { ClientSession } from "../lib/streaming/client-session.ts";
-import { prometheusRegistryOf } from "./prometheus.ts";
+import { Gauge, type Registry } from "prom-client";
+import type { ClientSession } from "./client-session.ts";
 
-export function registerGatewayMetrics(broker: ServiceBroker, sessions: () => Iterable<ClientSession>, tiers: readonly string[]): void {
-	const registers = [prometheusRegistryOf(broker)];
+export function registerStreamingGauges(registry: Registry, sessions: () => Iterable<ClientSession>, tiers: readonly string[]): void {
+	const registers = [registry];
 	new Gauge({
 		name: "rookery_ws_connections",
 		help: "Open streaming connections (WebSocket and SSE) by the client's tier (anonymous clients count at their anonymous tier)",

@@ -3,6 +3,9 @@
  * (not in the gateway), so the gateway, the OpenAPI document and docs/compat.md read one list.
  */
 
+/** `/api/v1/ticks`, a route of its own: its body (one tick or an array) is passed whole as `params.body`. */
+export const TICKS_ALIASES: Record<string, string> = { "POST /": "ingest.ticks" };
+
 /** Under /api/v1. */
 export const API_ALIASES: Record<string, string> = {
 	"GET symbols": "symbols.list",
