@@ -18,24 +18,18 @@ export function registerStreamingGauges(registry: Registry, sessions: () => Iter
 			for (const [tier, n] of byTier) this.set({ tier }, n);
 		},
 	});
-	new Gauge({
-		name: "rookery_ws_send_queue_messages",
-		help: "Frames waiting in streaming clients' send queues on this gateway",
-		registers,
-		collect() {
-			let n = 0;
-			for (const s of sessions()) n += s.queue.queuedMessages;
-			this.set(n);
-		},
-	});
-	new Gauge({
-		name: "rookery_ws_send_queue_bytes",
-		help: "Bytes waiting in streaming clients' send queues on this gateway",
-		registers,
-		collect() {
-			let n = 0;
-			for (const s of sessions()) n += s.queue.queuedBytes;
-			this.set(n);
-		},
-	});
+	// The send-queue backlog summed over the open sessions.
+	const backlog = (name: string, help: string, of: (s: ClientSession) => number) =>
+		new Gauge({
+			name,
+			help,
+			registers,
+			collect() {
+				let n = 0;
+				for (const s of sessions()) n += of(s);
+				this.set(n);
+			},
+		});
+	backlog("rookery_ws_send_queue_messages", "Frames waiting in streaming clients' send queues on this gateway", s => s.queue.queuedMessages);
+	backlog("rookery_ws_send_queue_bytes", "Bytes waiting in streaming clients' send queues on this gateway", s => s.queue.queuedBytes);
 }
