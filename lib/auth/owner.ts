@@ -14,7 +14,7 @@
  */
 import { ADMIN_ROLE } from "./authenticator.ts";
 
-/** What the gateway puts in `ctx.meta.auth` for an action (services/gateway.service.ts, authorize). */
+/** What the gateway puts in `ctx.meta.auth` for an action (mixins/gateway/auth.mixin.ts, authorize). */
 export interface CallerAuth {
 	sub: string | null;
 	roles: string[];
