@@ -32,7 +32,9 @@ import { sessionPolicy, TIER_NAMES } from "../lib/auth/tiers.ts";
 import { originAllowed } from "../lib/http/origin.ts";
 import { queryOf } from "../lib/http/query.ts";
 import { prometheusRegistryOf } from "../lib/metrics/registry.ts";
-import type { NodeDeps } from "../runtime/deps.ts";
+import type { RookeryConfig } from "../lib/config/config.ts";
+import type { Store } from "../lib/store/index.ts";
+import type { Bus } from "../lib/bus/bus.ts";
 
 type SseReq = IncomingMessage & { $ctx?: Context<unknown, { user?: Principal }> };
 /** A session with what ends it besides the session itself (its token-expiry timer). */
@@ -93,7 +95,7 @@ export const SSE_ALIASES: { api: Record<string, SseAlias>; root: Record<string, 
 	},
 };
 
-export function streamingMixin(deps: NodeDeps): Partial<ServiceSchema<Record<string, unknown>, Methods, Vars>> {
+export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus: Bus; now: () => number }): Partial<ServiceSchema<Record<string, unknown>, Methods, Vars>> {
 	const { config, store } = deps;
 	return {
 		methods: {

@@ -14,9 +14,9 @@ import { RateLimitedError, UnauthorizedError } from "../../lib/auth/errors.ts";
 import { TIER_NAMES } from "../../lib/auth/tiers.ts";
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from "../../lib/ratelimit/token-bucket.ts";
 import { RedisRateLimiter } from "../../lib/ratelimit/redis-rate-limiter.ts";
-import { RedisKv } from "../../lib/kv/index.ts";
+import { RedisKv, type KvStore } from "../../lib/kv/index.ts";
 import { queryOf } from "../../lib/http/query.ts";
-import type { NodeDeps } from "../../runtime/deps.ts";
+import type { RookeryConfig } from "../../lib/config/config.ts";
 
 type Req = IncomingMessage & { $principal?: Principal; $action?: { name?: string; role?: unknown } };
 
@@ -42,7 +42,7 @@ const UNLIMITED_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.re
 /** Answered without credentials even when auth is configured: load-balancer and orchestrator probes. */
 const OPEN_ACTIONS = new Set(["monitor.health", "monitor.live", "monitor.ready"]);
 
-export function gatewayAuthMixin(deps: NodeDeps): Partial<ServiceSchema<Record<string, unknown>, Methods, Vars>> {
+export function gatewayAuthMixin(deps: { config: RookeryConfig; kv: KvStore; now: () => number }): Partial<ServiceSchema<Record<string, unknown>, Methods, Vars>> {
 	const { config } = deps;
 	return {
 		actions: {

@@ -11,14 +11,16 @@ import type { Snapshot } from "../../lib/streaming/client-session.ts";
 import { channelToTopic, topicToChannel } from "../../lib/streaming/compat.ts";
 import { volatilityOfPrices } from "../../lib/workers/quote-volatility.ts";
 import { messageKeys, type StreamMessage } from "../../lib/workers/stream-message.ts";
-import type { NodeDeps } from "../../runtime/deps.ts";
+import type { RookeryConfig } from "../../lib/config/config.ts";
+import type { Store } from "../../lib/store/index.ts";
+import type { KvStore } from "../../lib/kv/index.ts";
 
 interface Methods {
 	/** The streaming mixin's. */
 	snapshotOf(topic: Topic): Promise<Snapshot | null>;
 }
 
-export function gatewayCompatMixin(deps: NodeDeps): Partial<ServiceSchema<Record<string, unknown>, Methods>> {
+export function gatewayCompatMixin(deps: { config: RookeryConfig; store: Store; kv: KvStore }): Partial<ServiceSchema<Record<string, unknown>, Methods>> {
 	const { config, store } = deps;
 	return {
 		actions: {
