@@ -1,26 +1,19 @@
 /**
- * Every use of moleculer-web's internals, in this one file, against moleculer-web 0.11.0 exactly
- * (package.json pins it; test/integration/gateway-direct.spec.ts and
- * test/unit/routing/alias-prefix.spec.ts compare the answers with moleculer-web's own): the
- * gateway's moleculer-web mixin and what it overrides.
+ * Every use of moleculer-web's internals is in this one file, written against moleculer-web 0.11.0
+ * exactly (MOLECULER_WEB_VERSION; package.json pins it): the gateway's moleculer-web mixin and what
+ * it overrides. Alias resolution (by literal prefix, remembered: lib/routing/alias-prefix.ts), the
+ * request log lines (credentials in the URL masked), the owner pick of keyed calls (routeToOwner).
  *
- * REST reads (GET aliases that call an action) are answered without moleculer-web's request pipeline.
- * moleculer-web runs every request as a call of its own `rest` action (a context and the whole
- * middleware chain), then a promise per route middleware (the body parsers, which a GET without a
- * body skips), then the alias handler: about half its cost per request (bench/gateway.ts). This does
- * the same steps, with moleculer-web's own methods where they exist (CORS, endpoint checks,
- * onBeforeCall, authentication, authorization, sendResponse, errorHandler) and the same `req`
- * fields set, so the answer is the same byte for byte apart from the request id
- * (test/integration/gateway-direct.spec.ts compares the two). Anything else falls through to
- * moleculer-web: other methods, a request with a body, custom alias handlers, and request logging
- * at debug.
- *
- * Latest quotes (`symbols.latest`, the read clients repeat most; its answer does not depend on the
- * caller) are also kept in a QuoteCache that the symbol's ticks empty (lib/streaming/quote-cache.ts).
- *
- * Also overridden: alias resolution (by literal prefix, remembered: lib/routing/alias-prefix.ts),
- * the request log lines (credentials in the URL masked), and the owner pick of keyed calls
- * (routeToOwner).
+ * REST reads (GET aliases that call an action) skip moleculer-web's request pipeline, which runs
+ * every request as a call of its own `rest` action (a context and the whole middleware chain), then
+ * a promise per route middleware, then the alias handler: about half its cost per request
+ * (bench/gateway.ts). This does the same steps, with moleculer-web's own methods where they exist
+ * (CORS, endpoint checks, onBeforeCall, authentication, authorization, sendResponse, errorHandler)
+ * and the same `req` fields set, so the answer is the same byte for byte apart from the request id
+ * (test/integration/gateway-direct.spec.ts compares the two paths). Anything else falls through
+ * to moleculer-web: other methods, a request with a body, custom alias handlers, debug request logs.
+ * Latest quotes (`symbols.latest`: clients repeat it, its answer does not depend on the caller) are
+ * also kept in a QuoteCache that the symbol's ticks empty (lib/streaming/quote-cache.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
@@ -34,6 +27,9 @@ import { AliasResolver, type resolveAliasByPrefix } from "../../lib/routing/alia
 import type { RookeryConfig } from "../../lib/config/config.ts";
 import type { Bus } from "../../lib/bus/bus.ts";
 import { ownerEndpoint } from "../../middlewares/rendezvous.strategy.ts";
+
+/** The moleculer-web release this file is written against; package.json pins it (test/unit/routing/moleculer-web-pin.spec.ts). */
+export const MOLECULER_WEB_VERSION = "0.11.0";
 
 /** The action whose answers the quote cache keeps (lib/streaming/quote-cache.ts). */
 export const QUOTE_ACTION = "symbols.latest";

@@ -119,6 +119,21 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 			expect(docs.headers["content-type"]).to.equal("text/html; charset=utf-8");
 		});
 
+		it("compares two paths: the direct node calls no moleculer-web `rest` action, the other one per read", async () => {
+			// moleculer-web runs each request it handles as a call of `gateway.rest` (counted in /metrics).
+			const restCalls = async (base: string) => {
+				const text = await (await fetch(`${base}/metrics`)).text();
+				const line = text.split("\n").find(l => l.startsWith("moleculer_request_total{") && l.includes('action="gateway.rest"'));
+				return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+			};
+			const reads = ["/api/v1/symbols", "/api/v1/symbols/AAPL/history?limit=2", "/api/v1/symbols/AAPL/indicators", "/api/v1/streaming/pairs", "/health/live"];
+			const before = { direct: await restCalls(direct.base), plain: await restCalls(plain.base) };
+			for (const p of reads) await same(p);
+			const after = { direct: await restCalls(direct.base), plain: await restCalls(plain.base) };
+			expect(after.direct - before.direct, "direct reads bypass moleculer-web's pipeline").to.equal(0);
+			expect(after.plain - before.plain, "moleculer-web's pipeline answered the other node's reads").to.be.at.least(reads.length);
+		});
+
 		it("echoes the caller's X-Request-ID / X-Correlation-ID, and answers HEAD alike (moleculer-web serves it)", async () => {
 			const a = await same("/api/v1/symbols/AAPL/latest", { "x-request-id": "req-123" });
 			expect(a.headers["x-request-id"]).to.equal("req-123");
