@@ -5,8 +5,7 @@
  * client of the other node, and events posted on one node reach the `events:{type}` topic.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
 import { WindowStore } from "../../lib/analytics/window-store.ts";
 import { startNats, type TestServer } from "../helpers/servers.ts";
 import { getJson, postJson } from "../helpers/http.ts";
@@ -15,15 +14,14 @@ import { WsTestClient } from "../helpers/ws-client.ts";
 
 describe("analytics across two nodes (real NATS)", () => {
 	let nats: TestServer;
-	const nodes: RookeryNode[] = [];
+	const nodes: TestNode[] = [];
 	const base = (i: number) => `http://127.0.0.1:${nodes[i].port()}`;
 
 	before(async function () {
 		nats = await startNats();
 		for (const id of ["an-a", "an-b"]) {
-			const config = mergeConfig(defaultConfig(), { nodeId: id, transporter: nats.url, port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, services: ["gateway", "monitor", "analytics", "events"] });
-			const node = await createNode(config);
-			await node.start();
+			const config = testConfig({ nodeId: id, transporter: nats.url, services: ["gateway", "monitor", "analytics", "events"] });
+			const node = await startNode(config);
 			nodes.push(node);
 		}
 		// Each node sees the other's analytics service before the test feeds them.

@@ -5,8 +5,8 @@
  * per level on both paths. Also `/health` and `/metrics/performance` of a cluster node.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
+import { defaultConfig } from "../../lib/config/config.ts";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { waitFor } from "../helpers/ports.ts";
@@ -18,24 +18,22 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 	this.timeout(60_000);
 	let nats: TestServer;
 	let redis: TestServer;
-	let a: RookeryNode;
-	let b: RookeryNode;
-	const url = (n: RookeryNode) => `http://127.0.0.1:${n.port()}`;
+	let a: TestNode;
+	let b: TestNode;
+	const url = (n: TestNode) => n.base;
 	const request = { symbols: ["CCH"], time_horizon: "intraday", include_explanations: true, include_strategies: true, include_forecasts: true, real_time_data: true };
-	const unified = async (n: RookeryNode) => {
+	const unified = async (n: TestNode) => {
 		const r = await postJson(`${url(n)}/api/v1/intelligence/unified`, request);
 		expect(r.status, JSON.stringify(r.body)).to.equal(200);
 		return r.body as { cached: boolean; request_id: string };
 	};
-	const status = async (n: RookeryNode, path = "/api/v1/cache/status") => (await getJson(`${url(n)}${path}`)).body;
+	const status = async (n: TestNode, path = "/api/v1/cache/status") => (await getJson(`${url(n)}${path}`)).body;
 
 	before(async () => {
 		[nats, redis] = await Promise.all([startNats(), startRedis()]);
 		const cfg = (nodeId: string, services?: string[]) =>
-			mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, transporter: nats.url, redisUrl: redis.url, ...(services ? { services } : {}), workers: { ...defaultConfig().workers, autoStart: false } } as never);
-		a = await createNode(cfg("cache-a"));
-		b = await createNode(cfg("cache-b", ["gateway", "intelligence", "monitor"]));
-		await Promise.all([a.start(), b.start()]);
+			testConfig({ nodeId, transporter: nats.url, redisUrl: redis.url, ...(services ? { services } : {}), workers: { ...defaultConfig().workers, autoStart: false } } as never);
+		[a, b] = await Promise.all([startNode(cfg("cache-a")), startNode(cfg("cache-b", ["gateway", "intelligence", "monitor"]))]);
 		await waitFor(() => b.broker.registry.getActionEndpoints("symbols.latest")?.hasAvailable(), { what: "node b sees node a's symbols" });
 		const ticks = Array.from({ length: 60 }, (_, i) => ({ symbol: "CCH", price: 100 + Math.sin(i / 3) * 2, size: 10, ts: T0 + i * M + 1000 }));
 		expect((await postJson(`${url(a)}/api/v1/ticks`, ticks)).status).to.equal(200);
@@ -84,9 +82,8 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 
 	it("warms a starting node with the most requested symbols saved by the nodes", async () => {
 		await a.deps.kv.hset("rookery:cache:hot-symbols", "some-node", [["CCH", 9], ["NOPE", 1]]);
-		const c = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "cache-c", transporter: nats.url, redisUrl: redis.url, services: ["gateway", "intelligence", "monitor"], cache: { ...defaultConfig().cache, warmSymbols: 1 } } as never));
+		const c = await startNode({ nodeId: "cache-c", transporter: nats.url, redisUrl: redis.url, services: ["gateway", "intelligence", "monitor"], cache: { ...defaultConfig().cache, warmSymbols: 1 } } as never);
 		try {
-			await c.start();
 			// The warmed answer is the default request for CCH: computed (or found in L2) and now in C's L1.
 			const s = await waitFor(async () => {
 				const st = await status(c);

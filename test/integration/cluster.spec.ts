@@ -7,7 +7,7 @@
  * which `symbols` endpoints each node sees (readiness) and which actors each node holds.
  */
 import { expect } from "chai";
-import { ServiceBroker } from "moleculer";
+import type { ServiceBroker } from "moleculer";
 import { connect, type NatsConnection, type Msg } from "nats";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { waitFor } from "../helpers/ports.ts";
@@ -15,7 +15,7 @@ import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { WsTestClient, type Frame } from "../helpers/ws-client.ts";
 import type { Tick } from "../../lib/protocol/tick.ts";
-import { registerRendezvousStrategy } from "../../middlewares/rendezvous.strategy.ts";
+import { startObserver } from "../helpers/node.ts";
 
 interface ActorSummary {
 	symbol: string;
@@ -86,15 +86,7 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		const started = await Promise.allSettled([startNode({ ...common, nodeId: `rk-a-${process.pid}` }), startNode({ ...common, nodeId: `rk-b-${process.pid}` })]);
 		[a, b] = started.map(r => (r.status === "fulfilled" ? r.value : undefined));
 		throwFirst(started);
-		registerRendezvousStrategy(); // symbol actions name it; a broker that does not know it cannot list them
-		observer = new ServiceBroker({
-			namespace: "rookery",
-			nodeID: `rk-observer-${process.pid}`,
-			transporter: { type: "NATS", options: { url: nats!.url } },
-			serializer: "JSON",
-			logger: false,
-		});
-		await observer.start();
+		observer = await startObserver(nats!.url, `rk-observer-${process.pid}`);
 		// Ready = each node routes `symbols.*` over both nodes: until then one node's Shard ring
 		// would hold only itself and activate actors the other node owns.
 		const both = [A().nodeId, B().nodeId].sort();

@@ -13,14 +13,14 @@
  * Numbers (recovery times, moved/total, 503 latencies) are printed with a `[failover]` prefix.
  */
 import { expect } from "chai";
-import { ServiceBroker } from "moleculer";
+import type { ServiceBroker } from "moleculer";
 import { Redis } from "ioredis";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { getJson } from "../helpers/http.ts";
 import type { Tick } from "../../lib/protocol/tick.ts";
-import { registerRendezvousStrategy } from "../../middlewares/rendezvous.strategy.ts";
+import { startObserver } from "../helpers/node.ts";
 import { analysisFor, defaultConfig } from "../../lib/config/config.ts";
 import { SymbolAnalysis } from "../../lib/symbols/symbol-analysis.ts";
 import { rendezvousOwner } from "../../lib/routing/rendezvous.ts";
@@ -297,9 +297,7 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 		for (const r of servers) if (r.status === "rejected") throw r.reason;
 		const started = await Promise.allSettled([addNode(), addNode(), addNode()]);
 		for (const r of started) if (r.status === "rejected") throw r.reason;
-		registerRendezvousStrategy();
-		observer = new ServiceBroker({ namespace: "rookery", nodeID: `rk-fo-observer-${process.pid}`, transporter: { type: "NATS", options: { url: nats!.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 } }, serializer: "JSON", logger: false });
-		await observer.start();
+		observer = await startObserver(nats!.url, `rk-fo-observer-${process.pid}`, { maxReconnectAttempts: -1, reconnectTimeWait: 250 });
 		await waitReady("three nodes to route over each other");
 		rc = new Redis(redis!.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
 		rc.on("error", () => {});

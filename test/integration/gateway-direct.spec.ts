@@ -6,8 +6,8 @@
  */
 import { expect } from "chai";
 import { SignJWT } from "jose";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
+import { startNode as startTestNode, type TestNode } from "../helpers/node.ts";
+import type { ConfigOverrides } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { QuoteCache } from "../../lib/streaming/quote-cache.ts";
@@ -16,10 +16,9 @@ import { LocalBus } from "../../lib/bus/local-bus.ts";
 const NOW = Date.now();
 const SECRET = "d".repeat(48);
 
-async function startNode(id: string, over: ConfigOverrides): Promise<{ node: RookeryNode; base: string }> {
-	const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: id, services: ["gateway", "ingest", "symbols", "monitor"], ...over }));
-	await node.start();
-	return { node, base: `http://127.0.0.1:${node.port()}` };
+async function startNode(id: string, over: ConfigOverrides): Promise<{ node: TestNode; base: string }> {
+	const node = await startTestNode({ nodeId: id, services: ["gateway", "ingest", "symbols", "monitor"], ...over });
+	return { node, base: node.base };
 }
 
 interface Answer {
@@ -54,8 +53,8 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 	this.timeout(30_000);
 
 	describe("development mode", () => {
-		let direct: { node: RookeryNode; base: string };
-		let plain: { node: RookeryNode; base: string };
+		let direct: { node: TestNode; base: string };
+		let plain: { node: TestNode; base: string };
 		before(async () => {
 			direct = await startNode("direct-a", {});
 			plain = await startNode("direct-b", { http: { directReads: false } as never });
@@ -192,8 +191,8 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 	});
 
 	describe("with credentials configured: auth, tiers, rate limits and CORS", () => {
-		let direct: { node: RookeryNode; base: string };
-		let plain: { node: RookeryNode; base: string };
+		let direct: { node: TestNode; base: string };
+		let plain: { node: TestNode; base: string };
 		const BURST = 6;
 		before(async () => {
 			const tiers = structuredClone(DEFAULT_TIERS);

@@ -4,8 +4,7 @@
  * credentials when auth is configured and are not rate limited. Real node on a real redis-server.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 import { waitFor } from "../helpers/ports.ts";
@@ -13,7 +12,7 @@ import { waitFor } from "../helpers/ports.ts";
 describe("gateway: /health/live and /health/ready (real node, redis-server stopped and restarted)", function () {
 	this.timeout(60_000);
 	let redis: TestServer;
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	const get = async (path: string) => {
 		const r = await fetch(`${base}${path}`);
@@ -24,11 +23,8 @@ describe("gateway: /health/live and /health/ready (real node, redis-server stopp
 		redis = await startRedis();
 		const tiers = structuredClone(DEFAULT_TIERS);
 		tiers.free = { ...tiers.free, burst: 2, ratePerSecond: 0.01 };
-		node = await createNode(
-			mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "gw-health", redisUrl: redis.url, services: ["gateway", "monitor"], auth: { jwtSecret: "h".repeat(40), anonymousTier: null, tiers } as never }),
-		);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "gw-health", redisUrl: redis.url, services: ["gateway", "monitor"], auth: { jwtSecret: "h".repeat(40), anonymousTier: null, tiers } as never });
+		base = node.base;
 	});
 	after(async () => {
 		await node?.stop();

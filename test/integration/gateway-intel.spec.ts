@@ -4,8 +4,7 @@
  * next ones live, none repeated. Real embedded node with the intelligence and agent services.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { WsTestClient, type Frame } from "../helpers/ws-client.ts";
 
@@ -21,26 +20,19 @@ const norm = (f: Frame & Record<string, any>): Frame => {
 
 describe("gateway: intel:{id} snapshot (embedded node with intelligence)", function () {
 	this.timeout(30_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	let ws: string;
 	const clients: WsTestClient[] = [];
 
 	before(async () => {
-		node = await createNode(
-			mergeConfig(defaultConfig(), {
-				port: 0,
-				host: "127.0.0.1",
-				logLevel: "fatal",
-				feed: { type: "none" },
-				nodeId: "gw-intel",
-				services: ["gateway", "ingest", "symbols", "monitor", "intelligence", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy"],
-				intelligence: { minStreamIntervalMs: 100 } as never,
-			}),
-		);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
-		ws = `ws://127.0.0.1:${node.port()}`;
+		node = await startNode({
+			nodeId: "gw-intel",
+			services: ["gateway", "ingest", "symbols", "monitor", "intelligence", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy"],
+			intelligence: { minStreamIntervalMs: 100 } as never,
+		});
+		base = node.base;
+		ws = node.ws;
 		const now = Date.now();
 		await postJson(`${base}/api/v1/ticks`, Array.from({ length: 30 }, (_, i) => ({ symbol: "INTL", price: 100 + i, size: 1, ts: now - 30_000 + i * 1000 })));
 	});

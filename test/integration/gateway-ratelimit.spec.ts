@@ -3,15 +3,14 @@
  * over both, and the caller's bucket is spent once, not once per node.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 
 describe("gateway: rate limit across two gateway nodes (shared redis-server)", function () {
 	this.timeout(30_000);
 	let redis: TestServer;
-	const nodes: RookeryNode[] = [];
+	const nodes: TestNode[] = [];
 	const BURST = 10;
 
 	before(async () => {
@@ -19,10 +18,7 @@ describe("gateway: rate limit across two gateway nodes (shared redis-server)", f
 		const tiers = structuredClone(DEFAULT_TIERS);
 		tiers.free = { ...tiers.free, burst: BURST, ratePerSecond: 0.01 };
 		for (const id of ["rl-a", "rl-b"]) {
-			const node = await createNode(
-				mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: id, redisUrl: redis.url, services: ["gateway", "monitor"], auth: { jwtSecret: "r".repeat(40), anonymousTier: "free", tiers } as never }),
-			);
-			await node.start();
+			const node = await startNode({ nodeId: id, redisUrl: redis.url, services: ["gateway", "monitor"], auth: { jwtSecret: "r".repeat(40), anonymousTier: "free", tiers } as never });
 			nodes.push(node);
 		}
 	});

@@ -10,8 +10,7 @@
  */
 import { expect } from "chai";
 import { WebSocket } from "ws";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode as startTestNode, type TestNode } from "../helpers/node.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import type { SlowClientPolicy } from "../../lib/streaming/send-queue.ts";
 import type { ClientSession } from "../../lib/streaming/client-session.ts";
@@ -23,18 +22,14 @@ const MESSAGES = 3000;
 const BATCH = 10; // 100 KB per batch: less than the queue's bound, so the fast client always fits
 const PAD = "x".repeat(10_000); // 3000 × 10 KB = 30 MB: far more than loopback's kernel buffers
 
-async function startNode(policy: SlowClientPolicy): Promise<RookeryNode> {
+async function startNode(policy: SlowClientPolicy): Promise<TestNode> {
 	const tiers = structuredClone(DEFAULT_TIERS);
 	tiers.internal = { ...tiers.internal, queueBytes: QUEUE_BYTES, queueMessages: 1000, slowClientPolicy: policy };
-	const node = await createNode(
-		mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `slow-${policy}`, services: ["gateway", "monitor"], ws: { maxBufferedBytes: SOCKET_HIGH_WATER } as never, auth: { tiers } as never }),
-	);
-	await node.start();
-	return node;
+	return startTestNode({ nodeId: `slow-${policy}`, services: ["gateway", "monitor"], ws: { maxBufferedBytes: SOCKET_HIGH_WATER } as never, auth: { tiers } as never });
 }
 
-async function client(node: RookeryNode) {
-	const ws = new WebSocket(`ws://127.0.0.1:${node.port()}/ws`);
+async function client(node: TestNode) {
+	const ws = new WebSocket(`${node.ws}/ws`);
 	const seqs: number[] = [];
 	let closed: { code: number; reason: string } | null = null;
 	let waiting: { n: number; resolve: () => void } | null = null;
@@ -58,13 +53,13 @@ async function client(node: RookeryNode) {
 }
 
 /** Server-side memory held for each connection: its queue plus what its socket buffers. */
-function held(node: RookeryNode): number[] {
+function held(node: TestNode): number[] {
 	const gw = node.broker.getLocalService("gateway") as unknown as { wss: { clients: Set<WebSocket & { session?: ClientSession }> } };
 	return [...gw.wss.clients].map(ws => ws.session!.queue.queuedBytes + ws.bufferedAmount);
 }
 
 /** Slow-consumer cuts so far (rookery_ws_dropped{reason="slow-consumer"}). */
-function cut(node: RookeryNode): number {
+function cut(node: TestNode): number {
 	const m = node.broker.metrics.getMetric("rookery.ws.dropped") as unknown as { get(labels: object): { value: number } | null };
 	return m.get({ reason: "slow-consumer" })?.value ?? 0;
 }
@@ -74,7 +69,7 @@ function cut(node: RookeryNode): number {
  * samples after each. Stops after MESSAGES, or after `extraAfter` more once `stopWhen` is true.
  * Returns how many were published.
  */
-async function flood(node: RookeryNode, fast: Awaited<ReturnType<typeof client>>, onBatch: () => void, stop?: { when: () => boolean; extraAfter: number }): Promise<number> {
+async function flood(node: TestNode, fast: Awaited<ReturnType<typeof client>>, onBatch: () => void, stop?: { when: () => boolean; extraAfter: number }): Promise<number> {
 	let stopAt = MESSAGES;
 	for (let seq = 1; seq <= stopAt; seq++) {
 		node.deps.bus.publish("rookery.ticks.SLOW", { v: 1, seq, symbol: "SLOW", pad: PAD });
@@ -89,7 +84,7 @@ async function flood(node: RookeryNode, fast: Awaited<ReturnType<typeof client>>
 
 describe("gateway: slow clients (real node, paused socket)", function () {
 	this.timeout(120_000);
-	const nodes: RookeryNode[] = [];
+	const nodes: TestNode[] = [];
 	after(async () => Promise.all(nodes.map(n => n.stop())));
 
 	for (const policy of ["drop-oldest", "conflate"] as const) {

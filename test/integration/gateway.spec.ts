@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import { SignJWT } from "jose";
 import { WebSocket } from "ws";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
+import { startNode as startTestNode, type TestNode } from "../helpers/node.ts";
+import type { ConfigOverrides } from "../../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../../lib/auth/tiers.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { WsTestClient } from "../helpers/ws-client.ts";
@@ -18,10 +18,9 @@ const SECRET = "k".repeat(48);
 const tick = (symbol: string, i: number) => ({ symbol, price: 50 + i, size: 1, ts: NOW - 100_000 + i });
 const CORE = ["gateway", "ingest", "symbols", "monitor"] as const;
 
-async function startNode(over: ConfigOverrides = {}): Promise<{ node: RookeryNode; base: string; ws: string }> {
-	const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `gw-${Math.random().toString(36).slice(2, 8)}`, services: [...CORE], ...over }));
-	await node.start();
-	return { node, base: `http://127.0.0.1:${node.port()}`, ws: `ws://127.0.0.1:${node.port()}` };
+async function startNode(over: ConfigOverrides = {}): Promise<{ node: TestNode; base: string; ws: string }> {
+	const node = await startTestNode({ nodeId: `gw-${Math.random().toString(36).slice(2, 8)}`, services: [...CORE], ...over });
+	return { node, base: node.base, ws: node.ws };
 }
 
 const jwt = (claims: Record<string, unknown>, exp: number | string = "1h", secret = SECRET) =>

@@ -1,11 +1,11 @@
 /** Ingest + config over REST on one embedded node: workers, cadences, instruments, news, messages. */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { listenFor, startNode, testConfig, type TestNode } from "../helpers/node.ts";
+import { waitFor } from "../helpers/ports.ts";
 
 describe("ingest and config API (embedded node)", function () {
 	this.timeout(20_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	const req = async (method: string, path: string, body?: unknown) => {
 		const res = await fetch(base + path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -13,21 +13,16 @@ describe("ingest and config API (embedded node)", function () {
 	};
 
 	before(async () => {
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "ingest-api", symbols: ["AAPL", "MSFT"], services: ["gateway", "ingest", "symbols", "monitor", "config"] });
+		const config = testConfig({ nodeId: "ingest-api", symbols: ["AAPL", "MSFT"], services: ["gateway", "ingest", "symbols", "monitor", "config"] });
 		config.workers.autoStart = true;
-		node = await createNode(config);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode(config);
+		base = node.base;
 	});
 	after(() => node?.stop());
 
 	it("lists the five workers as the predecessor defined WorkerStatus, polled with the synthetic vendor", async () => {
-		const until = Date.now() + 5000;
 		let r = await req("GET", "/api/v1/workers");
-		while (r.body.some((w: { success_count: number }) => w.success_count < 2) && Date.now() < until) {
-			await new Promise(res => setTimeout(res, 50));
-			r = await req("GET", "/api/v1/workers");
-		}
+		await waitFor(async () => !(r = await req("GET", "/api/v1/workers")).body.some((w: { success_count: number }) => w.success_count < 2), { timeoutMs: 5000, what: "two polls by every worker" }).catch(() => {});
 		expect(r.status).to.equal(200);
 		expect(r.body.map((w: { worker_id: string }) => w.worker_id)).to.deep.equal(["worker_market_data", "worker_news", "worker_fundamentals", "worker_analytics", "worker_insider_data"]);
 		expect(r.body[0]).to.include({ status: "running", current_vendor: "synthetic", error_count: 0, success_count: 2 });
@@ -73,10 +68,15 @@ describe("ingest and config API (embedded node)", function () {
 	});
 
 	it("cadences: a change reaches the worker at once; unknown data types and vendors refused", async () => {
+		const changed = await listenFor(node.broker, "config.changed");
 		const put = await req("PUT", "/api/v1/config/cadences/news", { interval_seconds: 7, retry_attempts: 2 });
 		expect(put.body).to.include({ data_type: "news", interval_seconds: 7, retry_attempts: 2, enabled: true, vendor_fallback: true });
-		await new Promise(r => setTimeout(r, 100));
-		const w = (await req("GET", "/api/v1/workers/worker_news")).body;
+		expect(await changed.received).to.deep.equal({ what: "cadences" });
+		// Ingest applies it on that event, reading the cadence back from the store.
+		const w = await waitFor(async () => {
+			const got = (await req("GET", "/api/v1/workers/worker_news")).body;
+			return Date.parse(got.next_run) - Date.parse(got.last_run) === 7000 ? got : null;
+		}, { timeoutMs: 2000, what: "worker_news on the 7 s cadence" });
 		expect(Date.parse(w.next_run) - Date.parse(w.last_run)).to.equal(7000);
 		expect((await req("GET", "/streaming/config/cadences/news")).body.interval_seconds).to.equal(7);
 		const unknownType = await req("PUT", "/api/v1/config/cadences/weather", { interval_seconds: 7 });
@@ -90,14 +90,19 @@ describe("ingest and config API (embedded node)", function () {
 	});
 
 	it("stops and starts workers, one or all", async () => {
-		await req("POST", "/api/v1/workers/worker_fundamentals/stop");
-		await new Promise(r => setTimeout(r, 100));
+		// Each change is a `config.changed` event that ingest applies: wait for it, then for its effect.
+		const applied = async (action: () => Promise<unknown>, check: () => Promise<boolean>, what: string) => {
+			const changed = await listenFor(node.broker, "config.changed");
+			await action();
+			expect(await changed.received).to.deep.equal({ what: "workers" });
+			await waitFor(check, { timeoutMs: 2000, what }).catch(() => {});
+		};
+		const status = async () => (await req("GET", "/api/v1/workers")).body.map((w: { status: string }) => w.status) as string[];
+		await applied(() => req("POST", "/api/v1/workers/worker_fundamentals/stop"), async () => (await req("GET", "/api/v1/workers/worker_fundamentals")).body.status === "stopped", "worker_fundamentals stopped");
 		expect((await req("GET", "/api/v1/workers/worker_fundamentals")).body.status).to.equal("stopped");
-		await req("POST", "/streaming/config/workers/stop-all");
-		await new Promise(r => setTimeout(r, 100));
+		await applied(() => req("POST", "/streaming/config/workers/stop-all"), async () => (await status()).every(s => s === "stopped"), "every worker stopped");
 		expect((await req("GET", "/api/v1/workers")).body.every((w: { status: string }) => w.status === "stopped")).to.equal(true);
-		await req("POST", "/api/v1/workers/start-all");
-		await new Promise(r => setTimeout(r, 100));
+		await applied(() => req("POST", "/api/v1/workers/start-all"), async () => (await status()).every(s => s === "running"), "every worker running");
 		expect((await req("GET", "/api/v1/workers")).body.every((w: { status: string }) => w.status === "running")).to.equal(true);
 		expect((await req("POST", "/api/v1/workers/worker_nope/start")).status).to.equal(404);
 	});

@@ -7,8 +7,7 @@
  */
 import { expect } from "chai";
 import { Redis } from "ioredis";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { startYahooServer, type YahooServer } from "../helpers/vendor-servers/yahoo-chart.ts";
@@ -25,7 +24,7 @@ describe("ingest while Redis is down: bounded buffer, drops counted, written onc
 	let redis: TestServer;
 	let yahoo: YahooServer;
 	let rc: Redis;
-	let node: RookeryNode;
+	let node: TestNode;
 	const stats = async () => (await node.broker.call<Array<{ pipeline: PipelineStats }>>("ingest.workerStatus"))[0].pipeline;
 	const metric = (name: string) => (node.broker.metrics.getMetric(name)?.get()?.value as number | undefined) ?? 0;
 
@@ -34,11 +33,7 @@ describe("ingest while Redis is down: bounded buffer, drops counted, written onc
 		rc = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
 		rc.on("error", () => {});
 		for (const dt of DATA_TYPES) if (dt !== "market_data") await rc.hset("rk:config:cadences", dt, JSON.stringify({ enabled: false }));
-		const config = mergeConfig(defaultConfig(), {
-			port: 0,
-			host: "127.0.0.1",
-			logLevel: "fatal",
-			feed: { type: "none" },
+		const config = testConfig({
 			nodeId: "ingest-degradation",
 			redisUrl: redis.url,
 			symbols: SYMBOLS,
@@ -46,8 +41,7 @@ describe("ingest while Redis is down: bounded buffer, drops counted, written onc
 			vendors: { yahoo: { type: "http-poll", baseUrl: yahoo.url }, synthetic: { type: "synthetic" } },
 		});
 		config.workers = { ...config.workers, autoStart: true, chains: { ...config.workers.chains, market_data: ["yahoo"] }, intervals: { ...config.workers.intervals, market_data: 1 }, retryAttempts: 1, bufferLimit: LIMIT, bufferRetryMs: 200 };
-		node = await createNode(config);
-		await node.start();
+		node = await startNode(config);
 	});
 
 	after(async () => {

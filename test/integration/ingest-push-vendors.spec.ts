@@ -7,8 +7,8 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig, type RookeryConfig } from "../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
+import type { RookeryConfig } from "../../lib/config/config.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { startAlpacaServer, trade, quote, type AlpacaServer } from "../helpers/vendor-servers/alpaca-stream.ts";
 import type { VendorSpec } from "../../lib/vendors/index.ts";
@@ -18,7 +18,7 @@ import { parseTopic } from "../../lib/protocol/wire.ts";
 const GOOG = fileURLToPath(new URL("../fixtures/goog-daily.csv", import.meta.url));
 
 function nodeConfig(nodeId: string, symbols: string[], vendor: VendorSpec): RookeryConfig {
-	const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, symbols, services: ["gateway", "ingest", "symbols", "monitor", "config"] });
+	const config = testConfig({ nodeId, symbols, services: ["gateway", "ingest", "symbols", "monitor", "config"] });
 	config.vendors = { synthetic: { type: "synthetic" }, push: vendor };
 	config.workers = { ...config.workers, autoStart: true, chains: { ...config.workers.chains, market_data: ["push"] } };
 	// Only market data: the other workers would add synthetic trades to the same actors.
@@ -31,13 +31,12 @@ describe("push vendors inside the ingest service", function () {
 
 	describe("alpaca-stream against a local Alpaca v2 server", () => {
 		let alpaca: AlpacaServer;
-		let node: RookeryNode;
+		let node: TestNode;
 		let base: string;
 		before(async () => {
 			alpaca = await startAlpacaServer({ key: "key-1", secret: "secret-1" });
-			node = await createNode(nodeConfig("push-alpaca", ["AAPL", "MSFT"], { type: "alpaca-stream", url: alpaca.url, key: "key-1", secret: "secret-1" }));
-			await node.start();
-			base = `http://127.0.0.1:${node.port()}`;
+			node = await startNode(nodeConfig("push-alpaca", ["AAPL", "MSFT"], { type: "alpaca-stream", url: alpaca.url, key: "key-1", secret: "secret-1" }));
+			base = node.base;
 		});
 		after(async () => {
 			await node?.stop();
@@ -82,15 +81,14 @@ describe("push vendors inside the ingest service", function () {
 	});
 
 	describe("replay of the GOOG daily fixture", () => {
-		let node: RookeryNode;
+		let node: TestNode;
 		before(async () => {
 			const config = nodeConfig("push-replay", ["GOOG"], { type: "replay", file: GOOG, symbol: "GOOG", speed: Infinity });
 			config.analysis = { ...config.analysis, maxBars: 2000, lateToleranceMs: 5000 };
 			// 1,047 bars = 4,188 ticks, far more than the buffer holds: the replay must wait for room
 			// (it hands over ≤ 500 ticks at a time and waits while the buffer is over half full).
 			config.workers.bufferLimit = 1200;
-			node = await createNode(config);
-			await node.start();
+			node = await startNode(config);
 		});
 		after(() => node?.stop());
 

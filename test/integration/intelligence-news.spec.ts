@@ -5,8 +5,7 @@
  * its prompt.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { postJson } from "../helpers/http.ts";
 import { chatAnswer, sendJson, startFakeModelServer, type FakeModelServer } from "../unit/agents/fake-model-server.ts";
 
@@ -22,15 +21,14 @@ async function put(url: string, body: unknown) {
 
 describe("intelligence: news pushed in reaches the sentiment and explain agents", function () {
 	this.timeout(60_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	let llm: FakeModelServer;
 
 	before(async () => {
 		llm = await startFakeModelServer((_req, res) => sendJson(res, chatAnswer(JSON.stringify({ stance: "bullish", score: 0.4, confidence: 0.7, summary: "news is good", reasons: ["headlines are positive"] }))));
-		node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "intel-news-test" }));
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "intel-news-test" });
+		base = node.base;
 		// The same flat price path for both symbols: whatever differs in the answers comes from the news.
 		for (const symbol of ["UPBT", "GLMY"]) {
 			const ticks = Array.from({ length: 40 }, (_, i) => ({ symbol, price: 100 + (i % 2 ? 0.1 : -0.1), size: 10, ts: T0 + i * M + 1000 }));

@@ -4,8 +4,7 @@
  * config API, and bad input.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 
 const M = 60_000;
@@ -19,13 +18,12 @@ async function put(url: string, body: unknown) {
 
 describe("intelligence: unified analysis on an embedded node", function () {
 	this.timeout(60_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 
 	before(async () => {
-		node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "intel-test" }));
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "intel-test" });
+		base = node.base;
 		// 60 one-minute bars per symbol: a random walk from a seed, so indicators and the forecast have data.
 		let x = 7;
 		const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

@@ -7,8 +7,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 
 const dir = path.resolve(import.meta.dirname, "../../k8s/monitoring");
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { cwd: dir, encoding: "utf8" });
@@ -25,12 +24,11 @@ function dashboardExprs(): string[] {
 
 describe("k8s/monitoring: Grafana dashboard and Prometheus alerting rules", function () {
 	this.timeout(30_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let families: Set<string>;
 
 	before(async () => {
-		node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "monitoring" } as never));
-		await node.start();
+		node = await startNode({ nodeId: "monitoring" });
 		const text = await fetch(`http://127.0.0.1:${node.port()}/metrics`).then(r => r.text());
 		families = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map(m => m[1]));
 	});

@@ -4,25 +4,21 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { startPrometheus, type PrometheusServer } from "../helpers/prometheus.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { postJson } from "../helpers/http.ts";
 
-const nodeConfig = (nodeId: string) => mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId } as never);
 
 describe("metrics: a real Prometheus scrapes two nodes; promtool accepts /metrics", function () {
 	this.timeout(60_000);
-	const nodes: RookeryNode[] = [];
+	const nodes: TestNode[] = [];
 	let prom: PrometheusServer;
-	const base = (n: RookeryNode) => `http://127.0.0.1:${n.port()}`;
+	const base = (n: TestNode) => n.base;
 
 	before(async () => {
 		for (const id of ["prom-a", "prom-b"]) {
-			const n = await createNode(nodeConfig(id));
-			await n.start();
-			nodes.push(n);
+			nodes.push(await startNode({ nodeId: id }));
 		}
 		// Node a takes 2 ticks, node b 3: the query must tell them apart by the `node` label.
 		const now = Date.now();

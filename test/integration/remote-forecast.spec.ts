@@ -3,14 +3,13 @@
  * service → unified intelligence answer (real HTTP both ways, embedded node).
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { postJson } from "../helpers/http.ts";
 import { sendJson, startFakeModelServer, type FakeModelServer } from "../unit/agents/fake-model-server.ts";
 
 describe("remote forecast agent in a unified answer (embedded node, local DeepAR-style server)", function () {
 	this.timeout(30_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let server: FakeModelServer;
 	let base: string;
 	const M = 60_000;
@@ -24,11 +23,8 @@ describe("remote forecast agent in a unified answer (embedded node, local DeepAR
 			const at = (d: number) => mean.map(m => m + d);
 			sendJson(res, { predictions: [{ mean, quantiles: { "0.025": at(-1), "0.1": at(-0.5), "0.5": mean, "0.9": at(0.5), "0.975": at(1) } }] });
 		});
-		node = await createNode(
-			mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "remote-forecast", agents: { forecast: { url: `${server.url}/invocations` } } as never }),
-		);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "remote-forecast", agents: { forecast: { url: `${server.url}/invocations` } } as never });
+		base = node.base;
 		const ticks = Array.from({ length: 35 }, (_, i) => ({ symbol: "RFC", price: 50 + Math.sin(i / 4), size: 1, ts: T0 + i * M + 1000 }));
 		expect((await postJson(`${base}/api/v1/ticks`, ticks)).status).to.equal(200);
 	});

@@ -4,8 +4,7 @@
  * `/api/v1/streaming/{pair}/latest`.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
 import { logReturns, realizedVolatility } from "../../lib/volatility/index.ts";
 import { messageKeys } from "../../lib/workers/stream-message.ts";
 import { volatilityOfPrices } from "../../lib/workers/quote-volatility.ts";
@@ -13,13 +12,12 @@ import { getJson, postJson } from "../helpers/http.ts";
 
 describe("seed surfaces: realtime watchlist/health/stats, streaming latest with volatility (embedded node)", function () {
 	this.timeout(30_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 
 	before(async () => {
-		node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "seed-surfaces", symbols: ["AAA"] }));
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "seed-surfaces", symbols: ["AAA"] });
+		base = node.base;
 	});
 	after(async () => {
 		await node?.stop();

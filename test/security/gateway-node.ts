@@ -4,8 +4,9 @@
  */
 import net from "node:net";
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
+import type { RookeryNode } from "../../runtime/node.ts";
+import type { ConfigOverrides } from "../../lib/config/config.ts";
+import { startNode as startTestNode } from "../helpers/node.ts";
 
 export interface TestNode {
 	node: RookeryNode;
@@ -17,10 +18,8 @@ export interface TestNode {
 export const SECRET = "s".repeat(48);
 
 export async function startNode(over: ConfigOverrides = {}): Promise<TestNode> {
-	const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `sec-${Math.random().toString(36).slice(2, 8)}`, services: ["gateway", "ingest", "symbols", "monitor", "config"], ...over }));
-	await node.start();
-	const port = node.port() ?? 0;
-	return { node, port, base: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` };
+	const node = await startTestNode({ nodeId: `sec-${Math.random().toString(36).slice(2, 8)}`, services: ["gateway", "ingest", "symbols", "monitor", "config"], ...over });
+	return { node, port: node.port() ?? 0, base: node.base, ws: node.ws };
 }
 
 /** Writes `request` on a fresh TCP connection; resolves with what the server sent until it closed (or `untilText` appeared). */

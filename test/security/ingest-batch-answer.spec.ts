@@ -5,16 +5,15 @@
  * is in /metrics and /health.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig, type RookeryConfig } from "../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
+import type { RookeryConfig } from "../../lib/config/config.ts";
 
-async function start(over: (c: RookeryConfig) => void): Promise<{ node: RookeryNode; base: string }> {
-	const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `sec-batch-${Math.random().toString(36).slice(2, 8)}`, symbols: [], services: ["gateway", "ingest", "symbols", "monitor"] });
+async function start(over: (c: RookeryConfig) => void): Promise<{ node: TestNode; base: string }> {
+	const config = testConfig({ nodeId: `sec-batch-${Math.random().toString(36).slice(2, 8)}`, symbols: [], services: ["gateway", "ingest", "symbols", "monitor"] });
 	config.analysis = { ...config.analysis, timeframes: ["1m"], indicators: ["sma:5"], strategies: [] };
 	over(config);
-	const node = await createNode(config);
-	await node.start();
-	return { node, base: `http://127.0.0.1:${node.port()}` };
+	const node = await startNode(config);
+	return { node, base: node.base };
 }
 
 const ticksFor = (symbols: string[]) => symbols.map((symbol, i) => ({ symbol, price: 10 + i, size: 1, ts: Date.now() }));
@@ -26,7 +25,7 @@ async function post(base: string, body: unknown, headers: Record<string, string>
 
 describe("security: batch answers, new-symbol caps and event-loop delay", function () {
 	describe("activation queue full", () => {
-		let node: RookeryNode;
+		let node: TestNode;
 		let base: string;
 		before(async () => ({ node, base } = await start(c => (c.symbolActor = { ...c.symbolActor, maxActivations: 1, activationQueue: 5 }))));
 		after(() => node?.stop());
@@ -55,7 +54,7 @@ describe("security: batch answers, new-symbol caps and event-loop delay", functi
 	});
 
 	describe("new symbols per request by tier", () => {
-		let node: RookeryNode;
+		let node: TestNode;
 		let base: string;
 		before(async () => ({ node, base } = await start(c => (c.auth = { ...c.auth, jwtSecret: "x".repeat(32), anonymousTier: "free" }))));
 		after(() => node?.stop());
@@ -78,7 +77,7 @@ describe("security: batch answers, new-symbol caps and event-loop delay", functi
 	});
 
 	describe("event-loop delay", () => {
-		let node: RookeryNode;
+		let node: TestNode;
 		let base: string;
 		before(async () => ({ node, base } = await start(() => {})));
 		after(() => node?.stop());

@@ -8,8 +8,7 @@ import { checkTick, PRICE_MAX, PRICE_MIN, SIZE_MAX, type Tick } from "../../lib/
 import { SymbolActor, type ActorOptions } from "../../lib/symbols/symbol-actor.ts";
 import { MemoryStore } from "../../lib/store/memory-store.ts";
 import { defaultConfig } from "../../lib/config/config.ts";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { mergeConfig } from "../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
 
 const T0 = Date.UTC(2026, 0, 5, 14, 30);
 const opts = { maxFutureMs: 60_000, now: () => T0 };
@@ -67,16 +66,15 @@ describe("security: numeric bounds keep bar arithmetic finite (live = replay)", 
 	});
 
 	describe("over REST", () => {
-		let node: RookeryNode;
+		let node: TestNode;
 		before(async () => {
-			const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "sec-bounds", symbols: [], services: ["gateway", "ingest", "symbols"] });
-			node = await createNode(config);
-			await node.start();
+			const config = testConfig({ nodeId: "sec-bounds", symbols: [], services: ["gateway", "ingest", "symbols"] });
+			node = await startNode(config);
 		});
 		after(() => node?.stop());
 
 		it("answers 422 naming the field for price 1e308, and stores nothing", async () => {
-			const base = `http://127.0.0.1:${node.port()}`;
+			const base = node.base;
 			const post = async (body: unknown) => {
 				const res = await fetch(`${base}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 				return { status: res.status, body: (await res.json()) as any };

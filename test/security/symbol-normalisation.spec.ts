@@ -3,12 +3,11 @@
  * normalizeSymbol): `AAPL%0A` was read as AAPL by GET while POST refused `AAPL\n`.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
 import { normalizeSymbol } from "../../lib/protocol/tick.ts";
 
 describe("security: one symbol normalisation for reads, writes and routing", function () {
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	const req = async (method: string, path: string, body?: unknown) => {
 		const res = await fetch(base + path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -16,11 +15,10 @@ describe("security: one symbol normalisation for reads, writes and routing", fun
 	};
 
 	before(async () => {
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "sec-symbols", symbols: [], services: ["gateway", "ingest", "symbols", "monitor", "config"] });
+		const config = testConfig({ nodeId: "sec-symbols", symbols: [], services: ["gateway", "ingest", "symbols", "monitor", "config"] });
 		config.http.quoteCacheMs = 0;
-		node = await createNode(config);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode(config);
+		base = node.base;
 		const posted = await req("POST", "/api/v1/ticks", { symbol: "AAPL", price: 100, size: 1, ts: Date.now() });
 		expect(posted.status).to.equal(200);
 	});

@@ -1,10 +1,9 @@
 /** The REPL `apikey` command on a real node: create (shown once), list, revoke; the key then works over HTTP. */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
 import { replCommands } from "../../../runtime/repl-commands.ts";
 
-async function run(node: RookeryNode, args: Record<string, unknown>): Promise<unknown[]> {
+async function run(node: TestNode, args: Record<string, unknown>): Promise<unknown[]> {
 	const printed: unknown[] = [];
 	const { table, log } = console;
 	console.table = (rows: unknown) => printed.push(rows);
@@ -18,10 +17,9 @@ async function run(node: RookeryNode, args: Record<string, unknown>): Promise<un
 }
 
 describe("REPL apikey", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	before(async () => {
-		node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", nodeId: "repl-keys", feed: { type: "none" }, services: ["gateway", "monitor"] }));
-		await node.start();
+		node = await startNode({ nodeId: "repl-keys", services: ["gateway", "monitor"] });
 	});
 	after(async () => node?.stop());
 
@@ -30,7 +28,7 @@ describe("REPL apikey", () => {
 		const key = /(rk_\S+)/.exec(created)![1];
 		const id = /API key ([0-9a-f]{16})/.exec(created)![1];
 		expect(created).to.include("pro, admin");
-		const base = `http://127.0.0.1:${node.port()}`;
+		const base = node.base;
 		expect((await fetch(`${base}/api/v1/streaming/pairs`)).status, "anonymous, once a key exists").to.equal(401);
 		expect((await fetch(`${base}/api/v1/streaming/pairs`, { headers: { "x-api-key": key } })).status).to.equal(200);
 		const [rows] = (await run(node, { op: "list" })) as Array<Array<Record<string, unknown>>>;

@@ -5,8 +5,8 @@
  */
 import { expect } from "chai";
 import { listenProbes, type ProbeListener } from "../../../lib/health/probe-listener.ts";
-import { ConfigError, defaultConfig, mergeConfig, resolveConfig } from "../../../lib/config/config.ts";
-import { createNode } from "../../../runtime/node.ts";
+import { ConfigError, resolveConfig } from "../../../lib/config/config.ts";
+import { startNode } from "../../helpers/node.ts";
 
 const get = async (url: string, method = "GET") => {
 	const r = await fetch(url, { method });
@@ -75,8 +75,7 @@ describe("node with healthPort (no gateway): probes and /metrics on the probe li
 	this.timeout(20_000);
 
 	it("serves /health, /health/live, /health/ready and /metrics; ready is 503 from the start of a stop", async () => {
-		const node = await createNode(mergeConfig(defaultConfig(), { nodeId: "probe-only", host: "127.0.0.1", healthPort: 0, logLevel: "fatal", feed: { type: "none" }, services: ["symbols", "monitor"] }));
-		await node.start();
+		const node = await startNode({ nodeId: "probe-only", healthPort: 0, services: ["symbols", "monitor"] });
 		try {
 			expect(node.port(), "no gateway").to.equal(null);
 			const base = `http://127.0.0.1:${node.healthPort()}`;

@@ -69,10 +69,9 @@ describe("lib/metrics/request-metrics", () => {
 describe("middlewares/request-metrics.middleware on a real broker", () => {
 	it("replaces Moleculer's Metrics middleware, keeps every other built-in in order, and counts a call", async () => {
 		const { ServiceBroker } = await import("moleculer");
-		const { brokerOptions } = await import("../../../moleculer.config.ts");
-		const { defaultConfig, mergeConfig } = await import("../../../lib/config/config.ts");
+		const { projectBroker } = await import("../../helpers/node.ts");
 		const { requestMetricsOf } = await import("../../../middlewares/request-metrics.middleware.ts");
-		const broker = new ServiceBroker({ ...brokerOptions(mergeConfig(defaultConfig(), { nodeId: "rm-test", logLevel: "fatal" })), logger: false });
+		const broker = projectBroker({ nodeId: "rm-test" });
 		const names = (b: InstanceType<typeof ServiceBroker>) => (b.middlewares as unknown as { list: Array<{ name?: string }> }).list.map(m => m.name);
 		// What Moleculer itself would have registered with the same options.
 		const stock = new ServiceBroker({ logger: false, metrics: { enabled: true, reporter: [] }, validator: true, cacher: "Memory" });

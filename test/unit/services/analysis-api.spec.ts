@@ -3,8 +3,8 @@
  * and late ticks refused at ingest.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
+import { defaultConfig } from "../../../lib/config/config.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 import { WsTestClient, type Frame } from "../../helpers/ws-client.ts";
 
@@ -14,24 +14,17 @@ const T0 = Math.floor(Date.now() / (60 * M)) * 60 * M - 24 * 60 * M;
 const closes = [20, 19, 18, 17, 16, 15, 16, 18, 21, 25, 30, 31, 32];
 
 describe("services: bars, indicators and signals (embedded node)", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	const clients: WsTestClient[] = [];
 
 	before(async () => {
-		node = await createNode(
-			mergeConfig(defaultConfig(), {
-				port: 0,
-				host: "127.0.0.1",
-				logLevel: "fatal",
-				feed: { type: "none" },
-				nodeId: "analysis-test",
-				analysis: { ...defaultConfig().analysis, lateToleranceMs: 2000, timeframes: ["1m", "5m"], indicators: ["sma:3", "rsi:3", "macd:2:4:2"], strategies: ["ma-cross:2:4"] },
-				instruments: { ONLY1M: { timeframes: ["1m"] } },
-			}),
-		);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({
+			nodeId: "analysis-test",
+			analysis: { ...defaultConfig().analysis, lateToleranceMs: 2000, timeframes: ["1m", "5m"], indicators: ["sma:3", "rsi:3", "macd:2:4:2"], strategies: ["ma-cross:2:4"] },
+			instruments: { ONLY1M: { timeframes: ["1m"] } },
+		});
+		base = node.base;
 	});
 	after(async () => {
 		await Promise.all(clients.map(c => c.close()));

@@ -3,22 +3,20 @@
  * stored and readable; bad input gets 422 naming the field and changes nothing.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../../helpers/node.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 
 const NOW = Date.now();
 const tick = (symbol: string, i: number, extra: object = {}) => ({ symbol, price: 100 + i, size: 10 + i, ts: NOW - 60_000 + i, ...extra });
 
 describe("services: REST API (embedded node)", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 
 	before(async () => {
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "api-test" });
-		node = await createNode(config);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		const config = testConfig({ nodeId: "api-test" });
+		node = await startNode(config);
+		base = node.base;
 	});
 	after(async () => node?.stop());
 

@@ -4,22 +4,20 @@
  * and each stored event reaches the bus (`rookery.events.{type}`) and the windows.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../../helpers/node.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 
 const T0 = Date.parse("2026-01-05T10:00:00Z");
 const perf = (name: string, value: number, extra: object = {}) => ({ type: "performance_metric", data: { metric_name: name, value }, ...extra });
 
 describe("services: events and analytics REST (embedded node, fake clock)", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	let now = T0;
 
 	before(async () => {
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "events-test", services: ["gateway", "monitor", "events", "analytics"] });
-		node = await createNode(config, { now: () => now });
-		await node.start();
+		const config = testConfig({ nodeId: "events-test", services: ["gateway", "monitor", "events", "analytics"] });
+		node = await startNode(config, { now: () => now });
 		base = `http://127.0.0.1:${node.port()}/api/v1`;
 	});
 	after(async () => node?.stop());

@@ -1,19 +1,16 @@
 /** Idle symbol actors leave memory and come back from the store unchanged. */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
+import { defaultConfig } from "../../../lib/config/config.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 import { waitFor } from "../../helpers/ports.ts";
 
 describe("services: idle passivation (embedded node)", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	before(async () => {
-		node = await createNode(
-			mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "idle-test", symbolActor: { ...defaultConfig().symbolActor, passivateAfterMs: 1000 } }),
-		);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "idle-test", symbolActor: { ...defaultConfig().symbolActor, passivateAfterMs: 1000 } });
+		base = node.base;
 	});
 	after(async () => node?.stop());
 

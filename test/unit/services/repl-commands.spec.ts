@@ -1,11 +1,10 @@
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, testConfig, type TestNode } from "../../helpers/node.ts";
 import { replCommands } from "../../../runtime/repl-commands.ts";
 import { waitFor } from "../../helpers/ports.ts";
 
 /** Run a REPL command and capture what it prints. */
-async function run(node: RookeryNode, name: string, args: Record<string, unknown> = {}): Promise<unknown[]> {
+async function run(node: TestNode, name: string, args: Record<string, unknown> = {}): Promise<unknown[]> {
 	const printed: unknown[] = [];
 	const { table, log } = console;
 	console.table = (rows: unknown) => printed.push(rows);
@@ -19,11 +18,10 @@ async function run(node: RookeryNode, name: string, args: Record<string, unknown
 }
 
 describe("services: REPL commands", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	before(async () => {
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", nodeId: "repl-test", symbols: ["AAPL", "MSFT"], feed: { type: "synthetic", ticksPerSecond: 50 } });
-		node = await createNode(config);
-		await node.start();
+		const config = testConfig({ nodeId: "repl-test", symbols: ["AAPL", "MSFT"], feed: { type: "synthetic", ticksPerSecond: 50 } });
+		node = await startNode(config);
 	});
 	after(async () => node?.stop());
 

@@ -4,8 +4,8 @@
  * naming the field, counts live signals per strategy in /metrics, and has a REPL command.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
+import { defaultConfig } from "../../../lib/config/config.ts";
 import { strategyPerformance } from "../../../lib/strategies/performance.ts";
 import { replCommands } from "../../../runtime/repl-commands.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
@@ -15,22 +15,15 @@ const M = 60_000;
 const T0 = Math.floor(Date.now() / (60 * M)) * 60 * M - 24 * 60 * M;
 
 describe("services: strategy performance (embedded node)", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 
 	before(async () => {
-		node = await createNode(
-			mergeConfig(defaultConfig(), {
-				port: 0,
-				host: "127.0.0.1",
-				logLevel: "fatal",
-				feed: { type: "none" },
-				nodeId: "perf-test",
-				analysis: { ...defaultConfig().analysis, timeframes: ["1m"], indicators: ["sma:5"], strategies: ["ma-cross:5:20", "rsi-trend"] },
-			}),
-		);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({
+			nodeId: "perf-test",
+			analysis: { ...defaultConfig().analysis, timeframes: ["1m"], indicators: ["sma:5"], strategies: ["ma-cross:5:20", "rsi-trend"] },
+		});
+		base = node.base;
 		// 150 one-minute bars from GOOG's daily closes, one tick each.
 		const ticks = goog().slice(0, 150).map((b, i) => ({ symbol: "PERF", price: b.close, size: 10, ts: T0 + i * M + 1000 }));
 		expect((await postJson(`${base}/api/v1/ticks`, ticks)).status).to.equal(200);

@@ -1,8 +1,7 @@
 /** The WebSocket endpoint of an embedded node: subscribe, snapshot first, live updates in order. */
 import { expect } from "chai";
 import WebSocket from "ws";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
 import { postJson } from "../../helpers/http.ts";
 import { WsTestClient } from "../../helpers/ws-client.ts";
 
@@ -10,7 +9,7 @@ const NOW = Date.now();
 const tick = (symbol: string, i: number) => ({ symbol, price: 50 + i, size: 1, ts: NOW - 1000 + i });
 
 describe("services: WebSocket /ws (embedded node)", () => {
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	let ws: string;
 	const clients: WsTestClient[] = [];
@@ -21,10 +20,9 @@ describe("services: WebSocket /ws (embedded node)", () => {
 	};
 
 	before(async () => {
-		node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "ws-test" }));
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
-		ws = `ws://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "ws-test" });
+		base = node.base;
+		ws = node.ws;
 	});
 	afterEach(async () => {
 		await Promise.all(clients.splice(0).map(c => c.close()));
@@ -89,8 +87,7 @@ describe("services: WebSocket /ws (embedded node)", () => {
 	});
 
 	it("closes open WebSocket clients when the node stops, without hanging", async () => {
-		const other = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "ws-stop" }));
-		await other.start();
+		const other = await startNode({ nodeId: "ws-stop" });
 		const c = await WsTestClient.connect(`ws://127.0.0.1:${other.port()}/ws`);
 		const closed = new Promise<number>(resolve => c.ws.once("close", code => resolve(code)));
 		const t0 = Date.now();
