@@ -10,6 +10,7 @@
  * hanging.
  */
 import { BusyError } from "../protocol/errors.ts";
+import { nextTurn } from "../scheduling/turns.ts";
 
 export interface ActivationGateOptions {
 	/** Activations running at once. */
@@ -31,7 +32,6 @@ interface Waiter {
 	timer: NodeJS.Timeout | null;
 }
 
-const nextTurn = () => new Promise<void>(resolve => setImmediate(resolve));
 const DEFAULT_TURN_BUDGET_MS = 8;
 
 export class ActivationGate {

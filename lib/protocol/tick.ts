@@ -4,6 +4,7 @@
  */
 import { Validator } from "../validation/validator.ts";
 import type { FieldError } from "./errors.ts";
+import { eachInTurns } from "../scheduling/turns.ts";
 
 export const SYMBOL_PATTERN = /^[A-Z0-9.:/-]{1,24}$/;
 /** A symbol as a client may write it: ASCII only, so no Unicode case mapping (`ſ` → `S`) can make one. */
@@ -141,14 +142,7 @@ export function checkTickBatch(body: unknown, opts: TickCheckOptions): Tick[] | 
 export async function checkTickBatchInTurns(body: unknown, opts: TickCheckOptions, budgetMs = 5): Promise<Tick[] | FieldError[]> {
 	const batch = batchOf(body, opts);
 	if (!("items" in batch)) return batch.result;
-	let turn = performance.now();
-	for (let i = 0; i < batch.items.length; i++) {
-		if ((i & 63) === 0 && performance.now() - turn > budgetMs) {
-			await new Promise(resolve => setImmediate(resolve));
-			turn = performance.now();
-		}
-		batch.check(i);
-	}
+	await eachInTurns(batch.items.length, batch.check, { budgetMs });
 	return batch.result();
 }
 

@@ -15,6 +15,7 @@ import { Mailbox } from "../keyed/mailbox.ts";
 import { hash32 } from "../feed/random.ts";
 import { HeldLease, type HeldLeaseOptions } from "../keyed/lease.ts";
 import { analysisFor, type RookeryConfig } from "../config/config.ts";
+import { nextTurn } from "../scheduling/turns.ts";
 
 /**
  * 4: closed bars that can no longer be amended are stored without their amendment bookkeeping.
@@ -269,7 +270,7 @@ export class SymbolActor {
 
 	/** Between two replay pages: let the event loop run, and extend the lease once a third of it is gone. */
 	async #pause(): Promise<void> {
-		await new Promise(resolve => setImmediate(resolve));
+		await nextTurn();
 		if (this.#held?.due && !(await this.renew())) throw new FencedError(this.symbol, null);
 	}
 

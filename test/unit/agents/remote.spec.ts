@@ -102,8 +102,7 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 		const err = await r.run({ texts: ["x"] }).catch(e => e);
 		expect(err).to.be.instanceOf(TimeoutError);
 		expect(err.message).to.equal("agents.sentiment did not answer within 100 ms");
-		await new Promise(res => setTimeout(res, 50));
-		expect(closed).to.equal(true);
+		await waitFor(() => closed, { timeoutMs: 2000, what: "the server to see the aborted request close" });
 		expect(r.status()).to.deep.include({ timeouts: 1, errors: 1 });
 	});
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ActivationGate } from "../../../lib/keyed/activation-gate.ts";
 import { BusyError } from "../../../lib/protocol/errors.ts";
+import { waitFor } from "../../helpers/ports.ts";
 
 const deferred = () => {
 	let resolve!: () => void;
@@ -14,12 +15,12 @@ describe("lib/keyed/activation-gate", () => {
 		const started: number[] = [];
 		const done = [deferred(), deferred(), deferred(), deferred()];
 		const runs = done.map((d, i) => gate.run(`S${i}`, Infinity, async () => (started.push(i), await d.promise, i)));
-		await new Promise(r => setTimeout(r, 20));
+		await waitFor(() => started.length >= 2, { what: "two activations started" });
 		expect(started).to.deep.equal([0, 1]);
 		expect([gate.running, gate.queued]).to.deep.equal([2, 2]);
 		done[1].resolve();
 		await runs[1];
-		await new Promise(r => setTimeout(r, 20));
+		await waitFor(() => started.length >= 3, { what: "the first waiter started" });
 		expect(started).to.deep.equal([0, 1, 2]);
 		for (const d of done) d.resolve();
 		expect(await Promise.all(runs)).to.deep.equal([0, 1, 2, 3]);
