@@ -1,15 +1,7 @@
 import type { SessionBar } from "./vwap.ts";
 
-/** Where each required column sits in a row, from the header line. */
-export interface CsvLayout {
-	time: number;
-	open: number;
-	high: number;
-	low: number;
-	close: number;
-	volume: number;
-	session: number; // −1 when the file has no session column
-}
+/** Where each required column sits in a row, from the header line; `session` is −1 when the file has none. */
+export type CsvLayout = Record<(typeof REQUIRED)[number] | "session", number>;
 
 const REQUIRED = ["time", "open", "high", "low", "close", "volume"] as const;
 

@@ -1,8 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
-import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSaveBoth, extremesUpdate, extremesWithWindow } from "./core/extremes.ts";
-import { seriesMove, seriesPush2 } from "./core/series.ts";
-import type { Arena } from "./arena.ts";
-import { Indicator, whole } from "./indicator.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSaveBoth } from "./core/extremes.ts";
+import { Indicator } from "./indicator.ts";
+import { withRange } from "./range-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface DonchianValue {
@@ -22,43 +21,18 @@ const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
  * Donchian channel: highest high and lowest low of the last n bars, this one included (TA-Lib's
  * MAX(high, n) and MIN(low, n)), and their midpoint. First value at bar n−1.
  */
-export class Donchian extends Indicator<DonchianValue> {
-	readonly period: number;
-	/** Offset of the highs/lows window (its own, or its IndicatorSet's shared one). */
-	protected w: number;
-
+export class Donchian extends withRange(Indicator<DonchianValue>) {
 	constructor(period = 20) {
 		super(EXTREMES_SLOTS);
-		this.w = extremesWithWindow(this.arena, this.o, period);
-		this.period = whole(period);
-	}
-
-	override get rangeWindow(): number {
-		return this.period;
-	}
-
-	protected override moveWindow(from: Float64Array, arena: Arena): void {
-		this.w = seriesMove(from, this.w, arena, 2, this.period);
-	}
-
-	protected get slots(): number {
-		return EXTREMES_SLOTS;
+		this.initRange(period);
 	}
 
 	get kind(): string {
 		return "donchian";
 	}
 
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
 	get outputs(): readonly string[] {
 		return OUTPUTS;
-	}
-
-	get lookback(): number {
-		return this.period - 1;
 	}
 
 	update(bar: Bar): string | null {
@@ -69,8 +43,7 @@ export class Donchian extends Indicator<DonchianValue> {
 		const m = this.arena.f64;
 		const o = this.o;
 		const w = this.w;
-		seriesPush2(m, w, seen, bar.high, bar.low);
-		extremesUpdate(m, o, w, seen, bar.high, bar.low);
+		extremesPush(m, o, w, seen, bar.high, bar.low);
 		if (extremesReady(m, o, w)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}

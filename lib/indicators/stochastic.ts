@@ -8,15 +8,13 @@ import {
 	extremesPeekLowest,
 	extremesReady,
 	extremesSaveBoth,
-	extremesWithWindow,
-	extremesUpdate,
+	extremesPush,
 	extremesCount,
 	EXTREMES_SLOTS,
 } from "./core/extremes.ts";
-import { seriesMove, seriesPush2 } from "./core/series.ts";
-import type { Arena } from "./arena.ts";
 import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
 import { Indicator, whole } from "./indicator.ts";
+import { withRange } from "./range-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface StochasticValue {
@@ -40,33 +38,26 @@ const OUTPUTS = Object.freeze(["k", "d"]);
  * %D = SMA(slow %K, slowD). First value at bar fastK+slowK+slowD−3.
  * State: [highest/lowest window, SMA of fast %K, SMA of slow %K].
  */
-export class Stochastic extends Indicator<StochasticValue> {
-	readonly fastK: number;
+export class Stochastic extends withRange(Indicator<StochasticValue>) {
 	readonly slowK: number;
 	readonly slowD: number;
-	/** Offset of the highs/lows window (its own, or its IndicatorSet's shared one). */
-	protected w: number;
 
 	constructor(fastK = 14, slowK = 3, slowD = 3) {
 		super(EXTREMES_SLOTS + smaSlots(slowK) + smaSlots(slowD));
-		this.w = extremesWithWindow(this.arena, this.o, fastK);
+		this.initRange(fastK);
 		const m = this.arena.f64;
 		smaInit(m, this.o + EXTREMES_SLOTS, slowK);
 		smaInit(m, this.o + EXTREMES_SLOTS + smaSlots(slowK), slowD);
-		this.fastK = whole(fastK);
 		this.slowK = whole(slowK);
 		this.slowD = whole(slowD);
 	}
 
-	override get rangeWindow(): number {
-		return this.fastK;
+	/** Bars of the highest high and lowest low behind fast %K: the range's period. */
+	get fastK(): number {
+		return this.period;
 	}
 
-	protected override moveWindow(from: Float64Array, arena: Arena): void {
-		this.w = seriesMove(from, this.w, arena, 2, this.fastK);
-	}
-
-	protected get slots(): number {
+	protected override get slots(): number {
 		return EXTREMES_SLOTS + smaSlots(this.slowK) + smaSlots(this.slowD);
 	}
 
@@ -94,8 +85,7 @@ export class Stochastic extends Indicator<StochasticValue> {
 		const m = this.arena.f64;
 		const o = this.o;
 		const w = this.w;
-		seriesPush2(m, w, seen, bar.high, bar.low);
-		extremesUpdate(m, o, w, seen, bar.high, bar.low);
+		extremesPush(m, o, w, seen, bar.high, bar.low);
 		if (!extremesReady(m, o, w)) return null;
 		const sk = o + EXTREMES_SLOTS;
 		const k = smaPush(m, sk, fastK(bar.close, extremesHighest(m, o), extremesLowest(m, o)));
@@ -111,7 +101,7 @@ export class Stochastic extends Indicator<StochasticValue> {
 		const m = this.arena.f64;
 		const o = this.o;
 		out[at] = out[at + 1] = NaN;
-		if (extremesCount(m, this.w) + 1 < this.fastK) return;
+		if (extremesCount(m, this.w) + 1 < this.period) return;
 		const sk = o + EXTREMES_SLOTS;
 		const raw = fastK(bar.close, extremesPeekHighest(m, o, this.w, bar.high), extremesPeekLowest(m, o, this.w, bar.low));
 		const k = smaPeek(m, sk, raw);

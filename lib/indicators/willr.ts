@@ -1,8 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
-import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSaveBoth, extremesUpdate, extremesWithWindow } from "./core/extremes.ts";
-import { seriesMove, seriesPush2 } from "./core/series.ts";
-import type { Arena } from "./arena.ts";
-import { ScalarIndicator, whole } from "./indicator.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSaveBoth } from "./core/extremes.ts";
+import { ScalarIndicator } from "./indicator.ts";
+import { withRange } from "./range-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface WillrState {
@@ -15,39 +14,14 @@ interface WillrState {
  * Williams %R over n bars, −100..0: (highest − close) / ((highest − lowest)/−100), 0 for a zero
  * range, in TA-Lib's WILLR arithmetic. First value at bar n−1.
  */
-export class WilliamsR extends ScalarIndicator {
-	readonly period: number;
-	/** Offset of the highs/lows window (its own, or its IndicatorSet's shared one). */
-	protected w: number;
-
+export class WilliamsR extends withRange(ScalarIndicator) {
 	constructor(period = 14) {
 		super(EXTREMES_SLOTS);
-		this.w = extremesWithWindow(this.arena, this.o, period);
-		this.period = whole(period);
-	}
-
-	override get rangeWindow(): number {
-		return this.period;
-	}
-
-	protected override moveWindow(from: Float64Array, arena: Arena): void {
-		this.w = seriesMove(from, this.w, arena, 2, this.period);
-	}
-
-	protected get slots(): number {
-		return EXTREMES_SLOTS;
+		this.initRange(period);
 	}
 
 	get kind(): string {
 		return "willr";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return this.period - 1;
 	}
 
 	update(bar: Bar): string | null {
@@ -58,8 +32,7 @@ export class WilliamsR extends ScalarIndicator {
 		const m = this.arena.f64;
 		const o = this.o;
 		const w = this.w;
-		seriesPush2(m, w, seen, bar.high, bar.low);
-		extremesUpdate(m, o, w, seen, bar.high, bar.low);
+		extremesPush(m, o, w, seen, bar.high, bar.low);
 		if (extremesReady(m, o, w)) m[this.at] = willr(bar.close, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}

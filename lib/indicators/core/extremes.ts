@@ -1,5 +1,5 @@
 import type { Arena } from "../arena.ts";
-import { seriesCount, seriesInit, seriesLane, seriesSlot, seriesReset, seriesSet, seriesSlots } from "./series.ts";
+import { seriesCount, seriesInit, seriesLane, seriesPush2, seriesSlot, seriesReset, seriesSet, seriesSlots } from "./series.ts";
 
 export interface ExtremeState {
 	count: number;
@@ -42,6 +42,12 @@ export function extremesCount(m: Float64Array, w: number): number {
 /** Whether `period` bars have been pushed. */
 export function extremesReady(m: Float64Array, o: number, w: number): boolean {
 	return seriesCount(m, w) >= m[o];
+}
+
+/** Pushes bar `s`'s high and low into the window at w and updates the extremes. */
+export function extremesPush(m: Float64Array, o: number, w: number, s: number, high: number, low: number): void {
+	seriesPush2(m, w, s, high, low);
+	extremesUpdate(m, o, w, s, high, low);
 }
 
 /** Updates the extremes for bar `s` (already pushed into the window at w). */
