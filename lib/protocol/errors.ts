@@ -31,6 +31,18 @@ export interface FieldError {
 	actual?: unknown;
 }
 
+type MoleculerErrorClass = new (message: string, code: number, type: string, data?: unknown) => InstanceType<typeof Errors.MoleculerError>;
+
+/** A Moleculer error class with a fixed status, code and name: `new X(message, data?)`. */
+function fixedError(Base: MoleculerErrorClass, name: string, status: number, code: ErrorCode) {
+	return class extends Base {
+		constructor(message: string, data?: unknown) {
+			super(message, status, code, data);
+			this.name = name;
+		}
+	};
+}
+
 /** 422: the input is well-formed JSON but a field is wrong. */
 export class ValidationError extends MoleculerClientError {
 	constructor(message: string, public readonly fields: FieldError[]) {
@@ -39,12 +51,7 @@ export class ValidationError extends MoleculerClientError {
 	}
 }
 
-export class NotFoundError extends MoleculerClientError {
-	constructor(message: string, data?: unknown) {
-		super(message, 404, ErrorCode.NOT_FOUND, data);
-		this.name = "NotFoundError";
-	}
-}
+export class NotFoundError extends fixedError(MoleculerClientError, "NotFoundError", 404, ErrorCode.NOT_FOUND) {}
 
 export type JsonRefusal = "depth" | "prototype-key";
 
@@ -57,28 +64,13 @@ export class JsonRefusedError extends MoleculerClientError {
 }
 
 /** 503: a dependency (store, owner node) is down; the caller may retry the same request. */
-export class UnavailableError extends MoleculerRetryableError {
-	constructor(message: string, data?: unknown) {
-		super(message, 503, ErrorCode.UNAVAILABLE, data);
-		this.name = "UnavailableError";
-	}
-}
+export class UnavailableError extends fixedError(MoleculerRetryableError, "UnavailableError", 503, ErrorCode.UNAVAILABLE) {}
 
 /** 503: a bounded queue is full; retry later. */
-export class BusyError extends MoleculerRetryableError {
-	constructor(message: string, data?: unknown) {
-		super(message, 503, ErrorCode.BUSY, data);
-		this.name = "BusyError";
-	}
-}
+export class BusyError extends fixedError(MoleculerRetryableError, "BusyError", 503, ErrorCode.BUSY) {}
 
 /** 504: a call to a dependency (model server, agent) did not answer within its time limit; retry later. */
-export class TimeoutError extends MoleculerRetryableError {
-	constructor(message: string, data?: unknown) {
-		super(message, 504, ErrorCode.TIMEOUT, data);
-		this.name = "TimeoutError";
-	}
-}
+export class TimeoutError extends fixedError(MoleculerRetryableError, "TimeoutError", 504, ErrorCode.TIMEOUT) {}
 
 /** A write whose sequence id is not after the log's last one (the log refused it). */
 export class SequenceConflictError extends Error {
