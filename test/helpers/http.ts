@@ -25,3 +25,9 @@ export async function postJson<T = any>(url: string, body: unknown): Promise<Jso
 	const text = typeof body === "string" ? body : JSON.stringify(body);
 	return toJson<T>(await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: text, signal: AbortSignal.timeout(10_000) }));
 }
+
+/** Any method; `body`, when given, is sent as JSON. */
+export async function requestJson<T = any>(method: string, url: string, body?: unknown): Promise<JsonResponse<T>> {
+	const init: RequestInit = body === undefined ? { method } : { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+	return toJson<T>(await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }));
+}

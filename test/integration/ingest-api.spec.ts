@@ -2,15 +2,13 @@
 import { expect } from "chai";
 import { listenFor, startNode, testConfig, type TestNode } from "../helpers/node.ts";
 import { waitFor } from "../helpers/ports.ts";
+import { requestJson } from "../helpers/http.ts";
 
 describe("ingest and config API (embedded node)", function () {
 	this.timeout(20_000);
 	let node: TestNode;
 	let base: string;
-	const req = async (method: string, path: string, body?: unknown) => {
-		const res = await fetch(base + path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-		return { status: res.status, body: (await res.json()) as any };
-	};
+	const req = (method: string, path: string, body?: unknown) => requestJson(method, base + path, body);
 
 	before(async () => {
 		const config = testConfig({ nodeId: "ingest-api", symbols: ["AAPL", "MSFT"], services: ["gateway", "ingest", "symbols", "monitor", "config"] });

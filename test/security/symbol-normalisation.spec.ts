@@ -4,15 +4,13 @@
  */
 import { expect } from "chai";
 import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
+import { requestJson } from "../helpers/http.ts";
 import { normalizeSymbol } from "../../lib/protocol/tick.ts";
 
 describe("security: one symbol normalisation for reads, writes and routing", function () {
 	let node: TestNode;
 	let base: string;
-	const req = async (method: string, path: string, body?: unknown) => {
-		const res = await fetch(base + path, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-		return { status: res.status, body: (await res.json()) as any };
-	};
+	const req = (method: string, path: string, body?: unknown) => requestJson(method, base + path, body);
 
 	before(async () => {
 		const config = testConfig({ nodeId: "sec-symbols", symbols: [], services: ["gateway", "ingest", "symbols", "monitor", "config"] });
