@@ -8,33 +8,9 @@ import { postJson } from "../helpers/http.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { parseLastEventId } from "../../lib/streaming/sse.ts";
 import { startNode, type TestNode } from "./gateway-node.ts";
+import { sse } from "../helpers/sse.ts";
 
 const NOW = Date.now();
-
-/** Reads SSE events of GET `url` until aborted. */
-function sse(url: string, headers: Record<string, string>) {
-	const events: Array<{ id?: string; event: string }> = [];
-	const ac = new AbortController();
-	void (async () => {
-		const res = await fetch(url, { headers, signal: ac.signal });
-		const dec = new TextDecoder();
-		let buf = "";
-		for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-			buf += dec.decode(chunk, { stream: true });
-			let i;
-			while ((i = buf.indexOf("\n\n")) >= 0) {
-				const ev: { id?: string; event: string } = { event: "message" };
-				for (const line of buf.slice(0, i).split("\n")) {
-					if (line.startsWith("id: ")) ev.id = line.slice(4);
-					else if (line.startsWith("event: ")) ev.event = line.slice(7);
-				}
-				buf = buf.slice(i + 2);
-				events.push(ev);
-			}
-		}
-	})().catch(() => {});
-	return { events, abort: () => ac.abort() };
-}
 
 describe("security: SSE Last-Event-ID", function () {
 	this.timeout(20_000);
@@ -48,7 +24,7 @@ describe("security: SSE Last-Event-ID", function () {
 	it("a 15 KB header of other topics is not echoed: ids name only the topics asked for", async () => {
 		const junk = Array.from({ length: 1000 }, (_, i) => `ticks:JUNK${i}/5`).join(",");
 		expect(junk.length).to.be.greaterThan(14_000);
-		const s = sse(`${n.base}/api/v1/stream?topics=ticks:SSEA`, { "Last-Event-ID": `${junk},ticks:SSEA/1` });
+		const s = sse(`${n.base}/api/v1/stream?topics=ticks:SSEA`, { headers: { "Last-Event-ID": `${junk},ticks:SSEA/1` } });
 		try {
 			// Resumed after seq 1: the two missed ticks, as updates.
 			await waitFor(() => s.events.filter(e => e.event === "update").length === 2, { timeoutMs: 5000, what: "two replayed updates" });
@@ -59,7 +35,7 @@ describe("security: SSE Last-Event-ID", function () {
 	});
 
 	it("'ticks:SSEA/' is no position: the snapshot, not a replay from 0", async () => {
-		const s = sse(`${n.base}/api/v1/stream?topics=ticks:SSEA`, { "Last-Event-ID": "ticks:SSEA/" });
+		const s = sse(`${n.base}/api/v1/stream?topics=ticks:SSEA`, { headers: { "Last-Event-ID": "ticks:SSEA/" } });
 		try {
 			await waitFor(() => s.events.some(e => e.event === "snapshot"), { timeoutMs: 5000, what: "snapshot" });
 			expect(s.events.filter(e => e.event === "update")).to.deep.equal([]);
