@@ -3,8 +3,9 @@
  * bench; and a node with the dashboard, loaded with seeded history through REST.
  */
 import { chromium, type Browser } from "playwright-core";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig, type ConfigOverrides } from "../../lib/config/config.ts";
+import type { RookeryNode } from "../../runtime/node.ts";
+import type { ConfigOverrides } from "../../lib/config/config.ts";
+import { startNode } from "./node.ts";
 import { syntheticHistory } from "../../lib/feed/synthetic.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -28,9 +29,8 @@ export interface DashboardNode {
  * POST /api/v1/ticks (with `token` as Bearer when auth is configured).
  */
 export async function startDashboardNode(symbols: string[], minutes: number, over: ConfigOverrides = {}, token?: string): Promise<DashboardNode> {
-	const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, symbols: [], nodeId: `e2e-${process.pid}`, ...over }));
-	await node.start();
-	const base = `http://127.0.0.1:${node.port()}`;
+	const node = await startNode({ symbols: [], nodeId: `e2e-${process.pid}`, ...over });
+	const base = node.base;
 	const post = async (ticks: unknown) => {
 		const headers: Record<string, string> = { "content-type": "application/json" };
 		if (token) headers.authorization = `Bearer ${token}`;

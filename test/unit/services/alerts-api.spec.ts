@@ -7,8 +7,7 @@
  */
 import { expect } from "chai";
 import { SignJWT } from "jose";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
 import { DEFAULT_TIERS } from "../../../lib/auth/tiers.ts";
 import { WsTestClient } from "../../helpers/ws-client.ts";
 import { waitFor } from "../../helpers/ports.ts";
@@ -20,7 +19,7 @@ const jwt = (claims: Record<string, unknown>) => new SignJWT(claims).setProtecte
 
 describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function () {
 	this.timeout(30_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	let now = T0;
 	const tokens: Record<"alice" | "bob" | "admin", string> = { alice: "", bob: "", admin: "" };
@@ -29,15 +28,16 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 	before(async () => {
 		const tiers = structuredClone(DEFAULT_TIERS);
 		tiers.pro.maxAlertRules = 4;
-		const config = mergeConfig(defaultConfig(), {
-			port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "alerts-test",
-			services: ["gateway", "monitor", "ingest", "symbols", "events", "alerts"],
-			auth: { jwtSecret: SECRET, anonymousTier: null, tiers } as never,
-			alerts: { system: { enabled: false } } as never,
-		});
-		node = await createNode(config, { now: () => now });
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode(
+			{
+				nodeId: "alerts-test",
+				services: ["gateway", "monitor", "ingest", "symbols", "events", "alerts"],
+				auth: { jwtSecret: SECRET, anonymousTier: null, tiers } as never,
+				alerts: { system: { enabled: false } } as never,
+			},
+			{ now: () => now },
+		);
+		base = node.base;
 		tokens.alice = await jwt({ sub: "alice", tier: "pro" });
 		tokens.bob = await jwt({ sub: "bob", tier: "pro" });
 		tokens.admin = await jwt({ sub: "root", tier: "internal", roles: ["admin"] });

@@ -3,8 +3,8 @@
  * symbol actor's final indicators and signals, analytics' window publications, stored events.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
+import { defaultConfig } from "../../../lib/config/config.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 import { waitFor } from "../../helpers/ports.ts";
 
@@ -12,14 +12,12 @@ const M = 60_000;
 
 describe("services: alert sources through their real hooks (embedded)", function () {
 	this.timeout(30_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 
 	before(async () => {
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "alerts-sources", services: ["gateway", "monitor", "ingest", "symbols", "events", "analytics", "alerts"], alerts: { system: { ...defaultConfig().alerts.system, enabled: false } } });
-		node = await createNode(config);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}/api/v1`;
+		node = await startNode({ nodeId: "alerts-sources", services: ["gateway", "monitor", "ingest", "symbols", "events", "analytics", "alerts"], alerts: { system: { ...defaultConfig().alerts.system, enabled: false } } });
+		base = `${node.base}/api/v1`;
 	});
 	after(async () => node?.stop());
 

@@ -5,15 +5,14 @@
  * on a seed WebSocket path; rules switched off in the config are not loaded.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { startNode, type TestNode } from "../../helpers/node.ts";
 import { defaultAlertsConfig } from "../../../lib/alerts/alert-config.ts";
 import { WsTestClient } from "../../helpers/ws-client.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
 
 describe("services: system alerts and seed alert surfaces (embedded, development mode)", function () {
 	this.timeout(30_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	const clients: WsTestClient[] = [];
 
@@ -23,10 +22,8 @@ describe("services: system alerts and seed alert surfaces (embedded, development
 		// Fired by the test: any WebSocket upgrade refused within a sample interval.
 		alerts.system.rules.ws_upgrade_refused = { enabled: true, op: "gt", value: 0, severity: "critical" };
 		alerts.system.intervalMs = 150;
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "alerts-system", services: ["gateway", "monitor", "alerts"], alerts });
-		node = await createNode(config);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode({ nodeId: "alerts-system", services: ["gateway", "monitor", "alerts"], alerts });
+		base = node.base;
 	});
 	after(async () => {
 		for (const c of clients) c.ws.terminate();

@@ -4,9 +4,8 @@
  * node failed to serve (endpointFailed), never overload refusals or a key changing owner.
  */
 import { expect } from "chai";
-import { Errors, ServiceBroker } from "moleculer";
-import { brokerOptions } from "../../../moleculer.config.ts";
-import { defaultConfig, mergeConfig } from "../../../lib/config/config.ts";
+import { Errors, type ServiceBroker } from "moleculer";
+import { projectBroker } from "../../helpers/node.ts";
 import { endpointBreaker, endpointFailed, IDEMPOTENT_READ } from "../../../middlewares/endpoint-breakers.ts";
 import { BusyError, TimeoutError, UnavailableError, ValidationError } from "../../../lib/protocol/errors.ts";
 import { ModelError } from "../../../lib/agents/errors.ts";
@@ -15,7 +14,7 @@ describe("moleculer.config.ts: Moleculer's Retry and CircuitBreaker", () => {
 	let broker: ServiceBroker;
 	const calls = { read: 0, write: 0, owner: 0 };
 	before(async () => {
-		broker = new ServiceBroker(brokerOptions(mergeConfig(defaultConfig(), { nodeId: "res", logLevel: "fatal" })));
+		broker = projectBroker({ nodeId: "res" });
 		broker.createService({
 			name: "flaky",
 			actions: {
