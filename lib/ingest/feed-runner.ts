@@ -8,6 +8,7 @@
 import type { Tick } from "../protocol/tick.ts";
 import { SyntheticFeed, syntheticHistory } from "../feed/synthetic.ts";
 import type { FeedStatus } from "../feed/feed-status.ts";
+import { nextTurn } from "../scheduling/turns.ts";
 
 export interface FeedSettings {
 	symbols: string[];
@@ -81,7 +82,7 @@ export class FeedRunner {
 			const slice = 250 * Math.max(1, empty.length);
 			for (let i = 0; i < ticks.length && this.status.status.state !== "stopped"; i += slice) {
 				await this.deps.submit(ticks.slice(i, i + slice));
-				await new Promise(r => setImmediate(r));
+				await nextTurn();
 			}
 			const ms = Date.now() - t0;
 			this.status.history = { symbols: empty.length, ticks: ticks.length, ms };

@@ -8,12 +8,12 @@
 import { BusyError, ErrorCode, UnavailableError } from "../protocol/errors.ts";
 import type { Tick } from "../protocol/tick.ts";
 import type { IngestResult } from "../symbols/symbol-actor.ts";
+import { eachInTurns } from "../scheduling/turns.ts";
 
 /** Ticks per owner call: a 5,000-tick batch with long ids would pass NATS's default 1 MB message limit in one. */
 export const CHUNK = 1000;
 /** Time (ms) symbol calls may be started in within one event-loop turn: a 5,000-symbol batch is dispatched over many. */
 const DISPATCH_BUDGET_MS = 5;
-const nextTurn = () => new Promise<void>(resolve => setImmediate(resolve));
 
 export interface SubmitResult {
 	accepted: number;
@@ -88,16 +88,12 @@ export async function submitTicks(ticks: readonly Tick[], call: OwnerCall, count
 	const bySymbol = groupBySymbol(ticks);
 	const groups = [...bySymbol];
 	const calls: Array<Promise<IngestResult>> = [];
-	let turn = performance.now();
-	for (let i = 0; i < groups.length; i++) {
-		if ((i & 15) === 0 && i > 0 && performance.now() - turn > DISPATCH_BUDGET_MS) {
-			await nextTurn();
-			turn = performance.now();
-		}
+	const dispatch = (i: number) => {
 		const c = callChunked(call, groups[i][0], groups[i][1].ticks);
 		c.catch(() => {}); // settled below; one refused while later ones are dispatched is not unhandled
 		calls.push(c);
-	}
+	};
+	await eachInTurns(groups.length, dispatch, { budgetMs: DISPATCH_BUDGET_MS, every: 16 });
 	const settled = await Promise.allSettled(calls);
 	const done: IngestResult[] = [];
 	const failed: FailedSymbol[] = [];

@@ -17,14 +17,14 @@ export interface TurnBudget {
 }
 
 /**
- * Calls `fn(0)` … `fn(n − 1)` in order; whenever `budgetMs` of the current turn is spent (looked at
- * every `every` items), waits for the next turn first. With no time spent it is a plain loop.
+ * Calls `fn(0)` … `fn(n − 1)` in order; after every `every` items, when `budgetMs` of the current
+ * turn is spent, waits for the next turn first. With no time spent it is a plain loop.
  */
 export async function eachInTurns(n: number, fn: (i: number) => void, { budgetMs, every = 64 }: TurnBudget): Promise<void> {
 	const mask = every - 1;
 	let start = performance.now();
 	for (let i = 0; i < n; i++) {
-		if ((i & mask) === 0 && performance.now() - start > budgetMs) {
+		if ((i & mask) === 0 && i > 0 && performance.now() - start > budgetMs) {
 			await nextTurn();
 			start = performance.now();
 		}
