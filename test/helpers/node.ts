@@ -3,7 +3,7 @@
  * where it listens, and one that builds the bare brokers some specs need (the project's broker
  * options without the services, or an observer on a NATS transporter).
  */
-import { ServiceBroker, type BrokerOptions, type Context } from "moleculer";
+import { ServiceBroker, type BrokerOptions, type Context, type ServiceSchema } from "moleculer";
 import { createNode, type RookeryNode } from "../../runtime/node.ts";
 import { defaultConfig, mergeConfig, type ConfigOverrides, type RookeryConfig } from "../../lib/config/config.ts";
 import { brokerOptions } from "../../moleculer.config.ts";
@@ -31,10 +31,12 @@ const isWhole = (c: ConfigOverrides): c is RookeryConfig => CONFIG_KEYS.every(k 
 
 /**
  * Creates and starts a node from `config`: a whole config (from testConfig), or overrides of
- * testConfig's. The caller stops it: `after(() => node?.stop())`.
+ * testConfig's; `services` are the spec's own, started with the node's. The caller stops it:
+ * `after(() => node?.stop())`.
  */
-export async function startNode(config: ConfigOverrides | RookeryConfig = {}, opts: { now?: () => number } = {}): Promise<TestNode> {
-	const node = await createNode(isWhole(config) ? config : testConfig(config), opts);
+export async function startNode(config: ConfigOverrides | RookeryConfig = {}, opts: { now?: () => number; services?: ServiceSchema[] } = {}): Promise<TestNode> {
+	const node = await createNode(isWhole(config) ? config : testConfig(config), { now: opts.now });
+	for (const s of opts.services ?? []) node.broker.createService(s);
 	try {
 		await node.start();
 	} catch (err) {

@@ -6,8 +6,8 @@
  * mailbox once, and the history shows every delivery `delivered`.
  */
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { SERVICE_NAMES, defaultConfig, mergeConfig, type ServiceName } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
+import { SERVICE_NAMES, defaultConfig, type ServiceName } from "../../lib/config/config.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { SmtpSink, WebhookReceiver } from "../helpers/alert-delivery.ts";
@@ -16,7 +16,7 @@ const withAlerts = (SERVICE_NAMES as readonly string[]).includes("alerts");
 
 (withAlerts ? describe : describe.skip)("alert delivery end to end: rule → webhook and email (real alerts service)", function () {
 	this.timeout(60_000);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	let smtp: SmtpSink;
 	let rx: WebhookReceiver;
@@ -26,15 +26,13 @@ const withAlerts = (SERVICE_NAMES as readonly string[]).includes("alerts");
 		smtp = new SmtpSink(await freePort());
 		rx = await new WebhookReceiver(SECRET).start();
 		const d = defaultConfig();
-		const config = mergeConfig(d, {
-			port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "delivery-e2e",
+		node = await startNode({
+			nodeId: "delivery-e2e",
 			services: ["gateway", "monitor", "ingest", "symbols", "alerts", "alert-delivery"] as ServiceName[],
 			alertDelivery: { ...d.alertDelivery, retryInitialMs: 50, retryMaxMs: 300, pollMs: 20, allowLoopback: true, smtpUrl: smtp.url, timeoutMs: 1000 },
 			...({ alerts: { ...(d as unknown as { alerts: object }).alerts, system: { ...(d as unknown as { alerts: { system: object } }).alerts.system, enabled: false } } } as object),
 		});
-		node = await createNode(config);
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}/api/v1`;
+		base = `${node.base}/api/v1`;
 	});
 	after(async () => {
 		await node?.stop();

@@ -8,8 +8,8 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
+import { defaultConfig, type ConfigOverrides } from "../../lib/config/config.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryMessage, type DeliveryResult } from "../../lib/alerts/types.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
@@ -25,7 +25,7 @@ for (const mode of ["embedded", "redis"] as const) {
 	describe(`alert delivery (${mode})`, function () {
 		this.timeout(60_000);
 		let redis: TestServer | null = null;
-		let node: RookeryNode;
+		let node: TestNode;
 		let base: string;
 		let smtp: SmtpSink;
 		const results: DeliveryResult[] = [];
@@ -36,11 +36,9 @@ for (const mode of ["embedded", "redis"] as const) {
 		before(async () => {
 			if (mode === "redis") redis = await startRedis();
 			smtp = new SmtpSink(await freePort());
-			const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `delivery-${mode}`, services: ["gateway", "monitor", "alert-delivery"], redisUrl: redis?.url ?? null, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST, smtpUrl: smtp.url, timeoutMs: 1000 } });
-			node = await createNode(config);
-			node.broker.createService(alertsRecorder(results));
-			await node.start();
-			base = `http://127.0.0.1:${node.port()}/api/v1`;
+			const config = { nodeId: `delivery-${mode}`, services: ["gateway", "monitor", "alert-delivery"], redisUrl: redis?.url ?? null, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST, smtpUrl: smtp.url, timeoutMs: 1000 } } satisfies ConfigOverrides;
+			node = await startNode(config, { services: [alertsRecorder(results)] });
+			base = `${node.base}/api/v1`;
 		});
 		after(async () => {
 			await node?.stop();
@@ -146,18 +144,16 @@ for (const mode of ["embedded", "redis"] as const) {
 describe("alert delivery: dead letters per owner over REST (JWT)", function () {
 	this.timeout(30_000);
 	const SECRET = "d".repeat(40);
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	const results: DeliveryResult[] = [];
 	const jwt = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(SECRET));
 	const as = async (sub: string, roles: string[] = []) => ({ authorization: `Bearer ${await jwt({ sub, tier: "pro", roles })}` });
 
 	before(async () => {
-		const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "delivery-owners", services: ["gateway", "monitor", "alert-delivery"], auth: { ...defaultConfig().auth, jwtSecret: SECRET, anonymousTier: null }, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST } });
-		node = await createNode(config);
-		node.broker.createService(alertsRecorder(results));
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}/api/v1`;
+		const config = { nodeId: "delivery-owners", services: ["gateway", "monitor", "alert-delivery"], auth: { ...defaultConfig().auth, jwtSecret: SECRET, anonymousTier: null }, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST } } satisfies ConfigOverrides;
+		node = await startNode(config, { services: [alertsRecorder(results)] });
+		base = `${node.base}/api/v1`;
 	});
 	after(async () => node?.stop());
 
