@@ -14,6 +14,7 @@ import { createVendor, VendorError } from "../lib/vendors/index.ts";
 import { BACKFILL_MAX_BARS, BACKFILL_TFS, barTicks, checkBackfill, hasHistory, type HistoryRange } from "../lib/vendors/history.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
+import { nextTurn } from "../lib/scheduling/turns.ts";
 
 /** Back-fills running on one node at most; one more is refused (503 BUSY, policy `refuse`). */
 const MAX_RUNNING = 2;
@@ -104,7 +105,7 @@ export function backfillMixin(deps: NodeDeps): Partial<ServiceSchema<Record<stri
 								out.firstSeq ??= s.firstSeq;
 								out.lastSeq = s.lastSeq;
 							}
-							await new Promise(r => setImmediate(r));
+							await nextTurn();
 						}
 						this.logger.info(out, "back-fill written");
 						return out;

@@ -5,6 +5,7 @@
  * snapshot and log replay, its mailbox) is the using service's: anything that is a `KeyedActor`.
  */
 import { ActivationGate, type ActivationGateOptions } from "./activation-gate.ts";
+import { eachInTurns } from "../scheduling/turns.ts";
 
 /** What the host needs of an actor. */
 export interface KeyedActor {
@@ -135,16 +136,9 @@ export class ActorHost<A extends KeyedActor> {
 			const ok = await a.renew().catch(() => true); // store down: keep trying; writes stay fenced
 			if (!ok) this.drop(key, a);
 		};
+		const actors = [...this.actors];
 		const renewals: Array<Promise<void>> = [];
-		let turn = performance.now();
-		let n = 0;
-		for (const [key, p] of [...this.actors]) {
-			if ((++n & 63) === 0 && performance.now() - turn > RENEW_SLICE_MS) {
-				await new Promise(resolve => setImmediate(resolve));
-				turn = performance.now();
-			}
-			renewals.push(renew(key, p));
-		}
+		await eachInTurns(actors.length, i => void renewals.push(renew(actors[i][0], actors[i][1])), { budgetMs: RENEW_SLICE_MS });
 		await Promise.all(renewals);
 	}
 }

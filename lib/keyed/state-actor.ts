@@ -19,6 +19,7 @@ import type { Store } from "../store/store.ts";
 import { Mailbox } from "./mailbox.ts";
 import { HeldLease, type HeldLeaseOptions } from "./lease.ts";
 import type { KeyedActor } from "./actor-host.ts";
+import { nextTurn } from "../scheduling/turns.ts";
 
 export interface StateHooks<S, E> {
 	/** The state of a key that has no snapshot yet. */
@@ -85,7 +86,7 @@ export class StateActor<S, E> implements KeyedActor {
 		let seq = snap?.seq ?? 0;
 		for (let pages = 0; ; pages++) {
 			if (pages > 0) {
-				await new Promise(resolve => setImmediate(resolve));
+				await nextTurn();
 				if (this.#held?.due && !(await this.#held.renew())) throw new FencedError(this.key, null);
 			}
 			const page = await store.range(this.key, seq + 1, REPLAY_PAGE);
