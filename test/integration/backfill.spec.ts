@@ -8,8 +8,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { createNode, type RookeryNode } from "../../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../../lib/config/config.ts";
+import { startNode, type TestNode } from "../helpers/node.ts";
+import { defaultConfig } from "../../lib/config/config.ts";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { getJson, postJson } from "../helpers/http.ts";
 import { waitFor } from "../helpers/ports.ts";
@@ -62,25 +62,20 @@ describe("back-fill from a vendor's history (cluster mode)", function () {
 	let redis: TestServer;
 	let nats: TestServer;
 	let vendor: Awaited<ReturnType<typeof historyServer>>;
-	let node: RookeryNode;
+	let node: TestNode;
 	let base: string;
 	const cfg = (nodeId: string) =>
-		mergeConfig(defaultConfig(), {
-			port: 0,
-			host: "127.0.0.1",
-			logLevel: "fatal",
-			feed: { type: "none" },
+		({
 			symbols: [],
 			nodeId,
 			transporter: nats.url,
 			redisUrl: redis.url,
 			workers: { ...defaultConfig().workers, autoStart: false },
 			vendors: { yahoo: { type: "http-poll", baseUrl: vendor.url }, news: { type: "rss", urlTemplate: `${vendor.url}/rss/{symbol}` } },
-		} as never);
+		}) as never;
 	const start = async (id: string) => {
-		node = await createNode(cfg(id));
-		await node.start();
-		base = `http://127.0.0.1:${node.port()}`;
+		node = await startNode(cfg(id));
+		base = node.base;
 	};
 	const backfill = (body: object) => postJson(`${base}/api/v1/symbols/${SYM}/backfill`, body);
 	const lastSeq = async () => (await getJson(`${base}/api/v1/symbols/${SYM}/latest`)).body?.seq ?? 0;
