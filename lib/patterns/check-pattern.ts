@@ -13,7 +13,7 @@ export type PatternBody = Omit<PatternDef, "id" | "created_at" | "created_by">;
 const DAY_MS = 86_400_000;
 const MAX_STEPS = 16;
 const ENTITY = /^[A-Za-z0-9_.:/@-]{1,128}$/;
-const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,7}$/;
 
 type Obj = Record<string, unknown>;
