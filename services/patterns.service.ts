@@ -34,8 +34,10 @@ type PatternActor = StateActor<PatternState, PatternEvent>;
 const PATTERNS_KEY = "rk:patterns";
 const CHANGED_EVENT = "patterns.changed";
 const MAX_PATTERNS = 200_000;
-/** Inputs waiting to be sent to owners; past it new inputs are dropped (policy refuse-new, counted). */
+/** Inputs waiting to be sent to owners (or being retried); past it new inputs are dropped (policy refuse-new, counted). */
 const MAX_PENDING = 100_000;
+/** How long a batch for an owner that does not answer (killed: its lease lapses, the next owner takes over) is retried. */
+const FEED_RETRY_MS = 20_000;
 const idRule = { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ };
 
 interface Settings {
@@ -45,6 +47,7 @@ interface Methods extends KeyedActorMethods<PatternActor> {
 	reload(): Promise<void>;
 	route(inputs: Input[]): void;
 	flush(): void;
+	send(pattern: string, inputs: Input[]): Promise<void>;
 	emit(def: PatternDef, matches: Match[]): Promise<void>;
 	tickClock(): Promise<void>;
 	mine(def: PatternDef): boolean;
@@ -54,7 +57,13 @@ interface Vars extends KeyedActorVars<PatternActor> {
 	index: PatternIndex;
 	pending: Map<string, Input[]>;
 	pendingCount: number;
+	/** Inputs sent and not yet answered (or being retried). */
+	inflight: number;
 	flushing: boolean;
+	/** Per pattern, the last batch sent: the next waits for it, so an owner gets a router's inputs in order. */
+	chains: Map<string, Promise<void>>;
+	batchNo: number;
+	routerId: string;
 	polled: Map<string, number>;
 	timers: NodeJS.Timeout[];
 	unsubscribe: Array<() => void>;
@@ -120,13 +129,13 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			feed: {
 				...routedBy("pattern"),
 				visibility: "public",
-				params: { pattern: idRule, inputs: { type: "array", optional: true, max: MAX_PENDING }, now: { type: "number", optional: true } },
-				async handler(ctx: Context<{ pattern: string; inputs?: Input[]; now?: number }>) {
+				params: { pattern: idRule, inputs: { type: "array", optional: true, max: MAX_PENDING }, now: { type: "number", optional: true }, from: { type: "string", optional: true }, n: { type: "number", optional: true } },
+				async handler(ctx: Context<{ pattern: string; inputs?: Input[]; now?: number; from?: string; n?: number }>) {
 					const def = this.index.defs.get(ctx.params.pattern);
 					if (!def) return { fed: false };
 					const a = await this.actor(ctx.params.pattern, this.callDeadline(ctx));
 					const before = a.state.matches;
-					const ev: PatternEvent = ctx.params.now === undefined ? { t: "in", inputs: ctx.params.inputs ?? [] } : { t: "clock", now: ctx.params.now };
+					const ev: PatternEvent = ctx.params.now === undefined ? { t: "in", inputs: ctx.params.inputs ?? [], from: ctx.params.from, n: ctx.params.n } : { t: "clock", now: ctx.params.now };
 					if (ev.t === "clock" && !clockDue(a.state, ev.now)) return { fed: false };
 					await this.actorCall(ctx.params.pattern, a, () => a.handle(ev, this.callDeadline(ctx)));
 					await this.emit(def, a.state.recent.filter((m: Match) => m.n > before));
@@ -190,7 +199,7 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			route(inputs: Input[]) {
 				if (inputs.length === 0 || this.index.size === 0) return;
 				const before = this.pending.size === 0 ? 0 : this.pendingCount;
-				if (before + inputs.length > MAX_PENDING) {
+				if (before + this.inflight + inputs.length > MAX_PENDING) {
 					this.broker.metrics.increment("rookery.patterns.dropped", { reason: "refuse-new" }, inputs.length);
 					return;
 				}
@@ -207,10 +216,28 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				this.pendingCount = 0;
 				this.flushing = false;
 				for (const [pattern, inputs] of batch) {
-					void this.broker.call("patterns.feed", { pattern, inputs }).catch(err => {
-						this.broker.metrics.increment("rookery.patterns.dropped", { reason: "owner-unavailable" }, inputs.length);
-						this.logger.warn(`pattern ${pattern}: ${inputs.length} inputs not applied (${(err as Error).message})`);
-					});
+					this.inflight += inputs.length;
+					const next = (this.chains.get(pattern) ?? Promise.resolve()).then(() => this.send(pattern, inputs)).finally(() => (this.inflight -= inputs.length));
+					this.chains.set(pattern, next);
+					void next.then(() => this.chains.get(pattern) === next && this.chains.delete(pattern));
+				}
+			},
+			async send(pattern: string, inputs: Input[]) {
+				const params = { pattern, inputs, from: this.routerId, n: ++this.batchNo };
+				const until = Date.now() + FEED_RETRY_MS;
+				for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+					try {
+						await this.broker.call("patterns.feed", params);
+						return;
+					} catch (err) {
+						const e = err as { retryable?: boolean; code?: number; message: string };
+						if (!(e.retryable || e.code === 503) || Date.now() + wait > until) {
+							this.broker.metrics.increment("rookery.patterns.dropped", { reason: "owner-unavailable" }, inputs.length);
+							this.logger.warn(`pattern ${pattern}: ${inputs.length} inputs not applied (${e.message})`);
+							return;
+						}
+						await new Promise(resolve => setTimeout(resolve, wait));
+					}
 				}
 			},
 			async emit(def: PatternDef, matches: Match[]) {
@@ -251,7 +278,11 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			this.index = new PatternIndex();
 			this.pending = new Map();
 			this.pendingCount = 0;
+			this.inflight = 0;
 			this.flushing = false;
+			this.chains = new Map();
+			this.batchNo = 0;
+			this.routerId = `${this.broker.nodeID}:${randomUUID().slice(0, 8)}`;
 			this.polled = new Map();
 			this.timers = [];
 			this.unsubscribe = [];

@@ -46,9 +46,12 @@ export interface PatternState {
 	matches: number;
 	recent: Match[];
 	dropped: number;
+	/** Per router (the node that sent inputs): its last batch number applied, so a re-sent batch is applied once. */
+	batches: Record<string, number>;
 }
 
-export type PatternEvent = { t: "def"; def: PatternDef } | { t: "in"; inputs: Input[] } | { t: "clock"; now: number };
+/** `from`/`n`: the routing node and its batch number (increasing), for at-most-once application of a re-sent batch. */
+export type PatternEvent = { t: "def"; def: PatternDef } | { t: "in"; inputs: Input[]; from?: string; n?: number } | { t: "clock"; now: number };
 
 const newEntity = (now: number): EntityState => ({ prev: null, since: null, fired: false, step: 0, start: 0, last: now, got: [], points: [] });
 
@@ -77,7 +80,7 @@ function active(op: Op, e: EntityState, v: number, bound: number): boolean {
 }
 
 export function initialState(): PatternState {
-	return { def: null, entities: {}, tracked: 0, matches: 0, recent: [], dropped: 0 };
+	return { def: null, entities: {}, tracked: 0, matches: 0, recent: [], dropped: 0, batches: {} };
 }
 
 function fire(s: PatternState, entity: string, ts: number, inputs: Record<string, unknown>): void {
@@ -231,8 +234,16 @@ export function applyPattern(s: PatternState, ev: PatternEvent): PatternState {
 	const def = s.def;
 	if (!def) return s;
 	if (ev.t === "clock") clock(s, def, ev.now);
-	else for (const i of ev.inputs) input(s, def, i);
+	else if (!isRepeat(s, ev)) for (const i of ev.inputs) input(s, def, i);
 	return s;
+}
+
+/** A batch this router sent before (a retry after a timeout that had been applied). */
+export function isRepeat(s: PatternState, ev: { from?: string; n?: number }): boolean {
+	if (ev.from === undefined || ev.n === undefined) return false;
+	if ((s.batches[ev.from] ?? 0) >= ev.n) return true;
+	s.batches[ev.from] = ev.n;
+	return false;
 }
 
 /** A pattern's keyed-actor hooks. */
