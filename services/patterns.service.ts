@@ -38,6 +38,7 @@ const MAX_PATTERNS = 200_000;
 const MAX_PENDING = 100_000;
 /** How long a batch for an owner that does not answer (killed: its lease lapses, the next owner takes over) is retried. */
 const FEED_RETRY_MS = 20_000;
+const FEED_TIMEOUT_MS = 5000;
 const idRule = { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ };
 
 interface Settings {
@@ -131,9 +132,10 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				visibility: "public",
 				params: { pattern: idRule, inputs: { type: "array", optional: true, max: MAX_PENDING }, now: { type: "number", optional: true }, from: { type: "string", optional: true }, n: { type: "number", optional: true } },
 				async handler(ctx: Context<{ pattern: string; inputs?: Input[]; now?: number; from?: string; n?: number }>) {
-					const def = this.index.defs.get(ctx.params.pattern);
-					if (!def) return { fed: false };
+					// The actor's own definition (its first logged event), not this node's index, which may lag a moment.
 					const a = await this.actor(ctx.params.pattern, this.callDeadline(ctx));
+					const def = a.state.def;
+					if (!def) return { fed: false };
 					const before = a.state.matches;
 					const ev: PatternEvent = ctx.params.now === undefined ? { t: "in", inputs: ctx.params.inputs ?? [], from: ctx.params.from, n: ctx.params.n } : { t: "clock", now: ctx.params.now };
 					if (ev.t === "clock" && !clockDue(a.state, ev.now)) return { fed: false };
@@ -227,7 +229,7 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				const until = Date.now() + FEED_RETRY_MS;
 				for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
 					try {
-						await this.broker.call("patterns.feed", params);
+						await this.broker.call("patterns.feed", params, { timeout: FEED_TIMEOUT_MS });
 						return;
 					} catch (err) {
 						const e = err as { retryable?: boolean; code?: number; message: string };
