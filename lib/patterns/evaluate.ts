@@ -9,7 +9,7 @@
  * value at or below the bound before the one above it, so it re-fires only after crossing back.
  */
 import type { StateHooks } from "../keyed/state-actor.ts";
-import { sourceKey, type Input, type Op, type PatternDef } from "./pattern-types.ts";
+import { sourceKey, type Input, type Op, type PatternDef, type Source } from "./pattern-types.ts";
 
 /** Entities one pattern tracks; past it new entities are not tracked (counted in `dropped`). */
 export const MAX_ENTITIES = 10_000;
@@ -100,19 +100,26 @@ function entityOf(s: PatternState, name: string, now: number): EntityState | nul
 	return (s.entities[name] = newEntity(now));
 }
 
-/** The edge-triggered condition step shared by threshold and correlation. */
-function condition(s: PatternState, entity: string, e: EntityState, op: Op, bound: number, forMs: number, v: number, ts: number, inputs: Record<string, unknown>): void {
+/** The edge-triggered condition step shared by threshold and correlation: true when it fires now. */
+function condition(e: EntityState, op: Op, bound: number, forMs: number, v: number, ts: number): boolean {
+	let fires = false;
 	if (!active(op, e, v, bound)) {
 		e.since = null;
 		e.fired = false;
 	} else {
 		e.since ??= ts;
-		if (!e.fired && ts - e.since >= forMs) {
-			e.fired = true;
-			fire(s, entity, ts, { ...inputs, since: e.since });
-		}
+		if (!e.fired && ts - e.since >= forMs) fires = e.fired = true;
 	}
 	e.prev = v;
+	return fires;
+}
+
+// Series keys of a definition's sources, computed once per source object (definitions are not changed).
+const keys = new WeakMap<object, string>();
+function keyOf(src: Source): string {
+	let k = keys.get(src);
+	if (k === undefined) keys.set(src, (k = sourceKey(src)));
+	return k;
 }
 
 function pearson(points: Array<[number, number, number]>): number | null {
@@ -143,7 +150,7 @@ function trim(points: Array<[number, number, number]>, from: number): void {
 /** Apply one input to a pattern (the input's key and entity already match one of its sources). */
 function input(s: PatternState, def: PatternDef, i: Input): void {
 	if (def.kind === "correlation") {
-		const side = i.key === sourceKey(def.a.source) && i.entity === def.a.entity ? 1 : i.key === sourceKey(def.b.source) && i.entity === def.b.entity ? 2 : 0;
+		const side = i.key === keyOf(def.a.source) && i.entity === def.a.entity ? 1 : i.key === keyOf(def.b.source) && i.entity === def.b.entity ? 2 : 0;
 		if (side === 0) return;
 		const label = `${def.a.entity}|${def.b.entity}`;
 		const e = entityOf(s, label, i.ts)!;
@@ -154,7 +161,7 @@ function input(s: PatternState, def: PatternDef, i: Input): void {
 		e.points.push([i.ts, a.value, b.value]);
 		trim(e.points, i.ts - def.within_ms);
 		const r = pearson(e.points);
-		if (r !== null) condition(s, label, e, def.op, def.value, 0, r, i.ts, { r, samples: e.points.length, a: a.value, b: b.value });
+		if (r !== null && condition(e, def.op, def.value, 0, r, i.ts)) fire(s, label, i.ts, { r, samples: e.points.length, a: a.value, b: b.value, since: e.since });
 		return;
 	}
 	if (def.entity !== undefined && i.entity !== def.entity) return;
@@ -162,14 +169,14 @@ function input(s: PatternState, def: PatternDef, i: Input): void {
 	if (!e) return;
 	switch (def.kind) {
 		case "threshold":
-			if (i.key === sourceKey(def.source)) condition(s, i.entity, e, def.op, def.value, def.for_ms ?? 0, i.value, i.ts, { key: i.key, value: i.value, ts: i.ts });
+			if (i.key === keyOf(def.source) && condition(e, def.op, def.value, def.for_ms ?? 0, i.value, i.ts)) fire(s, i.entity, i.ts, { key: i.key, value: i.value, ts: i.ts, since: e.since });
 			return;
 		case "absence":
 			e.last = Math.max(e.last, i.ts);
 			e.fired = false;
 			return;
 		case "rate": {
-			if (i.key !== sourceKey(def.source)) return;
+			if (i.key !== keyOf(def.source)) return;
 			e.points.push([i.ts, i.value, 0]);
 			trim(e.points, i.ts - def.within_ms);
 			let from: [number, number, number] | null = null;
@@ -190,7 +197,7 @@ function input(s: PatternState, def: PatternDef, i: Input): void {
 				e.got = [];
 			}
 			const want = def.steps[e.step];
-			if (i.key !== sourceKey(want.source) || !compare(want.op, i.value, want.value)) return;
+			if (i.key !== keyOf(want.source) || !compare(want.op, i.value, want.value)) return;
 			if (e.step === 0) e.start = i.ts;
 			e.got.push(i);
 			if (++e.step < def.steps.length) return;
