@@ -25,6 +25,7 @@ import { ownerOf } from "../lib/routing/rendezvous.ts";
 import { checkPattern } from "../lib/patterns/check-pattern.ts";
 import { clockDue, patternHooks, type Match, type PatternEvent, type PatternState } from "../lib/patterns/evaluate.ts";
 import { indicatorInputs, PatternIndex, tickInputs } from "../lib/patterns/pattern-index.ts";
+import { PatternRouter } from "../lib/patterns/pattern-router.ts";
 import { CREATE_PATTERN_DOC } from "../lib/patterns/pattern-schema.ts";
 import { sourceKey, type Input, type PatternDef } from "../lib/patterns/pattern-types.ts";
 import type { EventsBatch } from "./events.service.ts";
@@ -46,9 +47,6 @@ interface Settings {
 }
 interface Methods extends KeyedActorMethods<PatternActor> {
 	reload(): Promise<void>;
-	route(inputs: Input[]): void;
-	flush(): void;
-	send(pattern: string, inputs: Input[]): Promise<void>;
 	emit(def: PatternDef, matches: Match[]): Promise<void>;
 	tickClock(): Promise<void>;
 	mine(def: PatternDef): boolean;
@@ -56,15 +54,7 @@ interface Methods extends KeyedActorMethods<PatternActor> {
 interface Vars extends KeyedActorVars<PatternActor> {
 	store: Store;
 	index: PatternIndex;
-	pending: Map<string, Input[]>;
-	pendingCount: number;
-	/** Inputs sent and not yet answered (or being retried). */
-	inflight: number;
-	flushing: boolean;
-	/** Per pattern, the last batch sent: the next waits for it, so an owner gets a router's inputs in order. */
-	chains: Map<string, Promise<void>>;
-	batchNo: number;
-	routerId: string;
+	router: PatternRouter;
 	polled: Map<string, number>;
 	timers: NodeJS.Timeout[];
 	unsubscribe: Array<() => void>;
@@ -190,57 +180,13 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				return this.reload();
 			},
 			"events.*"(ctx: Context<EventsBatch>) {
-				if (Array.isArray(ctx.params?.events)) this.route(this.index.eventInputs(ctx.params.events));
+				if (Array.isArray(ctx.params?.events)) this.router.route(this.index.eventInputs(ctx.params.events));
 			},
 		},
 
 		methods: {
 			async reload() {
 				this.index.replace(Object.values(await deps.kv.hgetall<PatternDef>(PATTERNS_KEY)));
-			},
-			route(inputs: Input[]) {
-				if (inputs.length === 0 || this.index.size === 0) return;
-				const before = this.pending.size === 0 ? 0 : this.pendingCount;
-				if (before + this.inflight + inputs.length > MAX_PENDING) {
-					this.broker.metrics.increment("rookery.patterns.dropped", { reason: "refuse-new" }, inputs.length);
-					return;
-				}
-				this.index.route(inputs, this.pending);
-				this.pendingCount = before + inputs.length;
-				if (!this.flushing) {
-					this.flushing = true;
-					setImmediate(() => this.flush());
-				}
-			},
-			flush() {
-				const batch = this.pending;
-				this.pending = new Map();
-				this.pendingCount = 0;
-				this.flushing = false;
-				for (const [pattern, inputs] of batch) {
-					this.inflight += inputs.length;
-					const next = (this.chains.get(pattern) ?? Promise.resolve()).then(() => this.send(pattern, inputs)).finally(() => (this.inflight -= inputs.length));
-					this.chains.set(pattern, next);
-					void next.then(() => this.chains.get(pattern) === next && this.chains.delete(pattern));
-				}
-			},
-			async send(pattern: string, inputs: Input[]) {
-				const params = { pattern, inputs, from: this.routerId, n: ++this.batchNo };
-				const until = Date.now() + FEED_RETRY_MS;
-				for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
-					try {
-						await this.broker.call("patterns.feed", params, { timeout: FEED_TIMEOUT_MS });
-						return;
-					} catch (err) {
-						const e = err as { retryable?: boolean; code?: number; message: string };
-						if (!(e.retryable || e.code === 503) || Date.now() + wait > until) {
-							this.broker.metrics.increment("rookery.patterns.dropped", { reason: "owner-unavailable" }, inputs.length);
-							this.logger.warn(`pattern ${pattern}: ${inputs.length} inputs not applied (${e.message})`);
-							return;
-						}
-						await new Promise(resolve => setTimeout(resolve, wait));
-					}
-				}
 			},
 			async emit(def: PatternDef, matches: Match[]) {
 				if (matches.length === 0) return;
@@ -278,13 +224,19 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			this.broker.metrics.register({ type: "counter", name: "rookery.patterns.dropped", labelNames: ["reason"], description: "Pattern inputs not applied: refuse-new (too many waiting) or owner-unavailable" });
 			this.store = createStore(config.redisUrl, { prefix: "rk-patterns" }, redisTlsOptions(config.tls));
 			this.index = new PatternIndex();
-			this.pending = new Map();
-			this.pendingCount = 0;
-			this.inflight = 0;
-			this.flushing = false;
-			this.chains = new Map();
-			this.batchNo = 0;
-			this.routerId = `${this.broker.nodeID}:${randomUUID().slice(0, 8)}`;
+			this.router = new PatternRouter({
+				index: this.index,
+				id: `${this.broker.nodeID}:${randomUUID().slice(0, 8)}`,
+				send: params => this.broker.call("patterns.feed", params, { timeout: FEED_TIMEOUT_MS }),
+				dropped: (reason, n, why) => {
+					this.broker.metrics.increment("rookery.patterns.dropped", { reason }, n);
+					if (why) this.logger.warn(`${n} pattern inputs not applied (${why})`);
+				},
+				maxPending: MAX_PENDING,
+				retryMs: FEED_RETRY_MS,
+				now: Date.now,
+				defer: fn => setImmediate(fn),
+			});
 			this.polled = new Map();
 			this.timers = [];
 			this.unsubscribe = [];
@@ -294,7 +246,7 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			await this.store.connect();
 			await this.reload();
 			const sub = (subject: string, toInputs: (msg: never, now: number) => Input[]) =>
-				this.unsubscribe.push(deps.bus.subscribe(subject, msg => this.index.size > 0 && this.route(toInputs(msg as never, deps.now())), { queue: "patterns" }));
+				this.unsubscribe.push(deps.bus.subscribe(subject, msg => this.index.size > 0 && this.router.route(toInputs(msg as never, deps.now())), { queue: "patterns" }));
 			sub("rookery.ticks.*", tickInputs);
 			sub("rookery.indicators.*", indicatorInputs);
 			let running = false;
