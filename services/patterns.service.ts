@@ -27,7 +27,7 @@ import { clockDue, patternHooks, type Match, type PatternEvent, type PatternStat
 import { indicatorInputs, PatternIndex, tickInputs } from "../lib/patterns/pattern-index.ts";
 import { PatternRouter } from "../lib/patterns/pattern-router.ts";
 import { CREATE_PATTERN_DOC } from "../lib/patterns/pattern-schema.ts";
-import { sourceKey, type Input, type PatternDef } from "../lib/patterns/pattern-types.ts";
+import { sourceKey, sourcesOf, type Input, type PatternDef } from "../lib/patterns/pattern-types.ts";
 import type { EventsBatch } from "./events.service.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 
@@ -49,6 +49,7 @@ interface Methods extends KeyedActorMethods<PatternActor> {
 	reload(): Promise<void>;
 	emit(def: PatternDef, matches: Match[]): Promise<void>;
 	tickClock(): Promise<void>;
+	pollWindows(): Promise<void>;
 	mine(def: PatternDef): boolean;
 }
 interface Vars extends KeyedActorVars<PatternActor> {
@@ -203,16 +204,18 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				const now = deps.now();
 				const timed = this.index.ofKind(d => (d.kind === "absence" || (d.kind === "threshold" && !!d.for_ms)) && this.mine(d));
 				await Promise.all(timed.map(d => this.broker.call("patterns.feed", { pattern: d.id, now }).catch(() => {})));
-				// Window aggregates: the owner polls the ones its patterns read, and feeds a value when it changes.
+			},
+			/** Window aggregates: the owner polls the ones its patterns read, once a second, and feeds a value when it changes. */
+			async pollWindows() {
 				for (const d of this.index.ofKind(x => this.mine(x))) {
-					for (const s of d.kind === "correlation" ? [d.a.source, d.b.source] : d.kind === "sequence" ? d.steps.map(x => x.source) : [d.source]) {
+					for (const s of sourcesOf(d)) {
 						if (s.type !== "window") continue;
 						const w = await this.broker.call<Record<string, number | null>, object>("analytics.window", { name: s.metric, window: s.window }).catch(() => null);
 						const v = w?.[s.stat];
 						const key = `${d.id}/${sourceKey(s)}`;
 						if (typeof v !== "number" || this.polled.get(key) === v) continue;
 						this.polled.set(key, v);
-						await this.broker.call("patterns.feed", { pattern: d.id, inputs: [{ key: sourceKey(s), entity: s.metric, value: v, ts: now }] }).catch(() => {});
+						await this.broker.call("patterns.feed", { pattern: d.id, inputs: [{ key: sourceKey(s), entity: s.metric, value: v, ts: deps.now() }] }).catch(() => {});
 					}
 				}
 			},
@@ -249,12 +252,17 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				this.unsubscribe.push(deps.bus.subscribe(subject, msg => this.index.size > 0 && this.router.route(toInputs(msg as never, deps.now())), { queue: "patterns" }));
 			sub("rookery.ticks.*", tickInputs);
 			sub("rookery.indicators.*", indicatorInputs);
-			let running = false;
-			this.timers.push(setInterval(() => {
-				if (running) return;
-				running = true;
-				void this.tickClock().finally(() => (running = false));
-			}, this.settings.clockMs).unref());
+			// One run at a time of each periodic job: a slow turn is skipped, not stacked.
+			const every = (ms: number, job: () => Promise<void>) => {
+				let running = false;
+				this.timers.push(setInterval(() => {
+					if (running) return;
+					running = true;
+					void job().finally(() => (running = false));
+				}, ms).unref());
+			};
+			every(this.settings.clockMs, () => this.tickClock());
+			every(1000, () => this.pollWindows());
 			// A missed broadcast (a node that was starting) is caught up here.
 			this.timers.push(setInterval(() => void this.reload().catch(() => {}), 5000).unref());
 		},

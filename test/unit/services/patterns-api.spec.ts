@@ -94,6 +94,18 @@ describe("services: patterns REST (embedded node, fake clock)", function () {
 		await waitFor(async () => (await count()) === 2, { timeoutMs: 5000 });
 	});
 
+	it("a threshold on a window aggregate fires when the polled value crosses it", async () => {
+		const r = await postJson(`${base}/analytics/patterns`, { kind: "threshold", source: { type: "window", metric: "pat.lat", window: "1m", stat: "max" }, op: "gt", value: 50 });
+		const id = r.body.id as string;
+		await postJson(`${base}/analytics/metrics/pat.lat`, [{ value: 10 }, { value: 20 }]);
+		await waitFor(async () => (await getJson(`${base}/analytics/patterns/${id}`)).body.state.seq >= 2, { timeoutMs: 5000 });
+		expect((await matched()).some(e => e.data.pattern_id === id)).to.equal(false);
+		await postJson(`${base}/analytics/metrics/pat.lat`, [{ value: 70 }]);
+		const hit = await waitFor(async () => (await matched()).find(e => e.data.pattern_id === id), { timeoutMs: 5000 });
+		expect(hit.entity).to.equal("pat.lat");
+		expect(hit.data.inputs).to.include({ key: "window.pat.lat.1m.max", value: 70 });
+	});
+
 	it("a sequence on events fires on A then B for one entity", async () => {
 		const r = await postJson(`${base}/analytics/patterns`, { kind: "sequence", within_ms: 60_000, steps: [{ source: { type: "event", event_type: "anomaly_detected" }, op: "eq", value: 1 }, { source: { type: "event", event_type: "alert_triggered" }, op: "eq", value: 1 }] });
 		const id = r.body.id as string;
