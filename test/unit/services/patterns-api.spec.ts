@@ -29,6 +29,21 @@ describe("services: patterns REST (embedded node, fake clock)", function () {
 
 	const del = (id: string) => fetch(`${base}/analytics/patterns/${id}`, { method: "DELETE" }).then(async r => ({ status: r.status, body: await r.json() }));
 	const matched = async () => (await getJson(`${base}/events?type=pattern_matched&limit=1000`)).body.items as Array<{ id: string; entity: string; data: { pattern_id: string; inputs: Record<string, unknown> } }>;
+	/** Resolves after `n` more turns of the service's clock have run to the end. */
+	const clockTurns = async (n: number) => {
+		const svc = node.broker.getLocalService("patterns") as unknown as { tickClock: () => Promise<void> };
+		const original = svc.tickClock;
+		let turns = 0;
+		svc.tickClock = async () => {
+			await original.call(svc);
+			turns++;
+		};
+		try {
+			await waitFor(() => turns >= n, { timeoutMs: 5000, what: `${n} clock turns` });
+		} finally {
+			svc.tickClock = original;
+		}
+	};
 	const tick = (symbol: string, price: number, ts = now) => node.deps.bus.publish(`rookery.ticks.${symbol}`, { v: 1, seq: 1, symbol, price, size: 1, ts });
 
 	it("creates, lists, reads and deletes a pattern", async () => {
@@ -82,12 +97,12 @@ describe("services: patterns REST (embedded node, fake clock)", function () {
 		const id = r.body.id as string;
 		const count = async () => (await matched()).filter(e => e.data.pattern_id === id).length;
 		now += 9_000;
-		await new Promise(resolve => setTimeout(resolve, 600)); // two clock turns: nothing is due yet
+		await clockTurns(2); // nothing is due yet
 		expect(await count()).to.equal(0);
 		now += 1_000;
 		await waitFor(async () => (await count()) === 1, { timeoutMs: 5000 });
 		now += 20_000;
-		await new Promise(resolve => setTimeout(resolve, 600));
+		await clockTurns(2);
 		expect(await count(), "no re-fire while still quiet").to.equal(1);
 		tick("QUIET", 1, now);
 		now += 10_000;
