@@ -20,6 +20,7 @@ import eventsService from "../services/events.service.ts";
 import analyticsService from "../services/analytics.service.ts";
 import alertsService from "../services/alerts.service.ts";
 import alertDeliveryService from "../services/alert-delivery.service.ts";
+import patternsService from "../services/patterns.service.ts";
 import { listenProbes, type ProbeListener, type ProbeRoute } from "../lib/health/probe-listener.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
@@ -37,6 +38,7 @@ const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	analytics: analyticsService,
 	alerts: alertsService,
 	"alert-delivery": alertDeliveryService,
+	patterns: patternsService,
 };
 
 export interface RookeryNode {

@@ -62,7 +62,9 @@ export class EventLog {
 	/**
 	 * Store checked events; answers in request order. A caller-given id already stored (or repeated
 	 * in the batch) gets its first answer and is not stored again. If the store fails after ids were
-	 * claimed, the claims are withdrawn so a retry with the same ids stores them.
+	 * claimed, the claims are withdrawn so a retry with the same ids stores them. A claim holds the
+	 * whole event, and a repeated id writes it again (idempotent): a writer killed between its claim
+	 * and its store (kill -9) leaves no id answered but missing from the trail.
 	 */
 	async append(events: CheckedEvent[]): Promise<{ answers: EventAnswer[]; stored: PlatformEvent[] }> {
 		const last = await this.kv.incrBy(keys.seq, events.length);
@@ -72,6 +74,9 @@ export class EventLog {
 		const firstIndex = new Map<string, number>();
 		const claims: Array<Promise<void>> = [];
 		const claimed: string[] = [];
+		// Events claimed before whose writer may have died between the claim and the store: written again
+		// (the same member, so a no-op when it is there), so a retry after a crash cannot lose one.
+		const again: PlatformEvent[] = [];
 		for (let i = 0; i < events.length; i++) {
 			const e = events[i];
 			const answer: EventAnswer = { id: e.id, seq: first + i, type: e.type, ts: e.ts };
@@ -84,9 +89,11 @@ export class EventLog {
 			if (firstIndex.has(e.id)) continue;
 			firstIndex.set(e.id, i);
 			claims.push(
-				this.kv.setIfAbsent<EventAnswer>(keys.id(e.id), answer, this.retentionMs[e.type]).then(prior => {
-					if (prior) answers[i] = prior;
-					else {
+				this.kv.setIfAbsent<PlatformEvent>(keys.id(e.id), event, this.retentionMs[e.type]).then(prior => {
+					if (prior) {
+						answers[i] = { id: prior.id, seq: prior.seq, type: prior.type, ts: prior.ts };
+						if (prior.v === 1) again.push(prior);
+					} else {
 						answers[i] = answer;
 						claimed.push(e.id);
 						fresh.push(event);
@@ -98,7 +105,7 @@ export class EventLog {
 		await Promise.all(claims);
 		for (let i = 0; i < events.length; i++) if (events[i].idGiven) answers[i] = answers[firstIndex.get(events[i].id)!];
 		try {
-			await this.#store(fresh);
+			await this.#store(again.length ? [...fresh, ...again] : fresh);
 		} catch (err) {
 			await Promise.allSettled(claimed.map(id => this.kv.del(keys.id(id))));
 			throw err;

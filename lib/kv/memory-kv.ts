@@ -162,16 +162,28 @@ export class MemoryKv extends KvStore {
 	async zadd(key: string, entries: readonly KvScored[]): Promise<void> {
 		let z = this.#zsets.get(key);
 		if (!z) this.#zsets.set(key, (z = { items: [], scores: new Map() }));
-		for (const { score, member } of entries) {
+		const rows = new Map<string, number>();
+		for (const { score, member } of entries) rows.set(member, score); // the last score of a member repeated in the call wins
+		const added: KvScored[] = [];
+		for (const [member, score] of rows) {
 			const old = z.scores.get(member);
+			if (old === score) continue; // already there: nothing moves
 			if (old !== undefined) z.items.splice(lowerBound(z.items, { score: old, member }), 1);
-			const e = { score, member };
-			const last = z.items.at(-1);
-			// Appends in order (the usual case: time-ordered writes) cost no search or copy.
-			if (!last || before(last, e)) z.items.push(e);
-			else z.items.splice(lowerBound(z.items, e), 0, e);
 			z.scores.set(member, score);
+			added.push({ score, member });
 		}
+		added.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+		// One merge with the tail the new rows fall into: time-ordered writes (the usual case) append;
+		// concurrent batches that overlap in time merge a short tail, not one splice per row.
+		const from = added.length === 0 ? z.items.length : lowerBound(z.items, added[0]);
+		if (from === z.items.length) {
+			for (const e of added) z.items.push(e);
+			return;
+		}
+		const tail = z.items.splice(from);
+		let i = 0;
+		let j = 0;
+		while (i < tail.length || j < added.length) z.items.push(j >= added.length || (i < tail.length && before(tail[i], added[j])) ? tail[i++] : added[j++]);
 	}
 
 	async zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]> {

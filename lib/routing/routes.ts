@@ -58,6 +58,11 @@ export const API_ALIASES: Record<string, string> = {
 	// Alert deliveries that gave up (docs/alerts.md, "Delivery"); retry is admin-only.
 	"GET alerts/dead-letters": "alert-delivery.deadLetters",
 	"POST alerts/dead-letters/:id/retry": "alert-delivery.retryDeadLetter",
+	// Patterns (complex-event processing, docs/events.md "Patterns").
+	"POST analytics/patterns": "patterns.create",
+	"GET analytics/patterns": "patterns.list",
+	"GET analytics/patterns/:id": "patterns.get",
+	"DELETE analytics/patterns/:id": "patterns.delete",
 	// Predecessor paths (docs/compat.md).
 	"GET realtime/indicators/:symbol": "symbols.indicators",
 	"GET realtime/signals/:symbol": "symbols.signals",

@@ -21,7 +21,7 @@ describe("lib/config", () => {
 		expect(c.redisUrl).to.equal(null);
 		expect(c.port).to.equal(3000);
 		expect(c.feed.type).to.equal("synthetic");
-		expect(c.services).to.deep.equal(["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics", "alerts", "alert-delivery"]);
+		expect(c.services).to.deep.equal(["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics", "alerts", "alert-delivery", "patterns"]);
 		expect(c.store.latestTtlMs).to.equal(3_600_000);
 	});
 
