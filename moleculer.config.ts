@@ -45,9 +45,7 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 	return {
 		namespace: "rookery",
 		nodeID: config.nodeId,
-		transporter: config.transporter
-			? { type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsConnectOptions(config.tls) } }
-			: null,
+		transporter: config.transporter ? { type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...natsConnectOptions(config.tls) } } : null,
 		// JSON: measured faster than MsgPack for our payloads (DESIGN §4).
 		serializer: "JSON",
 		logger: {
@@ -93,7 +91,15 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		contextParamsCloning: false,
 		metrics: { enabled: true, reporter: [] },
 		// Actions opt in with `cache: {…}` (intelligence answers); the rest pass the Cacher middleware untouched.
-		cacher: new TwoLevelCacher({ redisUrl: config.redisUrl, redisOptions: redisTlsOptions(config.tls), l1MaxEntries: config.cache.l1MaxEntries, l1MaxBytes: config.cache.l1MaxBytes, compressAbove: config.cache.compressAboveBytes, ttl: config.cache.ttlSeconds.aggregations, prefix: "rookery-cache" }) as unknown as BrokerOptions["cacher"],
+		cacher: new TwoLevelCacher({
+			redisUrl: config.redisUrl,
+			redisOptions: redisTlsOptions(config.tls),
+			l1MaxEntries: config.cache.l1MaxEntries,
+			l1MaxBytes: config.cache.l1MaxBytes,
+			compressAbove: config.cache.compressAboveBytes,
+			ttl: config.cache.ttlSeconds.aggregations,
+			prefix: "rookery-cache",
+		}) as unknown as BrokerOptions["cacher"],
 		tracing: { enabled: false },
 		validator: true,
 		// moleculer types the args as string[]; moleculer-repl passes the parsed object.
@@ -104,7 +110,11 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 		internalMiddlewares: false,
 		// Reliable channels (alert deliveries): Redis Streams in a cluster, in-process when embedded;
 		// only on nodes that send or consume them (the Redis adapter holds 4+ connections).
-		middlewares: [OwnerForwardMiddleware(), ...(usesChannels(config) ? [Channels({ redisUrl: config.redisUrl, redis: redisTlsOptions(config.tls), claimIdleMs: config.alertDelivery.claimIdleMs, maxRetries: config.alertDelivery.maxHandlerFailures })] : []), ...builtInMiddlewares()],
+		middlewares: [
+			OwnerForwardMiddleware(),
+			...(usesChannels(config) ? [Channels({ redisUrl: config.redisUrl, redis: redisTlsOptions(config.tls), claimIdleMs: config.alertDelivery.claimIdleMs, maxRetries: config.alertDelivery.maxHandlerFailures })] : []),
+			...builtInMiddlewares(),
+		],
 		// The entry point handles SIGTERM/SIGINT so it can log and exit with the right code.
 		skipProcessEventRegistration: true,
 	};

@@ -163,23 +163,47 @@ try {
 	const rows = [
 		{ measure: "actors active", value: N.toLocaleString("en-US"), baseline: "", ratio: "", target: "" },
 		{ measure: "memory per actor (3 timeframes, 10 indicators, 5 strategies, 200 ticks)", value: `${(perActor / 1024).toFixed(1)} KB`, baseline: "", ratio: "", target: `≤ 20 KB ${perActor <= 20 * 1024 ? "MET" : "NOT MET"}` },
-		{ measure: "  of which its SymbolAnalysis (bars, indicators, strategies, signals) / the actor around it", value: `${(perAnalysis / 1024).toFixed(1)} / ${((perActor - perAnalysis) / 1024).toFixed(1)} KB`, baseline: "", ratio: "", target: "" },
+		{
+			measure: "  of which its SymbolAnalysis (bars, indicators, strategies, signals) / the actor around it",
+			value: `${(perAnalysis / 1024).toFixed(1)} / ${((perActor - perAnalysis) / 1024).toFixed(1)} KB`,
+			baseline: "",
+			ratio: "",
+			target: "",
+		},
 		{ measure: `memory per symbol at the bound (${analysis.maxBars} bars on each timeframe; ${M} symbols)`, value: `${(perFull / 1024).toFixed(1)} KB`, baseline: "", ratio: "", target: "" },
 		{ measure: "activation from snapshot + replay p50 / p99", value: `${pct(activation, 50).toFixed(2)} / ${pct(activation, 99).toFixed(2)} ms`, baseline: "", ratio: "", target: "" },
-		{ measure: "durable ingest ticks/s (fenced Lua append, 50-tick batches)", value: Math.round(ingestRate).toLocaleString("en-US"), baseline: `pipelined XADD ${Math.round(xaddRate).toLocaleString("en-US")}/s`, ratio: (ingestRate / xaddRate).toFixed(2), target: "" },
+		{
+			measure: "durable ingest ticks/s (fenced Lua append, 50-tick batches)",
+			value: Math.round(ingestRate).toLocaleString("en-US"),
+			baseline: `pipelined XADD ${Math.round(xaddRate).toLocaleString("en-US")}/s`,
+			ratio: (ingestRate / xaddRate).toFixed(2),
+			target: "",
+		},
 	];
 	console.log(`\nsymbol actors on one node, Redis ${redis.url}\n`);
 	console.table(rows);
 	mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 	writeFileSync(
 		new URL("./results/actors.json", import.meta.url),
-		JSON.stringify({
-			bench: "actors",
-			figures: [
-				figure({ name: "memory per actor (3 timeframes, 10 indicators, 5 strategies, 200 ticks)", unit: "KB", runs: [perActor / 1024], goal: { text: "≤ 20 KB", valueMax: 20 } }),
-				figure({ name: "durable ingest (fenced Lua append, 50-tick batches)", unit: "ticks/s", runs: [ingestRate], baseline: { name: "pipelined XADD", unit: "entries/s", runs: [xaddRate] } }),
-			],
-			actors: N, bytesPerActor: perActor, bytesPerAnalysis: perAnalysis, bytesPerSymbolAtBound: perFull, activationMs: { p50: pct(activation, 50), p99: pct(activation, 99) }, ingestTicksPerSecond: ingestRate, xaddPerSecond: xaddRate, xaddBatches: seq }, null, 2),
+		JSON.stringify(
+			{
+				bench: "actors",
+				figures: [
+					figure({ name: "memory per actor (3 timeframes, 10 indicators, 5 strategies, 200 ticks)", unit: "KB", runs: [perActor / 1024], goal: { text: "≤ 20 KB", valueMax: 20 } }),
+					figure({ name: "durable ingest (fenced Lua append, 50-tick batches)", unit: "ticks/s", runs: [ingestRate], baseline: { name: "pipelined XADD", unit: "entries/s", runs: [xaddRate] } }),
+				],
+				actors: N,
+				bytesPerActor: perActor,
+				bytesPerAnalysis: perAnalysis,
+				bytesPerSymbolAtBound: perFull,
+				activationMs: { p50: pct(activation, 50), p99: pct(activation, 99) },
+				ingestTicksPerSecond: ingestRate,
+				xaddPerSecond: xaddRate,
+				xaddBatches: seq,
+			},
+			null,
+			2,
+		),
 	);
 	console.log("wrote bench/results/actors.json");
 } finally {

@@ -48,7 +48,18 @@ const rows: Row[] = [];
 async function deliveries(label: string, redisUrl: string | null, maxInFlight: number): Promise<{ rate: number; p50: number; p99: number }> {
 	const base = defaultConfig();
 	const results: DeliveryResult[] = [];
-	const node = await createNode(mergeConfig(base, { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: `bench-delivery-${rows.length}`, services: ["alert-delivery"], redisUrl, alertDelivery: { ...base.alertDelivery, maxInFlight, allowLoopback: true } }));
+	const node = await createNode(
+		mergeConfig(base, {
+			port: 0,
+			host: "127.0.0.1",
+			logLevel: "fatal",
+			feed: { type: "none" },
+			nodeId: `bench-delivery-${rows.length}`,
+			services: ["alert-delivery"],
+			redisUrl,
+			alertDelivery: { ...base.alertDelivery, maxInFlight, allowLoopback: true },
+		}),
+	);
 	node.broker.createService(alertsRecorder(results));
 	await node.start();
 	const send = (node.broker as unknown as { sendToChannel(c: string, p: unknown): Promise<void> }).sendToChannel.bind(node.broker);
@@ -96,12 +107,20 @@ async function xadd(concurrency: number): Promise<number> {
 async function barePosts(concurrency: number): Promise<number> {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 	const body = JSON.stringify(deliveryMessage("post-baseline", { type: "webhook", url, secret: "bench-secret" }));
-	const post = () => new Promise<void>((resolve, reject) => http.request(url, { method: "POST", agent, headers: { "content-type": "application/json" } }, res => res.resume().once("end", resolve)).once("error", reject).end(body));
+	const post = () =>
+		new Promise<void>((resolve, reject) =>
+			http
+				.request(url, { method: "POST", agent, headers: { "content-type": "application/json" } }, res => res.resume().once("end", resolve))
+				.once("error", reject)
+				.end(body),
+		);
 	let next = 0;
 	const t0 = performance.now();
-	await Promise.all(Array.from({ length: concurrency }, async () => {
-		while (next++ < N) await post();
-	}));
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next++ < N) await post();
+		}),
+	);
 	agent.destroy();
 	return N / ((performance.now() - t0) / 1000);
 }
@@ -127,7 +146,15 @@ for (const [label, redisUrl, inFlight] of cases.filter(([, r]) => !process.env.B
 }
 figures.push(figure({ name: "bare POSTs to the same receiver, 16 at a time (the ceiling)", unit: "req/s", runs: [posts16], baseline: xaddBaseline }));
 console.table(rows);
-const file = writeFigures(ROOT, "alert-delivery", figures, { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), n: N, note: "deliveries/s counts from the first send to the last delivered record; sends are awaited one at a time (XADD each); p50/p99 in rows include the wait behind queued messages", rows });
+const file = writeFigures(ROOT, "alert-delivery", figures, {
+	node: process.version,
+	cpus: os.cpus().length,
+	cpu: os.cpus()[0]?.model,
+	loadavg: os.loadavg(),
+	n: N,
+	note: "deliveries/s counts from the first send to the last delivered record; sends are awaited one at a time (XADD each); p50/p99 in rows include the wait behind queued messages",
+	rows,
+});
 console.log(`written ${path.relative(ROOT, file)}`);
 receiver.closeAllConnections();
 receiver.close();

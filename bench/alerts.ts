@@ -80,7 +80,9 @@ const baseline = timed(() => {
 	for (const t of ticks) for (let k = 0; k < PER; k++) if (t.price > thresholds[k]) sink++;
 	return ticks.length * PER;
 });
-console.log(`rule checks: ${(checksPerSecond / 1e6).toFixed(2)} M/s on one core (${RULES} rules over ${SYMBOLS} symbols; ${firings} firings); bare comparisons: ${(baseline.perSecond / 1e6).toFixed(1)} M/s; ratio ${(checksPerSecond / baseline.perSecond).toFixed(3)}`);
+console.log(
+	`rule checks: ${(checksPerSecond / 1e6).toFixed(2)} M/s on one core (${RULES} rules over ${SYMBOLS} symbols; ${firings} firings); bare comparisons: ${(baseline.perSecond / 1e6).toFixed(1)} M/s; ratio ${(checksPerSecond / baseline.perSecond).toFixed(3)}`,
+);
 console.log(`memory per rule: ${gc ? `${Math.round(bytesPerRule)} B` : "(run with --expose-gc)"}`);
 
 // ---- 2. tick → alert on a WebSocket client --------------------------------------------------------
@@ -101,8 +103,20 @@ async function live(mode: "embedded" | "cluster") {
 	const servers = mode === "cluster" ? await Promise.all([startNats(), startRedis()]) : null;
 	const base = defaultConfig();
 	const cfg = (nodeId: string, services: ServiceName[]) =>
-		mergeConfig(base, { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, services, alerts: { system: { ...base.alerts.system, enabled: false } }, ...(servers && { transporter: servers[0].url, redisUrl: servers[1].url }) });
-	const nodes = mode === "embedded" ? [await createNode(cfg("bench-alerts", ["gateway", "monitor", "ingest", "symbols", "alerts"]))] : [await createNode(cfg("bench-alerts-a", ["gateway", "monitor", "ingest"])), await createNode(cfg("bench-alerts-b", ["symbols", "alerts", "monitor"]))];
+		mergeConfig(base, {
+			port: 0,
+			host: "127.0.0.1",
+			logLevel: "fatal",
+			feed: { type: "none" },
+			nodeId,
+			services,
+			alerts: { system: { ...base.alerts.system, enabled: false } },
+			...(servers && { transporter: servers[0].url, redisUrl: servers[1].url }),
+		});
+	const nodes =
+		mode === "embedded"
+			? [await createNode(cfg("bench-alerts", ["gateway", "monitor", "ingest", "symbols", "alerts"]))]
+			: [await createNode(cfg("bench-alerts-a", ["gateway", "monitor", "ingest"])), await createNode(cfg("bench-alerts-b", ["symbols", "alerts", "monitor"]))];
 	await Promise.all(nodes.map(n => n.start()));
 	const front = nodes[0];
 	const owner = nodes.at(-1)!;
@@ -110,7 +124,9 @@ async function live(mode: "embedded" | "cluster") {
 	const url = `http://127.0.0.1:${front.port()}`;
 	for (let i = 0; i < LIVE_RULES - 1; i++) {
 		// Thresholds far from the prices: checked on every tick, never fired.
-		await owner.broker.call("alerts.createRule", { body: { id: `bench-${i}`, name: `n${i}`, condition: { source: "price", symbol: i % LIVE_SYMBOLS === 0 ? PROBE : sym(i % LIVE_SYMBOLS), op: i % 2 ? "gt" : "lt", value: i % 2 ? 1e9 : -1 } } });
+		await owner.broker.call("alerts.createRule", {
+			body: { id: `bench-${i}`, name: `n${i}`, condition: { source: "price", symbol: i % LIVE_SYMBOLS === 0 ? PROBE : sym(i % LIVE_SYMBOLS), op: i % 2 ? "gt" : "lt", value: i % 2 ? 1e9 : -1 } },
+		});
 	}
 	const probe = ((await owner.broker.call("alerts.createRule", { body: { id: "bench-probe", name: "probe", cooldown_ms: 0, condition: { source: "price", symbol: PROBE, op: "crosses_above", value: 100 } } })) as { id: string }).id;
 	const ws = `ws://127.0.0.1:${front.port()}/ws`;
@@ -131,8 +147,14 @@ async function live(mode: "embedded" | "cluster") {
 		const t = p === undefined ? undefined : sentAt.get(p);
 		if (t !== undefined) h.recordValue(Math.max(1, Math.round((performance.now() - t) * 1000)));
 	};
-	alertClient.ws.on("message", onFrame(alertLatency, d => d.inputs?.price));
-	tickClient.ws.on("message", onFrame(tickLatency, d => d.price));
+	alertClient.ws.on(
+		"message",
+		onFrame(alertLatency, d => d.inputs?.price),
+	);
+	tickClient.ws.on(
+		"message",
+		onFrame(tickLatency, d => d.price),
+	);
 
 	let probeN = 0;
 	let posted = 0;
@@ -175,7 +197,9 @@ async function live(mode: "embedded" | "cluster") {
 		tickFrameP99Ms: ms(tickLatency, 99),
 		p99RatioToTickFrames: ms(alertLatency, 99) / ms(tickLatency, 99),
 	};
-	console.log(`tick → alert on a WS client (${mode}, ${LIVE_RULES} rules, ${r.ticksPerSecond} ticks/s achieved): p50 ${r.alertP50Ms.toFixed(2)} ms, p99 ${r.alertP99Ms.toFixed(2)} ms over ${r.alerts} alerts; the ticks' own frames: p50 ${r.tickFrameP50Ms.toFixed(2)} ms, p99 ${r.tickFrameP99Ms.toFixed(2)} ms; p99 ratio ${r.p99RatioToTickFrames.toFixed(2)}`);
+	console.log(
+		`tick → alert on a WS client (${mode}, ${LIVE_RULES} rules, ${r.ticksPerSecond} ticks/s achieved): p50 ${r.alertP50Ms.toFixed(2)} ms, p99 ${r.alertP99Ms.toFixed(2)} ms over ${r.alerts} alerts; the ticks' own frames: p50 ${r.tickFrameP50Ms.toFixed(2)} ms, p99 ${r.tickFrameP99Ms.toFixed(2)} ms; p99 ratio ${r.p99RatioToTickFrames.toFixed(2)}`,
+	);
 	alertClient.ws.terminate();
 	tickClient.ws.terminate();
 	for (const n of nodes.reverse()) await n.stop();
@@ -195,7 +219,15 @@ writeFileSync(
 			cpus: os.cpus().length,
 			cpu: os.cpus()[0]?.model,
 			seconds: SECONDS,
-			checks: { rules: RULES, symbols: SYMBOLS, checksPerSecond: Math.round(checksPerSecond), bareComparisonsPerSecond: Math.round(baseline.perSecond), ratio: checksPerSecond / baseline.perSecond, bytesPerRule: gc ? Math.round(bytesPerRule) : null, sink },
+			checks: {
+				rules: RULES,
+				symbols: SYMBOLS,
+				checksPerSecond: Math.round(checksPerSecond),
+				bareComparisonsPerSecond: Math.round(baseline.perSecond),
+				ratio: checksPerSecond / baseline.perSecond,
+				bytesPerRule: gc ? Math.round(bytesPerRule) : null,
+				sink,
+			},
 			live: liveResults,
 		},
 		null,

@@ -72,7 +72,9 @@ async function restRate(path: string, batch: (round: number) => string): Promise
 	return (ROUNDS * BATCH) / ((performance.now() - t) / 1000);
 }
 const now = Date.now();
-const eventsRate = await restRate("events", r => JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({ type: "performance_metric", entity: `svc${i % 10}`, ts: now - 30_000 + r, data: { metric_name: `lat.svc${i % 10}`, value: values[i & 4095] } }))));
+const eventsRate = await restRate("events", r =>
+	JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({ type: "performance_metric", entity: `svc${i % 10}`, ts: now - 30_000 + r, data: { metric_name: `lat.svc${i % 10}`, value: values[i & 4095] } }))),
+);
 const ticksRate = await restRate("ticks", r => JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({ symbol: `S${i % 50}`, price: values[i & 4095], size: 1, ts: now - 30_000 + r }))));
 await node.stop();
 

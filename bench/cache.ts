@@ -30,7 +30,18 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const [nats, redis] = await Promise.all([startNats(), startRedis()]);
 const base = defaultConfig();
 const cfg = (nodeId: string, services: ServiceName[]) =>
-	mergeConfig(base, { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, services, transporter: nats.url, redisUrl: redis.url, workers: { ...base.workers, autoStart: false }, intelligence: { ...base.intelligence, cacheTtlMs: 60_000 } });
+	mergeConfig(base, {
+		port: 0,
+		host: "127.0.0.1",
+		logLevel: "fatal",
+		feed: { type: "none" },
+		nodeId,
+		services,
+		transporter: nats.url,
+		redisUrl: redis.url,
+		workers: { ...base.workers, autoStart: false },
+		intelligence: { ...base.intelligence, cacheTtlMs: 60_000 },
+	});
 const a = await createNode(cfg("bench-cache-a", [...base.services]));
 const b = await createNode(cfg("bench-cache-b", ["gateway", "intelligence", "monitor"]));
 await Promise.all([a.start(), b.start()]);
@@ -87,7 +98,10 @@ console.table(rows);
 const entry = cacherB.status();
 console.log(`answer: ${entry.l1.bytes} bytes of JSON; in Redis ${Math.round(cacherB.stats.bytesWritten / Math.max(1, entry.l2!.sets))} bytes gzipped (${cacherB.stats.compressed} of ${entry.l2!.sets} writes compressed)`);
 mkdirSync(path.dirname(RESULTS), { recursive: true });
-writeFileSync(RESULTS, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), symbols: SYMBOLS, barsPerSymbol: BARS, sequential: true, rows }, null, 2));
+writeFileSync(
+	RESULTS,
+	JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), symbols: SYMBOLS, barsPerSymbol: BARS, sequential: true, rows }, null, 2),
+);
 console.log(`written ${path.relative(ROOT, RESULTS)}`);
 await Promise.all([a.stop(), b.stop()]);
 await Promise.all([nats.stop(), redis.stop()]);

@@ -135,7 +135,10 @@ async function main(): Promise<void> {
 			inFlight++;
 			void srv
 				.post({ symbol: SYMBOL, price: Math.round(price * 10_000) / 10_000, size: 1, ts: Date.now() })
-				.then(r => (r.status === 200 ? posted++ : failed++), () => failed++)
+				.then(
+					r => (r.status === 200 ? posted++ : failed++),
+					() => failed++,
+				)
 				.finally(() => inFlight--);
 		}, 1000 / TICKS_PER_SECOND);
 		// Frames first (20 s, which also warms the page up), then the heap over STREAM_SECONDS more.
@@ -180,11 +183,17 @@ async function main(): Promise<void> {
 		const mem = result.memory;
 		console.log(`\nDashboard in headless chromium (${os.cpus().length} cores, load ${result.machine.loadavg.join(" ")})\n`);
 		console.log("| measure | dashboard | baseline | ratio | target |\n|---|---|---|---|---|");
-		console.log(`| first render, 500-bar chart (nav → drawn), median of ${fr.runs} (max) | ${f(fr.medianMs)} ms (${f(fr.maxMs)}) | ${f(fr.baselineFirstPaintMs)} ms first paint of a text page from the gateway | ${f(fr.ratio, 2)}× | < 1000 ms |`);
-		console.log(`| frame time p95 at ${TICKS_PER_SECOND} ticks/s (p50 / p99), ${st.frames} frames | ${f(st.p95, 2)} ms (${f(st.p50, 2)} / ${f(st.p99, 2)}) | ${f(bc.p95, 2)} ms bare chart, ${TICKS_PER_SECOND} updates/s (${f(bc.p50, 2)} / ${f(bc.p99, 2)}) | ${f(st.p95 / bc.p95, 2)}× | < 16 ms |`);
+		console.log(
+			`| first render, 500-bar chart (nav → drawn), median of ${fr.runs} (max) | ${f(fr.medianMs)} ms (${f(fr.maxMs)}) | ${f(fr.baselineFirstPaintMs)} ms first paint of a text page from the gateway | ${f(fr.ratio, 2)}× | < 1000 ms |`,
+		);
+		console.log(
+			`| frame time p95 at ${TICKS_PER_SECOND} ticks/s (p50 / p99), ${st.frames} frames | ${f(st.p95, 2)} ms (${f(st.p50, 2)} / ${f(st.p99, 2)}) | ${f(bc.p95, 2)} ms bare chart, ${TICKS_PER_SECOND} updates/s (${f(bc.p50, 2)} / ${f(bc.p99, 2)}) | ${f(st.p95 / bc.p95, 2)}× | < 16 ms |`,
+		);
 		console.log(`| frame time p95, dashboard idle (p50 / p99) | ${f(id.p95, 2)} ms (${f(id.p50, 2)} / ${f(id.p99, 2)}) | | | |`);
 		console.log(`| rAF interval p95 | ${f(st.intervalP95, 2)} ms | ${f(bc.intervalP95, 2)} ms bare chart | ${f(st.intervalP95 / bc.intervalP95, 2)}× | ~16.7 ms |`);
-		console.log(`| JS heap after GC over ${mem.seconds} s of streaming (first 3 → last 3 samples, medians; min–max) | ${f(mem.startBytes / 1e6, 2)} → ${f(mem.endBytes / 1e6, 2)} MB (${f(mem.minBytes / 1e6, 2)}–${f(mem.maxBytes / 1e6, 2)}) | | ${f(mem.endBytes / mem.startBytes, 3)}× | flat |`);
+		console.log(
+			`| JS heap after GC over ${mem.seconds} s of streaming (first 3 → last 3 samples, medians; min–max) | ${f(mem.startBytes / 1e6, 2)} → ${f(mem.endBytes / 1e6, 2)} MB (${f(mem.minBytes / 1e6, 2)}–${f(mem.maxBytes / 1e6, 2)}) | | ${f(mem.endBytes / mem.startBytes, 3)}× | flat |`,
+		);
 		console.log(`| heap slope | ${f(mem.slopeBytesPerMinute / 1e3, 1)} KB/min | | | ~0 |`);
 		console.log(`| ticks posted / received by the page, gaps, duplicates | ${posted} / ${hook.received}, ${hook.gaps}, ${hook.duplicates} | | | 0 gaps |`);
 		mkdirSync(path.dirname(RESULTS), { recursive: true });

@@ -102,7 +102,11 @@ async function restCompare(urls: Record<Target, string>): Promise<Record<Target,
 async function moleculerWebAlone(body: unknown): Promise<{ url: string; stop(): Promise<void> }> {
 	const broker = new ServiceBroker({ logger: false, nodeID: "bench-mweb" });
 	broker.createService({ name: "quotes", actions: { latest: { params: { symbol: "string" }, handler: () => body } } });
-	broker.createService({ name: "api", mixins: [ApiGateway as never], settings: { port: 0, ip: "127.0.0.1", logRequest: false, logResponse: false, routes: [{ path: "/api/v1", mappingPolicy: "restrict", aliases: { "GET symbols/:symbol/latest": "quotes.latest" } }] } });
+	broker.createService({
+		name: "api",
+		mixins: [ApiGateway as never],
+		settings: { port: 0, ip: "127.0.0.1", logRequest: false, logResponse: false, routes: [{ path: "/api/v1", mappingPolicy: "restrict", aliases: { "GET symbols/:symbol/latest": "quotes.latest" } }] },
+	});
 	await broker.start();
 	const port = ((broker.getLocalService("api") as unknown as { server: http.Server }).server.address() as { port: number }).port;
 	return { url: `http://127.0.0.1:${port}/api/v1/symbols/AAPL/latest`, stop: () => broker.stop() };
@@ -150,13 +154,47 @@ function printRest(rest: Record<Target, LoadResult>): void {
 
 function writeResults(rest: Record<Target, LoadResult>, quoteCacheHitRatio: number, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
 	mkdirSync(path.dirname(RESULTS), { recursive: true });
-	const ratios = { restRps: rest.gw.rps / rest.bare.rps, restP99: rest.gw.p99 / rest.bare.p99, restNoCacheRps: rest.nocache.rps / rest.bare.rps, moleculerWebAloneRps: rest.mweb.rps / rest.bare.rps, ...(ws ? { wsDeliveries: ws.gw.perSec / ws.bare.perSec, wsP99: ws.gw.p99 / ws.bare.p99 } : {}) };
+	const ratios = {
+		restRps: rest.gw.rps / rest.bare.rps,
+		restP99: rest.gw.p99 / rest.bare.p99,
+		restNoCacheRps: rest.nocache.rps / rest.bare.rps,
+		moleculerWebAloneRps: rest.mweb.rps / rest.bare.rps,
+		...(ws ? { wsDeliveries: ws.gw.perSec / ws.bare.perSec, wsP99: ws.gw.p99 / ws.bare.p99 } : {}),
+	};
 	const figures = [
-		figure({ name: `REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS})`, unit: "req/s", runs: [rest.gw.rps], baseline: { name: "bare node:http", unit: "req/s", runs: [rest.bare.rps] }, goal: { text: "≥ 0.7× bare node:http", ratioMin: 0.7 } }),
+		figure({
+			name: `REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS})`,
+			unit: "req/s",
+			runs: [rest.gw.rps],
+			baseline: { name: "bare node:http", unit: "req/s", runs: [rest.bare.rps] },
+			goal: { text: "≥ 0.7× bare node:http", ratioMin: 0.7 },
+		}),
 		figure({ name: "REST latest p99", unit: "ms", runs: [rest.gw.p99], baseline: { name: "bare node:http p99", unit: "ms", runs: [rest.bare.p99] } }),
 		...(ws ? [figure({ name: "WebSocket deliveries", unit: "msg/s", runs: [ws.gw.perSec], baseline: { name: "bare ws", unit: "msg/s", runs: [ws.bare.perSec] } })] : []),
 	];
-	writeFileSync(RESULTS, JSON.stringify({ bench: "gateway", figures, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, concurrency: CONCURRENCY, restRuns: REST_RUNS, restSeconds: REST_SECONDS, tickRate: TICK_RATE, quoteCacheHitRatio, rest, ws, ratios }, null, 2));
+	writeFileSync(
+		RESULTS,
+		JSON.stringify(
+			{
+				bench: "gateway",
+				figures,
+				date: new Date().toISOString(),
+				node: process.version,
+				cpus: os.cpus().length,
+				cpu: os.cpus()[0]?.model,
+				concurrency: CONCURRENCY,
+				restRuns: REST_RUNS,
+				restSeconds: REST_SECONDS,
+				tickRate: TICK_RATE,
+				quoteCacheHitRatio,
+				rest,
+				ws,
+				ratios,
+			},
+			null,
+			2,
+		),
+	);
 	console.log(`written ${path.relative(process.cwd(), RESULTS)}`);
 }
 
@@ -164,7 +202,9 @@ async function main() {
 	const tiers = structuredClone(DEFAULT_TIERS);
 	tiers.internal = { ...tiers.internal, ratePerSecond: 1e7, burst: 1e8 }; // the limiter runs, never refuses
 	const startGateway = async (nodeId: string, quoteCacheMs: number) => {
-		const n = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, nodeId, services: ["gateway", "ingest", "symbols", "monitor"], auth: { tiers } as never, http: { quoteCacheMs } as never }));
+		const n = await createNode(
+			mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, nodeId, services: ["gateway", "ingest", "symbols", "monitor"], auth: { tiers } as never, http: { quoteCacheMs } as never }),
+		);
 		await n.start();
 		const url = `http://127.0.0.1:${n.port()}`;
 		await fetch(`${url}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ symbol: "AAPL", price: 190.5, size: 100, ts: 1_795_000_000_000 }) });
@@ -205,21 +245,34 @@ async function main() {
 
 	// 2. WS fan-out
 	const gwLat: number[] = [];
-	const gwClients = await openClients(`ws://127.0.0.1:${node.port()}/ws`, CLIENTS, text => {
-		if (text.includes('"update"')) gwLat.push(performance.now() - JSON.parse(text).data.t);
-	}, "ticks:FAN");
+	const gwClients = await openClients(
+		`ws://127.0.0.1:${node.port()}/ws`,
+		CLIENTS,
+		text => {
+			if (text.includes('"update"')) gwLat.push(performance.now() - JSON.parse(text).data.t);
+		},
+		"ticks:FAN",
+	);
 	await new Promise(r => setTimeout(r, 500));
-	const wsGw = await fanout((seq, t) => node.deps.bus.publish("rookery.ticks.FAN", { v: 1, seq, symbol: "FAN", t }), () => CLIENTS * FANOUT_MESSAGES, gwLat);
+	const wsGw = await fanout(
+		(seq, t) => node.deps.bus.publish("rookery.ticks.FAN", { v: 1, seq, symbol: "FAN", t }),
+		() => CLIENTS * FANOUT_MESSAGES,
+		gwLat,
+	);
 	for (const ws of gwClients) ws.terminate();
 
 	const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
 	await new Promise(r => wss.once("listening", r));
 	const bareLat: number[] = [];
 	const bareClients = await openClients(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, CLIENTS, text => bareLat.push(performance.now() - JSON.parse(text).data.t));
-	const wsBare = await fanout((seq, t) => {
-		const frame = JSON.stringify({ type: "update", topic: "ticks:FAN", seq, data: { v: 1, seq, symbol: "FAN", t } });
-		for (const c of wss.clients) c.send(frame);
-	}, () => CLIENTS * FANOUT_MESSAGES, bareLat);
+	const wsBare = await fanout(
+		(seq, t) => {
+			const frame = JSON.stringify({ type: "update", topic: "ticks:FAN", seq, data: { v: 1, seq, symbol: "FAN", t } });
+			for (const c of wss.clients) c.send(frame);
+		},
+		() => CLIENTS * FANOUT_MESSAGES,
+		bareLat,
+	);
 	for (const ws of bareClients) ws.terminate();
 	wss.close();
 

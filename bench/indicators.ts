@@ -48,13 +48,15 @@ function randomWalk(n: number): Bar[] {
  */
 const st = { pos: 0, sink: 0 }; // sink is consumed so the JIT cannot drop the work
 const compile = <T>(params: string[], body: string, ...args: unknown[]): T => new Function(...params, body)(...args) as T;
-const chunk = (feed: Feed) => compile<() => void>(["bars", "feed", "st"],
-	`return () => { let p = st.pos, k = 0; for (let i = 0; i < ${CHUNK}; i++) if (feed(bars[p++ & ${MASK}]) === undefined) k++; st.pos = p; st.sink += k; };`,
-	bars, feed, st);
+const chunk = (feed: Feed) =>
+	compile<() => void>(["bars", "feed", "st"], `return () => { let p = st.pos, k = 0; for (let i = 0; i < ${CHUNK}; i++) if (feed(bars[p++ & ${MASK}]) === undefined) k++; st.pos = p; st.sink += k; };`, bars, feed, st);
 const feedOf = (ind: { update(bar: Bar): unknown }) => compile<Feed>(["ind"], "return (b) => ind.update(b);", ind);
 
 const bench = new Bench({ time: 400, warmupTime: 100 });
-bench.add("bare loop", chunk((b) => b.close));
+bench.add(
+	"bare loop",
+	chunk(b => b.close),
+);
 // The bar check every one of our updates runs first (a bad bar is refused, nothing changed): its own
 // cost, net of the loop, against the peers' whole update, which checks nothing.
 bench.add("bar check alone", chunk(checkBar));
@@ -72,12 +74,19 @@ await bench.run();
 const rate = (name: string) => (bench.getTask(name)?.result?.throughput.mean ?? NaN) * CHUNK;
 const bare = rate("bare loop");
 const ns = (x: number) => 1e9 / x - 1e9 / bare; // ns per update net of the loop
-const rows = SPECS.map((spec) => {
+const rows = SPECS.map(spec => {
 	const [r, a, b] = [rate(`${spec} rookery`), rate(`${spec} trading-signals`), rate(`${spec} technicalindicators`)];
 	const peer = Math.max(a, b);
 	return {
-		indicator: spec, rookery: r, tradingSignals: a, technicalindicators: b, vsTradingSignals: r / a, vsTechnicalindicators: r / b, vsFasterPeer: r / peer,
-		netNs: { rookery: ns(r), fasterPeer: ns(peer) }, vsFasterPeerNetOfLoop: ns(peer) / ns(r),
+		indicator: spec,
+		rookery: r,
+		tradingSignals: a,
+		technicalindicators: b,
+		vsTradingSignals: r / a,
+		vsTechnicalindicators: r / b,
+		vsFasterPeer: r / peer,
+		netNs: { rookery: ns(r), fasterPeer: ns(peer) },
+		vsFasterPeerNetOfLoop: ns(peer) / ns(r),
 	};
 });
 const together = rate("all ten (IndicatorSet)");
@@ -92,26 +101,60 @@ function heapGrowth(update: (b: Bar) => unknown): number {
 	gc();
 	return process.memoryUsage().heapUsed - before;
 }
-const heap = Object.fromEntries(SPECS.map((spec) => {
-	const ind = createIndicator(spec);
-	return [spec, heapGrowth((b) => ind.update(b))];
-}));
+const heap = Object.fromEntries(
+	SPECS.map(spec => {
+		const ind = createIndicator(spec);
+		return [spec, heapGrowth(b => ind.update(b))];
+	}),
+);
 const allTen = new IndicatorSet(SPECS);
-heap["all ten (IndicatorSet)"] = heapGrowth((b) => allTen.update(b));
+heap["all ten (IndicatorSet)"] = heapGrowth(b => allTen.update(b));
 
 const M = (x: number) => (x / 1e6).toFixed(2);
 const X = (x: number) => `${x.toFixed(1)}×`;
 console.log(`\nbare loop: ${M(bare)} M bars/s; ${CHUNK} updates per sample; ${os.cpus()[0]?.model ?? "cpu"}, node ${process.version}\n`);
-console.table(Object.fromEntries(rows.map((r) => [r.indicator, {
-	"rookery M/s": M(r.rookery), "trading-signals M/s": M(r.tradingSignals), "technicalindicators M/s": M(r.technicalindicators),
-	"× trading-signals": X(r.vsTradingSignals), "× technicalindicators": X(r.vsTechnicalindicators),
-	"ns/update net of loop (faster peer)": `${r.netNs.rookery.toFixed(1)} (${r.netNs.fasterPeer.toFixed(1)})`, "% of bare loop": `${((100 * r.rookery) / bare).toFixed(0)}%`,
-	"heap Δ / 10M (bytes)": heap[r.indicator],
-}])));
+console.table(
+	Object.fromEntries(
+		rows.map(r => [
+			r.indicator,
+			{
+				"rookery M/s": M(r.rookery),
+				"trading-signals M/s": M(r.tradingSignals),
+				"technicalindicators M/s": M(r.technicalindicators),
+				"× trading-signals": X(r.vsTradingSignals),
+				"× technicalindicators": X(r.vsTechnicalindicators),
+				"ns/update net of loop (faster peer)": `${r.netNs.rookery.toFixed(1)} (${r.netNs.fasterPeer.toFixed(1)})`,
+				"% of bare loop": `${((100 * r.rookery) / bare).toFixed(0)}%`,
+				"heap Δ / 10M (bytes)": heap[r.indicator],
+			},
+		]),
+	),
+);
 console.log(`bar check alone: ${checkNs.toFixed(1)} ns net of the loop (bare loop ${(1e9 / bare).toFixed(1)} ns/bar)`);
 console.log(`all ten together: ${M(together)} M bars/s (${M(together * SPECS.length)} M indicator updates/s); heap Δ over 10M bars: ${heap["all ten (IndicatorSet)"]} bytes`);
 
 mkdirSync(new URL("results/", import.meta.url), { recursive: true });
-const figures = rows.map((r) => figure({ name: `${r.indicator} updates`, unit: "updates/s", runs: [r.rookery], baseline: { name: "faster JS peer", unit: "updates/s", runs: [Math.max(r.tradingSignals, r.technicalindicators)] }, goal: { text: "≥ 2× the faster peer", ratioMin: 2 } }));
-const report = { bench: "indicators", figures, date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, chunk: CHUNK, bareLoop: bare, rows, barCheckNs: checkNs, allTen: together, heapGrowthBytes: heap, sink: st.sink };
+const figures = rows.map(r =>
+	figure({
+		name: `${r.indicator} updates`,
+		unit: "updates/s",
+		runs: [r.rookery],
+		baseline: { name: "faster JS peer", unit: "updates/s", runs: [Math.max(r.tradingSignals, r.technicalindicators)] },
+		goal: { text: "≥ 2× the faster peer", ratioMin: 2 },
+	}),
+);
+const report = {
+	bench: "indicators",
+	figures,
+	date: new Date().toISOString(),
+	node: process.version,
+	cpu: os.cpus()[0]?.model,
+	chunk: CHUNK,
+	bareLoop: bare,
+	rows,
+	barCheckNs: checkNs,
+	allTen: together,
+	heapGrowthBytes: heap,
+	sink: st.sink,
+};
 writeFileSync(new URL("results/indicators.json", import.meta.url), JSON.stringify(report, null, 2) + "\n");

@@ -93,7 +93,9 @@ async function batchRun(): Promise<number> {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: BATCH.inFlight });
 	try {
 		const ts = Date.now();
-		const bodies = Array.from({ length: 8 }, (_, k) => Buffer.from(JSON.stringify({ ticks: Array.from({ length: BATCH.ticks }, (_, i) => ({ symbol: SYMBOLS[i % SYMBOLS.length], price: 100 + ((k * BATCH.ticks + i) % 1000) / 100, size: 1 + (i % 500), ts })) })));
+		const bodies = Array.from({ length: 8 }, (_, k) =>
+			Buffer.from(JSON.stringify({ ticks: Array.from({ length: BATCH.ticks }, (_, i) => ({ symbol: SYMBOLS[i % SYMBOLS.length], price: 100 + ((k * BATCH.ticks + i) % 1000) / 100, size: 1 + (i % 500), ts })) })),
+		);
 		let next = 0;
 		const loop = async (posts: number) => {
 			let accepted = 0;
@@ -153,7 +155,12 @@ async function main() {
 		runs.batch.push(skip("batch") ? NaN : await batchRun());
 		runs.alpaca.push(skip("alpaca") ? NaN : await alpacaRun());
 		runs.replay.push(skip("replay") ? NaN : await replayRun());
-		process.stderr.write(`  run ${r + 1}: batch ${Math.round(runs.batch[r])}, Alpaca ${Math.round(runs.alpaca[r])}, replay ${Math.round(runs.replay[r])} msg/s; CPU µs per message ${cpuUs.slice(-2).map(x => x.toFixed(1)).join(", ")}\n`);
+		process.stderr.write(
+			`  run ${r + 1}: batch ${Math.round(runs.batch[r])}, Alpaca ${Math.round(runs.alpaca[r])}, replay ${Math.round(runs.replay[r])} msg/s; CPU µs per message ${cpuUs
+				.slice(-2)
+				.map(x => x.toFixed(1))
+				.join(", ")}\n`,
+		);
 	}
 	const baseline = { name: "batch endpoint POST /api/v1/ticks", unit: "ticks/s", runs: runs.batch };
 	const goal = { text: "≥ 0.5× batch endpoint", ratioMin: 0.5 };

@@ -62,15 +62,12 @@ interface Posted {
 
 function post(agent: http.Agent, port: number, urlPath: string, body: Buffer): Promise<Posted> {
 	return new Promise((resolve, reject) => {
-		const req = http.request(
-			{ host: "127.0.0.1", port, path: urlPath, method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } },
-			res => {
-				const chunks: Buffer[] = [];
-				res.on("data", (c: Buffer) => chunks.push(c));
-				res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-				res.on("error", reject);
-			},
-		);
+		const req = http.request({ host: "127.0.0.1", port, path: urlPath, method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } }, res => {
+			const chunks: Buffer[] = [];
+			res.on("data", (c: Buffer) => chunks.push(c));
+			res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+			res.on("error", reject);
+		});
 		req.on("error", reject);
 		req.end(body);
 	});
@@ -508,7 +505,10 @@ async function startClusterNode(id: string, nats: string, redis: string): Promis
 }
 
 type SymbolPage = { items: Array<{ symbol: string; node: string | null }> };
-const symbolList = (n: ChildNode) => fetch(`http://127.0.0.1:${n.port}/api/v1/symbols?limit=1000`).then(res => res.json() as Promise<SymbolPage>).then(p => p.items);
+const symbolList = (n: ChildNode) =>
+	fetch(`http://127.0.0.1:${n.port}/api/v1/symbols?limit=1000`)
+		.then(res => res.json() as Promise<SymbolPage>)
+		.then(p => p.items);
 
 async function postOnce(port: number, symbols: string[]): Promise<void> {
 	const agent = new http.Agent();
@@ -621,8 +621,20 @@ function figuresOf(results: Record<string, unknown>, parseRuns: Throughput[], em
 	if (cl) {
 		const ok = cl.tickToWs.ratePerSec >= 0.95 * LAT_RATE;
 		figures.push(
-			figure({ name: `cluster: tick→WS p99 @${fmtInt(LAT_RATE)}/s, POST to A, WS on B`, unit: "ms", runs: [cl.tickToWs.p99], baseline: { name: "raw NATS hop p99", unit: "ms", runs: [cl.natsHop.p99] }, goal: { text: "< 10 ms", valueMax: ok ? 10 : -1 } }),
-			figure({ name: `cluster: tick→WS p50 @${fmtInt(LAT_RATE)}/s, POST to A, WS on B`, unit: "ms", runs: [cl.tickToWs.p50], baseline: { name: "raw NATS hop p50", unit: "ms", runs: [cl.natsHop.p50] }, goal: { text: "< 2 ms", valueMax: ok ? 2 : -1 } }),
+			figure({
+				name: `cluster: tick→WS p99 @${fmtInt(LAT_RATE)}/s, POST to A, WS on B`,
+				unit: "ms",
+				runs: [cl.tickToWs.p99],
+				baseline: { name: "raw NATS hop p99", unit: "ms", runs: [cl.natsHop.p99] },
+				goal: { text: "< 10 ms", valueMax: ok ? 10 : -1 },
+			}),
+			figure({
+				name: `cluster: tick→WS p50 @${fmtInt(LAT_RATE)}/s, POST to A, WS on B`,
+				unit: "ms",
+				runs: [cl.tickToWs.p50],
+				baseline: { name: "raw NATS hop p50", unit: "ms", runs: [cl.natsHop.p50] },
+				goal: { text: "< 2 ms", valueMax: ok ? 2 : -1 },
+			}),
 			figure({ name: "cluster: accepted ticks/s, POST batch endpoint (to A)", unit: "ticks/s", runs: [cl.throughput.ticksPerSec], baseline: { name: "bare HTTP POST + JSON.parse", unit: "ticks/s", runs: [parseRuns[0].ticksPerSec] } }),
 		);
 	}

@@ -24,9 +24,7 @@ const M = 60_000;
 
 async function startNode(cacheTtlMs: number, nodeId: string): Promise<{ node: RookeryNode; url: string }> {
 	const base = defaultConfig();
-	const node = await createNode(
-		mergeConfig(base, { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, intelligence: { ...base.intelligence, cacheTtlMs }, workers: { ...base.workers, autoStart: false } }),
-	);
+	const node = await createNode(mergeConfig(base, { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId, intelligence: { ...base.intelligence, cacheTtlMs }, workers: { ...base.workers, autoStart: false } }));
 	await node.start();
 	const url = `http://127.0.0.1:${node.port()}`;
 	const t0 = Math.floor(Date.now() / M) * M - (BARS + 1) * M;

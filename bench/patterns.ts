@@ -111,12 +111,20 @@ async function latency(topic: string, post: (batch: number, sentAt: number) => P
 const postJson = (path: string, body: unknown) => fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const eventLat = await latency(
 	"events:performance_metric",
-	b => postJson("/api/v1/events", Array.from({ length: 100 }, (_, i) => ({ type: "performance_metric", id: `${b}-${i}`, data: { metric_name: "bench.lat", value: i } }))),
+	b =>
+		postJson(
+			"/api/v1/events",
+			Array.from({ length: 100 }, (_, i) => ({ type: "performance_metric", id: `${b}-${i}`, data: { metric_name: "bench.lat", value: i } })),
+		),
 	d => d.id as string | undefined,
 );
 const tickLat = await latency(
 	"ticks:BENCH",
-	b => postJson("/api/v1/ticks", Array.from({ length: 100 }, (_, i) => ({ symbol: "BENCH", price: 100 + i / 100, size: 1, ts: Date.now(), id: `${b}-${i}` }))),
+	b =>
+		postJson(
+			"/api/v1/ticks",
+			Array.from({ length: 100 }, (_, i) => ({ symbol: "BENCH", price: 100 + i / 100, size: 1, ts: Date.now(), id: `${b}-${i}` })),
+		),
 	d => d.id as string | undefined,
 );
 await node.stop();
@@ -124,7 +132,16 @@ await node.stop();
 const fig = (name: string, unit: string, runs: number[], baseline: { name: string; unit: string; runs: number[] } | null, goal: string | null, met: boolean | null) => {
 	const value = median(runs);
 	const b = baseline ? median(baseline.runs) : null;
-	return { name, value: Math.round(value * 100) / 100, unit, baseline: baseline ? { name: baseline.name, value: Math.round(b! * 100) / 100, unit: baseline.unit } : null, ratio: b ? Math.round((value / b) * 1000) / 1000 : null, goal, met, runs: runs.map(r => Math.round(r * 100) / 100) };
+	return {
+		name,
+		value: Math.round(value * 100) / 100,
+		unit,
+		baseline: baseline ? { name: baseline.name, value: Math.round(b! * 100) / 100, unit: baseline.unit } : null,
+		ratio: b ? Math.round((value / b) * 1000) / 1000 : null,
+		goal,
+		met,
+		runs: runs.map(r => Math.round(r * 100) / 100),
+	};
 };
 const evalRate = median(evalRuns);
 const p50 = eventLat.length ? pct(eventLat, 0.5) : NaN;

@@ -13,7 +13,9 @@ const IN_FLIGHT = 4;
 const BATCH = 5000;
 const symbols = Array.from({ length: 10 }, (_, i) => `PROF${i}`);
 const ts = Date.now();
-const bodies = Array.from({ length: 8 }, (_, k) => Buffer.from(JSON.stringify({ ticks: Array.from({ length: BATCH }, (_, i) => ({ symbol: symbols[i % 10], price: 100 + (((k * BATCH + i) * 7919) % 1000) / 100, size: 1 + (i % 500), ts })) })));
+const bodies = Array.from({ length: 8 }, (_, k) =>
+	Buffer.from(JSON.stringify({ ticks: Array.from({ length: BATCH }, (_, i) => ({ symbol: symbols[i % 10], price: 100 + (((k * BATCH + i) * 7919) % 1000) / 100, size: 1 + (i % 500), ts })) })),
+);
 const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
 
 function post(body: Buffer): Promise<number> {
@@ -21,7 +23,9 @@ function post(body: Buffer): Promise<number> {
 		const req = http.request({ host: "127.0.0.1", port, path: "/api/v1/ticks", method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } }, res => {
 			const chunks: Buffer[] = [];
 			res.on("data", (c: Buffer) => chunks.push(c));
-			res.on("end", () => (res.statusCode === 200 ? resolve((JSON.parse(Buffer.concat(chunks).toString()) as { accepted: number }).accepted) : reject(new Error(`POST → ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 300)}`))));
+			res.on("end", () =>
+				res.statusCode === 200 ? resolve((JSON.parse(Buffer.concat(chunks).toString()) as { accepted: number }).accepted) : reject(new Error(`POST → ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 300)}`)),
+			);
 		});
 		req.on("error", reject);
 		req.end(body);

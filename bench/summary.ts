@@ -70,20 +70,22 @@ function main(): void {
 		``,
 		`| bench | figure | value | spread | baseline | ratio | goal | status |`,
 		`|---|---|---|---|---|---|---|---|`,
-		...rows.map(r =>
-			[
-				r.bench,
-				r.name,
-				`${num(r.value)} ${r.unit}`,
-				spread(r.runs),
-				r.baseline ? `${r.baseline.name}: ${num(r.baseline.value)} ${r.baseline.unit}` : "–",
-				r.ratio === null ? "–" : `${num(r.ratio)}×`,
-				r.goal ?? "–",
-				r.met === null ? "–" : r.met ? "MET" : "**NOT MET**",
-			]
-				.map(cell)
-				.join(" | "),
-		).map(l => `| ${l} |`),
+		...rows
+			.map(r =>
+				[
+					r.bench,
+					r.name,
+					`${num(r.value)} ${r.unit}`,
+					spread(r.runs),
+					r.baseline ? `${r.baseline.name}: ${num(r.baseline.value)} ${r.baseline.unit}` : "–",
+					r.ratio === null ? "–" : `${num(r.ratio)}×`,
+					r.goal ?? "–",
+					r.met === null ? "–" : r.met ? "MET" : "**NOT MET**",
+				]
+					.map(cell)
+					.join(" | "),
+			)
+			.map(l => `| ${l} |`),
 		``,
 		`${rows.filter(r => r.met === true).length} of ${rows.filter(r => r.met !== null).length} goals met.`,
 	];

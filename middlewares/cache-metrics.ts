@@ -6,7 +6,13 @@ import { prometheusRegistryOf } from "../lib/metrics/registry.ts";
 
 export function registerCacheMetrics(broker: ServiceBroker, cacher: TwoLevelCacher): void {
 	const registers = [prometheusRegistryOf(broker)];
-	const levels = (): Array<["l1" | "l2", LevelStats]> => (cacher.redis ? [["l1", cacher.stats.l1], ["l2", cacher.stats.l2]] : [["l1", cacher.stats.l1]]);
+	const levels = (): Array<["l1" | "l2", LevelStats]> =>
+		cacher.redis
+			? [
+					["l1", cacher.stats.l1],
+					["l2", cacher.stats.l2],
+				]
+			: [["l1", cacher.stats.l1]];
 	const counter = (name: string, help: string, field: keyof LevelStats) =>
 		new Counter({
 			name,

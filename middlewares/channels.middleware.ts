@@ -51,7 +51,8 @@ export function redisOptionsFromUrl(url: string, extra: RedisOptions = {}): Redi
 
 export function assertChannelsVersion(): void {
 	const version = (createRequire(import.meta.url)("@moleculer/channels/package.json") as { version: string }).version;
-	if (version !== CHANNELS_VERSION) throw new Error(`@moleculer/channels ${version} is installed; middlewares/channels.middleware.ts is written for ${CHANNELS_VERSION} (re-check its started/starting fix and the DLQ behaviour, then update)`);
+	if (version !== CHANNELS_VERSION)
+		throw new Error(`@moleculer/channels ${version} is installed; middlewares/channels.middleware.ts is written for ${CHANNELS_VERSION} (re-check its started/starting fix and the DLQ behaviour, then update)`);
 }
 
 /** The adapter settings for `opts`, as @moleculer/channels takes them. */

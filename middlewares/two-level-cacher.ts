@@ -39,7 +39,13 @@ const level = (): LevelStats => ({ hits: 0, misses: 0, sets: 0, evictions: 0, er
 
 /** A Moleculer glob (`intelligence.**`, `*`) as a RegExp over keys. */
 const escapeRe = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-const globRegExp = (glob: string) => new RegExp(`^${glob.split("**").map(part => part.split("*").map(escapeRe).join("[^.:]*")).join(".*")}$`);
+const globRegExp = (glob: string) =>
+	new RegExp(
+		`^${glob
+			.split("**")
+			.map(part => part.split("*").map(escapeRe).join("[^.:]*"))
+			.join(".*")}$`,
+	);
 
 /** The part of Moleculer's Base cacher this class relies on (its typings declare more, abstractly). */
 const Base = Cachers.Base as unknown as new (opts: object) => { prefix: string; opts: { ttl: number | null }; broker: ServiceBroker; init(broker: ServiceBroker): void };
@@ -189,7 +195,9 @@ export class TwoLevelCacher extends Base {
 			hit_ratio: ratio(l1.hits + l2.hits, lookups - l1.hits - l2.hits),
 			lookups,
 			l1: { ...l1, hit_ratio: ratio(l1.hits, l1.misses), entries: this.l1.size, bytes: this.l1.calculatedSize, max_entries: this.options.l1MaxEntries, max_bytes: this.options.l1MaxBytes },
-			l2: this.redis ? { ...l2, hit_ratio: ratio(l2.hits, l2.misses), connected: this.redis.status === "ready", compressed_writes: this.stats.compressed, bytes_written: this.stats.bytesWritten, compress_above_bytes: this.options.compressAbove } : null,
+			l2: this.redis
+				? { ...l2, hit_ratio: ratio(l2.hits, l2.misses), connected: this.redis.status === "ready", compressed_writes: this.stats.compressed, bytes_written: this.stats.bytesWritten, compress_above_bytes: this.options.compressAbove }
+				: null,
 		};
 	}
 }

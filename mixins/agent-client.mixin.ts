@@ -105,7 +105,12 @@ export function agentClientMixin(): Partial<ServiceSchema<Record<string, never>,
 		created() {
 			this.agentRefusals = new Map(AGENT_NAMES.map(a => [a, { open: 0, busy: new Map() }]));
 			if (!this.broker.metrics.getMetric("rookery.agents.refused")) {
-				this.broker.metrics.register({ type: "counter", name: "rookery.agents.refused", labelNames: ["agent", "reason"], description: "Agent calls refused before running: every node's breaker open (open) or the node's bulkhead full (busy)" });
+				this.broker.metrics.register({
+					type: "counter",
+					name: "rookery.agents.refused",
+					labelNames: ["agent", "reason"],
+					description: "Agent calls refused before running: every node's breaker open (open) or the node's bulkhead full (busy)",
+				});
 			}
 		},
 	};

@@ -85,8 +85,7 @@ export interface KeyedActorVars<A extends KeyedActor> {
 	/** The service's nodes when ownership was last settled, sorted and joined. */
 	keyedMembers: string;
 }
-export type KeyedActorService<A extends KeyedActor> = KeyedActorMethods<A> &
-	KeyedActorVars<A> & { name: string; broker: Context["broker"]; logger: Context["broker"]["logger"] };
+export type KeyedActorService<A extends KeyedActor> = KeyedActorMethods<A> & KeyedActorVars<A> & { name: string; broker: Context["broker"]; logger: Context["broker"]["logger"] };
 
 export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>): Partial<ServiceSchema> {
 	const { key, limits, now } = opts;

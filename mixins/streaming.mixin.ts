@@ -75,7 +75,10 @@ export const SSE_ALIASES: { api: Record<string, SseAlias>; root: Record<string, 
 	/** Under /api/v1: `GET stream?topics=ticks:AAPL,bars:1m:AAPL`. */
 	api: {
 		"GET stream"(req, res) {
-			const topics = (queryOf(req).get("topics") ?? "").split(",").map(s => s.trim()).filter(Boolean);
+			const topics = (queryOf(req).get("topics") ?? "")
+				.split(",")
+				.map(s => s.trim())
+				.filter(Boolean);
 			this.streamSse(req, res, topics);
 		},
 	},

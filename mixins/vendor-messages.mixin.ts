@@ -102,7 +102,15 @@ export function vendorMessagesMixin(deps: NodeDeps): Partial<ServiceSchema<Recor
 			metrics.register({ type: "gauge", name: "rookery.ingest.buffer_size", description: "Messages waiting in the degradation buffer" });
 			this.volatility = new QuoteVolatility({ window: w.volatilityWindow, refitEvery: w.garchRefitEvery });
 			const bufferSize = () => metrics.set("rookery.ingest.buffer_size", this.pipeline.stats.queued);
-			const write = { message: (p: Incoming) => toMessage(p, this.volatility, this.broker.nodeID), submit: (ticks: Tick[]) => this.submit(ticks), kv: deps.kv, bus: deps.bus, streamMaxLen: w.streamMaxLen, latestTtlMs: w.latestTtlMs, stored: (n: number) => metrics.increment("rookery.ingest.messages", {}, n) };
+			const write = {
+				message: (p: Incoming) => toMessage(p, this.volatility, this.broker.nodeID),
+				submit: (ticks: Tick[]) => this.submit(ticks),
+				kv: deps.kv,
+				bus: deps.bus,
+				streamMaxLen: w.streamMaxLen,
+				latestTtlMs: w.latestTtlMs,
+				stored: (n: number) => metrics.increment("rookery.ingest.messages", {}, n),
+			};
 			this.pipeline = new MessagePipeline<Incoming>({
 				limit: w.bufferLimit,
 				// A flush is as big as a REST batch: one call per symbol and one append per stream for up to 5,000.

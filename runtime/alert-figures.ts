@@ -37,7 +37,9 @@ export function figureSampler(broker: ServiceBroker): () => Promise<Figures> {
 	return async () => {
 		const out: Figures = {};
 		if (broker.getLocalService("monitor")) {
-			const perf = await broker.call<{ current_stats: { system: { cpu_percent: number; memory_percent: number }; performance: { avg_response_time_ms: number } } }, object>("monitor.performance", {}, { nodeID: broker.nodeID }).catch(() => null);
+			const perf = await broker
+				.call<{ current_stats: { system: { cpu_percent: number; memory_percent: number }; performance: { avg_response_time_ms: number } } }, object>("monitor.performance", {}, { nodeID: broker.nodeID })
+				.catch(() => null);
 			if (perf) {
 				const { system, performance } = perf.current_stats;
 				Object.assign(out, { cpu_percent: system.cpu_percent, memory_percent: system.memory_percent, avg_response_time_ms: performance.avg_response_time_ms });

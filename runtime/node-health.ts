@@ -69,7 +69,11 @@ export async function healthDetail(broker: ServiceBroker, sampler: SystemSampler
 	for (const w of workers ?? []) byStatus[w.status] = (byStatus[w.status] ?? 0) + 1;
 	return {
 		...sys,
-		agents: agents ? Object.fromEntries(Object.entries(agents.agents).map(([name, a]) => [name, { available: a.available, health_score: a.health_score, utilization: a.utilization, error_rate: a.error_rate, breaker_state: a.breaker_state, latency_ms: a.latency_ms }])) : null,
+		agents: agents
+			? Object.fromEntries(
+					Object.entries(agents.agents).map(([name, a]) => [name, { available: a.available, health_score: a.health_score, utilization: a.utilization, error_rate: a.error_rate, breaker_state: a.breaker_state, latency_ms: a.latency_ms }]),
+				)
+			: null,
 		cache: cacheStatsOf(broker),
 		websocket: { connections: sum(connections), by_tier: Object.fromEntries(connections.map(v => [v.labels.tier, v.value])) },
 		background: {

@@ -83,10 +83,12 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 
 /** The probe listener's paths, answered by this node's own monitor actions as the gateway would. */
 function probeRoutes(broker: ServiceBroker): Record<string, ProbeRoute> {
-	const local = (action: string): ProbeRoute => async () => {
-		const meta: { $statusCode?: number; $responseType?: string } = {};
-		const body = await broker.call(action, {}, { nodeID: broker.nodeID, meta });
-		return { status: meta.$statusCode ?? 200, body, contentType: meta.$responseType };
-	};
+	const local =
+		(action: string): ProbeRoute =>
+		async () => {
+			const meta: { $statusCode?: number; $responseType?: string } = {};
+			const body = await broker.call(action, {}, { nodeID: broker.nodeID, meta });
+			return { status: meta.$statusCode ?? 200, body, contentType: meta.$responseType };
+		};
 	return { "/health": local("monitor.health"), "/health/live": local("monitor.live"), "/health/ready": local("monitor.ready"), "/metrics": local("monitor.metrics") };
 }

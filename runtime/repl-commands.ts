@@ -16,7 +16,10 @@ interface ReplCommand {
 
 export async function fromEveryNode<T>(broker: ServiceBroker, action: string): Promise<T[]> {
 	const service = action.split(".")[0];
-	const nodes = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(s => s.name === service).map(s => s.nodeID);
+	const nodes = broker.registry
+		.getServiceList({ onlyAvailable: true, skipInternal: true })
+		.filter(s => s.name === service)
+		.map(s => s.nodeID);
 	const results = await Promise.all(nodes.map(nodeID => broker.call<T | T[], Record<string, never>>(action, {}, { nodeID }).catch(() => [] as T[])));
 	return results.flat() as T[];
 }
@@ -82,7 +85,18 @@ export const replCommands: ReplCommand[] = [
 		async action(broker) {
 			const r = await broker.call<{ agents: Record<string, AggregatedAgentStatus> }>("intelligence.agentsStatus");
 			console.table(
-				Object.entries(r.agents).map(([name, a]) => ({ agent: name, health: a.health_score, utilization: a.utilization, queued: a.queued, "p50 ms": a.latency_ms.p50, "p99 ms": a.latency_ms.p99, "error rate": a.error_rate, breaker: a.breaker_state ?? "no node", calls: a.calls, nodes: a.nodes.map(n => `${n.node} (${n.mode}, ${n.breaker.state})`).join(", ") })),
+				Object.entries(r.agents).map(([name, a]) => ({
+					agent: name,
+					health: a.health_score,
+					utilization: a.utilization,
+					queued: a.queued,
+					"p50 ms": a.latency_ms.p50,
+					"p99 ms": a.latency_ms.p99,
+					"error rate": a.error_rate,
+					breaker: a.breaker_state ?? "no node",
+					calls: a.calls,
+					nodes: a.nodes.map(n => `${n.node} (${n.mode}, ${n.breaker.state})`).join(", "),
+				})),
 			);
 		},
 	},
@@ -125,7 +139,9 @@ export const replCommands: ReplCommand[] = [
 		description: "Walk-forward performance of a strategy on a symbol's stored bars: performance ma-cross AAPL 1m",
 		async action(broker, args) {
 			const p = await broker.call<PerformanceAnswer, object>("symbols.strategyPerformance", { name: String(args.strategy), symbol: String(args.symbol), tf: args.tf === undefined ? undefined : String(args.tf) });
-			console.log(`${p.spec} on ${p.symbol} ${p.tf}: ${p.bars} bars, ${p.signals.total} signals (${p.signals.long} long, ${p.signals.short} short); follow-the-signal return ${pct(p.position.total_return)}, max drawdown ${pct(p.position.max_drawdown)}`);
+			console.log(
+				`${p.spec} on ${p.symbol} ${p.tf}: ${p.bars} bars, ${p.signals.total} signals (${p.signals.long} long, ${p.signals.short} short); follow-the-signal return ${pct(p.position.total_return)}, max drawdown ${pct(p.position.max_drawdown)}`,
+			);
 			console.table(p.horizons.map(h => ({ "horizon (bars)": h.horizon, evaluated: h.evaluated, "hit rate": h.hit_rate === null ? "–" : pct(h.hit_rate), "avg return": h.avg_return === null ? "–" : pct(h.avg_return), pending: h.pending })));
 		},
 	},

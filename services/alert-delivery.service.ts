@@ -102,7 +102,8 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 				["rookery.alerts.delivery_dropped", ["channel", "reason"], "retry-queue-full: failing deliveries dead-lettered at once (maxScheduled); dead-letters-full: oldest dead letters dropped (maxDeadLetters)"],
 				["rookery.alerts.delivery_record_failures", [], "Delivery results alerts.recordDelivery did not take (the message is handled again later)"],
 				["rookery.alerts.dead_letter_retries", [], "Dead letters sent again by an admin"],
-			] as const) broker.metrics.register({ type: "counter", name, labelNames: [...labelNames], description });
+			] as const)
+				broker.metrics.register({ type: "counter", name, labelNames: [...labelNames], description });
 			broker.metrics.register({ type: "gauge", name: "rookery.alerts.delivery_backlog", labelNames: ["stream"], description: "Redis: delivery messages not yet acknowledged by every group (after trimming the acknowledged ones)" });
 			this.store = new DeliveryStore(deps.kv, cfg);
 			this.senders = {
@@ -147,7 +148,10 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 			if (deps.kv.kind === "redis") {
 				const redis = (deps.kv as RedisKv).client;
 				const trim = async () => {
-					for (const [label, channel] of [["deliveries", ALERT_DELIVERY_CHANNEL], ["failed", ALERT_DELIVERY_FAILED_CHANNEL]] as const) {
+					for (const [label, channel] of [
+						["deliveries", ALERT_DELIVERY_CHANNEL],
+						["failed", ALERT_DELIVERY_FAILED_CHANNEL],
+					] as const) {
 						const backlog = await trimAcknowledged(redis, channelStream(this.broker.namespace, channel)).catch(() => null);
 						if (backlog !== null) this.broker.metrics.set("rookery.alerts.delivery_backlog", backlog, { stream: label });
 					}

@@ -87,7 +87,10 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			listRules: {
 				params: { ...PAGE_PARAMS },
 				async handler(ctx: Context<PageRequest, Meta>) {
-					return pageOf(visibleTo(ctx.meta.auth, [...engine.rules()], r => r.owner).sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id)), ctx.params);
+					return pageOf(
+						visibleTo(ctx.meta.auth, [...engine.rules()], r => r.owner).sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id)),
+						ctx.params,
+					);
 				},
 			},
 
@@ -118,7 +121,11 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 					const from = p.from === undefined ? undefined : parseTime(p.from);
 					const to = p.to === undefined ? undefined : parseTime(p.to);
 					const errors: FieldError[] = [];
-					for (const [field, v] of [["from", from], ["to", to]] as const) if (v !== undefined && !Number.isFinite(v)) errors.push({ field, message: "must be epoch milliseconds or an ISO-8601 date-time", actual: p[field] });
+					for (const [field, v] of [
+						["from", from],
+						["to", to],
+					] as const)
+						if (v !== undefined && !Number.isFinite(v)) errors.push({ field, message: "must be epoch milliseconds or an ISO-8601 date-time", actual: p[field] });
 					if (p.cursor !== undefined && !decodeHistoryCursor(p.cursor)) errors.push({ field: "cursor", message: "not a cursor from a previous page", actual: p.cursor });
 					if (errors.length > 0) this.refuse(errors);
 					if (p.rule !== undefined) {
@@ -219,7 +226,9 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				const symbol = typeof f.inputs.symbol === "string" ? f.inputs.symbol : f.rule.condition.symbol;
 				for (const owner of new Set([record.owner, ...subscribers(this.subs.values(), record, f.rule.condition.source, symbol)])) bus.publish(alertSubjects.owner(owner, record.rule_id), alert);
 				// Through the events service when one runs (its id is the alert's: stored once however often sent).
-				void this.broker.call("events.publish", { body: alertEvent(record) }).catch((err: Error) => err.name !== "ServiceNotFoundError" && this.logger.warn({ alert_id: record.alert_id, err: err.message }, "alert_triggered event not stored"));
+				void this.broker
+					.call("events.publish", { body: alertEvent(record) })
+					.catch((err: Error) => err.name !== "ServiceNotFoundError" && this.logger.warn({ alert_id: record.alert_id, err: err.message }, "alert_triggered event not stored"));
 				if (send) await this.queueDeliveries(record, send, false);
 				else for (const msg of deliveryMessages(record)) this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
 			},

@@ -84,7 +84,12 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 				},
 			},
 
-			localNames: { visibility: "public", handler(): string[] { return this.windows.names(); } },
+			localNames: {
+				visibility: "public",
+				handler(): string[] {
+					return this.windows.names();
+				},
+			},
 
 			/** This node's buckets for names × windows (names it never saw are left out). */
 			exportBuckets: {
@@ -144,10 +149,24 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 				for (const n of names) {
 					const seen = parts.filter(p => p[n]);
 					if (seen.length === 0) continue;
-					out.set(n, Object.fromEntries(windows.map(w => {
-						const s = windowSpan(w, now);
-						return [w, combine(n, w, s.from, s.to, seen.flatMap(p => p[n][w] ?? []))];
-					})));
+					out.set(
+						n,
+						Object.fromEntries(
+							windows.map(w => {
+								const s = windowSpan(w, now);
+								return [
+									w,
+									combine(
+										n,
+										w,
+										s.from,
+										s.to,
+										seen.flatMap(p => p[n][w] ?? []),
+									),
+								];
+							}),
+						),
+					);
 				}
 				return out;
 			},
@@ -177,7 +196,10 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 				const nodes = this.nodes();
 				if (nodes.length > 1 && rendezvousOwner("dashboard", nodes) !== this.broker.nodeID) return;
 				const got = await this.gather([...DASHBOARD_METRICS], ["5m"]);
-				deps.bus.publish(subjects.dashboard, dashboardFigures(n => got.get(n)?.["5m"] ?? null, deps.now()));
+				deps.bus.publish(
+					subjects.dashboard,
+					dashboardFigures(n => got.get(n)?.["5m"] ?? null, deps.now()),
+				);
 			},
 		},
 

@@ -33,23 +33,28 @@ export function mergeWorkers(rows: NodeWorker[]): Array<WorkerStatus & { nodes: 
 		const mine = rows.filter(r => r.data_type === dt);
 		if (mine.length === 0) return [];
 		const newest = [...mine].sort((a, b) => (b.last_run ?? "").localeCompare(a.last_run ?? ""))[0];
-		const next = mine.map(r => r.next_run).filter((x): x is string => x !== null).sort()[0] ?? null;
-		return [{
-			worker_id: workerId(dt),
-			data_type: dt,
-			status: mine.some(r => r.status === "running") ? "running" : newest.status,
-			last_run: newest.last_run,
-			next_run: next,
-			success_count: mine.reduce((n, r) => n + r.success_count, 0),
-			error_count: mine.reduce((n, r) => n + r.error_count, 0),
-			current_vendor: newest.current_vendor,
-			last_error: mine.map(r => r.last_error).find(e => e !== null) ?? null,
-			breakers: newest.breakers,
-			nodes: mine,
-		}];
+		const next =
+			mine
+				.map(r => r.next_run)
+				.filter((x): x is string => x !== null)
+				.sort()[0] ?? null;
+		return [
+			{
+				worker_id: workerId(dt),
+				data_type: dt,
+				status: mine.some(r => r.status === "running") ? "running" : newest.status,
+				last_run: newest.last_run,
+				next_run: next,
+				success_count: mine.reduce((n, r) => n + r.success_count, 0),
+				error_count: mine.reduce((n, r) => n + r.error_count, 0),
+				current_vendor: newest.current_vendor,
+				last_error: mine.map(r => r.last_error).find(e => e !== null) ?? null,
+				breakers: newest.breakers,
+				nodes: mine,
+			},
+		];
 	});
 }
-
 
 /** The request body: `params.body` when a caller passed one, else the params REST merged from it. */
 function bodyOf(params: Record<string, unknown>): unknown {
@@ -69,7 +74,12 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 		name: "config",
 
 		actions: {
-			listInstruments: { ...IDEMPOTENT_READ, handler(): Promise<Instrument[]> { return this.repo.instruments(); } },
+			listInstruments: {
+				...IDEMPOTENT_READ,
+				handler(): Promise<Instrument[]> {
+					return this.repo.instruments();
+				},
+			},
 			getInstrument: {
 				...IDEMPOTENT_READ,
 				params: { symbol: symbolRule() },
@@ -151,10 +161,32 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 					return w;
 				},
 			},
-			startWorker: { ...ADMIN_ONLY, params: { id: "string" }, handler(ctx: Context<{ id: string }>) { return this.setWorkers(this.workerIds(ctx.params.id), true); } },
-			stopWorker: { ...ADMIN_ONLY, params: { id: "string" }, handler(ctx: Context<{ id: string }>) { return this.setWorkers(this.workerIds(ctx.params.id), false); } },
-			startAll: { ...ADMIN_ONLY, handler() { return this.setWorkers(DATA_TYPES.map(workerId), true); } },
-			stopAll: { ...ADMIN_ONLY, handler() { return this.setWorkers(DATA_TYPES.map(workerId), false); } },
+			startWorker: {
+				...ADMIN_ONLY,
+				params: { id: "string" },
+				handler(ctx: Context<{ id: string }>) {
+					return this.setWorkers(this.workerIds(ctx.params.id), true);
+				},
+			},
+			stopWorker: {
+				...ADMIN_ONLY,
+				params: { id: "string" },
+				handler(ctx: Context<{ id: string }>) {
+					return this.setWorkers(this.workerIds(ctx.params.id), false);
+				},
+			},
+			startAll: {
+				...ADMIN_ONLY,
+				handler() {
+					return this.setWorkers(DATA_TYPES.map(workerId), true);
+				},
+			},
+			stopAll: {
+				...ADMIN_ONLY,
+				handler() {
+					return this.setWorkers(DATA_TYPES.map(workerId), false);
+				},
+			},
 			telemetry: {
 				params: { data_type: { type: "string", optional: true }, limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
 				async handler(ctx: Context<{ data_type?: string; limit?: number }>): Promise<Array<RunRecord & { node: string }>> {
@@ -169,7 +201,10 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 
 		methods: {
 			async fromIngestNodes<T>(action: string, params: object = {}): Promise<T[]> {
-				const nodes = this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(s => s.name === "ingest").map(s => s.nodeID);
+				const nodes = this.broker.registry
+					.getServiceList({ onlyAvailable: true, skipInternal: true })
+					.filter(s => s.name === "ingest")
+					.map(s => s.nodeID);
 				const res = await Promise.all(nodes.map(nodeID => this.broker.call<T[], object>(action, params, { nodeID }).catch(() => [] as T[])));
 				return res.flat();
 			},
@@ -190,7 +225,9 @@ export default function configService(deps: NodeDeps): ServiceSchema<Record<stri
 		created() {
 			this.repo = new IngestConfigRepo(deps.kv, {
 				symbols: config.symbols,
-				cadences: Object.fromEntries(DATA_TYPES.map(dt => [dt, { data_type: dt, interval_seconds: w.intervals[dt], enabled: true, retry_attempts: w.retryAttempts, retry_backoff_multiplier: w.retryMultiplier, vendor_fallback: true, vendors: w.chains[dt] }])) as Record<DataType, Cadence>,
+				cadences: Object.fromEntries(
+					DATA_TYPES.map(dt => [dt, { data_type: dt, interval_seconds: w.intervals[dt], enabled: true, retry_attempts: w.retryAttempts, retry_backoff_multiplier: w.retryMultiplier, vendor_fallback: true, vendors: w.chains[dt] }]),
+				) as Record<DataType, Cadence>,
 			});
 		},
 	};

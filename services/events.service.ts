@@ -62,8 +62,14 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 				params: {
 					type: { type: "enum", values: [...EVENT_TYPES], optional: true },
 					entity: { type: "string", min: 1, max: 128, optional: true },
-					from: [{ type: "number", optional: true }, { type: "string", optional: true }],
-					to: [{ type: "number", optional: true }, { type: "string", optional: true }],
+					from: [
+						{ type: "number", optional: true },
+						{ type: "string", optional: true },
+					],
+					to: [
+						{ type: "number", optional: true },
+						{ type: "string", optional: true },
+					],
 					limit: { type: "number", integer: true, min: 1, max: MAX_QUERY_LIMIT, convert: true, optional: true },
 					cursor: { type: "string", max: 64, optional: true },
 				},
@@ -71,8 +77,12 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 					const p = ctx.params;
 					const from = p.from === undefined ? undefined : parseTime(p.from);
 					const to = p.to === undefined ? undefined : parseTime(p.to);
-					for (const [field, v] of [["from", from], ["to", to]] as const) {
-						if (v !== undefined && !Number.isFinite(v)) this.refuse(`${field}: must be epoch milliseconds or an ISO-8601 date-time`, [{ field, message: "must be epoch milliseconds or an ISO-8601 date-time", type: "date", actual: p[field] }]);
+					for (const [field, v] of [
+						["from", from],
+						["to", to],
+					] as const) {
+						if (v !== undefined && !Number.isFinite(v))
+							this.refuse(`${field}: must be epoch milliseconds or an ISO-8601 date-time`, [{ field, message: "must be epoch milliseconds or an ISO-8601 date-time", type: "date", actual: p[field] }]);
 					}
 					if (p.cursor !== undefined && !decodeCursor(p.cursor)) this.refuse("cursor: not a cursor from a previous page", [{ field: "cursor", message: "not a cursor from a previous page", type: "cursor", actual: p.cursor }]);
 					return this.log.query({ type: p.type, entity: p.entity, from, to, limit: p.limit ?? 100, cursor: p.cursor });

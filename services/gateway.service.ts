@@ -144,7 +144,12 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			this.site = new StaticSite();
 			const metrics = this.broker.metrics;
 			metrics.register({ type: "counter", name: "rookery.http.errors", labelNames: ["status", "code"], description: "REST error responses" });
-			metrics.register({ type: "counter", name: "rookery.json.refused", labelNames: ["reason", "via"], description: "JSON bodies (via=http) and WebSocket frames (via=ws) refused at parse: nested too deep (reason=depth) or a prototype-poisoning key (reason=prototype-key)" });
+			metrics.register({
+				type: "counter",
+				name: "rookery.json.refused",
+				labelNames: ["reason", "via"],
+				description: "JSON bodies (via=http) and WebSocket frames (via=ws) refused at parse: nested too deep (reason=depth) or a prototype-poisoning key (reason=prototype-key)",
+			});
 			metrics.register({ type: "counter", name: "rookery.network.errors", labelNames: ["boundary"], description: "Unexpected errors caught at a network boundary (upgrade, ws-message, sse, http) instead of crossing it" });
 		},
 	};

@@ -103,7 +103,6 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 					return workers.flatMap(wk => wk.telemetry.newest(limit).map(r => ({ ...r, node: this.broker.nodeID })));
 				},
 			},
-
 		},
 
 		events: {
@@ -136,7 +135,10 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 			},
 
 			ingestNodes() {
-				return this.broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(sv => sv.name === "ingest").map(sv => sv.nodeID);
+				return this.broker.registry
+					.getServiceList({ onlyAvailable: true, skipInternal: true })
+					.filter(sv => sv.name === "ingest")
+					.map(sv => sv.nodeID);
 			},
 
 			async applyConfig() {
@@ -219,7 +221,15 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 					subjects.ingestTicks,
 					msg => {
 						const checked = checkTickBatch(msg, checkOpts);
-						if (isFieldErrors(checked)) return this.reject("nats", checked.slice(0, 5).map(e => `${e.field}: ${e.message}`).join("; "), msg);
+						if (isFieldErrors(checked))
+							return this.reject(
+								"nats",
+								checked
+									.slice(0, 5)
+									.map(e => `${e.field}: ${e.message}`)
+									.join("; "),
+								msg,
+							);
 						void this.submit(checked).catch(err => this.reject("nats", `not written: ${(err as Error).message}`, msg));
 					},
 					{ queue: "rookery-ingest" },

@@ -123,7 +123,11 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 					const name = canonicalAgentName(asked);
 					const check = checkSettingsPatch(patch);
 					// An unknown key has no `field`; fastest-validator names it (them) in `actual`.
-					if (check !== true) throw new ValidationError(check.map(e => e.message).join("; "), check.map(e => ({ field: e.field || String(e.actual), message: e.message, type: e.type })));
+					if (check !== true)
+						throw new ValidationError(
+							check.map(e => e.message).join("; "),
+							check.map(e => ({ field: e.field || String(e.actual), message: e.message, type: e.type })),
+						);
 					// A partial update: fields not given (the validator leaves them `undefined`) keep their value.
 					const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<AgentSettings>;
 					const next = { ...(await this.settingsOf(name)), ...given };
@@ -134,7 +138,11 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 			},
 
 			startStream: {
-				params: { symbols: symbolsParam, interval_ms: { type: "number", integer: true, min: settings.minStreamIntervalMs, max: 86_400_000, convert: true, default: 5000 }, options: { type: "object", optional: true, props: optionParams, default: {} } },
+				params: {
+					symbols: symbolsParam,
+					interval_ms: { type: "number", integer: true, min: settings.minStreamIntervalMs, max: 86_400_000, convert: true, default: 5000 },
+					options: { type: "object", optional: true, props: optionParams, default: {} },
+				},
 				async handler(ctx: Context<{ symbols: string[]; interval_ms: number; options: StreamDefinition["options"] }, { auth?: CallerAuth }>) {
 					const id = randomUUID();
 					const def: StreamDefinition = { id, symbols: ctx.params.symbols, interval_ms: ctx.params.interval_ms, options: ctx.params.options, created_at: new Date(deps.now()).toISOString(), created_by: ownerIdOf(ctx.meta.auth) };
@@ -192,7 +200,16 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				const agents = agentsFor(req);
 				const source = this.sourceOf(call, started + settings.deadlineMs);
 				// Served from cache when nothing changed: same request and, for real-time requests, the same last seq per symbol.
-				const seqs = req.real_time_data ? await Promise.all([...req.symbols].sort().map(s => source.latest(s).then(l => l.seq, () => null))) : [];
+				const seqs = req.real_time_data
+					? await Promise.all(
+							[...req.symbols].sort().map(s =>
+								source.latest(s).then(
+									l => l.seq,
+									() => null,
+								),
+							),
+						)
+					: [];
 				const key = unifiedCacheKey(req, agents, seqs);
 				this.hot.record(req.symbols);
 				const requestId = randomUUID();

@@ -106,13 +106,18 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 						available: n.available,
 						local: Boolean(n.local),
 						hostname: n.hostname ?? null,
-						services: services.filter(s => s.nodeID === n.id).map(s => s.name).sort(),
+						services: services
+							.filter(s => s.nodeID === n.id)
+							.map(s => s.name)
+							.sort(),
 					}));
 					const owned = await Promise.all(
-						nodes.filter(n => n.available && n.services.includes("symbols")).map(async n => {
-							const actors = await ctx.call<Array<{ symbol: string }>, object>("symbols.actors", {}, { nodeID: n.id }).catch(() => null);
-							return [n.id, actors ? actors.map(a => a.symbol) : null] as const;
-						}),
+						nodes
+							.filter(n => n.available && n.services.includes("symbols"))
+							.map(async n => {
+								const actors = await ctx.call<Array<{ symbol: string }>, object>("symbols.actors", {}, { nodeID: n.id }).catch(() => null);
+								return [n.id, actors ? actors.map(a => a.symbol) : null] as const;
+							}),
 					);
 					const byNode = new Map(owned);
 					return {

@@ -77,7 +77,14 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				describe: a => ({ seq: a.seq, matches: a.state.matches, entities: a.state.tracked }),
 				async activate(id) {
 					const svc = this as unknown as { store: Store; emit: Methods["emit"] } & typeof this;
-					const leasing = { leases: svc.store.leases, holder: this.broker.nodeID, ttlMs: limits.leaseMs, waitMs: limits.leaseWaitMs, now: deps.now, held: (k: string, h: string) => new UnavailableError(`pattern ${k} is owned by ${h}; retry`, { pattern: k, holder: h }) };
+					const leasing = {
+						leases: svc.store.leases,
+						holder: this.broker.nodeID,
+						ttlMs: limits.leaseMs,
+						waitMs: limits.leaseWaitMs,
+						now: deps.now,
+						held: (k: string, h: string) => new UnavailableError(`pattern ${k} is owned by ${h}; retry`, { pattern: k, holder: h }),
+					};
 					const actor = await this.storeCall(() => StateActor.activate(id, patternHooks, { store: svc.store, leasing, mailboxLimit: limits.mailboxLimit, snapshotEvery: 500, now: deps.now }));
 					// The last owner may have died between logging a match and publishing it: publish again (same ids, stored once).
 					if (actor.state.def) void svc.emit(actor.state.def, actor.state.recent);
@@ -131,7 +138,10 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 					const ev: PatternEvent = ctx.params.now === undefined ? { t: "in", inputs: ctx.params.inputs ?? [], from: ctx.params.from, n: ctx.params.n } : { t: "clock", now: ctx.params.now };
 					if (ev.t === "clock" && !clockDue(a.state, ev.now)) return { fed: false };
 					await this.actorCall(ctx.params.pattern, a, () => a.handle(ev, this.callDeadline(ctx)));
-					await this.emit(def, a.state.recent.filter((m: Match) => m.n > before));
+					await this.emit(
+						def,
+						a.state.recent.filter((m: Match) => m.n > before),
+					);
 					return { fed: true };
 				},
 			},
@@ -148,7 +158,12 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			get: {
 				params: { id: idRule },
 				async handler(ctx: Context<{ id: string }, { auth?: CallerAuth }>) {
-					const def = ownedOrNotFound(ctx.meta.auth, await deps.kv.hget<PatternDef>(PATTERNS_KEY, ctx.params.id), d => d.created_by, () => new NotFoundError(`no pattern ${ctx.params.id}`, { id: ctx.params.id }));
+					const def = ownedOrNotFound(
+						ctx.meta.auth,
+						await deps.kv.hget<PatternDef>(PATTERNS_KEY, ctx.params.id),
+						d => d.created_by,
+						() => new NotFoundError(`no pattern ${ctx.params.id}`, { id: ctx.params.id }),
+					);
 					return { ...def, state: await ctx.call("patterns.state", { pattern: def.id }) };
 				},
 			},
@@ -191,14 +206,26 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			},
 			async emit(def: PatternDef, matches: Match[]) {
 				if (matches.length === 0) return;
-				const body = matches.map(m => ({ type: "pattern_matched", id: `pm-${def.id}-${m.n}`, ts: m.ts, entity: m.entity, severity: "medium", data: { pattern_id: def.id, kind: def.kind, name: def.name, entity: m.entity, inputs: m.inputs } }));
+				const body = matches.map(m => ({
+					type: "pattern_matched",
+					id: `pm-${def.id}-${m.n}`,
+					ts: m.ts,
+					entity: m.entity,
+					severity: "medium",
+					data: { pattern_id: def.id, kind: def.kind, name: def.name, entity: m.entity, inputs: m.inputs },
+				}));
 				await this.broker.call("events.publish", { body }).then(
 					() => this.broker.metrics.increment("rookery.patterns.matched", {}, matches.length),
 					err => this.logger.warn(`pattern ${def.id}: ${matches.length} matches not published (${(err as Error).message}); re-sent on its next activation`),
 				);
 			},
 			mine(def: PatternDef) {
-				return ownerOf(def.id, this.ownerNodes().map(id => ({ id })))?.id === this.broker.nodeID;
+				return (
+					ownerOf(
+						def.id,
+						this.ownerNodes().map(id => ({ id })),
+					)?.id === this.broker.nodeID
+				);
 			},
 			async tickClock() {
 				const now = deps.now();
@@ -255,11 +282,13 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			// One run at a time of each periodic job: a slow turn is skipped, not stacked.
 			const every = (ms: number, job: () => Promise<void>) => {
 				let running = false;
-				this.timers.push(setInterval(() => {
-					if (running) return;
-					running = true;
-					void job().finally(() => (running = false));
-				}, ms).unref());
+				this.timers.push(
+					setInterval(() => {
+						if (running) return;
+						running = true;
+						void job().finally(() => (running = false));
+					}, ms).unref(),
+				);
 			};
 			every(this.settings.clockMs, () => this.tickClock());
 			every(1000, () => this.pollWindows());

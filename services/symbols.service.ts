@@ -16,8 +16,7 @@ import type { NodeDeps } from "../runtime/deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
 import { registerSymbolMetrics } from "../runtime/symbols-metrics.ts";
 
-const notKept = (actor: SymbolActor, tf: string) =>
-	new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
+const notKept = (actor: SymbolActor, tf: string) => new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
 
 // Routed to the symbol's owner by rendezvous hashing over the nodes running `symbols`.
 const sharded = routedBy("symbol");
@@ -206,9 +205,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					const names = (await this.storeCall(() => store.listSymbols())).sort();
 					const page = pageOf(names, ctx.params);
 					if (page.items.length === 0) return page;
-					const per = await Promise.all(
-						this.ownerNodes().map(nodeID => ctx.call<Array<{ symbol: string }>, Record<string, never>>("symbols.actors", {}, { nodeID }).catch(() => [])),
-					);
+					const per = await Promise.all(this.ownerNodes().map(nodeID => ctx.call<Array<{ symbol: string }>, Record<string, never>>("symbols.actors", {}, { nodeID }).catch(() => [])));
 					const active = new Map(per.flat().map(a => [a.symbol, a]));
 					return { ...page, items: page.items.map(symbol => active.get(symbol) ?? { symbol, node: null, seq: null, price: null, ts: null }) };
 				},

@@ -100,10 +100,11 @@ export function explain(view: MarketView): Explanation {
 	const wanted = stance === "bullish" ? 1 : stance === "bearish" ? -1 : 0;
 	const agreeing = voting.filter(f => f.vote === wanted).reduce((a, f) => a + f.weight, 0);
 	const confidence = total > 0 ? agreeing / total : 0;
-	const lead = [...voting].filter(f => f.vote === wanted && wanted !== 0).sort((a, b) => b.weight - a.weight).slice(0, 2).map(f => f.text);
-	const summary =
-		fs.length === 0
-			? `${view.symbol}: not enough data yet for an explanation (indicators warming up)`
-			: `${view.symbol} on ${view.tf} looks ${stance} (score ${score.toFixed(2)})${lead.length ? `: ${lead.join("; ")}` : ""}`;
+	const lead = [...voting]
+		.filter(f => f.vote === wanted && wanted !== 0)
+		.sort((a, b) => b.weight - a.weight)
+		.slice(0, 2)
+		.map(f => f.text);
+	const summary = fs.length === 0 ? `${view.symbol}: not enough data yet for an explanation (indicators warming up)` : `${view.symbol} on ${view.tf} looks ${stance} (score ${score.toFixed(2)})${lead.length ? `: ${lead.join("; ")}` : ""}`;
 	return { symbol: view.symbol, stance, score: Math.round(score * 1000) / 1000, confidence: Math.round(confidence * 1000) / 1000, summary, reasons: fs.map(f => f.text), factors: fs };
 }

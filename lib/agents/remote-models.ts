@@ -92,7 +92,11 @@ export function chatCompletionsUrl(url: string): string {
 
 abstract class ChatModel<O> extends AgentModel<ExplainInput, O> {
 	readonly kind = "remote";
-	constructor(private readonly agent: string, private readonly url: string, private readonly model: string | null) {
+	constructor(
+		private readonly agent: string,
+		private readonly url: string,
+		private readonly model: string | null,
+	) {
 		super();
 	}
 

@@ -6,6 +6,7 @@
  */
 
 /** Multi-word terms. A weight of 0 marks a phrase that means "nothing happened" (it also blocks its words). */
+// biome-ignore format: a word table reads best packed
 export const PHRASES: Record<string, number> = {
 	// results vs expectations
 	"better than expected": 2.2, "better than feared": 1.8, "better than estimated": 2.2, "above expectations": 2, "above estimates": 2,
@@ -42,6 +43,7 @@ export const PHRASES: Record<string, number> = {
 };
 
 /** Single words. */
+// biome-ignore format: a word table reads best packed
 export const WORDS: Record<string, number> = {
 	// beats / misses
 	beat: 2, beats: 2, tops: 1.5, topped: 1.5, exceed: 1.8, exceeds: 1.8, exceeded: 1.8, smashes: 2.2, crushes: 2.2, outperform: 1.5, outperforms: 1.5,
@@ -81,8 +83,26 @@ export const NEGATION_FACTOR = -0.8;
 
 /** Scale the next term (within 2 words). */
 export const MODIFIERS: Record<string, number> = {
-	sharply: 1.5, significantly: 1.4, strongly: 1.4, massive: 1.5, huge: 1.5, biggest: 1.4, major: 1.2, record: 1.3, deep: 1.3, steep: 1.4, sharp: 1.5, big: 1.2, heavy: 1.3,
-	slightly: 0.5, modestly: 0.6, marginally: 0.5, somewhat: 0.6, small: 0.7, mild: 0.6, minor: 0.6,
+	sharply: 1.5,
+	significantly: 1.4,
+	strongly: 1.4,
+	massive: 1.5,
+	huge: 1.5,
+	biggest: 1.4,
+	major: 1.2,
+	record: 1.3,
+	deep: 1.3,
+	steep: 1.4,
+	sharp: 1.5,
+	big: 1.2,
+	heavy: 1.3,
+	slightly: 0.5,
+	modestly: 0.6,
+	marginally: 0.5,
+	somewhat: 0.6,
+	small: 0.7,
+	mild: 0.6,
+	minor: 0.6,
 };
 
 /** Words after which the rest of the clause matters less ("falls despite earnings beat"). */

@@ -65,9 +65,27 @@ export function suggestStrategies(view: MarketView, explanation: Explanation = e
 	const rsi = indicatorValue(view.indicators, "rsi");
 	if (upper !== null && middle !== null && lower !== null && rsi !== null && explanation.stance === "neutral") {
 		if (price <= lower && rsi <= 35) {
-			out.push({ action: "buy", style: "mean-reversion", entry: r4(price), stop: r4(price - atr), target: r4(middle), riskReward: r4((middle - price) / atr), confidence: 0.4, reasons: [`price at/below the lower Bollinger band ${r4(lower)} with RSI ${r4(rsi)} <= 35`, `target the middle band ${r4(middle)}, stop 1 ATR below`] });
+			out.push({
+				action: "buy",
+				style: "mean-reversion",
+				entry: r4(price),
+				stop: r4(price - atr),
+				target: r4(middle),
+				riskReward: r4((middle - price) / atr),
+				confidence: 0.4,
+				reasons: [`price at/below the lower Bollinger band ${r4(lower)} with RSI ${r4(rsi)} <= 35`, `target the middle band ${r4(middle)}, stop 1 ATR below`],
+			});
 		} else if (price >= upper && rsi >= 65) {
-			out.push({ action: "sell", style: "mean-reversion", entry: r4(price), stop: r4(price + atr), target: r4(middle), riskReward: r4((price - middle) / atr), confidence: 0.4, reasons: [`price at/above the upper Bollinger band ${r4(upper)} with RSI ${r4(rsi)} >= 65`, `target the middle band ${r4(middle)}, stop 1 ATR above`] });
+			out.push({
+				action: "sell",
+				style: "mean-reversion",
+				entry: r4(price),
+				stop: r4(price + atr),
+				target: r4(middle),
+				riskReward: r4((price - middle) / atr),
+				confidence: 0.4,
+				reasons: [`price at/above the upper Bollinger band ${r4(upper)} with RSI ${r4(rsi)} >= 65`, `target the middle band ${r4(middle)}, stop 1 ATR above`],
+			});
 		}
 	}
 	if (out.length === 0) return hold(`stance ${explanation.stance} (score ${explanation.score}) and no band extreme: no edge, hold`);

@@ -67,7 +67,11 @@ export function defaultAlertsConfig(): AlertsSettings {
 }
 
 const int = (min: number, max: number) => ({ type: "number", integer: true, min, max, convert: false });
-const systemRule = { type: "object", strict: true, props: { enabled: "boolean", op: { type: "enum", values: ["gt", "lt"] }, value: { type: "number", convert: false }, severity: { type: "enum", values: ["low", "medium", "high", "critical"] } } };
+const systemRule = {
+	type: "object",
+	strict: true,
+	props: { enabled: "boolean", op: { type: "enum", values: ["gt", "lt"] }, value: { type: "number", convert: false }, severity: { type: "enum", values: ["low", "medium", "high", "critical"] } },
+};
 
 export const alertsConfigSchema = {
 	type: "object",

@@ -47,7 +47,10 @@ class Compiled {
 	readonly op: number;
 	readonly value: number;
 	readonly field: string;
-	constructor(readonly rule: AlertRule, readonly key: string) {
+	constructor(
+		readonly rule: AlertRule,
+		readonly key: string,
+	) {
 		this.op = rule.condition.op === undefined ? -1 : OP_CODE[rule.condition.op];
 		this.value = rule.condition.value ?? 0;
 		this.field = rule.condition.field ?? rule.condition.metric ?? "";

@@ -10,7 +10,11 @@ const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type
 const CHANNEL: JsonSchema = {
 	oneOf: [
 		{ type: "object", required: ["type"], properties: { type: { enum: ["ws", "nats"] } } },
-		{ type: "object", required: ["type", "url", "secret"], properties: { type: { const: "webhook" }, url: str("http(s) URL; loopback and private addresses refused unless alertDelivery.allowLoopback / allowPrivate"), secret: str("HMAC-SHA256 key, 16-256 characters") } },
+		{
+			type: "object",
+			required: ["type", "url", "secret"],
+			properties: { type: { const: "webhook" }, url: str("http(s) URL; loopback and private addresses refused unless alertDelivery.allowLoopback / allowPrivate"), secret: str("HMAC-SHA256 key, 16-256 characters") },
+		},
 		{ type: "object", required: ["type", "to"], properties: { type: { const: "email" }, to: str("email address") } },
 	],
 };
@@ -50,7 +54,19 @@ export const HISTORY_SCHEMA: JsonSchema = {
 	properties: {
 		items: {
 			type: "array",
-			items: { type: "object", properties: { alert_id: { type: "string" }, rule_id: { type: "string" }, rule_name: { type: "string" }, severity: { enum: [...SEVERITIES] }, message: { type: "string" }, ts: { type: "integer" }, inputs: { type: "object" }, deliveries: { type: "array", items: DELIVERY } } },
+			items: {
+				type: "object",
+				properties: {
+					alert_id: { type: "string" },
+					rule_id: { type: "string" },
+					rule_name: { type: "string" },
+					severity: { enum: [...SEVERITIES] },
+					message: { type: "string" },
+					ts: { type: "integer" },
+					inputs: { type: "object" },
+					deliveries: { type: "array", items: DELIVERY },
+				},
+			},
 		},
 		next: { type: ["string", "null"], description: "cursor of the next page" },
 	},
@@ -64,8 +80,14 @@ export const HISTORY_DOC = { description: "Fired alerts in time order with each 
 
 export const HISTORY_PARAMS = {
 	rule: { type: "string", max: 64, optional: true },
-	from: [{ type: "number", optional: true }, { type: "string", optional: true }],
-	to: [{ type: "number", optional: true }, { type: "string", optional: true }],
+	from: [
+		{ type: "number", optional: true },
+		{ type: "string", optional: true },
+	],
+	to: [
+		{ type: "number", optional: true },
+		{ type: "string", optional: true },
+	],
 	limit: { type: "number", integer: true, min: 1, max: MAX_HISTORY_LIMIT, convert: true, optional: true },
 	cursor: { type: "string", max: 128, optional: true },
 };

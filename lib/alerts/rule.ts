@@ -161,10 +161,11 @@ export function checkRule(body: unknown, opts: RuleCheckOptions): AlertRule | Fi
 	const channels: AlertChannel[] = [];
 	const given = body.channels ?? [{ type: "ws" }];
 	if (!Array.isArray(given) || given.length === 0 || given.length > MAX_CHANNELS) errors.push({ field: "channels", message: `must be an array of 1 to ${MAX_CHANNELS} channels` });
-	else given.forEach((c, i) => {
-		const ch = checkChannel(c, `channels[${i}]`, opts, errors);
-		if (ch) channels.push(ch);
-	});
+	else
+		given.forEach((c, i) => {
+			const ch = checkChannel(c, `channels[${i}]`, opts, errors);
+			if (ch) channels.push(ch);
+		});
 	if (errors.length > 0 || !condition) return errors;
 	return { id: (body.id as string | undefined) ?? opts.newId(), name: body.name as string, owner: opts.owner, condition, severity: severity as Severity, cooldown_ms: cooldown as number, channels, created_at: opts.now };
 }

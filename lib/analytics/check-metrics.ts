@@ -29,7 +29,11 @@ function checkOne(raw: unknown, path: string, now: number): MetricPoint | FieldE
 	const r = checkPoint(raw);
 	if (r !== true) {
 		return r.flatMap(e =>
-			e.type === "objectStrict" ? String(e.actual).split(", ").map(k => ({ field: path + k, message: `unknown field '${k}'`, type: "objectStrict" })) : [{ field: path + e.field, message: e.message, type: e.type, actual: e.actual }],
+			e.type === "objectStrict"
+				? String(e.actual)
+						.split(", ")
+						.map(k => ({ field: path + k, message: `unknown field '${k}'`, type: "objectStrict" }))
+				: [{ field: path + e.field, message: e.message, type: e.type, actual: e.actual }],
 		);
 	}
 	const p = raw as { value: number; ts?: number | string };

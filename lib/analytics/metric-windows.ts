@@ -47,7 +47,10 @@ export interface WindowStats {
 class Ring {
 	readonly slots: Array<Bucket | null>;
 
-	constructor(readonly resMs: number, spanMs: number) {
+	constructor(
+		readonly resMs: number,
+		spanMs: number,
+	) {
 		this.slots = new Array<Bucket | null>(spanMs / resMs + 1).fill(null);
 	}
 

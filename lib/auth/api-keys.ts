@@ -26,7 +26,10 @@ export class ApiKeyStore {
 	#cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
 	#count: { n: number; until: number } | null = null;
 
-	constructor(readonly kv: KvStore, readonly opts: { cacheMs: number; now: () => number } = { cacheMs: 5000, now: Date.now }) {}
+	constructor(
+		readonly kv: KvStore,
+		readonly opts: { cacheMs: number; now: () => number } = { cacheMs: 5000, now: Date.now },
+	) {}
 
 	/** Make a key; the secret is in the answer only. */
 	async create(input: { name: string; tier: TierName; roles: string[] }): Promise<ApiKeyRecord & { key: string }> {

@@ -50,7 +50,11 @@ export function isLoopback(address: string | undefined): boolean {
 export class Authenticator {
 	readonly jwt: JwtVerifier | null;
 
-	constructor(readonly settings: AuthSettings, readonly keys: ApiKeyStore, readonly now: () => number = Date.now) {
+	constructor(
+		readonly settings: AuthSettings,
+		readonly keys: ApiKeyStore,
+		readonly now: () => number = Date.now,
+	) {
 		this.jwt = JwtVerifier.configured(settings) ? new JwtVerifier(settings, now) : null;
 	}
 

@@ -21,7 +21,10 @@ export class ForbiddenError extends MoleculerClientError {
 
 /** 429: the caller's token bucket is empty; `retryAfterMs` says when one request fits again. */
 export class RateLimitedError extends MoleculerClientError {
-	constructor(readonly retryAfterMs: number, limit: number) {
+	constructor(
+		readonly retryAfterMs: number,
+		limit: number,
+	) {
 		super(`rate limit exceeded (${limit} requests burst); retry after ${Math.ceil(retryAfterMs / 1000)} s`, 429, "RATE_LIMITED", { retryAfterMs });
 		this.name = "RateLimitedError";
 	}

@@ -16,7 +16,10 @@ export class JwtVerifier {
 	readonly #secret: Uint8Array | null;
 	#publicKey: Promise<CryptoKey> | null;
 
-	constructor(readonly settings: JwtSettings, readonly now: () => number = Date.now) {
+	constructor(
+		readonly settings: JwtSettings,
+		readonly now: () => number = Date.now,
+	) {
 		this.#secret = settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : null;
 		this.#publicKey = settings.jwtPublicKey ? importSPKI(settings.jwtPublicKey, "RS256") : null;
 		this.#publicKey?.catch(() => {}); // reported on first use

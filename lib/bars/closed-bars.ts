@@ -4,11 +4,21 @@ import type { Timeframe } from "./timeframes.ts";
 // One row per bar in a single array of doubles: 72 bytes a bar instead of ~360 as two objects of
 // boxed doubles, and one allocation per timeframe rather than two per bar. A plain array (its
 // doubles unboxed) rather than a Float64Array, whose headers and backing store cost ~140 bytes more.
-const TIME = 0, OPEN = 1, HIGH = 2, LOW = 3, CLOSE = 4, VOLUME = 5, TRADES = 6, VWAP = 7, REVISION = 8;
+const TIME = 0,
+	OPEN = 1,
+	HIGH = 2,
+	LOW = 3,
+	CLOSE = 4,
+	VOLUME = 5,
+	TRADES = 6,
+	VWAP = 7,
+	REVISION = 8;
 const STRIDE = 9;
 // What amending a bar needs besides the bar (Σ price·size, times of the open and close trades),
 // kept only while the bar can still be amended: a plain array of doubles, 3 numbers a live row.
-const PV = 0, FIRST_TS = 1, LAST_TS = 2;
+const PV = 0,
+	FIRST_TS = 1,
+	LAST_TS = 2;
 const EXTRA = 3;
 const INITIAL_ROWS = 2;
 
@@ -38,7 +48,10 @@ export class ClosedBars {
 	/** Bookkeeping of the live rows, EXTRA numbers each, forming bar included. */
 	#live: number[] = zeros(0);
 
-	constructor(readonly timeframe: Timeframe, readonly maxBars: number) {
+	constructor(
+		readonly timeframe: Timeframe,
+		readonly maxBars: number,
+	) {
 		if (!Number.isInteger(maxBars) || maxBars < 1) throw new RangeError(`maxBars must be an integer >= 1, got ${maxBars}`);
 	}
 
@@ -64,7 +77,9 @@ export class ClosedBars {
 
 	/** Index of the newest closed bar whose time is ≤ `time`, or -1. */
 	lastAtOrBefore(time: number): number {
-		let lo = 0, hi = this.#length - 1, found = -1;
+		let lo = 0,
+			hi = this.#length - 1,
+			found = -1;
 		while (lo <= hi) {
 			const mid = (lo + hi) >> 1;
 			if (this.timeAt(mid) <= time) {
@@ -77,14 +92,16 @@ export class ClosedBars {
 
 	/** The i-th bar as a new object (the caller may keep it); i = `length` is the forming bar. */
 	bar(i: number): BuiltBar {
-		const r = this.#rows, o = (this.#start + i) * STRIDE;
+		const r = this.#rows,
+			o = (this.#start + i) * STRIDE;
 		return { timeframe: this.timeframe, time: r[o + TIME], open: r[o + OPEN], high: r[o + HIGH], low: r[o + LOW], close: r[o + CLOSE], volume: r[o + VOLUME], trades: r[o + TRADES], vwap: r[o + VWAP], revision: r[o + REVISION] };
 	}
 
 	/** The i-th bar with its bookkeeping when live, else the bar alone. */
 	slot(i: number): Slot | FinalSlot {
 		if (i < this.#final) return { bar: this.bar(i) };
-		const e = (i - this.#final) * EXTRA, x = this.#live;
+		const e = (i - this.#final) * EXTRA,
+			x = this.#live;
 		return { bar: this.bar(i), pv: x[e + PV], firstTs: x[e + FIRST_TS], lastTs: x[e + LAST_TS] };
 	}
 
@@ -92,7 +109,8 @@ export class ClosedBars {
 	set(i: number, s: Slot): void {
 		if (i < this.#final) throw new RangeError(`bar ${i} is final`);
 		this.#write(i, s.bar);
-		const e = (i - this.#final) * EXTRA, x = this.#live;
+		const e = (i - this.#final) * EXTRA,
+			x = this.#live;
 		x[e + PV] = s.pv;
 		x[e + FIRST_TS] = s.firstTs;
 		x[e + LAST_TS] = s.lastTs;
@@ -138,7 +156,8 @@ export class ClosedBars {
 	open(time: number, t: Trade): void {
 		if (this.#forming) throw new RangeError("a forming bar is already held");
 		this.#reserve();
-		const r = this.#rows, o = (this.#start + this.#length) * STRIDE;
+		const r = this.#rows,
+			o = (this.#start + this.#length) * STRIDE;
 		r[o + TIME] = time;
 		r[o + OPEN] = r[o + HIGH] = r[o + LOW] = r[o + CLOSE] = t.price;
 		r[o + VOLUME] = t.size;
@@ -172,8 +191,10 @@ export class ClosedBars {
 	 * late trades are placed right.
 	 */
 	apply(i: number, t: Trade): void {
-		const r = this.#rows, o = (this.#start + i) * STRIDE;
-		const x = this.#live, e = (i - this.#final) * EXTRA;
+		const r = this.#rows,
+			o = (this.#start + i) * STRIDE;
+		const x = this.#live,
+			e = (i - this.#final) * EXTRA;
 		if (t.price > r[o + HIGH]) r[o + HIGH] = t.price;
 		if (t.price < r[o + LOW]) r[o + LOW] = t.price;
 		if (t.ts < x[e + FIRST_TS]) {
@@ -206,7 +227,8 @@ export class ClosedBars {
 	}
 
 	#write(i: number, b: BuiltBar): void {
-		const r = this.#rows, o = (this.#start + i) * STRIDE;
+		const r = this.#rows,
+			o = (this.#start + i) * STRIDE;
 		r[o + TIME] = b.time;
 		r[o + OPEN] = b.open;
 		r[o + HIGH] = b.high;
@@ -230,7 +252,9 @@ export class ClosedBars {
 			this.#rows.copyWithin(0, this.#start * STRIDE, (this.#start + held) * STRIDE);
 		} else {
 			const grown = zeros(Math.min(Math.max(Math.ceil(capacity * 1.5), held + 1), cap) * STRIDE);
-			const from = this.#start * STRIDE, n = held * STRIDE, rows = this.#rows;
+			const from = this.#start * STRIDE,
+				n = held * STRIDE,
+				rows = this.#rows;
 			for (let k = 0; k < n; k++) grown[k] = rows[from + k];
 			this.#rows = grown;
 		}

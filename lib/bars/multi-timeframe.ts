@@ -7,7 +7,7 @@ export class MultiTimeframeBars {
 
 	constructor(timeframes: readonly (Timeframe | BarBuilder)[] = TIMEFRAMES, opts: BarBuilderOptions = {}) {
 		if (timeframes.length === 0) throw new RangeError("at least one timeframe is needed");
-		this.builders = new Map(timeframes.map((tf) => (typeof tf === "string" ? [tf, new BarBuilder(tf, opts)] : [tf.timeframe, tf])));
+		this.builders = new Map(timeframes.map(tf => (typeof tf === "string" ? [tf, new BarBuilder(tf, opts)] : [tf.timeframe, tf])));
 	}
 
 	get(tf: Timeframe): BarBuilder | undefined {
@@ -35,10 +35,10 @@ export class MultiTimeframeBars {
 	}
 
 	toJSON(): BarBuilderState[] {
-		return [...this.builders.values()].map((b) => b.toJSON());
+		return [...this.builders.values()].map(b => b.toJSON());
 	}
 
 	static fromJSON(states: readonly BarBuilderState[], opts: BarBuilderOptions = {}): MultiTimeframeBars {
-		return new MultiTimeframeBars(states.map((s) => BarBuilder.fromJSON(s, opts)));
+		return new MultiTimeframeBars(states.map(s => BarBuilder.fromJSON(s, opts)));
 	}
 }

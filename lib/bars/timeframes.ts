@@ -31,7 +31,7 @@ const mod = (a: number, m: number) => ((a % m) + m) % m;
 
 /** Round-the-clock trading with sessions at UTC midnight (crypto, FX). */
 export const utcDays: Session = {
-	startOf: (ts) => ts - mod(ts, DAY),
+	startOf: ts => ts - mod(ts, DAY),
 	isOpen: () => true,
 };
 
@@ -43,8 +43,8 @@ export function dailySession(open: string, close: string): Session {
 	const o = minutes(open) * 60_000;
 	const length = mod(minutes(close) * 60_000 - o, DAY) || DAY;
 	return {
-		startOf: (ts) => ts - mod(ts - o, DAY),
-		isOpen: (ts) => mod(ts - o, DAY) < length,
+		startOf: ts => ts - mod(ts - o, DAY),
+		isOpen: ts => mod(ts - o, DAY) < length,
 	};
 }
 

@@ -27,5 +27,8 @@ export class HotSymbols {
 export function hottest(lists: Array<Array<[string, number]>>, n: number): string[] {
 	const sum = new Map<string, number>();
 	for (const list of lists) for (const [s, c] of Array.isArray(list) ? list : []) if (typeof s === "string" && Number.isFinite(c)) sum.set(s, (sum.get(s) ?? 0) + c);
-	return [...sum].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([s]) => s);
+	return [...sum]
+		.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+		.slice(0, n)
+		.map(([s]) => s);
 }

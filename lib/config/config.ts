@@ -46,5 +46,13 @@ export function maskSecrets(cfg: RookeryConfig): RookeryConfig {
 		}),
 	);
 	const agents = Object.fromEntries(Object.entries(cfg.agents).map(([name, a]) => [name, shownSettings(a)])) as RookeryConfig["agents"];
-	return { ...cfg, transporter: redactUrl(cfg.transporter), redisUrl: redactUrl(cfg.redisUrl), vendors, agents, alertDelivery: { ...cfg.alertDelivery, smtpUrl: redactUrl(cfg.alertDelivery.smtpUrl) }, auth: { ...cfg.auth, jwtSecret: cfg.auth.jwtSecret ? MASK : null } };
+	return {
+		...cfg,
+		transporter: redactUrl(cfg.transporter),
+		redisUrl: redactUrl(cfg.redisUrl),
+		vendors,
+		agents,
+		alertDelivery: { ...cfg.alertDelivery, smtpUrl: redactUrl(cfg.alertDelivery.smtpUrl) },
+		auth: { ...cfg.auth, jwtSecret: cfg.auth.jwtSecret ? MASK : null },
+	};
 }

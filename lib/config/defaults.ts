@@ -38,7 +38,7 @@ export function defaultConfig(): RookeryConfig {
 		instruments: {},
 		vendors: { synthetic: { type: "synthetic" } },
 		plugins: [],
-	workers: {
+		workers: {
 			autoStart: null,
 			chains: { market_data: ["synthetic"], news: ["synthetic"], fundamentals: ["synthetic"], analytics: ["synthetic"], insider_data: ["synthetic"] },
 			intervals: { market_data: 60, news: 300, fundamentals: 3600, analytics: 600, insider_data: 1800 },

@@ -9,7 +9,11 @@ import { tlsFromEnv } from "./tls.ts";
 import { agentsFromEnv, mergeAgentsLayer } from "../agents/agent-config.ts";
 import { ConfigError, type ConfigOverrides, type LogFormat, type LogLevel, type RookeryConfig, type ServiceName } from "./types.ts";
 
-const list = (s: string) => s.split(",").map(x => x.trim()).filter(Boolean);
+const list = (s: string) =>
+	s
+		.split(",")
+		.map(x => x.trim())
+		.filter(Boolean);
 /** A number from text; text that is not one stays text, so the error shows what was given. */
 const num = (s: string) => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : s) as number;
 /** A yes/no from text (1/0, true/false); anything else stays text, for the same reason. */

@@ -39,17 +39,20 @@ export function redactUrl(url: string | null): string | null {
 	}
 	// Rewrite the query only when it holds a secret, so a URL without one comes back byte for byte.
 	if ([...u.searchParams.keys()].some(isSecretParam)) {
-		const parts = u.search.slice(1).split("&").map(p => {
-			const eq = p.indexOf("=");
-			const name = eq < 0 ? p : p.slice(0, eq);
-			let decoded = name;
-			try {
-				decoded = decodeURIComponent(name.replace(/\+/g, " "));
-			} catch {
-				// a malformed escape: judged as written
-			}
-			return eq >= 0 && isSecretParam(decoded) ? `${name}=${MASK}` : p;
-		});
+		const parts = u.search
+			.slice(1)
+			.split("&")
+			.map(p => {
+				const eq = p.indexOf("=");
+				const name = eq < 0 ? p : p.slice(0, eq);
+				let decoded = name;
+				try {
+					decoded = decodeURIComponent(name.replace(/\+/g, " "));
+				} catch {
+					// a malformed escape: judged as written
+				}
+				return eq >= 0 && isSecretParam(decoded) ? `${name}=${MASK}` : p;
+			});
 		u.search = `?${parts.join("&")}`;
 		changed = true;
 	}

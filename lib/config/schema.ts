@@ -90,17 +90,31 @@ const checkConfig = new Validator({
 	feed: {
 		type: "object",
 		strict: true,
-		props: { type: { type: "enum", values: ["synthetic", "none"] }, ticksPerSecond: { type: "number", positive: true, max: 100_000, convert: false }, seed: int(0, 2 ** 32 - 1), historyMinutes: int(0, 7 * 1440), historyStepMs: int(100, 3_600_000) },
+		props: {
+			type: { type: "enum", values: ["synthetic", "none"] },
+			ticksPerSecond: { type: "number", positive: true, max: 100_000, convert: false },
+			seed: int(0, 2 ** 32 - 1),
+			historyMinutes: int(0, 7 * 1440),
+			historyStepMs: int(100, 3_600_000),
+		},
 	},
 	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9) } },
 	ingest: { type: "object", strict: true, props: { maxFutureMs: int(0, 86_400_000), maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
-	symbolActor: { type: "object", strict: true, props: { mailboxLimit: int(1, 1e8), dedupWindow: int(0, 1e7), passivateAfterMs: int(1000, 7 * 86_400_000), leaseMs: int(300, 600_000), leaseWaitMs: int(0, 600_000), maxActivations: int(1, 10_000), activationQueue: int(0, 1e7) } },
+	symbolActor: {
+		type: "object",
+		strict: true,
+		props: { mailboxLimit: int(1, 1e8), dedupWindow: int(0, 1e7), passivateAfterMs: int(1000, 7 * 86_400_000), leaseMs: int(300, 600_000), leaseWaitMs: int(0, 600_000), maxActivations: int(1, 10_000), activationQueue: int(0, 1e7) },
+	},
 	analysis: {
 		type: "object",
 		strict: true,
 		props: { ...analysisProps, lateToleranceMs: int(0, 3_600_000), maxBars: int(10, 100_000), publishEveryMs: int(0, 3_600_000), signalHistory: int(1, 100_000) },
 	},
-	vendors: { type: "record", key: { type: "string", pattern: /^[a-z0-9_-]{1,32}$/ }, value: { type: "object", props: { type: { type: "string", custom: (v: string, errors: object[]) => (vendorTypes().includes(v) ? v : void errors.push({ type: "enumValue", actual: v, expected: vendorTypes().join(", ") })) } } } },
+	vendors: {
+		type: "record",
+		key: { type: "string", pattern: /^[a-z0-9_-]{1,32}$/ },
+		value: { type: "object", props: { type: { type: "string", custom: (v: string, errors: object[]) => (vendorTypes().includes(v) ? v : void errors.push({ type: "enumValue", actual: v, expected: vendorTypes().join(", ") })) } } },
+	},
 	plugins: { type: "array", max: 100, items: { type: "string", min: 1 } },
 	workers: {
 		type: "object",
@@ -132,7 +146,17 @@ const checkConfig = new Validator({
 		value: { type: "object", strict: true, props: { timeframes: { ...analysisProps.timeframes, optional: true }, indicators: { ...analysisProps.indicators, optional: true }, strategies: { ...analysisProps.strategies, optional: true } } },
 	},
 	ws: { type: "object", strict: true, props: { maxBufferedBytes: int(1024, 1 << 30), heartbeatMs: int(100, 3_600_000), authTimeoutMs: int(100, 3_600_000), maxReplay: int(0, 1e7) } },
-	http: { type: "object", strict: true, props: { corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 }, maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ }, directReads: "boolean", quoteCacheMs: int(0, 60_000), quoteCacheEntries: int(1, 1_000_000) } },
+	http: {
+		type: "object",
+		strict: true,
+		props: {
+			corsOrigins: { type: "array", items: { type: "string", min: 1 }, max: 1000 },
+			maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ },
+			directReads: "boolean",
+			quoteCacheMs: int(0, 60_000),
+			quoteCacheEntries: int(1, 1_000_000),
+		},
+	},
 	agents: agentsConfigSchema,
 	intelligence: intelligenceConfigSchema,
 	environment: { type: "enum", values: [...ENVIRONMENTS], nullable: true },

@@ -35,7 +35,10 @@ export function applySeedEnv(cfg: RookeryConfig, env: NodeJS.ProcessEnv, _notice
 		return Number(v);
 	};
 	// seed 004
-	if (env.WATCHLIST_SYMBOLS) cfg.symbols = env.WATCHLIST_SYMBOLS.split(",").map(s => s.trim()).filter(Boolean);
+	if (env.WATCHLIST_SYMBOLS)
+		cfg.symbols = env.WATCHLIST_SYMBOLS.split(",")
+			.map(s => s.trim())
+			.filter(Boolean);
 	if (env.DATA_PROVIDER) cfg.workers.chains.market_data = [env.DATA_PROVIDER.trim() === "mock" ? "synthetic" : env.DATA_PROVIDER.trim()];
 	const maxLen = int("REDIS_STREAMS_MAXLEN");
 	if (maxLen !== undefined) {
@@ -74,9 +77,29 @@ const INDICATORS: Record<string, { kind: string; params: string[][] }> = {};
 const period = [["period", "window", "length"]];
 for (const k of ["sma", "ema", "rsi", "atr", "adx", "donchian", "wma", "dema", "tema", "roc", "willr", "mfi"]) INDICATORS[k] = { kind: k, params: period };
 Object.assign(INDICATORS, {
-	macd: { kind: "macd", params: [["fast_period", "fast"], ["slow_period", "slow"], ["signal_period", "signal"]] },
-	bbands: { kind: "bbands", params: [["period", "window"], ["std_dev", "num_std", "std", "deviations"]] },
-	stoch: { kind: "stoch", params: [["k_period", "fastk_period"], ["slowk_period", "smooth_k"], ["d_period", "slowd_period"]] },
+	macd: {
+		kind: "macd",
+		params: [
+			["fast_period", "fast"],
+			["slow_period", "slow"],
+			["signal_period", "signal"],
+		],
+	},
+	bbands: {
+		kind: "bbands",
+		params: [
+			["period", "window"],
+			["std_dev", "num_std", "std", "deviations"],
+		],
+	},
+	stoch: {
+		kind: "stoch",
+		params: [
+			["k_period", "fastk_period"],
+			["slowk_period", "smooth_k"],
+			["d_period", "slowd_period"],
+		],
+	},
 	keltner: { kind: "keltner", params: [["period", "ema_period"], ["multiplier"], ["atr_period"]] },
 	vwap: { kind: "vwap", params: [] },
 	obv: { kind: "obv", params: [] },
@@ -137,7 +160,10 @@ export function fromSeedConfigFile(json: Record<string, unknown>): { overrides: 
 			}
 			const spec = specOf(where, entry.kind, entry.params, ind.parameters, m[2] ? m[2].split("_").map(Number) : [], problems);
 			if (spec) specs.push(spec);
-			for (const [key, into] of [["update_frequency_seconds", freq], ["ttl_seconds", ttl]] as const) {
+			for (const [key, into] of [
+				["update_frequency_seconds", freq],
+				["ttl_seconds", ttl],
+			] as const) {
 				const v = ind[key];
 				if (v === undefined) continue;
 				if (typeof v !== "number" || !(v > 0)) problems.push(`${where}.${key} must be a positive number`);
@@ -152,7 +178,9 @@ export function fromSeedConfigFile(json: Record<string, unknown>): { overrides: 
 		const specs: string[] = [];
 		for (const [i, s] of list(strategies, "strategies").entries()) {
 			if (s.enabled === false) continue;
-			const name = String(s.name ?? "").toLowerCase().replace(/_strategy$/, "");
+			const name = String(s.name ?? "")
+				.toLowerCase()
+				.replace(/_strategy$/, "");
 			const entry = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
 			if (!entry) problems.push(`strategies[${i}].name '${String(s.name)}' is not a known strategy (known: ${Object.keys(STRATEGIES).join(", ")})`);
 			else specs.push(specOf(`strategies[${i}]`, entry.spec, entry.params, s.parameters, [], problems)!);
@@ -172,5 +200,4 @@ export function fromSeedConfigFile(json: Record<string, unknown>): { overrides: 
 }
 
 /** Whether a config file is (or contains) seed 004's format. */
-export const isSeedConfigFile = (json: unknown): json is Record<string, unknown> =>
-	Boolean(json && typeof json === "object" && !Array.isArray(json) && ("indicators" in json || "strategies" in json || "system" in json));
+export const isSeedConfigFile = (json: unknown): json is Record<string, unknown> => Boolean(json && typeof json === "object" && !Array.isArray(json) && ("indicators" in json || "strategies" in json || "system" in json));

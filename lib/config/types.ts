@@ -13,7 +13,23 @@ import type { AgentsConfig, IntelligenceSettings } from "../agents/agent-config.
 import type { AlertsSettings } from "../alerts/alert-config.ts";
 import type { AlertDeliveryConfig } from "../alerts/delivery/config.ts";
 
-export const SERVICE_NAMES = ["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics", "alerts", "alert-delivery", "patterns"] as const;
+export const SERVICE_NAMES = [
+	"gateway",
+	"ingest",
+	"symbols",
+	"monitor",
+	"agents.sentiment",
+	"agents.forecast",
+	"agents.explain",
+	"agents.strategy",
+	"intelligence",
+	"config",
+	"events",
+	"analytics",
+	"alerts",
+	"alert-delivery",
+	"patterns",
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

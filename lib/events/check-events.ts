@@ -58,7 +58,9 @@ function named(errors: ReturnType<Check>, path: string): FieldError[] {
 	if (errors === true) return [];
 	return errors.flatMap(e =>
 		e.type === "objectStrict"
-			? String(e.actual).split(", ").map(key => ({ field: path + key, message: `unknown field '${key}'`, type: "objectStrict" }))
+			? String(e.actual)
+					.split(", ")
+					.map(key => ({ field: path + key, message: `unknown field '${key}'`, type: "objectStrict" }))
 			: [{ field: (path + (e.field ?? "")).replace(/\.$/, "").replace(/\.\[/g, "["), message: e.message, type: e.type, actual: e.actual }],
 	);
 }

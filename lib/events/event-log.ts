@@ -137,7 +137,10 @@ export class EventLog {
 		const perType = await Promise.all((q.type ? [q.type] : [...EVENT_TYPES]).map(t => this.#scan(t, q, start, now)));
 		const merged = perType.flatMap(r => r.items).sort((a, b) => a.ts - b.ts || a.seq - b.seq);
 		// A type whose scan stopped early bounds what is known to be complete: nothing past its position.
-		const horizon = perType.filter(r => r.stoppedAt).map(r => r.stoppedAt!).sort((a, b) => a.ts - b.ts || a.seq - b.seq)[0];
+		const horizon = perType
+			.filter(r => r.stoppedAt)
+			.map(r => r.stoppedAt!)
+			.sort((a, b) => a.ts - b.ts || a.seq - b.seq)[0];
 		const known = horizon ? merged.filter(e => !after(e, horizon)) : merged;
 		if (known.length > q.limit) return { items: known.slice(0, q.limit), next: encodeCursor(known[q.limit - 1]) };
 		return { items: known, next: horizon ? encodeCursor(horizon) : null };

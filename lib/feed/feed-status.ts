@@ -1,8 +1,5 @@
 /** A feed's state as operators see it (REPL `feeds`), a union on `state`. */
-export type FeedState =
-	| { state: "running"; since: number }
-	| { state: "failing"; since: number; lastError: string }
-	| { state: "stopped"; since: number };
+export type FeedState = { state: "running"; since: number } | { state: "failing"; since: number; lastError: string } | { state: "stopped"; since: number };
 
 export interface FeedStatus {
 	name: string;

@@ -31,7 +31,10 @@ export class GbmPath {
 	#drift: number;
 	#vol: number;
 
-	constructor(readonly symbol: string, opts: GbmOptions) {
+	constructor(
+		readonly symbol: string,
+		opts: GbmOptions,
+	) {
 		this.#rand = mulberry32(opts.seed ^ hash32(symbol));
 		const dt = opts.stepSeconds / TRADING_SECONDS_PER_YEAR;
 		const sigma = opts.sigma ?? 0.3;
@@ -77,7 +80,10 @@ function round(x: number, digits: number): number {
 export class SyntheticFeed {
 	#paths: GbmPath[];
 
-	constructor(symbols: string[], readonly opts: { seed: number; ticksPerSecond: number }) {
+	constructor(
+		symbols: string[],
+		readonly opts: { seed: number; ticksPerSecond: number },
+	) {
 		this.#paths = symbols.map(s => new GbmPath(s, { seed: opts.seed, stepSeconds: 1 / opts.ticksPerSecond }));
 	}
 

@@ -25,7 +25,13 @@ interface AdxState extends Smoothed {
 
 const OUTPUTS = Object.freeze(["adx", "plusDI", "minusDI"]);
 // State: the Smoothed fields in order (adx NaN while null), then the last bar's high, low, close (NaN before the first bar).
-const DIFFS = 0, PLUS_DM = 1, MINUS_DM = 2, TR = 3, SUM_DX = 4, ADX = 5, PREV = 6;
+const DIFFS = 0,
+	PLUS_DM = 1,
+	MINUS_DM = 2,
+	TR = 3,
+	SUM_DX = 4,
+	ADX = 5,
+	PREV = 6;
 
 /**
  * ADX with +DI/−DI as TA-Lib's ADX, PLUS_DI and MINUS_DI compute them: ±DM and TR are summed over
@@ -95,7 +101,9 @@ export class Adx extends Indicator<AdxValue> {
 		const tr = trueRange(bar.high, bar.low, prevClose);
 		const i = m[o + DIFFS] + 1;
 		const early = i < n;
-		const sPlus = m[o + PLUS_DM], sMinus = m[o + MINUS_DM], sTR = m[o + TR];
+		const sPlus = m[o + PLUS_DM],
+			sMinus = m[o + MINUS_DM],
+			sTR = m[o + TR];
 		const plusDM = early ? sPlus + dmP : sPlus - sPlus / n + dmP;
 		const minusDM = early ? sMinus + dmM : sMinus - sMinus / n + dmM;
 		const sumTR = early ? sTR + tr : sTR - sTR / n + tr;

@@ -18,7 +18,9 @@ interface BollingerState {
 }
 
 const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
-const K = 0, SUM_SQ = 1, SUM = 2;
+const K = 0,
+	SUM_SQ = 1,
+	SUM = 2;
 
 /**
  * Bollinger Bands (TA-Lib BBANDS with an SMA middle): population standard deviation computed as
@@ -115,7 +117,7 @@ export class Bollinger extends Indicator<BollingerValue> {
 	protected save(): BollingerState & { value: BollingerValue | null } {
 		const m = this.arena.f64;
 		const mean = { sum: m[this.o + SUM], window: meanWindow(m, this.w, this.period) };
-		return { mean, meanSq: { sum: m[this.o + SUM_SQ], window: mean.window.map((x) => x * x) }, value: this.value };
+		return { mean, meanSq: { sum: m[this.o + SUM_SQ], window: mean.window.map(x => x * x) }, value: this.value };
 	}
 
 	protected restore(s: BollingerState & { value: BollingerValue | null }): void {

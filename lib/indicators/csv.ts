@@ -7,8 +7,8 @@ const REQUIRED = ["time", "open", "high", "low", "close", "volume"] as const;
 
 /** Reads the header; returns the layout or why the header is unusable. */
 export function parseHeader(line: string): CsvLayout | string {
-	const names = line.split(",").map((n) => n.trim().toLowerCase());
-	const missing = REQUIRED.filter((n) => !names.includes(n));
+	const names = line.split(",").map(n => n.trim().toLowerCase());
+	const missing = REQUIRED.filter(n => !names.includes(n));
 	if (missing.length > 0) return `header lacks column(s) ${missing.join(", ")} (need ${REQUIRED.join(",")}[,session])`;
 	const at = (n: string) => names.indexOf(n);
 	return { time: at("time"), open: at("open"), high: at("high"), low: at("low"), close: at("close"), volume: at("volume"), session: at("session") };

@@ -34,12 +34,12 @@ export class IndicatorSet {
 	 */
 	constructor(specs: readonly (string | IndicatorSpec | AnyIndicator)[], unpublished: readonly AnyIndicator[] = []) {
 		// Indicator instances passed in are adopted: their state moves into the set's arena.
-		const published = specs.map((s) => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
+		const published = specs.map(s => (typeof s === "object" && "update" in s ? s : createIndicator(s)));
 		const members = [...published];
-		for (const ind of unpublished) if (!members.some((x) => sameAs(x, ind))) members.push(ind);
+		for (const ind of unpublished) if (!members.some(x => sameAs(x, ind))) members.push(ind);
 		const width = published.reduce((n, ind) => n + ind.width, 0);
-		const closes = Math.max(0, ...members.map((ind) => ind.closeWindow));
-		const ranges = Math.max(0, ...members.map((ind) => ind.rangeWindow));
+		const closes = Math.max(0, ...members.map(ind => ind.closeWindow));
+		const ranges = Math.max(0, ...members.map(ind => ind.rangeWindow));
 		// Exactly what the members keep besides their windows, plus the shared windows.
 		const size = width + members.reduce((n, ind, i) => n + ind.stateSlots + (i < published.length ? 0 : ind.width), 0) + (closes > 0 ? seriesSlots(closes, 1) : 0) + (ranges > 0 ? seriesSlots(ranges, 2) : 0);
 		this.arena = new Arena(size);
@@ -97,7 +97,7 @@ export class IndicatorSet {
 	 * the set's arena and added unpublished.
 	 */
 	adopt(ind: AnyIndicator): AnyIndicator {
-		const found = this.#members.find((x) => sameAs(x, ind));
+		const found = this.#members.find(x => sameAs(x, ind));
 		if (found) return found;
 		this.#members.push(ind.moveTo(this.arena));
 		return ind;
@@ -135,7 +135,7 @@ export class IndicatorSet {
 
 	/** Published members first, then adopted unpublished ones. */
 	toJSON(): IndicatorState[] {
-		return this.#members.map((i) => i.toJSON());
+		return this.#members.map(i => i.toJSON());
 	}
 
 	/** `published`: how many of `states` have columns (the rest were adopted); all by default. */
@@ -146,14 +146,15 @@ export class IndicatorSet {
 
 /** Whether two indicators compute the same (kind and parameters). */
 function sameAs(a: AnyIndicator, b: AnyIndicator): boolean {
-	const p = a.params, q = b.params;
+	const p = a.params,
+		q = b.params;
 	return a.kind === b.kind && p.length === q.length && p.every((x, i) => x === q[i]);
 }
 
 /** The members' column names, one frozen array per distinct list; refuses duplicates. */
 function columnsOf(members: readonly AnyIndicator[]): readonly string[] {
-	const list = members.map((i) => i.columns);
-	const key = list.map((c) => c[0]).join(",");
+	const list = members.map(i => i.columns);
+	const key = list.map(c => c[0]).join(",");
 	let cols = COLUMNS.get(key);
 	if (cols === undefined) {
 		const flat = list.flat();

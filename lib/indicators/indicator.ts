@@ -128,7 +128,7 @@ export abstract class Indicator<V> {
 		const base = [this.kind, ...this.params].join("_");
 		let cols = COLUMNS.get(base);
 		if (cols === undefined) {
-			cols = Object.freeze(this.outputs.length === 0 ? [base] : this.outputs.map((o) => `${base}.${o}`));
+			cols = Object.freeze(this.outputs.length === 0 ? [base] : this.outputs.map(o => `${base}.${o}`));
 			COLUMNS.set(base, cols);
 		}
 		return cols;

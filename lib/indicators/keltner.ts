@@ -19,7 +19,10 @@ interface KeltnerState {
 
 const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
 // State: [multiplier, previous close, EMA of closes, Wilder average of true ranges].
-const MULTIPLIER = 0, PREV_CLOSE = 1, EMA = 2, ATR = EMA + EMA_SLOTS;
+const MULTIPLIER = 0,
+	PREV_CLOSE = 1,
+	EMA = 2,
+	ATR = EMA + EMA_SLOTS;
 
 /**
  * Keltner channel (not in TA-Lib; the common modern form): middle = EMA(n) of closes, bands =

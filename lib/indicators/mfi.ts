@@ -13,7 +13,10 @@ interface MfiState {
 }
 
 // State: [previous typical price, Σ positive flow, Σ negative flow, ring of positive flows, ring of negative flows].
-const PREV_TYPICAL = 0, POS = 1, NEG = 2, POS_WINDOW = 3;
+const PREV_TYPICAL = 0,
+	POS = 1,
+	NEG = 2,
+	POS_WINDOW = 3;
 
 /**
  * Money flow index (TA-Lib MFI): typical price × volume counted as positive or negative flow by

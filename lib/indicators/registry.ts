@@ -92,7 +92,10 @@ export function parseSpec(spec: string): IndicatorSpec {
 
 /** "sma:20,ema:20" → specs; empty items are ignored. */
 export function parseSpecs(list: string): IndicatorSpec[] {
-	return list.split(",").filter((s) => s.trim() !== "").map(parseSpec);
+	return list
+		.split(",")
+		.filter(s => s.trim() !== "")
+		.map(parseSpec);
 }
 
 /** Builds an indicator from a spec string or a parsed spec; constructor range errors become spec errors. */

@@ -1,17 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import {
-	type ExtremeState,
-	extremesHighest,
-	extremesLoad,
-	extremesLowest,
-	extremesPeekHighest,
-	extremesPeekLowest,
-	extremesReady,
-	extremesSaveBoth,
-	extremesPush,
-	extremesCount,
-	EXTREMES_SLOTS,
-} from "./core/extremes.ts";
+import { type ExtremeState, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSaveBoth, extremesPush, extremesCount, EXTREMES_SLOTS } from "./core/extremes.ts";
 import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
 import { Indicator, whole } from "./indicator.ts";
 import { withRange } from "./range-indicator.ts";

@@ -12,7 +12,7 @@ export type SessionOf = (bar: SessionBar) => string | number;
 const DAY_MS = 86_400_000;
 
 /** The bar's own `session` if it has one, else its UTC calendar day. */
-export const defaultSession: SessionOf = (bar) => bar.session ?? Math.floor(bar.time / DAY_MS);
+export const defaultSession: SessionOf = bar => bar.session ?? Math.floor(bar.time / DAY_MS);
 
 interface VwapState {
 	session: string | number | null;

@@ -13,7 +13,10 @@ interface WmaState {
 
 // State: [Σ weight·close (already shifted down one weight step), Σ close over the window, the close
 // whose weight drops to 0 next, ring of the last n closes].
-const SUM = 0, SUB = 1, TRAILING = 2, RING = 3;
+const SUM = 0,
+	SUB = 1,
+	TRAILING = 2,
+	RING = 3;
 
 /**
  * Linearly weighted moving average of closes (weights 1..n, newest heaviest), with TA-Lib's O(1)

@@ -118,7 +118,11 @@ export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps)
 	}
 	const results = await Promise.allSettled(
 		[...streams].map(async ([key, group]) => {
-			await deps.kv.streamAppendMany(key, group.map(p => p.msg.msg), deps.streamMaxLen);
+			await deps.kv.streamAppendMany(
+				key,
+				group.map(p => p.msg.msg),
+				deps.streamMaxLen,
+			);
 			for (const p of group) p.done.add("stored");
 		}),
 	);

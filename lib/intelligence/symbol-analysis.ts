@@ -35,10 +35,7 @@ export interface SymbolSource {
 	runAgent(agent: AgentName, params: object): Promise<AgentRunResult>;
 }
 
-export type AgentOutcome =
-	| { status: "ok"; node: string; mode: string; latency_ms: number; result: unknown }
-	| { status: "failed"; reason: string }
-	| { status: "skipped"; reason: string };
+export type AgentOutcome = { status: "ok"; node: string; mode: string; latency_ms: number; result: unknown } | { status: "failed"; reason: string } | { status: "skipped"; reason: string };
 
 export interface SymbolIntelligence {
 	symbol: string;
@@ -109,7 +106,14 @@ export async function analyzeSymbol(symbol: string, ctx: AnalysisContext, source
 	const dataStarted = now();
 	const [latest, barSets, news] = await Promise.all([
 		source.latest(symbol).catch(() => null),
-		Promise.all(plan.tfs.map(tf => source.bars(symbol, tf, BARS_LIMIT).then(bars => ({ tf, bars }), () => ({ tf, bars: [] as ViewBar[] })))),
+		Promise.all(
+			plan.tfs.map(tf =>
+				source.bars(symbol, tf, BARS_LIMIT).then(
+					bars => ({ tf, bars }),
+					() => ({ tf, bars: [] as ViewBar[] }),
+				),
+			),
+		),
 		needsNews(agents)
 			? source.news(symbol, ctx.newsLimit).catch(err => {
 					notes.push(`news unavailable (${errorReason(err)}); analysed without news`);
@@ -146,7 +150,13 @@ export async function analyzeSymbol(symbol: string, ctx: AnalysisContext, source
 	const evidence = evidenceOf(input);
 	const weighed: AgentOpinion[] = opinions.map(o => ({ ...o, evidence: agentEvidence(o.agent, evidence) }));
 	const confidence = fuseConfidence(weighed, freshnessOf(age, plan.freshnessMs));
-	notes.push(...evidenceNotes(input, evidence, weighed.filter(o => o.direction !== null).map(o => o.agent)));
+	notes.push(
+		...evidenceNotes(
+			input,
+			evidence,
+			weighed.filter(o => o.direction !== null).map(o => o.agent),
+		),
+	);
 	return { symbol, tf, seq: latest?.seq ?? null, price: view.price, data_age_ms: age, agents: outcomes, confidence, evidence: { ...evidence, bars_count: input.bars, headlines: input.headlineAgesMs.length }, notes };
 }
 

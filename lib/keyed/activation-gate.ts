@@ -103,14 +103,17 @@ export class ActivationGate {
 			const w: Waiter = { start: resolve, fail: reject, timer: null };
 			const ms = deadline - this.opts.now();
 			if (Number.isFinite(ms)) {
-				w.timer = setTimeout(() => {
-					const i = this.#queue.indexOf(w);
-					if (i < 0) return;
-					this.#queue.splice(i, 1);
-					this.opts.onRefused?.("deadline");
-					this.#changed();
-					reject(new BusyError(`${what} waited past its deadline for an activation slot (${this.#queue.length} waiting); retry`, { retryable: true }));
-				}, Math.max(0, ms));
+				w.timer = setTimeout(
+					() => {
+						const i = this.#queue.indexOf(w);
+						if (i < 0) return;
+						this.#queue.splice(i, 1);
+						this.opts.onRefused?.("deadline");
+						this.#changed();
+						reject(new BusyError(`${what} waited past its deadline for an activation slot (${this.#queue.length} waiting); retry`, { retryable: true }));
+					},
+					Math.max(0, ms),
+				);
 				w.timer.unref();
 			}
 			this.#queue.push(w);

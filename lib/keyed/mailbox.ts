@@ -16,7 +16,11 @@ export class Mailbox {
 	rejected = 0;
 	expired = 0;
 
-	constructor(readonly limit: number, readonly name: string, readonly now: () => number = Date.now) {}
+	constructor(
+		readonly limit: number,
+		readonly name: string,
+		readonly now: () => number = Date.now,
+	) {}
 
 	/** Jobs waiting or running. */
 	get pending(): number {

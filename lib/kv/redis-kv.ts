@@ -28,7 +28,12 @@ export class RedisKv extends KvStore {
 		super(opts);
 		this.client = createRedisClient(opts.url, opts.redis);
 		// The value is the holder as JSON, readable like any other KV value (operators, tests).
-		this.leases = new RedisLeases(this.client, key => ({ owner: this.key(key), epoch: `${this.key(key)}:epoch` }), op => this.#run(op), "json-holder");
+		this.leases = new RedisLeases(
+			this.client,
+			key => ({ owner: this.key(key), epoch: `${this.key(key)}:epoch` }),
+			op => this.#run(op),
+			"json-holder",
+		);
 	}
 
 	async connect(): Promise<void> {

@@ -38,7 +38,10 @@ export class PerformanceHistory {
 	#rates = { requests_per_second: 0, avg_response_time_ms: 0, error_rate: 0 };
 
 	/** `limit` samples are kept (oldest dropped first); rates before the first sample count from `startAt`. */
-	constructor(readonly limit = 60, startAt?: number) {
+	constructor(
+		readonly limit = 60,
+		startAt?: number,
+	) {
 		if (startAt !== undefined) this.#prev = { totals: { count: 0, sumMs: 0, errors: 0 }, at: startAt };
 	}
 

@@ -71,7 +71,7 @@ export function prometheusValues(m: MetricSnapshot): { type: MetricType; name: s
 		for (const v of m.values) if (typeof v.value === "number") values.push({ value: v.value * scale, labels: labelsOf(v.labels) });
 		// A series without labels exists from the start, at 0 (so rate() and absent() work at once).
 		if (values.length === 0 && !m.labelNames?.length) values.push({ value: 0, labels: {} });
-		return { type: (m.type === "counter" ? "counter" : "gauge"), name, values };
+		return { type: m.type === "counter" ? "counter" : "gauge", name, values };
 	}
 	const isHistogram = m.bucketed ?? m.values.some(v => v.buckets);
 	for (const v of m.values) {
@@ -84,7 +84,7 @@ export function prometheusValues(m: MetricSnapshot): { type: MetricType; name: s
 		values.push({ metricName: `${name}_sum`, value: (v.sum ?? 0) * scale, labels: labelsOf(v.labels) });
 		values.push({ metricName: `${name}_count`, value: v.count ?? 0, labels: labelsOf(v.labels) });
 	}
-	return { type: (isHistogram ? "histogram" : "summary"), name, values };
+	return { type: isHistogram ? "histogram" : "summary", name, values };
 }
 
 /**

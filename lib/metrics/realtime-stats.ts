@@ -29,8 +29,6 @@ export interface RealtimeStats {
 
 export function realtimeStats(list: MetricSnapshot[], node: string, uptimeSeconds: number, memory: NodeJS.MemoryUsage): RealtimeStats {
 	const byName = new Map(list.map(m => [m.name, m]));
-	const counters = Object.fromEntries(
-		Object.entries(REALTIME_STAT_METRICS).map(([stat, metric]) => [stat, (byName.get(metric)?.values ?? []).reduce((sum, v) => sum + (typeof v.value === "number" ? v.value : 0), 0)]),
-	);
+	const counters = Object.fromEntries(Object.entries(REALTIME_STAT_METRICS).map(([stat, metric]) => [stat, (byName.get(metric)?.values ?? []).reduce((sum, v) => sum + (typeof v.value === "number" ? v.value : 0), 0)]));
 	return { node, uptime_seconds: uptimeSeconds, counters, memory: { rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed } };
 }

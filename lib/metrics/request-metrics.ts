@@ -31,7 +31,10 @@ export class LatencyWindow {
 	#previous = new Uint32Array(BUCKETS);
 	#rotatedAt: number;
 
-	constructor(readonly windowMs: number, now: number) {
+	constructor(
+		readonly windowMs: number,
+		now: number,
+	) {
 		this.#rotatedAt = now;
 	}
 
@@ -83,7 +86,11 @@ export class RequestSeries {
 	readonly errors = new Map<string, { labels: { errorName: string | null; errorCode: string | number | null; errorType: string | null }; count: number }>();
 	readonly latency: LatencyWindow;
 
-	constructor(readonly labels: RequestLabels, windowMs: number, now: number) {
+	constructor(
+		readonly labels: RequestLabels,
+		windowMs: number,
+		now: number,
+	) {
 		this.latency = new LatencyWindow(windowMs, now);
 	}
 

@@ -89,7 +89,11 @@ export function buildOpenApi(opts: { title: string; version: string; tables: Rou
 		}
 	}
 	for (const x of opts.extra) {
-		const op: Record<string, unknown> = { summary: x.summary, parameters: x.parameters ?? [], responses: { "200": { description: "OK", content: { [x.responseType ?? "application/json"]: { schema: {} } } }, "401": errorResponse("credentials missing or refused") } };
+		const op: Record<string, unknown> = {
+			summary: x.summary,
+			parameters: x.parameters ?? [],
+			responses: { "200": { description: "OK", content: { [x.responseType ?? "application/json"]: { schema: {} } } }, "401": errorResponse("credentials missing or refused") },
+		};
 		if (x.requestBody) op.requestBody = { required: true, content: { "application/json": { schema: x.requestBody } } };
 		add(x.path, x.method, op);
 	}

@@ -16,10 +16,20 @@ const TICK: JsonSchema = {
 		symbol: { type: "string", pattern: "^[A-Za-z0-9.:/-]{1,24}$", description: "upper-cased; nothing trimmed" },
 		price,
 		size: { type: "number", minimum: 0, maximum: SIZE_MAX },
-		ts: { oneOf: [{ type: "integer", minimum: 1, description: "epoch ms" }, { type: "string", format: "date-time" }] },
+		ts: {
+			oneOf: [
+				{ type: "integer", minimum: 1, description: "epoch ms" },
+				{ type: "string", format: "date-time" },
+			],
+		},
 		bid: price,
 		ask: price,
-		id: { oneOf: [{ type: "string", minLength: 1, maxLength: 64 }, { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER }] },
+		id: {
+			oneOf: [
+				{ type: "string", minLength: 1, maxLength: 64 },
+				{ type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+			],
+		},
 	},
 };
 

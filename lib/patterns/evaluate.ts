@@ -125,7 +125,11 @@ function keyOf(src: Source): string {
 function pearson(points: Array<[number, number, number]>): number | null {
 	const n = points.length;
 	if (n < 3) return null;
-	let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+	let sx = 0,
+		sy = 0,
+		sxx = 0,
+		syy = 0,
+		sxy = 0;
 	for (const [, x, y] of points) {
 		sx += x;
 		sy += y;

@@ -141,7 +141,11 @@ export function indicatorContract(o: IndicatorContractOptions): Check[] {
 					assert.deepEqual(restored.value, first.value, `value right after restore at ${k}`);
 					assert.equal(restored.count, k);
 					const tail = streamColumns(restored, bars.slice(k));
-					exact(head.map((c, j) => [...c, ...tail[j]]), whole, `restored at bar ${k}`);
+					exact(
+						head.map((c, j) => [...c, ...tail[j]]),
+						whole,
+						`restored at bar ${k}`,
+					);
 				}
 			},
 		],
@@ -153,7 +157,10 @@ export function indicatorContract(o: IndicatorContractOptions): Check[] {
 				const cols = streamColumns(ind, bars);
 				assert.equal(ind.count, bars.length);
 				for (const col of cols) {
-					assert.ok(col.slice(0, ind.lookback).every(v => v === null), `null before bar ${ind.lookback} (lookback)`);
+					assert.ok(
+						col.slice(0, ind.lookback).every(v => v === null),
+						`null before bar ${ind.lookback} (lookback)`,
+					);
 					assert.notEqual(col[ind.lookback], null, `a value at bar ${ind.lookback} (lookback)`);
 				}
 			},
@@ -190,7 +197,11 @@ export function indicatorContract(o: IndicatorContractOptions): Check[] {
 					assert.equal(ind.peek({ ...bars[60], ...patch }), null);
 					assert.equal(JSON.stringify(ind.toJSON()), snapshot);
 				}
-				exact(streamColumns(ind, bars.slice(60)), streamColumns(make(), bars).map(c => c.slice(60)), "after the refusals");
+				exact(
+					streamColumns(ind, bars.slice(60)),
+					streamColumns(make(), bars).map(c => c.slice(60)),
+					"after the refusals",
+				);
 			},
 		],
 		[
@@ -201,7 +212,11 @@ export function indicatorContract(o: IndicatorContractOptions): Check[] {
 				const alone = [...streamColumns(createIndicator("sma:7"), bars), ...streamColumns(make(), bars), ...streamColumns(createIndicator("bbands:9:2"), bars)];
 				bars.forEach((bar, i) => {
 					assert.equal(set.update(bar), null);
-					assert.deepEqual([...set.values].map(v => (Number.isNaN(v) ? null : v)), alone.map(c => c[i]), `bar ${i}`);
+					assert.deepEqual(
+						[...set.values].map(v => (Number.isNaN(v) ? null : v)),
+						alone.map(c => c[i]),
+						`bar ${i}`,
+					);
 				});
 				const copy = IndicatorSet.fromJSON(JSON.parse(JSON.stringify(set.toJSON())));
 				assert.deepEqual([...copy.values], [...set.values]);
@@ -233,7 +248,10 @@ export function strategyContract(o: StrategyContractOptions): Check[] {
 				const signals = bars.map(b => s.update(b));
 				const warm = Math.max(...s.indicators.map(i => i.lookback));
 				assert.ok(signals.some(Boolean), "never fired");
-				assert.ok(signals.slice(0, warm).every(x => x === null), `fired before bar ${warm} (its indicators' lookback)`);
+				assert.ok(
+					signals.slice(0, warm).every(x => x === null),
+					`fired before bar ${warm} (its indicators' lookback)`,
+				);
 				for (const x of signals) if (x) assert.ok(x.strength >= 0 && x.strength <= 1 && typeof x.reason === "string" && x.reason.length > 0, JSON.stringify(x));
 			},
 		],
@@ -246,7 +264,11 @@ export function strategyContract(o: StrategyContractOptions): Check[] {
 					const head = make();
 					bars.slice(0, k).forEach(b => head.update(b));
 					const restored = restoreStrategy(JSON.parse(JSON.stringify(head.toJSON())));
-					assert.deepEqual(bars.slice(k).map(b => restored.update(b)), all.slice(k), `restored at bar ${k}`);
+					assert.deepEqual(
+						bars.slice(k).map(b => restored.update(b)),
+						all.slice(k),
+						`restored at bar ${k}`,
+					);
 				}
 			},
 		],

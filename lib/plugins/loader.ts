@@ -35,7 +35,12 @@ const checkShape = new Validator({ haltOnFirstError: false }).compile({
 	props: {
 		apiVersion: { type: "equal", value: PLUGIN_API_VERSION, strict: true },
 		name: { type: "string", pattern: /^[a-z0-9@/._-]{1,64}$/ },
-		indicators: { type: "array", optional: true, max: 100, items: { type: "object", props: { kind: { type: "string", pattern: NAME }, defaults: { type: "array", max: 8, items: { type: "number", positive: true, finite: true } }, make: fn } } },
+		indicators: {
+			type: "array",
+			optional: true,
+			max: 100,
+			items: { type: "object", props: { kind: { type: "string", pattern: NAME }, defaults: { type: "array", max: 8, items: { type: "number", positive: true, finite: true } }, make: fn } },
+		},
 		strategies: { type: "array", optional: true, max: 100, items: { type: "object", props: { name: { type: "string", pattern: NAME }, make: fn } } },
 		vendors: { type: "array", optional: true, max: 100, items: { type: "object", props: { type: { type: "string", pattern: NAME }, create: fn } } },
 	},
@@ -81,16 +86,29 @@ export async function loadPlugin(spec: string, cwd = process.cwd()): Promise<Loa
 
 /** The default export checked against the contract; every problem listed in one PluginError. */
 export function checkPlugin(spec: string, p: unknown): RookeryPlugin {
-	if (p === null || typeof p !== "object") throw new PluginError(`plug-in ${spec}: the default export must be a plug-in object ({apiVersion: ${PLUGIN_API_VERSION}, name, indicators?, strategies?, vendors?}), got ${p === null ? "null" : typeof p}`);
+	if (p === null || typeof p !== "object")
+		throw new PluginError(`plug-in ${spec}: the default export must be a plug-in object ({apiVersion: ${PLUGIN_API_VERSION}, name, indicators?, strategies?, vendors?}), got ${p === null ? "null" : typeof p}`);
 	const v = (p as { apiVersion?: unknown }).apiVersion;
 	if (v !== PLUGIN_API_VERSION) throw new PluginError(`plug-in ${spec}: apiVersion ${JSON.stringify(v)} is not supported (this Rookery speaks plug-in API ${PLUGIN_API_VERSION})`);
 	const r = checkShape(p);
 	if (r !== true) throw new PluginError(`plug-in ${spec}: ${r.map(e => e.message).join("; ")}`);
 	const plugin = p as RookeryPlugin;
 	const problems = [
-		...clashes("indicator kind", (plugin.indicators ?? []).map(i => i.kind), INDICATOR_KINDS),
-		...clashes("strategy", (plugin.strategies ?? []).map(s => s.name), STRATEGY_NAMES),
-		...clashes("vendor type", (plugin.vendors ?? []).map(x => x.type), vendorTypes()),
+		...clashes(
+			"indicator kind",
+			(plugin.indicators ?? []).map(i => i.kind),
+			INDICATOR_KINDS,
+		),
+		...clashes(
+			"strategy",
+			(plugin.strategies ?? []).map(s => s.name),
+			STRATEGY_NAMES,
+		),
+		...clashes(
+			"vendor type",
+			(plugin.vendors ?? []).map(x => x.type),
+			vendorTypes(),
+		),
 	];
 	if (problems.length) throw new PluginError(`plug-in ${spec}: ${problems.join("; ")}`);
 	return plugin;

@@ -45,7 +45,10 @@ function fixedError(Base: MoleculerErrorClass, name: string, status: number, cod
 
 /** 422: the input is well-formed JSON but a field is wrong. */
 export class ValidationError extends MoleculerClientError {
-	constructor(message: string, public readonly fields: FieldError[]) {
+	constructor(
+		message: string,
+		public readonly fields: FieldError[],
+	) {
 		super(message, 422, ErrorCode.VALIDATION, fields);
 		this.name = "ValidationError";
 	}
@@ -57,7 +60,10 @@ export type JsonRefusal = "depth" | "prototype-key";
 
 /** 400: JSON that is well-formed but refused at parse; `reason` labels `rookery_json_refused_total`. */
 export class JsonRefusedError extends MoleculerClientError {
-	constructor(public readonly reason: JsonRefusal, message: string) {
+	constructor(
+		public readonly reason: JsonRefusal,
+		message: string,
+	) {
 		super(message, 400, reason === "depth" ? ErrorCode.JSON_TOO_DEEP : ErrorCode.JSON_FORBIDDEN_KEY);
 		this.name = "JsonRefusedError";
 	}
@@ -74,7 +80,11 @@ export class TimeoutError extends fixedError(MoleculerRetryableError, "TimeoutEr
 
 /** A write whose sequence id is not after the log's last one (the log refused it). */
 export class SequenceConflictError extends Error {
-	constructor(public readonly symbol: string, public readonly lastSeq: number, public readonly attempted: number) {
+	constructor(
+		public readonly symbol: string,
+		public readonly lastSeq: number,
+		public readonly attempted: number,
+	) {
 		super(`log of ${symbol} is at seq ${lastSeq}; refused seq ${attempted}`);
 		this.name = "SequenceConflictError";
 	}
@@ -85,7 +95,10 @@ export class SequenceConflictError extends Error {
  * symbol now (or the lease lapsed). The writer must stop writing for that symbol.
  */
 export class FencedError extends Error {
-	constructor(public readonly symbol: string, public readonly holder: string | null) {
+	constructor(
+		public readonly symbol: string,
+		public readonly holder: string | null,
+	) {
 		super(`${symbol} is leased to ${holder ?? "nobody"}; this writer's lease is gone`);
 		this.name = "FencedError";
 	}

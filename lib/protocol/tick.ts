@@ -107,7 +107,9 @@ export function checkTick(raw: unknown, opts: TickCheckOptions, path = ""): Tick
 		return shape.flatMap(e =>
 			// `$$strict` reports every unknown key in one error with no field: name each one.
 			e.type === "objectStrict"
-				? String(e.actual).split(", ").map(key => ({ field: path + key, message: `unknown field '${key}'`, type: "objectStrict" }))
+				? String(e.actual)
+						.split(", ")
+						.map(key => ({ field: path + key, message: `unknown field '${key}'`, type: "objectStrict" }))
 				: [{ field: path + e.field, message: e.message, type: e.type, actual: e.actual }],
 		);
 	}

@@ -39,8 +39,4 @@ export type ServerFrame =
 	| { type: "error"; code: WsErrorCode; message: string; topic?: string }
 	| { type: "pong"; ts: number };
 
-export type ClientFrame =
-	| { op: "auth"; token: string }
-	| { op: "subscribe"; topics: string[]; since?: Record<string, number> }
-	| { op: "unsubscribe"; topics: string[] }
-	| { op: "ping" };
+export type ClientFrame = { op: "auth"; token: string } | { op: "subscribe"; topics: string[]; since?: Record<string, number> } | { op: "unsubscribe"; topics: string[] } | { op: "ping" };

@@ -34,7 +34,10 @@ type WithTake = Redis & { rkRateTake(key: string, rate: number, burst: number): 
 export class RedisRateLimiter extends RateLimiter {
 	readonly #client: WithTake;
 
-	constructor(client: Redis, readonly prefix = "rk:rl:") {
+	constructor(
+		client: Redis,
+		readonly prefix = "rk:rl:",
+	) {
 		super();
 		if (!("rkRateTake" in client)) client.defineCommand("rkRateTake", { numberOfKeys: 1, lua: TAKE_LUA });
 		this.#client = client as WithTake;

@@ -43,7 +43,10 @@ export class CircuitBreaker {
 	#halfOpenInFlight = 0;
 	#lastError: string | null = null;
 
-	constructor(readonly name: string, opts: CircuitBreakerOptions) {
+	constructor(
+		readonly name: string,
+		opts: CircuitBreakerOptions,
+	) {
 		if (!(opts.failureThreshold >= 1)) throw new RangeError(`failureThreshold must be >= 1 (got ${opts.failureThreshold})`);
 		if (!(opts.openMs >= 0)) throw new RangeError(`openMs must be >= 0 (got ${opts.openMs})`);
 		if (!(opts.halfOpenMaxCalls >= 1)) throw new RangeError(`halfOpenMaxCalls must be >= 1 (got ${opts.halfOpenMaxCalls})`);

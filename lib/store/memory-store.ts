@@ -116,7 +116,10 @@ export class MemoryStore extends Store {
 	}
 
 	async listSymbols(): Promise<string[]> {
-		return [...this.#data.entries()].filter(([, d]) => d.lastSeq > 0 || d.snap !== null).map(([s]) => s).sort();
+		return [...this.#data.entries()]
+			.filter(([, d]) => d.lastSeq > 0 || d.snap !== null)
+			.map(([s]) => s)
+			.sort();
 	}
 }
 

@@ -72,7 +72,11 @@ export class RedisStore extends Store {
 		this.client.defineCommand("rkAppend", { numberOfKeys: 3, lua: APPEND_LUA });
 		this.client.defineCommand("rkPutSnapshot", { numberOfKeys: 2, lua: PUT_SNAPSHOT_LUA });
 		// `{SYM}:owner` shares the log's hash slot, so the append script can check the fence.
-		this.leases = new RedisLeases(this.client, symbol => ({ owner: this.key(symbol, "owner"), epoch: this.key(symbol, "epoch") }), op => this.#run(op));
+		this.leases = new RedisLeases(
+			this.client,
+			symbol => ({ owner: this.key(symbol, "owner"), epoch: this.key(symbol, "epoch") }),
+			op => this.#run(op),
+		);
 	}
 
 	async connect(): Promise<void> {
@@ -124,10 +128,12 @@ export class RedisStore extends Store {
 
 	async lastSeq(symbol: string): Promise<number> {
 		// last-generated-id survives trimming, so the seq never goes backwards.
-		const info = await this.#run(() => this.client.call("XINFO", "STREAM", this.key(symbol, "ticks")).catch(err => {
-			if (/no such key/i.test((err as Error).message)) return null;
-			throw err;
-		}));
+		const info = await this.#run(() =>
+			this.client.call("XINFO", "STREAM", this.key(symbol, "ticks")).catch(err => {
+				if (/no such key/i.test((err as Error).message)) return null;
+				throw err;
+			}),
+		);
 		if (!info) return 0;
 		const arr = info as unknown[];
 		const i = arr.indexOf("last-generated-id");

@@ -11,7 +11,6 @@ const INPUTS = Object.freeze(["close", "upper", "middle", "lower"]);
  * the bands have collapsed to a line, where any break is decisive).
  */
 export class BollingerBreakoutStrategy extends Strategy {
-
 	constructor(period = 20, deviations = 2) {
 		const bands = new Bollinger(period, deviations);
 		super([period, deviations], bands, null, 3); // memory: previous close, upper, lower
@@ -33,7 +32,9 @@ export class BollingerBreakoutStrategy extends Strategy {
 		const b = (this.first as Bollinger).value;
 		const m = this.arena.f64;
 		const k = this.mem;
-		const prevClose = m[k], prevUpper = m[k + 1], prevLower = m[k + 2];
+		const prevClose = m[k],
+			prevUpper = m[k + 1],
+			prevLower = m[k + 2];
 		m[k] = bar.close;
 		m[k + 1] = b === null ? NaN : b.upper;
 		m[k + 2] = b === null ? NaN : b.lower;

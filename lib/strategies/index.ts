@@ -11,11 +11,11 @@ export { Strategy, type StrategyState, signalOf } from "./strategy.ts";
 export { MacdRsiStrategy, MaCrossoverStrategy, RsiTrendStrategy, BollingerBreakoutStrategy, LevelBreakoutStrategy };
 
 const MAKERS: Record<string, (p: number[]) => Strategy> = {
-	"macd-rsi": (p) => new MacdRsiStrategy(...p),
-	"ma-cross": (p) => new MaCrossoverStrategy(...p),
-	"rsi-trend": (p) => new RsiTrendStrategy(...p),
-	"bb-breakout": (p) => new BollingerBreakoutStrategy(...p),
-	"sr-breakout": (p) => new LevelBreakoutStrategy(...p),
+	"macd-rsi": p => new MacdRsiStrategy(...p),
+	"ma-cross": p => new MaCrossoverStrategy(...p),
+	"rsi-trend": p => new RsiTrendStrategy(...p),
+	"bb-breakout": p => new BollingerBreakoutStrategy(...p),
+	"sr-breakout": p => new LevelBreakoutStrategy(...p),
 };
 
 const names = Object.keys(MAKERS);
@@ -36,7 +36,7 @@ export function createStrategy(spec: string): Strategy {
 	const make = Object.hasOwn(MAKERS, name) ? MAKERS[name] : undefined;
 	if (make === undefined) throw new RangeError(`unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(", ")})`);
 	const params = raw.map(Number);
-	if (params.some((v) => !Number.isFinite(v))) throw new RangeError(`strategy "${spec}" has a non-numeric parameter`);
+	if (params.some(v => !Number.isFinite(v))) throw new RangeError(`strategy "${spec}" has a non-numeric parameter`);
 	return make(params);
 }
 

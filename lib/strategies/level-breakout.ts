@@ -12,7 +12,6 @@ const INPUTS = Object.freeze(["close", "resistance", "support"]);
  * quarter of the support–resistance range (1 when the range is zero).
  */
 export class LevelBreakoutStrategy extends Strategy {
-
 	constructor(lookback = 20) {
 		const channel = new Donchian(lookback);
 		// memory: [resistance, support] for this bar, previous close, [resistance, support] for the previous bar
@@ -34,7 +33,11 @@ export class LevelBreakoutStrategy extends Strategy {
 	protected evaluate(bar: Bar) {
 		const m = this.arena.f64;
 		const k = this.mem;
-		const resistance = m[k], support = m[k + 1], prevClose = m[k + 2], prevResistance = m[k + 3], prevSupport = m[k + 4];
+		const resistance = m[k],
+			support = m[k + 1],
+			prevClose = m[k + 2],
+			prevResistance = m[k + 3],
+			prevSupport = m[k + 4];
 		const c = (this.first as Donchian).value;
 		m[k + 3] = resistance;
 		m[k + 4] = support;

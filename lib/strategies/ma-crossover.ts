@@ -12,7 +12,6 @@ const INPUTS = Object.freeze(["close", "fast", "slow"]);
  * beyond the slow MA, 2 % of it counting as full strength.
  */
 export class MaCrossoverStrategy extends Strategy {
-
 	constructor(fast = 10, slow = 30, exponential = 0) {
 		const make = (n: number) => (exponential ? new Ema(n) : new Sma(n));
 		const f = make(fast);

@@ -5,7 +5,8 @@ import { clamp01, cross } from "./signal.ts";
 import { Strategy } from "./strategy.ts";
 
 const INPUTS = Object.freeze(["close", "macd", "signal", "hist", "rsi"]);
-const OVERBOUGHT = 4, OVERSOLD = 5; // parameter indexes
+const OVERBOUGHT = 4,
+	OVERSOLD = 5; // parameter indexes
 
 /**
  * MACD + RSI: long when the MACD line crosses above its signal line while RSI is below
@@ -14,7 +15,6 @@ const OVERBOUGHT = 4, OVERSOLD = 5; // parameter indexes
  * signal's direction: (overbought − RSI)/(overbought − oversold) for longs, mirrored for shorts.
  */
 export class MacdRsiStrategy extends Strategy {
-
 	constructor(fast = 12, slow = 26, signal = 9, rsiPeriod = 14, overbought = 70, oversold = 30) {
 		const macd = new Macd(fast, slow, signal);
 		const rsi = new Rsi(rsiPeriod);

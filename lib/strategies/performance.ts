@@ -60,7 +60,13 @@ const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 export function strategyPerformance(bars: readonly Bar[], spec: string, opts: PerformanceOptions = {}): StrategyPerformance {
 	const horizons = opts.horizons ?? DEFAULT_HORIZONS;
 	const last = Math.min(bars.length - 1, opts.asOf ?? bars.length - 1);
-	if (spec.split(":").slice(1).some(p => Math.abs(Number(p)) > MAX_STRATEGY_PARAM)) throw new RangeError(`strategy "${spec}": parameters above ${MAX_STRATEGY_PARAM} are refused (no stored series is longer)`);
+	if (
+		spec
+			.split(":")
+			.slice(1)
+			.some(p => Math.abs(Number(p)) > MAX_STRATEGY_PARAM)
+	)
+		throw new RangeError(`strategy "${spec}": parameters above ${MAX_STRATEGY_PARAM} are refused (no stored series is longer)`);
 	const strategy = createStrategy(spec);
 	const fired: Array<{ i: number; dir: 1 | -1 }> = [];
 	let equity = 1;

@@ -12,7 +12,6 @@ const INPUTS = Object.freeze(["close", "rsi", "trend"]);
  * Strength = |RSI − 50| / 20 (RSI at 70 or 30 is full strength).
  */
 export class RsiTrendStrategy extends Strategy {
-
 	constructor(rsiPeriod = 14, trendPeriod = 50) {
 		const rsi = new Rsi(rsiPeriod);
 		const trend = new Ema(trendPeriod);

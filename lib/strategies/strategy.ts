@@ -47,7 +47,7 @@ export abstract class Strategy {
 
 	protected constructor(params: readonly number[], first: AnyIndicator, second: AnyIndicator | null, memorySize: number) {
 		// Equal lists share one array whatever the strategy; String() is exact for doubles, -0 aside.
-		const key = params.map((p) => (Object.is(p, -0) ? "-0" : String(p))).join(":");
+		const key = params.map(p => (Object.is(p, -0) ? "-0" : String(p))).join(":");
 		let shared = PARAMS.get(key);
 		if (shared === undefined) {
 			shared = Object.freeze([...params]);
@@ -116,8 +116,8 @@ export abstract class Strategy {
 		return {
 			name: this.name,
 			params: [...this.params],
-			indicators: this.#owned ? this.indicators.map((i) => i.toJSON()) : [],
-			memory: Array.from(m.subarray(this.mem, this.mem + this.#memorySize), (v) => (Number.isNaN(v) ? null : v)),
+			indicators: this.#owned ? this.indicators.map(i => i.toJSON()) : [],
+			memory: Array.from(m.subarray(this.mem, this.mem + this.#memorySize), v => (Number.isNaN(v) ? null : v)),
 		};
 	}
 

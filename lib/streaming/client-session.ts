@@ -113,13 +113,23 @@ export class ClientSession implements TopicListener {
 	#authed: boolean;
 	readonly queue: SendQueue;
 
-	constructor(readonly socket: SessionSocket, readonly hub: TopicHub, readonly opts: SessionOptions) {
+	constructor(
+		readonly socket: SessionSocket,
+		readonly hub: TopicHub,
+		readonly opts: SessionOptions,
+	) {
 		this.#policy = opts.policy;
 		this.#authed = !opts.authRequired;
-		this.queue = new SendQueue(socket, opts.policy.queue, opts.socketHighWater, (r, n) => opts.onDrop(r, n), reason => {
-			this.socket.close(WsClose.SLOW_CONSUMER, reason);
-			this.close();
-		});
+		this.queue = new SendQueue(
+			socket,
+			opts.policy.queue,
+			opts.socketHighWater,
+			(r, n) => opts.onDrop(r, n),
+			reason => {
+				this.socket.close(WsClose.SLOW_CONSUMER, reason);
+				this.close();
+			},
+		);
 		if (this.#authed) this.#subscribeInitial();
 	}
 
@@ -170,7 +180,7 @@ export class ClientSession implements TopicListener {
 			return void this.#auth(token);
 		}
 		if (op !== "subscribe" && op !== "unsubscribe") return this.#error(WsErrorCode.UNKNOWN_OP, `unknown op ${describe(op)} (expected auth, subscribe, unsubscribe or ping)`);
-		if (!this.#authed) return this.#error(WsErrorCode.UNAUTHORIZED, "authenticate first: {\"op\":\"auth\",\"token\":\"…\"}");
+		if (!this.#authed) return this.#error(WsErrorCode.UNAUTHORIZED, 'authenticate first: {"op":"auth","token":"…"}');
 		if (!Array.isArray(topics) || topics.length === 0) return this.#error(WsErrorCode.BAD_REQUEST, "'topics' must be a non-empty array of topic names");
 		if (op === "unsubscribe") {
 			if (!topics.every(t => typeof t === "string")) return this.#error(WsErrorCode.BAD_REQUEST, "'topics' must be an array of topic names (strings)");

@@ -78,7 +78,15 @@ export function topicsForWsPath(pathname: string, query: URLSearchParams): strin
 	if (pathname === "/ws") return [];
 	let m = /^\/ws\/market\/([^/]+)$/.exec(pathname);
 	// Seed 000's paths also carry the caller's alerts (`{"type":"alert","data":…}`, seed000Outgoing).
-	if (m) return [...decodeURIComponent(m[1]).split(",").map(s => symbolOf(s.trim())).filter(Boolean).map(s => `ticks:${s}`), SEED_ALERTS_TOPIC];
+	if (m)
+		return [
+			...decodeURIComponent(m[1])
+				.split(",")
+				.map(s => symbolOf(s.trim()))
+				.filter(Boolean)
+				.map(s => `ticks:${s}`),
+			SEED_ALERTS_TOPIC,
+		];
 	m = /^\/ws\/intelligence\/([^/]+)$/.exec(pathname);
 	if (m) return [`intel:${decodeURIComponent(m[1])}`, SEED_ALERTS_TOPIC];
 	if (pathname === "/streaming/ws") return selectionToTopics({ channels: query.getAll("channels").join(","), symbols: query.getAll("symbols").join(","), data_types: query.getAll("data_types").join(",") });

@@ -50,7 +50,10 @@ export class SseSocket implements SessionSocket {
 	readonly seen = new Map<string, number>();
 	closed = false;
 
-	constructor(readonly out: SseWritable, initial: Record<string, number> = {}) {
+	constructor(
+		readonly out: SseWritable,
+		initial: Record<string, number> = {},
+	) {
 		for (const [t, s] of Object.entries(initial)) this.seen.set(t, s);
 	}
 

@@ -160,7 +160,10 @@ export class SymbolActor {
 	#held: HeldLease | null = null;
 	readonly mailbox: Mailbox;
 
-	private constructor(readonly symbol: string, readonly opts: ActorOptions) {
+	private constructor(
+		readonly symbol: string,
+		readonly opts: ActorOptions,
+	) {
 		this.#ids = new DedupWindow(opts.dedupWindow);
 		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`, opts.now);
 		this.lastActivity = opts.now();
@@ -303,18 +306,22 @@ export class SymbolActor {
 	 * publish. `deadline` (epoch ms): if the batch is still queued then, it is not written.
 	 */
 	ingest(ticks: Tick[], deadline = Infinity): Promise<IngestResult> {
-		return this.mailbox.run(async () => {
-			try {
-				return await this.#ingest(ticks);
-			} catch (err) {
-				if (err instanceof FencedError && this.#held) this.#held.token = null;
-				// Another node wrote to this log meanwhile (ownership moved and came back): reload the
-				// truth from the store and try once more with fresh seqs.
-				if (!(err instanceof SequenceConflictError)) throw err;
-				await this.#rehydrate();
-				return this.#ingest(ticks);
-			}
-		}, ticks.length, deadline);
+		return this.mailbox.run(
+			async () => {
+				try {
+					return await this.#ingest(ticks);
+				} catch (err) {
+					if (err instanceof FencedError && this.#held) this.#held.token = null;
+					// Another node wrote to this log meanwhile (ownership moved and came back): reload the
+					// truth from the store and try once more with fresh seqs.
+					if (!(err instanceof SequenceConflictError)) throw err;
+					await this.#rehydrate();
+					return this.#ingest(ticks);
+				}
+			},
+			ticks.length,
+			deadline,
+		);
 	}
 
 	async #ingest(ticks: Tick[]): Promise<IngestResult> {

@@ -61,7 +61,10 @@ export interface AnalysisState {
 // A stored signal is a record of numbers: a key ((timeframe index · 1024 + strategy index) · 2 + 1 for
 // long), strength, bar time, then the strategy's inputs. The objects (with the reason text) are
 // rebuilt when read. The history grows by half (at least 4 records) up to cfg.signalHistory.
-const KEY = 0, STRENGTH = 1, BAR_TIME = 2, INPUTS = 3;
+const KEY = 0,
+	STRENGTH = 1,
+	BAR_TIME = 2,
+	INPUTS = 3;
 const signalKey = (tf: number, strategy: number, direction: 1 | -1) => (tf * 1024 + strategy) * 2 + (direction > 0 ? 1 : 0);
 
 export class SymbolAnalysis {
@@ -73,7 +76,10 @@ export class SymbolAnalysis {
 	#signalCount = 0;
 	readonly #stride: number;
 
-	constructor(readonly cfg: AnalysisConfig, state?: AnalysisState) {
+	constructor(
+		readonly cfg: AnalysisConfig,
+		state?: AnalysisState,
+	) {
 		if (cfg.strategies.length >= 1024) throw new RangeError(`at most 1023 strategies per timeframe, got ${cfg.strategies.length}`);
 		this.#tfs = cfg.timeframes.map((tf, i) => {
 			const s = state?.timeframes[i];
@@ -87,7 +93,10 @@ export class SymbolAnalysis {
 				strategies = s.strategies.map(x => restoreStrategy(x, set));
 			} else {
 				const own = cfg.strategies.map(x => createStrategy(x));
-				set = new IndicatorSet(cfg.indicators, own.flatMap(x => x.indicators));
+				set = new IndicatorSet(
+					cfg.indicators,
+					own.flatMap(x => x.indicators),
+				);
 				strategies = own.map(x => x.shareIndicators(set));
 			}
 			return {
@@ -202,7 +211,7 @@ export class SymbolAnalysis {
 			s.lastFinalTime = time;
 			emit({ type: "bar", tf: s.tf, bar, final: true });
 			emit({ type: "indicators", tf: s.tf, time, final: true, values: s.set.snapshot() });
-				for (let k = 0; k < s.strategies.length; k++) {
+			for (let k = 0; k < s.strategies.length; k++) {
 				const strat = s.strategies[k];
 				const sig = strat.update(bar);
 				if (!sig) continue;

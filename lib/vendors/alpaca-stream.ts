@@ -84,7 +84,10 @@ export class AlpacaStreamVendor extends PushVendor {
 	#attempt = 0;
 	#state: PushState = { state: "idle" };
 
-	constructor(name: string, readonly opts: AlpacaStreamOptions) {
+	constructor(
+		name: string,
+		readonly opts: AlpacaStreamOptions,
+	) {
 		super(name);
 	}
 

@@ -34,7 +34,10 @@ export class HttpPollVendor extends PollVendor implements HistoryVendor {
 	readonly type = "http-poll";
 	readonly dataTypes = ["market_data"] as const satisfies readonly DataType[];
 
-	constructor(name: string, readonly opts: HttpPollOptions) {
+	constructor(
+		name: string,
+		readonly opts: HttpPollOptions,
+	) {
 		super(name);
 	}
 

@@ -78,7 +78,10 @@ export class ReplayVendor extends PushVendor {
 	/** Rows emitted so far, over every pass. */
 	emitted = 0;
 
-	constructor(name: string, readonly opts: ReplayOptions) {
+	constructor(
+		name: string,
+		readonly opts: ReplayOptions,
+	) {
 		super(name);
 		this.rows = loadReplay(opts.text, opts.format, opts.symbol);
 	}
@@ -87,10 +90,12 @@ export class ReplayVendor extends PushVendor {
 		const wanted = new Set(symbols);
 		const rows = this.rows.filter(r => wanted.has(r.symbol));
 		const now = this.opts.now ?? Date.now;
-		const setTimer = this.opts.setTimer ?? ((fn, ms) => {
-			const t = setTimeout(fn, ms);
-			return { cancel: () => clearTimeout(t) };
-		});
+		const setTimer =
+			this.opts.setTimer ??
+			((fn, ms) => {
+				const t = setTimeout(fn, ms);
+				return { cancel: () => clearTimeout(t) };
+			});
 		const batch = this.opts.batch ?? 500;
 		const speed = this.opts.speed;
 		this.#stopped = false;

@@ -92,7 +92,10 @@ export class RssVendor extends PollVendor {
 	readonly dataTypes = ["news"] as const satisfies readonly DataType[];
 	#seen = new Map<string, Set<string>>();
 
-	constructor(name: string, readonly opts: RssOptions) {
+	constructor(
+		name: string,
+		readonly opts: RssOptions,
+	) {
 		super(name);
 	}
 

@@ -38,7 +38,10 @@ export class SyntheticVendor extends PollVendor {
 	#symbols = new Map<string, SymbolState>();
 	#now: () => number;
 
-	constructor(name: string, readonly opts: SyntheticOptions) {
+	constructor(
+		name: string,
+		readonly opts: SyntheticOptions,
+	) {
 		super(name);
 		this.#now = opts.now ?? Date.now;
 	}
@@ -73,7 +76,17 @@ export class SyntheticVendor extends PollVendor {
 			case "fundamentals": {
 				const price = s.prices.at(-1) ?? 100;
 				const eps = Math.round((1 + s.rand() * 9) * 100) / 100;
-				return [item("snapshot", { market_cap: Math.round(price * (1e8 + (hash32(symbol) % 9e9))), pe_ratio: Math.round((price / eps) * 100) / 100, eps, revenue: Math.round(1e9 + s.rand() * 1e11), dividend_yield: Math.round(s.rand() * 400) / 10_000, beta: Math.round((0.5 + s.rand()) * 100) / 100, sector: SECTORS[hash32(symbol) % SECTORS.length] })];
+				return [
+					item("snapshot", {
+						market_cap: Math.round(price * (1e8 + (hash32(symbol) % 9e9))),
+						pe_ratio: Math.round((price / eps) * 100) / 100,
+						eps,
+						revenue: Math.round(1e9 + s.rand() * 1e11),
+						dividend_yield: Math.round(s.rand() * 400) / 10_000,
+						beta: Math.round((0.5 + s.rand()) * 100) / 100,
+						sector: SECTORS[hash32(symbol) % SECTORS.length],
+					}),
+				];
 			}
 			case "analytics": {
 				const p = s.prices;

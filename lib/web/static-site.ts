@@ -36,7 +36,10 @@ const TYPES: Record<string, string> = {
 /** The dashboard's own code may only talk to this origin (REST, WebSocket); styles inline are the chart library's. */
 const DASHBOARD_CSP = "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-const file = (p: string): Source => () => readFile(p);
+const file =
+	(p: string): Source =>
+	() =>
+		readFile(p);
 
 /** esbuild bundles public/app/main.ts (and what it imports) into one ES module. */
 const bundle =

@@ -106,7 +106,11 @@ export class DataWorker {
 	#lastError: string | null = null;
 	readonly telemetry: Ring<RunRecord>;
 
-	constructor(readonly dataType: DataType, cadence: Cadence, readonly deps: WorkerDeps) {
+	constructor(
+		readonly dataType: DataType,
+		cadence: Cadence,
+		readonly deps: WorkerDeps,
+	) {
 		this.id = workerId(dataType);
 		this.#cadence = cadence;
 		this.telemetry = new Ring(deps.telemetryLimit);

@@ -36,7 +36,13 @@ export function checkNewsBatch(body: unknown, now: number): VendorItem[] | Field
 		const n = raw as { symbol: string; headline: string; summary?: string; url?: string; source?: string; id?: string; published_at?: number | string };
 		const ts = n.published_at === undefined ? now : typeof n.published_at === "number" ? n.published_at : Date.parse(n.published_at);
 		if (!Number.isFinite(ts)) return errors.push({ field: `${path}published_at`, message: "published_at is not a valid date" });
-		out.push({ data_type: "news", symbol: n.symbol, update_type: "news", timestamp: ts, data: { id: n.id ?? `push:${n.symbol}:${ts}:${n.headline.slice(0, 40)}`, headline: n.headline, summary: n.summary ?? null, url: n.url ?? null, source: n.source ?? "push", published_at: ts } });
+		out.push({
+			data_type: "news",
+			symbol: n.symbol,
+			update_type: "news",
+			timestamp: ts,
+			data: { id: n.id ?? `push:${n.symbol}:${ts}:${n.headline.slice(0, 40)}`, headline: n.headline, summary: n.summary ?? null, url: n.url ?? null, source: n.source ?? "push", published_at: ts },
+		});
 	});
 	return errors.length > 0 ? errors : out;
 }

@@ -148,7 +148,11 @@ export function gatewayAuthMixin(deps: { config: RookeryConfig; kv: KvStore; now
 				} catch (err) {
 					return this.rateLimiterFailed(err);
 				}
-				if (taken instanceof Promise) return taken.then(r => this.applyRateLimit(p, r, res), err => this.rateLimiterFailed(err));
+				if (taken instanceof Promise)
+					return taken.then(
+						r => this.applyRateLimit(p, r, res),
+						err => this.rateLimiterFailed(err),
+					);
 				this.applyRateLimit(p, taken, res);
 			},
 

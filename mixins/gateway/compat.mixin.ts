@@ -63,10 +63,7 @@ export function gatewayCompatMixin(deps: { config: RookeryConfig; store: Store; 
 				params: { symbol: symbolRule() },
 				async handler(ctx: Context<{ symbol: string }>) {
 					const { symbol } = ctx.params;
-					const [latest, quote] = await Promise.all([
-						ctx.call<TickMessage, object>("symbols.latest", { symbol }),
-						deps.kv.get<StreamMessage>(messageKeys.latest("market_data", symbol)).catch(() => null),
-					]);
+					const [latest, quote] = await Promise.all([ctx.call<TickMessage, object>("symbols.latest", { symbol }), deps.kv.get<StreamMessage>(messageKeys.latest("market_data", symbol)).catch(() => null)]);
 					const vol = await this.actions.pairVolatility({ symbol, seq: latest.seq, bid: latest.bid ?? null, ask: latest.ask ?? null }, { parentCtx: ctx });
 					const iv = quote?.data.implied_vol;
 					return { ...latest, ...(vol as object), implied_vol: typeof iv === "number" ? iv : null };
@@ -84,7 +81,11 @@ export function gatewayCompatMixin(deps: { config: RookeryConfig; store: Store; 
 					const { symbol, seq, bid, ask } = ctx.params;
 					const window = config.workers.volatilityWindow;
 					const entries = (await store.range(symbol, Math.max(1, seq - window), window + 1)).filter(e => e.seq <= seq);
-					return volatilityOfPrices(entries.map(e => (e.data as Tick).price), bid, ask);
+					return volatilityOfPrices(
+						entries.map(e => (e.data as Tick).price),
+						bid,
+						ask,
+					);
 				},
 			},
 

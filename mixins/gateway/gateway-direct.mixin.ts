@@ -371,7 +371,12 @@ export function gatewayDirectMixin(config: RookeryConfig, bus: Bus, now: () => n
 			this.aliasResolver = new AliasResolver(1000);
 			this.quotes = http.directReads && http.quoteCacheMs > 0 ? new QuoteCache(bus, { maxAgeMs: http.quoteCacheMs, maxEntries: http.quoteCacheEntries, now }) : null;
 			this.quoteStatsTimer = null;
-			this.broker.metrics.register({ type: "counter", name: "rookery.http.quote_cache", labelNames: ["result"], description: "Latest-quote reads answered from the gateway's cache (hit), fetched (miss), and symbols dropped from it (evicted)" });
+			this.broker.metrics.register({
+				type: "counter",
+				name: "rookery.http.quote_cache",
+				labelNames: ["result"],
+				description: "Latest-quote reads answered from the gateway's cache (hit), fetched (miss), and symbols dropped from it (evicted)",
+			});
 		},
 
 		started() {

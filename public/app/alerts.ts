@@ -72,7 +72,12 @@ export class AlertsWidget {
 				return [c.source, c.symbol, c.tf, c.field, c.metric, c.op, c.value].filter(x => x !== undefined && x !== "").join(" ");
 			};
 			$("rules").innerHTML = this.rules.length
-				? this.rules.map(r => `<li data-rule="${esc(r.id)}"><strong>${esc(r.name)}</strong> <span class="muted">${esc(r.severity)}</span><br><code>${esc(cond(r))}</code> <button type="button" data-delete="${esc(r.id)}" aria-label="Delete rule ${esc(r.name)}">Delete</button></li>`).join("")
+				? this.rules
+						.map(
+							r =>
+								`<li data-rule="${esc(r.id)}"><strong>${esc(r.name)}</strong> <span class="muted">${esc(r.severity)}</span><br><code>${esc(cond(r))}</code> <button type="button" data-delete="${esc(r.id)}" aria-label="Delete rule ${esc(r.name)}">Delete</button></li>`,
+						)
+						.join("")
 				: `<li class="muted">no rules yet</li>`;
 		} catch (err) {
 			$("rules").innerHTML = `<li>${failure(err)}</li>`;
@@ -130,7 +135,12 @@ export class AlertsWidget {
 		this.feed.sort((a, b) => b.ts - a.ts);
 		this.feed.length = Math.min(this.feed.length, FEED_MAX);
 		$("alert-feed").innerHTML = this.feed.length
-			? this.feed.map(a => `<li data-alert="${esc(a.alert_id)}" data-rule="${esc(a.rule_id)}" class="sev-${esc(a.severity)}"><time datetime="${new Date(a.ts).toISOString()}">${new Date(a.ts).toISOString().slice(11, 19)}</time> <strong>${esc(a.rule_name)}</strong> <span class="muted">${esc(a.severity)}</span> ${esc(a.message)}</li>`).join("")
+			? this.feed
+					.map(
+						a =>
+							`<li data-alert="${esc(a.alert_id)}" data-rule="${esc(a.rule_id)}" class="sev-${esc(a.severity)}"><time datetime="${new Date(a.ts).toISOString()}">${new Date(a.ts).toISOString().slice(11, 19)}</time> <strong>${esc(a.rule_name)}</strong> <span class="muted">${esc(a.severity)}</span> ${esc(a.message)}</li>`,
+					)
+					.join("")
 			: `<li class="muted">no alerts in the last hour</li>`;
 	}
 }

@@ -156,6 +156,7 @@ export class LiveWidgets {
 		if (this.shownWindow && w.to < this.shownWindow.to) return;
 		this.shownWindow = w;
 		const n = (v: number | null) => (v === null ? "–" : Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 2 : 4));
-		$("window").innerHTML = `<p class="muted">${esc(w.name)} over ${esc(w.window)}: ${time(w.from)}–${time(w.to)} UTC</p><dl class="legend">${FIELDS.map(k => `<div><dt>${k}</dt><dd data-field="${k}" data-value="${w[k] ?? ""}">${n(w[k])}</dd></div>`).join("")}</dl>`;
+		$("window").innerHTML =
+			`<p class="muted">${esc(w.name)} over ${esc(w.window)}: ${time(w.from)}–${time(w.to)} UTC</p><dl class="legend">${FIELDS.map(k => `<div><dt>${k}</dt><dd data-field="${k}" data-value="${w[k] ?? ""}">${n(w[k])}</dd></div>`).join("")}</dl>`;
 	}
 }

@@ -223,7 +223,12 @@ function load(firstRender: boolean): Promise<void> {
 function show(sym: string, tf = state.tf): void {
 	const old = state.symbol;
 	if (old === sym && tf === state.tf) return;
-	if (old) stream.unsubscribe(topicsOf(old, state.tf).filter(t => !t.startsWith("ticks:")).concat(state.symbols.includes(old) ? [] : [`ticks:${old}`]));
+	if (old)
+		stream.unsubscribe(
+			topicsOf(old, state.tf)
+				.filter(t => !t.startsWith("ticks:"))
+				.concat(state.symbols.includes(old) ? [] : [`ticks:${old}`]),
+		);
 	state.symbol = sym;
 	state.tf = tf;
 	state.tickSeqs = [];
@@ -258,7 +263,12 @@ async function loadSymbols(): Promise<void> {
 		state.symbols = res.items.map(i => i.symbol).sort();
 		for (const i of res.items) if (typeof i.price === "number") state.prices.set(i.symbol, i.price);
 		renderWatchlist();
-		stream.subscribe(state.symbols.slice(0, 50).filter(s => s !== state.symbol).map(s => `ticks:${s}`));
+		stream.subscribe(
+			state.symbols
+				.slice(0, 50)
+				.filter(s => s !== state.symbol)
+				.map(s => `ticks:${s}`),
+		);
 		if (!state.symbol || !state.symbols.includes(state.symbol)) {
 			if (state.symbols[0]) show(state.symbols[0]);
 		}

@@ -33,7 +33,10 @@ function agentSummary(name: string, r: Record<string, any> | undefined): string 
 			return `last ${num(r.last)}; in ${esc(r.horizon)} bars ${num(p?.mean)} (80 %: ${num(p?.lower80)}–${num(p?.upper80)}); direction ${esc(r.direction)}; volatility ${esc(r.volatility?.model ?? "–")}`;
 		}
 		case "explain":
-			return `${esc(r.stance)} (score ${num(r.score, 3)}): ${esc(r.summary ?? "")}<ul>${(r.reasons ?? []).slice(0, 6).map((x: string) => `<li>${esc(x)}</li>`).join("")}</ul>`;
+			return `${esc(r.stance)} (score ${num(r.score, 3)}): ${esc(r.summary ?? "")}<ul>${(r.reasons ?? [])
+				.slice(0, 6)
+				.map((x: string) => `<li>${esc(x)}</li>`)
+				.join("")}</ul>`;
 		case "strategy":
 			return `${esc(r.stance)}: ${(r.suggestions ?? []).map((s: any) => `${esc(s.action)} ${s.entry != null ? `at ${num(s.entry)} stop ${num(s.stop)} target ${num(s.target)}` : ""} (confidence ${num(s.confidence)})`).join("; ")}`;
 		default:
@@ -74,16 +77,46 @@ export async function renderCluster(el: HTMLElement): Promise<void> {
 	try {
 		const [cluster, agents, workers, health] = await Promise.all([
 			api<{ node: string; nodes: Array<{ id: string; available: boolean; services: string[]; symbolCount: number; symbols: string[] }> }>("/api/v1/cluster"),
-			api<{ agents: Record<string, { available: boolean; health_score: number; utilization: number; error_rate: number; breaker_state: string; calls: number; latency_ms: { p50: number | null; p99: number | null } }> }>("/api/v1/agents/status"),
-			api<Array<{ worker_id: string; status: string; current_vendor: string | null; success_count: number; error_count: number; last_run: string | null; last_error: string | null; nodes?: Array<{ node: string; pipeline?: { queued: number; dropped: number; degraded: boolean } }> }>>("/api/v1/workers"),
+			api<{ agents: Record<string, { available: boolean; health_score: number; utilization: number; error_rate: number; breaker_state: string; calls: number; latency_ms: { p50: number | null; p99: number | null } }> }>(
+				"/api/v1/agents/status",
+			),
+			api<
+				Array<{
+					worker_id: string;
+					status: string;
+					current_vendor: string | null;
+					success_count: number;
+					error_count: number;
+					last_run: string | null;
+					last_error: string | null;
+					nodes?: Array<{ node: string; pipeline?: { queued: number; dropped: number; degraded: boolean } }>;
+				}>
+			>("/api/v1/workers"),
 			api<{ status: string; mode?: string; uptimeSeconds?: number; checks?: Record<string, { ok: boolean; latencyMs?: number }> }>("/health"),
 		]);
 		el.innerHTML = `<h3 class="sub">Health</h3><p>${esc(health.status)} (${esc(health.mode ?? "")}, up ${esc(health.uptimeSeconds ?? "–")} s)${Object.entries(health.checks ?? {})
 			.map(([k, v]) => ` · ${esc(k)} ${v.ok ? "ok" : "failing"}${v.latencyMs !== undefined ? ` ${esc(v.latencyMs)} ms` : ""}`)
 			.join("")}</p>
-<h3 class="sub">Nodes</h3>${table(["node", "available", "services", "symbols"], cluster.nodes.map(n => [n.id + (n.id === cluster.node ? " (this)" : ""), n.available ? "yes" : "no", n.services.join(", "), `${n.symbolCount}: ${n.symbols.slice(0, 20).join(" ")}${n.symbols.length > 20 ? " …" : ""}`]))}
-<h3 class="sub">Agents</h3>${table(["agent", "available", "health", "utilization", "error rate", "breaker", "calls", "p50 / p99 ms"], Object.entries(agents.agents).map(([k, a]) => [k, a.available ? "yes" : "no", num(a.health_score), num(a.utilization), num(a.error_rate), a.breaker_state, a.calls, `${a.latency_ms.p50 ?? "–"} / ${a.latency_ms.p99 ?? "–"}`]))}
-<h3 class="sub">Feeds and data workers</h3>${table(["worker", "status", "vendor", "runs ok / failed", "last run", "buffer (queued / dropped)", "last error"], workers.map(w => [w.worker_id, w.status, w.current_vendor ?? "–", `${w.success_count} / ${w.error_count}`, w.last_run ?? "–", (w.nodes ?? []).map(n => `${n.node}: ${n.pipeline?.queued ?? 0} / ${n.pipeline?.dropped ?? 0}${n.pipeline?.degraded ? " degraded" : ""}`).join("; ") || "–", w.last_error ?? ""]))}`;
+<h3 class="sub">Nodes</h3>${table(
+			["node", "available", "services", "symbols"],
+			cluster.nodes.map(n => [n.id + (n.id === cluster.node ? " (this)" : ""), n.available ? "yes" : "no", n.services.join(", "), `${n.symbolCount}: ${n.symbols.slice(0, 20).join(" ")}${n.symbols.length > 20 ? " …" : ""}`]),
+		)}
+<h3 class="sub">Agents</h3>${table(
+			["agent", "available", "health", "utilization", "error rate", "breaker", "calls", "p50 / p99 ms"],
+			Object.entries(agents.agents).map(([k, a]) => [k, a.available ? "yes" : "no", num(a.health_score), num(a.utilization), num(a.error_rate), a.breaker_state, a.calls, `${a.latency_ms.p50 ?? "–"} / ${a.latency_ms.p99 ?? "–"}`]),
+		)}
+<h3 class="sub">Feeds and data workers</h3>${table(
+			["worker", "status", "vendor", "runs ok / failed", "last run", "buffer (queued / dropped)", "last error"],
+			workers.map(w => [
+				w.worker_id,
+				w.status,
+				w.current_vendor ?? "–",
+				`${w.success_count} / ${w.error_count}`,
+				w.last_run ?? "–",
+				(w.nodes ?? []).map(n => `${n.node}: ${n.pipeline?.queued ?? 0} / ${n.pipeline?.dropped ?? 0}${n.pipeline?.degraded ? " degraded" : ""}`).join("; ") || "–",
+				w.last_error ?? "",
+			]),
+		)}`;
 	} catch (err) {
 		el.innerHTML = failure(err);
 	}

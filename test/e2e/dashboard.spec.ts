@@ -118,7 +118,9 @@ describe("dashboard in a browser (chromium)", function () {
 		await page.locator("#intel [data-agent='forecast']").waitFor({ timeout: 15_000 });
 		for (const agent of ["sentiment", "forecast", "explain", "strategy"]) expect(await page.locator(`#intel [data-agent='${agent}']`).count(), agent).to.equal(1);
 		expect(Number(await page.locator("[data-confidence]").getAttribute("data-confidence"))).to.be.within(0, 1);
-		const rest = (await (await fetch(`${srv.base}/api/v1/intelligence/unified`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"symbols":["AAPL"]}' })).json()) as { symbols: { AAPL: { confidence: Record<string, number> } } };
+		const rest = (await (await fetch(`${srv.base}/api/v1/intelligence/unified`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"symbols":["AAPL"]}' })).json()) as {
+			symbols: { AAPL: { confidence: Record<string, number> } };
+		};
 		const parts = Object.keys(rest.symbols.AAPL.confidence).filter(k => k !== "confidence");
 		expect(parts).to.include.members(["agreement", "coverage", "health", "freshness"]);
 		expect(await page.locator("#intel table td").allInnerTexts()).to.include.members(parts);
@@ -160,7 +162,9 @@ describe("dashboard in a browser (chromium)", function () {
 		const history = (await getJson(`${srv.base}/api/v1/alerts/history?rule=${id}`)).body.items;
 		expect(history).to.have.length(1);
 		expect(await item.getAttribute("data-alert")).to.equal(history[0].alert_id);
-		expect(await item.innerText()).to.include("AAPL breaks out").and.include("high");
+		expect(await item.innerText())
+			.to.include("AAPL breaks out")
+			.and.include("high");
 		await shot("dashboard-alerts-1280");
 		// A bad rule is refused with the field named, and nothing is added.
 		await form.getByLabel("Name", { exact: true }).fill("");
@@ -188,7 +192,9 @@ describe("dashboard in a browser (chromium)", function () {
 		await page.locator("#events li[data-id='e2e-anomaly-1']").waitFor({ timeout: 2000 });
 		expect(Date.now() - t0, "POST → feed").to.be.lessThan(2000);
 		expect(await hook(h => h.feedIds())).to.deep.equal(["e2e-anomaly-1"]);
-		expect(await page.locator("#events li[data-id='e2e-anomaly-1']").innerText()).to.include("AAPL").and.include("high");
+		expect(await page.locator("#events li[data-id='e2e-anomaly-1']").innerText())
+			.to.include("AAPL")
+			.and.include("high");
 		await page.locator("#view-events").getByLabel("Type", { exact: true }).selectOption("*");
 		// All types: both, beside what else was stored (the alerts test's alert_triggered event).
 		await page.waitForFunction(() => ["e2e-insight-1", "e2e-anomaly-1"].every(id => window.__rookery.feedIds().includes(id)), undefined, { timeout: 5000 });

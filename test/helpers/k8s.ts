@@ -27,7 +27,9 @@ export function kubectlVersion(): { kubectl: string; kustomize: string } {
 		out = execFileSync("kubectl", ["version", "--client"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 	} catch (err) {
 		const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "kubectl is not installed" : `kubectl version failed: ${(err as Error).message}`;
-		throw new Error(`${reason}. The k8s/ tests render the overlays with \`kubectl kustomize\`: install kubectl ≥ 1.27 (https://kubernetes.io/docs/tasks/tools/; Debian's kubernetes-client 1.20 is too old), see docs/operations.md "Deploying on Kubernetes".`);
+		throw new Error(
+			`${reason}. The k8s/ tests render the overlays with \`kubectl kustomize\`: install kubectl ≥ 1.27 (https://kubernetes.io/docs/tasks/tools/; Debian's kubernetes-client 1.20 is too old), see docs/operations.md "Deploying on Kubernetes".`,
+		);
 	}
 	const kubectl = /Client Version: v?(\S+)/.exec(out)?.[1] ?? "unknown";
 	const kustomize = /Kustomize Version: v?(\S+)/.exec(out)?.[1] ?? "none";
@@ -57,7 +59,12 @@ export const ofKind = (objs: K8sObject[], kind: string) => objs.filter(o => o.ki
 
 export function byName(objs: K8sObject[], kind: string, name: string): K8sObject {
 	const o = objs.find(x => x.kind === kind && x.metadata.name === name);
-	if (!o) throw new Error(`no ${kind} ${name} in the rendered manifests (have: ${ofKind(objs, kind).map(x => x.metadata.name).join(", ")})`);
+	if (!o)
+		throw new Error(
+			`no ${kind} ${name} in the rendered manifests (have: ${ofKind(objs, kind)
+				.map(x => x.metadata.name)
+				.join(", ")})`,
+		);
 	return o;
 }
 

@@ -13,7 +13,26 @@ import { SEED_ENV } from "../../lib/config/seed-compat.ts";
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Variables the entry point reads; a child never inherits them from the test's environment. */
-const ROOKERY_ENV = ["NODE_ID", "TRANSPORTER", "REDIS_URL", "SERVICES", "PORT", "HEALTH_PORT", "HOST", "LOG_LEVEL", "SYMBOLS", "FEED", "FEED_RATE", "FEED_SEED", "ROOKERY_CONFIG", "HTTP_QUOTE_CACHE_MS", "HTTP_DIRECT_READS", "ROOKERY_PLUGINS", ...Object.keys(TLS_ENV), ...SEED_ENV];
+const ROOKERY_ENV = [
+	"NODE_ID",
+	"TRANSPORTER",
+	"REDIS_URL",
+	"SERVICES",
+	"PORT",
+	"HEALTH_PORT",
+	"HOST",
+	"LOG_LEVEL",
+	"SYMBOLS",
+	"FEED",
+	"FEED_RATE",
+	"FEED_SEED",
+	"ROOKERY_CONFIG",
+	"HTTP_QUOTE_CACHE_MS",
+	"HTTP_DIRECT_READS",
+	"ROOKERY_PLUGINS",
+	...Object.keys(TLS_ENV),
+	...SEED_ENV,
+];
 
 export type Env = Record<string, string | undefined>;
 
@@ -43,7 +62,10 @@ export class RookeryProcess {
 	readonly exited: Promise<Exit>;
 	exit: Exit | null = null;
 
-	constructor(readonly proc: ChildProcess, readonly label: string) {
+	constructor(
+		readonly proc: ChildProcess,
+		readonly label: string,
+	) {
 		live.add(proc);
 		proc.stdout?.setEncoding("utf8").on("data", (d: string) => (this.stdout += d));
 		proc.stderr?.setEncoding("utf8").on("data", (d: string) => (this.stderr += d));

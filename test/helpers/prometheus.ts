@@ -35,7 +35,15 @@ export async function startPrometheus(targets: string[], opts: { ruleFiles?: str
 	proc.stderr!.on("data", d => (stderr = (stderr + d).slice(-4000)));
 	const exited = new Promise<void>(resolve => proc.once("exit", () => resolve()));
 	const url = `http://127.0.0.1:${port}`;
-	await waitFor(async () => proc.exitCode === null && (await fetch(`${url}/-/ready`).then(r => r.ok, () => false)), { timeoutMs: 20_000, what: `prometheus ready (stderr: ${stderr})` });
+	await waitFor(
+		async () =>
+			proc.exitCode === null &&
+			(await fetch(`${url}/-/ready`).then(
+				r => r.ok,
+				() => false,
+			)),
+		{ timeoutMs: 20_000, what: `prometheus ready (stderr: ${stderr})` },
+	);
 	return {
 		url,
 		async query(expr) {

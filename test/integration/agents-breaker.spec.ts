@@ -44,7 +44,11 @@ describe("agents: Moleculer's breaker skips a failing node while a healthy one s
 		// Round robin over A and B until A's breaker opens (3 calls went to A, all failed).
 		let open: { nodeID: string; action: string } | null = null;
 		void opened.then(e => (open = e));
-		for (let i = 0; i < 20 && !open; i++) await caller.run("sentiment", { texts: ["Acme beats"] }).then(r => served.push(r.node), e => failures.push(e.name));
+		for (let i = 0; i < 20 && !open; i++)
+			await caller.run("sentiment", { texts: ["Acme beats"] }).then(
+				r => served.push(r.node),
+				e => failures.push(e.name),
+			);
 		expect(open).to.deep.include({ nodeID: "agent-a", action: "agents.sentiment.run" });
 		expect(failing.requests).to.have.length(3);
 		expect(failures).to.deep.equal(["ModelError", "ModelError", "ModelError"]);

@@ -43,13 +43,14 @@ describe("@moleculer/channels 0.1.8 as Rookery uses it (Redis)", function () {
 		expect(() => assertChannelsVersion()).not.to.throw();
 	});
 
-	const senderAndConsumer = (got: unknown[], channel: string): ServiceSchema => ({
-		name: "starter",
-		channels: { [channel]: { group: "g", handler: (m: unknown) => void got.push(m) } },
-		async started() {
-			await (this.broker as unknown as Sending).sendToChannel(channel, { hello: "from started()" });
-		},
-	} as ServiceSchema);
+	const senderAndConsumer = (got: unknown[], channel: string): ServiceSchema =>
+		({
+			name: "starter",
+			channels: { [channel]: { group: "g", handler: (m: unknown) => void got.push(m) } },
+			async started() {
+				await (this.broker as unknown as Sending).sendToChannel(channel, { hello: "from started()" });
+			},
+		}) as ServiceSchema;
 
 	it("unchanged: sending from a service's started() fails; with the hook as `starting` it is delivered", async () => {
 		const gotA: unknown[] = [];
@@ -84,15 +85,38 @@ describe("@moleculer/channels 0.1.8 as Rookery uses it (Redis)", function () {
 		const moved: unknown[] = [];
 		const kv = new MemoryKv();
 		const store = new DeliveryStore(kv, DEFAULT_ALERT_DELIVERY);
-		const deliverer = new Deliverer({ store, senders: {}, record: async () => {}, publish: async () => {}, metrics: { outcome() {}, duplicate() {}, dropped() {} }, config: DEFAULT_ALERT_DELIVERY, nodeId: "t", now: Date.now, random: Math.random });
+		const deliverer = new Deliverer({
+			store,
+			senders: {},
+			record: async () => {},
+			publish: async () => {},
+			metrics: { outcome() {}, duplicate() {}, dropped() {} },
+			config: DEFAULT_ALERT_DELIVERY,
+			nodeId: "t",
+			now: Date.now,
+			random: Math.random,
+		});
 		// Two consumers in one group, as two nodes would be: 0.1.8 may move one message twice.
 		for (const id of ["dlq-1", "dlq-2"]) {
 			const b = broker(id, Channels(opts()));
 			b.createService({
 				name: "poison",
 				channels: {
-					"ch.poison": { group: "poison", deadLettering: { enabled: true, queueName: "ch.poison.failed" }, handler: (m: unknown) => { attempts.push(m); throw new Error("always"); } },
-					"ch.poison.failed": { group: "poison", handler: async (m: Parameters<Deliverer["deadLetterPoison"]>[0]) => { moved.push(m); await deliverer.deadLetterPoison(m, "handler failed"); } },
+					"ch.poison": {
+						group: "poison",
+						deadLettering: { enabled: true, queueName: "ch.poison.failed" },
+						handler: (m: unknown) => {
+							attempts.push(m);
+							throw new Error("always");
+						},
+					},
+					"ch.poison.failed": {
+						group: "poison",
+						handler: async (m: Parameters<Deliverer["deadLetterPoison"]>[0]) => {
+							moved.push(m);
+							await deliverer.deadLetterPoison(m, "handler failed");
+						},
+					},
 				},
 			} as ServiceSchema);
 			await b.start();

@@ -47,7 +47,10 @@ const withAlerts = (SERVICE_NAMES as readonly string[]).includes("alerts");
 			condition: { source: "price", symbol: "AAPL", op: "crosses_above", value: 200 },
 			severity: "high",
 			cooldown_ms: 0,
-			channels: [{ type: "webhook", url: rx.url, secret: SECRET }, { type: "email", to: "ops@example.com" }],
+			channels: [
+				{ type: "webhook", url: rx.url, secret: SECRET },
+				{ type: "email", to: "ops@example.com" },
+			],
 		});
 		expect(created.status, JSON.stringify(created.body)).to.equal(201);
 		const rule = created.body.id as string;
@@ -63,7 +66,10 @@ const withAlerts = (SERVICE_NAMES as readonly string[]).includes("alerts");
 		expect(smtp.mails).to.have.length(0);
 		rx.failing = false;
 		await smtp.up();
-		await waitFor(async () => (await history()).every(a => a.deliveries.filter(d => d.channel === "webhook" || d.channel === "email").every(d => d.status === "delivered")), { what: "every delivery delivered in the history", timeoutMs: 30_000 });
+		await waitFor(async () => (await history()).every(a => a.deliveries.filter(d => d.channel === "webhook" || d.channel === "email").every(d => d.status === "delivered")), {
+			what: "every delivery delivered in the history",
+			timeoutMs: 30_000,
+		});
 		for (const id of hookIds) expect(rx.accepted.get(id), id).to.equal(1);
 		expect(rx.received.every(r => r.signatureOk)).to.equal(true);
 		for (const id of mailIds) expect(smtp.countOf(id), id).to.equal(1);

@@ -103,13 +103,20 @@ describe("alert delivery: SIGKILL of the node holding deliveries (child processe
 			const t = Date.now() - killedAt;
 			await waitFor(() => msgs.every(m => latestStatus(results).get(m.delivery_id)?.status === "delivered"), { what: "every delivery recorded delivered", timeoutMs: 30_000 }).catch(err => {
 				const missing = msgs.filter(m => latestStatus(results).get(m.delivery_id)?.status !== "delivered").map(m => m.delivery_id);
-				throw new Error(`${(err as Error).message}: ${missing.length} not recorded delivered, e.g. ${missing.slice(0, 5).map(id => `${id}=${JSON.stringify(results.filter(r => r.delivery_id === id))}`).join("; ")}`);
+				throw new Error(
+					`${(err as Error).message}: ${missing.length} not recorded delivered, e.g. ${missing
+						.slice(0, 5)
+						.map(id => `${id}=${JSON.stringify(results.filter(r => r.delivery_id === id))}`)
+						.join("; ")}`,
+				);
 			});
 			const twice = rx.duplicates();
 			const survivor = nodes.find(n => n !== victim)!;
 			const metrics = await (await fetch(`${survivor.url}/metrics`)).text();
 			const counted = (kind: string) => Number(new RegExp(`rookery_alerts_delivery_duplicates_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-			log(`all ${N} accepted ${t} ms after the kill; ids accepted twice: ${twice.length} (${twice.join(", ") || "none"}); counted by the survivor as possible duplicates: ${counted("unconfirmed")}, certain: ${counted("recorded")}; signatures bad: ${rx.received.filter(r => !r.signatureOk).length}`);
+			log(
+				`all ${N} accepted ${t} ms after the kill; ids accepted twice: ${twice.length} (${twice.join(", ") || "none"}); counted by the survivor as possible duplicates: ${counted("unconfirmed")}, certain: ${counted("recorded")}; signatures bad: ${rx.received.filter(r => !r.signatureOk).length}`,
+			);
 			// Every duplicate the receiver saw is one the survivor counted (it may count more: attempts the victim began but never sent).
 			expect(counted("unconfirmed") + counted("recorded")).to.be.at.least(twice.length);
 			expect(rx.received.every(r => r.signatureOk)).to.equal(true);

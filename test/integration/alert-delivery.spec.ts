@@ -36,7 +36,12 @@ for (const mode of ["embedded", "redis"] as const) {
 		before(async () => {
 			if (mode === "redis") redis = await startRedis();
 			smtp = new SmtpSink(await freePort());
-			const config = { nodeId: `delivery-${mode}`, services: ["gateway", "monitor", "alert-delivery"], redisUrl: redis?.url ?? null, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST, smtpUrl: smtp.url, timeoutMs: 1000 } } satisfies ConfigOverrides;
+			const config = {
+				nodeId: `delivery-${mode}`,
+				services: ["gateway", "monitor", "alert-delivery"],
+				redisUrl: redis?.url ?? null,
+				alertDelivery: { ...defaultConfig().alertDelivery, ...FAST, smtpUrl: smtp.url, timeoutMs: 1000 },
+			} satisfies ConfigOverrides;
 			node = await startNode(config, { services: [alertsRecorder(results)] });
 			base = `${node.base}/api/v1`;
 		});
@@ -112,7 +117,10 @@ for (const mode of ["embedded", "redis"] as const) {
 			const printed: unknown[] = [];
 			const table = console.table;
 			console.table = (rows: unknown) => void printed.push(rows);
-			await replCommands.find(c => c.command.startsWith("dead-letters"))!.action(node.broker, {}).finally(() => (console.table = table));
+			await replCommands
+				.find(c => c.command.startsWith("dead-letters"))!
+				.action(node.broker, {})
+				.finally(() => (console.table = table));
 			expect((printed[0] as Array<{ id: string; "last error": string }>).find(r => r.id === gone.delivery_id)).to.include({ "last error": "HTTP 410" });
 			// Retry (admin: loopback in development mode) once the receiver works again.
 			rx.failing = false;
@@ -151,7 +159,12 @@ describe("alert delivery: dead letters per owner over REST (JWT)", function () {
 	const as = async (sub: string, roles: string[] = []) => ({ authorization: `Bearer ${await jwt({ sub, tier: "pro", roles })}` });
 
 	before(async () => {
-		const config = { nodeId: "delivery-owners", services: ["gateway", "monitor", "alert-delivery"], auth: { ...defaultConfig().auth, jwtSecret: SECRET, anonymousTier: null }, alertDelivery: { ...defaultConfig().alertDelivery, ...FAST } } satisfies ConfigOverrides;
+		const config = {
+			nodeId: "delivery-owners",
+			services: ["gateway", "monitor", "alert-delivery"],
+			auth: { ...defaultConfig().auth, jwtSecret: SECRET, anonymousTier: null },
+			alertDelivery: { ...defaultConfig().alertDelivery, ...FAST },
+		} satisfies ConfigOverrides;
 		node = await startNode(config, { services: [alertsRecorder(results)] });
 		base = `${node.base}/api/v1`;
 	});

@@ -61,7 +61,10 @@ describe("alerts: a rule fires once, on the symbol's owner, and again after the 
 
 		await post(b, [199, 201, 202]);
 		await waitFor(() => got.length === 1, { what: "one alert" }).catch(async err => {
-			for (const n of nodes) log(`${n.nodeId}: fired ${await fired(n)}; rules ${JSON.stringify((await getJson(`${n.url}/api/v1/alerts/rules`)).body.items.map((r: { id: string; owner: string }) => r.id + "/" + r.owner))} symbols ${JSON.stringify((await getJson(`${n.url}/api/v1/symbols`)).body)}`);
+			for (const n of nodes)
+				log(
+					`${n.nodeId}: fired ${await fired(n)}; rules ${JSON.stringify((await getJson(`${n.url}/api/v1/alerts/rules`)).body.items.map((r: { id: string; owner: string }) => r.id + "/" + r.owner))} symbols ${JSON.stringify((await getJson(`${n.url}/api/v1/symbols`)).body)}`,
+				);
 			throw err;
 		});
 		const owner = (await getJson(`${a.url}/api/v1/symbols`)).body.items.find((s: { symbol: string }) => s.symbol === SYMBOL).node as string;

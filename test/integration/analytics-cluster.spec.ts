@@ -37,11 +37,17 @@ describe("analytics across two nodes (real NATS)", () => {
 		const halves = [values.filter((_, i) => i % 2 === 0), values.filter((_, i) => i % 2 === 1)];
 		for (let i = 0; i < 2; i++) {
 			// The POST lands on this gateway's own analytics (preferLocal): each node holds half.
-			const r = await postJson(`${base(i)}/api/v1/analytics/metrics/cluster.lat`, halves[i].map(value => ({ value })));
+			const r = await postJson(
+				`${base(i)}/api/v1/analytics/metrics/cluster.lat`,
+				halves[i].map(value => ({ value })),
+			);
 			expect(r.status).to.equal(200);
 		}
 		const local = nodes.map(n => (n.broker.getLocalService("analytics") as unknown as { windows: WindowStore }).windows.stats("cluster.lat", "1h")?.count ?? 0);
-		expect(local.every(c => c > 0 && c < 400), `per-node counts ${local}`).to.equal(true);
+		expect(
+			local.every(c => c > 0 && c < 400),
+			`per-node counts ${local}`,
+		).to.equal(true);
 
 		const single = new WindowStore(10);
 		for (const v of values) single.record("x", v);

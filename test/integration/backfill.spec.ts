@@ -50,11 +50,7 @@ function historyServer(): Promise<{ url: string; requests: URLSearchParams[]; fa
 		const meta = { currency: "USD", symbol: decodeURIComponent(m[1]), exchangeName: "NMS", regularMarketTime: p2, regularMarketPrice: q.close.findLast(x => x !== null) ?? 100, dataGranularity: "1m" };
 		res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ chart: { result: [{ meta, timestamp: ts, indicators: { quote: [q] } }], error: null } }));
 	});
-	return new Promise(resolve =>
-		server.listen(0, "127.0.0.1", () =>
-			resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, fail, close: () => new Promise(r => server.close(() => r())) }),
-		),
-	);
+	return new Promise(resolve => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, fail, close: () => new Promise(r => server.close(() => r())) })));
 }
 
 describe("back-fill from a vendor's history (cluster mode)", function () {
@@ -144,7 +140,10 @@ describe("back-fill from a vendor's history (cluster mode)", function () {
 		for (const [body, field] of cases) {
 			const r = await backfill(body);
 			expect(r.status, JSON.stringify(body)).to.equal(422);
-			expect(r.body.error.details.map((d: { field: string }) => d.field), JSON.stringify(body)).to.deep.equal([field]);
+			expect(
+				r.body.error.details.map((d: { field: string }) => d.field),
+				JSON.stringify(body),
+			).to.deep.equal([field]);
 		}
 		expect(vendor.requests.length, "no vendor call for a refused request").to.equal(requests);
 		expect(await lastSeq()).to.equal(first.lastSeq);
@@ -153,7 +152,10 @@ describe("back-fill from a vendor's history (cluster mode)", function () {
 	});
 
 	it("answers 503 when the vendor fails or answers a bar that is not one, and writes nothing", async () => {
-		for (const [mode, message] of [["on", "HTTP 500"], ["badBar", "not a valid bar"]] as const) {
+		for (const [mode, message] of [
+			["on", "HTTP 500"],
+			["badBar", "not a valid bar"],
+		] as const) {
 			vendor.fail[mode] = true;
 			try {
 				const r = await backfill({ vendor: "yahoo", from: to + MIN, to: to + 5 * MIN });

@@ -31,8 +31,7 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 
 	before(async () => {
 		[nats, redis] = await Promise.all([startNats(), startRedis()]);
-		const cfg = (nodeId: string, services?: string[]) =>
-			testConfig({ nodeId, transporter: nats.url, redisUrl: redis.url, ...(services ? { services } : {}), workers: { ...defaultConfig().workers, autoStart: false } } as never);
+		const cfg = (nodeId: string, services?: string[]) => testConfig({ nodeId, transporter: nats.url, redisUrl: redis.url, ...(services ? { services } : {}), workers: { ...defaultConfig().workers, autoStart: false } } as never);
 		[a, b] = await Promise.all([startNode(cfg("cache-a")), startNode(cfg("cache-b", ["gateway", "intelligence", "monitor"]))]);
 		await waitFor(() => b.broker.registry.getActionEndpoints("symbols.latest")?.hasAvailable(), { what: "node b sees node a's symbols" });
 		const ticks = Array.from({ length: 60 }, (_, i) => ({ symbol: "CCH", price: 100 + Math.sin(i / 3) * 2, size: 10, ts: T0 + i * M + 1000 }));
@@ -81,14 +80,20 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 	});
 
 	it("warms a starting node with the most requested symbols saved by the nodes", async () => {
-		await a.deps.kv.hset("rookery:cache:hot-symbols", "some-node", [["CCH", 9], ["NOPE", 1]]);
+		await a.deps.kv.hset("rookery:cache:hot-symbols", "some-node", [
+			["CCH", 9],
+			["NOPE", 1],
+		]);
 		const c = await startNode({ nodeId: "cache-c", transporter: nats.url, redisUrl: redis.url, services: ["gateway", "intelligence", "monitor"], cache: { ...defaultConfig().cache, warmSymbols: 1 } } as never);
 		try {
 			// The warmed answer is the default request for CCH: computed (or found in L2) and now in C's L1.
-			const s = await waitFor(async () => {
-				const st = await status(c);
-				return st.l1.entries >= 1 ? st : null;
-			}, { timeoutMs: 20_000, what: "node c's L1 warmed" });
+			const s = await waitFor(
+				async () => {
+					const st = await status(c);
+					return st.l1.entries >= 1 ? st : null;
+				},
+				{ timeoutMs: 20_000, what: "node c's L1 warmed" },
+			);
 			expect(s.l1.entries).to.equal(1);
 		} finally {
 			await c.stop();
@@ -118,8 +123,15 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 
 	it("lists the cache and performance paths in the OpenAPI document, clearing as admin-only", async () => {
 		const doc = (await getJson(`${url(b)}/api/openapi.json`)).body;
-		for (const p of ["/api/v1/cache/status", "/cache/status", "/metrics/performance"]) expect(doc.paths[p].get.summary, p).to.be.a("string").and.not.match(/^monitor\./);
-		for (const [p, m] of [["/api/v1/cache", "delete"], ["/cache/clear", "delete"]]) expect(doc.paths[p][m]["x-required-role"], p).to.equal("admin");
+		for (const p of ["/api/v1/cache/status", "/cache/status", "/metrics/performance"])
+			expect(doc.paths[p].get.summary, p)
+				.to.be.a("string")
+				.and.not.match(/^monitor\./);
+		for (const [p, m] of [
+			["/api/v1/cache", "delete"],
+			["/cache/clear", "delete"],
+		])
+			expect(doc.paths[p][m]["x-required-role"], p).to.equal("admin");
 	});
 
 	it("/metrics/performance answers in seed 000's shape, counting client calls", async () => {

@@ -28,10 +28,7 @@ describe("bin/rookery.ts command line", function () {
 
 	it("--show-config prints the resolved config: flags over env over file, secrets masked", async () => {
 		const file = path.join(dir, "rookery.json");
-		writeFileSync(
-			file,
-			JSON.stringify({ port: 1111, logLevel: "debug", symbols: ["FILE"], nodeId: "from-file", feed: { ticksPerSecond: 7 }, store: { maxLen: 5000 } }),
-		);
+		writeFileSync(file, JSON.stringify({ port: 1111, logLevel: "debug", symbols: ["FILE"], nodeId: "from-file", feed: { ticksPerSecond: 7 }, store: { maxLen: 5000 } }));
 		const r = await runRookery(["--config", file, "--port", "3333", "--log-level", "trace", "--show-config"], {
 			PORT: "2222",
 			LOG_LEVEL: "error",
@@ -93,9 +90,18 @@ describe("bin/rookery.ts command line", function () {
 		const errs = lines(r.stderr);
 		expect(errs, r.stderr).to.have.length(3);
 		expect(errs.every(l => l.startsWith("config: "))).to.equal(true);
-		expect(errs.filter(l => /'port'/.test(l) && l.includes("abc")), r.stderr).to.have.length(1);
-		expect(errs.filter(l => /'symbols\[1\]'/.test(l) && l.includes("bad!")), r.stderr).to.have.length(1);
-		expect(errs.filter(l => /'redisUrl'/.test(l) && l.includes("redis|rediss")), r.stderr).to.have.length(1);
+		expect(
+			errs.filter(l => /'port'/.test(l) && l.includes("abc")),
+			r.stderr,
+		).to.have.length(1);
+		expect(
+			errs.filter(l => /'symbols\[1\]'/.test(l) && l.includes("bad!")),
+			r.stderr,
+		).to.have.length(1);
+		expect(
+			errs.filter(l => /'redisUrl'/.test(l) && l.includes("redis|rediss")),
+			r.stderr,
+		).to.have.length(1);
 	});
 
 	it("a bad config without flags also exits 1 before starting anything", async () => {

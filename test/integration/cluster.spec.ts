@@ -100,7 +100,10 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 					);
 					for (const name of ["symbols.ingest", "symbols.latest", "symbols.bars", "symbols.actors"]) {
 						const eps = actions.find(x => x.name === name)?.endpoints ?? [];
-						const seen = eps.filter(e => e.available).map(e => e.nodeID).sort();
+						const seen = eps
+							.filter(e => e.available)
+							.map(e => e.nodeID)
+							.sort();
 						if (JSON.stringify(seen) !== JSON.stringify(both)) return false;
 					}
 				}
@@ -126,11 +129,17 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 	});
 
 	it("gives every symbol exactly one owner, the same whichever gateway the tick came in on", async () => {
-		const first = await post(A(), SYMBOLS.map(s => tick(s)));
+		const first = await post(
+			A(),
+			SYMBOLS.map(s => tick(s)),
+		);
 		expect(first.symbols.map(r => r.symbol).sort()).to.deep.equal([...SYMBOLS].sort());
 		expect(first.symbols.every(r => r.lastSeq === 1)).to.equal(true);
 		// The same symbols once more, through B: B must route to the same owners, not to itself.
-		await post(B(), SYMBOLS.map(s => tick(s)));
+		await post(
+			B(),
+			SYMBOLS.map(s => tick(s)),
+		);
 
 		const [onA, onB] = await Promise.all([actorsOn(A()), actorsOn(B())]);
 		const heldBy = new Map<string, string[]>();
@@ -141,7 +150,10 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		}
 		expect(heldBy.size, "no actor for a symbol nobody posted").to.equal(SYMBOLS.length);
 		expect(onA.every(x => x.node === A().nodeId) && onB.every(x => x.node === B().nodeId)).to.equal(true);
-		expect([...onA, ...onB].every(x => x.seq === 2), "each symbol's seq after two ticks").to.equal(true);
+		expect(
+			[...onA, ...onB].every(x => x.seq === 2),
+			"each symbol's seq after two ticks",
+		).to.equal(true);
 		expect(onA.length, "symbols owned by A").to.be.greaterThan(0);
 		expect(onB.length, "symbols owned by B").to.be.greaterThan(0);
 
@@ -248,7 +260,10 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 			expect(frames.map(f => [f.type, f.seq])).to.deep.equal([["snapshot", snap.seq], ...sent[sym].map((_, i) => ["update", snap.seq! + 1 + i])]);
 			expect(frames.slice(1).map(f => f.data)).to.deep.equal(sent[sym].map((t, i) => ({ v: 1, seq: snap.seq! + 1 + i, ...t })));
 		}
-		expect(ws.frames.filter(f => f.type === "error"), "error frames").to.deep.equal([]);
+		expect(
+			ws.frames.filter(f => f.type === "error"),
+			"error frames",
+		).to.deep.equal([]);
 	});
 
 	it("a WS client on B that subscribes while ticks flow into A sees no gap and no duplicate", async () => {
@@ -286,7 +301,10 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		expect(frames[0].type).to.equal("snapshot");
 		const first = frames[0].seq!;
 		expect(first, "snapshot seq: subscribed mid-flow").to.be.greaterThan(1).and.lessThan(lastSeq);
-		expect(frames.map(f => f.seq), "seqs from the snapshot on").to.deep.equal(Array.from({ length: lastSeq - first + 1 }, (_, i) => first + i));
+		expect(
+			frames.map(f => f.seq),
+			"seqs from the snapshot on",
+		).to.deep.equal(Array.from({ length: lastSeq - first + 1 }, (_, i) => first + i));
 		expect(frames.slice(1).every(f => f.type === "update")).to.equal(true);
 		// An update carries its own tick; the snapshot carries the newest tick by trade time, which
 		// may be an earlier seq than the stream position it stands for.
@@ -353,7 +371,10 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 			expect(r.body.symbol).to.equal(sym);
 		}
 		const after = [...(await actorsOn(A())), ...(await actorsOn(B()))].filter(x => x.symbol === sym);
-		expect(after.map(x => x.node), "still one actor, on the owner").to.deep.equal([B().nodeId]);
+		expect(
+			after.map(x => x.node),
+			"still one actor, on the owner",
+		).to.deep.equal([B().nodeId]);
 	});
 
 	it("publishes bars and indicators of the owner on rookery.bars.{tf}.{SYM} and rookery.indicators.{SYM}", async () => {
@@ -368,7 +389,10 @@ describe("cluster: two nodes over real NATS + Redis", function () {
 		await nc.flush();
 		// Three minutes of trades (one a minute, in the past), posted to A whoever owns the symbol.
 		const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
-		await post(A(), [0, 1, 2].map(i => tick(sym, { ts: t0 + i * 60_000 + 6000, price: 50 + i })));
+		await post(
+			A(),
+			[0, 1, 2].map(i => tick(sym, { ts: t0 + i * 60_000 + 6000, price: 50 + i })),
+		);
 		await waitFor(() => bars.filter(m => m.final).length >= 2 && inds.filter(m => m.final && m.tf === "1m").length >= 2, { what: "final bars and indicators on NATS" }).catch(err => {
 			throw new Error(`${(err as Error).message}: ${JSON.stringify({ bars, inds }).slice(0, 2000)}`);
 		});

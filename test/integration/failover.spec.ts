@@ -77,7 +77,10 @@ class LoadGenerator {
 	#running: Promise<void>[] = [];
 	#rr = 0;
 
-	constructor(readonly source: TickSource, readonly gateways: () => RookeryNodeProcess[]) {}
+	constructor(
+		readonly source: TickSource,
+		readonly gateways: () => RookeryNodeProcess[],
+	) {}
 
 	start(): void {
 		this.#stop = false;
@@ -369,7 +372,10 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 			expect(shouldMove.every(s => rendezvousOwner(s, [...oldIds, joined.nodeId]) === joined.nodeId)).to.equal(true);
 			expect(moved, `passivated as moved vs symbols whose owner changed (${shouldMove.length})`).to.equal(shouldMove.length);
 			const other = await Promise.all(old.map(n => metric(n, "rookery_symbols_passivated_total", 'reason="idle"')));
-			expect(other.reduce((a, b) => a + b, 0), "idle passivations").to.equal(0);
+			expect(
+				other.reduce((a, b) => a + b, 0),
+				"idle passivations",
+			).to.equal(0);
 			log(`JOIN: ${moved} of ${activeBefore} active symbols moved (${((100 * moved) / activeBefore).toFixed(1)} %, ideal 25 %); the new node holds ${onNew}; symbols held by two nodes: ${twice.length}`);
 			expect(twice, "symbols with an actor on two nodes").to.deep.equal([]);
 			expect(onNew, "actors on the new node").to.be.at.most(moved);
@@ -378,7 +384,9 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 		}
 		await verifyLogs();
 		expect(activeBefore).to.equal(SYMBOLS.length);
-		expect(moved, "symbols passivated as moved").to.be.greaterThan(0.1 * activeBefore).and.below(0.4 * activeBefore);
+		expect(moved, "symbols passivated as moved")
+			.to.be.greaterThan(0.1 * activeBefore)
+			.and.below(0.4 * activeBefore);
 	});
 
 	it("Redis killed for 5 s under load: quick retryable 503s, no half-written batch, recovery by itself", async function () {
@@ -405,8 +413,14 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 		log(`REDIS DOWN 5 s: ${summarize(during)} (codes ${codes}); 503 latency p50 ${lat[Math.floor(lat.length / 2)]} ms, max ${lat.at(-1)} ms; Retry-After on ${e503.filter(a => a.retryAfter !== null).length}/${e503.length}`);
 		log(`REDIS BACK: every worker accepted again within ${rec.maxMs} ms of the restart (per worker ${rec.perWorker.join(", ")})`);
 		expect(e503.length, "503s while Redis was down").to.be.greaterThan(0);
-		expect(during.filter(a => a.status !== 503), "answers other than 503 while Redis was down").to.deep.equal([]);
-		expect(e503.every(a => a.retryAfter !== null), "503s carry Retry-After").to.equal(true);
+		expect(
+			during.filter(a => a.status !== 503),
+			"answers other than 503 while Redis was down",
+		).to.deep.equal([]);
+		expect(
+			e503.every(a => a.retryAfter !== null),
+			"503s carry Retry-After",
+		).to.equal(true);
 		expect(lat.at(-1)!, "slowest 503 (ms)").to.be.below(3000);
 		expect(rec.maxMs, "recovery after Redis restart (ms)").to.be.below(10_000);
 		await verifyLogs();
@@ -509,7 +523,10 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 				expect.fail(`the frozen owner's write succeeded: ${JSON.stringify(res.r)}; log tail ${JSON.stringify(entries.slice(-3))}`);
 			}
 			expect(res.err.code, res.err.message).to.equal(503);
-			expect(entries.map(e => e.id), "the stale write is not in the log").to.not.include(stale.id);
+			expect(
+				entries.map(e => e.id),
+				"the stale write is not in the log",
+			).to.not.include(stale.id);
 			expect(await metric(x, "rookery_symbols_lease_lost_total", ""), "lease_lost on the frozen node").to.be.greaterThan(lostBefore);
 		} finally {
 			x.proc.kill("SIGCONT");

@@ -35,7 +35,11 @@ interface Answer {
  */
 async function ask(base: string, path: string, headers: Record<string, string> = {}, method = "GET"): Promise<Answer> {
 	const res = await fetch(base + path, { method, headers, signal: AbortSignal.timeout(10_000) });
-	const body = (await res.text()).replace(/direct-(auth-)?[ab]/g, "…").replace(/"lastActivity":\d+/g, '"lastActivity":…').replace(/"retryAfterMs":\d+/g, '"retryAfterMs":…').replace(/"uptimeSeconds":\d+/g, '"uptimeSeconds":…');
+	const body = (await res.text())
+		.replace(/direct-(auth-)?[ab]/g, "…")
+		.replace(/"lastActivity":\d+/g, '"lastActivity":…')
+		.replace(/"retryAfterMs":\d+/g, '"retryAfterMs":…')
+		.replace(/"uptimeSeconds":\d+/g, '"uptimeSeconds":…');
 	const h: Record<string, string> = {};
 	const callerId = headers["x-request-id"] ?? headers["x-correlation-id"];
 	res.headers.forEach((v, k) => {
@@ -182,7 +186,8 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 
 		it("counts hits and misses in /metrics", async () => {
 			for (let i = 0; i < 10; i++) await ask(direct.base, "/api/v1/symbols/AAPL/latest");
-			const hits = () => ask(direct.base, "/metrics").then(r => Number(/rookery_http_quote_cache_total\{[^}]*result="hit"[^}]*\} (\d+)/.exec(r.body)?.[1] ?? /rookery_http_quote_cache\{[^}]*result="hit"[^}]*\} (\d+)/.exec(r.body)?.[1] ?? 0));
+			const hits = () =>
+				ask(direct.base, "/metrics").then(r => Number(/rookery_http_quote_cache_total\{[^}]*result="hit"[^}]*\} (\d+)/.exec(r.body)?.[1] ?? /rookery_http_quote_cache\{[^}]*result="hit"[^}]*\} (\d+)/.exec(r.body)?.[1] ?? 0));
 			await waitFor(async () => (await hits()) >= 10, { timeoutMs: 3000, what: "quote cache hits in /metrics" });
 			const q = direct.node.broker.getLocalService("gateway") as unknown as { quotes: { stats: { hits: number; misses: number } } };
 			expect(q.quotes.stats.misses).to.be.greaterThan(0);
@@ -211,8 +216,14 @@ describe("gateway: direct REST reads and the quote cache answer as moleculer-web
 		const both = (path: string, headers: Record<string, string> = {}) => Promise.all([ask(direct.base, path, headers), ask(plain.base, path, headers)]);
 
 		it("refuses missing, forged and expired credentials alike (401)", async () => {
-			const forged = await new SignJWT({ sub: "x", tier: "pro" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode("x".repeat(48)));
-			const expired = await new SignJWT({ sub: "x", tier: "pro" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(new TextEncoder().encode(SECRET));
+			const forged = await new SignJWT({ sub: "x", tier: "pro" })
+				.setProtectedHeader({ alg: "HS256" })
+				.setExpirationTime("1h")
+				.sign(new TextEncoder().encode("x".repeat(48)));
+			const expired = await new SignJWT({ sub: "x", tier: "pro" })
+				.setProtectedHeader({ alg: "HS256" })
+				.setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+				.sign(new TextEncoder().encode(SECRET));
 			const cases: Array<Record<string, string>> = [{}, { authorization: `Bearer ${forged}` }, { authorization: `Bearer ${expired}` }, { "x-api-key": "rk_nope" }];
 			for (const h of cases) {
 				const [a, b] = await both("/api/v1/symbols/MSFT/latest", h);

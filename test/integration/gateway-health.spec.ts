@@ -48,10 +48,13 @@ describe("gateway: /health/live and /health/ready (real node, redis-server stopp
 
 	it("ready and /health go 503 while Redis is down, live stays 200; all 200 again once it is back", async () => {
 		await redis.kill();
-		const down = await waitFor(async () => {
-			const r = await get("/health/ready");
-			return r.status === 503 ? r : null;
-		}, { timeoutMs: 15_000, what: "/health/ready 503 with Redis down" });
+		const down = await waitFor(
+			async () => {
+				const r = await get("/health/ready");
+				return r.status === 503 ? r : null;
+			},
+			{ timeoutMs: 15_000, what: "/health/ready 503 with Redis down" },
+		);
 		expect(down.body.status).to.equal("not ready");
 		expect(down.body.checks.store.ok).to.equal(false);
 		expect(down.body.checks.store.error).to.be.a("string").with.length.greaterThan(0);

@@ -34,7 +34,10 @@ describe("gateway: intel:{id} snapshot (embedded node with intelligence)", funct
 		base = node.base;
 		ws = node.ws;
 		const now = Date.now();
-		await postJson(`${base}/api/v1/ticks`, Array.from({ length: 30 }, (_, i) => ({ symbol: "INTL", price: 100 + i, size: 1, ts: now - 30_000 + i * 1000 })));
+		await postJson(
+			`${base}/api/v1/ticks`,
+			Array.from({ length: 30 }, (_, i) => ({ symbol: "INTL", price: 100 + i, size: 1, ts: now - 30_000 + i * 1000 })),
+		);
 	});
 	after(async () => {
 		clients.forEach(c => c.terminate());
@@ -72,7 +75,10 @@ describe("gateway: intel:{id} snapshot (embedded node with intelligence)", funct
 			expect(snap.data.data.symbols).to.have.property("INTL");
 			// The snapshot is what the first client got as that seq's update.
 			expect(first.frames.map(norm).find(x => x.type === "update" && x.seq === snap.seq)?.data).to.deep.equal(snap.data);
-			const seqs = frames.slice(1).filter(x => x.type === "update").map(x => x.seq!);
+			const seqs = frames
+				.slice(1)
+				.filter(x => x.type === "update")
+				.map(x => x.seq!);
 			expect(seqs[0]).to.equal(snap.seq! + 1);
 			expect(seqs.every((s, i) => i === 0 || s === seqs[i - 1] + 1)).to.equal(true);
 		}

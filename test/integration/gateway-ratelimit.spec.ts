@@ -43,7 +43,10 @@ describe("gateway: rate limit across two gateway nodes (shared redis-server)", f
 	it("keeps buckets per caller: concurrent requests from two nodes for one key never overspend", async () => {
 		// Another caller (a JWT sub) has its own bucket; 40 concurrent requests, 20 per node.
 		const { SignJWT } = await import("jose");
-		const token = await new SignJWT({ sub: "concurrent", tier: "free" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode("r".repeat(40)));
+		const token = await new SignJWT({ sub: "concurrent", tier: "free" })
+			.setProtectedHeader({ alg: "HS256" })
+			.setExpirationTime("1h")
+			.sign(new TextEncoder().encode("r".repeat(40)));
 		const res = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`http://127.0.0.1:${nodes[i % 2].port()}/api/v1/streaming/pairs`, { headers: { authorization: `Bearer ${token}` } }).then(r => r.status)));
 		expect(res.filter(s => s === 200)).to.have.length(BURST);
 		expect(res.filter(s => s === 429)).to.have.length(40 - BURST);

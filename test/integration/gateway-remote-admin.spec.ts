@@ -38,8 +38,7 @@ describe("gateway: admin role on actions of another node (two real nodes)", func
 		await Promise.all([redis?.stop(), nats?.stop()]);
 	});
 
-	const call = (method: string, path: string, token?: string) =>
-		fetch(`${a.url}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async r => ({ status: r.status, body: (await r.json()) as any }));
+	const call = (method: string, path: string, token?: string) => fetch(`${a.url}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async r => ({ status: r.status, body: (await r.json()) as any }));
 
 	it("A runs none of the admin actions it serves: they live on B only", async () => {
 		const cluster = await call("GET", "/api/v1/cluster", admin);
@@ -50,7 +49,10 @@ describe("gateway: admin role on actions of another node (two real nodes)", func
 	});
 
 	it("refuses a non-admin caller with 403 (and anonymous with 401) on intelligence.restartAgent and config.stopAll", async () => {
-		for (const [method, path, action] of [["POST", "/api/v1/agents/sentiment/restart", "intelligence.restartAgent"], ["POST", "/api/v1/workers/stop-all", "config.stopAll"]]) {
+		for (const [method, path, action] of [
+			["POST", "/api/v1/agents/sentiment/restart", "intelligence.restartAgent"],
+			["POST", "/api/v1/workers/stop-all", "config.stopAll"],
+		]) {
 			const r = await call(method, path, user);
 			expect(r.status, `${path} as a non-admin`).to.equal(403);
 			expect(r.body.error.code).to.equal("FORBIDDEN");

@@ -24,8 +24,7 @@ async function startNode(over: ConfigOverrides = {}): Promise<{ node: TestNode; 
 	return { node, base: node.base, ws: node.ws };
 }
 
-const jwt = (claims: Record<string, unknown>, exp: number | string = "1h", secret = SECRET) =>
-	new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+const jwt = (claims: Record<string, unknown>, exp: number | string = "1h", secret = SECRET) => new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
 
 describe("gateway (embedded node)", function () {
 	this.timeout(30_000);

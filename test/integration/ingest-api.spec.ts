@@ -71,10 +71,13 @@ describe("ingest and config API (embedded node)", function () {
 		expect(put.body).to.include({ data_type: "news", interval_seconds: 7, retry_attempts: 2, enabled: true, vendor_fallback: true });
 		expect(await changed.received).to.deep.equal({ what: "cadences" });
 		// Ingest applies it on that event, reading the cadence back from the store.
-		const w = await waitFor(async () => {
-			const got = (await req("GET", "/api/v1/workers/worker_news")).body;
-			return Date.parse(got.next_run) - Date.parse(got.last_run) === 7000 ? got : null;
-		}, { timeoutMs: 2000, what: "worker_news on the 7 s cadence" });
+		const w = await waitFor(
+			async () => {
+				const got = (await req("GET", "/api/v1/workers/worker_news")).body;
+				return Date.parse(got.next_run) - Date.parse(got.last_run) === 7000 ? got : null;
+			},
+			{ timeoutMs: 2000, what: "worker_news on the 7 s cadence" },
+		);
 		expect(Date.parse(w.next_run) - Date.parse(w.last_run)).to.equal(7000);
 		expect((await req("GET", "/streaming/config/cadences/news")).body.interval_seconds).to.equal(7);
 		const unknownType = await req("PUT", "/api/v1/config/cadences/weather", { interval_seconds: 7 });
@@ -96,11 +99,23 @@ describe("ingest and config API (embedded node)", function () {
 			await waitFor(check, { timeoutMs: 2000, what }).catch(() => {});
 		};
 		const status = async () => (await req("GET", "/api/v1/workers")).body.map((w: { status: string }) => w.status) as string[];
-		await applied(() => req("POST", "/api/v1/workers/worker_fundamentals/stop"), async () => (await req("GET", "/api/v1/workers/worker_fundamentals")).body.status === "stopped", "worker_fundamentals stopped");
+		await applied(
+			() => req("POST", "/api/v1/workers/worker_fundamentals/stop"),
+			async () => (await req("GET", "/api/v1/workers/worker_fundamentals")).body.status === "stopped",
+			"worker_fundamentals stopped",
+		);
 		expect((await req("GET", "/api/v1/workers/worker_fundamentals")).body.status).to.equal("stopped");
-		await applied(() => req("POST", "/streaming/config/workers/stop-all"), async () => (await status()).every(s => s === "stopped"), "every worker stopped");
+		await applied(
+			() => req("POST", "/streaming/config/workers/stop-all"),
+			async () => (await status()).every(s => s === "stopped"),
+			"every worker stopped",
+		);
 		expect((await req("GET", "/api/v1/workers")).body.every((w: { status: string }) => w.status === "stopped")).to.equal(true);
-		await applied(() => req("POST", "/api/v1/workers/start-all"), async () => (await status()).every(s => s === "running"), "every worker running");
+		await applied(
+			() => req("POST", "/api/v1/workers/start-all"),
+			async () => (await status()).every(s => s === "running"),
+			"every worker running",
+		);
 		expect((await req("GET", "/api/v1/workers")).body.every((w: { status: string }) => w.status === "running")).to.equal(true);
 		expect((await req("POST", "/api/v1/workers/worker_nope/start")).status).to.equal(404);
 	});

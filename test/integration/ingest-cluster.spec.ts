@@ -75,8 +75,7 @@ describe("ingest on two nodes (real processes, NATS, Redis, local Yahoo server)"
 				},
 			}),
 		);
-		const start = (i: number) =>
-			startNode({ nodeId: `rk-ing${i}-${process.pid}`, transporter: nats.url, redisUrl: redis.url, services: "gateway,ingest,symbols,monitor,config", env: { ROOKERY_CONFIG: file, SYMBOLS: SYMBOLS.join(",") } });
+		const start = (i: number) => startNode({ nodeId: `rk-ing${i}-${process.pid}`, transporter: nats.url, redisUrl: redis.url, services: "gateway,ingest,symbols,monitor,config", env: { ROOKERY_CONFIG: file, SYMBOLS: SYMBOLS.join(",") } });
 		nodes.push(...(await Promise.all([start(1), start(2)])));
 	});
 
@@ -112,7 +111,9 @@ describe("ingest on two nodes (real processes, NATS, Redis, local Yahoo server)"
 			expect(await holderOf(s), `${s} lease holder`).to.equal(preferred.get(s));
 		}
 		const total = [...polls.values()].reduce((n, p) => n + p.count, 0);
-		log(`steady state: ${total} polls of ${SYMBOLS.length} symbols in ${(to - from) / 1000} s = ${(total / SYMBOLS.length / windows).toFixed(2)} per symbol and interval; smallest gap ${Math.min(...[...polls.values()].map(p => p.minGap))} ms`);
+		log(
+			`steady state: ${total} polls of ${SYMBOLS.length} symbols in ${(to - from) / 1000} s = ${(total / SYMBOLS.length / windows).toFixed(2)} per symbol and interval; smallest gap ${Math.min(...[...polls.values()].map(p => p.minGap))} ms`,
+		);
 
 		// The stored messages say which node polled: one node per symbol, the lease holder.
 		for (const s of SYMBOLS) {

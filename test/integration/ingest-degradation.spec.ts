@@ -55,10 +55,13 @@ describe("ingest while Redis is down: bounded buffer, drops counted, written onc
 		await redis.kill();
 		const killedAt = Date.now();
 		// Polling goes on (instruments as last read, placement without the lease) into the buffer.
-		const full = await waitFor(async () => {
-			const s = await stats();
-			return s.degraded && s.queued === LIMIT && s.dropped > 0 ? s : null;
-		}, { timeoutMs: 15_000, intervalMs: 50, what: "the buffer full and dropping" });
+		const full = await waitFor(
+			async () => {
+				const s = await stats();
+				return s.degraded && s.queued === LIMIT && s.dropped > 0 ? s : null;
+			},
+			{ timeoutMs: 15_000, intervalMs: 50, what: "the buffer full and dropping" },
+		);
 		log(`buffer full (${full.queued}/${full.limit}) ${Date.now() - killedAt} ms after Redis was killed; dropped so far ${full.dropped}`);
 		await new Promise(r => setTimeout(r, 1500));
 		const s1 = await stats();
@@ -69,10 +72,13 @@ describe("ingest while Redis is down: bounded buffer, drops counted, written onc
 
 		await redis.restart();
 		const restartedAt = Date.now();
-		const back = await waitFor(async () => {
-			const s = await stats();
-			return !s.degraded && s.written > s1.written + LIMIT / 2 ? s : null;
-		}, { timeoutMs: 20_000, intervalMs: 50, what: "the buffer drained after Redis came back" });
+		const back = await waitFor(
+			async () => {
+				const s = await stats();
+				return !s.degraded && s.written > s1.written + LIMIT / 2 ? s : null;
+			},
+			{ timeoutMs: 20_000, intervalMs: 50, what: "the buffer drained after Redis came back" },
+		);
 		log(`drained ${Date.now() - restartedAt} ms after Redis restarted: ${JSON.stringify(s1)} → ${JSON.stringify(back)}`);
 		// Stop producing, let the last messages through, then account for every one.
 		await node.broker.call("config.stopWorker", { id: "worker_market_data" });

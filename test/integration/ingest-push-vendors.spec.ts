@@ -93,13 +93,26 @@ describe("push vendors inside the ingest service", function () {
 		after(() => node?.stop());
 
 		it("produces the file's 1d bars in the symbol actor", async () => {
-			const rows = readFileSync(GOOG, "utf8").trim().split("\n").slice(1).map(l => l.split(",").map(Number));
+			const rows = readFileSync(GOOG, "utf8")
+				.trim()
+				.split("\n")
+				.slice(1)
+				.map(l => l.split(",").map(Number));
 			const bars = async () => (await node.broker.call<{ bars: Array<{ time: number; open: number; high: number; low: number; close: number; volume: number }> }, object>("symbols.bars", { symbol: "GOOG", tf: "1d", limit: 2000 })).bars;
 			await waitFor(async () => (await bars().catch(() => [])).length >= rows.length - 1, { timeoutMs: 20_000, intervalMs: 100, what: "the replayed 1d bars" });
 			const got = await bars();
 			const closed = got.filter(b => b.time < rows[rows.length - 1][0]);
 			expect(closed).to.have.length(rows.length - 1);
-			closed.forEach((b, i) => expect({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume }, `bar ${i}`).to.deep.equal({ time: rows[i][0], open: rows[i][1], high: rows[i][2], low: rows[i][3], close: rows[i][4], volume: rows[i][5] }));
+			closed.forEach((b, i) =>
+				expect({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume }, `bar ${i}`).to.deep.equal({
+					time: rows[i][0],
+					open: rows[i][1],
+					high: rows[i][2],
+					low: rows[i][3],
+					close: rows[i][4],
+					volume: rows[i][5],
+				}),
+			);
 			const h = await node.broker.call<{ items: unknown[] }, object>("symbols.history", { symbol: "GOOG", limit: 1 });
 			expect(h.items).to.have.length(1);
 			const status = await node.broker.call<Array<{ pipeline: { dropped: number } }>>("ingest.workerStatus");

@@ -26,7 +26,7 @@ describe("intelligence: unified analysis on an embedded node", function () {
 		base = node.base;
 		// 60 one-minute bars per symbol: a random walk from a seed, so indicators and the forecast have data.
 		let x = 7;
-		const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+		const rand = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 		for (const symbol of SYMBOLS) {
 			let price = 100;
 			const ticks = Array.from({ length: 60 }, (_, i) => ({ symbol, price: (price *= 1 + (rand() - 0.5) * 0.02), size: 10 + i, ts: T0 + i * M + 1000 }));

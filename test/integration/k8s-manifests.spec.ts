@@ -33,7 +33,10 @@ const mib = (q: string) => {
 const shutdownBoundSeconds = () => Number(/setTimeout\(\(\) => process\.exit\(1\), ([\d_]+)\)/.exec(readFileSync(path.join(ROOT, "bin/rookery.ts"), "utf8"))![1].replace(/_/g, "")) / 1000;
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 const podLabels = (d: K8sObject) => d.spec.template.metadata.labels as Record<string, string>;
-const imageUser = () => dockerfile().filter(i => i.op === "USER").at(-1)?.args ?? "root";
+const imageUser = () =>
+	dockerfile()
+		.filter(i => i.op === "USER")
+		.at(-1)?.args ?? "root";
 
 describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, docker-compose.yml", function () {
 	this.timeout(30_000);
@@ -89,7 +92,10 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 				const listens = env.SERVICES.split(",").includes("gateway") ? Number(env.PORT) : Number(env.HEALTH_PORT);
 				expect(Number.isInteger(listens), `${d.metadata.name}: PORT or HEALTH_PORT`).to.equal(true);
 				const ps = probes(c);
-				expect(ps.map(p => `${p.kind} ${p.path}`), d.metadata.name).to.deep.equal(["startupProbe /health/live", "livenessProbe /health/live", "readinessProbe /health/ready"]);
+				expect(
+					ps.map(p => `${p.kind} ${p.path}`),
+					d.metadata.name,
+				).to.deep.equal(["startupProbe /health/live", "livenessProbe /health/live", "readinessProbe /health/ready"]);
 				for (const p of ps) expect(p.port, `${d.metadata.name} ${p.kind}`).to.equal(listens);
 				// Scrapes go to the probe listener: on a gateway /metrics needs credentials once auth is on.
 				expect(d.spec.template.metadata.annotations["prometheus.io/port"]).to.equal(env.HEALTH_PORT);
@@ -140,7 +146,11 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 			for (const s of ofKind(objs, "Service")) {
 				const [d] = selected(s.spec.selector);
 				expect(selected(s.spec.selector), `Service ${s.metadata.name}`).to.have.length(1);
-				for (const p of s.spec.ports) expect(container(d).ports.map((x: { name: string }) => x.name), `Service ${s.metadata.name}`).to.include(p.targetPort);
+				for (const p of s.spec.ports)
+					expect(
+						container(d).ports.map((x: { name: string }) => x.name),
+						`Service ${s.metadata.name}`,
+					).to.include(p.targetPort);
 			}
 			const [ing] = ofKind(objs, "Ingress");
 			const backend = ing.spec.rules[0].http.paths[0].backend.service;
@@ -187,7 +197,10 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 			}
 		};
 		try {
-			expect(rules.map(filled).every(q => !q.includes("<<")), "every template filled").to.equal(true);
+			expect(
+				rules.map(filled).every(q => !q.includes("<<")),
+				"every template filled",
+			).to.equal(true);
 			expect(check(rules.map(r => ({ record: `adapter:${r.name.as}`, expr: filled(r) })))).to.equal(null);
 			expect(check([{ record: "adapter:broken", expr: "sum(rate(x[1m]) by (pod)" }]), "promtool refuses bad PromQL").to.match(/parse error|unclosed|unexpected/i);
 		} finally {
@@ -207,7 +220,9 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 			const file = JSON.parse(byName(objs, "ConfigMap", volume.configMap.name).data![item.key]);
 			expect(() => validateConfig(mergeConfig(defaultConfig(), file)), "rookery.json").not.to.throw();
 			expect(file.workers.autoStart).to.equal(false);
-			const secretNames = container(d).env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => `${e.name}=${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+			const secretNames = container(d)
+				.env.filter((e: any) => e.valueFrom?.secretKeyRef)
+				.map((e: any) => `${e.name}=${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
 			expect(secretNames.map((s: string) => s.replace(/-[a-z0-9]{10}\//, "/")).sort()).to.deep.equal(["JWT_SECRET=rookery-secrets/jwt-secret", "REDIS_URL=rookery-secrets/redis-url", "TRANSPORTER=rookery-secrets/transporter"]);
 		}
 		const devSecret = ofKind(rendered.dev, "Secret");
@@ -240,7 +255,10 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 
 	it("the image has what the entry point imports: only dependencies (not devDependencies) and no file .dockerignore leaves out", () => {
 		const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-		const ignored = readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").map(l => l.trim()).filter(l => l && !l.startsWith("#"));
+		const ignored = readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
+			.split("\n")
+			.map(l => l.trim())
+			.filter(l => l && !l.startsWith("#"));
 		for (const must of ["node_modules", ".git", "test", "bench"]) expect(ignored).to.include(must);
 		const seen = new Set<string>();
 		const packages = new Set<string>();
@@ -248,7 +266,10 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 			if (seen.has(file)) return;
 			seen.add(file);
 			const rel = path.relative(ROOT, file);
-			expect(ignored.some(p => rel === p || rel.startsWith(`${p}/`)), `${rel} is imported at run time but left out of the image`).to.equal(false);
+			expect(
+				ignored.some(p => rel === p || rel.startsWith(`${p}/`)),
+				`${rel} is imported at run time but left out of the image`,
+			).to.equal(false);
 			const src = readFileSync(file, "utf8");
 			for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)/g)) {
 				const spec = m[1] ?? m[2];
@@ -282,7 +303,10 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 			expect(cfg.transporter).to.equal("nats://nats:4222");
 			expect(cfg.redisUrl).to.equal("redis://redis:6379");
 			const port = cfg.services.includes("gateway") ? cfg.port : cfg.healthPort;
-			expect(s.ports.map((p: string) => Number(p.split(":")[1])), name).to.include(port);
+			expect(
+				s.ports.map((p: string) => Number(p.split(":")[1])),
+				name,
+			).to.include(port);
 			expect(s.healthcheck.test.join(" "), name).to.include(`http://127.0.0.1:${port}/health/ready`);
 			expect(Object.keys(s.depends_on).sort()).to.deep.equal(["nats", "redis"]);
 			expect(parseInt(s.stop_grace_period, 10), name).to.be.greaterThan(shutdownBoundSeconds());

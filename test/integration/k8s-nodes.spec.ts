@@ -71,7 +71,11 @@ describe("k8s: the prod Deployments' nodes started for real (child processes, re
 		objs = render("k8s/overlays/prod");
 		[nats, redis] = await Promise.all([startNats(), startRedis()]);
 		dir = mkdtempSync(path.join(os.tmpdir(), "rk-k8s-"));
-		const entry = JSON.parse(dockerfile().filter(i => i.op === "ENTRYPOINT").at(-1)!.args) as string[];
+		const entry = JSON.parse(
+			dockerfile()
+				.filter(i => i.op === "ENTRYPOINT")
+				.at(-1)!.args,
+		) as string[];
 		// spawnRookery runs exactly this entry point; a different one in the image would not be what is tested.
 		expect(entry).to.deep.equal(["node", "--import", "tsx", "bin/rookery.ts"]);
 		for (const d of ofKind(objs, "Deployment")) {

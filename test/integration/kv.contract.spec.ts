@@ -81,7 +81,11 @@ for (const adapter of adapters) {
 
 		it("appends many to a stream in one call, in order, after single appends", async () => {
 			const first = await kv.streamAppend("m", { i: 0 }, 100);
-			const ids = await kv.streamAppendMany("m", [1, 2, 3].map(i => ({ i })), 100);
+			const ids = await kv.streamAppendMany(
+				"m",
+				[1, 2, 3].map(i => ({ i })),
+				100,
+			);
 			expect(ids).to.have.length(3);
 			expect(new Set([first, ...ids]).size).to.equal(4);
 			const tail = await kv.streamTail<{ i: number }>("m", 10);

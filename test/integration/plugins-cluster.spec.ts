@@ -56,7 +56,10 @@ describe("plug-ins in a two-node cluster", function () {
 		const symbolsNodes = async (n: RookeryNodeProcess) => {
 			const r = await getJson(`${n.url}/api/v1/cluster`);
 			const nodes = (r.body?.nodes ?? []) as Array<{ id: string; available: boolean; services: string[] }>;
-			return nodes.filter(x => x.available && x.services.includes("symbols")).map(x => x.id).sort();
+			return nodes
+				.filter(x => x.available && x.services.includes("symbols"))
+				.map(x => x.id)
+				.sort();
 		};
 		await waitFor(async () => JSON.stringify(await symbolsNodes(a!)) === JSON.stringify([aId, bId].sort()) && JSON.stringify(await symbolsNodes(b!)) === JSON.stringify([aId, bId].sort()), {
 			timeoutMs: 15_000,
@@ -92,10 +95,7 @@ describe("plug-ins in a two-node cluster", function () {
 		const owners = (cluster.body.nodes as Array<{ id: string; symbols: string[] | null }>).filter(n => n.symbols?.includes(SYM)).map(n => n.id);
 		expect(owners, JSON.stringify(cluster.body)).to.deep.equal([bId]);
 
-		const frame = await ws.waitForFrame(
-			f => f.topic === `indicators:${SYM}` && JSON.stringify(f).includes("zscore_5") && JSON.stringify(f).includes(String(want).slice(0, 8)),
-			`an indicators:${SYM} frame carrying zscore_5 = ${want}`,
-		);
+		const frame = await ws.waitForFrame(f => f.topic === `indicators:${SYM}` && JSON.stringify(f).includes("zscore_5") && JSON.stringify(f).includes(String(want).slice(0, 8)), `an indicators:${SYM} frame carrying zscore_5 = ${want}`);
 		expect(JSON.stringify(frame)).to.include("zscore_5");
 
 		// The plug-in strategy runs on the owner too: RSI(5) went below 30 and climbed back.

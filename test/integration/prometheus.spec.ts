@@ -9,7 +9,6 @@ import { startPrometheus, type PrometheusServer } from "../helpers/prometheus.ts
 import { waitFor } from "../helpers/ports.ts";
 import { postJson } from "../helpers/http.ts";
 
-
 describe("metrics: a real Prometheus scrapes two nodes; promtool accepts /metrics", function () {
 	this.timeout(60_000);
 	const nodes: TestNode[] = [];
@@ -51,7 +50,8 @@ describe("metrics: a real Prometheus scrapes two nodes; promtool accepts /metric
 	it("serves an exposition promtool check metrics accepts (with request, agent and symbol series present)", async () => {
 		await fetch(`${base(nodes[0])}/api/v1/symbols/PROM/latest`);
 		const text = await fetch(`${base(nodes[0])}/metrics`).then(r => r.text());
-		for (const name of ["moleculer_request_duration_seconds_count", "rookery_symbol_ticks_in_total", "rookery_ws_connections", "process_cpu_seconds_total", "nodejs_eventloop_lag_p99_seconds"]) expect(text).to.match(new RegExp(`^${name}\\{`, "m"));
+		for (const name of ["moleculer_request_duration_seconds_count", "rookery_symbol_ticks_in_total", "rookery_ws_connections", "process_cpu_seconds_total", "nodejs_eventloop_lag_p99_seconds"])
+			expect(text).to.match(new RegExp(`^${name}\\{`, "m"));
 		const check = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
 		expect(check.status, `${check.stdout}${check.stderr}`).to.equal(0);
 	});

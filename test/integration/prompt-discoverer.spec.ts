@@ -22,7 +22,15 @@ describe("PromptDiscoverer: dead peers dropped on time, live ones kept (real NAT
 	let drops: number[] = [];
 
 	const broker = (nodeID: string) =>
-		new ServiceBroker({ namespace: `pd-${process.pid}`, nodeID, transporter: { type: "NATS", options: { url: nats.url } }, logger: false, heartbeatInterval: BEAT_S, heartbeatTimeout: TIMEOUT_S, registry: { discoverer: new PromptDiscoverer() } });
+		new ServiceBroker({
+			namespace: `pd-${process.pid}`,
+			nodeID,
+			transporter: { type: "NATS", options: { url: nats.url } },
+			logger: false,
+			heartbeatInterval: BEAT_S,
+			heartbeatTimeout: TIMEOUT_S,
+			registry: { discoverer: new PromptDiscoverer() },
+		});
 	const sees = (x: ServiceBroker, id: string) => x.registry.nodes.get(id)?.available === true;
 
 	before(async () => {

@@ -52,7 +52,14 @@ describe("seed surfaces: realtime watchlist/health/stats, streaming latest with 
 		expect(before).to.include({ node: "seed-surfaces" });
 		expect(before.memory.rss_bytes).to.be.greaterThan(0);
 		const now = Date.now();
-		expect((await postJson(`${base}/api/v1/ticks`, [1, 2, 3].map(i => ({ symbol: "STAT", price: 10 + i, size: 1, ts: now - 1000 + i })))).status).to.equal(200);
+		expect(
+			(
+				await postJson(
+					`${base}/api/v1/ticks`,
+					[1, 2, 3].map(i => ({ symbol: "STAT", price: 10 + i, size: 1, ts: now - 1000 + i })),
+				)
+			).status,
+		).to.equal(200);
 		const after = (await getJson(`${base}/api/v1/realtime/stats`)).body;
 		expect(after.counters.ticks_accepted - before.counters.ticks_accepted).to.equal(3);
 		expect(after.counters).to.have.keys("ticks_accepted", "ticks_rejected", "vendor_messages", "worker_runs", "worker_errors", "buffered_messages", "ws_clients", "ws_dropped", "intelligence_requests", "agent_calls");
@@ -80,7 +87,14 @@ describe("seed surfaces: realtime watchlist/health/stats, streaming latest with 
 	it("GET /api/v1/streaming/{pair}/latest serves the volatility fields from the cache until a new tick", async () => {
 		const now = Date.now();
 		const prices = Array.from({ length: 70 }, (_, i) => 50 * Math.exp(0.02 * Math.cos(i * 1.3) + 0.001 * i));
-		expect((await postJson(`${base}/api/v1/ticks`, prices.map((price, i) => ({ symbol: "VC", price, size: 1, ts: now - 70_000 + i * 1000 })))).status).to.equal(200);
+		expect(
+			(
+				await postJson(
+					`${base}/api/v1/ticks`,
+					prices.map((price, i) => ({ symbol: "VC", price, size: 1, ts: now - 70_000 + i * 1000 })),
+				)
+			).status,
+		).to.equal(200);
 		const l1 = async () => (await getJson(`${base}/api/v1/cache/status`)).body.l1 as { hits: number; misses: number };
 		const s0 = await l1();
 		const first = (await getJson(`${base}/api/v1/streaming/VC/latest`)).body;

@@ -44,7 +44,10 @@ for (const adapter of adapters) {
 
 		it("appends entries with caller-given seqs and reads them back by range", async () => {
 			await open();
-			await store.append("AAPL", [1, 2, 3].map(seq => ({ seq, data: { p: seq * 10 } })));
+			await store.append(
+				"AAPL",
+				[1, 2, 3].map(seq => ({ seq, data: { p: seq * 10 } })),
+			);
 			expect(await store.range("AAPL", 2, 10)).to.deep.equal([
 				{ seq: 2, data: { p: 20 } },
 				{ seq: 3, data: { p: 30 } },
@@ -63,7 +66,14 @@ for (const adapter of adapters) {
 			await store.append("MSFT", [{ seq: 5, data: "a" }], { price: 1 });
 			let err: unknown;
 			try {
-				await store.append("MSFT", [{ seq: 5, data: "b" }, { seq: 6, data: "c" }], { price: 2 });
+				await store.append(
+					"MSFT",
+					[
+						{ seq: 5, data: "b" },
+						{ seq: 6, data: "c" },
+					],
+					{ price: 2 },
+				);
 			} catch (e) {
 				err = e;
 			}
@@ -88,10 +98,15 @@ for (const adapter of adapters) {
 		it("caps the log near maxLen and never lets the seq go backwards after trimming", async () => {
 			await open({ maxLen: 100 });
 			for (let b = 0; b < 30; b++) {
-				await store.append("X", Array.from({ length: 20 }, (_, i) => ({ seq: b * 20 + i + 1, data: i })));
+				await store.append(
+					"X",
+					Array.from({ length: 20 }, (_, i) => ({ seq: b * 20 + i + 1, data: i })),
+				);
 			}
 			const all = await store.range("X", 0, 10_000);
-			expect(all.length).to.be.at.least(100).and.at.most(600 - 1);
+			expect(all.length)
+				.to.be.at.least(100)
+				.and.at.most(600 - 1);
 			expect(all[all.length - 1].seq).to.equal(600);
 			expect(await store.lastSeq("X")).to.equal(600);
 			try {

@@ -54,10 +54,7 @@ describe("TLS: rediss:// with a client certificate, NATS TLS + nkey, HTTPS and W
 		writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()) + "\n");
 		[redis, nats] = await Promise.all([
 			startTlsRedis({ ca: certs.ca, cert: certs.serverCert, key: certs.serverKey }),
-			startNatsWithConfig(
-				`tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 2 }\n` +
-					`authorization { users: [ { nkey: "${user.getPublicKey()}" } ] }`,
-			),
+			startNatsWithConfig(`tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.ca}", verify: true, timeout: 2 }\n` + `authorization { users: [ { nkey: "${user.getPublicKey()}" } ] }`),
 		]);
 		env = {
 			REDIS_URL: redis.url,

@@ -39,7 +39,10 @@ describe("security: partial PUT of agent settings (issue 13 item 15)", function 
 			const r = await put(body);
 			expect(r.status, JSON.stringify(body)).to.equal(422);
 			expect(r.body.error.code).to.equal("VALIDATION_ERROR");
-			expect(r.body.error.details.map((d: { field: string }) => d.field), JSON.stringify(body)).to.include(field);
+			expect(
+				r.body.error.details.map((d: { field: string }) => d.field),
+				JSON.stringify(body),
+			).to.include(field);
 		}
 		expect(await current()).to.deep.equal(before);
 	});

@@ -31,7 +31,11 @@ describe("security: authentication before the body is read", function () {
 	});
 
 	it("with valid credentials the body is read and the call made once, rate limited once", async () => {
-		const res = await fetch(`${n.base}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await jwt()}` }, body: JSON.stringify({ symbol: "AUTHB", price: 10, size: 1, ts: Date.now() - 1000 }) });
+		const res = await fetch(`${n.base}/api/v1/ticks`, {
+			method: "POST",
+			headers: { "content-type": "application/json", authorization: `Bearer ${await jwt()}` },
+			body: JSON.stringify({ symbol: "AUTHB", price: 10, size: 1, ts: Date.now() - 1000 }),
+		});
 		expect(res.status).to.equal(200);
 		// One token taken from the pro bucket (burst 200), not two.
 		expect(res.headers.get("x-ratelimit-remaining")).to.equal("199");

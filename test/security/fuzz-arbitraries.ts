@@ -10,9 +10,56 @@ import { API_ALIASES, ROOT_ALIASES } from "../../lib/routing/routes.ts";
 /** Keys that turn a plain object into a trap for code that calls its methods or merges it. */
 export const TRAP_KEYS = ["__proto__", "constructor", "prototype", "toString", "valueOf", "toJSON", "hasOwnProperty", "then", "length", "Symbol.iterator"];
 /** Field names the routes and frames read, so a trap lands where it is looked at. */
-const FIELD_KEYS = ["symbol", "price", "size", "ts", "side", "op", "topics", "since", "token", "url", "timeoutMs", "enabled", "symbols", "interval_ms", "options", "custom_config", "data_type", "name", "tier", "roles", "channels", "data_types", "body", "limit", "from", "to", "tf", "headline", "text"];
+const FIELD_KEYS = [
+	"symbol",
+	"price",
+	"size",
+	"ts",
+	"side",
+	"op",
+	"topics",
+	"since",
+	"token",
+	"url",
+	"timeoutMs",
+	"enabled",
+	"symbols",
+	"interval_ms",
+	"options",
+	"custom_config",
+	"data_type",
+	"name",
+	"tier",
+	"roles",
+	"channels",
+	"data_types",
+	"body",
+	"limit",
+	"from",
+	"to",
+	"tf",
+	"headline",
+	"text",
+];
 
-const NASTY_NUMBERS = ["1e400", "-1e400", "1e-400", "-0", "0e0", "1E+308", "1.7976931348623157e308", "-1.7976931348623157e308", "5e-324", "9007199254740993", "123456789012345678901234567890123456789", "0.1e1", "1e21", "-1", "0", "4294967296"];
+const NASTY_NUMBERS = [
+	"1e400",
+	"-1e400",
+	"1e-400",
+	"-0",
+	"0e0",
+	"1E+308",
+	"1.7976931348623157e308",
+	"-1.7976931348623157e308",
+	"5e-324",
+	"9007199254740993",
+	"123456789012345678901234567890123456789",
+	"0.1e1",
+	"1e21",
+	"-1",
+	"0",
+	"4294967296",
+];
 const NASTY_STRINGS = [
 	"",
 	"\u0000",
@@ -102,14 +149,31 @@ export const brokenText = fc.oneof(
 /** Any body: nasty JSON, a near-valid object for the route, or broken text. */
 export const bodyText = fc.oneof(
 	{ weight: 3, arbitrary: valueText },
-	{ weight: 3, arbitrary: fc.oneof(tickText, fc.array(tickText, { maxLength: 5 }).map(ts => `[${ts.join(",")}]`)) },
+	{
+		weight: 3,
+		arbitrary: fc.oneof(
+			tickText,
+			fc.array(tickText, { maxLength: 5 }).map(ts => `[${ts.join(",")}]`),
+		),
+	},
 	{ weight: 2, arbitrary: objectText({ url: j("http://127.0.0.1:1"), timeoutMs: j(5000), enabled: j(true) }) },
 	{ weight: 2, arbitrary: objectText({ symbol: j("FZI"), custom_config: valueText }) },
 	{ weight: 2, arbitrary: objectText({ symbols: j(["FZ"]), interval_ms: j(60_000), options: j({}) }) },
 	{ weight: 1, arbitrary: objectText({ channels: j(["ticks"]), data_types: j(["ticks"]), symbols: j(["FZ"]) }) },
 	{ weight: 2, arbitrary: brokenText },
 	{ weight: 2, arbitrary: fc.tuple(fc.constantFrom(...FIELD_KEYS), deepText).map(([k, d]) => `{${JSON.stringify(k)}:${d}}`) },
-	{ weight: 1, arbitrary: fc.constantFrom('{"__proto__":{"roles":["admin"]},"symbol":"FZ","price":1,"size":1}', '{"constructor":{"prototype":{"x":1}},"symbols":["FZ"]}', '[{"symbol":{"toString":"x"},"price":1,"size":1}]', '{"url":{"toString":"x"}}', '{"timeoutMs":1e400}', '[{"symbol":"FZ","price":1e400,"size":1}]', '[{"symbol":"FZ","price":1e308,"size":1e308}]') },
+	{
+		weight: 1,
+		arbitrary: fc.constantFrom(
+			'{"__proto__":{"roles":["admin"]},"symbol":"FZ","price":1,"size":1}',
+			'{"constructor":{"prototype":{"x":1}},"symbols":["FZ"]}',
+			'[{"symbol":{"toString":"x"},"price":1,"size":1}]',
+			'{"url":{"toString":"x"}}',
+			'{"timeoutMs":1e400}',
+			'[{"symbol":"FZ","price":1e400,"size":1}]',
+			'[{"symbol":"FZ","price":1e308,"size":1e308}]',
+		),
+	},
 );
 
 /** A path segment: plausible, nasty (unicode, control characters, traversal), or malformed escapes. */
@@ -125,7 +189,9 @@ export const segment = fc.oneof(
 );
 
 /** A query string with fuzzed names and values, some repeated. */
-export const queryText = fc.array(fc.tuple(fc.constantFrom("limit", "offset", "from", "to", "tf", "topics", "since", "token", "api_key", "data_type", "__proto__", "x"), segment), { maxLength: 4 }).map(ps => (ps.length ? `?${ps.map(([k, v]) => `${k}=${v}`).join("&")}` : ""));
+export const queryText = fc
+	.array(fc.tuple(fc.constantFrom("limit", "offset", "from", "to", "tf", "topics", "since", "token", "api_key", "data_type", "__proto__", "x"), segment), { maxLength: 4 })
+	.map(ps => (ps.length ? `?${ps.map(([k, v]) => `${k}=${v}`).join("&")}` : ""));
 
 const ROUTES = [...Object.keys(API_ALIASES).map(r => ({ r, prefix: "/api/v1/" })), ...Object.keys(ROOT_ALIASES).map(r => ({ r, prefix: "/" }))]
 	// Creating an API key would end development mode, and every later case would be a 401; data
@@ -196,7 +262,10 @@ export const upgradeRequest = fc
 		version: fc.constantFrom("13", "13", "8", "", "abc", "13, 13"),
 		origin: fc.option(fc.constantFrom("https://evil.example", "null", "http://[", "\u00ff", "x".repeat(2000)), { nil: null }),
 		host: fc.constantFrom("x", "127.0.0.1", "", "[", "x:99999"),
-		extra: fc.option(fc.constantFrom("Last-Event-ID: ticks:AAPL/", "Sec-WebSocket-Protocol: a,,b", "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99", "Authorization: Bearer x.y.z", "Authorization: Basic", "X-API-Key: rk_x"), { nil: null }),
+		extra: fc.option(
+			fc.constantFrom("Last-Event-ID: ticks:AAPL/", "Sec-WebSocket-Protocol: a,,b", "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=99", "Authorization: Bearer x.y.z", "Authorization: Basic", "X-API-Key: rk_x"),
+			{ nil: null },
+		),
 	})
 	.map(({ target, key, version, origin, host, extra }) => {
 		const lines = [`GET ${target} HTTP/1.1`, `Host: ${host}`, "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Key: ${key}`, `Sec-WebSocket-Version: ${version}`];
@@ -216,18 +285,38 @@ const topicText = fc.oneof(
 );
 /** A WS frame a client might send: near-valid ones reach deep paths; traps where strings belong. */
 export const wsFrameText = fc.oneof(
-	{ weight: 4, arbitrary: objectText({ op: fc.constantFrom('"subscribe"', '"unsubscribe"', '"ping"', '"auth"', '"nope"'), topics: fc.array(topicText, { maxLength: 5 }).map(ts => `[${ts.join(",")}]`), since: objectText({ "ticks:FZ": numberText }), token: stringText }) },
+	{
+		weight: 4,
+		arbitrary: objectText({
+			op: fc.constantFrom('"subscribe"', '"unsubscribe"', '"ping"', '"auth"', '"nope"'),
+			topics: fc.array(topicText, { maxLength: 5 }).map(ts => `[${ts.join(",")}]`),
+			since: objectText({ "ticks:FZ": numberText }),
+			token: stringText,
+		}),
+	},
 	{ weight: 2, arbitrary: valueText },
 	{ weight: 1, arbitrary: deepText.map(d => `{"op":${d}}`) },
 	{ weight: 1, arbitrary: deepText.map(d => `{"op":"subscribe","topics":${d}}`) },
 	{ weight: 2, arbitrary: brokenText },
-	{ weight: 1, arbitrary: fc.constantFrom('{"op":{"toString":"x"}}', '{"op":"subscribe","topics":[{"toString":"x"}]}', '{"op":"subscribe","topics":["ticks:FZ"],"since":{"ticks:FZ":{"valueOf":"x"}}}', '{"op":"auth","token":{"toString":1}}', '{"__proto__":{"op":"ping"}}', '{"op":"subscribe","topics":{"length":1e400}}') },
+	{
+		weight: 1,
+		arbitrary: fc.constantFrom(
+			'{"op":{"toString":"x"}}',
+			'{"op":"subscribe","topics":[{"toString":"x"}]}',
+			'{"op":"subscribe","topics":["ticks:FZ"],"since":{"ticks:FZ":{"valueOf":"x"}}}',
+			'{"op":"auth","token":{"toString":1}}',
+			'{"__proto__":{"op":"ping"}}',
+			'{"op":"subscribe","topics":{"length":1e400}}',
+		),
+	},
 );
 
 /** Broken WebSocket frames at the protocol level (after a valid handshake), as raw bytes. */
 export const rawWsFrame = fc.oneof(
 	// a header promising more payload than is sent (the connection then ends)
-	fc.record({ promised: fc.integer({ min: 2, max: 125 }), sent: fc.integer({ min: 0, max: 120 }) }).map(({ promised, sent }) => Buffer.concat([Buffer.from([0x81, 0x80 | promised, 1, 2, 3, 4]), Buffer.alloc(Math.min(sent, promised - 1), 0x61)])),
+	fc
+		.record({ promised: fc.integer({ min: 2, max: 125 }), sent: fc.integer({ min: 0, max: 120 }) })
+		.map(({ promised, sent }) => Buffer.concat([Buffer.from([0x81, 0x80 | promised, 1, 2, 3, 4]), Buffer.alloc(Math.min(sent, promised - 1), 0x61)])),
 	// 64-bit length claiming 2^63 bytes
 	fc.constant(Buffer.from([0x81, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4])),
 	// an unmasked client frame, a reserved opcode, RSV bits without an extension, a fragmented control frame

@@ -5,7 +5,8 @@
 import type { RestCase } from "./fuzz-arbitraries.ts";
 
 const deep = (n: number, open = "[", close = "]") => `${open.repeat(n)}1${close.repeat(n)}`;
-const upgrade = (target: string, extra = "") => Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`, "latin1");
+const upgrade = (target: string, extra = "") =>
+	Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`, "latin1");
 const json = "application/json";
 
 export const REPROS: Record<string, unknown[]> = {
@@ -15,7 +16,11 @@ export const REPROS: Record<string, unknown[]> = {
 	// Item 2: one WS upgrade whose request target `new URL()` refuses; item 7: a foreign Origin.
 	// Found by this suite: a malformed Authorization header on an upgrade (must be a 401, not a dropped socket).
 	"ws-upgrade": [upgrade("http://["), upgrade("http://x:99999/ws"), upgrade("/ws", "Origin: https://evil.example\r\n"), upgrade("/ws", "Authorization: Basic\r\n")],
-	"request-line": [Buffer.from("GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1"), Buffer.from("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1"), Buffer.from("OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1")],
+	"request-line": [
+		Buffer.from("GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1"),
+		Buffer.from("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1"),
+		Buffer.from("OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "latin1"),
+	],
 	rest: [
 		// Item 3: nested JSON in an admin route's body (JSON.stringify in the error path).
 		{ method: "POST", path: "/api/v1/config/instruments", body: `{"symbol":"FZI","custom_config":${deep(2600, '{"a":', "}")}}`, contentType: json },

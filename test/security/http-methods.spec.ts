@@ -47,7 +47,13 @@ describe("security: OPTIONS and HEAD", function () {
 		});
 
 		it("HEAD on /health, /health/live and GET routes answers the GET's status and headers without a body", async () => {
-			for (const [path, status] of [["/health", 200], ["/health/live", 200], ["/api/v1/symbols", 200], ["/api/v1/symbols/OPTS/latest", 200], ["/api/v1/symbols/NOPE/latest", 404]] as const) {
+			for (const [path, status] of [
+				["/health", 200],
+				["/health/live", 200],
+				["/api/v1/symbols", 200],
+				["/api/v1/symbols/OPTS/latest", 200],
+				["/api/v1/symbols/NOPE/latest", 404],
+			] as const) {
 				const res = await fetch(`${n.base}${path}`, { method: "HEAD" });
 				expect(res.status, path).to.equal(status);
 				expect(res.headers.get("content-type"), path).to.match(/^application\/json/);

@@ -79,7 +79,10 @@ describe("security: numeric bounds keep bar arithmetic finite (live = replay)", 
 				const res = await fetch(`${base}/api/v1/ticks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 				return { status: res.status, body: (await res.json()) as any };
 			};
-			const r = await post([{ symbol: "BIG", price: 1e308, size: 1, ts: Date.now() }, { symbol: "BIG", price: 1, size: 1e308, ts: Date.now() }]);
+			const r = await post([
+				{ symbol: "BIG", price: 1e308, size: 1, ts: Date.now() },
+				{ symbol: "BIG", price: 1, size: 1e308, ts: Date.now() },
+			]);
 			expect(r.status).to.equal(422);
 			expect(r.body.error.details.map((d: { field: string }) => d.field)).to.deep.equal(["[0].price", "[1].size"]);
 			expect((await fetch(`${base}/api/v1/symbols/BIG/latest`)).status).to.equal(404);

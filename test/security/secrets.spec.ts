@@ -52,9 +52,13 @@ describe("security: secrets masked (issue 13 item 5)", function () {
 			try {
 				const input = { texts: ["shares rose"] };
 				const down = await new ClassifierSentimentModel(SECRET_URL).run(input, AbortSignal.timeout(5000)).catch((e: Error) => e);
-				expect((down as Error).message).to.match(/cannot reach/).and.not.match(LEAKS);
+				expect((down as Error).message)
+					.to.match(/cannot reach/)
+					.and.not.match(LEAKS);
 				const failing = await new ClassifierSentimentModel(`http://alice:pa55word@127.0.0.1:${port}/v1?api_key=k3y-value`).run(input, AbortSignal.timeout(5000)).catch((e: Error) => e);
-				expect((failing as Error).message).to.match(/HTTP 500/).and.not.match(LEAKS);
+				expect((failing as Error).message)
+					.to.match(/HTTP 500/)
+					.and.not.match(LEAKS);
 				// The user part is sent as Basic auth (fetch refuses a URL that carries it).
 				expect(auth).to.equal(`Basic ${Buffer.from("alice:pa55word").toString("base64")}`);
 			} finally {
@@ -64,7 +68,9 @@ describe("security: secrets masked (issue 13 item 5)", function () {
 
 		it("a vendor's network errors name its URL masked (worker status and logs show them)", async () => {
 			const err = await httpGetText("poll", "https://alice:pa55word@127.0.0.1:1/q?apikey=k3y-value", AbortSignal.timeout(5000)).catch((e: Error) => e);
-			expect((err as Error).message).to.match(/alice:\*\*\*@/).and.not.match(LEAKS);
+			expect((err as Error).message)
+				.to.match(/alice:\*\*\*@/)
+				.and.not.match(LEAKS);
 		});
 	});
 

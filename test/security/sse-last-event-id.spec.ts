@@ -17,7 +17,10 @@ describe("security: SSE Last-Event-ID", function () {
 	let n: TestNode;
 	before(async () => {
 		n = await startNode();
-		await postJson(`${n.base}/api/v1/ticks`, [1, 2, 3].map(i => ({ symbol: "SSEA", price: 10 + i, size: 1, ts: NOW - 1000 + i })));
+		await postJson(
+			`${n.base}/api/v1/ticks`,
+			[1, 2, 3].map(i => ({ symbol: "SSEA", price: 10 + i, size: 1, ts: NOW - 1000 + i })),
+		);
 	});
 	after(async () => n?.node.stop());
 

@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { rawRequest, readUntilClose } from "./fuzz-probes.ts";
 import { startSecuredNode, type SecuredNode } from "./secured-node.ts";
 
-const upgrade = (target: string, extra = "") => Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`, "latin1");
+const upgrade = (target: string, extra = "") =>
+	Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`, "latin1");
 
 describe("security: refused WebSocket upgrades answer the error format", function () {
 	this.timeout(30_000);

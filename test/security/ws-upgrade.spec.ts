@@ -8,8 +8,7 @@ import { expect } from "chai";
 import { WebSocket } from "ws";
 import { counter, expectAlive, rawRequest, startNode, statusOf, type TestNode } from "./gateway-node.ts";
 
-const upgrade = (target: string, extra = "") =>
-	`GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+const upgrade = (target: string, extra = "") => `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
 
 /** The HTTP status of a WebSocket handshake (101 when it opened). */
 function handshake(url: string, headers: Record<string, string> = {}): Promise<number> {

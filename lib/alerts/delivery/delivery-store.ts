@@ -52,7 +52,10 @@ export function deadLetterView(d: DeadLetter): DeadLetterView {
 const P = "alerts:delivery:";
 
 export class DeliveryStore {
-	constructor(private readonly kv: KvStore, private readonly opts: { claimMs: number; processedTtlMs: number; maxDeadLetters: number }) {}
+	constructor(
+		private readonly kv: KvStore,
+		private readonly opts: { claimMs: number; processedTtlMs: number; maxDeadLetters: number },
+	) {}
 
 	delivered(id: string): Promise<Delivered | null> {
 		return this.kv.get<Delivered>(`${P}done:${id}`);

@@ -35,11 +35,15 @@ const errorText = (err: unknown) => {
 function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, agents: { http: http.Agent; https: https.Agent }): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const secure = url.protocol === "https:";
-		const req = (secure ? https : http).request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, agent: secure ? agents.https : agents.http, signal: AbortSignal.timeout(timeoutMs) }, res => {
-			res.resume();
-			res.once("end", () => resolve(res.statusCode ?? 0));
-			res.once("error", reject);
-		});
+		const req = (secure ? https : http).request(
+			url,
+			{ method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, agent: secure ? agents.https : agents.http, signal: AbortSignal.timeout(timeoutMs) },
+			res => {
+				res.resume();
+				res.once("end", () => resolve(res.statusCode ?? 0));
+				res.once("error", reject);
+			},
+		);
 		req.once("error", reject);
 		req.end(body);
 	});

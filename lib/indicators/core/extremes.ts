@@ -160,7 +160,10 @@ export function extremesLoad(m: Float64Array, o: number, w: number, high: Extrem
 	const n = m[o] | 0;
 	const count = high.count;
 	seriesReset(m, w, count);
-	for (const [s, sign] of [[high, 1], [low, -1]] as const) {
+	for (const [s, sign] of [
+		[high, 1],
+		[low, -1],
+	] as const) {
 		if (s.entries.length > n) throw new RangeError(`window holds ${n} entries, state has ${s.entries.length}`);
 		const lane = sign > 0 ? 0 : 1;
 		for (let q = Math.max(0, count - n); q < count; q++) seriesSet(m, w, lane, q, -sign * Infinity);

@@ -7,7 +7,22 @@ const bullish: MarketView = {
 	symbol: "AAPL",
 	tf: "1m",
 	price: 110,
-	indicators: { sma_20: 100, ema_20: 102, rsi_14: 62, "macd_12_26_9.macd": 1.2, "macd_12_26_9.signal": 0.8, "macd_12_26_9.hist": 0.4, atr_14: 2, "adx_14.adx": 30, "adx_14.plusDI": 28, "adx_14.minusDI": 12, "bbands_20_2.upper": 112, "bbands_20_2.middle": 100, "bbands_20_2.lower": 88, vwap: 105 },
+	indicators: {
+		sma_20: 100,
+		ema_20: 102,
+		rsi_14: 62,
+		"macd_12_26_9.macd": 1.2,
+		"macd_12_26_9.signal": 0.8,
+		"macd_12_26_9.hist": 0.4,
+		atr_14: 2,
+		"adx_14.adx": 30,
+		"adx_14.plusDI": 28,
+		"adx_14.minusDI": 12,
+		"bbands_20_2.upper": 112,
+		"bbands_20_2.middle": 100,
+		"bbands_20_2.lower": 88,
+		vwap: 105,
+	},
 	signals: [{ strategy: "ma-cross", direction: "long", strength: 0.7, reason: "SMA10 crossed above SMA30", barTime: 0 }],
 	bars: [],
 	news: [],
@@ -31,7 +46,10 @@ describe("lib/agents/explain + strategy", () => {
 		const e = explain(bullish);
 		expect(e.stance).to.equal("bullish");
 		expect(e.score).to.be.greaterThan(0.5);
-		expect(e.reasons.join("\n")).to.match(/MACD 1\.20 above its signal line/).and.match(/ADX 30\.00 shows a strong trend/).and.match(/signal ma-cross long/);
+		expect(e.reasons.join("\n"))
+			.to.match(/MACD 1\.20 above its signal line/)
+			.and.match(/ADX 30\.00 shows a strong trend/)
+			.and.match(/signal ma-cross long/);
 		expect(e.summary).to.match(/^AAPL on 1m looks bullish/);
 		const m = explain(mirror(bullish));
 		expect(m.stance).to.equal("bearish");

@@ -79,7 +79,10 @@ describe("lib/agents remote forecast (DeepAR JSON format, local server over real
 		}
 		expect(messages[0]).to.match(/no predictions\[0\] object/);
 		expect(messages[1]).to.match(/predictions\[0\]\.mean must be an array of at least 3 finite positive numbers/);
-		expect(messages[2]).to.match(/quantiles\["0\.025"\] must be/).and.match(/quantiles\["0\.975"\]/).and.not.match(/quantiles\["0\.1"\]/);
+		expect(messages[2])
+			.to.match(/quantiles\["0\.025"\] must be/)
+			.and.match(/quantiles\["0\.975"\]/)
+			.and.not.match(/quantiles\["0\.1"\]/);
 		expect(messages[3]).to.match(/mean must be/);
 		expect(messages[4]).to.match(/step 1: quantiles must satisfy/);
 		expect(messages[5]).to.match(/not JSON/);
@@ -88,7 +91,9 @@ describe("lib/agents remote forecast (DeepAR JSON format, local server over real
 
 	it("an HTTP error from the model server is an agent error", async () => {
 		server = await startFakeModelServer((_req, res) => sendJson(res, { message: "model not loaded" }, 503));
-		const err = await runner(server.url).run({ closes, horizon: 3 }).catch(e => e);
+		const err = await runner(server.url)
+			.run({ closes, horizon: 3 })
+			.catch(e => e);
 		expect(err).to.be.instanceOf(ModelError);
 		expect(err.message).to.match(/answered HTTP 503/);
 	});

@@ -44,10 +44,25 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 
 	it("sentiment: Hugging Face text-classification answers, flat and nested", async () => {
 		expect(parseClassifierAnswer([{ label: "POSITIVE", score: 0.8 }])).to.deep.equal({ label: "positive", score: 0.8 });
-		expect(parseClassifierAnswer([[{ label: "neutral", score: 0.2 }, { label: "negative", score: 0.7 }, { label: "positive", score: 0.1 }]])).to.deep.equal({ label: "negative", score: 0.7 });
+		expect(
+			parseClassifierAnswer([
+				[
+					{ label: "neutral", score: 0.2 },
+					{ label: "negative", score: 0.7 },
+					{ label: "positive", score: 0.1 },
+				],
+			]),
+		).to.deep.equal({ label: "negative", score: 0.7 });
 		expect(parseClassifierAnswer({ label: "LABEL_7", score: 0.5 })).to.equal(null);
 		expect(parseClassifierAnswer({ label: "positive", score: 3 })).to.equal(null);
-		server = await startFakeModelServer((_req, res) => sendJson(res, [[{ label: "negative", score: 0.85 }, { label: "positive", score: 0.15 }]]));
+		server = await startFakeModelServer((_req, res) =>
+			sendJson(res, [
+				[
+					{ label: "negative", score: 0.85 },
+					{ label: "positive", score: 0.15 },
+				],
+			]),
+		);
 		const out = await runner("sentiment", settings({ url: server.url })).run({ texts: ["x"] });
 		expect(out.result.items[0]).to.deep.equal({ text: "x", label: "negative", score: 0.85 });
 	});
@@ -199,7 +214,9 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 	});
 
 	it("an unreachable server is an agent error naming the URL", async () => {
-		const err = await runner("sentiment", settings({ url: "http://127.0.0.1:1/predict" })).run({ texts: ["x"] }).catch(e => e);
+		const err = await runner("sentiment", settings({ url: "http://127.0.0.1:1/predict" }))
+			.run({ texts: ["x"] })
+			.catch(e => e);
 		expect(err).to.be.instanceOf(ModelError);
 		expect(err.message).to.match(/cannot reach http:\/\/127\.0\.0\.1:1\/predict/);
 	});
@@ -208,7 +225,9 @@ describe("lib/agents remote mode (local fake model servers over real HTTP)", () 
 		const out = await runner("explain", settings()).run(view);
 		expect(out.mode).to.equal("builtin");
 		expect(out.result.stance).to.be.oneOf(["bullish", "bearish", "neutral"]);
-		const err = await runner("explain", settings({ enabled: false })).run(view).catch(e => e);
+		const err = await runner("explain", settings({ enabled: false }))
+			.run(view)
+			.catch(e => e);
 		expect(err.message).to.equal("agent explain is disabled");
 	});
 });

@@ -68,10 +68,7 @@ describe("alerts: rule evaluation (lib/alerts/engine.ts)", () => {
 	});
 
 	it("indicator rules read final values of their timeframe only; signal rules fire per signal, filtered by strategy", () => {
-		const { engine, fired } = engineWith(
-			rule("rsi", { source: "indicator", symbol: "AAPL", tf: "1m", field: "rsi_14", op: "lt", value: 30 }),
-			rule("sig", { source: "signal", symbol: "*", field: "macd-rsi" }),
-		);
+		const { engine, fired } = engineWith(rule("rsi", { source: "indicator", symbol: "AAPL", tf: "1m", field: "rsi_14", op: "lt", value: 30 }), rule("sig", { source: "signal", symbol: "*", field: "macd-rsi" }));
 		const ind = (tf: string, time: number, rsi: number | null, final = true) => ({ v: 1, seq: 9, symbol: "AAPL", tf, time, final, values: { rsi_14: rsi } });
 		engine.observe(ind("1m", T0, 25, false)); // provisional: ignored
 		engine.observe(ind("5m", T0, 25)); // other timeframe

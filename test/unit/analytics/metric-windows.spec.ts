@@ -28,7 +28,12 @@ function brute(samples: Array<[number, number]>, from: number, to: number) {
 
 // Magnitudes the sketch indexes (it counts |v| below ~1e-308 as zero); negatives and zero included.
 const magnitude = fc.double({ min: 1e-6, max: 1e6, noNaN: true });
-const valueArb = fc.oneof(magnitude, magnitude.map(x => -x), fc.constant(0), fc.integer({ min: -1000, max: 1000 }));
+const valueArb = fc.oneof(
+	magnitude,
+	magnitude.map(x => -x),
+	fc.constant(0),
+	fc.integer({ min: -1000, max: 1000 }),
+);
 
 describe("analytics: MetricWindows", () => {
 	it("window spans: start rounded up to the ring's resolution, never longer than the window", () => {
@@ -63,7 +68,13 @@ describe("analytics: MetricWindows", () => {
 					expect(s.min).to.equal(b.min);
 					expect(s.max).to.equal(b.max);
 					expect(s.sum).to.be.closeTo(b.sum, 1e-6 * Math.max(1, Math.abs(b.sum), ...b.sorted.map(Math.abs)));
-					if (b.count > 0) for (const [q, got] of [[0.5, s.p50], [0.95, s.p95], [0.99, s.p99]] as const) expect(quantileOk(b.sorted, q, got!), `p${q * 100}=${got}`).to.equal(true);
+					if (b.count > 0)
+						for (const [q, got] of [
+							[0.5, s.p50],
+							[0.95, s.p95],
+							[0.99, s.p99],
+						] as const)
+							expect(quantileOk(b.sorted, q, got!), `p${q * 100}=${got}`).to.equal(true);
 				},
 			),
 			{ numRuns: 300 },
@@ -74,7 +85,7 @@ describe("analytics: MetricWindows", () => {
 		const m = new MetricWindows();
 		const vals: number[] = [];
 		let seed = 7;
-		const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+		const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 		for (let i = 0; i < 100_000; i++) {
 			const v = Math.exp(3 + Math.sqrt(-2 * Math.log(rnd())) * Math.cos(2 * Math.PI * rnd()));
 			vals.push(v);
@@ -83,7 +94,12 @@ describe("analytics: MetricWindows", () => {
 		vals.sort((a, b) => a - b);
 		const s = m.stats("x", "5m", T0 + 100_000);
 		expect(s.count).to.equal(100_000);
-		for (const [q, got] of [[0.5, s.p50], [0.95, s.p95], [0.99, s.p99]] as const) expect(quantileOk(vals, q, got!)).to.equal(true);
+		for (const [q, got] of [
+			[0.5, s.p50],
+			[0.95, s.p95],
+			[0.99, s.p99],
+		] as const)
+			expect(quantileOk(vals, q, got!)).to.equal(true);
 	});
 
 	it("holds at most 171 buckets over 48 h of values, however many values arrive", () => {

@@ -9,7 +9,10 @@ const none: AuthSettings = { jwtSecret: null, jwtPublicKey: null, jwtIssuer: nul
 const src = (headers: Record<string, string> = {}, query = "") => ({ headers, query: new URLSearchParams(query) });
 
 async function hs256(claims: Record<string, unknown>, opts: { secret?: string; exp?: number | string; iss?: string; aud?: string } = {}) {
-	let j = new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime(opts.exp ?? "1h");
+	let j = new SignJWT(claims)
+		.setProtectedHeader({ alg: "HS256" })
+		.setIssuedAt()
+		.setExpirationTime(opts.exp ?? "1h");
 	if (opts.iss) j = j.setIssuer(opts.iss);
 	if (opts.aud) j = j.setAudience(opts.aud);
 	return j.sign(new TextEncoder().encode(opts.secret ?? SECRET));

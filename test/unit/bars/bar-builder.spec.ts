@@ -34,12 +34,10 @@ const all = (b: BarBuilder) => [...b.history, ...(b.forming ? [b.forming] : [])]
 const strip = (bars: BuiltBar[]) => bars.map(({ revision: _r, vwap: _v, ...rest }) => rest);
 
 /** Strictly increasing trade times (ms), spanning a few hours, on a coarse price grid. */
-const tradesArb = fc
-	.array(fc.record({ gap: fc.integer({ min: 1, max: 400_000 }), price: fc.integer({ min: 1, max: 50 }), size: fc.integer({ min: 0, max: 9 }) }), { minLength: 1, maxLength: 80 })
-	.map((xs) => {
-		let ts = T0;
-		return xs.map((x) => ({ ts: (ts += x.gap), price: x.price / 4, size: x.size }));
-	});
+const tradesArb = fc.array(fc.record({ gap: fc.integer({ min: 1, max: 400_000 }), price: fc.integer({ min: 1, max: 50 }), size: fc.integer({ min: 0, max: 9 }) }), { minLength: 1, maxLength: 80 }).map(xs => {
+	let ts = T0;
+	return xs.map(x => ({ ts: (ts += x.gap), price: x.price / 4, size: x.size }));
+});
 
 describe("BarBuilder", () => {
 	it("builds OHLCV, trade count and VWAP for one bucket and closes it when the next opens", () => {
@@ -50,16 +48,25 @@ describe("BarBuilder", () => {
 		b.add(tr(59, 11, 4));
 		const r = b.add(tr(61, 11.5, 1));
 		expect(r.type === "forming" && r.closed).to.deep.equal({
-			timeframe: "1m", time: T0, open: 10, high: 12, low: 9, close: 11, volume: 10, trades: 4, vwap: (20 + 12 + 27 + 44) / 10, revision: 0,
+			timeframe: "1m",
+			time: T0,
+			open: 10,
+			high: 12,
+			low: 9,
+			close: 11,
+			volume: 10,
+			trades: 4,
+			vwap: (20 + 12 + 27 + 44) / 10,
+			revision: 0,
 		});
 		expect(b.forming).to.include({ time: T0 + 60_000, open: 11.5, trades: 1 });
 	});
 
 	it("every timeframe equals a group-by of the same in-order trades", () => {
 		fc.assert(
-			fc.property(tradesArb, (trades) => {
+			fc.property(tradesArb, trades => {
 				const m = new MultiTimeframeBars(TIMEFRAMES, { maxBars: 10_000 });
-				trades.forEach((t) => m.add(t));
+				trades.forEach(t => m.add(t));
 				for (const tf of TIMEFRAMES) {
 					const got = all(m.get(tf)!);
 					const want = reference(trades, tf);
@@ -74,10 +81,13 @@ describe("BarBuilder", () => {
 		const tol = 300_000;
 		fc.assert(
 			fc.property(tradesArb, fc.array(fc.integer({ min: 0, max: tol }), { minLength: 80, maxLength: 80 }), (trades, jitter) => {
-				const arrival = trades.map((t, i) => ({ t, at: t.ts + jitter[i] })).sort((a, b) => a.at - b.at).map((x) => x.t);
+				const arrival = trades
+					.map((t, i) => ({ t, at: t.ts + jitter[i] }))
+					.sort((a, b) => a.at - b.at)
+					.map(x => x.t);
 				for (const tf of ["1m", "5m"] as const) {
 					const b = new BarBuilder(tf, { lateToleranceMs: tol, maxBars: 10_000 });
-					arrival.forEach((t) => expect(b.add(t).type).to.not.equal("refused"));
+					arrival.forEach(t => expect(b.add(t).type).to.not.equal("refused"));
 					const got = all(b);
 					expect(strip(got)).to.deep.equal(reference(trades, tf).map(({ vwap: _v, ...r }) => r));
 				}
@@ -108,17 +118,22 @@ describe("BarBuilder", () => {
 		b.add(tr(5, 11));
 		b.add(tr(9, 12));
 		expect(b.add(tr(3, 13)).type).to.equal("amended");
-		expect(b.history.map((x) => x.time - T0)).to.deep.equal([1000, 3000, 5000]);
+		expect(b.history.map(x => x.time - T0)).to.deep.equal([1000, 3000, 5000]);
 		expect(b.forming?.time).to.equal(T0 + 9000);
 	});
 
 	it("refuses malformed trades and keeps only maxBars closed bars", () => {
 		const b = new BarBuilder("1s", { maxBars: 3 });
-		for (const bad of [{ ts: NaN, price: 1, size: 1 }, { ts: T0, price: 0, size: 1 }, { ts: T0, price: 1, size: -1 }, { ts: T0, price: Infinity, size: 1 }]) {
+		for (const bad of [
+			{ ts: NaN, price: 1, size: 1 },
+			{ ts: T0, price: 0, size: 1 },
+			{ ts: T0, price: 1, size: -1 },
+			{ ts: T0, price: Infinity, size: 1 },
+		]) {
 			expect(b.add(bad).type).to.equal("refused");
 		}
 		for (let s = 0; s < 10; s++) b.add(tr(s, 10 + s));
-		expect(b.history.map((x) => x.open)).to.deep.equal([16, 17, 18]);
+		expect(b.history.map(x => x.open)).to.deep.equal([16, 17, 18]);
 	});
 
 	it("closes the forming bar from an injected clock, not from wall time", () => {
@@ -147,10 +162,10 @@ describe("BarBuilder", () => {
 			fc.property(tradesArb, fc.nat(), (trades, cut) => {
 				const k = cut % (trades.length + 1);
 				const a = new MultiTimeframeBars();
-				trades.slice(0, k).forEach((t) => a.add(t));
+				trades.slice(0, k).forEach(t => a.add(t));
 				const b = MultiTimeframeBars.fromJSON(JSON.parse(JSON.stringify(a)));
 				const c = new MultiTimeframeBars();
-				trades.slice(0, k).forEach((t) => c.add(t));
+				trades.slice(0, k).forEach(t => c.add(t));
 				for (const t of trades.slice(k)) expect(b.add(t)).to.deep.equal(c.add(t));
 				expect(JSON.stringify(b)).to.equal(JSON.stringify(c));
 			}),
@@ -159,7 +174,7 @@ describe("BarBuilder", () => {
 
 	it("keeps amendment bookkeeping only for bars that can still be amended, and reads the older form that kept it for all", () => {
 		fc.assert(
-			fc.property(tradesArb, (trades) => {
+			fc.property(tradesArb, trades => {
 				const c = new BarBuilder("1m");
 				// With a tolerance nothing ever passes, every bar keeps its bookkeeping: the version-3 snapshot form.
 				const old = new BarBuilder("1m", { lateToleranceMs: 1e15 });
@@ -171,7 +186,7 @@ describe("BarBuilder", () => {
 				const state = c.toJSON();
 				const limit = (state.watermark ?? 0) - c.lateToleranceMs - TIMEFRAME_MS["1m"];
 				for (const s of state.closed) expect("pv" in s).to.equal(s.bar.time > limit);
-				expect(old.toJSON().closed.every((s) => "pv" in s)).to.equal(true);
+				expect(old.toJSON().closed.every(s => "pv" in s)).to.equal(true);
 				const b = BarBuilder.fromJSON(JSON.parse(JSON.stringify(old.toJSON())));
 				expect(b.toJSON()).to.deep.equal(state);
 				for (const t of trades.slice(k)) expect(b.add(t)).to.deep.equal(c.add(t));

@@ -54,7 +54,7 @@ describe("ClosedBars", () => {
 	it("finds the newest bar at or before a time by binary search", () => {
 		const bars = new ClosedBars("1m", 100);
 		for (const t of [10, 20, 30, 40]) bars.push(slot(t, 1));
-		expect([5, 10, 15, 20, 39, 40, 99].map((t) => bars.lastAtOrBefore(t))).to.deep.equal([-1, 0, 0, 1, 2, 3, 3]);
+		expect([5, 10, 15, 20, 39, 40, 99].map(t => bars.lastAtOrBefore(t))).to.deep.equal([-1, 0, 0, 1, 2, 3, 3]);
 	});
 
 	it("keeps the forming bar after the closed ones; closing it, inserting before it and dropping keep both right", () => {
@@ -74,7 +74,7 @@ describe("ClosedBars", () => {
 		bars.open(240_000, { ts: 240_000, price: 5, size: 0 });
 		bars.closeForming(); // 4 closed > maxBars: the oldest goes
 		expect(bars.length).to.equal(3);
-		expect([0, 1, 2].map((i) => bars.timeAt(i))).to.deep.equal([120_000, 180_000, 240_000]);
+		expect([0, 1, 2].map(i => bars.timeAt(i))).to.deep.equal([120_000, 180_000, 240_000]);
 		expect(bars.bar(1)).to.deep.equal(forming);
 		expect(bars.bar(2)).to.include({ open: 5, volume: 0, vwap: 5 });
 	});

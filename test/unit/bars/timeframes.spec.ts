@@ -6,15 +6,8 @@ const at = (iso: string) => Date.parse(iso);
 describe("timeframes and sessions", () => {
 	it("buckets every timeframe at UTC boundaries by default", () => {
 		const ts = at("2024-03-04T13:47:31.250Z");
-		const starts = TIMEFRAMES.map((tf) => new Date(bucketStart(ts, tf, utcDays)).toISOString());
-		expect(starts).to.deep.equal([
-			"2024-03-04T13:47:31.000Z",
-			"2024-03-04T13:47:00.000Z",
-			"2024-03-04T13:45:00.000Z",
-			"2024-03-04T13:45:00.000Z",
-			"2024-03-04T13:00:00.000Z",
-			"2024-03-04T00:00:00.000Z",
-		]);
+		const starts = TIMEFRAMES.map(tf => new Date(bucketStart(ts, tf, utcDays)).toISOString());
+		expect(starts).to.deep.equal(["2024-03-04T13:47:31.000Z", "2024-03-04T13:47:00.000Z", "2024-03-04T13:45:00.000Z", "2024-03-04T13:45:00.000Z", "2024-03-04T13:00:00.000Z", "2024-03-04T00:00:00.000Z"]);
 		expect(bucketStart(-1, "1d", utcDays)).to.equal(-86_400_000); // before 1970 still floors
 	});
 

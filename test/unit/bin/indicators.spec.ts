@@ -9,7 +9,15 @@ const fixture = fileURLToPath(new URL("../../fixtures/goog-daily.csv", import.me
 
 function run(args: string[], input?: string) {
 	const r = spawnSync(process.execPath, ["--import", "tsx", "bin/indicators.ts", ...args], { cwd: root, input, encoding: "utf8" });
-	return { code: r.status, out: r.stdout, err: r.stderr, rows: r.stdout.trim().split("\n").map((l) => l.split(",")) };
+	return {
+		code: r.status,
+		out: r.stdout,
+		err: r.stderr,
+		rows: r.stdout
+			.trim()
+			.split("\n")
+			.map(l => l.split(",")),
+	};
 }
 
 describe("bin/indicators (batch command)", function () {
@@ -21,20 +29,35 @@ describe("bin/indicators (batch command)", function () {
 		expect(code).to.equal(0);
 		const [header, ...data] = rows;
 		expect(header).to.deep.equal([
-			"time", "sma_20", "ema_20", "rsi_14", "macd_12_26_9.macd", "macd_12_26_9.signal", "macd_12_26_9.hist",
-			"bbands_20_2.upper", "bbands_20_2.middle", "bbands_20_2.lower", "atr_14", "stoch_14_3_3.k", "stoch_14_3_3.d",
-			"vwap", "obv", "adx_14.adx", "adx_14.plusDI", "adx_14.minusDI",
+			"time",
+			"sma_20",
+			"ema_20",
+			"rsi_14",
+			"macd_12_26_9.macd",
+			"macd_12_26_9.signal",
+			"macd_12_26_9.hist",
+			"bbands_20_2.upper",
+			"bbands_20_2.middle",
+			"bbands_20_2.lower",
+			"atr_14",
+			"stoch_14_3_3.k",
+			"stoch_14_3_3.d",
+			"vwap",
+			"obv",
+			"adx_14.adx",
+			"adx_14.plusDI",
+			"adx_14.minusDI",
 		]);
 		const bars = goog();
 		expect(data.length).to.equal(bars.length);
-		expect(data.map((r) => Number(r[0]))).to.deep.equal(bars.map((b) => b.time));
+		expect(data.map(r => Number(r[0]))).to.deep.equal(bars.map(b => b.time));
 		const macd = stream(createIndicator("macd:12:26:9"), bars);
 		const cell = (v: number | null) => (v === null ? "" : String(v));
-		expect(data.map((r) => r[4])).to.deep.equal(macd[0].map(cell));
-		expect(data.map((r) => r[6])).to.deep.equal(macd[2].map(cell));
-		expect(data.findIndex((r) => r[1] !== "")).to.equal(19);
-		expect(data.findIndex((r) => r[15] !== "")).to.equal(27);
-		expect(data.findIndex((r) => r[16] !== "")).to.equal(14);
+		expect(data.map(r => r[4])).to.deep.equal(macd[0].map(cell));
+		expect(data.map(r => r[6])).to.deep.equal(macd[2].map(cell));
+		expect(data.findIndex(r => r[1] !== "")).to.equal(19);
+		expect(data.findIndex(r => r[15] !== "")).to.equal(27);
+		expect(data.findIndex(r => r[16] !== "")).to.equal(14);
 		expect(data[40][2]).to.match(/^\d+\.\d{6,}$/); // full precision, not toFixed
 	});
 
@@ -57,7 +80,7 @@ describe("bin/indicators (batch command)", function () {
 
 	it("without a session column, VWAP restarts at each UTC date", () => {
 		const csv = "time,open,high,low,close,volume\n2024-01-02T23:59:00Z,10,12,8,10,100\n2024-01-03T00:00:00Z,20,23,20,20,100\n";
-		expect(run(["-", "-i", "vwap"], csv).rows.map((r) => r[1])).to.deep.equal(["vwap", "10", "21"]);
+		expect(run(["-", "-i", "vwap"], csv).rows.map(r => r[1])).to.deep.equal(["vwap", "10", "21"]);
 	});
 
 	for (const [row, reason] of [

@@ -13,14 +13,7 @@ describe("bus: LocalBus", () => {
 		bus.publish("rookery.ticks.MSFT", {});
 		bus.publish("rookery.bars.1m.AAPL", {});
 		bus.publish("other", {});
-		expect(got).to.deep.equal([
-			"exact rookery.ticks.AAPL",
-			"star rookery.ticks.AAPL",
-			"tail rookery.ticks.AAPL",
-			"star rookery.ticks.MSFT",
-			"tail rookery.ticks.MSFT",
-			"tail rookery.bars.1m.AAPL",
-		]);
+		expect(got).to.deep.equal(["exact rookery.ticks.AAPL", "star rookery.ticks.AAPL", "tail rookery.ticks.AAPL", "star rookery.ticks.MSFT", "tail rookery.ticks.MSFT", "tail rookery.bars.1m.AAPL"]);
 	});
 
 	it("sees subscriptions made and ended after a subject was already published", () => {

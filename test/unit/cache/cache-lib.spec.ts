@@ -30,7 +30,10 @@ describe("lib/cache/hot-symbols", () => {
 		h.record(["AAPL", "MSFT"]);
 		h.record(["AAPL"]);
 		h.record(["TSLA"]);
-		expect(h.top(2)).to.deep.equal([["AAPL", 2], ["MSFT", 1]]);
+		expect(h.top(2)).to.deep.equal([
+			["AAPL", 2],
+			["MSFT", 1],
+		]);
 		expect(hottest([h.top(10), [["TSLA", 5]], "junk" as never], 2)).to.deep.equal(["TSLA", "AAPL"]);
 	});
 

@@ -21,7 +21,23 @@ describe("lib/config", () => {
 		expect(c.redisUrl).to.equal(null);
 		expect(c.port).to.equal(3000);
 		expect(c.feed.type).to.equal("synthetic");
-		expect(c.services).to.deep.equal(["gateway", "ingest", "symbols", "monitor", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy", "intelligence", "config", "events", "analytics", "alerts", "alert-delivery", "patterns"]);
+		expect(c.services).to.deep.equal([
+			"gateway",
+			"ingest",
+			"symbols",
+			"monitor",
+			"agents.sentiment",
+			"agents.forecast",
+			"agents.explain",
+			"agents.strategy",
+			"intelligence",
+			"config",
+			"events",
+			"analytics",
+			"alerts",
+			"alert-delivery",
+			"patterns",
+		]);
 		expect(c.store.latestTtlMs).to.equal(3_600_000);
 	});
 
@@ -53,7 +69,9 @@ describe("lib/config", () => {
 		expect(resolveConfig({ env: { HTTP_DIRECT_READS: "0", HTTP_QUOTE_CACHE_MS: "0", CORS_ORIGINS: "https://a" }, args: {} }).http).to.deep.include({ directReads: false, quoteCacheMs: 0, corsOrigins: ["https://a"] });
 		expect(resolveConfig({ env: { HTTP_DIRECT_READS: "true" }, args: {} }).http.directReads).to.equal(true);
 		const p = problems(() => resolveConfig({ env: { HTTP_DIRECT_READS: "maybe", HTTP_QUOTE_CACHE_MS: "-5" }, args: {} })).join("\n");
-		expect(p).to.match(/http\.directReads/).and.match(/http\.quoteCacheMs/);
+		expect(p)
+			.to.match(/http\.directReads/)
+			.and.match(/http\.quoteCacheMs/);
 	});
 
 	it("turns the synthetic feed off in cluster mode unless asked for", () => {
@@ -66,7 +84,11 @@ describe("lib/config", () => {
 		expect(p).to.have.length(5);
 		const text = p.join("\n");
 		expect(text).to.match(/'port'.*'abc'/);
-		expect(text).to.match(/redisUrl/).and.match(/symbols\[1\]/).and.match(/services\[1\]/).and.match(/logLevel/);
+		expect(text)
+			.to.match(/redisUrl/)
+			.and.match(/symbols\[1\]/)
+			.and.match(/services\[1\]/)
+			.and.match(/logLevel/);
 	});
 
 	it("refuses unknown keys in a config file and a file that is not JSON", () => {

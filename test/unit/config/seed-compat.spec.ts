@@ -108,11 +108,15 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 			"indicators[3].ttl_seconds must be a positive number",
 			"system.gpu is not a setting of seed 004's system section",
 		]);
-		expect(p.join("\n")).to.match(/indicators\[0\]\.name 'ichimoku' is not a known indicator/).and.match(/strategies\[0\]\.name 'moon_strategy' is not a known strategy/);
+		expect(p.join("\n"))
+			.to.match(/indicators\[0\]\.name 'ichimoku' is not a known indicator/)
+			.and.match(/strategies\[0\]\.name 'moon_strategy' is not a known strategy/);
 	});
 
 	it("names Object's own properties as unknown instead of throwing a TypeError", () => {
 		const p = problems({}, { config: file({ indicators: [{ name: "constructor" }], strategies: [{ name: "__proto__" }] }) }).join("\n");
-		expect(p).to.match(/indicators\[0\]\.name 'constructor' is not a known indicator/).and.match(/strategies\[0\]\.name '__proto__' is not a known strategy/);
+		expect(p)
+			.to.match(/indicators\[0\]\.name 'constructor' is not a known indicator/)
+			.and.match(/strategies\[0\]\.name '__proto__' is not a known strategy/);
 	});
 });

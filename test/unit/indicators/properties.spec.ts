@@ -11,23 +11,21 @@ const SPECS = ["sma:3", "ema:4", "rsi:3", "macd:3:5:2", "bbands:4:2", "atr:3", "
  * Valid bars on an eighth-of-a-unit grid: coarse prices make equal closes, equal highs and ±DM
  * ties common, and zero ranges appear whenever all four draws coincide.
  */
-const barArb = fc
-	.tuple(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 400 }))
-	.chain(([a, b, c, d]) => {
-		const [low, x, y, high] = [a, b, c, d].sort((p, q) => p - q).map((v) => v / 8);
-		return fc.record({
-			time: fc.integer({ min: 0, max: 4 }).map((h) => h * 3_600_000),
-			open: fc.constantFrom(x, y),
-			high: fc.constant(high),
-			low: fc.constant(low),
-			close: fc.constantFrom(x, y, low, high),
-			volume: fc.integer({ min: 0, max: 1000 }),
-		});
+const barArb = fc.tuple(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 400 })).chain(([a, b, c, d]) => {
+	const [low, x, y, high] = [a, b, c, d].sort((p, q) => p - q).map(v => v / 8);
+	return fc.record({
+		time: fc.integer({ min: 0, max: 4 }).map(h => h * 3_600_000),
+		open: fc.constantFrom(x, y),
+		high: fc.constant(high),
+		low: fc.constant(low),
+		close: fc.constantFrom(x, y, low, high),
+		volume: fc.integer({ min: 0, max: 1000 }),
 	});
+});
 
-const seriesArb = fc.array(barArb, { minLength: 1, maxLength: 60 }).map((bars) => {
+const seriesArb = fc.array(barArb, { minLength: 1, maxLength: 60 }).map(bars => {
 	let t = Date.UTC(2024, 0, 1);
-	return bars.map((b) => ({ ...b, time: (t += 60_000 + b.time) }) as Bar);
+	return bars.map(b => ({ ...b, time: (t += 60_000 + b.time) }) as Bar);
 });
 
 const specArb = fc.constantFrom(...SPECS);
@@ -37,24 +35,23 @@ function equalRuns(a: (number | null)[][], b: (number | null)[][]): void {
 }
 
 const TALIB_OF: Record<string, (b: Bar[]) => (number | null)[][]> = {
-	"sma:3": (b) => [oracle("SMA", b, { optInTimePeriod: 3 }).outReal],
-	"ema:4": (b) => [oracle("EMA", b, { optInTimePeriod: 4 }).outReal],
-	"rsi:3": (b) => [oracle("RSI", b, { optInTimePeriod: 3 }).outReal],
-	"macd:3:5:2": (b) => Object.values(oracle("MACD", b, { optInFastPeriod: 3, optInSlowPeriod: 5, optInSignalPeriod: 2 })),
-	"bbands:4:2": (b) => Object.values(oracle("BBANDS", b, { optInTimePeriod: 4, optInNbDevUp: 2, optInNbDevDn: 2, optInMAType: 0 })),
-	"atr:3": (b) => [oracle("ATR", b, { optInTimePeriod: 3 }).outReal],
-	"stoch:4:2:2": (b) =>
-		Object.values(oracle("STOCH", b, { optInFastK_Period: 4, optInSlowK_Period: 2, optInSlowK_MAType: 0, optInSlowD_Period: 2, optInSlowD_MAType: 0 })),
-	obv: (b) => [oracle("OBV", b).outReal],
-	vwap: (b) => [vwapReference(b)],
-	"wma:3": (b) => [oracle("WMA", b, { optInTimePeriod: 3 }).outReal],
-	"dema:3": (b) => [oracle("DEMA", b, { optInTimePeriod: 3 }).outReal],
-	"tema:2": (b) => [oracle("TEMA", b, { optInTimePeriod: 2 }).outReal],
-	"roc:2": (b) => [oracle("ROC", b, { optInTimePeriod: 2 }).outReal],
-	"willr:3": (b) => [oracle("WILLR", b, { optInTimePeriod: 3 }).outReal],
-	"mfi:3": (b) => [oracle("MFI", b, { optInTimePeriod: 3 }).outReal],
-	"keltner:3:2:4": (b) => keltner(b, 3, 2, 4),
-	"adx:3": (b) => ["ADX", "PLUS_DI", "MINUS_DI"].map((f) => oracle(f, b, { optInTimePeriod: 3 }).outReal),
+	"sma:3": b => [oracle("SMA", b, { optInTimePeriod: 3 }).outReal],
+	"ema:4": b => [oracle("EMA", b, { optInTimePeriod: 4 }).outReal],
+	"rsi:3": b => [oracle("RSI", b, { optInTimePeriod: 3 }).outReal],
+	"macd:3:5:2": b => Object.values(oracle("MACD", b, { optInFastPeriod: 3, optInSlowPeriod: 5, optInSignalPeriod: 2 })),
+	"bbands:4:2": b => Object.values(oracle("BBANDS", b, { optInTimePeriod: 4, optInNbDevUp: 2, optInNbDevDn: 2, optInMAType: 0 })),
+	"atr:3": b => [oracle("ATR", b, { optInTimePeriod: 3 }).outReal],
+	"stoch:4:2:2": b => Object.values(oracle("STOCH", b, { optInFastK_Period: 4, optInSlowK_Period: 2, optInSlowK_MAType: 0, optInSlowD_Period: 2, optInSlowD_MAType: 0 })),
+	obv: b => [oracle("OBV", b).outReal],
+	vwap: b => [vwapReference(b)],
+	"wma:3": b => [oracle("WMA", b, { optInTimePeriod: 3 }).outReal],
+	"dema:3": b => [oracle("DEMA", b, { optInTimePeriod: 3 }).outReal],
+	"tema:2": b => [oracle("TEMA", b, { optInTimePeriod: 2 }).outReal],
+	"roc:2": b => [oracle("ROC", b, { optInTimePeriod: 2 }).outReal],
+	"willr:3": b => [oracle("WILLR", b, { optInTimePeriod: 3 }).outReal],
+	"mfi:3": b => [oracle("MFI", b, { optInTimePeriod: 3 }).outReal],
+	"keltner:3:2:4": b => keltner(b, 3, 2, 4),
+	"adx:3": b => ["ADX", "PLUS_DI", "MINUS_DI"].map(f => oracle(f, b, { optInTimePeriod: 3 }).outReal),
 };
 
 describe("indicator properties (fast-check)", () => {
@@ -108,16 +105,7 @@ describe("indicator properties (fast-check)", () => {
 	});
 
 	it("a bad bar is refused with a reason and leaves state unchanged", () => {
-		const bad = fc.constantFrom<Partial<Bar>>(
-			{ close: NaN },
-			{ high: Infinity },
-			{ low: -Infinity },
-			{ volume: -1 },
-			{ high: 1, low: 2, close: 1.5 },
-			{ close: 1e9 },
-			{ close: -1 },
-			{ time: NaN },
-		);
+		const bad = fc.constantFrom<Partial<Bar>>({ close: NaN }, { high: Infinity }, { low: -Infinity }, { volume: -1 }, { high: 1, low: 2, close: 1.5 }, { close: 1e9 }, { close: -1 }, { time: NaN });
 		fc.assert(
 			fc.property(specArb, seriesArb, fc.nat(), bad, (spec, bars, at, patch) => {
 				const i = at % bars.length;

@@ -1,14 +1,5 @@
 import { expect } from "chai";
-import {
-	IndicatorSet,
-	IndicatorSpecError,
-	Macd,
-	createIndicator,
-	parseSpec,
-	parseSpecs,
-	checkBar,
-	restoreIndicator,
-} from "../../../lib/indicators/index.ts";
+import { IndicatorSet, IndicatorSpecError, Macd, createIndicator, parseSpec, parseSpecs, checkBar, restoreIndicator } from "../../../lib/indicators/index.ts";
 import { goog, stream, synthetic } from "./support.ts";
 
 const ISSUE_SPECS = "sma:20,ema:20,rsi:14,macd:12:26:9,bbands:20:2,atr:14,stoch:14:3:3,vwap,obv,adx:14";
@@ -23,13 +14,25 @@ describe("indicator registry", () => {
 	});
 
 	it("names the output columns as the batch command documents", () => {
-		const columns = parseSpecs(ISSUE_SPECS).flatMap((s) => createIndicator(s).columns);
+		const columns = parseSpecs(ISSUE_SPECS).flatMap(s => createIndicator(s).columns);
 		expect(columns).to.deep.equal([
-			"sma_20", "ema_20", "rsi_14",
-			"macd_12_26_9.macd", "macd_12_26_9.signal", "macd_12_26_9.hist",
-			"bbands_20_2.upper", "bbands_20_2.middle", "bbands_20_2.lower",
-			"atr_14", "stoch_14_3_3.k", "stoch_14_3_3.d", "vwap", "obv",
-			"adx_14.adx", "adx_14.plusDI", "adx_14.minusDI",
+			"sma_20",
+			"ema_20",
+			"rsi_14",
+			"macd_12_26_9.macd",
+			"macd_12_26_9.signal",
+			"macd_12_26_9.hist",
+			"bbands_20_2.upper",
+			"bbands_20_2.middle",
+			"bbands_20_2.lower",
+			"atr_14",
+			"stoch_14_3_3.k",
+			"stoch_14_3_3.d",
+			"vwap",
+			"obv",
+			"adx_14.adx",
+			"adx_14.plusDI",
+			"adx_14.minusDI",
 		]);
 	});
 
@@ -50,19 +53,19 @@ describe("IndicatorSet", () => {
 		const bars = goog();
 		const set = new IndicatorSet(parseSpecs(ISSUE_SPECS));
 		const alone = set.columns.length;
-		const singles = parseSpecs(ISSUE_SPECS).flatMap((s) => stream(createIndicator(s), bars));
+		const singles = parseSpecs(ISSUE_SPECS).flatMap(s => stream(createIndicator(s), bars));
 		expect(singles.length).to.equal(alone);
 		bars.forEach((bar, i) => {
 			expect(set.update(bar)).to.equal(null);
-			const row = [...set.values].map((v) => (Number.isNaN(v) ? null : v));
-			expect(row).to.deep.equal(singles.map((col) => col[i]));
+			const row = [...set.values].map(v => (Number.isNaN(v) ? null : v));
+			expect(row).to.deep.equal(singles.map(col => col[i]));
 		});
 	});
 
 	it("peeks into `provisional`, refuses bad bars whole, and round-trips through JSON", () => {
 		const bars = synthetic(9, 120);
 		const set = new IndicatorSet(parseSpecs(ISSUE_SPECS));
-		bars.slice(0, 100).forEach((b) => set.update(b));
+		bars.slice(0, 100).forEach(b => set.update(b));
 		expect(set.update({ ...bars[100], high: bars[100].low - 1 })).to.equal("high is below low");
 		const copy = IndicatorSet.fromJSON(JSON.parse(JSON.stringify(set)));
 		expect([...copy.values]).to.deep.equal([...set.values]);
@@ -79,24 +82,30 @@ describe("IndicatorSet", () => {
 		const published = ["sma:5", "bbands:8:2", "stoch:4:2:2", "willr:3"];
 		const extra = ["sma:12", "donchian:9", "sma:5"]; // the last equals a published member: left out
 		const bars = synthetic(3, 160);
-		const set = new IndicatorSet(published, extra.map((s) => createIndicator(s)));
-		expect(set.toJSON().map((s) => s.kind)).to.deep.equal(["sma", "bbands", "stoch", "willr", "sma", "donchian"]);
+		const set = new IndicatorSet(
+			published,
+			extra.map(s => createIndicator(s)),
+		);
+		expect(set.toJSON().map(s => s.kind)).to.deep.equal(["sma", "bbands", "stoch", "willr", "sma", "donchian"]);
 		// Alone: 2 windows of 5+8+12 closes and 2 lanes of 4+3+9; shared: 12 closes, 2 lanes of 9.
 		const alone = [...published, "sma:12", "donchian:9"].reduce((n, s) => n + createIndicator(s).arena.used, 0);
 		expect(alone - set.arena.used).to.equal(5 + 8 + 2 * (4 + 3) + 4 * 3);
-		const singles = [...published, "sma:12", "donchian:9"].map((s) => stream(createIndicator(s), bars));
+		const singles = [...published, "sma:12", "donchian:9"].map(s => stream(createIndicator(s), bars));
 		let current = set;
 		bars.forEach((bar, i) => {
 			if (i % 23 === 7) current = IndicatorSet.fromJSON(JSON.parse(JSON.stringify(current)), published.length);
 			expect(current.update(bar)).to.equal(null);
-			const row = [...current.values].map((v) => (Number.isNaN(v) ? null : v));
-			expect(row, `published at bar ${i}`).to.deep.equal(singles.slice(0, published.length).flatMap((cols) => cols.map((col) => col[i])));
+			const row = [...current.values].map(v => (Number.isNaN(v) ? null : v));
+			expect(row, `published at bar ${i}`).to.deep.equal(singles.slice(0, published.length).flatMap(cols => cols.map(col => col[i])));
 			// Every member's snapshot, restored alone, carries the same values.
 			current.toJSON().forEach((state, k) => {
 				const ind = restoreIndicator(state);
 				const out = new Float64Array(ind.width);
 				ind.write(out, 0);
-				expect([...out].map((v) => (Number.isNaN(v) ? null : v)), `${state.kind} at bar ${i}`).to.deep.equal(singles[k].map((col) => col[i]));
+				expect(
+					[...out].map(v => (Number.isNaN(v) ? null : v)),
+					`${state.kind} at bar ${i}`,
+				).to.deep.equal(singles[k].map(col => col[i]));
 			});
 		});
 	});
@@ -134,10 +143,19 @@ describe("synthetic series", () => {
 	it("really contain the edge cases the oracle tests rely on", () => {
 		const bars = synthetic(1);
 		const at = (f: (i: number) => boolean) => bars.some((_, i) => i > 0 && f(i));
-		expect(at((i) => bars[i].close === bars[i - 1].close), "equal consecutive closes").to.equal(true);
-		expect(at((i) => bars[i].high - bars[i - 1].high === bars[i - 1].low - bars[i].low && bars[i].high > bars[i - 1].high), "±DM tie").to.equal(true);
-		expect(at((i) => Math.abs(bars[i].open - bars[i - 1].close) > 1 && bars[i].time - bars[i - 1].time > 3_600_000), "overnight gap").to.equal(true);
-		const flat = bars.filter((b) => b.high === b.low).length;
+		expect(
+			at(i => bars[i].close === bars[i - 1].close),
+			"equal consecutive closes",
+		).to.equal(true);
+		expect(
+			at(i => bars[i].high - bars[i - 1].high === bars[i - 1].low - bars[i].low && bars[i].high > bars[i - 1].high),
+			"±DM tie",
+		).to.equal(true);
+		expect(
+			at(i => Math.abs(bars[i].open - bars[i - 1].close) > 1 && bars[i].time - bars[i - 1].time > 3_600_000),
+			"overnight gap",
+		).to.equal(true);
+		const flat = bars.filter(b => b.high === b.low).length;
 		expect(flat, "flat bars").to.be.at.least(45);
 	});
 });

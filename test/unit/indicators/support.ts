@@ -10,7 +10,7 @@ const here = new URL(".", import.meta.url);
 /** Parses a time,open,high,low,close,volume CSV (the fixture format). */
 export function readBars(path: string | URL): Bar[] {
 	const lines = readFileSync(path, "utf8").trim().split("\n").slice(1);
-	return lines.map((line) => {
+	return lines.map(line => {
 		const [time, open, high, low, close, volume] = line.split(",").map(Number);
 		return { time, open, high, low, close, volume };
 	});
@@ -69,12 +69,12 @@ export function oracle(name: string, bars: readonly Bar[], opts: Record<string, 
 		name,
 		startIdx: 0,
 		endIdx: bars.length - 1,
-		open: bars.map((b) => b.open),
-		high: bars.map((b) => b.high),
-		low: bars.map((b) => b.low),
-		close: bars.map((b) => b.close),
-		volume: bars.map((b) => b.volume),
-		inReal: bars.map((b) => b.close),
+		open: bars.map(b => b.open),
+		high: bars.map(b => b.high),
+		low: bars.map(b => b.low),
+		close: bars.map(b => b.close),
+		volume: bars.map(b => b.volume),
+		inReal: bars.map(b => b.close),
 		...opts,
 	});
 	const out: Record<string, (number | null)[]> = {};
@@ -107,7 +107,7 @@ export function vwapReference(bars: readonly Bar[]): (number | null)[] {
 	let day = NaN;
 	let pv = 0;
 	let vol = 0;
-	return bars.map((b) => {
+	return bars.map(b => {
 		const d = Math.floor(b.time / 86_400_000);
 		if (d !== day) [day, pv, vol] = [d, 0, 0];
 		pv += ((b.high + b.low + b.close) / 3) * b.volume;

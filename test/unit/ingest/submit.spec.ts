@@ -31,12 +31,20 @@ describe("ingest: submitTicks", () => {
 		const o = owner();
 		const r = await submitTicks(ticks, o.call, o.count);
 		const a = ticks.filter(t => t.symbol === "A");
-		expect(o.calls.map(c => [c.symbol, c.ticks.length])).to.deep.equal([["A", a.length], ["B", CHUNK + 5 - a.length], ["C", 1]]);
+		expect(o.calls.map(c => [c.symbol, c.ticks.length])).to.deep.equal([
+			["A", a.length],
+			["B", CHUNK + 5 - a.length],
+			["C", 1],
+		]);
 		expect(o.calls[0].ticks).to.deep.equal(a);
 		expect(o.calls[0].ticks, "each call gets its own array").to.not.equal(o.calls[1].ticks);
 		expect(r.accepted).to.equal(ticks.length - 3);
 		expect(r.late).to.equal(3);
-		expect(r.refused).to.deep.equal([{ index: 0, symbol: "A", reason: "late" }, { index: 1, symbol: "B", reason: "late" }, { index: CHUNK + 5, symbol: "C", reason: "late" }]);
+		expect(r.refused).to.deep.equal([
+			{ index: 0, symbol: "A", reason: "late" },
+			{ index: 1, symbol: "B", reason: "late" },
+			{ index: CHUNK + 5, symbol: "C", reason: "late" },
+		]);
 		expect(o.counted).to.deep.equal({ accepted: ticks.length - 3, failed: 0, late: 3 });
 
 		const big = Array.from({ length: CHUNK * 2 + 1 }, (_, i) => tick("D", i));

@@ -50,7 +50,15 @@ describe("lib/intelligence/calibration: the published reliability table", functi
 	});
 
 	it("buckets by predicted confidence, the last one closed at 1", () => {
-		const rows = reliability([{ confidence: 0, hit: true }, { confidence: 0.5, hit: false }, { confidence: 0.5, hit: true }, { confidence: 1, hit: true }], [0, 0.5, 1]);
+		const rows = reliability(
+			[
+				{ confidence: 0, hit: true },
+				{ confidence: 0.5, hit: false },
+				{ confidence: 0.5, hit: true },
+				{ confidence: 1, hit: true },
+			],
+			[0, 0.5, 1],
+		);
 		expect(rows).to.deep.equal([
 			{ lo: 0, hi: 0.5, calls: 1, meanConfidence: 0, hits: 1, hitRate: 1 },
 			{ lo: 0.5, hi: 1, calls: 3, meanConfidence: 0.667, hits: 2, hitRate: 0.667 },

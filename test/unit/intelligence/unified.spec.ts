@@ -94,9 +94,23 @@ describe("lib/intelligence: unified analysis", () => {
 	});
 
 	it("chooses the first timeframe with enough bars, else the longest; reads headlines under any vendor's field name", () => {
-		expect(chooseBars([{ tf: "1h", bars: barsOf(5) }, { tf: "15m", bars: barsOf(30) }, { tf: "1m", bars: barsOf(300) }]).tf).to.equal("15m");
-		expect(chooseBars([{ tf: "1h", bars: barsOf(5) }, { tf: "15m", bars: barsOf(9) }, { tf: "1m", bars: barsOf(9) }]).tf).to.equal("15m");
-		expect(headlinesOf([{ data: { title: "t" } }, { data: { headline: "h" } }, { data: { text: "x" } }, { data: { summary: "s" } }, { data: { title: "" } }, {}, { data: { headline: "y".repeat(3000) } }]).map(h => h.length)).to.deep.equal([1, 1, 1, 1, 2000]);
+		expect(
+			chooseBars([
+				{ tf: "1h", bars: barsOf(5) },
+				{ tf: "15m", bars: barsOf(30) },
+				{ tf: "1m", bars: barsOf(300) },
+			]).tf,
+		).to.equal("15m");
+		expect(
+			chooseBars([
+				{ tf: "1h", bars: barsOf(5) },
+				{ tf: "15m", bars: barsOf(9) },
+				{ tf: "1m", bars: barsOf(9) },
+			]).tf,
+		).to.equal("15m");
+		expect(headlinesOf([{ data: { title: "t" } }, { data: { headline: "h" } }, { data: { text: "x" } }, { data: { summary: "s" } }, { data: { title: "" } }, {}, { data: { headline: "y".repeat(3000) } }]).map(h => h.length)).to.deep.equal([
+			1, 1, 1, 1, 2000,
+		]);
 	});
 
 	it("runs every agent on the symbol's data; sentiment's polarity reaches explain and strategy as the news vote", async () => {

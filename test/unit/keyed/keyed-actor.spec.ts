@@ -122,7 +122,10 @@ describe("mixins/keyed-actor: a keyed actor from a state and its handlers", () =
 		expect(toB.length).to.be.within(8, 32);
 		await waitFor(async () => (await a.call<unknown[]>("counters.actors")).length === 40 - toB.length, { what: "handoff of the moved keys", timeoutMs: 5000 });
 		const onA = (await a.call<Array<{ id: string }>>("counters.actors")).map(r => r.id);
-		expect(onA.filter(id => toB.includes(id)), "moved keys left on node-a").to.deep.equal([]);
+		expect(
+			onA.filter(id => toB.includes(id)),
+			"moved keys left on node-a",
+		).to.deep.equal([]);
 
 		// Calls through either node reach the owner, which continues each key's log.
 		for (const id of keys) await (id.endsWith("7") ? b : a).call("counters.add", { id, x: 2 });

@@ -83,8 +83,15 @@ describe("middlewares/request-metrics.middleware on a real broker", () => {
 		await broker.start();
 		await broker.call("t.ok");
 		await broker.call("t.bad").catch(() => {});
-		const snap = Object.fromEntries(requestMetricsOf(broker)!.snapshot().map(s => [s.name, s]));
-		expect(snap["moleculer.request.total"].values.filter(v => String(v.labels.action).startsWith("t.")).map(v => [v.labels.action, v.value])).to.deep.equal([["t.ok", 1], ["t.bad", 1]]);
+		const snap = Object.fromEntries(
+			requestMetricsOf(broker)!
+				.snapshot()
+				.map(s => [s.name, s]),
+		);
+		expect(snap["moleculer.request.total"].values.filter(v => String(v.labels.action).startsWith("t.")).map(v => [v.labels.action, v.value])).to.deep.equal([
+			["t.ok", 1],
+			["t.bad", 1],
+		]);
 		expect(snap["moleculer.request.error.total"].values.map(v => v.labels.errorName)).to.deep.equal(["Error"]);
 		expect(broker.metrics.getMetric("moleculer.request.total")).to.equal(null); // not the built-in's
 		await broker.stop();

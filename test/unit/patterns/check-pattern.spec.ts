@@ -15,7 +15,14 @@ describe("lib/patterns/check-pattern", () => {
 			{ kind: "threshold", entity: "AAPL", source: price, op: "crosses_above", value: 200, for_ms: 1000 },
 			{ kind: "threshold", source: { type: "window", metric: "latency_ms", window: "5m", stat: "p95" }, op: "gt", value: 250 },
 			{ kind: "threshold", source: { type: "indicator", name: "rsi14" }, op: "lt", value: 30 },
-			{ kind: "sequence", within_ms: 60_000, steps: [{ source: { type: "event", event_type: "anomaly_detected" }, op: "eq", value: 1 }, { source: { type: "event", event_type: "alert_triggered", field: "metrics.cpu" }, op: "gt", value: 0.9 }] },
+			{
+				kind: "sequence",
+				within_ms: 60_000,
+				steps: [
+					{ source: { type: "event", event_type: "anomaly_detected" }, op: "eq", value: 1 },
+					{ source: { type: "event", event_type: "alert_triggered", field: "metrics.cpu" }, op: "gt", value: 0.9 },
+				],
+			},
 			{ kind: "absence", entity: "AAPL", source: price, within_ms: 30_000 },
 			{ kind: "rate", source: price, change_pct: 5, within_ms: 60_000 },
 			{ kind: "correlation", a: { source: price, entity: "AAPL" }, b: { source: price, entity: "MSFT" }, within_ms: 300_000, op: "crosses_below", value: 0.2 },
@@ -28,7 +35,16 @@ describe("lib/patterns/check-pattern", () => {
 		expect(fields(null)).to.deep.equal(["body"]);
 		expect(fields({ kind: "nope" })).to.deep.equal(["kind"]);
 		expect(fields({ kind: "threshold", source: { type: "tick", field: "bid" }, op: "above", value: "1" })).to.deep.equal(["source.field", "op", "value"]);
-		expect(fields({ kind: "sequence", within_ms: 0, steps: [{ source: { type: "event", event_type: "x" }, op: "eq", value: 1 }, { source: { type: "tick", field: "price" }, op: "crosses_above", value: 1 }] })).to.deep.equal(["steps[0].source.event_type", "steps[1].op", "within_ms"]);
+		expect(
+			fields({
+				kind: "sequence",
+				within_ms: 0,
+				steps: [
+					{ source: { type: "event", event_type: "x" }, op: "eq", value: 1 },
+					{ source: { type: "tick", field: "price" }, op: "crosses_above", value: 1 },
+				],
+			}),
+		).to.deep.equal(["steps[0].source.event_type", "steps[1].op", "within_ms"]);
 		expect(fields({ kind: "sequence", within_ms: 10, steps: [] })).to.deep.equal(["steps"]);
 		expect(fields({ kind: "absence", source: { type: "tick", field: "price" } })).to.deep.equal(["within_ms"]);
 		expect(fields({ kind: "rate", source: { type: "window", metric: "m", window: "2m", stat: "p42" }, change_pct: -1, within_ms: 10 })).to.deep.equal(["source.window", "source.stat", "change_pct"]);

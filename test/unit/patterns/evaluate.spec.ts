@@ -39,7 +39,11 @@ describe("lib/patterns/evaluate", () => {
 		});
 
 		it("gte, lte and eq compare as named", () => {
-			for (const [op, vs, n] of [["gte", [99, 100, 100, 99, 101], 2], ["lte", [101, 100, 99, 101], 1], ["eq", [100, 100, 101, 100], 2]] as const) {
+			for (const [op, vs, n] of [
+				["gte", [99, 100, 100, 99, 101], 2],
+				["lte", [101, 100, 99, 101], 1],
+				["eq", [100, 100, 101, 100], 2],
+			] as const) {
 				expect(run({ ...base, kind: "threshold", source: price, op, value: 100 }, values([...vs])).matches, op).to.equal(n);
 			}
 		});
@@ -129,7 +133,12 @@ describe("lib/patterns/evaluate", () => {
 		});
 
 		it("ignores changes spread over more than within_ms", () => {
-			expect(run(def, values([100, 102, 104, 106, 108, 110, 112, 114, 116, 118, 120, 122]).map((t, i) => ({ ...t, ts: T0 + i * 6000 }))).matches).to.equal(0);
+			expect(
+				run(
+					def,
+					values([100, 102, 104, 106, 108, 110, 112, 114, 116, 118, 120, 122]).map((t, i) => ({ ...t, ts: T0 + i * 6000 })),
+				).matches,
+			).to.equal(0);
 		});
 	});
 
@@ -149,7 +158,12 @@ describe("lib/patterns/evaluate", () => {
 		});
 
 		it("ignores series it does not read", () => {
-			expect(run(def, [1, 2, 3, 4].flatMap((v, i) => [tick(v, T0 + i, "A"), tick(-v, T0 + i, "C")])).matches).to.equal(0);
+			expect(
+				run(
+					def,
+					[1, 2, 3, 4].flatMap((v, i) => [tick(v, T0 + i, "A"), tick(-v, T0 + i, "C")]),
+				).matches,
+			).to.equal(0);
 		});
 	});
 

@@ -21,7 +21,10 @@ describe("lib/patterns/pattern-router", () => {
 		r.route([tick("X", 1), tick("Y", 2), tick("Z", 3), tick("X", 4)]);
 		await turn();
 		await turn();
-		expect(sent.map(s => [s.pattern, s.inputs.map(i => i.value)])).to.deep.equal([["a", [1, 4]], ["b", [2]]]);
+		expect(sent.map(s => [s.pattern, s.inputs.map(i => i.value)])).to.deep.equal([
+			["a", [1, 4]],
+			["b", [2]],
+		]);
 		expect(sent.map(s => s.n)).to.deep.equal([1, 2]);
 	});
 

@@ -55,7 +55,10 @@ describe("plug-ins", () => {
 			expect(() => validateConfig(cfg)).to.not.throw();
 			cfg.analysis.indicators = [...cfg.analysis.indicators, "nope:3"];
 			cfg.vendors = { ...cfg.vendors, other: { type: "nope" } as never };
-			expect(() => validateConfig(cfg)).to.throw(ConfigError).with.property("problems").that.satisfies((p: string[]) => p.some(m => /nope:3/.test(m)) && p.some(m => /must be one of: .*file-quotes.*\(got 'nope'\)/.test(m)));
+			expect(() => validateConfig(cfg))
+				.to.throw(ConfigError)
+				.with.property("problems")
+				.that.satisfies((p: string[]) => p.some(m => /nope:3/.test(m)) && p.some(m => /must be one of: .*file-quotes.*\(got 'nope'\)/.test(m)));
 		});
 	});
 
@@ -105,9 +108,13 @@ describe("plug-ins", () => {
 
 		it("another apiVersion", () => refused(write("v2.mjs", `export default { apiVersion: 2, name: "v2", indicators: [${ind("v-two")}] }`), /apiVersion 2 is not supported \(this Rookery speaks plug-in API 1\)/));
 		it("no default export", () => refused(write("none.mjs", "export const x = 1;"), /the default export must be a plug-in object .* got undefined/));
-		it("a bad shape: name missing, make not a function", () => refused(write("shape.mjs", `export default { apiVersion: 1, indicators: [{ kind: "shape-a", defaults: [3], make: 3 }] }`), /'name' field is required.*'indicators\[0\]\.make' field must be a function/));
+		it("a bad shape: name missing, make not a function", () =>
+			refused(write("shape.mjs", `export default { apiVersion: 1, indicators: [{ kind: "shape-a", defaults: [3], make: 3 }] }`), /'name' field is required.*'indicators\[0\]\.make' field must be a function/));
 		it("a name clash with a built-in, and a name given twice (nothing of it registered)", () =>
-			refused(write("clash.mjs", `export default { apiVersion: 1, name: "clash", indicators: [${ind("fresh-one")}, ${ind("sma")}, ${ind("dup")}, ${ind("dup")}] }`), /indicator kind "sma" already exists; indicator kind "dup" is given twice/));
+			refused(
+				write("clash.mjs", `export default { apiVersion: 1, name: "clash", indicators: [${ind("fresh-one")}, ${ind("sma")}, ${ind("dup")}, ${ind("dup")}] }`),
+				/indicator kind "sma" already exists; indicator kind "dup" is given twice/,
+			));
 		it("a clash with another plug-in", () => refused(write("clash2.mjs", `export default { apiVersion: 1, name: "clash2", strategies: [{ name: "rsi-revert", make() {} }] }`), /strategy "rsi-revert" already exists/));
 		it("a module that throws while loading, or is missing", async () => {
 			await refused(write("throws.mjs", `throw new Error("boom at import")`), /cannot be imported \(boom at import\)/);

@@ -14,7 +14,10 @@ describe("lib/protocol/errors: toHttpError", () => {
 	});
 
 	it("gives an error without a type the code of its status (moleculer-web's 503 while a cluster forms said BAD_REQUEST)", () => {
-		expect(toHttpError(new ApiGateway.Errors.ServiceUnavailableError(undefined as unknown as string) /* as moleculer-web throws it */)).to.deep.equal({ status: 503, body: { error: { code: "SERVICE_UNAVAILABLE", message: "Service unavailable", details: undefined } } });
+		expect(toHttpError(new ApiGateway.Errors.ServiceUnavailableError(undefined as unknown as string) /* as moleculer-web throws it */)).to.deep.equal({
+			status: 503,
+			body: { error: { code: "SERVICE_UNAVAILABLE", message: "Service unavailable", details: undefined } },
+		});
 		expect(toHttpError(new Errors.MoleculerError("late", 504)).body.error.code).to.equal("GATEWAY_TIMEOUT");
 		expect(toHttpError(new Errors.MoleculerError("gone", 404)).body.error.code).to.equal("NOT_FOUND");
 		expect(toHttpError(new Errors.MoleculerError("odd", 400)).body.error.code).to.equal("BAD_REQUEST");

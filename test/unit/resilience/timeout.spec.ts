@@ -11,9 +11,13 @@ describe("lib/resilience/timeout", () => {
 	it("passes the call's own error through", async () => {
 		const err = await withTimeout(Promise.reject(new Error("own")), 1000, "x").catch(e => e);
 		expect(err.message).to.equal("own");
-		const thrown = await withTimeout<number>(() => {
-			throw new Error("sync");
-		}, 1000, "x").catch(e => e);
+		const thrown = await withTimeout<number>(
+			() => {
+				throw new Error("sync");
+			},
+			1000,
+			"x",
+		).catch(e => e);
 		expect(thrown.message).to.equal("sync");
 	});
 

@@ -25,7 +25,10 @@ describe("lib/routing/rendezvous", () => {
 					const b = rendezvousOwner(k, after)!;
 					if (a !== b) expect(b).to.equal(`node-${n + 1}`);
 					// Leaving is the same change backwards.
-					const c = rendezvousOwner(k, after.filter(x => x !== "node-1"))!;
+					const c = rendezvousOwner(
+						k,
+						after.filter(x => x !== "node-1"),
+					)!;
 					if (b !== "node-1") expect(c).to.equal(b);
 				}
 			}),

@@ -130,10 +130,13 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 			// Queued on the delivery channel (every node running alerts has it); no alert-delivery service here, so it waits.
 			{ channel: "email", status: "pending", attempts: 0, last_error: null },
 		]);
-		const events = await waitFor(async () => {
-			const r = await call("admin", "GET", "/api/v1/events?type=alert_triggered");
-			return r.body.items.length === 2 ? r.body.items : null;
-		}, { what: "two alert_triggered events" });
+		const events = await waitFor(
+			async () => {
+				const r = await call("admin", "GET", "/api/v1/events?type=alert_triggered");
+				return r.body.items.length === 2 ? r.body.items : null;
+			},
+			{ what: "two alert_triggered events" },
+		);
 		expect(events.map((e: { id: string }) => e.id)).to.deep.equal(alerts.map(a => a.alert_id));
 		expect(events[0]).to.deep.include({ entity: "AAPL", severity: "high" });
 	});

@@ -41,18 +41,27 @@ describe("services: alerts → delivery channel (@moleculer/channels, Fake adapt
 	});
 
 	const tick = (seq: number, price: number) => ({ v: 1, seq, ts: T0 + seq, symbol: "CHAN", price, size: 1 });
-	const metric = (name: string) => [...((broker.metrics.getMetric(name) as unknown as { values: Map<string, { value: number }> }).values.values())].reduce((a, v) => a + v.value, 0);
+	const metric = (name: string) => [...(broker.metrics.getMetric(name) as unknown as { values: Map<string, { value: number }> }).values.values()].reduce((a, v) => a + v.value, 0);
 
 	it("queues one message per webhook/email channel, with `{alert_id}:{index}` ids, and marks them queued", async () => {
 		const created = (await broker.call("alerts.createRule", {
-			body: { id: "chan", name: "chan", cooldown_ms: 0, condition: { source: "price", symbol: "CHAN", op: "gt", value: 10 }, channels: [{ type: "ws" }, { type: "webhook", url: "https://hooks.example.com/x", secret: "s".repeat(20) }, { type: "email", to: "a@example.com" }] },
+			body: {
+				id: "chan",
+				name: "chan",
+				cooldown_ms: 0,
+				condition: { source: "price", symbol: "CHAN", op: "gt", value: 10 },
+				channels: [{ type: "ws" }, { type: "webhook", url: "https://hooks.example.com/x", secret: "s".repeat(20) }, { type: "email", to: "a@example.com" }],
+			},
 		})) as { id: string };
 		expect(created.id).to.equal("chan");
 		await waitFor(() => deps.alerts.get("chan"), { what: "the rule loaded" });
 		deps.alerts.observe(tick(1, 11));
 		await waitFor(() => got.length === 2, { what: "two delivery messages" });
 		const [alertId] = got[0].delivery_id.split(":");
-		expect(got.map(m => [m.delivery_id, m.channel.type])).to.deep.equal([[`${alertId}:1`, "webhook"], [`${alertId}:2`, "email"]]);
+		expect(got.map(m => [m.delivery_id, m.channel.type])).to.deep.equal([
+			[`${alertId}:1`, "webhook"],
+			[`${alertId}:2`, "email"],
+		]);
 		expect(got[0].alert).to.include({ alert_id: alertId, rule_id: "chan", owner: "system" });
 		expect(got[0].alert).to.not.have.property("channels");
 		expect(await new AlertStore(deps.kv, 1e9, deps.now).isQueued(alertId)).to.equal(true);

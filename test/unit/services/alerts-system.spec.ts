@@ -51,7 +51,11 @@ describe("services: system alerts and seed alert surfaces (embedded, development
 		admin.subscribe("alerts:system-ws-upgrade-refused");
 		await admin.waitForFrame(f => f.type === "subscribed", "subscribed");
 
-		const refuse = () => WsTestClient.connect(`${base.replace("http", "ws")}/ws/nothing`).then(() => expect.fail("upgraded"), () => {});
+		const refuse = () =>
+			WsTestClient.connect(`${base.replace("http", "ws")}/ws/nothing`).then(
+				() => expect.fail("upgraded"),
+				() => {},
+			);
 		await refuse();
 		const alert = await seed.waitForFrame(f => f.type === "alert", "a system alert on the seed path", 10_000);
 		expect(alert.data).to.include({ rule_id: "system-ws-upgrade-refused", severity: "critical" });

@@ -110,10 +110,18 @@ describe("services: events and analytics REST (embedded node, fake clock)", () =
 	});
 
 	it("feeds windows from events and from POST /analytics/metrics; 404 unknown, 422 bad window", async () => {
-		await postJson(`${base}/events`, [perf("api_response_time", 10), perf("api_response_time", 30), { type: "benchmark_completed", data: { benchmark: "b", metrics: { api_response_time: 20 } } }, { type: "anomaly_detected", data: { metric: "x", value: 1 } }]);
+		await postJson(`${base}/events`, [
+			perf("api_response_time", 10),
+			perf("api_response_time", 30),
+			{ type: "benchmark_completed", data: { benchmark: "b", metrics: { api_response_time: 20 } } },
+			{ type: "anomaly_detected", data: { metric: "x", value: 1 } },
+		]);
 		const one = await postJson(`${base}/analytics/metrics/api_response_time`, { value: 40 });
 		expect(one.status).to.equal(200);
-		const many = await postJson(`${base}/analytics/metrics/api_response_time`, [{ value: 50, ts: now - 1000 }, { value: 60, ts: new Date(now - 2000).toISOString() }]);
+		const many = await postJson(`${base}/analytics/metrics/api_response_time`, [
+			{ value: 50, ts: now - 1000 },
+			{ value: 60, ts: new Date(now - 2000).toISOString() },
+		]);
 		expect(many.body).to.deep.equal({ name: "api_response_time", accepted: 2 });
 		const w = await getJson(`${base}/analytics/windows/api_response_time?window=5m`);
 		expect(w.status).to.equal(200);

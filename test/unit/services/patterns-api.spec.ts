@@ -64,7 +64,18 @@ describe("services: patterns REST (embedded node, fake clock)", function () {
 		["an unknown kind", { kind: "wave" }, "kind"],
 		["a bad op", { kind: "threshold", source: { type: "tick", field: "price" }, op: "above", value: 1 }, "op"],
 		["a bad source", { kind: "absence", source: { type: "tick", field: "bid" }, within_ms: 1000 }, "source.field"],
-		["a bad step", { kind: "sequence", within_ms: 10, steps: [{ source: { type: "tick", field: "price" }, op: "gt", value: 1 }, { source: { type: "event", event_type: "nope" }, op: "gt", value: 1 }] }, "steps[1].source.event_type"],
+		[
+			"a bad step",
+			{
+				kind: "sequence",
+				within_ms: 10,
+				steps: [
+					{ source: { type: "tick", field: "price" }, op: "gt", value: 1 },
+					{ source: { type: "event", event_type: "nope" }, op: "gt", value: 1 },
+				],
+			},
+			"steps[1].source.event_type",
+		],
 		["a correlation bound outside [-1, 1]", { kind: "correlation", a: { source: { type: "tick", field: "price" }, entity: "A" }, b: { source: { type: "tick", field: "price" }, entity: "B" }, op: "gt", value: 2, within_ms: 10 }, "value"],
 	] as const) {
 		it(`refuses ${what} with 422 naming '${field}' and stores nothing`, async () => {
@@ -122,7 +133,14 @@ describe("services: patterns REST (embedded node, fake clock)", function () {
 	});
 
 	it("a sequence on events fires on A then B for one entity", async () => {
-		const r = await postJson(`${base}/analytics/patterns`, { kind: "sequence", within_ms: 60_000, steps: [{ source: { type: "event", event_type: "anomaly_detected" }, op: "eq", value: 1 }, { source: { type: "event", event_type: "alert_triggered" }, op: "eq", value: 1 }] });
+		const r = await postJson(`${base}/analytics/patterns`, {
+			kind: "sequence",
+			within_ms: 60_000,
+			steps: [
+				{ source: { type: "event", event_type: "anomaly_detected" }, op: "eq", value: 1 },
+				{ source: { type: "event", event_type: "alert_triggered" }, op: "eq", value: 1 },
+			],
+		});
 		const id = r.body.id as string;
 		await postJson(`${base}/events`, { type: "anomaly_detected", entity: "svc-1", data: { metric: "cpu", value: 99 } });
 		await waitFor(async () => (await getJson(`${base}/analytics/patterns/${id}`)).body.state.seq === 2, { timeoutMs: 5000 });

@@ -25,7 +25,9 @@ describe("services: strategy performance (embedded node)", () => {
 		});
 		base = node.base;
 		// 150 one-minute bars from GOOG's daily closes, one tick each.
-		const ticks = goog().slice(0, 150).map((b, i) => ({ symbol: "PERF", price: b.close, size: 10, ts: T0 + i * M + 1000 }));
+		const ticks = goog()
+			.slice(0, 150)
+			.map((b, i) => ({ symbol: "PERF", price: b.close, size: 10, ts: T0 + i * M + 1000 }));
 		expect((await postJson(`${base}/api/v1/ticks`, ticks)).status).to.equal(200);
 	});
 	after(async () => node?.stop());

@@ -44,29 +44,41 @@ describe("strategies", () => {
 
 	it("ma-cross fires long where SMA(3) crosses above SMA(5) and short where it crosses back, nowhere else", () => {
 		const closes = [...fill(10, () => 100), ...fill(10, () => 110), ...fill(10, () => 90)];
-		expect(fired(createStrategy("ma-cross:3:5"), bars(closes))).to.deep.equal([[10, "long"], [20, "short"]]);
+		expect(fired(createStrategy("ma-cross:3:5"), bars(closes))).to.deep.equal([
+			[10, "long"],
+			[20, "short"],
+		]);
 	});
 
 	it("bb-breakout fires on the first close outside each band only", () => {
 		// z-score of one outlier among n equal-ish values is √(n−1) = 3 for n = 10, so it breaks a 2σ band.
-		const closes = [...fill(30, (i) => (i % 2 ? 101 : 99)), ...fill(10, () => 110), ...fill(6, () => 90)];
+		const closes = [...fill(30, i => (i % 2 ? 101 : 99)), ...fill(10, () => 110), ...fill(6, () => 90)];
 		const signals: Signal[] = [];
-		expect(fired(createStrategy("bb-breakout:10:2"), bars(closes), signals)).to.deep.equal([[30, "long"], [40, "short"]]);
+		expect(fired(createStrategy("bb-breakout:10:2"), bars(closes), signals)).to.deep.equal([
+			[30, "long"],
+			[40, "short"],
+		]);
 		expect(signals[0].inputs.close).to.be.greaterThan(signals[0].inputs.upper);
 		expect(signals[1].inputs.close).to.be.lessThan(signals[1].inputs.lower);
 		expect(signals[0].reason).to.equal("close crossed above the upper band");
 	});
 
 	it("sr-breakout fires on the first close beyond the prior 5-bar high or low", () => {
-		const closes = [...fill(15, (i) => (i % 2 ? 101 : 99)), 105, ...fill(9, (i) => 104 + (i % 2)), 95, 94, 93];
+		const closes = [...fill(15, i => (i % 2 ? 101 : 99)), 105, ...fill(9, i => 104 + (i % 2)), 95, 94, 93];
 		const ranges: [number, number][] = closes.map((c, i) => (i < 15 ? [98, 102] : i < 25 ? [103, 106] : [c - 1, c + 1]));
-		expect(fired(createStrategy("sr-breakout:5"), bars(closes, ranges))).to.deep.equal([[15, "long"], [25, "short"]]);
+		expect(fired(createStrategy("sr-breakout:5"), bars(closes, ranges))).to.deep.equal([
+			[15, "long"],
+			[25, "short"],
+		]);
 	});
 
 	it("rsi-trend fires when RSI crosses 50 on the side of the trend EMA", () => {
-		const closes = [...fill(20, (i) => 120 - i), ...fill(16, (i) => 110 + i), ...fill(10, (i) => 110 - i)];
+		const closes = [...fill(20, i => 120 - i), ...fill(16, i => 110 + i), ...fill(10, i => 110 - i)];
 		const series = bars(closes);
-		const expected: [number, Signal["direction"]][] = [[20, "long"], [36, "short"]];
+		const expected: [number, Signal["direction"]][] = [
+			[20, "long"],
+			[36, "short"],
+		];
 		expect(fired(createStrategy("rsi-trend:5:10"), series)).to.deep.equal(expected);
 		// The same rule restated on TA-Lib's RSI and EMA arrays finds the same bars.
 		const rsi = oracle("RSI", series, { optInTimePeriod: 5 }).outReal;
@@ -82,7 +94,7 @@ describe("strategies", () => {
 	});
 
 	it("macd-rsi fires on MACD/signal crosses that RSI does not veto", () => {
-		const closes = [...fill(30, (i) => 150 - i), ...fill(20, (i) => 121 + 2 * i), ...fill(15, (i) => 159 - 2 * i)];
+		const closes = [...fill(30, i => 150 - i), ...fill(20, i => 121 + 2 * i), ...fill(15, i => 159 - 2 * i)];
 		const series = bars(closes);
 		const got = fired(createStrategy("macd-rsi:3:6:3:14:70:30"), series);
 		const m = oracle("MACD", series, { optInFastPeriod: 3, optInSlowPeriod: 6, optInSignalPeriod: 3 }).outMACDHist;
@@ -95,11 +107,14 @@ describe("strategies", () => {
 			return [];
 		});
 		expect(got).to.deep.equal(byOracle);
-		expect(got).to.deep.equal([[30, "long"], [50, "short"]]);
+		expect(got).to.deep.equal([
+			[30, "long"],
+			[50, "short"],
+		]);
 	});
 
 	it("the RSI filter vetoes a MACD cross when RSI is stretched", () => {
-		const closes = [...fill(30, (i) => 150 - i), ...fill(20, (i) => 121 + 2 * i), ...fill(15, (i) => 159 - 2 * i)];
+		const closes = [...fill(30, i => 150 - i), ...fill(20, i => 121 + 2 * i), ...fill(15, i => 159 - 2 * i)];
 		expect(fired(createStrategy("macd-rsi:3:6:3:14:70:99"), bars(closes))).to.deep.equal([[30, "long"]]);
 	});
 
@@ -107,13 +122,13 @@ describe("strategies", () => {
 		it(`${name}: a snapshot restored at any bar fires exactly the same later signals`, () => {
 			const series = goog().slice(0, 400);
 			const whole = createStrategy(name);
-			const all = series.map((b) => whole.update(b));
-			expect(all.filter((s) => s !== null).length, "fires on real data").to.be.greaterThan(0);
+			const all = series.map(b => whole.update(b));
+			expect(all.filter(s => s !== null).length, "fires on real data").to.be.greaterThan(0);
 			for (const k of [0, 1, 33, 150, 399]) {
 				const head = createStrategy(name);
-				series.slice(0, k).forEach((b) => head.update(b));
+				series.slice(0, k).forEach(b => head.update(b));
 				const restored = restoreStrategy(JSON.parse(JSON.stringify(head)));
-				expect(series.slice(k).map((b) => restored.update(b))).to.deep.equal(all.slice(k));
+				expect(series.slice(k).map(b => restored.update(b))).to.deep.equal(all.slice(k));
 			}
 		});
 	}
@@ -129,13 +144,13 @@ describe("strategies", () => {
 	it("sharing an IndicatorSet's indicators fires the same signals as owning them, and restores from the set's state", () => {
 		const series = goog();
 		const specs = ["sma:20", "ema:20", "rsi:14", "macd:12:26:9", "bbands:20:2"];
-		const own = STRATEGY_NAMES.map((n) => createStrategy(n));
+		const own = STRATEGY_NAMES.map(n => createStrategy(n));
 		const set = new IndicatorSet(specs);
-		const shared = STRATEGY_NAMES.map((n) => createStrategy(n).shareIndicators(set));
+		const shared = STRATEGY_NAMES.map(n => createStrategy(n).shareIndicators(set));
 		const half = Math.floor(series.length / 2);
 		const run = (bar: Bar, list: Strategy[], withSet: IndicatorSet | null) => {
 			withSet?.update(bar);
-			return list.map((x) => x.update(bar));
+			return list.map(x => x.update(bar));
 		};
 		for (const bar of series.slice(0, half)) expect(run(bar, shared, set)).to.deep.equal(run(bar, own, null));
 		// macd-rsi and bb-breakout found theirs in the set; ma-cross, rsi-trend and sr-breakout added 4 unpublished.
@@ -143,7 +158,7 @@ describe("strategies", () => {
 		expect(set.toJSON()).to.have.length(5 + 4);
 		expect(shared[0].toJSON().indicators).to.deep.equal([]);
 		const set2 = IndicatorSet.fromJSON(JSON.parse(JSON.stringify(set.toJSON())), specs.length);
-		const restored = shared.map((x) => restoreStrategy(JSON.parse(JSON.stringify(x.toJSON())), set2));
+		const restored = shared.map(x => restoreStrategy(JSON.parse(JSON.stringify(x.toJSON())), set2));
 		expect(set2.columns).to.deep.equal(set.columns);
 		for (const bar of series.slice(half)) expect(run(bar, restored, set2)).to.deep.equal(run(bar, own, null));
 	});

@@ -209,7 +209,17 @@ describe("lib/streaming/client-session", () => {
 	it("shares one serialised frame between sessions on the same topic", async () => {
 		const a = setup({ snapshot: async () => null });
 		const sockB = fakeSocket();
-		const b = new ClientSession(sockB, a.hub, { policy: policy(), authRequired: false, socketHighWater: 1000, maxPendingPerTopic: 10, maxReplay: 10, snapshot: async () => null, replay: async () => null, authenticate: async () => ({ policy: policy(), sub: null, roles: [] }), onDrop: () => {} });
+		const b = new ClientSession(sockB, a.hub, {
+			policy: policy(),
+			authRequired: false,
+			socketHighWater: 1000,
+			maxPendingPerTopic: 10,
+			maxReplay: 10,
+			snapshot: async () => null,
+			replay: async () => null,
+			authenticate: async () => ({ policy: policy(), sub: null, roles: [] }),
+			onDrop: () => {},
+		});
 		a.session.subscribe(["ticks:X"]);
 		b.subscribe(["ticks:X"]);
 		await tick();
@@ -300,8 +310,14 @@ describe("lib/streaming/client-session", () => {
 			const b = setup({ replay: tickLog(1, 10), maxReplay: 3, snapshot: async () => ({ seq: 10, data: {} }) });
 			b.session.subscribe(["ticks:AAPL"], { "ticks:AAPL": 2 });
 			for (let i = 0; i < 4; i++) await tick();
-			expect(updates(a.sock.sent)).to.deep.equal([["reset", 10], ["snapshot", 10]]);
-			expect(updates(b.sock.sent)).to.deep.equal([["reset", 10], ["snapshot", 10]]);
+			expect(updates(a.sock.sent)).to.deep.equal([
+				["reset", 10],
+				["snapshot", 10],
+			]);
+			expect(updates(b.sock.sent)).to.deep.equal([
+				["reset", 10],
+				["snapshot", 10],
+			]);
 		});
 
 		it("sends nothing but live updates when since is the current seq", async () => {
@@ -320,7 +336,10 @@ describe("lib/streaming/client-session", () => {
 			behind.session.subscribe(["signals:AAPL"], { "signals:AAPL": 7 });
 			for (let i = 0; i < 4; i++) await tick();
 			expect(updates(upToDate.sock.sent)).to.deep.equal([]);
-			expect(updates(behind.sock.sent)).to.deep.equal([["reset", 9], ["snapshot", 9]]);
+			expect(updates(behind.sock.sent)).to.deep.equal([
+				["reset", 9],
+				["snapshot", 9],
+			]);
 		});
 
 		it("falls back to reset + snapshot with an error frame when the log cannot be read", async () => {

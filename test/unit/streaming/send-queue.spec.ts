@@ -35,7 +35,10 @@ describe("streaming: SendQueue slow-client policies", () => {
 		const { q, drops, drain } = stuck("drop-newest");
 		for (const f of ["a", "b", "c", "d", "e"]) q.push(f);
 		expect(q.queuedMessages).to.equal(3);
-		expect(drops).to.deep.equal([["drop-newest", 1], ["drop-newest", 1]]);
+		expect(drops).to.deep.equal([
+			["drop-newest", 1],
+			["drop-newest", 1],
+		]);
 		expect(drain()).to.deep.equal(["a", "b", "c"]);
 	});
 
@@ -45,7 +48,10 @@ describe("streaming: SendQueue slow-client policies", () => {
 		for (const f of ["a", "b", "c", "d", "e"]) q.push(f);
 		// a b c queued; d evicts the last (c), e evicts the first (a).
 		expect(q.queuedMessages).to.equal(3);
-		expect(drops).to.deep.equal([["random", 1], ["random", 1]]);
+		expect(drops).to.deep.equal([
+			["random", 1],
+			["random", 1],
+		]);
 		expect(drain()).to.deep.equal(["b", "d", "e"]);
 	});
 
@@ -60,7 +66,10 @@ describe("streaming: SendQueue slow-client policies", () => {
 	it("drop-oldest still drops from the front", () => {
 		const { q, drops, drain } = stuck("drop-oldest");
 		for (const f of ["a", "b", "c", "d", "e"]) q.push(f);
-		expect(drops).to.deep.equal([["drop-oldest", 1], ["drop-oldest", 1]]);
+		expect(drops).to.deep.equal([
+			["drop-oldest", 1],
+			["drop-oldest", 1],
+		]);
 		expect(drain()).to.deep.equal(["c", "d", "e"]);
 	});
 });

@@ -171,7 +171,9 @@ describe("lib/symbols/symbol-actor", () => {
 		expect(await a.renew()).to.equal(true);
 		// A lease taken over by another node (ours lapsed) is lost: renew says so and fences the actor.
 		const c = await setup(store, { owner: "node-c", leaseMs: 60_000 }).activate();
-		const b = await setup(store, { owner: "node-b", leaseMs: 60_000 }).activate().catch(e => e);
+		const b = await setup(store, { owner: "node-b", leaseMs: 60_000 })
+			.activate()
+			.catch(e => e);
 		expect(b).to.be.instanceOf(UnavailableError);
 		await store.releaseLease("AAPL", c.lease!);
 		const d = await setup(store, { owner: "node-d", leaseMs: 60_000 }).activate();

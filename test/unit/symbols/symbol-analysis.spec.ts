@@ -38,10 +38,15 @@ function groupBars(ts: Array<{ ts: number; price: number; size: number }>, span:
 		const k = t.ts - (t.ts % span);
 		by.set(k, [...(by.get(k) ?? []), t]);
 	}
-	return [...by.keys()].sort((a, b) => a - b).map(time => {
-		const g = by.get(time)!.slice().sort((a, b) => a.ts - b.ts);
-		return { time, open: g[0].price, high: Math.max(...g.map(t => t.price)), low: Math.min(...g.map(t => t.price)), close: g[g.length - 1].price, volume: g.reduce((n, t) => n + t.size, 0) };
-	});
+	return [...by.keys()]
+		.sort((a, b) => a - b)
+		.map(time => {
+			const g = by
+				.get(time)!
+				.slice()
+				.sort((a, b) => a.ts - b.ts);
+			return { time, open: g[0].price, high: Math.max(...g.map(t => t.price)), low: Math.min(...g.map(t => t.price)), close: g[g.length - 1].price, volume: g.reduce((n, t) => n + t.size, 0) };
+		});
 }
 
 describe("lib/symbols/symbol-analysis", () => {
@@ -55,7 +60,10 @@ describe("lib/symbols/symbol-analysis", () => {
 				if (e.type === "bar" && e.final) finals[e.tf].push({ ...e.bar });
 			});
 		}
-		for (const [tf, span] of [["1m", M], ["5m", 5 * M]] as const) {
+		for (const [tf, span] of [
+			["1m", M],
+			["5m", 5 * M],
+		] as const) {
 			const expected = groupBars(ticks, span);
 			// Every bar but those still within reach of a late tick is final, in time order.
 			const nFinal = finals[tf].length;

@@ -14,7 +14,11 @@ import { startRssServer } from "../../helpers/vendor-servers/rss-feed.ts";
 import { startAlpacaServer, trade, quote, bar, type AlpacaServer } from "../../helpers/vendor-servers/alpaca-stream.ts";
 
 const signal = () => new AbortController().signal;
-const caught = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as Error);
+const caught = (p: Promise<unknown>) =>
+	p.then(
+		() => null,
+		(e: unknown) => e as Error,
+	);
 const until = async (cond: () => boolean, ms = 3000) => {
 	const t0 = Date.now();
 	while (!cond()) {
@@ -171,11 +175,17 @@ describe("vendors: replay", () => {
 			state: () => {},
 		});
 		await v.finished();
-		const rows = csv.trim().split("\n").slice(1).map(l => l.split(",").map(Number));
+		const rows = csv
+			.trim()
+			.split("\n")
+			.slice(1)
+			.map(l => l.split(",").map(Number));
 		expect(rows).to.have.length(1047);
 		expect(v.emitted).to.equal(1047);
 		expect(bars).to.have.length(1046); // the last bar is still forming
-		bars.forEach((b, i) => expect({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume }).to.deep.equal({ time: rows[i][0], open: rows[i][1], high: rows[i][2], low: rows[i][3], close: rows[i][4], volume: rows[i][5] }));
+		bars.forEach((b, i) =>
+			expect({ time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume }).to.deep.equal({ time: rows[i][0], open: rows[i][1], high: rows[i][2], low: rows[i][3], close: rows[i][4], volume: rows[i][5] }),
+		);
 	});
 
 	it("paces rows by ×speed on the injected clock, and loops forward in time", async () => {

@@ -46,7 +46,11 @@ describe("InstrumentClaims", () => {
 			now = killedAt + r * 1000;
 			const polled = await run(b); // a is dead; b's broker has not noticed (seen stays [a, b])
 			if (aOwned.every(s => polled.get(s)?.[0] === "b")) takenAt = now;
-			else expect(aOwned.some(s => polled.has(s)), `run ${r}: taken before the lease lapsed`).to.equal(r * 1000 > times.ttlMs);
+			else
+				expect(
+					aOwned.some(s => polled.has(s)),
+					`run ${r}: taken before the lease lapsed`,
+				).to.equal(r * 1000 > times.ttlMs);
 		}
 		// The lease lapses at 7 s, where a run sees it free; the next run (1 s later) takes it.
 		expect(takenAt! - killedAt).to.equal(times.ttlMs + times.intervalMs);

@@ -63,8 +63,7 @@ describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => 
 	let store: FlakyStore;
 	let drops: number[];
 	let states: boolean[];
-	const make = (limit: number, batch = 100) =>
-		new MessagePipeline<number>({ limit, batch, retryMs: 1000, timers, write: b => store.write(b), onDrop: n => drops.push(n), onState: d => states.push(d) });
+	const make = (limit: number, batch = 100) => new MessagePipeline<number>({ limit, batch, retryMs: 1000, timers, write: b => store.write(b), onDrop: n => drops.push(n), onState: d => states.push(d) });
 	const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 	beforeEach(() => {

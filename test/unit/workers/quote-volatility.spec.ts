@@ -11,7 +11,7 @@ describe("workers: QuoteVolatility", () => {
 		const prices: number[] = [];
 		let p = 100;
 		let seed = 7;
-		const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+		const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 		let sinceFit = 0;
 		let garch: number | null = null;
 		for (let i = 0; i < 200; i++) {

@@ -46,7 +46,13 @@ function setup(overrides: Partial<AlertDeliveryConfig> = {}) {
 		random: () => 0.5,
 	});
 	return {
-		store, deliverer, answers, sent, recorded, published, counts,
+		store,
+		deliverer,
+		answers,
+		sent,
+		recorded,
+		published,
+		counts,
 		advance: (ms: number) => (now += ms),
 		now: () => now,
 		onSend: (f: () => Promise<void>) => (onSend = f),
@@ -62,7 +68,10 @@ describe("lib/alerts/delivery/deliverer", () => {
 		await t.deliverer.handle(hook("a"));
 		await t.deliverer.handle(hook("a"));
 		expect(t.sent).to.deep.equal(["a:0"]);
-		expect(t.recorded.map(r => [r.status, r.attempts])).to.deep.equal([["delivered", 1], ["delivered", 1]]);
+		expect(t.recorded.map(r => [r.status, r.attempts])).to.deep.equal([
+			["delivered", 1],
+			["delivered", 1],
+		]);
 		expect(t.counts).to.deep.equal({ "webhook:delivered": 1, "webhook:skipped": 1 });
 	});
 

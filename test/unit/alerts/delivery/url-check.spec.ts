@@ -6,10 +6,25 @@ const strict = { allowPrivate: false, allowLoopback: false };
 describe("lib/alerts/delivery/url-check", () => {
 	it("classifies loopback, private and public addresses (IPv4, IPv6, IPv4-mapped)", () => {
 		const cases: Array<[string, string]> = [
-			["127.0.0.1", "loopback"], ["127.9.9.9", "loopback"], ["::1", "loopback"], ["::ffff:127.0.0.1", "loopback"],
-			["10.1.2.3", "private"], ["172.16.0.1", "private"], ["172.31.255.255", "private"], ["192.168.1.1", "private"], ["169.254.169.254", "private"], ["100.64.0.1", "private"], ["0.0.0.0", "private"],
-			["fc00::1", "private"], ["fd12::1", "private"], ["fe80::1", "private"], ["::", "private"], ["::ffff:10.0.0.1", "private"],
-			["8.8.8.8", "public"], ["172.32.0.1", "public"], ["2606:4700::1111", "public"],
+			["127.0.0.1", "loopback"],
+			["127.9.9.9", "loopback"],
+			["::1", "loopback"],
+			["::ffff:127.0.0.1", "loopback"],
+			["10.1.2.3", "private"],
+			["172.16.0.1", "private"],
+			["172.31.255.255", "private"],
+			["192.168.1.1", "private"],
+			["169.254.169.254", "private"],
+			["100.64.0.1", "private"],
+			["0.0.0.0", "private"],
+			["fc00::1", "private"],
+			["fd12::1", "private"],
+			["fe80::1", "private"],
+			["::", "private"],
+			["::ffff:10.0.0.1", "private"],
+			["8.8.8.8", "public"],
+			["172.32.0.1", "public"],
+			["2606:4700::1111", "public"],
 		];
 		for (const [ip, kind] of cases) expect(addressKind(ip), ip).to.equal(kind);
 	});
