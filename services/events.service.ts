@@ -38,7 +38,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 			publish: {
 				// Optional, so a null body reaches checkEventBatch and is refused with its own message.
 				params: { body: { type: "any", optional: true } },
-				async handler(ctx: Context<{ body: unknown }, { $statusCode?: number }>): Promise<{ items: EventAnswer[] }> {
+				async handler(ctx: Context<{ body: unknown }, { $statusCode?: number; $location?: string }>): Promise<{ items: EventAnswer[] }> {
 					const checked = checkEventBatch(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) this.refuse(`${checked.length === 1 ? "a field is" : `${checked.length} fields are`} invalid: ${checked[0].field}: ${checked[0].message}`, checked);
 					const { answers, stored } = await this.log.append(checked);
@@ -53,6 +53,8 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 					for (const [type, events] of byType) void this.broker.emit<EventsBatch>(`events.${type}`, { events });
 					this.broker.metrics.increment("rookery.events.accepted", {}, stored.length);
 					ctx.meta.$statusCode = 201;
+					// moleculer-web wants a Location with a 201 (else it warns once per request): the audit trail.
+					ctx.meta.$location = "/api/v1/events";
 					return { items: answers };
 				},
 			},

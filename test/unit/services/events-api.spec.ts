@@ -30,6 +30,7 @@ describe("services: events and analytics REST (embedded node, fake clock)", () =
 		const r = await postJson(`${base}/events`, { type: "alert_triggered", entity: "AAPL", severity: "high", data: { rule_id: "r1", message: "up 5 %" } });
 		off();
 		expect(r.status).to.equal(201);
+		expect(r.headers.get("location"), "a 201 names where the events are").to.equal("/api/v1/events");
 		expect(r.body.items).to.have.length(1);
 		const a = r.body.items[0];
 		expect(a).to.include({ type: "alert_triggered", ts: now });
