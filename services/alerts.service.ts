@@ -270,6 +270,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			this.rulesVersion = await syncRules(this.store, engine, null);
 			for (const s of await this.store.allSubscriptions()) this.subs.set(s.id, s);
 			engine.sink = f => this.fired(f);
+			engine.lastFiredOf = ids => this.store.lastFired(ids);
 			const every = (ms: number, fn: () => Promise<unknown>) => this.timers.push(setInterval(() => void fn().catch(err => this.logger.warn({ err: (err as Error).message }, "alerts timer failed")), ms).unref());
 			every(config.alerts.resyncMs, async () => {
 				this.rulesVersion = await syncRules(this.store, engine, this.rulesVersion);
@@ -284,6 +285,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 		stopped() {
 			for (const t of this.timers) clearInterval(t);
 			engine.sink = null;
+			engine.lastFiredOf = null;
 		},
 	};
 }

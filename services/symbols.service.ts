@@ -54,7 +54,11 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 					const replayed = deps.alerts.watchesSymbol(symbol) ? (msg: object) => deps.alerts.observe(msg, true) : undefined;
 					const opts = actorOptionsFor(config, symbol, { store, owner: this.broker.nodeID, now: deps.now, publish, replayed, leasing });
 					leasing = opts.leasing; // one lease-settings object for every actor of the node
-					return this.storeCall(() => SymbolActor.activate(symbol, opts));
+					// The cooldowns of its alert rules survive the rebuild (taken from the alert store).
+					return this.storeCall(async () => {
+						await deps.alerts.restoreCooldowns(symbol);
+						return SymbolActor.activate(symbol, opts);
+					});
 				},
 			}),
 		],

@@ -43,6 +43,7 @@ export const MAX_HISTORY_LIMIT = 1000;
 
 const keys = {
 	rules: "alerts:rules",
+	lastFired: "alerts:last-fired",
 	version: "alerts:rules:version",
 	subs: "alerts:subs",
 	alert: (id: string) => `alerts:a:${id}`,
@@ -86,8 +87,13 @@ export class AlertStore {
 	}
 	async deleteRule(id: string): Promise<boolean> {
 		const had = await this.kv.hdel(keys.rules, id);
+		await this.kv.hdel(keys.lastFired, id);
 		await this.kv.incrBy(keys.version, 1);
 		return had;
+	}
+	/** Each rule's last firing time (update time), null when it never fired (or its rule is gone). */
+	lastFired(ruleIds: string[]): Promise<Array<number | null>> {
+		return Promise.all(ruleIds.map(id => this.kv.hget<number>(keys.lastFired, id)));
 	}
 	async allRules(): Promise<AlertRule[]> {
 		return Object.values(await this.kv.hgetall<AlertRule>(keys.rules));
@@ -112,6 +118,8 @@ export class AlertStore {
 	async claim(record: AlertRecord, deliveries: DeliveryEntry[]): Promise<boolean> {
 		const prior = await this.kv.setIfAbsent(keys.alert(record.alert_id), record, this.retentionMs);
 		if (prior !== null) return false;
+		// One owner fires a rule at a time, in update order: the latest write is the latest firing.
+		await this.kv.hset(keys.lastFired, record.rule_id, record.ts);
 		await Promise.all(deliveries.map((d, i) => this.kv.set(keys.delivery(`${record.alert_id}:${i}`), d, this.retentionMs)));
 		const member = [{ score: record.ts, member: record.alert_id }];
 		const cutoff = this.now() - this.retentionMs - 1;

@@ -9,7 +9,8 @@
  *   side (so never on the first update a rule sees);
  * - signal, event and pattern rules fire on every matching update;
  * - a rule that fired does not fire again for `cooldown_ms` of update time (the ticks' `ts`), so a
- *   replay decides exactly as the first pass did.
+ *   replay decides exactly as the first pass did; a rebuilt actor first takes its rules' last firing
+ *   times from the durable store (`restoreCooldowns`), so the cooldown survives a failover.
  *
  * An alert's id is a hash of (rule id, triggering update): the same update seen again (a replay on
  * the symbol's next owner) makes the same id, and the sink stores ids write-once, so it does not
@@ -129,6 +130,8 @@ export class AlertEngine {
 	#byId = new Map<string, Compiled>();
 	/** Where firings go (the alerts service sets it); without one, rules still keep their state. */
 	sink: ((f: Firing) => void) | null = null;
+	/** The stored last firing time of each of these rules (the alerts service sets it). */
+	lastFiredOf: ((ruleIds: string[]) => Promise<Array<number | null>>) | null = null;
 	readonly counts: EngineCounts = { checks: 0, fired: 0, cooldown: 0 };
 
 	get size(): number {
@@ -177,6 +180,22 @@ export class AlertEngine {
 		if (this.#byKey.has(`p|${symbol}`) || this.#byKey.has(`s|${symbol}`) || this.#byKey.has("s|*")) return true;
 		for (const tf of TIMEFRAMES) if (this.#byKey.has(`i|${symbol}|${tf}`)) return true;
 		return false;
+	}
+
+	/**
+	 * Before a symbol's actor is rebuilt (on a new owner, or after a passivation): each rule on the
+	 * symbol takes the later of its own and its stored last firing time, so a re-entry inside the
+	 * cooldown does not fire again on the new owner.
+	 */
+	async restoreCooldowns(symbol: string): Promise<void> {
+		if (!this.lastFiredOf || !this.watchesSymbol(symbol)) return;
+		const keys = [`p|${symbol}`, `s|${symbol}`, "s|*", ...TIMEFRAMES.map(tf => `i|${symbol}|${tf}`)];
+		const list = keys.flatMap(k => this.#byKey.get(k) ?? []);
+		const stored = await this.lastFiredOf(list.map(c => c.rule.id));
+		list.forEach((c, i) => {
+			const ts = stored[i];
+			if (ts !== null && ts !== undefined && ts > c.lastFired) c.lastFired = ts;
+		});
 	}
 
 	/** The rules on one key (for tests and the REPL). */

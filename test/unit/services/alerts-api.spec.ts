@@ -205,17 +205,41 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 		expect((await history()).map(a => a.inputs.price)).to.deep.equal([51, 53]);
 
 		// As on a new owner: the rule's state is gone and the actor is rebuilt from its snapshot; its
-		// latest tick (53, the one that fired) is replayed: same alert id, not fired again.
+		// latest tick (53, the one that fired) is replayed: the rule's last firing, restored from the
+		// store, holds it in cooldown (with cooldown 0 the store would refuse the same alert id).
 		const engine = node.deps.alerts;
 		const rule = engine.get(id)!;
 		engine.remove(id);
 		engine.put(rule);
 		await node.broker.call("symbols.passivate", { symbol: "MSFT" });
 		const dupBefore = duplicates();
+		const cooledBefore = engine.counts.cooldown;
 		await node.broker.call("symbols.latest", { symbol: "MSFT" });
 		await node.broker.call("symbols.bars", { symbol: "MSFT" });
-		await waitFor(() => duplicates() > dupBefore, { what: "the replayed firing suppressed" });
+		await waitFor(() => duplicates() > dupBefore || engine.counts.cooldown > cooledBefore, { what: "the replayed firing suppressed" });
 		expect((await history()).length).to.equal(2);
+	});
+
+	it("keeps the cooldown across a rebuild: the rule's last firing comes from the alert store", async () => {
+		const created = await call("alice", "POST", "/api/v1/alerts/rules", { name: "NFLX high", condition: { source: "price", symbol: "NFLX", op: "gt", value: 50 }, cooldown_ms: 60_000 });
+		const id = created.body.id as string;
+		const history = async () => (await call("alice", "GET", `/api/v1/alerts/history?rule=${id}`)).body.items as Array<{ inputs: { price: number } }>;
+		await ticks("NFLX", [49, 51, 49], 10_000); // fires at 51; the latest tick (49) is below
+		await waitFor(async () => (await history()).length === 1, { what: "one alert" });
+		// As on a new owner: the rule's state (and its last firing) is gone, the actor is rebuilt
+		// from its snapshot, which does not replay the tick that fired.
+		const engine = node.deps.alerts;
+		const rule = engine.get(id)!;
+		engine.remove(id);
+		engine.put(rule);
+		await node.broker.call("symbols.passivate", { symbol: "NFLX" });
+		const cooled = engine.counts.cooldown;
+		await ticks("NFLX", [52], 10_000); // re-entered 30 s after the firing: inside the cooldown
+		expect(engine.counts.cooldown).to.equal(cooled + 1);
+		now += 60_000;
+		await ticks("NFLX", [49, 54]);
+		await waitFor(async () => (await history()).length === 2, { what: "an alert after the cooldown" });
+		expect((await history()).map(a => a.inputs.price)).to.deep.equal([51, 54]);
 	});
 
 	function duplicates(): number {
