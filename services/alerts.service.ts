@@ -69,9 +69,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 					const tier = auth?.tier;
 					if (!prior && auth && isTierName(tier)) {
 						const cap = config.auth.tiers[tier].maxAlertRules;
-						let mine = 0;
-						for (const r of engine.rules()) if (r.owner === rule.owner) mine++;
-						if (mine >= cap) {
+						if (!(await this.store.reserveRule(rule, cap))) {
 							this.broker.metrics.increment("rookery.alerts.rejected", { reason: "tier-limit" });
 							throw new ForbiddenError(`the ${tier} tier allows ${cap} alert rules; delete one first`, { limit: cap });
 						}
@@ -106,7 +104,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				async handler(ctx: Context<{ id: string }, Meta>) {
 					const rule = await this.ownRule(ctx, ctx.params.id);
 					if (rule.condition.source === "system") throw new ForbiddenError(`${rule.id} is a built-in rule: switch it off in the config (alerts.system.rules)`);
-					await this.store.deleteRule(rule.id);
+					await this.store.deleteRule(rule.id, rule.owner);
 					await this.broker.broadcast("alerts.rulesChanged", { remove: rule.id });
 					return { id: rule.id, deleted: true };
 				},

@@ -44,6 +44,7 @@ export const MAX_HISTORY_LIMIT = 1000;
 const keys = {
 	rules: "alerts:rules",
 	lastFired: "alerts:last-fired",
+	owned: (o: string) => `alerts:owned:${o}`,
 	version: "alerts:rules:version",
 	subs: "alerts:subs",
 	alert: (id: string) => `alerts:a:${id}`,
@@ -75,9 +76,20 @@ export class AlertStore {
 
 	// Rules and subscriptions: one hash each, loaded whole by every node running alerts; a counter
 	// moved by every change tells a node that missed a broadcast to load them again.
+	// Each owner's rule ids are a sorted set too, so the tier's cap is taken in one atomic step
+	// (`reserveRule`): two nodes creating an owner's last allowed rule at once cannot both succeed.
 	async putRule(rule: AlertRule): Promise<void> {
+		await this.kv.zadd(keys.owned(rule.owner), [{ score: rule.created_at, member: rule.id }]);
 		await this.kv.hset(keys.rules, rule.id, rule);
 		await this.kv.incrBy(keys.version, 1);
+	}
+	/** Take one of the owner's `cap` places for this rule (true), or none is left (false). */
+	reserveRule(rule: AlertRule, cap: number): Promise<boolean> {
+		return this.kv.zaddCapped(keys.owned(rule.owner), { score: rule.created_at, member: rule.id }, cap);
+	}
+	/** Count rules stored before the owners' sets existed (idempotent; each node does it at start). */
+	async indexOwners(rules: AlertRule[]): Promise<void> {
+		for (const r of rules) await this.kv.zadd(keys.owned(r.owner), [{ score: r.created_at, member: r.id }]);
 	}
 	async rulesVersion(): Promise<number> {
 		return (await this.kv.get<number>(keys.version)) ?? 0;
@@ -85,8 +97,9 @@ export class AlertStore {
 	getRule(id: string): Promise<AlertRule | null> {
 		return this.kv.hget<AlertRule>(keys.rules, id);
 	}
-	async deleteRule(id: string): Promise<boolean> {
+	async deleteRule(id: string, owner: string): Promise<boolean> {
 		const had = await this.kv.hdel(keys.rules, id);
+		await this.kv.zrem(keys.owned(owner), [id]);
 		await this.kv.hdel(keys.lastFired, id);
 		await this.kv.incrBy(keys.version, 1);
 		return had;
@@ -199,6 +212,7 @@ export async function syncRules(store: AlertStore, engine: { rules(): Iterable<A
 	const version = await store.rulesVersion();
 	if (version === seen) return version;
 	const rules = await store.allRules();
+	if (seen === null) await store.indexOwners(rules);
 	const ids = new Set(rules.map(r => r.id));
 	for (const r of [...engine.rules()]) if (r.condition.source !== "system" && !ids.has(r.id)) engine.remove(r.id);
 	for (const r of rules) engine.put(r);

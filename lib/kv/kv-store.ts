@@ -85,6 +85,12 @@ export abstract class KvStore {
 	abstract zrem(key: string, members: readonly string[]): Promise<number>;
 	/** Members in the sorted set (`ZCARD`). */
 	abstract zcard(key: string): Promise<number>;
+	/**
+	 * Add one member only while the set holds fewer than `cap` (a member already there gets the new
+	 * score), in one atomic step (Lua in Redis): true when the member is in the set after the call.
+	 * Two writers racing for the last place cannot both get it.
+	 */
+	abstract zaddCapped(key: string, entry: KvScored, cap: number): Promise<boolean>;
 
 	/** Fenced single-owner leases on any key (lib/keyed/lease.ts): the same API as the symbol store's. */
 	abstract readonly leases: Leases;

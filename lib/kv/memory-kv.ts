@@ -226,4 +226,11 @@ export class MemoryKv extends KvStore {
 	async zcard(key: string): Promise<number> {
 		return this.#zsets.get(key)?.items.length ?? 0;
 	}
+
+	async zaddCapped(key: string, entry: KvScored, cap: number): Promise<boolean> {
+		const z = this.#zsets.get(key);
+		if (!z?.scores.has(entry.member) && (z?.items.length ?? 0) >= cap) return false;
+		await this.zadd(key, [entry]); // no await before this point: check and add are one step
+		return true;
+	}
 }

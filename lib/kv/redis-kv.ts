@@ -17,6 +17,13 @@ export interface RedisKvOptions extends KvOptions {
 /** A score bound as Redis writes infinities. */
 const bound = (x: number) => (x === Infinity ? "+inf" : x === -Infinity ? "-inf" : String(x));
 
+/** ZADD when the member is there or ZCARD < cap, in one step: 1 when the member is in the set. */
+const ZADD_CAPPED = `if redis.call("ZSCORE", KEYS[1], ARGV[2]) or redis.call("ZCARD", KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call("ZADD", KEYS[1], ARGV[1], ARGV[2])
+  return 1
+end
+return 0`;
+
 const kvUnavailable = (message: string) => new UnavailableError(message, { backend: "kv" });
 
 export class RedisKv extends KvStore {
@@ -151,5 +158,10 @@ export class RedisKv extends KvStore {
 
 	async zcard(key: string): Promise<number> {
 		return this.#run(() => this.client.zcard(this.key(key)));
+	}
+
+	async zaddCapped(key: string, entry: KvScored, cap: number): Promise<boolean> {
+		const added = await this.#run(() => this.client.eval(ZADD_CAPPED, 1, this.key(key), entry.score, entry.member, cap));
+		return added === 1;
 	}
 }

@@ -185,6 +185,16 @@ for (const adapter of adapters) {
 			expect(await kv.zcard("zr")).to.equal(0);
 			expect(await kv.zrem("nothing", ["a"])).to.equal(0);
 		});
+
+		it("zaddCapped admits members up to the cap, one winner among concurrent adds for the last place", async () => {
+			expect(await kv.zaddCapped("zc", { score: 1, member: "a" }, 2)).to.equal(true);
+			const racers = await Promise.all(["b", "c", "d", "e"].map((m, i) => kv.zaddCapped("zc", { score: 2 + i, member: m }, 2)));
+			expect(racers.filter(Boolean)).to.have.length(1);
+			expect(await kv.zcard("zc")).to.equal(2);
+			expect(await kv.zaddCapped("zc", { score: 9, member: "a" }, 2)).to.equal(true); // already there: rescored
+			expect((await kv.zrangeByScore("zc", -Infinity, Infinity, 0, 10)).at(-1)).to.deep.equal({ score: 9, member: "a" });
+			expect(await kv.zaddCapped("zc", { score: 1, member: "z" }, 0)).to.equal(false);
+		});
 	});
 }
 

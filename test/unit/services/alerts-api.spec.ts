@@ -2,7 +2,7 @@
  * Alerts over REST and WebSocket on an embedded node with JWT auth and a fake clock: 422s name the
  * field and store nothing; a rule fires once per crossing on the symbol's ticks, to its owner's WS
  * topics (not another user's), NATS `rookery.alerts.{id}`, the history and the events trail; another
- * user gets 404; the tier caps the rule count; cooldown follows the clock; an update replayed after
+ * user gets 404; the tier caps the rule count (atomically, under concurrent creates); cooldown follows the clock; an update replayed after
  * the actor is rebuilt (fresh rule state, as on a new owner) does not fire again.
  */
 import { expect } from "chai";
@@ -22,7 +22,7 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 	let node: TestNode;
 	let base: string;
 	let now = T0;
-	const tokens: Record<"alice" | "bob" | "admin", string> = { alice: "", bob: "", admin: "" };
+	const tokens: Record<"alice" | "bob" | "carol" | "admin", string> = { alice: "", bob: "", carol: "", admin: "" };
 	const clients: WsTestClient[] = [];
 
 	before(async () => {
@@ -40,6 +40,7 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 		base = node.base;
 		tokens.alice = await jwt({ sub: "alice", tier: "pro" });
 		tokens.bob = await jwt({ sub: "bob", tier: "pro" });
+		tokens.carol = await jwt({ sub: "carol", tier: "pro" });
 		tokens.admin = await jwt({ sub: "root", tier: "internal", roles: ["admin"] });
 	});
 	after(async () => {
@@ -190,6 +191,25 @@ describe("services: alerts REST + WS (embedded node, JWT, fake clock)", function
 		const page = (await call("bob", "GET", "/api/v1/alerts/rules?limit=3&offset=2")).body;
 		expect(page).to.include({ total: 4, limit: 3, offset: 2 });
 		expect(page.items.map((r: { id: string }) => r.id)).to.deep.equal((await rules("bob")).slice(2).map(r => r.id));
+	});
+
+	it("caps concurrent creations atomically: 8 at once for 4 places give 4 × 201 and 4 × 403; a delete frees a place", async () => {
+		const mk = (i: number) => call("carol", "POST", "/api/v1/alerts/rules", { name: `c${i}`, condition: { source: "signal", symbol: "TSLA" } });
+		// Straight to the action, so the 8 handlers interleave at every await (as on two nodes).
+		const auth = { sub: "carol", roles: [], via: "jwt", tier: "pro" };
+		const create = (i: number) =>
+			node.broker.call("alerts.createRule", { body: { name: `c${i}`, condition: { source: "signal", symbol: "TSLA" } } }, { meta: { auth } }).then(
+				() => 201,
+				(err: { code?: number }) => err.code,
+			);
+		const statuses = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(create));
+		expect(statuses.filter(s => s === 201)).to.have.length(4);
+		expect(statuses.filter(s => s === 403)).to.have.length(4);
+		const mine = await rules("carol");
+		expect(mine.length).to.equal(4);
+		expect((await call("carol", "DELETE", `/api/v1/alerts/rules/${mine[0].id}`)).status).to.equal(200);
+		expect((await mk(8)).status).to.equal(201);
+		expect((await mk(9)).status).to.equal(403);
 	});
 
 	it("keeps the cooldown on the clock; a replayed update (actor rebuilt, rule state fresh) does not fire again", async () => {
