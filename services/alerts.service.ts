@@ -1,10 +1,8 @@
 /**
  * Alerts (docs/alerts.md): rules per owner, kept in the KV and loaded into this node's evaluator
  * (lib/alerts/engine.ts, `deps.alerts`), which the symbol actors, analytics and events feed where
- * each update is processed. A firing is stored once under its deterministic id (lib/alerts/alert-store.ts),
- * then published on NATS `rookery.alerts.{ruleId}` and the owner's subject (WS `alerts:{id}`,
- * `alerts:me`), stored as an `alert_triggered` event, and handed to the delivery service over the
- * reliable channel for its webhooks and emails.
+ * each update is processed. Its firings are stored, published and queued for delivery by
+ * mixins/alert-firing.mixin.ts.
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { randomUUID } from "node:crypto";
@@ -17,10 +15,8 @@ import { isTierName } from "../lib/auth/tiers.ts";
 import { checkRule, type AlertRule } from "../lib/alerts/rule.ts";
 import { AlertStore, decodeHistoryCursor, syncRules, type Subscription } from "../lib/alerts/alert-store.ts";
 import { systemRules } from "../lib/alerts/alert-config.ts";
-import { alertEvent, deliveryMessages, initialDeliveries, publicAlert, recordOf, subscribers } from "../lib/alerts/firing.ts";
-import { alertSubjects } from "../lib/alerts/topics.ts";
-import { ALERT_DELIVERY_CHANNEL, type AlertRecord, type DeliveryResult } from "../lib/alerts/types.ts";
-import type { Firing } from "../lib/alerts/engine.ts";
+import type { DeliveryResult } from "../lib/alerts/types.ts";
+import { alertFiringMixin, type AlertFiringMethods, type AlertFiringVars } from "../mixins/alert-firing.mixin.ts";
 import { parseTime } from "../lib/events/check-events.ts";
 import { figureSampler } from "../runtime/alert-figures.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
@@ -29,20 +25,13 @@ import { registerAlertMetrics } from "../runtime/alerts-metrics.ts";
 import { webhookUrlPolicy } from "../lib/alerts/delivery/config.ts";
 
 type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number };
-type SendToChannel = (name: string, payload: unknown) => Promise<unknown>;
-interface Vars {
-	store: AlertStore;
-	subs: Map<string, Subscription>;
-	inflight: number;
+interface Vars extends AlertFiringVars {
 	timers: NodeJS.Timeout[];
 	/** The stored rules' version loaded into the engine (null: none yet). */
 	rulesVersion: number | null;
 }
-interface Methods {
+interface Methods extends AlertFiringMethods {
 	refuse(fields: FieldError[]): never;
-	fired(f: Firing): void;
-	deliver(f: Firing): Promise<void>;
-	queueDeliveries(record: AlertRecord, send: SendToChannel, again: boolean): Promise<void>;
 	ownRule(ctx: Context<unknown, Meta>, id: string): Promise<AlertRule>;
 	checkSystem(sample: () => Promise<Record<string, number | null | undefined>>): Promise<void>;
 }
@@ -50,10 +39,11 @@ interface Methods {
 const notFound = (what: string, id: string) => () => new NotFoundError(`no ${what} ${id}`, { id });
 
 export default function alertsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
-	const { config, kv, bus } = deps;
+	const { config, kv } = deps;
 	const engine = deps.alerts;
 	return {
 		name: "alerts",
+		mixins: [alertFiringMixin(deps)] as unknown as Array<Partial<ServiceSchema>>,
 
 		actions: {
 			/** `POST /api/v1/alerts/rules` (the body whole as `body`): 201 {id}; 422 naming the field, nothing stored. */
@@ -191,61 +181,6 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 
 			async ownRule(ctx: Context<unknown, Meta>, id: string): Promise<AlertRule> {
 				return ownedOrNotFound(ctx.meta.auth, engine.get(id) ?? (await this.store.getRule(id)), r => r.owner, notFound("rule", id));
-			},
-
-			/** Called inside the updating actor's turn: queue the storing and publishing (bounded: drop-newest). */
-			fired(f: Firing) {
-				if (this.inflight >= config.alerts.queueLimit) {
-					this.broker.metrics.increment("rookery.alerts.dropped", { reason: "queue-full" });
-					return;
-				}
-				this.inflight++;
-				this.deliver(f)
-					.catch(err => {
-						this.broker.metrics.increment("rookery.alerts.dropped", { reason: "store-failed" });
-						this.logger.warn({ alert_id: f.alert_id, rule: f.rule.id, err: (err as Error).message }, "alert not stored");
-					})
-					.finally(() => this.inflight--);
-			},
-
-			async deliver(f: Firing) {
-				const send = (this.broker as unknown as { sendToChannel?: SendToChannel }).sendToChannel?.bind(this.broker);
-				const record = recordOf(f);
-				if (!(await this.store.claim(record, initialDeliveries(record, send !== undefined)))) {
-					this.broker.metrics.increment("rookery.alerts.duplicates", { replay: String(f.replay) });
-					// Stored by an owner that may have died before queuing its webhooks/emails: queue the
-					// ones never marked queued (same delivery ids, so receivers de-duplicate).
-					if (f.replay && send && deliveryMessages(record).length > 0 && !(await this.store.isQueued(record.alert_id))) await this.queueDeliveries(record, send, true);
-					return;
-				}
-				this.broker.metrics.increment("rookery.alerts.fired", { severity: record.severity, source: f.rule.condition.source });
-				const alert = publicAlert(record);
-				bus.publish(alertSubjects.rule(record.rule_id), alert);
-				const symbol = typeof f.inputs.symbol === "string" ? f.inputs.symbol : f.rule.condition.symbol;
-				for (const owner of new Set([record.owner, ...subscribers(this.subs.values(), record, f.rule.condition.source, symbol)])) bus.publish(alertSubjects.owner(owner, record.rule_id), alert);
-				// Through the events service when one runs (its id is the alert's: stored once however often sent).
-				void this.broker
-					.call("events.publish", { body: alertEvent(record) })
-					.catch((err: Error) => err.name !== "ServiceNotFoundError" && this.logger.warn({ alert_id: record.alert_id, err: err.message }, "alert_triggered event not stored"));
-				if (send) await this.queueDeliveries(record, send, false);
-				else for (const msg of deliveryMessages(record)) this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
-			},
-
-			/** One reliable-channel message per webhook/email channel; marked queued once all are in. */
-			async queueDeliveries(record: AlertRecord, send: SendToChannel, again: boolean) {
-				const msgs = deliveryMessages(record);
-				let queued = 0;
-				for (const msg of msgs) {
-					await send(ALERT_DELIVERY_CHANNEL, msg).then(
-						() => queued++,
-						err => {
-							this.broker.metrics.increment("rookery.alerts.undeliverable", { channel: msg.channel.type });
-							return this.store.recordDelivery({ alert_id: record.alert_id, delivery_id: msg.delivery_id, channel: msg.channel.type, status: "pending", attempts: 0, last_error: `not queued: ${(err as Error).message}` }, true);
-						},
-					);
-				}
-				if (msgs.length > 0 && queued === msgs.length) await this.store.markQueued(record.alert_id);
-				if (again) this.broker.metrics.increment("rookery.alerts.requeued", {}, queued);
 			},
 
 			async checkSystem(sample) {
