@@ -15,20 +15,21 @@
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { keyedActorMixin, routedBy, type KeyedActorMethods, type KeyedActorVars } from "../mixins/keyed-actor.mixin.ts";
+import { patternMatchesMixin, type PatternMatchMethods, type PatternMatchVars } from "../mixins/pattern-matches.mixin.ts";
 import { StateActor } from "../lib/keyed/state-actor.ts";
 import { BusyError, NotFoundError, UnavailableError, ValidationError } from "../lib/protocol/errors.ts";
 import { isFieldErrors } from "../lib/protocol/tick.ts";
 import { ownedOrNotFound, ownerIdOf, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
 import { createStore, type Store } from "../lib/store/index.ts";
 import { redisTlsOptions } from "../lib/config/tls.ts";
-import { ownerOf } from "../lib/routing/rendezvous.ts";
 import { checkPattern } from "../lib/patterns/check-pattern.ts";
 import { clockDue, patternHooks, type Match, type PatternEvent, type PatternState } from "../lib/patterns/evaluate.ts";
 import { indicatorInputs, PatternIndex, tickInputs } from "../lib/patterns/pattern-index.ts";
 import { PatternRouter } from "../lib/patterns/pattern-router.ts";
 import { CREATE_PATTERN_DOC } from "../lib/patterns/pattern-schema.ts";
-import { sourceKey, sourcesOf, type Input, type PatternDef } from "../lib/patterns/pattern-types.ts";
+import type { Input, PatternDef } from "../lib/patterns/pattern-types.ts";
 import type { EventsBatch } from "./events.service.ts";
+import { singleFlightInterval } from "../lib/scheduling/turns.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 
 type PatternActor = StateActor<PatternState, PatternEvent>;
@@ -45,18 +46,12 @@ const idRule = { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ };
 interface Settings {
 	clockMs: number;
 }
-interface Methods extends KeyedActorMethods<PatternActor> {
+interface Methods extends KeyedActorMethods<PatternActor>, PatternMatchMethods {
 	reload(): Promise<void>;
-	emit(def: PatternDef, matches: Match[]): Promise<void>;
-	tickClock(): Promise<void>;
-	pollWindows(): Promise<void>;
-	mine(def: PatternDef): boolean;
 }
-interface Vars extends KeyedActorVars<PatternActor> {
+interface Vars extends KeyedActorVars<PatternActor>, PatternMatchVars {
 	store: Store;
-	index: PatternIndex;
 	router: PatternRouter;
-	polled: Map<string, number>;
 	timers: NodeJS.Timeout[];
 	unsubscribe: Array<() => void>;
 }
@@ -91,6 +86,7 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 					return actor;
 				},
 			}),
+			patternMatchesMixin(deps) as unknown as Partial<ServiceSchema>,
 		],
 
 		actions: {
@@ -204,54 +200,9 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			async reload() {
 				this.index.replace(Object.values(await deps.kv.hgetall<PatternDef>(PATTERNS_KEY)));
 			},
-			async emit(def: PatternDef, matches: Match[]) {
-				if (matches.length === 0) return;
-				const body = matches.map(m => ({
-					type: "pattern_matched",
-					id: `pm-${def.id}-${m.n}`,
-					ts: m.ts,
-					entity: m.entity,
-					severity: "medium",
-					data: { pattern_id: def.id, kind: def.kind, name: def.name, entity: m.entity, inputs: m.inputs },
-				}));
-				await this.broker.call("events.publish", { body }).then(
-					() => this.broker.metrics.increment("rookery.patterns.matched", {}, matches.length),
-					err => this.logger.warn(`pattern ${def.id}: ${matches.length} matches not published (${(err as Error).message}); re-sent on its next activation`),
-				);
-			},
-			mine(def: PatternDef) {
-				return (
-					ownerOf(
-						def.id,
-						this.ownerNodes().map(id => ({ id })),
-					)?.id === this.broker.nodeID
-				);
-			},
-			async tickClock() {
-				const now = deps.now();
-				const timed = this.index.ofKind(d => (d.kind === "absence" || (d.kind === "threshold" && !!d.for_ms)) && this.mine(d));
-				await Promise.all(timed.map(d => this.broker.call("patterns.feed", { pattern: d.id, now }).catch(() => {})));
-			},
-			/** Window aggregates: the owner polls the ones its patterns read, once a second, and feeds a value when it changes. */
-			async pollWindows() {
-				for (const d of this.index.ofKind(x => this.mine(x))) {
-					for (const s of sourcesOf(d)) {
-						if (s.type !== "window") continue;
-						const w = await this.broker.call<Record<string, number | null>, object>("analytics.window", { name: s.metric, window: s.window }).catch(() => null);
-						const v = w?.[s.stat];
-						const key = `${d.id}/${sourceKey(s)}`;
-						if (typeof v !== "number" || this.polled.get(key) === v) continue;
-						this.polled.set(key, v);
-						await this.broker.call("patterns.feed", { pattern: d.id, inputs: [{ key: sourceKey(s), entity: s.metric, value: v, ts: deps.now() }] }).catch(() => {});
-					}
-				}
-			},
 		},
 
 		created() {
-			this.broker.metrics.register({ type: "counter", name: "rookery.patterns.rejected", description: "Pattern POSTs refused with 422" });
-			this.broker.metrics.register({ type: "counter", name: "rookery.patterns.matched", description: "pattern_matched events published" });
-			this.broker.metrics.register({ type: "counter", name: "rookery.patterns.dropped", labelNames: ["reason"], description: "Pattern inputs not applied: refuse-new (too many waiting) or owner-unavailable" });
 			this.store = createStore(config.redisUrl, { prefix: "rk-patterns" }, redisTlsOptions(config.tls));
 			this.index = new PatternIndex();
 			this.router = new PatternRouter({
@@ -267,7 +218,6 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 				now: Date.now,
 				defer: fn => setImmediate(fn),
 			});
-			this.polled = new Map();
 			this.timers = [];
 			this.unsubscribe = [];
 		},
@@ -280,18 +230,10 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 			sub("rookery.ticks.*", tickInputs);
 			sub("rookery.indicators.*", indicatorInputs);
 			// One run at a time of each periodic job: a slow turn is skipped, not stacked.
-			const every = (ms: number, job: () => Promise<void>) => {
-				let running = false;
-				this.timers.push(
-					setInterval(() => {
-						if (running) return;
-						running = true;
-						void job().finally(() => (running = false));
-					}, ms).unref(),
-				);
-			};
-			every(this.settings.clockMs, () => this.tickClock());
-			every(1000, () => this.pollWindows());
+			this.timers.push(
+				singleFlightInterval(this.settings.clockMs, () => this.tickClock()),
+				singleFlightInterval(1000, () => this.pollWindows()),
+			);
 			// A missed broadcast (a node that was starting) is caught up here.
 			this.timers.push(setInterval(() => void this.reload().catch(() => {}), 5000).unref());
 		},

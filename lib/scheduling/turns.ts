@@ -9,6 +9,19 @@ export function nextTurn(): Promise<void> {
 	return new Promise<void>(resolve => setImmediate(resolve));
 }
 
+/**
+ * Runs `job` every `ms` (an unref'd interval, cleared by the caller), one run at a time: a tick that
+ * finds the last run still going is skipped, not stacked.
+ */
+export function singleFlightInterval(ms: number, job: () => Promise<unknown>): NodeJS.Timeout {
+	let running = false;
+	return setInterval(() => {
+		if (running) return;
+		running = true;
+		void job().finally(() => (running = false));
+	}, ms).unref();
+}
+
 export interface TurnBudget {
 	/** Milliseconds of one turn the loop may use before it lets the event loop run. */
 	budgetMs: number;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { eachInTurns, nextTurn } from "../../../lib/scheduling/turns.ts";
+import { eachInTurns, nextTurn, singleFlightInterval } from "../../../lib/scheduling/turns.ts";
 
 /** Marks "turn" at every event-loop turn (check phase) until stopped, alongside the loop under test. */
 function turnMarker(marks: Array<number | string>) {
@@ -36,5 +36,33 @@ describe("lib/scheduling/turns", () => {
 		await eachInTurns(10, i => marks.push(i), { budgetMs: -1, every: 4 });
 		stop();
 		expect(marks).to.deep.equal([0, 1, 2, 3, "turn", 4, 5, 6, 7, "turn", 8, 9]);
+	});
+
+	it("singleFlightInterval skips the ticks that find the last run still going, then runs again", async () => {
+		let runs = 0;
+		let release!: () => void;
+		let started!: () => void;
+		let startedAgain = new Promise<void>(r => (started = r));
+		const gate = new Promise<void>(r => (release = r));
+		const timer = singleFlightInterval(2, () => {
+			runs++;
+			started();
+			return runs === 1 ? gate : Promise.resolve();
+		});
+		try {
+			await startedAgain;
+			// Five more ticks of a same-period interval: the first run is still going through them.
+			await new Promise<void>(resolve => {
+				let n = 0;
+				const t = setInterval(() => ++n === 5 && (clearInterval(t), resolve()), 2);
+			});
+			expect(runs).to.equal(1);
+			startedAgain = new Promise<void>(r => (started = r));
+			release();
+			await startedAgain;
+			expect(runs).to.equal(2);
+		} finally {
+			clearInterval(timer);
+		}
 	});
 });
