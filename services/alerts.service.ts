@@ -24,7 +24,7 @@ import { CREATE_RULE_DOC, DELIVERY_RESULT_PARAMS, HISTORY_DOC, HISTORY_PARAMS, S
 import { registerAlertMetrics } from "../runtime/alerts-metrics.ts";
 import { webhookUrlPolicy } from "../lib/alerts/delivery/config.ts";
 
-type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number };
+type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number; $location?: string };
 interface Vars extends AlertFiringVars {
 	timers: NodeJS.Timeout[];
 	/** The stored rules' version loaded into the engine (null: none yet). */
@@ -57,16 +57,22 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 					const prior = await this.store.getRule(rule.id);
 					if (prior && !mayAccess(auth, prior.owner)) this.refuse([{ field: "id", message: "is taken", actual: rule.id }]);
 					const tier = auth?.tier;
-					if (!prior && auth && isTierName(tier)) {
+					const reserved = !prior && auth && isTierName(tier);
+					if (reserved) {
 						const cap = config.auth.tiers[tier].maxAlertRules;
 						if (!(await this.store.reserveRule(rule, cap))) {
 							this.broker.metrics.increment("rookery.alerts.rejected", { reason: "tier-limit" });
 							throw new ForbiddenError(`the ${tier} tier allows ${cap} alert rules; delete one first`, { limit: cap });
 						}
 					}
-					await this.store.putRule(rule);
+					// A place taken for a rule that is then not stored is given back, or the owner loses it for good.
+					await this.store.putRule(rule).catch(async (err: unknown) => {
+						if (reserved) await this.store.releaseRule(rule).catch(() => {});
+						throw err;
+					});
 					await this.broker.broadcast("alerts.rulesChanged", { put: rule });
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`;
 					return { id: rule.id };
 				},
 			},
@@ -146,6 +152,7 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 					await this.store.putSubscription(s);
 					await this.broker.broadcast("alerts.subscriptionsChanged", { put: s });
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/alerts/unsubscribe/${s.id}`;
 					return { subscription_id: s.id, status: "subscribed", symbols: s.symbols, alert_types: s.alert_types, topic: "alerts:me" };
 				},
 			},

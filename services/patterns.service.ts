@@ -92,7 +92,7 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 		actions: {
 			create: {
 				...CREATE_PATTERN_DOC,
-				async handler(ctx: Context<{ body?: unknown } & Record<string, unknown>, { auth?: CallerAuth; $statusCode?: number }>) {
+				async handler(ctx: Context<{ body?: unknown } & Record<string, unknown>, { auth?: CallerAuth; $statusCode?: number; $location?: string }>) {
 					const body = ctx.params.body ?? Object.fromEntries(Object.entries(ctx.params).filter(([k]) => k !== "body"));
 					const checked = checkPattern(body);
 					if (isFieldErrors(checked)) {
@@ -105,6 +105,7 @@ export default function patternsService(deps: NodeDeps): ServiceSchema<Settings,
 					await ctx.call("patterns.define", { pattern: def.id, def });
 					await this.broker.broadcast(CHANGED_EVENT, {});
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/v1/analytics/patterns/${def.id}`;
 					return def;
 				},
 			},

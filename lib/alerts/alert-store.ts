@@ -87,6 +87,10 @@ export class AlertStore {
 	reserveRule(rule: AlertRule, cap: number): Promise<boolean> {
 		return this.kv.zaddCapped(keys.owned(rule.owner), { score: rule.created_at, member: rule.id }, cap);
 	}
+	/** Give back a place `reserveRule` took for a rule that was then not stored. */
+	async releaseRule(rule: AlertRule): Promise<void> {
+		await this.kv.zrem(keys.owned(rule.owner), [rule.id]);
+	}
 	/** Count rules stored before the owners' sets existed (idempotent; each node does it at start). */
 	async indexOwners(rules: AlertRule[]): Promise<void> {
 		for (const r of rules) await this.kv.zadd(keys.owned(r.owner), [{ score: r.created_at, member: r.id }]);
