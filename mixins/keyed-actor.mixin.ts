@@ -21,6 +21,8 @@
  *   keys comes from `alwaysOn.keys()` (config, KV), not from calls; every `everyMs` and on each
  *   membership change the rendezvous owner activates the keys it owns that are not active yet,
  *   and passivates ("removed") the active keys gone from the set; no idle passivation for them.
+ *   A key may name a home node (`keys()` → `{ key: home }`): it runs there while that node runs
+ *   the service (a stream stays where it was started), else on its rendezvous owner.
  *   Handoff, renewal, failover and visibility are the same as for called keys;
  * - operator visibility: `<service>.actors` (the keys active on this node, with the lease epoch
  *   and the mailbox depth), `<service>.passivate`, `<service>.rebalance` (REPL `actors`, `owners`,
@@ -59,8 +61,8 @@ export interface KeyedActorOptions<A extends KeyedActor> {
 	activate(this: KeyedActorService<A>, key: string): Promise<A>;
 	/** The operator's row for an active actor, beyond key, node, epoch, pending and lastActivity. */
 	describe?(actor: A): Record<string, unknown>;
-	/** Always-on keys: the keys to keep active (each on its owner), rechecked every `everyMs`. */
-	alwaysOn?: { keys(this: KeyedActorService<A>): Promise<string[]>; everyMs: number };
+	/** Always-on keys: the keys to keep active (each on its owner; key → home node or null), rechecked every `everyMs`. */
+	alwaysOn?: { keys(this: KeyedActorService<A>): Promise<Record<string, string | null>>; everyMs: number };
 }
 
 /** What the mixin adds to the service (its `this`). */
@@ -84,6 +86,8 @@ export interface KeyedActorMethods<A extends KeyedActor> {
 	 * and passivate the active keys gone from the set; how many activations were started.
 	 */
 	activateOwned(): Promise<number>;
+	/** The owner of `key` among `nodes` (the service's): its home node when it has one there, else by rendezvous. */
+	ownerOfKey(key: string, nodes: string[]): string | undefined;
 	/** Forget `actor` because its lease is gone (another node owns the key now). */
 	dropActor(key: string, actor: A): void;
 	/** Run a store step: store down → 503 (retry shortly); fenced (another owner) → 503 with `fenced`. */
@@ -96,6 +100,8 @@ export interface KeyedActorVars<A extends KeyedActor> {
 	keyedTimers: NodeJS.Timeout[];
 	/** The service's nodes when ownership was last settled, sorted and joined. */
 	keyedMembers: string;
+	/** Always-on keys' home nodes, as of the last check. */
+	keyedHomes: Map<string, string>;
 	/** An always-on check in progress (one at a time). */
 	keyedChecking: Promise<number> | null;
 }
@@ -169,25 +175,27 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 				return strays && nodes.includes(this.broker.nodeID) ? this.handOffMoved(nodes, "stray") : Promise.resolve(0);
 			},
 			handOffMoved(this: KeyedActorService<A>, nodes: string[], reason?: string): Promise<number> {
-				const endpoints = nodes.map(id => ({ id }));
-				return this.keyed.handOffMoved(this.broker.nodeID, k => ownerOf(k, endpoints)?.id, reason);
+				return this.keyed.handOffMoved(this.broker.nodeID, k => this.ownerOfKey(k, nodes), reason);
+			},
+			ownerOfKey(this: KeyedActorService<A>, k: string, nodes: string[]): string | undefined {
+				const home = this.keyedHomes.get(k);
+				return home !== undefined && nodes.includes(home)
+					? home
+					: ownerOf(
+							k,
+							nodes.map(id => ({ id })),
+						)?.id;
 			},
 			activateOwned(this: KeyedActorService<A>): Promise<number> {
 				this.keyedChecking ??= (async () => {
 					const self = this.broker.nodeID;
-					const nodes = this.ownerNodes().map(id => ({ id }));
+					const nodes = this.ownerNodes();
 					// A view without this node (starting, stopping) owns nothing.
-					if (!opts.alwaysOn || !nodes.some(n => n.id === self)) return 0;
-					const keys = new Set(await opts.alwaysOn.keys.call(this));
-					await this.keyed.passivate("removed", k => !keys.has(k));
-					let n = 0;
-					for (const k of keys) {
-						if (this.keyed.actors.has(k) || ownerOf(k, nodes)?.id !== self) continue;
-						// A key still leased by its previous owner (killed: until its lease lapses) fails here; retried next time.
-						this.actor(k).catch(err => this.logger.debug({ [key]: k, err: (err as Error).message }, `${opts.noun} not activated`));
-						n++;
-					}
-					return n;
+					if (!opts.alwaysOn || !nodes.includes(self)) return 0;
+					const keys = await opts.alwaysOn.keys.call(this);
+					this.keyedHomes = new Map(Object.entries(keys).filter((e): e is [string, string] => e[1] !== null));
+					// A key still leased by its previous owner (killed: until its lease lapses) fails to activate; retried next time.
+					return this.keyed.ensure(Object.keys(keys), k => this.ownerOfKey(k, nodes) === self, now() + requestTimeout(this));
 				})()
 					.catch(err => {
 						this.logger.warn({ err: (err as Error).message }, `always-on ${opts.noun} check failed`);
@@ -247,6 +255,7 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			this.keyedTimers = [];
 			this.keyedMembers = "";
 			this.keyedChecking = null;
+			this.keyedHomes = new Map();
 			m.register({ type: "counter", name: `${prefix}.lease_lost`, description: `Actors dropped because their lease was gone (another node owns the ${opts.noun})` });
 			m.register({ type: "gauge", name: `${prefix}.activations`, labelNames: ["state"], description: `${opts.noun} actor activations running and waiting for a slot on this node` });
 			m.register({ type: "counter", name: `${prefix}.activations_refused`, labelNames: ["reason"], description: "Activations refused with 503 BUSY: queue full, or deadline passed while waiting" });

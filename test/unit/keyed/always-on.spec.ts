@@ -45,7 +45,7 @@ function tickers(leases: MemoryLeases, keys: Set<string>, released: string[]): S
 				noun: "ticker",
 				limits: { leaseMs: 600, passivateAfterMs: 60_000, maxActivations: 4, activationQueue: 1000 },
 				now: Date.now,
-				alwaysOn: { keys: async () => [...keys], everyMs: 100 },
+				alwaysOn: { keys: async () => Object.fromEntries([...keys].map(k => [k, null])), everyMs: 100 },
 				async activate(id) {
 					const lease = await HeldLease.take(id, { leases, holder: this.broker.nodeID, ttlMs: 600, waitMs: 0, now: Date.now, held: (k, h) => new UnavailableError(`${k} is held by ${h}`) });
 					return new Ticker(lease, released);
