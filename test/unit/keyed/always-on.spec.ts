@@ -35,7 +35,7 @@ class Ticker implements KeyedActor {
 	}
 }
 
-function tickers(leases: MemoryLeases, keys: Set<string>, released: string[]): ServiceSchema {
+function tickers(leases: MemoryLeases, keys: Set<string>, released: string[], homes: Record<string, string> = {}): ServiceSchema {
 	return {
 		name: "tickers",
 		mixins: [
@@ -45,7 +45,7 @@ function tickers(leases: MemoryLeases, keys: Set<string>, released: string[]): S
 				noun: "ticker",
 				limits: { leaseMs: 600, passivateAfterMs: 60_000, maxActivations: 4, activationQueue: 1000 },
 				now: Date.now,
-				alwaysOn: { keys: async () => Object.fromEntries([...keys].map(k => [k, null])), everyMs: 100 },
+				alwaysOn: { keys: async () => Object.fromEntries([...keys].map(k => [k, homes[k] ?? null])), everyMs: 100 },
 				async activate(id) {
 					const lease = await HeldLease.take(id, { leases, holder: this.broker.nodeID, ttlMs: 600, waitMs: 0, now: Date.now, held: (k, h) => new UnavailableError(`${k} is held by ${h}`) });
 					return new Ticker(lease, released);
@@ -99,5 +99,26 @@ describe("mixins/keyed-actor: always-on keys (from configuration, not calls)", (
 		await waitFor(async () => !(await ids(b)).includes(gone) && (await ids(newOwner)).includes("stream-new"), { what: "the key set followed", timeoutMs: 5000 });
 		expect(await leases.get(gone)).to.equal(null);
 		expect((await ids(a)).length + (await ids(b)).length).to.equal(30);
+	});
+
+	it("a key with a home node runs there while it is up, and on its rendezvous owner once it is gone", async () => {
+		const leases = new MemoryLeases(Date.now);
+		const nodes = [{ id: "home-a" }, { id: "home-b" }];
+		// A key rendezvous would give to home-b, homed on home-a.
+		const key = Array.from({ length: 20 }, (_, i) => `homed-${i}`).find(k => ownerOf(k, nodes)?.id === "home-b")!;
+		const ns = `always-on-home-${process.pid}`;
+		const [a, b] = ["home-a", "home-b"].map(nodeID => {
+			const x = new ServiceBroker({ nodeID, namespace: ns, transporter: "Fake", logger: false });
+			x.createService(tickers(leases, new Set([key]), [], { [key]: "home-a" }));
+			brokers.push(x);
+			return x;
+		});
+		await Promise.all([a.start(), b.start()]);
+		const seesBoth = (x: ServiceBroker) => x.registry.getServiceList({ onlyAvailable: true, skipInternal: true }).filter(sv => sv.name === "tickers").length === 2;
+		await waitFor(() => seesBoth(a) && seesBoth(b), { what: "both nodes seen" });
+		await waitFor(async () => (await leases.get(key))?.holder === "home-a", { what: "the key on its home", timeoutMs: 5000 });
+		await a.stop();
+		await waitFor(async () => (await leases.get(key))?.holder === "home-b", { what: "the key on its rendezvous owner", timeoutMs: 5000 });
+		expect((await b.call<Array<{ id: string; node: string }>>("tickers.actors")).map(r => [r.id, r.node])).to.deep.equal([[key, "home-b"]]);
 	});
 });
