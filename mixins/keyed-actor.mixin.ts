@@ -17,6 +17,13 @@
  *   (and once per lease period any key held by a node that does not own it, "stray", is too);
  * - failover: a killed owner's lease lapses after `leaseMs`; the next call (routed to the new
  *   owner) activates there from the snapshot and the log, so nothing acknowledged is lost;
+ * - always-on keys (`opts.alwaysOn`, timer-driven actors such as intelligence streams): the set of
+ *   keys comes from `alwaysOn.keys()` (config, KV), not from calls; every `everyMs` and on each
+ *   membership change the rendezvous owner activates the keys it owns that are not active yet,
+ *   and passivates ("removed") the active keys gone from the set; no idle passivation for them.
+ *   A key may name a home node (`keys()` → `{ key: home }`): it runs there while that node runs
+ *   the service (a stream stays where it was started), else on its rendezvous owner.
+ *   Handoff, renewal, failover and visibility are the same as for called keys;
  * - operator visibility: `<service>.actors` (the keys active on this node, with the lease epoch
  *   and the mailbox depth), `<service>.passivate`, `<service>.rebalance` (REPL `actors`, `owners`,
  *   `passivate`, `rebalance`: runtime/repl-commands.ts).
@@ -54,6 +61,8 @@ export interface KeyedActorOptions<A extends KeyedActor> {
 	activate(this: KeyedActorService<A>, key: string): Promise<A>;
 	/** The operator's row for an active actor, beyond key, node, epoch, pending and lastActivity. */
 	describe?(actor: A): Record<string, unknown>;
+	/** Always-on keys: the keys to keep active (each on its owner; key → home node or null), rechecked every `everyMs`. */
+	alwaysOn?: { keys(this: KeyedActorService<A>): Promise<Record<string, string | null>>; everyMs: number };
 }
 
 /** What the mixin adds to the service (its `this`). */
@@ -72,6 +81,13 @@ export interface KeyedActorMethods<A extends KeyedActor> {
 	settleOwnership(strays: boolean): Promise<number>;
 	/** Hand off the local actors whose keys `nodes` (the service's nodes) give to another node. */
 	handOffMoved(nodes: string[], reason?: string): Promise<number>;
+	/**
+	 * Always-on mode: activate the keys of `alwaysOn.keys()` this node owns and does not run yet,
+	 * and passivate the active keys gone from the set; how many activations were started.
+	 */
+	activateOwned(): Promise<number>;
+	/** The owner of `key` among `nodes` (the service's): its home node when it has one there, else by rendezvous. */
+	ownerOfKey(key: string, nodes: string[]): string | undefined;
 	/** Forget `actor` because its lease is gone (another node owns the key now). */
 	dropActor(key: string, actor: A): void;
 	/** Run a store step: store down → 503 (retry shortly); fenced (another owner) → 503 with `fenced`. */
@@ -84,6 +100,10 @@ export interface KeyedActorVars<A extends KeyedActor> {
 	keyedTimers: NodeJS.Timeout[];
 	/** The service's nodes when ownership was last settled, sorted and joined. */
 	keyedMembers: string;
+	/** Always-on keys' home nodes, as of the last check. */
+	keyedHomes: Map<string, string>;
+	/** An always-on check in progress (one at a time). */
+	keyedChecking: Promise<number> | null;
 }
 export type KeyedActorService<A extends KeyedActor> = KeyedActorMethods<A> & KeyedActorVars<A> & { name: string; broker: Context["broker"]; logger: Context["broker"]["logger"] };
 
@@ -126,7 +146,7 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			// Ownership follows the service's nodes; when they change, only the keys that now belong to
 			// another node are snapshotted and released here (handoff).
 			"$services.changed"(this: KeyedActorService<A>) {
-				void this.settleOwnership(false);
+				void this.settleOwnership(false).then(() => opts.alwaysOn && this.activateOwned());
 			},
 		},
 
@@ -155,8 +175,34 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 				return strays && nodes.includes(this.broker.nodeID) ? this.handOffMoved(nodes, "stray") : Promise.resolve(0);
 			},
 			handOffMoved(this: KeyedActorService<A>, nodes: string[], reason?: string): Promise<number> {
-				const endpoints = nodes.map(id => ({ id }));
-				return this.keyed.handOffMoved(this.broker.nodeID, k => ownerOf(k, endpoints)?.id, reason);
+				return this.keyed.handOffMoved(this.broker.nodeID, k => this.ownerOfKey(k, nodes), reason);
+			},
+			ownerOfKey(this: KeyedActorService<A>, k: string, nodes: string[]): string | undefined {
+				const home = this.keyedHomes.get(k);
+				return home !== undefined && nodes.includes(home)
+					? home
+					: ownerOf(
+							k,
+							nodes.map(id => ({ id })),
+						)?.id;
+			},
+			activateOwned(this: KeyedActorService<A>): Promise<number> {
+				this.keyedChecking ??= (async () => {
+					const self = this.broker.nodeID;
+					const nodes = this.ownerNodes();
+					// A view without this node (starting, stopping) owns nothing.
+					if (!opts.alwaysOn || !nodes.includes(self)) return 0;
+					const keys = await opts.alwaysOn.keys.call(this);
+					this.keyedHomes = new Map(Object.entries(keys).filter((e): e is [string, string] => e[1] !== null));
+					// A key still leased by its previous owner (killed: until its lease lapses) fails to activate; retried next time.
+					return this.keyed.ensure(Object.keys(keys), k => this.ownerOfKey(k, nodes) === self, now() + requestTimeout(this));
+				})()
+					.catch(err => {
+						this.logger.warn({ err: (err as Error).message }, `always-on ${opts.noun} check failed`);
+						return 0;
+					})
+					.finally(() => (this.keyedChecking = null));
+				return this.keyedChecking;
 			},
 			dropActor(this: KeyedActorService<A>, k: string, actor: A) {
 				this.keyed.drop(k, actor);
@@ -208,6 +254,8 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			});
 			this.keyedTimers = [];
 			this.keyedMembers = "";
+			this.keyedChecking = null;
+			this.keyedHomes = new Map();
 			m.register({ type: "counter", name: `${prefix}.lease_lost`, description: `Actors dropped because their lease was gone (another node owns the ${opts.noun})` });
 			m.register({ type: "gauge", name: `${prefix}.activations`, labelNames: ["state"], description: `${opts.noun} actor activations running and waiting for a slot on this node` });
 			m.register({ type: "counter", name: `${prefix}.activations_refused`, labelNames: ["reason"], description: "Activations refused with 503 BUSY: queue full, or deadline passed while waiting" });
@@ -217,7 +265,8 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 		started(this: KeyedActorService<A>) {
 			this.keyedMembers = this.ownerNodes().join(",");
 			// Idle actors leave memory (snapshot first); the next call rebuilds them from the store.
-			const sweep = setInterval(() => void this.keyed.passivateIdle(limits.passivateAfterMs), Math.min(limits.passivateAfterMs, 30_000));
+			// Always-on keys never idle out; they are (re)activated on their owner instead.
+			const sweep = opts.alwaysOn ? setInterval(() => void this.activateOwned(), opts.alwaysOn.everyMs) : setInterval(() => void this.keyed.passivateIdle(limits.passivateAfterMs), Math.min(limits.passivateAfterMs, 30_000));
 			// Every tick starts a round of its own: a round waiting on actors still activating must not
 			// hold back the renewal of the active ones. Every quarter lease: a renewal may come 3/4 of
 			// a lease late (a stalled loop, a slow Redis: up to 1.45 s on a loaded 2-core machine)
@@ -230,10 +279,12 @@ export function keyedActorMixin<A extends KeyedActor>(opts: KeyedActorOptions<A>
 			const strays = setInterval(() => void this.settleOwnership(true), limits.leaseMs);
 			this.keyedTimers = [sweep, renewal, strays];
 			for (const t of this.keyedTimers) t.unref();
+			if (opts.alwaysOn) void this.activateOwned();
 		},
 
 		async stopped(this: KeyedActorService<A>) {
 			for (const t of this.keyedTimers) clearInterval(t);
+			await this.keyedChecking;
 			// Drain: let every queued update finish and leave a snapshot, so a restart replays little.
 			await this.keyed.passivate("stopping", () => true);
 		},

@@ -1,8 +1,8 @@
 /**
  * Unified intelligence (logic in lib/intelligence/): a request's symbols analysed under one
  * deadline, their data and agents reached through Moleculer calls; answers cached by request + the
- * symbols' last seq. Also: aggregated agent status, agent restart and settings (config API), and
- * intelligence streams owned by lease (StreamRunner) and published on the bus.
+ * symbols' last seq. Also: aggregated agent status, agent restart and settings (config API);
+ * intelligence streams are mixins/intelligence-streams.mixin.ts (always-on keyed actors).
  */
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
@@ -11,32 +11,29 @@ import { agentSettingsProps } from "../lib/agents/agent-config.ts";
 import type { HotSymbols } from "../lib/cache/hot-symbols.ts";
 import type { ViewBar, ViewSignal } from "../lib/agents/market-view.ts";
 import type { AgentRunResult } from "../lib/agents/agent-runner.ts";
-import { agentsFor, ANALYSIS_TYPES, HORIZONS, UNIFIED_DEFAULTS, unifiedCacheKey, type UnifiedRequest } from "../lib/intelligence/unified-request.ts";
+import { agentsFor, optionParams, symbolsParam, unifiedCacheKey, type UnifiedRequest } from "../lib/intelligence/unified-request.ts";
 import { errorReason, type LatestQuote, type NewsMessage, type SymbolSource } from "../lib/intelligence/symbol-analysis.ts";
 import { analyzeUnified, fromCache, type NodeAgentStatus, type UnifiedResult } from "../lib/intelligence/unified.ts";
-import { StreamRunner, type StreamDefinition } from "../lib/intelligence/stream-runner.ts";
-import { subjects } from "../lib/protocol/wire.ts";
-import { symbolRule } from "../lib/protocol/tick.ts";
+import type { StreamActor } from "../lib/intelligence/stream-runner.ts";
+import type { ActorHost } from "../lib/keyed/actor-host.ts";
 import { NotFoundError, ValidationError } from "../lib/protocol/errors.ts";
 import { Validator } from "../lib/validation/validator.ts";
 import { AGENT_SETTINGS_KEY, SETTINGS_CHANGED_EVENT } from "../mixins/agent.mixin.ts";
 import { agentClientMixin } from "../mixins/agent-client.mixin.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
-import { ownedOrNotFound, ownerIdOf, visibleTo, type CallerAuth } from "../lib/auth/owner.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import { cacheStatsOf } from "../middlewares/cache-stats.ts";
 import { intelligenceCacheMixin } from "../mixins/intelligence-cache.mixin.ts";
+import { intelligenceStreamsMixin } from "../mixins/intelligence-streams.mixin.ts";
 
-const STREAM_STOPPED_EVENT = "intelligence.stream.stopped";
-
-/** ctx.call of a request, or broker.call for a stream's ticks. */
+/** ctx.call of a request, or broker.call for a stream's ticks (mixins/intelligence-streams.mixin.ts). */
 type Caller = <T>(action: string, params: object, opts?: { timeout?: number; retries?: number }) => Promise<T>;
 
 interface Vars {
 	/** From mixins/intelligence-cache.mixin.ts. */
 	hot: HotSymbols;
-	streams: StreamRunner;
-	sweep: NodeJS.Timeout | null;
+	/** From mixins/keyed-actor.mixin.ts (through the streams mixin): the streams run here. */
+	keyed: ActorHost<StreamActor>;
 }
 interface Methods {
 	unified(call: Caller, req: UnifiedRequest): Promise<UnifiedResult>;
@@ -50,16 +47,6 @@ interface Methods {
 	settingsOf(name: AgentName): Promise<AgentSettings>;
 }
 
-const symbolsParam = { type: "array", min: 1, max: 20, unique: true, items: symbolRule() };
-const optionParams = {
-	user_id: { type: "string", max: 128, optional: true },
-	analysis_type: { type: "enum", values: [...ANALYSIS_TYPES], default: UNIFIED_DEFAULTS.analysis_type },
-	time_horizon: { type: "enum", values: [...HORIZONS], default: UNIFIED_DEFAULTS.time_horizon },
-	include_explanations: { type: "boolean", default: true },
-	include_strategies: { type: "boolean", default: true },
-	include_forecasts: { type: "boolean", default: true },
-	real_time_data: { type: "boolean", default: true },
-};
 /** An agent's name in a path: ours or the predecessor's (`llama_explanation`…), made ours by the handler. */
 const agentNameParam = { type: "enum", values: [...AGENT_NAME_ALIASES] };
 const checkSettingsPatch = new Validator({ useNewCustomCheckerFunction: true }).compile({
@@ -71,8 +58,8 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 	const settings = deps.config.intelligence;
 	return {
 		name: "intelligence",
-		// The cached answer actions, hot-symbol counting and warming; calling the agents and their status.
-		mixins: [intelligenceCacheMixin(deps) as unknown as Partial<ServiceSchema>, agentClientMixin() as unknown as Partial<ServiceSchema>],
+		// The cached answer actions, hot-symbol counting and warming; calling the agents and their status; the streams.
+		mixins: [intelligenceCacheMixin(deps) as unknown as Partial<ServiceSchema>, agentClientMixin() as unknown as Partial<ServiceSchema>, intelligenceStreamsMixin(deps)],
 
 		actions: {
 			unified: {
@@ -87,7 +74,7 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 				async handler(ctx: Context) {
 					const agents: Record<string, unknown> = {};
 					await Promise.all(AGENT_NAMES.map(async name => (agents[name] = await this.agentStatus(ctx, name))));
-					return { agents, cache: cacheStatsOf(this.broker), streams: { owned_here: this.streams.ownedCount }, node: this.broker.nodeID };
+					return { agents, cache: cacheStatsOf(this.broker), streams: { owned_here: this.keyed.size }, node: this.broker.nodeID };
 				},
 			},
 
@@ -136,48 +123,6 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 					return { agent: name, settings: shownSettings(next) };
 				},
 			},
-
-			startStream: {
-				params: {
-					symbols: symbolsParam,
-					interval_ms: { type: "number", integer: true, min: settings.minStreamIntervalMs, max: 86_400_000, convert: true, default: 5000 },
-					options: { type: "object", optional: true, props: optionParams, default: {} },
-				},
-				async handler(ctx: Context<{ symbols: string[]; interval_ms: number; options: StreamDefinition["options"] }, { auth?: CallerAuth }>) {
-					const id = randomUUID();
-					const def: StreamDefinition = { id, symbols: ctx.params.symbols, interval_ms: ctx.params.interval_ms, options: ctx.params.options, created_at: new Date(deps.now()).toISOString(), created_by: ownerIdOf(ctx.meta.auth) };
-					await this.streams.create(def);
-					return { ...def, topic: `intel:${id}`, subject: subjects.intel(id), ws: `/ws/intelligence/${id}`, owner: this.broker.nodeID };
-				},
-			},
-
-			/** Only its creator or an admin stops a stream; anyone else is told it does not exist (lib/auth/owner.ts). */
-			stopStream: {
-				params: { id: { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ } },
-				async handler(ctx: Context<{ id: string }, { auth?: CallerAuth }>) {
-					const notFound = () => new NotFoundError(`no intelligence stream ${ctx.params.id}`, { id: ctx.params.id });
-					ownedOrNotFound(ctx.meta.auth, await this.streams.get(ctx.params.id), d => d.created_by, notFound);
-					if (!(await this.streams.remove(ctx.params.id))) throw notFound();
-					await this.broker.broadcast(STREAM_STOPPED_EVENT, { id: ctx.params.id });
-					return { id: ctx.params.id, stopped: true };
-				},
-			},
-
-			/** The caller's own streams; every stream for an admin. */
-			listStreams: {
-				async handler(ctx: Context<unknown, { auth?: CallerAuth }>) {
-					return visibleTo(ctx.meta.auth, await this.streams.list(), d => d.created_by);
-				},
-			},
-
-			/** A stream's last update, or null: the snapshot of `intel:{id}` (lib/streaming/snapshot-sources.ts). */
-			streamLatest: {
-				visibility: "public",
-				params: { id: { type: "string", pattern: /^[A-Za-z0-9_-]{1,64}$/ } },
-				handler(ctx: Context<{ id: string }>) {
-					return this.streams.latest(ctx.params.id);
-				},
-			},
 		},
 
 		events: {
@@ -185,11 +130,6 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 			[SETTINGS_CHANGED_EVENT]: {
 				handler() {
 					void this.broker.cacher?.clean("intelligence.**");
-				},
-			},
-			[STREAM_STOPPED_EVENT]: {
-				handler(ctx: Context<{ id: string }>) {
-					this.streams.drop(ctx.params.id);
 				},
 			},
 		},
@@ -252,35 +192,10 @@ export default function intelligenceService(deps: NodeDeps): ServiceSchema<Recor
 		},
 
 		created() {
-			this.streams = new StreamRunner({
-				kv: deps.kv,
-				nodeID: this.broker.nodeID,
-				leaseMs: settings.streamLeaseMs,
-				maxStreams: settings.maxStreams,
-				now: deps.now,
-				analyze: def => this.unified((action, params, opts) => this.broker.call(action, params, opts), { ...UNIFIED_DEFAULTS, ...def.options, symbols: def.symbols }),
-				publish: update => {
-					deps.bus.publish(subjects.intel(update.stream_id), update);
-					this.broker.metrics.increment("rookery.intelligence.stream_updates");
-				},
-				log: this.logger,
-			});
-			this.sweep = null;
 			const m = this.broker.metrics;
 			m.register({ type: "counter", name: "rookery.intelligence.requests", labelNames: ["degraded"], description: "Unified requests computed (not from cache)" });
 			m.register({ type: "counter", name: "rookery.intelligence.cache", labelNames: ["result"], description: "Unified cache lookups by result (hit/miss)" });
 			m.register({ type: "gauge", name: "rookery.intelligence.cache_hit_ratio", description: "Unified cache hits / lookups since start" });
-			m.register({ type: "counter", name: "rookery.intelligence.stream_updates", description: "intelligence_update messages published" });
-		},
-
-		started() {
-			this.sweep = setInterval(() => void this.streams.sweep().catch(err => this.logger.warn(`stream sweep: ${errorReason(err)}`)), Math.max(100, Math.floor(settings.streamLeaseMs / 3)));
-			this.sweep.unref();
-		},
-
-		stopped() {
-			if (this.sweep) clearInterval(this.sweep);
-			this.streams.close();
 		},
 	};
 }

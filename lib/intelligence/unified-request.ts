@@ -3,6 +3,7 @@
  * agents to fan out to, the timeframes tried per horizon, and the key its answer is cached under.
  */
 import { AGENT_NAMES, type AgentName } from "../agents/model.ts";
+import { symbolRule } from "../protocol/tick.ts";
 
 export const ANALYSIS_TYPES = ["comprehensive", "sentiment", "technical", "forecast"] as const;
 export type AnalysisType = (typeof ANALYSIS_TYPES)[number];
@@ -77,3 +78,15 @@ export function needsNews(agents: AgentName[]): boolean {
 export function unifiedCacheKey(req: UnifiedRequest, agents: AgentName[], seqs: Array<number | null>): string {
 	return JSON.stringify([[...req.symbols].sort(), agents, req.time_horizon, req.real_time_data, req.real_time_data ? seqs : []]);
 }
+
+/** Validation rules (fastest-validator) of a request's symbols and its options. */
+export const symbolsParam = { type: "array", min: 1, max: 20, unique: true, items: symbolRule() };
+export const optionParams = {
+	user_id: { type: "string", max: 128, optional: true },
+	analysis_type: { type: "enum", values: [...ANALYSIS_TYPES], default: UNIFIED_DEFAULTS.analysis_type },
+	time_horizon: { type: "enum", values: [...HORIZONS], default: UNIFIED_DEFAULTS.time_horizon },
+	include_explanations: { type: "boolean", default: true },
+	include_strategies: { type: "boolean", default: true },
+	include_forecasts: { type: "boolean", default: true },
+	real_time_data: { type: "boolean", default: true },
+};

@@ -107,6 +107,24 @@ export class ActorHost<A extends KeyedActor> {
 		return this.passivate(reason, key => ownerOf(key) !== self);
 	}
 
+	/**
+	 * Always-on keys: passivate ("removed") the actors whose key is not in `keys`, and start the
+	 * activation of the keys `owns` picks that are not active yet; how many were started. A failed
+	 * activation (the previous owner's lease not lapsed yet) is reported to `onError` and left for
+	 * the next call.
+	 */
+	async ensure(keys: Iterable<string>, owns: (key: string) => boolean, deadline: number): Promise<number> {
+		const wanted = new Set(keys);
+		await this.passivate("removed", key => !wanted.has(key));
+		let n = 0;
+		for (const key of wanted) {
+			if (this.actors.has(key) || !owns(key)) continue;
+			this.get(key, deadline).catch(err => this.opts.onError?.(key, "activation", err as Error));
+			n++;
+		}
+		return n;
+	}
+
 	/** Passivate the actors unused since `idleMs` with an empty mailbox. */
 	async passivateIdle(idleMs: number): Promise<number> {
 		const cutoff = this.opts.now() - idleMs;

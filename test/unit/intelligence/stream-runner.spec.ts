@@ -1,12 +1,15 @@
 /**
- * StreamRunner on one shared in-memory KV with a fake clock: two runners stand for two nodes. The
- * owner publishes seq 1, 2, 3…; when its lease lapses (the node died) the other takes the stream
- * over on its sweep and continues the seq; the old owner drops it; a seq written but not published
- * is skipped, never repeated; removal, the stream limit and skipped ticks.
+ * StreamRunner and StreamActor on one shared in-memory KV with a fake clock: two runners, each with
+ * the ActorHost the keyed-actor mixin gives a node, stand for two nodes; `sweep` is the mixin's
+ * always-on round (renew, then `ensure` every stream). The owner publishes seq 1, 2, 3…; when its
+ * lease lapses (the node died) the other takes the stream over on its sweep and continues the seq;
+ * the old owner drops it; a seq written but not published is skipped, never repeated; removal, the
+ * stream limit and skipped ticks.
  */
 import { expect } from "chai";
 import { MemoryKv } from "../../../lib/kv/index.ts";
-import { StreamRunner, streamSeqKey, type IntelligenceUpdate, type StreamDefinition } from "../../../lib/intelligence/stream-runner.ts";
+import { StreamRunner, streamSeqKey, type IntelligenceUpdate, type StreamActor, type StreamDefinition } from "../../../lib/intelligence/stream-runner.ts";
+import { ActorHost } from "../../../lib/keyed/actor-host.ts";
 import { BusyError } from "../../../lib/protocol/errors.ts";
 
 const LEASE = 1500;
@@ -16,7 +19,7 @@ describe("lib/intelligence/stream-runner: streams by lease, seq continued across
 	let clock: number;
 	let kv: MemoryKv;
 	let published: IntelligenceUpdate[];
-	let runners: StreamRunner[];
+	let runners: Node[];
 	let analyses: number;
 	let failPublishOn: string | null;
 	let slow: Promise<void> | null;
@@ -39,9 +42,24 @@ describe("lib/intelligence/stream-runner: streams by lease, seq continued across
 			},
 			log: { info: () => {}, warn: () => {} },
 		});
-		runners.push(r);
-		return r;
+		const host = new ActorHost<StreamActor>({ activate: id => r.activate(id), gate: { limit: 4, queueLimit: 100 }, now: () => clock });
+		const node = Object.assign(r, { host });
+		runners.push(node);
+		return node;
 	};
+	type Node = StreamRunner & { host: ActorHost<StreamActor> };
+	/** The mixin's always-on round on one node: renew the leases, then run every stream whose lease it can take. */
+	const sweep = async (n: Node) => {
+		await n.host.renewAll();
+		await n.host.ensure(await n.ids(), () => true, clock + 1000);
+		await n.host.settled();
+	};
+	const actorOf = async (n: Node, id: string) => (await n.host.settled()).find(([k]) => k === id)?.[1];
+	const owns = async (n: Node, id: string) => (await actorOf(n, id)) !== undefined;
+	const settled = async (n: Node) => {
+		await Promise.all((await n.host.settled()).map(([, a]) => a.running));
+	};
+	const tick = async (n: Node, id: string) => (await actorOf(n, id))?.tick();
 	const def = (id: string): StreamDefinition => ({ id, symbols: ["AAA"], interval_ms: HOUR, options: {}, created_at: new Date(clock).toISOString() });
 	const seqsFrom = (node: string) => published.filter(u => u.node === node).map(u => u.seq);
 
@@ -55,32 +73,34 @@ describe("lib/intelligence/stream-runner: streams by lease, seq continued across
 		slow = null;
 	});
 	afterEach(() => {
-		for (const r of runners) r.close();
+		for (const r of runners) void r.host.passivate("stopping", () => true);
 	});
 
 	it("the owner publishes 1, 2, 3; after its lease lapses the other node continues with 4, 5; the old owner drops it", async () => {
 		const a = runner("A");
 		const b = runner("B");
 		await a.create(def("s1"));
-		await a.settled();
-		await a.tick("s1");
-		await a.tick("s1");
-		await b.sweep();
-		expect(b.owns("s1")).to.equal(false);
+		await sweep(a);
+		await settled(a);
+		await tick(a, "s1");
+		await tick(a, "s1");
+		await sweep(b);
+		expect(await owns(b, "s1")).to.equal(false);
 		expect(seqsFrom("A")).to.deep.equal([1, 2, 3]);
 		expect(published[0]).to.deep.include({ v: 1, type: "intelligence_update", stream_id: "s1", ts: clock, node: "A", data: { symbols: ["AAA"], at: clock } });
 
 		clock += LEASE + 1; // A stopped renewing: it was killed
-		await b.sweep();
-		expect(b.owns("s1")).to.equal(true);
-		await b.settled();
-		await b.tick("s1");
+		await sweep(b);
+		expect(await owns(b, "s1")).to.equal(true);
+		await settled(b);
+		await tick(b, "s1");
 		expect(seqsFrom("B")).to.deep.equal([4, 5]);
 		expect((await b.list()).map(s => [s.id, s.owner])).to.deep.equal([["s1", "B"]]);
 
-		await a.sweep(); // A comes back: its renewal fails, it stops running the stream
-		expect(a.owns("s1")).to.equal(false);
-		await a.tick("s1");
+		const old = (await actorOf(a, "s1"))!;
+		await sweep(a); // A comes back: its renewal fails, it stops running the stream
+		expect(await owns(a, "s1")).to.equal(false);
+		await old.tick();
 		expect(published.map(u => u.seq)).to.deep.equal([1, 2, 3, 4, 5]);
 	});
 
@@ -88,13 +108,14 @@ describe("lib/intelligence/stream-runner: streams by lease, seq continued across
 		const a = runner("A");
 		const b = runner("B");
 		await a.create(def("s2"));
-		await a.settled();
+		await sweep(a);
+		await settled(a);
 		failPublishOn = "A";
-		await a.tick("s2");
+		await tick(a, "s2");
 		expect(await kv.get(streamSeqKey("s2"))).to.equal(2);
 		clock += LEASE + 1;
-		await b.sweep();
-		await b.settled();
+		await sweep(b);
+		await settled(b);
 		expect(published.map(u => [u.node, u.seq])).to.deep.equal([
 			["A", 1],
 			["B", 3],
@@ -105,17 +126,19 @@ describe("lib/intelligence/stream-runner: streams by lease, seq continued across
 		const a = runner("A");
 		const b = runner("B");
 		await a.create(def("s3"));
-		await a.settled();
+		await sweep(a);
+		await settled(a);
 		clock += LEASE + 1;
-		await b.sweep();
-		await b.settled();
+		await sweep(b);
+		await settled(b);
 		expect(await a.remove("s3")).to.equal(true);
 		expect(await a.remove("s3")).to.equal(false);
 		expect(await kv.get(streamSeqKey("s3"))).to.equal(null);
-		await b.sweep();
-		expect(b.owns("s3")).to.equal(false);
+		await sweep(b);
+		expect(await owns(b, "s3")).to.equal(false);
 		await a.create(def("s4"));
-		await a.settled();
+		await sweep(a);
+		await settled(a);
 		expect(published.filter(u => u.stream_id === "s4").map(u => u.seq)).to.deep.equal([1]);
 	});
 
@@ -124,11 +147,13 @@ describe("lib/intelligence/stream-runner: streams by lease, seq continued across
 		let release!: () => void;
 		slow = new Promise<void>(r => (release = r));
 		await a.create(def("s5"));
-		void a.tick("s5");
-		void a.tick("s5");
+		await sweep(a);
+		const s5 = (await actorOf(a, "s5"))!;
+		void s5.tick();
+		void s5.tick();
 		expect(analyses).to.equal(1);
 		release();
-		await a.settled();
+		await settled(a);
 		expect(published.map(u => u.seq)).to.deep.equal([1]);
 		slow = null;
 		await a.create(def("s6"));

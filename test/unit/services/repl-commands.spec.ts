@@ -67,7 +67,7 @@ describe("services: REPL commands", () => {
 			["MSFT", "repl-test"],
 		]);
 		for (const r of rows) expect(r.epoch).to.be.a("number").greaterThan(0);
-		expect(await run(node, "actors", { service: "gateway" })).to.deep.equal(["gateway is not a keyed-actor service (they are: symbols, patterns)"]);
+		expect(await run(node, "actors", { service: "gateway" })).to.deep.equal(["gateway is not a keyed-actor service (they are: symbols, intelligence, patterns)"]);
 	});
 
 	it("`feeds` shows the synthetic feed running and counting", async () => {
