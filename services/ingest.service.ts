@@ -4,8 +4,8 @@
  * REST only after the owners have written the ticks to their logs. It also runs the data workers
  * (one per data type, lib/workers) and push vendors: every vendor item becomes a StreamMessage kept
  * as latest (TTL) and in a capped stream in the KV, published on `rookery.{data_type}.{SYM}`; trades
- * go to the symbol actors. With several ingest nodes a lease per (data type, symbol) in the KV makes
- * exactly one node poll each instrument. docs/ingestion.md.
+ * go to the symbol actors. With several ingest nodes each instrument and push stream is a keyed
+ * actor with one live owner (mixins/ingest-feeds.mixin.ts). docs/ingestion.md.
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { checkTickBatch, checkTickBatchInTurns, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
@@ -15,44 +15,28 @@ import type { NodeDeps } from "../runtime/deps.ts";
 import type { TierName } from "../lib/auth/tiers.ts";
 import { TICKS_DOC } from "../lib/openapi/ticks-schema.ts";
 import { subjects } from "../lib/protocol/wire.ts";
-import { createVendor, DATA_TYPES, PushVendor, type DataType, type PushState, type VendorAdapter } from "../lib/vendors/index.ts";
-import { realTimers, type DataWorker, type RunRecord, type WorkerStatus } from "../lib/workers/data-worker.ts";
+import { createVendor, DATA_TYPES, type DataType } from "../lib/vendors/index.ts";
+import { realTimers, type RunRecord, type WorkerStatus } from "../lib/workers/data-worker.ts";
 import type { Cadence } from "../lib/workers/cadence.ts";
 import { IngestConfigRepo } from "../lib/workers/ingest-config.ts";
-import { InstrumentClaims } from "../lib/workers/instrument-claims.ts";
 import { submitTicks, type SubmitResult } from "../lib/ingest/submit.ts";
 import { checkNewSymbols } from "../lib/ingest/new-symbols.ts";
 import { createDataWorkers, defaultCadence } from "../lib/ingest/workers.ts";
 import { syntheticFeedMixin, type SyntheticFeedVars } from "../mixins/synthetic-feed.mixin.ts";
 import { vendorMessagesMixin, type VendorMessagesMethods, type VendorMessagesVars } from "../mixins/vendor-messages.mixin.ts";
 import { backfillMixin } from "../mixins/backfill.mixin.ts";
+import { ingestFeedsMixin, pushRuns, type IngestFeedsMethods, type IngestFeedsVars } from "../mixins/ingest-feeds.mixin.ts";
 
 export type { SubmitResult, FailedSymbol } from "../lib/ingest/submit.ts";
 
-interface PushRun {
-	vendor: PushVendor;
-	state: PushState;
-	leased: boolean;
-	/** The wait for room in the buffer a waiting producer is in, shared. */
-	room: Promise<void> | null;
-}
-
-interface Vars extends VendorMessagesVars, SyntheticFeedVars {
+interface Vars extends VendorMessagesVars, SyntheticFeedVars, IngestFeedsVars {
 	inFlight: Set<Promise<unknown>>;
-	vendors: Map<string, VendorAdapter>;
-	workers: Map<DataType, DataWorker>;
-	repo: IngestConfigRepo;
-	claims: InstrumentClaims;
-	pushes: Map<string, PushRun>;
-	pushTimer: NodeJS.Timeout | null;
 	unsubscribe: Array<() => void>;
 }
-interface Methods extends VendorMessagesMethods {
+interface Methods extends VendorMessagesMethods, IngestFeedsMethods {
 	submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult>;
 	refused(err: Error, reason: string): never;
 	applyConfig(): Promise<void>;
-	syncPushes(): Promise<void>;
-	ingestNodes(): string[];
 }
 
 export default function ingestService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
@@ -63,7 +47,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 	return {
 		name: "ingest",
 		// Moleculer runs mixins' `started` first and their `stopped` last, the later mixin outermost.
-		mixins: [syntheticFeedMixin(deps), vendorMessagesMixin(deps), backfillMixin(deps)] as unknown as Array<Partial<ServiceSchema>>,
+		mixins: [syntheticFeedMixin(deps), vendorMessagesMixin(deps), backfillMixin(deps), ingestFeedsMixin(deps)] as unknown as Array<Partial<ServiceSchema>>,
 
 		actions: {
 			/** One tick, an array of ticks or `{ticks: [...]}` as the request body; all-or-nothing. */
@@ -134,13 +118,6 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				throw err;
 			},
 
-			ingestNodes() {
-				return this.broker.registry
-					.getServiceList({ onlyAvailable: true, skipInternal: true })
-					.filter(sv => sv.name === "ingest")
-					.map(sv => sv.nodeID);
-			},
-
 			async applyConfig() {
 				for (const wk of this.workers.values()) {
 					wk.setCadence(await this.repo.cadence(wk.dataType));
@@ -148,41 +125,8 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 					if (enabled === true) wk.start();
 					else if (enabled === false) await wk.stop();
 				}
-				await this.syncPushes();
-			},
-
-			/** Push vendors in market_data's chain stream on the node holding their lease. */
-			async syncPushes() {
-				const cadence = await this.repo.cadence("market_data");
-				const symbols = await this.repo.symbolsFor("market_data");
-				const running = this.workers.get("market_data")?.status().status === "running";
-				for (const name of cadence.vendors) {
-					const v = this.vendors.get(name);
-					if (!(v instanceof PushVendor)) continue;
-					let run = this.pushes.get(name);
-					if (!run) this.pushes.set(name, (run = { vendor: v, state: { state: "idle" }, leased: false, room: null }));
-					const ttl = 15_000;
-					const key = `ingest:lease:push:${name}`;
-					const want = running && cadence.enabled && symbols.length > 0;
-					const leased = want && (await (run.leased ? deps.kv.renewLease(key, this.broker.nodeID, ttl) : deps.kv.acquireLease(key, this.broker.nodeID, ttl)).catch(() => run.leased));
-					if (leased && !run.leased) {
-						const r = run;
-						v.start(symbols, {
-							items: items => {
-								this.emitItems(items, { vendor: name, worker_id: null, retry_count: 0, fallback: false });
-								// A producer that can wait (replay) waits while the buffer is over half full. One shared
-								// wait per stream (a live stream does not wait, so no waits pile up).
-								if (this.pipeline.stats.queued <= w.bufferLimit / 2) return;
-								return (r.room ??= this.pipeline.room(w.bufferLimit / 2, () => r.leased).finally(() => (r.room = null)));
-							},
-							state: st => (r.state = st),
-						});
-					} else if (!leased && run.leased) {
-						await v.stop();
-						if (!want) await deps.kv.releaseLease(key, this.broker.nodeID).catch(() => {});
-					}
-					run.leased = leased;
-				}
+				// Feeds of workers started or stopped, instruments and push vendors changed: leased or handed off now.
+				await this.activateOwned();
 			},
 		},
 
@@ -195,16 +139,14 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 			metrics.register({ type: "counter", name: "rookery.ingest.worker_errors", labelNames: ["data_type"], description: "Symbols a worker run could not fetch from any vendor" });
 			this.inFlight = new Set();
 			this.vendors = new Map(Object.entries(config.vendors).map(([name, spec]) => [name, createVendor(name, spec, { seed: config.feed.seed, now: deps.now })]));
-			this.pushes = new Map();
-			this.pushTimer = null;
+			this.pushes = pushRuns(this.vendors);
 			this.unsubscribe = [];
-			this.claims = new InstrumentClaims({ kv: deps.kv, nodeId: this.broker.nodeID, nodes: () => this.ingestNodes(), now: deps.now });
 			this.repo = new IngestConfigRepo(deps.kv, { symbols: config.symbols, cadences: Object.fromEntries(DATA_TYPES.map(dt => [dt, defaultCadence(w, dt)])) as Record<DataType, Cadence> });
 			this.workers = createDataWorkers(w, {
 				timers,
 				vendors: this.vendors,
 				instruments: d => this.repo.symbolsFor(d),
-				claim: (d, sym, times) => this.claims.claim(d, sym, times),
+				claim: (d, sym) => this.polls(d, sym),
 				emit: (b, worker_id) => this.emitItems(b.items, { vendor: b.vendor, worker_id, retry_count: b.retry_count, fallback: b.fallback }),
 				onRun: (r: RunRecord) => {
 					metrics.increment("rookery.ingest.worker_runs", { data_type: r.data_type });
@@ -241,19 +183,14 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				const enabled = await this.repo.workerEnabled(wk.id).catch(() => null);
 				if (enabled ?? w.autoStart ?? config.feed.type === "synthetic") wk.start();
 			}
-			await this.syncPushes().catch(() => {});
-			this.pushTimer = setInterval(() => void this.syncPushes().catch(() => {}), 5000);
+			// The feeds of the workers started here: this node's share, leased now rather than at the next check.
+			await this.activateOwned();
 		},
 
 		async stopped() {
 			for (const u of this.unsubscribe) u();
-			if (this.pushTimer) clearInterval(this.pushTimer);
 			await Promise.all([...this.workers.values()].map(wk => wk.stop()));
-			for (const [name, run] of this.pushes) {
-				await run.vendor.stop();
-				if (run.leased) await deps.kv.releaseLease(`ingest:lease:push:${name}`, this.broker.nodeID).catch(() => {});
-			}
-			// Leases of polled instruments lapse by TTL. Drain: an ingest already accepted by the gateway
+			// ingestFeedsMixin then hands every feed off (push vendors stopped, leases released). Drain: an ingest already accepted by the gateway
 			// finishes before the node goes away. Then the mixins stop the feed and flush the buffer.
 			await Promise.allSettled([...this.inFlight]);
 		},

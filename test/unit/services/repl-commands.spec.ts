@@ -59,15 +59,20 @@ describe("services: REPL commands", () => {
 
 	it("`actors` counts keys per node for each keyed-actor service, and lists one service's keys with their lease epochs", async () => {
 		await waitFor(() => node.broker.call<unknown[]>("symbols.actors").then(a => a.length === 2), { what: "two actors" });
+		// Ingest's feeds: each of the 2 symbols for each of the 5 data workers (mixins/ingest-feeds.mixin.ts).
+		await waitFor(() => node.broker.call<unknown[]>("ingest.actors").then(a => a.length === 10), { what: "ten ingest feeds" });
 		const [counts] = (await run(node, "actors")) as Array<Array<Record<string, unknown>>>;
-		expect(counts).to.deep.equal([{ service: "symbols", node: "repl-test", keys: 2 }]);
+		expect(counts).to.deep.equal([
+			{ service: "symbols", node: "repl-test", keys: 2 },
+			{ service: "ingest", node: "repl-test", keys: 10 },
+		]);
 		const [rows] = (await run(node, "actors", { service: "symbols" })) as Array<Array<Record<string, unknown>>>;
 		expect(rows.map(r => [r.symbol, r.owner])).to.deep.equal([
 			["AAPL", "repl-test"],
 			["MSFT", "repl-test"],
 		]);
 		for (const r of rows) expect(r.epoch).to.be.a("number").greaterThan(0);
-		expect(await run(node, "actors", { service: "gateway" })).to.deep.equal(["gateway is not a keyed-actor service (they are: symbols, intelligence, patterns)"]);
+		expect(await run(node, "actors", { service: "gateway" })).to.deep.equal(["gateway is not a keyed-actor service (they are: symbols, intelligence, patterns, ingest)"]);
 	});
 
 	it("`feeds` shows the synthetic feed running and counting", async () => {
