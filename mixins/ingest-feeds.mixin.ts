@@ -49,7 +49,7 @@ export function ingestFeedsMixin(deps: NodeDeps): Partial<ServiceSchema> {
 	const leaseMs = 2 * Math.min(5000, ...DATA_TYPES.map(dt => w.intervals[dt] * 1000)) + 5000;
 	const keyed = keyedActorMixin<FeedLease>({
 		key: "feed",
-		keyRule: { type: "string", pattern: /^[A-Za-z0-9_:.^=-]{1,80}$/ },
+		keyRule: { type: "string", pattern: /^[A-Za-z0-9_.:/^=-]{1,80}$/ }, // {data_type}:{SYM} (SYMBOL_PATTERN allows / too) or push:{vendor}
 		noun: "ingest feed",
 		limits: { leaseMs, passivateAfterMs: Infinity, maxActivations: 16, activationQueue: 100_000 },
 		now: deps.now,
