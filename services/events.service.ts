@@ -8,6 +8,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { ValidationError } from "../lib/protocol/errors.ts";
 import { isFieldErrors } from "../lib/protocol/tick.ts";
+import { TIME_RANGE_PARAMS } from "../lib/protocol/page.ts";
 import { subjects } from "../lib/protocol/wire.ts";
 import { checkEventBatch, parseTime } from "../lib/events/check-events.ts";
 import { DEFAULT_RETENTION_MS, EVENT_TYPES, type EventAnswer, type EventType, type PlatformEvent } from "../lib/events/event-types.ts";
@@ -64,14 +65,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 				params: {
 					type: { type: "enum", values: [...EVENT_TYPES], optional: true },
 					entity: { type: "string", min: 1, max: 128, optional: true },
-					from: [
-						{ type: "number", optional: true },
-						{ type: "string", optional: true },
-					],
-					to: [
-						{ type: "number", optional: true },
-						{ type: "string", optional: true },
-					],
+					...TIME_RANGE_PARAMS,
 					limit: { type: "number", integer: true, min: 1, max: MAX_QUERY_LIMIT, convert: true, optional: true },
 					cursor: { type: "string", max: 64, optional: true },
 				},

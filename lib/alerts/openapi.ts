@@ -2,6 +2,7 @@
 import type { JsonSchema } from "../openapi/json-schema.ts";
 import { OPS, PRICE_FIELDS, SEVERITIES, SOURCES, WINDOW_FIELDS } from "./rule.ts";
 import { SYMBOL_PATTERN } from "../protocol/tick.ts";
+import { TIME_RANGE_PARAMS } from "../protocol/page.ts";
 import { MAX_HISTORY_LIMIT } from "./alert-store.ts";
 import { SUBSCRIPTION_TYPES } from "./firing.ts";
 
@@ -80,14 +81,7 @@ export const HISTORY_DOC = { description: "Fired alerts in time order with each 
 
 export const HISTORY_PARAMS = {
 	rule: { type: "string", max: 64, optional: true },
-	from: [
-		{ type: "number", optional: true },
-		{ type: "string", optional: true },
-	],
-	to: [
-		{ type: "number", optional: true },
-		{ type: "string", optional: true },
-	],
+	...TIME_RANGE_PARAMS,
 	limit: { type: "number", integer: true, min: 1, max: MAX_HISTORY_LIMIT, convert: true, optional: true },
 	cursor: { type: "string", max: 128, optional: true },
 };

@@ -11,6 +11,18 @@ export const PAGE_PARAMS = {
 	offset: { type: "number", integer: true, min: 0, convert: true, optional: true },
 } as const;
 
+/** Action params `from`/`to` of a time-filtered list: epoch ms or an ISO-8601 string, parsed by the action. */
+export const TIME_RANGE_PARAMS = {
+	from: [
+		{ type: "number", optional: true },
+		{ type: "string", optional: true },
+	],
+	to: [
+		{ type: "number", optional: true },
+		{ type: "string", optional: true },
+	],
+} as const;
+
 export interface PageRequest {
 	limit?: number;
 	offset?: number;
