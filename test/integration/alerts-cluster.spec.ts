@@ -79,11 +79,13 @@ describe("alerts: a rule fires once, on the symbol's owner, and again after the 
 		await post(other, [199]);
 		await post(other, [203]);
 		await waitFor(() => got.length >= 2, { timeoutMs: 10_000, what: "the second alert, from the survivor" });
-		await new Promise(r => setTimeout(r, 500)); // anything fired twice would have arrived by now
+		// The survivor saw the update that fired again while rebuilding, and did not fire it: wait for
+		// that decision to be recorded (not for time), then nothing replayed can arrive any more.
+		const suppressed = async () => Number(/^rookery_alerts_duplicates_total\{[^}]*replay="true"[^}]*\} (\d+)/m.exec(await fetch(`${other.url}/metrics`).then(r => r.text()))?.[1] ?? 0);
+		await waitFor(async () => (await suppressed()) >= 1, { timeoutMs: 10_000, what: "the replayed firing recorded as suppressed" });
 		expect(got.map(g => g.inputs.price)).to.deep.equal([201, 203]);
 		expect(new Set(got.map(g => g.alert_id)).size).to.equal(2);
-		// The survivor saw the update that fired again while rebuilding, and did not fire it.
-		const dups = Number(/^rookery_alerts_duplicates_total\{[^}]*replay="true"[^}]*\} (\d+)/m.exec(await fetch(`${other.url}/metrics`).then(r => r.text()))?.[1] ?? 0);
+		const dups = await suppressed();
 		log(`replayed firings suppressed on ${other.nodeId}: ${dups}`);
 		expect(dups).to.be.at.least(1);
 		const history = await getJson(`${other.url}/api/v1/alerts/history?rule=${id}`);
