@@ -12,7 +12,8 @@
  * Prints a table; writes bench/results/actors.json. Knobs: BENCH_ACTORS (10000), BENCH_SECONDS (5).
  */
 import { writeFileSync, mkdirSync } from "node:fs";
-import { SymbolActor, type ActorOptions } from "../lib/symbols/symbol-actor.ts";
+import { SymbolActor } from "../lib/symbols/symbol-actor.ts";
+import type { ActorOptions } from "../lib/symbols/actor-options.ts";
 import { SymbolAnalysis } from "../lib/symbols/symbol-analysis.ts";
 import { RedisStore } from "../lib/store/redis-store.ts";
 import { defaultConfig } from "../lib/config/config.ts";

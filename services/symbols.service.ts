@@ -5,7 +5,8 @@
  * actor (lib/symbols/symbol-actor.ts: lease, snapshot + log replay, mailbox) and its handlers.
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { SymbolActor, actorOptionsFor, type ActorOptions, type IngestResult } from "../lib/symbols/symbol-actor.ts";
+import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
+import { actorOptionsFor, type ActorOptions } from "../lib/symbols/actor-options.ts";
 import type { TickMessage, Topic } from "../lib/protocol/wire.ts";
 import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
 import { keyedActorMixin, routedBy, type KeyedActorMethods, type KeyedActorVars } from "../mixins/keyed-actor.mixin.ts";

@@ -5,16 +5,16 @@
  * so a failed write changes nothing.
  */
 import type { Tick, SequencedTick } from "../protocol/tick.ts";
-import { FencedError, SequenceConflictError, UnavailableError } from "../protocol/errors.ts";
+import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import { subjects, toTickMessage, WIRE_VERSION, type TickMessage, type Topic } from "../protocol/wire.ts";
 import type { Timeframe } from "../bars/timeframes.ts";
-import type { Store, LogEntry } from "../store/index.ts";
-import { SymbolAnalysis, type AnalysisConfig, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
+import type { LogEntry } from "../store/index.ts";
+import { SymbolAnalysis, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
 import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "../keyed/mailbox.ts";
 import { hash32 } from "../feed/random.ts";
-import { HeldLease, type HeldLeaseOptions } from "../keyed/lease.ts";
-import { analysisFor, type RookeryConfig } from "../config/config.ts";
+import { HeldLease } from "../keyed/lease.ts";
+import { analysisFingerprint, symbolLeasing, type ActorOptions } from "./actor-options.ts";
 import { nextTurn } from "../scheduling/turns.ts";
 
 /**
@@ -36,56 +36,6 @@ export interface SymbolSnapshot {
 	analysisConfig: string;
 	analysis: AnalysisState;
 	ids: string[];
-}
-
-/** What the analysis state depends on: restoring it under other settings would mix two configurations. */
-export function analysisFingerprint(c: AnalysisConfig): string {
-	return JSON.stringify([c.timeframes, c.indicators, c.strategies, c.lateToleranceMs, c.maxBars]);
-}
-
-export interface ActorOptions {
-	store: Store;
-	/** This node's id: the lease holder. */
-	owner: string;
-	/** Lease time-to-live; the owner renews it well before (a crashed owner's lease lapses after this). */
-	leaseMs: number;
-	/** How long activation waits for another holder's lease to be released or to lapse. */
-	leaseWaitMs: number;
-	analysis: AnalysisConfig;
-	snapshotEvery: number;
-	dedupWindow: number;
-	/** Ticks that may wait in the mailbox. */
-	mailboxLimit: number;
-	now: () => number;
-	/** Called in seq order, inside the actor's turn, for every message an accepted update produces. */
-	publish: (subject: string, msg: object) => void;
-	/**
-	 * Called while the actor is rebuilt, with the snapshot's latest tick and final indicators and
-	 * then every message the replayed log produces (not published): alert rules rebuild their state.
-	 */
-	replayed?: (msg: object) => void;
-	/** The lease settings, when a service shares one object among its actors (else made from the above). */
-	leasing?: HeldLeaseOptions;
-}
-
-/** A symbol actor's options from the node's configuration (`symbolActor`, `store`, the symbol's analysis). */
-export function actorOptionsFor(config: RookeryConfig, symbol: string, node: Pick<ActorOptions, "store" | "owner" | "now" | "publish" | "replayed" | "leasing">): ActorOptions {
-	const a = config.symbolActor;
-	const opts: ActorOptions = { ...node, leaseMs: a.leaseMs, leaseWaitMs: a.leaseWaitMs, snapshotEvery: config.store.snapshotEvery, dedupWindow: a.dedupWindow, mailboxLimit: a.mailboxLimit, analysis: analysisFor(config, symbol) };
-	opts.leasing ??= symbolLeasing(opts);
-	return opts;
-}
-
-/** The lease settings of actors with these options (lib/keyed/lease.ts). */
-export function symbolLeasing(opts: Omit<ActorOptions, "leasing">): HeldLeaseOptions {
-	return {
-		leases: opts.store.leases,
-		holder: opts.owner,
-		ttlMs: opts.leaseMs,
-		waitMs: opts.leaseWaitMs,
-		now: opts.now,
-		held: (symbol, holder, ttlMs) => new UnavailableError(`${symbol} is owned by ${holder} for up to ${ttlMs} ms more; retry`, { symbol, holder }),
-	};
 }
 
 export interface IngestResult {

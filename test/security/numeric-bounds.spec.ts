@@ -5,7 +5,8 @@
  */
 import { expect } from "chai";
 import { checkTick, PRICE_MAX, PRICE_MIN, SIZE_MAX, type Tick } from "../../lib/protocol/tick.ts";
-import { SymbolActor, type ActorOptions } from "../../lib/symbols/symbol-actor.ts";
+import { SymbolActor } from "../../lib/symbols/symbol-actor.ts";
+import type { ActorOptions } from "../../lib/symbols/actor-options.ts";
 import { MemoryStore } from "../../lib/store/memory-store.ts";
 import { defaultConfig } from "../../lib/config/config.ts";
 import { startNode, testConfig, type TestNode } from "../helpers/node.ts";

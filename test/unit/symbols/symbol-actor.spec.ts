@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { SymbolActor, type ActorOptions } from "../../../lib/symbols/symbol-actor.ts";
+import { SymbolActor } from "../../../lib/symbols/symbol-actor.ts";
+import type { ActorOptions } from "../../../lib/symbols/actor-options.ts";
 import { MemoryStore } from "../../../lib/store/memory-store.ts";
 import { Store } from "../../../lib/store/store.ts";
 import { BusyError, FencedError, StoreUnavailableError, UnavailableError } from "../../../lib/protocol/errors.ts";
