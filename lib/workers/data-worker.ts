@@ -100,6 +100,8 @@ export class DataWorker {
 	#running: Promise<RunRecord> | null = null;
 	#lastRun: number | null = null;
 	#nextRun: number | null = null;
+	/** When each instrument's last scheduled poll started: the next one waits a full interval after it. */
+	#polledAt = new Map<string, number>();
 	#success = 0;
 	#errors = 0;
 	#currentVendor: string | null = null;
@@ -184,22 +186,32 @@ export class DataWorker {
 		this.#nextRun = Math.max(at, now);
 		this.#timer = this.deps.timers.setTimeout(() => {
 			this.#timer = null;
-			void this.runOnce().finally(() => {
+			void this.#start(true).finally(() => {
 				if (this.#state === "running") this.#schedule(this.#lastRun! + this.#cadence.interval_seconds * 1000);
 			});
 		}, this.#nextRun - now);
 	}
 
-	/** One run over every instrument; also callable directly (tests, `start` does it on schedule). */
+	/** One run over every instrument now, unpaced; `start` runs on schedule (paced). */
 	runOnce(): Promise<RunRecord> {
+		return this.#start(false);
+	}
+
+	#start(paced: boolean): Promise<RunRecord> {
 		if (this.#running) return this.#running;
 		if (this.#state !== "running") this.#abort = false;
-		const p = this.#run().finally(() => (this.#running = null));
+		const p = this.#run(paced).finally(() => (this.#running = null));
 		this.#running = p;
 		return p;
 	}
 
-	async #run(): Promise<RunRecord> {
+	/**
+	 * Polls every instrument this node claims, `concurrency` at a time. Paced (scheduled runs): an
+	 * instrument polled late in the last run (behind slow polls in its lane) waits until a full
+	 * interval after that poll, so no instrument is polled twice within one interval (vendor rate
+	 * limits) and each keeps its own steady period however the latencies before it vary.
+	 */
+	async #run(paced: boolean): Promise<RunRecord> {
 		const t0 = this.deps.timers.now();
 		this.#lastRun = t0;
 		this.#nextRun = null;
@@ -209,6 +221,8 @@ export class DataWorker {
 			const symbols = this.#pollChain().length === 0 ? [] : await this.deps.instruments(this.dataType);
 			const intervalMs = this.#cadence.interval_seconds * 1000;
 			const times = { intervalMs, ttlMs: intervalMs * 2 + 5000 };
+			const listed = new Set(symbols);
+			for (const s of this.#polledAt.keys()) if (!listed.has(s)) this.#polledAt.delete(s);
 			let next = 0;
 			const lane = async () => {
 				while (next < symbols.length && !this.#abort) {
@@ -218,6 +232,9 @@ export class DataWorker {
 						continue;
 					}
 					rec.symbols++;
+					const due = (this.#polledAt.get(symbol) ?? -Infinity) + intervalMs;
+					if (paced && due > this.deps.timers.now()) await this.#sleep(Math.min(intervalMs, due - this.deps.timers.now()));
+					this.#polledAt.set(symbol, this.deps.timers.now());
 					await this.#pollSymbol(symbol, rec);
 				}
 			};

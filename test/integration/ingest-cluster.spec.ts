@@ -97,8 +97,10 @@ describe("ingest on two nodes (real processes, NATS, Redis, local Yahoo server)"
 		});
 		log(`leases settled ${Date.now() - settledAt} ms after both nodes were up; node 1 holds ${SYMBOLS.filter(s => preferred.get(s) === ids[0]).length}, node 2 ${SYMBOLS.filter(s => preferred.get(s) === ids[1]).length}`);
 
+		// 6.5 intervals: over a whole number of them the bound below would demand zero delivery jitter
+		// (a 7th poll arriving 1 ms early fits in [from, from + 6 s)); over 6.5 a 7th is expected, an 8th is not.
 		const from = Date.now();
-		await sleep(6000);
+		await sleep(6500);
 		const to = Date.now();
 		const polls = pollsBetween(yahoo, from, to);
 		const windows = (to - from) / INTERVAL_MS;

@@ -9,7 +9,7 @@ import type { Cadence } from "../../../lib/workers/cadence.ts";
 import { CircuitBreaker } from "../../../lib/resilience/circuit-breaker.ts";
 import { HttpPollVendor } from "../../../lib/vendors/http-poll.ts";
 import { SyntheticVendor } from "../../../lib/vendors/synthetic.ts";
-import type { PollVendor } from "../../../lib/vendors/vendor.ts";
+import type { DataType, PollVendor, VendorItem } from "../../../lib/vendors/vendor.ts";
 import { Ring } from "../../../lib/workers/ring.ts";
 import { startYahooServer, type YahooServer } from "../../helpers/vendor-servers/yahoo-chart.ts";
 
@@ -18,32 +18,64 @@ class FakeTimers implements Timers {
 	queue: Array<{ at: number; fn: () => void }> = [];
 	/** Every delay asked for, in order. */
 	delays: number[] = [];
+	#waiters: Array<() => void> = [];
 	now = () => this.t;
 	setTimeout(fn: () => void, ms: number): unknown {
 		const h = { at: this.t + ms, fn };
 		this.queue.push(h);
 		this.delays.push(ms);
+		for (const w of this.#waiters.splice(0)) w();
 		return h;
 	}
 	clearTimeout(h: unknown): void {
 		this.queue = this.queue.filter(x => x !== h);
 	}
-	/** Wait (real time) until a timer is pending: the worker is asleep. */
-	async pending(): Promise<void> {
-		for (let i = 0; i < 300 && this.queue.length === 0; i++) await new Promise(r => setTimeout(r, 5));
+	/** Resolves when the worker next sets a timer: it sleeps, or has scheduled its next run. */
+	nextTimer(): Promise<void> {
+		return new Promise(r => this.#waiters.push(r));
 	}
-	/** Move the clock, firing due timers in order and letting real I/O settle between them. */
-	async advance(ms: number): Promise<void> {
+	/** Resolves once a timer is pending: the worker is asleep. */
+	pending(): Promise<void> {
+		return this.queue.length > 0 ? Promise.resolve() : this.nextTimer();
+	}
+	/**
+	 * Move the clock, firing due timers in order. After each, the worker's real I/O runs until it
+	 * sets its next timer, or until `settled` (the work under test) ends without one.
+	 */
+	async advance(ms: number, settled: Promise<unknown> = new Promise(() => {})): Promise<void> {
 		const end = this.t + ms;
+		let done = false;
+		void settled.then(
+			() => (done = true),
+			() => (done = true),
+		);
 		for (;;) {
 			const due = this.queue.filter(h => h.at <= end).sort((a, b) => a.at - b.at)[0];
 			if (!due) break;
 			this.t = due.at;
 			this.queue = this.queue.filter(h => h !== due);
+			const next = this.nextTimer();
 			due.fn();
-			await new Promise(r => setTimeout(r, 30));
+			if (!done) await Promise.race([next, settled.catch(() => {})]);
 		}
 		this.t = end;
+	}
+}
+
+/** A poll vendor whose answers take the (fake) time the test sets per call, and that logs when each poll started. */
+class TimedVendor extends SyntheticVendor {
+	starts: Array<{ symbol: string; at: number }> = [];
+	constructor(
+		readonly timers: FakeTimers,
+		readonly latency: (symbol: string, call: number) => number,
+	) {
+		super("timed", { seed: 1, now: timers.now });
+	}
+	override async fetch(dataType: DataType, symbol: string): Promise<VendorItem[]> {
+		this.starts.push({ symbol, at: this.timers.now() });
+		const ms = this.latency(symbol, this.starts.length);
+		if (ms > 0) await new Promise<void>(r => this.timers.setTimeout(r, ms));
+		return super.fetch(dataType, symbol);
 	}
 }
 
@@ -66,7 +98,7 @@ describe("workers: DataWorker", () => {
 	});
 	afterEach(() => yahoo.close());
 
-	const make = (cadence: Partial<Cadence>, retry: Partial<WorkerDeps["retry"]> = {}, failureThreshold = 5) => {
+	const make = (cadence: Partial<Cadence>, retry: Partial<WorkerDeps["retry"]> = {}, failureThreshold = 5, instruments = ["AAPL"]) => {
 		const deps: WorkerDeps = {
 			timers,
 			retry: { initialMs: 1000, maxMs: 60_000, jitter: "none", timeoutMs: 2000, concurrency: 1, ...retry },
@@ -76,7 +108,7 @@ describe("workers: DataWorker", () => {
 				if (!breakers.has(n)) breakers.set(n, new CircuitBreaker(n, { failureThreshold, openMs: 30_000, halfOpenMaxCalls: 1, now: timers.now }));
 				return breakers.get(n)!;
 			},
-			instruments: async () => ["AAPL"],
+			instruments: async () => instruments,
 			claim: async () => true,
 			emit: b => void emitted.push({ vendor: b.vendor, symbol: b.symbol, items: b.items.length }),
 		};
@@ -103,9 +135,9 @@ describe("workers: DataWorker", () => {
 		const w = make({ vendors: ["yahoo"], retry_attempts: 3, retry_backoff_multiplier: 3 });
 		const done = w.poll("AAPL");
 		await timers.pending();
-		await timers.advance(999);
+		await timers.advance(999, done);
 		expect(yahoo.hits.get("AAPL")).to.equal(1); // still asleep before 1 s
-		await timers.advance(1 + 3000);
+		await timers.advance(1 + 3000, done);
 		const batch = await done;
 		expect(timers.delays).to.deep.equal([1000, 3000]);
 		expect(batch).to.include({ vendor: "yahoo", retry_count: 2, fallback: false });
@@ -115,7 +147,7 @@ describe("workers: DataWorker", () => {
 		const capped = make({ vendors: ["yahoo"], retry_attempts: 3, retry_backoff_multiplier: 10 }, { maxMs: 5000 });
 		const p2 = capped.poll("AAPL");
 		await timers.pending();
-		await timers.advance(20_000);
+		await timers.advance(20_000, p2);
 		await p2;
 		expect(timers.delays).to.deep.equal([1000, 5000]);
 
@@ -125,7 +157,7 @@ describe("workers: DataWorker", () => {
 		const limited = make({ vendors: ["yahoo"], retry_attempts: 2 });
 		const p3 = limited.poll("AAPL");
 		await timers.pending();
-		await timers.advance(7000);
+		await timers.advance(7000, p3);
 		await p3;
 		expect(timers.delays).to.deep.equal([7000]);
 	});
@@ -135,7 +167,7 @@ describe("workers: DataWorker", () => {
 		const w = make({ vendors: ["yahoo"], retry_attempts: 3 }, { jitter: "full", random: () => 0.5 });
 		const p = w.poll("AAPL");
 		await timers.pending();
-		await timers.advance(10_000);
+		await timers.advance(10_000, p);
 		await p;
 		expect(timers.delays).to.deep.equal([500, 1000]);
 	});
@@ -186,6 +218,22 @@ describe("workers: DataWorker", () => {
 		expect(w.telemetry.size).to.equal(3);
 		expect(w.status()).to.include({ status: "disabled", next_run: null });
 		expect(w.status()).to.have.all.keys("worker_id", "data_type", "status", "last_run", "next_run", "success_count", "error_count", "current_vendor", "last_error", "breakers");
+	});
+
+	it("polls each instrument a full interval after its last poll, however slow the polls before it in its lane were", async () => {
+		// A's first answer takes 3 s, so in the first run B (behind A in the only lane) starts 3 s late.
+		const timed = new TimedVendor(timers, (_symbol, call) => (call === 1 ? 3000 : 0));
+		vendors.set("timed", timed);
+		const w = make({ vendors: ["timed"], interval_seconds: 10 }, { concurrency: 1 }, 5, ["A", "B"]);
+		const t0 = timers.t;
+		w.start();
+		await timers.advance(30_000);
+		await w.stop();
+		const startsOf = (s: string) => timed.starts.filter(x => x.symbol === s).map(x => x.at - t0);
+		expect(startsOf("A")).to.deep.equal([0, 10_000, 20_000, 30_000]);
+		// Unpaced, B would start at 10 s in the second run: twice within one interval.
+		expect(startsOf("B")).to.deep.equal([3000, 13_000, 23_000]);
+		expect(w.telemetry.size).to.equal(4);
 	});
 
 	it("keeps the last N run records (ring buffer), newest first", () => {
