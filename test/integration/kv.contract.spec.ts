@@ -204,8 +204,10 @@ describe("RedisKv when Redis is down", () => {
 		const kv = new RedisKv({ url: dead.url, redis: { retryStrategy: () => null } });
 		await kv.connect();
 		await kv.set("x", 1);
+		// The client has seen the connection close (retryStrategy null: it gives up at once).
+		const ended = new Promise(r => kv.client.once("end", r));
 		await dead.stop();
-		await new Promise(r => setTimeout(r, 50));
+		await ended;
 		const calls = [() => kv.get("x"), () => kv.set("x", 2), () => kv.hgetall("h"), () => kv.streamAppend("s", 1, 10), () => kv.streamAppendMany("s", [1], 10), () => kv.acquireLease("L", "a", 100), () => kv.ping()];
 		for (const call of calls) {
 			const err = await call().then(
