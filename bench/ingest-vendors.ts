@@ -42,14 +42,14 @@ async function startNode(vendors: Vendors, chain: string[]) {
 	config.workers.chains.market_data = chain;
 	config.workers.autoStart = false;
 	config.workers.bufferLimit = 1_000_000;
-	// What the GARCH refit costs shows with BENCH_GARCH_REFIT (prices between refits; default the config's 20).
+	// What the GARCH refit costs shows with BENCH_GARCH_REFIT (prices between refits; default the config's 60).
 	if (process.env.BENCH_GARCH_REFIT) config.workers.garchRefitEvery = Number(process.env.BENCH_GARCH_REFIT);
 	const node = await createNode(config);
 	await node.start();
 	return node;
 }
 
-type Ingest = { pipeline: { stats: { written: number } }; workers: Map<string, { start(): void }>; syncPushes(): Promise<void> };
+type Ingest = { pipeline: { stats: { written: number } }; workers: Map<string, { start(): void }>; activateOwned(): Promise<number> };
 
 /** Messages/s from the vendor's first message until `expected` are written (stored and published). */
 async function vendorRun(vendors: Vendors, chain: string[], expected: number, drive: (written: () => number) => Promise<void>): Promise<number> {
@@ -60,7 +60,7 @@ async function vendorRun(vendors: Vendors, chain: string[], expected: number, dr
 		ingest.workers.get("market_data")!.start();
 		const t0 = performance.now();
 		const cpu0 = process.cpuUsage();
-		await ingest.syncPushes();
+		await ingest.activateOwned();
 		await drive(() => ingest.pipeline.stats.written);
 		while (ingest.pipeline.stats.written < expected) await new Promise(r => setTimeout(r, 2));
 		const cpu = process.cpuUsage(cpu0);
