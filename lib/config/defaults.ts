@@ -55,7 +55,7 @@ export function defaultConfig(): RookeryConfig {
 			bufferLimit: 10_000,
 			bufferRetryMs: 1000,
 			volatilityWindow: 60,
-			garchRefitEvery: 20,
+			garchRefitEvery: 60,
 			telemetryLimit: 1000,
 		},
 		ws: { maxBufferedBytes: 512 * 1024, heartbeatMs: 30_000, authTimeoutMs: 10_000, maxReplay: 10_000 },

@@ -21,6 +21,8 @@ export interface Garch11 {
 	lastVariance: number;
 	/** The last demeaned return, e_T. */
 	lastReturn: number;
+	/** The mean return the fit removed (e_t = r_t - mean). */
+	mean: number;
 }
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -63,7 +65,15 @@ export function fitGarch11(returns: number[]): Garch11 {
 	const polished = nelderMead(negLl, best.x, { maxIterations: 1500, tolerance: 1e-12, step: 0.1 });
 	const { omega, alpha, beta } = params(polished.fx <= best.fx ? polished.x : best.x);
 	const { ll, s2 } = filter(e, omega, alpha, beta, variance);
-	return { omega, alpha, beta, logLikelihood: ll, longRunVariance: omega / (1 - alpha - beta), lastVariance: s2, lastReturn: e[e.length - 1] };
+	return { omega, alpha, beta, logLikelihood: ll, longRunVariance: omega / (1 - alpha - beta), lastVariance: s2, lastReturn: e[e.length - 1], mean };
+}
+
+/**
+ * The fit one return later, parameters kept: s2_{T+1} = omega + alpha e_T^2 + beta s2_T and
+ * e_{T+1} = r - mean. The filter step between refits: O(1), where a refit costs ~0.5 ms.
+ */
+export function garchObserve(fit: Garch11, r: number): Garch11 {
+	return { ...fit, lastVariance: fit.omega + fit.alpha * fit.lastReturn * fit.lastReturn + fit.beta * fit.lastVariance, lastReturn: r - fit.mean };
 }
 
 /**

@@ -3,9 +3,10 @@
  * (ask − bid when the vendor quotes both), `realized_vol` (sample standard deviation of the log
  * returns of the last `window` prices, per observation interval, not annualised) and
  * `garch_forecast` (the one-step-ahead GARCH(1,1) volatility, i.e. the square root of the forecast
- * variance, refitted by maximum likelihood every `refitEvery` prices over the same window).
+ * variance). The forecast follows every price (the GARCH filter step, O(1)); the parameters are
+ * refitted by maximum likelihood over the same window every `refitEvery` prices (~0.5 ms a fit).
  */
-import { fitGarch11, garchForecast, logReturns, realizedVolatility } from "../volatility/index.ts";
+import { fitGarch11, garchForecast, garchObserve, logReturns, realizedVolatility, type Garch11 } from "../volatility/index.ts";
 
 export interface VolatilityOptions {
 	window: number;
@@ -24,6 +25,8 @@ interface SymbolVol {
 	/** logReturns(prices), kept in step with `prices` (the same values, without a new array per update). */
 	returns: number[];
 	sinceFit: number;
+	/** The last fit, filtered forward through every return since (null before the first, or when flat). */
+	fit: Garch11 | null;
 	garch: number | null;
 }
 
@@ -38,10 +41,14 @@ export class QuoteVolatility {
 	/** Feed one observation (a price, and bid/ask when known); returns the fields to attach. */
 	update(symbol: string, price: number | null, bid?: number | null, ask?: number | null): VolatilityFields {
 		let s = this.#symbols.get(symbol);
-		if (!s) this.#symbols.set(symbol, (s = { prices: [], returns: [], sinceFit: 0, garch: null }));
+		if (!s) this.#symbols.set(symbol, (s = { prices: [], returns: [], sinceFit: 0, fit: null, garch: null }));
+		let observed = false;
 		if (price !== null && price > 0 && Number.isFinite(price)) {
 			// Both positive and finite: the return logReturns would compute for this pair.
-			if (s.prices.length > 0) s.returns.push(Math.log(price / s.prices[s.prices.length - 1]));
+			if (s.prices.length > 0) {
+				s.returns.push(Math.log(price / s.prices[s.prices.length - 1]));
+				observed = true;
+			}
 			s.prices.push(price);
 			if (s.prices.length > this.opts.window + 1) {
 				s.prices.shift();
@@ -50,13 +57,17 @@ export class QuoteVolatility {
 			s.sinceFit++;
 		}
 		const returns = s.returns;
-		if (returns.length >= MIN_GARCH_RETURNS && (s.garch === null || s.sinceFit >= this.opts.refitEvery)) {
+		if (returns.length >= MIN_GARCH_RETURNS && (s.fit === null || s.sinceFit >= this.opts.refitEvery)) {
 			s.sinceFit = 0;
 			try {
-				s.garch = Math.sqrt(garchForecast(fitGarch11(returns.slice()), 1)[0]);
+				s.fit = fitGarch11(returns.slice());
 			} catch {
-				s.garch = null; // flat prices: no variance to model
+				s.fit = null; // flat prices: no variance to model
 			}
+			s.garch = s.fit === null ? null : Math.sqrt(garchForecast(s.fit, 1)[0]);
+		} else if (observed && s.fit !== null) {
+			s.fit = garchObserve(s.fit, returns[returns.length - 1]);
+			s.garch = Math.sqrt(garchForecast(s.fit, 1)[0]);
 		}
 		return { spread: spreadOf(bid, ask), realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: s.garch, vol_window: returns.length };
 	}

@@ -48,7 +48,7 @@ describe("lib/volatility", () => {
 	});
 
 	it("garchForecast starts from the next-step variance and converges to the long-run variance", () => {
-		const fit = { omega: 1e-6, alpha: 0.1, beta: 0.85, logLikelihood: 0, longRunVariance: 2e-5, lastVariance: 4e-5, lastReturn: 0.01 };
+		const fit = { omega: 1e-6, alpha: 0.1, beta: 0.85, logLikelihood: 0, longRunVariance: 2e-5, lastVariance: 4e-5, lastReturn: 0.01, mean: 0 };
 		const f = garchForecast(fit, 200);
 		expect(f[0]).to.be.closeTo(1e-6 + 0.1 * 1e-4 + 0.85 * 4e-5, 1e-15);
 		expect(f[1] - 2e-5).to.be.closeTo(0.95 * (f[0] - 2e-5), 1e-15);
