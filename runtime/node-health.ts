@@ -1,9 +1,10 @@
 /**
  * What `/health` and `/metrics/performance` report beyond the dependency checks: CPU, memory,
  * event-loop delay and disk (lib/metrics/system-stats.ts), agents, caches, streaming connections,
- * background tasks (workers, intelligence streams, actor mailboxes) and delivery backlogs. Each
- * part that needs another service is asked with a short timeout and is `null` when it cannot
- * answer, so a slow or absent service never makes the probe itself slow.
+ * background tasks (workers, intelligence streams, actor mailboxes) and delivery backlogs (send
+ * queues, mailboxes, the ingest buffer, the alert-delivery streams). Each part that needs another
+ * service is asked with a short timeout and is `null` when it cannot answer, so a slow or absent
+ * service never makes the probe itself slow.
  */
 import type { ServiceBroker } from "moleculer";
 import { resourceWarnings, type SystemSampler } from "../lib/metrics/system-stats.ts";
@@ -55,7 +56,7 @@ export async function systemReport(sampler: SystemSampler, diskPath: string) {
 
 /** Everything `/health` shows besides its checks. */
 export async function healthDetail(broker: ServiceBroker, sampler: SystemSampler, diskPath: string) {
-	const [sys, agents, workers, connections, sendQueue, mailbox, actors, ingestBuffer] = await Promise.all([
+	const [sys, agents, workers, connections, sendQueue, mailbox, actors, ingestBuffer, alertBacklog] = await Promise.all([
 		systemReport(sampler, diskPath),
 		ask<{ agents: Record<string, { available: boolean; health_score: number; utilization: number; error_rate: number; breaker_state: string; latency_ms: unknown }>; streams: { owned_here: number } }>(broker, "intelligence.agentsStatus"),
 		ask<Array<{ status: string }>>(broker, "config.listWorkers"),
@@ -64,6 +65,7 @@ export async function healthDetail(broker: ServiceBroker, sampler: SystemSampler
 		metricValues(broker, "rookery_symbol_mailbox_pending"),
 		metricValues(broker, "rookery_symbols_active"),
 		metricValues(broker, "rookery_ingest_buffer_size"),
+		metricValues(broker, "rookery_alerts_delivery_backlog"),
 	]);
 	const byStatus: Record<string, number> = {};
 	for (const w of workers ?? []) byStatus[w.status] = (byStatus[w.status] ?? 0) + 1;
@@ -80,7 +82,13 @@ export async function healthDetail(broker: ServiceBroker, sampler: SystemSampler
 			workers: workers ? { total: workers.length, by_status: byStatus } : null,
 			intelligence_streams: agents ? agents.streams.owned_here : null,
 			symbol_actors: actors.length ? sum(actors) : null,
-			deliveries: { ws_send_queue_messages: sum(sendQueue), actor_mailbox_pending: sum(mailbox), ingest_buffer: ingestBuffer.length ? sum(ingestBuffer) : null },
+			deliveries: {
+				ws_send_queue_messages: sum(sendQueue),
+				actor_mailbox_pending: sum(mailbox),
+				ingest_buffer: ingestBuffer.length ? sum(ingestBuffer) : null,
+				// The alert-delivery channel's Redis streams (cluster-wide), as this node last measured them.
+				alert_delivery_backlog: alertBacklog.length ? Object.fromEntries(alertBacklog.map(v => [v.labels.stream, v.value])) : null,
+			},
 		},
 	};
 }

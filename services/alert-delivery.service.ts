@@ -157,7 +157,8 @@ export default function alertDeliveryService(deps: NodeDeps): ServiceSchema<Reco
 					}
 					if (this.trim) this.trim = setTimeout(trim, TRIM_EVERY_MS);
 				};
-				this.trim = setTimeout(trim, TRIM_EVERY_MS);
+				// The first round at once: the backlog gauge (and /health) has a value from the start.
+				this.trim = setTimeout(trim, 0);
 			}
 		},
 

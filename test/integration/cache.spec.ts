@@ -5,6 +5,7 @@
  * per level on both paths. Also `/health` and `/metrics/performance` of a cluster node.
  */
 import { expect } from "chai";
+import { Redis } from "ioredis";
 import { startNode, testConfig, type TestNode } from "../helpers/node.ts";
 import { defaultConfig } from "../../lib/config/config.ts";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
@@ -59,6 +60,16 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 		const sa = await status(a);
 		expect(sa.l2.sets).to.equal(1);
 		expect(sa.l2.compressed_writes, "an answer over 1 KB is stored gzipped").to.equal(1);
+		// A real-time answer (its key holds the symbols' seqs) lives the `insights` TTL of seed 003's table.
+		const client = new Redis(redis.url);
+		try {
+			const keys = await client.keys("rookery-cache-*intelligence.answerLive*");
+			expect(keys).to.have.length(1);
+			const insightsMs = defaultConfig().cache.ttlSeconds.insights * 1000;
+			expect(await client.pttl(keys[0])).to.be.within(insightsMs - 10_000, insightsMs);
+		} finally {
+			client.disconnect();
+		}
 	});
 
 	it("a new tick (a new seq) makes the next request a miss on either node", async () => {
@@ -75,7 +86,6 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 		const del = await fetch(`${url(a)}/api/v1/cache`, { method: "DELETE" });
 		expect(del.status).to.equal(200);
 		await waitFor(async () => (await status(b)).l1.entries === 0, { what: "node b's L1 emptied by the broadcast" });
-		expect(await redis.url).to.be.a("string");
 		expect((await unified(b)).cached).to.equal(false);
 	});
 
@@ -117,6 +127,16 @@ describe("cache: two levels shared by two nodes; /health and /metrics/performanc
 		expect(h.background.workers.total).to.equal(5);
 		expect(h.background.intelligence_streams).to.equal(0);
 		expect(h.background.deliveries.ws_send_queue_messages).to.equal(0);
+		expect(h.background.deliveries.alert_delivery_backlog, "node b runs no alert-delivery").to.equal(null);
+		// Node a delivers alerts: its /health carries the alert-delivery streams' backlog, measured at start.
+		const ha = await waitFor(
+			async () => {
+				const body = (await getJson(`${url(a)}/health`)).body;
+				return body.background.deliveries.alert_delivery_backlog ? body : null;
+			},
+			{ what: "node a's alert-delivery backlog in /health" },
+		);
+		expect(ha.background.deliveries.alert_delivery_backlog).to.deep.equal({ deliveries: 0, failed: 0 });
 		expect(h.warnings).to.be.an("array");
 		expect(h.status === "warning").to.equal(h.warnings.length > 0);
 	});

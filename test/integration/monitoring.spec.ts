@@ -1,12 +1,15 @@
 /**
  * k8s/monitoring: the alerting rules pass `promtool check rules` and their unit tests, the kustomization
- * renders both ConfigMaps, and every metric the Grafana dashboard or an alert queries is in `/metrics`
- * of a real node running every service.
+ * renders both ConfigMaps, every dashboard query is valid PromQL, every metric the Grafana dashboard or
+ * an alert queries is in `/metrics` of a real node running every service, and every `rookery_*` metric
+ * that node serves is documented in docs/operations.md.
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { stringify } from "yaml";
 import { startNode, type TestNode } from "../helpers/node.ts";
 
 const dir = path.resolve(import.meta.dirname, "../../k8s/monitoring");
@@ -17,9 +20,14 @@ const metricNames = (expr: string) => [...expr.matchAll(/\b(?:rookery|moleculer|
 /** The family a sample name belongs to (`x_bucket` → `x` for histograms). */
 const family = (name: string, families: Set<string>) => (families.has(name) ? name : name.replace(/_(bucket|sum|count)$/, ""));
 
+type Dashboard = { panels: Array<{ targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
+const dashboard = () => JSON.parse(readFileSync(path.join(dir, "grafana-dashboard.json"), "utf8")) as Dashboard;
+/** The PromQL of every panel. */
+const dashboardPanelExprs = () => dashboard().panels.flatMap(p => (p.targets ?? []).map(t => t.expr));
+
+/** The panels' queries and the variables' definitions (`label_values(...)`, Grafana's own syntax). */
 function dashboardExprs(): string[] {
-	const d = JSON.parse(readFileSync(path.join(dir, "grafana-dashboard.json"), "utf8")) as { panels: Array<{ targets?: Array<{ expr: string }> }>; templating: { list: Array<{ definition?: string }> } };
-	return [...d.panels.flatMap(p => (p.targets ?? []).map(t => t.expr)), ...d.templating.list.flatMap(v => (v.definition ? [v.definition] : []))];
+	return [...dashboardPanelExprs(), ...dashboard().templating.list.flatMap(v => (v.definition ? [v.definition] : []))];
 }
 
 describe("k8s/monitoring: Grafana dashboard and Prometheus alerting rules", function () {
@@ -48,6 +56,40 @@ describe("k8s/monitoring: Grafana dashboard and Prometheus alerting rules", func
 		expect(names.size).to.be.greaterThan(25);
 		const missing = [...names].filter(n => !families.has(family(n, families)));
 		expect(missing, "queried by the dashboard, absent from /metrics").to.deep.equal([]);
+	});
+
+	it("every dashboard query is valid PromQL once Grafana fills in its variables (promtool check rules)", () => {
+		const tmp = mkdtempSync(path.join(os.tmpdir(), "rk-dashboard-"));
+		const check = (exprs: string[]) => {
+			const file = path.join(tmp, "dashboard-rules.yml");
+			writeFileSync(file, stringify({ groups: [{ name: "dashboard", rules: exprs.map((expr, i) => ({ record: `dashboard:q${i}`, expr })) }] }));
+			const r = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+			return r.status === 0 ? null : r.stdout + r.stderr;
+		};
+		// What Grafana substitutes: the rate interval and the `node`/`symbol` variables (All = `.*`).
+		const filled = (e: string) => e.replaceAll("$__rate_interval", "1m").replaceAll("$node", ".*").replaceAll("$symbol", ".*");
+		try {
+			const exprs = dashboardPanelExprs().map(filled);
+			expect(
+				exprs.filter(e => e.includes("$")),
+				"every variable filled",
+			).to.deep.equal([]);
+			expect(check(exprs)).to.equal(null);
+			expect(check(["sum by (node (rookery_ws_clients)"]), "promtool refuses bad PromQL").to.match(/parse error|unclosed|unexpected/i);
+		} finally {
+			rmSync(tmp, { recursive: true, force: true });
+		}
+	});
+
+	it("every rookery_* metric of /metrics is in docs/operations.md's metric table", () => {
+		const doc = readFileSync(path.resolve(import.meta.dirname, "../../docs/operations.md"), "utf8");
+		const table = doc.slice(doc.indexOf("\n## Metrics\n"), doc.indexOf("\n## Dashboards and alerts\n"));
+		const ours = [...families].filter(f => f.startsWith("rookery_"));
+		expect(ours.length).to.be.greaterThan(60);
+		expect(
+			ours.filter(f => !table.includes(`\`${f}\``)),
+			"served by /metrics, not documented",
+		).to.deep.equal([]);
 	});
 
 	it("every metric an alert reads is served by /metrics too", () => {
