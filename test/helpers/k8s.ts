@@ -121,6 +121,13 @@ export function portNumber(c: any, port: string | number): number {
 	return p.containerPort;
 }
 
+/** A memory quantity (`256Mi`, `1Gi`) in MiB. */
+export function mib(q: string): number {
+	const m = /^(\d+)(Mi|Gi)$/.exec(q);
+	if (!m) throw new Error(`memory quantity ${q}: expected Mi or Gi`);
+	return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+}
+
 /** The probes a container declares, by kind. */
 export function probes(c: any): Array<{ kind: string; path: string; port: number }> {
 	return ["startupProbe", "livenessProbe", "readinessProbe"]

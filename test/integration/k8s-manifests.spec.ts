@@ -14,7 +14,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { SERVICE_NAMES, defaultConfig, mergeConfig, resolveConfig, validateConfig, type ServiceName } from "../../lib/config/config.ts";
 import { ROOT } from "../helpers/node-process.ts";
-import { OVERLAYS, byName, container, containerEnv, dockerfile, kubectlVersion, ofKind, probes, readYaml, render, type K8sObject } from "../helpers/k8s.ts";
+import { OVERLAYS, byName, container, containerEnv, dockerfile, kubectlVersion, mib, ofKind, probes, readYaml, render, type K8sObject } from "../helpers/k8s.ts";
 
 /** kubernetes-models' class for an apiVersion + kind, e.g. apps/v1 Deployment. */
 async function modelOf(apiVersion: string, kind: string): Promise<new (o: unknown) => { validate(): void }> {
@@ -24,11 +24,6 @@ async function modelOf(apiVersion: string, kind: string): Promise<new (o: unknow
 }
 
 const SECRETS = { "rookery-secrets": { transporter: "nats://nats:4222", "redis-url": "redis://redis-master:6379", "jwt-secret": "k".repeat(40) } };
-const mib = (q: string) => {
-	const m = /^(\d+)(Mi|Gi)$/.exec(q);
-	if (!m) throw new Error(`memory quantity ${q}: expected Mi or Gi`);
-	return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
-};
 /** The hard shutdown bound of bin/rookery.ts (a stop that takes longer exits 1). */
 const shutdownBoundSeconds = () => Number(/setTimeout\(\(\) => process\.exit\(1\), ([\d_]+)\)/.exec(readFileSync(path.join(ROOT, "bin/rookery.ts"), "utf8"))![1].replace(/_/g, "")) / 1000;
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);

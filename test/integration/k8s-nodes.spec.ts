@@ -17,14 +17,18 @@ import { spawnRookery, type RookeryProcess } from "../helpers/node-process.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
 import { WsTestClient } from "../helpers/ws-client.ts";
 import { createStore } from "../../lib/store/index.ts";
-import { byName, container, containerEnv, dockerfile, kubectlVersion, ofKind, probes, readYaml, render, type K8sObject } from "../helpers/k8s.ts";
+import { SERVICE_NAMES } from "../../lib/config/config.ts";
+import { byName, container, containerEnv, dockerfile, kubectlVersion, mib, ofKind, probes, readYaml, render, type K8sObject } from "../helpers/k8s.ts";
 
 const JWT_SECRET = "k8s-test-".padEnd(48, "s");
+const adminToken = () => new SignJWT({ sub: "k8s-test", tier: "pro", roles: ["admin"] }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("10m").sign(new TextEncoder().encode(JWT_SECRET));
 
 interface PodUnderTest {
 	deployment: string;
 	pod: string;
 	proc: RookeryProcess;
+	/** The SERVICES the container's env sets. */
+	services: string[];
 	/** Declared container port → the local port it was given. */
 	ports: Map<number, number>;
 	container: any;
@@ -94,7 +98,16 @@ describe("k8s: the prod Deployments' nodes started for real (child processes, re
 				env[vars[0]] = String(ports.get(containerPort));
 			}
 			const [, preStop] = c.lifecycle.preStop.exec.command as string[];
-			pods.push({ deployment: d.metadata.name, pod: podName, proc: spawnRookery(c.args ?? [], env, podName), ports, container: c, grace: d.spec.template.spec.terminationGracePeriodSeconds, preStop: Number(preStop) });
+			pods.push({
+				deployment: d.metadata.name,
+				pod: podName,
+				proc: spawnRookery(c.args ?? [], env, podName),
+				services: env.SERVICES.split(",").sort(),
+				ports,
+				container: c,
+				grace: d.spec.template.spec.terminationGracePeriodSeconds,
+				preStop: Number(preStop),
+			});
 		}
 	});
 
@@ -126,9 +139,36 @@ describe("k8s: the prod Deployments' nodes started for real (child processes, re
 		);
 	});
 
+	it("each pod's node runs exactly its Deployment's SERVICES, and together they run every service Rookery has", async () => {
+		const gw = pod("rookery-gateway");
+		const token = await adminToken();
+		const want = Object.fromEntries(pods.map(p => [p.pod, p.services]));
+		// The gateway's view of the cluster (registry over NATS), once every pod has announced itself.
+		const seen = await waitFor(
+			async () => {
+				const r = await get(localPort(gw, "http"), "/api/v1/cluster", { authorization: `Bearer ${token}` });
+				if (r.status !== 200) throw new Error(`GET /api/v1/cluster: ${r.status} ${r.text}`);
+				const nodes = (JSON.parse(r.text) as { nodes: Array<{ id: string; available: boolean; services: string[] }> }).nodes.filter(n => n.available);
+				return pods.every(p => nodes.some(n => n.id === p.pod)) ? Object.fromEntries(nodes.map(n => [n.id, n.services])) : null;
+			},
+			{ timeoutMs: 15_000, intervalMs: 200, what: "every pod in the gateway's view of the cluster" },
+		);
+		expect(seen).to.deep.equal(want);
+		expect([...new Set(Object.values(seen).flat())].sort()).to.deep.equal([...SERVICE_NAMES].sort());
+	});
+
+	it("an idle pod's resident memory is under its Deployment's memory request (the sizing base of docs/operations.md)", async () => {
+		for (const p of pods) {
+			const request = mib(p.container.resources.requests.memory);
+			const h = JSON.parse((await get(localPort(p, p.container.readinessProbe.httpGet.port), "/health")).text) as { system: { memory: { rss_bytes: number } } };
+			const rss = h.system.memory.rss_bytes / 2 ** 20;
+			expect(rss, `${p.pod}: ${rss.toFixed(0)} MiB resident, request ${request} MiB`).to.be.lessThan(request);
+		}
+	});
+
 	it("the series the autoscalers read (prometheus-adapter rules) are on the scrape port of the pods they scale", async () => {
 		const gw = pod("rookery-gateway");
-		const token = await new SignJWT({ sub: "k8s-test", tier: "pro", roles: ["admin"] }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("10m").sign(new TextEncoder().encode(JWT_SECRET));
+		const token = await adminToken();
 		const ws = await WsTestClient.connect(`ws://127.0.0.1:${localPort(gw, "http")}/ws?token=${token}`);
 		try {
 			// The first POST can meet a cluster still discovering itself (503, retryable): retry until written.
