@@ -8,7 +8,7 @@
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
@@ -76,6 +76,11 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 			}
 			expect([...running].sort(), overlay).to.deep.equal([...SERVICE_NAMES].sort());
 		}
+		// SERVICE_NAMES is every service there is: one file in services/ each, each one a node can run.
+		const files = readdirSync(path.join(ROOT, "services"), { recursive: true, encoding: "utf8" }).filter(f => f.endsWith(".service.ts"));
+		expect(files).to.have.length(SERVICE_NAMES.length);
+		const nodeTs = readFileSync(path.join(ROOT, "runtime/node.ts"), "utf8");
+		for (const f of files) expect(nodeTs, `services/${f} is one of the services runtime/node.ts can start`).to.include(`"../services/${f}"`);
 		expect(container(byName(rendered.prod, "Deployment", "rookery-gateway")).image).to.match(/^registry\.example\.com\/rookery\/rookery:\d+\.\d+\.\d+$/);
 	});
 
