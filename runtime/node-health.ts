@@ -48,6 +48,43 @@ async function ask<T>(broker: ServiceBroker, action: string): Promise<T | null> 
 	return entry.value as T | null;
 }
 
+/** The NATS client under Moleculer's NATS transporter (nats.js 2): its status events and whether it is closed. */
+interface NatsClient {
+	status(): AsyncIterable<{ type: string }>;
+	isClosed(): boolean;
+}
+const natsLinks = new WeakMap<object, { up: boolean }>();
+
+/**
+ * Follow the transporter's NATS connection (call when the node has started, connected). Moleculer
+ * 0.15's NATS transporter only logs the client's status, so `transit.connected` stays true while
+ * the client is cut off and reconnecting by itself; the client's own `disconnect` and `reconnect`
+ * events say whether it can reach NATS now.
+ */
+export function watchTransporter(broker: ServiceBroker): void {
+	const client = (broker.transit as unknown as { tx?: { client?: unknown } } | undefined)?.tx?.client as NatsClient | null | undefined;
+	if (!client || typeof client.status !== "function" || natsLinks.has(client)) return;
+	const link = { up: true };
+	natsLinks.set(client, link);
+	void (async () => {
+		for await (const s of client.status()) {
+			if (s.type === "disconnect") link.up = false;
+			else if (s.type === "reconnect") link.up = true;
+		}
+	})().catch(() => (link.up = false));
+}
+
+/** Whether the transporter can reach the cluster now (readiness: `checks.transporter`). */
+export function transporterConnected(broker: ServiceBroker): boolean {
+	const transit = broker.transit as unknown as { connected?: boolean; tx?: { client?: unknown } } | undefined;
+	if (!transit?.connected) return false;
+	const client = transit.tx?.client as NatsClient | null | undefined;
+	if (!client || typeof client.status !== "function") return true; // another transporter: Moleculer's flag
+	if (client.isClosed()) return false;
+	watchTransporter(broker); // a client Moleculer made anew after a full reconnect
+	return natsLinks.get(client)!.up;
+}
+
 export async function systemReport(sampler: SystemSampler, diskPath: string) {
 	const disk = await sampler.disk(diskPath).catch(() => null);
 	const s = { cpu: sampler.cpu(), memory: sampler.memory(), loop: sampler.eventLoop(), disk };

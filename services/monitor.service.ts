@@ -12,7 +12,7 @@ import type { NodeDeps } from "../runtime/deps.ts";
 import { ADMIN_ONLY } from "../lib/auth/authenticator.ts";
 import { SystemSampler } from "../lib/metrics/system-stats.ts";
 import { PerformanceHistory } from "../lib/metrics/performance.ts";
-import { healthDetail, performanceReport, samplePerformance } from "../runtime/node-health.ts";
+import { healthDetail, performanceReport, samplePerformance, transporterConnected, watchTransporter } from "../runtime/node-health.ts";
 import { twoLevelCacherOf } from "../middlewares/cache-stats.ts";
 
 /** Performance samples: one every 10 s, the last 10 minutes kept (`/metrics/performance` history). */
@@ -169,10 +169,7 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 				} catch (err) {
 					checks.kv = { ok: false, error: (err as Error).message };
 				}
-				if (deps.config.transporter) {
-					const connected = Boolean((this.broker.transit as unknown as { connected?: boolean } | undefined)?.connected);
-					checks.transporter = connected ? { ok: true } : { ok: false, error: "not connected" };
-				}
+				if (deps.config.transporter) checks.transporter = transporterConnected(this.broker) ? { ok: true } : { ok: false, error: "not connected" };
 				const ok = Object.values(checks).every(c => c.ok);
 				if (!ok) ctx.meta.$statusCode = 503;
 				return {
@@ -186,6 +183,7 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 		},
 
 		started() {
+			watchTransporter(this.broker);
 			sampling = setInterval(() => {
 				sampler.roll();
 				samplePerformance(this.broker, sampler, history, Date.now());
