@@ -208,6 +208,22 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 		}
 	});
 
+	it("the charts' values give Rookery what it needs: JetStream, room for an ingest body in one NATS message, Redis that never evicts", () => {
+		const nats = readYaml("k8s/charts/nats-values.yaml").config;
+		expect(nats.jetstream.enabled).to.equal(true);
+		const [, n, unit] = /^(\d+)(kb|mb)$/.exec(defaultConfig().ingest.maxBodyBytes)!;
+		const maxBody = Number(n) * (unit === "mb" ? 2 ** 20 : 2 ** 10);
+		expect(nats.merge.max_payload, "a symbol's share of the largest ingest body travels as one request").to.be.greaterThan(maxBody);
+		const redis = readYaml("k8s/charts/redis-values.yaml");
+		expect(redis.commonConfiguration)
+			.to.match(/^maxmemory-policy noeviction$/m)
+			.and.to.match(/^appendonly yes$/m);
+		expect(redis.auth).to.include({ enabled: true, existingSecret: "redis-auth" });
+		// The dev Secret's URLs name the Services the charts create for releases `nats` and `redis`.
+		const dev = Object.fromEntries(Object.entries(ofKind(rendered.dev, "Secret")[0].data!).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+		expect(dev).to.deep.equal({ transporter: "nats://nats:4222", "redis-url": "redis://redis-master:6379" });
+	});
+
 	it("config: the mounted JSON file is a valid config, and the Secret is generated in dev only (prod creates it)", () => {
 		for (const overlay of OVERLAYS) {
 			const objs = rendered[overlay];
