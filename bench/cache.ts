@@ -7,11 +7,10 @@
  * - L2 hit: B's L1 emptied before each request (served from the Redis shared with A);
  * - L1 hit: the same request again (served from B's memory).
  * Then the cacher alone (no HTTP, no seq reads): get() from L1 vs from L2. Same-run ratios are what
- * to compare. Results: a table on stdout and JSON in bench/results/cache.json.
+ * to compare. Results: a table on stdout and bench/results/cache.json (figures for bench/summary.ts).
  */
 import os from "node:os";
 import path from "node:path";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
 import { createNode } from "../runtime/node.ts";
@@ -19,9 +18,9 @@ import { defaultConfig, mergeConfig, type ServiceName } from "../lib/config/conf
 import { mulberry32 } from "../lib/feed/random.ts";
 import { startNats, startRedis } from "../test/helpers/servers.ts";
 import { twoLevelCacherOf } from "../middlewares/cache-stats.ts";
+import { figure, writeFigures } from "./lib/figures.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const RESULTS = path.join(ROOT, "bench", "results", "cache.json");
 const SYMBOLS = ["AAPL", "MSFT", "GOOG"];
 const BARS = 300;
 const M = 60_000;
@@ -97,11 +96,18 @@ const rows = bench.tasks.map(t => {
 console.table(rows);
 const entry = cacherB.status();
 console.log(`answer: ${entry.l1.bytes} bytes of JSON; in Redis ${Math.round(cacherB.stats.bytesWritten / Math.max(1, entry.l2!.sets))} bytes gzipped (${cacherB.stats.compressed} of ${entry.l2!.sets} writes compressed)`);
-mkdirSync(path.dirname(RESULTS), { recursive: true });
-writeFileSync(
-	RESULTS,
-	JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), symbols: SYMBOLS, barsPerSymbol: BARS, sequential: true, rows }, null, 2),
-);
-console.log(`written ${path.relative(ROOT, RESULTS)}`);
+// The summary's rows (bench/README.md): requests/s on node B by where the answer came from.
+const rate = (i: number) => [rows[i]["ops/s"]];
+const miss = { name: "miss: computed on node B", unit: "req/s", runs: rate(0) };
+const l2 = { name: "L2 hit on node B (Redis shared with node A)", unit: "req/s", runs: rate(1) };
+const figures = [
+	figure({ ...miss, name: "unified intelligence, 3 symbols, cache miss (computed on the second node)" }),
+	figure({ name: "unified intelligence on the second node from L2", unit: "req/s", runs: l2.runs, baseline: miss, goal: { text: "≥ 3× a miss", ratioMin: 3 } }),
+	figure({ name: "unified intelligence on the second node from L1", unit: "req/s", runs: rate(2), baseline: l2, goal: { text: "≥ an L2 hit", ratioMin: 1 } }),
+	figure({ name: "cacher.get from L1", unit: "ms", runs: [rows[3]["mean ms"]] }),
+	figure({ name: "cacher.get from L2", unit: "ms", runs: [rows[4]["mean ms"]] }),
+];
+const file = writeFigures(ROOT, "cache", figures, { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg(), symbols: SYMBOLS, barsPerSymbol: BARS, sequential: true, rows });
+console.log(`written ${path.relative(ROOT, file)}`);
 await Promise.all([a.stop(), b.stop()]);
 await Promise.all([nats.stop(), redis.stop()]);
