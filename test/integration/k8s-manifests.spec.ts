@@ -175,6 +175,29 @@ describe("k8s/ manifests (kubectl kustomize + kubernetes-models), Dockerfile, do
 		}
 	});
 
+	it("topology spread: each role's pods over hosts and zones, per revision; in prod a zone loss cannot take every gateway or symbols pod", () => {
+		for (const overlay of OVERLAYS) {
+			for (const d of ofKind(rendered[overlay], "Deployment")) {
+				const spread = d.spec.template.spec.topologySpreadConstraints as Array<{ topologyKey: string; whenUnsatisfiable: string; maxSkew: number; labelSelector: { matchLabels: Record<string, string> }; matchLabelKeys: string[] }>;
+				expect(
+					spread.map(c => c.topologyKey),
+					d.metadata.name,
+				).to.deep.equal(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
+				for (const c of spread) {
+					expect(c.maxSkew).to.equal(1);
+					// The role's own pods (component) of one ReplicaSet (pod-template-hash): a rollout is not blocked by the old ones.
+					expect(c.matchLabelKeys).to.have.members(["app.kubernetes.io/component", "pod-template-hash"]);
+					expect(matches(c.labelSelector.matchLabels, podLabels(d)), `${d.metadata.name}: the spread selects its own pods`).to.equal(true);
+				}
+				const hardZone = overlay === "prod" && ["rookery-gateway", "rookery-symbols"].includes(d.metadata.name);
+				expect(
+					spread.map(c => c.whenUnsatisfiable),
+					`${overlay} ${d.metadata.name}`,
+				).to.deep.equal(["ScheduleAnyway", hardZone ? "DoNotSchedule" : "ScheduleAnyway"]);
+			}
+		}
+	});
+
 	it("the prometheus-adapter queries are valid PromQL once the adapter fills them in (promtool check rules)", () => {
 		const rules = readYaml("k8s/charts/prometheus-adapter-values.yaml").rules.custom as Array<{ seriesQuery: string; metricsQuery: string; name: { as: string } }>;
 		const dir = mkdtempSync(path.join(os.tmpdir(), "rk-adapter-"));
