@@ -12,7 +12,7 @@ import { TIME_RANGE_PARAMS } from "../lib/protocol/page.ts";
 import { subjects } from "../lib/protocol/wire.ts";
 import { checkEventBatch, parseTime } from "../lib/events/check-events.ts";
 import { DEFAULT_RETENTION_MS, EVENT_TYPES, type EventAnswer, type EventType, type PlatformEvent } from "../lib/events/event-types.ts";
-import { EventLog, MAX_QUERY_LIMIT, decodeCursor, type EventPage } from "../lib/events/event-log.ts";
+import { EventLog, MAX_QUERY_LIMIT, decodeCursor, trailRowsOf, type EventPage } from "../lib/events/event-log.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 
 interface Methods {
@@ -96,7 +96,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 		created() {
 			this.broker.metrics.register({ type: "counter", name: "rookery.events.accepted", description: "Platform events stored (repeated ids not counted)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.events.rejected", description: "Event requests refused with 422" });
-			this.log = new EventLog(deps.kv, { ...DEFAULT_RETENTION_MS, ...deps.config.events.retentionMs }, deps.now);
+			this.log = new EventLog(deps.kv, trailRowsOf(deps.kv), { ...DEFAULT_RETENTION_MS, ...deps.config.events.retentionMs }, deps.now);
 		},
 	};
 }

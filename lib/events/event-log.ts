@@ -1,17 +1,19 @@
 /**
- * The events audit trail on the KV (lib/kv): one sorted set per type scored by `ts` (members are
- * `<seq, 16 digits>|<event JSON>`, so equal times keep seq order), a global seq counter, and one
- * claim key per caller-given id for idempotency. Each type keeps its rows for its retention, counted
- * from `ts`: older rows are never returned and are trimmed on the next write of that type.
+ * The events audit trail: its rows in a TrailRows (lib/events/trail-rows.ts: sorted sets on Redis,
+ * time-ordered chunks in memory), and on the KV (lib/kv) a global seq counter and one claim key per
+ * caller-given id for idempotency. Each type keeps its rows for its retention, counted from `ts`:
+ * older rows are never returned and are trimmed on the next write of that type.
  */
-import type { KvStore, KvScored } from "../kv/index.ts";
+import type { KvStore } from "../kv/index.ts";
 import { EVENT_TYPES, type EventAnswer, type EventType, type PlatformEvent } from "./event-types.ts";
 import type { CheckedEvent } from "./check-events.ts";
+import { after, type Position, type TrailRows } from "./trail-rows.ts";
+import { KvTrailRows } from "./kv-trail.ts";
+import { MemoryTrailRows } from "./memory-trail.ts";
 
 export const MAX_QUERY_LIMIT = 1000;
 /** Rows one query reads at most (an entity filter scans): past it the answer ends early with a cursor. */
 export const MAX_SCAN = 50_000;
-const CHUNK = 1000;
 
 export interface EventQuery {
 	type?: EventType;
@@ -27,20 +29,10 @@ export interface EventPage {
 	next: string | null;
 }
 
-interface Position {
-	ts: number;
-	seq: number;
-}
-
 const keys = {
 	seq: "events:seq",
 	id: (id: string) => `events:id:${id}`,
-	type: (t: EventType) => `events:t:${t}`,
 };
-
-const memberOf = (e: PlatformEvent) => `${String(e.seq).padStart(16, "0")}|${JSON.stringify(e)}`;
-const seqOf = (member: string) => Number(member.slice(0, 16));
-const after = (a: Position, b: Position) => a.ts > b.ts || (a.ts === b.ts && a.seq > b.seq);
 
 export function encodeCursor(p: Position): string {
 	return Buffer.from(`${p.ts}:${p.seq}`).toString("base64url");
@@ -52,9 +44,21 @@ export function decodeCursor(cursor: string): Position | null {
 	return m ? { ts: Number(m[1]), seq: Number(m[2]) } : null;
 }
 
+/** One memory trail per MemoryKv: it lives as long as the KV, as the sorted sets in it did. */
+const memoryTrails = new WeakMap<KvStore, MemoryTrailRows>();
+
+/** The trail rows for a node's KV: chunks in memory beside a MemoryKv, sorted sets on Redis. */
+export function trailRowsOf(kv: KvStore): TrailRows {
+	if (kv.kind !== "memory") return new KvTrailRows(kv);
+	let rows = memoryTrails.get(kv);
+	if (!rows) memoryTrails.set(kv, (rows = new MemoryTrailRows()));
+	return rows;
+}
+
 export class EventLog {
 	constructor(
 		readonly kv: KvStore,
+		readonly rows: TrailRows,
 		readonly retentionMs: Record<EventType, number>,
 		readonly now: () => number = Date.now,
 	) {}
@@ -115,17 +119,17 @@ export class EventLog {
 	}
 
 	async #store(events: PlatformEvent[]): Promise<void> {
-		const byType = new Map<EventType, KvScored[]>();
+		const byType = new Map<EventType, PlatformEvent[]>();
 		for (const e of events) {
-			let rows = byType.get(e.type);
-			if (!rows) byType.set(e.type, (rows = []));
-			rows.push({ score: e.ts, member: memberOf(e) });
+			const rows = byType.get(e.type);
+			if (rows) rows.push(e);
+			else byType.set(e.type, [e]);
 		}
 		const now = this.now();
 		await Promise.all(
 			[...byType].map(async ([type, rows]) => {
-				await this.kv.zadd(keys.type(type), rows);
-				await this.kv.zremRangeByScore(keys.type(type), -Infinity, now - this.retentionMs[type] - 1);
+				await this.rows.add(type, rows);
+				await this.rows.trim(type, now - this.retentionMs[type]);
 			}),
 		);
 	}
@@ -148,26 +152,19 @@ export class EventLog {
 
 	/** Up to limit + 1 matching events of one type after `start`, reading at most MAX_SCAN rows. */
 	async #scan(type: EventType, q: EventQuery, start: Position | null, now: number): Promise<{ items: PlatformEvent[]; stoppedAt: Position | null }> {
-		const min = Math.max(q.from ?? 0, now - this.retentionMs[type], start?.ts ?? 0);
-		const max = q.to ?? Infinity;
 		const items: PlatformEvent[] = [];
-		let offset = 0;
 		let scanned = 0;
-		for (;;) {
-			const rows = await this.kv.zrangeByScore(keys.type(type), min, max, offset, CHUNK);
-			for (const r of rows) {
+		for await (const rows of this.rows.scan(type, Math.max(q.from ?? 0, now - this.retentionMs[type]), q.to ?? Infinity, start)) {
+			for (const e of rows) {
 				scanned++;
-				if (start && !after({ ts: r.score, seq: seqOf(r.member) }, start)) continue;
-				const e = JSON.parse(r.member.slice(17)) as PlatformEvent;
 				if (q.entity !== undefined && e.entity !== q.entity) {
-					if (scanned >= MAX_SCAN) return { items, stoppedAt: { ts: r.score, seq: e.seq } };
+					if (scanned >= MAX_SCAN) return { items, stoppedAt: { ts: e.ts, seq: e.seq } };
 					continue;
 				}
 				items.push(e);
 				if (items.length > q.limit) return { items, stoppedAt: null };
 			}
-			if (rows.length < CHUNK) return { items, stoppedAt: null };
-			offset += rows.length;
 		}
+		return { items, stoppedAt: null };
 	}
 }

@@ -1,0 +1,36 @@
+/** The audit trail's rows on KV sorted sets (Redis in a cluster): the TrailRows of lib/events/trail-rows.ts. */
+import type { KvScored, KvStore } from "../kv/index.ts";
+import type { EventType, PlatformEvent } from "./event-types.ts";
+import { after, type Position, type TrailRows } from "./trail-rows.ts";
+
+const PAGE = 1000;
+const typeKey = (t: EventType) => `events:t:${t}`;
+/** `<seq, 16 digits>|<event JSON>`: equal times keep seq order, and the same event is the same member. */
+const memberOf = (e: PlatformEvent) => `${String(e.seq).padStart(16, "0")}|${JSON.stringify(e)}`;
+const seqOf = (member: string) => Number(member.slice(0, 16));
+
+/** The trail on KV sorted sets: `rk:events:t:{type}` scored by ts, members `<seq>|<event JSON>`. */
+export class KvTrailRows implements TrailRows {
+	constructor(readonly kv: KvStore) {}
+
+	async add(type: EventType, events: readonly PlatformEvent[]): Promise<void> {
+		const rows: KvScored[] = events.map(e => ({ score: e.ts, member: memberOf(e) }));
+		await this.kv.zadd(typeKey(type), rows);
+	}
+
+	async trim(type: EventType, before: number): Promise<void> {
+		await this.kv.zremRangeByScore(typeKey(type), -Infinity, before - 1);
+	}
+
+	async *scan(type: EventType, from: number, to: number, start: Position | null): AsyncIterable<readonly PlatformEvent[]> {
+		const min = Math.max(from, start?.ts ?? -Infinity);
+		for (let offset = 0; ; ) {
+			const rows = await this.kv.zrangeByScore(typeKey(type), min, to, offset, PAGE);
+			const page: PlatformEvent[] = [];
+			for (const r of rows) if (!start || after({ ts: r.score, seq: seqOf(r.member) }, start)) page.push(JSON.parse(r.member.slice(17)) as PlatformEvent);
+			if (page.length) yield page;
+			if (rows.length < PAGE) return;
+			offset += rows.length;
+		}
+	}
+}

@@ -1,0 +1,178 @@
+/**
+ * The audit trail's rows in memory (embedded mode), the TrailRows of lib/events/trail-rows.ts.
+ * Per type, the events in (ts, seq) order in chunks of `chunk` rows (up to twice that after an
+ * insert in the middle): a time-ordered batch is appended to the last chunk, a batch that falls
+ * earlier is inserted as runs (one splice per run, not per row), and trimming drops whole chunks
+ * from the front. A row is found by its (ts, seq) with two binary searches, so no map of members
+ * is kept: adding an event again finds it in place and keeps it once.
+ *
+ * Rows are kept as frozen copies of the events (JSON values, as the KV would keep them), so neither
+ * the caller who added an event nor one who read it can change what is stored, without a
+ * `JSON.stringify` per row or a parse per read.
+ */
+import type { EventType, PlatformEvent } from "./event-types.ts";
+import type { Position, TrailRows } from "./trail-rows.ts";
+
+const PAGE = 1000;
+const cmp = (a: Position, b: Position) => a.ts - b.ts || a.seq - b.seq;
+
+/** A frozen copy of a JSON-like value as JSON would give it back (non-finite numbers → null, undefined left out). */
+function frozenCopy(x: unknown): unknown {
+	if (typeof x === "number") return Number.isFinite(x) ? x : null;
+	if (typeof x !== "object" || x === null) return x;
+	if (Array.isArray(x)) {
+		const out: unknown[] = new Array(x.length);
+		for (let i = 0; i < x.length; i++) out[i] = x[i] === undefined || typeof x[i] === "function" || typeof x[i] === "symbol" ? null : frozenCopy(x[i]);
+		return Object.freeze(out);
+	}
+	const proto = Object.getPrototypeOf(x);
+	// Anything but a plain object (a Date, an object with toJSON…): exactly what JSON makes of it.
+	if ((proto !== Object.prototype && proto !== null) || typeof (x as { toJSON?: unknown }).toJSON === "function") return frozenCopy(JSON.parse(JSON.stringify(x)));
+	const out: Record<string, unknown> = {};
+	for (const k in x) {
+		const v = (x as Record<string, unknown>)[k];
+		if (v !== undefined && typeof v !== "function" && typeof v !== "symbol") out[k] = frozenCopy(v);
+	}
+	return Object.freeze(out);
+}
+
+/** Rows of one type: chunks in order, none empty. */
+class Series {
+	readonly chunks: PlatformEvent[][] = [];
+
+	constructor(readonly size: number) {}
+
+	/** The first place (chunk, index) whose row is not `before`; `before` must hold on a prefix of the rows. */
+	seek(before: (r: PlatformEvent) => boolean): [number, number] {
+		const cs = this.chunks;
+		let lo = 0;
+		let hi = cs.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >>> 1;
+			if (before(cs[mid][cs[mid].length - 1])) lo = mid + 1;
+			else hi = mid;
+		}
+		if (lo === cs.length) return [lo, 0];
+		const c = cs[lo];
+		let a = 0;
+		let b = c.length - 1; // the chunk's last row is not before
+		while (a < b) {
+			const mid = (a + b) >>> 1;
+			if (before(c[mid])) a = mid + 1;
+			else b = mid;
+		}
+		return [lo, a];
+	}
+
+	/** Add rows in strict (ts, seq) order; those already here are skipped. */
+	add(rows: PlatformEvent[]): void {
+		const cs = this.chunks;
+		for (let i = 0; i < rows.length; ) {
+			const tail = cs.at(-1);
+			const r = rows[i];
+			if (!tail || cmp(r, tail[tail.length - 1]) > 0) return this.#append(rows, i);
+			const [ci, p] = this.seek(x => cmp(x, r) <= 0);
+			const prev = p > 0 ? cs[ci][p - 1] : ci > 0 ? cs[ci - 1].at(-1)! : undefined;
+			if (prev && cmp(prev, r) === 0) {
+				i++;
+				continue;
+			}
+			// r < the last row, so a next row exists: the run is every row before it.
+			const next = cs[ci][p];
+			let j = i + 1;
+			while (j < rows.length && cmp(rows[j], next) < 0) j++;
+			this.#insert(ci, p, rows.slice(i, j));
+			i = j;
+		}
+	}
+
+	#append(rows: PlatformEvent[], from: number): void {
+		let i = from;
+		const last = this.chunks.at(-1);
+		if (last && last.length < this.size) for (const stop = Math.min(rows.length, i + this.size - last.length); i < stop; i++) last.push(rows[i]);
+		for (; i < rows.length; i += this.size) this.chunks.push(rows.slice(i, i + this.size));
+	}
+
+	#insert(ci: number, p: number, run: PlatformEvent[]): void {
+		const c = this.chunks[ci];
+		if (c.length + run.length <= 2 * this.size) {
+			c.splice(p, 0, ...run);
+			return;
+		}
+		const merged = c.slice(0, p).concat(run, c.slice(p));
+		const pieces: PlatformEvent[][] = [];
+		for (let s = 0; s < merged.length; s += this.size) pieces.push(merged.slice(s, s + this.size));
+		this.chunks.splice(ci, 1, ...pieces);
+	}
+
+	/** Drop rows with ts < before: whole chunks, then the start of the first one left. */
+	trim(before: number): void {
+		const cs = this.chunks;
+		let k = 0;
+		while (k < cs.length && cs[k][cs[k].length - 1].ts < before) k++;
+		if (k > 0) cs.splice(0, k);
+		if (cs.length > 0 && cs[0][0].ts < before) {
+			const [, p] = this.seek(r => r.ts < before);
+			cs[0].splice(0, p);
+		}
+	}
+
+	/** Up to `count` rows with from ≤ ts ≤ to after `start`, in order. */
+	page(from: number, to: number, start: Position | null, count: number): PlatformEvent[] {
+		const out: PlatformEvent[] = [];
+		const cs = this.chunks;
+		let [ci, p] = this.seek(r => r.ts < from || (start !== null && cmp(r, start) <= 0));
+		for (; ci < cs.length; ci++, p = 0) {
+			const c = cs[ci];
+			for (; p < c.length; p++) {
+				if (c[p].ts > to || out.length === count) return out;
+				out.push(c[p]);
+			}
+		}
+		return out;
+	}
+}
+
+/** Sorts (when needed) and drops repeats of (ts, seq), in place. */
+function ordered(rows: PlatformEvent[]): PlatformEvent[] {
+	let i = 1;
+	while (i < rows.length && cmp(rows[i - 1], rows[i]) < 0) i++;
+	if (i >= rows.length) return rows;
+	rows.sort(cmp);
+	return rows.filter((r, k) => k === 0 || cmp(rows[k - 1], r) !== 0);
+}
+
+export class MemoryTrailRows implements TrailRows {
+	readonly #series = new Map<EventType, Series>();
+
+	/** `chunk`: rows per chunk (small in tests, to exercise the splits). */
+	constructor(readonly chunk = 1024) {}
+
+	async add(type: EventType, events: readonly PlatformEvent[]): Promise<void> {
+		if (events.length === 0) return;
+		let s = this.#series.get(type);
+		if (!s) this.#series.set(type, (s = new Series(this.chunk)));
+		s.add(ordered(events.map(e => frozenCopy(e) as PlatformEvent)));
+	}
+
+	async trim(type: EventType, before: number): Promise<void> {
+		const s = this.#series.get(type);
+		s?.trim(before);
+		if (s?.chunks.length === 0) this.#series.delete(type);
+	}
+
+	/** Each page is read in one step after the last row given, so a write between pages cannot make it repeat a row. */
+	async *scan(type: EventType, from: number, to: number, start: Position | null): AsyncIterable<readonly PlatformEvent[]> {
+		for (let at = start; ; ) {
+			const page = this.#series.get(type)?.page(from, to, at, PAGE) ?? [];
+			if (page.length > 0) yield page;
+			if (page.length < PAGE) return;
+			at = page[page.length - 1];
+		}
+	}
+
+	/** Rows held for `type` (tests, metrics). */
+	size(type: EventType): number {
+		return this.#series.get(type)?.chunks.reduce((n, c) => n + c.length, 0) ?? 0;
+	}
+}

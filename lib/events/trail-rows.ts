@@ -1,0 +1,33 @@
+/**
+ * Where the audit trail's rows live: one time-ordered series per event type. Two implementations
+ * pass one contract (test/integration/trail.contract.spec.ts): `KvTrailRows` (kv-trail.ts), sorted
+ * sets on the KV (Redis in a cluster), and `MemoryTrailRows` (memory-trail.ts), time-ordered chunks
+ * of frozen events for embedded mode. `trailRowsOf(kv)` (event-log.ts) picks the one for a node's
+ * KV. Seqs and idempotency claims stay on the KV either way.
+ */
+import type { EventType, PlatformEvent } from "./event-types.ts";
+
+/** A place in the trail: rows are ordered by `ts`, then `seq`. */
+export interface Position {
+	ts: number;
+	seq: number;
+}
+
+/** a comes after b in trail order. */
+export const after = (a: Position, b: Position) => a.ts > b.ts || (a.ts === b.ts && a.seq > b.seq);
+
+export interface TrailRows {
+	/**
+	 * Store rows of one type (any order). A row added again (the same event: same seq and ts) is
+	 * kept once, also when two calls race. Stored rows do not change: a caller cannot alter a stored
+	 * row through the events it added or read (memory: they are frozen; KV: rows are JSON).
+	 */
+	add(type: EventType, events: readonly PlatformEvent[]): Promise<void>;
+	/** Drop the rows of `type` with ts < before. */
+	trim(type: EventType, before: number): Promise<void>;
+	/**
+	 * The rows of `type` with from ≤ ts ≤ to and after `start` (when given), in (ts, seq) order, in
+	 * pages; the caller may stop early. Rows a caller gets cannot change what is stored.
+	 */
+	scan(type: EventType, from: number, to: number, start: Position | null): AsyncIterable<readonly PlatformEvent[]>;
+}
