@@ -42,7 +42,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 				async handler(ctx: Context<{ body: unknown }, { $statusCode?: number; $location?: string }>): Promise<{ items: EventAnswer[] }> {
 					const checked = checkEventBatch(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) this.refuse(`${checked.length === 1 ? "a field is" : `${checked.length} fields are`} invalid: ${checked[0].field}: ${checked[0].message}`, checked);
-					const { answers, stored } = await this.log.append(checked);
+					const { answers, stored, dropped } = await this.log.append(checked);
 					const byType = new Map<EventType, PlatformEvent[]>();
 					for (const e of stored) {
 						deps.bus.publish(subjects.events(e.type), e);
@@ -53,6 +53,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 					}
 					for (const [type, events] of byType) void this.broker.emit<EventsBatch>(`events.${type}`, { events });
 					this.broker.metrics.increment("rookery.events.accepted", {}, stored.length);
+					if (dropped > 0) this.broker.metrics.increment("rookery.events.dropped", { reason: "drop-oldest" }, dropped);
 					ctx.meta.$statusCode = 201;
 					// moleculer-web wants a Location with a 201 (else it warns once per request): the audit trail.
 					ctx.meta.$location = "/api/v1/events";
@@ -96,7 +97,8 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 		created() {
 			this.broker.metrics.register({ type: "counter", name: "rookery.events.accepted", description: "Platform events stored (repeated ids not counted)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.events.rejected", description: "Event requests refused with 422" });
-			this.log = new EventLog(deps.kv, trailRowsOf(deps.kv), { ...DEFAULT_RETENTION_MS, ...deps.config.events.retentionMs }, deps.now);
+			this.broker.metrics.register({ type: "counter", name: "rookery.events.dropped", labelNames: ["reason"], description: "Rows the embedded trail let go before their retention, to stay within events.memoryMaxRows" });
+			this.log = new EventLog(deps.kv, trailRowsOf(deps.kv, deps.config.events.memoryMaxRows), { ...DEFAULT_RETENTION_MS, ...deps.config.events.retentionMs }, deps.now);
 		},
 	};
 }

@@ -64,7 +64,7 @@ export function defaultConfig(): RookeryConfig {
 		intelligence: defaultIntelligenceConfig(),
 		environment: null,
 		tls: defaultTlsConfig(),
-		events: { retentionMs: {} },
+		events: { retentionMs: {}, memoryMaxRows: 2_000_000 },
 		alerts: defaultAlertsConfig(),
 		cache: { l1MaxEntries: 10_000, l1MaxBytes: 64 * 2 ** 20, compressAboveBytes: 1024, ttlSeconds: { metrics: 60, aggregations: 300, insights: 1800, alerts: 86_400 }, warmSymbols: 5 },
 		alertDelivery: structuredClone(DEFAULT_ALERT_DELIVERY),

@@ -162,7 +162,11 @@ const checkConfig = new Validator({
 	environment: { type: "enum", values: [...ENVIRONMENTS], nullable: true },
 	tls: tlsConfigSchema,
 	alerts: alertsConfigSchema,
-	events: { type: "object", strict: true, props: { retentionMs: { type: "object", strict: true, props: Object.fromEntries(EVENT_TYPES.map(t => [t, { ...int(1000, 10 * 365 * 86_400_000), optional: true }])) } } },
+	events: {
+		type: "object",
+		strict: true,
+		props: { retentionMs: { type: "object", strict: true, props: Object.fromEntries(EVENT_TYPES.map(t => [t, { ...int(1000, 10 * 365 * 86_400_000), optional: true }])) }, memoryMaxRows: int(1000, 1e9) },
+	},
 	cache: {
 		type: "object",
 		strict: true,

@@ -103,8 +103,11 @@ export interface RookeryConfig {
 	environment: Environment | null;
 	/** Certificate, creds and nkey files for Redis, NATS and the gateway (lib/config/tls.ts). */
 	tls: TlsSettings;
-	/** Platform events (docs/events.md): retention per type in ms, over the seed's TTL table. */
-	events: { retentionMs: Partial<Record<EventType, number>> };
+	/**
+	 * Platform events (docs/events.md): retention per type in ms, over the seed's TTL table, and the
+	 * rows an embedded (in-memory) trail holds at most, all types together (drop-oldest past it).
+	 */
+	events: { retentionMs: Partial<Record<EventType, number>>; memoryMaxRows: number };
 	/** Alert rules, history and the built-in system rules (docs/alerts.md). */
 	alerts: AlertsSettings;
 	/**

@@ -47,11 +47,14 @@ export function decodeCursor(cursor: string): Position | null {
 /** One memory trail per MemoryKv: it lives as long as the KV, as the sorted sets in it did. */
 const memoryTrails = new WeakMap<KvStore, MemoryTrailRows>();
 
-/** The trail rows for a node's KV: chunks in memory beside a MemoryKv, sorted sets on Redis. */
-export function trailRowsOf(kv: KvStore): TrailRows {
+/**
+ * The trail rows for a node's KV: sorted sets on Redis; beside a MemoryKv, chunks in memory holding
+ * at most `memoryMaxRows` (the first call for a KV sets it).
+ */
+export function trailRowsOf(kv: KvStore, memoryMaxRows: number): TrailRows {
 	if (kv.kind !== "memory") return new KvTrailRows(kv);
 	let rows = memoryTrails.get(kv);
-	if (!rows) memoryTrails.set(kv, (rows = new MemoryTrailRows()));
+	if (!rows) memoryTrails.set(kv, (rows = new MemoryTrailRows({ maxRows: memoryMaxRows })));
 	return rows;
 }
 
@@ -68,9 +71,10 @@ export class EventLog {
 	 * in the batch) gets its first answer and is not stored again. If the store fails after ids were
 	 * claimed, the claims are withdrawn so a retry with the same ids stores them. A claim holds the
 	 * whole event, and a repeated id writes it again (idempotent): a writer killed between its claim
-	 * and its store (kill -9) leaves no id answered but missing from the trail.
+	 * and its store (kill -9) leaves no id answered but missing from the trail. `dropped`: older rows
+	 * the memory trail let go to stay within its bound.
 	 */
-	async append(events: CheckedEvent[]): Promise<{ answers: EventAnswer[]; stored: PlatformEvent[] }> {
+	async append(events: CheckedEvent[]): Promise<{ answers: EventAnswer[]; stored: PlatformEvent[]; dropped: number }> {
 		const last = await this.kv.incrBy(keys.seq, events.length);
 		const first = last - events.length + 1;
 		const answers: EventAnswer[] = new Array(events.length);
@@ -108,17 +112,18 @@ export class EventLog {
 		// Later duplicates in the batch point at the first one's (possibly prior) answer.
 		await Promise.all(claims);
 		for (let i = 0; i < events.length; i++) if (events[i].idGiven) answers[i] = answers[firstIndex.get(events[i].id)!];
+		let dropped: number;
 		try {
-			await this.#store(again.length ? [...fresh, ...again] : fresh);
+			dropped = await this.#store(again.length ? [...fresh, ...again] : fresh);
 		} catch (err) {
 			await Promise.allSettled(claimed.map(id => this.kv.del(keys.id(id))));
 			throw err;
 		}
 		fresh.sort((a, b) => a.seq - b.seq);
-		return { answers, stored: fresh };
+		return { answers, stored: fresh, dropped };
 	}
 
-	async #store(events: PlatformEvent[]): Promise<void> {
+	async #store(events: PlatformEvent[]): Promise<number> {
 		const byType = new Map<EventType, PlatformEvent[]>();
 		for (const e of events) {
 			const rows = byType.get(e.type);
@@ -126,12 +131,14 @@ export class EventLog {
 			else byType.set(e.type, [e]);
 		}
 		const now = this.now();
-		await Promise.all(
+		const dropped = await Promise.all(
 			[...byType].map(async ([type, rows]) => {
-				await this.rows.add(type, rows);
+				const n = await this.rows.add(type, rows);
 				await this.rows.trim(type, now - this.retentionMs[type]);
+				return n;
 			}),
 		);
+		return dropped.reduce((a, b) => a + b, 0);
 	}
 
 	/** The audit trail in (ts, seq) order after the cursor; `next` continues it, null at the end. */

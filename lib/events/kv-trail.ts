@@ -13,9 +13,10 @@ const seqOf = (member: string) => Number(member.slice(0, 16));
 export class KvTrailRows implements TrailRows {
 	constructor(readonly kv: KvStore) {}
 
-	async add(type: EventType, events: readonly PlatformEvent[]): Promise<void> {
+	async add(type: EventType, events: readonly PlatformEvent[]): Promise<number> {
 		const rows: KvScored[] = events.map(e => ({ score: e.ts, member: memberOf(e) }));
 		await this.kv.zadd(typeKey(type), rows);
+		return 0;
 	}
 
 	async trim(type: EventType, before: number): Promise<void> {

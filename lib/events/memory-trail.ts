@@ -6,6 +6,9 @@
  * from the front. A row is found by its (ts, seq) with two binary searches, so no map of members
  * is kept: adding an event again finds it in place and keeps it once.
  *
+ * The rows held are bounded (`maxRows`, all types together): past it, the oldest rows of the type
+ * holding the most are dropped (policy drop-oldest; `add` answers how many), whatever their retention.
+ *
  * Rows are kept as frozen copies of the events (JSON values, as the KV would keep them), so neither
  * the caller who added an event nor one who read it can change what is stored, without a
  * `JSON.stringify` per row or a parse per read.
@@ -39,6 +42,8 @@ function frozenCopy(x: unknown): unknown {
 /** Rows of one type: chunks in order, none empty. */
 class Series {
 	readonly chunks: PlatformEvent[][] = [];
+	/** Rows in all chunks. */
+	count = 0;
 
 	constructor(readonly size: number) {}
 
@@ -88,6 +93,7 @@ class Series {
 
 	#append(rows: PlatformEvent[], from: number): void {
 		let i = from;
+		this.count += rows.length - from;
 		const last = this.chunks.at(-1);
 		if (last && last.length < this.size) for (const stop = Math.min(rows.length, i + this.size - last.length); i < stop; i++) last.push(rows[i]);
 		for (; i < rows.length; i += this.size) this.chunks.push(rows.slice(i, i + this.size));
@@ -95,6 +101,7 @@ class Series {
 
 	#insert(ci: number, p: number, run: PlatformEvent[]): void {
 		const c = this.chunks[ci];
+		this.count += run.length;
 		if (c.length + run.length <= 2 * this.size) {
 			c.splice(p, 0, ...run);
 			return;
@@ -105,15 +112,27 @@ class Series {
 		this.chunks.splice(ci, 1, ...pieces);
 	}
 
-	/** Drop rows with ts < before: whole chunks, then the start of the first one left. */
+	/** Drop rows with ts < before. */
 	trim(before: number): void {
+		const [ci, p] = this.seek(r => r.ts < before);
+		this.#dropFront(ci, p);
+	}
+
+	/** Drop the oldest n rows. */
+	dropOldest(n: number): void {
+		let ci = 0;
+		for (; ci < this.chunks.length && this.chunks[ci].length <= n; ci++) n -= this.chunks[ci].length;
+		this.#dropFront(ci, ci < this.chunks.length ? n : 0);
+	}
+
+	/** Drop every row before (chunk ci, index p): whole chunks, then the start of the first one left. */
+	#dropFront(ci: number, p: number): void {
 		const cs = this.chunks;
-		let k = 0;
-		while (k < cs.length && cs[k][cs[k].length - 1].ts < before) k++;
-		if (k > 0) cs.splice(0, k);
-		if (cs.length > 0 && cs[0][0].ts < before) {
-			const [, p] = this.seek(r => r.ts < before);
+		for (let k = 0; k < ci; k++) this.count -= cs[k].length;
+		if (ci > 0) cs.splice(0, ci);
+		if (p > 0) {
 			cs[0].splice(0, p);
+			this.count -= p;
 		}
 	}
 
@@ -142,23 +161,53 @@ function ordered(rows: PlatformEvent[]): PlatformEvent[] {
 	return rows.filter((r, k) => k === 0 || cmp(rows[k - 1], r) !== 0);
 }
 
+export interface MemoryTrailOptions {
+	/** Rows held at most, all types together (drop-oldest past it). */
+	maxRows: number;
+	/** Rows per chunk (small in tests, to exercise the splits). */
+	chunk: number;
+}
+
 export class MemoryTrailRows implements TrailRows {
 	readonly #series = new Map<EventType, Series>();
+	readonly opts: MemoryTrailOptions;
+	#rows = 0;
 
-	/** `chunk`: rows per chunk (small in tests, to exercise the splits). */
-	constructor(readonly chunk = 1024) {}
+	constructor(opts: Partial<MemoryTrailOptions> = {}) {
+		this.opts = { maxRows: Infinity, chunk: 1024, ...opts };
+	}
 
-	async add(type: EventType, events: readonly PlatformEvent[]): Promise<void> {
-		if (events.length === 0) return;
+	async add(type: EventType, events: readonly PlatformEvent[]): Promise<number> {
+		if (events.length === 0) return 0;
 		let s = this.#series.get(type);
-		if (!s) this.#series.set(type, (s = new Series(this.chunk)));
+		if (!s) this.#series.set(type, (s = new Series(this.opts.chunk)));
+		const before = s.count;
 		s.add(ordered(events.map(e => frozenCopy(e) as PlatformEvent)));
+		this.#rows += s.count - before;
+		return this.#bound();
+	}
+
+	/** Past maxRows, drop the oldest rows of the largest type; how many were dropped. */
+	#bound(): number {
+		let dropped = 0;
+		while (this.#rows > this.opts.maxRows) {
+			let largest: Series | undefined;
+			for (const s of this.#series.values()) if (!largest || s.count > largest.count) largest = s;
+			const n = Math.min(this.#rows - this.opts.maxRows, largest!.count);
+			largest!.dropOldest(n);
+			this.#rows -= n;
+			dropped += n;
+		}
+		return dropped;
 	}
 
 	async trim(type: EventType, before: number): Promise<void> {
 		const s = this.#series.get(type);
-		s?.trim(before);
-		if (s?.chunks.length === 0) this.#series.delete(type);
+		if (!s) return;
+		const held = s.count;
+		s.trim(before);
+		this.#rows -= held - s.count;
+		if (s.count === 0) this.#series.delete(type);
 	}
 
 	/** Each page is read in one step after the last row given, so a write between pages cannot make it repeat a row. */
@@ -171,8 +220,8 @@ export class MemoryTrailRows implements TrailRows {
 		}
 	}
 
-	/** Rows held for `type` (tests, metrics). */
-	size(type: EventType): number {
-		return this.#series.get(type)?.chunks.reduce((n, c) => n + c.length, 0) ?? 0;
+	/** Rows held: of `type`, or of all types. */
+	size(type?: EventType): number {
+		return type ? (this.#series.get(type)?.count ?? 0) : this.#rows;
 	}
 }

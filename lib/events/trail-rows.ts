@@ -21,8 +21,9 @@ export interface TrailRows {
 	 * Store rows of one type (any order). A row added again (the same event: same seq and ts) is
 	 * kept once, also when two calls race. Stored rows do not change: a caller cannot alter a stored
 	 * row through the events it added or read (memory: they are frozen; KV: rows are JSON).
+	 * Answers how many older rows were dropped to keep a bound on memory (always 0 on the KV).
 	 */
-	add(type: EventType, events: readonly PlatformEvent[]): Promise<void>;
+	add(type: EventType, events: readonly PlatformEvent[]): Promise<number>;
 	/** Drop the rows of `type` with ts < before. */
 	trim(type: EventType, before: number): Promise<void>;
 	/**

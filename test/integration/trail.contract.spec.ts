@@ -24,7 +24,7 @@ let prefixSeq = 0;
 const onKv = async (kv: KvStore) => ({ rows: new KvTrailRows(kv), close: () => kv.close() });
 const adapters: Adapter[] = [
 	// Chunks of 4 rows, so that inserts, splits and trims cross chunk edges at every size.
-	{ name: "MemoryTrailRows (chunks of 4)", runs: 200, make: async () => ({ rows: new MemoryTrailRows(4), close: async () => {} }) },
+	{ name: "MemoryTrailRows (chunks of 4)", runs: 200, make: async () => ({ rows: new MemoryTrailRows({ chunk: 4 }), close: async () => {} }) },
 	{ name: "MemoryTrailRows", runs: 50, make: async () => ({ rows: new MemoryTrailRows(), close: async () => {} }) },
 	{ name: "KvTrailRows on MemoryKv", runs: 50, make: () => onKv(new MemoryKv()) },
 	{
@@ -172,7 +172,7 @@ for (const adapter of adapters) {
 
 describe("MemoryTrailRows: a scan paused between pages", () => {
 	it("reads each page after the last row it gave, so rows added meanwhile in front repeat nothing", async () => {
-		const rows = new MemoryTrailRows(4);
+		const rows = new MemoryTrailRows({ chunk: 4 });
 		await rows.add(
 			T,
 			Array.from({ length: 1500 }, (_, i) => ev(i + 1000, 100 + i)),
@@ -187,5 +187,36 @@ describe("MemoryTrailRows: a scan paused between pages", () => {
 			got.push(...page.map(e => e.seq));
 		}
 		expect(got).to.deep.equal(Array.from({ length: 1500 }, (_, i) => i + 1000));
+	});
+});
+
+describe("MemoryTrailRows: bounded memory", () => {
+	it("holds at most maxRows, dropping the oldest rows of the type that holds the most", async () => {
+		const rows = new MemoryTrailRows({ maxRows: 10, chunk: 4 });
+		expect(
+			await rows.add(
+				T,
+				Array.from({ length: 8 }, (_, i) => ev(i + 1, 100 + i)),
+			),
+		).to.equal(0);
+		expect(
+			await rows.add(
+				"alert_triggered",
+				Array.from({ length: 4 }, (_, i) => ev(i + 11, i, "alert_triggered")),
+			),
+		).to.equal(2);
+		expect((await all(rows)).map(e => e.seq)).to.deep.equal([3, 4, 5, 6, 7, 8]);
+		expect(
+			await rows.add(
+				"alert_triggered",
+				Array.from({ length: 6 }, (_, i) => ev(i + 21, 50 + i, "alert_triggered")),
+			),
+		).to.equal(6);
+		expect((await all(rows, "alert_triggered")).map(e => e.seq)).to.deep.equal([23, 24, 25, 26]);
+		expect([rows.size(), rows.size(T), rows.size("alert_triggered")]).to.deep.equal([10, 6, 4]);
+		await rows.trim(T, 106);
+		expect([rows.size(), rows.size(T)]).to.deep.equal([6, 2]);
+		expect(await rows.add(T, [ev(1, 100)]), "an old row fits again under the bound").to.equal(0);
+		expect((await all(rows)).map(e => e.seq)).to.deep.equal([1, 7, 8]);
 	});
 });

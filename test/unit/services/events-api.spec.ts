@@ -164,3 +164,22 @@ describe("services: events and analytics REST (embedded node, fake clock)", () =
 		expect(got[0][1]).to.include({ v: 1, benchmark_success_rate: 0.75, anomaly_count: 1, api_response_time: 35 });
 	});
 });
+
+describe("services: events, the embedded trail's bound (events.memoryMaxRows)", () => {
+	let node: TestNode;
+	before(async () => (node = await startNode(testConfig({ nodeId: "events-bound", services: ["gateway", "events"], events: { memoryMaxRows: 1000 } }))));
+	after(async () => node?.stop());
+
+	it("keeps the newest rows past the bound and counts the others as dropped (drop-oldest)", async () => {
+		const base = `http://127.0.0.1:${node.port()}/api/v1`;
+		const t = Date.now() - 10_000;
+		const batch = (k: number) => Array.from({ length: 600 }, (_, i) => perf("lat", i, { id: `b${k}-${i}`, ts: t + k }));
+		for (const k of [0, 1]) expect((await postJson(`${base}/events`, batch(k))).status).to.equal(201);
+		const rows = (await getJson(`${base}/events?type=performance_metric&limit=1000`)).body.items as Array<{ id: string }>;
+		expect(rows).to.have.length(1000);
+		expect(rows[0].id).to.equal("b0-200");
+		expect(rows.at(-1)!.id).to.equal("b1-599");
+		const dropped = node.broker.metrics.getMetric("rookery.events.dropped")?.snapshot() as unknown as Array<{ labels: { reason: string }; value: number }>;
+		expect(dropped.map(v => [v.labels.reason, v.value])).to.deep.equal([["drop-oldest", 200]]);
+	});
+});
