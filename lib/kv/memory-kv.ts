@@ -36,6 +36,9 @@ interface Stream {
 export class MemoryKv extends KvStore {
 	readonly kind = "memory" as const;
 	#values = new Map<string, { text: string; expiresAt: number }>();
+	/** Writes with a TTL since the last sweep of expired values, and how many make the next one. */
+	#ttlWrites = 0;
+	#sweepAfter = 1024;
 	#hashes = new Map<string, Map<string, string>>();
 	#streams = new Map<string, Stream>();
 	#zsets = new Map<string, SortedSet>();
@@ -68,6 +71,24 @@ export class MemoryKv extends KvStore {
 
 	async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
 		this.#values.set(key, { text: JSON.stringify(value), expiresAt: ttlMs === undefined ? Infinity : this.opts.now() + ttlMs });
+		if (ttlMs !== undefined && ++this.#ttlWrites > this.#sweepAfter) this.#sweep();
+	}
+
+	/**
+	 * Drop every expired value, as Redis's active expiry does: a key written once with a TTL and
+	 * never read again (an idempotency claim) would otherwise stay. The next pass comes after as
+	 * many TTL writes as values were left (at least 1,024): O(1) a write.
+	 */
+	#sweep(): void {
+		const now = this.opts.now();
+		for (const [key, v] of this.#values) if (v.expiresAt <= now) this.#values.delete(key);
+		this.#ttlWrites = 0;
+		this.#sweepAfter = Math.max(1024, this.#values.size);
+	}
+
+	/** Values held, expired ones not swept yet included (tests). */
+	get valueCount(): number {
+		return this.#values.size;
 	}
 
 	async del(key: string): Promise<boolean> {

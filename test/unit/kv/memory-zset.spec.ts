@@ -20,3 +20,18 @@ describe("lib/kv/memory-kv: sorted sets", () => {
 		);
 	});
 });
+
+describe("lib/kv/memory-kv: expiry", () => {
+	it("sweeps values that expired without being read again, so write-once claims do not pile up", async () => {
+		let now = 0;
+		const kv = new MemoryKv({ now: () => now });
+		await kv.set("kept", 1);
+		for (let i = 0; i < 10_000; i++) {
+			await kv.setIfAbsent(`claim:${i}`, i, 1000);
+			now += 1;
+		}
+		expect(kv.valueCount).to.be.at.most(1 + 2 * 1024 + 1000);
+		expect(await kv.get("kept")).to.equal(1);
+		expect(await kv.get("claim:9999")).to.equal(9999);
+	});
+});
