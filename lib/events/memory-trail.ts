@@ -9,9 +9,10 @@
  * The rows held are bounded (`maxRows`, all types together): past it, the oldest rows of the type
  * holding the most are dropped (policy drop-oldest; `add` answers how many), whatever their retention.
  *
- * Rows are kept as frozen copies of the events (JSON values, as the KV would keep them), so neither
- * the caller who added an event nor one who read it can change what is stored, without a
- * `JSON.stringify` per row or a parse per read.
+ * A row is a private copy of the event (its values as JSON would give them back), and a read hands
+ * out copies of the rows: neither the caller who added an event nor one who read it can change what
+ * is stored, without a `JSON.stringify` per row or a parse per read. (Freezing the rows instead
+ * cost more per write than the copy on read, and writes are the hot path.)
  */
 import type { EventType, PlatformEvent } from "./event-types.ts";
 import type { Position, TrailRows } from "./trail-rows.ts";
@@ -19,25 +20,28 @@ import type { Position, TrailRows } from "./trail-rows.ts";
 const PAGE = 1000;
 const cmp = (a: Position, b: Position) => a.ts - b.ts || a.seq - b.seq;
 
-/** A frozen copy of a JSON-like value as JSON would give it back (non-finite numbers → null, undefined left out). */
-function frozenCopy(x: unknown): unknown {
+/** A copy of a JSON-like value as JSON would give it back (non-finite numbers → null, undefined and functions left out). */
+function jsonCopy(x: unknown): unknown {
 	if (typeof x === "number") return Number.isFinite(x) ? x : null;
-	if (typeof x !== "object" || x === null) return x;
+	if (typeof x !== "object" || x === null) return typeof x === "function" || typeof x === "symbol" ? undefined : x;
 	if (Array.isArray(x)) {
 		const out: unknown[] = new Array(x.length);
-		for (let i = 0; i < x.length; i++) out[i] = x[i] === undefined || typeof x[i] === "function" || typeof x[i] === "symbol" ? null : frozenCopy(x[i]);
-		return Object.freeze(out);
+		for (let i = 0; i < x.length; i++) out[i] = jsonCopy(x[i]) ?? null;
+		return out;
 	}
 	const proto = Object.getPrototypeOf(x);
 	// Anything but a plain object (a Date, an object with toJSON…): exactly what JSON makes of it.
-	if ((proto !== Object.prototype && proto !== null) || typeof (x as { toJSON?: unknown }).toJSON === "function") return frozenCopy(JSON.parse(JSON.stringify(x)));
+	if ((proto !== Object.prototype && proto !== null) || typeof (x as { toJSON?: unknown }).toJSON === "function") return JSON.parse(JSON.stringify(x));
 	const out: Record<string, unknown> = {};
 	for (const k in x) {
-		const v = (x as Record<string, unknown>)[k];
-		if (v !== undefined && typeof v !== "function" && typeof v !== "symbol") out[k] = frozenCopy(v);
+		const v = jsonCopy((x as Record<string, unknown>)[k]);
+		if (v !== undefined) out[k] = v;
 	}
-	return Object.freeze(out);
+	return out;
 }
+
+/** A copy of an event: its fields in their order, `data` copied as JSON would. */
+const copyOf = (e: PlatformEvent): PlatformEvent => ({ v: e.v, id: e.id, seq: e.seq, type: e.type, ts: e.ts, entity: e.entity, severity: e.severity, data: jsonCopy(e.data) as PlatformEvent["data"] });
 
 /** Rows of one type: chunks in order, none empty. */
 class Series {
@@ -182,7 +186,7 @@ export class MemoryTrailRows implements TrailRows {
 		let s = this.#series.get(type);
 		if (!s) this.#series.set(type, (s = new Series(this.opts.chunk)));
 		const before = s.count;
-		s.add(ordered(events.map(e => frozenCopy(e) as PlatformEvent)));
+		s.add(ordered(events.map(copyOf)));
 		this.#rows += s.count - before;
 		return this.#bound();
 	}
@@ -214,7 +218,7 @@ export class MemoryTrailRows implements TrailRows {
 	async *scan(type: EventType, from: number, to: number, start: Position | null): AsyncIterable<readonly PlatformEvent[]> {
 		for (let at = start; ; ) {
 			const page = this.#series.get(type)?.page(from, to, at, PAGE) ?? [];
-			if (page.length > 0) yield page;
+			if (page.length > 0) yield page.map(copyOf);
 			if (page.length < PAGE) return;
 			at = page[page.length - 1];
 		}

@@ -2,7 +2,7 @@
  * Where the audit trail's rows live: one time-ordered series per event type. Two implementations
  * pass one contract (test/integration/trail.contract.spec.ts): `KvTrailRows` (kv-trail.ts), sorted
  * sets on the KV (Redis in a cluster), and `MemoryTrailRows` (memory-trail.ts), time-ordered chunks
- * of frozen events for embedded mode. `trailRowsOf(kv)` (event-log.ts) picks the one for a node's
+ * of copied events for embedded mode. `trailRowsOf(kv)` (event-log.ts) picks the one for a node's
  * KV. Seqs and idempotency claims stay on the KV either way.
  */
 import type { EventType, PlatformEvent } from "./event-types.ts";
@@ -20,7 +20,7 @@ export interface TrailRows {
 	/**
 	 * Store rows of one type (any order). A row added again (the same event: same seq and ts) is
 	 * kept once, also when two calls race. Stored rows do not change: a caller cannot alter a stored
-	 * row through the events it added or read (memory: they are frozen; KV: rows are JSON).
+	 * row through the events it added or read (memory: rows are copied in and out; KV: rows are JSON).
 	 * Answers how many older rows were dropped to keep a bound on memory (always 0 on the KV).
 	 */
 	add(type: EventType, events: readonly PlatformEvent[]): Promise<number>;
