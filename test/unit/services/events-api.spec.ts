@@ -76,6 +76,15 @@ describe("services: events and analytics REST (embedded node, fake clock)", () =
 		expect(ids).to.deep.equal(["run-1", "run-2"]);
 	});
 
+	it("answers a request re-sent concurrently with the first answers and stores each id once", async () => {
+		const body = [perf("lat", 7, { id: "race-1" }), perf("lat", 8, { id: "race-2" }), { type: "competitive_update", id: "race-3", data: { competitor: "c", change: "price" } }];
+		const [a, b] = await Promise.all([postJson(`${base}/events`, body), postJson(`${base}/events`, body)]);
+		expect([a.status, b.status]).to.deep.equal([201, 201]);
+		expect(b.body.items).to.deep.equal(a.body.items);
+		const stored = [...(await all("&type=performance_metric")), ...(await all("&type=competitive_update"))].map(e => e.id).filter(id => id.startsWith("race-"));
+		expect(stored.sort()).to.deep.equal(["race-1", "race-2", "race-3"]);
+	});
+
 	it("pages the trail in time order with a cursor, filtered by entity and from/to (ms or ISO)", async () => {
 		const batch = Array.from({ length: 25 }, (_, i) => ({ type: "insight_generated", entity: i % 2 ? "odd" : "even", ts: T0 - 60_000 + (24 - i) * 1000, data: { title: `i${i}` } }));
 		expect((await postJson(`${base}/events`, batch)).status).to.equal(201);
