@@ -10,13 +10,15 @@ import { prometheusRegistryOf } from "./prometheus.ts";
 
 export function registerSymbolMetrics(broker: ServiceBroker, actors: () => Iterable<Promise<SymbolActor>>, now: () => number): void {
 	const registers = [prometheusRegistryOf(broker)];
-	// One read of the actors per scrape, shared by the metrics below (each collect() is called once per scrape).
+	// One read of the actors per scrape, shared by the metrics below: a scrape collects them one
+	// per event-loop turn (runtime/prometheus.ts renderMetrics), so a read is reused for a second.
 	let read: Promise<SymbolActor[]> | null = null;
 	const owned = () => {
-		read ??= Promise.all([...actors()].map(p => p.catch(() => null))).then(list => {
-			read = null;
-			return list.filter((a): a is SymbolActor => a !== null);
-		});
+		if (!read) {
+			read = Promise.all([...actors()].map(p => p.catch(() => null))).then(list => list.filter((a): a is SymbolActor => a !== null));
+			// Not kept longer: it holds the actors, passivated ones too.
+			setTimeout(() => (read = null), 1000).unref();
+		}
 		return read;
 	};
 	new Gauge({

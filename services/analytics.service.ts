@@ -12,8 +12,9 @@ import { BusyError, NotFoundError, ValidationError } from "../lib/protocol/error
 import { isFieldErrors } from "../lib/protocol/tick.ts";
 import { subjects } from "../lib/protocol/wire.ts";
 import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
+import { eachInTurns } from "../lib/scheduling/turns.ts";
 import { WindowStore } from "../lib/analytics/window-store.ts";
-import { combine, windowSpan, type BucketExport, type WindowStats } from "../lib/analytics/metric-windows.ts";
+import { combineExports, type BucketExport, type WindowStats } from "../lib/analytics/metric-windows.ts";
 import { WINDOWS, type WindowName } from "../lib/analytics/window-spec.ts";
 import { isMetricName, METRIC_NAME_PATTERN } from "../lib/analytics/metric-name.ts";
 import { checkMetricBody } from "../lib/analytics/check-metrics.ts";
@@ -25,6 +26,8 @@ import type { NodeDeps } from "../runtime/deps.ts";
 const MAX_METRICS = 10_000;
 /** Names published per second at most; the rest wait for the next second. */
 const PUBLISH_PER_TICK = 1000;
+/** Stats are computed and published in 5 ms slices: 1,000 names × 6 windows in one turn stalled the node. */
+const TURNS = { budgetMs: 5, every: 8 };
 type Exported = Record<string, Partial<Record<WindowName, BucketExport[]>>>;
 
 interface Methods {
@@ -142,32 +145,18 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 				const out = new Map<string, Partial<Record<WindowName, WindowStats>>>();
 				const nodes = this.nodes();
 				if (nodes.length <= 1) {
-					for (const n of names) if (this.windows.has(n)) out.set(n, Object.fromEntries(windows.map(w => [w, this.windows.stats(n, w)!])));
+					await eachInTurns(names.length, i => this.windows.has(names[i]) && out.set(names[i], Object.fromEntries(windows.map(w => [w, this.windows.stats(names[i], w)!]))), TURNS);
 					return out;
 				}
 				const parts = await Promise.all(nodes.map(nodeID => this.broker.call<Exported, object>("analytics.exportBuckets", { names, windows }, { nodeID }).catch(() => ({}) as Exported)));
-				for (const n of names) {
-					const seen = parts.filter(p => p[n]);
-					if (seen.length === 0) continue;
-					out.set(
-						n,
-						Object.fromEntries(
-							windows.map(w => {
-								const s = windowSpan(w, now);
-								return [
-									w,
-									combine(
-										n,
-										w,
-										s.from,
-										s.to,
-										seen.flatMap(p => p[n][w] ?? []),
-									),
-								];
-							}),
-						),
-					);
-				}
+				await eachInTurns(
+					names.length,
+					i => {
+						const stats = combineExports(names[i], windows, now, parts);
+						if (stats) out.set(names[i], stats);
+					},
+					TURNS,
+				);
 				return out;
 			},
 			async publishTick() {
@@ -184,13 +173,19 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 				const batch = [...this.pending].slice(0, PUBLISH_PER_TICK);
 				for (const n of batch) this.pending.delete(n);
 				if (batch.length === 0) return;
-				for (const [name, byWindow] of await this.gather(batch, WINDOWS)) {
-					for (const w of WINDOWS) {
-						deps.bus.publish(subjects.windows(w, name), { v: 1, ...byWindow[w] });
-						// Window alert rules are checked by the one node publishing this name.
-						if (byWindow[w]) deps.alerts.observeWindow(byWindow[w] as WindowStats & Record<string, unknown>);
-					}
-				}
+				const gathered = [...(await this.gather(batch, WINDOWS))];
+				await eachInTurns(
+					gathered.length,
+					i => {
+						const [name, byWindow] = gathered[i];
+						for (const w of WINDOWS) {
+							deps.bus.publish(subjects.windows(w, name), { v: 1, ...byWindow[w] });
+							// Window alert rules are checked by the one node publishing this name.
+							if (byWindow[w]) deps.alerts.observeWindow(byWindow[w] as WindowStats & Record<string, unknown>);
+						}
+					},
+					TURNS,
+				);
 			},
 			async publishDashboard() {
 				const nodes = this.nodes();

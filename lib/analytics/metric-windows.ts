@@ -150,3 +150,24 @@ export function combine(name: string, window: WindowName, from: number, to: numb
 	const q = (p: number) => Math.min(max, Math.max(min, merged.getValueAtQuantile(p)));
 	return { name, window, from, to, count, sum, avg: sum / count, min, max, p50: q(0.5), p95: q(0.95), p99: q(0.99) };
 }
+
+/** One name's stats per window from the buckets every node exported for it (`parts`, one per node); null when none had it. */
+export function combineExports(name: string, windows: readonly WindowName[], now: number, parts: ReadonlyArray<Record<string, Partial<Record<WindowName, BucketExport[]>>>>): Partial<Record<WindowName, WindowStats>> | null {
+	const seen = parts.filter(p => p[name]);
+	if (seen.length === 0) return null;
+	return Object.fromEntries(
+		windows.map(w => {
+			const s = windowSpan(w, now);
+			return [
+				w,
+				combine(
+					name,
+					w,
+					s.from,
+					s.to,
+					seen.flatMap(p => p[name][w] ?? []),
+				),
+			];
+		}),
+	);
+}

@@ -8,8 +8,8 @@
  * Latency is measured by the probes themselves: one `/health/live` every 10 ms whatever the
  * earlier ones are doing (open loop, so a stall delays every probe sent during it), each timed
  * from its own send to its answer, over connections opened before the POST, from a process of
- * their own. The bound is 100 ms
- * over the same probes' p99 just before the POST (1 s on an overloaded machine, see runOn). The
+ * their own. The bound is the issue's: p99 under 100 ms (1 s on an overloaded machine, see runOn);
+ * the same probes' p99 just before the POST is reported beside it, not added to it. The
  * nodes log at `error`: piping thousands of warnings into this process would slow the probes here.
  */
 import { spawn } from "node:child_process";
@@ -174,13 +174,14 @@ describe("security: admission control for a burst of new symbols", function () {
 		// catches the 9-11 s stall this guards against; on a machine with room it is 100 ms.
 		const overloaded = os.loadavg()[0] > os.cpus().length;
 		const bound = overloaded ? 1000 : 100;
+		if (overloaded && check.latency) console.log(`      load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores: /health/live p99 bounded at 1 s, not 100 ms`);
 		const p99s: number[] = [];
 		for (let i = 0; i < tries; i++) {
 			const r = await burstOn(node, n);
-			p99s.push(r.p99 - r.baseP99);
-			if (!check.latency || r.p99 < bound + r.baseP99) return;
+			p99s.push(r.p99);
+			if (!check.latency || r.p99 < bound) return;
 		}
-		expect.fail(`/health/live p99 over ${bound} ms (+ its p99 before the POST; load average ${os.loadavg()[0].toFixed(1)}) in all ${tries} bursts: ${p99s.map(x => x.toFixed(1)).join(", ")} ms over`);
+		expect.fail(`/health/live p99 not under ${bound} ms (load average ${os.loadavg()[0].toFixed(1)}) in any of ${tries} bursts: ${p99s.map(x => x.toFixed(1)).join(", ")} ms`);
 	}
 
 	async function burstOn(node: RookeryNodeProcess, n: number) {
@@ -195,7 +196,7 @@ describe("security: admission control for a burst of new symbols", function () {
 		expect(metrics, "the lease-lost counter is exported").to.match(/^rookery_symbols_lease_lost_total[{ ]/m);
 		expect(metric(metrics, "rookery_symbols_lease_lost_total"), report).to.equal(0);
 		expect(written, report).to.be.above(0);
-		return { p99, baseP99 };
+		return { p99 };
 	}
 
 	describe("one embedded node (memory store)", () => {

@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { WsTestClient } from "../helpers/ws-client.ts";
+import { ClientSession } from "../../lib/streaming/client-session.ts";
 import { counter, expectAlive, nested, SECRET, startNode, type TestNode } from "./gateway-node.ts";
 
 describe("security: WebSocket frames cannot throw out of the message listener", function () {
@@ -59,6 +60,29 @@ describe("security: WebSocket frames cannot throw out of the message listener", 
 		c.ws.send(JSON.stringify({ type: "subscribe", subscription_type: "market_data", symbols: [{ toString: "x" }] }));
 		const e = await c.waitForFrame(f => f.type === "error", "error frame");
 		expect(e.code).to.equal("BAD_REQUEST");
+		await expectAlive(n);
+	});
+
+	it("a throw the session did not expect closes that connection with 1011, counted; the others and the node go on", async () => {
+		const other = await WsTestClient.connect(`${n.ws}/ws`);
+		clients.push(other);
+		const c = await WsTestClient.connect(`${n.ws}/ws`);
+		clients.push(c);
+		const before = counter(n, "rookery.network.errors", { boundary: "ws-message" });
+		const onMessage = ClientSession.prototype.onMessage;
+		ClientSession.prototype.onMessage = function (this: ClientSession, text: string) {
+			if (text.includes("boom")) throw new RangeError("a bug in the session");
+			return onMessage.call(this, text);
+		};
+		try {
+			c.ws.send('{"op":"boom"}');
+			expect((await c.waitForClose()).code).to.equal(1011);
+		} finally {
+			ClientSession.prototype.onMessage = onMessage;
+		}
+		expect(counter(n, "rookery.network.errors", { boundary: "ws-message" })).to.equal(before + 1);
+		other.send({ op: "ping" });
+		await other.waitForFrame(f => f.type === "pong", "pong on the other connection");
 		await expectAlive(n);
 	});
 
