@@ -7,7 +7,7 @@ import type { TierName } from "../auth/tiers.ts";
 import { fromSeedConfigFile, isSeedConfigFile } from "./seed-compat.ts";
 import { tlsFromEnv } from "./tls.ts";
 import { agentsFromEnv, mergeAgentsLayer } from "../agents/agent-config.ts";
-import { ConfigError, type ConfigOverrides, type LogFormat, type LogLevel, type RookeryConfig, type ServiceName } from "./types.ts";
+import { ConfigError, LOG_LEVELS, type ConfigOverrides, type LogFormat, type LogLevel, type RookeryConfig, type ServiceName } from "./types.ts";
 
 const list = (s: string) =>
 	s
@@ -16,6 +16,15 @@ const list = (s: string) =>
 		.filter(Boolean);
 /** A number from text; text that is not one stays text, so the error shows what was given. */
 const num = (s: string) => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : s) as number;
+/**
+ * A log level as the predecessors write it too: any case (seed 000's `LOG_LEVEL=INFO`, seed 004's
+ * `--log-level DEBUG`) and Python's `warning` / `critical`; anything else stays as given, for the error.
+ */
+const PYTHON_LEVELS: Record<string, LogLevel> = { warning: "warn", critical: "fatal" };
+const level = (s: string) => {
+	const l = s.trim().toLowerCase();
+	return (PYTHON_LEVELS[l] ?? ((LOG_LEVELS as readonly string[]).includes(l) ? l : s)) as LogLevel;
+};
 /** A yes/no from text (1/0, true/false); anything else stays text, for the same reason. */
 const flag = (s: string) => ({ "1": true, true: true, "0": false, false: false })[s.trim().toLowerCase()] ?? (s as unknown as boolean);
 
@@ -29,7 +38,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.PORT) o.port = num(env.PORT);
 	if (env.HEALTH_PORT) o.healthPort = num(env.HEALTH_PORT);
 	if (env.HOST) o.host = env.HOST;
-	if (env.LOG_LEVEL) o.logLevel = env.LOG_LEVEL as LogLevel;
+	if (env.LOG_LEVEL) o.logLevel = level(env.LOG_LEVEL);
 	if (env.LOG_FORMAT) o.logFormat = env.LOG_FORMAT as LogFormat;
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
 	if (env.ROOKERY_PLUGINS) o.plugins = list(env.ROOKERY_PLUGINS);
@@ -63,7 +72,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 export function fromArgs(args: Record<string, string | boolean | undefined>): ConfigOverrides {
 	const o: ConfigOverrides = {};
 	if (typeof args.symbols === "string") o.symbols = list(args.symbols);
-	if (typeof args["log-level"] === "string") o.logLevel = args["log-level"] as LogLevel;
+	if (typeof args["log-level"] === "string") o.logLevel = level(args["log-level"]);
 	if (typeof args.port === "string") o.port = num(args.port);
 	if (typeof args["node-id"] === "string") o.nodeId = args["node-id"];
 	if (typeof args.services === "string") o.services = list(args.services) as ServiceName[];

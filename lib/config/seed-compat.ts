@@ -5,13 +5,29 @@
  * own settings. Rookery's own variables win over the seeds' when both are set.
  */
 import type { RookeryConfig } from "./config.ts";
+import { parseSpec } from "../indicators/registry.ts";
+import { createStrategy } from "../strategies/index.ts";
 
 export const ENVIRONMENTS = ["development", "staging", "production", "test"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 const ENVIRONMENT_ALIASES: Record<string, Environment> = { dev: "development", stage: "staging", prod: "production" };
 
 /** The predecessors' variables a node reads (besides Rookery's own). */
-export const SEED_ENV = ["WATCHLIST_SYMBOLS", "DATA_PROVIDER", "REDIS_STREAMS_MAXLEN", "ENABLE_ALERTS", "REDIS_HOST", "REDIS_PORT", "REDIS_ENABLED", "STREAMING_ENABLED", "AUTO_START_WORKERS", "ENVIRONMENT", "MAX_WORKERS"];
+export const SEED_ENV = [
+	"WATCHLIST_SYMBOLS",
+	"DATA_PROVIDER",
+	"DATA_UPDATE_INTERVAL",
+	"CALCULATION_WORKERS",
+	"REDIS_STREAMS_MAXLEN",
+	"ENABLE_ALERTS",
+	"REDIS_HOST",
+	"REDIS_PORT",
+	"REDIS_ENABLED",
+	"STREAMING_ENABLED",
+	"AUTO_START_WORKERS",
+	"ENVIRONMENT",
+	"MAX_WORKERS",
+];
 
 const BOOL: Record<string, boolean> = { "1": true, true: true, yes: true, on: true, "0": false, false: false, no: false, off: false };
 
@@ -40,6 +56,11 @@ export function applySeedEnv(cfg: RookeryConfig, env: NodeJS.ProcessEnv, _notice
 			.map(s => s.trim())
 			.filter(Boolean);
 	if (env.DATA_PROVIDER) cfg.workers.chains.market_data = [env.DATA_PROVIDER.trim() === "mock" ? "synthetic" : env.DATA_PROVIDER.trim()];
+	// the same settings as the `system` section of its config file (fromSeedConfigFile)
+	const interval = int("DATA_UPDATE_INTERVAL");
+	if (interval !== undefined) cfg.workers.intervals.market_data = interval;
+	const calcWorkers = int("CALCULATION_WORKERS");
+	if (calcWorkers !== undefined) cfg.workers.concurrency = calcWorkers;
 	const maxLen = int("REDIS_STREAMS_MAXLEN");
 	if (maxLen !== undefined) {
 		cfg.store.maxLen = maxLen;
@@ -68,6 +89,7 @@ export function applySeedEnv(cfg: RookeryConfig, env: NodeJS.ProcessEnv, _notice
 		else problems.push(`ENVIRONMENT must be one of ${ENVIRONMENTS.join(", ")} (got '${env.ENVIRONMENT}')`);
 	}
 	const maxWorkers = int("MAX_WORKERS");
+	if (maxWorkers !== undefined && calcWorkers !== undefined && maxWorkers !== calcWorkers) problems.push("MAX_WORKERS and CALCULATION_WORKERS contradict each other (both set workers.concurrency)");
 	if (maxWorkers !== undefined) cfg.workers.concurrency = maxWorkers;
 	return problems;
 }
@@ -114,8 +136,12 @@ strategy("rsi-trend", ["rsi_trend", "rsi_trend_following"], [["rsi_period", "per
 strategy("bb-breakout", ["bollinger_breakout", "bollinger_band_breakout", "bb_breakout"], [["period"], ["std_dev", "deviations", "num_std"]]);
 strategy("sr-breakout", ["support_resistance_breakout", "sr_breakout", "level_breakout"], [["lookback", "lookback_period", "period"]]);
 
-/** `name` + `parameters` → `kind:p1:p2`; parameters named, in our order, none skipped; `fromName` fills a lone period ("sma_50"). */
-function specOf(where: string, kind: string, names: string[][], parameters: unknown, fromName: number[], problems: string[]): string | null {
+/**
+ * `name` + `parameters` → `kind:p1:p2`; parameters named, in our order; one left out before a given
+ * one takes its default (seed 004's own example names only `rsi_overbought` and `rsi_oversold` of
+ * macd_rsi); `fromName` fills a lone period ("sma_50").
+ */
+function specOf(where: string, kind: string, names: string[][], parameters: unknown, fromName: number[], defaults: readonly number[], problems: string[]): string | null {
 	const given: Record<string, unknown> = parameters && typeof parameters === "object" && !Array.isArray(parameters) ? (parameters as Record<string, unknown>) : {};
 	if (parameters !== undefined && parameters !== given) problems.push(`${where}.parameters must be an object`);
 	const known = new Set(names.flat());
@@ -123,9 +149,7 @@ function specOf(where: string, kind: string, names: string[][], parameters: unkn
 	const values: unknown[] = names.map(aliases => aliases.map(a => given[a]).find(v => v !== undefined));
 	if (!values.some(v => v !== undefined)) values.splice(0, fromName.length, ...fromName);
 	const last = values.findLastIndex(v => v !== undefined);
-	const used = values.slice(0, last + 1);
-	const gap = used.findIndex(v => v === undefined);
-	if (gap >= 0) problems.push(`${where}.parameters: ${names[gap][0]} is needed when a later parameter is given`);
+	const used = values.slice(0, last + 1).map((v, i) => v ?? defaults[i]);
 	for (const [i, v] of used.entries()) if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v))) problems.push(`${where}.parameters.${names[i][0]} must be a number`);
 	return [kind, ...used].join(":");
 }
@@ -158,7 +182,7 @@ export function fromSeedConfigFile(json: Record<string, unknown>): { overrides: 
 				problems.push(`${where}.name '${String(ind.name)}' is not a known indicator (known: ${Object.keys(INDICATORS).join(", ")}, optionally with _period as in sma_50)`);
 				continue;
 			}
-			const spec = specOf(where, entry.kind, entry.params, ind.parameters, m[2] ? m[2].split("_").map(Number) : [], problems);
+			const spec = specOf(where, entry.kind, entry.params, ind.parameters, m[2] ? m[2].split("_").map(Number) : [], parseSpec(entry.kind).params, problems);
 			if (spec) specs.push(spec);
 			for (const [key, into] of [
 				["update_frequency_seconds", freq],
@@ -183,7 +207,7 @@ export function fromSeedConfigFile(json: Record<string, unknown>): { overrides: 
 				.replace(/_strategy$/, "");
 			const entry = Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name] : undefined;
 			if (!entry) problems.push(`strategies[${i}].name '${String(s.name)}' is not a known strategy (known: ${Object.keys(STRATEGIES).join(", ")})`);
-			else specs.push(specOf(`strategies[${i}]`, entry.spec, entry.params, s.parameters, [], problems)!);
+			else specs.push(specOf(`strategies[${i}]`, entry.spec, entry.params, s.parameters, [], createStrategy(entry.spec).params, problems)!);
 		}
 		analysis.strategies = specs;
 	}

@@ -14,6 +14,7 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 		writeFileSync(p, JSON.stringify(json));
 		return p;
 	};
+	const withFile = (json: unknown) => resolveConfig({ env: {}, args: { config: file(json) } });
 	before(() => (dir = mkdtempSync(path.join(os.tmpdir(), "rk-seedcfg-"))));
 	after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -48,6 +49,27 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 		expect(problems({ STREAMING_ENABLED: "false", AUTO_START_WORKERS: "true" })).to.deep.equal(["STREAMING_ENABLED=false and AUTO_START_WORKERS=true contradict each other"]);
 	});
 
+	it("seed 004 env: DATA_UPDATE_INTERVAL and CALCULATION_WORKERS, as its file's system section", () => {
+		const c = resolveConfig({ env: { DATA_UPDATE_INTERVAL: "1", CALCULATION_WORKERS: "6" }, args: {} });
+		expect(c.workers.intervals).to.deep.include({ market_data: 1, news: 300 });
+		expect(c.workers.concurrency).to.equal(6);
+		expect(resolveConfig({ env: { CALCULATION_WORKERS: "6", MAX_WORKERS: "6" }, args: {} }).workers.concurrency).to.equal(6);
+		expect(problems({ CALCULATION_WORKERS: "6", MAX_WORKERS: "2" })).to.deep.equal(["MAX_WORKERS and CALCULATION_WORKERS contradict each other (both set workers.concurrency)"]);
+		expect(problems({ DATA_UPDATE_INTERVAL: "0.5" })).to.deep.equal(["DATA_UPDATE_INTERVAL must be a whole number (got '0.5')"]);
+		expect(problems({ DATA_UPDATE_INTERVAL: "0" }).join()).to.match(/workers\.intervals\.market_data/);
+	});
+
+	it("log levels as the seeds write them: seed 000's LOG_LEVEL=INFO, seed 004's --log-level DEBUG, Python's WARNING", () => {
+		// seed 000's documented environment, verbatim
+		const c = resolveConfig({ env: { REDIS_URL: "redis://redis:6379", LOG_LEVEL: "INFO", ENVIRONMENT: "production", MAX_WORKERS: "1" }, args: {} });
+		expect(c).to.deep.include({ logLevel: "info", environment: "production", redisUrl: "redis://redis:6379" });
+		expect(c.workers.concurrency).to.equal(1);
+		expect(resolveConfig({ env: {}, args: { "log-level": "DEBUG" } }).logLevel).to.equal("debug");
+		expect(resolveConfig({ env: { LOG_LEVEL: "WARNING" }, args: {} }).logLevel).to.equal("warn");
+		expect(resolveConfig({ env: { LOG_LEVEL: "Critical" }, args: {} }).logLevel).to.equal("fatal");
+		expect(problems({ LOG_LEVEL: "LOUD" }).join()).to.match(/logLevel.*got 'LOUD'/);
+	});
+
 	it("seed 000 env: ENVIRONMENT (validated), MAX_WORKERS → workers.concurrency", () => {
 		const c = resolveConfig({ env: { ENVIRONMENT: "Production", MAX_WORKERS: "2" }, args: {} });
 		expect(c.environment).to.equal("production");
@@ -59,26 +81,21 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 	});
 
 	it("seed 004's JSON config file: indicators, strategies and system become Rookery settings", () => {
-		const c = resolveConfig({
-			env: {},
-			args: {
-				config: file({
-					indicators: [
-						{ name: "sma_50", enabled: true, parameters: { period: 50 }, update_frequency_seconds: 1, ttl_seconds: 300 },
-						{ name: "rsi_14", enabled: true, parameters: { period: 14 }, update_frequency_seconds: 2, ttl_seconds: 600 },
-						{ name: "ema_20", parameters: {} },
-						{ name: "macd", parameters: { fast_period: 8, slow_period: 21, signal_period: 5 } },
-						{ name: "bollinger_bands", parameters: { period: 20, std_dev: 2.5 } },
-						{ name: "atr_14", enabled: false, parameters: { period: 14 } },
-					],
-					strategies: [
-						{ name: "macd_rsi_strategy", enabled: true, parameters: { rsi_overbought: 70, rsi_oversold: 30, fast_period: 12, slow_period: 26, signal_period: 9, rsi_period: 14 }, required_indicators: ["rsi_14", "macd"] },
-						{ name: "ma_crossover", parameters: { fast_period: 5, slow_period: 20 } },
-					],
-					system: { max_concurrent_calculations: 100, data_update_interval_seconds: 5, calculation_workers: 4 },
-					port: 4000,
-				}),
-			},
+		const c = withFile({
+			indicators: [
+				{ name: "sma_50", enabled: true, parameters: { period: 50 }, update_frequency_seconds: 1, ttl_seconds: 300 },
+				{ name: "rsi_14", enabled: true, parameters: { period: 14 }, update_frequency_seconds: 2, ttl_seconds: 600 },
+				{ name: "ema_20", parameters: {} },
+				{ name: "macd", parameters: { fast_period: 8, slow_period: 21, signal_period: 5 } },
+				{ name: "bollinger_bands", parameters: { period: 20, std_dev: 2.5 } },
+				{ name: "atr_14", enabled: false, parameters: { period: 14 } },
+			],
+			strategies: [
+				{ name: "macd_rsi_strategy", enabled: true, parameters: { rsi_overbought: 70, rsi_oversold: 30, fast_period: 12, slow_period: 26, signal_period: 9, rsi_period: 14 }, required_indicators: ["rsi_14", "macd"] },
+				{ name: "ma_crossover", parameters: { fast_period: 5, slow_period: 20 } },
+			],
+			system: { max_concurrent_calculations: 100, data_update_interval_seconds: 5, calculation_workers: 4 },
+			port: 4000,
 		});
 		expect(c.analysis.indicators).to.deep.equal(["sma:50", "rsi:14", "ema:20", "macd:8:21:5", "bbands:20:2.5"]);
 		expect(c.analysis.strategies).to.deep.equal(["macd-rsi:12:26:9:14:70:30", "ma-cross:5:20"]);
@@ -90,12 +107,42 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 		expect(c.port, "Rookery's own keys in the same file").to.equal(4000);
 	});
 
+	it("seed 004's README config file, verbatim; parameters it leaves out take their defaults", () => {
+		const c = withFile({
+			indicators: [
+				{ name: "sma_50", enabled: true, parameters: { period: 50 }, update_frequency_seconds: 1, ttl_seconds: 300 },
+				{ name: "rsi_14", enabled: true, parameters: { period: 14 }, update_frequency_seconds: 1, ttl_seconds: 300 },
+			],
+			strategies: [{ name: "macd_rsi_strategy", enabled: true, parameters: { rsi_overbought: 70, rsi_oversold: 30 }, required_indicators: ["rsi_14", "macd"] }],
+			system: { max_concurrent_calculations: 100, data_update_interval_seconds: 1, calculation_workers: 4 },
+		});
+		expect(c.analysis.indicators).to.deep.equal(["sma:50", "rsi:14"]);
+		expect(c.analysis.strategies).to.deep.equal(["macd-rsi:12:26:9:14:70:30"]);
+		expect(c.analysis.publishEveryMs).to.equal(1000);
+		expect(c.store.latestTtlMs).to.equal(300_000);
+		expect(c.workers.concurrency).to.equal(4);
+		expect(c.workers.intervals.market_data).to.equal(1);
+		// not the defaults by chance: a later parameter given, the earlier ones defaulted
+		const d = withFile({
+			indicators: [
+				{ name: "macd", parameters: { slow_period: 30 } },
+				{ name: "stochastic", parameters: { d_period: 5 } },
+			],
+			strategies: [
+				{ name: "macd_rsi", parameters: { rsi_oversold: 25 } },
+				{ name: "rsi_trend_following", parameters: { trend_period: 100 } },
+			],
+		});
+		expect(d.analysis.indicators, "trailing defaults left to the spec").to.deep.equal(["macd:12:30", "stoch:14:3:5"]);
+		expect(d.analysis.strategies).to.deep.equal(["macd-rsi:12:26:9:14:70:25", "rsi-trend:14:100"]);
+	});
+
 	it("a bad seed 004 file is refused with every problem named", () => {
 		const p = problems(
 			{},
 			{
 				config: file({
-					indicators: [{ name: "ichimoku" }, { name: "sma", parameters: { period: 20, colour: "red" } }, { name: "macd", parameters: { slow_period: 26 } }, { name: "rsi", parameters: { period: "14" }, ttl_seconds: -1 }],
+					indicators: [{ name: "ichimoku" }, { name: "sma", parameters: { period: 20, colour: "red" } }, { name: "macd", parameters: { slow_period: "26" } }, { name: "rsi", parameters: { period: "14" }, ttl_seconds: -1 }],
 					strategies: [{ name: "moon_strategy" }],
 					system: { gpu: true },
 				}),
@@ -103,7 +150,7 @@ describe("lib/config: the predecessors' env and seed 004's config file", () => {
 		).map(x => x.replace(/^config file \S+: /, ""));
 		expect(p).to.include.members([
 			"indicators[1].parameters.colour is not a parameter of sma (known: period, window, length)",
-			"indicators[2].parameters: fast_period is needed when a later parameter is given",
+			"indicators[2].parameters.slow_period must be a number",
 			"indicators[3].parameters.period must be a number",
 			"indicators[3].ttl_seconds must be a positive number",
 			"system.gpu is not a setting of seed 004's system section",
