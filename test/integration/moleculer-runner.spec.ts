@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { childEnv, ROOT, RookeryProcess } from "../helpers/node-process.ts";
 import { freePort } from "../helpers/ports.ts";
+import { SERVICE_NAMES } from "../../lib/config/config.ts";
 
 const STARTED = /ServiceBroker with \d+ service\(s\) started successfully/;
 
@@ -31,7 +32,7 @@ describe("moleculer-runner starts the services folder", function () {
 			proc.stdout!.on("data", check);
 			void p.exited.then(e => reject(new Error(`the runner exited (${JSON.stringify(e)}) before starting\n${p.output()}`)));
 		});
-		for (const name of ["gateway", "ingest", "symbols", "monitor", "intelligence", "config", "events", "analytics", "agents.sentiment", "agents.forecast", "agents.explain", "agents.strategy"]) {
+		for (const name of SERVICE_NAMES) {
 			expect(p.stdout, `service ${name} registered\n${p.output()}`).to.include(`'${name}' service is registered.`);
 		}
 		const res = await fetch(`http://127.0.0.1:${port}/health`);
