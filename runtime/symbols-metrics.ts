@@ -6,6 +6,7 @@
 import type { ServiceBroker } from "moleculer";
 import { Counter, Gauge } from "prom-client";
 import type { SymbolActor } from "../lib/symbols/symbol-actor.ts";
+import { SignalOutcomes, type SignalOutcome } from "../lib/strategies/signal-outcomes.ts";
 import { prometheusRegistryOf } from "./prometheus.ts";
 
 export function registerSymbolMetrics(broker: ServiceBroker, actors: () => Iterable<Promise<SymbolActor>>, now: () => number): void {
@@ -70,4 +71,31 @@ export function registerSymbolMetrics(broker: ServiceBroker, actors: () => Itera
 			for (const a of await owned()) this.inc({ symbol: a.symbol }, a.messagesOut);
 		},
 	});
+}
+
+type Published = { strategy?: string; direction?: "long" | "short"; tf?: string; final?: boolean; bar?: { close: number } };
+
+/**
+ * Live strategy metrics, registered once per node: signals generated, and their outcomes over the
+ * horizons (lib/strategies/signal-outcomes.ts). Returns a factory of one symbol's observer, fed
+ * that symbol's published messages in order.
+ */
+export function registerSignalMetrics(broker: ServiceBroker): () => (msg: object) => void {
+	const m = broker.metrics;
+	m.register({ type: "counter", name: "rookery.strategy.signals", labelNames: ["strategy", "tf", "direction"], description: "Signals the strategies generated on live bars" });
+	m.register({ type: "counter", name: "rookery.strategy.outcomes", labelNames: ["strategy", "tf", "horizon", "result"], description: "Live signals scored h bars later: hit when the close moved the signal's way" });
+	m.register({ type: "counter", name: "rookery.strategy.outcomes.dropped", description: "Live signals left unscored because too many were waiting for their horizons (drop-oldest)" });
+	const count = (o: SignalOutcome) => m.increment("rookery.strategy.outcomes", { strategy: o.strategy, tf: o.tf, horizon: o.horizon, result: o.hit ? "hit" : "miss" });
+	return () => {
+		const outcomes = new SignalOutcomes();
+		return msg => {
+			const p = msg as Published;
+			if (p.strategy !== undefined && p.direction !== undefined && p.tf !== undefined) {
+				m.increment("rookery.strategy.signals", { strategy: p.strategy, tf: p.tf, direction: p.direction });
+				const dropped = outcomes.dropped;
+				outcomes.signal(p.tf, p.strategy, p.direction);
+				if (outcomes.dropped > dropped) m.increment("rookery.strategy.outcomes.dropped");
+			} else if (p.final === true && p.bar !== undefined && p.tf !== undefined) outcomes.bar(p.tf, p.bar.close, count);
+		};
+	};
 }

@@ -15,7 +15,7 @@ import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
-import { registerSymbolMetrics } from "../runtime/symbols-metrics.ts";
+import { registerSignalMetrics, registerSymbolMetrics } from "../runtime/symbols-metrics.ts";
 
 const notKept = (actor: SymbolActor, tf: string) => new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
 
@@ -34,6 +34,7 @@ interface Methods extends KeyedActorMethods<SymbolActor> {
 export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, KeyedActorVars<SymbolActor>> {
 	const { store, bus, config } = deps;
 	let leasing: ActorOptions["leasing"];
+	let signalObserver: ReturnType<typeof registerSignalMetrics>;
 	return {
 		name: "symbols",
 		mixins: [
@@ -45,9 +46,9 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				now: deps.now,
 				describe,
 				activate(symbol) {
+					const observe = signalObserver();
 					const publish = (subject: string, msg: object) => {
-						const sig = msg as { strategy?: string; direction?: string; tf?: string };
-						if (sig.strategy !== undefined) this.broker.metrics.increment("rookery.strategy.signals", { strategy: sig.strategy, tf: sig.tf, direction: sig.direction });
+						observe(msg);
 						bus.publish(subject, msg);
 						// Alert rules on this symbol are checked here, on its owner (lib/alerts/engine.ts).
 						deps.alerts.observe(msg);
@@ -238,7 +239,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.broker.metrics.register({ type: "counter", name: "rookery.symbols.ticks", description: "Ticks appended by this node's symbol actors" });
-			this.broker.metrics.register({ type: "counter", name: "rookery.strategy.signals", labelNames: ["strategy", "tf", "direction"], description: "Signals the strategies generated on live bars" });
+			signalObserver = registerSignalMetrics(this.broker);
 			registerSymbolMetrics(this.broker, () => this.keyed.actors.values(), deps.now);
 		},
 	};

@@ -81,6 +81,26 @@ describe("services: strategy performance (embedded node)", () => {
 		expect(live.length).to.be.greaterThan(0);
 	});
 
+	it("scores live signals in /metrics per horizon, as the performance route scores them on the same bars", async () => {
+		const text = await (await fetch(`${base}/metrics`)).text();
+		const outcomes = (strategy: string, horizon: number, result: string) => {
+			const line = text.split("\n").find(l => l.startsWith("rookery_strategy_outcomes_total{") && l.includes(`strategy="${strategy}"`) && l.includes('tf="1m"') && l.includes(`horizon="${horizon}"`) && l.includes(`result="${result}"`));
+			return line ? Number(line.split(" ").at(-1)) : 0;
+		};
+		for (const [strategy, spec] of [
+			["ma-cross", "ma-cross:5:20"],
+			["rsi-trend", "rsi-trend"],
+		]) {
+			const perf = (await getJson(`${base}/api/v1/strategies/${spec}/performance?symbol=PERF&tf=1m`)).body as { horizons: Array<{ horizon: number; hits: number; evaluated: number }> };
+			for (const h of perf.horizons) {
+				expect(outcomes(strategy, h.horizon, "hit"), `${strategy} hits at ${h.horizon}`).to.equal(h.hits);
+				expect(outcomes(strategy, h.horizon, "hit") + outcomes(strategy, h.horizon, "miss"), `${strategy} scored at ${h.horizon}`).to.equal(h.evaluated);
+			}
+			expect(perf.horizons[0].evaluated, strategy).to.be.greaterThan(0);
+		}
+		expect(text).to.match(/^rookery_strategy_outcomes_dropped_total(\{[^}]*\})? 0$/m);
+	});
+
 	it("the REPL's `performance` prints the summary and the horizons", async () => {
 		const printed: unknown[] = [];
 		const { table, log } = console;
