@@ -2,7 +2,8 @@
  * A plug-in indicator and strategy written only from docs/plugins.md, on a real node started with
  * them configured (config file `plugins` + `analysis`): the indicator's column is served by REST
  * (`/api/v1/symbols/{sym}/indicators`) and pushed on WS (`indicators:{SYM}`), the strategy's signal
- * by REST; a plug-in that cannot load stops the node at start with the reason.
+ * by REST; a plug-in that cannot load stops the node at start with the reason; the vendor example
+ * polls its file into a symbol's ticks.
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -71,5 +72,49 @@ describe("plug-ins on a real node", function () {
 		expect(err).to.be.instanceOf(Error);
 		expect(err.message).to.match(/exited \(code 1/);
 		expect(err.message).to.match(/plugins: plug-in \.\/examples\/plugins\/no-such-plugin\.ts: cannot be imported/);
+	});
+});
+
+describe("a vendor plug-in on a real node", function () {
+	this.timeout(60_000);
+	const dir = mkdtempSync(join(tmpdir(), "rk-plugin-vendor-"));
+	const quotes = join(dir, "quotes.json");
+	let node: RookeryNodeProcess | undefined;
+	let ws: WsTestClient | undefined;
+
+	before(async () => {
+		writeFileSync(quotes, JSON.stringify({ DESK: { price: 50.5, size: 7 } }));
+		const config = join(dir, "rookery.json");
+		// As docs/plugins.md says: the plug-in, the vendor under a name, the name in workers.chains;
+		// with the synthetic feed off the workers start only when asked to (docs/ingestion.md).
+		writeFileSync(
+			config,
+			JSON.stringify({
+				plugins: ["./examples/plugins/file-quotes-vendor.ts"],
+				vendors: { desk: { type: "file-quotes", file: quotes } },
+				workers: { autoStart: true, chains: { market_data: ["desk"] }, intervals: { market_data: 1 } },
+			}),
+		);
+		node = await startNode({ env: { ROOKERY_CONFIG: config, SYMBOLS: "DESK" } });
+	});
+	after(async () => {
+		ws?.terminate();
+		await node?.kill();
+		rmSync(dir, { recursive: true, force: true });
+	});
+
+	it("polls the file into the symbol's ticks, REST and WS; a changed file is a new tick", async () => {
+		const n = node!;
+		ws = await WsTestClient.connect(n.wsUrl);
+		ws.subscribe("ticks:DESK");
+		const first = await ws.waitForFrame(f => f.topic === "ticks:DESK" && (f.data as { price?: number })?.price === 50.5, "a DESK tick at 50.5 from the file", 15_000);
+		expect(first.data).to.include({ symbol: "DESK", price: 50.5, size: 7 });
+		expect((first.data as { id: string }).id).to.match(/^desk:DESK:/);
+		writeFileSync(quotes, JSON.stringify({ DESK: 51.25 }));
+		const next = await ws.waitForFrame(f => f.type === "update" && f.topic === "ticks:DESK" && (f.data as { price?: number }).price === 51.25, "a DESK tick at 51.25 after the file changed", 15_000);
+		expect(next.seq).to.be.greaterThan(first.seq as number);
+		const latest = await getJson(`${n.url}/api/v1/symbols/DESK/latest`);
+		expect(latest.status).to.equal(200);
+		expect(latest.body).to.include({ symbol: "DESK", price: 51.25 });
 	});
 });
