@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError, maskSecrets, type RookeryConfig } from "../lib/config/config.ts";
-import { PluginError, resolveConfigWithPlugins } from "../lib/plugins/loader.ts";
+import { loadedPlugins, PluginError, resolveConfigWithPlugins } from "../lib/plugins/loader.ts";
 import { checkConnectivity } from "../lib/config/connectivity.ts";
 import { usageText } from "../lib/config/usage.ts";
 import { createNode, type RookeryNode } from "../runtime/node.ts";
@@ -51,6 +51,10 @@ function printUrls(config: RookeryConfig, node: RookeryNode): void {
 			`  health   ${base}/health`,
 			`  metrics  ${base}/metrics`,
 		);
+	}
+	for (const p of loadedPlugins()) {
+		const adds = [...p.indicators.map(k => `indicator ${k}`), ...p.strategies.map(k => `strategy ${k}`), ...p.vendors.map(k => `vendor type ${k}`)];
+		lines.push(`  plug-in  ${p.name} (${p.module}): ${adds.join(", ") || "nothing"}`);
 	}
 	const healthPort = node.healthPort();
 	if (healthPort !== null) lines.push(`  probes   http://localhost:${healthPort}/health/ready   (and /health, /health/live, /metrics)`);

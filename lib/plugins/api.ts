@@ -34,7 +34,7 @@ export interface VendorPlugin {
 
 export interface RookeryPlugin {
 	apiVersion: typeof PLUGIN_API_VERSION;
-	/** For messages and `GET /api/v1/plugins`-style listings: `[a-z0-9@/._-]{1,64}`. */
+	/** For messages and the node's start lines (`plug-in  name (module): …`): `[a-z0-9@/._-]{1,64}`. */
 	name: string;
 	indicators?: IndicatorPlugin[];
 	strategies?: StrategyPlugin[];

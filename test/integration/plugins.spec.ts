@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { getJson, postJson } from "../helpers/http.ts";
+import { waitFor } from "../helpers/ports.ts";
 import { WsTestClient } from "../helpers/ws-client.ts";
 import { zscoreBatch } from "../../examples/plugins/zscore-indicator.ts";
 
@@ -65,6 +66,13 @@ describe("plug-ins on a real node", function () {
 		expect(mine, JSON.stringify(signals.body)).to.have.length.at.least(1);
 		expect(mine[0]).to.include({ direction: "long" });
 		expect(mine[0].reason).to.match(/RSI\(5\) rose back above 30/);
+	});
+
+	it("names the plug-ins it loaded, and what they add, in its start lines", async () => {
+		const n = node!;
+		await waitFor(() => n.stdout.includes("Rookery is running"), { what: "the start lines" });
+		expect(n.stdout).to.include("plug-in  example-zscore (./examples/plugins/zscore-indicator.ts): indicator zscore");
+		expect(n.stdout).to.match(/plug-in {2}\S+ \(\.\/examples\/plugins\/rsi-revert-strategy\.ts\): strategy rsi-revert/);
 	});
 
 	it("a plug-in that cannot be loaded stops the node at start, saying which and why", async () => {
