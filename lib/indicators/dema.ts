@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
+import { EMA_SLOTS, EMA_VALUE, type EmaState, emaInit, emaLoad, emaPeek, emaSave, emaStep, emaValue } from "./core/ema-core.ts";
 import { ScalarIndicator, whole } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
@@ -41,11 +41,17 @@ abstract class ChainedEma extends ScalarIndicator {
 		this.accepted++;
 		const m = this.arena.f64;
 		const o = this.o;
-		const e1 = emaPush(m, o, bar.close);
+		// Each EMA's value read from the arena, not returned (emaStep says why).
+		emaStep(m, o, bar.close);
+		const e1 = m[o + EMA_VALUE];
 		if (Number.isNaN(e1)) return null;
-		const e2 = emaPush(m, o + EMA_SLOTS, e1);
+		emaStep(m, o + EMA_SLOTS, e1);
+		const e2 = m[o + EMA_SLOTS + EMA_VALUE];
 		if (Number.isNaN(e2)) return null;
-		m[this.at] = mix(e1, e2, this.#depth === 3 ? emaPush(m, o + 2 * EMA_SLOTS, e2) : null);
+		if (this.#depth === 3) {
+			emaStep(m, o + 2 * EMA_SLOTS, e2);
+			mix(m, this.at, 3, e1, e2, m[o + 2 * EMA_SLOTS + EMA_VALUE]);
+		} else mix(m, this.at, 2, e1, e2, 0);
 		return null;
 	}
 
@@ -54,7 +60,8 @@ abstract class ChainedEma extends ScalarIndicator {
 		const o = this.o;
 		const e1 = emaPeek(m, o, bar.close);
 		const e2 = Number.isNaN(e1) ? NaN : emaPeek(m, o + EMA_SLOTS, e1);
-		out[at] = Number.isNaN(e2) ? NaN : mix(e1, e2, this.#depth === 3 ? emaPeek(m, o + 2 * EMA_SLOTS, e2) : null);
+		if (Number.isNaN(e2)) out[at] = NaN;
+		else mix(out, at, this.#depth, e1, e2, this.#depth === 3 ? emaPeek(m, o + 2 * EMA_SLOTS, e2) : 0);
 	}
 
 	protected save(): EmaState[] {
@@ -67,13 +74,18 @@ abstract class ChainedEma extends ScalarIndicator {
 		const m = this.arena.f64;
 		const o = this.o;
 		for (let i = 0; i < this.#depth; i++) emaLoad(m, o + i * EMA_SLOTS, s[i]);
-		m[this.at] = mix(emaValue(m, o), emaValue(m, o + EMA_SLOTS), this.#depth === 3 ? emaValue(m, o + 2 * EMA_SLOTS) : null);
+		mix(m, this.at, this.#depth, emaValue(m, o), emaValue(m, o + EMA_SLOTS), this.#depth === 3 ? emaValue(m, o + 2 * EMA_SLOTS) : 0);
 	}
 }
 
 /** TA-Lib's exact expressions; NaN (warm-up) propagates. */
-function mix(e1: number, e2: number, e3: number | null): number {
-	return e3 === null ? 2.0 * e1 - e2 : e3 + (3.0 * e1 - 3.0 * e2);
+/**
+ * DEMA or TEMA from the chained EMAs (e3 unused for DEMA), written into out[at]: a number|null
+ * parameter or a returned double is boxed on every update when V8 does not inline the call.
+ */
+function mix(out: Float64Array, at: number, depth: number, e1: number, e2: number, e3: number): void {
+	if (depth === 3) out[at] = e3 + (3.0 * e1 - 3.0 * e2);
+	else out[at] = 2.0 * e1 - e2;
 }
 
 export class Dema extends ChainedEma {

@@ -82,8 +82,11 @@ export abstract class Indicator<V> {
 	/** Writes the value (or the peek of `forming`) into out[at..at+width), NaN for warm-up. */
 	write(out: Float64Array, at: number, forming?: Bar): void {
 		const width = this.width;
-		if (forming === undefined) out.set(this.arena.f64.subarray(this.at, this.at + width), at);
-		else if (checkBar(forming) === null) this.preview(forming, out, at);
+		if (forming === undefined) {
+			// A copy loop, not out.set(subarray(…)): a subarray is a new object on every call.
+			const m = this.arena.f64;
+			for (let i = 0; i < width; i++) out[at + i] = m[this.at + i];
+		} else if (checkBar(forming) === null) this.preview(forming, out, at);
 		else out.fill(NaN, at, at + width);
 	}
 

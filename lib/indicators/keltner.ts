@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaPeek, emaPush, emaSave, emaValue } from "./core/ema-core.ts";
+import { EMA_SLOTS, EMA_VALUE, type EmaState, emaInit, emaLoad, emaPeek, emaSave, emaStep, emaValue } from "./core/ema-core.ts";
 import { trueRange } from "./core/true-range.ts";
 import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPush, wilderSave, wilderValue } from "./core/wilder-core.ts";
 import { Indicator, whole } from "./indicator.ts";
@@ -70,11 +70,13 @@ export class Keltner extends Indicator<KeltnerValue> {
 		this.accepted++;
 		const m = this.arena.f64;
 		const o = this.o;
-		const middle = emaPush(m, o + EMA, bar.close);
+		emaStep(m, o + EMA, bar.close);
 		const prev = m[o + PREV_CLOSE];
 		m[o + PREV_CLOSE] = bar.close;
-		const atr = Number.isNaN(prev) ? NaN : wilderPush(m, o + ATR, trueRange(bar.high, bar.low, prev));
-		channel(m, this.at, m[o + MULTIPLIER], middle, atr);
+		// The ATR is NaN until it has a previous close; both values read from the arena, not
+		// returned (a returned double, or a NaN constant in a conditional, is boxed: ema-core).
+		if (!Number.isNaN(prev)) wilderPush(m, o + ATR, trueRange(bar.high, bar.low, prev));
+		channel(m, this.at, m[o + MULTIPLIER], m[o + EMA + EMA_VALUE], wilderValue(m, o + ATR));
 		return null;
 	}
 

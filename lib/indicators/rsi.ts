@@ -85,7 +85,7 @@ export class Rsi extends ScalarIndicator {
 
 /** NaN in warm-up. */
 function ratio(gain: number, loss: number): number {
-	if (Number.isNaN(gain)) return NaN;
+	if (Number.isNaN(gain)) return gain; // not a NaN constant: that boxes the result (ema-core)
 	const total = gain + loss;
 	return isZero(total) ? 0 : 100 * (gain / total);
 }

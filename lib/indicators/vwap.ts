@@ -67,7 +67,9 @@ export class Vwap extends ScalarIndicator {
 		}
 		const pv = (m[o] += typical(bar) * bar.volume);
 		const volume = (m[o + 1] += bar.volume);
-		m[this.at] = volume > 0 ? pv / volume : NaN;
+		// Two assignments, not `volume > 0 ? pv / volume : NaN`: that form boxes its number (docs/plugins.md).
+		if (volume > 0) m[this.at] = pv / volume;
+		else m[this.at] = NaN;
 		this.accepted++;
 		return null;
 	}

@@ -13,7 +13,7 @@ const INPUTS = Object.freeze(["close", "upper", "middle", "lower"]);
 export class BollingerBreakoutStrategy extends Strategy {
 	constructor(period = 20, deviations = 2) {
 		const bands = new Bollinger(period, deviations);
-		super([period, deviations], bands, null, 3); // memory: previous close, upper, lower
+		super([period, deviations], bands, null, 6); // memory: previous close, upper, lower; this bar's upper, middle, lower
 	}
 
 	get name(): string {
@@ -29,23 +29,26 @@ export class BollingerBreakoutStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const b = (this.first as Bollinger).value;
+		// The bands copied into the memory, not read as a `value` object (one per update).
 		const m = this.arena.f64;
 		const k = this.mem;
+		this.first.write(m, k + 3);
+		const upper = m[k + 3],
+			middle = m[k + 4],
+			lower = m[k + 5];
 		const prevClose = m[k],
 			prevUpper = m[k + 1],
 			prevLower = m[k + 2];
 		m[k] = bar.close;
-		m[k + 1] = b === null ? NaN : b.upper;
-		m[k + 2] = b === null ? NaN : b.lower;
-		if (b === null) return null;
-		const inputs = [bar.close, b.upper, b.middle, b.lower];
-		const half = b.upper - b.middle;
-		if (cross(prevClose, prevUpper, bar.close, b.upper) > 0) {
-			return this.signal(bar, 1, half > 0 ? clamp01((bar.close - b.upper) / half) : 1, inputs);
+		m[k + 1] = upper;
+		m[k + 2] = lower;
+		if (Number.isNaN(middle)) return null;
+		const half = upper - middle;
+		if (cross(prevClose, prevUpper, bar.close, upper) > 0) {
+			return this.signal(bar, 1, half > 0 ? clamp01((bar.close - upper) / half) : 1, [bar.close, upper, middle, lower]);
 		}
-		if (cross(prevClose, prevLower, bar.close, b.lower) < 0) {
-			return this.signal(bar, -1, half > 0 ? clamp01((b.lower - bar.close) / half) : 1, inputs);
+		if (cross(prevClose, prevLower, bar.close, lower) < 0) {
+			return this.signal(bar, -1, half > 0 ? clamp01((lower - bar.close) / half) : 1, [bar.close, upper, middle, lower]);
 		}
 		return null;
 	}

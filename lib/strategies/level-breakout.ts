@@ -14,8 +14,9 @@ const INPUTS = Object.freeze(["close", "resistance", "support"]);
 export class LevelBreakoutStrategy extends Strategy {
 	constructor(lookback = 20) {
 		const channel = new Donchian(lookback);
-		// memory: [resistance, support] for this bar, previous close, [resistance, support] for the previous bar
-		super([lookback], channel, null, 5);
+		// memory: [resistance, support] for this bar, previous close, [resistance, support] for the
+		// previous bar, then the channel's upper, middle, lower as `write` copies them
+		super([lookback], channel, null, 8);
 	}
 
 	get name(): string {
@@ -38,17 +39,17 @@ export class LevelBreakoutStrategy extends Strategy {
 			prevClose = m[k + 2],
 			prevResistance = m[k + 3],
 			prevSupport = m[k + 4];
-		const c = (this.first as Donchian).value;
+		// The channel copied into the memory, not read as a `value` object; no closure, and the
+		// inputs array only for a signal: updates that fire nothing allocate nothing.
+		this.first.write(m, k + 5);
 		m[k + 3] = resistance;
 		m[k + 4] = support;
-		m[k] = c === null ? NaN : c.upper;
-		m[k + 1] = c === null ? NaN : c.lower;
+		m[k] = m[k + 5]; // NaN in warm-up
+		m[k + 1] = m[k + 7];
 		m[k + 2] = bar.close;
 		const range = resistance - support;
-		const strength = (d: number) => (range > 0 ? clamp01(d / (range / 4)) : 1);
-		const inputs = [bar.close, resistance, support];
-		if (cross(prevClose, prevResistance, bar.close, resistance) > 0) return this.signal(bar, 1, strength(bar.close - resistance), inputs);
-		if (cross(prevClose, prevSupport, bar.close, support) < 0) return this.signal(bar, -1, strength(support - bar.close), inputs);
+		if (cross(prevClose, prevResistance, bar.close, resistance) > 0) return this.signal(bar, 1, range > 0 ? clamp01((bar.close - resistance) / (range / 4)) : 1, [bar.close, resistance, support]);
+		if (cross(prevClose, prevSupport, bar.close, support) < 0) return this.signal(bar, -1, range > 0 ? clamp01((support - bar.close) / (range / 4)) : 1, [bar.close, resistance, support]);
 		return null;
 	}
 }

@@ -18,7 +18,8 @@ export class MacdRsiStrategy extends Strategy {
 	constructor(fast = 12, slow = 26, signal = 9, rsiPeriod = 14, overbought = 70, oversold = 30) {
 		const macd = new Macd(fast, slow, signal);
 		const rsi = new Rsi(rsiPeriod);
-		super([fast, slow, signal, rsiPeriod, overbought, oversold], macd, rsi, 1); // memory: previous histogram
+		// memory: previous histogram, then this bar's MACD line, signal and histogram (read by `write`)
+		super([fast, slow, signal, rsiPeriod, overbought, oversold], macd, rsi, 4);
 	}
 
 	get name(): string {
@@ -35,19 +36,21 @@ export class MacdRsiStrategy extends Strategy {
 	}
 
 	protected evaluate(bar: Bar) {
-		const m = (this.first as Macd).value;
-		const rsi = (this.second as Rsi).value;
+		// The MACD's outputs copied into the memory, not read as a `value` object (one per update).
 		const f64 = this.arena.f64;
-		const prevHist = f64[this.mem];
-		f64[this.mem] = m === null ? NaN : m.hist;
-		if (m === null || rsi === null) return null;
-		const dir = cross(prevHist, 0, m.hist, 0); // hist = macd − signal, so its zero cross is the line cross
-		const inputs = [bar.close, m.macd, m.signal, m.hist, rsi];
+		const k = this.mem;
+		this.first.write(f64, k + 1);
+		const rsi = (this.second as Rsi).value;
+		const prevHist = f64[k];
+		const hist = f64[k + 3];
+		f64[k] = hist;
+		if (Number.isNaN(hist) || rsi === null) return null;
+		const dir = cross(prevHist, 0, hist, 0); // hist = macd − signal, so its zero cross is the line cross
 		const overbought = this.param(OVERBOUGHT);
 		const oversold = this.param(OVERSOLD);
 		const span = overbought - oversold;
-		if (dir > 0 && rsi < overbought) return this.signal(bar, 1, clamp01((overbought - rsi) / span), inputs);
-		if (dir < 0 && rsi > oversold) return this.signal(bar, -1, clamp01((rsi - oversold) / span), inputs);
+		if (dir > 0 && rsi < overbought) return this.signal(bar, 1, clamp01((overbought - rsi) / span), [bar.close, f64[k + 1], f64[k + 2], hist, rsi]);
+		if (dir < 0 && rsi > oversold) return this.signal(bar, -1, clamp01((rsi - oversold) / span), [bar.close, f64[k + 1], f64[k + 2], hist, rsi]);
 		return null;
 	}
 }

@@ -36,10 +36,10 @@ export class RsiTrendStrategy extends Strategy {
 		const m = this.arena.f64;
 		const dir = cross(m[this.mem], 50, rsi, 50);
 		m[this.mem] = rsi;
-		const inputs = [bar.close, rsi, trend];
+		// The inputs array only for a signal: updates that fire nothing allocate nothing.
 		const strength = clamp01(Math.abs(rsi - 50) / 20);
-		if (dir > 0 && bar.close > trend) return this.signal(bar, 1, strength, inputs);
-		if (dir < 0 && bar.close < trend) return this.signal(bar, -1, strength, inputs);
+		if (dir > 0 && bar.close > trend) return this.signal(bar, 1, strength, [bar.close, rsi, trend]);
+		if (dir < 0 && bar.close < trend) return this.signal(bar, -1, strength, [bar.close, rsi, trend]);
 		return null;
 	}
 }

@@ -45,15 +45,31 @@ export function emaPush(m: Float64Array, o: number, x: number): number {
  * that knows them as integers (from its own fields and bar count): no reads of them at all.
  */
 export function emaPushN(m: Float64Array, o: number, period: number, skip: number, seen: number, x: number): number {
+	emaAdvance(m, o, period, skip, seen, x);
+	// Read from the arena (NaN in warm-up): a NaN constant among the returns boxed every result.
+	return m[o + EMA_VALUE];
+}
+
+/** Slot of the EMA's value (NaN in warm-up) at offset o: what emaPush returns, to read after emaStep. */
+export const EMA_VALUE = 5;
+
+/**
+ * `emaPush` that returns nothing: the value is at m[o + EMA_VALUE]. For updates that chain several
+ * EMAs, where V8 runs out of inlining budget and boxes a double returned from a call it does not
+ * inline (TEMA did, on every update).
+ */
+export function emaStep(m: Float64Array, o: number, x: number): void {
+	emaAdvance(m, o, m[o] | 0, m[o + 1] | 0, (m[o + 3] | 0) + 1, x);
+}
+
+function emaAdvance(m: Float64Array, o: number, period: number, skip: number, seen: number, x: number): void {
 	m[o + 3] = seen;
-	if (seen <= skip) return NaN;
+	if (seen <= skip) return;
 	if (seen < skip + period) {
 		m[o + 4] += x;
-		return NaN;
+		return;
 	}
-	const prev = seen === skip + period ? (m[o + 4] + x) / period : (x - m[o + 5]) * m[o + 2] + m[o + 5];
-	m[o + 5] = prev;
-	return prev;
+	m[o + 5] = seen === skip + period ? (m[o + 4] + x) / period : (x - m[o + 5]) * m[o + 2] + m[o + 5];
 }
 
 export function emaPeek(m: Float64Array, o: number, x: number): number {

@@ -50,7 +50,7 @@ export function smaPush(m: Float64Array, o: number, x: number): number {
 	const leaving = windowPush(m, o, x);
 	if (leaving !== leaving) {
 		m[o + 1] += x;
-		return NaN;
+		return leaving; // NaN, but not a NaN constant: that boxes the result (ema-core)
 	}
 	const total = m[o + 1] + x;
 	m[o + 1] = total - leaving;

@@ -34,7 +34,7 @@ export function wilderPushN(m: Float64Array, o: number, period: number, seen: nu
 	m[o + 1] = seen;
 	if (seen < period) {
 		m[o + 2] += x;
-		return NaN;
+		return m[o + 3]; // NaN in warm-up, from the arena: a NaN constant here boxes the result (ema-core)
 	}
 	const avg = seen === period ? (m[o + 2] + x) / period : (m[o + 3] * (period - 1) + x) / period;
 	m[o + 3] = avg;
