@@ -43,8 +43,8 @@ export class Donchian extends withRange(Indicator<DonchianValue>) {
 		const m = this.arena.f64;
 		const o = this.o;
 		const w = this.w;
-		extremesPush(m, o, w, seen, bar.high, bar.low);
-		if (extremesReady(m, o, w)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
+		extremesPush(m, o, w, seen, bar);
+		if (extremesReady(m, o, w)) this.channel(m, o);
 		return null;
 	}
 
@@ -52,7 +52,18 @@ export class Donchian extends withRange(Indicator<DonchianValue>) {
 		const m = this.arena.f64;
 		const o = this.o;
 		if (extremesCount(m, this.w) + 1 < this.period) out.fill(NaN, at, at + 3);
-		else channel(out, at, extremesPeekHighest(m, o, this.w, bar.high), extremesPeekLowest(m, o, this.w, bar.low));
+		else {
+			out[at] = extremesPeekHighest(m, o, this.w, bar.high);
+			out[at + 2] = extremesPeekLowest(m, o, this.w, bar.low);
+			middle(out, at);
+		}
+	}
+
+	/** The channel of the committed bars into the outputs, from the extremes in the arena. */
+	private channel(m: Float64Array, o: number): void {
+		m[this.at] = extremesHighest(m, o);
+		m[this.at + 2] = extremesLowest(m, o);
+		middle(m, this.at);
 	}
 
 	protected read(m: Float64Array, at: number): DonchianValue | null {
@@ -68,13 +79,15 @@ export class Donchian extends withRange(Indicator<DonchianValue>) {
 		const m = this.arena.f64;
 		const o = this.o;
 		extremesLoad(m, o, this.w, s.high, s.low);
-		if (extremesReady(m, o, this.w)) channel(m, this.at, extremesHighest(m, o), extremesLowest(m, o));
+		if (extremesReady(m, o, this.w)) this.channel(m, o);
 		else m.fill(NaN, this.at, this.at + 3);
 	}
 }
 
-function channel(out: Float64Array, at: number, upper: number, lower: number): void {
-	out[at] = upper;
-	out[at + 1] = (upper + lower) / 2;
-	out[at + 2] = lower;
+/**
+ * The middle line from the upper and lower already in out[at], out[at + 2]: the numbers stay in the
+ * arena, as doubles passed to a call V8 does not inline are boxed (inside sr-breakout's update).
+ */
+function middle(out: Float64Array, at: number): void {
+	out[at + 1] = (out[at] + out[at + 2]) / 2;
 }

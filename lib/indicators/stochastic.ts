@@ -73,15 +73,16 @@ export class Stochastic extends withRange(Indicator<StochasticValue>) {
 		const m = this.arena.f64;
 		const o = this.o;
 		const w = this.w;
-		extremesPush(m, o, w, seen, bar.high, bar.low);
+		extremesPush(m, o, w, seen, bar);
 		if (!extremesReady(m, o, w)) return null;
 		const sk = o + EXTREMES_SLOTS;
-		const k = smaPush(m, sk, fastK(bar.close, extremesHighest(m, o), extremesLowest(m, o)));
-		if (Number.isNaN(k)) return null;
-		const d = smaPush(m, sk + smaSlots(this.slowK), k);
-		if (Number.isNaN(d)) return null;
-		m[this.at] = k;
-		m[this.at + 1] = d;
+		// Raw %K written, not returned (a returned double is boxed when V8 does not inline the call),
+		// into the %K output for a moment: it holds NaN again below while the SMAs warm up.
+		fastK(m, this.at, bar.close, extremesHighest(m, o), extremesLowest(m, o));
+		smaPush(m, sk, m[this.at], m, this.at); // slow %K over it, NaN in warm-up
+		if (Number.isNaN(m[this.at])) return null;
+		smaPush(m, sk + smaSlots(this.slowK), m[this.at], m, this.at + 1); // %D
+		if (Number.isNaN(m[this.at + 1])) m[this.at] = m[this.at + 1]; // both NaN until %D has a value
 		return null;
 	}
 
@@ -91,8 +92,9 @@ export class Stochastic extends withRange(Indicator<StochasticValue>) {
 		out[at] = out[at + 1] = NaN;
 		if (extremesCount(m, this.w) + 1 < this.period) return;
 		const sk = o + EXTREMES_SLOTS;
-		const raw = fastK(bar.close, extremesPeekHighest(m, o, this.w, bar.high), extremesPeekLowest(m, o, this.w, bar.low));
-		const k = smaPeek(m, sk, raw);
+		fastK(out, at, bar.close, extremesPeekHighest(m, o, this.w, bar.high), extremesPeekLowest(m, o, this.w, bar.low));
+		const k = smaPeek(m, sk, out[at]);
+		out[at] = NaN;
 		const d = Number.isNaN(k) ? NaN : smaPeek(m, sk + smaSlots(this.slowK), k);
 		if (Number.isNaN(d)) return;
 		out[at] = k;
@@ -126,7 +128,8 @@ export class Stochastic extends withRange(Indicator<StochasticValue>) {
 }
 
 /** TA-Lib divides by range/100 rather than multiplying by 100 afterwards; keep that for exactness. */
-function fastK(close: number, highest: number, lowest: number): number {
+function fastK(out: Float64Array, at: number, close: number, highest: number, lowest: number): void {
 	const diff = (highest - lowest) / 100;
-	return diff !== 0 ? (close - lowest) / diff : 0;
+	if (diff !== 0) out[at] = (close - lowest) / diff;
+	else out[at] = 0;
 }

@@ -32,7 +32,7 @@ export class WilliamsR extends withRange(ScalarIndicator) {
 		const m = this.arena.f64;
 		const o = this.o;
 		const w = this.w;
-		extremesPush(m, o, w, seen, bar.high, bar.low);
+		extremesPush(m, o, w, seen, bar);
 		if (extremesReady(m, o, w)) m[this.at] = willr(bar.close, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}

@@ -1,6 +1,6 @@
 import type { Bar } from "../bars/bar.ts";
 import { Donchian } from "../indicators/donchian.ts";
-import { clamp01, cross } from "./signal.ts";
+import { clamp01, crossIn } from "./signal.ts";
 import { Strategy } from "./strategy.ts";
 
 const INPUTS = Object.freeze(["close", "resistance", "support"]);
@@ -34,13 +34,15 @@ export class LevelBreakoutStrategy extends Strategy {
 	protected evaluate(bar: Bar) {
 		const m = this.arena.f64;
 		const k = this.mem;
+		// memory before this bar: [resistance, support, previous close, previous resistance, previous support]
 		const resistance = m[k],
-			support = m[k + 1],
-			prevClose = m[k + 2],
-			prevResistance = m[k + 3],
-			prevSupport = m[k + 4];
-		// The channel copied into the memory, not read as a `value` object; no closure, and the
-		// inputs array only for a signal: updates that fire nothing allocate nothing.
+			support = m[k + 1];
+		// Crossings decided on the arena (crossIn), the close put for a moment where the channel's
+		// middle goes; the channel then copied into the memory, not read as a `value` object; no
+		// closure, and the inputs array only for a signal: updates that fire nothing allocate nothing.
+		m[k + 6] = bar.close;
+		const up = crossIn(m, k + 2, k + 3, k + 6, k);
+		const down = crossIn(m, k + 2, k + 4, k + 6, k + 1);
 		this.first.write(m, k + 5);
 		m[k + 3] = resistance;
 		m[k + 4] = support;
@@ -48,8 +50,8 @@ export class LevelBreakoutStrategy extends Strategy {
 		m[k + 1] = m[k + 7];
 		m[k + 2] = bar.close;
 		const range = resistance - support;
-		if (cross(prevClose, prevResistance, bar.close, resistance) > 0) return this.signal(bar, 1, range > 0 ? clamp01((bar.close - resistance) / (range / 4)) : 1, [bar.close, resistance, support]);
-		if (cross(prevClose, prevSupport, bar.close, support) < 0) return this.signal(bar, -1, range > 0 ? clamp01((support - bar.close) / (range / 4)) : 1, [bar.close, resistance, support]);
+		if (up > 0) return this.signal(bar, 1, range > 0 ? clamp01((bar.close - resistance) / (range / 4)) : 1, [bar.close, resistance, support]);
+		if (down < 0) return this.signal(bar, -1, range > 0 ? clamp01((support - bar.close) / (range / 4)) : 1, [bar.close, resistance, support]);
 		return null;
 	}
 }

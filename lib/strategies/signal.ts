@@ -22,6 +22,15 @@ export function cross(prevA: number, prevB: number, a: number, b: number): 1 | -
 	return 0;
 }
 
+/**
+ * `cross` of four numbers in an arena, given by their offsets: for an update whose inlining budget
+ * is spent (sr-breakout, after Donchian's), where the four doubles passed to `cross` were boxed on
+ * every bar.
+ */
+export function crossIn(m: Float64Array, prevA: number, prevB: number, a: number, b: number): 1 | -1 | 0 {
+	return cross(m[prevA], m[prevB], m[a], m[b]);
+}
+
 export function clamp01(x: number): number {
 	return x <= 0 ? 0 : x >= 1 ? 1 : Number.isNaN(x) ? 0 : x;
 }

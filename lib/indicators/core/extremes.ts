@@ -1,5 +1,5 @@
 import type { Arena } from "../arena.ts";
-import { seriesCount, seriesInit, seriesLane, seriesPush2, seriesSlot, seriesReset, seriesSet, seriesSlots } from "./series.ts";
+import { seriesCount, seriesInit, seriesLane, seriesPushHighLow, type HighLow, seriesSlot, seriesReset, seriesSet, seriesSlots } from "./series.ts";
 
 export interface ExtremeState {
 	count: number;
@@ -45,35 +45,41 @@ export function extremesReady(m: Float64Array, o: number, w: number): boolean {
 }
 
 /** Pushes bar `s`'s high and low into the window at w and updates the extremes. */
-export function extremesPush(m: Float64Array, o: number, w: number, s: number, high: number, low: number): void {
-	seriesPush2(m, w, s, high, low);
-	extremesUpdate(m, o, w, s, high, low);
+export function extremesPush(m: Float64Array, o: number, w: number, s: number, bar: HighLow): void {
+	seriesPushHighLow(m, w, s, bar);
+	extremesUpdate(m, o, w, s, bar);
 }
 
-/** Updates the extremes for bar `s` (already pushed into the window at w). */
-export function extremesUpdate(m: Float64Array, o: number, w: number, s: number, high: number, low: number): void {
-	const n = m[o] | 0;
-	const cap = m[w] | 0;
-	const next = m[w + 2] | 0; // the window's count is s + 1
-	const first = s - n + 1; // oldest sequence number in the last n bars
-	const hi = seriesLane(m, w, 0);
-	const lo = hi + cap;
-	if (s === 0 || (m[o + 1] | 0) < first) {
-		const q = rescan(m, w, hi, s, first < 0 ? 0 : first, 1);
-		m[o + 1] = q;
-		m[o + 3] = m[hi + slotOf(cap, next, s + 1, q)];
-	} else if (high >= m[o + 3]) {
+/** Updates the extremes for bar `s` (already pushed into the window at w); the bar, not two doubles (seriesPushHighLow). */
+export function extremesUpdate(m: Float64Array, o: number, w: number, s: number, bar: HighLow): void {
+	const high = bar.high;
+	const low = bar.low;
+	const first = s - (m[o] | 0) + 1; // oldest sequence number in the last n bars
+	if (s === 0 || (m[o + 1] | 0) < first) refresh(m, o, w, s, first, 1);
+	else if (high >= m[o + 3]) {
 		m[o + 1] = s;
 		m[o + 3] = high;
 	}
-	if (s === 0 || (m[o + 2] | 0) < first) {
-		const q = rescan(m, w, lo, s, first < 0 ? 0 : first, -1);
-		m[o + 2] = q;
-		m[o + 4] = m[lo + slotOf(cap, next, s + 1, q)];
-	} else if (low <= m[o + 4]) {
+	if (s === 0 || (m[o + 2] | 0) < first) refresh(m, o, w, s, first, -1);
+	else if (low <= m[o + 4]) {
 		m[o + 2] = s;
 		m[o + 4] = low;
 	}
+}
+
+/**
+ * The extreme left the window: find the new one (highest high for sign 1, lowest low for −1) and
+ * store its bar and value. Apart from the update's common path, and given only integers: the
+ * doubles stay in the arena, so nothing is boxed whether or not V8 inlines this call.
+ */
+function refresh(m: Float64Array, o: number, w: number, s: number, first: number, sign: 1 | -1): void {
+	const cap = m[w] | 0;
+	const next = m[w + 2] | 0; // the window's count is s + 1
+	const base = seriesLane(m, w, sign > 0 ? 0 : 1);
+	const q = rescan(m, w, base, s, first < 0 ? 0 : first, sign);
+	const k = sign > 0 ? 1 : 2;
+	m[o + k] = q;
+	m[o + k + 2] = m[base + slotOf(cap, next, s + 1, q)];
 }
 
 /** Slot of bar q when `count` bars are in and the next goes to `next` (as seriesSlot, from locals). */

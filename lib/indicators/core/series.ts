@@ -10,6 +10,12 @@ import type { Arena } from "../arena.ts";
  * equal to the window's count means nobody has yet.
  */
 export const SERIES_HEADER = 3;
+
+/** What the highs/lows window reads of a bar. */
+export interface HighLow {
+	readonly high: number;
+	readonly low: number;
+}
 const HEADER = SERIES_HEADER;
 
 export function seriesSlots(capacity: number, lanes: 1 | 2): number {
@@ -64,13 +70,16 @@ export function seriesPush(m: Float64Array, w: number, seen: number, x: number):
 	m[w + 2] = j + 1 === cap ? 0 : j + 1;
 }
 
-/** Pushes bar `seen` (two lanes) unless a sharer already has. */
-export function seriesPush2(m: Float64Array, w: number, seen: number, a: number, b: number): void {
+/**
+ * Pushes bar `seen`'s high and low (two lanes) unless a sharer already has. Takes the bar, not two
+ * numbers: doubles passed to a call V8 does not inline are boxed (STOCH's update ran out of budget).
+ */
+export function seriesPushHighLow(m: Float64Array, w: number, seen: number, bar: HighLow): void {
 	if (m[w + 1] !== seen) return;
 	const cap = m[w] | 0;
 	const j = m[w + 2] | 0;
-	m[w + HEADER + j] = a;
-	m[w + HEADER + cap + j] = b;
+	m[w + HEADER + j] = bar.high;
+	m[w + HEADER + cap + j] = bar.low;
 	m[w + 1] = seen + 1;
 	m[w + 2] = j + 1 === cap ? 0 : j + 1;
 }

@@ -22,39 +22,39 @@ export function smaInit(m: Float64Array, o: number, period: number): void {
 	m.fill(0, o + 1, o + smaSlots(period));
 }
 
-/** Adds x to the window; returns the value leaving it, or NaN while the window is filling. */
-export function windowPush(m: Float64Array, o: number, x: number): number {
-	const cap = m[o] === 1 ? 1 : (m[o] | 0) - 1;
+/** Whether the window holds period−1 values, so the next push gives a mean. */
+export function smaWarm(m: Float64Array, o: number): boolean {
+	return (m[o + 3] | 0) === (m[o] === 1 ? 1 : (m[o] | 0) - 1);
+}
+
+/**
+ * One input: the mean (NaN in warm-up) is written into out[at], not returned. STOCH chains two of
+ * these after its extremes, and a double returned from a call V8 did not inline was boxed on every
+ * update.
+ */
+export function smaPush(m: Float64Array, o: number, x: number, out: Float64Array, at: number): void {
+	const period = m[o] | 0;
+	if (period === 1) {
+		out[at] = x;
+		return;
+	}
+	const cap = period - 1; // the window holds the last period − 1 inputs
 	const head = m[o + 2] | 0;
 	const size = m[o + 3] | 0;
 	if (size < cap) {
 		const j = head + size;
 		m[o + HEADER + (j < cap ? j : j - cap)] = x;
 		m[o + 3] = size + 1;
-		return NaN;
+		m[o + 1] += x;
+		out[at] = NaN;
+		return;
 	}
 	const leaving = m[o + HEADER + head];
 	m[o + HEADER + head] = x;
 	m[o + 2] = head + 1 === cap ? 0 : head + 1;
-	return leaving;
-}
-
-/** Whether the window holds period−1 values, so the next push gives a mean. */
-export function smaWarm(m: Float64Array, o: number): boolean {
-	return (m[o + 3] | 0) === (m[o] === 1 ? 1 : (m[o] | 0) - 1);
-}
-
-export function smaPush(m: Float64Array, o: number, x: number): number {
-	const period = m[o] | 0;
-	if (period === 1) return x;
-	const leaving = windowPush(m, o, x);
-	if (leaving !== leaving) {
-		m[o + 1] += x;
-		return leaving; // NaN, but not a NaN constant: that boxes the result (ema-core)
-	}
 	const total = m[o + 1] + x;
 	m[o + 1] = total - leaving;
-	return total / period;
+	out[at] = total / period;
 }
 
 export function smaPeek(m: Float64Array, o: number, x: number): number {

@@ -88,21 +88,16 @@ describe("plug-ins", () => {
 	});
 
 	describe("contract: built-ins pass the same suite", () => {
-		// Every built-in kind (its first oracle case; TA-Lib is the batch formula) and every built-in
-		// strategy. Known gap: the highs/lows window's rescans (core/extremes.ts) still allocate, 7–18
-		// bytes per update on these series, so the no-allocation check is not run on the kinds built on
-		// it nor on sr-breakout (which reads Donchian); docs/indicators.md says so.
-		const ALLOCATING = ["donchian", "willr", "stoch", "sr-breakout"];
-		const checks = (kind: string, list: Array<[string, () => void | Promise<void>]>) => (ALLOCATING.includes(kind) ? list.filter(([name]) => !name.includes("allocate nothing")) : list);
+		// Every built-in kind (its first oracle case; TA-Lib is the batch formula) and every built-in strategy.
 		const kinds = new Set<string>();
 		for (const [spec, batch] of ORACLE_CASES) {
 			const kind = spec.split(":")[0];
 			if (kinds.has(kind)) continue;
 			kinds.add(kind);
-			for (const [name, run] of checks(kind, indicatorContract({ spec, batch }))) it(name, run);
+			for (const [name, run] of indicatorContract({ spec, batch })) it(name, run);
 		}
 		it("covers every built-in indicator kind", () => expect([...kinds].sort()).to.deep.equal(BUILT_IN_KINDS.sort()));
-		for (const spec of BUILT_IN_STRATEGIES) for (const [name, run] of checks(spec, strategyContract({ spec }))) it(name, run);
+		for (const spec of BUILT_IN_STRATEGIES) for (const [name, run] of strategyContract({ spec })) it(name, run);
 		for (const [name, run] of vendorContract({ create: () => new SyntheticVendor("synthetic", { seed: 1 }), symbol: "AAPL" })) it(name, run);
 	});
 
