@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, maskSecrets, resolveConfig, defaultConfig, mergeConfig, validateConfig } from "../../../lib/config/config.ts";
+import { ConfigError, maskSecrets, resolveConfig, defaultConfig, mergeConfig, validateConfig, fromEnv } from "../../../lib/config/config.ts";
 
 const problems = (fn: () => unknown): string[] => {
 	try {
@@ -136,5 +136,15 @@ describe("lib/config", () => {
 		expect(ok.agents.sentiment).to.not.have.property("breaker");
 		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { breaker: { threshold: 2 } } } } as never))).to.throw(/agents\.explain\.breaker\.threshold/);
 		expect(() => validateConfig(mergeConfig(defaultConfig(), { agents: { explain: { breaker: { windowTime: 10 } } } } as never))).to.throw(/windowTime/);
+	});
+
+	it("docs/operations.md lists every environment variable the config reads", () => {
+		const read = new Set<string>();
+		fromEnv(new Proxy({}, { get: (_t, k) => (typeof k === "string" && read.add(k), undefined) }) as NodeJS.ProcessEnv);
+		const line = readFileSync(new URL("../../../docs/operations.md", import.meta.url), "utf8")
+			.split("\n")
+			.find(l => l.startsWith("3. environment: "))!;
+		expect(line.slice(line.indexOf("`") + 1, line.lastIndexOf("`")).split(" ")).to.have.members([...read]);
+		expect(read.size).to.be.greaterThan(30);
 	});
 });
