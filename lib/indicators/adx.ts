@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { isZero, trueRange } from "./core/true-range.ts";
-import { Indicator, orNull, whole } from "./indicator.ts";
+import { Indicator, orNull } from "./indicator.ts";
+import { changesLookback, checkPeriod, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 export interface AdxValue {
@@ -37,36 +38,27 @@ const DIFFS = 0,
  * ADX with +DI/−DI as TA-Lib's ADX, PLUS_DI and MINUS_DI compute them: ±DM and TR are summed over
  * the first n−1 bar-to-bar changes, then smoothed as s − s/n + x; ±DI = 100·DM/TR (0 when TR ≈ 0);
  * ADX is the mean of the first n DX values, then Wilder-smoothed, and holds when DX is undefined.
- * ±DI start at bar n, ADX at bar 2n−1 (so `adx` is null for the bars in between).
+ * ±DI start at bar n, ADX at bar 2n−1 (so `adx` is null for the bars in between): the lookback is
+ * n, where the value starts.
  */
-export class Adx extends Indicator<AdxValue> {
-	readonly period: number;
-
-	constructor(period = 14) {
-		if (period < 2) throw new RangeError(`adx period must be >= 2, got ${period}`);
-		super(PREV + 3);
-		this.arena.f64.fill(0, this.o, this.o + ADX);
-		this.period = whole(period);
-	}
-
-	protected get slots(): number {
-		return PREV + 3;
-	}
-
+export class Adx extends withPeriod(Indicator<AdxValue>, changesLookback) {
 	get kind(): string {
 		return "adx";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
 	}
 
 	get outputs(): readonly string[] {
 		return OUTPUTS;
 	}
 
-	get lookback(): number {
-		return this.period; // ±DI start here; the adx field itself starts at 2n−1
+	protected get slots(): number {
+		return PREV + 3;
+	}
+
+	constructor(period = 14) {
+		checkPeriod("adx", period, 2);
+		super(PREV + 3);
+		this.initPeriod(period);
+		this.arena.f64.fill(0, this.o, this.o + ADX);
 	}
 
 	update(bar: Bar): string | null {

@@ -1,7 +1,8 @@
 import type { Bar } from "../bars/bar.ts";
 import { trueRange } from "./core/true-range.ts";
 import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPushN, wilderSave, wilderValue } from "./core/wilder-core.ts";
-import { ScalarIndicator, orNull, whole } from "./indicator.ts";
+import { ScalarIndicator, orNull } from "./indicator.ts";
+import { changesLookback, checkPeriod, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface AtrState {
@@ -13,30 +14,20 @@ interface AtrState {
  * Average true range (TA-Lib ATR): true ranges start at the second bar, the first ATR is their mean
  * over n bars, then Wilder smoothing. First value at bar n. State: [previous close, Wilder average].
  */
-export class Atr extends ScalarIndicator {
-	readonly period: number;
-
-	constructor(period = 14) {
-		if (period < 2) throw new RangeError(`atr period must be >= 2, got ${period}`);
-		super(1 + WILDER_SLOTS);
-		wilderInit(this.arena.f64, this.o + 1, period);
-		this.period = whole(period);
+export class Atr extends withPeriod(ScalarIndicator, changesLookback) {
+	get kind(): string {
+		return "atr";
 	}
 
 	protected get slots(): number {
 		return 1 + WILDER_SLOTS;
 	}
 
-	get kind(): string {
-		return "atr";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return this.period;
+	constructor(period = 14) {
+		checkPeriod("atr", period, 2);
+		super(1 + WILDER_SLOTS);
+		this.initPeriod(period);
+		wilderInit(this.arena.f64, this.o + 1, period);
 	}
 
 	update(bar: Bar): string | null {

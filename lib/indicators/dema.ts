@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { EMA_SLOTS, EMA_VALUE, type EmaState, emaInit, emaLoad, emaPeek, emaSave, emaStep, emaValue } from "./core/ema-core.ts";
-import { ScalarIndicator, whole } from "./indicator.ts";
+import { ScalarIndicator } from "./indicator.ts";
+import { checkPeriod, windowLookback, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /**
@@ -9,30 +10,24 @@ import { checkBar } from "./validate.ts";
  * 2(n−1)); TEMA = e3 + (3·e1 − 3·e2) (first value at bar 3(n−1)). `depth` picks which.
  * State: the chained EMAs.
  */
-abstract class ChainedEma extends ScalarIndicator {
-	readonly period: number;
+abstract class ChainedEma extends withPeriod(ScalarIndicator, windowLookback) {
 	/** 2 for DEMA, 3 for TEMA: how many EMAs are chained. */
 	readonly #depth: number;
-
-	constructor(depth: 2 | 3, period: number) {
-		const kind = depth === 3 ? "tema" : "dema";
-		if (!Number.isInteger(period) || period < 2) throw new RangeError(`${kind} period must be an integer >= 2, got ${period}`);
-		super(depth * EMA_SLOTS);
-		for (let i = 0; i < depth; i++) emaInit(this.arena.f64, this.o + i * EMA_SLOTS, period);
-		this.period = whole(period);
-		this.#depth = depth;
-	}
 
 	protected get slots(): number {
 		return this.#depth * EMA_SLOTS;
 	}
 
-	get params(): readonly number[] {
-		return [this.period];
+	constructor(depth: 2 | 3, period: number) {
+		checkPeriod(depth === 3 ? "tema" : "dema", period, 2);
+		super(depth * EMA_SLOTS);
+		this.initPeriod(period);
+		for (let i = 0; i < depth; i++) emaInit(this.arena.f64, this.o + i * EMA_SLOTS, period);
+		this.#depth = depth;
 	}
 
-	get lookback(): number {
-		return this.#depth * (this.period - 1);
+	override get lookback(): number {
+		return this.#depth * windowLookback(this.period);
 	}
 
 	update(bar: Bar): string | null {

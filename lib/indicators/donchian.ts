@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSaveBoth } from "./core/extremes.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPushReady, extremesReady, extremesSaveBoth } from "./core/extremes.ts";
 import { Indicator } from "./indicator.ts";
 import { withRange } from "./range-indicator.ts";
 import { checkBar } from "./validate.ts";
@@ -22,13 +22,13 @@ const OUTPUTS = Object.freeze(["upper", "middle", "lower"]);
  * MAX(high, n) and MIN(low, n)), and their midpoint. First value at bar n−1.
  */
 export class Donchian extends withRange(Indicator<DonchianValue>) {
+	get kind(): string {
+		return "donchian";
+	}
+
 	constructor(period = 20) {
 		super(EXTREMES_SLOTS);
 		this.initRange(period);
-	}
-
-	get kind(): string {
-		return "donchian";
 	}
 
 	get outputs(): readonly string[] {
@@ -38,13 +38,9 @@ export class Donchian extends withRange(Indicator<DonchianValue>) {
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		const seen = this.accepted;
-		this.accepted = seen + 1;
 		const m = this.arena.f64;
 		const o = this.o;
-		const w = this.w;
-		extremesPush(m, o, w, seen, bar);
-		if (extremesReady(m, o, w)) this.channel(m, o);
+		if (extremesPushReady(m, o, this.w, this.accepted++, bar)) this.channel(m, o);
 		return null;
 	}
 

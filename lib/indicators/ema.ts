@@ -1,32 +1,23 @@
 import type { Bar } from "../bars/bar.ts";
 import { EMA_SLOTS, type EmaState, emaInit, emaLoad, emaLookback, emaPeek, emaPushN, emaSave } from "./core/ema-core.ts";
-import { ScalarIndicator, whole } from "./indicator.ts";
+import { ScalarIndicator } from "./indicator.ts";
+import { withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /** Exponential moving average of closes, k = 2/(n+1), seeded with the SMA of the first n (TA-Lib EMA). */
-export class Ema extends ScalarIndicator {
-	readonly period: number;
-
-	constructor(period = 20) {
-		super(EMA_SLOTS);
-		emaInit(this.arena.f64, this.o, period);
-		this.period = whole(period);
+export class Ema extends withPeriod(ScalarIndicator, emaLookback) {
+	get kind(): string {
+		return "ema";
 	}
 
 	protected get slots(): number {
 		return EMA_SLOTS;
 	}
 
-	get kind(): string {
-		return "ema";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return emaLookback(this.period);
+	constructor(period = 20) {
+		super(EMA_SLOTS);
+		this.initPeriod(period);
+		emaInit(this.arena.f64, this.o, period);
 	}
 
 	update(bar: Bar): string | null {

@@ -177,6 +177,19 @@ export abstract class ScalarIndicator extends Indicator<number> {
 	}
 }
 
+const NO_PARAMS: readonly number[] = Object.freeze([]);
+
+/** Base for running totals from the first bar (OBV, VWAP): no parameters, no warm-up. */
+export abstract class CumulativeIndicator extends ScalarIndicator {
+	get params(): readonly number[] {
+		return NO_PARAMS;
+	}
+
+	get lookback(): number {
+		return 0;
+	}
+}
+
 /**
  * A period-like parameter as a small integer (`| 0`). Stored that way, V8 keeps the field unboxed;
  * a value that came out of optimised code as a double would make it box the field in every

@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { ringFull, ringInit, ringLoad, ringOldest, ringPush, ringSize, ringSlots, ringToJSON } from "./core/ring.ts";
-import { ScalarIndicator, orNull, whole } from "./indicator.ts";
+import { ScalarIndicator, orNull } from "./indicator.ts";
+import { changesLookback, checkPeriod, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface MfiState {
@@ -23,48 +24,38 @@ const PREV_TYPICAL = 0,
  * the typical price's direction (neither when unchanged), summed over n bars;
  * MFI = 100·pos/(pos+neg), and 0 when the total is below 1 as TA-Lib does. First value at bar n.
  */
-export class Mfi extends ScalarIndicator {
-	readonly period: number;
-
-	constructor(period = 14) {
-		if (!Number.isInteger(period) || period < 2) throw new RangeError(`mfi period must be an integer >= 2, got ${period}`);
-		super(POS_WINDOW + 2 * ringSlots(period));
-		const m = this.arena.f64;
-		m[this.o + POS] = 0;
-		m[this.o + NEG] = 0;
-		ringInit(m, this.o + POS_WINDOW, period);
-		ringInit(m, this.o + POS_WINDOW + ringSlots(period), period);
-		this.period = whole(period);
+export class Mfi extends withPeriod(ScalarIndicator, changesLookback) {
+	get kind(): string {
+		return "mfi";
 	}
 
 	protected get slots(): number {
 		return POS_WINDOW + 2 * ringSlots(this.period);
 	}
 
-	get kind(): string {
-		return "mfi";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return this.period;
+	constructor(period = 14) {
+		checkPeriod("mfi", period, 2);
+		super(POS_WINDOW + 2 * ringSlots(period));
+		this.initPeriod(period);
+		const m = this.arena.f64;
+		m[this.o + POS] = 0;
+		m[this.o + NEG] = 0;
+		ringInit(m, this.o + POS_WINDOW, period);
+		ringInit(m, this.o + POS_WINDOW + ringSlots(period), period);
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		this.accepted++;
 		const m = this.arena.f64;
 		const o = this.o;
-		const pw = o + POS_WINDOW;
-		const nw = pw + ringSlots(this.period);
 		const tp = (bar.high + bar.low + bar.close) / 3.0;
 		const d = tp - m[o + PREV_TYPICAL];
 		m[o + PREV_TYPICAL] = tp;
+		this.accepted++;
 		if (Number.isNaN(d)) return null;
+		const pw = o + POS_WINDOW;
+		const nw = pw + ringSlots(this.period);
 		const flow = tp * bar.volume;
 		// TA-Lib drops the leaving flow before adding the new one; the order matters for the float sums.
 		if (ringFull(m, pw)) {

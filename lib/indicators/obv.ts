@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { ScalarIndicator, orNull } from "./indicator.ts";
+import { CumulativeIndicator, orNull } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface ObvState {
@@ -12,25 +12,17 @@ interface ObvState {
  * on an up close, subtracts it on a down close, and holds on an equal close. No warm-up.
  * The OBV itself is the output; the state is the previous close.
  */
-export class Obv extends ScalarIndicator {
-	constructor() {
-		super(1);
+export class Obv extends CumulativeIndicator {
+	get kind(): string {
+		return "obv";
 	}
 
 	protected get slots(): number {
 		return 1;
 	}
 
-	get kind(): string {
-		return "obv";
-	}
-
-	get params(): readonly number[] {
-		return [];
-	}
-
-	get lookback(): number {
-		return 0;
+	constructor() {
+		super(1);
 	}
 
 	update(bar: Bar): string | null {

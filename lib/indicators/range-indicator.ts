@@ -1,27 +1,25 @@
 import type { Arena } from "./arena.ts";
 import { EXTREMES_SLOTS, extremesWithWindow } from "./core/extremes.ts";
 import { seriesMove } from "./core/series.ts";
-import { type Indicator, whole } from "./indicator.ts";
+import type { Indicator } from "./indicator.ts";
+import { windowLookback, withPeriod } from "./period-indicator.ts";
 
 /**
  * The highest high and lowest low of the last `period` bars (`core/extremes.ts`) as a base for
  * Donchian, Williams %R and Stochastic: `withRange(Indicator<V>)` or `withRange(ScalarIndicator)`.
- * It holds the period, the highs/lows window (its own, or its IndicatorSet's shared one, moved
- * with the indicator) and the defaults of a one-period range indicator: params `[period]`,
- * lookback `period − 1`, EXTREMES_SLOTS of state. Each subclass still writes its own `update`
- * (indicator.ts says why).
+ * On top of `withPeriod` (params `[period]`, lookback `period − 1`) it holds the highs/lows window
+ * (its own, or its IndicatorSet's shared one, moved with the indicator) and EXTREMES_SLOTS of
+ * state. Each subclass still writes its own `update` (indicator.ts says why).
  */
 export function withRange<B extends abstract new (...args: any[]) => Indicator<any>>(Base: B) {
-	abstract class RangeIndicator extends Base {
-		/** Bars in the highs/lows window. */
-		readonly period: number = 0;
+	abstract class RangeIndicator extends withPeriod(Base, windowLookback) {
 		/** Offset of the highs/lows window. */
 		protected w = 0;
 
 		/** Sets up the extremes at the start of the state and a window of `period` bars; once, from the constructor. */
 		protected initRange(period: number): void {
 			this.w = extremesWithWindow(this.arena, this.o, period);
-			(this as { period: number }).period = whole(period);
+			this.initPeriod(period);
 		}
 
 		override get rangeWindow(): number {
@@ -34,14 +32,6 @@ export function withRange<B extends abstract new (...args: any[]) => Indicator<a
 
 		protected get slots(): number {
 			return EXTREMES_SLOTS;
-		}
-
-		get params(): readonly number[] {
-			return [this.period];
-		}
-
-		get lookback(): number {
-			return this.period - 1;
 		}
 	}
 	return RangeIndicator;

@@ -1,33 +1,24 @@
 import type { Bar } from "../bars/bar.ts";
 import { ringAt, ringFull, ringInit, ringLoad, ringNewest, ringOldest, ringPush, ringSize, ringSlots, ringToJSON } from "./core/ring.ts";
-import { ScalarIndicator, whole } from "./indicator.ts";
+import { ScalarIndicator } from "./indicator.ts";
+import { changesLookback, checkPeriod, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /** Rate of change in percent, ((close / close n bars ago) − 1)·100, 0 when that close is 0 (TA-Lib ROC). First value at bar n. */
-export class Roc extends ScalarIndicator {
-	readonly period: number;
-
-	constructor(period = 10) {
-		if (!Number.isInteger(period) || period < 1) throw new RangeError(`roc period must be an integer >= 1, got ${period}`);
-		super(ringSlots(period + 1)); // the last n+1 closes
-		ringInit(this.arena.f64, this.o, period + 1);
-		this.period = whole(period);
+export class Roc extends withPeriod(ScalarIndicator, changesLookback) {
+	get kind(): string {
+		return "roc";
 	}
 
 	protected get slots(): number {
 		return ringSlots(this.period + 1);
 	}
 
-	get kind(): string {
-		return "roc";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return this.period;
+	constructor(period = 10) {
+		checkPeriod("roc", period, 1);
+		super(ringSlots(period + 1)); // the last n+1 closes
+		this.initPeriod(period);
+		ringInit(this.arena.f64, this.o, period + 1);
 	}
 
 	update(bar: Bar): string | null {

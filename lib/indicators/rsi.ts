@@ -1,7 +1,8 @@
 import type { Bar } from "../bars/bar.ts";
 import { isZero } from "./core/true-range.ts";
 import { WILDER_SLOTS, type WilderState, wilderInit, wilderLoad, wilderPeek, wilderPushN, wilderSave, wilderValue } from "./core/wilder-core.ts";
-import { ScalarIndicator, orNull, whole } from "./indicator.ts";
+import { ScalarIndicator, orNull } from "./indicator.ts";
+import { changesLookback, checkPeriod, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface RsiState {
@@ -19,32 +20,22 @@ const LOSS = GAIN + WILDER_SLOTS;
  * mean over the first n changes, RSI = 100·gain/(gain+loss), 0 when both are (near) zero.
  * First value at bar n.
  */
-export class Rsi extends ScalarIndicator {
-	readonly period: number;
-
-	constructor(period = 14) {
-		if (period < 2) throw new RangeError(`rsi period must be >= 2, got ${period}`);
-		super(1 + 2 * WILDER_SLOTS);
-		const m = this.arena.f64;
-		wilderInit(m, this.o + GAIN, period);
-		wilderInit(m, this.o + LOSS, period);
-		this.period = whole(period);
+export class Rsi extends withPeriod(ScalarIndicator, changesLookback) {
+	get kind(): string {
+		return "rsi";
 	}
 
 	protected get slots(): number {
 		return 1 + 2 * WILDER_SLOTS;
 	}
 
-	get kind(): string {
-		return "rsi";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return this.period;
+	constructor(period = 14) {
+		checkPeriod("rsi", period, 2);
+		super(1 + 2 * WILDER_SLOTS);
+		this.initPeriod(period);
+		const m = this.arena.f64;
+		wilderInit(m, this.o + GAIN, period);
+		wilderInit(m, this.o + LOSS, period);
 	}
 
 	update(bar: Bar): string | null {

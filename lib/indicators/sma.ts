@@ -2,44 +2,36 @@ import type { Bar } from "../bars/bar.ts";
 import type { SmaState } from "./core/sma-core.ts";
 import { meanLoadWindow, meanPeek, meanPush, meanWindow, seriesInit, seriesMove, seriesPush, seriesSlots } from "./core/series.ts";
 import type { Arena } from "./arena.ts";
-import { ScalarIndicator, whole } from "./indicator.ts";
+import { ScalarIndicator } from "./indicator.ts";
+import { checkPeriod, windowLookback, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /**
  * Simple moving average of closes (TA-Lib SMA). First value at bar period−1. State: the running sum;
  * the closes come from a window at `w` (its own, or the one its IndicatorSet shares).
  */
-export class Sma extends ScalarIndicator {
-	readonly period: number;
+export class Sma extends withPeriod(ScalarIndicator, windowLookback) {
 	/** Offset of the closes window; -1 for period 1, which needs none. */
 	protected w: number;
 
-	constructor(period = 20) {
-		if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
-		super(1);
-		this.arena.f64[this.o] = 0;
-		this.period = whole(period);
-		this.w = -1;
-		if (period > 1) {
-			this.w = this.arena.alloc(seriesSlots(period, 1));
-			seriesInit(this.arena.f64, this.w, period, 1);
-		}
+	get kind(): string {
+		return "sma";
 	}
 
 	protected get slots(): number {
 		return 1;
 	}
 
-	get kind(): string {
-		return "sma";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return this.period - 1;
+	constructor(period = 20) {
+		checkPeriod("sma", period, 1);
+		super(1);
+		this.initPeriod(period);
+		this.arena.f64[this.o] = 0;
+		this.w = -1;
+		if (period > 1) {
+			this.w = this.arena.alloc(seriesSlots(period, 1));
+			seriesInit(this.arena.f64, this.w, period, 1);
+		}
 	}
 
 	override get closeWindow(): number {

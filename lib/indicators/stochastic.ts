@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { type ExtremeState, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesReady, extremesSaveBoth, extremesPush, extremesCount, EXTREMES_SLOTS } from "./core/extremes.ts";
+import { type ExtremeState, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPushReady, extremesSaveBoth, extremesCount, EXTREMES_SLOTS } from "./core/extremes.ts";
 import { type SmaState, smaInit, smaLoad, smaPeek, smaPush, smaSave, smaSlots } from "./core/sma-core.ts";
 import { Indicator, whole } from "./indicator.ts";
 import { withRange } from "./range-indicator.ts";
@@ -53,7 +53,7 @@ export class Stochastic extends withRange(Indicator<StochasticValue>) {
 		return "stoch";
 	}
 
-	get params(): readonly number[] {
+	override get params(): readonly number[] {
 		return [this.fastK, this.slowK, this.slowD];
 	}
 
@@ -61,20 +61,16 @@ export class Stochastic extends withRange(Indicator<StochasticValue>) {
 		return OUTPUTS;
 	}
 
-	get lookback(): number {
+	override get lookback(): number {
 		return this.fastK + this.slowK - 1 + this.slowD - 1 - 1;
 	}
 
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		const seen = this.accepted;
-		this.accepted = seen + 1;
 		const m = this.arena.f64;
 		const o = this.o;
-		const w = this.w;
-		extremesPush(m, o, w, seen, bar);
-		if (!extremesReady(m, o, w)) return null;
+		if (!extremesPushReady(m, o, this.w, this.accepted++, bar)) return null;
 		const sk = o + EXTREMES_SLOTS;
 		// Raw %K written, not returned (a returned double is boxed when V8 does not inline the call),
 		// into the %K output for a moment: it holds NaN again below while the SMAs warm up.

@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { ScalarIndicator } from "./indicator.ts";
+import { CumulativeIndicator } from "./indicator.ts";
 import { checkBar } from "./validate.ts";
 
 /** A bar that may name its trading session; VWAP restarts whenever the name changes. */
@@ -25,10 +25,18 @@ interface VwapState {
  * (high + low + close)/3. TA-Lib has no VWAP; this is the common charting definition. Null until the
  * session has traded volume.
  */
-export class Vwap extends ScalarIndicator {
+export class Vwap extends CumulativeIndicator {
 	readonly sessionOf: SessionOf;
 	// A day number (a small integer) or the bar's own session name: neither is a boxed double.
 	#session: string | number | null = null;
+
+	get kind(): string {
+		return "vwap";
+	}
+
+	protected get slots(): number {
+		return 2;
+	}
 
 	constructor(sessionOf: SessionOf = defaultSession) {
 		super(2); // [Σ typical·volume, Σ volume] of the session
@@ -36,22 +44,6 @@ export class Vwap extends ScalarIndicator {
 		m[this.o] = 0;
 		m[this.o + 1] = 0;
 		this.sessionOf = sessionOf;
-	}
-
-	protected get slots(): number {
-		return 2;
-	}
-
-	get kind(): string {
-		return "vwap";
-	}
-
-	get params(): readonly number[] {
-		return [];
-	}
-
-	get lookback(): number {
-		return 0;
 	}
 
 	update(bar: Bar): string | null {

@@ -1,5 +1,5 @@
 import type { Bar } from "../bars/bar.ts";
-import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPush, extremesReady, extremesSaveBoth } from "./core/extremes.ts";
+import { EXTREMES_SLOTS, type ExtremeState, extremesCount, extremesHighest, extremesLoad, extremesLowest, extremesPeekHighest, extremesPeekLowest, extremesPushReady, extremesSaveBoth } from "./core/extremes.ts";
 import { ScalarIndicator } from "./indicator.ts";
 import { withRange } from "./range-indicator.ts";
 import { checkBar } from "./validate.ts";
@@ -15,25 +15,21 @@ interface WillrState {
  * range, in TA-Lib's WILLR arithmetic. First value at bar n−1.
  */
 export class WilliamsR extends withRange(ScalarIndicator) {
+	get kind(): string {
+		return "willr";
+	}
+
 	constructor(period = 14) {
 		super(EXTREMES_SLOTS);
 		this.initRange(period);
 	}
 
-	get kind(): string {
-		return "willr";
-	}
-
 	update(bar: Bar): string | null {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
-		const seen = this.accepted;
-		this.accepted = seen + 1;
 		const m = this.arena.f64;
 		const o = this.o;
-		const w = this.w;
-		extremesPush(m, o, w, seen, bar);
-		if (extremesReady(m, o, w)) m[this.at] = willr(bar.close, extremesHighest(m, o), extremesLowest(m, o));
+		if (extremesPushReady(m, o, this.w, this.accepted++, bar)) m[this.at] = willr(bar.close, extremesHighest(m, o), extremesLowest(m, o));
 		return null;
 	}
 

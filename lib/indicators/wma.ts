@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar.ts";
 import { ringInit, ringLoad, ringOldest, ringPush, ringSlots, ringToJSON } from "./core/ring.ts";
-import { ScalarIndicator, whole } from "./indicator.ts";
+import { ScalarIndicator } from "./indicator.ts";
+import { checkPeriod, windowLookback, withPeriod } from "./period-indicator.ts";
 import { checkBar } from "./validate.ts";
 
 interface WmaState {
@@ -22,32 +23,22 @@ const SUM = 0,
  * Linearly weighted moving average of closes (weights 1..n, newest heaviest), with TA-Lib's O(1)
  * recurrence: a weighted sum and a plain sum updated in TA-Lib's order. First value at bar n−1.
  */
-export class Wma extends ScalarIndicator {
-	readonly period: number;
-
-	constructor(period = 20) {
-		if (!Number.isInteger(period) || period < 2) throw new RangeError(`wma period must be an integer >= 2, got ${period}`);
-		super(RING + ringSlots(period));
-		const m = this.arena.f64;
-		m.fill(0, this.o, this.o + RING);
-		ringInit(m, this.o + RING, period);
-		this.period = whole(period);
+export class Wma extends withPeriod(ScalarIndicator, windowLookback) {
+	get kind(): string {
+		return "wma";
 	}
 
 	protected get slots(): number {
 		return RING + ringSlots(this.period);
 	}
 
-	get kind(): string {
-		return "wma";
-	}
-
-	get params(): readonly number[] {
-		return [this.period];
-	}
-
-	get lookback(): number {
-		return this.period - 1;
+	constructor(period = 20) {
+		checkPeriod("wma", period, 2);
+		super(RING + ringSlots(period));
+		this.initPeriod(period);
+		const m = this.arena.f64;
+		ringInit(m, this.o + RING, period);
+		m.fill(0, this.o, this.o + RING);
 	}
 
 	update(bar: Bar): string | null {
@@ -55,9 +46,9 @@ export class Wma extends ScalarIndicator {
 		if (reason !== null) return reason;
 		const m = this.arena.f64;
 		const o = this.o;
+		const seen = ++this.accepted;
 		const n = this.period;
 		const x = bar.close;
-		const seen = ++this.accepted;
 		ringPush(m, o + RING, x);
 		if (seen < n) {
 			m[o + SUB] += x;
@@ -87,10 +78,10 @@ export class Wma extends ScalarIndicator {
 	protected restore(s: WmaState): void {
 		const m = this.arena.f64;
 		const o = this.o;
+		ringLoad(m, o + RING, s.window);
 		m[o + SUM] = s.sum;
 		m[o + SUB] = s.sub;
 		m[o + TRAILING] = s.trailing;
-		ringLoad(m, o + RING, s.window);
 		m[this.at] = s.value ?? NaN;
 	}
 }

@@ -44,10 +44,15 @@ export function extremesReady(m: Float64Array, o: number, w: number): boolean {
 	return seriesCount(m, w) >= m[o];
 }
 
-/** Pushes bar `s`'s high and low into the window at w and updates the extremes. */
-export function extremesPush(m: Float64Array, o: number, w: number, s: number, bar: HighLow): void {
+/**
+ * Pushes bar `s`'s high and low into the window at w and updates the extremes; returns whether
+ * `period` bars are in (the extremes are those of a full window). One call, not push then ready:
+ * a level of calls more in an update was enough for V8 to stop inlining and box (Donchian).
+ */
+export function extremesPushReady(m: Float64Array, o: number, w: number, s: number, bar: HighLow): boolean {
 	seriesPushHighLow(m, w, s, bar);
 	extremesUpdate(m, o, w, s, bar);
+	return seriesCount(m, w) >= m[o];
 }
 
 /** Updates the extremes for bar `s` (already pushed into the window at w); the bar, not two doubles (seriesPushHighLow). */
