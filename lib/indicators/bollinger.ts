@@ -35,18 +35,6 @@ export class Bollinger extends Indicator<BollingerValue> {
 	/** Offset of the closes window. */
 	protected w: number;
 
-	get kind(): string {
-		return "bbands";
-	}
-
-	get outputs(): readonly string[] {
-		return OUTPUTS;
-	}
-
-	protected get slots(): number {
-		return SUM + 1;
-	}
-
 	constructor(period = 20, deviations = 2) {
 		if (period < 2) throw new RangeError(`bbands period must be >= 2, got ${period}`);
 		if (!Number.isFinite(deviations)) throw new RangeError(`bbands deviations must be finite, got ${deviations}`);
@@ -61,8 +49,20 @@ export class Bollinger extends Indicator<BollingerValue> {
 		this.period = whole(period);
 	}
 
+	protected get slots(): number {
+		return SUM + 1;
+	}
+
+	get kind(): string {
+		return "bbands";
+	}
+
 	get params(): readonly number[] {
 		return [this.period, this.arena.f64[this.o + K]];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
 	}
 
 	override get closeWindow(): number {

@@ -34,8 +34,8 @@ abstract class ChainedEma extends withPeriod(ScalarIndicator, windowLookback) {
 		const reason = checkBar(bar);
 		if (reason !== null) return reason;
 		this.accepted++;
-		const m = this.arena.f64;
 		const o = this.o;
+		const m = this.arena.f64;
 		// Each EMA's value read from the arena, not returned (emaStep says why).
 		emaStep(m, o, bar.close);
 		const e1 = m[o + EMA_VALUE];

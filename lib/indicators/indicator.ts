@@ -25,7 +25,11 @@ const COLUMNS = new Map<string, readonly string[]>();
  * `accepted`) instead of inheriting one that calls an abstract hook: a shared `update` would
  * be one call site seeing every indicator class, which V8 makes megamorphic — measured, EMA fell
  * from 43 to 25 M updates/s once ten classes had passed through it. Cold paths (peek, columns,
- * snapshots) stay here.
+ * snapshots) stay here. What the classes share besides is on intermediate prototypes, adding no
+ * field: the period, params and lookback of one-period indicators (`withPeriod`,
+ * period-indicator.ts), the highs/lows window on top of that (`withRange`), OBV's and VWAP's empty
+ * params (`CumulativeIndicator`); and the computation they share is in `core/` functions that each
+ * `update` calls.
  */
 export abstract class Indicator<V> {
 	arena: Arena;

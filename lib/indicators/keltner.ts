@@ -33,18 +33,6 @@ export class Keltner extends Indicator<KeltnerValue> {
 	readonly period: number;
 	readonly atrPeriod: number;
 
-	get kind(): string {
-		return "keltner";
-	}
-
-	get outputs(): readonly string[] {
-		return OUTPUTS;
-	}
-
-	protected get slots(): number {
-		return ATR + WILDER_SLOTS;
-	}
-
 	constructor(period = 20, multiplier = 2, atrPeriod = 10) {
 		if (!Number.isFinite(multiplier)) throw new RangeError(`keltner multiplier must be finite, got ${multiplier}`);
 		super(ATR + WILDER_SLOTS);
@@ -56,8 +44,20 @@ export class Keltner extends Indicator<KeltnerValue> {
 		this.atrPeriod = whole(atrPeriod);
 	}
 
+	protected get slots(): number {
+		return ATR + WILDER_SLOTS;
+	}
+
+	get kind(): string {
+		return "keltner";
+	}
+
 	get params(): readonly number[] {
 		return [this.period, this.arena.f64[this.o + MULTIPLIER], this.atrPeriod];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
 	}
 
 	get lookback(): number {

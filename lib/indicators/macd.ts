@@ -31,18 +31,6 @@ export class Macd extends Indicator<MacdValue> {
 	readonly slow: number;
 	readonly signal: number;
 
-	get kind(): string {
-		return "macd";
-	}
-
-	get outputs(): readonly string[] {
-		return OUTPUTS;
-	}
-
-	protected get slots(): number {
-		return 3 * EMA_SLOTS;
-	}
-
 	constructor(fast = 12, slow = 26, signal = 9) {
 		super(3 * EMA_SLOTS);
 		this.fast = whole(fast);
@@ -56,8 +44,20 @@ export class Macd extends Indicator<MacdValue> {
 		emaInit(m, this.o + SIGNAL, signal);
 	}
 
+	protected get slots(): number {
+		return 3 * EMA_SLOTS;
+	}
+
+	get kind(): string {
+		return "macd";
+	}
+
 	get params(): readonly number[] {
 		return [this.fast, this.slow, this.signal];
+	}
+
+	get outputs(): readonly string[] {
+		return OUTPUTS;
 	}
 
 	get lookback(): number {

@@ -86,7 +86,15 @@ export function emaSave(m: Float64Array, o: number): EmaState {
 }
 
 export function emaLoad(m: Float64Array, o: number, s: EmaState): void {
-	m[o + 3] = s.seen;
-	m[o + 4] = s.sum;
-	m[o + 5] = s.prev ?? NaN;
+	seededLoad(m, o + 3, s.seen, s.sum, s.prev);
+}
+
+/**
+ * Both the EMA and Wilder's smoothing end their state with [inputs seen, sum of the seed inputs,
+ * the average (NaN in warm-up)]; this writes a snapshot's three into m[at..at+3).
+ */
+export function seededLoad(m: Float64Array, at: number, seen: number, sum: number, average: number | null): void {
+	m[at] = seen;
+	m[at + 1] = sum;
+	m[at + 2] = average ?? NaN;
 }

@@ -1,3 +1,5 @@
+import { seededLoad } from "./ema-core.ts";
+
 export interface WilderState {
 	seen: number;
 	avg: number | null;
@@ -54,7 +56,5 @@ export function wilderSave(m: Float64Array, o: number): WilderState {
 }
 
 export function wilderLoad(m: Float64Array, o: number, s: WilderState): void {
-	m[o + 1] = s.seen;
-	m[o + 2] = s.sum;
-	m[o + 3] = s.avg ?? NaN;
+	seededLoad(m, o + 1, s.seen, s.sum, s.avg);
 }
