@@ -10,9 +10,14 @@
  * both gateways route to both nodes, NATS hop, latency posting to A with the WS client on B, then
  * throughput into A). About 60 s in all.
  *
+ * Each latency phase also reads every node's per-hop attribution of its measured window (stage
+ * histograms, GC pauses, event-loop delay: `GET /metrics/stages`, docs/architecture.md "Where a
+ * tick's time goes") and prints it per node.
+ *
  * Results: a table on stdout and JSON in bench/results/ingest.json.
  * Knobs (env): BENCH_SECONDS (measured seconds per throughput phase, default 5),
- * BENCH_LATENCY_SECONDS (cluster latency phase, default 10), BENCH_CLUSTER=0 skips the cluster.
+ * BENCH_LATENCY_SECONDS (cluster latency phase, default 10), BENCH_CLUSTER=0 skips the cluster,
+ * LATENCY_STAGES=0 runs every node without latency stamps (to compare ticks/s with them off).
  */
 import http from "node:http";
 import os from "node:os";
@@ -29,6 +34,7 @@ import { MemoryStore } from "../lib/store/memory-store.ts";
 import { startNats, startRedis, type TestServer } from "../test/helpers/servers.ts";
 import { freePort, waitFor } from "../test/helpers/ports.ts";
 import { figure, type Figure } from "./lib/figures.ts";
+import { readStages, resetStages, stageTable, type NodeStages } from "./lib/stages.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench", "results", "ingest.json");
@@ -164,6 +170,8 @@ interface Latency {
 	/** For tick→WS: the POST's own round trip (until the ticks are accepted), p50/p99 ms. */
 	postRtt?: { p50: number; p99: number };
 	byGroup?: Record<string, { p50: number; p99: number; samples: number }>;
+	/** Each node's per-hop attribution of the measured window (GET /metrics/stages). */
+	stages?: NodeStages[];
 }
 
 function summarise(h: Histogram, extra: Omit<Latency, "p50" | "p90" | "p99" | "max" | "mean" | "samples">): Latency {
@@ -216,6 +224,8 @@ async function tickToWs(opts: {
 	cpu: CpuMeter;
 	/** Also break the latency down by this (e.g. the symbol's owner node). */
 	groupOf?: (symbol: string) => string;
+	/** Gateway ports of the nodes whose stage histograms cover the measured window. */
+	stagePorts?: number[];
 }): Promise<Latency> {
 	const { symbols } = opts;
 	const ws = await wsClient(opts.wsPort, symbols);
@@ -242,6 +252,7 @@ async function tickToWs(opts: {
 		});
 	await phase(opts.warmupMs);
 	const warmBatches = sent.length;
+	if (opts.stagePorts) await resetStages(opts.stagePorts);
 	opts.cpu.start();
 	const t0 = now();
 	await phase(opts.durationMs);
@@ -251,6 +262,7 @@ async function tickToWs(opts: {
 	await sleep(500); // the last frames in flight
 	ws.close();
 	agent.destroy();
+	const stages = opts.stagePorts ? await readStages(opts.stagePorts) : undefined;
 
 	const h = histogram();
 	const rtt = histogram();
@@ -280,7 +292,7 @@ async function tickToWs(opts: {
 	}
 	const postRtt = summarise(rtt, { ratePerSec: 0, missing: 0, errors: 0, cpu: {} });
 	const byGroup = Object.fromEntries([...groups].map(([k, g]) => [k, (({ p50, p99, samples }) => ({ p50, p99, samples }))(summarise(g, { ratePerSec: 0, missing: 0, errors: 0, cpu: {} }))]));
-	return { ...summarise(h, { ratePerSec: accepted / seconds, missing, errors, cpu }), postRtt: { p50: postRtt.p50, p99: postRtt.p99 }, ...(groups.size ? { byGroup } : {}) };
+	return { ...summarise(h, { ratePerSec: accepted / seconds, missing, errors, cpu }), postRtt: { p50: postRtt.p50, p99: postRtt.p99 }, ...(groups.size ? { byGroup } : {}), ...(stages ? { stages } : {}) };
 }
 
 /** The same paced 50-tick POSTs against the bare server: the HTTP round trip on its own. */
@@ -425,7 +437,8 @@ function findPid(prefix: string): number | null {
 // Embedded mode
 
 async function embeddedNode(): Promise<RookeryNode> {
-	const config = mergeConfig(defaultConfig(), { nodeId: "bench-embedded", port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, symbols: [] });
+	// LATENCY_STAGES=0 runs the whole bench without latency stamps (the cluster nodes inherit it too).
+	const config = mergeConfig(defaultConfig(), { nodeId: "bench-embedded", port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, symbols: [], latencyStages: process.env.LATENCY_STAGES !== "0" });
 	const node = await createNode(config);
 	await node.start();
 	return node;
@@ -678,7 +691,7 @@ async function main(): Promise<void> {
 		const port = node.port()!;
 		// Latency first, on the fresh node: after a throughput run its MemoryStore holds ~1M ticks,
 		// and scavenges over that heap (10-25 ms each here) would dominate the tail.
-		embLat = await tickToWs({ postPort: port, wsPort: port, symbols: tpSymbols("EL"), warmupMs: LAT.warmupMs, durationMs: 5000, cpu });
+		embLat = await tickToWs({ postPort: port, wsPort: port, symbols: tpSymbols("EL"), warmupMs: LAT.warmupMs, durationMs: 5000, cpu, stagePorts: [port] });
 	} finally {
 		await node.stop();
 	}
@@ -746,7 +759,7 @@ async function main(): Promise<void> {
 			process.stdout.write(`cluster: raw NATS publish→subscribe at ${fmtInt(LAT_RATE)} msg/s, 3 s…\n`);
 			const hop = await natsHop(nats.url, 3000, cpu);
 			process.stdout.write(`cluster: tick→WS latency, POST to ${a.id}, WS on ${b.id}, ${fmtInt(LAT_RATE)} ticks/s, ${LATENCY_SECONDS} s…\n`);
-			const clLat = await tickToWs({ postPort: a.port, wsPort: b.port, symbols: latSymbols, warmupMs: LAT.clusterWarmupMs, durationMs: LATENCY_SECONDS * 1000, cpu, groupOf: sym => `owner ${owners[sym]}` });
+			const clLat = await tickToWs({ postPort: a.port, wsPort: b.port, symbols: latSymbols, warmupMs: LAT.clusterWarmupMs, durationMs: LATENCY_SECONDS * 1000, cpu, groupOf: sym => `owner ${owners[sym]}`, stagePorts: [a.port, b.port] });
 			process.stdout.write(`cluster: POST /api/v1/ticks to ${a.id}, ${TP.batch}-tick batches, ${TP.concurrency} in flight, ${SECONDS} s…\n`);
 			const clSymbols = tpSymbols("CT");
 			await activate(a, b, clSymbols);
@@ -785,6 +798,15 @@ async function main(): Promise<void> {
 	}
 
 	printTable(rows);
+	const attributed = (label: string, l: Latency | undefined) => {
+		if (!l?.stages) return;
+		process.stdout.write(
+			`\n${label}: tick→WS p50 ${fmtMs(l.p50)} / p99 ${fmtMs(l.p99)} ms end to end (bench clock: POST sent → frame read); per node, each stage's time since the request reached the gateway (cumulative) and since the stage before (incremental), ms:`,
+		);
+		process.stdout.write(stageTable(l.stages));
+	};
+	attributed("embedded (the node runs in the bench's own process)", embLat);
+	attributed("cluster (POST to A, WS on B)", (results.cluster as { tickToWs?: Latency } | undefined)?.tickToWs);
 	const cpuLines: string[] = [
 		`embedded ingest: ${fmtCpu(embTp.cpu)}`,
 		`embedded latency: ${fmtCpu(embLat.cpu)}`,

@@ -19,6 +19,7 @@ import { WsClose } from "../lib/protocol/ws-codes.ts";
 import { toTickMessage, type Topic } from "../lib/protocol/wire.ts";
 import type { Tick } from "../lib/protocol/tick.ts";
 import { TopicHub } from "../lib/streaming/topic-hub.ts";
+import type { StageRecorder } from "../lib/metrics/stages.ts";
 import { resolveAlertTopic } from "../lib/alerts/topics.ts";
 import { ClientSession, type ReplayPage, type SessionAuth, type SessionSocket, type Snapshot } from "../lib/streaming/client-session.ts";
 import { SNAPSHOT_SOURCES } from "../lib/streaming/snapshot-sources.ts";
@@ -98,7 +99,7 @@ export const SSE_ALIASES: { api: Record<string, SseAlias>; root: Record<string, 
 	},
 };
 
-export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus: Bus; now: () => number }): Partial<ServiceSchema<Record<string, unknown>, Methods, Vars>> {
+export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus: Bus; stages: StageRecorder; now: () => number }): Partial<ServiceSchema<Record<string, unknown>, Methods, Vars>> {
 	const { config, store } = deps;
 	return {
 		methods: {
@@ -245,6 +246,8 @@ export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus:
 						principal,
 						{ topics },
 					);
+					// A stamped frame written to this WebSocket: its last stage (lib/metrics/stages.ts).
+					if (deps.stages.enabled) session.queue.onSent = hops => void deps.stages.mark("ws.send", hops);
 					const end = this.trackSession(session, () => (ws.close(WsClose.GOING_AWAY, "server shutting down"), ws.terminate()));
 					const w = ws as WebSocket & { isAlive?: boolean; session?: ClientSession };
 					w.isAlive = true;
@@ -290,7 +293,7 @@ export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus:
 		},
 
 		created() {
-			this.hub = new TopicHub(deps.bus);
+			this.hub = new TopicHub(deps.bus, deps.stages);
 			this.sessions = new Map();
 			this.heartbeat = null;
 			this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });

@@ -7,6 +7,7 @@ import { LocalBus } from "../lib/bus/local-bus.ts";
 import { NatsBus } from "../lib/bus/nats-bus.ts";
 import type { Bus } from "../lib/bus/bus.ts";
 import { AlertEngine } from "../lib/alerts/engine.ts";
+import { StageRecorder } from "../lib/metrics/stages.ts";
 
 export interface NodeDeps {
 	config: RookeryConfig;
@@ -16,6 +17,8 @@ export interface NodeDeps {
 	bus: Bus;
 	/** This node's alert rules, fed by the services where updates are processed (services/alerts.service.ts loads them). */
 	alerts: AlertEngine;
+	/** This node's per-hop latency histograms (lib/metrics/stages.ts); off with `latencyStages: false`. */
+	stages: StageRecorder;
 	now: () => number;
 }
 
@@ -33,7 +36,7 @@ export async function openNodeDeps(config: RookeryConfig, now: () => number = Da
 	const kv = createKv(config.redisUrl, {}, redisTls);
 	const bus: Bus = config.transporter ? await NatsBus.connect(config.transporter, `rookery-bus-${config.nodeId}`, natsConnectOptions(config.tls)) : new LocalBus();
 	return {
-		deps: { config, store, kv, bus, alerts: new AlertEngine(), now },
+		deps: { config, store, kv, bus, alerts: new AlertEngine(), stages: new StageRecorder(config.latencyStages), now },
 		async connect() {
 			await store.connect();
 			await kv.connect();

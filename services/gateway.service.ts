@@ -21,6 +21,11 @@ import { gatewayCompatMixin } from "../mixins/gateway/compat.mixin.ts";
 import { gatewayOpenApiMixin } from "../mixins/gateway/openapi.mixin.ts";
 import { gatewayDirectMixin, routeToOwner } from "../mixins/gateway/gateway-direct.mixin.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
+import { hopsPair, type Hops } from "../lib/metrics/stages.ts";
+
+/** A request stamped on arrival (lib/metrics/stages.ts): POST /api/v1/ticks while stages are on. */
+type StampedReq = IncomingMessage & { $hops?: Hops };
+const TICKS_PATH = "/api/v1/ticks";
 
 interface Vars {
 	/** The dashboard at `/` and Swagger UI at `/docs` (lib/web/static-site.ts). */
@@ -67,7 +72,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 			logResponseData: null,
 			routes: [
 				{
-					path: "/api/v1/ticks",
+					path: TICKS_PATH,
 					mappingPolicy: "restrict",
 					...guarded,
 					// The body may be an array; unmerged params keep it intact as `params.body`.
@@ -75,6 +80,10 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 					// Not strict: a body of `5` or `null` reaches validation and gets a 422 that says why.
 					...jsonBodyRoute(config.ingest.maxBodyBytes, false),
 					aliases: TICKS_ALIASES,
+					// The batch's latency stamps travel with its calls (ingest, then each owner) in their meta.
+					onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: StampedReq) {
+						if (req.$hops) ctx.meta.hops = hopsPair(req.$hops);
+					},
 					// The writer's next read through this gateway sees its write. Also when only some symbols were written.
 					onAfterCall(this: Pick<Methods, "forgetQuotes">, _ctx: unknown, _route: unknown, req: IncomingMessage, _res: unknown, data: unknown) {
 						this.forgetQuotes(req);
@@ -142,6 +151,13 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.site = new StaticSite();
+			// A tick batch's arrival, before its body is read: the origin of its latency stamps.
+			const { stages } = deps;
+			const server = (this as unknown as { server?: { prependListener(e: "request", l: (req: StampedReq) => void): void } }).server;
+			if (stages.enabled)
+				server?.prependListener("request", req => {
+					if (req.method === "POST" && req.url?.startsWith(TICKS_PATH)) req.$hops = stages.start();
+				});
 			const metrics = this.broker.metrics;
 			metrics.register({ type: "counter", name: "rookery.http.errors", labelNames: ["status", "code"], description: "REST error responses" });
 			metrics.register({

@@ -26,6 +26,7 @@ import { syntheticFeedMixin, type SyntheticFeedVars } from "../mixins/synthetic-
 import { vendorMessagesMixin, type VendorMessagesMethods, type VendorMessagesVars } from "../mixins/vendor-messages.mixin.ts";
 import { backfillMixin } from "../mixins/backfill.mixin.ts";
 import { ingestFeedsMixin, pushRuns, type IngestFeedsMethods, type IngestFeedsVars } from "../mixins/ingest-feeds.mixin.ts";
+import { hopsPair, type Hops } from "../lib/metrics/stages.ts";
 
 export type { SubmitResult, FailedSymbol } from "../lib/ingest/submit.ts";
 
@@ -34,7 +35,7 @@ interface Vars extends VendorMessagesVars, SyntheticFeedVars, IngestFeedsVars {
 	unsubscribe: Array<() => void>;
 }
 interface Methods extends VendorMessagesMethods, IngestFeedsMethods {
-	submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult>;
+	submit(ticks: Tick[], ctx?: Context, hops?: Hops): Promise<SubmitResult>;
 	refused(err: Error, reason: string): never;
 	applyConfig(): Promise<void>;
 }
@@ -55,7 +56,9 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				// Optional, so a null body reaches checkTickBatch and is refused with its own message.
 				params: { body: { type: "any", optional: true } },
 				...TICKS_DOC,
-				async handler(ctx: Context<{ body: unknown }, { auth?: { tier?: TierName } }>): Promise<SubmitResult> {
+				async handler(ctx: Context<{ body: unknown }, { auth?: { tier?: TierName }; hops?: unknown }>): Promise<SubmitResult> {
+					// Latency stamps (lib/metrics/stages.ts): from the gateway that took the request, else from here.
+					const hops = deps.stages.receive("http.parsed", ctx.meta.hops) ?? deps.stages.start();
 					const checked = await checkTickBatchInTurns(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) {
 						for (const e of checked) this.broker.metrics.increment("rookery.ingest.rejected", { reason: e.type ?? "invalid" });
@@ -64,7 +67,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 					// A caller with a tier (REST) may create only so many new symbols per request.
 					const tier = ctx.meta.auth?.tier;
 					if (tier) await checkNewSymbols(checked, tier, config.auth.tiers[tier].maxNewSymbols, s => deps.store.knownSymbols(s)).catch(err => this.refused(err, "new_symbols"));
-					return this.submit(checked, ctx);
+					return this.submit(checked, ctx, hops && deps.stages.mark("ingest.checked", hops));
 				},
 			},
 
@@ -97,11 +100,13 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 		},
 
 		methods: {
-			/** Ticks of any source through the batched path: one owner call per symbol (and chunk). */
-			submit(ticks: Tick[], ctx?: Context): Promise<SubmitResult> {
+			/** Ticks of any source through the batched path: one owner call per symbol (and chunk); `hops`: their latency stamps, carried in the call's meta. */
+			submit(ticks: Tick[], ctx?: Context, hops?: Hops): Promise<SubmitResult> {
 				const metrics = this.broker.metrics;
 				const call = (symbol: string, group: Tick[]) => {
-					const p = ctx ? ctx.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group }) : this.broker.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group });
+					const sent = hops && deps.stages.mark("owner.sent", hops);
+					const opts = sent && { meta: { hops: hopsPair(sent) } };
+					const p = ctx ? ctx.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group }, opts) : this.broker.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group }, opts);
 					this.inFlight.add(p);
 					return p.finally(() => this.inFlight.delete(p));
 				};

@@ -14,6 +14,7 @@ import { SystemSampler } from "../lib/metrics/system-stats.ts";
 import { PerformanceHistory } from "../lib/metrics/performance.ts";
 import { healthDetail, performanceReport, samplePerformance, transporterConnected, watchTransporter } from "../runtime/node-health.ts";
 import { twoLevelCacherOf } from "../middlewares/cache-stats.ts";
+import { PauseSampler } from "../lib/metrics/pauses.ts";
 
 /** Performance samples: one every 10 s, the last 10 minutes kept (`/metrics/performance` history). */
 const SAMPLE_EVERY_MS = 10_000;
@@ -38,6 +39,8 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 	const sampler = new SystemSampler();
 	const history = new PerformanceHistory(60, Date.now());
 	let sampling: NodeJS.Timeout | null = null;
+	// GC pauses and event-loop delay beside the stage histograms (lib/metrics/pauses.ts), while stages are on.
+	let pauses: PauseSampler | null = null;
 	return {
 		name: "monitor",
 
@@ -78,6 +81,25 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 					await c?.clean("**");
 					await ctx.broadcast(CACHE_CLEARED_EVENT, { by: this.broker.nodeID });
 					return { cleared: true, node: this.broker.nodeID, l1_entries_dropped: before?.l1.entries ?? 0 };
+				},
+			},
+
+			/** This node's per-hop latency histograms of ticks, GC pauses and event-loop delay since the last reset (docs/architecture.md). */
+			stages: {
+				...summary("Per-hop latency of ticks on this node (stage → cumulative and incremental p50/p90/p99), GC pauses and event-loop delay, since the last reset"),
+				handler() {
+					return { node: this.broker.nodeID, pid: process.pid, ...deps.stages.snapshot(), ...(pauses?.snapshot() ?? {}) };
+				},
+			},
+
+			/** Empty this node's stage histograms and start a new GC and loop-delay window (admin; the bench does so after its warm-up). */
+			stagesReset: {
+				...ADMIN_ONLY,
+				...summary("Empty this node's per-hop latency histograms and start a new GC and event-loop delay window (admin)"),
+				handler() {
+					deps.stages.reset();
+					pauses?.reset();
+					return { reset: true, node: this.broker.nodeID };
 				},
 			},
 
@@ -184,6 +206,7 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 
 		started() {
 			watchTransporter(this.broker);
+			if (deps.stages.enabled) pauses = new PauseSampler();
 			sampling = setInterval(() => {
 				sampler.roll();
 				samplePerformance(this.broker, sampler, history, Date.now());
@@ -194,6 +217,7 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 		stopped() {
 			if (sampling) clearInterval(sampling);
 			sampler.stop();
+			pauses?.stop();
 		},
 	};
 }

@@ -16,6 +16,7 @@ import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
 import { registerSignalMetrics, registerSymbolMetrics } from "../runtime/symbols-metrics.ts";
+import type { Hops } from "../lib/metrics/stages.ts";
 
 const notKept = (actor: SymbolActor, tf: string) => new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
 
@@ -47,14 +48,14 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				describe,
 				activate(symbol) {
 					const observe = signalObserver();
-					const publish = (subject: string, msg: object) => {
+					const publish = (subject: string, msg: object, hops?: Hops) => {
 						observe(msg);
-						bus.publish(subject, msg);
+						bus.publish(subject, msg, hops);
 						// Alert rules on this symbol are checked here, on its owner (lib/alerts/engine.ts).
 						deps.alerts.observe(msg);
 					};
 					const replayed = deps.alerts.watchesSymbol(symbol) ? (msg: object) => deps.alerts.observe(msg, true) : undefined;
-					const opts = actorOptionsFor(config, symbol, { store, owner: this.broker.nodeID, now: deps.now, publish, replayed, leasing });
+					const opts = actorOptionsFor(config, symbol, { store, owner: this.broker.nodeID, now: deps.now, publish, replayed, leasing, stages: deps.stages });
 					leasing = opts.leasing; // one lease-settings object for every actor of the node
 					// The cooldowns of its alert rules survive the rebuild (taken from the alert store).
 					return this.storeCall(async () => {
@@ -71,11 +72,13 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 				...sharded,
 				visibility: "public",
 				params: { symbol: symbolParam, ticks: { type: "array", min: 1, items: "object" } },
-				async handler(ctx: Context<{ symbol: string; ticks: Tick[] }>): Promise<IngestResult> {
+				async handler(ctx: Context<{ symbol: string; ticks: Tick[] }, { hops?: unknown }>): Promise<IngestResult> {
+					// The batch's latency stamps, from ingest (lib/metrics/stages.ts).
+					const hops = deps.stages.receive("owner.received", ctx.meta.hops);
 					// Past the deadline, a waiting activation or a queued batch is not started: the caller gave up.
 					const deadline = this.callDeadline(ctx);
 					const actor = await this.actor(ctx.params.symbol, deadline);
-					const r = await this.actorCall(ctx.params.symbol, actor, () => actor.ingest(ctx.params.ticks, deadline));
+					const r = await this.actorCall(ctx.params.symbol, actor, () => actor.ingest(ctx.params.ticks, deadline, hops));
 					// Per node, the load a symbols pod autoscales on (k8s/base/hpa.yaml).
 					this.broker.metrics.increment("rookery.symbols.ticks", {}, r.accepted);
 					return r;

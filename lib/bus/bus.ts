@@ -3,11 +3,15 @@
  * cluster mode uses `NatsBus`, so a gateway receives a symbol's updates wherever its owner runs,
  * and teams can subscribe to the same subjects from any language.
  */
-export type BusHandler = (msg: unknown, subject: string) => void;
+import type { Hops } from "../metrics/stages.ts";
+
+/** `hops`: the latency stamps a publisher attached (lib/metrics/stages.ts), beside the message, never in it. */
+export type BusHandler = (msg: unknown, subject: string, hops?: Hops) => void;
 
 export interface Bus {
 	readonly kind: "local" | "nats";
-	publish(subject: string, msg: object): void;
+	/** `hops` travel beside the message (a NATS header): subscribers that do not look see the same JSON. */
+	publish(subject: string, msg: object, hops?: Hops): void;
 	/**
 	 * Returns the function that ends the subscription. With `queue`, each message goes to one
 	 * subscriber of the group (NATS queue groups), e.g. one of several ingest nodes. With

@@ -1,4 +1,5 @@
 import type { Bus, BusHandler } from "./bus.ts";
+import type { Hops } from "../metrics/stages.ts";
 
 /**
  * In-process bus, delivered synchronously in publish order. Subjects match exactly, or with `*`
@@ -28,14 +29,14 @@ export class LocalBus implements Bus {
 	 */
 	#routes = new Map<string, Array<Set<BusHandler>>>();
 
-	publish(subject: string, msg: object): void {
+	publish(subject: string, msg: object, hops?: Hops): void {
 		let route = this.#routes.get(subject);
 		if (route === undefined) {
 			route = this.#route(subject);
 			if (this.#routes.size >= ROUTES_MAX) this.#routes.clear();
 			this.#routes.set(subject, route);
 		}
-		for (let i = 0; i < route.length; i++) for (const h of route[i]) h(msg, subject);
+		for (let i = 0; i < route.length; i++) for (const h of route[i]) h(msg, subject, hops);
 	}
 
 	#route(subject: string): Array<Set<BusHandler>> {

@@ -1,7 +1,10 @@
-import { connect, Events, JSONCodec, type ConnectionOptions, type NatsConnection } from "nats";
+import { connect, Events, headers, JSONCodec, type ConnectionOptions, type NatsConnection } from "nats";
 import type { Bus, BusHandler } from "./bus.ts";
+import { decodeHops, encodeHops, type Hops } from "../metrics/stages.ts";
 
 const codec = JSONCodec();
+/** The header latency stamps travel in (lib/metrics/stages.ts); the JSON payload stays the documented one. */
+export const HOPS_HEADER = "Rk-Hops";
 
 /** Bus over a NATS connection of its own (the transporter's connection is Moleculer's). */
 export class NatsBus implements Bus {
@@ -38,8 +41,11 @@ export class NatsBus implements Bus {
 		return new NatsBus(nc);
 	}
 
-	publish(subject: string, msg: object): void {
-		this.nc.publish(subject, codec.encode(msg));
+	publish(subject: string, msg: object, hops?: Hops): void {
+		if (hops === undefined) return this.nc.publish(subject, codec.encode(msg));
+		const h = headers();
+		h.set(HOPS_HEADER, encodeHops(hops));
+		this.nc.publish(subject, codec.encode(msg), { headers: h });
 	}
 
 	subscribe(subject: string, handler: BusHandler, opts: { queue?: string; decode?: boolean } = {}): () => void {
@@ -55,7 +61,7 @@ export class NatsBus implements Bus {
 				} catch {
 					return; // not ours: someone else published non-JSON on our subject
 				}
-				handler(data, m.subject);
+				handler(data, m.subject, m.headers ? decodeHops(m.headers.get(HOPS_HEADER)) : undefined);
 			},
 		});
 		return () => sub.unsubscribe();

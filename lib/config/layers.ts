@@ -40,6 +40,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): ConfigOverrides {
 	if (env.HOST) o.host = env.HOST;
 	if (env.LOG_LEVEL) o.logLevel = level(env.LOG_LEVEL);
 	if (env.LOG_FORMAT) o.logFormat = env.LOG_FORMAT as LogFormat;
+	if (env.LATENCY_STAGES) o.latencyStages = flag(env.LATENCY_STAGES);
 	if (env.SYMBOLS) o.symbols = list(env.SYMBOLS);
 	if (env.ROOKERY_PLUGINS) o.plugins = list(env.ROOKERY_PLUGINS);
 	const agents = agentsFromEnv(env);

@@ -86,6 +86,7 @@ const checkConfig = new Validator({
 	host: { type: "string", min: 1 },
 	logLevel: { type: "enum", values: [...LOG_LEVELS] },
 	logFormat: { type: "enum", values: [...LOG_FORMATS] },
+	latencyStages: "boolean",
 	symbols: { type: "array", items: { type: "string", pattern: SYMBOL_PATTERN }, max: 10_000 },
 	feed: {
 		type: "object",

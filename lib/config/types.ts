@@ -53,6 +53,11 @@ export interface RookeryConfig {
 	logLevel: LogLevel;
 	/** `json` (one object per line), `pretty` (pino-pretty), or `auto`: pretty when stdout is a terminal. */
 	logFormat: LogFormat;
+	/**
+	 * Per-hop latency of ticks (lib/metrics/stages.ts): stamps carried with each batch, stage
+	 * histograms, GC and event-loop delay per node (`GET /metrics/stages`). Off: no stamp is taken.
+	 */
+	latencyStages: boolean;
 	symbols: string[];
 	/** `historyMinutes`: past ticks (one per `historyStepMs`) the synthetic feed writes before going live, for symbols with an empty log (warm start). */
 	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number; historyMinutes: number; historyStepMs: number };

@@ -98,6 +98,8 @@ export const ROOT_ALIASES: Record<string, string> = {
 	"GET health/ready": "monitor.ready",
 	"GET metrics": "monitor.metrics",
 	"GET metrics/performance": "monitor.performance",
+	"GET metrics/stages": "monitor.stages",
+	"DELETE metrics/stages": "monitor.stagesReset",
 	"GET api/openapi.json": "gateway.openapi",
 	// Predecessor streaming paths (docs/compat.md).
 	"GET streaming/channels": "gateway.channels",

@@ -9,6 +9,7 @@ import { WsClose, WsErrorCode, type ServerFrame } from "../protocol/ws-codes.ts"
 import { JsonRefusedError, parseJson, type JsonRefusal } from "../validation/json.ts";
 import { SendQueue, type DropReason, type QueueLimits } from "./send-queue.ts";
 import type { TopicHub, TopicListener } from "./topic-hub.ts";
+import type { Hops } from "../metrics/stages.ts";
 
 export interface SessionSocket {
 	/** Write one frame; `written` is called once the transport took it. */
@@ -80,7 +81,7 @@ export interface SessionOptions {
 
 interface TopicState {
 	/** Frames that arrived before the snapshot/replay was sent; null once live. */
-	pending: Array<{ seq: number | null; frame: string; key: string }> | null;
+	pending: Array<{ seq: number | null; frame: string; key: string; hops?: Hops }> | null;
 	/**
 	 * The seq already covered (by the snapshot or the replay): frames at or below it are dropped.
 	 * They can still arrive after it (in a cluster the reads and the updates travel on different
@@ -153,9 +154,9 @@ export class ClientSession implements TopicListener {
 		return this.#authed;
 	}
 
-	#send(frame: ServerFrame | string, key?: string): void {
+	#send(frame: ServerFrame | string, key?: string, hops?: Hops): void {
 		if (this.#closed) return;
-		this.queue.push(typeof frame === "string" ? frame : JSON.stringify(frame), key);
+		this.queue.push(typeof frame === "string" ? frame : JSON.stringify(frame), key, hops);
 	}
 
 	#error(code: WsErrorCode, message: string, topic?: string): void {
@@ -333,10 +334,10 @@ export class ClientSession implements TopicListener {
 		st.after = after;
 		const pending = st.pending ?? [];
 		st.pending = null;
-		for (const p of pending) this.deliver(name, p.seq, p.frame, p.key);
+		for (const p of pending) this.deliver(name, p.seq, p.frame, p.key, p.hops);
 	}
 
-	deliver(topic: string, seq: number | null, frame: string, key: string): void {
+	deliver(topic: string, seq: number | null, frame: string, key: string, hops?: Hops): void {
 		const st = this.#topics.get(topic);
 		if (!st) return;
 		if (st.pending) {
@@ -346,10 +347,10 @@ export class ClientSession implements TopicListener {
 				st.pending.length = 0;
 				st.overflowed = true;
 			}
-			st.pending.push({ seq, frame, key });
+			st.pending.push({ seq, frame, key, hops });
 			return;
 		}
-		if (seq === null || seq > st.after) this.#send(frame, key);
+		if (seq === null || seq > st.after) this.#send(frame, key, hops);
 	}
 
 	unsubscribe(names: string[]): void {

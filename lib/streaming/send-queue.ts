@@ -7,6 +7,8 @@
  * (both from seed 003's backpressure strategies), `disconnect` closes the connection (WS 4008). Memory per connection is therefore at most
  * socketHighWater + one frame + maxBytes, however slowly the client reads.
  */
+import type { Hops } from "../metrics/stages.ts";
+
 export const SLOW_CLIENT_POLICIES = ["conflate", "drop-oldest", "drop-newest", "random", "disconnect"] as const;
 export type SlowClientPolicy = (typeof SLOW_CLIENT_POLICIES)[number];
 
@@ -27,6 +29,8 @@ export type DropReason = "conflated" | "drop-oldest" | "drop-newest" | "random" 
 
 interface Queued {
 	text: string;
+	/** A stamped frame's latency stamps (lib/metrics/stages.ts), for `onSent`. */
+	hops?: Hops;
 }
 
 export class SendQueue {
@@ -36,6 +40,8 @@ export class SendQueue {
 	#next = 0;
 	#closed = false;
 	readonly #pump = () => this.#drain();
+	/** Told when a stamped frame was written to the socket (a WebSocket's `ws.send` stage). */
+	onSent: ((hops: Hops) => void) | null = null;
 
 	constructor(
 		readonly socket: QueueSocket,
@@ -61,10 +67,11 @@ export class SendQueue {
 	 * with the same key under `conflate`; frames without one (snapshots, control frames) are never
 	 * replaced.
 	 */
-	push(text: string, key?: string): void {
+	push(text: string, key?: string, hops?: Hops): void {
 		if (this.#closed) return;
 		if (this.#queue.size === 0 && this.socket.bufferedAmount() < this.socketHighWater) {
 			this.socket.send(text, this.#pump);
+			if (hops && this.onSent) this.onSent(hops);
 			return;
 		}
 		const { policy, maxBytes, maxMessages } = this.limits;
@@ -103,7 +110,7 @@ export class SendQueue {
 					}
 				}
 				this.onDrop("random", dropped);
-				this.#queue.set(this.#next++, { text });
+				this.#queue.set(this.#next++, { text, hops });
 				this.#bytes += text.length;
 				return;
 			}
@@ -121,7 +128,7 @@ export class SendQueue {
 				return;
 			}
 		}
-		this.#queue.set(key !== undefined && policy === "conflate" ? key : this.#next++, { text });
+		this.#queue.set(key !== undefined && policy === "conflate" ? key : this.#next++, { text, hops });
 		this.#bytes += text.length;
 	}
 
@@ -132,6 +139,7 @@ export class SendQueue {
 			this.#queue.delete(k);
 			this.#bytes -= q.text.length;
 			this.socket.send(q.text, this.#pump);
+			if (q.hops && this.onSent) this.onSent(q.hops);
 		}
 	}
 

@@ -6,21 +6,27 @@
  */
 import type { Bus } from "../bus/bus.ts";
 import { concreteTopicName, type Topic } from "../protocol/wire.ts";
+import type { Hops, StageRecorder } from "../metrics/stages.ts";
 
 export interface TopicListener {
 	/**
 	 * One update frame of `topic` (the subscribed name, wildcard or not). `seq` is the message's
 	 * stream position, null for messages that carry none (intelligence updates); `key` is what a
 	 * conflating queue keeps the newest of (the concrete topic, plus the timeframe when the message
-	 * has one, so conflating `indicators:AAPL` keeps each timeframe's newest).
+	 * has one, so conflating `indicators:AAPL` keeps each timeframe's newest). `hops`: the latency
+	 * stamps of a stamped message, as of its `fanout` stage (lib/metrics/stages.ts).
 	 */
-	deliver(topic: string, seq: number | null, frame: string, key: string): void;
+	deliver(topic: string, seq: number | null, frame: string, key: string, hops?: Hops): void;
 }
 
 export class TopicHub {
 	#topics = new Map<string, { listeners: Set<TopicListener>; unsubscribe: () => void }>();
 
-	constructor(readonly bus: Bus) {}
+	/** `stages`: where a stamped message's `gateway.received` and `fanout` are recorded. */
+	constructor(
+		readonly bus: Bus,
+		readonly stages?: StageRecorder,
+	) {}
 
 	get topicCount(): number {
 		return this.#topics.size;
@@ -30,13 +36,15 @@ export class TopicHub {
 		let t = this.#topics.get(topic.subject);
 		if (!t) {
 			const listeners = new Set<TopicListener>();
-			const unsubscribe = this.bus.subscribe(topic.subject, (msg, subject) => {
+			const unsubscribe = this.bus.subscribe(topic.subject, (msg, subject, stamped) => {
+				const received = stamped && this.stages?.mark("gateway.received", stamped);
 				const m = msg as { seq?: unknown; tf?: unknown };
 				const seq = typeof m.seq === "number" ? m.seq : null;
 				const name = topic.wildcard ? concreteTopicName(topic, subject) : topic.name;
 				const frame = JSON.stringify(seq === null ? { type: "update", topic: name, data: msg } : { type: "update", topic: name, seq, data: msg });
 				const key = typeof m.tf === "string" ? `${name}|${m.tf}` : name;
-				for (const l of listeners) l.deliver(topic.name, seq, frame, key);
+				const hops = received && this.stages!.mark("fanout", received);
+				for (const l of listeners) l.deliver(topic.name, seq, frame, key, hops);
 			});
 			t = { listeners, unsubscribe };
 			this.#topics.set(topic.subject, t);

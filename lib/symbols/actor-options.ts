@@ -7,6 +7,7 @@ import type { AnalysisConfig } from "./symbol-analysis.ts";
 import { UnavailableError } from "../protocol/errors.ts";
 import type { HeldLeaseOptions } from "../keyed/lease.ts";
 import { analysisFor, type RookeryConfig } from "../config/config.ts";
+import type { Hops, StageRecorder } from "../metrics/stages.ts";
 
 /** What the analysis state depends on: restoring it under other settings would mix two configurations. */
 export function analysisFingerprint(c: AnalysisConfig): string {
@@ -27,8 +28,13 @@ export interface ActorOptions {
 	/** Ticks that may wait in the mailbox. */
 	mailboxLimit: number;
 	now: () => number;
-	/** Called in seq order, inside the actor's turn, for every message an accepted update produces. */
-	publish: (subject: string, msg: object) => void;
+	/**
+	 * Called in seq order, inside the actor's turn, for every message an accepted update produces;
+	 * with `hops` (the batch's latency stamps) for the last tick of a stamped batch.
+	 */
+	publish: (subject: string, msg: object, hops?: Hops) => void;
+	/** Where a stamped batch's `actor.turn`, `append.done` and `published` stages are recorded (lib/metrics/stages.ts). */
+	stages?: StageRecorder;
 	/**
 	 * Called while the actor is rebuilt, with the snapshot's latest tick and final indicators and
 	 * then every message the replayed log produces (not published): alert rules rebuild their state.
@@ -39,7 +45,7 @@ export interface ActorOptions {
 }
 
 /** A symbol actor's options from the node's configuration (`symbolActor`, `store`, the symbol's analysis). */
-export function actorOptionsFor(config: RookeryConfig, symbol: string, node: Pick<ActorOptions, "store" | "owner" | "now" | "publish" | "replayed" | "leasing">): ActorOptions {
+export function actorOptionsFor(config: RookeryConfig, symbol: string, node: Pick<ActorOptions, "store" | "owner" | "now" | "publish" | "replayed" | "leasing" | "stages">): ActorOptions {
 	const a = config.symbolActor;
 	const opts: ActorOptions = { ...node, leaseMs: a.leaseMs, leaseWaitMs: a.leaseWaitMs, snapshotEvery: config.store.snapshotEvery, dedupWindow: a.dedupWindow, mailboxLimit: a.mailboxLimit, analysis: analysisFor(config, symbol) };
 	opts.leasing ??= symbolLeasing(opts);

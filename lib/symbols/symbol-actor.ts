@@ -16,6 +16,7 @@ import { hash32 } from "../feed/random.ts";
 import { HeldLease } from "../keyed/lease.ts";
 import { analysisFingerprint, symbolLeasing, type ActorOptions } from "./actor-options.ts";
 import { nextTurn } from "../scheduling/turns.ts";
+import type { Hops, Stage } from "../metrics/stages.ts";
 
 /**
  * 4: closed bars that can no longer be amended are stored without their amendment bookkeeping.
@@ -237,9 +238,9 @@ export class SymbolActor {
 	}
 
 	/** Publishing is best effort: the update is durable already, and a failure is counted, not thrown. */
-	#publish(subject: string, msg: object): void {
+	#publish(subject: string, msg: object, hops?: Hops): void {
 		try {
-			this.opts.publish(subject, msg);
+			this.opts.publish(subject, msg, hops);
 			this.messagesOut++;
 		} catch {
 			this.publishFailures++;
@@ -251,22 +252,29 @@ export class SymbolActor {
 		this.#publish(e.type === "bar" ? subjects.bars(e.tf, this.symbol) : e.type === "indicators" ? subjects.indicators(this.symbol) : subjects.signals(this.symbol), msg);
 	}
 
+	/** A stamped batch's `stage` (lib/metrics/stages.ts); nothing for an unstamped one. */
+	#mark(stage: Stage, hops: Hops | undefined): Hops | undefined {
+		return hops && this.opts.stages ? this.opts.stages.mark(stage, hops) : undefined;
+	}
+
 	/**
 	 * Accept ticks in order: drop duplicates and late ticks, log the rest durably, then apply and
-	 * publish. `deadline` (epoch ms): if the batch is still queued then, it is not written.
+	 * publish. `deadline` (epoch ms): if the batch is still queued then, it is not written. `hops`:
+	 * the batch's latency stamps, carried to the bus with its last tick.
 	 */
-	ingest(ticks: Tick[], deadline = Infinity): Promise<IngestResult> {
+	ingest(ticks: Tick[], deadline = Infinity, hops?: Hops): Promise<IngestResult> {
 		return this.mailbox.run(
 			async () => {
+				const turn = this.#mark("actor.turn", hops);
 				try {
-					return await this.#ingest(ticks);
+					return await this.#ingest(ticks, turn);
 				} catch (err) {
 					if (err instanceof FencedError && this.#held) this.#held.token = null;
 					// Another node wrote to this log meanwhile (ownership moved and came back): reload the
 					// truth from the store and try once more with fresh seqs.
 					if (!(err instanceof SequenceConflictError)) throw err;
 					await this.#rehydrate();
-					return this.#ingest(ticks);
+					return this.#ingest(ticks, turn);
 				}
 			},
 			ticks.length,
@@ -274,7 +282,7 @@ export class SymbolActor {
 		);
 	}
 
-	async #ingest(ticks: Tick[]): Promise<IngestResult> {
+	async #ingest(ticks: Tick[], hops: Hops | undefined): Promise<IngestResult> {
 		if (!this.lease) throw new FencedError(this.symbol, null);
 		const fresh: SequencedTick[] = [];
 		const entries: LogEntry[] = [];
@@ -306,10 +314,16 @@ export class SymbolActor {
 		}
 		if (fresh.length > 0) {
 			await this.opts.store.append(this.symbol, entries, latest, this.lease);
+			const appended = this.#mark("append.done", hops);
 			this.ticksIn += fresh.length;
 			// Made per batch rather than kept: a closure per symbol costs memory while it idles.
 			const emit = (e: AnalysisEvent) => this.#publishAnalysis(e);
-			for (const t of fresh) this.#publish(subjects.ticks(this.symbol), this.#apply(t, emit));
+			const subject = subjects.ticks(this.symbol);
+			const last = fresh.length - 1;
+			for (let i = 0; i < last; i++) this.#publish(subject, this.#apply(fresh[i], emit));
+			// The last tick carries the batch's stamps: its publish is the batch's latest.
+			const msg = this.#apply(fresh[last], emit);
+			this.#publish(subject, msg, this.#mark("published", appended));
 			this.#untilSnapshot -= fresh.length;
 			// The updates are already durable in the log; a failed snapshot is retried at the next
 			// update rather than failing an ingest the caller would then send again.

@@ -5,7 +5,8 @@
  *   one node per symbol; after a SIGKILL the survivor takes the dead node's symbols over once their
  *   leases lapse (the time is measured and printed with an `[ingest-cluster]` prefix);
  * - NATS push in: a tick on `rookery.ingest.ticks` lands in the symbol's log once (queue group),
- *   an invalid one is answered on `rookery.ingest.rejected` with the reason and changes nothing.
+ *   an invalid one is answered on `rookery.ingest.rejected` with the reason and changes nothing;
+ * - latency stages: a POSTed tick's stamps cross to its owner on another node (lib/metrics/stages.ts).
  */
 import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +17,9 @@ import { connect, JSONCodec, type NatsConnection } from "nats";
 import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { waitFor } from "../helpers/ports.ts";
-import { getJson } from "../helpers/http.ts";
+import { getJson, postJson, requestJson } from "../helpers/http.ts";
+import { WsTestClient } from "../helpers/ws-client.ts";
+import type { StageSummary } from "../../lib/metrics/stages.ts";
 import { startYahooServer, type YahooServer } from "../helpers/vendor-servers/yahoo-chart.ts";
 import { rendezvousOwner } from "../../lib/routing/rendezvous.ts";
 import { DATA_TYPES } from "../../lib/vendors/vendor.ts";
@@ -145,6 +148,28 @@ describe("ingest on two nodes (real processes, NATS, Redis, local Yahoo server)"
 		expect(rejected[0].reason).to.match(/price/);
 		expect(rejected[0].payload).to.deep.include({ id: "nats-bad", price: -3 });
 		expect((await history()).map(t => t.id)).to.deep.equal(["nats-1"]);
+	});
+
+	it("a POSTed tick's latency stages: its HTTP and ingest stages on the node it reached, the rest on its owner, another node", async () => {
+		const ids = nodes.map(n => n.nodeId);
+		const sym = Array.from({ length: 64 }, (_, i) => `HOP${i}`).find(s => rendezvousOwner(s, ids) === ids[1])!;
+		const ws = await WsTestClient.connect(nodes[1].wsUrl);
+		ws.subscribe(`ticks:${sym}`);
+		await ws.waitForFrame(f => f.type === "subscribed", "subscribed");
+		for (const n of nodes) expect((await requestJson("DELETE", `${n.url}/metrics/stages`)).status).to.equal(200);
+		const r = await postJson(`${nodes[0].url}/api/v1/ticks`, { symbol: sym, price: 12.5, size: 3, ts: Date.now() });
+		expect(r.status).to.equal(200);
+		const update = await ws.waitForFrame(f => f.type === "update", "the update on the owner's gateway", 10_000);
+		ws.terminate();
+		expect(update.data).to.have.all.keys("v", "seq", "symbol", "price", "size", "ts");
+		const [a, b] = await Promise.all(nodes.map(async n => (await getJson(`${n.url}/metrics/stages`)).body as { stages: StageSummary[] }));
+		const counts = (s: { stages: StageSummary[] }) => Object.fromEntries(s.stages.filter(x => x.count > 0).map(x => [x.stage, x.count]));
+		expect(counts(a), "the node the POST reached").to.deep.equal({ "http.parsed": 1, "ingest.checked": 1, "owner.sent": 1 });
+		expect(counts(b), "the owner, whose gateway has the client").to.deep.equal({ "owner.received": 1, "actor.turn": 1, "append.done": 1, published: 1, "gateway.received": 1, fanout: 1, "ws.send": 1 });
+		const sent = a.stages.find(x => x.stage === "owner.sent")!;
+		const received = b.stages.find(x => x.stage === "owner.received")!;
+		expect(received.cumulative.max).to.be.at.least(sent.cumulative.max);
+		expect(received.incremental.max, "the NATS hop alone").to.be.at.most(received.cumulative.max);
 	});
 
 	it("after a SIGKILL the survivor takes the dead node's instruments over once their leases lapse", async () => {

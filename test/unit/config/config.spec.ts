@@ -64,6 +64,12 @@ describe("lib/config", () => {
 		expect(c.feed.type).to.equal("synthetic");
 	});
 
+	it("latency stages: on by default; LATENCY_STAGES=0 turns them off; a bad value is named", () => {
+		expect(resolveConfig({ env: {}, args: {} }).latencyStages).to.equal(true);
+		expect(resolveConfig({ env: { LATENCY_STAGES: "0" }, args: {} }).latencyStages).to.equal(false);
+		expect(problems(() => resolveConfig({ env: { LATENCY_STAGES: "sometimes" }, args: {} })).join("\n")).to.match(/latencyStages/);
+	});
+
 	it("gateway reads: direct path and quote cache on by default; env turns them off; bad values are named", () => {
 		expect(resolveConfig({ env: {}, args: {} }).http).to.include({ directReads: true, quoteCacheMs: 1000, quoteCacheEntries: 10_000 });
 		expect(resolveConfig({ env: { HTTP_DIRECT_READS: "0", HTTP_QUOTE_CACHE_MS: "0", CORS_ORIGINS: "https://a" }, args: {} }).http).to.deep.include({ directReads: false, quoteCacheMs: 0, corsOrigins: ["https://a"] });

@@ -14,6 +14,7 @@ import { createStore } from "../../../lib/store/index.ts";
 import { createKv } from "../../../lib/kv/index.ts";
 import { LocalBus } from "../../../lib/bus/local-bus.ts";
 import { AlertEngine } from "../../../lib/alerts/engine.ts";
+import { StageRecorder } from "../../../lib/metrics/stages.ts";
 import { AlertStore } from "../../../lib/alerts/alert-store.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryMessage } from "../../../lib/alerts/types.ts";
 import { waitFor } from "../../helpers/ports.ts";
@@ -28,7 +29,7 @@ describe("services: alerts → delivery channel (@moleculer/channels, Fake adapt
 
 	before(async () => {
 		const config = mergeConfig(defaultConfig(), { nodeId: "alerts-channel", logLevel: "fatal", alerts: { system: { ...defaultConfig().alerts.system, enabled: false } } });
-		deps = { config, store: createStore(null, { maxLen: 1000, latestTtlMs: 60_000 }), kv: createKv(null), bus: new LocalBus(), alerts: new AlertEngine(), now: () => T0 };
+		deps = { config, store: createStore(null, { maxLen: 1000, latestTtlMs: 60_000 }), kv: createKv(null), bus: new LocalBus(), alerts: new AlertEngine(), stages: new StageRecorder(false), now: () => T0 };
 		await deps.kv.connect();
 		broker = new ServiceBroker({ nodeID: "alerts-channel", logger: false, metrics: { enabled: true, reporter: [] }, middlewares: [ChannelsMiddleware({ adapter: { type: "Fake" } } as never) as never] });
 		broker.createService(alertsService(deps) as never);

@@ -4,6 +4,7 @@ import { TopicHub } from "../../../lib/streaming/topic-hub.ts";
 import { LocalBus } from "../../../lib/bus/local-bus.ts";
 import { tickSubject } from "../../../lib/protocol/wire.ts";
 import { WsClose } from "../../../lib/protocol/ws-codes.ts";
+import { StageRecorder } from "../../../lib/metrics/stages.ts";
 
 function fakeSocket() {
 	const sent: any[] = [];
@@ -42,9 +43,9 @@ function tickLog(first: number, last: number) {
 	};
 }
 
-function setup(over: Partial<SessionOptions> = {}) {
+function setup(over: Partial<SessionOptions> = {}, stages?: StageRecorder) {
 	const bus = new LocalBus();
-	const hub = new TopicHub(bus);
+	const hub = new TopicHub(bus, stages);
 	const sock = fakeSocket();
 	let release: (() => void) | null = null;
 	const drops: string[] = [];
@@ -454,5 +455,29 @@ describe("lib/streaming/client-session", () => {
 			expect(s.session.queue.queuedBytes).to.be.at.most(500);
 			expect(s.session.queue.queuedMessages).to.be.greaterThan(3);
 		});
+	});
+
+	it("records a stamped update's gateway stages, through a snapshot's hold too, and leaves its frame as it was", async () => {
+		const stages = new StageRecorder();
+		let resolve: (v: { seq: number; data: unknown }) => void = () => {};
+		const { sock, session, bus } = setup({ snapshot: () => new Promise(r => (resolve = r)) }, stages);
+		const sent: number[] = [];
+		session.queue.onSent = h => sent.push(h.t0);
+		session.onMessage(JSON.stringify({ op: "subscribe", topics: ["ticks:AAPL"] }));
+		await tick();
+		const t0 = stages.clock() - 2;
+		bus.publish(tickSubject("AAPL"), { v: 1, seq: 6, symbol: "AAPL" }, { t0, at: t0 + 1 });
+		expect(sent, "held until the snapshot is sent").to.deep.equal([]);
+		resolve({ seq: 5, data: { seq: 5 } });
+		await tick();
+		bus.publish(tickSubject("AAPL"), { v: 1, seq: 7, symbol: "AAPL" });
+		expect(sock.sent.filter(f => f.type === "update")).to.deep.equal([
+			{ type: "update", topic: "ticks:AAPL", seq: 6, data: { v: 1, seq: 6, symbol: "AAPL" } },
+			{ type: "update", topic: "ticks:AAPL", seq: 7, data: { v: 1, seq: 7, symbol: "AAPL" } },
+		]);
+		expect(sent, "only the stamped one").to.deep.equal([t0]);
+		const counts = Object.fromEntries(stages.snapshot().stages.map(s => [s.stage, s.count]));
+		expect(counts).to.include({ "gateway.received": 1, fanout: 1, published: 0 });
+		expect(stages.snapshot().stages.find(s => s.stage === "gateway.received")!.cumulative.p50).to.be.at.least(2);
 	});
 });

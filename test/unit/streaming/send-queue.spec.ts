@@ -72,4 +72,17 @@ describe("streaming: SendQueue slow-client policies", () => {
 		]);
 		expect(drain()).to.deep.equal(["c", "d", "e"]);
 	});
+
+	it("tells onSent of a stamped frame when it is written: at once, or when it leaves the queue", () => {
+		const { q, drain } = stuck("drop-oldest");
+		const told: number[] = [];
+		q.onSent = h => told.push(h.t0);
+		q.push("stamped", undefined, { t0: 7, at: 8 });
+		q.push("plain");
+		expect(told, "queued, not written yet").to.deep.equal([]);
+		expect(drain()).to.deep.equal(["stamped", "plain"]);
+		expect(told).to.deep.equal([7]);
+		q.push("now", undefined, { t0: 9, at: 9 });
+		expect(told, "written at once").to.deep.equal([7, 9]);
+	});
 });
