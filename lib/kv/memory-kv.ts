@@ -33,12 +33,16 @@ interface Stream {
 	lastN: number;
 }
 
+/** Values the expiry sweep looks at per TTL write (Redis's active expiry samples 20 keys a loop). */
+export const SWEEP_STEP = 20;
+
 export class MemoryKv extends KvStore {
 	readonly kind = "memory" as const;
 	#values = new Map<string, { text: string; expiresAt: number }>();
-	/** Writes with a TTL since the last sweep of expired values, and how many make the next one. */
-	#ttlWrites = 0;
-	#sweepAfter = 1024;
+	/** Where the expiry sweep goes on (insertion order; restarted when it runs out). */
+	#sweepAt: Iterator<[string, { text: string; expiresAt: number }]> | null = null;
+	/** Values the last sweep step looked at (tests: the work one write does). */
+	lastSweepChecked = 0;
 	#hashes = new Map<string, Map<string, string>>();
 	#streams = new Map<string, Stream>();
 	#zsets = new Map<string, SortedSet>();
@@ -71,19 +75,32 @@ export class MemoryKv extends KvStore {
 
 	async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
 		this.#values.set(key, { text: JSON.stringify(value), expiresAt: ttlMs === undefined ? Infinity : this.opts.now() + ttlMs });
-		if (ttlMs !== undefined && ++this.#ttlWrites > this.#sweepAfter) this.#sweep();
+		if (ttlMs !== undefined) this.#sweep();
 	}
 
 	/**
-	 * Drop every expired value, as Redis's active expiry does: a key written once with a TTL and
-	 * never read again (an idempotency claim) would otherwise stay. The next pass comes after as
-	 * many TTL writes as values were left (at least 1,024): O(1) a write.
+	 * Drop expired values a few at a time, as Redis's active expiry does: a key written once with a
+	 * TTL and never read again (an idempotency claim) would otherwise stay. Each TTL write looks at
+	 * the next SWEEP_STEP values in the map (a cursor that starts over when it runs out), so no write
+	 * does more than that, and as each adds at most one value, every expired one is reached.
 	 */
 	#sweep(): void {
 		const now = this.opts.now();
-		for (const [key, v] of this.#values) if (v.expiresAt <= now) this.#values.delete(key);
-		this.#ttlWrites = 0;
-		this.#sweepAfter = Math.max(1024, this.#values.size);
+		let checked = 0;
+		for (let restarted = false; checked < SWEEP_STEP; ) {
+			this.#sweepAt ??= this.#values.entries();
+			const next = this.#sweepAt.next();
+			if (next.done) {
+				this.#sweepAt = null;
+				if (restarted) break; // the whole map looked at within this step
+				restarted = true;
+				continue;
+			}
+			checked++;
+			const [key, v] = next.value;
+			if (v.expiresAt <= now) this.#values.delete(key);
+		}
+		this.lastSweepChecked = checked;
 	}
 
 	/** Values held, expired ones not swept yet included (tests). */

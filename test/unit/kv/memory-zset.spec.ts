@@ -1,7 +1,11 @@
-/** MemoryKv sorted sets against a brute-force model (fast-check): any mix of batches, in order or not, repeated members. */
+/**
+ * MemoryKv sorted sets against a brute-force model (fast-check): any mix of batches, in order or not,
+ * repeated members; and its active expiry (bounded work per TTL write, every expired value reached).
+ */
 import { expect } from "chai";
 import fc from "fast-check";
 import { MemoryKv } from "../../../lib/kv/index.ts";
+import { SWEEP_STEP } from "../../../lib/kv/memory-kv.ts";
 
 describe("lib/kv/memory-kv: sorted sets", () => {
 	it("holds Redis's order (score, then member) and one score per member, however the batches arrive", async () => {
@@ -33,5 +37,32 @@ describe("lib/kv/memory-kv: expiry", () => {
 		expect(kv.valueCount).to.be.at.most(1 + 2 * 1024 + 1000);
 		expect(await kv.get("kept")).to.equal(1);
 		expect(await kv.get("claim:9999")).to.equal(9999);
+	});
+
+	it("looks at most SWEEP_STEP values per TTL write, and drops all 200k expired claims in the end", async () => {
+		let now = 1_000;
+		const kv = new MemoryKv({ now: () => now });
+		const expired = 200_000;
+		for (let i = 0; i < expired; i++) await kv.set(`claim:${i}`, { i }, 1_000);
+		now += 10_000; // every claim is past its TTL, none read again
+		const held = kv.valueCount;
+		expect(held, "expired claims still held before the sweep reaches them").to.be.greaterThan(SWEEP_STEP);
+		let writes = 0;
+		let live = 0;
+		let worstDrop = 0;
+		let worstChecked = 0;
+		while (kv.valueCount > live && writes < expired) {
+			const before = kv.valueCount;
+			await kv.set(`live:${writes++}`, 1, 3_600_000);
+			live++;
+			worstDrop = Math.max(worstDrop, before + 1 - kv.valueCount);
+			worstChecked = Math.max(worstChecked, kv.lastSweepChecked);
+		}
+		expect(worstDrop, "values one write dropped").to.be.at.most(SWEEP_STEP);
+		expect(worstChecked, "values one write looked at").to.be.at.most(SWEEP_STEP);
+		expect(kv.valueCount, "every expired claim gone, every live value kept").to.equal(live);
+		// One pass over what was held, each write adding one value: about held / (SWEEP_STEP - 1) writes.
+		expect(writes).to.be.at.most(Math.ceil(held / (SWEEP_STEP - 1)) + 1);
+		for (let i = 0; i < live; i += 997) expect(await kv.get(`live:${i}`)).to.equal(1);
 	});
 });
