@@ -2,7 +2,8 @@
  * The events audit trail: its rows in a TrailRows (lib/events/trail-rows.ts: sorted sets on Redis,
  * time-ordered chunks in memory), and on the KV (lib/kv) a global seq counter and one claim key per
  * caller-given id for idempotency. Each type keeps its rows for its retention, counted from `ts`:
- * older rows are never returned and are trimmed on the next write of that type.
+ * older rows are never stored or returned, are trimmed on the next write of that type, and (memory
+ * trail) go before any live row when the bound is reached.
  */
 import type { KvStore } from "../kv/index.ts";
 import { EVENT_TYPES, type EventAnswer, type EventType, type PlatformEvent } from "./event-types.ts";
@@ -131,9 +132,11 @@ export class EventLog {
 			else byType.set(e.type, [e]);
 		}
 		const now = this.now();
+		// Rows past their retention are not stored, and a bound lets expired rows of any type go first.
+		const expiredBefore = (t: EventType) => now - this.retentionMs[t];
 		const dropped = await Promise.all(
 			[...byType].map(async ([type, rows]) => {
-				const n = await this.rows.add(type, rows);
+				const n = await this.rows.add(type, rows, expiredBefore);
 				await this.rows.trim(type, now - this.retentionMs[type]);
 				return n;
 			}),

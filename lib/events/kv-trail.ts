@@ -1,7 +1,7 @@
 /** The audit trail's rows on KV sorted sets (Redis in a cluster): the TrailRows of lib/events/trail-rows.ts. */
 import type { KvScored, KvStore } from "../kv/index.ts";
 import type { EventType, PlatformEvent } from "./event-types.ts";
-import { after, type Position, type TrailRows } from "./trail-rows.ts";
+import { after, unexpired, type ExpiredBefore, type Position, type TrailRows } from "./trail-rows.ts";
 
 const PAGE = 1000;
 const typeKey = (t: EventType) => `events:t:${t}`;
@@ -13,8 +13,10 @@ const seqOf = (member: string) => Number(member.slice(0, 16));
 export class KvTrailRows implements TrailRows {
 	constructor(readonly kv: KvStore) {}
 
-	async add(type: EventType, events: readonly PlatformEvent[]): Promise<number> {
-		const rows: KvScored[] = events.map(e => ({ score: e.ts, member: memberOf(e) }));
+	async add(type: EventType, events: readonly PlatformEvent[], expiredBefore?: ExpiredBefore): Promise<number> {
+		const live = unexpired(type, events, expiredBefore);
+		if (live.length === 0) return 0;
+		const rows: KvScored[] = live.map(e => ({ score: e.ts, member: memberOf(e) }));
 		await this.kv.zadd(typeKey(type), rows);
 		return 0;
 	}

@@ -6,8 +6,9 @@
  * from the front. A row is found by its (ts, seq) with two binary searches, so no map of members
  * is kept: adding an event again finds it in place and keeps it once.
  *
- * The rows held are bounded (`maxRows`, all types together): past it, the oldest rows of the type
- * holding the most are dropped (policy drop-oldest; `add` answers how many), whatever their retention.
+ * The rows held are bounded (`maxRows`, all types together): past it, rows past their retention (of
+ * every type, when `add` is told the cutoffs) go first, then the oldest rows of the type holding the
+ * most are dropped (policy drop-oldest; `add` answers how many), whatever their retention.
  *
  * A row is a private copy of the event (its values as JSON would give them back), and a read hands
  * out copies of the rows: neither the caller who added an event nor one who read it can change what
@@ -15,7 +16,7 @@
  * cost more per write than the copy on read, and writes are the hot path.)
  */
 import type { EventType, PlatformEvent } from "./event-types.ts";
-import type { Position, TrailRows } from "./trail-rows.ts";
+import { unexpired, type ExpiredBefore, type Position, type TrailRows } from "./trail-rows.ts";
 
 const PAGE = 1000;
 const cmp = (a: Position, b: Position) => a.ts - b.ts || a.seq - b.seq;
@@ -181,18 +182,20 @@ export class MemoryTrailRows implements TrailRows {
 		this.opts = { maxRows: Infinity, chunk: 1024, ...opts };
 	}
 
-	async add(type: EventType, events: readonly PlatformEvent[]): Promise<number> {
-		if (events.length === 0) return 0;
+	async add(type: EventType, events: readonly PlatformEvent[], expiredBefore?: ExpiredBefore): Promise<number> {
+		const live = unexpired(type, events, expiredBefore);
+		if (live.length === 0) return 0;
 		let s = this.#series.get(type);
 		if (!s) this.#series.set(type, (s = new Series(this.opts.chunk)));
 		const before = s.count;
-		s.add(ordered(events.map(copyOf)));
+		s.add(ordered(live.map(copyOf)));
 		this.#rows += s.count - before;
-		return this.#bound();
+		return this.#bound(expiredBefore);
 	}
 
-	/** Past maxRows, drop the oldest rows of the largest type; how many were dropped. */
-	#bound(): number {
+	/** Past maxRows, drop expired rows of every type, then the oldest rows of the largest type; how many of those. */
+	#bound(expiredBefore?: ExpiredBefore): number {
+		if (this.#rows > this.opts.maxRows && expiredBefore) for (const t of [...this.#series.keys()]) this.#trim(t, expiredBefore(t));
 		let dropped = 0;
 		while (this.#rows > this.opts.maxRows) {
 			let largest: Series | undefined;
@@ -206,6 +209,10 @@ export class MemoryTrailRows implements TrailRows {
 	}
 
 	async trim(type: EventType, before: number): Promise<void> {
+		this.#trim(type, before);
+	}
+
+	#trim(type: EventType, before: number): void {
 		const s = this.#series.get(type);
 		if (!s) return;
 		const held = s.count;

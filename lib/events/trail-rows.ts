@@ -13,6 +13,16 @@ export interface Position {
 	seq: number;
 }
 
+/** Per type, the ts before which its rows are past their retention. */
+export type ExpiredBefore = (type: EventType) => number;
+
+/** The events still within their retention (all of them without a cutoff). */
+export const unexpired = (type: EventType, events: readonly PlatformEvent[], expiredBefore?: ExpiredBefore): readonly PlatformEvent[] => {
+	if (!expiredBefore) return events;
+	const before = expiredBefore(type);
+	return events.every(e => e.ts >= before) ? events : events.filter(e => e.ts >= before);
+};
+
 /** a comes after b in trail order. */
 export const after = (a: Position, b: Position) => a.ts > b.ts || (a.ts === b.ts && a.seq > b.seq);
 
@@ -22,8 +32,10 @@ export interface TrailRows {
 	 * kept once, also when two calls race. Stored rows do not change: a caller cannot alter a stored
 	 * row through the events it added or read (memory: rows are copied in and out; KV: rows are JSON).
 	 * Answers how many older rows were dropped to keep a bound on memory (always 0 on the KV).
+	 * With `expiredBefore` (per type, the ts before which its rows are past their retention), events
+	 * already past it are not stored, and a bound drops rows of every type past it before any other.
 	 */
-	add(type: EventType, events: readonly PlatformEvent[]): Promise<number>;
+	add(type: EventType, events: readonly PlatformEvent[], expiredBefore?: ExpiredBefore): Promise<number>;
 	/** Drop the rows of `type` with ts < before. */
 	trim(type: EventType, before: number): Promise<void>;
 	/**

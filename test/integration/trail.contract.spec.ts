@@ -127,6 +127,15 @@ for (const adapter of adapters) {
 			expect((await all(rows)).map(e => e.seq)).to.deep.equal([6]);
 		});
 
+		it("does not store rows already past their type's cutoff (expiredBefore)", async () => {
+			const cutoff = (t: EventType) => (t === T ? 20 : 0);
+			expect(await rows.add(T, [ev(1, 10), ev(2, 20), ev(3, 0)], cutoff)).to.equal(0);
+			expect(await rows.add(T, [ev(4, 19)], cutoff)).to.equal(0);
+			await rows.add("alert_triggered", [ev(5, 10, "alert_triggered")], cutoff);
+			expect((await all(rows)).map(e => e.seq)).to.deep.equal([2]);
+			expect((await all(rows, "alert_triggered")).map(e => e.seq)).to.deep.equal([5]);
+		});
+
 		it("reads thousands of rows in pages in order, and stops when the reader does", async () => {
 			const n = 2500;
 			// Two batches, the second earlier in time than the first: it goes in front.
@@ -218,5 +227,30 @@ describe("MemoryTrailRows: bounded memory", () => {
 		expect([rows.size(), rows.size(T)]).to.deep.equal([6, 2]);
 		expect(await rows.add(T, [ev(1, 100)]), "an old row fits again under the bound").to.equal(0);
 		expect((await all(rows)).map(e => e.seq)).to.deep.equal([1, 7, 8]);
+	});
+
+	it("past maxRows, drops expired rows of every type before any live row", async () => {
+		const rows = new MemoryTrailRows({ maxRows: 10, chunk: 4 });
+		await rows.add(
+			T,
+			Array.from({ length: 6 }, (_, i) => ev(i + 1, 100 + i)),
+		);
+		await rows.add(
+			"alert_triggered",
+			Array.from({ length: 4 }, (_, i) => ev(i + 11, 200 + i, "alert_triggered")),
+		);
+		// T's rows before 104 are past their retention; no one writes T again.
+		const cutoff = (t: EventType) => (t === T ? 104 : 0);
+		expect(await rows.add("alert_triggered", [ev(21, 300, "alert_triggered"), ev(22, 301, "alert_triggered")], cutoff)).to.equal(0);
+		expect([rows.size(), rows.size(T), rows.size("alert_triggered")]).to.deep.equal([8, 2, 6]);
+		expect(
+			await rows.add(
+				"alert_triggered",
+				Array.from({ length: 4 }, (_, i) => ev(i + 31, 400 + i, "alert_triggered")),
+				cutoff,
+			),
+		).to.equal(2);
+		expect((await all(rows, "alert_triggered")).map(e => e.seq)).to.deep.equal([13, 14, 21, 22, 31, 32, 33, 34]);
+		expect((await all(rows)).map(e => e.seq)).to.deep.equal([5, 6]);
 	});
 });
