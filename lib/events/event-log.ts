@@ -30,6 +30,9 @@ export interface EventPage {
 	next: string | null;
 }
 
+/** What an id's claim holds: the whole event where rows outlive their writer, else the first answer. */
+type Claim = PlatformEvent | EventAnswer;
+
 const keys = {
 	seq: "events:seq",
 	id: (id: string) => `events:id:${id}`,
@@ -70,10 +73,12 @@ export class EventLog {
 	/**
 	 * Store checked events; answers in request order. A caller-given id already stored (or repeated
 	 * in the batch) gets its first answer and is not stored again. If the store fails after ids were
-	 * claimed, the claims are withdrawn so a retry with the same ids stores them. A claim holds the
-	 * whole event, and a repeated id writes it again (idempotent): a writer killed between its claim
-	 * and its store (kill -9) leaves no id answered but missing from the trail. `dropped`: older rows
-	 * the memory trail let go to stay within its bound.
+	 * claimed, the claims are withdrawn so a retry with the same ids stores them. On rows that outlive
+	 * their writer (Redis) a claim holds the whole event, and a repeated id writes it again (idempotent):
+	 * a writer killed between its claim and its store (kill -9) leaves no id answered but missing from
+	 * the trail; a row older than the oldest its type holds is not written again (it was let go).
+	 * Beside the memory trail, which dies with its writer, a claim holds only the answer
+	 * `{id, seq, type, ts}`. `dropped`: older rows the memory trail let go to stay within its bound.
 	 */
 	async append(events: CheckedEvent[]): Promise<{ answers: EventAnswer[]; stored: PlatformEvent[]; dropped: number }> {
 		const last = await this.kv.incrBy(keys.seq, events.length);
@@ -90,6 +95,7 @@ export class EventLog {
 			const e = events[i];
 			const answer: EventAnswer = { id: e.id, seq: first + i, type: e.type, ts: e.ts };
 			const event: PlatformEvent = { v: 1, id: e.id, seq: answer.seq, type: e.type, ts: e.ts, entity: e.entity, severity: e.severity, data: e.data };
+			const claim: Claim = this.rows.outlivesWriter ? event : answer;
 			if (!e.idGiven) {
 				answers[i] = answer;
 				fresh.push(event);
@@ -98,10 +104,10 @@ export class EventLog {
 			if (firstIndex.has(e.id)) continue;
 			firstIndex.set(e.id, i);
 			claims.push(
-				this.kv.setIfAbsent<PlatformEvent>(keys.id(e.id), event, this.retentionMs[e.type]).then(prior => {
+				this.kv.setIfAbsent<Claim>(keys.id(e.id), claim, this.retentionMs[e.type]).then(prior => {
 					if (prior) {
 						answers[i] = { id: prior.id, seq: prior.seq, type: prior.type, ts: prior.ts };
-						if (prior.v === 1) again.push(prior);
+						if ("v" in prior && prior.v === 1) again.push(prior);
 					} else {
 						answers[i] = answer;
 						claimed.push(e.id);
@@ -115,13 +121,24 @@ export class EventLog {
 		for (let i = 0; i < events.length; i++) if (events[i].idGiven) answers[i] = answers[firstIndex.get(events[i].id)!];
 		let dropped: number;
 		try {
-			dropped = await this.#store(again.length ? [...fresh, ...again] : fresh);
+			const rewrite = again.length ? await this.#stillHeld(again) : again;
+			dropped = await this.#store(rewrite.length ? [...fresh, ...rewrite] : fresh);
 		} catch (err) {
 			await Promise.allSettled(claimed.map(id => this.kv.del(keys.id(id))));
 			throw err;
 		}
 		fresh.sort((a, b) => a.seq - b.seq);
 		return { answers, stored: fresh, dropped };
+	}
+
+	/** The claimed events not older than the oldest row their type holds: those older were let go, not lost. */
+	async #stillHeld(events: PlatformEvent[]): Promise<PlatformEvent[]> {
+		const types = [...new Set(events.map(e => e.type))];
+		const oldest = new Map(await Promise.all(types.map(async t => [t, await this.rows.oldest(t)] as const)));
+		return events.filter(e => {
+			const first = oldest.get(e.type);
+			return !first || !after(first, e);
+		});
 	}
 
 	async #store(events: PlatformEvent[]): Promise<number> {

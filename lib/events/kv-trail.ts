@@ -11,6 +11,8 @@ const seqOf = (member: string) => Number(member.slice(0, 16));
 
 /** The trail on KV sorted sets: `rk:events:t:{type}` scored by ts, members `<seq>|<event JSON>`. */
 export class KvTrailRows implements TrailRows {
+	readonly outlivesWriter = true;
+
 	constructor(readonly kv: KvStore) {}
 
 	async add(type: EventType, events: readonly PlatformEvent[], expiredBefore?: ExpiredBefore): Promise<number> {
@@ -19,6 +21,11 @@ export class KvTrailRows implements TrailRows {
 		const rows: KvScored[] = live.map(e => ({ score: e.ts, member: memberOf(e) }));
 		await this.kv.zadd(typeKey(type), rows);
 		return 0;
+	}
+
+	async oldest(type: EventType): Promise<Position | null> {
+		const [first] = await this.kv.zrangeByScore(typeKey(type), -Infinity, Infinity, 0, 1);
+		return first ? { ts: first.score, seq: seqOf(first.member) } : null;
 	}
 
 	async trim(type: EventType, before: number): Promise<void> {

@@ -174,6 +174,7 @@ export interface MemoryTrailOptions {
 }
 
 export class MemoryTrailRows implements TrailRows {
+	readonly outlivesWriter = false;
 	readonly #series = new Map<EventType, Series>();
 	readonly opts: MemoryTrailOptions;
 	#rows = 0;
@@ -206,6 +207,11 @@ export class MemoryTrailRows implements TrailRows {
 			dropped += n;
 		}
 		return dropped;
+	}
+
+	async oldest(type: EventType): Promise<Position | null> {
+		const r = this.#series.get(type)?.chunks[0]?.[0];
+		return r ? { ts: r.ts, seq: r.seq } : null;
 	}
 
 	async trim(type: EventType, before: number): Promise<void> {

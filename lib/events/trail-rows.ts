@@ -28,6 +28,12 @@ export const after = (a: Position, b: Position) => a.ts > b.ts || (a.ts === b.ts
 
 export interface TrailRows {
 	/**
+	 * The rows outlive the process that writes them (on the KV, shared by the nodes): an id's claim
+	 * then holds the whole event, so a retry can write a row whose writer died between claim and store.
+	 * Memory rows die with their writer, as its MemoryKv claims do: a claim holds only the answer.
+	 */
+	readonly outlivesWriter: boolean;
+	/**
 	 * Store rows of one type (any order). A row added again (the same event: same seq and ts) is
 	 * kept once, also when two calls race. Stored rows do not change: a caller cannot alter a stored
 	 * row through the events it added or read (memory: rows are copied in and out; KV: rows are JSON).
@@ -36,6 +42,8 @@ export interface TrailRows {
 	 * already past it are not stored, and a bound drops rows of every type past it before any other.
 	 */
 	add(type: EventType, events: readonly PlatformEvent[], expiredBefore?: ExpiredBefore): Promise<number>;
+	/** The first row of `type` in (ts, seq) order, null when none is held. */
+	oldest(type: EventType): Promise<Position | null>;
 	/** Drop the rows of `type` with ts < before. */
 	trim(type: EventType, before: number): Promise<void>;
 	/**

@@ -1,12 +1,14 @@
 /**
  * EventLog on the embedded trail (MemoryKv + MemoryTrailRows, fake clock): the bound
  * (`events.memoryMaxRows`) never drops a live row while rows past their retention are held or
- * offered.
+ * offered; an id's claim holds only its answer, and a repeated id never brings back a dropped row.
+ * On KV rows (as on Redis) a claim holds the event, so a retry writes a row its writer never stored.
  */
 import { expect } from "chai";
 import { MemoryKv } from "../../../lib/kv/index.ts";
 import { EventLog } from "../../../lib/events/event-log.ts";
 import { MemoryTrailRows } from "../../../lib/events/memory-trail.ts";
+import { KvTrailRows } from "../../../lib/events/kv-trail.ts";
 import { DEFAULT_RETENTION_MS, type EventType } from "../../../lib/events/event-types.ts";
 import type { CheckedEvent } from "../../../lib/events/check-events.ts";
 
@@ -50,5 +52,49 @@ describe("lib/events/event-log: the memory trail's bound and retention", () => {
 		const r = await log.append(Array.from({ length: 400 }, (_, i) => perf(T0 - 400 + i)));
 		expect(r.dropped).to.equal(200);
 		expect([rows.size("alert_triggered"), rows.size("performance_metric")]).to.deep.equal([600, 400]);
+	});
+});
+
+describe("lib/events/event-log: idempotency claims", () => {
+	it("beside the memory trail, keeps only the answer {id, seq, type, ts} in a claim", async () => {
+		const { kv, log } = setup(1000);
+		const big = { ...perf(T0, "run-1"), data: { metric_name: "lat", value: 1, note: "x".repeat(10_000) } };
+		const [first] = (await log.append([big])).answers;
+		expect(await kv.get("events:id:run-1")).to.deep.equal(first);
+		const again = await log.append([{ ...big, ts: T0 + 5 }]);
+		expect(again.answers[0]).to.deep.equal(first);
+		expect(again.stored).to.deep.equal([]);
+	});
+
+	it("does not bring back a row the bound dropped when its id is sent again, nor evict another", async () => {
+		const { rows, log, held } = setup(10);
+		await log.append(Array.from({ length: 6 }, (_, i) => alert(T0 - 100 + i, `a${i}`)));
+		const firstP = await log.append(Array.from({ length: 6 }, (_, i) => perf(T0 - 50 + i, `p${i}`)));
+		expect(firstP.dropped).to.equal(2); // a0, a1: the oldest of the (first) largest type
+		const r = await log.append([alert(T0, "a0")]);
+		expect(r.answers[0]).to.include({ id: "a0", ts: T0 - 100 });
+		expect(r.dropped, "no row evicted for a row let go").to.equal(0);
+		expect((await held("alert_triggered")).map(e => e.id)).to.deep.equal(["a2", "a3", "a4", "a5"]);
+		expect((await held("performance_metric")).map(e => e.id)).to.deep.equal(["p0", "p1", "p2", "p3", "p4", "p5"]);
+		expect(rows.size()).to.equal(10);
+	});
+
+	it("on KV rows (Redis), keeps the whole event in a claim, writes a claimed row its writer never stored, not one older than the rows held", async () => {
+		const clock = { now: T0 };
+		const kv = new MemoryKv({ now: () => clock.now });
+		const log = new EventLog(kv, new KvTrailRows(kv), DEFAULT_RETENTION_MS, () => clock.now);
+		const [stored] = (await log.append([alert(T0 - 500, "kept")])).answers;
+		expect(await kv.get("events:id:kept")).to.deep.include({ v: 1, ...stored, entity: "AAPL" });
+		// Writers killed between their claim and their store: one row newer than the oldest held, one older.
+		const lost = (id: string, seq: number, ts: number) => ({ v: 1, id, seq, type: "alert_triggered", ts, entity: "AAPL", severity: "high", data: { rule_id: "r1", message: "up" } });
+		await kv.setIfAbsent("events:id:newer", lost("newer", 900, T0 - 100), 60_000);
+		await kv.setIfAbsent("events:id:older", lost("older", 901, T0 - 900), 60_000);
+		const r = await log.append([alert(T0, "newer"), alert(T0, "older")]);
+		expect(r.answers.map(a => [a.id, a.seq, a.ts])).to.deep.equal([
+			["newer", 900, T0 - 100],
+			["older", 901, T0 - 900],
+		]);
+		const rows = (await log.query({ type: "alert_triggered", limit: 100 })).items.map(e => e.id);
+		expect(rows).to.deep.equal(["kept", "newer"]);
 	});
 });
