@@ -72,6 +72,11 @@ export abstract class Strategy {
 	/** The rule that fired, in words, from the signal's direction and inputs. */
 	abstract reason(direction: 1 | -1, inputs: Record<string, number>): string;
 
+	/** Its name and every parameter, defaults filled in (`ma-cross:5:20:0`): what tells two of a name apart. */
+	get spec(): string {
+		return [this.name, ...this.params].join(":");
+	}
+
 	/** The indicators it reads, in order (a new array). */
 	get indicators(): AnyIndicator[] {
 		return this.second === null ? [this.first] : [this.first, this.second];
@@ -147,5 +152,5 @@ export function signalOf(strategy: Strategy, direction: 1 | -1, strength: number
 	const inputs: Record<string, number> = {};
 	const names = strategy.inputNames;
 	for (let i = 0; i < names.length; i++) inputs[names[i]] = values[i];
-	return { strategy: strategy.name, direction: direction > 0 ? "long" : "short", strength, reason: strategy.reason(direction, inputs), inputs, barTime };
+	return { strategy: strategy.name, spec: strategy.spec, direction: direction > 0 ? "long" : "short", strength, reason: strategy.reason(direction, inputs), inputs, barTime };
 }
