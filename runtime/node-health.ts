@@ -48,10 +48,17 @@ async function ask<T>(broker: ServiceBroker, action: string): Promise<T | null> 
 	return entry.value as T | null;
 }
 
-/** The NATS client under Moleculer's NATS transporter (nats.js 2): its status events and whether it is closed. */
+/**
+ * The NATS client under Moleculer's NATS transporter (nats.js 2.29's NatsConnectionImpl): its status
+ * events, whether it is closed, and its protocol handler, whose `connected` is false from the
+ * moment the socket closes until a reconnect completes.
+ */
 interface NatsClient {
 	status(): AsyncIterable<{ type: string }>;
 	isClosed(): boolean;
+	readonly protocol?: { readonly connected?: boolean };
+	/** The server's INFO of the current connection; undefined while a new one is being dialled. */
+	readonly info?: unknown;
 }
 const natsLinks = new WeakMap<object, { up: boolean }>();
 
@@ -59,12 +66,14 @@ const natsLinks = new WeakMap<object, { up: boolean }>();
  * Follow the transporter's NATS connection (call when the node has started, connected). Moleculer
  * 0.15's NATS transporter only logs the client's status, so `transit.connected` stays true while
  * the client is cut off and reconnecting by itself; the client's own `disconnect` and `reconnect`
- * events say whether it can reach NATS now.
+ * events say whether it can reach NATS now. `status()` yields only events to come, so the link
+ * starts from the client's own state when it is hooked: a client Moleculer made anew may have been
+ * cut off before the first probe hooks it.
  */
 export function watchTransporter(broker: ServiceBroker): void {
 	const client = (broker.transit as unknown as { tx?: { client?: unknown } } | undefined)?.tx?.client as NatsClient | null | undefined;
 	if (!client || typeof client.status !== "function" || natsLinks.has(client)) return;
-	const link = { up: true };
+	const link = { up: !client.isClosed() && (client.protocol?.connected ?? client.info !== undefined) };
 	natsLinks.set(client, link);
 	void (async () => {
 		for await (const s of client.status()) {
@@ -82,7 +91,8 @@ export function transporterConnected(broker: ServiceBroker): boolean {
 	if (!client || typeof client.status !== "function") return true; // another transporter: Moleculer's flag
 	if (client.isClosed()) return false;
 	watchTransporter(broker); // a client Moleculer made anew after a full reconnect
-	return natsLinks.get(client)!.up;
+	// The protocol handler's own flag where the client has one; else the events since the hook.
+	return client.protocol?.connected ?? natsLinks.get(client)!.up;
 }
 
 export async function systemReport(sampler: SystemSampler, diskPath: string) {

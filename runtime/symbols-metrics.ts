@@ -73,7 +73,7 @@ export function registerSymbolMetrics(broker: ServiceBroker, actors: () => Itera
 	});
 }
 
-type Published = { strategy?: string; direction?: "long" | "short"; tf?: string; final?: boolean; bar?: { close: number } };
+type Published = { strategy?: string; spec?: string; direction?: "long" | "short"; tf?: string; final?: boolean; bar?: { close: number } };
 
 /**
  * Live strategy metrics, registered once per node: signals generated, and their outcomes over the
@@ -83,7 +83,9 @@ type Published = { strategy?: string; direction?: "long" | "short"; tf?: string;
 export function registerSignalMetrics(broker: ServiceBroker): () => (msg: object) => void {
 	const m = broker.metrics;
 	m.register({ type: "counter", name: "rookery.strategy.signals", labelNames: ["strategy", "tf", "direction"], description: "Signals the strategies generated on live bars" });
-	m.register({ type: "counter", name: "rookery.strategy.outcomes", labelNames: ["strategy", "tf", "horizon", "result"], description: "Live signals scored h bars later: hit when the close moved the signal's way" });
+	// By spec (ma-cross:5:20:0), not name: two parameter sets of a strategy score apart. Bounded by the
+	// configured strategies (analysis.strategies and instruments' own), as the signals' specs come from them.
+	m.register({ type: "counter", name: "rookery.strategy.outcomes", labelNames: ["strategy", "tf", "horizon", "result"], description: "Live signals scored h bars later, by strategy spec: hit when the close moved the signal's way" });
 	m.register({ type: "counter", name: "rookery.strategy.outcomes.dropped", description: "Live signals left unscored because too many were waiting for their horizons (drop-oldest)" });
 	const count = (o: SignalOutcome) => m.increment("rookery.strategy.outcomes", { strategy: o.strategy, tf: o.tf, horizon: o.horizon, result: o.hit ? "hit" : "miss" });
 	return () => {
@@ -93,7 +95,7 @@ export function registerSignalMetrics(broker: ServiceBroker): () => (msg: object
 			if (p.strategy !== undefined && p.direction !== undefined && p.tf !== undefined) {
 				m.increment("rookery.strategy.signals", { strategy: p.strategy, tf: p.tf, direction: p.direction });
 				const dropped = outcomes.dropped;
-				outcomes.signal(p.tf, p.strategy, p.direction);
+				outcomes.signal(p.tf, p.spec ?? p.strategy, p.direction);
 				if (outcomes.dropped > dropped) m.increment("rookery.strategy.outcomes.dropped");
 			} else if (p.final === true && p.bar !== undefined && p.tf !== undefined) outcomes.bar(p.tf, p.bar.close, count);
 		};

@@ -172,6 +172,10 @@ export default function monitorService(deps: NodeDeps): ServiceSchema {
 					if (ctx.params.by !== this.broker.nodeID) twoLevelCacherOf(this.broker)?.cleanL1("**");
 				},
 			},
+			/** The transporter (re)connected, maybe with a NATS client made anew: follow that one from now. */
+			"$transporter.connected"() {
+				watchTransporter(this.broker);
+			},
 		},
 
 		methods: {

@@ -84,8 +84,10 @@ export class ActorHost<A extends KeyedActor> {
 	 * after another in slices of at most 5 ms per event-loop turn: with an in-memory store every
 	 * step resolves at once, and 5,000 actors idling out together (a burst's symbols, 15 min on)
 	 * or handed off on a join would otherwise snapshot in one turn, stalling the node for a second.
+	 * `still`, when given, is asked again at each actor's turn (it may have had traffic since it
+	 * was picked, some turns ago): an actor it refuses is skipped and stays served.
 	 */
-	async passivate(reason: string, which: (key: string) => boolean): Promise<number> {
+	async passivate(reason: string, which: (key: string) => boolean, still?: (actor: A) => boolean): Promise<number> {
 		let n = 0;
 		// Picked all at once: a passivation starting meanwhile (a stray check during a handoff)
 		// leaves these to this one.
@@ -98,6 +100,10 @@ export class ActorHost<A extends KeyedActor> {
 				slice = performance.now();
 			}
 			const a = await p.catch(() => null);
+			if (a && still && !still(a)) {
+				this.#leaving.delete(p);
+				continue;
+			}
 			if (a) {
 				await a.mailbox.idle().catch(() => {});
 				await a.snapshot().catch(err => this.opts.onError?.(key, "snapshot on passivation", err as Error));
@@ -137,12 +143,16 @@ export class ActorHost<A extends KeyedActor> {
 		return n;
 	}
 
-	/** Passivate the actors unused since `idleMs` with an empty mailbox. */
+	/**
+	 * Passivate the actors unused since `idleMs` with an empty mailbox; checked again at each
+	 * actor's turn, so one used after the pick is kept.
+	 */
 	async passivateIdle(idleMs: number): Promise<number> {
 		const cutoff = this.opts.now() - idleMs;
+		const isIdle = (a: A) => a.lastActivity < cutoff && a.mailbox.pending === 0;
 		const idle = new Set<string>();
-		for (const [key, a] of await this.settled()) if (a.lastActivity < cutoff && a.mailbox.pending === 0) idle.add(key);
-		return this.passivate("idle", key => idle.has(key));
+		for (const [key, a] of await this.settled()) if (isIdle(a)) idle.add(key);
+		return this.passivate("idle", key => idle.has(key), isIdle);
 	}
 
 	/** Forget `actor` (its lease is gone), unless a newer activation of its key already replaced it. */

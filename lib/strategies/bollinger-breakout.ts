@@ -13,7 +13,7 @@ const INPUTS = Object.freeze(["close", "upper", "middle", "lower"]);
 export class BollingerBreakoutStrategy extends Strategy {
 	constructor(period = 20, deviations = 2) {
 		const bands = new Bollinger(period, deviations);
-		super([period, deviations], bands, null, 6); // memory: previous close, upper, lower; this bar's upper, middle, lower
+		super([period, deviations], bands, null, 3, 3); // memory: previous close, upper, lower; scratch: this bar's upper, middle, lower
 	}
 
 	get name(): string {

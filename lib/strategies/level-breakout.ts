@@ -15,8 +15,8 @@ export class LevelBreakoutStrategy extends Strategy {
 	constructor(lookback = 20) {
 		const channel = new Donchian(lookback);
 		// memory: [resistance, support] for this bar, previous close, [resistance, support] for the
-		// previous bar, then the channel's upper, middle, lower as `write` copies them
-		super([lookback], channel, null, 8);
+		// previous bar; scratch: the channel's upper, middle, lower as `write` copies them
+		super([lookback], channel, null, 5, 3);
 	}
 
 	get name(): string {

@@ -18,8 +18,8 @@ export class MacdRsiStrategy extends Strategy {
 	constructor(fast = 12, slow = 26, signal = 9, rsiPeriod = 14, overbought = 70, oversold = 30) {
 		const macd = new Macd(fast, slow, signal);
 		const rsi = new Rsi(rsiPeriod);
-		// memory: previous histogram, then this bar's MACD line, signal and histogram (read by `write`)
-		super([fast, slow, signal, rsiPeriod, overbought, oversold], macd, rsi, 4);
+		// memory: previous histogram; scratch: this bar's MACD line, signal and histogram (by `write`)
+		super([fast, slow, signal, rsiPeriod, overbought, oversold], macd, rsi, 1, 3);
 	}
 
 	get name(): string {

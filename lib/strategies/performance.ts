@@ -107,7 +107,7 @@ export function strategyPerformance(bars: readonly Bar[], spec: string, opts: Pe
 	const longs = fired.filter(f => f.dir === 1).length;
 	return {
 		strategy: strategy.name,
-		spec: [strategy.name, ...strategy.params].join(":"),
+		spec: strategy.spec,
 		bars: last + 1,
 		from: last >= 0 ? bars[0].time : null,
 		to: last >= 0 ? bars[last].time : null,

@@ -3,7 +3,8 @@
  * signal a symbol's strategies fire on live bars is scored, as lib/strategies/performance.ts scores
  * it on stored bars, once its timeframe has closed h more bars: a hit when the close h bars later
  * moved the signal's way (signed return > 0). The symbols service counts the outcomes in
- * `rookery_strategy_outcomes_total{strategy, tf, horizon, result}`, so hit rate per horizon is
+ * `rookery_strategy_outcomes_total{strategy, tf, horizon, result}` (`strategy` is the signal's spec,
+ * `ma-cross:5:20:0`, so two parameter sets of one strategy score apart), so hit rate per horizon is
  * hits / (hits + misses) over any range Prometheus is asked about.
  *
  * Fed the symbol actor's published messages in order: a final bar of a timeframe comes before the
@@ -14,6 +15,7 @@
 import { DEFAULT_HORIZONS } from "./performance.ts";
 
 export interface SignalOutcome {
+	/** What `signal` was given: the strategy's spec, for the symbols service. */
 	strategy: string;
 	tf: string;
 	horizon: number;

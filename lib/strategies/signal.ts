@@ -1,6 +1,8 @@
 /** A trading signal: what fired, which way, how strongly, and the numbers it saw. */
 export interface Signal {
 	strategy: string;
+	/** The strategy with all its parameters, defaults filled in (`ma-cross:5:20:0`), as the performance route names it. */
+	spec: string;
 	direction: "long" | "short";
 	/** 0..1; each strategy documents its own scale. */
 	strength: number;

@@ -40,12 +40,16 @@ export abstract class Strategy {
 	protected first: AnyIndicator;
 	protected second: AnyIndicator | null;
 	protected arena: Arena;
-	/** Offset of the memory (previous-bar values the rules compare against; NaN until known). */
+	/**
+	 * Offset of the memory: `memorySize` previous-bar values the rules compare against (NaN until
+	 * known; saved and loaded), then `scratchSize` slots a bar writes before it reads them (never saved).
+	 */
 	protected mem: number;
 	readonly #memorySize: number;
+	readonly #scratchSize: number;
 	#owned = true;
 
-	protected constructor(params: readonly number[], first: AnyIndicator, second: AnyIndicator | null, memorySize: number) {
+	protected constructor(params: readonly number[], first: AnyIndicator, second: AnyIndicator | null, memorySize: number, scratchSize = 0) {
 		// Equal lists share one array whatever the strategy; String() is exact for doubles, -0 aside.
 		const key = params.map(p => (Object.is(p, -0) ? "-0" : String(p))).join(":");
 		let shared = PARAMS.get(key);
@@ -56,9 +60,10 @@ export abstract class Strategy {
 		this.params = shared;
 		this.first = first;
 		this.second = second;
-		this.arena = new Arena(memorySize);
-		this.mem = this.arena.alloc(memorySize);
+		this.arena = new Arena(memorySize + scratchSize);
+		this.mem = this.arena.alloc(memorySize + scratchSize);
 		this.#memorySize = memorySize;
+		this.#scratchSize = scratchSize;
 	}
 
 	abstract get name(): string;
@@ -66,6 +71,11 @@ export abstract class Strategy {
 	abstract get inputNames(): readonly string[];
 	/** The rule that fired, in words, from the signal's direction and inputs. */
 	abstract reason(direction: 1 | -1, inputs: Record<string, number>): string;
+
+	/** Its name and every parameter, defaults filled in (`ma-cross:5:20:0`): what tells two of a name apart. */
+	get spec(): string {
+		return [this.name, ...this.params].join(":");
+	}
 
 	/** The indicators it reads, in order (a new array). */
 	get indicators(): AnyIndicator[] {
@@ -96,8 +106,9 @@ export abstract class Strategy {
 		this.first = set.adopt(this.first);
 		if (this.second !== null) this.second = set.adopt(this.second);
 		this.#owned = false;
-		const o = set.arena.alloc(this.#memorySize);
-		set.arena.f64.set(this.arena.f64.subarray(this.mem, this.mem + this.#memorySize), o);
+		const size = this.#memorySize + this.#scratchSize;
+		const o = set.arena.alloc(size);
+		set.arena.f64.set(this.arena.f64.subarray(this.mem, this.mem + size), o);
 		this.arena = set.arena;
 		this.mem = o;
 		return this;
@@ -121,11 +132,17 @@ export abstract class Strategy {
 		};
 	}
 
+	/**
+	 * Restore a saved state. Its memory may be longer (a newer version's, with slots this one lacks,
+	 * met in a rolling deploy) or shorter than this strategy's: only this strategy's own slots are
+	 * written, never past them into the neighbouring state of a shared arena.
+	 */
 	load(s: StrategyState): this {
 		if (s.name !== this.name || s.params.join() !== this.params.join()) throw new TypeError(`state is for ${s.name}(${s.params.join()}), not ${this.name}(${this.params.join()})`);
 		if (this.#owned) this.indicators.forEach((ind, i) => ind.load(s.indicators[i]));
 		const m = this.arena.f64;
-		s.memory.forEach((v, i) => (m[this.mem + i] = v ?? NaN));
+		const n = Math.min(s.memory.length, this.#memorySize);
+		for (let i = 0; i < n; i++) m[this.mem + i] = s.memory[i] ?? NaN;
 		return this;
 	}
 }
@@ -135,5 +152,5 @@ export function signalOf(strategy: Strategy, direction: 1 | -1, strength: number
 	const inputs: Record<string, number> = {};
 	const names = strategy.inputNames;
 	for (let i = 0; i < names.length; i++) inputs[names[i]] = values[i];
-	return { strategy: strategy.name, direction: direction > 0 ? "long" : "short", strength, reason: strategy.reason(direction, inputs), inputs, barTime };
+	return { strategy: strategy.name, spec: strategy.spec, direction: direction > 0 ? "long" : "short", strength, reason: strategy.reason(direction, inputs), inputs, barTime };
 }

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { ActorHost, type KeyedActor } from "../../lib/keyed/actor-host.ts";
 
 /** An actor whose every step resolves at once and whose snapshot costs `ms` of CPU, as with MemoryStore. */
-function actor(ms: number, onSnapshot: () => void): KeyedActor {
+function actor(ms: number, onSnapshot: () => void, onRelease: () => void = () => {}): KeyedActor {
 	return {
 		lastActivity: 0,
 		mailbox: { pending: 0, idle: () => Promise.resolve() },
@@ -22,7 +22,10 @@ function actor(ms: number, onSnapshot: () => void): KeyedActor {
 			onSnapshot();
 			return Promise.resolve();
 		},
-		release: () => Promise.resolve(),
+		release: () => {
+			onRelease();
+			return Promise.resolve();
+		},
 	};
 }
 
@@ -57,4 +60,38 @@ describe("security: passivating many actors yields to the event loop", () => {
 			expect(Math.max(...perTurn), `snapshots per turn: ${perTurn.join(",")}`).to.be.at.most(10);
 		});
 	}
+
+	it("idle passivation: an actor used after the pick, before its turn, is kept and served", async () => {
+		const ACTORS = 300;
+		const released = new Set<string>();
+		const host = new ActorHost<KeyedActor>({
+			activate: key =>
+				Promise.resolve(
+					actor(
+						1,
+						() => {},
+						() => released.add(key),
+					),
+				),
+			gate: { limit: 1000, queueLimit: 1000 },
+			now: () => 10_000,
+		});
+		await Promise.all(Array.from({ length: ACTORS }, (_, i) => host.get(`K${i}`, Infinity)));
+		const passivation = host.passivateIdle(1000);
+		// Two turns in (a dozen of the 1 ms snapshots done), a call uses the last picked actor.
+		await new Promise(resolve => setImmediate(resolve));
+		await new Promise(resolve => setImmediate(resolve));
+		expect(released.has("K299"), "K299 released before its turn").to.equal(false);
+		const used = await host.get("K299", Infinity);
+		used.lastActivity = 10_000;
+		const n = await passivation;
+		expect(released.has("K299"), "K299 released although used").to.equal(false);
+		expect(n).to.equal(ACTORS - 1);
+		expect([...host.actors.keys()]).to.deep.equal(["K299"]);
+		expect(await host.get("K299", Infinity)).to.equal(used);
+		// Still an actor of this host: a later idle sweep (once it is idle again) takes it out.
+		used.lastActivity = 0;
+		expect(await host.passivateIdle(1000)).to.equal(1);
+		expect(released.has("K299")).to.equal(true);
+	});
 });

@@ -21,7 +21,7 @@ describe("services: strategy performance (embedded node)", () => {
 	before(async () => {
 		node = await startNode({
 			nodeId: "perf-test",
-			analysis: { ...defaultConfig().analysis, timeframes: ["1m"], indicators: ["sma:5"], strategies: ["ma-cross:5:20", "rsi-trend"] },
+			analysis: { ...defaultConfig().analysis, timeframes: ["1m"], indicators: ["sma:5"], strategies: ["ma-cross:5:20", "ma-cross:10:30", "rsi-trend"] },
 		});
 		base = node.base;
 		// 150 one-minute bars from GOOG's daily closes, one tick each.
@@ -81,17 +81,17 @@ describe("services: strategy performance (embedded node)", () => {
 		expect(live.length).to.be.greaterThan(0);
 	});
 
-	it("scores live signals in /metrics per horizon, as the performance route scores them on the same bars", async () => {
+	it("scores live signals in /metrics per strategy spec and horizon, as the performance route scores them on the same bars", async () => {
 		const text = await (await fetch(`${base}/metrics`)).text();
 		const outcomes = (strategy: string, horizon: number, result: string) => {
 			const line = text.split("\n").find(l => l.startsWith("rookery_strategy_outcomes_total{") && l.includes(`strategy="${strategy}"`) && l.includes('tf="1m"') && l.includes(`horizon="${horizon}"`) && l.includes(`result="${result}"`));
 			return line ? Number(line.split(" ").at(-1)) : 0;
 		};
-		for (const [strategy, spec] of [
-			["ma-cross", "ma-cross:5:20"],
-			["rsi-trend", "rsi-trend"],
-		]) {
-			const perf = (await getJson(`${base}/api/v1/strategies/${spec}/performance?symbol=PERF&tf=1m`)).body as { horizons: Array<{ horizon: number; hits: number; evaluated: number }> };
+		// Two parameter sets of ma-cross score apart, each as the route scores its spec.
+		for (const asked of ["ma-cross:5:20", "ma-cross:10:30", "rsi-trend"]) {
+			const perf = (await getJson(`${base}/api/v1/strategies/${asked}/performance?symbol=PERF&tf=1m`)).body as { spec: string; horizons: Array<{ horizon: number; hits: number; evaluated: number }> };
+			const strategy = perf.spec;
+			expect(strategy).to.match(new RegExp(`^${asked}:`));
 			for (const h of perf.horizons) {
 				expect(outcomes(strategy, h.horizon, "hit"), `${strategy} hits at ${h.horizon}`).to.equal(h.hits);
 				expect(outcomes(strategy, h.horizon, "hit") + outcomes(strategy, h.horizon, "miss"), `${strategy} scored at ${h.horizon}`).to.equal(h.evaluated);

@@ -20,7 +20,7 @@ describe("lib/strategies/signal-outcomes: live signal accuracy", () => {
 			for (const bar of bars) {
 				live.bar("1d", bar.close, o => outcomes.push(o));
 				const sig = strategy.update(bar);
-				if (sig) live.signal("1d", sig.strategy, sig.direction);
+				if (sig) live.signal("1d", sig.spec, sig.direction);
 			}
 			const perf = strategyPerformance(bars, spec, { horizons: [1, 5, 10] });
 			expect(perf.signals.total).to.be.greaterThan(3);
@@ -28,7 +28,7 @@ describe("lib/strategies/signal-outcomes: live signal accuracy", () => {
 				const at = outcomes.filter(o => o.horizon === h.horizon);
 				expect(at.length, `evaluated at ${h.horizon}`).to.equal(h.evaluated);
 				expect(at.filter(o => o.hit).length, `hits at ${h.horizon}`).to.equal(h.hits);
-				expect(new Set(at.map(o => `${o.strategy}/${o.tf}`))).to.deep.equal(new Set([`${strategy.name}/1d`]));
+				expect(new Set(at.map(o => `${o.strategy}/${o.tf}`))).to.deep.equal(new Set([`${perf.spec}/1d`]));
 			}
 			expect(live.pending, "signals still short of 10 bars").to.equal(perf.horizons[2].pending);
 		});

@@ -162,4 +162,27 @@ describe("strategies", () => {
 		expect(set2.columns).to.deep.equal(set.columns);
 		for (const bar of series.slice(half)) expect(run(bar, restored, set2)).to.deep.equal(run(bar, own, null));
 	});
+
+	it("a snapshot with more memory than the strategy's (a newer version's, in a rolling deploy) leaves the neighbouring state untouched", () => {
+		const series = goog().slice(0, 200);
+		const set = new IndicatorSet(["sma:20", "ema:20", "rsi:14", "macd:12:26:9", "bbands:20:2"]);
+		const shared = STRATEGY_NAMES.map(n => createStrategy(n).shareIndicators(set));
+		for (const bar of series) {
+			set.update(bar);
+			for (const x of shared) x.update(bar);
+		}
+		const states = () => JSON.stringify([set.toJSON(), shared.map(x => x.toJSON())]);
+		const before = states();
+		for (const x of shared) {
+			const state = x.toJSON();
+			x.load({ ...state, memory: [...state.memory, ...fill(8, i => 1e6 + i)] });
+			expect(states(), `${x.name} wrote past its memory`).to.equal(before);
+		}
+	});
+
+	it("saves only the memory the rules compare against, not the scratch a bar rewrites", () => {
+		// The sizes before the scratch slots came: a node of that version loads these snapshots whole.
+		const saved = { "ma-cross": 2, "bb-breakout": 3, "sr-breakout": 5, "rsi-trend": 1, "macd-rsi": 1 };
+		for (const name of STRATEGY_NAMES) expect(createStrategy(name).toJSON().memory, name).to.have.length(saved[name as keyof typeof saved]);
+	});
 });
