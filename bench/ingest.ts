@@ -17,7 +17,9 @@
  * Results: a table on stdout and JSON in bench/results/ingest.json.
  * Knobs (env): BENCH_SECONDS (measured seconds per throughput phase, default 5),
  * BENCH_LATENCY_SECONDS (cluster latency phase, default 10), BENCH_CLUSTER=0 skips the cluster,
- * LATENCY_STAGES=0 runs every node without latency stamps (to compare ticks/s with them off).
+ * Latency stamps (lib/metrics/stages.ts, off by default in Rookery: ~7 % CPU per tick) are on for the
+ * latency phases and the cluster nodes, off for the embedded throughput runs; LATENCY_STAGES=0 or =1
+ * sets them for every node (to compare ticks/s with them off and on).
  */
 import http from "node:http";
 import os from "node:os";
@@ -436,9 +438,10 @@ function findPid(prefix: string): number | null {
 // ---------------------------------------------------------------------------------------------
 // Embedded mode
 
-async function embeddedNode(): Promise<RookeryNode> {
-	// LATENCY_STAGES=0 runs the whole bench without latency stamps (the cluster nodes inherit it too).
-	const config = mergeConfig(defaultConfig(), { nodeId: "bench-embedded", port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, symbols: [], latencyStages: process.env.LATENCY_STAGES !== "0" });
+/** A node with latency stamps as `stamps` says unless LATENCY_STAGES sets them for every node. */
+async function embeddedNode(stamps: boolean): Promise<RookeryNode> {
+	const latencyStages = process.env.LATENCY_STAGES === undefined ? stamps : process.env.LATENCY_STAGES !== "0";
+	const config = mergeConfig(defaultConfig(), { nodeId: "bench-embedded", port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, symbols: [], latencyStages });
 	const node = await createNode(config);
 	await node.start();
 	return node;
@@ -487,7 +490,7 @@ interface ChildNode {
 
 async function startClusterNode(id: string, nats: string, redis: string): Promise<ChildNode> {
 	const port = await freePort();
-	const env: NodeJS.ProcessEnv = { ...process.env, TRANSPORTER: nats, REDIS_URL: redis, NODE_ID: id, PORT: String(port), HOST: "127.0.0.1", FEED: "none", LOG_LEVEL: "warn" };
+	const env: NodeJS.ProcessEnv = { ...process.env, TRANSPORTER: nats, REDIS_URL: redis, NODE_ID: id, PORT: String(port), HOST: "127.0.0.1", FEED: "none", LOG_LEVEL: "warn", LATENCY_STAGES: process.env.LATENCY_STAGES ?? "1" };
 	for (const k of ["SERVICES", "SYMBOLS", "ROOKERY_CONFIG", "FEED_RATE", "FEED_SEED"]) delete env[k];
 	const proc = spawn(process.execPath, ["--import", "tsx", "bin/rookery.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
 	let out = "";
@@ -685,7 +688,7 @@ async function main(): Promise<void> {
 
 	// --- Embedded ---------------------------------------------------------------------------
 	process.stdout.write(`embedded: tick→WS latency at ${fmtInt(LAT_RATE)} ticks/s, 5 s…\n`);
-	const node = await embeddedNode();
+	const node = await embeddedNode(true);
 	let embLat: Latency;
 	try {
 		const port = node.port()!;
@@ -700,7 +703,7 @@ async function main(): Promise<void> {
 	for (let r = 0; r < RUNS; r++) {
 		if (r > 0) parseRuns.push(await parseOnce());
 		process.stdout.write(`embedded: POST /api/v1/ticks, ${TP.batch}-tick batches over ${TP.symbols} symbols, ${TP.concurrency} in flight, ${SECONDS} s (run ${r + 1} of ${RUNS})…\n`);
-		const fresh = await embeddedNode();
+		const fresh = await embeddedNode(false);
 		try {
 			embRuns.push(await saturate({ port: fresh.port()!, path: "/api/v1/ticks", bodies: tpBodies(tpSymbols("EMB")), accepted: r => (JSON.parse(r.text) as { accepted: number }).accepted, cpu }));
 		} finally {

@@ -4,7 +4,7 @@
  * the server. Prints accepted ticks/s and the server's CPU time per accepted tick, a figure that
  * moves much less than throughput on a loaded machine. Profile with
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile-ingest.ts [seconds]
- * LATENCY_STAGES=0 runs the node without latency stamps (lib/metrics/stages.ts), to compare.
+ * LATENCY_STAGES=1 runs the node with latency stamps (lib/metrics/stages.ts, off by default), to compare.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -12,7 +12,7 @@ import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 
 const seconds = process.argv[2] ?? "8";
-const config = mergeConfig(defaultConfig(), { nodeId: "bench-profile", port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, symbols: [], latencyStages: process.env.LATENCY_STAGES !== "0" });
+const config = mergeConfig(defaultConfig(), { nodeId: "bench-profile", port: 0, host: "127.0.0.1", logLevel: "warn", feed: { type: "none" }, symbols: [], latencyStages: process.env.LATENCY_STAGES === "1" });
 const node = await createNode(config);
 await node.start();
 const cpu0 = process.cpuUsage();

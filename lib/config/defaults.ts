@@ -21,7 +21,7 @@ export function defaultConfig(): RookeryConfig {
 		host: "0.0.0.0",
 		logLevel: "info",
 		logFormat: "auto",
-		latencyStages: true,
+		latencyStages: false,
 		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42, historyMinutes: 480, historyStepMs: 20_000 },
 		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },

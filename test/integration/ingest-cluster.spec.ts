@@ -78,7 +78,8 @@ describe("ingest on two nodes (real processes, NATS, Redis, local Yahoo server)"
 				},
 			}),
 		);
-		const start = (i: number) => startNode({ nodeId: `rk-ing${i}-${process.pid}`, transporter: nats.url, redisUrl: redis.url, services: "gateway,ingest,symbols,monitor,config", env: { ROOKERY_CONFIG: file, SYMBOLS: SYMBOLS.join(",") } });
+		const start = (i: number) =>
+			startNode({ nodeId: `rk-ing${i}-${process.pid}`, transporter: nats.url, redisUrl: redis.url, services: "gateway,ingest,symbols,monitor,config", env: { ROOKERY_CONFIG: file, SYMBOLS: SYMBOLS.join(","), LATENCY_STAGES: "1" } });
 		nodes.push(...(await Promise.all([start(1), start(2)])));
 	});
 

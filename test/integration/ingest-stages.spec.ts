@@ -1,7 +1,7 @@
 /**
  * Per-hop latency of ticks on an embedded node (lib/metrics/stages.ts, `GET /metrics/stages`): every
  * stage of a POSTed batch is recorded once per request, owner call or frame, each later stage no
- * earlier than the one before; the frames are the documented ones; `LATENCY_STAGES=0` takes no stamp.
+ * earlier than the one before; the frames are the documented ones; stamps are off by default; `latencyStages: false` takes no stamp.
  */
 import { expect } from "chai";
 import { startNode, type TestNode } from "../helpers/node.ts";
@@ -37,7 +37,7 @@ describe("latency stages of ticks (embedded node)", function () {
 	afterEach(() => node?.stop());
 
 	it("records every stage of each batch, once per request, owner call or frame, in path order", async () => {
-		node = await startNode({ nodeId: "stages-on" });
+		node = await startNode({ nodeId: "stages-on", latencyStages: true });
 		await requestJson("DELETE", `${node.base}/metrics/stages`);
 		const updates = await postAndWatch(node, 4);
 		// The documented tick message, nothing added.

@@ -64,8 +64,9 @@ describe("lib/config", () => {
 		expect(c.feed.type).to.equal("synthetic");
 	});
 
-	it("latency stages: on by default; LATENCY_STAGES=0 turns them off; a bad value is named", () => {
-		expect(resolveConfig({ env: {}, args: {} }).latencyStages).to.equal(true);
+	it("latency stages: off by default (they cost CPU per tick); LATENCY_STAGES=1 turns them on; a bad value is named", () => {
+		expect(resolveConfig({ env: {}, args: {} }).latencyStages).to.equal(false);
+		expect(resolveConfig({ env: { LATENCY_STAGES: "1" }, args: {} }).latencyStages).to.equal(true);
 		expect(resolveConfig({ env: { LATENCY_STAGES: "0" }, args: {} }).latencyStages).to.equal(false);
 		expect(problems(() => resolveConfig({ env: { LATENCY_STAGES: "sometimes" }, args: {} })).join("\n")).to.match(/latencyStages/);
 	});
