@@ -73,7 +73,12 @@ export function fitGarch11(returns: number[]): Garch11 {
  * e_{T+1} = r - mean. The filter step between refits: O(1), where a refit costs ~0.5 ms.
  */
 export function garchObserve(fit: Garch11, r: number): Garch11 {
-	return { ...fit, lastVariance: fit.omega + fit.alpha * fit.lastReturn * fit.lastReturn + fit.beta * fit.lastVariance, lastReturn: r - fit.mean };
+	return { ...fit, lastVariance: garchNextVariance(fit), lastReturn: r - fit.mean };
+}
+
+/** The one-step-ahead variance s2_{T+1} = omega + alpha e_T^2 + beta s2_T. */
+function garchNextVariance(fit: Garch11): number {
+	return fit.omega + fit.alpha * fit.lastReturn * fit.lastReturn + fit.beta * fit.lastVariance;
 }
 
 /**
@@ -82,7 +87,7 @@ export function garchObserve(fit: Garch11, r: number): Garch11 {
  */
 export function garchForecast(fit: Garch11, horizon: number): number[] {
 	if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`horizon must be an integer >= 1 (got ${horizon})`);
-	const next = fit.omega + fit.alpha * fit.lastReturn * fit.lastReturn + fit.beta * fit.lastVariance;
+	const next = garchNextVariance(fit);
 	const persistence = fit.alpha + fit.beta;
 	const out: number[] = [];
 	for (let h = 1; h <= horizon; h++) out.push(fit.longRunVariance + Math.pow(persistence, h - 1) * (next - fit.longRunVariance));

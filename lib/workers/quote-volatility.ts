@@ -27,7 +27,6 @@ interface SymbolVol {
 	sinceFit: number;
 	/** The last fit, filtered forward through every return since (null before the first, or when flat). */
 	fit: Garch11 | null;
-	garch: number | null;
 }
 
 /** GARCH(1,1) needs at least this many returns to fit. */
@@ -41,7 +40,7 @@ export class QuoteVolatility {
 	/** Feed one observation (a price, and bid/ask when known); returns the fields to attach. */
 	update(symbol: string, price: number | null, bid?: number | null, ask?: number | null): VolatilityFields {
 		let s = this.#symbols.get(symbol);
-		if (!s) this.#symbols.set(symbol, (s = { prices: [], returns: [], sinceFit: 0, fit: null, garch: null }));
+		if (!s) this.#symbols.set(symbol, (s = { prices: [], returns: [], sinceFit: 0, fit: null }));
 		let observed = false;
 		if (price !== null && price > 0 && Number.isFinite(price)) {
 			// Both positive and finite: the return logReturns would compute for this pair.
@@ -64,12 +63,9 @@ export class QuoteVolatility {
 			} catch {
 				s.fit = null; // flat prices: no variance to model
 			}
-			s.garch = s.fit === null ? null : Math.sqrt(garchForecast(s.fit, 1)[0]);
-		} else if (observed && s.fit !== null) {
-			s.fit = garchObserve(s.fit, returns[returns.length - 1]);
-			s.garch = Math.sqrt(garchForecast(s.fit, 1)[0]);
-		}
-		return { spread: spreadOf(bid, ask), realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: s.garch, vol_window: returns.length };
+		} else if (observed && s.fit !== null) s.fit = garchObserve(s.fit, returns[returns.length - 1]);
+		const garch = s.fit === null ? null : Math.sqrt(garchForecast(s.fit, 1)[0]);
+		return { spread: spreadOf(bid, ask), realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: garch, vol_window: returns.length };
 	}
 }
 
