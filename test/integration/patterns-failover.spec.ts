@@ -29,6 +29,18 @@ async function trailOf(api: string, query: string): Promise<Array<{ id: string; 
 	}
 }
 
+/** Every node's output, without Moleculer's `$location` lines: what a failure message carries. */
+const logsOf = (nodes: Array<{ output(max: number): string }>) =>
+	nodes
+		.map(n =>
+			n
+				.output(200000)
+				.split("\n")
+				.filter(l => !l.includes("$location"))
+				.join("\n"),
+		)
+		.join("\n");
+
 describe("patterns: kill -9 of a pattern's owner under load (real processes)", function () {
 	this.timeout(180_000);
 	let nats: TestServer;
@@ -111,17 +123,7 @@ describe("patterns: kill -9 of a pattern's owner under load (real processes)", f
 				},
 				{ timeoutMs: 30_000, intervalMs: 250, what: `pattern ${def.kind} state equal to an uninterrupted run (want ${want.matches} matches)` },
 			).catch(err => {
-				throw new Error(
-					`${(err as Error).message}: got ${JSON.stringify(last).slice(0, 300)}\n${nodes
-						.map(n =>
-							n
-								.output(200000)
-								.split("\n")
-								.filter(l => !l.includes("$location"))
-								.join("\n"),
-						)
-						.join("\n")}`,
-				);
+				throw new Error(`${(err as Error).message}: got ${JSON.stringify(last).slice(0, 300)}\n${logsOf(nodes)}`);
 			});
 			log(`${def.kind}: ${got.matches} matches, owner now ${got.owner}`);
 			expect(want.matches, "the fixture makes matches").to.be.greaterThan(2);
@@ -135,17 +137,7 @@ describe("patterns: kill -9 of a pattern's owner under load (real processes)", f
 				{ timeoutMs: 15_000, what: "pattern_matched events" },
 			).catch(err => {
 				const missing = Array.from({ length: want.matches }, (_, i) => `pm-${def.id}-${i + 1}`).filter(id => !seen.includes(id));
-				throw new Error(
-					`${(err as Error).message}: ${seen.length} of ${want.matches}; missing ${missing.map(m => m.split("-").pop()).join(",")}\n${nodes
-						.map(n =>
-							n
-								.output(200000)
-								.split("\n")
-								.filter(l => !l.includes("$location"))
-								.join("\n"),
-						)
-						.join("\n")}`,
-				);
+				throw new Error(`${(err as Error).message}: ${seen.length} of ${want.matches}; missing ${missing.map(m => m.split("-").pop()).join(",")}\n${logsOf(nodes)}`);
 			});
 			expect(events.sort()).to.deep.equal(Array.from({ length: want.matches }, (_, i) => `pm-${def.id}-${i + 1}`).sort());
 		}
