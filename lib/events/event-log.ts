@@ -154,7 +154,7 @@ export class EventLog {
 		const dropped = await Promise.all(
 			[...byType].map(async ([type, rows]) => {
 				const n = await this.rows.add(type, rows, expiredBefore);
-				await this.rows.trim(type, now - this.retentionMs[type]);
+				await this.rows.trim(type, expiredBefore(type));
 				return n;
 			}),
 		);
