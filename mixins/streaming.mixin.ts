@@ -26,6 +26,7 @@ import { SNAPSHOT_SOURCES } from "../lib/streaming/snapshot-sources.ts";
 import { selectionToTopics, topicsForWsPath, wsDialectFor } from "../lib/streaming/compat.ts";
 import { checkStreamTopics, parseLastEventId, SSE_HEADERS, SseSocket } from "../lib/streaming/sse.ts";
 import { upgradeRefusal } from "../lib/streaming/upgrade.ts";
+import { WriteCoalescer } from "../lib/streaming/write-coalescer.ts";
 import { registerStreamingGauges } from "../lib/streaming/gauges.ts";
 import { anonymousFree, type Authenticator, type Principal } from "../lib/auth/authenticator.ts";
 import { UnauthorizedError } from "../lib/auth/errors.ts";
@@ -233,9 +234,10 @@ export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus:
 				if (socket.destroyed) return;
 				this.wss.handleUpgrade(req, socket, head, ws => {
 					socket.removeListener("error", onSocketError);
+					const writes = new WriteCoalescer(socket);
 					const session = this.openSession(
 						{
-							send: dialect ? (text, written) => ws.send(dialect.outgoing(text), written) : (text, written) => ws.send(text, written),
+							send: dialect ? (text, written) => writes.write(() => ws.send(dialect.outgoing(text), written)) : (text, written) => writes.write(() => ws.send(text, written)),
 							bufferedAmount: () => ws.bufferedAmount,
 							close: (code, reason) => {
 								ws.close(code, reason);
