@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { MetricWindows, RELATIVE_ACCURACY, windowSpan } from "../../../lib/analytics/metric-windows.ts";
+import { combineExports, MetricWindows, RELATIVE_ACCURACY, windowSpan } from "../../../lib/analytics/metric-windows.ts";
 import { WindowStore } from "../../../lib/analytics/window-store.ts";
 import { RINGS, WINDOWS, WINDOW_SPECS, type WindowName } from "../../../lib/analytics/window-spec.ts";
 
@@ -78,6 +78,34 @@ describe("analytics: MetricWindows", () => {
 				},
 			),
 			{ numRuns: 300 },
+		);
+	});
+
+	it("answers the same from values spread over nodes (merged exports) as from one node holding them all", () => {
+		fc.assert(
+			fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 * DAY }), valueArb, fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 2 * DAY }), (raw, queryOffset) => {
+				const samples = raw.map(([dt, v, node]) => [T0 + dt, v, node] as const).sort((a, b) => a[0] - b[0]);
+				const now = Math.max(samples.at(-1)![0], T0 + queryOffset);
+				const whole = new MetricWindows();
+				const parts = [new MetricWindows(), new MetricWindows(), new MetricWindows()];
+				for (const [t, v, node] of samples) {
+					whole.add(t, v, t);
+					parts[node].add(t, v, t);
+				}
+				const exported = parts.map(p => ({ x: Object.fromEntries(WINDOWS.map(w => [w, p.export(w, now)])) }));
+				const combined = combineExports("x", WINDOWS, now, exported)!;
+				for (const w of WINDOWS) {
+					const one = whole.stats("x", w, now);
+					const got = combined[w]!;
+					expect(
+						parts.every(p => p.export(w, now).length <= 1),
+						"one export per window",
+					).to.equal(true);
+					expect({ ...got, sum: 0, avg: 0 }).to.deep.equal({ ...one, sum: 0, avg: 0 });
+					expect(got.sum).to.be.closeTo(one.sum, 1e-6 * Math.max(1, Math.abs(one.sum), ...samples.map(s => Math.abs(s[1]))));
+				}
+			}),
+			{ numRuns: 200 },
 		);
 	});
 
