@@ -1,25 +1,48 @@
 import { connect, Events, headers, JSONCodec, type ConnectionOptions, type NatsConnection } from "nats";
 import type { Bus, BusHandler } from "./bus.ts";
+import { LocalBus } from "./local-bus.ts";
 import { decodeHops, encodeHops, type Hops } from "../metrics/stages.ts";
 
 const codec = JSONCodec();
 /** The header latency stamps travel in (lib/metrics/stages.ts); the JSON payload stays the documented one. */
 export const HOPS_HEADER = "Rk-Hops";
 
-/** Bus over a NATS connection of its own (the transporter's connection is Moleculer's). */
+/**
+ * Bus over NATS connections of its own (the transporter's connection is Moleculer's).
+ *
+ * A message published here reaches this node's own plain subscribers directly, as on the
+ * embedded LocalBus, not by a round trip through the NATS server: the publishing connection is
+ * `noEcho`, so the server does not send it back. A symbol's owner publishing to the gateway next
+ * to it then skips a hop and the server's scheduling (the cluster bench's `gateway.received`
+ * stage: p50 0.8 / p99 6.5 ms). Queue groups (one receiver per message cluster-wide) live on a
+ * second connection, which does get this node's messages, so the server still picks one receiver
+ * among all nodes, this one included.
+ */
 export class NatsBus implements Bus {
 	readonly kind = "nats" as const;
-
+	readonly #local = new LocalBus();
 	#statusListeners = new Set<(up: boolean) => void>();
+	/** Connections currently lost (a listener hears `false` at the first, `true` when none is). */
+	#down = new Set<NatsConnection>();
+	/** Local subscribers that threw: theirs to fix, never the publisher's problem. */
+	handlerFailures = 0;
 
-	private constructor(readonly nc: NatsConnection) {
-		void this.#watchStatus();
+	private constructor(
+		readonly nc: NatsConnection,
+		readonly queues: NatsConnection,
+	) {
+		void this.#watchStatus(nc);
+		void this.#watchStatus(queues);
 	}
 
-	async #watchStatus(): Promise<void> {
-		for await (const s of this.nc.status()) {
-			const up = s.type === Events.Reconnect ? true : s.type === Events.Disconnect ? false : null;
-			if (up === null) continue;
+	async #watchStatus(conn: NatsConnection): Promise<void> {
+		for await (const s of conn.status()) {
+			const wasUp = this.#down.size === 0;
+			if (s.type === Events.Disconnect) this.#down.add(conn);
+			else if (s.type === Events.Reconnect) this.#down.delete(conn);
+			else continue;
+			const up = this.#down.size === 0;
+			if (up === wasUp) continue;
 			for (const l of this.#statusListeners) {
 				try {
 					l(up);
@@ -37,20 +60,25 @@ export class NatsBus implements Bus {
 
 	/** `extra`: TLS and authenticator options (lib/config/tls.ts). */
 	static async connect(url: string, name: string, extra: Partial<ConnectionOptions> = {}): Promise<NatsBus> {
-		const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000, ...extra });
-		return new NatsBus(nc);
+		const opts = { servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000, ...extra };
+		const [nc, queues] = await Promise.all([connect({ ...opts, name, noEcho: true }), connect({ ...opts, name: `${name}-queues` })]);
+		return new NatsBus(nc, queues);
 	}
 
 	publish(subject: string, msg: object, hops?: Hops): void {
-		if (hops === undefined) return this.nc.publish(subject, codec.encode(msg));
-		const h = headers();
-		h.set(HOPS_HEADER, encodeHops(hops));
-		this.nc.publish(subject, codec.encode(msg), { headers: h });
+		if (hops === undefined) this.nc.publish(subject, codec.encode(msg));
+		else {
+			const h = headers();
+			h.set(HOPS_HEADER, encodeHops(hops));
+			this.nc.publish(subject, codec.encode(msg), { headers: h });
+		}
+		this.#local.publish(subject, msg, hops);
 	}
 
 	subscribe(subject: string, handler: BusHandler, opts: { queue?: string; decode?: boolean } = {}): () => void {
 		const decode = opts.decode !== false;
-		const sub = this.nc.subscribe(subject, {
+		const conn = opts.queue === undefined ? this.nc : this.queues;
+		const sub = conn.subscribe(subject, {
 			queue: opts.queue,
 			callback: (err, m) => {
 				if (err) return;
@@ -64,14 +92,25 @@ export class NatsBus implements Bus {
 				handler(data, m.subject, m.headers ? decodeHops(m.headers.get(HOPS_HEADER)) : undefined);
 			},
 		});
-		return () => sub.unsubscribe();
+		if (opts.queue !== undefined) return () => sub.unsubscribe();
+		const offLocal = this.#local.subscribe(subject, (msg, s, hops) => {
+			try {
+				handler(msg, s, hops);
+			} catch {
+				this.handlerFailures++;
+			}
+		});
+		return () => {
+			sub.unsubscribe();
+			offLocal();
+		};
 	}
 
 	async flush(): Promise<void> {
-		await this.nc.flush();
+		await Promise.all([this.nc.flush(), this.queues.flush()]);
 	}
 
 	async close(): Promise<void> {
-		await this.nc.drain().catch(() => this.nc.close());
+		await Promise.all([this.nc, this.queues].map(c => c.drain().catch(() => c.close())));
 	}
 }
