@@ -26,7 +26,7 @@ import { SNAPSHOT_SOURCES } from "../lib/streaming/snapshot-sources.ts";
 import { selectionToTopics, topicsForWsPath, wsDialectFor } from "../lib/streaming/compat.ts";
 import { checkStreamTopics, parseLastEventId, SSE_HEADERS, SseSocket } from "../lib/streaming/sse.ts";
 import { upgradeRefusal } from "../lib/streaming/upgrade.ts";
-import { WriteCoalescer } from "../lib/streaming/write-coalescer.ts";
+import { WriteCoalescer } from "../lib/scheduling/write-coalescer.ts";
 import { registerStreamingGauges } from "../lib/streaming/gauges.ts";
 import { anonymousFree, type Authenticator, type Principal } from "../lib/auth/authenticator.ts";
 import { UnauthorizedError } from "../lib/auth/errors.ts";

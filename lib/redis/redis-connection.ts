@@ -4,6 +4,7 @@
  * up in an unbounded offline queue.
  */
 import { Redis, type RedisOptions } from "ioredis";
+import { WriteCoalescer } from "../scheduling/write-coalescer.ts";
 
 /** Turns a failed Redis call into the caller's "unavailable" error. */
 export type RedisFailure = (message: string, cause: unknown) => Error;
@@ -22,9 +23,27 @@ export function createRedisClient(url: string, overrides: RedisOptions = {}): Re
 	return client;
 }
 
-export async function redisCall<T>(op: () => Promise<T>, fail: RedisFailure): Promise<T> {
+/** One per connection (a reconnect brings a new socket, and so a new one). */
+const coalescers = new WeakMap<object, WriteCoalescer>();
+
+/**
+ * `op` (which sends its commands at once) with the connection's writes held until the end of the
+ * turn, so the commands a turn sends leave in one write (lib/scheduling/write-coalescer.ts).
+ */
+function sendHeld<T>(client: Redis, op: () => Promise<T>): Promise<T> {
+	const socket = client.status === "ready" ? client.stream : undefined;
+	if (!socket) return op();
+	let writes = coalescers.get(socket);
+	if (!writes) coalescers.set(socket, (writes = new WriteCoalescer(socket)));
+	let sent!: Promise<T>;
+	writes.write(() => (sent = op()));
+	return sent;
+}
+
+/** `client`: hold its writes to the end of the turn (see sendHeld). */
+export async function redisCall<T>(op: () => Promise<T>, fail: RedisFailure, client?: Redis): Promise<T> {
 	try {
-		return await op();
+		return await (client ? sendHeld(client, op) : op());
 	} catch (err) {
 		throw fail(`redis: ${(err as Error).message}`, err);
 	}

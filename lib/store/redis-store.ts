@@ -92,7 +92,7 @@ export class RedisStore extends Store {
 	}
 
 	#run<T>(op: () => Promise<T>): Promise<T> {
-		return redisCall(op, storeUnavailable);
+		return redisCall(op, storeUnavailable, this.client);
 	}
 
 	get #scripts(): Scripts {

@@ -6,7 +6,7 @@
 import { ValidationError } from "../protocol/errors.ts";
 import { parseTopic } from "../protocol/wire.ts";
 import type { SessionSocket } from "./client-session.ts";
-import { WriteCoalescer, type Corkable } from "./write-coalescer.ts";
+import { WriteCoalescer, type Corkable } from "../scheduling/write-coalescer.ts";
 
 /** The response head of an event stream (no proxy buffering, no transform). */
 export const SSE_HEADERS = { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" } as const;
@@ -50,7 +50,7 @@ export interface SseWritable extends Partial<Corkable> {
 export class SseSocket implements SessionSocket {
 	readonly seen = new Map<string, number>();
 	closed = false;
-	/** An HTTP response: a turn's events in one write (lib/streaming/write-coalescer.ts). */
+	/** An HTTP response: a turn's events in one write (lib/scheduling/write-coalescer.ts). */
 	readonly #writes: WriteCoalescer | null;
 
 	constructor(

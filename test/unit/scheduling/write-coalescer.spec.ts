@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import net from "node:net";
 import { once } from "node:events";
-import { WriteCoalescer } from "../../../lib/streaming/write-coalescer.ts";
+import { WriteCoalescer } from "../../../lib/scheduling/write-coalescer.ts";
 
 describe("streaming: WriteCoalescer", () => {
 	it("corks once for the frames of one callback and uncorks right after it", async () => {
