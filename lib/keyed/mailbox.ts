@@ -27,8 +27,13 @@ export class Mailbox {
 		return this.#pending;
 	}
 
+	/** Whether `run` would refuse a job of `weight` now (full, and something is waiting). */
+	full(weight = 1): boolean {
+		return this.#weight + weight > this.limit && this.#pending > 0;
+	}
+
 	run<T>(job: () => Promise<T>, weight = 1, deadline = Infinity): Promise<T> {
-		if (this.#weight + weight > this.limit && this.#pending > 0) {
+		if (this.full(weight)) {
 			this.rejected++;
 			return Promise.reject(new BusyError(`${this.name}: ${this.#weight} updates are waiting; retry shortly`, { waiting: this.#weight }));
 		}

@@ -235,4 +235,97 @@ describe("lib/symbols/symbol-actor", () => {
 		expect(a.mailbox.rejected).to.equal(2);
 		expect(a.seq).to.equal(3);
 	});
+
+	describe("group commit", () => {
+		/** A store whose appends wait until released, counting them. */
+		class GatedStore extends MemoryStore {
+			appends: number[] = [];
+			gate: Promise<void> | null = null;
+			open: () => void = () => {};
+			hold(): void {
+				this.gate = new Promise(r => (this.open = r));
+			}
+			override async append(...a: Parameters<MemoryStore["append"]>) {
+				this.appends.push(a[1].length);
+				if (this.gate) await this.gate;
+				if (this.appends.length === this.failAppend) throw new StoreUnavailableError("down");
+				return super.append(...a);
+			}
+			/** The append (1-based) that fails. */
+			failAppend = 0;
+		}
+		const rejection = (p: Promise<unknown>) =>
+			p.then(
+				() => expect.fail("resolved"),
+				(err: unknown) => err as Error,
+			);
+
+		it("writes the batches waiting behind a slow append in one append, each answered as if alone", async () => {
+			const store = new GatedStore();
+			const { activate, published } = setup(store);
+			const a = await activate();
+			store.hold();
+			const first = a.ingest([tick(0)]);
+			await Promise.resolve();
+			const rest = [a.ingest([tick(1, { id: "x" }), tick(2)]), a.ingest([tick(3, { id: "x" }), tick(4, { ts: T0 - 3_600_000 }), tick(5)]), a.ingest([tick(6, { id: "y" })])];
+			store.open();
+			store.gate = null;
+			const results = await Promise.all([first, ...rest]);
+			// The first alone, then the three waiting behind it in one append.
+			expect(store.appends).to.deep.equal([1, 4]);
+			expect(results.map(r => [r.accepted, r.duplicates, r.late, r.firstSeq, r.lastSeq])).to.deep.equal([
+				[1, 0, 0, 1, 1],
+				[2, 0, 0, 2, 3],
+				[1, 1, 1, 4, 4],
+				[1, 0, 0, 5, 5],
+			]);
+			expect(results[2].refused?.map(r => r.index)).to.deep.equal([1]);
+			expect(published.map(m => m.seq)).to.deep.equal([1, 2, 3, 4, 5]);
+			expect((await store.range("AAPL", 0, 10)).map(e => e.seq)).to.deep.equal([1, 2, 3, 4, 5]);
+		});
+
+		it("does not write a batch the full mailbox refused, nor one whose deadline passed while it waited", async () => {
+			const store = new GatedStore();
+			let now = T0;
+			const { activate } = setup(store, { mailboxLimit: 3, now: () => now });
+			const a = await activate();
+			store.hold();
+			const first = a.ingest([tick(0)]);
+			await Promise.resolve();
+			const expiring = a.ingest([tick(1)], T0 + 5);
+			const kept = a.ingest([tick(2)]);
+			const refused = a.ingest([tick(3)]);
+			expect(await rejection(refused)).to.be.instanceOf(BusyError);
+			now = T0 + 10;
+			store.open();
+			store.gate = null;
+			await first;
+			const late = await rejection(expiring);
+			expect(late).to.be.instanceOf(BusyError);
+			expect(late.message).to.match(/deadline/);
+			expect((await kept).firstSeq).to.equal(2);
+			expect(a.mailbox.expired).to.equal(1);
+			expect((await store.range("AAPL", 0, 10)).map(e => (e.data as Tick).price)).to.deep.equal([100, 102]);
+		});
+
+		it("fails every batch of a group whose append failed, changing nothing, and writes the next ones", async () => {
+			const store = new GatedStore();
+			const { activate, published } = setup(store);
+			const a = await activate();
+			store.hold();
+			const first = a.ingest([tick(0)]);
+			await Promise.resolve();
+			const group = [a.ingest([tick(1)]), a.ingest([tick(2)])];
+			store.failAppend = 2;
+			store.open();
+			store.gate = null;
+			await first;
+			const settled = await Promise.allSettled(group);
+			expect(settled.map(r => r.status)).to.deep.equal(["rejected", "rejected"]);
+			expect(a.seq).to.equal(1);
+			expect(published.map(m => m.seq)).to.deep.equal([1]);
+			expect(store.appends).to.deep.equal([1, 2]);
+			expect((await a.ingest([tick(3)])).firstSeq).to.equal(2);
+		});
+	});
 });
