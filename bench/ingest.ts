@@ -28,7 +28,6 @@ import path from "node:path";
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import * as hdr from "hdr-histogram-js";
 import { WebSocket } from "ws";
 import { connect as natsConnect } from "nats";
 import { createNode, type RookeryNode } from "../runtime/node.ts";
@@ -38,6 +37,7 @@ import { startNats, startRedis, type TestServer } from "../test/helpers/servers.
 import { freePort, waitFor } from "../test/helpers/ports.ts";
 import { figure, type Figure } from "./lib/figures.ts";
 import { readStages, resetStages, stageTable, type NodeStages } from "./lib/stages.ts";
+import { histogram, now, paced, post, recordMs, sleep, type Histogram, type Posted } from "./lib/load.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench", "results", "ingest.json");
@@ -58,29 +58,8 @@ const TP = { batch: 5000, symbols: 10, concurrency: 4, warmupMs: 1500 };
 const LAT = { batch: 50, intervalMs: 10, symbols: 10, warmupMs: 1000, clusterWarmupMs: 3000 };
 const LAT_RATE = (LAT.batch * 1000) / LAT.intervalMs;
 
-const now = () => performance.now();
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
 // ---------------------------------------------------------------------------------------------
 // Load generation
-
-interface Posted {
-	status: number;
-	text: string;
-}
-
-function post(agent: http.Agent, port: number, urlPath: string, body: Buffer): Promise<Posted> {
-	return new Promise((resolve, reject) => {
-		const req = http.request({ host: "127.0.0.1", port, path: urlPath, method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } }, res => {
-			const chunks: Buffer[] = [];
-			res.on("data", (c: Buffer) => chunks.push(c));
-			res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-			res.on("error", reject);
-		});
-		req.on("error", reject);
-		req.end(body);
-	});
-}
 
 function ticksBody(symbols: string[], batch: number, ts: number, seed: number): Buffer {
 	const ticks = [];
@@ -153,11 +132,6 @@ async function saturate(opts: { port: number; path: string; bodies: Buffer[]; ac
 // ---------------------------------------------------------------------------------------------
 // Latency
 
-function histogram() {
-	return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
-}
-type Histogram = ReturnType<typeof histogram>;
-
 interface Latency {
 	p50: number;
 	p90: number;
@@ -180,20 +154,6 @@ interface Latency {
 function summarise(h: Histogram, extra: Omit<Latency, "p50" | "p90" | "p99" | "max" | "mean" | "samples">): Latency {
 	const ms = (us: number) => Math.round(us) / 1000;
 	return { p50: ms(h.getValueAtPercentile(50)), p90: ms(h.getValueAtPercentile(90)), p99: ms(h.getValueAtPercentile(99)), max: ms(h.maxValue), mean: ms(h.mean), samples: h.totalCount, ...extra };
-}
-
-/**
- * Open loop at a fixed rate: batch i is due at t0 + i·interval whether or not earlier ones have
- * answered (so a stall shows up as latency instead of silently lowering the load).
- */
-async function paced(durationMs: number, intervalMs: number, send: (i: number) => void): Promise<void> {
-	const t0 = now();
-	let i = 0;
-	while (now() - t0 < durationMs) {
-		const due = Math.floor((now() - t0) / intervalMs);
-		for (; i <= due; i++) send(i);
-		await sleep(Math.max(0, t0 + i * intervalMs - now()));
-	}
 }
 
 /** A WS client subscribed to `ticks:{sym}` for each symbol, noting when each (symbol, seq) arrives. */
@@ -273,7 +233,7 @@ async function tickToWs(opts: {
 	let accepted = 0;
 	let missing = 0;
 	for (const rec of sent.slice(warmBatches)) {
-		if (rec.ranges) rtt.recordValue(Math.max(1, Math.round(rec.rtt * 1000)));
+		if (rec.ranges) recordMs(rtt, rec.rtt);
 		for (const r of rec.ranges ?? []) {
 			if (r.firstSeq === null) continue;
 			const got = ws.arrivals.get(r.symbol)!;
@@ -314,7 +274,7 @@ async function bareRoundTrip(port: number, durationMs: number, cpu: CpuMeter): P
 			const p = post(agent, port, "/", body)
 				.then(() => {
 					if (!counted) return;
-					h.recordValue(Math.max(1, Math.round((now() - t) * 1000)));
+					recordMs(h, now() - t);
 					count += LAT.batch;
 				})
 				.finally(() => pending.delete(p));
@@ -344,7 +304,7 @@ async function natsHop(url: string, durationMs: number, cpu: CpuMeter): Promise<
 			const t = now();
 			const msg = JSON.parse(new TextDecoder().decode(m.data)) as { sent: number };
 			if (!measuring) return;
-			h.recordValue(Math.max(1, Math.round((t - msg.sent) * 1000)));
+			recordMs(h, t - msg.sent);
 			received++;
 		},
 	});

@@ -171,15 +171,19 @@ export class RookeryNodeProcess extends RookeryProcess {
 }
 
 /**
- * Start a node on a free port and wait until its gateway is healthy. If it exits or never gets
+ * Start a node on a free port and wait until its gateway (without one: its HEALTH_PORT listener,
+ * which needs `monitor` in `services`) is healthy. If it exits or never gets
  * healthy, it is killed and the error carries its output.
  */
 export async function startNode(opts: NodeOptions = {}): Promise<RookeryNodeProcess> {
 	const port = await freePort();
 	const nodeId = opts.nodeId === undefined ? `rk-test-${process.pid}-${port}` : opts.nodeId;
+	// A node without a gateway answers `/health` on a probe listener of its own (HEALTH_PORT; needs monitor).
+	const gateway = opts.services === undefined || opts.services.split(",").some(s => s.trim() === "gateway");
 	const env: Env = {
 		NODE_ID: nodeId ?? undefined,
-		PORT: String(port),
+		PORT: gateway ? String(port) : undefined,
+		HEALTH_PORT: gateway ? undefined : String(port),
 		TRANSPORTER: opts.transporter ?? undefined,
 		REDIS_URL: opts.redisUrl ?? undefined,
 		SERVICES: opts.services,
