@@ -18,7 +18,7 @@
  *    symbols × 100 rules; one probe rule (`crosses_above` 100 on PROBE, cooldown 0) crosses on every
  *    other PROBE tick, the 9,999 others are checked on every tick and never fire. 5,000 ticks/s
  *    posted open-loop as a 50-tick batch every 10 ms (49 quiet ticks + 1 PROBE tick). A warm-up of
- *    BENCH_WARMUP_MS (2,000) is discarded, then BENCH_SECONDS (5) are measured: from the POST of a
+ *    BENCH_WARMUP_MS (2,000 embedded, 3,000 cluster) is discarded, then BENCH_SECONDS (5) are measured: from the POST of a
  *    crossing PROBE tick to its alert frame on a client of `alerts:bench-probe`. Baseline in the
  *    same run: every PROBE tick's own frame on a client of `ticks:PROBE`. BENCH_RUNS (3) runs per
  *    mode, each on fresh nodes (and fresh NATS/Redis), so a run's figure includes its own start,
@@ -42,12 +42,14 @@ import { WsTestClient } from "../test/helpers/ws-client.ts";
 import { waitFor } from "../test/helpers/ports.ts";
 import { figure, median, writeFigures, type Figure } from "./lib/figures.ts";
 import { histogram, now, paced, percentileMs, post, recordMs, sleep, type Histogram } from "./lib/load.ts";
+import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CHECK_SECONDS = Number(process.env.BENCH_CHECK_SECONDS ?? 2);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
+/** Freshly started cluster nodes need longer (JIT, Lua script load, first remote calls), as in bench/ingest.ts. */
+const warmupMs = (mode: Mode) => Number(process.env.BENCH_WARMUP_MS ?? (mode === "cluster" ? 3000 : 2000));
 const gc = (globalThis as { gc?: () => void }).gc;
 const rand = mulberry32(16);
 const sym = (i: number) => `S${String(i).padStart(4, "0")}`;
@@ -280,12 +282,20 @@ async function live(mode: Mode, run: number) {
 				.finally(() => pending.delete(p));
 			pending.add(p);
 		};
+		const cpu = new CpuMeter();
+		for (const node of nodes) cpu.track(node.nodeId, node.proc.pid!);
+		for (const s of servers) {
+			const pid = findPid(s === servers[0] ? `nats-server -a 127.0.0.1 -p ${s.port} ` : `redis-server 127.0.0.1:${s.port}`);
+			if (pid) cpu.track(s === servers[0] ? "nats" : "redis", pid);
+		}
 		const load0 = os.loadavg()[0];
-		await paced(WARMUP_MS, LIVE.intervalMs, send);
+		await paced(warmupMs(mode), LIVE.intervalMs, send);
 		measuring = true;
+		cpu.start();
 		const t0 = now();
 		await paced(SECONDS * 1000, LIVE.intervalMs, send);
 		const seconds = (now() - t0) / 1000;
+		const cores = cpu.stop();
 		measuring = false;
 		await Promise.all(pending);
 		const measured = [...probes.values()].filter(p => p.measured);
@@ -320,11 +330,18 @@ async function live(mode: Mode, run: number) {
 				...stats(alertH),
 			},
 			tickFrames: { expected: measured.length, received: measured.filter(p => p.frameAt !== undefined).length, ...stats(frameH) },
-			loadavg: [load0, os.loadavg()[0]].map(x => Math.round(x * 100) / 100),
+			/** The probe frames' p50 (ms) of each second of the window: flat = steady, rising = a backlog building. */
+			frameP50BySecond: Array.from({ length: Math.floor(seconds) }, (_, i) => median(measured.filter(p => p.frameAt !== undefined && Math.floor((p.sentAt - t0) / 1000) === i).map(p => p.frameAt! - p.sentAt))).map(round2),
+			cpuCores: cores,
+			loadavg: [load0, os.loadavg()[0]].map(round2),
 		};
 		const a = r.alerts;
 		console.log(
-			`${mode} run ${r.run}: ${r.ticksPerSecond} ticks/s accepted (${errors} POST errors); tick→alert p50 ${fmt(a.p50)} / p99 ${fmt(a.p99)} / max ${fmt(a.max)} ms, alerts ${a.received} of ${a.expected} expected (${a.posted} crossings posted, ${a.reordered} probe ticks applied out of order; ${a.unexpected} unexpected, ${a.duplicates} duplicates); probe tick frames p50 ${fmt(r.tickFrames.p50)} / p99 ${fmt(r.tickFrames.p99)} ms, ${r.tickFrames.received} of ${r.tickFrames.expected}; rules created in ${createSeconds.toFixed(1)} s; load ${r.loadavg.join(" → ")}`,
+			`${mode} run ${r.run}: ${r.ticksPerSecond} ticks/s accepted (${errors} POST errors); tick→alert p50 ${fmt(a.p50)} / p99 ${fmt(a.p99)} / max ${fmt(a.max)} ms, alerts ${a.received} of ${a.expected} expected (${a.posted} crossings posted, ${a.reordered} probe ticks applied out of order; ${a.unexpected} unexpected, ${a.duplicates} duplicates); probe tick frames p50 ${fmt(r.tickFrames.p50)} / p99 ${fmt(r.tickFrames.p99)} ms, ${r.tickFrames.received} of ${r.tickFrames.expected}; frame p50 by second ${r.frameP50BySecond.join(", ")} ms; rules created in ${createSeconds.toFixed(1)} s; CPU (cores) ${Object.entries(
+				cores,
+			)
+				.map(([k, v]) => `${k} ${v}`)
+				.join(", ")}; load ${r.loadavg.join(" → ")}`,
 		);
 		return r;
 	} catch (err) {
@@ -379,7 +396,7 @@ for (const mode of modes) {
 const file = writeFigures(ROOT, "alerts", figures, {
 	started,
 	machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadavgEnd: os.loadavg()[0] },
-	settings: { runs: RUNS, checkSeconds: CHECK_SECONDS, seconds: SECONDS, warmupMs: WARMUP_MS, ...LIVE, ticksPerSecond: RATE, rules: LIVE_RULES },
+	settings: { runs: RUNS, checkSeconds: CHECK_SECONDS, seconds: SECONDS, warmupMs: { embedded: warmupMs("embedded"), cluster: warmupMs("cluster") }, ...LIVE, ticksPerSecond: RATE, rules: LIVE_RULES },
 	checks: { rules: RULES, symbols: SYMBOLS, checksPerSecond: c.checkRuns, bareComparisonsPerSecond: c.bareRuns, bytesPerRule: c.bytesPerRule, sink: c.sink },
 	live: runs,
 });

@@ -25,7 +25,7 @@
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
@@ -38,6 +38,7 @@ import { freePort, waitFor } from "../test/helpers/ports.ts";
 import { figure, type Figure } from "./lib/figures.ts";
 import { readStages, resetStages, stageTable, type NodeStages } from "./lib/stages.ts";
 import { histogram, now, paced, post, recordMs, sleep, type Histogram, type Posted } from "./lib/load.ts";
+import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench", "results", "ingest.json");
@@ -328,72 +329,6 @@ async function natsHop(url: string, durationMs: number, cpu: CpuMeter): Promise<
 	await pub.close();
 	await sub.close();
 	return summarise(h, { ratePerSec: received / seconds, missing: 0, errors: 0, cpu: usage });
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU use per process (this one, and the cluster nodes through /proc on Linux)
-
-class CpuMeter {
-	#pids = new Map<string, number>();
-	#start: { wall: number; self: NodeJS.CpuUsage; ticks: Map<string, number> } | null = null;
-	readonly #hz = 100;
-
-	track(name: string, pid: number): void {
-		this.#pids.set(name, pid);
-	}
-
-	#procTicks(pid: number): number | null {
-		try {
-			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-			const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks
-		} catch {
-			return null;
-		}
-	}
-
-	start(): void {
-		const ticks = new Map<string, number>();
-		for (const [name, pid] of this.#pids) {
-			const t = this.#procTicks(pid);
-			if (t !== null) ticks.set(name, t);
-		}
-		this.#start = { wall: now(), self: process.cpuUsage(), ticks };
-	}
-
-	stop(): Record<string, number> {
-		const s = this.#start!;
-		const wallS = (now() - s.wall) / 1000;
-		const self = process.cpuUsage(s.self);
-		const out: Record<string, number> = { bench: round2((self.user + self.system) / 1e6 / wallS) };
-		for (const [name, pid] of this.#pids) {
-			const t = this.#procTicks(pid);
-			const t0 = s.ticks.get(name);
-			if (t !== null && t0 !== undefined) out[name] = round2((t - t0) / this.#hz / wallS);
-		}
-		return out;
-	}
-}
-
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** The pid of the process whose command line starts with `prefix` (Linux /proc), for the CPU meter. */
-function findPid(prefix: string): number | null {
-	let pids: string[];
-	try {
-		pids = readdirSync("/proc").filter(d => /^\d+$/.test(d));
-	} catch {
-		return null; // not Linux
-	}
-	for (const d of pids) {
-		try {
-			const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").replaceAll("\0", " ");
-			if (cmd.startsWith(prefix) || cmd.includes(`/${prefix}`)) return Number(d);
-		} catch {
-			// the process went away meanwhile
-		}
-	}
-	return null;
 }
 
 // ---------------------------------------------------------------------------------------------
