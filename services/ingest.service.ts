@@ -10,7 +10,6 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { checkTickBatch, checkTickBatchInTurns, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
 import { ValidationError } from "../lib/protocol/errors.ts";
-import type { IngestResult } from "../lib/symbols/symbol-actor.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import type { TierName } from "../lib/auth/tiers.ts";
 import { TICKS_DOC } from "../lib/openapi/ticks-schema.ts";
@@ -20,6 +19,8 @@ import { realTimers, type RunRecord, type WorkerStatus } from "../lib/workers/da
 import type { Cadence } from "../lib/workers/cadence.ts";
 import { IngestConfigRepo } from "../lib/workers/ingest-config.ts";
 import { submitTicks, type SubmitResult } from "../lib/ingest/submit.ts";
+import { OwnerBatches, type EntryOutcome, type OwnerEntry } from "../lib/ingest/owner-batches.ts";
+import { ownerEndpoint } from "../middlewares/rendezvous.strategy.ts";
 import { checkNewSymbols } from "../lib/ingest/new-symbols.ts";
 import { createDataWorkers, defaultCadence } from "../lib/ingest/workers.ts";
 import { syntheticFeedMixin, type SyntheticFeedVars } from "../mixins/synthetic-feed.mixin.ts";
@@ -100,17 +101,28 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 		},
 
 		methods: {
-			/** Ticks of any source through the batched path: one owner call per symbol (and chunk); `hops`: their latency stamps, carried in the call's meta. */
+			/**
+			 * Ticks of any source through the batched path: grouped per symbol, then per owner node, one
+			 * `symbols.ingestMany` call per owner (lib/ingest/owner-batches.ts); `hops`: their latency
+			 * stamps, carried in the call's meta.
+			 */
 			submit(ticks: Tick[], ctx?: Context, hops?: Hops): Promise<SubmitResult> {
 				const metrics = this.broker.metrics;
-				const call = (symbol: string, group: Tick[]) => {
+				const broker = this.broker;
+				const send = (owner: string | undefined, batches: OwnerEntry[]) => {
 					const sent = hops && deps.stages.mark("owner.sent", hops);
-					const opts = sent && { meta: { hops: hopsPair(sent) } };
-					const p = ctx ? ctx.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group }, opts) : this.broker.call<IngestResult, unknown>("symbols.ingest", { symbol, ticks: group }, opts);
+					const opts = { ...(owner !== undefined && { nodeID: owner }), ...(sent && { meta: { hops: hopsPair(sent) } }) };
+					const p = ctx ? ctx.call<EntryOutcome[], unknown>("symbols.ingestMany", { batches }, opts) : broker.call<EntryOutcome[], unknown>("symbols.ingestMany", { batches }, opts);
 					this.inFlight.add(p);
 					return p.finally(() => this.inFlight.delete(p));
 				};
-				return submitTicks(ticks, call, {
+				const owners = new OwnerBatches(
+					symbol => ownerEndpoint(broker, "symbols.ingest", { symbol })?.id,
+					send,
+					// Rebuilt as Moleculer rebuilds an error that crossed the transporter (the same object a remote `symbols.ingest` gave).
+					plain => broker.errorRegenerator!.restore(plain as never, {}),
+				);
+				return submitTicks(ticks, owners.call, {
 					accepted: n => metrics.increment("rookery.ingest.accepted", {}, n),
 					failedSymbols: n => metrics.increment("rookery.ingest.failed_symbols", {}, n),
 					late: n => metrics.increment("rookery.ingest.rejected", { reason: "late" }, n),

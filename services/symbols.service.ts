@@ -5,7 +5,7 @@
  * actor (lib/symbols/symbol-actor.ts: lease, snapshot + log replay, mailbox) and its handlers.
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { SymbolActor, type IngestResult } from "../lib/symbols/symbol-actor.ts";
+import { SymbolActor } from "../lib/symbols/symbol-actor.ts";
 import { actorOptionsFor, type ActorOptions } from "../lib/symbols/actor-options.ts";
 import type { TickMessage, Topic } from "../lib/protocol/wire.ts";
 import { TIMEFRAMES, type Timeframe } from "../lib/bars/timeframes.ts";
@@ -17,6 +17,7 @@ import type { NodeDeps } from "../runtime/deps.ts";
 import { strategyPerformance } from "../lib/strategies/performance.ts";
 import { registerSignalMetrics, registerSymbolMetrics } from "../runtime/symbols-metrics.ts";
 import type { Hops } from "../lib/metrics/stages.ts";
+import { symbolIngestMixin } from "../mixins/symbol-ingest.mixin.ts";
 
 const notKept = (actor: SymbolActor, tf: string) => new NotFoundError(`${actor.symbol} keeps no ${tf} bars (its timeframes: ${actor.analysis.timeframes.join(", ")})`, { symbol: actor.symbol, tf });
 
@@ -39,6 +40,7 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 	return {
 		name: "symbols",
 		mixins: [
+			symbolIngestMixin(deps) as unknown as Partial<ServiceSchema>,
 			keyedActorMixin<SymbolActor>({
 				key: "symbol",
 				keyRule: symbolParam,
@@ -67,24 +69,6 @@ export default function symbolsService(deps: NodeDeps): ServiceSchema<Record<str
 		],
 
 		actions: {
-			/** Accept a batch of already-validated ticks for one symbol (called by ingest). */
-			ingest: {
-				...sharded,
-				visibility: "public",
-				params: { symbol: symbolParam, ticks: { type: "array", min: 1, items: "object" } },
-				async handler(ctx: Context<{ symbol: string; ticks: Tick[] }, { hops?: unknown }>): Promise<IngestResult> {
-					// The batch's latency stamps, from ingest (lib/metrics/stages.ts).
-					const hops = deps.stages.receive("owner.received", ctx.meta.hops);
-					// Past the deadline, a waiting activation or a queued batch is not started: the caller gave up.
-					const deadline = this.callDeadline(ctx);
-					const actor = await this.actor(ctx.params.symbol, deadline);
-					const r = await this.actorCall(ctx.params.symbol, actor, () => actor.ingest(ctx.params.ticks, deadline, hops));
-					// Per node, the load a symbols pod autoscales on (k8s/base/hpa.yaml).
-					this.broker.metrics.increment("rookery.symbols.ticks", {}, r.accepted);
-					return r;
-				},
-			},
-
 			latest: {
 				...sharded,
 				params: { symbol: symbolParam },

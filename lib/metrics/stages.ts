@@ -7,8 +7,9 @@
  * payload). At each stage the node that reaches it records two times in its own histograms: the
  * time since `t0` (cumulative) and the time since the previous stage (incremental: `at`, the
  * previous stage's time, travels with `t0`). Counts differ per stage: the node where a POST lands
- * records `http.parsed` and `ingest.checked` once per request and `owner.sent` once per owner call;
- * the owner records once per call; a gateway records once per stamped message (one per owner call),
+ * records `http.parsed` and `ingest.checked` once per request and `owner.sent` once per owner call
+ * (one per owner node); the owner records `owner.received` once per call and the later stages once
+ * per symbol; a gateway records once per stamped message (one per symbol and call),
  * `ws.send` once per WebSocket it is written to.
  *
  * Stamps taken on different machines differ by their clocks' offset: cross-node increments
@@ -22,9 +23,9 @@ export const STAGES = [
 	"http.parsed",
 	/** Every tick validated (and the tier's new-symbol limit checked): grouping by symbol starts. */
 	"ingest.checked",
-	/** Grouped: the call for one symbol's ticks is handed to Moleculer (to the owner, over NATS when remote). */
+	/** Grouped: the call for one owner node's symbols (`symbols.ingestMany`) is handed to Moleculer (over NATS when remote). */
 	"owner.sent",
-	/** The owner's `symbols.ingest` handler started. */
+	/** The owner's `symbols.ingestMany` (or `symbols.ingest`) handler started. */
 	"owner.received",
 	/** The batch's turn in the symbol actor's mailbox began (activation and queueing are behind it). */
 	"actor.turn",
