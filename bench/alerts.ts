@@ -289,6 +289,10 @@ async function live(mode: Mode, run: number) {
 			if (pid) cpu.track(s === servers[0] ? "nats" : "redis", pid);
 		}
 		const load0 = os.loadavg()[0];
+		// Every symbol's actor active first (lease, log, rule cooldowns): activating 100 under the live
+		// rate built a backlog the warm-up alone did not drain.
+		const first = await post(agent, port, "/api/v1/ticks", Buffer.from(JSON.stringify({ ticks: [PROBE, ...QUIET].map(symbol => ({ symbol, price: 100, size: 1, ts: Date.now() - 1000 })) })));
+		if (first.status !== 200) throw new Error(`activating the symbols: ${first.status} ${first.text.slice(0, 200)}`);
 		await paced(warmupMs(mode), LIVE.intervalMs, send);
 		measuring = true;
 		cpu.start();
