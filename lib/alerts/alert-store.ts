@@ -135,17 +135,18 @@ export class AlertStore {
 	async claim(record: AlertRecord, deliveries: DeliveryEntry[]): Promise<boolean> {
 		const prior = await this.kv.setIfAbsent(keys.alert(record.alert_id), record, this.retentionMs);
 		if (prior !== null) return false;
-		// One owner fires a rule at a time, in update order: the latest write is the latest firing.
-		await this.kv.hset(keys.lastFired, record.rule_id, record.ts);
-		await Promise.all(deliveries.map((d, i) => this.kv.set(keys.delivery(`${record.alert_id}:${i}`), d, this.retentionMs)));
 		const member = [{ score: record.ts, member: record.alert_id }];
 		const cutoff = this.now() - this.retentionMs - 1;
-		await Promise.all(
-			[keys.all, keys.rule(record.rule_id), keys.owner(record.owner)].map(async k => {
+		// All sent at once (one round trip, then the trims): the alert's publish waits for them.
+		await Promise.all([
+			// One owner fires a rule at a time, in update order, and one connection keeps the order: the latest write is the latest firing.
+			this.kv.hset(keys.lastFired, record.rule_id, record.ts),
+			...deliveries.map((d, i) => this.kv.set(keys.delivery(`${record.alert_id}:${i}`), d, this.retentionMs)),
+			...[keys.all, keys.rule(record.rule_id), keys.owner(record.owner)].map(async k => {
 				await this.kv.zadd(k, member);
 				await this.kv.zremRangeByScore(k, -Infinity, cutoff);
 			}),
-		);
+		]);
 		return true;
 	}
 

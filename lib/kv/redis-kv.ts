@@ -56,7 +56,7 @@ export class RedisKv extends KvStore {
 	}
 
 	#run<T>(op: () => Promise<T>): Promise<T> {
-		return redisCall(op, kvUnavailable);
+		return redisCall(op, kvUnavailable, this.client);
 	}
 
 	async get<T>(key: string): Promise<T | null> {
