@@ -2,16 +2,14 @@
  * Windows and events (docs/events.md):
  * - window updates/s for one metric feeding all six windows (three bucket rings), against one bare
  *   DDSketch.accept in the same run (the floor any sketch-based window pays);
- * - memory per metric with every bucket of every ring in use (24 h of values);
- * - events accepted/s through POST /api/v1/events batches of 5,000 on an embedded node, against
- *   ticks accepted/s through POST /api/v1/ticks batches of 5,000 on the same node.
- * Prints a table; writes bench/results/analytics.json. Run with `tsx --expose-gc`.
+ * - memory per metric with every bucket of every ring in use (24 h of values).
+ * Events accepted/s and event → WS latency are bench/events.ts's.
+ * Writes bench/results/analytics.json (figures shape, bench/README.md). Run with `tsx --expose-gc`.
  */
-import { writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { DDSketch } from "@datadog/sketches-js";
 import { MetricWindows } from "../lib/analytics/metric-windows.ts";
-import { createNode } from "../runtime/node.ts";
-import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
+import { figure, writeFigures } from "./lib/figures.ts";
 
 const T0 = 1_700_000_000_000;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -29,14 +27,22 @@ perSecond(200_000, () => {
 	const m = new MetricWindows();
 	for (let i = 0; i < 200_000; i++) m.add(T0 + i, values[i & 4095], T0 + i);
 });
-const windowsRate = perSecond(N, () => {
-	const m = new MetricWindows();
-	for (let i = 0; i < N; i++) m.add(T0 + i, values[i & 4095], T0 + i);
-});
-const sketchRate = perSecond(N, () => {
-	const s = new DDSketch({ relativeAccuracy: 0.01 });
-	for (let i = 0; i < N; i++) s.accept(values[i & 4095]);
-});
+const windowsRuns: number[] = [];
+const sketchRuns: number[] = [];
+for (let r = 0; r < 3; r++) {
+	windowsRuns.push(
+		perSecond(N, () => {
+			const m = new MetricWindows();
+			for (let i = 0; i < N; i++) m.add(T0 + i, values[i & 4095], T0 + i);
+		}),
+	);
+	sketchRuns.push(
+		perSecond(N, () => {
+			const s = new DDSketch({ relativeAccuracy: 0.01 });
+			for (let i = 0; i < N; i++) s.accept(values[i & 4095]);
+		}),
+	);
+}
 
 // 2. Memory per metric, every ring full: a value every 5 s for 24 h.
 const METRICS = 100;
@@ -52,37 +58,15 @@ gc();
 const bytesPerMetric = (process.memoryUsage().heapUsed - heap0) / METRICS;
 const buckets = kept[0].bucketCount;
 
-// 3. Events vs ticks through REST batches on one embedded node.
-const node = await createNode(mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "bench-analytics", services: ["gateway", "monitor", "ingest", "symbols", "events", "analytics"] }));
-await node.start();
-const base = `http://127.0.0.1:${node.port()}/api/v1`;
-const post = async (path: string, body: string) => {
-	const r = await fetch(`${base}/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
-	if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-	await r.arrayBuffer();
-};
-const BATCH = 5000;
-const ROUNDS = 20;
-async function restRate(path: string, batch: (round: number) => string): Promise<number> {
-	const bodies = Array.from({ length: ROUNDS + 2 }, (_, r) => batch(r));
-	await post(path, bodies[0]);
-	await post(path, bodies[1]);
-	const t = performance.now();
-	for (let r = 2; r < ROUNDS + 2; r++) await post(path, bodies[r]);
-	return (ROUNDS * BATCH) / ((performance.now() - t) / 1000);
-}
-const now = Date.now();
-const eventsRate = await restRate("events", r =>
-	JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({ type: "performance_metric", entity: `svc${i % 10}`, ts: now - 30_000 + r, data: { metric_name: `lat.svc${i % 10}`, value: values[i & 4095] } }))),
-);
-const ticksRate = await restRate("ticks", r => JSON.stringify(Array.from({ length: BATCH }, (_, i) => ({ symbol: `S${i % 50}`, price: values[i & 4095], size: 1, ts: now - 30_000 + r }))));
-await node.stop();
-
-const rows = [
-	{ measure: "window updates/s (one metric, six windows)", value: Math.round(windowsRate), baseline: "DDSketch.accept/s", baselineValue: Math.round(sketchRate), ratio: windowsRate / sketchRate },
-	{ measure: "bytes per metric (24 h, all buckets)", value: Math.round(bytesPerMetric), baseline: "buckets in use", baselineValue: buckets, ratio: bytesPerMetric / buckets },
-	{ measure: "events accepted/s (POST batches of 5,000)", value: Math.round(eventsRate), baseline: "ticks accepted/s (same node)", baselineValue: Math.round(ticksRate), ratio: eventsRate / ticksRate },
+const figures = [
+	figure({
+		name: "window updates/s, one metric feeding all six windows, one core",
+		unit: "updates/s",
+		runs: windowsRuns,
+		baseline: { name: "bare DDSketch.accept/s", unit: "accepts/s", runs: sketchRuns },
+		goal: { text: "≥ 2,000,000/s", valueMin: 2_000_000 },
+	}),
+	figure({ name: `memory per metric, 24 h with every bucket in use (${buckets} buckets)`, unit: "bytes", runs: [bytesPerMetric] }),
 ];
-console.table(rows.map(r => ({ ...r, ratio: r.ratio.toFixed(2) })));
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/analytics.json", import.meta.url), JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2));
+console.table(figures.map(f => ({ name: f.name, value: f.value, unit: f.unit, baseline: f.baseline?.value ?? "", ratio: f.ratio ?? "", met: f.met ?? "" })));
+writeFigures(path.resolve(import.meta.dirname, ".."), "analytics", figures);

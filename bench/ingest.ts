@@ -28,7 +28,6 @@ import path from "node:path";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { WebSocket } from "ws";
 import { connect as natsConnect } from "nats";
 import { createNode, type RookeryNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
@@ -36,9 +35,11 @@ import { MemoryStore } from "../lib/store/memory-store.ts";
 import { startNats, startRedis, type TestServer } from "../test/helpers/servers.ts";
 import { freePort, waitFor } from "../test/helpers/ports.ts";
 import { figure, type Figure } from "./lib/figures.ts";
-import { readStages, resetStages, stageTable, type NodeStages } from "./lib/stages.ts";
-import { histogram, now, paced, post, recordMs, sleep, type Histogram, type Posted } from "./lib/load.ts";
+import { stageTable } from "./lib/stages.ts";
 import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
+import { histogram, now, paced, post, recordMs, saturate, sleep, ticksBody, type Throughput } from "./lib/load.ts";
+import { postToWs, summarise, tickRanges, type Latency } from "./lib/ws-latency.ts";
+import { activate, waitForRing } from "./lib/cluster.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench", "results", "ingest.json");
@@ -59,17 +60,11 @@ const TP = { batch: 5000, symbols: 10, concurrency: 4, warmupMs: 1500 };
 const LAT = { batch: 50, intervalMs: 10, symbols: 10, warmupMs: 1000, clusterWarmupMs: 3000 };
 const LAT_RATE = (LAT.batch * 1000) / LAT.intervalMs;
 
+/** The closed-loop settings `saturate` takes. */
+const TP_RUN = { concurrency: TP.concurrency, warmupMs: TP.warmupMs, seconds: SECONDS };
+
 // ---------------------------------------------------------------------------------------------
 // Load generation
-
-function ticksBody(symbols: string[], batch: number, ts: number, seed: number): Buffer {
-	const ticks = [];
-	for (let i = 0; i < batch; i++) {
-		const k = seed + i;
-		ticks.push({ symbol: symbols[i % symbols.length], price: 100 + ((k * 7919) % 1000) / 100, size: 1 + (k % 500), ts });
-	}
-	return Buffer.from(JSON.stringify({ ticks }));
-}
 
 /**
  * A bare HTTP server: reads the body and answers a fixed JSON. With `parse`, it also JSON.parses
@@ -91,172 +86,26 @@ async function bareServer(parse = false): Promise<{ port: number; close: () => P
 	return { port, close: () => new Promise(resolve => (server.closeAllConnections(), server.close(() => resolve()))) };
 }
 
-interface Throughput {
-	ticksPerSec: number;
-	requests: number;
-	ticks: number;
-	errors: number;
-	seconds: number;
-	/** Mean CPU use over the measured window, in cores, per process. */
-	cpu: Record<string, number>;
-}
-
-/** Closed loop: `concurrency` clients each POST a pre-serialised batch as soon as the last returns. */
-async function saturate(opts: { port: number; path: string; bodies: Buffer[]; accepted: (r: Posted) => number; cpu: CpuMeter }): Promise<Throughput> {
-	const agent = new http.Agent({ keepAlive: true, maxSockets: TP.concurrency });
-	let next = 0;
-	const run = async (until: number, count: { ticks: number; requests: number; errors: number }) => {
-		while (now() < until) {
-			const r = await post(agent, opts.port, opts.path, opts.bodies[next++ % opts.bodies.length]);
-			const n = r.status === 200 ? opts.accepted(r) : 0;
-			if (n === 0) {
-				count.errors++;
-				if (count.errors === 1) process.stderr.write(`  POST ${opts.path} -> ${r.status}: ${r.text.slice(0, 300)}\n`);
-			}
-			count.ticks += n;
-			count.requests++;
-		}
-	};
-	const warm = { ticks: 0, requests: 0, errors: 0 };
-	const warmUntil = now() + TP.warmupMs;
-	await Promise.all(Array.from({ length: TP.concurrency }, () => run(warmUntil, warm)));
-	const count = { ticks: 0, requests: 0, errors: 0 };
-	opts.cpu.start();
-	const t0 = now();
-	await Promise.all(Array.from({ length: TP.concurrency }, () => run(t0 + SECONDS * 1000, count)));
-	const seconds = (now() - t0) / 1000;
-	const cpu = opts.cpu.stop();
-	agent.destroy();
-	return { ticksPerSec: count.ticks / seconds, requests: count.requests, ticks: count.ticks, errors: count.errors, seconds, cpu };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Latency
 
-interface Latency {
-	p50: number;
-	p90: number;
-	p99: number;
-	max: number;
-	mean: number;
-	samples: number;
-	/** Ticks accepted (or messages sent) per second over the measured window. */
-	ratePerSec: number;
-	missing: number;
-	errors: number;
-	cpu: Record<string, number>;
-	/** For tick→WS: the POST's own round trip (until the ticks are accepted), p50/p99 ms. */
-	postRtt?: { p50: number; p99: number };
-	byGroup?: Record<string, { p50: number; p99: number; samples: number }>;
-	/** Each node's per-hop attribution of the measured window (GET /metrics/stages). */
-	stages?: NodeStages[];
-}
-
-function summarise(h: Histogram, extra: Omit<Latency, "p50" | "p90" | "p99" | "max" | "mean" | "samples">): Latency {
-	const ms = (us: number) => Math.round(us) / 1000;
-	return { p50: ms(h.getValueAtPercentile(50)), p90: ms(h.getValueAtPercentile(90)), p99: ms(h.getValueAtPercentile(99)), max: ms(h.maxValue), mean: ms(h.mean), samples: h.totalCount, ...extra };
-}
-
-/** A WS client subscribed to `ticks:{sym}` for each symbol, noting when each (symbol, seq) arrives. */
-async function wsClient(port: number, symbols: string[]) {
-	const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
-	const arrivals = new Map<string, Map<number, number>>(symbols.map(s => [s, new Map()]));
-	let subscribed = false;
-	ws.on("message", data => {
-		const t = now();
-		const f = JSON.parse(data.toString()) as { type: string; seq?: number; data?: { symbol: string } };
-		if (f.type === "subscribed") subscribed = true;
-		else if (f.type === "update") arrivals.get(f.data!.symbol)?.set(f.seq!, t);
-	});
-	await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
-	ws.send(JSON.stringify({ op: "subscribe", topics: symbols.map(s => `ticks:${s}`) }));
-	await waitFor(() => subscribed, { what: "WS subscribed" });
-	return { arrivals, close: () => ws.close() };
-}
-
 /**
  * POST 50-tick batches at 5,000 ticks/s to `postPort` and time each tick until its update frame
- * reaches a WS client of `wsPort`. The POST answer names each symbol's firstSeq..lastSeq, so the
- * send time of every seq is known even when answers come back out of order.
+ * reaches a WS client of `wsPort` (bench/lib/ws-latency.ts).
  */
-async function tickToWs(opts: {
-	postPort: number;
-	wsPort: number;
-	symbols: string[];
-	warmupMs: number;
-	durationMs: number;
-	cpu: CpuMeter;
-	/** Also break the latency down by this (e.g. the symbol's owner node). */
-	groupOf?: (symbol: string) => string;
-	/** Gateway ports of the nodes whose stage histograms cover the measured window. */
-	stagePorts?: number[];
-}): Promise<Latency> {
-	const { symbols } = opts;
-	const ws = await wsClient(opts.wsPort, symbols);
-	const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-	const sent: Array<{ t: number; rtt: number; ranges: Array<{ symbol: string; firstSeq: number | null; lastSeq: number }> | null }> = [];
-	const pending = new Set<Promise<void>>();
-	let errors = 0;
-	const phase = (durationMs: number) =>
-		paced(durationMs, LAT.intervalMs, () => {
-			const body = ticksBody(symbols, LAT.batch, Date.now(), sent.length * LAT.batch);
-			const rec: (typeof sent)[number] = { t: now(), rtt: 0, ranges: null };
-			sent.push(rec);
-			const p = post(agent, opts.postPort, "/api/v1/ticks", body)
-				.then(r => {
-					if (r.status !== 200) throw new Error(`${r.status} ${r.text.slice(0, 200)}`);
-					rec.rtt = now() - rec.t;
-					rec.ranges = (JSON.parse(r.text) as { symbols: NonNullable<typeof rec.ranges> }).symbols;
-				})
-				.catch((err: Error) => {
-					if (errors++ === 0) process.stderr.write(`  POST failed: ${err.message}\n`);
-				})
-				.finally(() => pending.delete(p));
-			pending.add(p);
-		});
-	await phase(opts.warmupMs);
-	const warmBatches = sent.length;
-	if (opts.stagePorts) await resetStages(opts.stagePorts);
-	opts.cpu.start();
-	const t0 = now();
-	await phase(opts.durationMs);
-	const seconds = (now() - t0) / 1000;
-	const cpu = opts.cpu.stop();
-	await Promise.all(pending);
-	await sleep(500); // the last frames in flight
-	ws.close();
-	agent.destroy();
-	const stages = opts.stagePorts ? await readStages(opts.stagePorts) : undefined;
-
-	const h = histogram();
-	const rtt = histogram();
-	const groups = new Map<string, Histogram>();
-	let accepted = 0;
-	let missing = 0;
-	for (const rec of sent.slice(warmBatches)) {
-		if (rec.ranges) recordMs(rtt, rec.rtt);
-		for (const r of rec.ranges ?? []) {
-			if (r.firstSeq === null) continue;
-			const got = ws.arrivals.get(r.symbol)!;
-			const key = opts.groupOf?.(r.symbol);
-			let gh = key === undefined ? undefined : groups.get(key);
-			if (key !== undefined && !gh) groups.set(key, (gh = histogram()));
-			for (let seq = r.firstSeq; seq <= r.lastSeq; seq++) {
-				accepted++;
-				const t = got.get(seq);
-				if (t === undefined) {
-					missing++;
-					continue;
-				}
-				const us = Math.max(1, Math.round((t - rec.t) * 1000));
-				h.recordValue(us);
-				gh?.recordValue(us);
-			}
-		}
-	}
-	const postRtt = summarise(rtt, { ratePerSec: 0, missing: 0, errors: 0, cpu: {} });
-	const byGroup = Object.fromEntries([...groups].map(([k, g]) => [k, (({ p50, p99, samples }) => ({ p50, p99, samples }))(summarise(g, { ratePerSec: 0, missing: 0, errors: 0, cpu: {} }))]));
-	return { ...summarise(h, { ratePerSec: accepted / seconds, missing, errors, cpu }), postRtt: { p50: postRtt.p50, p99: postRtt.p99 }, ...(groups.size ? { byGroup } : {}), ...(stages ? { stages } : {}) };
+function tickToWs(opts: { postPort: number; wsPort: number; symbols: string[]; warmupMs: number; durationMs: number; cpu: CpuMeter; groupOf?: (symbol: string) => string; stagePorts?: number[] }): Promise<Latency> {
+	const { symbols, groupOf } = opts;
+	let batches = 0;
+	return postToWs({
+		...opts,
+		path: "/api/v1/ticks",
+		topics: symbols.map(s => `ticks:${s}`),
+		body: () => ticksBody(symbols, LAT.batch, Date.now(), batches++ * LAT.batch),
+		batch: LAT.batch,
+		ranges: tickRanges,
+		intervalMs: LAT.intervalMs,
+		groupOf: groupOf && (topic => groupOf(topic.slice("ticks:".length))),
+	});
 }
 
 /** The same paced 50-tick POSTs against the bare server: the HTTP round trip on its own. */
@@ -370,7 +219,7 @@ function memoryStoreAppend(seconds: number, cpu: CpuMeter): Throughput {
 	const t0 = now();
 	while (now() - t0 < seconds * 1000) once();
 	const s = (now() - t0) / 1000;
-	return { ticksPerSec: ticks / s, requests, ticks, errors: 0, seconds: s, cpu: cpu.stop() };
+	return { ticksPerSec: ticks / s, requests, ticks, errors: 0, seconds: s, cpu: cpu.stop(), cpuSeconds: cpu.lastSeconds };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,57 +264,6 @@ async function startClusterNode(id: string, nats: string, redis: string): Promis
 		throw err;
 	}
 	return { id, port, proc, output: () => out, stop };
-}
-
-type SymbolPage = { items: Array<{ symbol: string; node: string | null }> };
-const symbolList = (n: ChildNode) =>
-	fetch(`http://127.0.0.1:${n.port}/api/v1/symbols?limit=1000`)
-		.then(res => res.json() as Promise<SymbolPage>)
-		.then(p => p.items);
-
-async function postOnce(port: number, symbols: string[]): Promise<void> {
-	const agent = new http.Agent();
-	const r = await post(agent, port, "/api/v1/ticks", ticksBody(symbols, symbols.length, Date.now(), 0));
-	agent.destroy();
-	if (r.status !== 200) throw new Error(`POST: ${r.status} ${r.text}`);
-}
-
-/**
- * Both nodes must know each other before load starts, or the Shard ring would move symbols to
- * another owner mid-run (the old owner's actor would also stay listed). Probe with throwaway
- * symbols: post a few through each gateway until its symbol list shows both nodes as owners.
- */
-async function waitForRing(nodes: ChildNode[]): Promise<void> {
-	let round = 0;
-	for (const [k, via] of nodes.entries()) {
-		await waitFor(
-			async () => {
-				const probes = Array.from({ length: 8 }, (_, i) => `PROBE${k}R${round}S${i}`);
-				round++;
-				await postOnce(via.port, probes);
-				const owners = new Set((await symbolList(via)).filter(x => probes.includes(x.symbol)).map(x => x.node));
-				return nodes.every(n => owners.has(n.id));
-			},
-			{ timeoutMs: 15_000, intervalMs: 200, what: `${via.id} to route symbols to every node` },
-		);
-	}
-}
-
-/** Activate the symbols with one tick each; returns each symbol's owner, as both gateways agree. */
-async function activate(a: ChildNode, b: ChildNode, symbols: string[]): Promise<Record<string, string>> {
-	await postOnce(a.port, symbols);
-	let owners: Record<string, string> = {};
-	await waitFor(
-		async () => {
-			const views = (await Promise.all([a, b].map(symbolList))).map(v => v.filter(x => symbols.includes(x.symbol)));
-			const keyed = views.map(v => JSON.stringify(v.map(x => [x.symbol, x.node]).sort()));
-			if (views[0].length !== symbols.length || views[0].some(x => !x.node) || keyed[0] !== keyed[1]) return false;
-			owners = Object.fromEntries(views[0].map(x => [x.symbol, x.node!]));
-			return true;
-		},
-		{ timeoutMs: 10_000, intervalMs: 100, what: "both gateways to agree on the owners" },
-	);
-	return owners;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -567,14 +365,14 @@ async function main(): Promise<void> {
 	// --- Baselines on this machine ---------------------------------------------------------
 	process.stdout.write(`baseline: bare HTTP POST, ${TP.batch}-tick bodies, ${TP.concurrency} in flight…\n`);
 	const bare = await bareServer();
-	const bareTp = await saturate({ port: bare.port, path: "/", bodies: tpBodies(tpSymbols("BARE")), accepted: () => TP.batch, cpu });
+	const bareTp = await saturate({ port: bare.port, path: "/", bodies: tpBodies(tpSymbols("BARE")), accepted: () => TP.batch, cpu, ...TP_RUN });
 	process.stdout.write(`baseline: bare HTTP POST round trip, ${LAT.batch}-tick bodies at ${fmtInt(LAT_RATE)} ticks/s…\n`);
 	const bareRtt = await bareRoundTrip(bare.port, 3000, cpu);
 	await bare.close();
 	const parseOnce = async () => {
 		process.stdout.write(`baseline: bare HTTP POST + JSON.parse, ${TP.batch}-tick bodies, ${TP.concurrency} in flight…\n`);
 		const parsing = await bareServer(true);
-		const tp = await saturate({ port: parsing.port, path: "/", bodies: tpBodies(tpSymbols("PARSE")), accepted: r => (JSON.parse(r.text) as { n: number }).n, cpu });
+		const tp = await saturate({ port: parsing.port, path: "/", bodies: tpBodies(tpSymbols("PARSE")), accepted: r => (JSON.parse(r.text) as { n: number }).n, cpu, ...TP_RUN });
 		await parsing.close();
 		return tp;
 	};
@@ -602,7 +400,7 @@ async function main(): Promise<void> {
 		process.stdout.write(`embedded: POST /api/v1/ticks, ${TP.batch}-tick batches over ${TP.symbols} symbols, ${TP.concurrency} in flight, ${SECONDS} s (run ${r + 1} of ${RUNS})…\n`);
 		const fresh = await embeddedNode(false);
 		try {
-			embRuns.push(await saturate({ port: fresh.port()!, path: "/api/v1/ticks", bodies: tpBodies(tpSymbols("EMB")), accepted: r => (JSON.parse(r.text) as { accepted: number }).accepted, cpu }));
+			embRuns.push(await saturate({ port: fresh.port()!, path: "/api/v1/ticks", bodies: tpBodies(tpSymbols("EMB")), accepted: r => (JSON.parse(r.text) as { accepted: number }).accepted, cpu, ...TP_RUN }));
 		} finally {
 			await fresh.stop();
 		}
@@ -663,7 +461,7 @@ async function main(): Promise<void> {
 			process.stdout.write(`cluster: POST /api/v1/ticks to ${a.id}, ${TP.batch}-tick batches, ${TP.concurrency} in flight, ${SECONDS} s…\n`);
 			const clSymbols = tpSymbols("CT");
 			await activate(a, b, clSymbols);
-			const clTp = await saturate({ port: a.port, path: "/api/v1/ticks", bodies: tpBodies(clSymbols), accepted: r => (JSON.parse(r.text) as { accepted: number }).accepted, cpu });
+			const clTp = await saturate({ port: a.port, path: "/api/v1/ticks", bodies: tpBodies(clSymbols), accepted: r => (JSON.parse(r.text) as { accepted: number }).accepted, cpu, ...TP_RUN });
 			const ownedBy = (id: string) => Object.values(owners).filter(n => n === id).length;
 			results.cluster = { owners, natsHop: hop, tickToWs: clLat, throughput: clTp };
 

@@ -9,9 +9,15 @@ export class CpuMeter {
 	#pids = new Map<string, number>();
 	#start: { wall: number; self: NodeJS.CpuUsage; ticks: Map<string, number> } | null = null;
 	readonly #hz = 100;
+	/** CPU seconds per process over the last start()…stop() window (`bench` = this process). */
+	lastSeconds: Record<string, number> = {};
 
 	track(name: string, pid: number): void {
 		this.#pids.set(name, pid);
+	}
+
+	untrack(name: string): void {
+		this.#pids.delete(name);
 	}
 
 	#procTicks(pid: number): number | null {
@@ -33,17 +39,19 @@ export class CpuMeter {
 		this.#start = { wall: now(), self: process.cpuUsage(), ticks };
 	}
 
+	/** Mean cores busy per process since start(); the CPU seconds go to `lastSeconds`. */
 	stop(): Record<string, number> {
 		const s = this.#start!;
 		const wallS = (now() - s.wall) / 1000;
 		const self = process.cpuUsage(s.self);
-		const out: Record<string, number> = { bench: round2((self.user + self.system) / 1e6 / wallS) };
+		const seconds: Record<string, number> = { bench: (self.user + self.system) / 1e6 };
 		for (const [name, pid] of this.#pids) {
 			const t = this.#procTicks(pid);
 			const t0 = s.ticks.get(name);
-			if (t !== null && t0 !== undefined) out[name] = round2((t - t0) / this.#hz / wallS);
+			if (t !== null && t0 !== undefined) seconds[name] = (t - t0) / this.#hz;
 		}
-		return out;
+		this.lastSeconds = seconds;
+		return Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, round2(v / wallS)]));
 	}
 }
 
