@@ -14,6 +14,7 @@ import { IndicatorSet, createIndicator } from "../lib/indicators/index.ts";
 import { checkBar } from "../lib/indicators/validate.ts";
 import { type Feed, PEERS } from "./indicator-peers.ts";
 import { figure } from "./lib/figures.ts";
+import { randomWalk } from "./lib/random-walk.ts";
 
 v8.setFlagsFromString("--expose-gc"); // lets the heap check force a GC without a node flag
 const gc = vm.runInNewContext("gc") as () => void;
@@ -23,20 +24,6 @@ const CHUNK = 10_000; // updates per timed iteration
 const HEAP_UPDATES = 10_000_000;
 const MASK = (1 << 16) - 1;
 const bars = randomWalk(MASK + 1);
-
-/** Deterministic OHLCV random walk (xorshift), valid bars only. */
-function randomWalk(n: number): Bar[] {
-	let s = 0x9e3779b9;
-	const rnd = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296);
-	let close = 100;
-	return Array.from({ length: n }, (_, i) => {
-		const open = close;
-		close = Math.max(1, open + (rnd() - 0.5) * 2);
-		const high = Math.max(open, close) + rnd();
-		const low = Math.min(open, close) - rnd();
-		return { time: i * 60_000, open, high, low, close, volume: Math.floor(rnd() * 1e4) };
-	});
-}
 
 /**
  * V8 keeps one set of type feedback per function literal, shared by every closure made from it. One
@@ -48,27 +35,27 @@ function randomWalk(n: number): Bar[] {
  */
 const st = { pos: 0, sink: 0 }; // sink is consumed so the JIT cannot drop the work
 const compile = <T>(params: string[], body: string, ...args: unknown[]): T => new Function(...params, body)(...args) as T;
-const chunk = (feed: Feed) =>
-	compile<() => void>(["bars", "feed", "st"], `return () => { let p = st.pos, k = 0; for (let i = 0; i < ${CHUNK}; i++) if (feed(bars[p++ & ${MASK}]) === undefined) k++; st.pos = p; st.sink += k; };`, bars, feed, st);
-const feedOf = (ind: { update(bar: Bar): unknown }) => compile<Feed>(["ind"], "return (b) => ind.update(b);", ind);
+// The task's name is in each compiled source: V8 caches the compilation of identical source text, and
+// closures of one cached function share their call sites' feedback, so without it the loops (and our
+// feeds) were one call site again after all (measured: VWAP 8 → 16 ns per update once seven other
+// indicators had run through it, the peers unchanged).
+const chunk = (name: string, feed: Feed) =>
+	compile<() => void>(["bars", "feed", "st"], `return () => { let p = st.pos, k = 0; for (let i = 0; i < ${CHUNK}; i++) if (feed(bars[p++ & ${MASK}]) === undefined) k++; st.pos = p; st.sink += k; }; // ${name}`, bars, feed, st);
+const feedOf = (name: string, ind: { update(bar: Bar): unknown }) => compile<Feed>(["ind"], `return (b) => ind.update(b); // ${name}`, ind);
 
 const bench = new Bench({ time: 400, warmupTime: 100 });
-bench.add(
-	"bare loop",
-	chunk(b => b.close),
-);
+const task = (name: string, feed: Feed) => bench.add(name, chunk(name, feed));
+task("bare loop", b => b.close);
 // The bar check every one of our updates runs first (a bad bar is refused, nothing changed): its own
 // cost, net of the loop, against the peers' whole update, which checks nothing.
-bench.add("bar check alone", chunk(checkBar));
+task("bar check alone", checkBar);
 for (const spec of SPECS) {
-	const ours = createIndicator(spec);
 	const [tsFeed, tiFeed] = PEERS[spec]();
-	bench.add(`${spec} rookery`, chunk(feedOf(ours)));
-	bench.add(`${spec} trading-signals`, chunk(tsFeed));
-	bench.add(`${spec} technicalindicators`, chunk(tiFeed));
+	task(`${spec} rookery`, feedOf(spec, createIndicator(spec)));
+	task(`${spec} trading-signals`, tsFeed);
+	task(`${spec} technicalindicators`, tiFeed);
 }
-const set = new IndicatorSet(SPECS);
-bench.add("all ten (IndicatorSet)", chunk(feedOf(set)));
+task("all ten (IndicatorSet)", feedOf("set", new IndicatorSet(SPECS)));
 await bench.run();
 
 const rate = (name: string) => (bench.getTask(name)?.result?.throughput.mean ?? NaN) * CHUNK;

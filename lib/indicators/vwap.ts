@@ -57,7 +57,7 @@ export class Vwap extends CumulativeIndicator {
 			m[o] = 0;
 			m[o + 1] = 0;
 		}
-		const pv = (m[o] += typical(bar) * bar.volume);
+		const pv = (m[o] += typicalPrice(bar) * bar.volume);
 		const volume = (m[o + 1] += bar.volume);
 		// Two assignments, not `volume > 0 ? pv / volume : NaN`: that form boxes its number (docs/plugins.md).
 		if (volume > 0) m[this.at] = pv / volume;
@@ -69,7 +69,7 @@ export class Vwap extends CumulativeIndicator {
 	protected preview(bar: Bar, out: Float64Array, at: number): void {
 		const m = this.arena.f64;
 		const fresh = this.sessionOf(bar) !== this.#session;
-		const pv = (fresh ? 0 : m[this.o]) + typical(bar) * bar.volume;
+		const pv = (fresh ? 0 : m[this.o]) + typicalPrice(bar) * bar.volume;
 		const volume = (fresh ? 0 : m[this.o + 1]) + bar.volume;
 		out[at] = volume > 0 ? pv / volume : NaN;
 	}
@@ -88,6 +88,7 @@ export class Vwap extends CumulativeIndicator {
 	}
 }
 
-function typical(bar: Bar): number {
+/** (high + low + close)/3. */
+export function typicalPrice(bar: Bar): number {
 	return (bar.high + bar.low + bar.close) / 3;
 }
