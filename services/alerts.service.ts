@@ -13,7 +13,7 @@ import { PAGE_PARAMS, pageOf, type PageRequest } from "../lib/protocol/page.ts";
 import { ownedOrNotFound, ownerIdOf, visibleTo, mayAccess, type CallerAuth } from "../lib/auth/owner.ts";
 import { isTierName } from "../lib/auth/tiers.ts";
 import { checkRule, type AlertRule } from "../lib/alerts/rule.ts";
-import { AlertStore, decodeHistoryCursor, syncRules, type Subscription } from "../lib/alerts/alert-store.ts";
+import { AlertStore, decodeHistoryCursor, RulesSync, type Subscription } from "../lib/alerts/alert-store.ts";
 import { systemRules } from "../lib/alerts/alert-config.ts";
 import type { DeliveryResult } from "../lib/alerts/types.ts";
 import { alertFiringMixin, type AlertFiringMethods, type AlertFiringVars } from "../mixins/alert-firing.mixin.ts";
@@ -27,8 +27,8 @@ import { webhookUrlPolicy } from "../lib/alerts/delivery/config.ts";
 type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number; $location?: string };
 interface Vars extends AlertFiringVars {
 	timers: NodeJS.Timeout[];
-	/** The stored rules' version loaded into the engine (null: none yet). */
-	rulesVersion: number | null;
+	/** Keeps the engine's rules in step with the store's (lib/alerts/alert-store.ts). */
+	rules: RulesSync;
 }
 interface Methods extends AlertFiringMethods {
 	refuse(fields: FieldError[]): never;
@@ -66,11 +66,11 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 						}
 					}
 					// A place taken for a rule that is then not stored is given back, or the owner loses it for good.
-					await this.store.putRule(rule).catch(async (err: unknown) => {
+					const version = await this.store.putRule(rule).catch(async (err: unknown) => {
 						if (reserved) await this.store.releaseRule(rule).catch(() => {});
 						throw err;
 					});
-					await this.broker.broadcast("alerts.rulesChanged", { put: rule });
+					await this.broker.broadcast("alerts.rulesChanged", { put: rule, version });
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`;
 					return { id: rule.id };
@@ -100,8 +100,8 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 				async handler(ctx: Context<{ id: string }, Meta>) {
 					const rule = await this.ownRule(ctx, ctx.params.id);
 					if (rule.condition.source === "system") throw new ForbiddenError(`${rule.id} is a built-in rule: switch it off in the config (alerts.system.rules)`);
-					await this.store.deleteRule(rule.id, rule.owner);
-					await this.broker.broadcast("alerts.rulesChanged", { remove: rule.id });
+					const version = await this.store.deleteRule(rule.id, rule.owner);
+					await this.broker.broadcast("alerts.rulesChanged", { remove: rule.id, version });
 					return { id: rule.id, deleted: true };
 				},
 			},
@@ -170,9 +170,8 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 		},
 
 		events: {
-			"alerts.rulesChanged"(ctx: Context<{ put?: AlertRule; remove?: string }>) {
-				if (ctx.params.put) engine.put(ctx.params.put);
-				if (ctx.params.remove) engine.remove(ctx.params.remove);
+			"alerts.rulesChanged"(ctx: Context<{ put?: AlertRule; remove?: string; version?: number }>) {
+				this.rules.apply(ctx.params);
 			},
 			"alerts.subscriptionsChanged"(ctx: Context<{ put?: Subscription; remove?: string }>) {
 				if (ctx.params.put) this.subs.set(ctx.params.put.id, ctx.params.put);
@@ -202,18 +201,18 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			this.subs = new Map();
 			this.inflight = 0;
 			this.timers = [];
-			this.rulesVersion = null;
+			this.rules = new RulesSync(this.store, engine);
 		},
 
 		async started() {
 			for (const r of systemRules(config.alerts.system, deps.now())) engine.put(r);
-			this.rulesVersion = await syncRules(this.store, engine, null);
+			await this.rules.check();
 			for (const s of await this.store.allSubscriptions()) this.subs.set(s.id, s);
 			engine.sink = f => this.fired(f);
 			engine.lastFiredOf = ids => this.store.lastFired(ids);
 			const every = (ms: number, fn: () => Promise<unknown>) => this.timers.push(setInterval(() => void fn().catch(err => this.logger.warn({ err: (err as Error).message }, "alerts timer failed")), ms).unref());
 			every(config.alerts.resyncMs, async () => {
-				this.rulesVersion = await syncRules(this.store, engine, this.rulesVersion);
+				await this.rules.check();
 				this.subs = new Map((await this.store.allSubscriptions()).map(s => [s.id, s]));
 			});
 			if (config.alerts.system.enabled) {
