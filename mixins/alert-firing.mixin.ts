@@ -48,18 +48,21 @@ export function alertFiringMixin(deps: NodeDeps): Partial<ServiceSchema<Record<s
 			async deliver(f: Firing) {
 				const send = (this.broker as unknown as { sendToChannel?: SendToChannel }).sendToChannel?.bind(this.broker);
 				const record = recordOf(f);
-				if (!(await this.store.claim(record, initialDeliveries(record, send !== undefined)))) {
+				if (!(await this.store.claim(record))) {
 					this.broker.metrics.increment("rookery.alerts.duplicates", { replay: String(f.replay) });
 					// Stored by an owner that may have died before queuing its webhooks/emails: queue the
 					// ones never marked queued (same delivery ids, so receivers de-duplicate).
 					if (f.replay && send && deliveryMessages(record).length > 0 && !(await this.store.isQueued(record.alert_id))) await this.queueDeliveries(record, send, true);
 					return;
 				}
+				// In the history before anyone hears of it: a client that GETs the history on the alert finds it.
+				await this.store.index(record, initialDeliveries(record, send !== undefined));
 				this.broker.metrics.increment("rookery.alerts.fired", { severity: record.severity, source: f.rule.condition.source });
 				const alert = publicAlert(record);
 				bus.publish(alertSubjects.rule(record.rule_id), alert);
 				const symbol = typeof f.inputs.symbol === "string" ? f.inputs.symbol : f.rule.condition.symbol;
 				for (const owner of new Set([record.owner, ...subscribers(this.subs.values(), record, f.rule.condition.source, symbol)])) bus.publish(alertSubjects.owner(owner, record.rule_id), alert);
+				void this.store.trim(record).catch(() => {});
 				// Through the events service when one runs (its id is the alert's: stored once however often sent).
 				void this.broker
 					.call("events.publish", { body: alertEvent(record) })

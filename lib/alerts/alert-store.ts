@@ -134,22 +134,29 @@ export class AlertStore {
 	 * Store an alert unless its id is taken: true when this call stored it (it fires), false when
 	 * it was there already (the same update seen before: it does not fire again).
 	 */
-	async claim(record: AlertRecord, deliveries: DeliveryEntry[]): Promise<boolean> {
-		const prior = await this.kv.setIfAbsent(keys.alert(record.alert_id), record, this.retentionMs);
-		if (prior !== null) return false;
+	async claim(record: AlertRecord): Promise<boolean> {
+		return (await this.kv.setIfAbsent(keys.alert(record.alert_id), record, this.retentionMs)) === null;
+	}
+
+	/** A claimed alert's history entries, last firing and delivery entries, all sent at once. */
+	async index(record: AlertRecord, deliveries: DeliveryEntry[]): Promise<void> {
 		const member = [{ score: record.ts, member: record.alert_id }];
-		const cutoff = this.now() - this.retentionMs - 1;
-		// All sent at once (one round trip, then the trims): the alert's publish waits for them.
 		await Promise.all([
 			// One owner fires a rule at a time, in update order, and one connection keeps the order: the latest write is the latest firing.
 			this.kv.hset(keys.lastFired, record.rule_id, record.ts),
 			...deliveries.map((d, i) => this.kv.set(keys.delivery(`${record.alert_id}:${i}`), d, this.retentionMs)),
-			...[keys.all, keys.rule(record.rule_id), keys.owner(record.owner)].map(async k => {
-				await this.kv.zadd(k, member);
-				await this.kv.zremRangeByScore(k, -Infinity, cutoff);
-			}),
+			...this.#historyKeys(record).map(k => this.kv.zadd(k, member)),
 		]);
-		return true;
+	}
+
+	/** Drops history entries past the retention from the lists `record` went into (after its publish: nothing waits on it). */
+	async trim(record: AlertRecord): Promise<void> {
+		const cutoff = this.now() - this.retentionMs - 1;
+		await Promise.all(this.#historyKeys(record).map(k => this.kv.zremRangeByScore(k, -Infinity, cutoff)));
+	}
+
+	#historyKeys(record: AlertRecord): string[] {
+		return [keys.all, keys.rule(record.rule_id), keys.owner(record.owner)];
 	}
 
 	/** Every webhook/email message of the alert is on the delivery channel. */

@@ -83,7 +83,7 @@ describe("services: alerts → delivery channel (@moleculer/channels, Fake adapt
 		const orphan = { v: 1, seq: 3, ts: T0 + 3, symbol: "CHAN", price: 12, size: 1 };
 		const { alertIdOf } = await import("../../../lib/alerts/engine.ts");
 		const id = alertIdOf("chan", "p|CHAN|3");
-		expect(await store.claim({ alert_id: id, rule_id: "chan", rule_name: "chan", owner: "system", severity: "medium", message: "m", ts: orphan.ts, inputs: {}, channels: rule.channels }, [])).to.equal(true);
+		expect(await store.claim({ alert_id: id, rule_id: "chan", rule_name: "chan", owner: "system", severity: "medium", message: "m", ts: orphan.ts, inputs: {}, channels: rule.channels })).to.equal(true);
 		deps.alerts.observe(orphan, true);
 		await waitFor(() => got.length === 4, { what: "the orphan's deliveries queued again" });
 		expect(got.slice(2).map(m => m.delivery_id)).to.deep.equal([`${id}:1`, `${id}:2`]);
