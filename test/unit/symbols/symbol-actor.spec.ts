@@ -245,6 +245,11 @@ describe("lib/symbols/symbol-actor", () => {
 			hold(): void {
 				this.gate = new Promise(r => (this.open = r));
 			}
+			/** Lets the held append and every later one through. */
+			release(): void {
+				this.open();
+				this.gate = null;
+			}
 			override async append(...a: Parameters<MemoryStore["append"]>) {
 				this.appends.push(a[1].length);
 				if (this.gate) await this.gate;
@@ -268,8 +273,7 @@ describe("lib/symbols/symbol-actor", () => {
 			const first = a.ingest([tick(0)]);
 			await Promise.resolve();
 			const rest = [a.ingest([tick(1, { id: "x" }), tick(2)]), a.ingest([tick(3, { id: "x" }), tick(4, { ts: T0 - 3_600_000 }), tick(5)]), a.ingest([tick(6, { id: "y" })])];
-			store.open();
-			store.gate = null;
+			store.release();
 			const results = await Promise.all([first, ...rest]);
 			// The first alone, then the three waiting behind it in one append.
 			expect(store.appends).to.deep.equal([1, 4]);
@@ -297,8 +301,7 @@ describe("lib/symbols/symbol-actor", () => {
 			const refused = a.ingest([tick(3)]);
 			expect(await rejection(refused)).to.be.instanceOf(BusyError);
 			now = T0 + 10;
-			store.open();
-			store.gate = null;
+			store.release();
 			await first;
 			const late = await rejection(expiring);
 			expect(late).to.be.instanceOf(BusyError);
@@ -317,8 +320,7 @@ describe("lib/symbols/symbol-actor", () => {
 			await Promise.resolve();
 			const group = [a.ingest([tick(1)]), a.ingest([tick(2)])];
 			store.failAppend = 2;
-			store.open();
-			store.gate = null;
+			store.release();
 			await first;
 			const settled = await Promise.allSettled(group);
 			expect(settled.map(r => r.status)).to.deep.equal(["rejected", "rejected"]);
