@@ -22,6 +22,7 @@ import { figureSampler } from "../runtime/alert-figures.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import { CREATE_RULE_DOC, DELIVERY_RESULT_PARAMS, HISTORY_DOC, HISTORY_PARAMS, SUBSCRIBE_PARAMS } from "../lib/alerts/openapi.ts";
 import { registerAlertMetrics } from "../runtime/alerts-metrics.ts";
+import { singleFlightInterval } from "../lib/scheduling/turns.ts";
 import { webhookUrlPolicy } from "../lib/alerts/delivery/config.ts";
 
 type Meta = { auth?: CallerAuth & { tier?: string; dev?: boolean }; $statusCode?: number; $location?: string };
@@ -211,10 +212,17 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			engine.sink = f => this.fired(f);
 			engine.lastFiredOf = ids => this.store.lastFired(ids);
 			const every = (ms: number, fn: () => Promise<unknown>) => this.timers.push(setInterval(() => void fn().catch(err => this.logger.warn({ err: (err as Error).message }, "alerts timer failed")), ms).unref());
-			every(config.alerts.resyncMs, async () => {
-				await this.rules.check();
-				this.subs = new Map((await this.store.allSubscriptions()).map(s => [s.id, s]));
-			});
+			// One check at a time: two loads interleaving could each leave the other's stale copy.
+			this.timers.push(
+				singleFlightInterval(config.alerts.resyncMs, async () => {
+					try {
+						await this.rules.check();
+						this.subs = new Map((await this.store.allSubscriptions()).map(s => [s.id, s]));
+					} catch (err) {
+						this.logger.warn({ err: (err as Error).message }, "alerts timer failed");
+					}
+				}),
+			);
 			if (config.alerts.system.enabled) {
 				const sample = figureSampler(this.broker);
 				every(config.alerts.system.intervalMs, () => this.checkSystem(sample));

@@ -226,27 +226,38 @@ type RuleEngine = { rules(): Iterable<AlertRule>; put(r: AlertRule): void; remov
 
 /**
  * Keeps a node's engine in step with the stored rules. Every change is broadcast with the version it
- * made and applied at once (`applied`); the periodic check loads the whole set again only when a
- * version between the last one loaded and the store's was not seen here (a missed broadcast).
- * Loading 10,000 rules in one turn stalled the node 136 ms (the alerts bench's embedded p99), so a
- * load puts them into the engine in 5 ms slices.
+ * made and applied at once; the periodic check loads the whole set again only when a version between
+ * the last one loaded and the store's was not seen here (a missed broadcast). Loading 10,000 rules in
+ * one turn stalled the node 136 ms (the alerts bench's embedded p99), so a load puts them into the
+ * engine in 5 ms slices. Per rule, only a change newer than the last one applied counts (broadcasts
+ * from two nodes can arrive out of order), and a load leaves alone the rules a broadcast newer than
+ * the load's version changed meanwhile.
  */
 export class RulesSync {
 	/** The version the engine is known to hold (null: never loaded). */
 	version: number | null = null;
-	/** Versions of broadcast changes applied since `version`. */
-	readonly #applied = new Set<number>();
+	/** Versions of broadcast changes seen since `version`. */
+	readonly #seen = new Set<number>();
+	/** Per rule id, the version of the last change applied to it (newer than `version`). */
+	readonly #latest = new Map<string, number>();
 
 	constructor(
 		readonly store: AlertStore,
 		readonly engine: RuleEngine,
 	) {}
 
-	/** A broadcast change, applied now. */
+	/** A broadcast change, applied now unless a load or a change already gave the engine something newer. */
 	apply(change: { put?: AlertRule; remove?: string; version?: number }): void {
+		const id = change.put?.id ?? change.remove;
+		const v = change.version;
+		if (v !== undefined && id !== undefined) {
+			if (this.version !== null && v <= this.version) return;
+			this.#seen.add(v);
+			if ((this.#latest.get(id) ?? -Infinity) >= v) return;
+			this.#latest.set(id, v);
+		}
 		if (change.put) this.engine.put(change.put);
 		if (change.remove) this.engine.remove(change.remove);
-		if (change.version !== undefined && (this.version === null || change.version > this.version)) this.#applied.add(change.version);
 	}
 
 	/** Brings the engine to the store's version; loads everything only when a change was missed. */
@@ -255,20 +266,23 @@ export class RulesSync {
 		if (this.version !== null && this.#seenUpTo(version)) return this.#settle(version);
 		const rules = await this.store.allRules();
 		if (this.version === null) await this.store.indexOwners(rules);
+		// A rule a broadcast changed after `version` is as that change left it, whatever the load read.
+		const changedSince = (id: string) => (this.#latest.get(id) ?? -Infinity) > version;
 		const ids = new Set(rules.map(r => r.id));
-		for (const r of [...this.engine.rules()]) if (r.condition.source !== "system" && !ids.has(r.id)) this.engine.remove(r.id);
-		await eachInTurns(rules.length, i => this.engine.put(rules[i]), { budgetMs: 5, every: 64 });
+		for (const r of [...this.engine.rules()]) if (r.condition.source !== "system" && !ids.has(r.id) && !changedSince(r.id)) this.engine.remove(r.id);
+		await eachInTurns(rules.length, i => changedSince(rules[i].id) || this.engine.put(rules[i]), { budgetMs: 5, every: 64 });
 		return this.#settle(version);
 	}
 
 	#seenUpTo(version: number): boolean {
-		for (let v = this.version! + 1; v <= version; v++) if (!this.#applied.has(v)) return false;
+		for (let v = this.version! + 1; v <= version; v++) if (!this.#seen.has(v)) return false;
 		return true;
 	}
 
 	#settle(version: number): number {
 		this.version = version;
-		for (const v of this.#applied) if (v <= version) this.#applied.delete(v);
+		for (const v of this.#seen) if (v <= version) this.#seen.delete(v);
+		for (const [id, v] of this.#latest) if (v <= version) this.#latest.delete(id);
 		return version;
 	}
 }

@@ -49,6 +49,39 @@ describe("lib/alerts RulesSync", () => {
 		expect(loads()).to.equal(2);
 	});
 
+	it("keeps a rule deleted while a load was under way deleted (the load read it before)", async () => {
+		const { store, engine, sync } = setup();
+		await sync.check();
+		await store.putRule(rule("r")); // missed: the next check loads
+		const allRules = store.allRules;
+		let deleted = false;
+		store.allRules = async () => {
+			const rules = await allRules();
+			// Another node deletes r after this load read it; its broadcast arrives during the load.
+			sync.apply({ remove: "r", version: await store.deleteRule("r", "o") });
+			deleted = true;
+			return rules;
+		};
+		await sync.check();
+		expect(deleted).to.equal(true);
+		expect(ids(engine)).to.deep.equal([]);
+		store.allRules = allRules;
+		await sync.check();
+		expect(ids(engine)).to.deep.equal([]);
+	});
+
+	it("applies broadcasts from two nodes that arrive out of order by version, per rule", async () => {
+		const { store, engine, sync } = setup();
+		await sync.check();
+		const v1 = await store.putRule(rule("r"));
+		const v2 = await store.deleteRule("r", "o");
+		sync.apply({ remove: "r", version: v2 });
+		sync.apply({ put: rule("r"), version: v1 });
+		expect(ids(engine)).to.deep.equal([]);
+		await sync.check();
+		expect(ids(engine)).to.deep.equal([]);
+	});
+
 	it("puts a large set into the engine over several turns, not in one", async () => {
 		const { store, engine, sync } = setup();
 		for (let i = 0; i < 5000; i++) await store.putRule(rule(`r${i}`));
