@@ -234,7 +234,8 @@ export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus:
 				if (socket.destroyed) return;
 				this.wss.handleUpgrade(req, socket, head, ws => {
 					socket.removeListener("error", onSocketError);
-					const writes = new WriteCoalescer(socket);
+					// Held bytes count as buffered: well under the bound a slow client is judged by.
+					const writes = new WriteCoalescer(socket, Math.min(16 * 1024, config.ws.maxBufferedBytes >> 2));
 					const session = this.openSession(
 						{
 							send: dialect ? (text, written) => writes.write(() => ws.send(dialect.outgoing(text), written)) : (text, written) => writes.write(() => ws.send(text, written)),

@@ -10,6 +10,7 @@ import type { EntryOutcome, OwnerEntry } from "../lib/ingest/owner-batches.ts";
 import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import type { Hops } from "../lib/metrics/stages.ts";
 import { routedBy, type KeyedActorMethods } from "./keyed-actor.mixin.ts";
+import { TimeoutError } from "../lib/protocol/errors.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 
 const symbolParam = symbolRule();
@@ -47,14 +48,20 @@ export function symbolIngestMixin(deps: NodeDeps): Partial<ServiceSchema<Record<
 						const e = err as Error & { code?: number; type?: string; retryable?: boolean; data?: unknown };
 						return { name: e.name, message: e.message, code: e.code, type: e.type, retryable: e.retryable, data: e.data };
 					};
-					return Promise.all(
-						ctx.params.batches.map(b =>
+					// The call answers before the caller gives up on it: a symbol still being written then
+					// is answered as timed out on its own, and the others as they went.
+					let timer: NodeJS.Timeout | undefined;
+					const late = new Promise<void>(resolve => (timer = setTimeout(resolve, Math.max(0, deadline - deps.now()))));
+					const outcomes = ctx.params.batches.map(b =>
+						Promise.race([
 							this.ingestOne(b.symbol, b.ticks, deadline, hops).then(
 								ok => ({ ok }),
 								(err: Error) => ({ error: plain(err) }),
 							),
-						),
+							late.then(() => ({ error: plain(new TimeoutError(`symbol ${b.symbol}: not written within the call's time; it may still be written, so resend with ids`, { symbol: b.symbol })) })),
+						]),
 					);
+					return Promise.all(outcomes).finally(() => clearTimeout(timer));
 				},
 			},
 		},

@@ -61,8 +61,11 @@ export class NatsBus implements Bus {
 	/** `extra`: TLS and authenticator options (lib/config/tls.ts). */
 	static async connect(url: string, name: string, extra: Partial<ConnectionOptions> = {}): Promise<NatsBus> {
 		const opts = { servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000, ...extra };
-		const [nc, queues] = await Promise.all([connect({ ...opts, name, noEcho: true }), connect({ ...opts, name: `${name}-queues` })]);
-		return new NatsBus(nc, queues);
+		const [nc, queues] = await Promise.allSettled([connect({ ...opts, name, noEcho: true }), connect({ ...opts, name: `${name}-queues` })]);
+		if (nc.status === "fulfilled" && queues.status === "fulfilled") return new NatsBus(nc.value, queues.value);
+		// One connected and the other did not: close it rather than leave it reconnecting forever.
+		for (const c of [nc, queues]) if (c.status === "fulfilled") await c.value.close().catch(() => {});
+		throw (nc.status === "rejected" ? nc.reason : (queues as PromiseRejectedResult).reason) as Error;
 	}
 
 	publish(subject: string, msg: object, hops?: Hops): void {
@@ -101,8 +104,8 @@ export class NatsBus implements Bus {
 			}
 		});
 		return () => {
-			sub.unsubscribe();
 			offLocal();
+			sub.unsubscribe();
 		};
 	}
 

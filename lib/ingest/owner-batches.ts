@@ -26,6 +26,8 @@ export interface PlainError {
 	data?: unknown;
 }
 
+const NO_ANSWER: PlainError = { name: "UnavailableError", message: "the owner gave no answer for this symbol; resend it", type: "SERVICE_UNAVAILABLE", code: 503, retryable: true };
+
 interface Waiting {
 	entry: OwnerEntry;
 	resolve: (r: IngestResult) => void;
@@ -82,10 +84,15 @@ export class OwnerBatches {
 			waiting.map(w => w.entry),
 		).then(
 			outcomes => {
+				// Each settled on its own: one odd outcome must not leave the others waiting.
 				for (let i = 0; i < waiting.length; i++) {
-					const o = outcomes[i];
-					if (o && "ok" in o) waiting[i].resolve(o.ok);
-					else waiting[i].reject(this.restore(o?.error ?? { name: "UnavailableError", message: "the owner gave no answer for this symbol", type: "SERVICE_UNAVAILABLE", code: 503, retryable: true }));
+					try {
+						const o = outcomes[i];
+						if (o !== null && typeof o === "object" && "ok" in o) waiting[i].resolve(o.ok);
+						else waiting[i].reject(this.restore(o?.error ?? NO_ANSWER));
+					} catch {
+						waiting[i].reject(this.restore(NO_ANSWER));
+					}
 				}
 			},
 			err => {
