@@ -50,9 +50,12 @@ export function alertFiringMixin(deps: NodeDeps): Partial<ServiceSchema<Record<s
 				const record = recordOf(f);
 				if (!(await this.store.claim(record))) {
 					this.broker.metrics.increment("rookery.alerts.duplicates", { replay: String(f.replay) });
-					// Stored by an owner that may have died before queuing its webhooks/emails: queue the
-					// ones never marked queued (same delivery ids, so receivers de-duplicate).
-					if (f.replay && send && deliveryMessages(record).length > 0 && !(await this.store.isQueued(record.alert_id))) await this.queueDeliveries(record, send, true);
+					if (!f.replay) return;
+					// Stored by an owner that may have died before it wrote the history entries (written
+					// again: the same members and last firing) or queued its webhooks/emails: queue the ones
+					// never marked queued (same delivery ids, so receivers de-duplicate).
+					await this.store.index(record, []);
+					if (send && deliveryMessages(record).length > 0 && !(await this.store.isQueued(record.alert_id))) await this.queueDeliveries(record, send, true);
 					return;
 				}
 				// In the history before anyone hears of it: a client that GETs the history on the alert finds it.

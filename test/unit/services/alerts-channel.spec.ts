@@ -89,5 +89,7 @@ describe("services: alerts → delivery channel (@moleculer/channels, Fake adapt
 		expect(got.slice(2).map(m => m.delivery_id)).to.deep.equal([`${id}:1`, `${id}:2`]);
 		expect(metric("rookery.alerts.requeued")).to.equal(2);
 		expect(await store.isQueued(id)).to.equal(true);
+		// Its history entry, never written by the owner that died, is there now too.
+		expect((await store.history({ rule: "chan", limit: 10 })).items.map(i => i.alert_id)).to.include(id);
 	});
 });
