@@ -151,6 +151,8 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 
 		created() {
 			this.site = new StaticSite();
+			// This node's subscribers (topics, the quote cache) run inside the bus's delivery: counted here.
+			if ("onHandlerError" in deps.bus) deps.bus.onHandlerError = err => this.boundaryFailed("bus", err);
 			// A tick batch's arrival, before its body is read: the origin of its latency stamps.
 			const { stages } = deps;
 			const server = (this as unknown as { server?: { prependListener(e: "request", l: (req: StampedReq) => void): void } }).server;
@@ -166,7 +168,7 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 				labelNames: ["reason", "via"],
 				description: "JSON bodies (via=http) and WebSocket frames (via=ws) refused at parse: nested too deep (reason=depth) or a prototype-poisoning key (reason=prototype-key)",
 			});
-			metrics.register({ type: "counter", name: "rookery.network.errors", labelNames: ["boundary"], description: "Unexpected errors caught at a network boundary (upgrade, ws-message, sse, http) instead of crossing it" });
+			metrics.register({ type: "counter", name: "rookery.network.errors", labelNames: ["boundary"], description: "Unexpected errors caught at a network boundary (upgrade, ws-message, sse, http, bus) instead of crossing it" });
 		},
 	};
 }

@@ -23,6 +23,11 @@ export interface Bus {
 	 * cannot lose messages. Returns the function that stops telling.
 	 */
 	onStatus?(listener: (up: boolean) => void): () => void;
+	/**
+	 * Told when a subscriber on this node threw while the bus was delivering to it (the bus
+	 * catches it: a subscriber's failure is never the publisher's); absent where the bus does not catch.
+	 */
+	onHandlerError?: ((err: unknown) => void) | null;
 	/** Resolves once every message published so far has left this process. */
 	flush(): Promise<void>;
 	close(): Promise<void>;

@@ -26,6 +26,7 @@ export class NatsBus implements Bus {
 	#down = new Set<NatsConnection>();
 	/** Local subscribers that threw: theirs to fix, never the publisher's problem. */
 	handlerFailures = 0;
+	onHandlerError: ((err: unknown) => void) | null = null;
 
 	private constructor(
 		readonly nc: NatsConnection,
@@ -99,8 +100,9 @@ export class NatsBus implements Bus {
 		const offLocal = this.#local.subscribe(subject, (msg, s, hops) => {
 			try {
 				handler(msg, s, hops);
-			} catch {
+			} catch (err) {
 				this.handlerFailures++;
+				this.onHandlerError?.(err);
 			}
 		});
 		return () => {

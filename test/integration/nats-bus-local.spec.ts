@@ -70,9 +70,13 @@ describe("NatsBus local delivery", function () {
 		});
 		const offGood = a.subscribe("rookery.x.bad", m => seen.push(m));
 		const before = a.handlerFailures;
+		const told: unknown[] = [];
+		a.onHandlerError = err => told.push(err);
 		expect(() => a.publish("rookery.x.bad", { n: 1 })).not.to.throw();
+		a.onHandlerError = null;
 		expect(seen).to.deep.equal([{ n: 1 }]);
 		expect(a.handlerFailures).to.equal(before + 1);
+		expect(told.map(e => (e as Error).message)).to.deep.equal(["subscriber bug"]);
 		offBad();
 		offGood();
 	});
