@@ -1,9 +1,10 @@
 /**
  * One write to the network per connection per turn of the event loop. A bus message or a NATS
- * read holding many updates fans out to a client as many frames; each `ws.send` (or SSE
- * `res.write`) is otherwise its own writev syscall, which on the 2-core bench box was a quarter of
- * a gateway's CPU at 5,000 frames/s (bench/ingest.ts cluster phase, profiled); likewise each
- * Redis command of a turn (the appends of the symbols one request touched). Corking the
+ * read holding many updates fans out to a client as many frames; each `ws.send` is otherwise its
+ * own writev syscall, which on the 2-core bench box was a quarter of a gateway's CPU at 5,000
+ * frames/s (bench/ingest.ts cluster phase, profiled); likewise each Redis command of a turn (the
+ * appends of the symbols one request touched). (An HTTP response, so SSE, needs none: Node's
+ * `res.write` already corks its socket until the next tick.) Corking the
  * connection at its first write and uncorking on `process.nextTick` sends the writes of one
  * callback, or of one run of promise continuations (how a NATS read's messages reach the bus),
  * in one writev. Nothing waits on a timer: a write leaves in the turn it was made in.
@@ -12,7 +13,7 @@
  * client; so at most `maxHeldBytes` are held: past that they go out at once.
  */
 
-/** What can be held back: a net.Socket, a TLS socket, an HTTP response (SSE). */
+/** What can be held back: a net.Socket or a TLS socket. */
 export interface Corkable {
 	cork(): void;
 	uncork(): void;

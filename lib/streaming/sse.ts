@@ -6,7 +6,6 @@
 import { ValidationError } from "../protocol/errors.ts";
 import { parseTopic } from "../protocol/wire.ts";
 import type { SessionSocket } from "./client-session.ts";
-import { WriteCoalescer, type Corkable } from "../scheduling/write-coalescer.ts";
 
 /** The response head of an event stream (no proxy buffering, no transform). */
 export const SSE_HEADERS = { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" } as const;
@@ -40,7 +39,7 @@ export function parseLastEventId(id: string | undefined, topics: readonly string
 	return out;
 }
 
-export interface SseWritable extends Partial<Corkable> {
+export interface SseWritable {
 	write(chunk: string, cb: () => void): boolean;
 	readonly writableLength: number;
 	end(): void;
@@ -50,15 +49,12 @@ export interface SseWritable extends Partial<Corkable> {
 export class SseSocket implements SessionSocket {
 	readonly seen = new Map<string, number>();
 	closed = false;
-	/** An HTTP response: a turn's events in one write (lib/scheduling/write-coalescer.ts). */
-	readonly #writes: WriteCoalescer | null;
 
 	constructor(
 		readonly out: SseWritable,
 		initial: Record<string, number> = {},
 	) {
 		for (const [t, s] of Object.entries(initial)) this.seen.set(t, s);
-		this.#writes = out.cork && out.uncork ? new WriteCoalescer(out as Corkable) : null;
 	}
 
 	send(text: string, written: () => void): void {
@@ -72,9 +68,7 @@ export class SseSocket implements SessionSocket {
 			for (const [t, s] of this.seen) if (t !== f.topic) ids.push(`${t}/${s}`);
 			head = `id: ${ids.join(",")}\n${head}`;
 		}
-		const event = `${head}data: ${text}\n\n`;
-		if (this.#writes) this.#writes.write(() => this.out.write(event, written));
-		else this.out.write(event, written);
+		this.out.write(`${head}data: ${text}\n\n`, written);
 	}
 
 	bufferedAmount(): number {
