@@ -117,17 +117,9 @@ export class MetricWindows {
 	 */
 	export(window: WindowName, now: number): BucketExport[] {
 		const s = windowSpan(window, now);
-		const merged = { index: s.toIndex, count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) };
-		for (const b of this.#rings[s.ring].buckets(s.fromIndex, s.toIndex)) {
-			if (b.count === 0) continue;
-			merged.count += b.count;
-			merged.sum += b.sum;
-			if (b.min < merged.min) merged.min = b.min;
-			if (b.max > merged.max) merged.max = b.max;
-			mergeSketch(merged.sketch, b.sketch);
-		}
-		if (merged.count === 0) return [];
-		return [{ ...merged, sketch: Buffer.from(merged.sketch.toProto()).toString("base64") }];
+		const m = mergeBuckets(this.#rings[s.ring].buckets(s.fromIndex, s.toIndex));
+		if (m.count === 0) return [];
+		return [{ index: s.toIndex, count: m.count, sum: m.sum, min: m.min, max: m.max, sketch: Buffer.from(m.sketch.toProto()).toString("base64") }];
 	}
 
 	stats(name: string, window: WindowName, now: number): WindowStats {
@@ -146,21 +138,27 @@ export function mergeSketch(into: DDSketch, from: DDSketch): void {
 	if (!copies && from.negativeStore.count > 0) into.negativeStore.merge(from.negativeStore);
 }
 
-/** Stats over buckets (local ones, or exported ones from several nodes). */
-export function combine(name: string, window: WindowName, from: number, to: number, buckets: ReadonlyArray<Bucket | BucketExport>): WindowStats {
+/** Buckets (local ones, or exported ones from several nodes) added into one: exact counts, sums and extremes, merged sketch bins. */
+function mergeBuckets(buckets: ReadonlyArray<Bucket | BucketExport>): { count: number; sum: number; min: number; max: number; sketch: DDSketch } {
 	let count = 0;
 	let sum = 0;
 	let min = Infinity;
 	let max = -Infinity;
-	const merged = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+	const sketch = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
 	for (const b of buckets) {
 		if (b.count === 0) continue;
 		count += b.count;
 		sum += b.sum;
 		if (b.min < min) min = b.min;
 		if (b.max > max) max = b.max;
-		mergeSketch(merged, typeof b.sketch === "string" ? DDSketch.fromProto(Buffer.from(b.sketch, "base64")) : b.sketch);
+		mergeSketch(sketch, typeof b.sketch === "string" ? DDSketch.fromProto(Buffer.from(b.sketch, "base64")) : b.sketch);
 	}
+	return { count, sum, min, max, sketch };
+}
+
+/** Stats over buckets (local ones, or exported ones from several nodes). */
+export function combine(name: string, window: WindowName, from: number, to: number, buckets: ReadonlyArray<Bucket | BucketExport>): WindowStats {
+	const { count, sum, min, max, sketch: merged } = mergeBuckets(buckets);
 	if (count === 0) return { name, window, from, to, count: 0, sum: 0, avg: null, min: null, max: null, p50: null, p95: null, p99: null };
 	// The sketch's answer is within 1 %; clamping to the exact min/max only moves it closer.
 	const q = (p: number) => Math.min(max, Math.max(min, merged.getValueAtQuantile(p)));
