@@ -238,7 +238,7 @@ export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus:
 					const writes = new WriteCoalescer(socket, Math.min(16 * 1024, config.ws.maxBufferedBytes >> 2));
 					const session = this.openSession(
 						{
-							send: dialect ? (text, written) => writes.write(() => ws.send(dialect.outgoing(text), written)) : (text, written) => writes.write(() => ws.send(text, written)),
+							send: (text, written) => writes.write(() => ws.send(dialect ? dialect.outgoing(text) : text, written)),
 							bufferedAmount: () => ws.bufferedAmount,
 							close: (code, reason) => {
 								ws.close(code, reason);

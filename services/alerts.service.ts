@@ -211,18 +211,14 @@ export default function alertsService(deps: NodeDeps): ServiceSchema<Record<stri
 			for (const s of await this.store.allSubscriptions()) this.subs.set(s.id, s);
 			engine.sink = f => this.fired(f);
 			engine.lastFiredOf = ids => this.store.lastFired(ids);
-			const every = (ms: number, fn: () => Promise<unknown>) => this.timers.push(setInterval(() => void fn().catch(err => this.logger.warn({ err: (err as Error).message }, "alerts timer failed")), ms).unref());
-			// One check at a time: two loads interleaving could each leave the other's stale copy.
-			this.timers.push(
-				singleFlightInterval(config.alerts.resyncMs, async () => {
-					try {
-						await this.rules.check();
-						this.subs = new Map((await this.store.allSubscriptions()).map(s => [s.id, s]));
-					} catch (err) {
-						this.logger.warn({ err: (err as Error).message }, "alerts timer failed");
-					}
-				}),
-			);
+			const failed = (err: unknown) => this.logger.warn({ err: (err as Error).message }, "alerts timer failed");
+			const every = (ms: number, fn: () => Promise<unknown>) => this.timers.push(setInterval(() => void fn().catch(failed), ms).unref());
+			// One check at a time: two rule loads interleaving could each leave the other's stale copy.
+			const resync = async () => {
+				await this.rules.check();
+				this.subs = new Map((await this.store.allSubscriptions()).map(s => [s.id, s]));
+			};
+			this.timers.push(singleFlightInterval(config.alerts.resyncMs, () => resync().catch(failed)));
 			if (config.alerts.system.enabled) {
 				const sample = figureSampler(this.broker);
 				every(config.alerts.system.intervalMs, () => this.checkSystem(sample));
