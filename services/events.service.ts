@@ -31,6 +31,8 @@ export interface EventsBatch {
 
 export default function eventsService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
 	const checkOpts = { now: deps.now, maxFutureMs: deps.config.ingest.maxFutureMs };
+	// Each type's subject made once, not joined (then flattened and hashed by the bus) per event.
+	const subjectOf = Object.fromEntries(EVENT_TYPES.map(t => [t, subjects.events(t)])) as Record<EventType, string>;
 	return {
 		name: "events",
 
@@ -45,7 +47,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 					const { answers, stored, dropped } = await this.log.append(checked);
 					const byType = new Map<EventType, PlatformEvent[]>();
 					for (const e of stored) {
-						deps.bus.publish(subjects.events(e.type), e);
+						deps.bus.publish(subjectOf[e.type], e);
 						deps.alerts.observeEvent(e);
 						const list = byType.get(e.type);
 						if (list) list.push(e);

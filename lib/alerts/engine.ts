@@ -19,6 +19,7 @@
 import { createHash } from "node:crypto";
 import type { AlertRule, Op } from "./rule.ts";
 import { TIMEFRAMES } from "../bars/timeframes.ts";
+import { EVENT_TYPES } from "../events/event-types.ts";
 
 export interface Firing {
 	rule: AlertRule;
@@ -40,6 +41,8 @@ export interface EngineCounts {
 
 const OP_CODE: Record<Op, number> = { gt: 0, gte: 1, lt: 2, lte: 3, eq: 4, crosses_above: 5, crosses_below: 6 };
 const UNKNOWN = -1;
+/** The index key of each event type, made once: a key joined per event would be flattened and hashed per event. */
+const EVENT_KEYS = new Map<string, string>(EVENT_TYPES.map(t => [t, `e|${t}`]));
 
 /** A rule as evaluated: flat numbers, one shape for every rule (monomorphic in the hot loop). */
 class Compiled {
@@ -278,7 +281,7 @@ export class AlertEngine {
 
 	/** A stored platform event (events service); pattern rules match `pattern_matched` by `data.pattern_id`. */
 	observeEvent(e: { id: string; type: string; ts: number; entity?: string | null; data: Record<string, unknown> }): void {
-		const list = this.#byKey.get(`e|${e.type}`);
+		const list = this.#byKey.get(EVENT_KEYS.get(e.type) ?? `e|${e.type}`);
 		if (!list) return;
 		this.counts.checks += list.length;
 		for (const c of list) {

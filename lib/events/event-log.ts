@@ -127,7 +127,8 @@ export class EventLog {
 			await Promise.allSettled(claimed.map(id => this.kv.del(keys.id(id))));
 			throw err;
 		}
-		fresh.sort((a, b) => a.seq - b.seq);
+		// Claims settle in any order; without them `fresh` is already in seq order.
+		if (claims.length > 0) fresh.sort((a, b) => a.seq - b.seq);
 		return { answers, stored: fresh, dropped };
 	}
 
