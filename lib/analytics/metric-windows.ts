@@ -6,6 +6,7 @@
  */
 import { DDSketch } from "@datadog/sketches-js";
 import { RINGS, WINDOW_SPECS, type WindowName } from "./window-spec.ts";
+import { fromBins, mergeSketch, toBins, type SketchBins } from "./sketch-bins.ts";
 
 /** Relative accuracy of every quantile answer: the value returned is within ±1 % of the true one. */
 export const RELATIVE_ACCURACY = 0.01;
@@ -19,14 +20,18 @@ interface Bucket {
 	sketch: DDSketch;
 }
 
-/** A window's buckets as exported to another node (merged: `export`): the sketch as base64 protobuf. */
+/**
+ * A window's buckets as exported to another node (merged: `export`): the sketch as its bins
+ * (lib/analytics/sketch-bins.ts). A base64 protobuf string is what nodes before that sent, and is
+ * still read, so a rolling upgrade keeps answering.
+ */
 export interface BucketExport {
 	index: number;
 	count: number;
 	sum: number;
 	min: number;
 	max: number;
-	sketch: string;
+	sketch: SketchBins | string;
 }
 
 export interface WindowStats {
@@ -119,7 +124,7 @@ export class MetricWindows {
 		const s = windowSpan(window, now);
 		const m = mergeBuckets(this.#rings[s.ring].buckets(s.fromIndex, s.toIndex));
 		if (m.count === 0) return [];
-		return [{ index: s.toIndex, count: m.count, sum: m.sum, min: m.min, max: m.max, sketch: Buffer.from(m.sketch.toProto()).toString("base64") }];
+		return [{ index: s.toIndex, count: m.count, sum: m.sum, min: m.min, max: m.max, sketch: toBins(m.sketch) }];
 	}
 
 	stats(name: string, window: WindowName, now: number): WindowStats {
@@ -128,14 +133,9 @@ export class MetricWindows {
 	}
 }
 
-/**
- * `into.merge(from)`, plus the negative values: sketches-js 2.1.1 merges only the positive store
- * into a non-empty sketch (its `_copy` into an empty one takes both).
- */
-export function mergeSketch(into: DDSketch, from: DDSketch): void {
-	const copies = into.count === 0;
-	into.merge(from);
-	if (!copies && from.negativeStore.count > 0) into.negativeStore.merge(from.negativeStore);
+function sketchOf(s: DDSketch | SketchBins | string): DDSketch {
+	if (s instanceof DDSketch) return s;
+	return typeof s === "string" ? DDSketch.fromProto(Buffer.from(s, "base64")) : fromBins(s, RELATIVE_ACCURACY);
 }
 
 /** Buckets (local ones, or exported ones from several nodes) added into one: exact counts, sums and extremes, merged sketch bins. */
@@ -151,7 +151,7 @@ function mergeBuckets(buckets: ReadonlyArray<Bucket | BucketExport>): { count: n
 		sum += b.sum;
 		if (b.min < min) min = b.min;
 		if (b.max > max) max = b.max;
-		mergeSketch(sketch, typeof b.sketch === "string" ? DDSketch.fromProto(Buffer.from(b.sketch, "base64")) : b.sketch);
+		mergeSketch(sketch, sketchOf(b.sketch));
 	}
 	return { count, sum, min, max, sketch };
 }
