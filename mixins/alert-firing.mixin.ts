@@ -48,18 +48,15 @@ export function alertFiringMixin(deps: NodeDeps): Partial<ServiceSchema<Record<s
 			async deliver(f: Firing) {
 				const send = (this.broker as unknown as { sendToChannel?: SendToChannel }).sendToChannel?.bind(this.broker);
 				const record = recordOf(f);
-				if (!(await this.store.claim(record))) {
+				// In the history before anyone hears of it: a client that GETs the history on the alert finds it.
+				if (!(await this.store.claimAndIndex(record, initialDeliveries(record, send !== undefined)))) {
 					this.broker.metrics.increment("rookery.alerts.duplicates", { replay: String(f.replay) });
-					if (!f.replay) return;
-					// Stored by an owner that may have died before it wrote the history entries (written
-					// again: the same members and last firing) or queued its webhooks/emails: queue the ones
-					// never marked queued (same delivery ids, so receivers de-duplicate).
-					await this.store.index(record, []);
-					if (send && deliveryMessages(record).length > 0 && !(await this.store.isQueued(record.alert_id))) await this.queueDeliveries(record, send, true);
+					// Stored by an owner that may have died before it queued its webhooks/emails (its history
+					// entries were just written again): queue the ones never marked queued (same delivery ids,
+					// so receivers de-duplicate).
+					if (f.replay && send && deliveryMessages(record).length > 0 && !(await this.store.isQueued(record.alert_id))) await this.queueDeliveries(record, send, true);
 					return;
 				}
-				// In the history before anyone hears of it: a client that GETs the history on the alert finds it.
-				await this.store.index(record, initialDeliveries(record, send !== undefined));
 				this.broker.metrics.increment("rookery.alerts.fired", { severity: record.severity, source: f.rule.condition.source });
 				const alert = publicAlert(record);
 				bus.publish(alertSubjects.rule(record.rule_id), alert);
