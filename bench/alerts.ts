@@ -43,6 +43,7 @@ import { waitFor } from "../test/helpers/ports.ts";
 import { figure, median, writeFigures, type Figure } from "./lib/figures.ts";
 import { histogram, now, paced, percentileMs, post, recordMs, sleep, type Histogram } from "./lib/load.ts";
 import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
+import { benchNodeArgs } from "./lib/node-args.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -147,12 +148,14 @@ function ruleBodies(): object[] {
 async function startNodes(mode: Mode, run: number): Promise<{ front: RookeryNodeProcess; nodes: RookeryNodeProcess[]; servers: TestServer[] }> {
 	const env = { ENABLE_ALERTS: "false" };
 	if (mode === "embedded") {
-		const node = await startNode({ nodeId: `bench-alerts-${run}`, services: "gateway,monitor,ingest,symbols,alerts", env });
+		const nodeId = `bench-alerts-${run}`;
+		const node = await startNode({ nodeId, services: "gateway,monitor,ingest,symbols,alerts", env, nodeArgs: benchNodeArgs(nodeId) });
 		return { front: node, nodes: [node], servers: [] };
 	}
 	const servers = await Promise.all([startNats(), startRedis()]);
 	const common = { transporter: servers[0].url, redisUrl: servers[1].url, env };
-	const nodes = await Promise.all([startNode({ ...common, nodeId: `bench-alerts-a${run}`, services: "gateway,ingest,monitor" }), startNode({ ...common, nodeId: `bench-alerts-b${run}`, services: "symbols,alerts,monitor" })]);
+	const [a, b] = [`bench-alerts-a${run}`, `bench-alerts-b${run}`];
+	const nodes = await Promise.all([startNode({ ...common, nodeId: a, services: "gateway,ingest,monitor", nodeArgs: benchNodeArgs(a) }), startNode({ ...common, nodeId: b, services: "symbols,alerts,monitor", nodeArgs: benchNodeArgs(b) })]);
 	return { front: nodes[0], nodes, servers };
 }
 

@@ -21,6 +21,7 @@ import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
 import { saturate, ticksBody, type Posted, type Throughput } from "./lib/load.ts";
 import { postToWs, tickRanges, type Latency, type SeqRange } from "./lib/ws-latency.ts";
 import { activate, waitForRing, type Member } from "./lib/cluster.ts";
+import { benchNodeArgs } from "./lib/node-args.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -80,7 +81,7 @@ async function saturateTicks(port: number, symbols: string[], cpu: CpuMeter): Pr
 
 /** A fresh embedded node (memory store, no feed) for one measure, its CPU tracked as `node`. */
 async function withEmbedded<T>(id: string, cpu: CpuMeter, fn: (node: RookeryNodeProcess) => Promise<T>): Promise<T> {
-	const node = await startNode({ nodeId: id, services: EMBEDDED_SERVICES, env: { HOST: "127.0.0.1" } });
+	const node = await startNode({ nodeId: id, services: EMBEDDED_SERVICES, env: { HOST: "127.0.0.1" }, nodeArgs: benchNodeArgs(id) });
 	cpu.track("node", node.proc.pid!);
 	try {
 		return await fn(node);
@@ -150,7 +151,7 @@ async function cluster(cpu: CpuMeter) {
 	try {
 		const [redis, nats] = await Promise.all([startRedis(), startNats()]);
 		servers.push(redis, nats);
-		nodes.push(...(await Promise.all(["bench-a", "bench-b"].map(nodeId => startNode({ nodeId, transporter: nats.url, redisUrl: redis.url, env: { HOST: "127.0.0.1" } })))));
+		nodes.push(...(await Promise.all(["bench-a", "bench-b"].map(nodeId => startNode({ nodeId, transporter: nats.url, redisUrl: redis.url, env: { HOST: "127.0.0.1" }, nodeArgs: benchNodeArgs(nodeId) })))));
 		const [a, b]: Member[] = nodes.map(n => ({ id: n.nodeId, port: n.port }));
 		cpu.track("nodeA", nodes[0].proc.pid!);
 		cpu.track("nodeB", nodes[1].proc.pid!);

@@ -17,7 +17,7 @@
  * Results: a table on stdout and JSON in bench/results/ingest.json.
  * Knobs (env): BENCH_SECONDS (measured seconds per throughput phase, default 5),
  * BENCH_LATENCY_SECONDS (cluster latency phase, default 10), BENCH_CLUSTER=0 skips the cluster,
- * BENCH_NODE_ARGS: node flags for the cluster nodes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ * BENCH_NODE_ARGS: node flags for the cluster nodes (bench/lib/node-args.ts),
  * Latency stamps (lib/metrics/stages.ts, off by default in Rookery: ~7 % CPU per tick) are on for the
  * latency phases and the cluster nodes, off for the embedded throughput runs; LATENCY_STAGES=0 or =1
  * sets them for every node (to compare ticks/s with them off and on).
@@ -40,6 +40,7 @@ import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
 import { histogram, now, paced, post, recordMs, saturate, sleep, ticksBody, type Throughput } from "./lib/load.ts";
 import { postToWs, summarise, tickRanges, type Latency } from "./lib/ws-latency.ts";
 import { activate, waitForRing } from "./lib/cluster.ts";
+import { benchNodeArgs } from "./lib/node-args.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(ROOT, "bench", "results", "ingest.json");
@@ -237,7 +238,7 @@ async function startClusterNode(id: string, nats: string, redis: string): Promis
 	const port = await freePort();
 	const env: NodeJS.ProcessEnv = { ...process.env, TRANSPORTER: nats, REDIS_URL: redis, NODE_ID: id, PORT: String(port), HOST: "127.0.0.1", FEED: "none", LOG_LEVEL: "warn", LATENCY_STAGES: process.env.LATENCY_STAGES ?? "1" };
 	for (const k of ["SERVICES", "SYMBOLS", "ROOKERY_CONFIG", "FEED_RATE", "FEED_SEED"]) delete env[k];
-	const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+	const nodeArgs = benchNodeArgs(id);
 	const proc = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "bin/rookery.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
 	let out = "";
 	proc.stdout!.on("data", d => (out += d));

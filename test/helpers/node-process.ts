@@ -118,8 +118,8 @@ export class RookeryProcess {
 	}
 }
 
-function spawnEntry(args: string[], env: Env): ChildProcess {
-	return spawn(process.execPath, ["--import", "tsx", "bin/rookery.ts", ...args], { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+function spawnEntry(args: string[], env: Env, nodeArgs: string[] = []): ChildProcess {
+	return spawn(process.execPath, [...nodeArgs, "--import", "tsx", "bin/rookery.ts", ...args], { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Spawn the entry point with exactly the Rookery env given (nothing inherited) and `args`. */
@@ -152,6 +152,8 @@ export interface NodeOptions {
 	/** More environment variables (an undefined value leaves the variable unset). */
 	env?: Env;
 	args?: string[];
+	/** Flags for node itself, before the entry point (a bench's `--cpu-prof`, V8 heap sizes). */
+	nodeArgs?: string[];
 	/** Time allowed until `/health` answers 200. */
 	readyTimeoutMs?: number;
 }
@@ -191,7 +193,7 @@ export async function startNode(opts: NodeOptions = {}): Promise<RookeryNodeProc
 		LOG_LEVEL: opts.logLevel === undefined ? "warn" : (opts.logLevel ?? undefined),
 		...opts.env,
 	};
-	const node = new RookeryNodeProcess(spawnEntry(opts.args ?? [], env), `node ${nodeId ?? `on port ${port}`}`);
+	const node = new RookeryNodeProcess(spawnEntry(opts.args ?? [], env, opts.nodeArgs), `node ${nodeId ?? `on port ${port}`}`);
 	node.port = port;
 	node.nodeId = nodeId ?? "";
 	try {
