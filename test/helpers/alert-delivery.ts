@@ -26,8 +26,8 @@ export class WebhookReceiver {
 	delayMs = 0;
 	/** Ids whose first attempt is answered 500 (so they go through a retry). */
 	failFirstOf: (id: string) => boolean = () => false;
-	/** Called on every 2xx answer, with when its request arrived. */
-	onAccept: (id: string, receivedAt: number) => void = () => {};
+	/** Called on every 2xx answer, with when its request arrived and the sender's port (its connection's). */
+	onAccept: (id: string, receivedAt: number, remotePort: number) => void = () => {};
 	readonly received: ReceivedHook[] = [];
 	/** 2xx answers per delivery id. */
 	readonly accepted = new Map<string, number>();
@@ -52,7 +52,7 @@ export class WebhookReceiver {
 				const answer = () => {
 					if (status < 300) {
 						this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
-						this.onAccept(id, receivedAt);
+						this.onAccept(id, receivedAt, req.socket.remotePort ?? 0);
 					}
 					res.writeHead(status, { "content-type": "application/json" }).end("{}");
 				};

@@ -5,8 +5,11 @@
  * deliveries in flight (and fails every fifth id's first attempt, so retries wait in the schedule);
  * the node holding pending messages is SIGKILLed. The other node claims its messages after
  * `claimIdleMs`; every alert must be accepted, and ids accepted twice are counted and reported:
- * the first accepted request of each must have reached the receiver before the kill (the killed
- * node sent it and died before its record: the only window for a second 2xx).
+ * the first accepted request of each must have come from the killed node (it sent it and died
+ * before its record: the only window for a second 2xx). Which node sent a request is told by its
+ * connection: the killed node's TCP ports, read from /proc just before the kill. (A time check
+ * against the kill missed by 1 ms once: the receiver's handler runs in this process's event loop,
+ * after bytes the victim sent before it died.)
  */
 import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -20,6 +23,7 @@ import { startNats, startRedis, type TestServer } from "../helpers/servers.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { startNode, type RookeryNodeProcess } from "../helpers/node-process.ts";
 import { WebhookReceiver, alertsRecorder, deliveryMessage, latestStatus } from "../helpers/alert-delivery.ts";
+import { tcpPortsOf } from "../helpers/proc-net.ts";
 
 const N = 300;
 const MAX_IN_FLIGHT = 16;
@@ -37,8 +41,8 @@ describe("alert delivery: SIGKILL of the node holding deliveries (child processe
 	let nodes: RookeryNodeProcess[] = [];
 	let rx: WebhookReceiver;
 	const results: DeliveryResult[] = [];
-	/** When the request first answered 2xx for each id arrived. */
-	const firstAccepted = new Map<string, number>();
+	/** When the request first answered 2xx for each id arrived, and from which port. */
+	const firstAccepted = new Map<string, { at: number; port: number }>();
 
 	before(async () => {
 		[nats, redis] = await Promise.all([startNats(), startRedis()]);
@@ -65,14 +69,14 @@ describe("alert delivery: SIGKILL of the node holding deliveries (child processe
 		await Promise.all([nats?.stop(), redis?.stop()]);
 	});
 
-	it("delivers every alert; ids accepted twice were accepted before the kill", async () => {
+	it("delivers every alert; ids accepted twice were first accepted from the killed node", async () => {
 		const redisClient = new Redis(redis.url);
 		try {
 			const run = `fo${process.pid}`;
 			const msgs = Array.from({ length: N }, (_, i) => deliveryMessage(`${run}-${i}`, { type: "webhook", url: rx.url, secret: "failover-secret" }));
 			const send = (driver as unknown as { sendToChannel(c: string, p: unknown): Promise<void> }).sendToChannel.bind(driver);
 			for (const m of msgs) await send(ALERT_DELIVERY_CHANNEL, m);
-			rx.onAccept = (id, receivedAt) => firstAccepted.has(id) || firstAccepted.set(id, receivedAt);
+			rx.onAccept = (id, at, port) => firstAccepted.has(id) || firstAccepted.set(id, { at, port });
 			// Wait until one node holds pending (unacknowledged) deliveries, with work left, then kill it.
 			const pendingOf = async (): Promise<Map<string, number>> => {
 				const [, , , consumers] = (await redisClient.xpending(STREAM, GROUP)) as [number, string, string, Array<[string, string]> | null];
@@ -96,6 +100,8 @@ describe("alert delivery: SIGKILL of the node holding deliveries (child processe
 				},
 				{ what: "a node holding pending deliveries", timeoutMs: 30_000, intervalMs: 5 },
 			);
+			// Its connections to the receiver: any request in flight at the kill was sent on one of them.
+			const victimPorts = tcpPortsOf(victim.proc.pid!);
 			const killedAt = Date.now();
 			await victim.kill("SIGKILL");
 			log(`killed ${victim.nodeId} holding ${held} pending deliveries; ${rx.accepted.size}/${N} accepted at the kill`);
@@ -121,7 +127,15 @@ describe("alert delivery: SIGKILL of the node holding deliveries (child processe
 			expect(counted("unconfirmed") + counted("recorded")).to.be.at.least(twice.length);
 			expect(rx.received.every(r => r.signatureOk)).to.equal(true);
 			expect(twice.length).to.be.at.most(MAX_IN_FLIGHT);
-			for (const id of twice) expect(firstAccepted.get(id)!, `${id}: its first accepted request arrived before the kill`).to.be.at.most(killedAt);
+			// The port check sees the victim: some of the requests accepted before the kill came on its connections.
+			expect(
+				[...firstAccepted.values()].some(f => victimPorts.has(f.port)),
+				"a request accepted from the killed node's ports",
+			).to.equal(true);
+			for (const id of twice) {
+				const first = firstAccepted.get(id)!;
+				expect(victimPorts.has(first.port), `${id}: its first accepted request (port ${first.port}, ${first.at - killedAt} ms from the kill) came from the killed node (ports ${[...victimPorts].join(", ")})`).to.equal(true);
+			}
 		} finally {
 			redisClient.disconnect();
 		}
