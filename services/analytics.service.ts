@@ -14,7 +14,7 @@ import { subjects } from "../lib/protocol/wire.ts";
 import { rendezvousOwner } from "../lib/routing/rendezvous.ts";
 import { eachInTurns } from "../lib/scheduling/turns.ts";
 import { WindowStore } from "../lib/analytics/window-store.ts";
-import { combineExports, type BucketExport, type WindowStats } from "../lib/analytics/metric-windows.ts";
+import { combineExports, type BucketExport, type SketchFormat, type WindowStats } from "../lib/analytics/metric-windows.ts";
 import { WINDOWS, type WindowName } from "../lib/analytics/window-spec.ts";
 import { isMetricName, METRIC_NAME_PATTERN } from "../lib/analytics/metric-name.ts";
 import { checkMetricBody } from "../lib/analytics/check-metrics.ts";
@@ -101,16 +101,17 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 			/** This node's buckets for names × windows (names it never saw are left out). */
 			exportBuckets: {
 				visibility: "public",
-				params: { names: { type: "array", items: "string", max: PUBLISH_PER_TICK }, windows: { type: "array", items: { type: "enum", values: [...WINDOWS] } } },
-				async handler(ctx: Context<{ names: string[]; windows: WindowName[] }>): Promise<Exported> {
+				// `format: "bins"` from callers that read bins; without it (a node from before them) base64 protobuf.
+				params: { names: { type: "array", items: "string", max: PUBLISH_PER_TICK }, windows: { type: "array", items: { type: "enum", values: [...WINDOWS] } }, format: { type: "enum", values: ["bins", "proto"], optional: true } },
+				async handler(ctx: Context<{ names: string[]; windows: WindowName[]; format?: SketchFormat }>): Promise<Exported> {
 					const out: Exported = {};
-					const { names, windows } = ctx.params;
+					const { names, windows, format } = ctx.params;
 					await eachInTurns(
 						names.length,
 						i => {
 							if (!this.windows.has(names[i])) return;
 							const byWindow: Exported[string] = (out[names[i]] = {});
-							for (const w of windows) byWindow[w] = this.windows.export(names[i], w) ?? [];
+							for (const w of windows) byWindow[w] = this.windows.export(names[i], w, format) ?? [];
 						},
 						TURNS,
 					);
@@ -157,7 +158,7 @@ export default function analyticsService(deps: NodeDeps): ServiceSchema<Record<s
 					await eachInTurns(names.length, i => this.windows.has(names[i]) && out.set(names[i], Object.fromEntries(windows.map(w => [w, this.windows.stats(names[i], w)!]))), TURNS);
 					return out;
 				}
-				const parts = await Promise.all(nodes.map(nodeID => this.broker.call<Exported, object>("analytics.exportBuckets", { names, windows }, { nodeID }).catch(() => ({}) as Exported)));
+				const parts = await Promise.all(nodes.map(nodeID => this.broker.call<Exported, object>("analytics.exportBuckets", { names, windows, format: "bins" }, { nodeID }).catch(() => ({}) as Exported)));
 				await eachInTurns(
 					names.length,
 					i => {

@@ -22,9 +22,12 @@ interface Bucket {
 
 /**
  * A window's buckets as exported to another node (merged: `export`): the sketch as its bins
- * (lib/analytics/sketch-bins.ts). A base64 protobuf string is what nodes before that sent, and is
- * still read, so a rolling upgrade keeps answering.
+ * (lib/analytics/sketch-bins.ts) when the caller asks for them, else as base64 protobuf, the only
+ * form nodes before the bins read and sent. Both are read, so a cluster in a rolling upgrade
+ * keeps answering whichever node asks.
  */
+export type SketchFormat = "bins" | "proto";
+
 export interface BucketExport {
 	index: number;
 	count: number;
@@ -120,11 +123,12 @@ export class MetricWindows {
 	 * (up to 97) took the analytics publish from a quarter of a cluster node's allocation to a
 	 * sliver (bench/ingest.ts cluster phase, heap-sampled).
 	 */
-	export(window: WindowName, now: number): BucketExport[] {
+	export(window: WindowName, now: number, format: SketchFormat = "proto"): BucketExport[] {
 		const s = windowSpan(window, now);
 		const m = mergeBuckets(this.#rings[s.ring].buckets(s.fromIndex, s.toIndex));
 		if (m.count === 0) return [];
-		return [{ index: s.toIndex, count: m.count, sum: m.sum, min: m.min, max: m.max, sketch: toBins(m.sketch) }];
+		const sketch = format === "bins" ? toBins(m.sketch) : Buffer.from(m.sketch.toProto()).toString("base64");
+		return [{ index: s.toIndex, count: m.count, sum: m.sum, min: m.min, max: m.max, sketch }];
 	}
 
 	stats(name: string, window: WindowName, now: number): WindowStats {

@@ -3,7 +3,7 @@
  * that is refused, policy `refuse-new`), and a series with no value for 24 h is dropped. Names
  * updated since the last `takeDirty()` are remembered for the ≤ 1/s topic updates.
  */
-import { MetricWindows, type BucketExport, type WindowStats } from "./metric-windows.ts";
+import { MetricWindows, type BucketExport, type SketchFormat, type WindowStats } from "./metric-windows.ts";
 import type { WindowName } from "./window-spec.ts";
 
 export type RecordResult = "ok" | "late" | "full";
@@ -44,8 +44,8 @@ export class WindowStore {
 	}
 
 	/** This node's buckets of the window, or null when it has never seen the metric. */
-	export(name: string, window: WindowName): BucketExport[] | null {
-		return this.#series.get(name)?.export(window, this.now()) ?? null;
+	export(name: string, window: WindowName, format?: SketchFormat): BucketExport[] | null {
+		return this.#series.get(name)?.export(window, this.now(), format) ?? null;
 	}
 
 	takeDirty(): string[] {

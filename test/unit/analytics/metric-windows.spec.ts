@@ -92,7 +92,7 @@ describe("analytics: MetricWindows", () => {
 					whole.add(t, v, t);
 					parts[node].add(t, v, t);
 				}
-				const exported = parts.map(p => ({ x: Object.fromEntries(WINDOWS.map(w => [w, p.export(w, now)])) }));
+				const exported = parts.map(p => ({ x: Object.fromEntries(WINDOWS.map(w => [w, p.export(w, now, "bins")])) }));
 				const combined = combineExports("x", WINDOWS, now, exported)!;
 				for (const w of WINDOWS) {
 					const one = whole.stats("x", w, now);
@@ -151,5 +151,23 @@ describe("analytics: MetricWindows", () => {
 		// A ts ahead of the clock counts as now: it is in the 1m window ending now.
 		expect(store.record("c", 5, now + 1000)).to.equal("ok");
 		expect(store.stats("c", "1m")!.max).to.equal(5);
+	});
+
+	it("combines nodes' exports whatever form each sent (bins, or protobuf from a node before them): a rolling upgrade", () => {
+		const now = T0 + DAY;
+		const nodes = [new MetricWindows(), new MetricWindows()];
+		let k = 0;
+		for (let t = now - DAY + 1000; t <= now; t += 61_000, k++) nodes[k % 2].add(t, ((k * 7919) % 2001) / 1000 - 1, now);
+		for (const w of WINDOWS) {
+			const parts = (formats: Array<"bins" | "proto">) => nodes.map((m, i) => ({ x: { [w]: JSON.parse(JSON.stringify(m.export(w, now, formats[i]))) } }));
+			const proto = combineExports("x", [w], now, parts(["proto", "proto"]))![w]!;
+			expect(typeof nodes[0].export(w, now)[0].sketch, "the default form, for callers that do not ask").to.equal("string");
+			for (const mixed of [parts(["bins", "proto"]), parts(["proto", "bins"]), parts(["bins", "bins"])]) {
+				const got = combineExports("x", [w], now, mixed)![w]!;
+				expect({ ...got, p50: 0, p95: 0, p99: 0 }).to.deep.equal({ ...proto, p50: 0, p95: 0, p99: 0 });
+				// The protobuf's mapping is rebuilt with a last-bit difference (sketch-bins.spec.ts).
+				for (const q of ["p50", "p95", "p99"] as const) expect(got[q]).to.be.closeTo(proto[q]!, Math.abs(proto[q]!) * 1e-9);
+			}
+		}
 	});
 });

@@ -32,6 +32,15 @@ function sketchOf(xs: number[]): DDSketch {
 const viaProto = (s: DDSketch) => DDSketch.fromProto(s.toProto());
 /** Through JSON too: that is how the bins travel between nodes. */
 const viaBins = (s: DDSketch) => fromBins(JSON.parse(JSON.stringify(toBins(s))), RELATIVE_ACCURACY);
+// Key 0 holds (0.98, 1.0] (and [-1, -0.98) on the negative side): sketches-js 2.1.1's own merge loses it.
+const nearOne = fc.oneof(fc.double({ min: 0.981, max: 1, noNaN: true }), fc.double({ min: -1, max: -0.981, noNaN: true }), fc.constantFrom(1, -1, 0.5, 0.9));
+const valuesNearOne = fc.array(
+	fc.oneof(
+		nearOne,
+		fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(x => (Math.abs(x) < 1e-6 ? 0 : x)),
+	),
+	{ minLength: 1, maxLength: 200 },
+);
 const answers = (s: DDSketch) => ({ count: s.count, zero: s.zeroCount, q: QUANTILES.map(q => s.getValueAtQuantile(q)) });
 
 describe("lib/analytics/sketch-bins: a DDSketch as its bins, against the library's protobuf", () => {
@@ -51,18 +60,54 @@ describe("lib/analytics/sketch-bins: a DDSketch as its bins, against the library
 		);
 	});
 
-	it("merges as the originals merge, negative values included", () => {
+	it("merges exactly: as one sketch that saw every value, negative values and values near ±1 included", () => {
 		fc.assert(
-			fc.property(values, values, values, (a, b, c) => {
+			fc.property(valuesNearOne, valuesNearOne, valuesNearOne, (a, b, c) => {
+				// The truth: one sketch that saw every value. Merging is exact, so both must equal it.
+				const truth = answers(sketchOf([...a, ...b, ...c]));
 				const direct = sketchOf([]);
 				for (const xs of [a, b, c]) mergeSketch(direct, sketchOf(xs));
 				const shipped = sketchOf([]);
 				for (const xs of [a, b, c]) mergeSketch(shipped, viaBins(sketchOf(xs)));
-				expect(answers(shipped)).to.deep.equal(answers(direct));
-				expect(shipped.count).to.equal(a.length + b.length + c.length);
+				expect(answers(direct)).to.deep.equal(truth);
+				expect(answers(shipped)).to.deep.equal(truth);
 			}),
 			{ numRuns: 200 },
 		);
+	});
+
+	it("ships a merged sketch whole (a window's buckets merged, as export sends them), values near ±1 included", () => {
+		fc.assert(
+			fc.property(
+				fc.array(
+					fc.array(
+						fc.oneof(
+							nearOne,
+							fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(x => (Math.abs(x) < 1e-6 ? 0 : x)),
+						),
+						{ minLength: 1, maxLength: 50 },
+					),
+					{ minLength: 1, maxLength: 6 },
+				),
+				buckets => {
+					const merged = sketchOf([]);
+					for (const xs of buckets) mergeSketch(merged, sketchOf(xs));
+					const got = viaBins(merged);
+					expect(got.count).to.equal(buckets.flat().length);
+					expect(answers(got)).to.deep.equal(answers(merged));
+					expect(answers(got)).to.deep.equal(answers(sketchOf(buckets.flat())));
+				},
+			),
+			{ numRuns: 300 },
+		);
+		// The reviewer's case: 0.5, 0.6 in one bucket; 0.9 and three 1.0s in another.
+		const merged = sketchOf([]);
+		for (const xs of [
+			[0.5, 0.6],
+			[0.9, 1, 1, 1],
+		])
+			mergeSketch(merged, sketchOf(xs));
+		expect(viaBins(merged).getValueAtQuantile(0.99)).to.equal(merged.getValueAtQuantile(0.99)).and.to.be.above(0.98);
 	});
 
 	it("carries an empty sketch and one of zeros only", () => {
