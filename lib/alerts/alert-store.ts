@@ -142,15 +142,15 @@ export class AlertStore {
 	 * Claim an alert and, in the same round trip (the commands go out in one write), write its
 	 * history entries, its last firing and each delivery entry not there yet: true when this call
 	 * stored it. For an alert stored before (the same update seen again) that writes the same
-	 * members and last firing again and leaves its delivery entries as they are, so an owner that
+	 * members again, and leaves the last firing (a high-water mark) and its delivery entries as they are, so an owner that
 	 * died between its claim and these writes leaves nothing missing once the update is replayed.
 	 */
 	async claimAndIndex(record: AlertRecord, deliveries: DeliveryEntry[]): Promise<boolean> {
 		const member = [{ score: record.ts, member: record.alert_id }];
 		const [prior] = await Promise.all([
 			this.kv.setIfAbsent(keys.alert(record.alert_id), record, this.retentionMs),
-			// One owner fires a rule at a time, in update order, and one connection keeps the order: the latest write is the latest firing.
-			this.kv.hset(keys.lastFired, record.rule_id, record.ts),
+			// A high-water mark: a repeated or replayed older alert cannot move a rule's last firing back (its cooldown after a failover).
+			this.kv.hsetMax(keys.lastFired, record.rule_id, record.ts),
 			...deliveries.map((d, i) => this.kv.setIfAbsent(keys.delivery(`${record.alert_id}:${i}`), d, this.retentionMs)),
 			...this.#historyKeys(record).map(k => this.kv.zadd(k, member)),
 		]);

@@ -134,6 +134,11 @@ export class MemoryKv extends KvStore {
 		h.set(field, JSON.stringify(value));
 	}
 
+	async hsetMax(key: string, field: string, value: number): Promise<void> {
+		const cur = await this.hget<number>(key, field);
+		if (typeof cur !== "number" || cur < value) await this.hset(key, field, value);
+	}
+
 	async hdel(key: string, field: string): Promise<boolean> {
 		const h = this.#hashes.get(key);
 		const existed = h?.delete(field) ?? false;

@@ -24,6 +24,12 @@ const ZADD_CAPPED = `if redis.call("ZSCORE", KEYS[1], ARGV[2]) or redis.call("ZC
 end
 return 0`;
 
+const HSET_MAX = `local cur = tonumber(redis.call("HGET", KEYS[1], ARGV[1]))
+if cur == nil or cur < tonumber(ARGV[2]) then
+  redis.call("HSET", KEYS[1], ARGV[1], ARGV[2])
+end
+return 0`;
+
 const kvUnavailable = (message: string) => new UnavailableError(message, { backend: "kv" });
 
 export class RedisKv extends KvStore {
@@ -87,6 +93,10 @@ export class RedisKv extends KvStore {
 
 	async hset(key: string, field: string, value: unknown): Promise<void> {
 		await this.#run(() => this.client.hset(this.key(key), field, JSON.stringify(value)));
+	}
+
+	async hsetMax(key: string, field: string, value: number): Promise<void> {
+		await this.#run(() => this.client.eval(HSET_MAX, 1, this.key(key), field, JSON.stringify(value)));
 	}
 
 	async hdel(key: string, field: string): Promise<boolean> {

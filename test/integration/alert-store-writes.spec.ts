@@ -74,4 +74,11 @@ describe("AlertStore on Redis: an alert's claim and index in one write", functio
 		expect(items).to.have.length(1);
 		expect(items[0].deliveries.map(d => d.status)).to.deep.equal(["delivered", "delivered", "pending"]);
 	});
+
+	it("a repeated older alert does not move the rule's last firing back (its cooldown after a failover)", async () => {
+		const later = { ...record, alert_id: "al_later", ts: now + 60_000 };
+		expect(await store.claimAndIndex(later, initialDeliveries(later, true))).to.equal(true);
+		expect(await store.claimAndIndex(record, initialDeliveries(record, true))).to.equal(false);
+		expect(await store.lastFired(["r1"])).to.deep.equal([now + 60_000]);
+	});
 });

@@ -79,6 +79,15 @@ for (const adapter of adapters) {
 			expect(await kv.hgetall("h")).to.deep.equal({ MSFT: { enabled: false } });
 		});
 
+		it("hsetMax keeps a field's high-water mark: it sets a new or larger value, never a smaller one", async () => {
+			await kv.hsetMax("hm", "r1", 1_700_000_000_500);
+			await kv.hsetMax("hm", "r1", 1_700_000_000_100);
+			expect(await kv.hget("hm", "r1")).to.equal(1_700_000_000_500);
+			await kv.hsetMax("hm", "r1", 1_700_000_000_900);
+			await kv.hsetMax("hm", "r2", -5);
+			expect(await kv.hgetall("hm")).to.deep.equal({ r1: 1_700_000_000_900, r2: -5 });
+		});
+
 		it("appends many to a stream in one call, in order, after single appends", async () => {
 			const first = await kv.streamAppend("m", { i: 0 }, 100);
 			const ids = await kv.streamAppendMany(
