@@ -40,9 +40,27 @@ function storeBins(s: Store): StoreBins | null {
 }
 
 function addBins(into: Store, b: StoreBins | null): void {
-	// One `add` per used bin: the store grows to each key as `accept` would grow it.
 	if (b === null) return;
-	for (let i = 0; i < b.counts.length; i++) if (b.counts[i] > 0) into.add(b.minKey + i, b.counts[i]);
+	let first = 0;
+	while (first < b.counts.length && !(b.counts[first] > 0)) first++;
+	let last = b.counts.length - 1;
+	while (last > first && !(b.counts[last] > 0)) last--;
+	if (first === b.counts.length) return;
+	addRange(into, b.minKey + first, b.minKey + last, i => b.counts[i - b.minKey]);
+}
+
+/**
+ * `into.add(key, count(key))` for each key in [lo, hi] with a count, the store grown to the whole
+ * range first: key by key upwards, a store grows and re-centres every ~64 keys (O(range²); a window
+ * of values from 1e-300 to 1e300 took 2.5 s to merge).
+ */
+function addRange(into: Store, lo: number, hi: number, count: (key: number) => number): void {
+	into.add(lo, 0);
+	into.add(hi, 0);
+	for (let key = lo; key <= hi; key++) {
+		const c = count(key);
+		if (c > 0) into.add(key, c);
+	}
 }
 
 export function toBins(sketch: DDSketch): SketchBins {
@@ -67,6 +85,10 @@ export function fromBins(bins: SketchBins, relativeAccuracy: number): DDSketch {
  * in [-1, 1] lost 7 of 1,415 and answered p50 = 1 after the cross-node combine).
  */
 export function mergeSketch(into: DDSketch, from: DDSketch): void {
+	// The library's merge refused sketches of another mapping; so does this (their keys mean other values).
+	const a = into.mapping as unknown as { gamma: number; _offset?: number };
+	const b = from.mapping as unknown as { gamma: number; _offset?: number };
+	if (Math.abs(a.gamma - b.gamma) > 1e-12 * a.gamma || (a._offset ?? 0) !== (b._offset ?? 0)) throw new Error(`sketches of different mappings (gamma ${a.gamma} and ${b.gamma}) cannot be merged`);
 	addStore(into.store, from.store);
 	addStore(into.negativeStore, from.negativeStore);
 	into.zeroCount += from.zeroCount;
@@ -79,5 +101,10 @@ export function mergeSketch(into: DDSketch, from: DDSketch): void {
 function addStore(into: Store, from: Store): void {
 	if (from.count === 0) return;
 	const bins = from.bins;
-	for (let i = 0; i < bins.length; i++) if (bins[i] > 0) into.add(i + from.offset, bins[i]);
+	let first = 0;
+	while (first < bins.length && !(bins[first] > 0)) first++;
+	let last = bins.length - 1;
+	while (last > first && !(bins[last] > 0)) last--;
+	if (first === bins.length) return;
+	addRange(into, first + from.offset, last + from.offset, key => bins[key - from.offset]);
 }

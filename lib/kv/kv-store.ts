@@ -54,7 +54,7 @@ export abstract class KvStore {
 	/** Every field of the hash ({} when the key does not exist). */
 	abstract hgetall<T = unknown>(key: string): Promise<Record<string, T>>;
 	abstract hset(key: string, field: string, value: unknown): Promise<void>;
-	/** Set the field to `value` unless it holds a number ≥ it (a high-water mark that never goes back). */
+	/** Set the field to `value` (a finite number) unless it holds a number ≥ it: a high-water mark that never goes back, atomic. */
 	abstract hsetMax(key: string, field: string, value: number): Promise<void>;
 	/** True when the field existed. */
 	abstract hdel(key: string, field: string): Promise<boolean>;

@@ -135,8 +135,12 @@ export class MemoryKv extends KvStore {
 	}
 
 	async hsetMax(key: string, field: string, value: number): Promise<void> {
-		const cur = await this.hget<number>(key, field);
-		if (typeof cur !== "number" || cur < value) await this.hset(key, field, value);
+		// Read and write in one synchronous step, as the script does on Redis: two calls cannot interleave.
+		let h = this.#hashes.get(key);
+		if (!h) this.#hashes.set(key, (h = new Map()));
+		const text = h.get(field);
+		const cur = text === undefined ? undefined : (JSON.parse(text) as unknown);
+		if (typeof cur !== "number" || cur < value) h.set(field, JSON.stringify(value));
 	}
 
 	async hdel(key: string, field: string): Promise<boolean> {

@@ -44,6 +44,8 @@ export class WebhookReceiver {
 			let body = "";
 			req.setEncoding("utf8").on("data", d => (body += d));
 			const receivedAt = Date.now();
+			// Read now: a sender that dies while the answer waits leaves a destroyed socket without a port.
+			const remotePort = req.socket.remotePort ?? 0;
 			req.on("end", () => {
 				const id = String(req.headers["x-rookery-delivery"]);
 				const signatureOk = verifySignature(req.headers["x-rookery-signature"] as string | undefined, this.secret, body, Math.floor(Date.now() / 1000));
@@ -52,7 +54,7 @@ export class WebhookReceiver {
 				const answer = () => {
 					if (status < 300) {
 						this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
-						this.onAccept(id, receivedAt, req.socket.remotePort ?? 0);
+						this.onAccept(id, receivedAt, remotePort);
 					}
 					res.writeHead(status, { "content-type": "application/json" }).end("{}");
 				};

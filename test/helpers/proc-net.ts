@@ -5,8 +5,8 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
-/** The local ports of the process's TCP sockets now (its outgoing connections' ephemeral ports among them). */
-export function tcpPortsOf(pid: number): Set<number> {
+/** The local ports of the process's established TCP connections to `remotePort` (its ephemeral ports to that server). */
+export function tcpPortsOf(pid: number, remotePort: number): Set<number> {
 	const inodes = new Set<string>();
 	for (const fd of readdirSync(`/proc/${pid}/fd`)) {
 		try {
@@ -25,9 +25,9 @@ export function tcpPortsOf(pid: number): Set<number> {
 			continue;
 		}
 		for (const line of text.split("\n").slice(1)) {
-			// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+			// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode; st 01 = ESTABLISHED
 			const cols = line.trim().split(/\s+/);
-			if (cols.length > 9 && inodes.has(cols[9])) ports.add(Number.parseInt(cols[1].split(":")[1], 16));
+			if (cols.length > 9 && cols[3] === "01" && inodes.has(cols[9]) && Number.parseInt(cols[2].split(":").at(-1)!, 16) === remotePort) ports.add(Number.parseInt(cols[1].split(":").at(-1)!, 16));
 		}
 	}
 	return ports;

@@ -7,7 +7,7 @@
  * `claimIdleMs`; every alert must be accepted, and ids accepted twice are counted and reported:
  * the first accepted request of each must have come from the killed node (it sent it and died
  * before its record: the only window for a second 2xx). Which node sent a request is told by its
- * connection: the killed node's TCP ports, read from /proc just before the kill. (A time check
+ * connection: the killed node's TCP ports to the receiver, read from /proc once it is stopped (SIGSTOP) just before the kill. (A time check
  * against the kill missed by 1 ms once: the receiver's handler runs in this process's event loop,
  * after bytes the victim sent before it died.)
  */
@@ -101,7 +101,9 @@ describe("alert delivery: SIGKILL of the node holding deliveries (child processe
 				{ what: "a node holding pending deliveries", timeoutMs: 30_000, intervalMs: 5 },
 			);
 			// Its connections to the receiver: any request in flight at the kill was sent on one of them.
-			const victimPorts = tcpPortsOf(victim.proc.pid!);
+			// Stopped first, so it opens none between the read and the kill.
+			victim.proc.kill("SIGSTOP");
+			const victimPorts = tcpPortsOf(victim.proc.pid!, Number(new URL(rx.url).port));
 			const killedAt = Date.now();
 			await victim.kill("SIGKILL");
 			log(`killed ${victim.nodeId} holding ${held} pending deliveries; ${rx.accepted.size}/${N} accepted at the kill`);

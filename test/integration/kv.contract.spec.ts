@@ -86,6 +86,11 @@ for (const adapter of adapters) {
 			await kv.hsetMax("hm", "r1", 1_700_000_000_900);
 			await kv.hsetMax("hm", "r2", -5);
 			expect(await kv.hgetall("hm")).to.deep.equal({ r1: 1_700_000_000_900, r2: -5 });
+			// Concurrent calls: the largest wins whatever the order they run in.
+			await Promise.all([kv.hsetMax("hm", "r3", 300), kv.hsetMax("hm", "r3", 200)]);
+			await Promise.all([kv.hsetMax("hm", "r4", 200), kv.hsetMax("hm", "r4", 300), kv.hsetMax("hm", "r4", 100)]);
+			expect(await kv.hget("hm", "r3")).to.equal(300);
+			expect(await kv.hget("hm", "r4")).to.equal(300);
 		});
 
 		it("appends many to a stream in one call, in order, after single appends", async () => {

@@ -110,6 +110,44 @@ describe("lib/analytics/sketch-bins: a DDSketch as its bins, against the library
 		expect(viaBins(merged).getValueAtQuantile(0.99)).to.equal(merged.getValueAtQuantile(0.99)).and.to.be.above(0.98);
 	});
 
+	it("grows a merged or shipped store once to the whole range, not key by key (a wide window stays cheap)", () => {
+		// 400 values from 1e-60 to 1e60: ~14,000 keys apart (a client may POST any finite number).
+		const wide = sketchOf(Array.from({ length: 400 }, (_, i) => 10 ** (-60 + (120 * i) / 399) * (i % 2 ? 1 : -1)));
+		for (const ship of [
+			(s: DDSketch) => {
+				const into = sketchOf([]);
+				mergeSketch(into, s);
+				return into;
+			},
+			viaBins,
+		]) {
+			const grows: number[] = [];
+			const spy = (store: DDSketch["store"]) => {
+				const grow = (store as unknown as { _extendRange: (...a: number[]) => void })._extendRange.bind(store);
+				(store as unknown as { _extendRange: (...a: number[]) => void })._extendRange = (...a) => (grows.push(1), grow(...a));
+			};
+			const target = sketchOf([]);
+			spy(target.store);
+			spy(target.negativeStore);
+			mergeSketch(target, ship(wide));
+			expect(grows.length, "store growths of the target").to.be.at.most(4);
+			expect(answers(target)).to.deep.equal(answers(wide));
+		}
+	});
+
+	it("refuses to merge a sketch of another mapping", () => {
+		expect(() =>
+			mergeSketch(
+				sketchOf([1, 2]),
+				(() => {
+					const s = new DDSketch({ relativeAccuracy: 0.02 });
+					s.accept(3);
+					return s;
+				})(),
+			),
+		).to.throw(/different mappings/);
+	});
+
 	it("carries an empty sketch and one of zeros only", () => {
 		for (const xs of [[], [0, 0, 0]]) {
 			const s = sketchOf(xs);
