@@ -29,24 +29,24 @@ type Store = DDSketch["store"];
  * miss a bin (`_extendRange` takes a second key of 0 as absent), while the count is in `bins`.
  */
 function storeBins(s: Store): StoreBins | null {
-	if (s.count === 0) return null;
-	const bins = s.bins;
-	let first = 0;
-	while (first < bins.length && !(bins[first] > 0)) first++;
-	let last = bins.length - 1;
-	while (last > first && !(bins[last] > 0)) last--;
-	if (first === bins.length) return null;
-	return { minKey: first + s.offset, counts: bins.slice(first, last + 1) };
+	const used = s.count === 0 ? null : usedRange(s.bins);
+	return used && { minKey: used[0] + s.offset, counts: s.bins.slice(used[0], used[1] + 1) };
 }
 
 function addBins(into: Store, b: StoreBins | null): void {
 	if (b === null) return;
+	const used = usedRange(b.counts);
+	if (used) addRange(into, b.minKey + used[0], b.minKey + used[1], key => b.counts[key - b.minKey]);
+}
+
+/** The first and last index holding a count, or null when none does. */
+function usedRange(counts: readonly number[]): [number, number] | null {
 	let first = 0;
-	while (first < b.counts.length && !(b.counts[first] > 0)) first++;
-	let last = b.counts.length - 1;
-	while (last > first && !(b.counts[last] > 0)) last--;
-	if (first === b.counts.length) return;
-	addRange(into, b.minKey + first, b.minKey + last, i => b.counts[i - b.minKey]);
+	while (first < counts.length && !(counts[first] > 0)) first++;
+	if (first === counts.length) return null;
+	let last = counts.length - 1;
+	while (!(counts[last] > 0)) last--;
+	return [first, last];
 }
 
 /**
@@ -99,12 +99,6 @@ export function mergeSketch(into: DDSketch, from: DDSketch): void {
 }
 
 function addStore(into: Store, from: Store): void {
-	if (from.count === 0) return;
-	const bins = from.bins;
-	let first = 0;
-	while (first < bins.length && !(bins[first] > 0)) first++;
-	let last = bins.length - 1;
-	while (last > first && !(bins[last] > 0)) last--;
-	if (first === bins.length) return;
-	addRange(into, first + from.offset, last + from.offset, key => bins[key - from.offset]);
+	const used = from.count === 0 ? null : usedRange(from.bins);
+	if (used) addRange(into, used[0] + from.offset, used[1] + from.offset, key => from.bins[key - from.offset]);
 }

@@ -20,9 +20,9 @@ export function withSeq(t: Tick, seq: number): SequencedTick {
 
 /**
  * The log entry's data: the tick as given (stores serialise it inside append, so sharing the
- * caller's object is safe), without a `seq` of its own should a caller have sent one.
+ * caller's object is safe), without a `seq` of its own should a caller have sent one (the seq is
+ * the entry's id, so it is not repeated in the data).
  */
-/** A tick as kept in the log: the seq is the entry id, so it is not repeated in the data. */
 export function logged(t: Tick): Tick {
 	if (!Object.hasOwn(t, "seq")) return t;
 	const { seq: _ignored, ...data } = t as SequencedTick;
