@@ -264,14 +264,19 @@ describe("lib/symbols/symbol-actor", () => {
 				() => expect.fail("resolved"),
 				(err: unknown) => err as Error,
 			);
-
-		it("writes the batches waiting behind a slow append in one append, each answered as if alone", async () => {
+		/** An actor whose first batch's append is held: batches given now wait behind it. */
+		async function heldBehindFirst(over: Partial<ActorOptions> = {}) {
 			const store = new GatedStore();
-			const { activate, published } = setup(store);
+			const { activate, published } = setup(store, over);
 			const a = await activate();
 			store.hold();
 			const first = a.ingest([tick(0)]);
 			await Promise.resolve();
+			return { store, published, a, first };
+		}
+
+		it("writes the batches waiting behind a slow append in one append, each answered as if alone", async () => {
+			const { store, published, a, first } = await heldBehindFirst();
 			const rest = [a.ingest([tick(1, { id: "x" }), tick(2)]), a.ingest([tick(3, { id: "x" }), tick(4, { ts: T0 - 3_600_000 }), tick(5)]), a.ingest([tick(6, { id: "y" })])];
 			store.release();
 			const results = await Promise.all([first, ...rest]);
@@ -289,13 +294,8 @@ describe("lib/symbols/symbol-actor", () => {
 		});
 
 		it("does not write a batch the full mailbox refused, nor one whose deadline passed while it waited", async () => {
-			const store = new GatedStore();
 			let now = T0;
-			const { activate } = setup(store, { mailboxLimit: 3, now: () => now });
-			const a = await activate();
-			store.hold();
-			const first = a.ingest([tick(0)]);
-			await Promise.resolve();
+			const { store, a, first } = await heldBehindFirst({ mailboxLimit: 3, now: () => now });
 			const expiring = a.ingest([tick(1)], T0 + 5);
 			const kept = a.ingest([tick(2)]);
 			const refused = a.ingest([tick(3)]);
@@ -312,12 +312,7 @@ describe("lib/symbols/symbol-actor", () => {
 		});
 
 		it("fails every batch of a group whose append failed, changing nothing, and writes the next ones", async () => {
-			const store = new GatedStore();
-			const { activate, published } = setup(store);
-			const a = await activate();
-			store.hold();
-			const first = a.ingest([tick(0)]);
-			await Promise.resolve();
+			const { store, published, a, first } = await heldBehindFirst();
 			const group = [a.ingest([tick(1)]), a.ingest([tick(2)])];
 			store.failAppend = 2;
 			store.release();
