@@ -10,6 +10,13 @@ export type TradeResult =
 	| { type: "amended"; bar: BuiltBar } // landed late in a closed bar, which must be re-published
 	| { type: "refused"; reason: string };
 
+/**
+ * What one trade did, without the bars as objects (`accept`): "forming" (landed in the forming
+ * bar, perhaps a new one), "closed" (opened a new forming bar and closed the one before: the newest
+ * closed bar), "amended" (`amended` holds the bar), "refused" (`refusal` says why).
+ */
+export type Accepted = "forming" | "closed" | "amended" | "refused";
+
 export interface BarBuilderOptions {
 	session?: Session;
 	/** How far behind the newest trade a trade may be and still land in its bar. */
@@ -40,6 +47,8 @@ export class BarBuilder {
 	readonly maxBars: number;
 	#closed: ClosedBars; // oldest first, then the forming bar
 	#watermark = -Infinity;
+	#amended: BuiltBar | null = null;
+	#refusal = "";
 
 	constructor(timeframe: Timeframe, opts: BarBuilderOptions = {}) {
 		this.timeframe = timeframe;
@@ -52,6 +61,21 @@ export class BarBuilder {
 	/** The forming bar (a new object), or null. */
 	get forming(): BuiltBar | null {
 		return this.#closed.hasForming ? this.#closed.bar(this.#closed.length) : null;
+	}
+
+	/** Whether there is a forming bar (without building it). */
+	get hasForming(): boolean {
+		return this.#closed.hasForming;
+	}
+
+	/** The bar the last `accept` that returned "amended" amended. */
+	get amended(): BuiltBar | null {
+		return this.#amended;
+	}
+
+	/** Why the last `accept` that returned "refused" refused its trade. */
+	get refusal(): string {
+		return this.#refusal;
 	}
 
 	/** Closed bars, oldest first (new objects). */
@@ -73,13 +97,31 @@ export class BarBuilder {
 		return i < this.#closed.length ? this.#closed.bar(i) : undefined;
 	}
 
+	/** The open time of `closedAfter(time)`, without building the bar. */
+	closedTimeAfter(time: number): number | undefined {
+		const i = this.#closed.lastAtOrBefore(time) + 1;
+		return i < this.#closed.length ? this.#closed.timeAt(i) : undefined;
+	}
+
 	add(t: Trade): TradeResult {
-		if (!Number.isFinite(t.ts) || !Number.isFinite(t.price) || !(t.price > 0)) return refuse("trade needs a finite ts and a positive price");
-		if (!Number.isFinite(t.size) || t.size < 0) return refuse("trade size must be a finite number >= 0");
-		if (t.ts < this.#watermark - this.lateToleranceMs) {
-			return refuse(`trade is ${this.#watermark - t.ts} ms behind the newest, tolerance is ${this.lateToleranceMs} ms`);
+		const r = this.accept(t);
+		const rows = this.#closed;
+		if (r === "refused") return { type: "refused", reason: this.#refusal };
+		if (r === "amended") return { type: "amended", bar: this.#amended! };
+		return { type: "forming", bar: rows.bar(rows.length), closed: r === "closed" ? rows.bar(rows.length - 1) : null };
+	}
+
+	/**
+	 * `add` for the hot path: a tick lands in up to one bar per timeframe, and the bars as objects
+	 * (three per timeframe and tick) are built only where they are published.
+	 */
+	accept(t: Trade): Accepted {
+		this.#amended = null; // not kept while the builder idles
+		const reason = this.#refuses(t);
+		if (reason !== null) {
+			this.#refusal = reason;
+			return "refused";
 		}
-		if (!this.session.isOpen(t.ts)) return refuse("trade is outside the trading session");
 		if (t.ts > this.#watermark) this.#watermark = t.ts;
 		const r = this.#place(t);
 		// Bars that end before the oldest acceptable trade can no longer be amended.
@@ -87,24 +129,28 @@ export class BarBuilder {
 		return r;
 	}
 
-	#place(t: Trade): TradeResult {
+	#refuses(t: Trade): string | null {
+		if (!Number.isFinite(t.ts) || !Number.isFinite(t.price) || !(t.price > 0)) return "trade needs a finite ts and a positive price";
+		if (!Number.isFinite(t.size) || t.size < 0) return "trade size must be a finite number >= 0";
+		if (t.ts < this.#watermark - this.lateToleranceMs) return `trade is ${this.#watermark - t.ts} ms behind the newest, tolerance is ${this.lateToleranceMs} ms`;
+		if (!this.session.isOpen(t.ts)) return "trade is outside the trading session";
+		return null;
+	}
+
+	#place(t: Trade): Accepted {
 		const time = bucketStart(t.ts, this.timeframe, this.session);
 		const rows = this.#closed;
 		const n = rows.length;
 		const forming = rows.hasForming;
 		if (forming && time === rows.timeAt(n)) {
 			rows.apply(n, t);
-			return { type: "forming", bar: rows.bar(n), closed: null };
+			return "forming";
 		}
 		const newestTime = forming ? rows.timeAt(n) : n > 0 ? rows.timeAt(n - 1) : -Infinity;
 		if (time <= newestTime) return this.#amend(time, t);
-		let closed: BuiltBar | null = null;
-		if (forming) {
-			closed = rows.bar(n);
-			rows.closeForming();
-		}
+		if (forming) rows.closeForming();
 		rows.open(time, t);
-		return { type: "forming", bar: rows.bar(rows.length), closed };
+		return forming ? "closed" : "forming";
 	}
 
 	/** Closes the forming bar if `now` is past its end; returns it, or null. */
@@ -117,18 +163,23 @@ export class BarBuilder {
 	}
 
 	/** A late trade for an earlier bucket: amend its bar, or create it if that bucket had no trades. */
-	#amend(time: number, t: Trade): TradeResult {
+	#amend(time: number, t: Trade): Accepted {
 		const rows = this.#closed;
 		const i = rows.lastAtOrBefore(time);
 		if (i >= 0 && rows.timeAt(i) === time) {
 			rows.apply(i, t);
 			rows.bumpRevision(i);
-			return { type: "amended", bar: rows.bar(i) };
+			this.#amended = rows.bar(i);
+			return "amended";
 		}
-		if (i < 0 && rows.length >= this.maxBars) return refuse("the trade's bar is no longer held");
+		if (i < 0 && rows.length >= this.maxBars) {
+			this.#refusal = "the trade's bar is no longer held";
+			return "refused";
+		}
 		const slot = openSlot(this.timeframe, time, t);
 		rows.insert(i + 1, slot);
-		return { type: "amended", bar: slot.bar };
+		this.#amended = slot.bar;
+		return "amended";
 	}
 
 	toJSON(): BarBuilderState {
@@ -150,8 +201,4 @@ export class BarBuilder {
 		b.#closed.settle(b.#watermark - b.lateToleranceMs - TIMEFRAME_MS[b.timeframe]);
 		return b;
 	}
-}
-
-function refuse(reason: string): TradeResult {
-	return { type: "refused", reason };
 }

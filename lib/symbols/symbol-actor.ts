@@ -205,9 +205,9 @@ export class SymbolActor {
 		if (this.#held?.due && !(await this.renew())) throw new FencedError(this.symbol, null);
 	}
 
-	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void): TickMessage {
+	/** `msg`: the tick's wire message when already built (the batch's latest), else built here. */
+	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void, msg: TickMessage = toTickMessage(t)): TickMessage {
 		this.seq = t.seq;
-		const msg = toTickMessage(t);
 		if (isNewest(this.latest, t.ts)) this.latest = msg;
 		if (t.id !== undefined) this.#ids.add(t.id);
 		this.analysis.apply(t, emit);
@@ -303,7 +303,8 @@ export class SymbolActor {
 		const batchIds = new Set<string>();
 		let seq = this.seq;
 		let watermark = this.analysis.watermark;
-		let latest = this.latest;
+		/** The newest fresh tick (by trade time): its wire message becomes `latest`, built once. */
+		let newest = -1;
 		for (const { ticks } of group) {
 			const from = fresh.length;
 			const refused: Array<{ index: number; reason: string }> = [];
@@ -326,7 +327,7 @@ export class SymbolActor {
 				const s = withSeq(t, ++seq);
 				fresh.push(s);
 				entries.push({ seq, data: logged(t) });
-				if (isNewest(latest, t.ts)) latest = toTickMessage(s);
+				if (newest < 0 ? isNewest(this.latest, t.ts) : t.ts >= fresh[newest].ts) newest = fresh.length - 1;
 			}
 			const result: IngestResult = { symbol: this.symbol, accepted: fresh.length - from, duplicates, late, firstSeq: fresh[from]?.seq ?? null, lastSeq: seq };
 			if (refused.length > 0) result.refused = refused;
@@ -334,7 +335,8 @@ export class SymbolActor {
 			ends.push(fresh.length);
 		}
 		if (fresh.length > 0) {
-			await this.opts.store.append(this.symbol, entries, latest, this.lease);
+			const newestMsg = newest < 0 ? null : toTickMessage(fresh[newest]);
+			await this.opts.store.append(this.symbol, entries, newestMsg ?? this.latest, this.lease);
 			const appended = hops.map(h => this.#mark("append.done", h));
 			this.ticksIn += fresh.length;
 			// Made per group rather than kept: a closure per symbol costs memory while it idles.
@@ -344,9 +346,10 @@ export class SymbolActor {
 			for (let b = 0; b < group.length; b++) {
 				const end = ends[b];
 				if (end === i) continue;
-				for (; i < end - 1; i++) this.#publish(subject, this.#apply(fresh[i], emit));
+				for (; i < end - 1; i++) this.#publish(subject, this.#apply(fresh[i], emit, i === newest ? newestMsg! : undefined));
 				// A batch's last tick carries its stamps: its publish is the batch's latest.
-				this.#publish(subject, this.#apply(fresh[i++], emit), this.#mark("published", appended[b]));
+				this.#publish(subject, this.#apply(fresh[i], emit, i === newest ? newestMsg! : undefined), this.#mark("published", appended[b]));
+				i++;
 			}
 			this.#untilSnapshot -= fresh.length;
 			// The updates are already durable in the log; a failed snapshot is retried at the next

@@ -187,12 +187,13 @@ export class SymbolAnalysis {
 	apply(t: Trade, emit: (e: AnalysisEvent) => void): void {
 		if (t.ts > this.#watermark) this.#watermark = t.ts;
 		for (const s of this.#tfs) {
-			const r = s.builder.add(t);
-			if (r.type === "refused") continue;
-			if (r.type === "amended") emit({ type: "bar", tf: s.tf, bar: r.bar, final: false });
+			// The bars are built as objects only when published (at most every publishEveryMs).
+			const r = s.builder.accept(t);
+			if (r === "refused") continue;
+			if (r === "amended") emit({ type: "bar", tf: s.tf, bar: s.builder.amended!, final: false });
 			this.#finalize(s, emit);
-			const forming = s.builder.forming;
-			if (forming && (t.ts - s.lastPublishTs >= this.cfg.publishEveryMs || (r.type === "forming" && r.closed))) {
+			if (s.builder.hasForming && (t.ts - s.lastPublishTs >= this.cfg.publishEveryMs || r === "closed")) {
+				const forming = s.builder.forming!;
 				s.lastPublishTs = t.ts;
 				emit({ type: "bar", tf: s.tf, bar: forming, final: false });
 				if (s.set.peek(forming) === null) emit({ type: "indicators", tf: s.tf, time: forming.time, final: false, values: s.set.snapshot(true) });
@@ -204,9 +205,10 @@ export class SymbolAnalysis {
 		// A closed bar that left the bounded history before it became final is never committed.
 		const limit = this.#watermark - TIMEFRAME_MS[s.tf] - this.cfg.lateToleranceMs;
 		for (;;) {
-			const bar = s.builder.closedAfter(s.lastFinalTime ?? -Infinity);
-			if (bar === undefined || bar.time > limit) break;
-			const time = bar.time;
+			// The time first: a closed bar waits here through the late tolerance, checked every tick.
+			const time = s.builder.closedTimeAfter(s.lastFinalTime ?? -Infinity);
+			if (time === undefined || time > limit) break;
+			const bar = s.builder.closedAfter(s.lastFinalTime ?? -Infinity)!;
 			s.set.update(bar);
 			s.lastFinalTime = time;
 			emit({ type: "bar", tf: s.tf, bar, final: true });

@@ -31,10 +31,9 @@ export function logged(t: Tick): Tick {
 
 /** The wire message of an analysis event (lib/protocol/wire.ts BarMessage, IndicatorsMessage, SignalMessage). */
 export function analysisMessage(symbol: string, seq: number, e: AnalysisEvent): object {
-	const base = { v: WIRE_VERSION, seq, symbol, tf: e.tf };
-	if (e.type === "bar") return { ...base, final: e.final, bar: e.bar };
-	if (e.type === "indicators") return { ...base, time: e.time, final: e.final, values: e.values };
-	return { ...base, ...e.signal };
+	if (e.type === "bar") return { v: WIRE_VERSION, seq, symbol, tf: e.tf, final: e.final, bar: e.bar };
+	if (e.type === "indicators") return { v: WIRE_VERSION, seq, symbol, tf: e.tf, time: e.time, final: e.final, values: e.values };
+	return { v: WIRE_VERSION, seq, symbol, tf: e.tf, ...e.signal };
 }
 
 /** The latest quote is the newest tick by trade time; on equal times the later one wins. */

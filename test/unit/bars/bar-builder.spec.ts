@@ -194,4 +194,37 @@ describe("BarBuilder", () => {
 			}),
 		);
 	});
+
+	it("accept says what a trade did, and forming, amended and the newest closed bar show it", () => {
+		const tol = 300_000;
+		fc.assert(
+			fc.property(tradesArb, fc.array(fc.integer({ min: 0, max: 2 * tol }), { minLength: 80, maxLength: 80 }), fc.integer({ min: 1, max: 6 }), (trades, jitter, maxBars) => {
+				// Arrival order with some trades later than the tolerance (refused) and a short history.
+				const arrival = trades.map((t, i) => ({ t, at: t.ts + jitter[i] })).sort((a, b) => a.at - b.at);
+				const b = new BarBuilder("1m", { lateToleranceMs: tol, maxBars });
+				for (const { t } of arrival) {
+					const before = { state: JSON.stringify(b.toJSON()), forming: b.forming };
+					const time = bucketStart(t.ts, "1m", utcDays);
+					const r = b.accept(t);
+					const history = b.history;
+					if (r === "refused") {
+						expect(b.refusal).to.be.a("string").and.not.equal("");
+						expect(JSON.stringify(b.toJSON())).to.equal(before.state);
+						continue;
+					}
+					expect(b.hasForming).to.equal(true);
+					if (r === "forming" || r === "closed") expect(b.forming!.time).to.equal(time);
+					if (r === "closed") {
+						expect(before.forming).to.not.equal(null);
+						expect(history.at(-1)).to.deep.equal(before.forming);
+					}
+					if (r === "forming" && before.forming !== null) expect(before.forming.time).to.equal(time);
+					if (r === "amended") {
+						expect(b.amended!.time).to.equal(time);
+						expect(history.find(x => x.time === time)).to.deep.equal(b.amended);
+					} else expect(b.amended).to.equal(null);
+				}
+			}),
+		);
+	});
 });
