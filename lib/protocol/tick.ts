@@ -181,7 +181,9 @@ function batchOf(body: unknown, opts: TickCheckOptions): { result: Tick[] | Fiel
 				if (errors.length < 100) errors.push(...r);
 			} else out[i] = r;
 		},
-		result: () => (errors.length > 0 ? errors : out),
+		result() {
+			return errors.length > 0 ? errors : out;
+		},
 	};
 }
 
