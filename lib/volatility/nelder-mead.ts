@@ -1,6 +1,12 @@
 /**
  * Nelder-Mead simplex minimisation (standard coefficients: reflection 1, expansion 2,
  * contraction 0.5, shrink 0.5). Used to fit GARCH by maximum likelihood without gradients.
+ *
+ * The vertices and the trial points live in arrays made once per call and reused: a GARCH refit
+ * (up to 3,000 iterations) made ~4 arrays and objects an iteration, a third of the vendor path's
+ * garbage. The arithmetic is the textbook one in the same order, so the results are bit for bit
+ * those of the allocating version (test/unit/volatility/nelder-mead.spec.ts keeps it as the oracle).
+ * `f` must not keep the array it is given: it is overwritten afterwards.
  */
 export interface NelderMeadOptions {
 	maxIterations?: number;
@@ -16,6 +22,19 @@ export interface NelderMeadResult {
 	iterations: number;
 }
 
+interface Vertex {
+	x: number[];
+	fx: number;
+}
+
+const byValue = (a: Vertex, b: Vertex) => a.fx - b.fx;
+
+/** out[i] = a[i] + t·(b[i] − a[i]); `out` may be `b`. */
+function along(out: number[], a: number[], b: number[], t: number): number[] {
+	for (let i = 0; i < a.length; i++) out[i] = a[i] + t * (b[i] - a[i]);
+	return out;
+}
+
 export function nelderMead(f: (x: number[]) => number, start: number[], opts: NelderMeadOptions = {}): NelderMeadResult {
 	const n = start.length;
 	const maxIterations = opts.maxIterations ?? 200 * n;
@@ -25,35 +44,53 @@ export function nelderMead(f: (x: number[]) => number, start: number[], opts: Ne
 		const v = f(x);
 		return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
 	};
-	let simplex = [start.slice(), ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))].map(x => ({ x, fx: value(x) }));
-	const along = (a: number[], b: number[], t: number) => a.map((v, i) => v + t * (b[i] - v));
+	const simplex: Vertex[] = [start.slice(), ...start.map((_, i) => start.map((v, j) => (i === j ? v + step : v)))].map(x => ({ x, fx: value(x) }));
+	// Copies of `start`, so that every array holds packed doubles as the vertices do (a holey or
+	// integer array would make the reads in `f` polymorphic). Trial points: one that is taken swaps
+	// its array with the worst vertex's.
+	const centroid = start.slice();
+	let reflected = start.slice();
+	let expanded = start.slice();
+	let contracted = start.slice();
 	let iterations = 0;
 	for (; iterations < maxIterations; iterations++) {
-		simplex.sort((a, b) => a.fx - b.fx);
+		simplex.sort(byValue);
 		const best = simplex[0];
 		const worst = simplex[n];
 		if (Math.abs(worst.fx - best.fx) <= tolerance * (Math.abs(best.fx) + tolerance)) break;
-		const centroid = new Array<number>(n).fill(0);
+		centroid.fill(0);
 		for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j] += simplex[i].x[j] / n;
-		const reflected = along(centroid, worst.x, -1);
-		const fr = value(reflected);
+		const old = worst.x;
+		const fr = value(along(reflected, centroid, old, -1));
 		if (fr < best.fx) {
-			const expanded = along(centroid, worst.x, -2);
-			const fe = value(expanded);
-			simplex[n] = fe < fr ? { x: expanded, fx: fe } : { x: reflected, fx: fr };
+			const fe = value(along(expanded, centroid, old, -2));
+			if (fe < fr) {
+				worst.x = expanded;
+				worst.fx = fe;
+				expanded = old;
+			} else {
+				worst.x = reflected;
+				worst.fx = fr;
+				reflected = old;
+			}
 		} else if (fr < simplex[n - 1].fx) {
-			simplex[n] = { x: reflected, fx: fr };
+			worst.x = reflected;
+			worst.fx = fr;
+			reflected = old;
 		} else {
 			const outside = fr < worst.fx;
-			const contracted = along(centroid, outside ? reflected : worst.x, 0.5);
-			const fc = value(contracted);
+			const fc = value(along(contracted, centroid, outside ? reflected : old, 0.5));
 			if (fc < (outside ? fr : worst.fx)) {
-				simplex[n] = { x: contracted, fx: fc };
-			} else {
-				simplex = simplex.map((p, i) => (i === 0 ? p : { x: along(best.x, p.x, 0.5), fx: value(along(best.x, p.x, 0.5)) }));
-			}
+				worst.x = contracted;
+				worst.fx = fc;
+				contracted = old;
+			} else
+				for (let i = 1; i <= n; i++) {
+					const p = simplex[i];
+					p.fx = value(along(p.x, best.x, p.x, 0.5));
+				}
 		}
 	}
-	simplex.sort((a, b) => a.fx - b.fx);
+	simplex.sort(byValue);
 	return { x: simplex[0].x, fx: simplex[0].fx, iterations };
 }
