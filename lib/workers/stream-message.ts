@@ -26,6 +26,13 @@ export const messageKeys = {
 	stream: (dataType: DataType, symbol: string) => channelOf(dataType, symbol),
 };
 
+/** The last time turned into ISO-8601 and its text: the items of one batch share their `received_at`. */
+let lastIso = { ms: NaN, text: "" };
+function isoOf(ms: number): string {
+	if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() };
+	return lastIso.text;
+}
+
 export function toStreamMessage(item: VendorItem, vendor: string, meta: { worker_id: string | null; retry_count: number; fallback: boolean; node: string; now: number }): StreamMessage {
 	return {
 		channel: channelOf(item.data_type, item.symbol),
@@ -35,6 +42,6 @@ export function toStreamMessage(item: VendorItem, vendor: string, meta: { worker
 		symbol: item.symbol,
 		data: item.data,
 		vendor,
-		metadata: { worker_id: meta.worker_id, retry_count: meta.retry_count, fallback: meta.fallback, node: meta.node, received_at: new Date(meta.now).toISOString() },
+		metadata: { worker_id: meta.worker_id, retry_count: meta.retry_count, fallback: meta.fallback, node: meta.node, received_at: isoOf(meta.now) },
 	};
 }
