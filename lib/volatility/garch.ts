@@ -73,7 +73,8 @@ export function fitGarch11(returns: number[]): Garch11 {
  * e_{T+1} = r - mean. The filter step between refits: O(1), where a refit costs ~0.5 ms.
  */
 export function garchObserve(fit: Garch11, r: number): Garch11 {
-	return { ...fit, lastVariance: garchNextVariance(fit), lastReturn: r - fit.mean };
+	// A literal: `{ ...fit, … }` is V8's slow path (Node 20: ~0.4 µs), and this runs per price.
+	return { omega: fit.omega, alpha: fit.alpha, beta: fit.beta, logLikelihood: fit.logLikelihood, longRunVariance: fit.longRunVariance, lastVariance: garchNextVariance(fit), lastReturn: r - fit.mean, mean: fit.mean };
 }
 
 /** The one-step-ahead variance s2_{T+1} = omega + alpha e_T^2 + beta s2_T. */
