@@ -8,7 +8,7 @@
  * fresh node. Table on stdout, figures (bench/README.md) in bench/results/ingest-vendors.json.
  */
 import http from "node:http";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Bench } from "tinybench";
@@ -187,6 +187,7 @@ async function main() {
 		...figures.map(f => ({ task: `${f.name} (median)`, "msgs/s": Math.round(f.value), ratio: f.ratio, goal: `${f.goal} ${f.met ? "MET" : "NOT MET"}` })),
 	]);
 	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: cpuUs });
+	rmSync(path.dirname(replay), { recursive: true, force: true });
 }
 
 await main().catch(err => {
