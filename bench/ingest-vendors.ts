@@ -137,7 +137,9 @@ async function alpacaRun(): Promise<number> {
 }
 
 /**
- * An NDJSON file of REPLAY_TICKS ticks over the 5 symbols, in the past, one a millisecond. The GOOG
+ * An NDJSON file of REPLAY_TICKS ticks over the 5 symbols, in the past, one a millisecond. At speed
+ * Infinity the replay hands the buffer all it has as fast as the buffer takes it (its own pace, not
+ * the Alpaca run's IN_FLIGHT limit): flushes are full 5,000-message batches from the start. The GOOG
  * daily file (1,047 bars, 4,188 ticks, one symbol) took ~0.3 s: it measured the node's first
  * activation and JIT rather than the replay's rate, and it cannot loop (a later pass is in the future).
  */
@@ -167,6 +169,7 @@ async function main() {
 
 	const runs = { batch: [] as number[], alpaca: [] as number[], replay: [] as number[] };
 	const replay = replayFile();
+	process.on("exit", () => rmSync(path.dirname(replay), { recursive: true, force: true }));
 	for (let r = 0; r < RUNS; r++) {
 		runs.batch.push(skip("batch") ? NaN : await batchRun());
 		runs.alpaca.push(skip("alpaca") ? NaN : await alpacaRun());
@@ -187,7 +190,6 @@ async function main() {
 		...figures.map(f => ({ task: `${f.name} (median)`, "msgs/s": Math.round(f.value), ratio: f.ratio, goal: `${f.goal} ${f.met ? "MET" : "NOT MET"}` })),
 	]);
 	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: cpuUs });
-	rmSync(path.dirname(replay), { recursive: true, force: true });
 }
 
 await main().catch(err => {

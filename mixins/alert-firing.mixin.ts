@@ -64,8 +64,9 @@ export function alertFiringMixin(deps: NodeDeps): Partial<ServiceSchema<Record<s
 				for (const owner of new Set([record.owner, ...subscribers(this.subs.values(), record, f.rule.condition.source, symbol)])) bus.publish(alertSubjects.owner(owner, record.rule_id), alert);
 				void this.store.trim(record).catch(() => {});
 				// Through the events service when one runs (its id is the alert's: stored once however often sent).
-				// Asked first: a call to no service builds an error and logs a warning, ~0.2 ms an alert.
-				if (this.broker.registry.actions.isAvailable("events.publish"))
+				// Not called when no node has it (a call would build an error and log a warning, ~0.2 ms an
+				// alert); called when it is there but unavailable (breaker open), so the failure is logged.
+				if ((this.broker.registry.actions.get("events.publish")?.count() ?? 0) > 0)
 					void this.broker
 						.call("events.publish", { body: alertEvent(record) })
 						.catch((err: Error) => err.name !== "ServiceNotFoundError" && this.logger.warn({ alert_id: record.alert_id, err: err.message }, "alert_triggered event not stored"));

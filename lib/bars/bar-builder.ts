@@ -116,7 +116,7 @@ export class BarBuilder {
 	 * (three per timeframe and tick) are built only where they are published.
 	 */
 	accept(t: Trade): Accepted {
-		this.#amended = null; // not kept while the builder idles
+		this.#amended = null; // the previous trade's amended bar, read by now
 		const reason = this.#refuses(t);
 		if (reason !== null) {
 			this.#refusal = reason;
