@@ -250,8 +250,11 @@ describe("lib/symbols/symbol-actor", () => {
 				this.open();
 				this.gate = null;
 			}
+			/** The `latest` each append was given. */
+			latests: unknown[] = [];
 			override async append(...a: Parameters<MemoryStore["append"]>) {
 				this.appends.push(a[1].length);
+				this.latests.push(a[2]);
 				if (this.gate) await this.gate;
 				if (this.appends.length === this.failAppend) throw new StoreUnavailableError("down");
 				return super.append(...a);
@@ -291,6 +294,26 @@ describe("lib/symbols/symbol-actor", () => {
 			expect(results[2].refused?.map(r => r.index)).to.deep.equal([1]);
 			expect(published.map(m => m.seq)).to.deep.equal([1, 2, 3, 4, 5]);
 			expect((await store.range("AAPL", 0, 10)).map(e => e.seq)).to.deep.equal([1, 2, 3, 4, 5]);
+		});
+
+		it("gives the store, as latest, the newest tick of a group by trade time (the later on a tie), built once", async () => {
+			const { store, published, a, first } = await heldBehindFirst();
+			const at = (price: number, ms: number, id?: string): Tick => ({ symbol: "AAPL", price, size: 1, ts: T0 + ms, ...(id ? { id } : {}) });
+			// The newest is in the group's first batch, then tied by a later one; an older tick and a
+			// batch of duplicates come after it.
+			const rest = [a.ingest([at(201, 500, "a")]), a.ingest([at(202, 300)]), a.ingest([at(203, 500), at(204, 400)]), a.ingest([at(205, 900, "a")])];
+			store.release();
+			await Promise.all([first, ...rest]);
+			expect(store.appends).to.deep.equal([1, 4]);
+			const latest = store.latests[1] as TickMessage;
+			expect(latest).to.include({ seq: 4, price: 203 });
+			// The same object is the actor's latest and the message published for that tick.
+			expect(a.latest).to.equal(latest);
+			expect(published.find(m => m.seq === 4)).to.equal(latest);
+			// A group with nothing fresh leaves latest as it was.
+			const before = a.latest;
+			await a.ingest([at(206, 100, "a")]);
+			expect(a.latest).to.equal(before);
 		});
 
 		it("does not write a batch the full mailbox refused, nor one whose deadline passed while it waited", async () => {
