@@ -91,16 +91,13 @@ export class BarBuilder {
 		return out;
 	}
 
-	/** The oldest closed bar that opened after `time` (a new object), if any. */
-	closedAfter(time: number): BuiltBar | undefined {
+	/**
+	 * The oldest closed bar that opened after `time` (a new object), if any and if it opened at or
+	 * before `upTo` (checked before the bar is built).
+	 */
+	closedAfter(time: number, upTo = Infinity): BuiltBar | undefined {
 		const i = this.#closed.lastAtOrBefore(time) + 1;
-		return i < this.#closed.length ? this.#closed.bar(i) : undefined;
-	}
-
-	/** The open time of `closedAfter(time)`, without building the bar. */
-	closedTimeAfter(time: number): number | undefined {
-		const i = this.#closed.lastAtOrBefore(time) + 1;
-		return i < this.#closed.length ? this.#closed.timeAt(i) : undefined;
+		return i < this.#closed.length && this.#closed.timeAt(i) <= upTo ? this.#closed.bar(i) : undefined;
 	}
 
 	add(t: Trade): TradeResult {

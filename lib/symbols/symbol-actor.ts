@@ -327,7 +327,7 @@ export class SymbolActor {
 				const s = withSeq(t, ++seq);
 				fresh.push(s);
 				entries.push({ seq, data: logged(t) });
-				if (newest < 0 ? isNewest(this.latest, t.ts) : t.ts >= fresh[newest].ts) newest = fresh.length - 1;
+				if (isNewest(newest < 0 ? this.latest : fresh[newest], t.ts)) newest = fresh.length - 1;
 			}
 			const result: IngestResult = { symbol: this.symbol, accepted: fresh.length - from, duplicates, late, firstSeq: fresh[from]?.seq ?? null, lastSeq: seq };
 			if (refused.length > 0) result.refused = refused;

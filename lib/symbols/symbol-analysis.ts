@@ -205,10 +205,11 @@ export class SymbolAnalysis {
 		// A closed bar that left the bounded history before it became final is never committed.
 		const limit = this.#watermark - TIMEFRAME_MS[s.tf] - this.cfg.lateToleranceMs;
 		for (;;) {
-			// The time first: a closed bar waits here through the late tolerance, checked every tick.
-			const time = s.builder.closedTimeAfter(s.lastFinalTime ?? -Infinity);
-			if (time === undefined || time > limit) break;
-			const bar = s.builder.closedAfter(s.lastFinalTime ?? -Infinity)!;
+			// Up to the limit: a closed bar waits here through the late tolerance, checked every tick,
+			// and is built only once it is final.
+			const bar = s.builder.closedAfter(s.lastFinalTime ?? -Infinity, limit);
+			if (bar === undefined) break;
+			const time = bar.time;
 			s.set.update(bar);
 			s.lastFinalTime = time;
 			emit({ type: "bar", tf: s.tf, bar, final: true });

@@ -3,7 +3,7 @@
  * of what it changed. Kept apart from the actor so its turn reads as the protocol it follows.
  */
 import type { Tick, SequencedTick } from "../protocol/tick.ts";
-import { WIRE_VERSION, type TickMessage } from "../protocol/wire.ts";
+import { WIRE_VERSION } from "../protocol/wire.ts";
 import type { AnalysisEvent } from "./symbol-analysis.ts";
 
 // The hot path builds its objects as literals: in V8 (Node 20) `{ ...t, seq }` and `{ seq, ...rest }`
@@ -37,4 +37,4 @@ export function analysisMessage(symbol: string, seq: number, e: AnalysisEvent): 
 }
 
 /** The latest quote is the newest tick by trade time; on equal times the later one wins. */
-export const isNewest = (latest: TickMessage | null, ts: number) => !latest || ts >= latest.ts;
+export const isNewest = (latest: { ts: number } | null, ts: number) => !latest || ts >= latest.ts;
