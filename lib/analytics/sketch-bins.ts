@@ -89,8 +89,8 @@ export function mergeSketch(into: DDSketch, from: DDSketch): void {
 	const a = into.mapping as unknown as { gamma: number; _offset?: number };
 	const b = from.mapping as unknown as { gamma: number; _offset?: number };
 	if (Math.abs(a.gamma - b.gamma) > 1e-12 * a.gamma || (a._offset ?? 0) !== (b._offset ?? 0)) throw new Error(`sketches of different mappings (gamma ${a.gamma} and ${b.gamma}) cannot be merged`);
-	addStore(into.store, from.store);
-	addStore(into.negativeStore, from.negativeStore);
+	addBins(into.store, binsOf(from.store));
+	addBins(into.negativeStore, binsOf(from.negativeStore));
 	into.zeroCount += from.zeroCount;
 	into.count = into.store.count + into.negativeStore.count + into.zeroCount;
 	into.sum += from.sum;
@@ -98,7 +98,7 @@ export function mergeSketch(into: DDSketch, from: DDSketch): void {
 	if (from.max > into.max) into.max = from.max;
 }
 
-function addStore(into: Store, from: Store): void {
-	const used = from.count === 0 ? null : usedRange(from.bins);
-	if (used) addRange(into, used[0] + from.offset, used[1] + from.offset, key => from.bins[key - from.offset]);
+/** A store's bins as they are (not trimmed, not copied), for `addBins`. */
+function binsOf(s: Store): StoreBins | null {
+	return s.count === 0 ? null : { minKey: s.offset, counts: s.bins };
 }

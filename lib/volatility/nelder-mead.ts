@@ -29,6 +29,14 @@ interface Vertex {
 
 const byValue = (a: Vertex, b: Vertex) => a.fx - b.fx;
 
+/** Puts the point `x` (its value `fx`) in the vertex; returns the vertex's array before, free for reuse. */
+function replace(v: Vertex, x: number[], fx: number): number[] {
+	const old = v.x;
+	v.x = x;
+	v.fx = fx;
+	return old;
+}
+
 /** out[i] = a[i] + t·(b[i] − a[i]); `out` may be `b`. */
 function along(out: number[], a: number[], b: number[], t: number): number[] {
 	for (let i = 0; i < a.length; i++) out[i] = a[i] + t * (b[i] - a[i]);
@@ -60,31 +68,18 @@ export function nelderMead(f: (x: number[]) => number, start: number[], opts: Ne
 		if (Math.abs(worst.fx - best.fx) <= tolerance * (Math.abs(best.fx) + tolerance)) break;
 		centroid.fill(0);
 		for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j] += simplex[i].x[j] / n;
-		const old = worst.x;
-		const fr = value(along(reflected, centroid, old, -1));
+		const fr = value(along(reflected, centroid, worst.x, -1));
 		if (fr < best.fx) {
-			const fe = value(along(expanded, centroid, old, -2));
-			if (fe < fr) {
-				worst.x = expanded;
-				worst.fx = fe;
-				expanded = old;
-			} else {
-				worst.x = reflected;
-				worst.fx = fr;
-				reflected = old;
-			}
+			const fe = value(along(expanded, centroid, worst.x, -2));
+			if (fe < fr) expanded = replace(worst, expanded, fe);
+			else reflected = replace(worst, reflected, fr);
 		} else if (fr < simplex[n - 1].fx) {
-			worst.x = reflected;
-			worst.fx = fr;
-			reflected = old;
+			reflected = replace(worst, reflected, fr);
 		} else {
 			const outside = fr < worst.fx;
-			const fc = value(along(contracted, centroid, outside ? reflected : old, 0.5));
-			if (fc < (outside ? fr : worst.fx)) {
-				worst.x = contracted;
-				worst.fx = fc;
-				contracted = old;
-			} else
+			const fc = value(along(contracted, centroid, outside ? reflected : worst.x, 0.5));
+			if (fc < (outside ? fr : worst.fx)) contracted = replace(worst, contracted, fc);
+			else
 				for (let i = 1; i <= n; i++) {
 					const p = simplex[i];
 					p.fx = value(along(p.x, best.x, p.x, 0.5));
