@@ -125,6 +125,9 @@ export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps)
 		if (group) group.push(p);
 		else streams.set(key, [p]);
 	}
+	// Counted as each append answers: one stored by an earlier attempt whose latest or publish step
+	// failed is not stored again, so it is not counted again either.
+	let newlyStored = 0;
 	const results = await Promise.allSettled(
 		[...streams].map(async ([key, group]) => {
 			await deps.kv.streamAppendMany(
@@ -133,10 +136,11 @@ export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps)
 				deps.streamMaxLen,
 			);
 			for (const p of group) p.done.add("stored");
+			newlyStored += group.length;
 		}),
 	);
+	deps.stored(newlyStored);
 	const stored = batch.filter(p => p.done.has("stored") && !p.done.has("published"));
-	deps.stored(stored.filter(p => !p.done.has("latest")).length);
 	// 3. Latest with TTL (the newest of the batch per key), 4. publish, each once.
 	const latest = new Map<string, StreamMessage>();
 	for (const p of stored) if (!p.done.has("latest")) latest.set(messageKeys.latest(p.msg.msg!.data_type, p.msg.msg!.symbol), p.msg.msg!);

@@ -4,7 +4,10 @@
  * emitted twice giving two messages that share no data object.
  */
 import { expect } from "chai";
-import { toMessage, type Incoming } from "../../../lib/ingest/vendor-messages.ts";
+import { toMessage, writeMessages, type Incoming } from "../../../lib/ingest/vendor-messages.ts";
+import { LocalBus } from "../../../lib/bus/local-bus.ts";
+import { MemoryKv } from "../../../lib/kv/memory-kv.ts";
+import type { Pending } from "../../../lib/workers/message-pipeline.ts";
 import { alpacaItem } from "../../../lib/vendors/alpaca-stream.ts";
 import { QuoteVolatility } from "../../../lib/workers/quote-volatility.ts";
 
@@ -41,5 +44,36 @@ describe("ingest: vendor messages", () => {
 		expect(original).to.not.have.property("spread");
 		expect(first.data).to.include({ bid: 99.5, ask: 100.5, spread: 1 });
 		expect(second.metadata.received_at).to.equal(new Date(at + 1).toISOString());
+	});
+
+	it("counts a message stored once when a retry follows a failed latest write", async () => {
+		/** A KV whose first `set` (the latest step) fails, after the stream appends went through. */
+		class FlakyLatest extends MemoryKv {
+			failSets = 1;
+			override async set(...a: Parameters<MemoryKv["set"]>) {
+				if (this.failSets-- > 0) throw new Error("down");
+				return super.set(...a);
+			}
+		}
+		const kv = new FlakyLatest();
+		const vol = new QuoteVolatility({ window: 60, refitEvery: 60 });
+		const batch: Pending<Incoming>[] = ["AAPL", "MSFT", "AAPL"].map((S, i) => ({ msg: { item: alpacaItem("alpaca", { T: "q", S, bp: 10 + i, ap: 11 + i, t: "2025-06-10T14:30:00Z" })!, meta, at }, done: new Set<string>() }));
+		const counted: number[] = [];
+		const published: unknown[] = [];
+		const bus = new LocalBus();
+		bus.subscribe("rookery.market_data.*", m => published.push(m));
+		const deps = { message: (p: Incoming) => toMessage(p, vol, "n1"), submit: async () => ({}), kv, bus, streamMaxLen: 100, latestTtlMs: 60_000, stored: (n: number) => counted.push(n) };
+		const failed = await writeMessages(batch, deps).then(
+			() => null,
+			(err: Error) => err,
+		);
+		expect(failed?.message).to.equal("down");
+		await writeMessages(batch, deps);
+		expect(
+			counted.reduce((a, b) => a + b, 0),
+			"each message counted once",
+		).to.equal(3);
+		expect((await kv.streamTail("stream:market_data:AAPL", 10)).length, "appended once").to.equal(2);
+		expect(published).to.have.length(3);
 	});
 });
