@@ -6,6 +6,7 @@
  * have the file's open, high, low, close and volume.
  */
 import { parseHeader, parseRow } from "../indicators/csv.ts";
+import { nextTurn } from "../scheduling/turns.ts";
 import type { Tick } from "../protocol/tick.ts";
 import { barTicks, isValidBar, type HistoryBar } from "./history.ts";
 import { PushVendor, type DataType, type PushSink, type VendorItem } from "./vendor.ts";
@@ -127,7 +128,9 @@ export class ReplayVendor extends PushVendor {
 					i++;
 					this.emitted++;
 				}
-				if (items.length > 0) await sink.items(items);
+				// A macrotask between steps: a sink that does not wait (`items` returns nothing) would
+				// otherwise let a fast replay hold the event loop for the whole file.
+				if (items.length > 0) await (sink.items(items) ?? nextTurn());
 				if (i >= rows.length) {
 					if (!this.opts.loop) {
 						this.#stopped = true;

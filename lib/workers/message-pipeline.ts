@@ -5,7 +5,11 @@
  * and counted, so memory stays bounded however long Redis is away. The batch being written counts
  * against the bound but is not dropped mid-write (it may be written: then it is not lost). Each
  * message records the stages it has done, so a retried batch does not write a message twice.
+ * Between batches the drain yields to the event loop: against an in-process store every `await`
+ * resolves at once, and a backlog drained in microtasks alone held timers and I/O (lease renewals,
+ * HTTP) for seconds (200,000 replayed messages: 2.6 s, long enough for the symbols' leases to lapse).
  */
+import { nextTurn } from "../scheduling/turns.ts";
 import type { Timers } from "./data-worker.ts";
 
 export interface Pending<T> {
@@ -123,6 +127,7 @@ export class MessagePipeline<T> {
 				this.stats.degraded = false;
 				this.opts.onState?.(false, null);
 			}
+			if (this.#queue.length > 0) await nextTurn();
 		}
 	}
 }

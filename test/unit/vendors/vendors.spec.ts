@@ -211,6 +211,18 @@ describe("vendors: replay", () => {
 		await v.stop();
 	});
 
+	it("a replay at full speed into a sink that does not wait lets timers and I/O run between steps", async () => {
+		const text = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ symbol: "X", ts: i, price: 1 + i / 1000 })).join("\n");
+		const v = new ReplayVendor("r", { text, format: "ndjson", symbol: "X", speed: Infinity, batch: 100 });
+		// Rows emitted when a callback queued at the first step got its turn: the whole file, when
+		// the replay ran in microtasks alone (it then held lease renewals and HTTP for seconds).
+		let emittedAtTurn = -1;
+		v.start(["X"], { items: () => void (emittedAtTurn < 0 && setImmediate(() => (emittedAtTurn = v.emitted))), state: () => {} });
+		await v.finished();
+		expect(v.emitted).to.equal(1000);
+		expect(emittedAtTurn).to.be.within(100, 200);
+	});
+
 	it("refuses a bad line naming it", () => {
 		expect(() => new ReplayVendor("r", { text: "time,open,high,low,close,volume\n1,2,1,3,2,5", format: "csv", symbol: "X", speed: 1 })).to.throw(/line 2/);
 		expect(() => new ReplayVendor("r", { text: '{"ts":1,"price":2}\n{oops', format: "ndjson", symbol: "X", speed: 1 })).to.throw(/line 2: not JSON/);

@@ -126,6 +126,18 @@ describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => 
 		expect(p.stats).to.include({ written: 10, queued: 0 });
 	});
 
+	it("drains a backlog batch by batch with the event loop's other callbacks run between batches", async () => {
+		const sizes: number[] = [];
+		// A store that answers at once (in-process): every await resolves in the same turn.
+		const p = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: async b => void sizes.push(b.length) });
+		let writtenAtTurn = -1;
+		setImmediate(() => (writtenAtTurn = p.stats.written));
+		p.push(range(0, 50));
+		await p.idle();
+		expect(sizes).to.deep.equal([10, 10, 10, 10, 10]);
+		expect(writtenAtTurn, "written when a callback queued before the push ran").to.be.within(10, 20);
+	});
+
 	it("does not drop the batch being written; pushed = written + dropped + queued at every step", async () => {
 		let release!: () => void;
 		const slow = new Promise<void>(r => (release = r));
