@@ -27,7 +27,19 @@ interface Vertex {
 	fx: number;
 }
 
-const byValue = (a: Vertex, b: Vertex) => a.fx - b.fx;
+/**
+ * Sorts the vertices by value, stably, in place: the order `Array.prototype.sort` with
+ * `(a, b) => a.fx - b.fx` gives (ties and +Infinity keep their order), without the work array V8's
+ * sort allocates per call, once per iteration here.
+ */
+function sortByValue(s: Vertex[]): void {
+	for (let i = 1; i < s.length; i++) {
+		const v = s[i];
+		let j = i - 1;
+		for (; j >= 0 && v.fx - s[j].fx < 0; j--) s[j + 1] = s[j];
+		s[j + 1] = v;
+	}
+}
 
 /** Puts the point `x` (its value `fx`) in the vertex; returns the vertex's array before, free for reuse. */
 function replace(v: Vertex, x: number[], fx: number): number[] {
@@ -62,7 +74,7 @@ export function nelderMead(f: (x: number[]) => number, start: number[], opts: Ne
 	let contracted = start.slice();
 	let iterations = 0;
 	for (; iterations < maxIterations; iterations++) {
-		simplex.sort(byValue);
+		sortByValue(simplex);
 		const best = simplex[0];
 		const worst = simplex[n];
 		if (Math.abs(worst.fx - best.fx) <= tolerance * (Math.abs(best.fx) + tolerance)) break;
@@ -86,6 +98,6 @@ export function nelderMead(f: (x: number[]) => number, start: number[], opts: Ne
 				}
 		}
 	}
-	simplex.sort(byValue);
+	sortByValue(simplex);
 	return { x: simplex[0].x, fx: simplex[0].fx, iterations };
 }
