@@ -97,30 +97,37 @@ export interface WriteDeps {
 	stored(n: number): void;
 }
 
+/** A message's stages (Pending.done bits). */
+const INGESTED = 1;
+const STORED = 2;
+const LATEST = 4;
+const PUBLISHED = 8;
+const done = (p: Pending<Incoming>, stage: number) => (p.done & stage) !== 0;
+
 export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps): Promise<void> {
 	for (const p of batch) p.msg.msg ??= deps.message(p.msg);
 	// 1. Trades into the symbol actors, grouped per symbol like a REST batch; symbols written
 	// before a partial failure are done.
-	const ticks = batch.filter(p => p.msg.tick && !p.done.has("ingested"));
+	const ticks = batch.filter(p => p.msg.tick && !done(p, INGESTED));
 	if (ticks.length > 0) {
 		try {
 			await deps.submit(ticks.map(p => p.msg.tick!));
-			for (const p of ticks) p.done.add("ingested");
+			for (const p of ticks) p.done |= INGESTED;
 		} catch (err) {
 			const failed = (err as { data?: { failed?: Array<{ symbol: string }> } }).data?.failed;
 			if (failed) {
 				const notWritten = new Set(failed.map(f => f.symbol));
-				for (const p of ticks) if (!notWritten.has(p.msg.tick!.symbol)) p.done.add("ingested");
+				for (const p of ticks) if (!notWritten.has(p.msg.tick!.symbol)) p.done |= INGESTED;
 			}
 			throw err;
 		}
 	}
-	// 2. The capped stream per (type, symbol): one append of the batch's messages per stream.
+	// 2. The capped stream per (type, symbol): one append of the batch's messages per stream. The
+	// message's channel is its stream's key (messageKeys.stream), so no key is built per message.
 	const streams = new Map<string, Pending<Incoming>[]>();
 	for (const p of batch) {
-		if (p.done.has("stored")) continue;
-		const m = p.msg.msg!;
-		const key = messageKeys.stream(m.data_type, m.symbol);
+		if (done(p, STORED)) continue;
+		const key = p.msg.msg!.channel;
 		const group = streams.get(key);
 		if (group) group.push(p);
 		else streams.set(key, [p]);
@@ -135,22 +142,26 @@ export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps)
 				group.map(p => p.msg.msg),
 				deps.streamMaxLen,
 			);
-			for (const p of group) p.done.add("stored");
+			for (const p of group) p.done |= STORED;
 			newlyStored += group.length;
 		}),
 	);
 	deps.stored(newlyStored);
-	const stored = batch.filter(p => p.done.has("stored") && !p.done.has("published"));
-	// 3. Latest with TTL (the newest of the batch per key), 4. publish, each once.
+	const stored = batch.filter(p => done(p, STORED) && !done(p, PUBLISHED));
+	// 3. Latest with TTL (the newest of the batch per channel), 4. publish, each once.
 	const latest = new Map<string, StreamMessage>();
-	for (const p of stored) if (!p.done.has("latest")) latest.set(messageKeys.latest(p.msg.msg!.data_type, p.msg.msg!.symbol), p.msg.msg!);
-	await Promise.all([...latest].map(([k, m]) => deps.kv.set(k, m, deps.latestTtlMs)));
+	for (const p of stored) if (!done(p, LATEST)) latest.set(p.msg.msg!.channel, p.msg.msg!);
+	await Promise.all([...latest.values()].map(m => deps.kv.set(messageKeys.latest(m.data_type, m.symbol), m, deps.latestTtlMs)));
+	// market_data quotes/bars (with volatility fields) go beside the actors' rookery.ticks.{SYM}:
+	// the subject made once per channel of the batch.
+	const subjectOf = new Map<string, string>();
 	for (const p of stored) {
-		p.done.add("latest");
+		p.done |= LATEST;
 		const m = p.msg.msg!;
-		// market_data quotes/bars (with volatility fields) go beside the actors' rookery.ticks.{SYM}.
-		deps.bus.publish(subjects.dataType(m.data_type, m.symbol), m);
-		p.done.add("published");
+		let subject = subjectOf.get(m.channel);
+		if (subject === undefined) subjectOf.set(m.channel, (subject = subjects.dataType(m.data_type, m.symbol)));
+		deps.bus.publish(subject, m);
+		p.done |= PUBLISHED;
 	}
 	const failed = results.find(r => r.status === "rejected") as PromiseRejectedResult | undefined;
 	if (failed) throw failed.reason;

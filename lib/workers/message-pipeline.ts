@@ -14,8 +14,8 @@ import type { Timers } from "./data-worker.ts";
 
 export interface Pending<T> {
 	msg: T;
-	/** Stages done (e.g. "ingested", "stored"), kept across retries. */
-	done: Set<string>;
+	/** Stages done, one bit each (the writer names them), kept across retries. */
+	done: number;
 }
 
 export interface PipelineStats {
@@ -53,7 +53,7 @@ export class MessagePipeline<T> {
 
 	/** Every message pushed is, at any time, exactly one of: written, dropped, queued. */
 	push(msgs: T[]): void {
-		for (const msg of msgs) this.#queue.push({ msg, done: new Set() });
+		for (const msg of msgs) this.#queue.push({ msg, done: 0 });
 		this.#trim();
 		if (!this.stats.degraded) this.#kick();
 	}

@@ -57,7 +57,7 @@ describe("ingest: vendor messages", () => {
 		}
 		const kv = new FlakyLatest();
 		const vol = new QuoteVolatility({ window: 60, refitEvery: 60 });
-		const batch: Pending<Incoming>[] = ["AAPL", "MSFT", "AAPL"].map((S, i) => ({ msg: { item: alpacaItem("alpaca", { T: "q", S, bp: 10 + i, ap: 11 + i, t: "2025-06-10T14:30:00Z" })!, meta, at }, done: new Set<string>() }));
+		const batch: Pending<Incoming>[] = ["AAPL", "MSFT", "AAPL"].map((S, i) => ({ msg: { item: alpacaItem("alpaca", { T: "q", S, bp: 10 + i, ap: 11 + i, t: "2025-06-10T14:30:00Z" })!, meta, at }, done: 0 }));
 		const counted: number[] = [];
 		const published: unknown[] = [];
 		const bus = new LocalBus();

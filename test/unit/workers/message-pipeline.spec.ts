@@ -31,6 +31,10 @@ class FakeTimers implements Timers {
 }
 const flush = () => new Promise(r => setImmediate(r));
 
+/** The two stages' bits in Pending.done. */
+const A = 1;
+const B = 2;
+
 /** A store with two stages per message that can be taken down; counts each stage per message. */
 class FlakyStore {
 	up = true;
@@ -44,16 +48,16 @@ class FlakyStore {
 		this.batches.push(batch.map(p => p.msg));
 		if (!this.up) throw new Error("store down");
 		for (const p of batch) {
-			if (p.done.has("a")) continue;
+			if (p.done & A) continue;
 			this.a.set(p.msg, (this.a.get(p.msg) ?? 0) + 1);
-			p.done.add("a");
+			p.done |= A;
 		}
 		let n = 0;
 		for (const p of batch) {
-			if (p.done.has("b")) continue;
+			if (p.done & B) continue;
 			if (this.failAfter !== null && n++ >= this.failAfter) throw new Error("store died mid-batch");
 			this.b.set(p.msg, (this.b.get(p.msg) ?? 0) + 1);
-			p.done.add("b");
+			p.done |= B;
 		}
 	}
 }
