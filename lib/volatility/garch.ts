@@ -36,18 +36,24 @@ function params(u: number[]): { omega: number; alpha: number; beta: number } {
 }
 
 /**
- * The log-likelihood for given parameters; the last conditional variance goes to `last[0]` when
- * given. Numbers, not an object: the objective runs ~1,000 times a fit.
+ * The log-likelihood for given parameters. A number, not an object with the last variance too: the
+ * objective runs ~1,000 times a fit (and a branch taken only by the last call would deoptimise it).
  */
-function filter(e: number[], omega: number, alpha: number, beta: number, s2Start: number, last?: Float64Array): number {
+function filter(e: number[], omega: number, alpha: number, beta: number, s2Start: number): number {
 	let s2 = s2Start;
 	let ll = 0;
 	for (let t = 0; t < e.length; t++) {
 		if (t > 0) s2 = omega + alpha * e[t - 1] * e[t - 1] + beta * s2;
 		ll -= 0.5 * (LOG_2PI + Math.log(s2) + (e[t] * e[t]) / s2);
 	}
-	if (last) last[0] = s2;
 	return ll;
+}
+
+/** The last conditional variance s2_T: filter's recurrence alone. */
+function lastVariance(e: number[], omega: number, alpha: number, beta: number, s2Start: number): number {
+	let s2 = s2Start;
+	for (let t = 1; t < e.length; t++) s2 = omega + alpha * e[t - 1] * e[t - 1] + beta * s2;
+	return s2;
 }
 
 /** Fit GARCH(1,1) to returns (at least 10, finite, not all equal). */
@@ -70,9 +76,8 @@ export function fitGarch11(returns: number[]): Garch11 {
 	// A restart from the optimum guards against Nelder-Mead stalling on a degenerate simplex.
 	const polished = nelderMead(negLl, best.x, { maxIterations: 1500, tolerance: 1e-12, step: 0.1 });
 	const { omega, alpha, beta } = params(polished.fx <= best.fx ? polished.x : best.x);
-	const last = new Float64Array(1);
-	const ll = filter(e, omega, alpha, beta, variance, last);
-	return { omega, alpha, beta, logLikelihood: ll, longRunVariance: omega / (1 - alpha - beta), lastVariance: last[0], lastReturn: e[e.length - 1], mean };
+	const ll = filter(e, omega, alpha, beta, variance);
+	return { omega, alpha, beta, logLikelihood: ll, longRunVariance: omega / (1 - alpha - beta), lastVariance: lastVariance(e, omega, alpha, beta, variance), lastReturn: e[e.length - 1], mean };
 }
 
 /**
