@@ -40,7 +40,10 @@ function params(u: number[]): { omega: number; alpha: number; beta: number } {
  * objective runs ~1,000 times a fit (and a branch taken only by the last call would deoptimise it).
  */
 function filter(e: number[], omega: number, alpha: number, beta: number, s2Start: number): number {
-	let s2 = s2Start;
+	// `+`: a number already, unchanged; it makes TurboFan keep s2 an unboxed double. Without it the
+	// loop's s2 stayed tagged (the start value comes from a closure) and every step allocated a
+	// HeapNumber: ~1 KB an evaluation, 5/6 of what a fit allocates.
+	let s2 = +s2Start;
 	let ll = 0;
 	for (let t = 0; t < e.length; t++) {
 		if (t > 0) s2 = omega + alpha * e[t - 1] * e[t - 1] + beta * s2;
@@ -51,7 +54,7 @@ function filter(e: number[], omega: number, alpha: number, beta: number, s2Start
 
 /** The last conditional variance s2_T: filter's recurrence alone. */
 function lastVariance(e: number[], omega: number, alpha: number, beta: number, s2Start: number): number {
-	let s2 = s2Start;
+	let s2 = +s2Start;
 	for (let t = 1; t < e.length; t++) s2 = omega + alpha * e[t - 1] * e[t - 1] + beta * s2;
 	return s2;
 }
