@@ -44,6 +44,8 @@ export class MessagePipeline<T> {
 	#inflight: Pending<T>[] = [];
 	#draining: Promise<void> | null = null;
 	#retry: unknown = null;
+	/** Set by close(): no batch is started and no retry is set after it. */
+	#closed = false;
 	#idle: Array<() => void> = [];
 	readonly stats: PipelineStats;
 
@@ -75,7 +77,9 @@ export class MessagePipeline<T> {
 		}
 	}
 
+	/** Stops writing: a batch being written finishes, no other starts and no retry is set. */
 	close(): void {
+		this.#closed = true;
 		if (this.#retry !== null) this.opts.timers.clearTimeout(this.#retry);
 		this.#retry = null;
 	}
@@ -92,14 +96,17 @@ export class MessagePipeline<T> {
 	}
 
 	#kick(): void {
+		if (this.#closed) return;
 		this.#draining ??= this.#drain().finally(() => {
 			this.#draining = null;
+			// Pushed after the drain's last look at the queue but before this ran: drain it too.
+			if (this.#queue.length > 0 && !this.stats.degraded) return this.#kick();
 			if (this.#queue.length === 0) for (const r of this.#idle.splice(0)) r();
 		});
 	}
 
 	async #drain(): Promise<void> {
-		while (this.#queue.length > 0) {
+		while (this.#queue.length > 0 && !this.#closed) {
 			const batch = this.#queue.splice(0, this.opts.batch);
 			this.#inflight = batch;
 			try {
@@ -114,6 +121,7 @@ export class MessagePipeline<T> {
 					this.stats.degraded = true;
 					this.opts.onState?.(true, err as Error);
 				}
+				if (this.#closed) return;
 				this.#retry = this.opts.timers.setTimeout(() => {
 					this.#retry = null;
 					this.#kick();

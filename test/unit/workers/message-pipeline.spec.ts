@@ -142,6 +142,84 @@ describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => 
 		expect(writtenAtTurn, "written when a callback queued before the push ran").to.be.within(10, 20);
 	});
 
+	it("close() stops the drain at the next batch and sets no retry, even with a write failing after it", async () => {
+		const sizes: number[] = [];
+		const p = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: async b => void sizes.push(b.length) });
+		setImmediate(() => p.close()); // queued before the drain's first pause: runs in it
+		p.push(range(0, 50));
+		await flush();
+		await flush();
+		expect(sizes).to.deep.equal([10]);
+		expect(p.stats).to.include({ written: 10, queued: 40 });
+		// A write in flight when close() comes, that then fails: not retried.
+		let fail!: (e: Error) => void;
+		const q = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: () => new Promise<void>((_, reject) => (fail = reject)) });
+		q.push(range(0, 5));
+		q.close();
+		fail(new Error("store gone"));
+		await flush();
+		expect(timers.pending).to.equal(0);
+		expect(q.stats).to.include({ written: 0, queued: 5 });
+	});
+
+	it("writes a push that lands after the drain's last look at the queue, before it has finished", async function () {
+		this.timeout(5000); // idle() never resolving is the failure
+		for (let hops = 0; hops < 8; hops++) {
+			const p = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: async () => {} });
+			p.push([1]);
+			let later: Promise<void> = Promise.resolve();
+			for (let i = 0; i < hops; i++) later = later.then(() => {});
+			await later.then(() => p.push([2]));
+			await p.idle();
+			expect(p.stats, `push after ${hops} microtask hops`).to.include({ written: 2, queued: 0 });
+		}
+	});
+
+	it("under random failures and pushes between batches: every message is written once, in order, or dropped and counted", async () => {
+		let seed = 3;
+		const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+		const real = { now: Date.now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+		for (let k = 0; k < 50; k++) {
+			const seen = new Map<number, number>();
+			const order: number[] = [];
+			let pushed = 0;
+			let next = 0;
+			let dropped = 0;
+			const limit = 5 + Math.floor(rnd() * 50);
+			const p = new MessagePipeline<number>({
+				limit,
+				batch: 1 + Math.floor(rnd() * 10),
+				retryMs: 1,
+				timers: real,
+				onDrop: n => (dropped += n),
+				write: async b => {
+					if (rnd() < 0.2) throw new Error("store down");
+					for (const x of b) {
+						seen.set(x.msg, (seen.get(x.msg) ?? 0) + 1);
+						order.push(x.msg);
+					}
+				},
+			});
+			for (let t = 0; t < 40; t++) {
+				const msgs = Array.from({ length: Math.floor(rnd() * 8) }, () => next++);
+				pushed += msgs.length;
+				p.push(msgs);
+				expect(p.stats.written + p.stats.dropped + p.stats.queued).to.equal(pushed);
+				expect(p.stats.queued).to.be.at.most(limit);
+				await new Promise<void>(r => (rnd() < 0.7 ? setImmediate(r) : queueMicrotask(r)));
+			}
+			await p.idle();
+			expect(
+				[...seen.values()].every(n => n === 1),
+				"each written once",
+			).to.equal(true);
+			expect(order).to.deep.equal([...order].sort((a, b) => a - b));
+			expect({ written: p.stats.written, dropped: p.stats.dropped }).to.deep.equal({ written: seen.size, dropped: pushed - seen.size });
+			expect(dropped).to.equal(p.stats.dropped);
+			p.close();
+		}
+	});
+
 	it("does not drop the batch being written; pushed = written + dropped + queued at every step", async () => {
 		let release!: () => void;
 		const slow = new Promise<void>(r => (release = r));
