@@ -117,5 +117,7 @@ function startPush(svc: Service, run: PushRun, symbols: string[], bufferLimit: n
 			return (run.room ??= svc.pipeline.room(bufferLimit / 2, () => run.leased).finally(() => (run.room = null)));
 		},
 		state: st => (run.state = st),
+		// A replay waits once the buffer is half full: a step of more than that half would be cut.
+		maxItems: Math.max(1, Math.floor(bufferLimit / 2)),
 	});
 }

@@ -11,6 +11,7 @@ import type { Bus } from "../bus/bus.ts";
 import type { KvStore } from "../kv/kv-store.ts";
 import { checkTick, isFieldErrors, type Tick, type TickCheckOptions } from "../protocol/tick.ts";
 import { subjects } from "../protocol/wire.ts";
+import { eachInTurns } from "../scheduling/turns.ts";
 import type { VendorItem } from "../vendors/index.ts";
 import type { Pending } from "../workers/message-pipeline.ts";
 import type { QuoteVolatility } from "../workers/quote-volatility.ts";
@@ -97,6 +98,8 @@ export interface WriteDeps {
 	stored(n: number): void;
 }
 
+const BUILD_TURNS = { budgetMs: 5 };
+
 /** A message's stages (Pending.done bits). */
 const INGESTED = 1;
 const STORED = 2;
@@ -105,7 +108,8 @@ const PUBLISHED = 8;
 const done = (p: Pending<Incoming>, stage: number) => (p.done & stage) !== 0;
 
 export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps): Promise<void> {
-	for (const p of batch) p.msg.msg ??= deps.message(p.msg);
+	// In buffer order, in turns of ~5 ms: a flush of 5,000 takes 25-50 ms to build (GARCH refits).
+	await eachInTurns(batch.length, i => (batch[i].msg.msg ??= deps.message(batch[i].msg)), BUILD_TURNS);
 	// 1. Trades into the symbol actors, grouped per symbol like a REST batch; symbols written
 	// before a partial failure are done.
 	const ticks = batch.filter(p => p.msg.tick && !done(p, INGESTED));

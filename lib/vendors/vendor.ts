@@ -87,6 +87,8 @@ export interface PushSink {
 	/** A promise makes a producer that can wait (replay) wait; a live stream cannot and does not. */
 	items(items: VendorItem[]): void | Promise<void>;
 	state(state: PushState): void;
+	/** Items one call should hold at most (what the buffer takes without dropping); a producer that can wait sends no more. */
+	readonly maxItems?: number;
 }
 
 export abstract class PushVendor extends VendorAdapter {

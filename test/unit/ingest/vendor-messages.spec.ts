@@ -76,4 +76,56 @@ describe("ingest: vendor messages", () => {
 		expect((await kv.streamTail("stream:market_data:AAPL", 10)).length, "appended once").to.equal(2);
 		expect(published).to.have.length(3);
 	});
+
+	it("after a partial submit failure, submits again only the symbols not written, and stores and publishes each message once", async () => {
+		const kv = new MemoryKv();
+		const vol = new QuoteVolatility({ window: 60, refitEvery: 60 });
+		const trades = ["AAPL", "MSFT", "AAPL", "TSLA"].map((S, i) => alpacaItem("alpaca", { T: "t", S, i, x: "V", p: 100 + i, s: 1, t: "2025-06-10T14:30:00Z" })!);
+		const batch: Pending<Incoming>[] = trades.map(item => ({ msg: { item, meta, at, tick: item.tick }, done: 0 }));
+		const submitted: string[][] = [];
+		let failMsft = true;
+		const submit = async (ticks: Array<{ symbol: string }>) => {
+			submitted.push(ticks.map(t => t.symbol));
+			// As the batched tick path reports it: MSFT not written, the other symbols written.
+			if (failMsft) throw Object.assign(new Error("1 of 3 symbols could not be written"), { data: { failed: [{ symbol: "MSFT" }] } });
+			return {};
+		};
+		const published: unknown[] = [];
+		const bus = new LocalBus();
+		bus.subscribe("rookery.market_data.*", m => published.push(m));
+		const deps = { message: (p: Incoming) => toMessage(p, vol, "n1"), submit, kv, bus, streamMaxLen: 100, latestTtlMs: 60_000, stored: () => {} };
+		const failed = await writeMessages(batch, deps).then(
+			() => null,
+			(err: Error) => err,
+		);
+		expect(failed?.message).to.match(/could not be written/);
+		expect(published, "nothing stored or published before every trade is in its actor").to.have.length(0);
+		failMsft = false;
+		await writeMessages(batch, deps);
+		expect(submitted).to.deep.equal([["AAPL", "MSFT", "AAPL", "TSLA"], ["MSFT"]]);
+		expect((await kv.streamTail("stream:market_data:AAPL", 10)).length).to.equal(2);
+		expect((await kv.streamTail("stream:market_data:MSFT", 10)).length).to.equal(1);
+		expect(published).to.have.length(4);
+		await writeMessages(batch, deps);
+		expect(submitted, "a third write of the same batch does nothing again").to.have.length(2);
+		expect(published).to.have.length(4);
+	});
+
+	it("builds a flush's messages in buffer order, in turns: a callback queued before a long build runs during it", async () => {
+		const vol = new QuoteVolatility({ window: 60, refitEvery: 60 });
+		const batch: Pending<Incoming>[] = Array.from({ length: 200 }, (_, i) => ({ msg: { item: alpacaItem("alpaca", { T: "q", S: "AAPL", bp: 10 + i, ap: 11 + i, t: "2025-06-10T14:30:00Z" })!, meta, at }, done: 0 }));
+		const built: number[] = [];
+		let builtAtTurn = -1;
+		setImmediate(() => (builtAtTurn = built.length));
+		const message = (p: Incoming) => {
+			// ~0.1 ms a message: 20 ms for the flush, over the 5 ms a turn may take.
+			const until = performance.now() + 0.1;
+			while (performance.now() < until);
+			built.push((p.item.data as { bid: number }).bid);
+			return toMessage(p, vol, "n1");
+		};
+		await writeMessages(batch, { message, submit: async () => ({}), kv: new MemoryKv(), bus: new LocalBus(), streamMaxLen: 1000, latestTtlMs: 60_000, stored: () => {} });
+		expect(built).to.deep.equal(batch.map((_, i) => 10 + i));
+		expect(builtAtTurn).to.be.within(1, 199);
+	});
 });

@@ -223,6 +223,15 @@ describe("vendors: replay", () => {
 		expect(emittedAtTurn).to.be.within(100, 200);
 	});
 
+	it("hands a sink at most its maxItems per call (a bigger step would be cut by the buffer's drop-oldest)", async () => {
+		const text = Array.from({ length: 1000 }, (_, i) => JSON.stringify({ symbol: "X", ts: i, price: 1 + i / 1000 })).join("\n");
+		const v = new ReplayVendor("r", { text, format: "ndjson", symbol: "X", speed: Infinity });
+		const sizes: number[] = [];
+		v.start(["X"], { items: items => void sizes.push(items.length), state: () => {}, maxItems: 300 });
+		await v.finished();
+		expect(sizes).to.deep.equal([300, 300, 300, 100]);
+	});
+
 	it("refuses a bad line naming it", () => {
 		expect(() => new ReplayVendor("r", { text: "time,open,high,low,close,volume\n1,2,1,3,2,5", format: "csv", symbol: "X", speed: 1 })).to.throw(/line 2/);
 		expect(() => new ReplayVendor("r", { text: '{"ts":1,"price":2}\n{oops', format: "ndjson", symbol: "X", speed: 1 })).to.throw(/line 2: not JSON/);
