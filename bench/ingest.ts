@@ -35,7 +35,7 @@ import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { MemoryStore } from "../lib/store/memory-store.ts";
 import { startNats, startRedis } from "../test/helpers/servers.ts";
 import { startNode } from "../test/helpers/node-process.ts";
-import { figure, type Figure } from "./lib/figures.ts";
+import { figure, median, type Figure } from "./lib/figures.ts";
 import { stageTable } from "./lib/stages.ts";
 import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
 import { histogram, now, paced, post, recordMs, saturate, sleep, ticksBody, type Throughput } from "./lib/load.ts";
@@ -293,9 +293,9 @@ async function clusterNodesRun(nats: string, redis: string, run: number, cpu: Cp
 	}
 }
 
-/** The run whose `key` is the median (the lower middle of an even count). */
+/** The run whose `key` is the median (the upper middle of an even count). */
 function medianBy<T>(runs: T[], key: (x: T) => number): T {
-	return [...runs].sort((x, y) => key(x) - key(y))[(runs.length - 1) >> 1];
+	return [...runs].sort((x, y) => key(x) - key(y))[runs.length >> 1];
 }
 
 /** A latency run without its per-node stage tables (kept for the median run only). */
@@ -354,6 +354,7 @@ function figuresOf(results: Record<string, unknown>, parseRuns: Throughput[], em
 	const embLats = (results.embedded as { tickToWsRuns: Array<{ p99: number }> }).tickToWsRuns;
 	// The round trip is measured once per bench run: each latency run is set against it.
 	const rtt = (k: "p50" | "p99") => ({ name: `bare HTTP POST round trip ${k}`, unit: "ms", runs: embLats.map(() => bareRtt[k]) });
+	const parseMedian = median(parseRuns.map(t => t.ticksPerSec));
 	const figures = [
 		figure({
 			name: `embedded: accepted ticks/s, POST batch endpoint (${TP.batch}-tick bodies, ${TP.concurrency} in flight)`,
@@ -389,7 +390,7 @@ function figuresOf(results: Record<string, unknown>, parseRuns: Throughput[], em
 				unit: "ticks/s",
 				runs: runs.map(r => r.ticksPerSec),
 				// Measured in the embedded phase: each cluster run against the median of those runs.
-				baseline: { name: "bare HTTP POST + JSON.parse", unit: "ticks/s", runs: runs.map(() => medianBy(parseRuns, t => t.ticksPerSec).ticksPerSec) },
+				baseline: { name: "bare HTTP POST + JSON.parse", unit: "ticks/s", runs: runs.map(() => parseMedian) },
 			}),
 		);
 	}
@@ -452,9 +453,8 @@ async function main(): Promise<void> {
 			await fresh.stop();
 		}
 	}
-	const byRate = (a: Throughput, b: Throughput) => a.ticksPerSec - b.ticksPerSec;
-	const parseTp = [...parseRuns].sort(byRate)[parseRuns.length >> 1];
-	const embTp = [...embRuns].sort(byRate)[embRuns.length >> 1];
+	const parseTp = medianBy(parseRuns, t => t.ticksPerSec);
+	const embTp = medianBy(embRuns, t => t.ticksPerSec);
 	results.baselines = { ...(results.baselines as object), bareHttpParseThroughput: parseTp, bareHttpParseRuns: parseRuns };
 	results.embedded = { throughput: embTp, throughputRuns: embRuns, tickToWs: embLat, tickToWsRuns: embLats.map(runSummary) };
 
@@ -489,9 +489,9 @@ async function main(): Promise<void> {
 		// figure's own median over the runs, as the summary does.
 		const cl = medianBy(runs, x => x.tickToWs.p99);
 		const clTp = medianBy(runs, x => x.throughput.ticksPerSec).throughput;
-		const median = (f: (x: ClusterRun) => number) => f(medianBy(runs, f));
-		const hop = { ratePerSec: cl.natsHop.ratePerSec, p50: median(x => x.natsHop.p50), p99: median(x => x.natsHop.p99) };
-		const clLat = { ...cl.tickToWs, p50: median(x => x.tickToWs.p50), p99: median(x => x.tickToWs.p99), ratePerSec: Math.min(...runs.map(x => x.tickToWs.ratePerSec)) };
+		const of = (f: (x: ClusterRun) => number) => median(runs.map(f));
+		const hop = { ratePerSec: cl.natsHop.ratePerSec, p50: of(x => x.natsHop.p50), p99: of(x => x.natsHop.p99) };
+		const clLat = { ...cl.tickToWs, p50: of(x => x.tickToWs.p50), p99: of(x => x.tickToWs.p99), ratePerSec: Math.min(...runs.map(x => x.tickToWs.ratePerSec)) };
 		results.cluster = {
 			owners: cl.owners,
 			natsHop: cl.natsHop,
