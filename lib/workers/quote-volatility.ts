@@ -4,7 +4,7 @@
  * returns of the last `window` prices, per observation interval, not annualised) and
  * `garch_forecast` (the one-step-ahead GARCH(1,1) volatility, i.e. the square root of the forecast
  * variance). The forecast follows every price (the GARCH filter step, O(1)); the parameters are
- * refitted by maximum likelihood over the same window every `refitEvery` prices (~0.5 ms a fit).
+ * refitted by maximum likelihood over the same window every `refitEvery` prices (~0.2 ms a fit).
  */
 import { fitGarch11, garchForecast, garchObserve, logReturns, realizedVolatility, type Garch11 } from "../volatility/index.ts";
 
