@@ -17,32 +17,13 @@
  */
 import type { EventType, PlatformEvent } from "./event-types.ts";
 import { unexpired, type ExpiredBefore, type Position, type TrailRows } from "./trail-rows.ts";
+import { jsonClone } from "../kv/json-copy.ts";
 
 const PAGE = 1000;
 const cmp = (a: Position, b: Position) => a.ts - b.ts || a.seq - b.seq;
 
-/** A copy of a JSON-like value as JSON would give it back (non-finite numbers → null, undefined and functions left out). */
-function jsonCopy(x: unknown): unknown {
-	if (typeof x === "number") return Number.isFinite(x) ? x : null;
-	if (typeof x !== "object" || x === null) return typeof x === "function" || typeof x === "symbol" ? undefined : x;
-	if (Array.isArray(x)) {
-		const out: unknown[] = new Array(x.length);
-		for (let i = 0; i < x.length; i++) out[i] = jsonCopy(x[i]) ?? null;
-		return out;
-	}
-	const proto = Object.getPrototypeOf(x);
-	// Anything but a plain object (a Date, an object with toJSON…): exactly what JSON makes of it.
-	if ((proto !== Object.prototype && proto !== null) || typeof (x as { toJSON?: unknown }).toJSON === "function") return JSON.parse(JSON.stringify(x));
-	const out: Record<string, unknown> = {};
-	for (const k in x) {
-		const v = jsonCopy((x as Record<string, unknown>)[k]);
-		if (v !== undefined) out[k] = v;
-	}
-	return out;
-}
-
 /** A copy of an event: its fields in their order, `data` copied as JSON would. */
-const copyOf = (e: PlatformEvent): PlatformEvent => ({ v: e.v, id: e.id, seq: e.seq, type: e.type, ts: e.ts, entity: e.entity, severity: e.severity, data: jsonCopy(e.data) as PlatformEvent["data"] });
+const copyOf = (e: PlatformEvent): PlatformEvent => ({ v: e.v, id: e.id, seq: e.seq, type: e.type, ts: e.ts, entity: e.entity, severity: e.severity, data: jsonClone(e.data) as PlatformEvent["data"] });
 
 /** Rows of one type: chunks in order, none empty. */
 class Series {

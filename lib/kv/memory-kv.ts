@@ -1,9 +1,11 @@
 /**
- * In-process KV for embedded mode and tests. Values are kept as JSON text, as Redis keeps them,
- * so a caller never mutates stored state through a shared reference; TTLs use the injected clock.
+ * In-process KV for embedded mode and tests. Values are kept as copies of their own, as the JSON
+ * round trip through Redis would give them back (lib/kv/json-copy.ts), so a caller never mutates
+ * stored state through a shared reference; TTLs use the injected clock.
  */
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
 import { MemoryLeases, kvEpochKeepMs } from "../keyed/lease.ts";
+import { keep, load, type Kept } from "./json-copy.ts";
 
 /** Redis's sorted-set order: by score, then by member byte-wise. */
 const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
@@ -28,7 +30,7 @@ function lowerBound(items: KvScored[], x: KvScored): number {
 
 interface Stream {
 	ids: string[];
-	texts: string[];
+	values: Kept[];
 	lastMs: number;
 	lastN: number;
 }
@@ -38,12 +40,12 @@ export const SWEEP_STEP = 20;
 
 export class MemoryKv extends KvStore {
 	readonly kind = "memory" as const;
-	#values = new Map<string, { text: string; expiresAt: number }>();
+	#values = new Map<string, { kept: Kept; expiresAt: number }>();
 	/** Where the expiry sweep goes on (insertion order; restarted when it runs out). */
-	#sweepAt: Iterator<[string, { text: string; expiresAt: number }]> | null = null;
+	#sweepAt: Iterator<[string, { kept: Kept; expiresAt: number }]> | null = null;
 	/** Values the last sweep step looked at (tests: the work one write does). */
 	lastSweepChecked = 0;
-	#hashes = new Map<string, Map<string, string>>();
+	#hashes = new Map<string, Map<string, Kept>>();
 	#streams = new Map<string, Stream>();
 	#zsets = new Map<string, SortedSet>();
 	readonly leases = new MemoryLeases(() => this.opts.now(), kvEpochKeepMs);
@@ -58,23 +60,24 @@ export class MemoryKv extends KvStore {
 		return 0;
 	}
 
-	#live(key: string): string | null {
+	/** The key's kept value; undefined when absent or expired (a kept value is never undefined). */
+	#live(key: string): Kept | undefined {
 		const v = this.#values.get(key);
-		if (!v) return null;
+		if (!v) return undefined;
 		if (v.expiresAt <= this.opts.now()) {
 			this.#values.delete(key);
-			return null;
+			return undefined;
 		}
-		return v.text;
+		return v.kept;
 	}
 
 	async get<T>(key: string): Promise<T | null> {
-		const text = this.#live(key);
-		return text === null ? null : (JSON.parse(text) as T);
+		const kept = this.#live(key);
+		return kept === undefined ? null : load<T>(kept);
 	}
 
 	async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-		this.#values.set(key, { text: JSON.stringify(value), expiresAt: ttlMs === undefined ? Infinity : this.opts.now() + ttlMs });
+		this.#values.set(key, { kept: keep(value), expiresAt: ttlMs === undefined ? Infinity : this.opts.now() + ttlMs });
 		if (ttlMs !== undefined) this.#sweep();
 	}
 
@@ -109,7 +112,7 @@ export class MemoryKv extends KvStore {
 	}
 
 	async del(key: string): Promise<boolean> {
-		const existed = this.#live(key) !== null || this.#hashes.has(key) || this.#streams.has(key) || this.#zsets.has(key);
+		const existed = this.#live(key) !== undefined || this.#hashes.has(key) || this.#streams.has(key) || this.#zsets.has(key);
 		this.#zsets.delete(key);
 		this.#values.delete(key);
 		this.#hashes.delete(key);
@@ -118,29 +121,29 @@ export class MemoryKv extends KvStore {
 	}
 
 	async hget<T>(key: string, field: string): Promise<T | null> {
-		const text = this.#hashes.get(key)?.get(field);
-		return text === undefined ? null : (JSON.parse(text) as T);
+		const kept = this.#hashes.get(key)?.get(field);
+		return kept === undefined ? null : load<T>(kept);
 	}
 
 	async hgetall<T>(key: string): Promise<Record<string, T>> {
 		const out: Record<string, T> = {};
-		for (const [f, text] of this.#hashes.get(key) ?? []) out[f] = JSON.parse(text) as T;
+		for (const [f, kept] of this.#hashes.get(key) ?? []) out[f] = load<T>(kept);
 		return out;
 	}
 
 	async hset(key: string, field: string, value: unknown): Promise<void> {
 		let h = this.#hashes.get(key);
 		if (!h) this.#hashes.set(key, (h = new Map()));
-		h.set(field, JSON.stringify(value));
+		h.set(field, keep(value));
 	}
 
 	async hsetMax(key: string, field: string, value: number): Promise<void> {
 		// Read and write in one synchronous step, as the script does on Redis: two calls cannot interleave.
 		let h = this.#hashes.get(key);
 		if (!h) this.#hashes.set(key, (h = new Map()));
-		const text = h.get(field);
-		const cur = text === undefined ? undefined : (JSON.parse(text) as unknown);
-		if (typeof cur !== "number" || cur < value) h.set(field, JSON.stringify(value));
+		const kept = h.get(field);
+		const cur = kept === undefined ? undefined : load<unknown>(kept);
+		if (typeof cur !== "number" || cur < value) h.set(field, keep(value));
 	}
 
 	async hdel(key: string, field: string): Promise<boolean> {
@@ -161,7 +164,7 @@ export class MemoryKv extends KvStore {
 
 	#append(key: string, values: readonly unknown[], maxLen: number): string[] {
 		let s = this.#streams.get(key);
-		if (!s) this.#streams.set(key, (s = { ids: [], texts: [], lastMs: 0, lastN: -1 }));
+		if (!s) this.#streams.set(key, (s = { ids: [], values: [], lastMs: 0, lastN: -1 }));
 		const ids: string[] = [];
 		for (const value of values) {
 			// Redis ids: <ms>-<n>, strictly increasing even when the clock stands still or goes back.
@@ -170,14 +173,14 @@ export class MemoryKv extends KvStore {
 			s.lastMs = ms;
 			const id = `${ms}-${s.lastN}`;
 			s.ids.push(id);
-			s.texts.push(JSON.stringify(value));
+			s.values.push(keep(value));
 			ids.push(id);
 		}
 		// Like `MAXLEN ~`: trim in steps, never below maxLen.
 		const excess = s.ids.length - maxLen;
 		if (excess > Math.max(10, maxLen / 10)) {
 			s.ids.splice(0, excess);
-			s.texts.splice(0, excess);
+			s.values.splice(0, excess);
 		}
 		return ids;
 	}
@@ -186,7 +189,7 @@ export class MemoryKv extends KvStore {
 		const s = this.#streams.get(key);
 		if (!s || count <= 0) return [];
 		const out: KvStreamEntry<T>[] = [];
-		for (let i = Math.max(0, s.ids.length - count); i < s.ids.length; i++) out.push({ id: s.ids[i], value: JSON.parse(s.texts[i]) as T });
+		for (let i = Math.max(0, s.ids.length - count); i < s.ids.length; i++) out.push({ id: s.ids[i], value: load<T>(s.values[i]) });
 		return out;
 	}
 
@@ -195,13 +198,13 @@ export class MemoryKv extends KvStore {
 		const next = cur + by;
 		// Like INCRBY, the key's TTL (if any) is kept.
 		const v = this.#values.get(key);
-		this.#values.set(key, { text: JSON.stringify(next), expiresAt: v && this.#live(key) !== null ? v.expiresAt : Infinity });
+		this.#values.set(key, { kept: keep(next), expiresAt: v && this.#live(key) !== undefined ? v.expiresAt : Infinity });
 		return next;
 	}
 
 	async setIfAbsent<T>(key: string, value: unknown, ttlMs?: number): Promise<T | null> {
 		const existing = this.#live(key);
-		if (existing !== null) return JSON.parse(existing) as T;
+		if (existing !== undefined) return load<T>(existing);
 		await this.set(key, value, ttlMs);
 		return null;
 	}

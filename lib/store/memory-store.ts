@@ -1,18 +1,21 @@
 /**
- * In-process store for embedded mode and unit tests. Values are kept as JSON text, as Redis
- * keeps them, so a caller can never mutate stored state through a shared reference.
+ * In-process store for embedded mode and unit tests. Values are kept as copies of their own, as
+ * the JSON round trip through Redis would give them back (lib/kv/json-copy.ts), so a caller can
+ * never mutate stored state through a shared reference.
  */
 import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
 import { MemoryLeases } from "../keyed/lease.ts";
+import { keep, load, type Kept } from "../kv/json-copy.ts";
 
 interface SymbolData {
 	seqs: number[];
-	texts: string[];
+	/** Each entry's data, kept (json-copy.ts). */
+	data: Kept[];
 	lastSeq: number;
-	latest: string | null;
+	latest: Kept | undefined;
 	latestExpiresAt: number;
-	snap: string | null;
+	snap: Kept | undefined;
 }
 
 export class MemoryStore extends Store {
@@ -33,7 +36,7 @@ export class MemoryStore extends Store {
 	#get(symbol: string): SymbolData {
 		let d = this.#data.get(symbol);
 		if (!d) {
-			d = { seqs: [], texts: [], lastSeq: 0, latest: null, latestExpiresAt: 0, snap: null };
+			d = { seqs: [], data: [], lastSeq: 0, latest: undefined, latestExpiresAt: 0, snap: undefined };
 			this.#data.set(symbol, d);
 		}
 		return d;
@@ -51,17 +54,17 @@ export class MemoryStore extends Store {
 		if (entries.length > 0 && entries[0].seq <= d.lastSeq) throw new SequenceConflictError(symbol, d.lastSeq, entries[0].seq);
 		for (const e of entries) {
 			d.seqs.push(e.seq);
-			d.texts.push(JSON.stringify(e.data));
+			d.data.push(keep(e.data));
 		}
 		if (entries.length > 0) d.lastSeq = entries[entries.length - 1].seq;
 		// Like `MAXLEN ~`: trim in steps, not on every append, and never below maxLen.
 		const excess = d.seqs.length - this.opts.maxLen;
 		if (excess > Math.max(100, this.opts.maxLen / 10)) {
 			d.seqs.splice(0, excess);
-			d.texts.splice(0, excess);
+			d.data.splice(0, excess);
 		}
 		if (latest !== undefined) {
-			d.latest = JSON.stringify(latest);
+			d.latest = keep(latest);
 			d.latestExpiresAt = this.opts.now() + this.opts.latestTtlMs;
 		}
 	}
@@ -81,7 +84,7 @@ export class MemoryStore extends Store {
 
 	#slice(d: SymbolData, from: number, to: number): LogEntry[] {
 		const out: LogEntry[] = [];
-		for (let i = from; i < to; i++) out.push({ seq: d.seqs[i], data: JSON.parse(d.texts[i]) });
+		for (let i = from; i < to; i++) out.push({ seq: d.seqs[i], data: load(d.data[i]) });
 		return out;
 	}
 
@@ -91,33 +94,33 @@ export class MemoryStore extends Store {
 
 	async getLatest<T>(symbol: string): Promise<T | null> {
 		const d = this.#data.get(symbol);
-		if (!d?.latest || d.latestExpiresAt <= this.opts.now()) return null;
-		return JSON.parse(d.latest) as T;
+		if (d?.latest === undefined || d.latestExpiresAt <= this.opts.now()) return null;
+		return load<T>(d.latest);
 	}
 
 	async putSnapshot(symbol: string, snapshot: unknown, fence?: string): Promise<void> {
 		const d = this.#get(symbol);
 		this.#fence(symbol, fence);
-		d.snap = JSON.stringify(snapshot);
+		d.snap = keep(snapshot);
 	}
 
 	async getSnapshot<T>(symbol: string): Promise<T | null> {
 		const s = this.#data.get(symbol)?.snap;
-		return s ? (JSON.parse(s) as T) : null;
+		return s === undefined ? null : load<T>(s);
 	}
 
 	async knownSymbols(symbols: string[]): Promise<Set<string>> {
 		return new Set(
 			symbols.filter(s => {
 				const d = this.#data.get(s);
-				return d !== undefined && (d.lastSeq > 0 || d.snap !== null);
+				return d !== undefined && (d.lastSeq > 0 || d.snap !== undefined);
 			}),
 		);
 	}
 
 	async listSymbols(): Promise<string[]> {
 		return [...this.#data.entries()]
-			.filter(([, d]) => d.lastSeq > 0 || d.snap !== null)
+			.filter(([, d]) => d.lastSeq > 0 || d.snap !== undefined)
 			.map(([s]) => s)
 			.sort();
 	}

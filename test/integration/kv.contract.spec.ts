@@ -58,6 +58,22 @@ for (const adapter of adapters) {
 			expect(await kv.get("a")).to.equal(null);
 		});
 
+		it("gives values back as JSON would, and neither their writer nor a reader can change what is stored", async () => {
+			const value = { n: -0, bad: NaN, gone: undefined, list: [1, undefined], at: new Date(0), nested: { k: ["a"] } };
+			const asJson = JSON.parse(JSON.stringify(value)) as unknown;
+			await kv.set("v", value);
+			await kv.hset("h", "f", value);
+			await kv.streamAppendMany("s", [value], 100);
+			value.nested.k.push("changed by the writer");
+			for (const read of [() => kv.get("v"), () => kv.hget("h", "f"), async () => (await kv.streamTail("s", 1))[0].value]) {
+				const got = (await read()) as typeof value;
+				expect(got).to.deep.equal(asJson);
+				got.nested.k.push("changed by a reader");
+				expect(await read()).to.deep.equal(asJson);
+			}
+			expect(await kv.hgetall("h")).to.deep.equal({ f: asJson });
+		});
+
 		it("expires a value set with a TTL, and not one set without", async () => {
 			await kv.set("short", 1, 40);
 			await kv.set("long", 2);

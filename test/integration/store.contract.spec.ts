@@ -42,6 +42,22 @@ for (const adapter of adapters) {
 		const open = async (opts = {}) => (store = await adapter.make(opts));
 		afterEach(async () => store?.close());
 
+		it("gives entries, latest and snapshot back as JSON would, and neither their writer nor a reader can change them", async () => {
+			await open();
+			const data = { price: 1.5, size: -0, bad: Infinity, gone: undefined, tags: ["a"] };
+			const asJson = JSON.parse(JSON.stringify(data)) as typeof data;
+			await store.append("AAPL", [{ seq: 1, data }], data);
+			await store.putSnapshot("AAPL", { state: data });
+			data.tags.push("changed by the writer");
+			const reads = [async () => (await store.range("AAPL", 1, 1))[0].data, async () => (await store.tail("AAPL", 1))[0].data, () => store.getLatest("AAPL"), async () => (await store.getSnapshot<{ state: unknown }>("AAPL"))?.state];
+			for (const read of reads) {
+				const got = (await read()) as typeof data;
+				expect(got).to.deep.equal(asJson);
+				got.tags.push("changed by a reader");
+				expect(await read()).to.deep.equal(asJson);
+			}
+		});
+
 		it("appends entries with caller-given seqs and reads them back by range", async () => {
 			await open();
 			await store.append(
