@@ -3,6 +3,7 @@
  * name, and the KV keys where it is kept: latest per (type, symbol) with a TTL, and a capped stream.
  */
 import type { DataType, UpdateType, VendorItem } from "../vendors/vendor.ts";
+import { isoTime } from "./iso-time.ts";
 
 export interface StreamMessage {
 	/** `stream:{data_type}:{SYM}`, as the predecessor named its Redis channels. */
@@ -26,22 +27,15 @@ export const messageKeys = {
 	stream: (dataType: DataType, symbol: string) => channelOf(dataType, symbol),
 };
 
-/** The last time turned into ISO-8601 and its text: the items of one batch share their `received_at`. */
-let lastIso = { ms: NaN, text: "" };
-function isoOf(ms: number): string {
-	if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() };
-	return lastIso.text;
-}
-
 export function toStreamMessage(item: VendorItem, vendor: string, meta: { worker_id: string | null; retry_count: number; fallback: boolean; node: string; now: number }): StreamMessage {
 	return {
 		channel: channelOf(item.data_type, item.symbol),
 		data_type: item.data_type,
 		update_type: item.update_type,
-		timestamp: new Date(item.timestamp).toISOString(),
+		timestamp: isoTime(item.timestamp),
 		symbol: item.symbol,
 		data: item.data,
 		vendor,
-		metadata: { worker_id: meta.worker_id, retry_count: meta.retry_count, fallback: meta.fallback, node: meta.node, received_at: isoOf(meta.now) },
+		metadata: { worker_id: meta.worker_id, retry_count: meta.retry_count, fallback: meta.fallback, node: meta.node, received_at: isoTime(meta.now) },
 	};
 }

@@ -1,0 +1,42 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { isoTime } from "../../../lib/workers/iso-time.ts";
+
+/** What toISOString gives, or the error it throws. */
+const reference = (t: number) => {
+	try {
+		return new Date(t).toISOString();
+	} catch (err) {
+		return (err as Error).name;
+	}
+};
+const ours = (t: number) => {
+	try {
+		return isoTime(t);
+	} catch (err) {
+		return (err as Error).name;
+	}
+};
+
+describe("lib/workers/iso-time", () => {
+	it("writes what toISOString writes, for any time (fast-check)", () => {
+		const times = fc.oneof(
+			fc.integer({ min: 0, max: 253_402_300_799_999 }),
+			fc.integer({ min: -8.64e15, max: 8.64e15 }),
+			fc.double({ min: -1e16, max: 1e16 }),
+			fc.constantFrom(0, -1, 0.5, -0.5, 86_399_999.9, 253_402_300_799_999, 253_402_300_800_000, 8.64e15, 8.64e15 + 1, NaN, Infinity, -Infinity, -0),
+		);
+		fc.assert(
+			fc.property(times, t => {
+				expect(ours(t), String(t)).to.equal(reference(t));
+			}),
+			{ numRuns: 20_000 },
+		);
+	});
+
+	it("writes times that follow one another within a day and across days and years", () => {
+		// Consecutive calls use the cached day; each crossing makes a new one.
+		for (let t = Date.UTC(1999, 11, 31, 23, 59, 59, 990); t < Date.UTC(2000, 0, 1, 0, 0, 0, 10); t++) expect(isoTime(t)).to.equal(new Date(t).toISOString());
+		for (const t of [Date.UTC(2024, 1, 29, 12), Date.UTC(2024, 1, 29, 12), Date.UTC(1970, 0, 1), Date.UTC(2024, 1, 29, 12, 0, 0, 1)]) expect(isoTime(t)).to.equal(new Date(t).toISOString());
+	});
+});
