@@ -12,7 +12,10 @@
  * exactly as through Redis.
  * As JSON does: non-finite numbers become null, -0 becomes 0, `undefined`, functions and symbols
  * are left out of objects and become null in arrays (array holes too), only own enumerable string
- * keys are copied, in JSON's order.
+ * keys are copied, in JSON's order. Not as JSON does, for values no store here is given: a getter
+ * runs twice when its object turns out not to be plain (the copy read it, then JSON does); a proxy
+ * or a boxed primitive given another prototype is copied as an object; and plain data whose JSON
+ * would pass V8's string limit (~512 MB) is kept where JSON.stringify throws.
  */
 
 /** Marks a value that is not plain data (see the module comment). */
@@ -51,7 +54,7 @@ function copy(value: unknown, depth: number): unknown {
 }
 
 function copyArray(a: unknown[], depth: number): unknown {
-	if (Object.getPrototypeOf(a) !== Array.prototype) return NOT_PLAIN;
+	if (Object.getPrototypeOf(a) !== Array.prototype || typeof (a as { toJSON?: unknown }).toJSON === "function") return NOT_PLAIN;
 	const n = a.length;
 	const out = new Array<unknown>(n);
 	for (let i = 0; i < n; i++) {
@@ -94,16 +97,29 @@ class JsonText {
 	constructor(readonly text: string) {}
 }
 
-/** What an in-process store keeps of a value: a plain copy of its own, or else the value's JSON text. */
+/**
+ * Kept for a value JSON makes no text of (undefined, a function, a symbol): reading it back is
+ * JSON.parse of no text, a SyntaxError, unless the store answers such a value as absent (as
+ * RedisStore does for a snapshot or latest value: `isNoText`).
+ */
+const NO_TEXT: unique symbol = Symbol("no JSON text");
+
+/** What an in-process store keeps of a value: a plain copy of its own, its JSON text, or NO_TEXT. */
 export type Kept = unknown;
 
 /** Keep `value` as the JSON round trip would give it back (throws as JSON.stringify does). */
 export function keep(value: unknown): Kept {
 	const copied = jsonCopy(value);
-	return copied === NOT_PLAIN ? new JsonText(JSON.stringify(value)) : copied;
+	if (copied !== NOT_PLAIN) return copied;
+	const text = JSON.stringify(value) as string | undefined;
+	return text === undefined ? NO_TEXT : new JsonText(text);
 }
+
+/** Whether a kept value had no JSON text. */
+export const isNoText = (kept: Kept): boolean => kept === NO_TEXT;
 
 /** A fresh copy of a kept value for a reader (what JSON.parse of the value's text would give). */
 export function load<T>(kept: Kept): T {
+	if (kept === NO_TEXT) return JSON.parse(undefined as unknown as string) as T;
 	return (kept instanceof JsonText ? JSON.parse(kept.text) : copy(kept, 0)) as T;
 }

@@ -5,7 +5,7 @@
  */
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
 import { MemoryLeases, kvEpochKeepMs } from "../keyed/lease.ts";
-import { keep, load, type Kept } from "./json-copy.ts";
+import { isNoText, keep, load, type Kept } from "./json-copy.ts";
 
 /** Redis's sorted-set order: by score, then by member byte-wise. */
 const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
@@ -142,7 +142,7 @@ export class MemoryKv extends KvStore {
 		let h = this.#hashes.get(key);
 		if (!h) this.#hashes.set(key, (h = new Map()));
 		const kept = h.get(field);
-		const cur = kept === undefined ? undefined : load<unknown>(kept);
+		const cur = kept === undefined || isNoText(kept) ? undefined : load<unknown>(kept);
 		if (typeof cur !== "number" || cur < value) h.set(field, keep(value));
 	}
 

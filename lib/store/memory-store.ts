@@ -6,7 +6,7 @@
 import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
 import { MemoryLeases } from "../keyed/lease.ts";
-import { keep, load, type Kept } from "../kv/json-copy.ts";
+import { isNoText, keep, load, type Kept } from "../kv/json-copy.ts";
 
 interface SymbolData {
 	seqs: number[];
@@ -94,7 +94,8 @@ export class MemoryStore extends Store {
 
 	async getLatest<T>(symbol: string): Promise<T | null> {
 		const d = this.#data.get(symbol);
-		if (d?.latest === undefined || d.latestExpiresAt <= this.opts.now()) return null;
+		// A latest value with no JSON text (a function…) is none, as RedisStore stores none for it.
+		if (d?.latest === undefined || isNoText(d.latest) || d.latestExpiresAt <= this.opts.now()) return null;
 		return load<T>(d.latest);
 	}
 
@@ -106,7 +107,7 @@ export class MemoryStore extends Store {
 
 	async getSnapshot<T>(symbol: string): Promise<T | null> {
 		const s = this.#data.get(symbol)?.snap;
-		return s === undefined ? null : load<T>(s);
+		return s === undefined || isNoText(s) ? null : load<T>(s);
 	}
 
 	async knownSymbols(symbols: string[]): Promise<Set<string>> {

@@ -58,6 +58,14 @@ for (const adapter of adapters) {
 			}
 		});
 
+		it("reads a snapshot or latest value JSON makes no text of as none", async () => {
+			await open();
+			await store.append("AAPL", [{ seq: 1, data: { p: 1 } }], () => 1);
+			await store.putSnapshot("AAPL", undefined);
+			expect(await store.getLatest("AAPL")).to.equal(null);
+			expect(await store.getSnapshot("AAPL")).to.equal(null);
+		});
+
 		it("appends entries with caller-given seqs and reads them back by range", async () => {
 			await open();
 			await store.append(

@@ -58,6 +58,8 @@ describe("lib/kv/json-copy", () => {
 			{ p: new Point(1, 2) },
 			toJSON,
 			{ inner: toJSON },
+			Object.assign([1, 2], { toJSON: () => "replaced" }),
+			{ list: Object.assign([1], { toJSON: () => 7 }) },
 			new Map([[1, 2]]),
 			new Float64Array([1.5, 2]),
 			{ big: 1n },
