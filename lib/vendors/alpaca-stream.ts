@@ -46,10 +46,55 @@ export interface AlpacaCounters {
 	errors: number;
 }
 
-/** Alpaca times are RFC 3339 with up to nanoseconds; Date.parse wants at most milliseconds. */
+/** The UTC day of the last time parsed (`YYYY-MM-DD`) and its start: a stream's times share their day. */
+let lastDay = "";
+let lastDayMs = NaN;
+
+/**
+ * Alpaca times are RFC 3339 with up to nanoseconds; Date.parse wants at most milliseconds. The form
+ * the stream sends (`YYYY-MM-DDTHH:MM:SS.fffffffffZ`, or no fraction) is read by position with the
+ * day's start kept (Date.parse with a regexp replace took ~1 µs a message); any other form, or a
+ * field out of range, goes to Date.parse as before.
+ */
 export function parseAlpacaTime(t: unknown): number {
 	if (typeof t !== "string") return NaN;
-	return Date.parse(t.replace(/(\.\d{3})\d+/, "$1"));
+	const fast = utcTime(t);
+	return fast >= 0 ? fast : Date.parse(t.replace(/(\.\d{3})\d+/, "$1"));
+}
+
+/** Digits of `t` at [from, to) as a number, or -1 if any is not a digit. */
+function digits(t: string, from: number, to: number): number {
+	let n = 0;
+	for (let i = from; i < to; i++) {
+		const d = t.charCodeAt(i) - 48;
+		if (d < 0 || d > 9) return -1;
+		n = n * 10 + d;
+	}
+	return n;
+}
+
+/** The time of `YYYY-MM-DDTHH:MM:SS[.fff…]Z` (no fraction, or 3 digits or more); -1 for anything else. */
+function utcTime(t: string): number {
+	const n = t.length;
+	if (n < 20 || t.charCodeAt(10) !== 0x54 || t.charCodeAt(13) !== 0x3a || t.charCodeAt(16) !== 0x3a || t.charCodeAt(n - 1) !== 0x5a) return -1;
+	let ms = 0;
+	if (n !== 20) {
+		if (t.charCodeAt(19) !== 0x2e || n < 24) return -1;
+		ms = digits(t, 20, 23);
+		if (ms < 0 || digits(t, 23, n - 1) < 0) return -1;
+	}
+	const h = digits(t, 11, 13);
+	const m = digits(t, 14, 16);
+	const s = digits(t, 17, 19);
+	if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59) return -1;
+	if (!t.startsWith(lastDay) || lastDay.length !== 10) {
+		const day = t.slice(0, 10);
+		const start = digits(day, 0, 4) >= 0 && day.charCodeAt(4) === 0x2d && day.charCodeAt(7) === 0x2d ? Date.parse(`${day}T00:00:00.000Z`) : NaN;
+		if (Number.isNaN(start)) return -1;
+		lastDay = day;
+		lastDayMs = start;
+	}
+	return lastDayMs + h * 3_600_000 + m * 60_000 + s * 1000 + ms;
 }
 
 /** One decoded stream element into an item, or null when it is not market data (or is garbled). */
