@@ -22,6 +22,7 @@ import alertsService from "../services/alerts.service.ts";
 import alertDeliveryService from "../services/alert-delivery.service.ts";
 import patternsService from "../services/patterns.service.ts";
 import { listenProbes, type ProbeListener, type ProbeRoute } from "../lib/health/probe-listener.ts";
+import { releasePrometheusRegistry } from "../lib/metrics/registry.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	gateway: gatewayService,
@@ -77,6 +78,7 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 			await broker.stop();
 			await probes?.close();
 			await owned.close();
+			releasePrometheusRegistry(broker);
 		},
 	};
 }
