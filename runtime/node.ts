@@ -22,7 +22,6 @@ import alertsService from "../services/alerts.service.ts";
 import alertDeliveryService from "../services/alert-delivery.service.ts";
 import patternsService from "../services/patterns.service.ts";
 import { listenProbes, type ProbeListener, type ProbeRoute } from "../lib/health/probe-listener.ts";
-import { releasePrometheusRegistry } from "../lib/metrics/registry.ts";
 
 const FACTORIES: Record<ServiceName, (deps: NodeDeps) => object> = {
 	gateway: gatewayService,
@@ -78,7 +77,6 @@ export async function createNode(config: RookeryConfig, opts: { now?: () => numb
 			await broker.stop();
 			await probes?.close();
 			await owned.close();
-			releasePrometheusRegistry(broker);
 		},
 	};
 }

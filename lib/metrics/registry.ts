@@ -18,18 +18,20 @@ export function prometheusRegistryOf(broker: { nodeID: string }): Registry {
 		// Gauges named like counters (promtool refuses them); nodejs_active_{handles,requests,resources} by type stay.
 		for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
 		byNode.set(broker, registry);
+		// Moleculer tells its internal subscribers when the broker has stopped (`$broker.stopped`).
+		(broker as { localBus?: { once(event: string, listener: () => void): unknown } }).localBus?.once("$broker.stopped", () => release(broker));
 	}
 	return registry;
 }
 
 /**
- * Empties a stopped node's registry. prom-client's default GC collector observes GC through a
+ * Empties a stopped broker's registry. prom-client's default GC collector observes GC through a
  * PerformanceObserver that it never disconnects; the observer keeps the registry, and through each
  * metric's collect closure the node's broker, services, actors and stores, for the life of the
  * process: ~70 MB per 500k ticks of a stopped embedded node (bench/ingest.ts held three, and its
  * own GC then stalled its latency clients for hundreds of ms).
  */
-export function releasePrometheusRegistry(broker: object): void {
+function release(broker: object): void {
 	byNode.get(broker)?.clear();
 	byNode.delete(broker);
 }
