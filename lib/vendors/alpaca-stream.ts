@@ -47,7 +47,7 @@ export interface AlpacaCounters {
 }
 
 /** The UTC day of the last time parsed (`YYYY-MM-DD`) and its start: a stream's times share their day. */
-let lastDay = "";
+let lastDay = "none yet";
 let lastDayMs = NaN;
 
 /**
@@ -87,7 +87,7 @@ function utcTime(t: string): number {
 	const m = digits(t, 14, 16);
 	const s = digits(t, 17, 19);
 	if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59) return -1;
-	if (!t.startsWith(lastDay) || lastDay.length !== 10) {
+	if (!t.startsWith(lastDay)) {
 		const day = t.slice(0, 10);
 		const start = digits(day, 0, 4) >= 0 && day.charCodeAt(4) === 0x2d && day.charCodeAt(7) === 0x2d ? Date.parse(`${day}T00:00:00.000Z`) : NaN;
 		if (Number.isNaN(start)) return -1;
