@@ -3,7 +3,7 @@
  * name, and the KV keys where it is kept: latest per (type, symbol) with a TTL, and a capped stream.
  */
 import type { DataType, UpdateType, VendorItem } from "../vendors/vendor.ts";
-import { isoTime } from "./iso-time.ts";
+import { isoTimeFormatter } from "./iso-time.ts";
 
 export interface StreamMessage {
 	/** `stream:{data_type}:{SYM}`, as the predecessor named its Redis channels. */
@@ -27,15 +27,19 @@ export const messageKeys = {
 	stream: (dataType: DataType, symbol: string) => channelOf(dataType, symbol),
 };
 
+/** The data times and the arrival times, each with its own day cache (lib/workers/iso-time.ts). */
+const dataTime = isoTimeFormatter();
+const receivedTime = isoTimeFormatter();
+
 export function toStreamMessage(item: VendorItem, vendor: string, meta: { worker_id: string | null; retry_count: number; fallback: boolean; node: string; now: number }): StreamMessage {
 	return {
 		channel: channelOf(item.data_type, item.symbol),
 		data_type: item.data_type,
 		update_type: item.update_type,
-		timestamp: isoTime(item.timestamp),
+		timestamp: dataTime(item.timestamp),
 		symbol: item.symbol,
 		data: item.data,
 		vendor,
-		metadata: { worker_id: meta.worker_id, retry_count: meta.retry_count, fallback: meta.fallback, node: meta.node, received_at: isoTime(meta.now) },
+		metadata: { worker_id: meta.worker_id, retry_count: meta.retry_count, fallback: meta.fallback, node: meta.node, received_at: receivedTime(meta.now) },
 	};
 }

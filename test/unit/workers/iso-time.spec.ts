@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { isoTime } from "../../../lib/workers/iso-time.ts";
+import { isoTimeFormatter } from "../../../lib/workers/iso-time.ts";
+
+const isoTime = isoTimeFormatter();
 
 /** What toISOString gives, or the error it throws. */
 const reference = (t: number) => {
