@@ -236,9 +236,10 @@ interface ClusterRun {
 
 /**
  * One cluster run on a fresh redis-server, nats-server -js and two fresh nodes
- * (test/helpers/node-process.ts): NATS hop, tick→WS latency, throughput into A. With one Redis and
- * one NATS kept across runs, the third run's latency had a p99 of 220–350 ms in both benches that
- * ran it so (the first two: 20–26 ms): runs must not inherit the earlier runs' data.
+ * (test/helpers/node-process.ts): NATS hop, tick→WS latency, throughput into A. Fresh servers, so
+ * no run inherits another's data. (The third run's 220–406 ms p99s, first put down to shared
+ * servers, came from this process's heap: stopped embedded nodes were never collected, b85cdfe;
+ * bench/README.md.)
  */
 async function clusterRun(run: number, cpu: CpuMeter): Promise<ClusterRun> {
 	process.stdout.write(`cluster run ${run + 1} of ${RUNS}: redis-server, nats-server -js, 2 nodes…\n`);
