@@ -69,10 +69,11 @@ function copyObject(o: Record<string, unknown>, depth: number): unknown {
 	const proto = Object.getPrototypeOf(o);
 	if ((proto !== OBJECT_PROTO && proto !== null) || typeof o.toJSON === "function") return NOT_PLAIN;
 	const out: Record<string, unknown> = {};
-	// Own enumerable string keys, in JSON's order.
-	const keys = Object.keys(o);
-	for (let i = 0; i < keys.length; i++) {
-		const k = keys[i];
+	// Own enumerable string keys, in JSON's order (Object.keys' order). `for…in` and an own check
+	// rather than Object.keys: as fast, without a new array of keys per object copied, which was
+	// ~400 bytes of garbage a vendor message.
+	for (const k in o) {
+		if (!Object.hasOwn(o, k)) continue;
 		// An own `__proto__` key (JSON.parse makes one) would set the copy's prototype here.
 		if (k === "__proto__") return NOT_PLAIN;
 		const v = copy(o[k], depth);

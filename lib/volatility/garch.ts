@@ -100,6 +100,21 @@ export function garchObserve(fit: Garch11, r: number): Garch11 {
 	return { omega: fit.omega, alpha: fit.alpha, beta: fit.beta, logLikelihood: fit.logLikelihood, longRunVariance: fit.longRunVariance, lastVariance: garchNextVariance(fit), lastReturn: r - fit.mean, mean: fit.mean };
 }
 
+/**
+ * `garchObserve` on a fit this caller alone holds: its two last-observation fields updated in
+ * place, the same arithmetic, no new object. Per price on the vendor path, where the new object
+ * (and its eight numbers) was a good part of what each message left for the young generation.
+ */
+export function garchObserveInPlace(fit: Garch11, r: number): void {
+	fit.lastVariance = garchNextVariance(fit);
+	fit.lastReturn = r - fit.mean;
+}
+
+/** The one-step-ahead variance as `garchForecast(fit, 1)[0]` gives it, bit for bit, without the array. */
+export function garchForecastNext(fit: Garch11): number {
+	return fit.longRunVariance + Math.pow(fit.alpha + fit.beta, 0) * (garchNextVariance(fit) - fit.longRunVariance);
+}
+
 /** The one-step-ahead variance s2_{T+1} = omega + alpha e_T^2 + beta s2_T. */
 function garchNextVariance(fit: Garch11): number {
 	return fit.omega + fit.alpha * fit.lastReturn * fit.lastReturn + fit.beta * fit.lastVariance;

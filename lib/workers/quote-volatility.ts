@@ -6,7 +6,7 @@
  * variance). The forecast follows every price (the GARCH filter step, O(1)); the parameters are
  * refitted by maximum likelihood over the same window every `refitEvery` prices (~0.2 ms a fit).
  */
-import { fitGarch11, garchForecast, garchObserve, logReturns, realizedVolatility, type Garch11 } from "../volatility/index.ts";
+import { fitGarch11, garchForecast, garchForecastNext, garchObserveInPlace, logReturns, realizedVolatility, type Garch11 } from "../volatility/index.ts";
 
 export interface VolatilityOptions {
 	window: number;
@@ -63,8 +63,11 @@ export class QuoteVolatility {
 			} catch {
 				s.fit = null; // flat prices: no variance to model
 			}
-		} else if (observed && s.fit !== null) s.fit = garchObserve(s.fit, returns[returns.length - 1]);
-		const garch = s.fit === null ? null : Math.sqrt(garchForecast(s.fit, 1)[0]);
+		} else if (observed && s.fit !== null) {
+			// The fit is this symbol's own (fitGarch11 made it): filtered forward in place.
+			garchObserveInPlace(s.fit, returns[returns.length - 1]);
+		}
+		const garch = s.fit === null ? null : Math.sqrt(garchForecastNext(s.fit));
 		return { spread: spreadOf(bid, ask), realized_vol: returns.length >= 2 ? realizedVolatility(returns) : null, garch_forecast: garch, vol_window: returns.length };
 	}
 }

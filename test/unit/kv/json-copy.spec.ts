@@ -82,6 +82,19 @@ describe("lib/kv/json-copy", () => {
 		expect(Object.hasOwn(back, "__proto__")).to.equal(true);
 	});
 
+	it("copies own keys only, as JSON does, when Object.prototype has an enumerable key", () => {
+		const value = { a: 1, nested: { b: [{ c: 2 }] } };
+		Object.defineProperty(Object.prototype, "polluted", { value: "x", enumerable: true, configurable: true, writable: true });
+		try {
+			const kept = keep(value);
+			expect(Object.keys(kept as object)).to.deep.equal(["a", "nested"]);
+			expect(JSON.stringify(load(kept))).to.equal(JSON.stringify(value));
+			expect(Object.hasOwn(load<{ nested: object }>(kept).nested, "polluted")).to.equal(false);
+		} finally {
+			delete (Object.prototype as { polluted?: string }).polluted;
+		}
+	});
+
 	it("copies plain data, and only plain data, without text", () => {
 		expect(jsonCopy({ a: [1, { b: "x" }], n: null })).to.deep.equal({ a: [1, { b: "x" }], n: null });
 		for (const v of [new Date(0), { p: new Point(1, 2) }, { big: 1n }, nested(MAX_COPY_DEPTH + 1), undefined, () => 1]) expect(jsonCopy(v)).to.equal(NOT_PLAIN);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { fitGarch11, garchFilter, garchForecast, type Garch11 } from "../../../lib/volatility/garch.ts";
+import { fitGarch11, garchFilter, garchForecast, garchForecastNext, garchObserve, garchObserveInPlace, type Garch11 } from "../../../lib/volatility/garch.ts";
 import { logReturns, realizedVolatility } from "../../../lib/volatility/realized.ts";
 import { mulberry32 } from "../../../lib/feed/random.ts";
 
@@ -107,6 +107,22 @@ describe("lib/volatility", () => {
 		expect(f[1] - 2e-5).to.be.closeTo(0.95 * (f[0] - 2e-5), 1e-15);
 		expect(f[199]).to.be.closeTo(2e-5, 1e-9);
 		expect(() => garchForecast(fit, 0)).to.throw(RangeError);
+	});
+
+	it("garchObserveInPlace and garchForecastNext give garchObserve's fit and garchForecast(fit, 1)[0] bit for bit", () => {
+		const rand = mulberry32(19);
+		for (let run = 0; run < 200; run++) {
+			const returns = Array.from({ length: 60 }, () => (rand() - 0.5) * 0.02 * (rand() < 0.1 ? 10 : 1));
+			let reference = fitGarch11(returns);
+			const inPlace = { ...reference };
+			for (let k = 0; k < 60; k++) {
+				const r = (rand() - 0.5) * 0.02;
+				reference = garchObserve(reference, r);
+				garchObserveInPlace(inPlace, r);
+				expect(inPlace, `run ${run}, step ${k}`).to.deep.equal(reference);
+				expect(Object.is(garchForecastNext(inPlace), garchForecast(reference, 1)[0]), `run ${run}, step ${k}`).to.equal(true);
+			}
+		}
 	});
 
 	it("fitGarch11 refuses too few, non-finite or constant returns", () => {

@@ -36,6 +36,27 @@ describe("lib/workers/iso-time", () => {
 		);
 	});
 
+	it("writes runs of nearby times, forward and back, across seconds, days and years (fast-check)", () => {
+		// A fresh formatter per run: each step hits or misses the cached second and day.
+		const DAY = 86_400_000;
+		const start = fc.oneof(
+			fc.integer({ min: 0, max: 253_402_300_790_000 }),
+			fc.integer({ min: 1, max: 2_932_000 }).map(d => d * DAY),
+			fc.constantFrom(Date.UTC(1999, 11, 31, 23, 59, 59, 500), Date.UTC(2024, 1, 29, 23, 59, 59, 999)),
+		);
+		fc.assert(
+			fc.property(start, fc.array(fc.integer({ min: -2500, max: 2500 }), { minLength: 1, maxLength: 60 }), (from, steps) => {
+				const isoTimeOfRun = isoTimeFormatter();
+				let t = from;
+				for (const step of steps) {
+					t = Math.min(253_402_300_799_999, Math.max(0, t + step));
+					expect(isoTimeOfRun(t), String(t)).to.equal(new Date(t).toISOString());
+				}
+			}),
+			{ numRuns: 3000 },
+		);
+	});
+
 	it("writes times that follow one another within a day and across days and years", () => {
 		// Consecutive calls use the cached day; each crossing makes a new one.
 		for (let t = Date.UTC(1999, 11, 31, 23, 59, 59, 990); t < Date.UTC(2000, 0, 1, 0, 0, 0, 10); t++) expect(isoTime(t)).to.equal(new Date(t).toISOString());
