@@ -1,0 +1,25 @@
+/**
+ * Every allocation of a bench process, collected or not: load it before a bench
+ * (`node --import tsx --import ./bench/lib/allocation-profile.ts bench/ingest-vendors.ts`) and it
+ * writes a `.heapprofile` (Chrome DevTools, or any reader of its JSON) to ALLOCATION_PROFILE
+ * (default bench/results/allocations.heapprofile) at exit. Node's own `--heap-prof` keeps only what
+ * is still alive when it stops, which hides short-lived garbage: what a vendor message allocates
+ * and the young generation then scavenges (bench/README.md, "Allocation").
+ */
+import { writeFileSync } from "node:fs";
+import inspector from "node:inspector";
+import path from "node:path";
+
+const out = process.env.ALLOCATION_PROFILE ?? path.resolve(import.meta.dirname, "../results/allocations.heapprofile");
+const session = new inspector.Session();
+session.connect();
+session.post("HeapProfiler.enable");
+// One sample per 16 KiB allocated on average; both flags keep the samples of collected objects.
+session.post("HeapProfiler.startSampling", { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as inspector.HeapProfiler.StartSamplingParameterType);
+process.on("exit", () => {
+	// The inspector answers synchronously within the process, so the file is written before exit.
+	session.post("HeapProfiler.stopSampling", (err, result) => {
+		if (err) process.stderr.write(`allocation profile: ${err.message}\n`);
+		else writeFileSync(out, JSON.stringify(result.profile));
+	});
+});
