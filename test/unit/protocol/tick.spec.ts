@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { checkTick, checkTickBatch, isFieldErrors, MAX_BATCH } from "../../../lib/protocol/tick.ts";
+import fc from "fast-check";
+import { checkTick, checkTickBatch, checkTickByValidator, isFieldErrors, MAX_BATCH, PRICE_MAX, PRICE_MIN, SIZE_MAX } from "../../../lib/protocol/tick.ts";
 import type { FieldError } from "../../../lib/protocol/errors.ts";
 
 const NOW = Date.UTC(2026, 10, 28, 12);
@@ -82,5 +83,51 @@ describe("lib/protocol/tick", () => {
 			const r = checkTickBatch(Array(MAX_BATCH).fill({ ...good, price: -1 }), opts) as FieldError[];
 			expect(r.length).to.be.at.most(100);
 		});
+	});
+
+	it("answers what the validator alone answers, for the usual ticks and every near miss (fast-check)", () => {
+		// Values at and around each bound, of every JSON type, so both paths see each edge.
+		const number = fc.oneof(
+			fc.constantFrom(0, -0, -1, 1, 0.5, PRICE_MIN, PRICE_MIN / 2, PRICE_MAX, PRICE_MAX * 1.0000001, SIZE_MAX, SIZE_MAX * 2, NaN, Infinity, -Infinity, NOW, NOW + 60_000, NOW + 60_001, Number.MAX_SAFE_INTEGER, 2 ** 53),
+			fc.double({ min: -1e16, max: 1e16 }),
+			fc.integer({ min: NOW - 1e9, max: NOW + 1e6 }),
+		);
+		const value = fc.oneof(
+			number,
+			fc.constantFrom(null, undefined, true, "", "1", "AAPL", "aapl", "AAPL\n", "A".repeat(24), "A".repeat(25), "x".repeat(64), "x".repeat(65), "2026-11-28T11:59:00.500Z", "2026-13-45T11:00:00Z"),
+			fc.string({ maxLength: 70 }),
+			fc.constant([]),
+			fc.constant({}),
+		);
+		const key = fc.constantFrom("symbol", "price", "size", "ts", "bid", "ask", "id", "venue", "__proto__", "seq");
+		const usual = fc.record(
+			{
+				symbol: fc.constantFrom("AAPL", "brk.b", "BTC/USD", "A".repeat(24)),
+				price: fc.double({ min: PRICE_MIN, max: PRICE_MAX, noNaN: true }),
+				size: fc.double({ min: 0, max: SIZE_MAX, noNaN: true }),
+				ts: fc.integer({ min: 1, max: NOW + 120_000 }),
+				bid: fc.double({ min: PRICE_MIN, max: PRICE_MAX, noNaN: true }),
+				ask: fc.double({ min: PRICE_MIN, max: PRICE_MAX, noNaN: true }),
+				id: fc.string({ minLength: 1, maxLength: 64 }),
+			},
+			{ requiredKeys: ["symbol", "price", "size", "ts"] },
+		);
+		// The usual tick, with up to three fields changed to any value (or added, or removed).
+		const tick = fc.tuple(usual, fc.array(fc.tuple(key, fc.option(value, { nil: undefined }), fc.boolean()), { maxLength: 3 })).map(([t, edits]) => {
+			const out: Record<string, unknown> = JSON.parse(JSON.stringify(t));
+			for (const [k, v, remove] of edits) {
+				if (remove) delete out[k];
+				else Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
+			}
+			return out;
+		});
+		fc.assert(
+			fc.property(tick, raw => {
+				// Each path gets its own object: the validator writes the upper-cased symbol back.
+				const copy = { ...raw };
+				expect(checkTick(raw, opts, "t."), JSON.stringify(raw)).to.deep.equal(checkTickByValidator(copy, opts, "t."));
+			}),
+			{ numRuns: 20_000 },
+		);
 	});
 });
