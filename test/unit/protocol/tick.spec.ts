@@ -85,6 +85,22 @@ describe("lib/protocol/tick", () => {
 		});
 	});
 
+	it("reads an optional field sent as null as absent (an id of null is no id)", () => {
+		expect(checkTick({ ...good, bid: null, ask: null, id: null }, opts)).to.deep.equal(good);
+		expect(checkTick({ ...good, ts: new Date(good.ts).toISOString(), id: null }, opts)).to.deep.equal(good);
+	});
+
+	it("takes the usual tick without the validator, and upper-cases a symbol the validator cannot write back", () => {
+		// The validator writes the upper-cased symbol into its input: an input left as it was took the fast path.
+		const raw = { ...good, symbol: "aapl", id: "v:1" };
+		expect(checkTick(raw, opts)).to.deep.equal({ ...good, id: "v:1" });
+		expect(raw.symbol).to.equal("aapl");
+		const viaValidator = { ...good, symbol: "aapl", id: 7 };
+		expect(checkTick(viaValidator, opts)).to.deep.equal({ ...good, id: "7" });
+		expect(viaValidator.symbol).to.equal("AAPL");
+		expect(checkTickByValidator(Object.freeze({ ...good, symbol: "aapl" }), opts)).to.deep.equal(good);
+	});
+
 	it("answers what the validator alone answers, for the usual ticks and every near miss (fast-check)", () => {
 		// Values at and around each bound, of every JSON type, so both paths see each edge.
 		const number = fc.oneof(
