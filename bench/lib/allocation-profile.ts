@@ -1,10 +1,11 @@
 /**
- * Every allocation of a bench process, collected or not: load it before a bench
- * (`node --import tsx --import ./bench/lib/allocation-profile.ts bench/ingest-vendors.ts`) and it
- * writes a `.heapprofile` (Chrome DevTools, or any reader of its JSON) to ALLOCATION_PROFILE
- * (default bench/results/allocations.heapprofile) at exit. Node's own `--heap-prof` keeps only what
- * is still alive when it stops, which hides short-lived garbage: what a vendor message allocates
- * and the young generation then scavenges (bench/README.md, "Allocation").
+ * A sampled profile of what a bench process allocates, collected objects included: load it before
+ * a bench (`node --import tsx --import ./bench/lib/allocation-profile.ts bench/ingest-vendors.ts`)
+ * and it writes a `.heapprofile` (Chrome DevTools, or any reader of its JSON) to ALLOCATION_PROFILE
+ * (default bench/results/allocations.heapprofile) when the process exits normally (not on a
+ * signal). Node's own `--heap-prof` keeps only the samples still alive when it stops, which hides
+ * short-lived garbage: what a vendor message allocates and the young generation then scavenges
+ * (bench/README.md, "Allocation").
  */
 import { writeFileSync } from "node:fs";
 import inspector from "node:inspector";

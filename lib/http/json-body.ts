@@ -29,8 +29,9 @@ export function jsonBody(strict = true): JsonBodyMiddleware {
 	const mw = (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (err?: unknown) => void) => {
 		const text = req.body;
 		if (typeof text !== "string") return next();
-		// As body-parser's json: an empty body is a common client mistake, read as {}. A test for
-		// anything but whitespace (what trim removes) rather than trim(), which copied the whole body.
+		// An empty or whitespace-only body, a common client mistake, is read as {} (body-parser's json
+		// does so for an empty one). A test for anything but whitespace (what trim removes) answers
+		// that without making a trimmed string.
 		if (!/\S/.test(text)) {
 			req.body = {};
 			return next();

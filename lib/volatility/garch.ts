@@ -96,7 +96,8 @@ export function fitGarch11(returns: number[]): Garch11 {
  * e_{T+1} = r - mean. The filter step between refits: O(1), where a refit costs ~0.2 ms.
  */
 export function garchObserve(fit: Garch11, r: number): Garch11 {
-	// A literal: `{ ...fit, … }` is V8's slow path (Node 20: ~0.4 µs), and this runs per price.
+	// A literal: `{ ...fit, … }` is V8's slow path (Node 20: ~0.4 µs). Per price, the quote volatility
+	// state uses garchObserveInPlace.
 	return { omega: fit.omega, alpha: fit.alpha, beta: fit.beta, logLikelihood: fit.logLikelihood, longRunVariance: fit.longRunVariance, lastVariance: garchNextVariance(fit), lastReturn: r - fit.mean, mean: fit.mean };
 }
 
@@ -110,9 +111,14 @@ export function garchObserveInPlace(fit: Garch11, r: number): void {
 	fit.lastReturn = r - fit.mean;
 }
 
-/** The one-step-ahead variance as `garchForecast(fit, 1)[0]` gives it, bit for bit, without the array. */
+/**
+ * The one-step-ahead variance as `garchForecast(fit, 1)[0]` gives it, without the array: that
+ * forecast is LR + 1 · (s2_{T+1} − LR), which can differ from s2_{T+1} in the last bit, so the same
+ * two roundings are made here.
+ */
 export function garchForecastNext(fit: Garch11): number {
-	return fit.longRunVariance + Math.pow(fit.alpha + fit.beta, 0) * (garchNextVariance(fit) - fit.longRunVariance);
+	const lr = fit.longRunVariance;
+	return lr + (garchNextVariance(fit) - lr);
 }
 
 /** The one-step-ahead variance s2_{T+1} = omega + alpha e_T^2 + beta s2_T. */

@@ -27,7 +27,7 @@ export const messageKeys = {
 	stream: (dataType: DataType, symbol: string) => channelOf(dataType, symbol),
 };
 
-/** The data times and the arrival times, each with its own day cache (lib/workers/iso-time.ts). */
+/** The data times and the arrival times, each with its own second and day cache (lib/workers/iso-time.ts). */
 const dataTime = isoTimeFormatter();
 const receivedTime = isoTimeFormatter();
 

@@ -66,7 +66,7 @@ describe("security: JSON bodies are checked at parse", function () {
 		expect((await postJson(`${n.base}/api/v1/auth/keys`, "5")).status).to.equal(400);
 		// Not strict on ticks: a bare value reaches validation (422 naming why).
 		expect((await postJson(`${n.base}/api/v1/ticks`, "5")).status).to.equal(422);
-		// A body of whitespace only (any that trim removes) reads as {}, as body-parser's json reads it.
+		// An empty body, or one of whitespace only (any that trim removes), is read as {}.
 		const asEmpty = await postJson(`${n.base}/api/v1/ticks`, "{}");
 		for (const body of ["", " \n\t\r ", "\u00a0\u2028\u3000"]) {
 			const res = await postJson(`${n.base}/api/v1/ticks`, body);
