@@ -61,6 +61,17 @@ describe("security: JSON bodies are checked at parse", function () {
 		}
 	});
 
+	it("a value String() cannot convert, inside an array, gets 422 naming its field, not 500", async () => {
+		// `[{"toString": 1}]`: fastest-validator's message for it threw (lib/validation/validator.ts).
+		const tick = await postJson(`${n.base}/api/v1/ticks`, `[{"symbol":"AAPL","price":1,"size":[{"toString":1},{"valueOf":2}],"ts":${Date.now()}}]`);
+		expect(tick.status, JSON.stringify(tick.body)).to.equal(422);
+		expect(JSON.stringify(tick.body)).to.include("size");
+		// An action's params, checked by Moleculer's validator (middlewares/describing.validator.ts).
+		const key = await postJson(`${n.base}/api/v1/auth/keys`, '{"name":[{"toString":1}],"tier":"free"}');
+		expect(key.status, JSON.stringify(key.body)).to.equal(422);
+		expect(JSON.stringify(key.body)).to.include("name");
+	});
+
 	it("bad JSON, a bare value on a strict route and an empty body keep their answers", async () => {
 		expect((await postJson(`${n.base}/api/v1/auth/keys`, "{bad")).body.error.code).to.equal("BAD_REQUEST");
 		expect((await postJson(`${n.base}/api/v1/auth/keys`, "5")).status).to.equal(400);
