@@ -23,7 +23,7 @@ import { resolveConfigWithPlugins } from "./lib/plugins/loader.ts";
 import { openNodeDeps } from "./runtime/deps.ts";
 import { NodeDepsMiddleware } from "./middlewares/node-deps.middleware.ts";
 import { Channels } from "./middlewares/channels.middleware.ts";
-import { DescribingValidator } from "./middlewares/describing.validator.ts";
+import { DescribingParamsValidator } from "./middlewares/describing-params.validator.ts";
 
 // Callers pick the endpoint, so every node must know the strategy symbol actions name.
 registerRendezvousStrategy();
@@ -102,7 +102,7 @@ export function brokerOptions(config: RookeryConfig): BrokerOptions {
 			prefix: "rookery-cache",
 		}) as unknown as BrokerOptions["cacher"],
 		tracing: { enabled: false },
-		validator: new DescribingValidator(),
+		validator: new DescribingParamsValidator(),
 		// moleculer types the args as string[]; moleculer-repl passes the parsed object.
 		replOptions: { customCommands: replCommands as never },
 		// The built-ins are listed here so Moleculer's Metrics middleware (label hashing and sample

@@ -6,29 +6,28 @@
  * array holding an object with a `toString` field that is not a function (`[{"toString": 1}]`, valid
  * JSON) makes that throw a TypeError, so a check of hostile input threw instead of answering
  * (fastest-validator 1.19.1 handles such an object only at the top: issue #235). Every check
- * compiled here, and Moleculer's (middlewares/describing.validator.ts), answers such input with
+ * compiled here, and Moleculer's for params (middlewares/describing-params.validator.ts), answers such input with
  * its errors all the same: `describingErrors`.
  */
 import FastestValidator from "fastest-validator";
-import { MAX_JSON_DEPTH } from "./json.ts";
 
 type ValidatorClass = typeof FastestValidator.default;
 type CheckFunction = ReturnType<InstanceType<ValidatorClass>["compile"]>;
 
-/** What a check answers when the values it refused cannot be described even in a copy (below). */
-const UNDESCRIBABLE = [{ type: "invalid", field: "", message: "the input holds a value that cannot be described (an object with a non-function 'toString' or 'valueOf' inside an array)" }];
+/** What a check answers when the values it refused cannot be described even in a copy (below): a new array each time, as callers add to the errors. */
+const undescribable = () => [{ type: "invalid", field: "", message: "the input holds a value that could not be checked or described (an object whose 'toString' or 'valueOf' is not a function)" }];
 
 /**
  * `check`, answering input whose refused values cannot be made strings with its errors: the check
- * runs again on a copy of the input in which each such object has no own `toString` / `valueOf`.
- * The first run found errors (the messages are made only then), so if the copy passes, the input
- * still does not: it gets UNDESCRIBABLE, never `true`.
+ * runs again on a copy of the input in which each such object has no own `toString` / `valueOf`
+ * (the errors' `actual` is then that copy). The first run threw, which a check of acceptable input
+ * does not, so if the copy passes the input still does not: it gets an error, never `true`.
  */
 export function describingErrors<F extends CheckFunction>(check: F): F {
-	const refusedAnyway = (r: unknown) => (r === true ? UNDESCRIBABLE : r);
+	const refusedAnyway = (r: unknown) => (r === true ? undescribable() : r);
 	const again = (err: unknown, value: unknown, opts: unknown) => {
 		if (!(err instanceof TypeError)) throw err;
-		const r = check(describable(value, 0), opts as never);
+		const r = check(describable(value, new Map()), opts as never);
 		return r instanceof Promise ? r.then(refusedAnyway) : refusedAnyway(r);
 	};
 	const describing = (value: unknown, opts?: unknown) => {
@@ -45,24 +44,37 @@ export function describingErrors<F extends CheckFunction>(check: F): F {
 }
 
 /**
- * A copy of plain input with no object that String() cannot convert: an object whose `toString`
- * is not a function loses its own `toString` and `valueOf` keys. Nesting past MAX_JSON_DEPTH (which
- * parsed input never has) becomes null.
+ * A copy of plain data (arrays, objects of Object.prototype or none) with no object that String()
+ * cannot convert: one whose `toString` or `valueOf` is not a function loses those own keys. Other
+ * values stay as they are. Each object is copied once (`seen`), so shared and cyclic references
+ * (possible in params of internal calls) cost one copy, not one per path.
  */
-function describable(value: unknown, depth: number): unknown {
+function describable(value: unknown, seen: Map<object, unknown>): unknown {
 	if (typeof value !== "object" || value === null) return value;
-	if (depth > MAX_JSON_DEPTH) return null;
-	if (Array.isArray(value)) return value.map(v => describable(v, depth + 1));
+	const done = seen.get(value);
+	if (done !== undefined) return done;
+	if (Array.isArray(value)) {
+		const out: unknown[] = [];
+		seen.set(value, out);
+		for (let i = 0; i < value.length; i++) out.push(describable(value[i], seen));
+		return out;
+	}
+	const proto = Object.getPrototypeOf(value);
+	if (proto !== Object.prototype && proto !== null) return value;
 	const o = value as Record<string, unknown>;
 	const unprintable = typeof o.toString !== "function" || typeof o.valueOf !== "function";
 	const out: Record<string, unknown> = {};
-	for (const k of Object.keys(o)) if (!(unprintable && (k === "toString" || k === "valueOf"))) out[k] = describable(o[k], depth + 1);
+	seen.set(value, out);
+	for (const k of Object.keys(o)) {
+		// defineProperty: an own `__proto__` key stays a key rather than setting the copy's prototype.
+		if (!(unprintable && (k === "toString" || k === "valueOf"))) Object.defineProperty(out, k, { value: describable(o[k], seen), enumerable: true, writable: true, configurable: true });
+	}
 	return out;
 }
 
 class DescribingValidator extends (FastestValidator as unknown as ValidatorClass) {
-	override compile<T = unknown>(schema: Parameters<InstanceType<ValidatorClass>["compile"]>[0]): CheckFunction {
-		return describingErrors(super.compile<T>(schema as never));
+	override compile(schema: Parameters<InstanceType<ValidatorClass>["compile"]>[0]): CheckFunction {
+		return describingErrors(super.compile(schema));
 	}
 }
 

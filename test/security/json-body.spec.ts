@@ -66,7 +66,7 @@ describe("security: JSON bodies are checked at parse", function () {
 		const tick = await postJson(`${n.base}/api/v1/ticks`, `[{"symbol":"AAPL","price":1,"size":[{"toString":1},{"valueOf":2}],"ts":${Date.now()}}]`);
 		expect(tick.status, JSON.stringify(tick.body)).to.equal(422);
 		expect(JSON.stringify(tick.body)).to.include("size");
-		// An action's params, checked by Moleculer's validator (middlewares/describing.validator.ts).
+		// An action's params, checked by Moleculer's validator (middlewares/describing-params.validator.ts).
 		const key = await postJson(`${n.base}/api/v1/auth/keys`, '{"name":[{"toString":1}],"tier":"free"}');
 		expect(key.status, JSON.stringify(key.body)).to.equal(422);
 		expect(JSON.stringify(key.body)).to.include("name");
