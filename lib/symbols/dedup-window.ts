@@ -3,12 +3,20 @@
  * The set is made with the first id (many feeds send none, and an empty Set is ~100 bytes a symbol).
  * The ids also sit in a ring in arrival order, so evicting the oldest is an index, not an iterator
  * object per id (`Set.values().next()` was the most allocated object of a vendor tick's path).
+ *
+ * A batch's ids are admitted while it is checked and placed in the ring only once it is durable
+ * (`commit`), or taken back if its write failed (`rollback`): one Set operation per id for the check,
+ * where a lookup in the window, another in a set of the batch's own ids, and an insert in each cost
+ * four, and the window is the batch's duplicate check too.
  */
 export class DedupWindow {
+	/** The ring's ids and the pending ones. */
 	#ids: Set<string> | null = null;
 	/** The ids in the window, in arrival order from `#next` (once full) or from 0. */
 	#ring: string[] = [];
 	#next = 0;
+	/** Admitted, not yet committed or rolled back: in `#ids`, not in the ring. */
+	#pending: string[] = [];
 
 	constructor(readonly size: number) {}
 
@@ -16,22 +24,57 @@ export class DedupWindow {
 		return this.#ids !== null && this.#ids.has(id);
 	}
 
+	/** Adds a durable id (a replayed log entry, a snapshot's): no commit needed. */
 	add(id: string): void {
-		if (this.size === 0) return;
+		if (this.admit(id)) this.commit();
+	}
+
+	/**
+	 * True when `id` is neither in the window nor already admitted: it is then pending until
+	 * `commit()` or `rollback()`. With `size` 0 nothing stays after a commit, but ids pending together
+	 * still see each other (a batch's own duplicates are dropped).
+	 */
+	admit(id: string): boolean {
 		const ids = (this.#ids ??= new Set<string>());
 		const before = ids.size;
 		ids.add(id);
-		if (ids.size === before) return; // already in the window: its place stays
-		if (this.#ring.length < this.size) {
-			this.#ring.push(id);
-			return;
-		}
-		ids.delete(this.#ring[this.#next]);
-		this.#ring[this.#next] = id;
-		this.#next = (this.#next + 1) % this.size;
+		if (ids.size === before) return false;
+		this.#pending.push(id);
+		return true;
 	}
 
-	/** Oldest first. */
+	/** The pending ids are durable: they join the ring, evicting the oldest past `size`. */
+	commit(): void {
+		const pending = this.#pending;
+		const ids = this.#ids;
+		if (pending.length === 0 || ids === null) return;
+		const ring = this.#ring;
+		for (let k = 0; k < pending.length; k++) {
+			const id = pending[k];
+			if (ring.length < this.size) {
+				ring.push(id);
+				continue;
+			}
+			if (this.size === 0) {
+				ids.delete(id);
+				continue;
+			}
+			// The ring's ids and the pending ones are disjoint, so this never evicts a pending id.
+			ids.delete(ring[this.#next]);
+			ring[this.#next] = id;
+			this.#next = (this.#next + 1) % this.size;
+		}
+		this.#pending = [];
+	}
+
+	/** The pending ids were not written: they leave, as if never admitted. */
+	rollback(): void {
+		const ids = this.#ids;
+		if (ids !== null) for (const id of this.#pending) ids.delete(id);
+		this.#pending = [];
+	}
+
+	/** Oldest first; pending ids are not in it. */
 	toJSON(): string[] {
 		return this.#next === 0 ? this.#ring.slice() : this.#ring.slice(this.#next).concat(this.#ring.slice(0, this.#next));
 	}

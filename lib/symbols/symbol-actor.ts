@@ -209,7 +209,6 @@ export class SymbolActor {
 	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void, msg: TickMessage = toTickMessage(t)): TickMessage {
 		this.seq = t.seq;
 		if (isNewest(this.latest, t.ts)) this.latest = msg;
-		if (t.id !== undefined) this.#ids.add(t.id);
 		this.analysis.apply(t, emit);
 		return msg;
 	}
@@ -295,12 +294,13 @@ export class SymbolActor {
 
 	async #ingest(group: QueuedBatch[], hops: Array<Hops | undefined>): Promise<IngestResult[]> {
 		if (!this.lease) throw new FencedError(this.symbol, null);
+		// Ids a turn that threw before its append admitted are not in the log: they must not count.
+		this.#ids.rollback();
 		const fresh: SequencedTick[] = [];
 		const entries: LogEntry[] = [];
 		/** Per batch: where its fresh ticks end in `fresh`. */
 		const ends: number[] = [];
 		const results: IngestResult[] = [];
-		const batchIds = new Set<string>();
 		let seq = this.seq;
 		let watermark = this.analysis.watermark;
 		/** The newest fresh tick (by trade time): its wire message becomes `latest`, built once. */
@@ -312,17 +312,17 @@ export class SymbolActor {
 			let late = 0;
 			for (let i = 0; i < ticks.length; i++) {
 				const t = ticks[i];
-				if (t.id !== undefined && (this.#ids.has(t.id) || batchIds.has(t.id))) {
+				const lateReason = this.analysis.lateReason(t.ts, watermark);
+				// A duplicate is counted as one even when it is late too (it was written before).
+				if (t.id !== undefined && (lateReason !== null ? this.#ids.has(t.id) : !this.#ids.admit(t.id))) {
 					duplicates++;
 					continue;
 				}
-				const lateReason = this.analysis.lateReason(t.ts, watermark);
 				if (lateReason !== null) {
 					late++;
 					if (refused.length < MAX_REFUSALS_REPORTED) refused.push({ index: i, reason: lateReason });
 					continue;
 				}
-				if (t.id !== undefined) batchIds.add(t.id);
 				if (t.ts > watermark) watermark = t.ts;
 				const s = withSeq(t, ++seq);
 				fresh.push(s);
@@ -336,7 +336,13 @@ export class SymbolActor {
 		}
 		if (fresh.length > 0) {
 			const newestMsg = newest < 0 ? null : toTickMessage(fresh[newest]);
-			await this.opts.store.append(this.symbol, entries, newestMsg ?? this.latest, this.lease);
+			try {
+				await this.opts.store.append(this.symbol, entries, newestMsg ?? this.latest, this.lease);
+			} catch (err) {
+				this.#ids.rollback();
+				throw err;
+			}
+			this.#ids.commit();
 			const appended = hops.map(h => this.#mark("append.done", h));
 			this.ticksIn += fresh.length;
 			// Made per group rather than kept: a closure per symbol costs memory while it idles. Bound,

@@ -31,4 +31,33 @@ describe("symbols: DedupWindow (last N ids)", () => {
 			{ numRuns: 500 },
 		);
 	});
+
+	it("admits a batch's ids once each, and after commit holds what adding them one by one would; after rollback, what it held before", () => {
+		const batch = fc.record({ ids: fc.array(fc.integer({ min: 0, max: 12 }).map(String), { maxLength: 12 }), written: fc.boolean() });
+		fc.assert(
+			fc.property(fc.integer({ min: 0, max: 6 }), fc.array(batch, { maxLength: 12 }), (size, batches) => {
+				const w = new DedupWindow(size);
+				const ref = new ReferenceWindow(size);
+				for (const { ids, written } of batches) {
+					const inBatch = new Set<string>();
+					const admitted: string[] = [];
+					for (const id of ids) {
+						const fresh = !ref.ids.has(id) && !inBatch.has(id);
+						expect(w.admit(id), `admit ${id}`).to.equal(fresh);
+						// Admitted ids are seen by the rest of the batch.
+						expect(w.has(id)).to.equal(true);
+						if (fresh) admitted.push(id);
+						inBatch.add(id);
+					}
+					if (written) {
+						w.commit();
+						for (const id of admitted) ref.add(id);
+					} else w.rollback();
+					expect(w.toJSON()).to.deep.equal([...ref.ids]);
+					for (let k = 0; k <= 12; k++) expect(w.has(String(k)), `has ${k}`).to.equal(ref.ids.has(String(k)));
+				}
+			}),
+			{ numRuns: 500 },
+		);
+	});
 });
