@@ -24,7 +24,7 @@ export function defaultConfig(): RookeryConfig {
 		latencyStages: false,
 		symbols: ["AAPL", "MSFT", "GOOG", "AMZN", "TSLA"],
 		feed: { type: "synthetic", ticksPerSecond: 2, seed: 42, historyMinutes: 480, historyStepMs: 20_000 },
-		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000 },
+		store: { maxLen: 100_000, latestTtlMs: 3_600_000, snapshotEvery: 1000, snapshotMinIntervalMs: 1000 },
 		ingest: { maxFutureMs: 2000, maxBodyBytes: "4mb" },
 		symbolActor: { mailboxLimit: 50_000, dedupWindow: 10_000, passivateAfterMs: 900_000, leaseMs: 2500, leaseWaitMs: 4000, maxActivations: 8, activationQueue: 10_000 },
 		analysis: {

@@ -99,7 +99,7 @@ const checkConfig = new Validator({
 			historyStepMs: int(100, 3_600_000),
 		},
 	},
-	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9) } },
+	store: { type: "object", strict: true, props: { maxLen: int(100, 1e9), latestTtlMs: int(1000, 365 * 86_400_000), snapshotEvery: int(1, 1e9), snapshotMinIntervalMs: int(0, 3_600_000) } },
 	ingest: { type: "object", strict: true, props: { maxFutureMs: int(0, 86_400_000), maxBodyBytes: { type: "string", pattern: /^\d+(b|kb|mb)$/ } } },
 	symbolActor: {
 		type: "object",

@@ -61,7 +61,8 @@ export interface RookeryConfig {
 	symbols: string[];
 	/** `historyMinutes`: past ticks (one per `historyStepMs`) the synthetic feed writes before going live, for symbols with an empty log (warm start). */
 	feed: { type: "synthetic" | "none"; ticksPerSecond: number; seed: number; historyMinutes: number; historyStepMs: number };
-	store: { maxLen: number; latestTtlMs: number; snapshotEvery: number };
+	/** `snapshotEvery` updates and `snapshotMinIntervalMs` between a symbol's snapshots (docs/operations.md). */
+	store: { maxLen: number; latestTtlMs: number; snapshotEvery: number; snapshotMinIntervalMs: number };
 	ingest: { maxFutureMs: number; maxBodyBytes: string };
 	symbolActor: {
 		mailboxLimit: number;

@@ -24,6 +24,11 @@ export interface ActorOptions {
 	leaseWaitMs: number;
 	analysis: AnalysisConfig;
 	snapshotEvery: number;
+	/**
+	 * Time (by `now`) a snapshot waits after the last one even when `snapshotEvery` updates came
+	 * sooner, up to `SNAPSHOT_CAP` × `snapshotEvery` updates; absent or 0, count alone decides.
+	 */
+	snapshotMinIntervalMs?: number;
 	dedupWindow: number;
 	/** Ticks that may wait in the mailbox. */
 	mailboxLimit: number;
@@ -47,7 +52,16 @@ export interface ActorOptions {
 /** A symbol actor's options from the node's configuration (`symbolActor`, `store`, the symbol's analysis). */
 export function actorOptionsFor(config: RookeryConfig, symbol: string, node: Pick<ActorOptions, "store" | "owner" | "now" | "publish" | "replayed" | "leasing" | "stages">): ActorOptions {
 	const a = config.symbolActor;
-	const opts: ActorOptions = { ...node, leaseMs: a.leaseMs, leaseWaitMs: a.leaseWaitMs, snapshotEvery: config.store.snapshotEvery, dedupWindow: a.dedupWindow, mailboxLimit: a.mailboxLimit, analysis: analysisFor(config, symbol) };
+	const opts: ActorOptions = {
+		...node,
+		leaseMs: a.leaseMs,
+		leaseWaitMs: a.leaseWaitMs,
+		snapshotEvery: config.store.snapshotEvery,
+		snapshotMinIntervalMs: config.store.snapshotMinIntervalMs,
+		dedupWindow: a.dedupWindow,
+		mailboxLimit: a.mailboxLimit,
+		analysis: analysisFor(config, symbol),
+	};
 	opts.leasing ??= symbolLeasing(opts);
 	return opts;
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { SymbolActor } from "../../../lib/symbols/symbol-actor.ts";
+import { SNAPSHOT_CAP, SymbolActor } from "../../../lib/symbols/symbol-actor.ts";
 import type { ActorOptions } from "../../../lib/symbols/actor-options.ts";
 import { MemoryStore } from "../../../lib/store/memory-store.ts";
 import { Store } from "../../../lib/store/store.ts";
@@ -205,6 +205,41 @@ describe("lib/symbols/symbol-actor", () => {
 		fail = false;
 		expect(await a.ingest([tick(2)])).to.include({ accepted: 1, firstSeq: 3 });
 		expect(await store.lastSeq("AAPL")).to.equal(3);
+	});
+
+	it("snapshots after snapshotEvery updates only once snapshotMinIntervalMs has passed, or at SNAPSHOT_CAP times as many", async () => {
+		let now = T0;
+		const store = new MemoryStore();
+		const snapshots: number[] = [];
+		const put = store.putSnapshot.bind(store);
+		store.putSnapshot = async (symbol, snap, fence) => {
+			snapshots.push((snap as { seq: number }).seq);
+			return put(symbol, snap, fence);
+		};
+		const { activate } = setup(store, { snapshotEvery: 10, snapshotMinIntervalMs: 1000, now: () => now });
+		const a = await activate();
+		let i = 0;
+		const batch = (n: number) => a.ingest(Array.from({ length: n }, () => tick(i++)));
+		// The first is staggered (0.5–1.5 × both): by 15 updates and 1,500 ms it is due.
+		await batch(15);
+		expect(snapshots).to.deep.equal([]);
+		now += 1500;
+		await batch(1);
+		expect(snapshots).to.deep.equal([16]);
+		// 10 more updates at once: not before another 1,000 ms.
+		await batch(10);
+		now += 999;
+		await batch(1);
+		expect(snapshots).to.deep.equal([16]);
+		now += 1;
+		await batch(1);
+		expect(snapshots).to.deep.equal([16, 28]);
+		// Time stands still: the cap, SNAPSHOT_CAP (10) × 10 updates, decides.
+		expect(SNAPSHOT_CAP).to.equal(10);
+		await batch(99);
+		expect(snapshots).to.deep.equal([16, 28]);
+		await batch(1);
+		expect(snapshots).to.deep.equal([16, 28, 128]);
 	});
 
 	it("rebuilds the analysis from the log when its settings changed since the snapshot", async () => {
