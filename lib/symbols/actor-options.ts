@@ -26,9 +26,11 @@ export interface ActorOptions {
 	snapshotEvery: number;
 	/**
 	 * Time (by `now`) a snapshot waits after the last one even when `snapshotEvery` updates came
-	 * sooner, up to `SNAPSHOT_CAP` × `snapshotEvery` updates; absent or 0, count alone decides.
+	 * sooner, up to `SNAPSHOT_CAP` × `snapshotEvery` log entries; absent or 0, count alone decides.
 	 */
 	snapshotMinIntervalMs?: number;
+	/** The store's log length (`store.maxLen`): a snapshot is due before half of it is past the last one. */
+	logMaxLen?: number;
 	dedupWindow: number;
 	/** Ticks that may wait in the mailbox. */
 	mailboxLimit: number;
@@ -58,6 +60,7 @@ export function actorOptionsFor(config: RookeryConfig, symbol: string, node: Pic
 		leaseWaitMs: a.leaseWaitMs,
 		snapshotEvery: config.store.snapshotEvery,
 		snapshotMinIntervalMs: config.store.snapshotMinIntervalMs,
+		logMaxLen: config.store.maxLen,
 		dedupWindow: a.dedupWindow,
 		mailboxLimit: a.mailboxLimit,
 		analysis: analysisFor(config, symbol),

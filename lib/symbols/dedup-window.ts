@@ -24,9 +24,13 @@ export class DedupWindow {
 		return this.#ids !== null && this.#ids.has(id);
 	}
 
-	/** Adds a durable id (a replayed log entry, a snapshot's): no commit needed. */
+	/** Adds a durable id (a replayed log entry, a snapshot's) straight to the ring; pending ids stay pending. */
 	add(id: string): void {
-		if (this.admit(id)) this.commit();
+		if (this.size === 0) return;
+		const ids = (this.#ids ??= new Set<string>());
+		const before = ids.size;
+		ids.add(id);
+		if (ids.size !== before) this.#place(id);
 	}
 
 	/**
@@ -46,32 +50,36 @@ export class DedupWindow {
 	/** The pending ids are durable: they join the ring, evicting the oldest past `size`. */
 	commit(): void {
 		const pending = this.#pending;
-		const ids = this.#ids;
-		if (pending.length === 0 || ids === null) return;
-		const ring = this.#ring;
-		for (let k = 0; k < pending.length; k++) {
-			const id = pending[k];
-			if (ring.length < this.size) {
-				ring.push(id);
-				continue;
-			}
-			if (this.size === 0) {
-				ids.delete(id);
-				continue;
-			}
-			// The ring's ids and the pending ones are disjoint, so this never evicts a pending id.
-			ids.delete(ring[this.#next]);
-			ring[this.#next] = id;
-			this.#next = (this.#next + 1) % this.size;
-		}
-		this.#pending = [];
+		if (pending.length === 0) return;
+		for (let k = 0; k < pending.length; k++) this.#place(pending[k]);
+		pending.length = 0;
+		// With `size` 0 nothing stays: no empty Set kept per symbol.
+		if (this.size === 0) this.#ids = null;
 	}
 
 	/** The pending ids were not written: they leave, as if never admitted. */
 	rollback(): void {
-		const ids = this.#ids;
-		if (ids !== null) for (const id of this.#pending) ids.delete(id);
-		this.#pending = [];
+		const pending = this.#pending;
+		if (pending.length === 0) return;
+		for (let k = 0; k < pending.length; k++) this.#ids!.delete(pending[k]);
+		pending.length = 0;
+	}
+
+	/** `id` (in `#ids`, not in the ring) joins the ring, evicting the oldest past `size`. */
+	#place(id: string): void {
+		const ring = this.#ring;
+		if (ring.length < this.size) {
+			ring.push(id);
+			return;
+		}
+		if (this.size === 0) {
+			this.#ids!.delete(id);
+			return;
+		}
+		// The ring's ids and the pending ones are disjoint, so this never evicts a pending id.
+		this.#ids!.delete(ring[this.#next]);
+		ring[this.#next] = id;
+		this.#next = (this.#next + 1) % this.size;
 	}
 
 	/** Oldest first; pending ids are not in it. */

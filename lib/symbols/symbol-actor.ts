@@ -25,7 +25,7 @@ import type { Hops, Stage } from "../metrics/stages.ts";
  * with their own indicators) are not: such a symbol is rebuilt from its log.
  */
 export const SNAPSHOT_VERSION = 4;
-/** At most this many times `snapshotEvery` updates between snapshots, however soon (`#snapshotDue`). */
+/** At most this many times `snapshotEvery` log entries after the last snapshot, however soon (`#snapshotDue`). */
 export const SNAPSHOT_CAP = 10;
 const READABLE_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
 const REPLAY_PAGE = 1000;
@@ -81,6 +81,10 @@ export class SymbolActor {
 	#untilSnapshot: number;
 	/** When (by `now`) the next snapshot may be taken: `snapshotMinIntervalMs` after the last, the first staggered as above. */
 	#snapshotNotBefore: number;
+	/** The last snapshot's seq (0 for none): the log entries after it are what an activation replays. */
+	#snapshotSeq = 0;
+	/** Log entries after the last snapshot that make the next one due at once (`#snapshotDue`). */
+	readonly #snapshotCap: number;
 	snapshotFailures = 0;
 	publishFailures = 0;
 	/** Ticks written to the log by this actor, and messages it published (ticks, bars, indicators, signals): `/metrics`. */
@@ -102,6 +106,7 @@ export class SymbolActor {
 		const share = 0.5 + (hash32(symbol) % 1000) / 1000;
 		this.#untilSnapshot = Math.ceil(opts.snapshotEvery * share);
 		this.#snapshotNotBefore = this.lastActivity + (opts.snapshotMinIntervalMs ?? 0) * share;
+		this.#snapshotCap = Math.max(1, Math.min(SNAPSHOT_CAP * opts.snapshotEvery, opts.logMaxLen === undefined ? Infinity : Math.floor(opts.logMaxLen / 2)));
 	}
 
 	/**
@@ -154,11 +159,12 @@ export class SymbolActor {
 		// failover activates a dead node's symbols in a burst): an entry appended after this read is
 		// replayed below, and the higher of the two seqs is kept.
 		const [snap, lastSeq] = await Promise.all([this.opts.store.getSnapshot<SymbolSnapshot>(this.symbol), this.opts.store.lastSeq(this.symbol)]);
-		const next = { seq: 0, latest: null as TickMessage | null, ids: new DedupWindow(this.opts.dedupWindow) };
+		const next = { seq: 0, snapshotSeq: 0, latest: null as TickMessage | null, ids: new DedupWindow(this.opts.dedupWindow) };
 		let restored: SymbolAnalysis | null = null;
 		let from = 1;
 		if (snap && READABLE_VERSIONS.includes(snap.v)) {
 			next.seq = snap.seq;
+			next.snapshotSeq = snap.seq;
 			next.latest = snap.latest;
 			next.ids = DedupWindow.fromJSON(snap.ids, this.opts.dedupWindow);
 			from = snap.seq + 1;
@@ -200,21 +206,24 @@ export class SymbolActor {
 		// The log may have been trimmed past the snapshot; its last id is still the truth for seq.
 		next.seq = Math.max(next.seq, lastSeq);
 		this.seq = next.seq;
+		this.#snapshotSeq = next.snapshotSeq;
 		this.latest = next.latest;
 		this.analysis = analysis;
 		this.#ids = next.ids;
 	}
 
 	/**
-	 * `snapshotEvery` updates since the last snapshot, and `snapshotMinIntervalMs` too unless
-	 * `SNAPSHOT_CAP` times as many came first. A snapshot serialises the whole state (~0.6 ms for a
-	 * fresh symbol, ~5 ms with 500 bars a timeframe): by count alone, a symbol taking 30,000 ticks a
-	 * second wrote 30 a second (3.9 % of the batch endpoint's CPU with fresh symbols); the cap keeps
-	 * an activation's replay bounded.
+	 * `snapshotEvery` updates since the last snapshot (the first staggered) once `snapshotMinIntervalMs`
+	 * has passed too; at once when the log holds `#snapshotCap` entries after the last snapshot
+	 * (`SNAPSHOT_CAP` × `snapshotEvery`, at most half the log's `maxLen`, replayed entries counted), so
+	 * an activation's replay stays bounded and the log is not trimmed past the snapshot. A snapshot
+	 * serialises the whole state (~0.6 ms for a fresh symbol, ~5 ms with 500 bars a timeframe): by
+	 * count alone, a symbol taking 30,000 ticks a second wrote 30 a second (3.9 % of the batch
+	 * endpoint's CPU with fresh symbols).
 	 */
 	#snapshotDue(): boolean {
-		if (this.#untilSnapshot > 0) return false;
-		return this.#untilSnapshot <= -(SNAPSHOT_CAP - 1) * this.opts.snapshotEvery || this.opts.now() >= this.#snapshotNotBefore;
+		if (this.seq - this.#snapshotSeq >= this.#snapshotCap) return true;
+		return this.#untilSnapshot <= 0 && this.opts.now() >= this.#snapshotNotBefore;
 	}
 
 	/** Between two replay pages: let the event loop run, and extend the lease once a third of it is gone. */
@@ -415,5 +424,6 @@ export class SymbolActor {
 		await this.opts.store.putSnapshot(this.symbol, snap, this.lease);
 		this.#untilSnapshot = this.opts.snapshotEvery;
 		this.#snapshotNotBefore = this.opts.now() + (this.opts.snapshotMinIntervalMs ?? 0);
+		this.#snapshotSeq = snap.seq;
 	}
 }

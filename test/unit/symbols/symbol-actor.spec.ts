@@ -242,6 +242,36 @@ describe("lib/symbols/symbol-actor", () => {
 		expect(snapshots).to.deep.equal([16, 28, 128]);
 	});
 
+	it("snapshots before the log trims past the last snapshot, and counts the entries an activation replayed", async () => {
+		const store = new MemoryStore();
+		const snapshots: number[] = [];
+		const put = store.putSnapshot.bind(store);
+		store.putSnapshot = async (symbol, snap, fence) => {
+			snapshots.push((snap as { seq: number }).seq);
+			return put(symbol, snap, fence);
+		};
+		// Time stands still and the interval is long: only the cap makes a snapshot due. Half the
+		// log's 60 entries comes before 10 × 10 updates.
+		const over = { snapshotEvery: 10, snapshotMinIntervalMs: 60_000, logMaxLen: 60 };
+		const first = setup(store, over);
+		const a = await first.activate();
+		let i = 0;
+		const batch = (actor: SymbolActor, n: number) => actor.ingest(Array.from({ length: n }, () => tick(i++)));
+		await batch(a, 29);
+		expect(snapshots).to.deep.equal([]);
+		await batch(a, 1);
+		expect(snapshots).to.deep.equal([30]);
+		// 20 more, then the owner goes without a snapshot (a crash): the next one replays them.
+		await batch(a, 20);
+		await a.release();
+		const b = await setup(store, over).activate();
+		expect(b.seq).to.equal(50);
+		await batch(b, 9);
+		expect(snapshots).to.deep.equal([30]);
+		await batch(b, 1);
+		expect(snapshots).to.deep.equal([30, 60]);
+	});
+
 	it("rebuilds the analysis from the log when its settings changed since the snapshot", async () => {
 		const store = new MemoryStore();
 		const first = setup(store, { snapshotEvery: 5 });
