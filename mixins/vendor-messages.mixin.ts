@@ -100,7 +100,7 @@ export function vendorMessagesMixin(deps: NodeDeps): Partial<ServiceSchema<Recor
 			metrics.register({ type: "counter", name: "rookery.ingest.messages", description: "Vendor/pushed messages stored as StreamMessages" });
 			metrics.register({ type: "counter", name: "rookery.ingest.buffer_dropped", description: "Messages dropped from the full degradation buffer (policy drop-oldest)" });
 			metrics.register({ type: "gauge", name: "rookery.ingest.buffer_size", description: "Messages waiting in the degradation buffer" });
-			this.volatility = new QuoteVolatility({ window: w.volatilityWindow, refitEvery: w.garchRefitEvery });
+			this.volatility = new QuoteVolatility({ window: w.volatilityWindow, refitEvery: w.garchRefitEvery, refitMinMs: w.garchRefitMinMs });
 			const bufferSize = () => metrics.set("rookery.ingest.buffer_size", this.pipeline.stats.queued);
 			const write = {
 				message: (p: Incoming) => toMessage(p, this.volatility, this.broker.nodeID),

@@ -57,6 +57,7 @@ export function defaultConfig(): RookeryConfig {
 			bufferRetryMs: 1000,
 			volatilityWindow: 60,
 			garchRefitEvery: 60,
+			garchRefitMinMs: 1000,
 			telemetryLimit: 1000,
 		},
 		ws: { maxBufferedBytes: 512 * 1024, heartbeatMs: 30_000, authTimeoutMs: 10_000, maxReplay: 10_000 },

@@ -138,6 +138,7 @@ const checkConfig = new Validator({
 			bufferRetryMs: int(10, 600_000),
 			volatilityWindow: int(3, 10_000),
 			garchRefitEvery: int(1, 10_000),
+			garchRefitMinMs: int(0, 86_400_000),
 			telemetryLimit: int(1, 100_000),
 		},
 	},

@@ -155,6 +155,8 @@ export interface WorkerSettings {
 	bufferRetryMs: number;
 	volatilityWindow: number;
 	garchRefitEvery: number;
+	/** Vendor time (ms) a refit also waits for after `garchRefitEvery` prices (docs/ingestion.md). */
+	garchRefitMinMs: number;
 	telemetryLimit: number;
 }
 

@@ -46,6 +46,26 @@ describe("ingest: vendor messages", () => {
 		expect(second.metadata.received_at).to.equal(new Date(at + 1).toISOString());
 	});
 
+	it("gives the volatility state each market-data item's vendor time: the refit floor counts it", () => {
+		const opts = { window: 60, refitEvery: 20, refitMinMs: 1000 };
+		const vol = new QuoteVolatility(opts);
+		const direct = new QuoteVolatility(opts);
+		const timed = new QuoteVolatility(opts);
+		let differs = 0;
+		for (let i = 0; i < 200; i++) {
+			const price = 100 + Math.sin(i / 3) + (i % 7) / 10;
+			// 10 ms apart: a refit waits 100 prices for its second, where 20 prices alone would do.
+			const t = new Date(Date.UTC(2025, 5, 10, 14, 30) + i * 10).toISOString();
+			const item = alpacaItem("alpaca", { T: "t", S: "AAPL", i, x: "V", p: price, s: 1, c: ["@"], z: "C", t })!;
+			const msg = toMessage({ item, meta, at } as Incoming, vol, "n1");
+			const want = direct.update("AAPL", price, undefined, undefined, item.timestamp).garch_forecast;
+			expect(msg.data.garch_forecast, `trade ${i}`).to.equal(want);
+			if (timed.update("AAPL", price).garch_forecast !== want) differs++;
+		}
+		// Without the times, the count alone refits sooner: the fields differ.
+		expect(differs).to.be.greaterThan(0);
+	});
+
 	it("counts a message stored once when a retry follows a failed latest write", async () => {
 		/** A KV whose first `set` (the latest step) fails, after the stream appends went through. */
 		class FlakyLatest extends MemoryKv {
