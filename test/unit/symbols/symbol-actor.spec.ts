@@ -207,8 +207,8 @@ describe("lib/symbols/symbol-actor", () => {
 		expect(await store.lastSeq("AAPL")).to.equal(3);
 	});
 
-	it("snapshots after snapshotEvery updates only once snapshotMinIntervalMs has passed, or at SNAPSHOT_CAP times as many", async () => {
-		let now = T0;
+	/** A store that records the seq of every snapshot written to it. */
+	function snapshotRecording() {
 		const store = new MemoryStore();
 		const snapshots: number[] = [];
 		const put = store.putSnapshot.bind(store);
@@ -216,6 +216,12 @@ describe("lib/symbols/symbol-actor", () => {
 			snapshots.push((snap as { seq: number }).seq);
 			return put(symbol, snap, fence);
 		};
+		return { store, snapshots };
+	}
+
+	it("snapshots after snapshotEvery updates only once snapshotMinIntervalMs has passed, or at SNAPSHOT_CAP times as many", async () => {
+		let now = T0;
+		const { store, snapshots } = snapshotRecording();
 		const { activate } = setup(store, { snapshotEvery: 10, snapshotMinIntervalMs: 1000, now: () => now });
 		const a = await activate();
 		let i = 0;
@@ -243,13 +249,7 @@ describe("lib/symbols/symbol-actor", () => {
 	});
 
 	it("snapshots before the log trims past the last snapshot, and counts the entries an activation replayed", async () => {
-		const store = new MemoryStore();
-		const snapshots: number[] = [];
-		const put = store.putSnapshot.bind(store);
-		store.putSnapshot = async (symbol, snap, fence) => {
-			snapshots.push((snap as { seq: number }).seq);
-			return put(symbol, snap, fence);
-		};
+		const { store, snapshots } = snapshotRecording();
 		// Time stands still and the interval is long: only the cap makes a snapshot due. Half the
 		// log's 60 entries comes before 10 × 10 updates.
 		const over = { snapshotEvery: 10, snapshotMinIntervalMs: 60_000, logMaxLen: 60 };
