@@ -76,8 +76,11 @@ const median = (xs: number[]) => pct(xs, 50);
 type Target = "gw" | "bare" | "nocache" | "mweb";
 const TARGET_NAMES: Record<Target, string> = { gw: "gateway", bare: "bare", nocache: "gateway, quote cache off", mweb: "moleculer-web alone" };
 
+/** Each server's median of every measure, and the rounds they come from (one run of each server a round). */
+type RestResult = Record<Target, LoadResult> & { runs: Array<Record<Target, LoadResult>> };
+
 /** `REST_RUNS` runs per server, rotating which goes first; the median of each measure. */
-async function restCompare(urls: Record<Target, string>): Promise<Record<Target, LoadResult>> {
+async function restCompare(urls: Record<Target, string>): Promise<RestResult> {
 	const targets = Object.keys(urls) as Target[];
 	for (const t of targets) await restLoad(urls[t]); // warm-up (JIT, connection pools)
 	const runs: Array<Record<Target, LoadResult>> = [];
@@ -92,7 +95,7 @@ async function restCompare(urls: Record<Target, string>): Promise<Record<Target,
 		console.error(`  run ${i + 1}: ${targets.map(t => `${TARGET_NAMES[t]} ${line(run[t])}`).join(" | ")}`);
 	}
 	const med = (t: Target): LoadResult => ({ rps: median(runs.map(r => r[t].rps)), p50: median(runs.map(r => r[t].p50)), p99: median(runs.map(r => r[t].p99)), errors: 0, cpuUs: median(runs.map(r => r[t].cpuUs)) });
-	return Object.fromEntries(targets.map(t => [t, med(t)])) as Record<Target, LoadResult>;
+	return Object.assign(Object.fromEntries(targets.map(t => [t, med(t)])) as Record<Target, LoadResult>, { runs });
 }
 
 /**
@@ -152,7 +155,7 @@ function printRest(rest: Record<Target, LoadResult>): void {
 	row("REST server CPU µs per request", "cpuUs", r);
 }
 
-function writeResults(rest: Record<Target, LoadResult>, quoteCacheHitRatio: number, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
+function writeResults(rest: RestResult, quoteCacheHitRatio: number, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
 	mkdirSync(path.dirname(RESULTS), { recursive: true });
 	const ratios = {
 		restRps: rest.gw.rps / rest.bare.rps,
@@ -165,11 +168,12 @@ function writeResults(rest: Record<Target, LoadResult>, quoteCacheHitRatio: numb
 		figure({
 			name: `REST latest req/s (${CONCURRENCY} keep-alive conns, median of ${REST_RUNS})`,
 			unit: "req/s",
-			runs: [rest.gw.rps],
-			baseline: { name: "bare node:http", unit: "req/s", runs: [rest.bare.rps] },
+			// Each round's gateway against the bare server of the same round: the ratio is their median.
+			runs: rest.runs.map(x => x.gw.rps),
+			baseline: { name: "bare node:http", unit: "req/s", runs: rest.runs.map(x => x.bare.rps) },
 			goal: { text: "≥ 0.7× bare node:http", ratioMin: 0.7 },
 		}),
-		figure({ name: "REST latest p99", unit: "ms", runs: [rest.gw.p99], baseline: { name: "bare node:http p99", unit: "ms", runs: [rest.bare.p99] } }),
+		figure({ name: "REST latest p99", unit: "ms", runs: rest.runs.map(x => x.gw.p99), baseline: { name: "bare node:http p99", unit: "ms", runs: rest.runs.map(x => x.bare.p99) } }),
 		...(ws ? [figure({ name: "WebSocket deliveries", unit: "msg/s", runs: [ws.gw.perSec], baseline: { name: "bare ws", unit: "msg/s", runs: [ws.bare.perSec] } })] : []),
 	];
 	writeFileSync(

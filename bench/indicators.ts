@@ -1,7 +1,9 @@
 /**
  * Streaming indicator throughput: Rookery vs trading-signals vs technicalindicators, same bars,
  * same run, plus a bare loop (the cost of walking the bars at all) and the ten indicators together.
- * Then heap growth over 10M updates each. Prints a table; writes bench/results/indicators.json.
+ * BENCH_RUNS (default 3) whole runs: the table shows medians, each figure its runs and the median of
+ * its per-run ratios. Then heap growth over 10M updates each. Prints a table; writes
+ * bench/results/indicators.json.
  *   npm run bench:indicators
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,13 +15,15 @@ import type { Bar } from "../lib/bars/bar.ts";
 import { IndicatorSet, createIndicator } from "../lib/indicators/index.ts";
 import { checkBar } from "../lib/indicators/validate.ts";
 import { type Feed, PEERS } from "./indicator-peers.ts";
-import { figure } from "./lib/figures.ts";
+import { figure, median } from "./lib/figures.ts";
 import { randomWalk } from "./lib/random-walk.ts";
 
 v8.setFlagsFromString("--expose-gc"); // lets the heap check force a GC without a node flag
 const gc = vm.runInNewContext("gc") as () => void;
 
 const SPECS = Object.keys(PEERS);
+/** Whole runs of every task (each task's rate is the median over them; the figures keep each run). */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = 10_000; // updates per timed iteration
 const HEAP_UPDATES = 10_000_000;
 const MASK = (1 << 16) - 1;
@@ -56,9 +60,15 @@ for (const spec of SPECS) {
 	task(`${spec} technicalindicators`, tiFeed);
 }
 task("all ten (IndicatorSet)", feedOf("set", new IndicatorSet(SPECS)));
-await bench.run();
-
-const rate = (name: string) => (bench.getTask(name)?.result?.throughput.mean ?? NaN) * CHUNK;
+/** Per run, each task's updates/s. Every task runs once a run, so a peer and ours share each run's conditions. */
+const runs: Array<Map<string, number>> = [];
+for (let k = 0; k < RUNS; k++) {
+	bench.reset();
+	await bench.run();
+	runs.push(new Map(bench.tasks.map(t => [t.name, (t.result?.throughput.mean ?? NaN) * CHUNK])));
+}
+const rateIn = (run: Map<string, number>, name: string) => run.get(name) ?? NaN;
+const rate = (name: string) => median(runs.map(run => rateIn(run, name)));
 const bare = rate("bare loop");
 const ns = (x: number) => 1e9 / x - 1e9 / bare; // ns per update net of the loop
 const rows = SPECS.map(spec => {
@@ -125,8 +135,8 @@ const figures = rows.map(r =>
 	figure({
 		name: `${r.indicator} updates`,
 		unit: "updates/s",
-		runs: [r.rookery],
-		baseline: { name: "faster JS peer", unit: "updates/s", runs: [Math.max(r.tradingSignals, r.technicalindicators)] },
+		runs: runs.map(run => rateIn(run, `${r.indicator} rookery`)),
+		baseline: { name: "faster JS peer", unit: "updates/s", runs: runs.map(run => Math.max(rateIn(run, `${r.indicator} trading-signals`), rateIn(run, `${r.indicator} technicalindicators`))) },
 		goal: { text: "≥ 2× the faster peer", ratioMin: 2 },
 	}),
 );
