@@ -94,8 +94,10 @@ export default function gatewayService(deps: NodeDeps): ServiceSchema<Record<str
 						this.settings.onError.call(this, req, res, err);
 					},
 				},
-				// Batch bodies (events, metric values): kept whole as `params.body`, like ticks.
-				...Object.entries(RAW_BODY_ALIASES).map(([path, aliases]) => ({ path, mappingPolicy: "restrict", ...guarded, mergeParams: false, bodyParsers: { json: { limit: config.ingest.maxBodyBytes, strict: false } }, aliases })),
+				// Batch bodies (events, metric values, alert rules): kept whole as `params.body`, like ticks,
+				// and parsed as every JSON body is (depth limit, no prototype keys): moleculer-web's own
+				// parser checked neither, and 5,000 nested arrays in an event overflowed the stack (500).
+				...Object.entries(RAW_BODY_ALIASES).map(([path, aliases]) => ({ path, mappingPolicy: "restrict", ...guarded, mergeParams: false, ...jsonBodyRoute(config.ingest.maxBodyBytes, false), aliases })),
 				{
 					path: "/api/v1",
 					mappingPolicy: "restrict",
