@@ -26,11 +26,7 @@ export class DedupWindow {
 
 	/** Adds a durable id (a replayed log entry, a snapshot's) straight to the ring; pending ids stay pending. */
 	add(id: string): void {
-		if (this.size === 0) return;
-		const ids = (this.#ids ??= new Set<string>());
-		const before = ids.size;
-		ids.add(id);
-		if (ids.size !== before) this.#place(id);
+		if (this.size !== 0 && this.#insert(id)) this.#place(id);
 	}
 
 	/**
@@ -39,12 +35,17 @@ export class DedupWindow {
 	 * still see each other (a batch's own duplicates are dropped).
 	 */
 	admit(id: string): boolean {
+		if (!this.#insert(id)) return false;
+		this.#pending.push(id);
+		return true;
+	}
+
+	/** Adds `id` to the set (made with the first id); false when it was there. One hash of the id, where `has` then `add` take two. */
+	#insert(id: string): boolean {
 		const ids = (this.#ids ??= new Set<string>());
 		const before = ids.size;
 		ids.add(id);
-		if (ids.size === before) return false;
-		this.#pending.push(id);
-		return true;
+		return ids.size !== before;
 	}
 
 	/** The pending ids are durable: they join the ring, evicting the oldest past `size`. */

@@ -12,7 +12,7 @@ import type { LogEntry } from "../store/index.ts";
 import { SymbolAnalysis, type AnalysisEvent, type AnalysisState } from "./symbol-analysis.ts";
 import { DedupWindow } from "./dedup-window.ts";
 import { Mailbox } from "../keyed/mailbox.ts";
-import { hash32 } from "../feed/random.ts";
+import { SnapshotSchedule } from "./snapshot-schedule.ts";
 import { HeldLease } from "../keyed/lease.ts";
 import { analysisFingerprint, symbolLeasing, type ActorOptions } from "./actor-options.ts";
 import { nextTurn } from "../scheduling/turns.ts";
@@ -25,8 +25,6 @@ import type { Hops, Stage } from "../metrics/stages.ts";
  * with their own indicators) are not: such a symbol is rebuilt from its log.
  */
 export const SNAPSHOT_VERSION = 4;
-/** At most this many times `snapshotEvery` log entries after the last snapshot, however soon (`#snapshotDue`). */
-export const SNAPSHOT_CAP = 10;
 const READABLE_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
 const REPLAY_PAGE = 1000;
 const MAX_REFUSALS_REPORTED = 20;
@@ -74,17 +72,7 @@ export class SymbolActor {
 	/** Built once, by the activation that rebuilds the actor (from the snapshot or fresh). */
 	analysis!: SymbolAnalysis;
 	#ids: DedupWindow;
-	/**
-	 * Counts down to the next snapshot. The first one comes after a share of `snapshotEvery` that
-	 * depends on the symbol, so symbols fed alike do not all serialise their state in one turn.
-	 */
-	#untilSnapshot: number;
-	/** When (by `now`) the next snapshot may be taken: `snapshotMinIntervalMs` after the last, the first staggered as above. */
-	#snapshotNotBefore: number;
-	/** The last snapshot's seq (0 for none): the log entries after it are what an activation replays. */
-	#snapshotSeq = 0;
-	/** Log entries after the last snapshot that make the next one due at once (`#snapshotDue`). */
-	readonly #snapshotCap: number;
+	readonly #snapshots: SnapshotSchedule;
 	snapshotFailures = 0;
 	publishFailures = 0;
 	/** Ticks written to the log by this actor, and messages it published (ticks, bars, indicators, signals): `/metrics`. */
@@ -103,10 +91,7 @@ export class SymbolActor {
 		this.#ids = new DedupWindow(opts.dedupWindow);
 		this.mailbox = new Mailbox(opts.mailboxLimit, `symbol ${symbol}`, opts.now);
 		this.lastActivity = opts.now();
-		const share = 0.5 + (hash32(symbol) % 1000) / 1000;
-		this.#untilSnapshot = Math.ceil(opts.snapshotEvery * share);
-		this.#snapshotNotBefore = this.lastActivity + (opts.snapshotMinIntervalMs ?? 0) * share;
-		this.#snapshotCap = Math.max(1, Math.min(SNAPSHOT_CAP * opts.snapshotEvery, opts.logMaxLen === undefined ? Infinity : Math.floor(opts.logMaxLen / 2)));
+		this.#snapshots = new SnapshotSchedule(opts, symbol, this.lastActivity);
 	}
 
 	/**
@@ -206,24 +191,10 @@ export class SymbolActor {
 		// The log may have been trimmed past the snapshot; its last id is still the truth for seq.
 		next.seq = Math.max(next.seq, lastSeq);
 		this.seq = next.seq;
-		this.#snapshotSeq = next.snapshotSeq;
+		this.#snapshots.restored(next.snapshotSeq);
 		this.latest = next.latest;
 		this.analysis = analysis;
 		this.#ids = next.ids;
-	}
-
-	/**
-	 * `snapshotEvery` updates since the last snapshot (the first staggered) once `snapshotMinIntervalMs`
-	 * has passed too; at once when the log holds `#snapshotCap` entries after the last snapshot
-	 * (`SNAPSHOT_CAP` × `snapshotEvery`, at most half the log's `maxLen`, replayed entries counted), so
-	 * an activation's replay stays bounded and the log is not trimmed past the snapshot. A snapshot
-	 * serialises the whole state (~0.6 ms for a fresh symbol, ~5 ms with 500 bars a timeframe): by
-	 * count alone, a symbol taking 30,000 ticks a second wrote 30 a second (3.9 % of the batch
-	 * endpoint's CPU with fresh symbols).
-	 */
-	#snapshotDue(): boolean {
-		if (this.seq - this.#snapshotSeq >= this.#snapshotCap) return true;
-		return this.#untilSnapshot <= 0 && this.opts.now() >= this.#snapshotNotBefore;
 	}
 
 	/** Between two replay pages: let the event loop run, and extend the lease once a third of it is gone. */
@@ -385,10 +356,10 @@ export class SymbolActor {
 				this.#publish(subject, this.#apply(fresh[i], emit, i === newest ? newestMsg! : undefined), this.#mark("published", appended[b]));
 				i++;
 			}
-			this.#untilSnapshot -= fresh.length;
+			this.#snapshots.written(fresh.length);
 			// The updates are already durable in the log; a failed snapshot is retried at the next
 			// update rather than failing an ingest the caller would then send again.
-			if (this.#snapshotDue()) await this.snapshot().catch(() => this.snapshotFailures++);
+			if (this.#snapshots.due(this.seq, this.opts.now)) await this.snapshot().catch(() => this.snapshotFailures++);
 		}
 		this.lastActivity = this.opts.now();
 		return results;
@@ -422,8 +393,6 @@ export class SymbolActor {
 		};
 		if (!this.lease) throw new FencedError(this.symbol, null);
 		await this.opts.store.putSnapshot(this.symbol, snap, this.lease);
-		this.#untilSnapshot = this.opts.snapshotEvery;
-		this.#snapshotNotBefore = this.opts.now() + (this.opts.snapshotMinIntervalMs ?? 0);
-		this.#snapshotSeq = snap.seq;
+		this.#snapshots.taken(snap.seq, this.opts.now());
 	}
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { SNAPSHOT_CAP, SymbolActor } from "../../../lib/symbols/symbol-actor.ts";
+import { SymbolActor } from "../../../lib/symbols/symbol-actor.ts";
+import { SNAPSHOT_CAP } from "../../../lib/symbols/snapshot-schedule.ts";
 import type { ActorOptions } from "../../../lib/symbols/actor-options.ts";
 import { MemoryStore } from "../../../lib/store/memory-store.ts";
 import { Store } from "../../../lib/store/store.ts";
