@@ -1,15 +1,21 @@
 /**
- * Alert delivery benchmark (`npx tsx bench/alert-delivery.ts`; BENCH_N deliveries per case, default
- * 3000). One node in-process running `alert-delivery` (and a stand-in for `alerts.recordDelivery`),
- * a local webhook receiver answering 200 at once, a real redis-server:
- * - deliveries/s: N signed webhook POSTs from sendToChannel to the receiver's 200 and the delivered
- *   record, in cluster mode (Redis Streams channel + Redis KV) at maxInFlight 16 and 64, and
- *   embedded (in-process channel, memory KV) at 16; with p50/p99 from send to the receiver;
- * - the baselines of the same run: Redis XADD of the same message (one awaited at a time, and 16 at
- *   a time), the floor each delivery pays once on the way in; and bare POSTs of the same body to
- *   the same receiver, 16 at a time over keep-alive (node:http, as the sender), the ceiling.
- * Ratios to the XADD baseline are what to compare. Results: a table on stdout and JSON in
- * bench/results/alert-delivery.json.
+ * Alert delivery benchmark (`npx tsx bench/alert-delivery.ts`). One node in-process running
+ * `alert-delivery` (and a stand-in for `alerts.recordDelivery`), a local webhook receiver answering
+ * 200 at once, a real redis-server:
+ * - deliveries/s: BENCH_N (default 2000) signed webhook POSTs from sendToChannel to the receiver's
+ *   200 and the delivered record, in cluster mode (Redis Streams channel + Redis KV) at maxInFlight
+ *   16 and 64, and embedded (in-process channel, memory KV) at 16, each run on a fresh node; with
+ *   p50/p99 from send to the receiver;
+ * - the baselines: Redis XADD of the same message (one awaited at a time, and 16 at a time), the
+ *   floor each delivery pays once on the way in; and bare POSTs of the same body to the same
+ *   receiver, 16 at a time over keep-alive (node:http, as the sender), the ceiling.
+ * BENCH_RUNS (default 3) rounds: each round measures the XADD baseline (1 at a time, 4×BENCH_N) first, then
+ * the other measures in an order rotated by one each round, BENCH_N operations each. Every figure is
+ * the median of its runs, its ratio the median of each run's ratio to the XADD baseline of the same
+ * round. 3 rounds take ~20 s on 2 shared cores (18.5 s measured), about 1.5× the former single
+ * round of 3,000 operations each. Ratios to the XADD baseline are what to compare.
+ * BENCH_ONLY=embedded|redis runs only those delivery cases. Results: a table on stdout (medians and
+ * the runs' min–max) and JSON in bench/results/alert-delivery.json.
  */
 import os from "node:os";
 import path from "node:path";
@@ -23,10 +29,14 @@ import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
 import { startRedis } from "../test/helpers/servers.ts";
 import { alertsRecorder, deliveryMessage } from "../test/helpers/alert-delivery.ts";
-import { figure, writeFigures, type Figure } from "./lib/figures.ts";
+import { figure, median, writeFigures, type Figure } from "./lib/figures.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const N = Number(process.env.BENCH_N ?? 3000);
+/** Operations per measure in each run (deliveries, XADDs, POSTs). */
+const N = Number(process.env.BENCH_N ?? 2000);
+/** Rounds: each measures the XADD baseline and every case once. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const wall0 = performance.now();
 
 const redis = await startRedis();
 const sentAt = new Map<string, number>();
@@ -42,10 +52,15 @@ receiver.keepAliveTimeout = 30_000;
 await new Promise<void>(r => receiver.listen(0, "127.0.0.1", r));
 const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-type Row = { case: string; "ops/s": number; "p50 ms": number | null; "p99 ms": number | null; "× XADD (1 at a time)": number };
-const rows: Row[] = [];
+/** One run of one measure: operations per second and, for deliveries, send → receiver latency. */
+interface Result {
+	rate: number;
+	p50?: number;
+	p99?: number;
+}
+let nodes = 0;
 
-async function deliveries(label: string, redisUrl: string | null, maxInFlight: number): Promise<{ rate: number; p50: number; p99: number }> {
+async function deliveries(label: string, redisUrl: string | null, maxInFlight: number): Promise<Result> {
 	const base = defaultConfig();
 	const results: DeliveryResult[] = [];
 	const node = await createNode(
@@ -54,7 +69,7 @@ async function deliveries(label: string, redisUrl: string | null, maxInFlight: n
 			host: "127.0.0.1",
 			logLevel: "fatal",
 			feed: { type: "none" },
-			nodeId: `bench-delivery-${rows.length}`,
+			nodeId: `bench-delivery-${nodes++}`,
 			services: ["alert-delivery"],
 			redisUrl,
 			alertDelivery: { ...base.alertDelivery, maxInFlight, allowLoopback: true },
@@ -66,6 +81,7 @@ async function deliveries(label: string, redisUrl: string | null, maxInFlight: n
 	const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
 	const run = `${label.replace(/\W+/g, "-")}-${Date.now()}`;
 	let received = 0;
+	sentAt.clear();
 	const allIn = new Promise<void>(resolve => {
 		onReceive = id => {
 			const t = sentAt.get(id);
@@ -84,22 +100,25 @@ async function deliveries(label: string, redisUrl: string | null, maxInFlight: n
 	const secs = (performance.now() - t0) / 1000;
 	const out = { rate: N / secs, p50: hist.getValueAtPercentile(50) / 1000, p99: hist.getValueAtPercentile(99) / 1000 };
 	hist.destroy();
+	onReceive = () => {};
 	await node.stop();
 	return out;
 }
 
-async function xadd(concurrency: number): Promise<number> {
+/** XADDs/s over `ops` XADDs (the 1-at-a-time baseline takes 4×N: N of them last ~0.1 s, too short to be steady). */
+async function xadd(concurrency: number, ops = N): Promise<number> {
 	const client = new Redis(redis.url);
 	const payload = JSON.stringify(deliveryMessage("xadd-baseline", { type: "webhook", url, secret: "bench-secret" }));
 	const stream = `bench.xadd.${concurrency}`;
+	await client.del(stream); // every run appends to an empty stream
 	let next = 0;
 	const t0 = performance.now();
 	await Promise.all(
 		Array.from({ length: concurrency }, async () => {
-			while (next++ < N) await client.xadd(stream, "*", "payload", payload);
+			while (next++ < ops) await client.xadd(stream, "*", "payload", payload);
 		}),
 	);
-	const rate = N / ((performance.now() - t0) / 1000);
+	const rate = ops / ((performance.now() - t0) / 1000);
 	client.disconnect();
 	return rate;
 }
@@ -125,26 +144,61 @@ async function barePosts(concurrency: number): Promise<number> {
 	return N / ((performance.now() - t0) / 1000);
 }
 
-const posts16 = await barePosts(16);
-const xadd1 = await xadd(1);
-const xadd16 = await xadd(16);
-const cases: Array<[string, string | null, number]> = [
-	["webhook deliveries, Redis Streams + Redis KV, maxInFlight 16", redis.url, 16],
-	["webhook deliveries, Redis Streams + Redis KV, maxInFlight 64", redis.url, 64],
-	["webhook deliveries, embedded (in-process channel, memory KV), maxInFlight 16", null, 16],
-];
-rows.push({ case: "Redis XADD of one delivery message, 1 at a time", "ops/s": Math.round(xadd1), "p50 ms": null, "p99 ms": null, "× XADD (1 at a time)": 1 });
-rows.push({ case: "bare POST to the receiver, 16 at a time (no signing, no state)", "ops/s": Math.round(posts16), "p50 ms": null, "p99 ms": null, "× XADD (1 at a time)": +(posts16 / xadd1).toFixed(2) });
-rows.push({ case: "Redis XADD, 16 at a time", "ops/s": Math.round(xadd16), "p50 ms": null, "p99 ms": null, "× XADD (1 at a time)": +(xadd16 / xadd1).toFixed(2) });
-const figures: Figure[] = [];
-const xaddBaseline = { name: "Redis XADD of one delivery message, awaited one at a time", unit: "msg/s", runs: [xadd1] };
-// BENCH_ONLY=embedded|redis runs only those delivery cases (for profiling).
-for (const [label, redisUrl, inFlight] of cases.filter(([, r]) => !process.env.BENCH_ONLY || (process.env.BENCH_ONLY === "embedded") === (r === null))) {
-	const r = await deliveries(label, redisUrl, inFlight);
-	rows.push({ case: label, "ops/s": Math.round(r.rate), "p50 ms": +r.p50.toFixed(2), "p99 ms": +r.p99.toFixed(2), "× XADD (1 at a time)": +(r.rate / xadd1).toFixed(3) });
-	figures.push(figure({ name: `${label} (${N})`, unit: "deliveries/s", runs: [r.rate], baseline: xaddBaseline }));
+interface Measure {
+	key: string;
+	label: string;
+	/** In the per-round line on stderr. */
+	short: string;
+	run(): Promise<Result>;
 }
-figures.push(figure({ name: "bare POSTs to the same receiver, 16 at a time (the ceiling)", unit: "req/s", runs: [posts16], baseline: xaddBaseline }));
+const XADD1 = "Redis XADD of one delivery message, 1 at a time";
+const POSTS = "bare POST to the receiver, 16 at a time (no signing, no state)";
+const baseline: Measure = { key: "xadd1", label: XADD1, short: "XADD 1", run: async () => ({ rate: await xadd(1, 4 * N) }) };
+const cases: Array<[string, string, string | null, number]> = [
+	["webhook deliveries, Redis Streams + Redis KV, maxInFlight 16", "Redis 16", redis.url, 16],
+	["webhook deliveries, Redis Streams + Redis KV, maxInFlight 64", "Redis 64", redis.url, 64],
+	["webhook deliveries, embedded (in-process channel, memory KV), maxInFlight 16", "embedded 16", null, 16],
+];
+// BENCH_ONLY=embedded|redis runs only those delivery cases (for profiling).
+const deliveryCases: Measure[] = cases
+	.filter(([, , r]) => !process.env.BENCH_ONLY || (process.env.BENCH_ONLY === "embedded") === (r === null))
+	.map(([label, short, redisUrl, inFlight]) => ({ key: label, label, short, run: () => deliveries(label, redisUrl, inFlight) }));
+const others: Measure[] = [
+	{ key: "posts16", label: POSTS, short: "POST 16", run: async () => ({ rate: await barePosts(16) }) },
+	{ key: "xadd16", label: "Redis XADD, 16 at a time", short: "XADD 16", run: async () => ({ rate: await xadd(16) }) },
+	...deliveryCases,
+];
+
+/** Each round's result of every measure, by key: the XADD baseline first, the others rotated. */
+const rounds: Array<Record<string, Result>> = [];
+for (let i = 0; i < RUNS; i++) {
+	const t0 = performance.now();
+	const round: Record<string, Result> = { [baseline.key]: await baseline.run() };
+	for (let k = 0; k < others.length; k++) {
+		const m = others[(i + k) % others.length];
+		round[m.key] = await m.run();
+	}
+	rounds.push(round);
+	const secs = ((performance.now() - t0) / 1000).toFixed(1);
+	console.error(`  run ${i + 1} (${secs} s): ${[baseline, ...others].map(m => `${m.short} ${Math.round(round[m.key].rate)}/s`).join(" | ")}`);
+}
+
+const runsOf = (key: string, k: keyof Result = "rate") => rounds.map(r => r[key][k] as number);
+const xaddRuns = runsOf(baseline.key);
+/** Median over runs of the measure's rate ÷ that round's XADD baseline. */
+const ratioToXadd = (key: string) => median(runsOf(key).map((v, i) => v / xaddRuns[i]));
+const spread = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
+const row = (m: Measure) => {
+	const p50 = rounds[0][m.key].p50 === undefined ? null : +median(runsOf(m.key, "p50")).toFixed(2);
+	const p99 = rounds[0][m.key].p99 === undefined ? null : +median(runsOf(m.key, "p99")).toFixed(2);
+	return { case: m.label, "ops/s (median)": Math.round(median(runsOf(m.key))), "min–max": spread(runsOf(m.key)), "p50 ms": p50, "p99 ms": p99, "× XADD (1 at a time)": +ratioToXadd(m.key).toFixed(3) };
+};
+const rows = [baseline, ...others].map(row);
+
+const figures: Figure[] = [];
+const xaddBaseline = { name: "Redis XADD of one delivery message, awaited one at a time", unit: "msg/s", runs: xaddRuns };
+for (const m of deliveryCases) figures.push(figure({ name: `${m.label} (${N} a run)`, unit: "deliveries/s", runs: runsOf(m.key), baseline: xaddBaseline }));
+figures.push(figure({ name: "bare POSTs to the same receiver, 16 at a time (the ceiling)", unit: "req/s", runs: runsOf("posts16"), baseline: xaddBaseline }));
 console.table(rows);
 const file = writeFigures(ROOT, "alert-delivery", figures, {
 	node: process.version,
@@ -152,8 +206,11 @@ const file = writeFigures(ROOT, "alert-delivery", figures, {
 	cpu: os.cpus()[0]?.model,
 	loadavg: os.loadavg(),
 	n: N,
-	note: "deliveries/s counts from the first send to the last delivered record; sends are awaited one at a time (XADD each); p50/p99 in rows include the wait behind queued messages",
+	runs: RUNS,
+	wallSeconds: Math.round((performance.now() - wall0) / 100) / 10,
+	note: "deliveries/s counts from the first send to the last delivered record; sends are awaited one at a time (XADD each); p50/p99 in rows include the wait behind queued messages; rows are medians over runs (ops/s min–max), × XADD the median of per-run ratios",
 	rows,
+	rounds,
 });
 console.log(`written ${path.relative(ROOT, file)}`);
 receiver.closeAllConnections();

@@ -8,11 +8,18 @@
  *     calls the symbol's actor), and moleculer-web alone (default broker, trivial action). Meanwhile
  *     TICK_RATE ticks/s (default 100) go into AAPL on both gateway nodes, as a live symbol gets them:
  *     each one empties the gateway's cached quote, so some reads are misses.
- *  2. WS fan-out of one topic to 2,000 connections vs a bare `ws` broadcast loop: deliveries/s and
- *     p99 publish→receive latency.
+ *  2. WS fan-out of one topic (100 messages, 5 ms apart) to 2,000 connections vs a bare `ws`
+ *     broadcast loop: deliveries/s and p99 publish→receive latency. Both sets of clients stay open;
+ *     after one unmeasured fan-out of each (warm-up), WS_RUNS rounds (default BENCH_RUNS, 3) of one
+ *     fan-out each, rotating which goes first; the figure keeps each round, with the round's bare
+ *     server as the baseline.
  *  3. Idle WS connections: memory per connection, and how many fit in 1 GB.
  * WS clients share this process with the servers (2 cores): numbers are for comparison, not capacity.
- * Run: npm run bench:gateway (ONLY=rest for the REST part; REST_SECONDS, REST_RUNS, CONCURRENCY).
+ * Run: npm run bench:gateway (ONLY=rest for the REST part; REST_SECONDS, REST_RUNS, CONCURRENCY,
+ * CLIENTS, WS_RUNS). About 2.5 min with the defaults on 2 shared cores: REST ~1.5 min (4 servers ×
+ * 6 loads of 3 s, each in a fresh process), WS ~50 s (4,000 clients opened, the warm-up, then 3
+ * rounds of one 200,000-delivery fan-out per server, 6–10 s each). One WS round took ~20 s, the
+ * whole bench ~2 min.
  * Results: a table on stdout and JSON in bench/results/gateway.json.
  */
 import { spawn } from "node:child_process";
@@ -38,6 +45,8 @@ const CLIENTS = Number(process.env.CLIENTS ?? 2000);
 /** Ticks per second into AAPL on both gateway nodes while REST is measured: each one empties the quote cache. */
 const TICK_RATE = Number(process.env.TICK_RATE ?? 100);
 const FANOUT_MESSAGES = 100;
+/** Rounds of WS fan-out, each one of the gateway and one of the bare server (rotating which goes first). */
+const WS_RUNS = Number(process.env.WS_RUNS ?? process.env.BENCH_RUNS ?? 3);
 
 const pct = (xs: number[], p: number) => {
 	const s = [...xs].sort((a, b) => a - b);
@@ -131,15 +140,25 @@ async function openClients(url: string, n: number, onMessage: (text: string) => 
 	return out;
 }
 
-async function fanout(publish: (seq: number, t: number) => void, expected: () => number, lat: number[]): Promise<{ perSec: number; p99: number }> {
+interface FanoutResult {
+	perSec: number;
+	p99: number;
+}
+
+/** `messages` publishes 5 ms apart, until every client has every one: `lat` gets each delivery's latency. */
+async function fanout(publish: (t: number) => void, messages: number, lat: number[]): Promise<FanoutResult> {
 	const t0 = performance.now();
-	for (let seq = 1; seq <= FANOUT_MESSAGES; seq++) {
-		publish(seq, performance.now());
+	for (let i = 0; i < messages; i++) {
+		publish(performance.now());
 		await new Promise(r => setTimeout(r, 5));
 	}
-	while (lat.length < expected()) await new Promise(r => setTimeout(r, 5));
+	while (lat.length < CLIENTS * messages) await new Promise(r => setTimeout(r, 5));
 	return { perSec: lat.length / ((performance.now() - t0) / 1000), p99: pct(lat, 99) };
 }
+
+type WsTarget = "gw" | "bare";
+/** Each server's median deliveries/s and p99, and the rounds they come from (one fan-out of each a round). */
+type WsResult = Record<WsTarget, FanoutResult> & { runs: Array<Record<WsTarget, FanoutResult>>; idleBytesPerConn: number };
 
 const r = (x: number) => Math.round(x).toLocaleString("en-US");
 const f = (x: number) => x.toFixed(2);
@@ -155,7 +174,7 @@ function printRest(rest: Record<Target, LoadResult>): void {
 	row("REST server CPU µs per request", "cpuUs", r);
 }
 
-function writeResults(rest: RestResult, quoteCacheHitRatio: number, ws?: { gw: { perSec: number; p99: number }; bare: { perSec: number; p99: number }; idleBytesPerConn: number }): void {
+function writeResults(rest: RestResult, quoteCacheHitRatio: number, ws?: WsResult): void {
 	mkdirSync(path.dirname(RESULTS), { recursive: true });
 	const ratios = {
 		restRps: rest.gw.rps / rest.bare.rps,
@@ -174,7 +193,17 @@ function writeResults(rest: RestResult, quoteCacheHitRatio: number, ws?: { gw: {
 			goal: { text: "≥ 0.7× bare node:http", ratioMin: 0.7 },
 		}),
 		figure({ name: "REST latest p99", unit: "ms", runs: rest.runs.map(x => x.gw.p99), baseline: { name: "bare node:http p99", unit: "ms", runs: rest.runs.map(x => x.bare.p99) } }),
-		...(ws ? [figure({ name: "WebSocket deliveries", unit: "msg/s", runs: [ws.gw.perSec], baseline: { name: "bare ws", unit: "msg/s", runs: [ws.bare.perSec] } })] : []),
+		...(ws
+			? [
+					figure({
+						name: `WebSocket deliveries (${CLIENTS} conns × ${FANOUT_MESSAGES} msgs, median of ${WS_RUNS})`,
+						unit: "msg/s",
+						// Each round's gateway against the bare ws server of the same round.
+						runs: ws.runs.map(x => x.gw.perSec),
+						baseline: { name: "bare ws", unit: "msg/s", runs: ws.runs.map(x => x.bare.perSec) },
+					}),
+				]
+			: []),
 	];
 	writeFileSync(
 		RESULTS,
@@ -189,6 +218,9 @@ function writeResults(rest: RestResult, quoteCacheHitRatio: number, ws?: { gw: {
 				concurrency: CONCURRENCY,
 				restRuns: REST_RUNS,
 				restSeconds: REST_SECONDS,
+				clients: CLIENTS,
+				fanoutMessages: FANOUT_MESSAGES,
+				wsRuns: WS_RUNS,
 				tickRate: TICK_RATE,
 				quoteCacheHitRatio,
 				rest,
@@ -247,38 +279,55 @@ async function main() {
 		process.exit(0);
 	}
 
-	// 2. WS fan-out
-	const gwLat: number[] = [];
+	// 2. WS fan-out: both sets of clients open throughout, WS_RUNS rounds rotating which server goes first
+	const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
+	await new Promise(r => wss.once("listening", r));
+	const wsT0 = performance.now();
+	/** Where each server's clients record their deliveries' latencies: a fresh array every fan-out. */
+	const lat: Record<WsTarget, number[]> = { gw: [], bare: [] };
 	const gwClients = await openClients(
 		`ws://127.0.0.1:${node.port()}/ws`,
 		CLIENTS,
 		text => {
-			if (text.includes('"update"')) gwLat.push(performance.now() - JSON.parse(text).data.t);
+			if (text.includes('"update"')) lat.gw.push(performance.now() - JSON.parse(text).data.t);
 		},
 		"ticks:FAN",
 	);
+	const bareClients = await openClients(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, CLIENTS, text => lat.bare.push(performance.now() - JSON.parse(text).data.t));
 	await new Promise(r => setTimeout(r, 500));
-	const wsGw = await fanout(
-		(seq, t) => node.deps.bus.publish("rookery.ticks.FAN", { v: 1, seq, symbol: "FAN", t }),
-		() => CLIENTS * FANOUT_MESSAGES,
-		gwLat,
-	);
-	for (const ws of gwClients) ws.terminate();
-
-	const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
-	await new Promise(r => wss.once("listening", r));
-	const bareLat: number[] = [];
-	const bareClients = await openClients(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`, CLIENTS, text => bareLat.push(performance.now() - JSON.parse(text).data.t));
-	const wsBare = await fanout(
-		(seq, t) => {
+	let gwSeq = 0;
+	let bareSeq = 0;
+	const publish: Record<WsTarget, (t: number) => void> = {
+		gw: t => {
+			const seq = ++gwSeq;
+			node.deps.bus.publish("rookery.ticks.FAN", { v: 1, seq, symbol: "FAN", t });
+		},
+		bare: t => {
+			const seq = ++bareSeq;
 			const frame = JSON.stringify({ type: "update", topic: "ticks:FAN", seq, data: { v: 1, seq, symbol: "FAN", t } });
 			for (const c of wss.clients) c.send(frame);
 		},
-		() => CLIENTS * FANOUT_MESSAGES,
-		bareLat,
-	);
-	for (const ws of bareClients) ws.terminate();
+	};
+	const fanoutOf = (t: WsTarget, messages: number) => fanout(publish[t], messages, (lat[t] = []));
+	const wsTargets: WsTarget[] = ["gw", "bare"];
+	for (const t of wsTargets) await fanoutOf(t, FANOUT_MESSAGES / 5); // warm-up (JIT, the clients' buffers)
+	const wsRuns: Array<Record<WsTarget, FanoutResult>> = [];
+	for (let i = 0; i < WS_RUNS; i++) {
+		const run = {} as Record<WsTarget, FanoutResult>;
+		for (let k = 0; k < wsTargets.length; k++) {
+			const t = wsTargets[(i + k) % wsTargets.length];
+			run[t] = await fanoutOf(t, FANOUT_MESSAGES);
+		}
+		wsRuns.push(run);
+		const line = (x: FanoutResult) => `${Math.round(x.perSec)} deliveries/s p99 ${x.p99.toFixed(2)} ms`;
+		console.error(`  ws run ${i + 1}: gateway ${line(run.gw)} | bare ws ${line(run.bare)}`);
+	}
+	for (const ws of [...gwClients, ...bareClients]) ws.terminate();
 	wss.close();
+	console.error(`  WS fan-out: ${((performance.now() - wsT0) / 1000).toFixed(1)} s (clients opened, warm-up and ${WS_RUNS} rounds)`);
+	const wsMed = (t: WsTarget): FanoutResult => ({ perSec: median(wsRuns.map(x => x[t].perSec)), p99: median(wsRuns.map(x => x[t].p99)) });
+	const wsGw = wsMed("gw");
+	const wsBare = wsMed("bare");
 
 	// 3. Idle connections (both ends are in this process: the per-connection figure includes the client's side)
 	await new Promise(r => setTimeout(r, 500));
@@ -297,10 +346,15 @@ async function main() {
 	for (const ws of idle) ws.terminate();
 
 	printRest(rest);
-	console.log(`| WS fan-out deliveries/s (${CLIENTS} conns, ${FANOUT_MESSAGES} msgs) | ${r(wsGw.perSec)} | ${r(wsBare.perSec)} | ${f(wsGw.perSec / wsBare.perSec)}× |`);
-	console.log(`| WS fan-out p99 ms | ${f(wsGw.p99)} | ${f(wsBare.p99)} | ${f(wsGw.p99 / wsBare.p99)}× |`);
+	/** The median over rounds of gateway ÷ the same round's bare server, as the figure's ratio. */
+	const wsRatio = (k: keyof FanoutResult) => median(wsRuns.map(x => x.gw[k] / x.bare[k]));
+	const span = (t: WsTarget, k: keyof FanoutResult, fmt: (x: number) => string) => `${fmt(Math.min(...wsRuns.map(x => x[t][k])))}–${fmt(Math.max(...wsRuns.map(x => x[t][k])))}`;
+	console.log(
+		`| WS fan-out deliveries/s (${CLIENTS} conns, ${FANOUT_MESSAGES} msgs, median of ${WS_RUNS}; min–max) | ${r(wsGw.perSec)} (${span("gw", "perSec", r)}) | ${r(wsBare.perSec)} (${span("bare", "perSec", r)}) | ${f(wsRatio("perSec"))}× |`,
+	);
+	console.log(`| WS fan-out p99 ms (median; min–max) | ${f(wsGw.p99)} (${span("gw", "p99", f)}) | ${f(wsBare.p99)} (${span("bare", "p99", f)}) | ${f(wsRatio("p99"))}× |`);
 	console.log(`| idle WS connection, heap + external bytes (server + client side) | ${r(perConn)} | | ≥ ${r((1 << 30) / perConn)} per GB |`);
-	writeResults(rest, hitRatio, { gw: wsGw, bare: wsBare, idleBytesPerConn: perConn });
+	writeResults(rest, hitRatio, { gw: wsGw, bare: wsBare, runs: wsRuns, idleBytesPerConn: perConn });
 	bare.close();
 	await node.stop();
 	process.exit(0);

@@ -56,9 +56,13 @@ export interface FigureSpec {
 	goal?: { text: string; ratioMin?: number; valueMax?: number; valueMin?: number };
 }
 
+/** The figure of `spec`'s runs; throws when it has none, or a baseline with another number of runs. */
 export function figure(spec: FigureSpec): Figure {
-	const value = median(spec.runs);
 	const b = spec.baseline;
+	if (spec.runs.length === 0) throw new Error(`figure "${spec.name}": no runs`);
+	// Each run's ratio is to the baseline measured in that run: the lists must pair up.
+	if (b && b.runs.length !== spec.runs.length) throw new Error(`figure "${spec.name}": ${spec.runs.length} runs but ${b.runs.length} baseline runs`);
+	const value = median(spec.runs);
 	const ratio = b ? median(spec.runs.map((v, i) => v / b.runs[i])) : null;
 	const g = spec.goal;
 	let met: boolean | null = null;

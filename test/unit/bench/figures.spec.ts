@@ -1,0 +1,19 @@
+import { expect } from "chai";
+import { figure } from "../../../bench/lib/figures.ts";
+
+describe("bench figure()", () => {
+	it("is the median of its runs, with the median of the per-run ratios to the same run's baseline", () => {
+		const f = figure({ name: "x", unit: "msg/s", runs: [10, 30, 20], baseline: { name: "b", unit: "msg/s", runs: [10, 60, 10] }, goal: { text: "≥ 1×", ratioMin: 1 } });
+		expect(f.value).to.equal(20);
+		expect(f.baseline?.value).to.equal(10);
+		// Per run: 1, 0.5, 2 → median 1 (not 20 / 10 = 2).
+		expect(f.ratio).to.equal(1);
+		expect(f.met).to.equal(true);
+		expect(f.runs).to.deep.equal([10, 30, 20]);
+	});
+
+	it("refuses no runs, and a baseline whose runs do not pair with the figure's", () => {
+		expect(() => figure({ name: "empty", unit: "ms", runs: [] })).to.throw(/no runs/);
+		expect(() => figure({ name: "unpaired", unit: "msg/s", runs: [1, 2, 3], baseline: { name: "b", unit: "msg/s", runs: [1] } })).to.throw(/3 runs but 1 baseline runs/);
+	});
+});
