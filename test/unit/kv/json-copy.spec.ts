@@ -48,6 +48,17 @@ describe("lib/kv/json-copy", () => {
 			-0,
 			[-0, NaN, Infinity, -Infinity],
 			{ a: -0, b: NaN, c: Infinity, u: undefined, f: () => 1, s: Symbol("s") },
+			// The same numbers in an object with nothing JSON leaves out (copied by clone, not key by key).
+			{ a: -0, b: NaN, c: -Infinity, d: 1.5, e: "x", n: null, t: true, o: { z: -0 } },
+			{ a: 1, [Symbol("key")]: 2, n: { [Symbol("inner")]: 3, b: -0 } },
+			{
+				a: 1,
+				get g() {
+					return { n: -0 };
+				},
+				b: [NaN],
+			},
+			{ a: 1, b: { big: 1n } },
 			[undefined, () => 1, Symbol("s")],
 			// eslint-disable-next-line no-sparse-arrays
 			[1, , 3],
