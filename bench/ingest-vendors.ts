@@ -20,6 +20,7 @@ import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { startAlpacaServer, trade } from "../test/helpers/vendor-servers/alpaca-stream.ts";
 import { figure, writeFigures } from "./lib/figures.ts";
+import { startWindowProfile, stopWindowProfile } from "./lib/window-profile.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const csv = readFileSync(path.join(ROOT, "test/fixtures/goog-daily.csv"), "utf8");
@@ -38,11 +39,13 @@ const WARMUP = BATCH.ticks * BATCH.warmup;
 const REPLAY_TICKS = WARMUP + N;
 /** Vendor messages sent and not yet written, at most: what the batch endpoint's POSTs in flight hold. */
 const IN_FLIGHT = BATCH.ticks * BATCH.inFlight;
-/** Only these measures (comma list of parse, batch, alpaca, replay; e.g. to profile one with --cpu-prof). */
+/** Only these measures (comma list of parse, batch, alpaca, replay; e.g. to profile one with BENCH_CPU_PROFILE=<dir>: bench/lib/window-profile.ts). */
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
 
 type Vendors = Record<string, unknown>;
+/** Runs so far of each measure, naming their window profiles (`alpaca-2`). */
+const profiled: Record<string, number> = {};
 /** CPU time of this process per message written, per vendor run in order (steadier than msg/s on a loaded machine). */
 const cpuUs: number[] = [];
 
@@ -66,7 +69,7 @@ async function startNode(vendors: Vendors, chain: string[]) {
 type Ingest = { pipeline: { stats: { written: number } }; workers: Map<string, { start(): void }>; activateOwned(): Promise<number> };
 
 /** Messages/s written (stored and published) from the WARMUP-th until `expected` are. */
-async function vendorRun(vendors: Vendors, chain: string[], expected: number, drive: (written: () => number) => Promise<void>): Promise<number> {
+async function vendorRun(name: string, vendors: Vendors, chain: string[], expected: number, drive: (written: () => number) => Promise<void>): Promise<number> {
 	const node = await startNode(vendors, chain);
 	try {
 		const ingest = node.broker.getLocalService("ingest") as unknown as Ingest;
@@ -79,12 +82,14 @@ async function vendorRun(vendors: Vendors, chain: string[], expected: number, dr
 		let from = 0;
 		const clock = (async () => {
 			while (written() < WARMUP) await new Promise(r => setTimeout(r, 1));
+			await startWindowProfile();
 			[t0, cpu0, from] = [performance.now(), process.cpuUsage(), written()];
 		})();
 		await drive(written);
 		await clock;
 		while (written() < expected) await new Promise(r => setTimeout(r, 1));
 		const cpu = process.cpuUsage(cpu0);
+		await stopWindowProfile(`${name}-${(profiled[name] = (profiled[name] ?? 0) + 1)}`);
 		cpuUs.push((cpu.user + cpu.system) / (written() - from));
 		return (written() - from) / ((performance.now() - t0) / 1000);
 	} finally {
@@ -125,9 +130,12 @@ async function batchRun(): Promise<number> {
 		};
 		await Promise.all(Array.from({ length: BATCH.inFlight }, () => loop(BATCH.warmup)));
 		next = 0;
+		await startWindowProfile();
 		const t0 = performance.now();
 		const accepted = (await Promise.all(Array.from({ length: BATCH.inFlight }, () => loop(BATCH.posts)))).reduce((a, b) => a + b, 0);
-		return accepted / ((performance.now() - t0) / 1000);
+		const rate = accepted / ((performance.now() - t0) / 1000);
+		await stopWindowProfile(`batch-${(profiled.batch = (profiled.batch ?? 0) + 1)}`);
+		return rate;
 	} finally {
 		agent.destroy();
 		await node.stop();
@@ -142,7 +150,7 @@ async function alpacaRun(): Promise<number> {
 		const frames: string[] = [];
 		for (let i = 0; i < WARMUP + N; i += 100)
 			frames.push(JSON.stringify(Array.from({ length: 100 }, (_, k) => trade(SYMBOLS[(i + k) % 5], 100 + ((i + k) % 50) / 100, i + k, new Date(now - 1000 + Math.floor((i + k) / 100)).toISOString()))));
-		return await vendorRun({ alpaca: { type: "alpaca-stream", url: srv.url, key: "k", secret: "s", channels: ["trades"] } }, ["alpaca"], WARMUP + N, async written => {
+		return await vendorRun("alpaca", { alpaca: { type: "alpaca-stream", url: srv.url, key: "k", secret: "s", channels: ["trades"] } }, ["alpaca"], WARMUP + N, async written => {
 			while (srv.subscriptions.length === 0) await new Promise(r => setTimeout(r, 1));
 			// At most IN_FLIGHT trades sent and not yet written, as many as the batch endpoint's 4
 			// POSTs of 5,000 hold: the same work in flight for both, not a 50,000-trade backlog.
@@ -173,7 +181,7 @@ function replayFile(): string {
 }
 
 function replayRun(file: string): Promise<number> {
-	return vendorRun({ replay: { type: "replay", file, symbol: "GOOG", speed: Infinity } }, ["replay"], REPLAY_TICKS, async () => {});
+	return vendorRun("replay", { replay: { type: "replay", file, symbol: "GOOG", speed: Infinity } }, ["replay"], REPLAY_TICKS, async () => {});
 }
 
 async function main() {
