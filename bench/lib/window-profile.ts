@@ -1,29 +1,42 @@
 /**
- * A CPU profile of a bench's measured window only (`node --cpu-prof` covers the whole process: the
- * setup, module loading, building the input, which for a short window outweighs what is measured).
- * `start()` when the window opens, `stop(name)` when it closes: with BENCH_CPU_PROFILE=<dir> it
- * writes `<dir>/<name>.cpuprofile` (Chrome DevTools, or any reader of its JSON); without it both do
- * nothing.
+ * Profiles of a bench's measured window only (`node --cpu-prof` and `--import
+ * ./bench/lib/allocation-profile.ts` cover the whole process: the setup, module loading, building
+ * the input, which for a short window outweigh what is measured). `startWindowProfile()` when the
+ * window opens, `stopWindowProfile(name)` when it closes: with BENCH_CPU_PROFILE=<dir> it writes
+ * `<dir>/<name>.cpuprofile`, with BENCH_ALLOC_PROFILE=<dir> `<dir>/<name>.heapprofile` (sampled
+ * allocations, collected objects included, as allocation-profile.ts); Chrome DevTools reads both.
+ * Without either, both calls do nothing.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import inspector from "node:inspector/promises";
 import path from "node:path";
 
-const dir = process.env.BENCH_CPU_PROFILE;
+const cpuDir = process.env.BENCH_CPU_PROFILE;
+const allocDir = process.env.BENCH_ALLOC_PROFILE;
 let session: inspector.Session | null = null;
 
 export async function startWindowProfile(): Promise<void> {
-	if (!dir) return;
+	if (!cpuDir && !allocDir) return;
 	session ??= new inspector.Session();
 	session.connect();
-	await session.post("Profiler.enable");
-	await session.post("Profiler.start");
+	if (cpuDir) {
+		await session.post("Profiler.enable");
+		await session.post("Profiler.start");
+	}
+	if (allocDir) {
+		await session.post("HeapProfiler.enable");
+		// One sample per 16 KiB allocated on average; both flags keep the samples of collected objects.
+		await session.post("HeapProfiler.startSampling", { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as inspector.HeapProfiler.StartSamplingParameterType);
+	}
 }
 
 export async function stopWindowProfile(name: string): Promise<void> {
-	if (!dir || !session) return;
-	const { profile } = await session.post("Profiler.stop");
+	if (!session) return;
+	const write = (dir: string, ext: string, profile: unknown) => {
+		mkdirSync(dir, { recursive: true });
+		writeFileSync(path.join(dir, `${name}.${ext}`), JSON.stringify(profile));
+	};
+	if (cpuDir) write(cpuDir, "cpuprofile", (await session.post("Profiler.stop")).profile);
+	if (allocDir) write(allocDir, "heapprofile", (await session.post("HeapProfiler.stopSampling")).profile);
 	session.disconnect();
-	mkdirSync(dir, { recursive: true });
-	writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
 }
