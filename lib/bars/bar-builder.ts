@@ -137,14 +137,12 @@ export class BarBuilder {
 	#place(t: Trade): Accepted {
 		const time = bucketStart(t.ts, this.timeframe, this.session);
 		const rows = this.#closed;
-		const n = rows.length;
-		const forming = rows.hasForming;
-		if (forming && time === rows.timeAt(n)) {
-			rows.apply(n, t);
+		if (rows.isForming(time)) {
+			rows.apply(rows.length, t);
 			return "forming";
 		}
-		const newestTime = forming ? rows.timeAt(n) : n > 0 ? rows.timeAt(n - 1) : -Infinity;
-		if (time <= newestTime) return this.#amend(time, t);
+		if (rows.newestAtOrAfter(time)) return this.#amend(time, t);
+		const forming = rows.hasForming;
 		if (forming) rows.closeForming();
 		rows.open(time, t);
 		return forming ? "closed" : "forming";

@@ -75,6 +75,20 @@ export class ClosedBars {
 		return this.#rows[(this.#start + i) * STRIDE + TIME];
 	}
 
+	// The per-trade questions answer in booleans: a time returned from a call V8 does not inline is
+	// a new heap number (times are past the small integers), ~6-12 of them a replayed tick.
+
+	/** Whether the forming bar opened at `time`. */
+	isForming(time: number): boolean {
+		return this.#forming && this.#rows[(this.#start + this.#length) * STRIDE + TIME] === time;
+	}
+
+	/** Whether the newest bar held (the forming one, else the newest closed) opened at or after `time`. */
+	newestAtOrAfter(time: number): boolean {
+		const i = this.#forming ? this.#length : this.#length - 1;
+		return i >= 0 && time <= this.#rows[(this.#start + i) * STRIDE + TIME];
+	}
+
 	/** Index of the newest closed bar whose time is ≤ `time`, or -1. */
 	lastAtOrBefore(time: number): number {
 		let lo = 0,
@@ -220,7 +234,8 @@ export class ClosedBars {
 	/** Closed bars that opened at or before `time` become final: their bookkeeping is dropped. */
 	settle(time: number): void {
 		let k = 0;
-		while (this.#final + k < this.#length && this.timeAt(this.#final + k) <= time) k++;
+		const r = this.#rows;
+		while (this.#final + k < this.#length && r[(this.#start + this.#final + k) * STRIDE + TIME] <= time) k++;
 		if (k === 0) return;
 		this.#final += k;
 		this.#live = resized(this.#live, 0, k * EXTRA, 0);

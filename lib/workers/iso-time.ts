@@ -30,9 +30,13 @@ export function isoTimeFormatter(): (time: number) => string {
 	let cachedSecond = NaN;
 	/** `YYYY-MM-DDTHH:MM:SS` of cachedSecond. */
 	let cachedSecondText = "";
+	/** The last time given and its text: a frame's items share their arrival time, a burst's trades often their millisecond. */
+	let lastMs = NaN;
+	let lastText = "";
 	return time => {
 		// As the Date constructor does: a fractional time is cut to whole milliseconds.
 		const ms = Math.trunc(time);
+		if (ms === lastMs) return lastText;
 		if (!(ms >= 0 && ms < YEAR_10000_MS)) return new Date(time).toISOString();
 		const second = Math.floor(ms / 1000);
 		if (second !== cachedSecond) {
@@ -48,6 +52,7 @@ export function isoTimeFormatter(): (time: number) => string {
 			cachedSecondText = `${cachedDayText}${two(hours)}:${two(minutes)}:${two(rest - minutes * 60)}`;
 			cachedSecond = second;
 		}
-		return cachedSecondText + MILLIS_Z[ms - second * 1000];
+		lastMs = ms;
+		return (lastText = cachedSecondText + MILLIS_Z[ms - second * 1000]);
 	};
 }

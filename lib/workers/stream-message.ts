@@ -18,8 +18,20 @@ export interface StreamMessage {
 	metadata: { worker_id: string | null; retry_count: number; fallback: boolean; node: string; received_at: string };
 }
 
+/** Channel names made so far, per data type and symbol: one string a stream, not one a message. */
+const channels = new Map<DataType, Map<string, string>>();
+/** Symbols cached per data type at most; past it the cache starts over (names are remade, not wrong). */
+const CHANNELS_CACHED = 10_000;
+
 export function channelOf(dataType: DataType, symbol: string): string {
-	return `stream:${dataType}:${symbol}`;
+	let bySymbol = channels.get(dataType);
+	if (!bySymbol) channels.set(dataType, (bySymbol = new Map()));
+	let channel = bySymbol.get(symbol);
+	if (channel === undefined) {
+		if (bySymbol.size >= CHANNELS_CACHED) bySymbol.clear();
+		bySymbol.set(symbol, (channel = `stream:${dataType}:${symbol}`));
+	}
+	return channel;
 }
 
 export const messageKeys = {
