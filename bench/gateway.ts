@@ -181,7 +181,8 @@ function writeResults(rest: RestResult, quoteCacheHitRatio: number, ws?: WsResul
 		restP99: rest.gw.p99 / rest.bare.p99,
 		restNoCacheRps: rest.nocache.rps / rest.bare.rps,
 		moleculerWebAloneRps: rest.mweb.rps / rest.bare.rps,
-		...(ws ? { wsDeliveries: ws.gw.perSec / ws.bare.perSec, wsP99: ws.gw.p99 / ws.bare.p99 } : {}),
+		// As the figure: the median of each round's gateway ÷ the same round's bare ws server.
+		...(ws ? { wsDeliveries: median(ws.runs.map(x => x.gw.perSec / x.bare.perSec)), wsP99: median(ws.runs.map(x => x.gw.p99 / x.bare.p99)) } : {}),
 	};
 	const figures = [
 		figure({

@@ -4,7 +4,7 @@
  *   each tick evaluated by its symbol's 100 patterns with the pure evaluator, against a bare
  *   `value > bound` loop over the same patterns in the same run (the floor);
  * - memory per pattern (its state with one entity): heap growth after gc over 100k states built
- *   afresh, as BENCH_RUNS (3) cohorts of 100k / BENCH_RUNS built one after the other (each run one
+ *   afresh, as BENCH_RUNS (3; at least 3) cohorts of 100k / BENCH_RUNS built one after the other (each run one
  *   cohort's growth per pattern, the earlier cohorts still alive), so the bench builds 100k states
  *   whatever the number of runs. The evaluator's source-key cache (a WeakMap with an entry per
  *   definition, shared by all patterns) doubles its table now and then, inside one cohort only
@@ -20,7 +20,8 @@ import type { PatternDef } from "../lib/patterns/pattern-types.ts";
 import { figure, writeFigures, type Figure } from "./lib/figures.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Memory cohorts: at least 3, so the median leaves out the one the shared key cache's table doubles in. */
+const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 3));
 const T0 = 1_700_000_000_000;
 const SYMBOLS = 1000;
 const PER_SYMBOL = 100;

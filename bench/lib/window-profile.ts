@@ -2,7 +2,8 @@
  * Profiles of a bench's measured window only (`node --cpu-prof` and `--import
  * ./bench/lib/allocation-profile.ts` cover the whole process: the setup, module loading, building
  * the input, which for a short window outweigh what is measured). `startWindowProfile()` when the
- * window opens, `stopWindowProfile(name)` when it closes: with BENCH_CPU_PROFILE=<dir> it writes
+ * window opens, `stopWindowProfile(name)` when it closes, after the window's figures are taken
+ * (stopping and writing takes up to a second): with BENCH_CPU_PROFILE=<dir> it writes
  * `<dir>/<name>.cpuprofile`, with BENCH_ALLOC_PROFILE=<dir> `<dir>/<name>.heapprofile` (sampled
  * allocations, collected objects included, as allocation-profile.ts); Chrome DevTools reads both.
  * Without either, both calls do nothing.
@@ -13,11 +14,14 @@ import path from "node:path";
 
 const cpuDir = process.env.BENCH_CPU_PROFILE;
 const allocDir = process.env.BENCH_ALLOC_PROFILE;
+/** The session of the window being profiled, or null. */
 let session: inspector.Session | null = null;
 
 export async function startWindowProfile(): Promise<void> {
 	if (!cpuDir && !allocDir) return;
-	session ??= new inspector.Session();
+	// A window that threw before its stop: its session goes first (one session a process).
+	session?.disconnect();
+	session = new inspector.Session();
 	session.connect();
 	if (cpuDir) {
 		await session.post("Profiler.enable");
@@ -31,12 +35,17 @@ export async function startWindowProfile(): Promise<void> {
 }
 
 export async function stopWindowProfile(name: string): Promise<void> {
-	if (!session) return;
+	const s = session;
+	if (!s) return;
+	session = null;
 	const write = (dir: string, ext: string, profile: unknown) => {
 		mkdirSync(dir, { recursive: true });
 		writeFileSync(path.join(dir, `${name}.${ext}`), JSON.stringify(profile));
 	};
-	if (cpuDir) write(cpuDir, "cpuprofile", (await session.post("Profiler.stop")).profile);
-	if (allocDir) write(allocDir, "heapprofile", (await session.post("HeapProfiler.stopSampling")).profile);
-	session.disconnect();
+	try {
+		if (cpuDir) write(cpuDir, "cpuprofile", (await s.post("Profiler.stop")).profile);
+		if (allocDir) write(allocDir, "heapprofile", (await s.post("HeapProfiler.stopSampling")).profile);
+	} finally {
+		s.disconnect();
+	}
 }

@@ -21,7 +21,10 @@ export interface StreamMessage {
 /** Channel names made so far, per data type and symbol: one string a stream, not one a message. */
 const channels = new Map<DataType, Map<string, string>>();
 /** Symbols cached per data type at most; past it the cache starts over (names are remade, not wrong). */
-const CHANNELS_CACHED = 10_000;
+export const CHANNELS_CACHED = 10_000;
+
+/** Channel names cached for `dataType` now (for tests: the cache stays bounded). */
+export const channelsCached = (dataType: DataType): number => channels.get(dataType)?.size ?? 0;
 
 export function channelOf(dataType: DataType, symbol: string): string {
 	let bySymbol = channels.get(dataType);
