@@ -344,7 +344,7 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 		expect(rec.maxMs, "max time until every symbol answered again after the kill").to.be.below(5000);
 	});
 
-	it("a 4th node joins under load: nothing lost or duplicated, only moved symbols re-activated (about 1/4)", async function () {
+	it("a 4th node joins under load: nothing lost or duplicated, only moved symbols re-activated (its share of them)", async function () {
 		await waitReady("the two survivors to route over each other only");
 		const old = alive();
 		load.start();
@@ -378,7 +378,7 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 				other.reduce((a, b) => a + b, 0),
 				"idle passivations",
 			).to.equal(0);
-			log(`JOIN: ${moved} of ${activeBefore} active symbols moved (${((100 * moved) / activeBefore).toFixed(1)} %, ideal 25 %); the new node holds ${onNew}; symbols held by two nodes: ${twice.length}`);
+			log(`JOIN: ${moved} of ${activeBefore} active symbols moved (${((100 * moved) / activeBefore).toFixed(1)} %, ideal ${(100 / (old.length + 1)).toFixed(1)} %); the new node holds ${onNew}; symbols held by two nodes: ${twice.length}`);
 			expect(twice, "symbols with an actor on two nodes").to.deep.equal([]);
 			expect(onNew, "actors on the new node").to.be.at.most(moved);
 		} finally {
@@ -386,9 +386,15 @@ describe("failover: nodes, Redis and NATS failing under load (real processes)", 
 		}
 		await verifyLogs();
 		expect(activeBefore).to.equal(SYMBOLS.length);
+		// The new node's rendezvous share of the symbols: 1 / (nodes after the join) on average, but
+		// node ids carry the test's pid, so the count is binomial (200 symbols, 3 nodes: 66.7 ± 6.7; the
+		// ids of 5,000 pids gave 66.5 ± 6.6, 44–90). Within 5 standard deviations: the fixed 10–40 % it
+		// replaces failed in 1.8 % of those pids, and once in CI (87 of 200).
+		const share = 1 / (old.length + 1);
+		const sd = Math.sqrt(activeBefore * share * (1 - share));
 		expect(moved, "symbols passivated as moved")
-			.to.be.greaterThan(0.1 * activeBefore)
-			.and.below(0.4 * activeBefore);
+			.to.be.at.least(activeBefore * share - 5 * sd)
+			.and.at.most(activeBefore * share + 5 * sd);
 	});
 
 	it("Redis killed for 5 s under load: quick retryable 503s, no half-written batch, recovery by itself", async function () {
