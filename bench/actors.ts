@@ -23,7 +23,7 @@ import { defaultConfig } from "../lib/config/config.ts";
 import { GbmPath } from "../lib/feed/synthetic.ts";
 import { startRedis } from "../test/helpers/servers.ts";
 import { mulberry32 } from "../lib/feed/random.ts";
-import { figure, median } from "./lib/figures.ts";
+import { figure, median, spread } from "./lib/figures.ts";
 
 const N = Number(process.env.BENCH_ACTORS ?? 10_000);
 /** Seconds of durable ingest, and as many of its XADD ceiling, in each of RUNS rounds. */
@@ -47,8 +47,6 @@ const heap = () => {
 	const m = process.memoryUsage();
 	return m.heapUsed + m.arrayBuffers;
 };
-/** The runs' min–max, as the table shows a figure's spread. */
-const spread = (runs: number[], digits: number) => `${Math.min(...runs).toFixed(digits)}–${Math.max(...runs).toFixed(digits)}`;
 const progress = (what: string, i: number) => {
 	if (i % 1000 === 0) process.stderr.write(`\r${what}: ${i}/${N}   `);
 };
@@ -203,7 +201,7 @@ try {
 			measure: "memory per actor (3 timeframes, 10 indicators, 5 strategies, 200 ticks)",
 			value: `${(perActor / 1024).toFixed(1)} KB (${spread(
 				perActorRuns.map(b => b / 1024),
-				1,
+				x => x.toFixed(1),
 			)})`,
 			baseline: "",
 			ratio: "",
@@ -220,8 +218,8 @@ try {
 		{ measure: "activation from snapshot + replay p50 / p99", value: `${pct(activation, 50).toFixed(2)} / ${pct(activation, 99).toFixed(2)} ms`, baseline: "", ratio: "", target: "" },
 		{
 			measure: "durable ingest ticks/s (fenced Lua append, 50-tick batches)",
-			value: `${Math.round(ingestRate).toLocaleString("en-US")} (${spread(ingestRuns, 0)})`,
-			baseline: `pipelined XADD ${Math.round(xaddRate).toLocaleString("en-US")}/s (${spread(xaddRuns, 0)})`,
+			value: `${Math.round(ingestRate).toLocaleString("en-US")} (${spread(ingestRuns, x => x.toFixed(0))})`,
+			baseline: `pipelined XADD ${Math.round(xaddRate).toLocaleString("en-US")}/s (${spread(xaddRuns, x => x.toFixed(0))})`,
 			ratio: median(ingestRuns.map((v, i) => v / xaddRuns[i])).toFixed(2),
 			target: "",
 		},

@@ -42,7 +42,7 @@ import { startNode, type RookeryNodeProcess } from "../test/helpers/node-process
 import { startNats, startRedis, type TestServer } from "../test/helpers/servers.ts";
 import { WsTestClient } from "../test/helpers/ws-client.ts";
 import { waitFor } from "../test/helpers/ports.ts";
-import { figure, median, writeFigures, type Figure } from "./lib/figures.ts";
+import { figure, median, spread, writeFigures, type Figure } from "./lib/figures.ts";
 import { histogram, now, paced, percentileMs, post, recordMs, sleep, type Histogram } from "./lib/load.ts";
 import { CpuMeter, findPid, round2 } from "./lib/cpu.ts";
 import { benchNodeArgs } from "./lib/node-args.ts";
@@ -138,7 +138,7 @@ function checks() {
 	}
 	console.log(`rule checks: ${checkRuns.map(x => (x / 1e6).toFixed(2)).join(", ")} M/s on one core (${RULES} rules over ${SYMBOLS} symbols; ${firings} firings); bare comparisons: ${bareRuns.map(x => (x / 1e6).toFixed(1)).join(", ")} M/s`);
 	console.log(
-		`memory per rule: ${gc ? `${Math.round(median(memoryRuns))} B, median of ${memoryRuns.length} builds of ${RULES} rules (${Math.round(Math.min(...memoryRuns))}–${Math.round(Math.max(...memoryRuns))} B; runs ${memoryRuns.map(Math.round).join(", ")}; ${buildSeconds.toFixed(1)} s)` : "(run with --expose-gc)"}`,
+		`memory per rule: ${gc ? `${Math.round(median(memoryRuns))} B, median of ${memoryRuns.length} builds of ${RULES} rules (${spread(memoryRuns, x => String(Math.round(x)))} B; runs ${memoryRuns.map(Math.round).join(", ")}; ${buildSeconds.toFixed(1)} s)` : "(run with --expose-gc)"}`,
 	);
 	return { checkRuns, bareRuns, bytesPerRule: gc ? memoryRuns : null, buildSeconds, sink };
 }

@@ -12,7 +12,7 @@
 import path from "node:path";
 import { DDSketch } from "@datadog/sketches-js";
 import { MetricWindows } from "../lib/analytics/metric-windows.ts";
-import { figure, writeFigures, type Figure } from "./lib/figures.ts";
+import { figure, figureRow, writeFigures } from "./lib/figures.ts";
 
 const T0 = 1_700_000_000_000;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -81,7 +81,5 @@ const figures = [
 	}),
 	figure({ name: `memory per metric, 24 h with every bucket in use (${buckets} buckets)`, unit: "bytes", runs: bytesPerMetricRuns }),
 ];
-/** The runs' min–max: the figure's spread (whole numbers from 100 up). */
-const spread = (f: Figure) => [Math.min(...f.runs), Math.max(...f.runs)].map(x => (Math.abs(x) >= 100 ? Math.round(x) : x)).join("–");
-console.table(figures.map(f => ({ name: f.name, value: f.value, spread: spread(f), runs: f.runs.length, unit: f.unit, baseline: f.baseline?.value ?? "", ratio: f.ratio ?? "", met: f.met ?? "" })));
+console.table(figures.map(figureRow));
 writeFigures(path.resolve(import.meta.dirname, ".."), "analytics", figures);

@@ -34,7 +34,7 @@ import ApiGateway from "moleculer-web";
 import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../lib/auth/tiers.ts";
-import { figure } from "./lib/figures.ts";
+import { figure, spread } from "./lib/figures.ts";
 
 const REST_SECONDS = Number(process.env.REST_SECONDS ?? 3);
 const REST_RUNS = Number(process.env.REST_RUNS ?? 5);
@@ -349,7 +349,11 @@ async function main() {
 	printRest(rest);
 	/** The median over rounds of gateway ÷ the same round's bare server, as the figure's ratio. */
 	const wsRatio = (k: keyof FanoutResult) => median(wsRuns.map(x => x.gw[k] / x.bare[k]));
-	const span = (t: WsTarget, k: keyof FanoutResult, fmt: (x: number) => string) => `${fmt(Math.min(...wsRuns.map(x => x[t][k])))}–${fmt(Math.max(...wsRuns.map(x => x[t][k])))}`;
+	const span = (t: WsTarget, k: keyof FanoutResult, fmt: (x: number) => string) =>
+		spread(
+			wsRuns.map(x => x[t][k]),
+			fmt,
+		);
 	console.log(
 		`| WS fan-out deliveries/s (${CLIENTS} conns, ${FANOUT_MESSAGES} msgs, median of ${WS_RUNS}; min–max) | ${r(wsGw.perSec)} (${span("gw", "perSec", r)}) | ${r(wsBare.perSec)} (${span("bare", "perSec", r)}) | ${f(wsRatio("perSec"))}× |`,
 	);

@@ -17,7 +17,7 @@
 import path from "node:path";
 import { applyPattern, initialState, type PatternEvent, type PatternState } from "../lib/patterns/evaluate.ts";
 import type { PatternDef } from "../lib/patterns/pattern-types.ts";
-import { figure, writeFigures, type Figure } from "./lib/figures.ts";
+import { figure, figureRow, writeFigures } from "./lib/figures.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 /** Memory cohorts: at least 3, so the median leaves out the one the shared key cache's table doubles in. */
@@ -112,9 +112,7 @@ const figures = [
 	}),
 	figure({ name: "memory per threshold pattern (state with one entity; the shared key cache apart)", unit: "bytes", runs: bytesPerPatternRuns }),
 ];
-/** The runs' min–max: the figure's spread (whole numbers from 100 up). */
-const spread = (f: Figure) => [Math.min(...f.runs), Math.max(...f.runs)].map(x => (Math.abs(x) >= 100 ? Math.round(x) : x)).join("–");
-console.table(figures.map(f => ({ name: f.name, value: f.value, spread: spread(f), runs: f.runs.length, unit: f.unit, baseline: f.baseline?.value ?? "", ratio: f.ratio ?? "", met: f.met ?? "" })));
+console.table(figures.map(figureRow));
 console.log(`memory per pattern by cohort: ${bytesPerPatternRuns.map(Math.round).join(", ")} B; over all ${PATTERNS} states: ${Math.round(bytesPerPatternOverall)} B`);
 if (sink < 0) console.log(sink);
 writeFigures(path.resolve(import.meta.dirname, ".."), "patterns", figures, { node: process.version, runs: RUNS, bytesPerPatternOverall });

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Figure } from "./lib/figures.ts";
+import { spread, type Figure } from "./lib/figures.ts";
 
 const DIR = path.join(import.meta.dirname, "results");
 const OWN = new Set(["summary.json"]);
@@ -34,10 +34,10 @@ function num(x: number | null | undefined): string {
 	return x.toPrecision(2);
 }
 
-function spread(runs: number[]): string {
+function spreadCell(runs: number[]): string {
 	const ok = runs.filter(Number.isFinite);
 	if (ok.length < 2) return `${ok.length} run`;
-	return `${num(Math.min(...ok))}–${num(Math.max(...ok))} (${ok.length} runs)`;
+	return `${spread(ok, num)} (${ok.length} runs)`;
 }
 
 const cell = (s: string) => s.replaceAll("|", "\\|");
@@ -76,7 +76,7 @@ function main(): void {
 					r.bench,
 					r.name,
 					`${num(r.value)} ${r.unit}`,
-					spread(r.runs),
+					spreadCell(r.runs),
 					r.baseline ? `${r.baseline.name}: ${num(r.baseline.value)} ${r.baseline.unit}` : "–",
 					r.ratio === null ? "–" : `${num(r.ratio)}×`,
 					r.goal ?? "–",

@@ -84,6 +84,17 @@ export function figure(spec: FigureSpec): Figure {
 	};
 }
 
+/** The runs' min–max, each end written by `format`: a figure's spread as the tables print it. */
+export function spread(runs: readonly number[], format: (x: number) => string = String): string {
+	return `${format(Math.min(...runs))}–${format(Math.max(...runs))}`;
+}
+
+/** A figure as a console.table row: median, spread (whole numbers from 100 up) and run count, then baseline, ratio, met. */
+export function figureRow(f: Figure) {
+	const end = (x: number) => String(Math.abs(x) >= 100 ? Math.round(x) : x);
+	return { name: f.name, value: f.value, spread: spread(f.runs, end), runs: f.runs.length, unit: f.unit, baseline: f.baseline?.value ?? "", ratio: f.ratio ?? "", met: f.met ?? "" };
+}
+
 /** Writes bench/results/<bench>.json: the figures plus whatever else the bench keeps. */
 export function writeFigures(root: string, bench: string, figures: Figure[], extra: Record<string, unknown> = {}): string {
 	const file = path.join(root, "bench", "results", `${bench}.json`);
