@@ -44,8 +44,6 @@ const ONLY = process.env.BENCH_ONLY?.split(",");
 const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
 
 type Vendors = Record<string, unknown>;
-/** Runs so far of each measure, naming their window profiles (`alpaca-2`). */
-const profiled: Record<string, number> = {};
 /** CPU time of this process per message written, per vendor run in order (steadier than msg/s on a loaded machine). */
 const cpuUs: number[] = [];
 
@@ -90,7 +88,7 @@ async function vendorRun(name: string, vendors: Vendors, chain: string[], expect
 		while (written() < expected) await new Promise(r => setTimeout(r, 1));
 		const [cpu, n, seconds] = [process.cpuUsage(cpu0), written() - from, (performance.now() - t0) / 1000];
 		// After the window's figures: stopping and writing a profile takes up to a second.
-		await stopWindowProfile(`${name}-${(profiled[name] = (profiled[name] ?? 0) + 1)}`);
+		await stopWindowProfile(name);
 		cpuUs.push((cpu.user + cpu.system) / n);
 		return n / seconds;
 	} finally {
@@ -135,7 +133,7 @@ async function batchRun(): Promise<number> {
 		const t0 = performance.now();
 		const accepted = (await Promise.all(Array.from({ length: BATCH.inFlight }, () => loop(BATCH.posts)))).reduce((a, b) => a + b, 0);
 		const rate = accepted / ((performance.now() - t0) / 1000);
-		await stopWindowProfile(`batch-${(profiled.batch = (profiled.batch ?? 0) + 1)}`);
+		await stopWindowProfile("batch");
 		return rate;
 	} finally {
 		agent.destroy();

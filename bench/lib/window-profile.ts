@@ -4,8 +4,9 @@
  * the input, which for a short window outweigh what is measured). `startWindowProfile()` when the
  * window opens, `stopWindowProfile(name)` when it closes, after the window's figures are taken
  * (stopping and writing takes up to a second): with BENCH_CPU_PROFILE=<dir> it writes
- * `<dir>/<name>.cpuprofile`, with BENCH_ALLOC_PROFILE=<dir> `<dir>/<name>.heapprofile` (sampled
- * allocations, collected objects included, as allocation-profile.ts); Chrome DevTools reads both.
+ * `<dir>/<name>-<k>.cpuprofile` for the k-th window of that name, with BENCH_ALLOC_PROFILE=<dir>
+ * `<dir>/<name>-<k>.heapprofile` (sampled allocations, collected objects included, as
+ * allocation-profile.ts); Chrome DevTools reads both.
  * Without either, both calls do nothing.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -14,6 +15,8 @@ import path from "node:path";
 
 const cpuDir = process.env.BENCH_CPU_PROFILE;
 const allocDir = process.env.BENCH_ALLOC_PROFILE;
+/** Windows stopped so far, by name: the k in `<name>-<k>`. */
+const windows = new Map<string, number>();
 /** The session of the window being profiled, or null. */
 let session: inspector.Session | null = null;
 
@@ -38,9 +41,11 @@ export async function stopWindowProfile(name: string): Promise<void> {
 	const s = session;
 	if (!s) return;
 	session = null;
+	const k = (windows.get(name) ?? 0) + 1;
+	windows.set(name, k);
 	const write = (dir: string, ext: string, profile: unknown) => {
 		mkdirSync(dir, { recursive: true });
-		writeFileSync(path.join(dir, `${name}.${ext}`), JSON.stringify(profile));
+		writeFileSync(path.join(dir, `${name}-${k}.${ext}`), JSON.stringify(profile));
 	};
 	try {
 		if (cpuDir) write(cpuDir, "cpuprofile", (await s.post("Profiler.stop")).profile);
