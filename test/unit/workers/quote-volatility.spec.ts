@@ -3,20 +3,25 @@ import { expect } from "chai";
 import { GARCH_REFIT_CAP, QuoteVolatility } from "../../../lib/workers/quote-volatility.ts";
 import { fitGarch11, garchForecast, garchObserve, logReturns, realizedVolatility, type Garch11 } from "../../../lib/volatility/index.ts";
 
+/** A seeded random walk from 100: each call the next price, up to ±1 % from the last. */
+function priceWalk(seed: number): () => number {
+	let p = 100;
+	const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+	return () => (p *= 1 + (rand() - 0.5) / 50);
+}
+
 describe("workers: QuoteVolatility", () => {
 	it("matches logReturns + realizedVolatility over the window bit for bit, and refits GARCH every refitEvery prices and filters its forecast through every price between", () => {
 		const window = 30;
 		const refitEvery = 7;
 		const q = new QuoteVolatility({ window, refitEvery });
 		const prices: number[] = [];
-		let p = 100;
-		let seed = 7;
-		const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+		const walk = priceWalk(7);
 		let sinceFit = 0;
 		let fit: Garch11 | null = null;
 		let refits = 0;
 		for (let i = 0; i < 200; i++) {
-			p *= 1 + (rand() - 0.5) / 50;
+			const p = walk();
 			// A quote without a price now and then: no new return, the fields stay.
 			const quoteOnly = i % 11 === 5;
 			const f = q.update("X", quoteOnly ? null : p, 99, 101);
@@ -52,15 +57,13 @@ describe("workers: QuoteVolatility", () => {
 		const window = 30;
 		const q = new QuoteVolatility({ window, refitEvery, refitMinMs });
 		const prices: number[] = [];
-		let p = 100;
-		let seed = 11;
-		const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+		const walk = priceWalk(11);
 		let sinceFit = 0;
 		let fitAt = NaN;
 		let fit: Garch11 | null = null;
 		let refits = 0;
 		for (let i = 0; i < 400; i++) {
-			p *= 1 + (rand() - 0.5) / 50;
+			const p = walk();
 			const f = q.update("X", p, null, null, at(i));
 			prices.push(p);
 			if (prices.length > window + 1) prices.shift();
@@ -95,11 +98,9 @@ describe("workers: QuoteVolatility", () => {
 		// quote 5 ms after it is past the floor.
 		const alone = new QuoteVolatility({ window: 60, refitEvery: 60, refitMinMs: 1005 });
 		const quoted = new QuoteVolatility({ window: 60, refitEvery: 60, refitMinMs: 1005 });
-		let p = 100;
-		let seed = 5;
-		const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+		const walk = priceWalk(5);
 		for (let i = 0; i < 300; i++) {
-			p *= 1 + (rand() - 0.5) / 50;
+			const p = walk();
 			const a = alone.update("X", p, null, null, i * 10);
 			const b = quoted.update("X", p, null, null, i * 10);
 			expect(b, `trade ${i}`).to.deep.equal(a);
