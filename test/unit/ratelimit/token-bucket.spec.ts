@@ -62,6 +62,89 @@ describe("lib/ratelimit", () => {
 			expect(refused.retryAfterMs).to.be.greaterThan(900_000);
 		});
 
+		/** A limiter whose script calls are counted, on a connection of its own. */
+		const counted = (prefix: string, opts: ConstructorParameters<typeof RedisRateLimiter>[2] = {}) => {
+			const c = new Redis(redis.url);
+			clients.push(c);
+			const rl = new RedisRateLimiter(c, prefix, opts);
+			const calls = { n: 0 };
+			const client = c as unknown as { rkRateTake(...a: unknown[]): Promise<unknown> };
+			const take = client.rkRateTake.bind(c);
+			client.rkRateTake = (...a) => (calls.n++, take(...a));
+			return { rl, calls, client: c };
+		};
+		const bucketTokens = async (c: Redis, key: string) => Number(await c.hget(key, "tokens"));
+
+		it("takes one token a script call from a bucket under 200 a second, as the burst test above counts", async () => {
+			const { rl, calls } = counted(`t${Math.random()}:`);
+			const spec = { ratePerSecond: 100, burst: 200 };
+			expect(rl.reservationSize(spec)).to.equal(1);
+			for (let i = 0; i < 30; i++) expect((await rl.take("k", spec)).allowed).to.equal(true);
+			expect(calls.n).to.equal(30);
+		});
+
+		it("reserves a fast bucket's tokens 10 ms of rate at a time: 5,000/s costs one script call per 50 requests, and concurrent requests share one call", async () => {
+			const prefix = `t${Math.random()}:`;
+			const { rl, calls, client } = counted(prefix);
+			const spec = { ratePerSecond: 5000, burst: 10_000 };
+			expect(rl.reservationSize(spec)).to.equal(50);
+			for (let i = 0; i < 120; i++) expect((await rl.take("k", spec)).allowed).to.equal(true);
+			expect(calls.n).to.equal(3);
+			// The shared bucket gave out exactly what was reserved (plus what refilled meanwhile).
+			const left = await bucketTokens(client, `${prefix}k`);
+			expect(left)
+				.to.be.at.most(10_000 - 150 + 5000 * 0.5)
+				.and.at.least(10_000 - 150);
+			// 200 at once on a new key: one call in flight at a time, so four calls, not 200.
+			const results = await Promise.all(Array.from({ length: 200 }, () => rl.take("burst", spec)));
+			expect(results.every(r => r.allowed)).to.equal(true);
+			expect(calls.n - 3).to.equal(4);
+		});
+
+		it("never admits more than the shared bucket gives, over two nodes' reservations, and refuses once it is spent", async () => {
+			const prefix = `t${Math.random()}:`;
+			// A reservation of 10 from a bucket of 200 refilled at 1 a second: the refill cannot blur the count.
+			const opts = { reserveMs: 10_000 };
+			const a = counted(prefix, opts);
+			const b = counted(prefix, opts);
+			const spec = { ratePerSecond: 1, burst: 200 };
+			expect(a.rl.reservationSize(spec)).to.equal(10);
+			const results = await Promise.all(Array.from({ length: 600 }, (_, i) => (i % 2 ? a.rl : b.rl).take("user", spec)));
+			const allowed = results.filter(r => r.allowed).length;
+			expect(allowed)
+				.to.be.at.most(200 + 2)
+				.and.at.least(200 - 2 * 10);
+			const refused = results.find(r => !r.allowed)!;
+			expect(refused.retryAfterMs).to.be.greaterThan(0);
+			expect(await bucketTokens(a.client, `${prefix}user`)).to.be.below(3);
+		});
+
+		it("drops a reservation's leftover after holdMs: the next request reserves again", async () => {
+			const prefix = `t${Math.random()}:`;
+			let now = 1_000_000;
+			const { rl, calls, client } = counted(prefix, { reserveMs: 10_000, holdMs: 1000, now: () => now });
+			const spec = { ratePerSecond: 1, burst: 200 };
+			expect((await rl.take("k", spec)).allowed).to.equal(true);
+			expect((await rl.take("k", spec)).allowed).to.equal(true);
+			expect(calls.n).to.equal(1);
+			now += 1000;
+			const r = await rl.take("k", spec);
+			expect(r.allowed).to.equal(true);
+			expect(calls.n).to.equal(2);
+			// Two reservations of 10 left the shared bucket, though only 3 requests were served.
+			expect(await bucketTokens(client, `${prefix}k`))
+				.to.be.at.most(200 - 20 + 1)
+				.and.at.least(200 - 20);
+			expect(r.remaining, "the bucket's tokens plus this node's leftover").to.be.within(189, 190);
+		});
+
+		it("holds reservations for at most maxKeys callers", async () => {
+			const { rl } = counted(`t${Math.random()}:`, { maxKeys: 20 });
+			const spec = { ratePerSecond: 5000, burst: 10_000 };
+			for (let i = 0; i < 100; i++) await rl.take(`ip${i}`, spec);
+			expect(rl.heldKeys).to.be.at.most(20);
+		});
+
 		it("refills at the rate (Redis clock)", async () => {
 			const rl = limiter();
 			const spec = { ratePerSecond: 20, burst: 2 };
