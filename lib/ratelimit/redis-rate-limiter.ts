@@ -6,10 +6,12 @@
  * A fast bucket is taken from in reservations: a node takes up to `reserveMs` of the rate at once
  * (at most 1/20 of the burst) and hands those tokens out itself for up to `holdMs`, so a caller at
  * 5,000 requests a second costs Redis one script call per 50 requests, not one each, and most
- * requests wait for no round trip. Every admitted request still took a token from the shared
- * bucket: the limit across nodes is never exceeded. Leftovers are dropped, not handed back, so a
- * caller spread over n nodes may be refused up to n reservations early. Slower buckets (a
- * reservation of one token: under 200 a second by default) take one token a call, exactly.
+ * requests wait for no round trip. Every admitted request took a token from the shared bucket,
+ * within `holdMs` before it was admitted: over any window the cluster admits at most what the
+ * bucket gave plus, per node, one reservation taken before the window. Leftovers are dropped, not
+ * handed back, so a caller spread over n nodes may also be refused up to n reservations early.
+ * Requests beyond what one reservation holds are served in rounds of one call each. Slower buckets
+ * (a reservation of one token: under 200 a second, or a burst under 40) take one token a call, exactly.
  */
 import type { Redis } from "ioredis";
 import { RateLimiter, result, type BucketSpec, type TakeResult } from "./token-bucket.ts";
@@ -65,7 +67,7 @@ export class RedisRateLimiter extends RateLimiter {
 	readonly #opts: ReservationOptions;
 	readonly #held = new Map<string, Reservation>();
 	/** One reservation call per key at a time: concurrent requests wait for it rather than each reserving. */
-	readonly #reserving = new Map<string, Promise<unknown>>();
+	readonly #reserving = new Map<string, Promise<TakeResult>>();
 
 	constructor(
 		client: Redis,
@@ -93,7 +95,9 @@ export class RedisRateLimiter extends RateLimiter {
 			return result(held.bucketLeft + held.tokens, true, spec);
 		}
 		const pending = this.#reserving.get(key);
-		if (pending) return pending.then(() => this.take(key, spec));
+		// A refused reservation refuses those waiting on it too (the bucket held less than a token),
+		// rather than each asking Redis again in turn; an admitted one serves them from its tokens.
+		if (pending) return pending.then(r => (r.allowed ? this.take(key, spec) : { ...r }));
 		const call = this.#reserve(key, spec, size).finally(() => this.#reserving.delete(key));
 		this.#reserving.set(key, call);
 		return call;
