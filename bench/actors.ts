@@ -23,7 +23,7 @@ import { defaultConfig } from "../lib/config/config.ts";
 import { GbmPath } from "../lib/feed/synthetic.ts";
 import { startRedis } from "../test/helpers/servers.ts";
 import { mulberry32 } from "../lib/feed/random.ts";
-import { figure, median, spread } from "./lib/figures.ts";
+import { figure, median, pairedRatio, spread } from "./lib/figures.ts";
 
 const N = Number(process.env.BENCH_ACTORS ?? 10_000);
 /** Seconds of durable ingest, and as many of its XADD ceiling, in each of RUNS rounds. */
@@ -220,7 +220,7 @@ try {
 			measure: "durable ingest ticks/s (fenced Lua append, 50-tick batches)",
 			value: `${Math.round(ingestRate).toLocaleString("en-US")} (${spread(ingestRuns, x => x.toFixed(0))})`,
 			baseline: `pipelined XADD ${Math.round(xaddRate).toLocaleString("en-US")}/s (${spread(xaddRuns, x => x.toFixed(0))})`,
-			ratio: median(ingestRuns.map((v, i) => v / xaddRuns[i])).toFixed(2),
+			ratio: pairedRatio(ingestRuns, xaddRuns).toFixed(2),
 			target: "",
 		},
 	];

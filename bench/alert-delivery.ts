@@ -29,7 +29,7 @@ import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { ALERT_DELIVERY_CHANNEL, type DeliveryResult } from "../lib/alerts/types.ts";
 import { startRedis } from "../test/helpers/servers.ts";
 import { alertsRecorder, deliveryMessage } from "../test/helpers/alert-delivery.ts";
-import { figure, median, spread, writeFigures, type Figure } from "./lib/figures.ts";
+import { figure, median, pairedRatio, spread, writeFigures, type Figure } from "./lib/figures.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Operations per measure in each run (deliveries, XADDs, POSTs). */
@@ -186,7 +186,7 @@ for (let i = 0; i < RUNS; i++) {
 const runsOf = (key: string, k: keyof Result = "rate") => rounds.map(r => r[key][k] as number);
 const xaddRuns = runsOf(baseline.key);
 /** Median over runs of the measure's rate ÷ that round's XADD baseline. */
-const ratioToXadd = (key: string) => median(runsOf(key).map((v, i) => v / xaddRuns[i]));
+const ratioToXadd = (key: string) => pairedRatio(runsOf(key), xaddRuns);
 const row = (m: Measure) => {
 	const p50 = rounds[0][m.key].p50 === undefined ? null : +median(runsOf(m.key, "p50")).toFixed(2);
 	const p99 = rounds[0][m.key].p99 === undefined ? null : +median(runsOf(m.key, "p99")).toFixed(2);

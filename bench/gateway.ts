@@ -34,7 +34,7 @@ import ApiGateway from "moleculer-web";
 import { createNode } from "../runtime/node.ts";
 import { defaultConfig, mergeConfig } from "../lib/config/config.ts";
 import { DEFAULT_TIERS } from "../lib/auth/tiers.ts";
-import { figure, spread } from "./lib/figures.ts";
+import { figure, pairedRatio, spread } from "./lib/figures.ts";
 
 const REST_SECONDS = Number(process.env.REST_SECONDS ?? 3);
 const REST_RUNS = Number(process.env.REST_RUNS ?? 5);
@@ -182,7 +182,18 @@ function writeResults(rest: RestResult, quoteCacheHitRatio: number, ws?: WsResul
 		restNoCacheRps: rest.nocache.rps / rest.bare.rps,
 		moleculerWebAloneRps: rest.mweb.rps / rest.bare.rps,
 		// As the figure: the median of each round's gateway ÷ the same round's bare ws server.
-		...(ws ? { wsDeliveries: median(ws.runs.map(x => x.gw.perSec / x.bare.perSec)), wsP99: median(ws.runs.map(x => x.gw.p99 / x.bare.p99)) } : {}),
+		...(ws
+			? {
+					wsDeliveries: pairedRatio(
+						ws.runs.map(x => x.gw.perSec),
+						ws.runs.map(x => x.bare.perSec),
+					),
+					wsP99: pairedRatio(
+						ws.runs.map(x => x.gw.p99),
+						ws.runs.map(x => x.bare.p99),
+					),
+				}
+			: {}),
 	};
 	const figures = [
 		figure({
@@ -348,7 +359,11 @@ async function main() {
 
 	printRest(rest);
 	/** The median over rounds of gateway ÷ the same round's bare server, as the figure's ratio. */
-	const wsRatio = (k: keyof FanoutResult) => median(wsRuns.map(x => x.gw[k] / x.bare[k]));
+	const wsRatio = (k: keyof FanoutResult) =>
+		pairedRatio(
+			wsRuns.map(x => x.gw[k]),
+			wsRuns.map(x => x.bare[k]),
+		);
 	const span = (t: WsTarget, k: keyof FanoutResult, fmt: (x: number) => string) =>
 		spread(
 			wsRuns.map(x => x[t][k]),

@@ -56,6 +56,12 @@ export interface FigureSpec {
 	goal?: { text: string; ratioMin?: number; valueMax?: number; valueMin?: number };
 }
 
+/** The median of each run's value ÷ the baseline measured in the same run: how every ratio here is taken. */
+export function pairedRatio(runs: readonly number[], baselineRuns: readonly number[]): number {
+	if (runs.length !== baselineRuns.length) throw new Error(`${runs.length} runs but ${baselineRuns.length} baseline runs`);
+	return median(runs.map((v, i) => v / baselineRuns[i]));
+}
+
 /** The figure of `spec`'s runs; throws when it has none, or a baseline with another number of runs. */
 export function figure(spec: FigureSpec): Figure {
 	const b = spec.baseline;
@@ -63,7 +69,7 @@ export function figure(spec: FigureSpec): Figure {
 	// Each run's ratio is to the baseline measured in that run: the lists must pair up.
 	if (b && b.runs.length !== spec.runs.length) throw new Error(`figure "${spec.name}": ${spec.runs.length} runs but ${b.runs.length} baseline runs`);
 	const value = median(spec.runs);
-	const ratio = b ? median(spec.runs.map((v, i) => v / b.runs[i])) : null;
+	const ratio = b ? pairedRatio(spec.runs, b.runs) : null;
 	const g = spec.goal;
 	let met: boolean | null = null;
 	if (g) {

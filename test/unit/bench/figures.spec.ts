@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { figure, figureRow, spread } from "../../../bench/lib/figures.ts";
+import { figure, figureRow, pairedRatio, spread } from "../../../bench/lib/figures.ts";
 
 describe("bench figure()", () => {
 	it("is the median of its runs, with the median of the per-run ratios to the same run's baseline", () => {
@@ -10,6 +10,11 @@ describe("bench figure()", () => {
 		expect(f.ratio).to.equal(1);
 		expect(f.met).to.equal(true);
 		expect(f.runs).to.deep.equal([10, 30, 20]);
+	});
+
+	it("takes every ratio as the median of the runs' ratios to their own baseline runs, and refuses unpaired lists", () => {
+		expect(pairedRatio([10, 30, 20], [10, 60, 10])).to.equal(1);
+		expect(() => pairedRatio([1, 2], [1])).to.throw(/2 runs but 1 baseline runs/);
 	});
 
 	it("refuses no runs, and a baseline whose runs do not pair with the figure's", () => {
