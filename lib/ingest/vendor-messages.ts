@@ -99,6 +99,11 @@ export interface WriteDeps {
 }
 
 const BUILD_TURNS = { budgetMs: 5 };
+/**
+ * The messages are built here for the stream and only read after (published, the newest set as
+ * latest, which copies): the in-process KV keeps them without a copy (lib/kv/json-copy.ts).
+ */
+const HAND_OVER = { handOver: true };
 
 /** A message's stages (Pending.done bits). */
 const INGESTED = 1;
@@ -145,6 +150,7 @@ export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps)
 				key,
 				group.map(p => p.msg.msg),
 				deps.streamMaxLen,
+				HAND_OVER,
 			);
 			for (const p of group) p.done |= STORED;
 			newlyStored += group.length;

@@ -122,5 +122,41 @@ export const isNoText = (kept: Kept): boolean => kept === NO_TEXT;
 /** A fresh copy of a kept value for a reader (what JSON.parse of the value's text would give). */
 export function load<T>(kept: Kept): T {
 	if (kept === NO_TEXT) return JSON.parse(undefined as unknown as string) as T;
-	return (kept instanceof JsonText ? JSON.parse(kept.text) : copy(kept, 0)) as T;
+	// jsonClone, not copy: a handed-over value (keepHandedOver) may not be plain data.
+	return (kept instanceof JsonText ? JSON.parse(kept.text) : jsonClone(kept)) as T;
+}
+
+/**
+ * How a writer gives an in-process store its values. `handOver`: the writer hands them over, and
+ * neither it nor anyone it gave them to changes them afterwards, so the store keeps the very
+ * objects instead of copies (keepHandedOver). Stores that keep bytes (Redis) ignore it.
+ */
+export interface AppendOptions {
+	handOver?: boolean;
+}
+
+/**
+ * Whether handed-over values are frozen, deep, so that a change after the hand-over throws where
+ * it is made (strict-mode code) rather than changing what a store holds. The test suite turns it
+ * on (ROOKERY_CHECK_HAND_OVER, set by test/setup.ts for its child processes too); a node does not
+ * pay for it.
+ */
+export const checkHandOver = process.env.ROOKERY_CHECK_HAND_OVER === "1";
+
+/**
+ * Keeps a value its writer hands over (AppendOptions): the very object, where `keep` copies it.
+ * The copies of each tick and vendor message, and their garbage, were a quarter to a third of a
+ * vendor message's CPU (docs/architecture.md). Reads still get copies, as JSON gives them back
+ * (`load`); a value JSON cannot write (a BigInt, a cycle) then throws at the read, not the write.
+ */
+export function keepHandedOver(value: unknown): Kept {
+	if (typeof value !== "object" || value === null) return keep(value);
+	if (checkHandOver) freezeDeep(value, 0);
+	return value;
+}
+
+function freezeDeep(value: object, depth: number): void {
+	if (depth > MAX_COPY_DEPTH) return;
+	Object.freeze(value);
+	for (const v of Object.values(value)) if (typeof v === "object" && v !== null) freezeDeep(v, depth + 1);
 }

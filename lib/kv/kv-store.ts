@@ -6,6 +6,7 @@
  */
 
 import type { Leases } from "../keyed/lease.ts";
+import type { AppendOptions } from "./json-copy.ts";
 
 export interface KvOptions {
 	/** Prepended to every key: `rk:` + `config:instruments` → `rk:config:instruments`. */
@@ -61,8 +62,11 @@ export abstract class KvStore {
 
 	/** Append to a capped stream (`XADD key MAXLEN ~ maxLen`): at least the newest maxLen are kept. */
 	abstract streamAppend(key: string, value: unknown, maxLen: number): Promise<string>;
-	/** Appends `values` in order in one call, all or none (MULTI in Redis); their ids in order. */
-	abstract streamAppendMany(key: string, values: readonly unknown[], maxLen: number): Promise<string[]>;
+	/**
+	 * Appends `values` in order in one call, all or none (MULTI in Redis); their ids in order.
+	 * `opts.handOver`: the caller never changes the values afterwards (lib/kv/json-copy.ts).
+	 */
+	abstract streamAppendMany(key: string, values: readonly unknown[], maxLen: number, opts?: AppendOptions): Promise<string[]>;
 	/** The newest `count` entries, oldest first. */
 	abstract streamTail<T = unknown>(key: string, count: number): Promise<KvStreamEntry<T>[]>;
 

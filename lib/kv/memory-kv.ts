@@ -5,7 +5,7 @@
  */
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
 import { MemoryLeases, kvEpochKeepMs } from "../keyed/lease.ts";
-import { isNoText, keep, load, type Kept } from "./json-copy.ts";
+import { isNoText, keep, keepHandedOver, load, type AppendOptions, type Kept } from "./json-copy.ts";
 
 /** Redis's sorted-set order: by score, then by member byte-wise. */
 const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
@@ -158,11 +158,11 @@ export class MemoryKv extends KvStore {
 		return this.#append(key, [value], maxLen)[0];
 	}
 
-	async streamAppendMany(key: string, values: readonly unknown[], maxLen: number): Promise<string[]> {
-		return this.#append(key, values, maxLen);
+	async streamAppendMany(key: string, values: readonly unknown[], maxLen: number, opts?: AppendOptions): Promise<string[]> {
+		return this.#append(key, values, maxLen, opts?.handOver ? keepHandedOver : keep);
 	}
 
-	#append(key: string, values: readonly unknown[], maxLen: number): string[] {
+	#append(key: string, values: readonly unknown[], maxLen: number, kept: (value: unknown) => Kept = keep): string[] {
 		let s = this.#streams.get(key);
 		if (!s) this.#streams.set(key, (s = { ids: [], values: [], lastMs: 0, lastN: -1 }));
 		const ids: string[] = [];
@@ -173,7 +173,7 @@ export class MemoryKv extends KvStore {
 			s.lastMs = ms;
 			const id = `${ms}-${s.lastN}`;
 			s.ids.push(id);
-			s.values.push(keep(value));
+			s.values.push(kept(value));
 			ids.push(id);
 		}
 		// Like `MAXLEN ~`: trim in steps, never below maxLen.

@@ -7,6 +7,7 @@ import type { Redis, RedisOptions } from "ioredis";
 import { createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
 import { RedisLeases } from "../redis/redis-leases.ts";
 import { UnavailableError } from "../protocol/errors.ts";
+import type { AppendOptions } from "./json-copy.ts";
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
 
 export interface RedisKvOptions extends KvOptions {
@@ -108,7 +109,8 @@ export class RedisKv extends KvStore {
 		return id as string;
 	}
 
-	async streamAppendMany(key: string, values: readonly unknown[], maxLen: number): Promise<string[]> {
+	/** Written as JSON text: `opts` (handing values over) changes nothing here. */
+	async streamAppendMany(key: string, values: readonly unknown[], maxLen: number, _opts?: AppendOptions): Promise<string[]> {
 		if (values.length === 0) return [];
 		const k = this.key(key);
 		const multi = this.client.multi();

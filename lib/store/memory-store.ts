@@ -6,7 +6,7 @@
 import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
 import { MemoryLeases } from "../keyed/lease.ts";
-import { isNoText, keep, load, type Kept } from "../kv/json-copy.ts";
+import { isNoText, keep, keepHandedOver, load, type AppendOptions, type Kept } from "../kv/json-copy.ts";
 
 interface SymbolData {
 	seqs: number[];
@@ -48,13 +48,14 @@ export class MemoryStore extends Store {
 		if (token !== fence) throw new FencedError(symbol, token ? parseLeaseToken(token).holder : null);
 	}
 
-	async append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string): Promise<void> {
+	async append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string, opts?: AppendOptions): Promise<void> {
 		const d = this.#get(symbol);
 		this.#fence(symbol, fence);
 		if (entries.length > 0 && entries[0].seq <= d.lastSeq) throw new SequenceConflictError(symbol, d.lastSeq, entries[0].seq);
+		const kept = opts?.handOver ? keepHandedOver : keep;
 		for (const e of entries) {
 			d.seqs.push(e.seq);
-			d.data.push(keep(e.data));
+			d.data.push(kept(e.data));
 		}
 		if (entries.length > 0) d.lastSeq = entries[entries.length - 1].seq;
 		// Like `MAXLEN ~`: trim in steps, not on every append, and never below maxLen.
@@ -64,7 +65,7 @@ export class MemoryStore extends Store {
 			d.data.splice(0, excess);
 		}
 		if (latest !== undefined) {
-			d.latest = keep(latest);
+			d.latest = kept(latest);
 			d.latestExpiresAt = this.opts.now() + this.opts.latestTtlMs;
 		}
 	}

@@ -7,6 +7,7 @@ import type { Redis, RedisOptions } from "ioredis";
 import { createRedisClient, redisCall, redisConnect, redisPing } from "../redis/redis-connection.ts";
 import { RedisLeases } from "../redis/redis-leases.ts";
 import { FencedError, SequenceConflictError, StoreUnavailableError } from "../protocol/errors.ts";
+import type { AppendOptions } from "../kv/json-copy.ts";
 import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
 
 // KEYS: stream, latest, owner. ARGV: maxLen, ttlMs, latest JSON ('' = leave), fence ('' = none),
@@ -99,7 +100,8 @@ export class RedisStore extends Store {
 		return this.client as unknown as Scripts;
 	}
 
-	async append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string): Promise<void> {
+	/** Written as JSON text: `opts` (handing values over) changes nothing here. */
+	async append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string, _opts?: AppendOptions): Promise<void> {
 		const args: (string | number)[] = [this.opts.maxLen, this.opts.latestTtlMs, latest === undefined ? "" : JSON.stringify(latest), fence ?? ""];
 		for (const e of entries) args.push(e.seq, JSON.stringify(e.data));
 		const res = await this.#run(() => this.#scripts.rkAppend(this.key(symbol, "ticks"), this.key(symbol, "latest"), this.key(symbol, "owner"), ...args));

@@ -23,6 +23,7 @@ export interface StoreOptions {
 export type StoreKind = "ticks" | "latest" | "snap" | "owner" | "epoch";
 
 import type { LeaseInfo, LeaseResult, Leases } from "../keyed/lease.ts";
+import type { AppendOptions } from "../kv/json-copy.ts";
 
 export { parseLeaseToken, type LeaseInfo, type LeaseResult } from "../keyed/lease.ts";
 
@@ -55,9 +56,10 @@ export abstract class Store {
 	 * value, atomically: all of it is written or none. With `fence`, the write happens only while
 	 * `fence` is the symbol's lease token (checked in the same atomic step). Throws
 	 * SequenceConflictError when the first seq is not after the log's last one, FencedError when the
-	 * lease is not `fence`, StoreUnavailableError when the backend is down.
+	 * lease is not `fence`, StoreUnavailableError when the backend is down. `opts.handOver`: the
+	 * caller never changes the entries' data or `latest` afterwards (lib/kv/json-copy.ts).
 	 */
-	abstract append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string): Promise<void>;
+	abstract append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string, opts?: AppendOptions): Promise<void>;
 	/** Entries with seq ≥ fromSeq, oldest first, at most `limit`. */
 	abstract range(symbol: string, fromSeq: number, limit: number): Promise<LogEntry[]>;
 	/** The newest entries, oldest first, at most `limit`. */

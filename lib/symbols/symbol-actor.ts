@@ -28,6 +28,8 @@ export const SNAPSHOT_VERSION = 4;
 const READABLE_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
 const REPLAY_PAGE = 1000;
 const MAX_REFUSALS_REPORTED = 20;
+/** Entries (the checked ticks) and `latest` are only read after the append: no copy kept (lib/kv/json-copy.ts). */
+const HAND_OVER = { handOver: true };
 const NO_EMIT = () => {};
 
 /** Most ticks one group commit writes (a single larger batch is still written whole). */
@@ -335,7 +337,7 @@ export class SymbolActor {
 		if (fresh.length > 0) {
 			const newestMsg = newest < 0 ? null : toTickMessage(fresh[newest]);
 			try {
-				await this.opts.store.append(this.symbol, entries, newestMsg ?? this.latest, this.lease);
+				await this.opts.store.append(this.symbol, entries, newestMsg ?? this.latest, this.lease, HAND_OVER);
 			} catch (err) {
 				this.#ids.rollback();
 				throw err;

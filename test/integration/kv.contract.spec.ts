@@ -124,6 +124,22 @@ for (const adapter of adapters) {
 			expect(await kv.streamAppendMany("m", [], 100)).to.deep.equal([]);
 		});
 
+		it("gives handed-over stream values back as JSON would, and a reader cannot change them", async () => {
+			const values = [
+				{ i: 1, bad: NaN, size: -0, gone: undefined, tags: ["a"] },
+				{ i: 2, at: new Date(0) },
+			];
+			await kv.streamAppendMany("h", values, 100, { handOver: true });
+			const read = async () => (await kv.streamTail<Record<string, unknown>>("h", 10)).map(e => e.value);
+			const got = await read();
+			expect(got).to.deep.equal([
+				{ i: 1, bad: null, size: 0, tags: ["a"] },
+				{ i: 2, at: "1970-01-01T00:00:00.000Z" },
+			]);
+			(got[0].tags as string[]).push("changed by a reader");
+			expect((await read())[0].tags).to.deep.equal(["a"]);
+		});
+
 		it("appends to a capped stream and reads the newest N oldest first", async () => {
 			const ids: string[] = [];
 			for (let i = 0; i < 500; i++) ids.push(await kv.streamAppend("s", { i }, 100));

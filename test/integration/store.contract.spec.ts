@@ -58,6 +58,22 @@ for (const adapter of adapters) {
 			}
 		});
 
+		it("gives handed-over entries and latest back as JSON would, and a reader cannot change them", async () => {
+			await open();
+			const data = { price: 1.5, size: -0, bad: NaN, gone: undefined, tags: ["a"] };
+			const latest = { v: 1, price: 1.5, at: new Date(0) };
+			await store.append("AAPL", [{ seq: 1, data }], latest, undefined, { handOver: true });
+			const reads = [async () => (await store.range("AAPL", 1, 1))[0].data, async () => (await store.tail("AAPL", 1))[0].data];
+			for (const read of reads) {
+				const got = (await read()) as typeof data;
+				expect(got).to.deep.equal({ price: 1.5, size: 0, bad: null, tags: ["a"] });
+				got.tags.push("changed by a reader");
+				expect(((await read()) as typeof data).tags).to.deep.equal(["a"]);
+			}
+			const got = await store.getLatest<Record<string, unknown>>("AAPL");
+			expect(got).to.deep.equal({ v: 1, price: 1.5, at: "1970-01-01T00:00:00.000Z" });
+		});
+
 		it("reads a snapshot or latest value JSON makes no text of as none", async () => {
 			await open();
 			await store.append("AAPL", [{ seq: 1, data: { p: 1 } }], () => 1);

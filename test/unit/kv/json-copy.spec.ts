@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { jsonCopy, keep, load, MAX_COPY_DEPTH, NOT_PLAIN } from "../../../lib/kv/json-copy.ts";
+import { checkHandOver, jsonCopy, keep, keepHandedOver, load, MAX_COPY_DEPTH, NOT_PLAIN } from "../../../lib/kv/json-copy.ts";
 
 /** What the stores gave back before: the value through JSON text, or the error JSON throws. */
 function roundTrip(value: unknown): { value: unknown } | { error: string } {
@@ -126,5 +126,37 @@ describe("lib/kv/json-copy", () => {
 		const storedText = keep(dated);
 		dated.at.setTime(1);
 		expect(load(storedText)).to.deep.equal({ at: "1970-01-01T00:00:00.000Z" });
+	});
+
+	it("keeps a handed-over value as it is, and reads give what JSON gives back, on any value (fast-check)", () => {
+		fc.assert(
+			fc.property(fc.jsonValue(), fc.anything(), (json, any) => {
+				for (const value of [json, any]) {
+					const expected = roundTrip(value);
+					// Values JSON cannot write are refused at the read instead of the write.
+					if ("error" in expected || value === undefined) continue;
+					const stored = keepHandedOver(value);
+					if (typeof value === "object" && value !== null) expect(stored).to.equal(value);
+					expect(load(stored)).to.deep.equal(expected.value);
+				}
+			}),
+		);
+		// Not plain data: through JSON text at the read.
+		expect(load(keepHandedOver({ at: new Date(0), p: new Point(1, 2), bad: NaN }))).to.deep.equal({ at: "1970-01-01T00:00:00.000Z", p: { x: 1, y: 2 }, bad: null });
+	});
+
+	it("freezes a handed-over value, deep, under the test suite, so a change after the hand-over throws", () => {
+		// test/setup.ts (.mocharc.json `require`) sets ROOKERY_CHECK_HAND_OVER for the whole suite.
+		expect(checkHandOver, "run the specs with the suite's .mocharc.json (it requires test/setup.ts)").to.equal(true);
+		const tick = { symbol: "AAPL", price: 1, tags: ["a"], meta: { at: [{ n: 1 }] } };
+		keepHandedOver(tick);
+		expect(() => {
+			tick.price = 2;
+		}).to.throw(TypeError);
+		expect(() => tick.tags.push("b")).to.throw(TypeError);
+		expect(() => {
+			tick.meta.at[0].n = 2;
+		}).to.throw(TypeError);
+		expect(tick).to.deep.equal({ symbol: "AAPL", price: 1, tags: ["a"], meta: { at: [{ n: 1 }] } });
 	});
 });
