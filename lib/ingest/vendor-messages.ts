@@ -100,8 +100,9 @@ export interface WriteDeps {
 
 const BUILD_TURNS = { budgetMs: 5 };
 /**
- * The messages are built here for the stream and only read after (published, the newest set as
- * latest, which copies): the in-process KV keeps them without a copy (lib/kv/json-copy.ts).
+ * The messages are built here for the stream and only read after (the newest set as latest, which
+ * copies, and published: no subscriber changes one, and in the test suite one that tried would
+ * throw into this write): the in-process KV keeps them without a copy (lib/kv/json-copy.ts).
  */
 const HAND_OVER = { handOver: true };
 

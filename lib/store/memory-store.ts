@@ -65,7 +65,7 @@ export class MemoryStore extends Store {
 			d.data.splice(0, excess);
 		}
 		if (latest !== undefined) {
-			d.latest = kept(latest);
+			d.latest = keep(latest);
 			d.latestExpiresAt = this.opts.now() + this.opts.latestTtlMs;
 		}
 	}

@@ -57,7 +57,7 @@ export abstract class Store {
 	 * `fence` is the symbol's lease token (checked in the same atomic step). Throws
 	 * SequenceConflictError when the first seq is not after the log's last one, FencedError when the
 	 * lease is not `fence`, StoreUnavailableError when the backend is down. `opts.handOver`: the
-	 * caller never changes the entries' data or `latest` afterwards (lib/kv/json-copy.ts).
+	 * caller never changes the entries' data afterwards (lib/kv/json-copy.ts); `latest` is copied.
 	 */
 	abstract append(symbol: string, entries: LogEntry[], latest?: unknown, fence?: string, opts?: AppendOptions): Promise<void>;
 	/** Entries with seq ≥ fromSeq, oldest first, at most `limit`. */

@@ -28,7 +28,7 @@ export const SNAPSHOT_VERSION = 4;
 const READABLE_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
 const REPLAY_PAGE = 1000;
 const MAX_REFUSALS_REPORTED = 20;
-/** Entries (the checked ticks) and `latest` are only read after the append: no copy kept (lib/kv/json-copy.ts). */
+/** The entries (the checked ticks, not published) are only read after the append: no copy kept (lib/kv/json-copy.ts). */
 const HAND_OVER = { handOver: true };
 const NO_EMIT = () => {};
 
