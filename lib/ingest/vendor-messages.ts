@@ -16,6 +16,7 @@ import type { VendorItem } from "../vendors/index.ts";
 import type { Pending } from "../workers/message-pipeline.ts";
 import type { QuoteVolatility } from "../workers/quote-volatility.ts";
 import { messageKeys, toStreamMessage, type StreamMessage } from "../workers/stream-message.ts";
+import { HAND_OVER } from "../kv/json-copy.ts";
 
 /**
  * An item waiting in the buffer as it came (its tick already validated), with who sent it and
@@ -99,12 +100,6 @@ export interface WriteDeps {
 }
 
 const BUILD_TURNS = { budgetMs: 5 };
-/**
- * The messages are built here for the stream and only read after (the newest set as latest, which
- * copies, and published: no subscriber changes one, and in the test suite one that tried would
- * throw into this write): the in-process KV keeps them without a copy (lib/kv/json-copy.ts).
- */
-const HAND_OVER = { handOver: true };
 
 /** A message's stages (Pending.done bits). */
 const INGESTED = 1;
@@ -151,6 +146,9 @@ export async function writeMessages(batch: Pending<Incoming>[], deps: WriteDeps)
 				key,
 				group.map(p => p.msg.msg),
 				deps.streamMaxLen,
+				// Built here for the stream and only read after (the newest set as latest, which copies,
+				// and published: no subscriber changes one; in the test suite one that tried would throw
+				// into this write): handed over, kept without a copy.
 				HAND_OVER,
 			);
 			for (const p of group) p.done |= STORED;

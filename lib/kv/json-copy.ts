@@ -1,8 +1,8 @@
 /**
  * A deep copy of plain data with exactly what `JSON.parse(JSON.stringify(value))` gives, without
  * the text: the in-process stores (MemoryStore, MemoryKv) keep a copy of their own, as Redis keeps
- * bytes, so no caller can change stored state through a reference it still holds; and reads hand
- * out copies again. Turning a tick into JSON text and back was the largest single cost of the
+ * bytes, so no caller can change stored state through a reference it still holds (unless it handed
+ * the value over: AppendOptions); and reads hand out copies again. Turning a tick into JSON text and back was the largest single cost of the
  * embedded batch endpoint (bench/profile-ingest.ts: 14 % of its CPU in MemoryStore.append).
  *
  * Plain data: `null`, booleans, strings, numbers, arrays, and objects whose prototype is
@@ -137,6 +137,9 @@ export interface AppendOptions {
 	handOver?: boolean;
 }
 
+/** What a writer that hands its values over passes (its comment says why it may). */
+export const HAND_OVER: Readonly<AppendOptions> = Object.freeze({ handOver: true });
+
 /**
  * Whether handed-over values are frozen, deep, so that a change after the hand-over throws where
  * it is made (strict-mode code) rather than changing what a store holds. The test suite turns it
@@ -160,6 +163,9 @@ export function keepHandedOver(value: unknown): Kept {
 	}
 	return value;
 }
+
+/** How an in-process store keeps each value of a write made with `opts`. */
+export const keeper = (opts?: AppendOptions): ((value: unknown) => Kept) => (opts?.handOver ? keepHandedOver : keep);
 
 function freezeDeep(value: object, depth: number): void {
 	// A typed array's elements cannot be frozen (it throws); JSON writes it as an object anyway.

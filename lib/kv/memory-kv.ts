@@ -1,11 +1,12 @@
 /**
  * In-process KV for embedded mode and tests. Values are kept as copies of their own, as the JSON
  * round trip through Redis would give them back (lib/kv/json-copy.ts), so a caller never mutates
- * stored state through a shared reference; TTLs use the injected clock.
+ * stored state through a shared reference (stream values it hands over, AppendOptions, are kept
+ * as they are and read back as copies); TTLs use the injected clock.
  */
 import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv-store.ts";
 import { MemoryLeases, kvEpochKeepMs } from "../keyed/lease.ts";
-import { isNoText, keep, keepHandedOver, load, type AppendOptions, type Kept } from "./json-copy.ts";
+import { isNoText, keep, keeper, load, type AppendOptions, type Kept } from "./json-copy.ts";
 
 /** Redis's sorted-set order: by score, then by member byte-wise. */
 const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
@@ -159,7 +160,7 @@ export class MemoryKv extends KvStore {
 	}
 
 	async streamAppendMany(key: string, values: readonly unknown[], maxLen: number, opts?: AppendOptions): Promise<string[]> {
-		return this.#append(key, values, maxLen, opts?.handOver ? keepHandedOver : keep);
+		return this.#append(key, values, maxLen, keeper(opts));
 	}
 
 	#append(key: string, values: readonly unknown[], maxLen: number, kept: (value: unknown) => Kept = keep): string[] {

@@ -1,12 +1,13 @@
 /**
  * In-process store for embedded mode and unit tests. Values are kept as copies of their own, as
  * the JSON round trip through Redis would give them back (lib/kv/json-copy.ts), so a caller can
- * never mutate stored state through a shared reference.
+ * never mutate stored state through a shared reference; log entries a caller hands over
+ * (AppendOptions) are kept as they are, and read back as copies.
  */
 import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
 import { MemoryLeases } from "../keyed/lease.ts";
-import { isNoText, keep, keepHandedOver, load, type AppendOptions, type Kept } from "../kv/json-copy.ts";
+import { isNoText, keep, keeper, load, type AppendOptions, type Kept } from "../kv/json-copy.ts";
 
 interface SymbolData {
 	seqs: number[];
@@ -52,7 +53,7 @@ export class MemoryStore extends Store {
 		const d = this.#get(symbol);
 		this.#fence(symbol, fence);
 		if (entries.length > 0 && entries[0].seq <= d.lastSeq) throw new SequenceConflictError(symbol, d.lastSeq, entries[0].seq);
-		const kept = opts?.handOver ? keepHandedOver : keep;
+		const kept = keeper(opts);
 		for (const e of entries) {
 			d.seqs.push(e.seq);
 			d.data.push(kept(e.data));

@@ -18,6 +18,7 @@ import { analysisFingerprint, symbolLeasing, type ActorOptions } from "./actor-o
 import { nextTurn } from "../scheduling/turns.ts";
 import { analysisMessage, isNewest, logged, withSeq } from "./tick-records.ts";
 import type { Hops, Stage } from "../metrics/stages.ts";
+import { HAND_OVER } from "../kv/json-copy.ts";
 
 /**
  * 4: closed bars that can no longer be amended are stored without their amendment bookkeeping.
@@ -28,8 +29,6 @@ export const SNAPSHOT_VERSION = 4;
 const READABLE_VERSIONS: readonly number[] = [3, SNAPSHOT_VERSION];
 const REPLAY_PAGE = 1000;
 const MAX_REFUSALS_REPORTED = 20;
-/** The entries (the checked ticks, not published) are only read after the append: no copy kept (lib/kv/json-copy.ts). */
-const HAND_OVER = { handOver: true };
 const NO_EMIT = () => {};
 
 /** Most ticks one group commit writes (a single larger batch is still written whole). */
@@ -337,6 +336,7 @@ export class SymbolActor {
 		if (fresh.length > 0) {
 			const newestMsg = newest < 0 ? null : toTickMessage(fresh[newest]);
 			try {
+				// The entries (the checked ticks, never published) are only read after this: handed over.
 				await this.opts.store.append(this.symbol, entries, newestMsg ?? this.latest, this.lease, HAND_OVER);
 			} catch (err) {
 				this.#ids.rollback();
