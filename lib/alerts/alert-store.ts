@@ -205,13 +205,8 @@ export class AlertStore {
 		const start = q.cursor ? decodeHistoryCursor(q.cursor) : null;
 		const min = Math.max(q.from ?? 0, start?.ts ?? 0, this.now() - this.retentionMs);
 		const max = q.to ?? Number.MAX_SAFE_INTEGER;
-		const ids: Array<{ score: number; member: string }> = [];
-		for (let offset = 0; ids.length <= q.limit; ) {
-			const page = await this.kv.zrangeByScore(key, min, max, offset, q.limit + 1);
-			offset += page.length;
-			for (const e of page) if (!start || e.score > start.ts || e.member > start.id) ids.push(e);
-			if (page.length < q.limit + 1) break;
-		}
+		// Past the cursor's (ts, id), not at an offset: alerts added or expired meanwhile shift nothing.
+		const ids = await this.kv.zrangeByScore(key, min, max, q.limit + 1, start ? { score: start.ts, member: start.id } : undefined);
 		const shown = ids.slice(0, q.limit);
 		const records = await Promise.all(shown.map(e => this.getAlert(e.member)));
 		const items: HistoryItem[] = [];

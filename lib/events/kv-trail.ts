@@ -8,6 +8,8 @@ const typeKey = (t: EventType) => `events:t:${t}`;
 /** `<seq, 16 digits>|<event JSON>`: equal times keep seq order, and the same event is the same member. */
 const memberOf = (e: PlatformEvent) => `${String(e.seq).padStart(16, "0")}|${JSON.stringify(e)}`;
 const seqOf = (member: string) => Number(member.slice(0, 16));
+/** The place just before every member of that position (its seq with nothing after it sorts first). */
+const justBefore = (p: Position): KvScored => ({ score: p.ts, member: String(p.seq).padStart(16, "0") });
 
 /** The trail on KV sorted sets: `rk:events:t:{type}` scored by ts, members `<seq>|<event JSON>`. */
 export class KvTrailRows implements TrailRows {
@@ -24,7 +26,7 @@ export class KvTrailRows implements TrailRows {
 	}
 
 	async oldest(type: EventType): Promise<Position | null> {
-		const [first] = await this.kv.zrangeByScore(typeKey(type), -Infinity, Infinity, 0, 1);
+		const [first] = await this.kv.zrangeByScore(typeKey(type), -Infinity, Infinity, 1);
 		return first ? { ts: first.score, seq: seqOf(first.member) } : null;
 	}
 
@@ -32,15 +34,15 @@ export class KvTrailRows implements TrailRows {
 		await this.kv.zremRangeByScore(typeKey(type), -Infinity, before - 1);
 	}
 
+	/** Each page starts past the last row given (not at an offset): rows added or trimmed meanwhile shift nothing. */
 	async *scan(type: EventType, from: number, to: number, start: Position | null): AsyncIterable<readonly PlatformEvent[]> {
-		const min = Math.max(from, start?.ts ?? -Infinity);
-		for (let offset = 0; ; ) {
-			const rows = await this.kv.zrangeByScore(typeKey(type), min, to, offset, PAGE);
+		for (let at = start ? justBefore(start) : undefined; ; ) {
+			const rows = await this.kv.zrangeByScore(typeKey(type), from, to, PAGE, at);
 			const page: PlatformEvent[] = [];
 			for (const r of rows) if (!start || after({ ts: r.score, seq: seqOf(r.member) }, start)) page.push(JSON.parse(r.member.slice(17)) as PlatformEvent);
 			if (page.length) yield page;
 			if (rows.length < PAGE) return;
-			offset += rows.length;
+			at = rows[rows.length - 1];
 		}
 	}
 }

@@ -81,10 +81,12 @@ export abstract class KvStore {
 	/** Add members to a sorted set (`ZADD`); a member already there gets the new score. */
 	abstract zadd(key: string, entries: readonly KvScored[]): Promise<void>;
 	/**
-	 * Members with min ≤ score ≤ max in (score, member) order (`ZRANGE BYSCORE LIMIT`), skipping
-	 * `offset`, at most `count`.
+	 * Members with min ≤ score ≤ max in (score, member) order (`ZRANGE BYSCORE LIMIT`), at most
+	 * `count`; with `after`, only those past that position (which need not be a member). Page by
+	 * passing the last member read as `after`, never by an offset: members added or removed in front
+	 * between two pages then neither repeat a member nor skip one.
 	 */
-	abstract zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]>;
+	abstract zrangeByScore(key: string, min: number, max: number, count: number, after?: KvScored): Promise<KvScored[]>;
 	/** Remove members with min ≤ score ≤ max; returns how many. */
 	abstract zremRangeByScore(key: string, min: number, max: number): Promise<number>;
 	/** Remove these members (`ZREM`); returns how many were there. */

@@ -237,11 +237,17 @@ export class MemoryKv extends KvStore {
 		while (i < tail.length || j < added.length) z.items.push(j >= added.length || (i < tail.length && before(tail[i], added[j])) ? tail[i++] : added[j++]);
 	}
 
-	async zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]> {
+	async zrangeByScore(key: string, min: number, max: number, count: number, after?: KvScored): Promise<KvScored[]> {
 		const z = this.#zsets.get(key);
 		if (!z || count <= 0) return [];
+		let from = lowerBound(z.items, { score: min, member: "" });
+		if (after) {
+			let past = lowerBound(z.items, after);
+			if (past < z.items.length && !before(after, z.items[past])) past++; // `after` is a member: skip it
+			from = Math.max(from, past);
+		}
 		const out: KvScored[] = [];
-		for (let i = lowerBound(z.items, { score: min, member: "" }) + offset; i < z.items.length && out.length < count; i++) {
+		for (let i = from; i < z.items.length && out.length < count; i++) {
 			if (z.items[i].score > max) break;
 			out.push({ ...z.items[i] });
 		}

@@ -31,6 +31,36 @@ if cur == nil or cur < tonumber(ARGV[2]) then
 end
 return 0`;
 
+/**
+ * ZRANGE BYSCORE past a position (score ARGV[4], member ARGV[5]), which need not be a member: its
+ * rank is the member's when it is there at that score, else found by a binary search of the members
+ * of that score in byte order (Redis's order for equal scores; Lua's own `<` follows the locale).
+ * ARGV[1..3]: min, max, count.
+ */
+const ZRANGE_AFTER = `local key, s, m = KEYS[1], ARGV[4], ARGV[5]
+local function greater(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+local lo = redis.call("ZCOUNT", key, "-inf", "(" .. s)
+local hi = lo + redis.call("ZCOUNT", key, s, s)
+local r = redis.call("ZRANK", key, m)
+if r and r >= lo and r < hi then
+  lo = r + 1
+else
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if greater(redis.call("ZRANGE", key, mid, mid)[1], m) then hi = mid else lo = mid + 1 end
+  end
+end
+local from = math.max(lo, redis.call("ZCOUNT", key, "-inf", "(" .. ARGV[1]))
+local to = math.min(from + tonumber(ARGV[3]), redis.call("ZCOUNT", key, "-inf", ARGV[2]))
+if to <= from then return {} end
+return redis.call("ZRANGE", key, from, to - 1, "WITHSCORES")`;
+
 const kvUnavailable = (message: string) => new UnavailableError(message, { backend: "kv" });
 
 export class RedisKv extends KvStore {
@@ -151,9 +181,12 @@ export class RedisKv extends KvStore {
 		await this.#run(() => this.client.zadd(this.key(key), ...args));
 	}
 
-	async zrangeByScore(key: string, min: number, max: number, offset: number, count: number): Promise<KvScored[]> {
+	async zrangeByScore(key: string, min: number, max: number, count: number, after?: KvScored): Promise<KvScored[]> {
 		if (count <= 0) return [];
-		const flat = await this.#run(() => this.client.zrangebyscore(this.key(key), bound(min), bound(max), "WITHSCORES", "LIMIT", offset, count));
+		const k = this.key(key);
+		const flat = (await this.#run(() =>
+			after ? this.client.eval(ZRANGE_AFTER, 1, k, bound(min), bound(max), count, bound(after.score), after.member) : this.client.zrangebyscore(k, bound(min), bound(max), "WITHSCORES", "LIMIT", 0, count),
+		)) as string[];
 		const out: KvScored[] = [];
 		for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i], score: Number(flat[i + 1]) });
 		return out;

@@ -3,7 +3,8 @@
  * capped streams, leases), or embedded mode would hide bugs that only show in a cluster.
  */
 import { expect } from "chai";
-import { MemoryKv, RedisKv, type KvStore } from "../../lib/kv/index.ts";
+import fc from "fast-check";
+import { MemoryKv, RedisKv, type KvScored, type KvStore } from "../../lib/kv/index.ts";
 import { UnavailableError } from "../../lib/protocol/errors.ts";
 import { startRedis, type TestServer } from "../helpers/servers.ts";
 
@@ -200,22 +201,54 @@ for (const adapter of adapters) {
 				{ score: 20, member: "d" },
 			]);
 			await kv.zadd("z", [{ score: 40, member: "d" }]);
-			const all = await kv.zrangeByScore("z", -Infinity, Infinity, 0, 100);
+			const all = await kv.zrangeByScore("z", -Infinity, Infinity, 100);
 			expect(all).to.deep.equal([
 				{ score: 10, member: "a" },
 				{ score: 10, member: "b" },
 				{ score: 30, member: "c" },
 				{ score: 40, member: "d" },
 			]);
-			expect(await kv.zrangeByScore("z", 10, 30, 1, 2)).to.deep.equal([
+			expect(await kv.zrangeByScore("z", 10, 30, 2, { score: 10, member: "a" })).to.deep.equal([
 				{ score: 10, member: "b" },
 				{ score: 30, member: "c" },
 			]);
-			expect(await kv.zrangeByScore("z", 11, 29, 0, 10)).to.deep.equal([]);
+			// A position that is not a member: past it, in (score, member) order.
+			expect(await kv.zrangeByScore("z", -Infinity, Infinity, 10, { score: 10, member: "aa" })).to.deep.equal([
+				{ score: 10, member: "b" },
+				{ score: 30, member: "c" },
+				{ score: 40, member: "d" },
+			]);
+			expect(await kv.zrangeByScore("z", 35, Infinity, 10, { score: 10, member: "a" })).to.deep.equal([{ score: 40, member: "d" }]);
+			expect(await kv.zrangeByScore("z", -Infinity, 35, 10, { score: 40, member: "d" })).to.deep.equal([]);
+			expect(await kv.zrangeByScore("z", 11, 29, 10)).to.deep.equal([]);
 			expect(await kv.zremRangeByScore("z", -Infinity, 10)).to.equal(2);
-			expect((await kv.zrangeByScore("z", -Infinity, Infinity, 0, 10)).map(e => e.member)).to.deep.equal(["c", "d"]);
+			expect((await kv.zrangeByScore("z", -Infinity, Infinity, 10)).map(e => e.member)).to.deep.equal(["c", "d"]);
 			expect(await kv.zremRangeByScore("z", 0, 100)).to.equal(2);
-			expect(await kv.zrangeByScore("z", -Infinity, Infinity, 0, 10)).to.deep.equal([]);
+			expect(await kv.zrangeByScore("z", -Infinity, Infinity, 10)).to.deep.equal([]);
+		});
+
+		it("pages a sorted set past the last member read, any position, in Redis's byte order", async () => {
+			// Members that are prefixes of each other, bytes past ASCII, and many of one score.
+			const member = fc.constantFrom("", "a", "aa", "ab", "b", "B", "é", "ä", "z\u{1F600}", "~");
+			const row = fc.record({ score: fc.integer({ min: 0, max: 4 }), member: fc.tuple(member, fc.nat(3)).map(([m, i]) => `${m}${i}`) });
+			const bytes = (m: string) => Buffer.from(m);
+			const order = (a: KvScored, b: KvScored) => a.score - b.score || Buffer.compare(bytes(a.member), bytes(b.member));
+			let run = 0;
+			await fc.assert(
+				fc.asyncProperty(fc.array(row, { maxLength: 40 }), row, fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 4 }), async (rows, at, count, min) => {
+					const key = `zp${++run}`;
+					await kv.zadd(key, rows);
+					const model = new Map(rows.map(r => [r.member, r.score]));
+					const held = [...model].map(([m, score]) => ({ score, member: m })).sort(order);
+					const want = held.filter(r => r.score >= min && order(r, at) > 0).slice(0, count);
+					expect(await kv.zrangeByScore(key, min, Infinity, count, at)).to.deep.equal(want);
+					// Paged to the end, past each page's last member: every member once, in order.
+					const paged: KvScored[] = [];
+					for (let page = await kv.zrangeByScore(key, -Infinity, Infinity, count); page.length > 0; page = await kv.zrangeByScore(key, -Infinity, Infinity, count, page.at(-1))) paged.push(...page);
+					expect(paged).to.deep.equal(held);
+				}),
+				{ numRuns: adapter.name === "RedisKv" ? 60 : 300 },
+			);
 		});
 
 		it("removes sorted-set members by name and counts them", async () => {
@@ -226,7 +259,7 @@ for (const adapter of adapters) {
 			]);
 			expect(await kv.zcard("zr")).to.equal(3);
 			expect(await kv.zrem("zr", ["y", "missing"])).to.equal(1);
-			expect((await kv.zrangeByScore("zr", -Infinity, Infinity, 0, 10)).map(e => e.member)).to.deep.equal(["x", "z"]);
+			expect((await kv.zrangeByScore("zr", -Infinity, Infinity, 10)).map(e => e.member)).to.deep.equal(["x", "z"]);
 			expect(await kv.zrem("zr", ["x", "z"])).to.equal(2);
 			expect(await kv.zcard("zr")).to.equal(0);
 			expect(await kv.zrem("nothing", ["a"])).to.equal(0);
@@ -238,7 +271,7 @@ for (const adapter of adapters) {
 			expect(racers.filter(Boolean)).to.have.length(1);
 			expect(await kv.zcard("zc")).to.equal(2);
 			expect(await kv.zaddCapped("zc", { score: 9, member: "a" }, 2)).to.equal(true); // already there: rescored
-			expect((await kv.zrangeByScore("zc", -Infinity, Infinity, 0, 10)).at(-1)).to.deep.equal({ score: 9, member: "a" });
+			expect((await kv.zrangeByScore("zc", -Infinity, Infinity, 10)).at(-1)).to.deep.equal({ score: 9, member: "a" });
 			expect(await kv.zaddCapped("zc", { score: 1, member: "z" }, 0)).to.equal(false);
 		});
 	});

@@ -62,17 +62,19 @@ describe("patterns: kill -9 of a pattern's owner under load (real processes)", f
 		// Create pairs of patterns until one is owned by a node other than the entry node (when all three see each other).
 		let defs: PatternDef[] = [];
 		let victim: RookeryNodeProcess | undefined;
+		let pairs = 0;
 		await waitFor(
 			async () => {
 				const made = [
 					(await postJson(`${entry}/analytics/patterns`, { kind: "threshold", entity: "E1", source, op: "crosses_above", value: 100 })).body as PatternDef,
 					(await postJson(`${entry}/analytics/patterns`, { kind: "rate", entity: "E1", source, change_pct: 3, within_ms: 50 })).body as PatternDef,
 				];
+				pairs++;
 				const owners = await Promise.all(made.map(async d => (await getJson(`${entry}/analytics/patterns/${d.id}`)).body.state?.owner as string));
 				if (owners[0] === nodes[0].nodeId || owners[0] === undefined) return false;
 				defs = made;
 				victim = nodes.find(n => n.nodeId === owners[0]);
-				log(`owners ${owners.join(", ")}; killing ${victim?.nodeId}`);
+				log(`${pairs} pair(s) of patterns made; owners ${owners.join(", ")}; killing ${victim?.nodeId}`);
 				return victim !== undefined;
 			},
 			{ timeoutMs: 30_000, intervalMs: 500, what: "a pattern owned away from the entry node" },

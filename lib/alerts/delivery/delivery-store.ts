@@ -102,7 +102,7 @@ export class DeliveryStore {
 	 */
 	async claimDue(now: number, limit: number, holder: string): Promise<Array<{ member: string; env: DeliveryEnvelope }>> {
 		const out: Array<{ member: string; env: DeliveryEnvelope }> = [];
-		for (const { member } of await this.kv.zrangeByScore(`${P}due`, -Infinity, now, 0, limit)) {
+		for (const { member } of await this.kv.zrangeByScore(`${P}due`, -Infinity, now, limit)) {
 			if (!(await this.kv.acquireLease(`${P}claim:${member}`, holder, this.opts.claimMs))) continue;
 			const env = await this.kv.hget<DeliveryEnvelope>(`${P}retry`, member);
 			if (env) out.push({ member, env });
@@ -123,7 +123,7 @@ export class DeliveryStore {
 		await this.kv.zadd(`${P}dead-index`, [{ score: d.dead_at, member: d.id }]);
 		const over = (await this.kv.zcard(`${P}dead-index`)) - this.opts.maxDeadLetters;
 		if (over <= 0) return 0;
-		const oldest = (await this.kv.zrangeByScore(`${P}dead-index`, -Infinity, Infinity, 0, over)).map(e => e.member);
+		const oldest = (await this.kv.zrangeByScore(`${P}dead-index`, -Infinity, Infinity, over)).map(e => e.member);
 		for (const id of oldest) await this.kv.hdel(`${P}dead`, id);
 		await this.kv.zrem(`${P}dead-index`, oldest);
 		return oldest.length;
