@@ -37,6 +37,13 @@ export interface PipelineOptions<T> {
 	onState?(degraded: boolean, err: Error | null): void;
 }
 
+/** A promise and its resolve (Promise.withResolvers, which Node 20 lacks). */
+function signal(): { promise: Promise<void>; resolve(): void } {
+	let resolve!: () => void;
+	const promise = new Promise<void>(r => (resolve = r));
+	return { promise, resolve };
+}
+
 export class MessagePipeline<T> {
 	/** Waiting messages, oldest first; a failed batch goes back to the head. */
 	#queue: Pending<T>[] = [];
@@ -47,6 +54,8 @@ export class MessagePipeline<T> {
 	/** Set by close(): no batch is started and no retry is set after it. */
 	#closed = false;
 	#idle: Array<() => void> = [];
+	/** Resolved (and replaced) each time the queue shrinks: a batch written, or messages dropped. */
+	#shrunk = signal();
 	readonly stats: PipelineStats;
 
 	constructor(readonly opts: PipelineOptions<T>) {
@@ -68,13 +77,20 @@ export class MessagePipeline<T> {
 
 	/**
 	 * Resolves once at most `level` messages wait, or `active()` turns false. For a producer that
-	 * can wait (replay), so a fast one is not cut by drop-oldest; each step is bounded by `retryMs`
-	 * so a stop is not held.
+	 * can wait (replay), so a fast one is not cut by drop-oldest. It looks again after each batch
+	 * written, not only once the queue is empty: a producer that waited for empty left the store
+	 * idle while it made its next step. Each wait is bounded by `retryMs`, so a stop is not held.
 	 */
 	async room(level: number, active: () => boolean): Promise<void> {
 		while (active() && this.stats.queued > level) {
-			await Promise.race([this.idle(), new Promise<void>(res => this.opts.timers.setTimeout(res, this.opts.retryMs))]);
+			await Promise.race([this.#shrunk.promise, new Promise<void>(res => this.opts.timers.setTimeout(res, this.opts.retryMs))]);
 		}
+	}
+
+	#shrink(): void {
+		const shrunk = this.#shrunk;
+		this.#shrunk = signal();
+		shrunk.resolve();
 	}
 
 	/** Stops writing: a batch being written finishes, no other starts and no retry is set. */
@@ -93,6 +109,7 @@ export class MessagePipeline<T> {
 			this.opts.onDrop?.(excess);
 		}
 		this.stats.queued = this.#queue.length + this.#inflight.length;
+		if (excess > 0) this.#shrink();
 	}
 
 	#kick(): void {
@@ -131,6 +148,7 @@ export class MessagePipeline<T> {
 			this.#inflight = [];
 			this.stats.written += batch.length;
 			this.stats.queued = this.#queue.length;
+			this.#shrink();
 			if (this.stats.degraded) {
 				this.stats.degraded = false;
 				this.opts.onState?.(false, null);

@@ -142,6 +142,50 @@ describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => 
 		expect(writtenAtTurn, "written when a callback queued before the push ran").to.be.within(10, 20);
 	});
 
+	it("room(level) resolves as soon as a batch written brings the queue to level, not once it is empty", async () => {
+		// A store whose writes finish only when the test lets them.
+		const gates: Array<() => void> = [];
+		const p = new MessagePipeline<number>({ limit: 1000, batch: 10, retryMs: 1000, timers, write: () => new Promise<void>(r => gates.push(r)) });
+		p.push(range(0, 50));
+		let roomAt: number | null = null;
+		const room = p.room(25, () => true).then(() => (roomAt = p.stats.written));
+		// The next write starts a turn or two after the last one ended (the drain yields between batches).
+		const nextWrite = async (written: number) => {
+			for (let turn = 0; turn < 5 && gates.length === 0; turn++) await flush();
+			expect(gates, `a write running after ${written} written`).to.have.length(1);
+			return gates.shift()!;
+		};
+		for (let written = 0; roomAt === null; written += 10) {
+			(await nextWrite(written))();
+			await flush();
+		}
+		await room;
+		expect(roomAt, "resolved after the batch that left 20 queued").to.equal(30);
+		expect(p.stats.queued).to.equal(20);
+		expect(timers.t, "no timer fired").to.equal(0);
+		// Drained to the end: the rest is written.
+		for (const written of [30, 40]) (await nextWrite(written))();
+		await p.idle();
+		expect(p.stats.written).to.equal(50);
+	});
+
+	it("room() waits at most retryMs a step while the store is down, and ends when the producer stops", async () => {
+		store.up = false;
+		const p = make(1000, 10);
+		p.push(range(0, 50));
+		let active = true;
+		let done = false;
+		const room = p.room(25, () => active).then(() => (done = true));
+		await timers.advance(1000);
+		expect(done, "still waiting: the store is down").to.equal(false);
+		active = false;
+		await timers.advance(1000);
+		await room;
+		expect(done).to.equal(true);
+		expect(p.stats.queued).to.equal(50);
+		p.close();
+	});
+
 	it("close() stops the drain at the next batch and sets no retry, even with a write failing after it", async () => {
 		const sizes: number[] = [];
 		const p = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: async b => void sizes.push(b.length) });
