@@ -52,7 +52,11 @@ async function startNode(vendors: Vendors, chain: string[]) {
 	config.vendors = { ...config.vendors, ...(vendors as typeof config.vendors) };
 	config.workers.chains.market_data = chain;
 	config.workers.autoStart = false;
-	config.workers.bufferLimit = 1_000_000;
+	// A replay waits while more than half the buffer is queued: with twice IN_FLIGHT it holds as much
+	// work in flight as the batch endpoint's POSTs and the Alpaca run do, and neither drops any.
+	// A million let the replay check and queue every tick it had before the clock started (50,000
+	// queued at t0, against 25,000 now): ~1.3× the msg/s of this measure, for work left untimed.
+	config.workers.bufferLimit = Number(process.env.BENCH_BUFFER_LIMIT ?? 2 * IN_FLIGHT);
 	// What the GARCH refit costs shows with BENCH_GARCH_REFIT: prices between refits, by count alone
 	// (no vendor-time floor); without it the config's (60 prices, and 1 s of vendor time up to 600).
 	if (process.env.BENCH_GARCH_REFIT) {
@@ -165,10 +169,11 @@ async function alpacaRun(): Promise<number> {
 
 /**
  * An NDJSON file of REPLAY_TICKS ticks over the 5 symbols, in the past, one a millisecond. At speed
- * Infinity the replay hands the buffer all it has as fast as the buffer takes it (its own pace, not
- * the Alpaca run's IN_FLIGHT limit): flushes are full 5,000-message batches from the start. The GOOG
- * daily file (1,047 bars, 4,188 ticks, one symbol) took ~0.3 s: it measured the node's first
- * activation and JIT rather than the replay's rate, and it cannot loop (a later pass is in the future).
+ * Infinity the replay hands the buffer 5,000 ticks at a time as fast as the buffer takes them, and
+ * waits while IN_FLIGHT are queued (startNode's bufferLimit): flushes are full 5,000-message batches
+ * from the start. The GOOG daily file (1,047 bars, 4,188 ticks, one symbol) took ~0.3 s: it measured
+ * the node's first activation and JIT rather than the replay's rate, and it cannot loop (a later pass
+ * is in the future).
  */
 function replayFile(): string {
 	const file = path.join(mkdtempSync(path.join(os.tmpdir(), "rk-replay-")), "ticks.ndjson");
