@@ -28,12 +28,32 @@ export interface Session {
 
 const DAY = 86_400_000;
 const mod = (a: number, m: number) => ((a % m) + m) % m;
+/**
+ * Sessions starting `offset` ms after each UTC midnight, the last one found kept: a tick is asked
+ * about once per timeframe (six), and `%` on doubles is a call into C (fmod), three of them per
+ * question. Every ts in [from, from + DAY) has that session's start. Only whole-ms times (safe
+ * integers: every step of the formula is exact on them) use it, so the answers are the formula's
+ * to the bit (test/unit/bars/timeframes.spec.ts); fractional times take the formula.
+ */
+function sessionDays(offset: number, length: number): Session {
+	let from = Number.NaN;
+	let to = Number.NaN;
+	const formula = (ts: number) => ts - mod(ts - offset, DAY);
+	const startOf = (ts: number): number => {
+		if (!Number.isSafeInteger(ts)) return formula(ts);
+		if (ts >= from && ts < to) return from;
+		from = formula(ts);
+		to = from + DAY;
+		return from;
+	};
+	return {
+		startOf,
+		isOpen: length >= DAY ? () => true : ts => (Number.isSafeInteger(ts) ? ts - startOf(ts) : mod(ts - offset, DAY)) < length,
+	};
+}
 
 /** Round-the-clock trading with sessions at UTC midnight (crypto, FX). */
-export const utcDays: Session = {
-	startOf: ts => ts - mod(ts, DAY),
-	isOpen: () => true,
-};
+export const utcDays: Session = sessionDays(0, DAY);
 
 /**
  * A daily session open from `open` to `close`, both "HH:MM" in UTC, e.g. US equities in winter:
@@ -41,11 +61,7 @@ export const utcDays: Session = {
  */
 export function dailySession(open: string, close: string): Session {
 	const o = minutes(open) * 60_000;
-	const length = mod(minutes(close) * 60_000 - o, DAY) || DAY;
-	return {
-		startOf: ts => ts - mod(ts - o, DAY),
-		isOpen: ts => mod(ts - o, DAY) < length,
-	};
+	return sessionDays(o, mod(minutes(close) * 60_000 - o, DAY) || DAY);
 }
 
 function minutes(hhmm: string): number {

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { TIMEFRAMES, bucketStart, dailySession, isTimeframe, utcDays } from "../../../lib/bars/timeframes.ts";
 
 const at = (iso: string) => Date.parse(iso);
@@ -19,6 +20,34 @@ describe("timeframes and sessions", () => {
 		expect(s.isOpen(at("2024-03-05T12:00:00Z"))).to.equal(false);
 		expect(bucketStart(at("2024-03-05T03:10:00Z"), "1d", s)).to.equal(at("2024-03-04T22:00:00Z"));
 		expect(bucketStart(at("2024-03-05T03:10:00Z"), "1h", s)).to.equal(at("2024-03-05T03:00:00Z"));
+	});
+
+	it("keeps the last session day found and answers as the formula does, to the bit, in any order of times", () => {
+		const DAY = 86_400_000;
+		const mod = (a: number, m: number) => ((a % m) + m) % m;
+		const hhmm = (min: number) => `${String(Math.floor(min / 60)).padStart(2, "0")}:${String(min % 60).padStart(2, "0")}`;
+		// Around session starts (the kept day's edges), whole and fractional ms, before 1970, past 2^53.
+		const anyTime = fc.oneof(
+			fc.integer({ min: -4 * DAY, max: 4 * DAY }),
+			fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }),
+			fc.double({ min: -1e13, max: 1e13, noNaN: true }),
+			fc.double({ min: 2 ** 52, max: 2 ** 60, noNaN: true }),
+		);
+		const edge = (o: number) => fc.tuple(fc.integer({ min: 19_000, max: 19_002 }), fc.constantFrom(-1, 0, 1, DAY - 1, DAY, DAY + 1, 0.5, -0.5)).map(([d, at]) => d * DAY + o + at);
+		const sessions = fc.integer({ min: 0, max: 1439 }).chain(open => fc.tuple(fc.constant(open), fc.integer({ min: 0, max: 1439 }), fc.array(fc.oneof(anyTime, edge(open * 60_000), edge(0)), { maxLength: 60 })));
+		fc.assert(
+			fc.property(sessions, ([open, close, times]) => {
+				const s = dailySession(hhmm(open), hhmm(close));
+				const o = open * 60_000;
+				const length = mod(close * 60_000 - o, DAY) || DAY;
+				for (const ts of times) {
+					expect(Object.is(s.startOf(ts), ts - mod(ts - o, DAY)), `startOf(${ts})`).to.equal(true);
+					expect(s.isOpen(ts), `isOpen(${ts})`).to.equal(mod(ts - o, DAY) < length);
+					expect(Object.is(utcDays.startOf(ts), ts - mod(ts, DAY)), `utc startOf(${ts})`).to.equal(true);
+				}
+			}),
+			{ numRuns: 2000 },
+		);
 	});
 
 	it("refuses malformed session times and unknown timeframes", () => {
