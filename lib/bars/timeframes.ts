@@ -31,29 +31,32 @@ const mod = (a: number, m: number) => ((a % m) + m) % m;
 /**
  * Sessions starting `offset` ms after each UTC midnight, the last one found kept: a tick is asked
  * about once per timeframe (six), and `%` on doubles is a call into C (fmod), three of them per
- * question. Every ts in [from, from + DAY) has that session's start. Only whole-ms times (safe
- * integers: every step of the formula is exact on them) use it, so the answers are the formula's
- * to the bit (test/unit/bars/timeframes.spec.ts); fractional times take the formula.
+ * question. Every ts in [from, from + DAY) has that session's start. Only positive whole-ms times
+ * below 2^53 use it: every step of the formula is exact on them, so the answers are the formula's
+ * to the bit (test/unit/bars/timeframes.spec.ts); any other time (fractional, -0, before 1970,
+ * not finite) takes the formula.
  */
 function sessionDays(offset: number, length: number): Session {
 	let from = Number.NaN;
 	let to = Number.NaN;
-	const formula = (ts: number) => ts - mod(ts - offset, DAY);
+	const kept = (ts: number) => ts > 0 && Number.isSafeInteger(ts);
 	const startOf = (ts: number): number => {
-		if (!Number.isSafeInteger(ts)) return formula(ts);
-		if (ts >= from && ts < to) return from;
-		from = formula(ts);
-		to = from + DAY;
-		return from;
+		if (ts >= from && ts < to && kept(ts)) return from;
+		const start = ts - mod(ts - offset, DAY);
+		if (kept(ts)) {
+			from = start;
+			to = start + DAY;
+		}
+		return start;
 	};
 	return {
 		startOf,
-		isOpen: length >= DAY ? () => true : ts => (Number.isSafeInteger(ts) ? ts - startOf(ts) : mod(ts - offset, DAY)) < length,
+		isOpen: ts => (kept(ts) ? ts - startOf(ts) : mod(ts - offset, DAY)) < length,
 	};
 }
 
-/** Round-the-clock trading with sessions at UTC midnight (crypto, FX). */
-export const utcDays: Session = sessionDays(0, DAY);
+/** Round-the-clock trading with sessions at UTC midnight (crypto, FX): open at any time. */
+export const utcDays: Session = { startOf: sessionDays(0, DAY).startOf, isOpen: () => true };
 
 /**
  * A daily session open from `open` to `close`, both "HH:MM" in UTC, e.g. US equities in winter:
