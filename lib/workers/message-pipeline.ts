@@ -54,8 +54,8 @@ export class MessagePipeline<T> {
 	/** Set by close(): no batch is started and no retry is set after it. */
 	#closed = false;
 	#idle: Array<() => void> = [];
-	/** Resolved (and replaced) each time the queue shrinks: a batch written, or messages dropped. */
-	#shrunk = signal();
+	/** Resolved (and replaced) when waiting producers should look again (#wake). */
+	#lookAgain = signal();
 	readonly stats: PipelineStats;
 
 	constructor(readonly opts: PipelineOptions<T>) {
@@ -83,14 +83,20 @@ export class MessagePipeline<T> {
 	 */
 	async room(level: number, active: () => boolean): Promise<void> {
 		while (active() && this.stats.queued > level) {
-			await Promise.race([this.#shrunk.promise, new Promise<void>(res => this.opts.timers.setTimeout(res, this.opts.retryMs))]);
+			// The timer wakes every waiter too (they look again), so no wait outlives it and reactions
+			// do not pile up on one signal while the store is down.
+			const look = this.#lookAgain.promise;
+			const timer = this.opts.timers.setTimeout(() => this.#wake(), this.opts.retryMs);
+			await look;
+			this.opts.timers.clearTimeout(timer);
 		}
 	}
 
-	#shrink(): void {
-		const shrunk = this.#shrunk;
-		this.#shrunk = signal();
-		shrunk.resolve();
+	/** Waiting producers look again: the queue shrank, or a wait's `retryMs` passed. */
+	#wake(): void {
+		const woken = this.#lookAgain;
+		this.#lookAgain = signal();
+		woken.resolve();
 	}
 
 	/** Stops writing: a batch being written finishes, no other starts and no retry is set. */
@@ -109,7 +115,7 @@ export class MessagePipeline<T> {
 			this.opts.onDrop?.(excess);
 		}
 		this.stats.queued = this.#queue.length + this.#inflight.length;
-		if (excess > 0) this.#shrink();
+		if (excess > 0) this.#wake();
 	}
 
 	#kick(): void {
@@ -148,7 +154,7 @@ export class MessagePipeline<T> {
 			this.#inflight = [];
 			this.stats.written += batch.length;
 			this.stats.queued = this.#queue.length;
-			this.#shrink();
+			this.#wake();
 			if (this.stats.degraded) {
 				this.stats.degraded = false;
 				this.opts.onState?.(false, null);
