@@ -8,7 +8,11 @@ import { KvStore, type KvOptions, type KvScored, type KvStreamEntry } from "./kv
 import { MemoryLeases, kvEpochKeepMs } from "../keyed/lease.ts";
 import { isNoText, keep, keeper, load, type AppendOptions, type Kept } from "./json-copy.ts";
 
-/** Redis's sorted-set order: by score, then by member byte-wise. */
+/**
+ * Redis's sorted-set order: by score, then by member byte-wise (UTF-8). JavaScript's `<` compares
+ * UTF-16 units, which agrees unless one member has a character in U+E000–U+FFFF where the other
+ * has one past U+FFFF; every member Rookery writes is ASCII.
+ */
 const before = (a: KvScored, b: KvScored) => a.score < b.score || (a.score === b.score && a.member < b.member);
 
 /** A sorted set: members in order, and each member's score to find it. */

@@ -17,6 +17,8 @@ export interface RedisKvOptions extends KvOptions {
 
 /** A score bound as Redis writes infinities. */
 const bound = (x: number) => (x === Infinity ? "+inf" : x === -Infinity ? "-inf" : String(x));
+/** A score as Redis answers it: `inf` and `-inf` are not JavaScript's spelling. */
+const scoreOf = (s: string) => (s === "inf" || s === "+inf" ? Infinity : s === "-inf" ? -Infinity : Number(s));
 
 /** ZADD when the member is there or ZCARD < cap, in one step: 1 when the member is in the set. */
 const ZADD_CAPPED = `if redis.call("ZSCORE", KEYS[1], ARGV[2]) or redis.call("ZCARD", KEYS[1]) < tonumber(ARGV[3]) then
@@ -188,7 +190,7 @@ export class RedisKv extends KvStore {
 			after ? this.client.eval(ZRANGE_AFTER, 1, k, bound(min), bound(max), count, bound(after.score), after.member) : this.client.zrangebyscore(k, bound(min), bound(max), "WITHSCORES", "LIMIT", 0, count),
 		)) as string[];
 		const out: KvScored[] = [];
-		for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i], score: Number(flat[i + 1]) });
+		for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i], score: scoreOf(flat[i + 1]) });
 		return out;
 	}
 
