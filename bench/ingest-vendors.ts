@@ -39,6 +39,9 @@ const WARMUP = BATCH.ticks * BATCH.warmup;
 const REPLAY_TICKS = WARMUP + N;
 /** Vendor messages sent and not yet written, at most: what the batch endpoint's POSTs in flight hold. */
 const IN_FLIGHT = BATCH.ticks * BATCH.inFlight;
+/** The nodes' workers.bufferLimit (startNode says why twice IN_FLIGHT). */
+const BUFFER_LIMIT = Number(process.env.BENCH_BUFFER_LIMIT ?? 2 * IN_FLIGHT);
+if (!Number.isInteger(BUFFER_LIMIT) || BUFFER_LIMIT < 1) throw new Error(`BENCH_BUFFER_LIMIT must be a positive integer, got ${process.env.BENCH_BUFFER_LIMIT}`);
 /** Only these measures (comma list of parse, batch, alpaca, replay; e.g. to profile one with BENCH_CPU_PROFILE=<dir>: bench/lib/window-profile.ts). */
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
@@ -56,7 +59,7 @@ async function startNode(vendors: Vendors, chain: string[]) {
 	// work in flight as the batch endpoint's POSTs and the Alpaca run do, and neither drops any.
 	// A million let the replay check and queue every tick it had before the clock started (50,000
 	// queued at t0, against 25,000 now): ~1.3× the msg/s of this measure, for work left untimed.
-	config.workers.bufferLimit = Number(process.env.BENCH_BUFFER_LIMIT ?? 2 * IN_FLIGHT);
+	config.workers.bufferLimit = BUFFER_LIMIT;
 	// What the GARCH refit costs shows with BENCH_GARCH_REFIT: prices between refits, by count alone
 	// (no vendor-time floor); without it the config's (60 prices, and 1 s of vendor time up to 600).
 	if (process.env.BENCH_GARCH_REFIT) {
