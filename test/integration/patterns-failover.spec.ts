@@ -29,6 +29,21 @@ async function trailOf(api: string, query: string): Promise<Array<{ id: string; 
 	}
 }
 
+type MatchRow = { id: string; seq: number; ts: number; data: { pattern_id: string } };
+
+/**
+ * For a failure message: the rows of any id listed twice, and whether a second read still lists it
+ * (the same seq twice, gone on a second read: the read repeated a row; two seqs: two rows stored).
+ */
+async function repeatedRows(api: string, patternId: string, rows: MatchRow[], trailSize: number): Promise<string> {
+	const ids = rows.map(r => r.id);
+	const repeated = new Set(ids.filter((id, i) => ids.indexOf(id) !== i));
+	if (repeated.size === 0) return "";
+	const again = ((await trailOf(api, "type=pattern_matched")) as MatchRow[]).filter(r => r.data.pattern_id === patternId && repeated.has(r.id));
+	const show = (list: MatchRow[]) => JSON.stringify(list.filter(r => repeated.has(r.id)).map(r => ({ id: r.id, seq: r.seq, ts: r.ts })));
+	return `ids listed twice among ${trailSize} pattern_matched rows: ${show(rows)}; read again: ${show(again)}`;
+}
+
 /** Every node's output, without Moleculer's `$location` lines: what a failure message carries. */
 const logsOf = (nodes: Array<{ output(max: number): string }>) =>
 	nodes
@@ -130,10 +145,14 @@ describe("patterns: kill -9 of a pattern's owner under load (real processes)", f
 			log(`${def.kind}: ${got.matches} matches, owner now ${got.owner}`);
 			expect(want.matches, "the fixture makes matches").to.be.greaterThan(2);
 			let seen: string[] = [];
+			let rows: MatchRow[] = [];
+			let trailSize = 0;
 			const events = await waitFor(
 				async () => {
-					const items = (await trailOf(entry, "type=pattern_matched")) as Array<{ id: string; data: { pattern_id: string } }>;
-					seen = items.filter(e => e.data.pattern_id === def.id).map(e => e.id);
+					const items = (await trailOf(entry, "type=pattern_matched")) as MatchRow[];
+					trailSize = items.length;
+					rows = items.filter(e => e.data.pattern_id === def.id);
+					seen = rows.map(e => e.id);
 					return seen.length >= want.matches ? seen : null;
 				},
 				{ timeoutMs: 15_000, what: "pattern_matched events" },
@@ -141,7 +160,7 @@ describe("patterns: kill -9 of a pattern's owner under load (real processes)", f
 				const missing = Array.from({ length: want.matches }, (_, i) => `pm-${def.id}-${i + 1}`).filter(id => !seen.includes(id));
 				throw new Error(`${(err as Error).message}: ${seen.length} of ${want.matches}; missing ${missing.map(m => m.split("-").pop()).join(",")}\n${logsOf(nodes)}`);
 			});
-			expect(events.sort()).to.deep.equal(Array.from({ length: want.matches }, (_, i) => `pm-${def.id}-${i + 1}`).sort());
+			expect(events.sort(), await repeatedRows(entry, def.id, rows, trailSize)).to.deep.equal(Array.from({ length: want.matches }, (_, i) => `pm-${def.id}-${i + 1}`).sort());
 		}
 	});
 });
