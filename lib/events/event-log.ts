@@ -30,6 +30,13 @@ export interface EventPage {
 	next: string | null;
 }
 
+/** What #store did: rows let go to stay within the memory bound, and the types whose rows failed to go in. */
+interface Stored {
+	dropped: number;
+	failed: Set<EventType>;
+	error: unknown;
+}
+
 /** What an id's claim holds: the whole event where rows outlive their writer, else the first answer. */
 type Claim = PlatformEvent | EventAnswer;
 
@@ -72,8 +79,9 @@ export class EventLog {
 
 	/**
 	 * Store checked events; answers in request order. A caller-given id already stored (or repeated
-	 * in the batch) gets its first answer and is not stored again. If the store fails after ids were
-	 * claimed, the claims are withdrawn so a retry with the same ids stores them. On rows that outlive
+	 * in the batch) gets its first answer and is not stored again. If the store of a type fails after
+	 * ids were claimed, the claims of that type are withdrawn so a retry with the same ids stores them;
+	 * the types whose rows went in keep theirs, so a retry does not store those a second time. On rows that outlive
 	 * their writer (Redis) a claim holds the whole event, and a repeated id writes it again (idempotent):
 	 * a writer killed between its claim and its store (kill -9) leaves no id answered but missing from
 	 * the trail; a row older than the oldest its type holds is not written again (it was let go).
@@ -87,7 +95,7 @@ export class EventLog {
 		const fresh: PlatformEvent[] = [];
 		const firstIndex = new Map<string, number>();
 		const claims: Array<Promise<void>> = [];
-		const claimed: string[] = [];
+		const claimed: Array<{ id: string; type: EventType }> = [];
 		// Events claimed before whose writer may have died between the claim and the store: written again
 		// (the same member, so a no-op when it is there), so a retry after a crash cannot lose one.
 		const again: PlatformEvent[] = [];
@@ -110,7 +118,7 @@ export class EventLog {
 						if ("v" in prior && prior.v === 1) again.push(prior);
 					} else {
 						answers[i] = answer;
-						claimed.push(e.id);
+						claimed.push({ id: e.id, type: e.type });
 						fresh.push(event);
 					}
 				}),
@@ -119,14 +127,22 @@ export class EventLog {
 		// Later duplicates in the batch point at the first one's (possibly prior) answer.
 		await Promise.all(claims);
 		for (let i = 0; i < events.length; i++) if (events[i].idGiven) answers[i] = answers[firstIndex.get(events[i].id)!];
-		let dropped: number;
+		const withdraw = (failed: (type: EventType) => boolean) => Promise.allSettled(claimed.filter(c => failed(c.type)).map(c => this.kv.del(keys.id(c.id))));
+		let stored: Stored;
 		try {
 			const rewrite = again.length ? await this.#stillHeld(again) : again;
-			dropped = await this.#store(rewrite.length ? [...fresh, ...rewrite] : fresh);
+			stored = await this.#store(rewrite.length ? [...fresh, ...rewrite] : fresh);
 		} catch (err) {
-			await Promise.allSettled(claimed.map(id => this.kv.del(keys.id(id))));
+			await withdraw(() => true);
 			throw err;
 		}
+		if (stored.failed.size > 0) {
+			// Only the claims of the types not written: rows of the others are in the trail, and a retry
+			// must find their claims (and write the same rows again), not claim them anew with new seqs.
+			await withdraw(type => stored.failed.has(type));
+			throw stored.error;
+		}
+		const dropped = stored.dropped;
 		// Claims settle in any order; without them `fresh` is already in seq order.
 		if (claims.length > 0) fresh.sort((a, b) => a.seq - b.seq);
 		return { answers, stored: fresh, dropped };
@@ -142,7 +158,8 @@ export class EventLog {
 		});
 	}
 
-	async #store(events: PlatformEvent[]): Promise<number> {
+	/** Each type's rows added, then trimmed. A failed trim fails nothing: the next write of that type trims again. */
+	async #store(events: PlatformEvent[]): Promise<Stored> {
 		const byType = new Map<EventType, PlatformEvent[]>();
 		for (const e of events) {
 			const rows = byType.get(e.type);
@@ -152,14 +169,23 @@ export class EventLog {
 		const now = this.now();
 		// Rows past their retention are not stored, and a bound lets expired rows of any type go first.
 		const expiredBefore = (t: EventType) => now - this.retentionMs[t];
-		const dropped = await Promise.all(
+		const types = [...byType.keys()];
+		const added = await Promise.allSettled(
 			[...byType].map(async ([type, rows]) => {
 				const n = await this.rows.add(type, rows, expiredBefore);
-				await this.rows.trim(type, expiredBefore(type));
+				await this.rows.trim(type, expiredBefore(type)).catch(() => {});
 				return n;
 			}),
 		);
-		return dropped.reduce((a, b) => a + b, 0);
+		const stored: Stored = { dropped: 0, failed: new Set(), error: null };
+		added.forEach((r, i) => {
+			if (r.status === "fulfilled") stored.dropped += r.value;
+			else {
+				stored.failed.add(types[i]);
+				stored.error ??= r.reason;
+			}
+		});
+		return stored;
 	}
 
 	/** The audit trail in (ts, seq) order after the cursor; `next` continues it, null at the end. */

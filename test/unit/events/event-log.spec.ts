@@ -2,10 +2,11 @@
  * EventLog on the embedded trail (MemoryKv + MemoryTrailRows, fake clock): the bound
  * (`events.memoryMaxRows`) never drops a live row while rows past their retention are held or
  * offered; an id's claim holds only its answer, and a repeated id never brings back a dropped row.
- * On KV rows (as on Redis) a claim holds the event, so a retry writes a row its writer never stored.
+ * On KV rows (as on Redis) a claim holds the event, so a retry writes a row its writer never stored;
+ * after a store that failed for one type, a retry stores the rows of the others not a second time.
  */
 import { expect } from "chai";
-import { MemoryKv } from "../../../lib/kv/index.ts";
+import { MemoryKv, type KvScored } from "../../../lib/kv/index.ts";
 import { EventLog } from "../../../lib/events/event-log.ts";
 import { MemoryTrailRows } from "../../../lib/events/memory-trail.ts";
 import { KvTrailRows } from "../../../lib/events/kv-trail.ts";
@@ -96,5 +97,49 @@ describe("lib/events/event-log: idempotency claims", () => {
 		]);
 		const rows = (await log.query({ type: "alert_triggered", limit: 100 })).items.map(e => e.id);
 		expect(rows).to.deep.equal(["kept", "newer"]);
+	});
+	it("after a store that failed for one type, keeps the claims of the type it wrote: a retry stores each id once", async () => {
+		/** A KV whose sorted-set add of one key, and then a trim, fail once each. */
+		class FlakyKv extends MemoryKv {
+			failAdd: string | null = null;
+			failTrim = 0;
+			override async zadd(key: string, entries: readonly KvScored[]): Promise<void> {
+				if (this.failAdd !== null && key.endsWith(this.failAdd)) {
+					this.failAdd = null;
+					throw new Error("zadd failed");
+				}
+				return super.zadd(key, entries);
+			}
+			override async zremRangeByScore(key: string, min: number, max: number): Promise<number> {
+				if (this.failTrim > 0 && this.failTrim--) throw new Error("trim failed");
+				return super.zremRangeByScore(key, min, max);
+			}
+		}
+		const clock = { now: T0 };
+		const kv = new FlakyKv({ now: () => clock.now });
+		const log = new EventLog(kv, new KvTrailRows(kv), DEFAULT_RETENTION_MS, () => clock.now);
+		const batch = [alert(T0 - 10, "a1"), perf(T0 - 5, "p1")];
+		kv.failAdd = "events:t:performance_metric";
+		const failed = await log.append(batch).then(
+			() => null,
+			(err: Error) => err.message,
+		);
+		expect(failed).to.equal("zadd failed");
+		const retry = await log.append(batch);
+		const ids = async (type: EventType) => (await log.query({ type, limit: 100 })).items.map(e => [e.id, e.seq]);
+		// a1 went in with seq 1 the first time: the retry answers and keeps that row, and stores p1.
+		expect(retry.answers.map(a => [a.id, a.seq])).to.deep.equal([
+			["a1", 1],
+			["p1", 4],
+		]);
+		expect(await ids("alert_triggered")).to.deep.equal([["a1", 1]]);
+		expect(await ids("performance_metric")).to.deep.equal([["p1", 4]]);
+		// A failed trim fails nothing: the rows are in, and the next write trims.
+		kv.failTrim = 1;
+		expect((await log.append([alert(T0, "a2")])).answers.map(a => a.id)).to.deep.equal(["a2"]);
+		expect(await ids("alert_triggered")).to.deep.equal([
+			["a1", 1],
+			["a2", 5],
+		]);
 	});
 });
