@@ -44,7 +44,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 				async handler(ctx: Context<{ body: unknown }, { $statusCode?: number; $location?: string }>): Promise<{ items: EventAnswer[] }> {
 					const checked = checkEventBatch(ctx.params.body, checkOpts);
 					if (isFieldErrors(checked)) this.refuse(`${checked.length === 1 ? "a field is" : `${checked.length} fields are`} invalid: ${checked[0].field}: ${checked[0].message}`, checked);
-					const { answers, stored, dropped } = await this.log.append(checked);
+					const { answers, stored, dropped, trimFailed, error } = await this.log.append(checked);
 					const byType = new Map<EventType, PlatformEvent[]>();
 					for (const e of stored) {
 						deps.bus.publish(subjectOf[e.type], e);
@@ -56,6 +56,10 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 					for (const [type, events] of byType) void this.broker.emit<EventsBatch>(`events.${type}`, { events });
 					this.broker.metrics.increment("rookery.events.accepted", {}, stored.length);
 					if (dropped > 0) this.broker.metrics.increment("rookery.events.dropped", { reason: "drop-oldest" }, dropped);
+					if (trimFailed > 0) this.broker.metrics.increment("rookery.events.trim_failed", {}, trimFailed);
+					// Part of the batch failed to store (503): what did go in is published above, once; a
+					// retry stores the rest and answers those as repeats.
+					if (error) throw error;
 					ctx.meta.$statusCode = 201;
 					// moleculer-web wants a Location with a 201 (else it warns once per request): the audit trail.
 					ctx.meta.$location = "/api/v1/events";
@@ -100,6 +104,7 @@ export default function eventsService(deps: NodeDeps): ServiceSchema<Record<stri
 			this.broker.metrics.register({ type: "counter", name: "rookery.events.accepted", description: "Platform events stored (repeated ids not counted)" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.events.rejected", description: "Event requests refused with 422" });
 			this.broker.metrics.register({ type: "counter", name: "rookery.events.dropped", labelNames: ["reason"], description: "Rows the embedded trail let go before their retention, to stay within events.memoryMaxRows" });
+			this.broker.metrics.register({ type: "counter", name: "rookery.events.trim_failed", description: "Trims of a type's expired rows that failed (the type's next write trims again)" });
 			this.log = new EventLog(deps.kv, trailRowsOf(deps.kv, deps.config.events.memoryMaxRows), { ...DEFAULT_RETENTION_MS, ...deps.config.events.retentionMs }, deps.now);
 		},
 	};

@@ -30,10 +30,24 @@ export interface EventPage {
 	next: string | null;
 }
 
-/** What #store did: rows let go to stay within the memory bound, and the types whose rows failed to go in. */
+/** What #store did: rows let go to stay within the memory bound, failed trims, and the types whose rows failed to go in. */
 interface Stored {
 	dropped: number;
+	trimFailed: number;
 	failed: Set<EventType>;
+	error: unknown;
+}
+
+/**
+ * What append did. `stored`: the events newly stored, to publish. `error`: the store failed for some
+ * types (their events are not in `stored`, and their ids are free for a retry), to answer once the
+ * others are published. `trimFailed`: types whose trim failed (their next write trims again).
+ */
+export interface Appended {
+	answers: EventAnswer[];
+	stored: PlatformEvent[];
+	dropped: number;
+	trimFailed: number;
 	error: unknown;
 }
 
@@ -80,15 +94,16 @@ export class EventLog {
 	/**
 	 * Store checked events; answers in request order. A caller-given id already stored (or repeated
 	 * in the batch) gets its first answer and is not stored again. If the store of a type fails after
-	 * ids were claimed, the claims of that type are withdrawn so a retry with the same ids stores them;
-	 * the types whose rows went in keep theirs, so a retry does not store those a second time. On rows that outlive
+	 * ids were claimed, the claims of that type are withdrawn so a retry with the same ids stores them,
+	 * and the failure comes back as `error` (not thrown) beside the events of the types that did go in:
+	 * those keep their claims, so a retry does not store them a second time. On rows that outlive
 	 * their writer (Redis) a claim holds the whole event, and a repeated id writes it again (idempotent):
 	 * a writer killed between its claim and its store (kill -9) leaves no id answered but missing from
 	 * the trail; a row older than the oldest its type holds is not written again (it was let go).
 	 * Beside the memory trail, which dies with its writer, a claim holds only the answer
 	 * `{id, seq, type, ts}`. `dropped`: older rows the memory trail let go to stay within its bound.
 	 */
-	async append(events: CheckedEvent[]): Promise<{ answers: EventAnswer[]; stored: PlatformEvent[]; dropped: number }> {
+	async append(events: CheckedEvent[]): Promise<Appended> {
 		const last = await this.kv.incrBy(keys.seq, events.length);
 		const first = last - events.length + 1;
 		const answers: EventAnswer[] = new Array(events.length);
@@ -136,16 +151,15 @@ export class EventLog {
 			await withdraw(() => true);
 			throw err;
 		}
-		if (stored.failed.size > 0) {
-			// Only the claims of the types not written: rows of the others are in the trail, and a retry
-			// must find their claims (and write the same rows again), not claim them anew with new seqs.
-			await withdraw(type => stored.failed.has(type));
-			throw stored.error;
-		}
-		const dropped = stored.dropped;
 		// Claims settle in any order; without them `fresh` is already in seq order.
 		if (claims.length > 0) fresh.sort((a, b) => a.seq - b.seq);
-		return { answers, stored: fresh, dropped };
+		const { dropped, trimFailed } = stored;
+		if (stored.failed.size === 0) return { answers, stored: fresh, dropped, trimFailed, error: null };
+		// Only the claims of the types not written: rows of the others are in the trail, and a retry
+		// must find their claims (and write the same rows again), not claim them anew with new seqs.
+		// Those rows are handed back to be published now: a retry answers them as repeats.
+		await withdraw(type => stored.failed.has(type));
+		return { answers, stored: fresh.filter(e => !stored.failed.has(e.type)), dropped, trimFailed, error: stored.error };
 	}
 
 	/** The claimed events not older than the oldest row their type holds: those older were let go, not lost. */
@@ -158,7 +172,7 @@ export class EventLog {
 		});
 	}
 
-	/** Each type's rows added, then trimmed. A failed trim fails nothing: the next write of that type trims again. */
+	/** Each type's rows added, then trimmed. A failed trim fails nothing: the type's next write trims again. */
 	async #store(events: PlatformEvent[]): Promise<Stored> {
 		const byType = new Map<EventType, PlatformEvent[]>();
 		for (const e of events) {
@@ -172,17 +186,22 @@ export class EventLog {
 		const types = [...byType.keys()];
 		const added = await Promise.allSettled(
 			[...byType].map(async ([type, rows]) => {
-				const n = await this.rows.add(type, rows, expiredBefore);
-				await this.rows.trim(type, expiredBefore(type)).catch(() => {});
-				return n;
+				const dropped = await this.rows.add(type, rows, expiredBefore);
+				const trimmed = await this.rows.trim(type, expiredBefore(type)).then(
+					() => true,
+					() => false,
+				);
+				return { dropped, trimmed };
 			}),
 		);
-		const stored: Stored = { dropped: 0, failed: new Set(), error: null };
+		const stored: Stored = { dropped: 0, trimFailed: 0, failed: new Set(), error: null };
 		added.forEach((r, i) => {
-			if (r.status === "fulfilled") stored.dropped += r.value;
-			else {
+			if (r.status === "fulfilled") {
+				stored.dropped += r.value.dropped;
+				if (!r.value.trimmed) stored.trimFailed++;
+			} else {
+				if (stored.failed.size === 0) stored.error = r.reason ?? new Error(`storing ${types[i]} events failed`);
 				stored.failed.add(types[i]);
-				stored.error ??= r.reason;
 			}
 		});
 		return stored;

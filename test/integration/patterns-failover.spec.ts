@@ -39,7 +39,9 @@ async function repeatedRows(api: string, patternId: string, rows: MatchRow[], tr
 	const ids = rows.map(r => r.id);
 	const repeated = new Set(ids.filter((id, i) => ids.indexOf(id) !== i));
 	if (repeated.size === 0) return "";
-	const again = ((await trailOf(api, "type=pattern_matched")) as MatchRow[]).filter(r => r.data.pattern_id === patternId && repeated.has(r.id));
+	const read = await trailOf(api, "type=pattern_matched").catch((err: Error) => err);
+	if (read instanceof Error) return `ids listed twice: ${[...repeated].join(", ")}; the second read failed: ${read.message}`;
+	const again = (read as MatchRow[]).filter(r => r.data.pattern_id === patternId && repeated.has(r.id));
 	const show = (list: MatchRow[]) => JSON.stringify(list.filter(r => repeated.has(r.id)).map(r => ({ id: r.id, seq: r.seq, ts: r.ts })));
 	return `ids listed twice among ${trailSize} pattern_matched rows: ${show(rows)}; read again: ${show(again)}`;
 }

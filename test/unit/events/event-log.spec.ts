@@ -98,11 +98,11 @@ describe("lib/events/event-log: idempotency claims", () => {
 		const rows = (await log.query({ type: "alert_triggered", limit: 100 })).items.map(e => e.id);
 		expect(rows).to.deep.equal(["kept", "newer"]);
 	});
-	it("after a store that failed for one type, keeps the claims of the type it wrote: a retry stores each id once", async () => {
+	it("after a store that failed for one type, hands back the type it wrote, keeping its claims: a retry stores each id once", async () => {
 		/** A KV whose sorted-set add of one key, and then a trim, fail once each. */
 		class FlakyKv extends MemoryKv {
 			failAdd: string | null = null;
-			failTrim = 0;
+			failTrim = false;
 			override async zadd(key: string, entries: readonly KvScored[]): Promise<void> {
 				if (this.failAdd !== null && key.endsWith(this.failAdd)) {
 					this.failAdd = null;
@@ -111,35 +111,38 @@ describe("lib/events/event-log: idempotency claims", () => {
 				return super.zadd(key, entries);
 			}
 			override async zremRangeByScore(key: string, min: number, max: number): Promise<number> {
-				if (this.failTrim > 0 && this.failTrim--) throw new Error("trim failed");
+				if (this.failTrim) {
+					this.failTrim = false;
+					throw new Error("trim failed");
+				}
 				return super.zremRangeByScore(key, min, max);
 			}
 		}
 		const clock = { now: T0 };
 		const kv = new FlakyKv({ now: () => clock.now });
 		const log = new EventLog(kv, new KvTrailRows(kv), DEFAULT_RETENTION_MS, () => clock.now);
+		const trail = async (type: EventType) => (await log.query({ type, limit: 100 })).items.map(e => [e.id, e.seq]);
 		const batch = [alert(T0 - 10, "a1"), perf(T0 - 5, "p1")];
 		kv.failAdd = "events:t:performance_metric";
-		const failed = await log.append(batch).then(
-			() => null,
-			(err: Error) => err.message,
-		);
-		expect(failed).to.equal("zadd failed");
+		const first = await log.append(batch);
+		expect((first.error as Error).message).to.equal("zadd failed");
+		// What went in comes back to be published: a1, not p1.
+		expect(first.stored.map(e => e.id)).to.deep.equal(["a1"]);
+		const a1 = first.stored[0].seq;
 		const retry = await log.append(batch);
-		const ids = async (type: EventType) => (await log.query({ type, limit: 100 })).items.map(e => [e.id, e.seq]);
-		// a1 went in with seq 1 the first time: the retry answers and keeps that row, and stores p1.
+		expect(retry.error).to.equal(null);
+		// a1 is a repeat now (answered with its first seq, not published again); p1 is stored.
+		expect(retry.stored.map(e => e.id)).to.deep.equal(["p1"]);
 		expect(retry.answers.map(a => [a.id, a.seq])).to.deep.equal([
-			["a1", 1],
-			["p1", 4],
+			["a1", a1],
+			["p1", retry.stored[0].seq],
 		]);
-		expect(await ids("alert_triggered")).to.deep.equal([["a1", 1]]);
-		expect(await ids("performance_metric")).to.deep.equal([["p1", 4]]);
-		// A failed trim fails nothing: the rows are in, and the next write trims.
-		kv.failTrim = 1;
-		expect((await log.append([alert(T0, "a2")])).answers.map(a => a.id)).to.deep.equal(["a2"]);
-		expect(await ids("alert_triggered")).to.deep.equal([
-			["a1", 1],
-			["a2", 5],
-		]);
+		expect(await trail("alert_triggered")).to.deep.equal([["a1", a1]]);
+		expect(await trail("performance_metric")).to.deep.equal([["p1", retry.stored[0].seq]]);
+		// A failed trim fails nothing (counted): the row is in, and the type's next write trims.
+		kv.failTrim = true;
+		const trimless = await log.append([alert(T0, "a2")]);
+		expect([trimless.error, trimless.trimFailed, trimless.stored.map(e => e.id)]).to.deep.equal([null, 1, ["a2"]]);
+		expect((await trail("alert_triggered")).map(([id]) => id)).to.deep.equal(["a1", "a2"]);
 	});
 });

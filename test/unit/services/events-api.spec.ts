@@ -6,6 +6,8 @@
 import { expect } from "chai";
 import { startNode, testConfig, type TestNode } from "../../helpers/node.ts";
 import { getJson, postJson } from "../../helpers/http.ts";
+import { UnavailableError } from "../../../lib/protocol/errors.ts";
+import type { TrailRows } from "../../../lib/events/trail-rows.ts";
 
 const T0 = Date.parse("2026-01-05T10:00:00Z");
 const perf = (name: string, value: number, extra: object = {}) => ({ type: "performance_metric", data: { metric_name: name, value }, ...extra });
@@ -107,6 +109,38 @@ describe("services: events and analytics REST (embedded node, fake clock)", () =
 		expect((await getJson(`${base}/events?limit=1001`)).status).to.equal(422);
 		expect((await getJson(`${base}/events?from=soon`)).status).to.equal(422);
 		expect((await getJson(`${base}/events?cursor=bogus`)).status).to.equal(422);
+	});
+
+	it("when one type fails to store: 503, the other type published once; the retry stores the rest and publishes only it", async () => {
+		// The trail's add for one type fails once, as a Redis write would (503, retryable).
+		const rows = (node.broker.getLocalService("events") as unknown as { log: { rows: TrailRows } }).log.rows;
+		const add = rows.add.bind(rows);
+		let failOnce = true;
+		rows.add = async (type, events, expiredBefore) => {
+			if (type === "insight_generated" && failOnce) {
+				failOnce = false;
+				throw new UnavailableError("kv: write failed", { backend: "kv" });
+			}
+			return add(type, events, expiredBefore);
+		};
+		const seen: string[] = [];
+		const off = node.deps.bus.subscribe("rookery.events.*", m => seen.push((m as { id: string }).id));
+		const batch = [
+			{ type: "competitive_update", id: "part-c", data: { competitor: "c", change: "price" } },
+			{ type: "insight_generated", id: "part-i", data: { title: "t", summary: "s" } },
+		];
+		try {
+			expect((await postJson(`${base}/events`, batch)).status).to.equal(503);
+			expect(seen, "what went in is published, once").to.deep.equal(["part-c"]);
+			const retry = await postJson(`${base}/events`, batch);
+			expect(retry.status).to.equal(201);
+			expect(seen, "the retry publishes only what it stored").to.deep.equal(["part-c", "part-i"]);
+			const ids = (await all()).map(e => e.id).filter(id => id.startsWith("part-"));
+			expect(ids.sort()).to.deep.equal(["part-c", "part-i"]);
+		} finally {
+			off();
+			rows.add = add;
+		}
 	});
 
 	it("forgets rows past their type's retention (performance_metric 60 s, alerts 24 h)", async () => {
