@@ -98,8 +98,8 @@ export class EventLog {
 	 * and the failure comes back as `error` (not thrown) beside the events of the types that did go in:
 	 * those keep their claims, so a retry does not store them a second time. On rows that outlive
 	 * their writer (Redis) a claim holds the whole event, and a repeated id writes it again (idempotent):
-	 * a writer killed between its claim and its store (kill -9) leaves no id answered but missing from
-	 * the trail; a row older than the oldest its type holds is not written again (it was let go).
+	 * a writer killed between its claim and its store (kill -9), or whose store failed, leaves no id
+	 * answered but missing from the trail; one past its type's retention is not written (add drops it).
 	 * Beside the memory trail, which dies with its writer, a claim holds only the answer
 	 * `{id, seq, type, ts}`. `dropped`: older rows the memory trail let go to stay within its bound.
 	 */
@@ -111,8 +111,8 @@ export class EventLog {
 		const firstIndex = new Map<string, number>();
 		const claims: Array<Promise<void>> = [];
 		const claimed: Array<{ id: string; type: EventType }> = [];
-		// Events claimed before whose writer may have died between the claim and the store: written again
-		// (the same member, so a no-op when it is there), so a retry after a crash cannot lose one.
+		// Events claimed before whose writer may have died between the claim and the store, or whose store
+		// failed: written again (the same member, so a no-op when it is there), so a retry cannot lose one.
 		const again: PlatformEvent[] = [];
 		for (let i = 0; i < events.length; i++) {
 			const e = events[i];
@@ -145,8 +145,7 @@ export class EventLog {
 		const withdraw = (failed: (type: EventType) => boolean) => Promise.allSettled(claimed.filter(c => failed(c.type)).map(c => this.kv.del(keys.id(c.id))));
 		let stored: Stored;
 		try {
-			const rewrite = again.length ? await this.#stillHeld(again) : again;
-			stored = await this.#store(rewrite.length ? [...fresh, ...rewrite] : fresh);
+			stored = await this.#store(again.length ? [...fresh, ...again] : fresh);
 		} catch (err) {
 			await withdraw(() => true);
 			throw err;
@@ -160,16 +159,6 @@ export class EventLog {
 		// Those rows are handed back to be published now: a retry answers them as repeats.
 		await withdraw(type => stored.failed.has(type));
 		return { answers, stored: fresh.filter(e => !stored.failed.has(e.type)), dropped, trimFailed, error: stored.error };
-	}
-
-	/** The claimed events not older than the oldest row their type holds: those older were let go, not lost. */
-	async #stillHeld(events: PlatformEvent[]): Promise<PlatformEvent[]> {
-		const types = [...new Set(events.map(e => e.type))];
-		const oldest = new Map(await Promise.all(types.map(async t => [t, await this.rows.oldest(t)] as const)));
-		return events.filter(e => {
-			const first = oldest.get(e.type);
-			return !first || !after(first, e);
-		});
 	}
 
 	/** Each type's rows added, then trimmed. A failed trim fails nothing: the type's next write trims again. */

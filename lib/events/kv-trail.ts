@@ -25,11 +25,6 @@ export class KvTrailRows implements TrailRows {
 		return 0;
 	}
 
-	async oldest(type: EventType): Promise<Position | null> {
-		const [first] = await this.kv.zrangeByScore(typeKey(type), -Infinity, Infinity, 1);
-		return first ? { ts: first.score, seq: seqOf(first.member) } : null;
-	}
-
 	async trim(type: EventType, before: number): Promise<void> {
 		await this.kv.zremRangeByScore(typeKey(type), -Infinity, before - 1);
 	}

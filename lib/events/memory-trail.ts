@@ -190,11 +190,6 @@ export class MemoryTrailRows implements TrailRows {
 		return dropped;
 	}
 
-	async oldest(type: EventType): Promise<Position | null> {
-		const r = this.#series.get(type)?.chunks[0]?.[0];
-		return r ? { ts: r.ts, seq: r.seq } : null;
-	}
-
 	async trim(type: EventType, before: number): Promise<void> {
 		this.#trim(type, before);
 	}

@@ -42,8 +42,6 @@ export interface TrailRows {
 	 * already past it are not stored, and a bound drops rows of every type past it before any other.
 	 */
 	add(type: EventType, events: readonly PlatformEvent[], expiredBefore?: ExpiredBefore): Promise<number>;
-	/** The first row of `type` in (ts, seq) order, null when none is held. */
-	oldest(type: EventType): Promise<Position | null>;
 	/** Drop the rows of `type` with ts < before. */
 	trim(type: EventType, before: number): Promise<void>;
 	/**

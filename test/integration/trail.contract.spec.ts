@@ -127,16 +127,6 @@ for (const adapter of adapters) {
 			expect((await all(rows)).map(e => e.seq)).to.deep.equal([6]);
 		});
 
-		it("names the oldest row of a type, null when none is held", async () => {
-			expect(await rows.oldest(T)).to.equal(null);
-			await rows.add(T, [ev(3, 20), ev(1, 20), ev(2, 30)]);
-			await rows.add("alert_triggered", [ev(4, 5, "alert_triggered")]);
-			expect(await rows.oldest(T)).to.deep.equal({ ts: 20, seq: 1 });
-			await rows.trim(T, 21);
-			expect(await rows.oldest(T)).to.deep.equal({ ts: 30, seq: 2 });
-			expect(await rows.oldest("alert_triggered")).to.deep.equal({ ts: 5, seq: 4 });
-		});
-
 		it("does not store rows already past their type's cutoff (expiredBefore)", async () => {
 			const cutoff = (t: EventType) => (t === T ? 20 : 0);
 			expect(await rows.add(T, [ev(1, 10), ev(2, 20), ev(3, 0)], cutoff)).to.equal(0);

@@ -80,23 +80,27 @@ describe("lib/events/event-log: idempotency claims", () => {
 		expect(rows.size()).to.equal(10);
 	});
 
-	it("on KV rows (Redis), keeps the whole event in a claim, writes a claimed row its writer never stored, not one older than the rows held", async () => {
+	it("on KV rows (Redis), keeps the whole event in a claim, writes a claimed row its writer never stored, not one past its retention", async () => {
 		const clock = { now: T0 };
 		const kv = new MemoryKv({ now: () => clock.now });
 		const log = new EventLog(kv, new KvTrailRows(kv), DEFAULT_RETENTION_MS, () => clock.now);
 		const [stored] = (await log.append([alert(T0 - 500, "kept")])).answers;
 		expect(await kv.get("events:id:kept")).to.deep.include({ v: 1, ...stored, entity: "AAPL" });
-		// Writers killed between their claim and their store: one row newer than the oldest held, one older.
+		// Writers killed between their claim and their store: one row newer than the oldest held, one
+		// older (a back-fill: nothing lets an unexpired row go on Redis, so it was never written), and
+		// one past its type's retention (24 h).
 		const lost = (id: string, seq: number, ts: number) => ({ v: 1, id, seq, type: "alert_triggered", ts, entity: "AAPL", severity: "high", data: { rule_id: "r1", message: "up" } });
 		await kv.setIfAbsent("events:id:newer", lost("newer", 900, T0 - 100), 60_000);
 		await kv.setIfAbsent("events:id:older", lost("older", 901, T0 - 900), 60_000);
-		const r = await log.append([alert(T0, "newer"), alert(T0, "older")]);
+		await kv.setIfAbsent("events:id:expired", lost("expired", 902, T0 - 86_400_001), 60_000);
+		const r = await log.append([alert(T0, "newer"), alert(T0, "older"), alert(T0, "expired")]);
 		expect(r.answers.map(a => [a.id, a.seq, a.ts])).to.deep.equal([
 			["newer", 900, T0 - 100],
 			["older", 901, T0 - 900],
+			["expired", 902, T0 - 86_400_001],
 		]);
 		const rows = (await log.query({ type: "alert_triggered", limit: 100 })).items.map(e => e.id);
-		expect(rows).to.deep.equal(["kept", "newer"]);
+		expect(rows).to.deep.equal(["older", "kept", "newer"]);
 	});
 	it("after a store that failed for one type, hands back the type it wrote, keeping its claims: a retry stores each id once", async () => {
 		/** A KV whose sorted-set add of one key, and then a trim, fail once each. */
