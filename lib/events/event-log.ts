@@ -142,23 +142,16 @@ export class EventLog {
 		// Later duplicates in the batch point at the first one's (possibly prior) answer.
 		await Promise.all(claims);
 		for (let i = 0; i < events.length; i++) if (events[i].idGiven) answers[i] = answers[firstIndex.get(events[i].id)!];
-		const withdraw = (failed: (type: EventType) => boolean) => Promise.allSettled(claimed.filter(c => failed(c.type)).map(c => this.kv.del(keys.id(c.id))));
-		let stored: Stored;
-		try {
-			stored = await this.#store(again.length ? [...fresh, ...again] : fresh);
-		} catch (err) {
-			await withdraw(() => true);
-			throw err;
-		}
+		// #store settles every type (it does not throw): a failure comes back in `failed`.
+		const { dropped, trimFailed, failed, error } = await this.#store(again.length ? [...fresh, ...again] : fresh);
 		// Claims settle in any order; without them `fresh` is already in seq order.
 		if (claims.length > 0) fresh.sort((a, b) => a.seq - b.seq);
-		const { dropped, trimFailed } = stored;
-		if (stored.failed.size === 0) return { answers, stored: fresh, dropped, trimFailed, error: null };
+		if (failed.size === 0) return { answers, stored: fresh, dropped, trimFailed, error: null };
 		// Only the claims of the types not written: rows of the others are in the trail, and a retry
 		// must find their claims (and write the same rows again), not claim them anew with new seqs.
 		// Those rows are handed back to be published now: a retry answers them as repeats.
-		await withdraw(type => stored.failed.has(type));
-		return { answers, stored: fresh.filter(e => !stored.failed.has(e.type)), dropped, trimFailed, error: stored.error };
+		await Promise.allSettled(claimed.filter(c => failed.has(c.type)).map(c => this.kv.del(keys.id(c.id))));
+		return { answers, stored: fresh.filter(e => !failed.has(e.type)), dropped, trimFailed, error };
 	}
 
 	/** Each type's rows added, then trimmed. A failed trim fails nothing: the type's next write trims again. */
