@@ -2,8 +2,9 @@
  * A deep copy of plain data with exactly what `JSON.parse(JSON.stringify(value))` gives, without
  * the text: the in-process stores (MemoryStore, MemoryKv) keep a copy of their own, as Redis keeps
  * bytes, so no caller can change stored state through a reference it still holds (unless it handed
- * the value over: AppendOptions); and reads hand out copies again. Turning a tick into JSON text and back was the largest single cost of the
- * embedded batch endpoint (bench/profile-ingest.ts: 14 % of its CPU in MemoryStore.append).
+ * the value over: AppendOptions); and reads hand out copies again. Turning a tick into JSON text and
+ * back was the largest single cost of the embedded batch endpoint (bench/profile-ingest.ts: 14 % of
+ * its CPU in MemoryStore.append).
  *
  * Plain data: `null`, booleans, strings, numbers, arrays, and objects whose prototype is
  * Object.prototype or null, nested at most MAX_COPY_DEPTH deep. Anything else (a Date or other
