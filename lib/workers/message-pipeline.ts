@@ -66,7 +66,7 @@ export class MessagePipeline<T> {
 	push(msgs: T[]): void {
 		for (const msg of msgs) this.#queue.push({ msg, done: 0 });
 		this.#trim();
-		if (!this.stats.degraded) this.#kick();
+		if (!this.stats.degraded) this.#kick(true);
 	}
 
 	/** Resolves when the queue is empty (never while the store stays down). */
@@ -118,12 +118,19 @@ export class MessagePipeline<T> {
 		if (excess > 0) this.#wake();
 	}
 
-	#kick(): void {
+	/**
+	 * Starts a drain. After a push it starts in the next event-loop turn, not in the push: the pushes
+	 * of the I/O callbacks ready now (a stream's frames arriving together) then go out in one batch.
+	 * Started in the push, an Alpaca stream's first frame (100 trades) was a flush of its own, and its
+	 * flushes alternated 100 and ~1,000 messages where they can hold `batch`. A retry starts at once:
+	 * what it writes is queued already.
+	 */
+	#kick(afterPushes: boolean): void {
 		if (this.#closed) return;
-		this.#draining ??= this.#drain().finally(() => {
+		this.#draining ??= (afterPushes ? nextTurn().then(() => this.#drain()) : this.#drain()).finally(() => {
 			this.#draining = null;
 			// Pushed after the drain's last look at the queue but before this ran: drain it too.
-			if (this.#queue.length > 0 && !this.stats.degraded) return this.#kick();
+			if (this.#queue.length > 0 && !this.stats.degraded) return this.#kick(true);
 			if (this.#queue.length === 0) for (const r of this.#idle.splice(0)) r();
 		});
 	}
@@ -147,7 +154,7 @@ export class MessagePipeline<T> {
 				if (this.#closed) return;
 				this.#retry = this.opts.timers.setTimeout(() => {
 					this.#retry = null;
-					this.#kick();
+					this.#kick(false);
 				}, this.opts.retryMs);
 				return;
 			}

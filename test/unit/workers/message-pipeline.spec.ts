@@ -90,7 +90,8 @@ describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => 
 		const p = make(10, 100);
 		store.up = false;
 		p.push([0]);
-		await flush();
+		await flush(); // the drain starts in the turn after the push
+		await flush(); // the write fails
 		expect(p.stats.degraded).to.equal(true);
 		expect(states).to.deep.equal([true]);
 		for (let i = 1; i < 30; i++) p.push([i]);
@@ -134,12 +135,30 @@ describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => 
 		const sizes: number[] = [];
 		// A store that answers at once (in-process): every await resolves in the same turn.
 		const p = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: async b => void sizes.push(b.length) });
-		let writtenAtTurn = -1;
-		setImmediate(() => (writtenAtTurn = p.stats.written));
+		// A callback that runs once a turn, from before the push until everything is written.
+		const seen: number[] = [];
+		const look = () => {
+			seen.push(p.stats.written);
+			if (p.stats.written < 50) setImmediate(look);
+		};
+		setImmediate(look);
 		p.push(range(0, 50));
 		await p.idle();
 		expect(sizes).to.deep.equal([10, 10, 10, 10, 10]);
-		expect(writtenAtTurn, "written when a callback queued before the push ran").to.be.within(10, 20);
+		expect(seen.slice(0, 5), "written as each turn's callback saw it").to.deep.equal([0, 10, 20, 30, 40]);
+	});
+
+	it("writes what the callbacks of one turn push in one batch, not a batch per push", async () => {
+		const p = make(100, 100);
+		// Three frames of a stream arriving together: three I/O callbacks of one turn.
+		await new Promise<void>(resolve => {
+			setImmediate(() => p.push(range(0, 10)));
+			setImmediate(() => p.push(range(10, 10)));
+			setImmediate(() => (p.push(range(20, 10)), resolve()));
+		});
+		await p.idle();
+		expect(store.batches.map(b => b.length)).to.deep.equal([30]);
+		expect([...store.b.keys()]).to.deep.equal(range(0, 30));
 	});
 
 	it("room(level) resolves as soon as a batch written brings the queue to level, not once it is empty", async () => {
@@ -188,19 +207,28 @@ describe("workers: MessagePipeline (bounded buffer, drop-oldest, retry)", () => 
 
 	it("close() stops the drain at the next batch and sets no retry, even with a write failing after it", async () => {
 		const sizes: number[] = [];
-		const p = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: async b => void sizes.push(b.length) });
-		setImmediate(() => p.close()); // queued before the drain's first pause: runs in it
+		const p: MessagePipeline<number> = new MessagePipeline<number>({
+			limit: 100,
+			batch: 10,
+			retryMs: 1000,
+			timers,
+			write: async b => {
+				// Queued before the drain's pause after this batch: runs in it.
+				if (sizes.push(b.length) === 1) setImmediate(() => p.close());
+			},
+		});
 		p.push(range(0, 50));
-		await flush();
-		await flush();
+		for (let i = 0; i < 3; i++) await flush();
 		expect(sizes).to.deep.equal([10]);
 		expect(p.stats).to.include({ written: 10, queued: 40 });
 		// A write in flight when close() comes, that then fails: not retried.
-		let fail!: (e: Error) => void;
-		const q = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: () => new Promise<void>((_, reject) => (fail = reject)) });
+		const write: { fail?: (e: Error) => void } = {};
+		const q = new MessagePipeline<number>({ limit: 100, batch: 10, retryMs: 1000, timers, write: () => new Promise<void>((_, reject) => (write.fail = reject)) });
 		q.push(range(0, 5));
+		await flush();
+		if (!write.fail) throw new Error("the write did not start in the turn after the push");
 		q.close();
-		fail(new Error("store gone"));
+		write.fail(new Error("store gone"));
 		await flush();
 		expect(timers.pending).to.equal(0);
 		expect(q.stats).to.include({ written: 0, queued: 5 });
