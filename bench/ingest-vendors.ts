@@ -151,11 +151,11 @@ async function batchRun(): Promise<number> {
 async function alpacaRun(): Promise<number> {
 	const srv = await startAlpacaServer();
 	try {
-		// The frames are built before the clock starts, as the batch endpoint's bodies are.
+		// The frames are built before the clock starts, as UTF-8 bytes, as the batch endpoint's bodies are.
 		const now = Date.now();
-		const frames: string[] = [];
+		const frames: Buffer[] = [];
 		for (let i = 0; i < WARMUP + N; i += 100)
-			frames.push(JSON.stringify(Array.from({ length: 100 }, (_, k) => trade(SYMBOLS[(i + k) % 5], 100 + ((i + k) % 50) / 100, i + k, new Date(now - 1000 + Math.floor((i + k) / 100)).toISOString()))));
+			frames.push(Buffer.from(JSON.stringify(Array.from({ length: 100 }, (_, k) => trade(SYMBOLS[(i + k) % 5], 100 + ((i + k) % 50) / 100, i + k, new Date(now - 1000 + Math.floor((i + k) / 100)).toISOString())))));
 		return await vendorRun("alpaca", { alpaca: { type: "alpaca-stream", url: srv.url, key: "k", secret: "s", channels: ["trades"] } }, ["alpaca"], WARMUP + N, async written => {
 			while (srv.subscriptions.length === 0) await new Promise(r => setTimeout(r, 1));
 			// At most IN_FLIGHT trades sent and not yet written, as many as the batch endpoint's 4

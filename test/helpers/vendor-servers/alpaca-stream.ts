@@ -14,8 +14,11 @@ export interface AlpacaServer {
 	subscriptions: Array<Record<string, unknown>>;
 	/** Send to every streaming client. */
 	push(msgs: object[]): void;
-	/** Send an already serialised frame (a bench builds its frames before it starts the clock). */
-	pushRaw(frame: string): void;
+	/**
+	 * Send an already serialised frame, as a text frame (a bench builds its frames before it starts
+	 * the clock: as UTF-8 bytes, it is not encoded again per send).
+	 */
+	pushRaw(frame: string | Buffer): void;
 	garbage(): void;
 	/** Drop every client connection (a disconnect mid-stream). */
 	dropAll(): void;
@@ -39,7 +42,7 @@ export async function startAlpacaServer(creds = { key: "k", secret: "s" }): Prom
 		subscriptions: [],
 		refuseWith: null,
 		push: msgs => streaming.forEach(ws => ws.send(JSON.stringify(msgs))),
-		pushRaw: frame => streaming.forEach(ws => ws.send(frame)),
+		pushRaw: frame => streaming.forEach(ws => ws.send(frame, { binary: false })),
 		garbage: () => streaming.forEach(ws => ws.send("{not json")),
 		dropAll: () => wss.clients.forEach(ws => ws.terminate()),
 		close: () => new Promise(r => (wss.clients.forEach(ws => ws.terminate()), wss.close(() => r()))),
