@@ -155,9 +155,11 @@ export class AlpacaStreamVendor extends PushVendor {
 		this.#ws = null;
 		if (ws && ws.readyState !== WebSocket.CLOSED) {
 			await new Promise<void>(resolve => {
-				ws.once("close", () => resolve());
+				// Cleared once closed: left to run, its closure kept the socket, and through the socket's
+				// listeners the sink and the stopped node's whole store, for another second.
+				const force = setTimeout(() => (ws.terminate(), resolve()), 1000).unref();
+				ws.once("close", () => (clearTimeout(force), resolve()));
 				ws.close(1000);
-				setTimeout(() => (ws.terminate(), resolve()), 1000).unref();
 			});
 		}
 		this.#set({ state: "stopped" }, null);

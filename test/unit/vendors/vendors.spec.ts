@@ -1,12 +1,14 @@
 /** Each vendor against a local server speaking its real format, failure modes included. */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { HttpPollVendor } from "../../../lib/vendors/http-poll.ts";
 import { RssVendor, parseFeed } from "../../../lib/vendors/rss.ts";
 import { AlpacaStreamVendor } from "../../../lib/vendors/alpaca-stream.ts";
 import { ReplayVendor } from "../../../lib/vendors/replay.ts";
 import { SyntheticVendor } from "../../../lib/vendors/synthetic.ts";
-import { VendorError, type PushState, type VendorItem } from "../../../lib/vendors/vendor.ts";
+import { VendorError, type PushSink, type PushState, type VendorItem } from "../../../lib/vendors/vendor.ts";
 import { withTimeout } from "../../../lib/resilience/timeout.ts";
 import { BarBuilder } from "../../../lib/bars/bar-builder.ts";
 import { startYahooServer, type YahooServer } from "../../helpers/vendor-servers/yahoo-chart.ts";
@@ -19,6 +21,9 @@ const caught = (p: Promise<unknown>) =>
 		() => null,
 		(e: unknown) => e as Error,
 	);
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
+
 const until = async (cond: () => boolean, ms = 3000) => {
 	const t0 = Date.now();
 	while (!cond()) {
@@ -139,6 +144,23 @@ describe("vendors: alpaca-stream (market-data v2 protocol)", () => {
 		srv.push([trade("MSFT", 400, 9)]);
 		await until(() => got.length === 1);
 		expect(v.counters.connects).to.equal(2);
+	});
+
+	it("lets go of its sink once stopped: nothing left pending holds the closed socket", async () => {
+		let sink: PushSink | null = { items: () => {}, state: () => {} };
+		const held = new WeakRef(sink);
+		v = new AlpacaStreamVendor("alpaca", { url: srv.url, key: "k", secret: "s" });
+		v.start(["AAPL"], sink);
+		sink = null;
+		await until(() => v.state.state === "streaming");
+		await v.stop();
+		// A few turns, not a wait: the stop's 1 s force-close timer, left pending, held the socket, its
+		// listeners and through them the sink (a node's ingest service and its store).
+		for (let i = 0; i < 3; i++) {
+			gc();
+			await new Promise(r => setImmediate(r));
+		}
+		expect(held.deref(), "the sink of a stopped stream").to.equal(undefined);
 	});
 
 	it("stops for good on 402 auth failed; keeps retrying on 406 connection limit", async () => {
