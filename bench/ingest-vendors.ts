@@ -46,11 +46,21 @@ if (!Number.isInteger(BUFFER_LIMIT) || BUFFER_LIMIT < 1) throw new Error(`BENCH_
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
 
+/**
+ * A full collection before each run's node starts (`--expose-gc`, which npm run bench passes): a run
+ * otherwise inherited the garbage of the runs before it (a stopped node's store and actors, ~30-60 MB
+ * live after a run) and paid for collecting it inside its own window, so a figure depended on what
+ * ran before it (replay, last of each round: 9-15 µs CPU a message against 6-8 µs after a collection).
+ */
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) process.stderr.write("ingest-vendors: run with --expose-gc (npm run bench does), or each run inherits the garbage of the one before\n");
+
 type Vendors = Record<string, unknown>;
 /** CPU time of this process per message written, per vendor run in order (steadier than msg/s on a loaded machine). */
 const cpuUs: number[] = [];
 
 async function startNode(vendors: Vendors, chain: string[]) {
+	gc?.();
 	const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "bench-vendors", symbols: SYMBOLS, services: ["gateway", "ingest", "symbols", "config"] });
 	config.vendors = { ...config.vendors, ...(vendors as typeof config.vendors) };
 	config.workers.chains.market_data = chain;
