@@ -110,7 +110,7 @@ export function pushRuns(vendors: ReadonlyMap<string, VendorAdapter>): Map<strin
 function startPush(svc: Service, run: PushRun, symbols: string[], bufferLimit: number): void {
 	run.vendor.start(symbols, {
 		items: items => {
-			svc.emitItems(items, { vendor: run.vendor.name, worker_id: null, retry_count: 0, fallback: false });
+			svc.emitItems(items, { vendor: run.vendor.name, worker_id: null, retry_count: 0, fallback: false, handedOver: true });
 			// A producer that can wait (replay) waits while the buffer is over half full. One shared
 			// wait per stream (a live stream does not wait, so no waits pile up).
 			if (svc.pipeline.stats.queued <= bufferLimit / 2) return;

@@ -46,6 +46,16 @@ describe("ingest: vendor messages", () => {
 		expect(second.metadata.received_at).to.equal(new Date(at + 1).toISOString());
 	});
 
+	it("extends a handed-over item's data in place, into the same message a copy gives", () => {
+		const frame = { T: "t", S: "AAPL", i: 7, x: "V", p: 201.5, s: 3, c: ["@"], z: "C", t: "2025-06-10T14:30:00.123456Z" };
+		const copied = toMessage({ item: alpacaItem("alpaca", frame)!, meta, at }, new QuoteVolatility({ window: 60, refitEvery: 60 }), "n1");
+		const item = alpacaItem("alpaca", frame)!;
+		const data = item.data;
+		const handed = toMessage({ item, meta: { ...meta, handedOver: true }, at }, new QuoteVolatility({ window: 60, refitEvery: 60 }), "n1");
+		expect(handed.data, "no copy").to.equal(data);
+		expect(JSON.stringify(handed)).to.equal(JSON.stringify(copied));
+	});
+
 	it("gives the volatility state each market-data item's vendor time: the refit floor counts it", () => {
 		const opts = { window: 60, refitEvery: 20, refitMinMs: 1000 };
 		const vol = new QuoteVolatility(opts);
