@@ -46,6 +46,11 @@ export class DedupWindow {
 		readonly hash: (id: string) => number = idHash,
 	) {}
 
+	/** Slots of the id table (0 before the first id): its memory is 8 bytes a slot. */
+	get tableSlots(): number {
+		return this.#slots?.length ?? 0;
+	}
+
 	has(id: string): boolean {
 		return this.#slots !== null && this.#find(id, this.hash(id) & 0x3fffffff) >= 0;
 	}
@@ -92,6 +97,7 @@ export class DedupWindow {
 		this.#pendingHash.length = 0;
 		// With `size` 0 nothing stays: no table kept per symbol.
 		if (this.size === 0) this.#slots = this.#slotHash = null;
+		else this.#shrink();
 	}
 
 	/** The pending ids were not written: they leave, as if never admitted. */
@@ -100,6 +106,7 @@ export class DedupWindow {
 		for (let k = 0; k < pending.length; k++) this.#remove(this.#slotOf(this.size + k, this.#pendingHash[k]));
 		pending.length = 0;
 		this.#pendingHash.length = 0;
+		this.#shrink();
 	}
 
 	/** Oldest first; pending ids are not in it. */
@@ -182,8 +189,22 @@ export class DedupWindow {
 	/** Room for one more entry at a load of at most 3/4: made with the first id, doubled as needed. */
 	#reserve(): void {
 		const old = this.#slots;
-		if (old !== null && (this.#count + 1) * 4 <= old.length * 3) return;
-		const capacity = old === null ? MIN_CAPACITY : old.length * 2;
+		if (old === null) this.#resize(MIN_CAPACITY);
+		else if ((this.#count + 1) * 4 > old.length * 3) this.#resize(old.length * 2);
+	}
+
+	/**
+	 * Halved while an eighth full or less, once a batch is done: a batch's pending ids (up to 5,000)
+	 * grew it, and a small window (`dedupWindow` 100) would keep that table for good.
+	 */
+	#shrink(): void {
+		let capacity = this.#slots?.length ?? 0;
+		while (capacity > MIN_CAPACITY && this.#count * 8 <= capacity) capacity /= 2;
+		if (capacity !== (this.#slots?.length ?? 0)) this.#resize(capacity);
+	}
+
+	#resize(capacity: number): void {
+		const old = this.#slots;
 		const oldHashes = this.#slotHash;
 		this.#slots = new Int32Array(capacity).fill(EMPTY);
 		this.#slotHash = new Int32Array(capacity);

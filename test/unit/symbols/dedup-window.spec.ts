@@ -80,4 +80,17 @@ describe("symbols: DedupWindow (last N ids)", () => {
 					{ numRuns: runs },
 				);
 			});
+
+	it("gives back the table a batch's pending ids grew, once the batch is done", () => {
+		const w = new DedupWindow(100);
+		for (let i = 0; i < 5000; i++) w.admit(`a${i}`);
+		expect(w.tableSlots, "5,000 pending ids at ≤ 3/4 load").to.equal(8192);
+		w.commit();
+		expect(w.toJSON()).to.have.length(100);
+		expect(w.tableSlots, "100 ids left").to.be.at.most(512);
+		for (let i = 0; i < 5000; i++) w.admit(`b${i}`);
+		w.rollback();
+		expect(w.tableSlots).to.be.at.most(512);
+		expect(w.has("a4999") && !w.has("b0")).to.equal(true);
+	});
 });
