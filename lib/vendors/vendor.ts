@@ -84,7 +84,11 @@ export type PushState =
 	| { state: "stopped" };
 
 export interface PushSink {
-	/** A promise makes a producer that can wait (replay) wait; a live stream cannot and does not. */
+	/**
+	 * The items are the sink's from this call on (their data gets the volatility fields in place):
+	 * make new ones for each call and leave them be. A promise makes a producer that can wait
+	 * (replay) wait; a live stream cannot and does not.
+	 */
 	items(items: VendorItem[]): void | Promise<void>;
 	state(state: PushState): void;
 	/** Items one call should hold at most (what the buffer takes without dropping); a producer that can wait sends no more. */
