@@ -52,13 +52,13 @@ export class DedupWindow {
 	}
 
 	has(id: string): boolean {
-		return this.#slots !== null && this.#find(id, this.hash(id) & 0x3fffffff) >= 0;
+		return this.#slots !== null && this.#find(id, this.#hashOf(id)) >= 0;
 	}
 
 	/** Adds a durable id (a replayed log entry, a snapshot's) straight to the ring; pending ids stay pending. */
 	add(id: string): void {
 		if (this.size === 0) return;
-		const h = this.hash(id) & 0x3fffffff;
+		const h = this.#hashOf(id);
 		this.#reserve();
 		if (this.#find(id, h) >= 0) return;
 		this.#insert(this.#place(id, h), h);
@@ -70,7 +70,7 @@ export class DedupWindow {
 	 * still see each other (a batch's own duplicates are dropped).
 	 */
 	admit(id: string): boolean {
-		const h = this.hash(id) & 0x3fffffff;
+		const h = this.#hashOf(id);
 		this.#reserve();
 		if (this.#find(id, h) >= 0) return false;
 		this.#insert(this.size + this.#pending.length, h);
@@ -103,6 +103,8 @@ export class DedupWindow {
 	/** The pending ids were not written: they leave, as if never admitted. */
 	rollback(): void {
 		const pending = this.#pending;
+		// The actor rolls back before every batch: with nothing pending, nothing to remove or shrink.
+		if (pending.length === 0) return;
 		for (let k = 0; k < pending.length; k++) this.#remove(this.#slotOf(this.size + k, this.#pendingHash[k]));
 		pending.length = 0;
 		this.#pendingHash.length = 0;
@@ -118,6 +120,11 @@ export class DedupWindow {
 		const w = new DedupWindow(size);
 		for (const id of ids) w.add(id);
 		return w;
+	}
+
+	/** The hash the table files `id` under: `hash`'s, cut to 30 bits as idHash's is (a test's may not be). */
+	#hashOf(id: string): number {
+		return this.hash(id) & 0x3fffffff;
 	}
 
 	/** `id` (hash `h`, not in the ring) takes a ring slot, evicting the oldest id past `size`; its ring index. */
