@@ -41,13 +41,13 @@ function sessionDays(offset: number, length: number): Session {
 	let to = Number.NaN;
 	const kept = (ts: number) => ts > 0 && Number.isSafeInteger(ts);
 	const startOf = (ts: number): number => {
-		if (ts >= from && ts < to && kept(ts)) return from;
-		const start = ts - mod(ts - offset, DAY);
-		if (kept(ts)) {
-			from = start;
-			to = start + DAY;
+		if (!kept(ts)) return ts - mod(ts - offset, DAY);
+		// Negated: `from` and `to` start as NaN, which no comparison is true of.
+		if (!(ts >= from && ts < to)) {
+			from = ts - mod(ts - offset, DAY);
+			to = from + DAY;
 		}
-		return start;
+		return from;
 	};
 	return {
 		startOf,
