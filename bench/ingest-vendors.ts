@@ -48,9 +48,9 @@ const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
 
 /**
  * A full collection before each run's node starts (`--expose-gc`, which npm run bench passes): a run
- * otherwise inherited the garbage of the runs before it (a stopped node's store and actors, ~30-60 MB
- * live after a run) and paid for collecting it inside its own window, so a figure depended on what
- * ran before it (replay, last of each round: 9-15 µs CPU a message against 6-8 µs after a collection).
+ * otherwise inherited the garbage of the runs before it (a stopped node's store and actors) and paid
+ * for collecting it inside its own window, so a figure depended on what ran before it (replay, last
+ * of each round: 9-15 µs CPU a message against 6-8 µs after a collection).
  */
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) process.stderr.write("ingest-vendors: run with --expose-gc (npm run bench does), or each run inherits the garbage of the one before\n");
