@@ -1,11 +1,14 @@
 /**
- * JSON request bodies for moleculer-web routes: body-parser reads the body as text (its limit,
- * charset and content-encoding handling), then this route middleware parses it with
- * lib/validation/json.ts (depth limit, prototype-poisoning keys refused). body-parser's own JSON
- * parser has no hook for either.
+ * JSON request bodies for moleculer-web routes: body-parser reads the body (its limit and
+ * content-encoding handling), then this route middleware parses it with lib/validation/json.ts
+ * (depth limit, prototype-poisoning keys refused). body-parser's own JSON parser has no hook for
+ * either. A UTF-8 body is read as bytes and parsed by lib/validation/json-bytes.ts, which makes
+ * no string of a large body (each string over 128 KiB costs V8 fresh pages); a body in another
+ * charset is read as text, decoded by body-parser.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseJson } from "../validation/json.ts";
+import { JSON_PIECE_BYTES, parseJsonBytes } from "../validation/json-bytes.ts";
 
 /** The content types parsed as JSON (body-parser's json default). */
 export const JSON_TYPES = ["application/json"];
@@ -15,9 +18,19 @@ export type JsonBodyMiddleware = ((req: IncomingMessage & { body?: unknown }, re
 	readonly bodyOnly: true;
 };
 
-/** What moleculer-web's `bodyParsers` and `use` of a route get: read as text, then parsed here. */
-export function jsonBodyRoute(limit: string, strict = true): { bodyParsers: { json: false; text: { type: string[]; limit: string; defaultCharset: string } }; use: JsonBodyMiddleware[] } {
-	return { bodyParsers: { json: false, text: { type: JSON_TYPES, limit, defaultCharset: "utf-8" } }, use: [jsonBody(strict)] };
+/** `application/json`, with no parameter but a UTF-8 charset: read as bytes. */
+const UTF8_JSON = /^\s*application\/json\s*(?:;\s*charset\s*=\s*"?utf-?8"?\s*)?$/i;
+const isUtf8Json = (req: IncomingMessage) => UTF8_JSON.test(req.headers["content-type"] ?? "");
+
+type BodyParsers = { json: false; raw: { type: (req: IncomingMessage) => boolean; limit: string }; text: { type: string[]; limit: string; defaultCharset: string } };
+
+/**
+ * What moleculer-web's `bodyParsers` and `use` of a route get: a UTF-8 JSON body read as bytes,
+ * any other JSON body as text (body-parser's charsets; the raw parser, first, leaves it unread),
+ * then parsed here.
+ */
+export function jsonBodyRoute(limit: string, strict = true): { bodyParsers: BodyParsers; use: JsonBodyMiddleware[] } {
+	return { bodyParsers: { json: false, raw: { type: isUtf8Json, limit }, text: { type: JSON_TYPES, limit, defaultCharset: "utf-8" } }, use: [jsonBody(strict)] };
 }
 
 /**
@@ -27,7 +40,18 @@ export function jsonBodyRoute(limit: string, strict = true): { bodyParsers: { js
  */
 export function jsonBody(strict = true): JsonBodyMiddleware {
 	const mw = (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (err?: unknown) => void) => {
-		const text = req.body;
+		const body = req.body;
+		// A large UTF-8 body that opens an object or array is parsed from its bytes; any other is
+		// decoded (a BOM dropped, as body-parser's decoder does) and goes the way text bodies go.
+		if (Buffer.isBuffer(body) && body.length > JSON_PIECE_BYTES && opensContainer(body)) {
+			try {
+				req.body = parseJsonBytes(body);
+			} catch (err) {
+				return next(err instanceof SyntaxError ? Object.assign(err, { status: 400, type: "entity.parse.failed" }) : err);
+			}
+			return next();
+		}
+		const text = Buffer.isBuffer(body) ? body.toString("utf8", hasBom(body) ? 3 : 0) : body;
 		if (typeof text !== "string") return next();
 		// An empty or whitespace-only body, a common client mistake, is read as {} (body-parser's json
 		// does so for an empty one). A test for anything but whitespace (what trim removes) answers
@@ -46,4 +70,16 @@ export function jsonBody(strict = true): JsonBodyMiddleware {
 		next();
 	};
 	return Object.assign(mw, { bodyOnly: true as const });
+}
+
+const hasBom = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+
+/** Whether the first byte past a BOM and JSON whitespace opens an object or an array. */
+function opensContainer(b: Buffer): boolean {
+	for (let i = hasBom(b) ? 3 : 0; i < b.length; i++) {
+		const c = b[i];
+		if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+		return c === 0x7b || c === 0x5b;
+	}
+	return false;
 }

@@ -4,6 +4,7 @@
  * or when they carry a prototype-poisoning key (400 JSON_FORBIDDEN_KEY, never reaching an action
  * as params); both counted in rookery_json_refused_total{reason,via="http"}.
  */
+import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import { postJson } from "../helpers/http.ts";
 import { counter, expectAlive, nested, startNode, type TestNode } from "./gateway-node.ts";
@@ -87,5 +88,47 @@ describe("security: JSON bodies are checked at parse", function () {
 		const key = await postJson(`${n.base}/api/v1/auth/keys`, { name: "ok", tier: "free" });
 		expect(key.status).to.equal(200);
 		expect(key.body.roles).to.deep.equal([]);
+	});
+});
+
+describe("security: a JSON body over 64 KiB is parsed from its bytes", function () {
+	this.timeout(20_000);
+	let n: TestNode;
+	// A node of its own: the suite above makes an API key, which ends development mode's anonymous admin.
+	before(async () => {
+		n = await startNode();
+	});
+	after(async () => n?.node.stop());
+
+	it("a body over 64 KiB, parsed from its bytes in pieces, gets the same answers and refusals", async () => {
+		const ts = Date.now();
+		const ticks = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ symbol: "BIGB", price: 100 + (i % 50) / 100, size: 1 + (i % 9), ts, id: `${tag}${i}` }));
+		const body = JSON.stringify({ ticks: ticks(2000, "a") });
+		expect(body.length).to.be.greaterThan(2 * 64 * 1024);
+		const ok = await postJson(`${n.base}/api/v1/ticks`, body);
+		expect([ok.status, ok.body.accepted], JSON.stringify(ok.body).slice(0, 300)).to.deep.equal([200, 2000]);
+		// A prototype key in one tick deep inside, past the first piece.
+		const before = counter(n, "rookery.json.refused", { reason: "prototype-key", via: "http" });
+		const poisoned = JSON.stringify({ ticks: ticks(2000, "b") }).replace('"id":"b1500"', '"id":"b1500","__proto__":{"x":1}');
+		const refused = await postJson(`${n.base}/api/v1/ticks`, poisoned);
+		expect([refused.status, refused.body.error?.code]).to.deep.equal([400, "JSON_FORBIDDEN_KEY"]);
+		expect(counter(n, "rookery.json.refused", { reason: "prototype-key", via: "http" })).to.equal(before + 1);
+		const deep = await postJson(`${n.base}/api/v1/ticks`, `{"ticks":${JSON.stringify(ticks(2000, "c"))},"x":${nested(3200)}}`);
+		expect([deep.status, deep.body.error?.code]).to.deep.equal([400, "JSON_TOO_DEEP"]);
+		// A comma gone between two ticks far into the body: the bad JSON answer small bodies get.
+		const broken = await postJson(`${n.base}/api/v1/ticks`, JSON.stringify({ ticks: ticks(2000, "d") }).replace('"id":"d1500"},', '"id":"d1500"}'));
+		const small = await postJson(`${n.base}/api/v1/ticks`, '{"ticks":[{"a":1}{"b":2}]}');
+		expect([broken.status, broken.body.error?.code]).to.deep.equal([small.status, small.body.error?.code]).and.to.deep.equal([400, "BAD_REQUEST"]);
+		// Another charset (decoded by body-parser) and a gzipped body take the same route.
+		for (const [tag, headers, data] of [
+			["e", { "content-type": "application/json; charset=latin1" }, (t: string) => Buffer.from(t, "latin1")],
+			["f", { "content-type": "application/json", "content-encoding": "gzip" }, (t: string) => gzipSync(t)],
+		] as const) {
+			const res = await fetch(`${n.base}/api/v1/ticks`, { method: "POST", headers, body: data(JSON.stringify({ ticks: ticks(2000, tag) })), signal: AbortSignal.timeout(10_000) });
+			expect([res.status, ((await res.json()) as { accepted?: number }).accepted], tag).to.deep.equal([200, 2000]);
+		}
+		// Nothing refused was written: four accepted batches of 2,000.
+		const latest = await fetch(`${n.base}/api/v1/symbols/BIGB/latest`).then(r => r.json() as Promise<{ seq?: number }>);
+		expect(latest.seq).to.equal(6000);
 	});
 });

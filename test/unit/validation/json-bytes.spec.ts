@@ -1,0 +1,143 @@
+/** parseJsonBytes: the same answer as parseJson on the decoded text, whatever the pieces. */
+import { expect } from "chai";
+import fc from "fast-check";
+import { parseJson } from "../../../lib/validation/json.ts";
+import { JSON_PIECE_BYTES, parseJsonBytes } from "../../../lib/validation/json-bytes.ts";
+import { JsonRefusedError } from "../../../lib/protocol/errors.ts";
+
+type Outcome = { value: unknown } | { error: string };
+
+function outcome(parse: () => unknown): Outcome {
+	try {
+		return { value: parse() };
+	} catch (err) {
+		if (err instanceof JsonRefusedError) return { error: `refused ${err.reason}` };
+		if (err instanceof SyntaxError) return { error: "syntax" };
+		throw err;
+	}
+}
+
+/** What parseJson says of the body's text (body-parser decoded it and dropped a BOM). */
+function reference(bytes: Buffer, maxDepth: number): Outcome {
+	const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+	return outcome(() => parseJson(bytes.toString("utf8", from), maxDepth));
+}
+
+function expectSame(bytes: Buffer, piece: number, maxDepth = 64): void {
+	const want = reference(bytes, maxDepth);
+	const got = outcome(() => parseJsonBytes(bytes, maxDepth, piece));
+	const label = `${JSON.stringify(bytes.toString())} in pieces of ${piece}`;
+	if ("error" in want) return void expect(got, label).to.deep.equal(want);
+	expect(got, label).to.have.property("value");
+	const value = (got as { value: unknown }).value;
+	// deep.equal tells -0 from 0; the text tells the key order.
+	expect(value, label).to.deep.equal(want.value);
+	expect(JSON.stringify(value), label).to.equal(JSON.stringify(want.value));
+}
+
+/** JSON text with whitespace of every kind between tokens. */
+const spaced = fc.tuple(fc.json({ depthSize: "medium" }), fc.array(fc.constantFrom(" ", "\n", "\t", "\r", "  "), { minLength: 1, maxLength: 4 })).map(([text, spaces]) => {
+	let k = 0;
+	return text.replace(/([,:[\]{}])/g, (_m, c: string) => spaces[k++ % spaces.length] + c + spaces[k % spaces.length]);
+});
+
+/** A valid text with a few characters inserted, deleted or replaced: mostly malformed JSON. */
+const mutated = fc
+	.tuple(
+		fc.json({ depthSize: "medium" }),
+		fc.array(fc.tuple(fc.nat(), fc.constantFrom("", ",", ":", "[", "]", "{", "}", '"', "\\", " ", "1", '"a"', "__proto__", '"constructor":{"prototype":1}'), fc.boolean()), { minLength: 1, maxLength: 3 }),
+	)
+	.map(([text, edits]) => {
+		let t = text;
+		for (const [at, s, replace] of edits) {
+			const i = t.length === 0 ? 0 : at % t.length;
+			t = t.slice(0, i) + s + t.slice(replace ? i + 1 : i);
+		}
+		return t;
+	});
+
+describe("validation: parseJsonBytes", () => {
+	it("parses valid JSON as parseJson does, in pieces of any size", () => {
+		fc.assert(
+			fc.property(spaced, fc.integer({ min: 1, max: 48 }), (text, piece) => expectSame(Buffer.from(text), piece)),
+			{ numRuns: 3000 },
+		);
+	});
+
+	it("refuses or rejects malformed JSON as parseJson does", () => {
+		fc.assert(
+			fc.property(mutated, fc.integer({ min: 1, max: 32 }), fc.integer({ min: 1, max: 6 }), (text, piece, depth) => expectSame(Buffer.from(text), piece, depth)),
+			{ numRuns: 5000 },
+		);
+	});
+
+	it("agrees on the cases at the edges of its groups", () => {
+		const cases = [
+			"[1,,2]",
+			"[,1]",
+			"[1,]",
+			"[ , [1,2,3,4,5,6]]",
+			'{"a":1,}',
+			'{,"a":1}',
+			'{"a" 1}',
+			'{"a":1 "b":2}',
+			"{1:[1,2,3,4,5,6,7]}",
+			'{"a":[1,2,3,4,5,6,7] 1}',
+			'{"a":[1,2,3,4,5,6,7]:1}',
+			'{"a"::[1,2,3,4,5,6,7]}',
+			`[${" ".repeat(40)}]`,
+			`{${" ".repeat(40)}}`,
+			"[1,2,3,4,5,6,7,8,9] ",
+			"[1,2,3,4,5,6,7,8,9] [1]",
+			"[1,2,3,4,5,6,7,8,9]]",
+			"[1,2,3,4,5,6,7,8,9}",
+			'["unterminated,1,2,3,4,5]',
+			'{"a":{"b":[1,2,3,4,5,6,7,8],"c":"xxxxxxxxxxxxxxxxxxxxxxxx"},"d":"' + "é".repeat(30) + '"}',
+			'{"big":"' + "x".repeat(40) + '","n":1}',
+			'["' + "x".repeat(40) + '",2]',
+			'{"a":1,"b":2,"a":[3,4,5,6,7,8,9,10]}',
+			'{"2":1,"1":2,"b":[1,2,3,4,5,6,7,8,9],"0":3}',
+			"[-0,1e400,0.1,[-0]]",
+		];
+		for (const text of cases) for (const piece of [1, 4, 8, 16]) expectSame(Buffer.from(text), piece);
+	});
+
+	it("refuses prototype keys wherever a piece boundary puts them", () => {
+		const bodies = [
+			'{"__proto__":[1,2,3,4,5,6,7,8,9]}',
+			'{"a":1,"__proto__":{"x":1},"b":[1,2,3,4,5,6,7,8,9]}',
+			'{"\\u005f_proto__":[1,2,3,4,5,6,7,8,9]}',
+			'{"constructor":{"prototype":[1,2,3,4,5,6,7,8,9]}}',
+			'[[1,2,3,4,5,6,7,8,9],{"constructor":{"prototype":1}}]',
+			'{"x":[{"a":1},{"b":2},{"__proto__":3},{"c":4}]}',
+		];
+		for (const text of bodies)
+			for (const piece of [1, 4, 8, 1000]) {
+				expect(
+					outcome(() => parseJsonBytes(Buffer.from(text), 64, piece)),
+					`${text} / ${piece}`,
+				).to.deep.equal({ error: "refused prototype-key" });
+				expectSame(Buffer.from(text), piece);
+			}
+		// A constructor without a prototype is a key like any other.
+		expect(parseJsonBytes(Buffer.from('{"constructor":[1,2,3,4,5,6,7,8,9]}'), 64, 4)).to.deep.equal({ constructor: [1, 2, 3, 4, 5, 6, 7, 8, 9] });
+	});
+
+	it("refuses deep nesting first, skips a BOM and decodes UTF-8 (bad bytes included) as the whole text would", () => {
+		expect(outcome(() => parseJsonBytes(Buffer.from(`[${"[".repeat(70)}${"]".repeat(70)},1,2,3]`), 64, 4))).to.deep.equal({ error: "refused depth" });
+		expect(outcome(() => parseJsonBytes(Buffer.from(`[}${"[".repeat(70)}`), 64, 4))).to.deep.equal({ error: "refused depth" });
+		const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[1,2,3,"é",{"a":"ü"},5,6]')]);
+		expectSame(bom, 4);
+		expect(parseJsonBytes(bom, 64, 4)).to.deep.equal([1, 2, 3, "é", { a: "ü" }, 5, 6]);
+		const bad = Buffer.concat([Buffer.from('["a",'), Buffer.from([0xc3]), Buffer.from(',"b'), Buffer.from([0xe2, 0x82]), Buffer.from('",["'), Buffer.from([0xff, 0xfe]), Buffer.from('"]]')]);
+		for (const piece of [1, 3, 6, 100]) expectSame(bad, piece);
+	});
+
+	it("parses a 5,000-tick body in pieces under the limit, as JSON.parse does", () => {
+		const ticks = Array.from({ length: 5000 }, (_, i) => ({ symbol: ["AAPL", "MSFT"][i % 2], price: 100 + i / 100, size: i, ts: 1_765_000_000_000 + i, id: `t${i}` }));
+		const text = JSON.stringify({ ticks });
+		expect(text.length).to.be.greaterThan(4 * JSON_PIECE_BYTES);
+		expect(parseJsonBytes(Buffer.from(text))).to.deep.equal({ ticks });
+		expect(parseJsonBytes(Buffer.from(JSON.stringify(ticks)))).to.deep.equal(ticks);
+	});
+});
