@@ -58,6 +58,12 @@ if (!gc) process.stderr.write("ingest-vendors: run with --expose-gc (npm run ben
 type Vendors = Record<string, unknown>;
 /** CPU time of this process per message written, per vendor run in order (steadier than msg/s on a loaded machine). */
 const cpuUs: number[] = [];
+/**
+ * Per vendor run in order: the system part of that CPU, and page faults, per message. On the
+ * Firecracker VMs this runs on a fault costs ~10 µs (docs/operations.md, "No string of a whole body").
+ */
+const sysUs: number[] = [];
+const faults: number[] = [];
 
 async function startNode(vendors: Vendors, chain: string[]) {
 	gc?.();
@@ -94,19 +100,22 @@ async function vendorRun(name: string, vendors: Vendors, chain: string[], expect
 		await ingest.activateOwned();
 		let t0 = NaN;
 		let cpu0 = process.cpuUsage();
+		let ru0 = process.resourceUsage();
 		let from = 0;
 		const clock = (async () => {
 			while (written() < WARMUP) await new Promise(r => setTimeout(r, 1));
 			await startWindowProfile();
-			[t0, cpu0, from] = [performance.now(), process.cpuUsage(), written()];
+			[t0, cpu0, ru0, from] = [performance.now(), process.cpuUsage(), process.resourceUsage(), written()];
 		})();
 		await drive(written);
 		await clock;
 		while (written() < expected) await new Promise(r => setTimeout(r, 1));
-		const [cpu, n, seconds] = [process.cpuUsage(cpu0), written() - from, (performance.now() - t0) / 1000];
+		const [cpu, ru, n, seconds] = [process.cpuUsage(cpu0), process.resourceUsage(), written() - from, (performance.now() - t0) / 1000];
 		// After the window's figures: stopping and writing a profile takes up to a second.
 		await stopWindowProfile(name);
 		cpuUs.push((cpu.user + cpu.system) / n);
+		sysUs.push((ru.systemCPUTime - ru0.systemCPUTime) / n);
+		faults.push((ru.minorPageFault - ru0.minorPageFault) / n);
 		return n / seconds;
 	} finally {
 		await node.stop();
@@ -223,7 +232,13 @@ async function main() {
 			`  run ${r + 1}: batch ${Math.round(runs.batch[r])}, Alpaca ${Math.round(runs.alpaca[r])}, replay ${Math.round(runs.replay[r])} msg/s; CPU µs per message ${cpuUs
 				.slice(-2)
 				.map(x => x.toFixed(1))
-				.join(", ")}\n`,
+				.join(", ")} (system ${sysUs
+				.slice(-2)
+				.map(x => x.toFixed(2))
+				.join(", ")}; page faults ${faults
+				.slice(-2)
+				.map(x => x.toFixed(2))
+				.join(", ")})\n`,
 		);
 	}
 	const baseline = { name: "batch endpoint POST /api/v1/ticks", unit: "ticks/s", runs: runs.batch };
@@ -234,7 +249,7 @@ async function main() {
 		{ task: "batch endpoint (median)", "msgs/s": Math.round(figures[0].baseline!.value) },
 		...figures.map(f => ({ task: `${f.name} (median)`, "msgs/s": Math.round(f.value), ratio: f.ratio, goal: `${f.goal} ${f.met ? "MET" : "NOT MET"}` })),
 	]);
-	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: cpuUs });
+	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: cpuUs, systemUsPerMessage: sysUs, pageFaultsPerMessage: faults });
 }
 
 await main().catch(err => {

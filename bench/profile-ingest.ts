@@ -16,17 +16,25 @@ const config = mergeConfig(defaultConfig(), { nodeId: "bench-profile", port: 0, 
 const node = await createNode(config);
 await node.start();
 const cpu0 = process.cpuUsage();
+const ru0 = process.resourceUsage();
 const elu0 = performance.eventLoopUtilization();
 const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "post-load.ts"), String(node.port()), seconds], { stdio: ["ignore", "pipe", "inherit"] });
 let out = "";
 child.stdout.on("data", (d: Buffer) => (out += d.toString()));
 await new Promise(resolve => child.on("exit", resolve));
 const cpu = process.cpuUsage(cpu0);
+const ru = process.resourceUsage();
 const elu = performance.eventLoopUtilization(elu0);
 const load = JSON.parse(out) as { ticksPerSec: number; posts: number; ticks: number };
 process.stdout.write(
-	JSON.stringify({ latencyStages: config.latencyStages, ...load, serverCpuUsPerTick: Math.round(((cpu.user + cpu.system) / load.ticks) * 1000) / 1000, mainThreadUsPerTick: Math.round(((elu.active * 1000) / load.ticks) * 1000) / 1000 }) +
-		"\n",
+	JSON.stringify({
+		latencyStages: config.latencyStages,
+		...load,
+		serverCpuUsPerTick: Math.round(((cpu.user + cpu.system) / load.ticks) * 1000) / 1000,
+		mainThreadUsPerTick: Math.round(((elu.active * 1000) / load.ticks) * 1000) / 1000,
+		systemUsPerTick: Math.round(((ru.systemCPUTime - ru0.systemCPUTime) / load.ticks) * 1000) / 1000,
+		pageFaultsPerPost: Math.round((ru.minorPageFault - ru0.minorPageFault) / load.posts),
+	}) + "\n",
 );
 await node.stop();
 process.exit(0);
