@@ -2,17 +2,18 @@
  * In-process store for embedded mode and unit tests. Values are kept as copies of their own, as
  * the JSON round trip through Redis would give them back (lib/kv/json-copy.ts), so a caller can
  * never mutate stored state through a shared reference; log entries a caller hands over
- * (AppendOptions) are kept as they are, and read back as copies.
+ * (AppendOptions) are kept as they are, and read back as copies. A log's ticks are kept as
+ * numbers in columns (lib/store/tick-log.ts).
  */
 import { FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import { Store, parseLeaseToken, type LogEntry, type StoreOptions } from "./store.ts";
 import { MemoryLeases } from "../keyed/lease.ts";
-import { isNoText, keep, keeper, load, type AppendOptions, type Kept } from "../kv/json-copy.ts";
+import { checkHandOver, isNoText, keep, keepHandedOver, keeper, load, type AppendOptions, type Kept } from "../kv/json-copy.ts";
+import { TickLog } from "./tick-log.ts";
 
 interface SymbolData {
-	seqs: number[];
-	/** Each entry's data, kept (json-copy.ts). */
-	data: Kept[];
+	/** The entries: ticks as columns, anything else kept (json-copy.ts). */
+	log: TickLog;
 	lastSeq: number;
 	latest: Kept | undefined;
 	latestExpiresAt: number;
@@ -37,7 +38,7 @@ export class MemoryStore extends Store {
 	#get(symbol: string): SymbolData {
 		let d = this.#data.get(symbol);
 		if (!d) {
-			d = { seqs: [], data: [], lastSeq: 0, latest: undefined, latestExpiresAt: 0, snap: undefined };
+			d = { log: new TickLog(symbol), lastSeq: 0, latest: undefined, latestExpiresAt: 0, snap: undefined };
 			this.#data.set(symbol, d);
 		}
 		return d;
@@ -54,17 +55,14 @@ export class MemoryStore extends Store {
 		this.#fence(symbol, fence);
 		if (entries.length > 0 && entries[0].seq <= d.lastSeq) throw new SequenceConflictError(symbol, d.lastSeq, entries[0].seq);
 		const kept = keeper(opts);
-		for (const e of entries) {
-			d.seqs.push(e.seq);
-			d.data.push(kept(e.data));
-		}
+		// The log keeps a tick's numbers, not the object: the test suite's hand-over check still
+		// freezes what the writer handed over.
+		if (checkHandOver && opts?.handOver) for (const e of entries) keepHandedOver(e.data);
+		for (const e of entries) d.log.push(e.seq, e.data, kept);
 		if (entries.length > 0) d.lastSeq = entries[entries.length - 1].seq;
 		// Like `MAXLEN ~`: trim in steps, not on every append, and never below maxLen.
-		const excess = d.seqs.length - this.opts.maxLen;
-		if (excess > Math.max(100, this.opts.maxLen / 10)) {
-			d.seqs.splice(0, excess);
-			d.data.splice(0, excess);
-		}
+		const excess = d.log.length - this.opts.maxLen;
+		if (excess > Math.max(100, this.opts.maxLen / 10)) d.log.dropFirst(excess);
 		if (latest !== undefined) {
 			d.latest = keep(latest);
 			d.latestExpiresAt = this.opts.now() + this.opts.latestTtlMs;
@@ -74,20 +72,14 @@ export class MemoryStore extends Store {
 	async range(symbol: string, fromSeq: number, limit: number): Promise<LogEntry[]> {
 		const d = this.#data.get(symbol);
 		if (!d || limit <= 0) return [];
-		const start = lowerBound(d.seqs, fromSeq);
-		return this.#slice(d, start, Math.min(d.seqs.length, start + limit));
+		const start = d.log.lowerBound(fromSeq);
+		return d.log.slice(start, start + limit);
 	}
 
 	async tail(symbol: string, limit: number): Promise<LogEntry[]> {
 		const d = this.#data.get(symbol);
 		if (!d || limit <= 0) return [];
-		return this.#slice(d, Math.max(0, d.seqs.length - limit), d.seqs.length);
-	}
-
-	#slice(d: SymbolData, from: number, to: number): LogEntry[] {
-		const out: LogEntry[] = [];
-		for (let i = from; i < to; i++) out.push({ seq: d.seqs[i], data: load(d.data[i]) });
-		return out;
+		return d.log.slice(Math.max(0, d.log.length - limit), d.log.length);
 	}
 
 	async lastSeq(symbol: string): Promise<number> {
@@ -127,16 +119,4 @@ export class MemoryStore extends Store {
 			.map(([s]) => s)
 			.sort();
 	}
-}
-
-/** Index of the first element ≥ x in a sorted array. */
-function lowerBound(a: number[], x: number): number {
-	let lo = 0;
-	let hi = a.length;
-	while (lo < hi) {
-		const mid = (lo + hi) >>> 1;
-		if (a[mid] < x) lo = mid + 1;
-		else hi = mid;
-	}
-	return lo;
 }
