@@ -58,7 +58,7 @@ export class MemoryStore extends Store {
 		// The log keeps a tick's numbers, not the object: the test suite's hand-over check still
 		// freezes what the writer handed over.
 		if (checkHandOver && opts?.handOver) for (const e of entries) keepHandedOver(e.data);
-		for (const e of entries) d.log.push(e.seq, e.data, kept);
+		d.log.append(entries, kept);
 		if (entries.length > 0) d.lastSeq = entries[entries.length - 1].seq;
 		// Like `MAXLEN ~`: trim in steps, not on every append, and never below maxLen.
 		const excess = d.log.length - this.opts.maxLen;

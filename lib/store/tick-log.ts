@@ -57,26 +57,43 @@ export class TickLog {
 		return this.#end - this.#head;
 	}
 
-	/** Appends an entry; `keep` keeps one that is not a tick of this symbol. */
-	push(seq: number, data: unknown, keep: (value: unknown) => Kept): void {
-		let c = this.#chunks[this.#chunks.length - 1];
-		if (c === undefined || this.#end - c.start === c.seq.length) c = this.#grow();
-		const i = this.#end - c.start;
-		c.seq[i] = seq;
-		const shape = this.#shapeOf(data);
-		c.shape[i] = shape;
-		this.#end++;
-		if (shape === 0) {
-			(c.other ??= new Array<Kept>(c.seq.length))[i] = keep(data);
-			return;
+	/**
+	 * Appends entries in order; `keep` keeps one that is not a tick of this symbol. All or nothing:
+	 * everything that can throw (`keep` of a value JSON cannot write) runs before the first is
+	 * written, and each tick's fields are read once.
+	 */
+	append(entries: readonly TickLogEntry[], keep: (value: unknown) => Kept): void {
+		const n = entries.length;
+		const shapes = new Uint8Array(n);
+		/** Per entry, its five numbers (price, size, ts, bid, ask) as read, or what `keep` kept. */
+		const numbers = new Float64Array(n * 5);
+		const refs: unknown[] = new Array(n);
+		for (let e = 0; e < n; e++) {
+			const data = entries[e].data;
+			const shape = this.#read5(data, numbers, e * 5, refs, e);
+			shapes[e] = shape;
+			if (shape === 0) refs[e] = keep(data);
 		}
-		const t = data as { price: number; size: number; ts: number; bid?: number; ask?: number; id?: string };
-		c.price[i] = plain(t.price);
-		c.size[i] = plain(t.size);
-		c.ts[i] = plain(t.ts);
-		if (shape & BID) (c.bid ??= new Float64Array(c.seq.length))[i] = plain(t.bid!);
-		if (shape & ASK) (c.ask ??= new Float64Array(c.seq.length))[i] = plain(t.ask!);
-		if (shape & ID) (c.ids ??= new Array<string | undefined>(c.seq.length))[i] = t.id;
+		for (let e = 0; e < n; e++) {
+			let c = this.#chunks[this.#chunks.length - 1];
+			if (c === undefined || this.#end - c.start === c.seq.length) c = this.#grow();
+			const i = this.#end - c.start;
+			const shape = shapes[e];
+			c.seq[i] = entries[e].seq;
+			c.shape[i] = shape;
+			this.#end++;
+			if (shape === 0) {
+				(c.other ??= new Array<Kept>(c.seq.length))[i] = refs[e];
+				continue;
+			}
+			const at = e * 5;
+			c.price[i] = numbers[at];
+			c.size[i] = numbers[at + 1];
+			c.ts[i] = numbers[at + 2];
+			if (shape & BID) (c.bid ??= new Float64Array(c.seq.length))[i] = numbers[at + 3];
+			if (shape & ASK) (c.ask ??= new Float64Array(c.seq.length))[i] = numbers[at + 4];
+			if (shape & ID) (c.ids ??= new Array<string | undefined>(c.seq.length))[i] = refs[e] as string;
+		}
 	}
 
 	/** Drops the `n` oldest entries. */
@@ -165,25 +182,38 @@ export class TickLog {
 		return c;
 	}
 
-	/** TICK and its optional fields when `v` is a tick of this symbol in the usual key order; else 0. */
-	#shapeOf(v: unknown): number {
-		if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== Object.prototype) return 0;
+	/**
+	 * TICK and its optional fields when `v` is a tick of this symbol in the usual key order (and no
+	 * `toJSON` to say otherwise), its numbers written to `out` from `at` (-0 as 0) and its id to
+	 * `ids[e]`, each field read once; else 0.
+	 */
+	#read5(v: unknown, out: Float64Array, at: number, ids: unknown[], e: number): number {
+		if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== Object.prototype || typeof (v as { toJSON?: unknown }).toJSON === "function") return 0;
 		const o = v as Record<string, unknown>;
 		let shape = TICK;
 		let k = 0;
 		for (const key in o) {
 			const x = o[key];
 			if (k === 0 && key === "symbol" && x === this.symbol) k = 1;
-			else if (k === 1 && key === "price" && finite(x)) k = 2;
-			else if (k === 2 && key === "size" && finite(x)) k = 3;
-			else if (k === 3 && key === "ts" && finite(x)) k = 4;
-			else if (k === 4 && key === "bid" && finite(x)) {
+			else if (k === 1 && key === "price" && finite(x)) {
+				out[at] = plain(x);
+				k = 2;
+			} else if (k === 2 && key === "size" && finite(x)) {
+				out[at + 1] = plain(x);
+				k = 3;
+			} else if (k === 3 && key === "ts" && finite(x)) {
+				out[at + 2] = plain(x);
+				k = 4;
+			} else if (k === 4 && key === "bid" && finite(x)) {
+				out[at + 3] = plain(x);
 				shape |= BID;
 				k = 5;
 			} else if (k >= 4 && k <= 5 && key === "ask" && finite(x)) {
+				out[at + 4] = plain(x);
 				shape |= ASK;
 				k = 6;
 			} else if (k >= 4 && k <= 6 && key === "id" && typeof x === "string") {
+				ids[e] = x;
 				shape |= ID;
 				k = 7;
 			} else return 0;

@@ -101,7 +101,7 @@ function scan(b: Buffer, start: number, end: number, maxDepth: number, piece: nu
 			continue;
 		}
 		if (k === OPEN) {
-			if (opened.length === maxDepth) return TOO_DEEP;
+			if (opened.length >= maxDepth) return TOO_DEEP;
 			opened.push(n);
 		} else if (k === CLOSE) {
 			const first = opened.pop();
@@ -113,7 +113,7 @@ function scan(b: Buffer, start: number, end: number, maxDepth: number, piece: nu
 				n = first;
 				continue;
 			}
-		} else if (opened.length === 0) return null;
+		} else if (opened.length === 0) return null; // a separator outside the top container: unreachable, as nothing may follow its close
 		if (n === at.length) {
 			const grown = new Int32Array(at.length * 2);
 			grown.set(at);
@@ -145,6 +145,15 @@ class PieceParser {
 		return this.bytes.toString(this.#encoding, from, to);
 	}
 
+	/**
+	 * JSON.parse of a piece's text, which marks the result suspect when the text may hold a
+	 * prototype key: every piece, grouped or alone, or a key padded past a piece would slip by.
+	 */
+	#parse(text: string): unknown {
+		if (SUSPECT_PROTO.test(text) || SUSPECT_CONSTRUCTOR.test(text)) this.suspect = true;
+		return JSON.parse(text);
+	}
+
 	#blank(from: number, to: number): boolean {
 		for (let i = from; i < to; i++) if (!isSpace(this.bytes[i])) return false;
 		return true;
@@ -161,10 +170,9 @@ class PieceParser {
 		const flush = () => {
 			if (groupFrom < 0) return;
 			const text = this.#text(groupFrom, groupTo);
-			if (SUSPECT_PROTO.test(text) || SUSPECT_CONSTRUCTOR.test(text)) this.suspect = true;
-			if (isArray) for (const v of JSON.parse(`[${text}]`) as unknown[]) (value as unknown[]).push(v);
+			if (isArray) for (const v of this.#parse(`[${text}]`) as unknown[]) (value as unknown[]).push(v);
 			else {
-				const o = JSON.parse(`{${text}}`) as Record<string, unknown>;
+				const o = this.#parse(`{${text}}`) as Record<string, unknown>;
 				for (const k of Object.keys(o)) this.#set(value as Record<string, unknown>, k, o[k]);
 			}
 			groupFrom = -1;
@@ -201,10 +209,10 @@ class PieceParser {
 			} else if (pos - from > this.piece) {
 				// A long string or number: parsed alone.
 				flush();
-				if (isArray) (value as unknown[]).push(JSON.parse(this.#text(from, pos)));
+				if (isArray) (value as unknown[]).push(this.#parse(this.#text(from, pos)));
 				else {
 					if (colon < 0) throw syntax("member");
-					this.#set(value as Record<string, unknown>, this.#key(from, colon), JSON.parse(this.#text(colon + 1, pos)));
+					this.#set(value as Record<string, unknown>, this.#key(from, colon), this.#parse(this.#text(colon + 1, pos)));
 				}
 			} else {
 				if (this.#blank(from, pos)) throw syntax(last ? "']' or '}'" : "','");
@@ -227,7 +235,7 @@ class PieceParser {
 	/** A member's key, its text before the colon. */
 	#key(from: number, colon: number): string {
 		if (colon < 0) throw syntax("member");
-		const key = JSON.parse(this.#text(from, colon)) as unknown;
+		const key = this.#parse(this.#text(from, colon));
 		if (typeof key !== "string") throw syntax("key");
 		return key;
 	}

@@ -123,6 +123,24 @@ for (const adapter of adapters) {
 			expect(await store.getLatest("MSFT")).to.deep.equal({ price: 1 });
 		});
 
+		it("writes nothing of a batch with an entry JSON cannot write, ticks before it included", async () => {
+			await open();
+			const tick = { symbol: "ORCL", price: 1, size: 1, ts: 1 };
+			let err: unknown;
+			try {
+				await store.append("ORCL", [
+					{ seq: 1, data: tick },
+					{ seq: 2, data: { n: 1n } },
+				]);
+			} catch (e) {
+				err = e;
+			}
+			expect(err).to.be.instanceOf(TypeError);
+			expect([await store.range("ORCL", 0, 10), await store.lastSeq("ORCL")]).to.deep.equal([[], 0]);
+			await store.append("ORCL", [{ seq: 1, data: tick }]);
+			expect(await store.range("ORCL", 0, 10)).to.deep.equal([{ seq: 1, data: tick }]);
+		});
+
 		it("keeps symbols apart and lists the ones written", async () => {
 			await open();
 			await store.append("A", [{ seq: 1, data: 1 }]);

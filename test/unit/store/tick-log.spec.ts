@@ -48,7 +48,7 @@ describe("store: TickLog", () => {
 				for (const o of ops) {
 					if ("push" in o) {
 						seq += 1 + (seq % 3);
-						log.push(seq, o.push, keep);
+						log.append([{ seq: seq, data: o.push }], keep);
 						model.push({ seq, text: JSON.stringify(o.push) });
 					} else if ("drop" in o) {
 						log.dropFirst(o.drop);
@@ -75,8 +75,8 @@ describe("store: TickLog", () => {
 
 	it("gives each read a copy of its own", () => {
 		const log = new TickLog(SYM);
-		log.push(1, { symbol: SYM, price: 1, size: 2, ts: 3, id: "a" }, keep);
-		log.push(2, { symbol: SYM, price: 1, size: 2, ts: 3, extra: { deep: [1] } }, keep);
+		log.append([{ seq: 1, data: { symbol: SYM, price: 1, size: 2, ts: 3, id: "a" } }], keep);
+		log.append([{ seq: 2, data: { symbol: SYM, price: 1, size: 2, ts: 3, extra: { deep: [1] } } }], keep);
 		const [a, b] = log.slice(0, 2) as Array<{ data: Record<string, unknown> }>;
 		a.data.price = 99;
 		(b.data.extra as { deep: number[] }).deep.push(2);
@@ -88,7 +88,7 @@ describe("store: TickLog", () => {
 
 	it("keeps 100,000 entries across chunks and trims them from the front, releasing what it dropped", () => {
 		const log = new TickLog(SYM);
-		for (let i = 1; i <= 100_000; i++) log.push(i, i % 7 === 0 ? { other: i } : { symbol: SYM, price: i / 100, size: 1, ts: i, id: `t${i}` }, keep);
+		for (let i = 1; i <= 100_000; i++) log.append([{ seq: i, data: i % 7 === 0 ? { other: i } : { symbol: SYM, price: i / 100, size: 1, ts: i, id: `t${i}` } }], keep);
 		log.dropFirst(60_123);
 		expect(log.length).to.equal(39_877);
 		expect(log.slice(0, 2).map(e => e.seq)).to.deep.equal([60_124, 60_125]);
@@ -100,7 +100,7 @@ describe("store: TickLog", () => {
 		expect(log.lowerBound(60_200)).to.equal(76);
 		log.dropFirst(1e9);
 		expect([log.length, log.slice(0, 10), log.lowerBound(5)]).to.deep.equal([0, [], 0]);
-		log.push(100_001, { symbol: SYM, price: 1, size: 1, ts: 1 }, keep);
+		log.append([{ seq: 100_001, data: { symbol: SYM, price: 1, size: 1, ts: 1 } }], keep);
 		expect(log.slice(0, 1)).to.deep.equal([{ seq: 100_001, data: { symbol: SYM, price: 1, size: 1, ts: 1 } }]);
 	});
 
@@ -109,9 +109,9 @@ describe("store: TickLog", () => {
 		let held: object | null = { symbol: SYM, price: 1, size: 1, ts: 1, extra: "not a tick" };
 		const ref = new WeakRef(held);
 		// Handed over (kept as it is), as the actor's append does: the log holds the very object.
-		log.push(1, held, v => v);
+		log.append([{ seq: 1, data: held }], v => v);
 		held = null;
-		for (let i = 2; i <= 10; i++) log.push(i, { symbol: SYM, price: i, size: 1, ts: i }, keep);
+		for (let i = 2; i <= 10; i++) log.append([{ seq: i, data: { symbol: SYM, price: i, size: 1, ts: i } }], keep);
 		log.dropFirst(1);
 		for (let i = 0; i < 3; i++) {
 			gc();
@@ -119,5 +119,37 @@ describe("store: TickLog", () => {
 		}
 		expect(ref.deref(), "a trimmed entry's value").to.equal(undefined);
 		expect(log.slice(0, 1)[0].seq).to.equal(2);
+	});
+
+	it("reads a tick's fields once, leaves one with a toJSON to JSON, and appends a batch whole or not at all", () => {
+		const log = new TickLog(SYM);
+		let reads = 0;
+		const getter = { symbol: SYM, size: 1, ts: 1 } as Record<string, unknown>;
+		Object.defineProperty(getter, "price", { enumerable: true, get: () => (++reads === 1 ? 5 : "changed") });
+		// `price` defined last: not the usual key order, so it is kept as JSON reads it (once).
+		const ordered = { symbol: SYM } as Record<string, unknown>;
+		Object.defineProperty(ordered, "price", { enumerable: true, get: () => (++reads === 2 ? 6 : "changed") });
+		Object.assign(ordered, { size: 1, ts: 1 });
+		const redacted = { symbol: SYM, price: 1, size: 1, ts: 1 };
+		Object.defineProperty(redacted, "toJSON", { value: () => ({ redacted: true }) });
+		log.append(
+			[
+				{ seq: 1, data: getter },
+				{ seq: 2, data: ordered },
+				{ seq: 3, data: redacted },
+			],
+			keep,
+		);
+		expect(log.slice(0, 3).map(e => e.data)).to.deep.equal([{ symbol: SYM, size: 1, ts: 1, price: 5 }, { symbol: SYM, price: 6, size: 1, ts: 1 }, { redacted: true }]);
+		expect(() =>
+			log.append(
+				[
+					{ seq: 4, data: { symbol: SYM, price: 1, size: 1, ts: 1 } },
+					{ seq: 5, data: { n: 1n } },
+				],
+				keep,
+			),
+		).to.throw(TypeError);
+		expect([log.length, log.slice(2, 9).map(e => e.seq)]).to.deep.equal([3, [3]]);
 	});
 });

@@ -110,9 +110,15 @@ describe("validation: parseJsonBytes", () => {
 			'{"constructor":{"prototype":[1,2,3,4,5,6,7,8,9]}}',
 			'[[1,2,3,4,5,6,7,8,9],{"constructor":{"prototype":1}}]',
 			'{"x":[{"a":1},{"b":2},{"__proto__":3},{"c":4}]}',
+			// An element, value or key longer than a piece is parsed alone: its text is tested too.
+			`[${" ".repeat(40)}{"__proto__":{"polluted":true}}, 1]`,
+			`[{"constructor":{"prototype":{"polluted":true}}}${" ".repeat(40)}, 1]`,
+			`{"a":${" ".repeat(40)}{"__proto__":{"x":1}},"b":1}`,
+			`{"${"k".repeat(40)}":{"__proto__":{"x":1}}}`,
+			'[{"__proto__":1}          ,1]',
 		];
 		for (const text of bodies)
-			for (const piece of [1, 4, 8, 1000]) {
+			for (const piece of [1, 4, 8, 20, 1000]) {
 				expect(
 					outcome(() => parseJsonBytes(Buffer.from(text), 64, piece)),
 					`${text} / ${piece}`,
