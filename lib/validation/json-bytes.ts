@@ -79,15 +79,25 @@ export function parseJsonBytes(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, pieceBy
 }
 
 /**
+ * Containers this deep or less (the top one is depth 1) get marks when they are big. A deeper big
+ * container (rare: bodies put their bulk in the top container or one below it) is parsed alone as
+ * its parent's element. Not marking the commas and colons of every tick object inside
+ * `{"ticks": [...]}` keeps the scan near the cost of a depth scan alone.
+ */
+const MARKED_DEPTH = 2;
+
+/**
  * One pass over [start, end), which opens a container: the depth limit, and the marks of every
- * container longer than a piece. Null when the bytes are irregular (an unclosed string, brackets
- * that do not pair, anything after the top container, a separator outside it).
+ * container longer than a piece down to MARKED_DEPTH. Null when the bytes are irregular (an
+ * unclosed string, brackets that do not pair, anything after the top container).
  */
 function scan(b: Buffer, start: number, end: number, maxDepth: number, piece: number): Marks | null | typeof TOO_DEEP {
 	let at = new Int32Array(1024);
 	let n = 0;
-	/** Per open container, the index of its opening mark. */
-	const opened: number[] = [];
+	/** Per open container (by depth − 1): where it opened, and (marked depths) the index of its opening mark. */
+	const openedAt = new Int32Array(Math.min(maxDepth, 1 << 20) + 1);
+	const markOf = new Int32Array(MARKED_DEPTH);
+	let depth = 0;
 	for (let i = start; i < end; i++) {
 		const k = BYTE_CLASS[b[i]];
 		if (k === 0) continue;
@@ -101,19 +111,28 @@ function scan(b: Buffer, start: number, end: number, maxDepth: number, piece: nu
 			continue;
 		}
 		if (k === OPEN) {
-			if (opened.length >= maxDepth) return TOO_DEEP;
-			opened.push(n);
-		} else if (k === CLOSE) {
-			const first = opened.pop();
-			// `{` pairs with `}` (0x7b, 0x7d), `[` with `]` (0x5b, 0x5d).
-			if (first === undefined || b[i] !== b[at[first]] + 2) return null;
-			if (opened.length === 0 && i + 1 !== end) return null;
-			// A container within one piece is parsed inside its parent's group: its marks go.
-			if (i + 1 - at[first] <= piece) {
-				n = first;
+			if (depth >= maxDepth) return TOO_DEEP;
+			openedAt[depth] = i;
+			if (depth < MARKED_DEPTH) markOf[depth] = n;
+			else {
+				depth++;
 				continue;
 			}
-		} else if (opened.length === 0) return null; // a separator outside the top container: unreachable, as nothing may follow its close
+			depth++;
+		} else if (k === CLOSE) {
+			if (depth === 0) return null;
+			const open = openedAt[--depth];
+			// `{` pairs with `}` (0x7b, 0x7d), `[` with `]` (0x5b, 0x5d).
+			if (b[i] !== b[open] + 2) return null;
+			if (depth === 0 && i + 1 !== end) return null;
+			if (depth >= MARKED_DEPTH) continue;
+			// A container within one piece is parsed inside its parent's group: its marks go.
+			if (i + 1 - open <= piece) {
+				n = markOf[depth];
+				continue;
+			}
+		} else if (depth > MARKED_DEPTH) continue;
+		else if (depth === 0) return null; // a separator outside the top container: unreachable, as nothing may follow its close
 		if (n === at.length) {
 			const grown = new Int32Array(at.length * 2);
 			grown.set(at);
@@ -121,7 +140,7 @@ function scan(b: Buffer, start: number, end: number, maxDepth: number, piece: nu
 		}
 		at[n++] = i;
 	}
-	return opened.length === 0 ? { at, n } : null;
+	return depth === 0 ? { at, n } : null;
 }
 
 const syntax = (what: string) => new SyntaxError(`Unexpected ${what} in JSON`);

@@ -98,6 +98,9 @@ describe("validation: parseJsonBytes", () => {
 			'{"a":1,"b":2,"a":[3,4,5,6,7,8,9,10]}',
 			'{"2":1,"1":2,"b":[1,2,3,4,5,6,7,8,9],"0":3}',
 			"[-0,1e400,0.1,[-0]]",
+			// Big containers below the marked depth: parsed alone as their parent's element.
+			'{"a":{"b":{"c":[1,2,3,4,5,6,7,8,9,10]},"d":[[[1,2,3,4,5,6,7,8,9]]]}}',
+			'[[[1,2,3,4,5,6,7,8,9],[1,2,3,4,5,6,7,8,9]],[[{"x":[1,2,3,4,5,6,7,8,9]}]]]',
 		];
 		for (const text of cases) for (const piece of [1, 4, 8, 16]) expectSame(Buffer.from(text), piece);
 	});
