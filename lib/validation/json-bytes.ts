@@ -15,21 +15,14 @@
  */
 import { isAscii } from "node:buffer";
 import secureJson from "secure-json-parse";
-import { JsonRefusedError, MAX_JSON_DEPTH, parseJson } from "./json.ts";
+import { CLOSE, JsonRefusedError, MAX_JSON_DEPTH, OPEN, QUOTE, bracketClasses, parseJson } from "./json.ts";
 
 /** Bodies up to this many bytes are decoded and parsed whole; larger containers in groups this size. */
 export const JSON_PIECE_BYTES = 64 * 1024;
 
-const QUOTE = 1;
-const OPEN = 2;
-const CLOSE = 3;
+/** A byte's class: json.ts's, and the comma and the colon. */
 const SEPARATOR = 4;
-const BYTE_CLASS = new Uint8Array(256);
-BYTE_CLASS[0x22] = QUOTE;
-BYTE_CLASS[0x7b] = OPEN;
-BYTE_CLASS[0x5b] = OPEN;
-BYTE_CLASS[0x7d] = CLOSE;
-BYTE_CLASS[0x5d] = CLOSE;
+const BYTE_CLASS = bracketClasses(256);
 BYTE_CLASS[0x2c] = SEPARATOR;
 BYTE_CLASS[0x3a] = SEPARATOR;
 

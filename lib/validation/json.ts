@@ -16,16 +16,23 @@ export const MAX_JSON_DEPTH = 64;
 /** secure-json-parse's message for a poisoning key (its other errors are JSON.parse's). */
 const FORBIDDEN = "Object contains forbidden prototype property";
 
-/** What each UTF-16 code unit is to the depth scan: most are nothing (0), so one load and one test. */
-const QUOTE = 1;
-const OPEN = 2;
-const CLOSE = 3;
-const CODE_CLASS = new Uint8Array(0x10000);
-CODE_CLASS[0x22] = QUOTE;
-CODE_CLASS[0x7b] = OPEN;
-CODE_CLASS[0x5b] = OPEN;
-CODE_CLASS[0x7d] = CLOSE;
-CODE_CLASS[0x5d] = CLOSE;
+/** What a character is to the depth scans (this one's over code units, json-bytes.ts's over bytes). */
+export const QUOTE = 1;
+export const OPEN = 2;
+export const CLOSE = 3;
+
+/** A class table of `size` entries: the quote and the brackets marked, the rest nothing (0), so one load and one test each. */
+export function bracketClasses(size: number): Uint8Array {
+	const table = new Uint8Array(size);
+	table[0x22] = QUOTE;
+	table[0x7b] = OPEN;
+	table[0x5b] = OPEN;
+	table[0x7d] = CLOSE;
+	table[0x5d] = CLOSE;
+	return table;
+}
+
+const CODE_CLASS = bracketClasses(0x10000);
 
 /**
  * The first nesting level beyond `max`, or -1 when none is. One pass over the text; brackets
