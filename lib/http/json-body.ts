@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseJson } from "../validation/json.ts";
-import { JSON_PIECE_BYTES, parseJsonBytes } from "../validation/json-bytes.ts";
+import { JSON_PIECE_BYTES, bomLength, parseJsonBytes, skipSpace } from "../validation/json-bytes.ts";
 
 /** The content types parsed as JSON (body-parser's json default). */
 export const JSON_TYPES = ["application/json"];
@@ -51,7 +51,7 @@ export function jsonBody(strict = true): JsonBodyMiddleware {
 			}
 			return next();
 		}
-		const text = Buffer.isBuffer(body) ? body.toString("utf8", hasBom(body) ? 3 : 0) : body;
+		const text = Buffer.isBuffer(body) ? body.toString("utf8", bomLength(body)) : body;
 		if (typeof text !== "string") return next();
 		// An empty or whitespace-only body, a common client mistake, is read as {} (body-parser's json
 		// does so for an empty one). A test for anything but whitespace (what trim removes) answers
@@ -72,14 +72,8 @@ export function jsonBody(strict = true): JsonBodyMiddleware {
 	return Object.assign(mw, { bodyOnly: true as const });
 }
 
-const hasBom = (b: Buffer) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
-
 /** Whether the first byte past a BOM and JSON whitespace opens an object or an array. */
 function opensContainer(b: Buffer): boolean {
-	for (let i = hasBom(b) ? 3 : 0; i < b.length; i++) {
-		const c = b[i];
-		if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
-		return c === 0x7b || c === 0x5b;
-	}
-	return false;
+	const c = b[skipSpace(b, bomLength(b))];
+	return c === 0x7b || c === 0x5b;
 }

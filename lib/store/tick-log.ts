@@ -99,12 +99,13 @@ export class TickLog {
 	/** Drops the `n` oldest entries. */
 	dropFirst(n: number): void {
 		const head = Math.min(this.#end, this.#head + n);
-		for (let g = this.#head; g < head; g++) {
-			const c = this.#chunkOf(g);
-			// What a dropped slot holds by reference is released with it.
-			const i = g - c.start;
-			if (c.other) c.other[i] = undefined;
-			if (c.ids) c.ids[i] = undefined;
+		// What a dropped slot holds by reference is released with it.
+		for (const c of this.#chunks) {
+			if (c.start >= head) break;
+			const from = Math.max(this.#head, c.start) - c.start;
+			const to = Math.min(head, c.start + c.seq.length) - c.start;
+			c.other?.fill(undefined, from, to);
+			c.ids?.fill(undefined, from, to);
 		}
 		this.#head = head;
 		while (this.#chunks.length > 0 && this.#chunks[0].start + this.#chunks[0].seq.length <= head) this.#chunks.shift();

@@ -30,6 +30,15 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
+/** 3 when the bytes start with a UTF-8 BOM (which a decoder drops), else 0. */
+export const bomLength = (b: Uint8Array): number => (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0);
+
+/** The first position from `i` that is not JSON whitespace (the length when none is). */
+export function skipSpace(b: Uint8Array, i: number): number {
+	while (i < b.length && isSpace(b[i])) i++;
+	return i;
+}
+
 /** secure-json-parse's test for a text that may hold `"__proto__":` or `"constructor":` (it scans the parse only then). */
 const SUSPECT_PROTO = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:/;
 const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
@@ -50,10 +59,9 @@ const TOO_DEEP = -1;
  * for tests, small pieces on small inputs.
  */
 export function parseJsonBytes(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, pieceBytes = JSON_PIECE_BYTES): unknown {
-	const from = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-	let lo = from;
+	const from = bomLength(bytes);
+	const lo = skipSpace(bytes, from);
 	let hi = bytes.length;
-	while (lo < hi && isSpace(bytes[lo])) lo++;
 	while (hi > lo && isSpace(bytes[hi - 1])) hi--;
 	const marks = hi - lo > pieceBytes && BYTE_CLASS[bytes[lo]] === OPEN ? scan(bytes, lo, hi, maxDepth, pieceBytes) : null;
 	if (marks === TOO_DEEP) throw new JsonRefusedError("depth", `JSON nests deeper than ${maxDepth} levels`);
@@ -106,12 +114,11 @@ function scan(b: Buffer, start: number, end: number, maxDepth: number, piece: nu
 		if (k === OPEN) {
 			if (depth >= maxDepth) return TOO_DEEP;
 			openedAt[depth] = i;
-			if (depth < MARKED_DEPTH) markOf[depth] = n;
-			else {
+			if (depth >= MARKED_DEPTH) {
 				depth++;
 				continue;
 			}
-			depth++;
+			markOf[depth++] = n;
 		} else if (k === CLOSE) {
 			if (depth === 0) return null;
 			const open = openedAt[--depth];
