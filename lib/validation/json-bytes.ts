@@ -4,9 +4,18 @@
  * Why: V8 gives every string over 128 KiB its own mapping, so making one touches fresh pages, and
  * on the VMs this runs on (Firecracker) each page fault costs ~10 µs. The 322 KB text of a
  * 5,000-tick POST cost ~1.1 ms to make (a tenth of the batch endpoint's CPU), the JSON.parse after
- * it 1.4 ms. Here the bytes are scanned once (the depth limit, and where the big containers'
- * commas and colons are), and the containers larger than a piece are parsed a group of elements or
- * members at a time, each group's text under 64 KiB.
+ * it 1.4 ms.
+ *
+ * The usual body (`[…]`, or `{…, "ticks": […]}` whose last member holds the bulk) is cut without
+ * a scan (`PieceParser.guess`): the big array is cut at commas found by a native search, each
+ * piece JSON.parse'd as a list of elements in its place, and the depth limit checked on each
+ * piece's values. A wrong cut cannot go unnoticed: a piece parsed from a point where the real
+ * parse is reads as a whole list of elements only if the real parse is back at that level after
+ * it, so the next cut starts where the real parse is too, and so on piece by piece. Any piece that
+ * does not parse, and any other shape, goes to the scan, which decides as if no guess had been
+ * made: one pass over the bytes (the depth limit, and where the big containers' commas and colons
+ * are), then the containers larger than a piece parsed a group of elements or members at a time,
+ * each group's text under 64 KiB.
  *
  * Same answer as `parseJson(text)` (lib/validation/json.ts) on the decoded text: the same value,
  * key order included, and the same refusals (depth, prototype keys); malformed JSON throws a
@@ -54,6 +63,9 @@ interface Marks {
 /** The scan's answer when the text nests deeper than the limit. */
 const TOO_DEEP = -1;
 
+/** Large bodies parsed so far: cut by the guess, or after a scan (tests: which path a body took). */
+export const counted = { guessed: 0, scanned: 0 };
+
 /**
  * Parses a UTF-8 JSON body (a leading BOM skipped) as `parseJson` parses its text. `pieceBytes`:
  * for tests, small pieces on small inputs.
@@ -63,12 +75,18 @@ export function parseJsonBytes(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, pieceBy
 	const lo = skipSpace(bytes, from);
 	let hi = bytes.length;
 	while (hi > lo && isSpace(bytes[hi - 1])) hi--;
-	const marks = hi - lo > pieceBytes && BYTE_CLASS[bytes[lo]] === OPEN ? scan(bytes, lo, hi, maxDepth, pieceBytes) : null;
-	if (marks === TOO_DEEP) throw new JsonRefusedError("depth", `JSON nests deeper than ${maxDepth} levels`);
-	// Small, not a container, or irregular: the whole text (whose parse says what is wrong).
-	if (marks === null) return parseJson(bytes.toString("utf8", from), maxDepth);
-	const pieces = new PieceParser(bytes, marks, pieceBytes);
-	const value = pieces.container(0).value;
+	const big = hi - lo > pieceBytes && BYTE_CLASS[bytes[lo]] === OPEN;
+	let pieces = new PieceParser(bytes, pieceBytes);
+	let value = big ? pieces.guess(lo, hi, maxDepth) : GIVE_UP;
+	if (big) counted[value === GIVE_UP ? "scanned" : "guessed"]++;
+	if (value === GIVE_UP) {
+		const marks = big ? scan(bytes, lo, hi, maxDepth, pieceBytes) : null;
+		if (marks === TOO_DEEP) throw tooDeep(maxDepth);
+		// Small, not a container, or irregular: the whole text (whose parse says what is wrong).
+		if (marks === null) return parseJson(bytes.toString("utf8", from), maxDepth);
+		pieces = new PieceParser(bytes, pieceBytes);
+		value = pieces.container(marks, 0).value;
+	}
 	if (!pieces.suspect) return value;
 	// As secure-json-parse does when its test matches a text: a scan of the parsed value.
 	try {
@@ -78,6 +96,29 @@ export function parseJsonBytes(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, pieceBy
 		throw err;
 	}
 }
+
+const tooDeep = (maxDepth: number) => new JsonRefusedError("depth", `JSON nests deeper than ${maxDepth} levels`);
+
+/**
+ * Whether `value` (from JSON.parse, which does not recurse) nests deeper than `levels`, the
+ * value itself being level 1 if a container: the scan's test, made on a piece's values as each is
+ * parsed, so a too-deep body costs at most one piece's parse more than the scan's refusal (a
+ * 64 KiB piece of 32,768 nested arrays: 3–5 ms). It recurses at most `levels` deep.
+ */
+function deeperThan(value: unknown, levels: number): boolean {
+	if (typeof value !== "object" || value === null) return false;
+	if (levels < 1) return true;
+	if (Array.isArray(value)) {
+		for (let i = 0; i < value.length; i++) if (deeperThan(value[i], levels - 1)) return true;
+	} else for (const k in value) if (deeperThan((value as Record<string, unknown>)[k], levels - 1)) return true;
+	return false;
+}
+
+/** `PieceParser.guess`'s answer when the body is not of a shape it cuts, or a piece does not parse. */
+const GIVE_UP: unique symbol = Symbol("give up");
+
+/** Commas looked at, back from a piece's end, for one between two containers; past them the guess gives up. */
+const CUT_TRIES = 64;
 
 /**
  * Containers this deep or less (the top one is depth 1) get marks when they are big. A deeper big
@@ -150,10 +191,11 @@ class PieceParser {
 	/** A group's text may hold a prototype key: the result is scanned. */
 	suspect = false;
 	readonly #encoding: "latin1" | "utf8";
+	/** The limit `guess` refuses by. */
+	#maxDepth = MAX_JSON_DEPTH;
 
 	constructor(
 		readonly bytes: Buffer,
-		readonly marks: Marks,
 		readonly piece: number,
 	) {
 		// ASCII decodes the same either way; latin1 skips the UTF-8 decoder.
@@ -178,9 +220,95 @@ class PieceParser {
 		return true;
 	}
 
+	/**
+	 * The value of the container at [lo, hi) when it is an array, or an object whose last member is
+	 * the array (its value ends where the object does), cut without a scan; GIVE_UP otherwise.
+	 * Refuses (throws) as soon as a piece nests deeper than `maxDepth` allows.
+	 */
+	guess(lo: number, hi: number, maxDepth: number): unknown {
+		const b = this.bytes;
+		this.#maxDepth = maxDepth;
+		if (b[hi - 1] !== b[lo] + 2) return GIVE_UP;
+		if (b[lo] === 0x5b) return maxDepth < 1 ? GIVE_UP : this.#elements(lo + 1, hi - 1, maxDepth - 1);
+		// `{…"key":[…]}`: the array opens at the first `[` if the text before it, given a value and a
+		// close, parses; then its key is the string before the colon.
+		const close = this.#lastSolid(hi - 2);
+		const open = b.indexOf(0x5b, lo);
+		if (b[close] !== 0x5d || open < 0 || open >= close || open - lo > this.piece || maxDepth < 2) return GIVE_UP;
+		let head: Record<string, unknown>;
+		try {
+			head = this.#parse(`${this.#text(lo, open)}0}`) as Record<string, unknown>;
+		} catch {
+			return GIVE_UP;
+		}
+		if (deeperThan(head, maxDepth)) throw tooDeep(maxDepth);
+		// As that parsed, a colon and the key are before the `[`. The key's opening quote is the
+		// nearest quote before its end with no `\\` before it (a quote in the key has one; the
+		// opening quote follows `{`, `,` or whitespace).
+		const keyEnd = this.#lastSolid(this.#lastSolid(open - 1) - 1);
+		let keyStart = b.lastIndexOf(0x22, keyEnd - 1);
+		while (b[keyStart - 1] === 0x5c) keyStart = b.lastIndexOf(0x22, keyStart - 1);
+		const elements = this.#elements(open + 1, close, maxDepth - 2);
+		if (elements === GIVE_UP) return GIVE_UP;
+		this.#set(head, this.#parse(this.#text(keyStart, keyEnd + 1)) as string, elements);
+		return head;
+	}
+
+	/** The last position at or before `i` that is not whitespace. */
+	#lastSolid(i: number): number {
+		while (i > 0 && isSpace(this.bytes[i])) i--;
+		return i;
+	}
+
+	/**
+	 * An array's elements between its brackets, [from, to), a piece at a time, each at most
+	 * `levels` deep; GIVE_UP when a piece does not parse.
+	 */
+	#elements(from: number, to: number, levels: number): unknown[] | typeof GIVE_UP {
+		const out: unknown[] = [];
+		const first = this.bytes[skipSpace(this.bytes, from)];
+		const containers = first === 0x7b || first === 0x5b;
+		for (;;) {
+			const cut = to - from <= this.piece ? to : this.#cut(from, from + this.piece, containers);
+			if (cut < 0) return GIVE_UP;
+			let values: unknown[];
+			try {
+				values = this.#parse(`[${this.#text(from, cut)}]`) as unknown[];
+			} catch {
+				return GIVE_UP;
+			}
+			// An empty piece parses (`[]`) where its commas would not.
+			if (values.length === 0) return GIVE_UP;
+			for (let i = 0; i < values.length; i++) {
+				if (deeperThan(values[i], levels)) throw tooDeep(this.#maxDepth);
+				out.push(values[i]);
+			}
+			if (cut === to) return out;
+			from = cut + 1;
+		}
+	}
+
+	/**
+	 * A comma in (from, limit) to cut at, the last one; between containers when the elements are
+	 * containers (`},{`), so that the cut is likely a real one. -1 when none is found.
+	 */
+	#cut(from: number, limit: number, containers: boolean): number {
+		const b = this.bytes;
+		let at = limit;
+		for (let tries = 0; tries < CUT_TRIES && at - 1 > from; tries++) {
+			at = b.lastIndexOf(COMMA, at - 1);
+			if (at <= from) return -1;
+			if (!containers) return at;
+			const before = b[this.#lastSolid(at - 1)];
+			const after = b[skipSpace(b, at + 1)];
+			if ((before === 0x7d || before === 0x5d) && (after === 0x7b || after === 0x5b)) return at;
+		}
+		return -1;
+	}
+
 	/** The container opened at mark `m`: its value and the mark after its closing one. */
-	container(m: number): { value: unknown; next: number } {
-		const { bytes, marks } = this;
+	container(marks: Marks, m: number): { value: unknown; next: number } {
+		const bytes = this.bytes;
 		const open = marks.at[m];
 		const isArray = bytes[open] === 0x5b;
 		const value: unknown[] | Record<string, unknown> = isArray ? [] : {};
@@ -205,7 +333,7 @@ class PieceParser {
 			const c = bytes[pos];
 			if (BYTE_CLASS[c] === OPEN) {
 				if (child) throw syntax("value");
-				const inner = this.container(j);
+				const inner = this.container(marks, j);
 				child = { value: inner.value, open: pos, close: marks.at[inner.next - 1] };
 				j = inner.next;
 				continue;

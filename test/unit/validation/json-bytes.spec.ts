@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { parseJson } from "../../../lib/validation/json.ts";
-import { JSON_PIECE_BYTES, parseJsonBytes } from "../../../lib/validation/json-bytes.ts";
+import { JSON_PIECE_BYTES, counted, parseJsonBytes } from "../../../lib/validation/json-bytes.ts";
 import { JsonRefusedError } from "../../../lib/protocol/errors.ts";
 
 type Outcome = { value: unknown } | { error: string };
@@ -56,6 +56,36 @@ const mutated = fc
 		return t;
 	});
 
+/** Strings made of the bytes a cut looks at, so that a guessed cut often falls inside one. */
+const trickyString = fc.string({ unit: fc.constantFrom("}", ",", "{", "]", "[", '"', "\\", ":", "a", " "), maxLength: 4 });
+/** Keys before the big array: no `[`, which would end the guess before it starts. */
+const headString = fc.string({ unit: fc.constantFrom("a", "b", '"', "\\", "{", ","), maxLength: 3 });
+const trickyValue = fc.letrec(tie => ({
+	value: fc.oneof({ depthSize: "small" }, trickyString, fc.integer(), fc.constant(null), fc.array(tie("value"), { maxLength: 2 }), fc.dictionary(trickyString, tie("value"), { maxKeys: 3 })),
+})).value;
+
+/**
+ * The shapes `guess` cuts: an array, or an object whose last member is an array, of objects or
+ * of any values, with whitespace around the commas (sometimes), and in half of them a byte changed.
+ */
+const guessable = fc
+	.tuple(
+		fc.array(fc.oneof(fc.dictionary(trickyString, trickyValue, { maxKeys: 3 }), trickyValue), { minLength: 1, maxLength: 16 }),
+		fc.dictionary(headString, fc.oneof(headString, fc.integer()), { maxKeys: 2 }),
+		fc.option(headString, { nil: undefined }),
+		fc.constantFrom(",", ", ", " ,\n "),
+		fc.array(fc.tuple(fc.nat(), fc.constantFrom("", ",", "[", "]", "{", "}", '"', " "), fc.boolean()), { maxLength: 1 }),
+	)
+	.map(([elements, head, key, comma, edits]) => {
+		const array = `[${elements.map(e => JSON.stringify(e)).join(comma)}]`;
+		let t = key === undefined ? array : `${JSON.stringify(head).slice(0, -1)}${Object.keys(head).length > 0 ? "," : ""}${JSON.stringify(key)}:${array}}`;
+		for (const [at, s, replace] of edits) {
+			const i = at % t.length;
+			t = t.slice(0, i) + s + t.slice(replace ? i + 1 : i);
+		}
+		return t;
+	});
+
 describe("validation: parseJsonBytes", () => {
 	it("parses valid JSON as parseJson does, in pieces of any size", () => {
 		fc.assert(
@@ -69,6 +99,68 @@ describe("validation: parseJsonBytes", () => {
 			fc.property(mutated, fc.integer({ min: 1, max: 32 }), fc.integer({ min: 1, max: 6 }), (text, piece, depth) => expectSame(Buffer.from(text), piece, depth)),
 			{ numRuns: 5000 },
 		);
+	});
+
+	it("cuts arrays of elements without a scan as parseJson parses them, wrong guesses included", () => {
+		const before = { ...counted };
+		fc.assert(
+			fc.property(guessable, fc.integer({ min: 8, max: 64 }), fc.integer({ min: 2, max: 8 }), (text, piece, depth) => expectSame(Buffer.from(text), piece, depth)),
+			{ numRuns: 6000 },
+		);
+		// Both paths were taken: cuts that held, and guesses given up to the scan.
+		expect(counted.guessed - before.guessed).to.be.greaterThan(300);
+		expect(counted.scanned - before.scanned).to.be.greaterThan(300);
+	});
+
+	it("takes a guessed cut only where the text bears it out", () => {
+		const elements = "1,2,3,4,5,6,7,8,9";
+		const cases = [
+			// A piece of whitespace only parses (`[ ]`); the list around it does not.
+			"[1,2,3,  ,4,5,6,7,8]",
+			`{"a":1,"t":[1,2,3,  ,4,5]}`,
+			// Cuts that fall inside strings, and the `},{` of a string.
+			'[{"a":"},{"},{"b":"x,y"},{"c":"},{"},{"d":1}]',
+			// The first `[` in a string, or an array before the last member, or after the last one.
+			`{"s":"[","t":[${elements}]}`,
+			`{"a":[${elements}],"b":[${elements}]}`,
+			`{"a":[${elements}],"b":1}`,
+			`{"a":[${elements}] , "b":[1]}`,
+			// Keys with escaped quotes and backslashes, a repeated key, a prototype key.
+			`{"k\\"q\\\\":[${elements}]}`,
+			`{"\\"":[${elements}]}`,
+			`{"\\\\":[${elements}]}`,
+			`{"t":0,"u":1,"t":[${elements}]}`,
+			`{"a":{"b":"c"},"t" : [${elements}]}`,
+			// Too deep inside an element, and at the limit.
+			`[${elements},[[[[[[[[1]]]]]]]]]`,
+			`{"t":[${elements},[[[[[[1]]]]]]]}`,
+			`{"h":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{}}}}}}}},"t":[${elements}]}`,
+		];
+		for (const text of cases)
+			for (const piece of [...Array.from({ length: 24 }, (_, i) => i + 1), 64, 100]) {
+				expectSame(Buffer.from(text), piece, 8);
+				expectSame(Buffer.from(text), piece);
+			}
+	});
+
+	it("refuses a guessed body at the first piece that nests too deep, not after parsing the rest", () => {
+		const deep = `${"[".repeat(70)}${"]".repeat(70)}`;
+		const rest = Array.from({ length: 2000 }, (_, i) => `{"i":${i}}`).join(",");
+		const parse = JSON.parse;
+		for (const text of [`[1,${deep},${rest}]`, `{"t":[1,${deep},${rest}]}`]) {
+			const texts: string[] = [];
+			JSON.parse = ((t: string, reviver?: Parameters<typeof parse>[1]) => (texts.push(t), parse(t, reviver))) as typeof JSON.parse;
+			let got: Outcome;
+			try {
+				got = outcome(() => parseJsonBytes(Buffer.from(text), 64, 1024));
+			} finally {
+				JSON.parse = parse;
+			}
+			expect(got).to.deep.equal({ error: "refused depth" });
+			// The head (for the object) and the first piece; the body holds ~20 pieces.
+			expect(texts.length, text.slice(0, 20)).to.be.at.most(2);
+			expect(texts.every(t => t.length <= 1026)).to.equal(true);
+		}
 	});
 
 	it("agrees on the cases at the edges of its groups", () => {
