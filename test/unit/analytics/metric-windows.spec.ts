@@ -5,7 +5,8 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { combineExports, MetricWindows, RELATIVE_ACCURACY, windowSpan } from "../../../lib/analytics/metric-windows.ts";
+import { DDSketch } from "@datadog/sketches-js";
+import { combine, combineExports, MetricWindows, RELATIVE_ACCURACY, windowSpan } from "../../../lib/analytics/metric-windows.ts";
 import { WindowStore } from "../../../lib/analytics/window-store.ts";
 import { RINGS, WINDOWS, WINDOW_SPECS, type WindowName } from "../../../lib/analytics/window-spec.ts";
 
@@ -81,6 +82,56 @@ describe("analytics: MetricWindows", () => {
 		);
 	});
 
+	it("answers exactly as rings that each take every value into their own sketch, late values and clock jumps included", () => {
+		/** The rings before the roll-up: each value into every ring that holds it, sketch included. */
+		class EagerWindows {
+			readonly rings = RINGS.map(r => ({ res: r.resMs, slots: new Array<{ index: number; count: number; sum: number; min: number; max: number; sketch: DDSketch } | null>(r.spanMs / r.resMs + 1).fill(null) }));
+			add(ts: number, value: number, now: number): void {
+				for (const r of this.rings) {
+					const index = Math.floor(ts / r.res);
+					if (index <= Math.floor(now / r.res) - r.slots.length) continue;
+					const at = index % r.slots.length;
+					let b = r.slots[at];
+					if (b === null || b.index < index) r.slots[at] = b = { index, count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) };
+					else if (b.index > index) continue;
+					b.count++;
+					b.sum += value;
+					b.min = Math.min(b.min, value);
+					b.max = Math.max(b.max, value);
+					b.sketch.accept(value);
+				}
+			}
+			stats(window: WindowName, now: number) {
+				const s = windowSpan(window, now);
+				return combine("x", window, s.from, s.to, this.rings[s.ring].slots.filter(b => b !== null && b.index >= s.fromIndex && b.index <= s.toIndex) as unknown as Parameters<typeof combine>[4]);
+			}
+		}
+		// Steps of the clock (mostly within a bucket, sometimes across rings' spans, sometimes back, by up to 3 h), each with a value at or before it.
+		const step = fc.tuple(
+			fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 3000 }) }, fc.integer({ min: 3000, max: 4 * 3_600_000 }), fc.integer({ min: -120_000, max: 0 }), fc.integer({ min: -3 * 3_600_000, max: 0 })),
+			fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, fc.integer({ min: 0, max: 30 * 3_600_000 })),
+			valueArb,
+		);
+		fc.assert(
+			fc.property(fc.array(step, { minLength: 1, maxLength: 400 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 4 }), (steps, queryAt) => {
+				const got = new MetricWindows();
+				const want = new EagerWindows();
+				let now = T0;
+				const check = () => {
+					for (const w of WINDOWS) for (const at of [now, now + 4999, now + 70_000]) expect(got.stats("x", w, at), `${w} at ${at}`).to.deep.equal(want.stats(w, at));
+				};
+				steps.forEach(([dt, behind, v], i) => {
+					now += dt;
+					got.add(now - behind, v, now);
+					want.add(now - behind, v, now);
+					if (queryAt.includes(i)) check();
+				});
+				check();
+			}),
+			{ numRuns: 300 },
+		);
+	});
+
 	it("answers the same from values spread over nodes (merged exports) as from one node holding them all", () => {
 		fc.assert(
 			fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 * DAY }), valueArb, fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 2 * DAY }), (raw, queryOffset) => {
@@ -151,6 +202,29 @@ describe("analytics: MetricWindows", () => {
 		// A ts ahead of the clock counts as now: it is in the 1m window ending now.
 		expect(store.record("c", 5, now + 1000)).to.equal("ok");
 		expect(store.stats("c", "1m")!.max).to.equal(5);
+	});
+
+	it("names each metric changed since the last take once, and again after it changes again", () => {
+		let now = T0;
+		const store = new WindowStore(10, () => now);
+		expect(store.takeDirty()).to.deep.equal([]);
+		store.record("a", 1);
+		store.record("b", 1);
+		store.record("a", 2);
+		expect(store.takeDirty().sort()).to.deep.equal(["a", "b"]);
+		expect(store.takeDirty()).to.deep.equal([]);
+		expect(store.record("b", 1, now - 2 * DAY)).to.equal("late");
+		expect(store.takeDirty(), "a late value changes nothing").to.deep.equal([]);
+		store.record("a", 3);
+		expect(store.takeDirty()).to.deep.equal(["a"]);
+		// Evicted while marked, then back: named again.
+		store.record("b", 1);
+		now += DAY + 1;
+		expect(store.evictIdle()).to.equal(2);
+		store.record("b", 1);
+		expect(store.takeDirty()).to.deep.equal(["b"]);
+		store.record("b", 2);
+		expect(store.takeDirty()).to.deep.equal(["b"]);
 	});
 
 	it("combines nodes' exports whatever form each sent (bins, or protobuf from a node before them): a rolling upgrade", () => {
