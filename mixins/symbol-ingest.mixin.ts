@@ -10,11 +10,27 @@ import type { EntryOutcome, OwnerEntry } from "../lib/ingest/owner-batches.ts";
 import { symbolRule, type Tick } from "../lib/protocol/tick.ts";
 import type { Hops } from "../lib/metrics/stages.ts";
 import { routedBy, type KeyedActorMethods } from "./keyed-actor.mixin.ts";
-import { TimeoutError } from "../lib/protocol/errors.ts";
+import { TimeoutError, ValidationError } from "../lib/protocol/errors.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 
 const symbolParam = symbolRule();
-const ticksParam = { type: "array", min: 1, items: "object" } as const;
+/** Each tick an object too, but checked by `checkTickObjects`: see there. */
+const ticksParam = { type: "array", min: 1 } as const;
+
+/**
+ * Refuses (422, naming the item) a tick that is not an object, as `items: "object"` in the params
+ * did. fastest-validator's compiled item check took ~15 ns and ~100 bytes of garbage a tick, a
+ * tenth of what the embedded batch endpoint allocates per tick; this loop allocates nothing.
+ */
+function checkTickObjects(ticks: readonly unknown[], field: string): void {
+	for (let i = 0; i < ticks.length; i++) {
+		const t = ticks[i];
+		if (typeof t === "object" && t !== null && !Array.isArray(t)) continue;
+		const item = `${field}[${i}]`;
+		const message = `The '${item}' field must be an Object.`;
+		throw new ValidationError(message, [{ field: item, message, type: "object", actual: t }]);
+	}
+}
 
 export interface SymbolIngestMethods {
 	ingestOne(symbol: string, ticks: Tick[], deadline: number, hops: Hops | undefined): Promise<IngestResult>;
@@ -32,6 +48,7 @@ export function symbolIngestMixin(deps: NodeDeps): Partial<ServiceSchema<Record<
 				handler(ctx: Context<{ symbol: string; ticks: Tick[] }, { hops?: unknown }>): Promise<IngestResult> {
 					// The batch's latency stamps, from ingest (lib/metrics/stages.ts).
 					const hops = deps.stages.receive("owner.received", ctx.meta.hops);
+					checkTickObjects(ctx.params.ticks, "ticks");
 					// Past the deadline, a waiting activation or a queued batch is not started: the caller gave up.
 					return this.ingestOne(ctx.params.symbol, ctx.params.ticks, this.callDeadline(ctx), hops);
 				},
@@ -42,6 +59,7 @@ export function symbolIngestMixin(deps: NodeDeps): Partial<ServiceSchema<Record<
 				visibility: "public",
 				params: { batches: { type: "array", min: 1, items: { type: "object", strict: "remove", props: { symbol: symbolParam, ticks: ticksParam } } } },
 				handler(ctx: Context<{ batches: OwnerEntry[] }, { hops?: unknown }>): Promise<EntryOutcome[]> {
+					ctx.params.batches.forEach((b, i) => checkTickObjects(b.ticks, `batches[${i}].ticks`));
 					const hops = deps.stages.receive("owner.received", ctx.meta.hops);
 					const deadline = this.callDeadline(ctx);
 					const plain = (err: Error) => {

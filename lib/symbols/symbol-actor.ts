@@ -4,7 +4,7 @@
  * An update is acknowledged only after it is in the store's log; state changes only after that,
  * so a failed write changes nothing.
  */
-import type { Tick, SequencedTick } from "../protocol/tick.ts";
+import type { Tick } from "../protocol/tick.ts";
 import { BusyError, FencedError, SequenceConflictError } from "../protocol/errors.ts";
 import { subjects, toTickMessage, WIRE_VERSION, type TickMessage, type Topic } from "../protocol/wire.ts";
 import type { Timeframe } from "../bars/timeframes.ts";
@@ -16,7 +16,7 @@ import { SnapshotSchedule } from "./snapshot-schedule.ts";
 import { HeldLease } from "../keyed/lease.ts";
 import { analysisFingerprint, symbolLeasing, type ActorOptions } from "./actor-options.ts";
 import { nextTurn } from "../scheduling/turns.ts";
-import { analysisMessage, isNewest, logged, withSeq } from "./tick-records.ts";
+import { analysisMessage, isNewest, logged, tickMessage, withSeq } from "./tick-records.ts";
 import type { Hops, Stage } from "../metrics/stages.ts";
 import { HAND_OVER } from "../kv/json-copy.ts";
 
@@ -204,11 +204,11 @@ export class SymbolActor {
 		if (this.#held?.due && !(await this.renew())) throw new FencedError(this.symbol, null);
 	}
 
-	/** `msg`: the tick's wire message when already built (the batch's latest), else built here. */
-	#apply(t: SequencedTick, emit: (e: AnalysisEvent) => void, msg: TickMessage = toTickMessage(t)): TickMessage {
-		this.seq = t.seq;
-		if (isNewest(this.latest, t.ts)) this.latest = msg;
-		this.analysis.apply(t, emit);
+	/** A fresh tick, as its wire message (tickMessage), into the actor's state; returns the message. */
+	#apply(msg: TickMessage, emit: (e: AnalysisEvent) => void): TickMessage {
+		this.seq = msg.seq;
+		if (isNewest(this.latest, msg.ts)) this.latest = msg;
+		this.analysis.apply(msg, emit);
 		return msg;
 	}
 
@@ -295,7 +295,8 @@ export class SymbolActor {
 		if (!this.lease) throw new FencedError(this.symbol, null);
 		// Ids a turn that threw before its append admitted are not in the log: they must not count.
 		this.#ids.rollback();
-		const fresh: SequencedTick[] = [];
+		/** The fresh ticks as their wire messages, which are sequenced ticks too (tickMessage). */
+		const fresh: TickMessage[] = [];
 		const entries: LogEntry[] = [];
 		/** Per batch: where its fresh ticks end in `fresh`. */
 		const ends: number[] = [];
@@ -323,8 +324,7 @@ export class SymbolActor {
 					continue;
 				}
 				if (t.ts > watermark) watermark = t.ts;
-				const s = withSeq(t, ++seq);
-				fresh.push(s);
+				fresh.push(tickMessage(t, ++seq));
 				entries.push({ seq, data: logged(t) });
 				if (isNewest(newest < 0 ? this.latest : fresh[newest], t.ts)) newest = fresh.length - 1;
 			}
@@ -334,7 +334,7 @@ export class SymbolActor {
 			ends.push(fresh.length);
 		}
 		if (fresh.length > 0) {
-			const newestMsg = newest < 0 ? null : toTickMessage(fresh[newest]);
+			const newestMsg = newest < 0 ? null : fresh[newest];
 			try {
 				// The entries (the checked ticks, never published) are only read after this: handed over.
 				await this.opts.store.append(this.symbol, entries, newestMsg ?? this.latest, this.lease, HAND_OVER);
@@ -353,9 +353,9 @@ export class SymbolActor {
 			for (let b = 0; b < group.length; b++) {
 				const end = ends[b];
 				if (end === i) continue;
-				for (; i < end - 1; i++) this.#publish(subject, this.#apply(fresh[i], emit, i === newest ? newestMsg! : undefined));
+				for (; i < end - 1; i++) this.#publish(subject, this.#apply(fresh[i], emit));
 				// A batch's last tick carries its stamps: its publish is the batch's latest.
-				this.#publish(subject, this.#apply(fresh[i], emit, i === newest ? newestMsg! : undefined), this.#mark("published", appended[b]));
+				this.#publish(subject, this.#apply(fresh[i], emit), this.#mark("published", appended[b]));
 				i++;
 			}
 			this.#snapshots.written(fresh.length);

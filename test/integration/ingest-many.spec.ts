@@ -43,4 +43,31 @@ describe("symbols.ingestMany (embedded node)", function () {
 		expect(ms).to.be.below(1900);
 		release();
 	});
+
+	it("refuses a tick that is not an object with a 422 naming it, and writes nothing of the call", async () => {
+		node ??= await startNode({ nodeId: "ingest-many", services: ["symbols"] });
+		const ts = Date.now();
+		const good = (symbol: string) => ({ symbol, price: 1, size: 1, ts });
+		const refusal = (action: string, params: object) =>
+			node!.broker.call(action, params).then(
+				() => expect.fail(`${action} accepted a tick that is not an object`),
+				(err: { code: number; type: string; data: Array<{ field: string; type: string }> }) => ({ code: err.code, type: err.type, data: err.data.map(d => ({ field: d.field, type: d.type })) }),
+			);
+		for (const bad of [null, 7, "tick", [good("BADA")]]) {
+			expect(
+				await refusal("symbols.ingestMany", {
+					batches: [
+						{ symbol: "BADA", ticks: [good("BADA")] },
+						{ symbol: "BADB", ticks: [good("BADB"), bad] },
+					],
+				}),
+			).to.deep.equal({
+				code: 422,
+				type: "VALIDATION_ERROR",
+				data: [{ field: "batches[1].ticks[1]", type: "object" }],
+			});
+			expect(await refusal("symbols.ingest", { symbol: "BADA", ticks: [good("BADA"), good("BADA"), bad] })).to.deep.equal({ code: 422, type: "VALIDATION_ERROR", data: [{ field: "ticks[2]", type: "object" }] });
+		}
+		for (const symbol of ["BADA", "BADB"]) expect(await node.deps.store.range(symbol, 0, 10), symbol).to.deep.equal([]);
+	});
 });
