@@ -46,9 +46,9 @@ export function symbolIngestMixin(deps: NodeDeps): Partial<ServiceSchema<Record<
 				visibility: "public",
 				params: { symbol: symbolParam, ticks: ticksParam },
 				handler(ctx: Context<{ symbol: string; ticks: Tick[] }, { hops?: unknown }>): Promise<IngestResult> {
+					checkTickObjects(ctx.params.ticks, "ticks");
 					// The batch's latency stamps, from ingest (lib/metrics/stages.ts).
 					const hops = deps.stages.receive("owner.received", ctx.meta.hops);
-					checkTickObjects(ctx.params.ticks, "ticks");
 					// Past the deadline, a waiting activation or a queued batch is not started: the caller gave up.
 					return this.ingestOne(ctx.params.symbol, ctx.params.ticks, this.callDeadline(ctx), hops);
 				},
