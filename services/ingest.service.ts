@@ -10,6 +10,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { checkTickBatch, checkTickBatchInTurns, isFieldErrors, type Tick } from "../lib/protocol/tick.ts";
 import { ValidationError } from "../lib/protocol/errors.ts";
+import { isParsedBody } from "../lib/http/json-body.ts";
 import type { NodeDeps } from "../runtime/deps.ts";
 import type { TierName } from "../lib/auth/tiers.ts";
 import { TICKS_DOC } from "../lib/openapi/ticks-schema.ts";
@@ -44,6 +45,8 @@ interface Methods extends VendorMessagesMethods, IngestFeedsMethods {
 export default function ingestService(deps: NodeDeps): ServiceSchema<Record<string, never>, Methods, Vars> {
 	const { config } = deps;
 	const checkOpts = { maxFutureMs: config.ingest.maxFutureMs, now: deps.now };
+	/** For a body parsed from the request's own bytes (lib/http/json-body.ts, or a NATS message): handed over. */
+	const ownedOpts = { ...checkOpts, handedOver: true };
 	const w = config.workers;
 	const timers = { ...realTimers, now: deps.now };
 	return {
@@ -60,7 +63,7 @@ export default function ingestService(deps: NodeDeps): ServiceSchema<Record<stri
 				async handler(ctx: Context<{ body: unknown }, { auth?: { tier?: TierName }; hops?: unknown }>): Promise<SubmitResult> {
 					// Latency stamps (lib/metrics/stages.ts): from the gateway that took the request, else from here.
 					const hops = deps.stages.receive("http.parsed", ctx.meta.hops) ?? deps.stages.start();
-					const checked = await checkTickBatchInTurns(ctx.params.body, checkOpts);
+					const checked = await checkTickBatchInTurns(ctx.params.body, isParsedBody(ctx.params.body) ? ownedOpts : checkOpts);
 					if (isFieldErrors(checked)) {
 						for (const e of checked) this.broker.metrics.increment("rookery.ingest.rejected", { reason: e.type ?? "invalid" });
 						throw new ValidationError(`${checked.length === 1 ? "a field is" : `${checked.length} fields are`} invalid: ${checked[0].field}: ${checked[0].message}`, checked);

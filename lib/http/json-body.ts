@@ -10,6 +10,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseJson } from "../validation/json.ts";
 import { JSON_PIECE_BYTES, bomLength, parseJsonBytes, skipSpace } from "../validation/json-bytes.ts";
 
+/**
+ * The bodies parsed here, so a handler can tell a request's own body (made from its bytes, which
+ * nothing else holds) from params an in-process caller built and may still hold.
+ */
+const parsedBodies = new WeakSet<object>();
+
+/** Whether `body` is a request body this middleware parsed (see parsedBodies). */
+export const isParsedBody = (body: unknown): boolean => typeof body === "object" && body !== null && parsedBodies.has(body);
+
+/** Marks a parsed body (objects and arrays only; a bare value is copied wherever it goes). */
+function parsed(body: unknown): unknown {
+	if (typeof body === "object" && body !== null) parsedBodies.add(body);
+	return body;
+}
+
 /** The content types parsed as JSON (body-parser's json default). */
 export const JSON_TYPES = ["application/json"];
 
@@ -45,7 +60,7 @@ export function jsonBody(strict = true): JsonBodyMiddleware {
 		// decoded (a BOM dropped, as body-parser's decoder does) and goes the way text bodies go.
 		if (Buffer.isBuffer(body) && body.length > JSON_PIECE_BYTES && opensContainer(body)) {
 			try {
-				req.body = parseJsonBytes(body);
+				req.body = parsed(parseJsonBytes(body));
 			} catch (err) {
 				return next(err instanceof SyntaxError ? Object.assign(err, { status: 400, type: "entity.parse.failed" }) : err);
 			}
@@ -62,7 +77,7 @@ export function jsonBody(strict = true): JsonBodyMiddleware {
 		}
 		if (strict && !/^[\s]*[[{]/.test(text)) return next(Object.assign(new SyntaxError("the body must be a JSON object or array"), { status: 400, type: "entity.parse.failed" }));
 		try {
-			req.body = parseJson(text);
+			req.body = parsed(parseJson(text));
 		} catch (err) {
 			if (err instanceof SyntaxError) return next(Object.assign(err, { status: 400, type: "entity.parse.failed" }));
 			return next(err);

@@ -147,6 +147,51 @@ describe("lib/protocol/tick", () => {
 		);
 	});
 
+	it("answers a handed-over tick already in the accepted form as itself, and any other as a copy would be (fast-check)", () => {
+		const order = ["symbol", "price", "size", "ts", "bid", "ask", "id"];
+		const tick = fc
+			.tuple(
+				fc.record(
+					{
+						symbol: fc.constantFrom("AAPL", "brk.b", "BTC/USD", "", 7),
+						price: fc.oneof(fc.double({ min: PRICE_MIN, max: PRICE_MAX, noNaN: true }), fc.constantFrom(0, -1, NaN)),
+						size: fc.double({ min: 0, max: SIZE_MAX, noNaN: true }),
+						ts: fc.oneof(fc.integer({ min: 1, max: NOW + 120_000 }), fc.constantFrom(NOW + 120_001, 1.5, "2026-11-28T11:59:00.500Z")),
+						bid: fc.oneof(fc.double({ min: PRICE_MIN, max: PRICE_MAX, noNaN: true }), fc.constantFrom(0, null)),
+						ask: fc.double({ min: PRICE_MIN, max: PRICE_MAX, noNaN: true }),
+						id: fc.oneof(fc.string({ minLength: 1, maxLength: 64 }), fc.constantFrom("", "x".repeat(65), 12)),
+					},
+					{ requiredKeys: ["symbol", "price", "size", "ts"] },
+				),
+				fc.boolean(),
+			)
+			.map(([t, shuffled]) => {
+				const keys = Object.keys(t).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+				if (shuffled) keys.reverse();
+				return Object.fromEntries(keys.map(k => [k, (t as Record<string, unknown>)[k]]));
+			});
+		const handedOver = { ...opts, handedOver: true };
+		let itself = 0;
+		let copied = 0;
+		fc.assert(
+			fc.property(tick, raw => {
+				const want = checkTick({ ...raw }, opts);
+				const got = checkTick(raw, handedOver);
+				expect(got, JSON.stringify(raw)).to.deep.equal(want);
+				expect(JSON.stringify(got)).to.equal(JSON.stringify(want));
+				if ((got as unknown) === raw) itself++;
+				else if (!Array.isArray(got)) copied++;
+			}),
+			{ numRuns: 5000 },
+		);
+		// Both answers were given: the tick itself, and a copy (another key order, a symbol to upper-case).
+		expect(itself).to.be.greaterThan(40);
+		expect(copied).to.be.greaterThan(40);
+		const body = [{ symbol: "AAPL", price: 1, size: 2, ts: NOW, id: "a1" }];
+		expect((checkTickBatch(body, handedOver) as unknown[])[0]).to.equal(body[0]);
+		expect((checkTickBatch(body, opts) as unknown[])[0]).to.not.equal(body[0]);
+	});
+
 	it("normalizeSymbol: the string itself when already upper case, else its upper case, null when not a symbol", () => {
 		// Its definition: ASCII letters, digits and . : / -, 1-24 of them, upper-cased.
 		const reference = (s: string) => (/^[A-Za-z0-9.:/-]{1,24}$/.test(s) ? s.toUpperCase() : null);
