@@ -138,22 +138,15 @@ function usualTick(t: Record<string, unknown>, handedOver: boolean): Tick | null
 	if (typeof ts !== "number" || !(ts > 0) || !Number.isInteger(ts)) return null;
 	const symbol = normalizeSymbol(t.symbol);
 	if (symbol === null) return null;
+	if (bid !== undefined && !isPrice(bid)) return null;
+	if (ask !== undefined && !isPrice(ask)) return null;
+	if (id !== undefined && (typeof id !== "string" || id.length < 1 || id.length > 64)) return null;
 	// Handed over and already what the copy below would be: the tick itself.
-	if (handedOver && ordered && symbol === t.symbol && (bid === undefined || isPrice(bid)) && (ask === undefined || isPrice(ask)) && (id === undefined || (typeof id === "string" && id.length >= 1 && id.length <= 64)))
-		return t as unknown as Tick;
+	if (handedOver && ordered && symbol === t.symbol) return t as unknown as Tick;
 	const tick: Tick = { symbol, price, size, ts };
-	if (bid !== undefined) {
-		if (!isPrice(bid)) return null;
-		tick.bid = bid;
-	}
-	if (ask !== undefined) {
-		if (!isPrice(ask)) return null;
-		tick.ask = ask;
-	}
-	if (id !== undefined) {
-		if (typeof id !== "string" || id.length < 1 || id.length > 64) return null;
-		tick.id = id;
-	}
+	if (bid !== undefined) tick.bid = bid;
+	if (ask !== undefined) tick.ask = ask;
+	if (id !== undefined) tick.id = id;
 	return tick;
 }
 

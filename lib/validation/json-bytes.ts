@@ -76,15 +76,15 @@ export function parseJsonBytes(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, pieceBy
 	let hi = bytes.length;
 	while (hi > lo && isSpace(bytes[hi - 1])) hi--;
 	const big = hi - lo > pieceBytes && BYTE_CLASS[bytes[lo]] === OPEN;
-	let pieces = new PieceParser(bytes, pieceBytes);
-	let value = big ? pieces.guess(lo, hi, maxDepth) : GIVE_UP;
+	let pieces = new PieceParser(bytes, pieceBytes, maxDepth);
+	let value = big ? pieces.guess(lo, hi) : GIVE_UP;
 	if (big) counted[value === GIVE_UP ? "scanned" : "guessed"]++;
 	if (value === GIVE_UP) {
 		const marks = big ? scan(bytes, lo, hi, maxDepth, pieceBytes) : null;
 		if (marks === TOO_DEEP) throw tooDeep(maxDepth);
 		// Small, not a container, or irregular: the whole text (whose parse says what is wrong).
 		if (marks === null) return parseJson(bytes.toString("utf8", from), maxDepth);
-		pieces = new PieceParser(bytes, pieceBytes);
+		pieces = new PieceParser(bytes, pieceBytes, maxDepth);
 		value = pieces.container(marks, 0).value;
 	}
 	if (!pieces.suspect) return value;
@@ -191,12 +191,12 @@ class PieceParser {
 	/** A group's text may hold a prototype key: the result is scanned. */
 	suspect = false;
 	readonly #encoding: "latin1" | "utf8";
-	/** The limit `guess` refuses by. */
-	#maxDepth = MAX_JSON_DEPTH;
 
 	constructor(
 		readonly bytes: Buffer,
 		readonly piece: number,
+		/** The nesting limit `guess` refuses by (the scan has checked it before `container`). */
+		readonly maxDepth: number,
 	) {
 		// ASCII decodes the same either way; latin1 skips the UTF-8 decoder.
 		this.#encoding = isAscii(bytes) ? "latin1" : "utf8";
@@ -225,9 +225,8 @@ class PieceParser {
 	 * the array (its value ends where the object does), cut without a scan; GIVE_UP otherwise.
 	 * Refuses (throws) as soon as a piece nests deeper than `maxDepth` allows.
 	 */
-	guess(lo: number, hi: number, maxDepth: number): unknown {
-		const b = this.bytes;
-		this.#maxDepth = maxDepth;
+	guess(lo: number, hi: number): unknown {
+		const { bytes: b, maxDepth } = this;
 		if (b[hi - 1] !== b[lo] + 2) return GIVE_UP;
 		if (b[lo] === 0x5b) return maxDepth < 1 ? GIVE_UP : this.#elements(lo + 1, hi - 1, maxDepth - 1);
 		// `{…"key":[…]}`: the array opens at the first `[` if the text before it, given a value and a
@@ -280,7 +279,7 @@ class PieceParser {
 			// An empty piece parses (`[]`) where its commas would not.
 			if (values.length === 0) return GIVE_UP;
 			for (let i = 0; i < values.length; i++) {
-				if (deeperThan(values[i], levels)) throw tooDeep(this.#maxDepth);
+				if (deeperThan(values[i], levels)) throw tooDeep(this.maxDepth);
 				out.push(values[i]);
 			}
 			if (cut === to) return out;
