@@ -23,8 +23,7 @@
  * unclosed string, brackets that do not pair) is handed to `parseJson` whole.
  */
 import { isAscii } from "node:buffer";
-import secureJson from "secure-json-parse";
-import { CLOSE, JsonRefusedError, MAX_JSON_DEPTH, OPEN, QUOTE, bracketClasses, parseJson } from "./json.ts";
+import { CLOSE, MAX_JSON_DEPTH, OPEN, QUOTE, SUSPECT_CONSTRUCTOR, SUSPECT_PROTO, bracketClasses, deeperThan, parseJson, refusePrototypeKeys, tooDeep } from "./json.ts";
 
 /** Bodies up to this many bytes are decoded and parsed whole; larger containers in groups this size. */
 export const JSON_PIECE_BYTES = 64 * 1024;
@@ -47,12 +46,6 @@ export function skipSpace(b: Uint8Array, i: number): number {
 	while (i < b.length && isSpace(b[i])) i++;
 	return i;
 }
-
-/** secure-json-parse's test for a text that may hold `"__proto__":` or `"constructor":` (it scans the parse only then). */
-const SUSPECT_PROTO = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:/;
-const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
-const SECURE = { protoAction: "error", constructorAction: "error" } as const;
-const FORBIDDEN = "Object contains forbidden prototype property";
 
 /** Where the scan found the big containers' brackets and their own commas and colons, in order. */
 interface Marks {
@@ -87,31 +80,8 @@ export function parseJsonBytes(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, pieceBy
 		pieces = new PieceParser(bytes, pieceBytes, maxDepth);
 		value = pieces.container(marks, 0).value;
 	}
-	if (!pieces.suspect) return value;
 	// As secure-json-parse does when its test matches a text: a scan of the parsed value.
-	try {
-		return secureJson.scan(value as Record<string, unknown>, SECURE);
-	} catch (err) {
-		if ((err as Error).message === FORBIDDEN) throw new JsonRefusedError("prototype-key", "JSON must not contain a '__proto__' key or 'constructor.prototype'");
-		throw err;
-	}
-}
-
-const tooDeep = (maxDepth: number) => new JsonRefusedError("depth", `JSON nests deeper than ${maxDepth} levels`);
-
-/**
- * Whether `value` (from JSON.parse, which does not recurse) nests deeper than `levels`, the
- * value itself being level 1 if a container: the scan's test, made on a piece's values as each is
- * parsed, so a too-deep body costs at most one piece's parse more than the scan's refusal (a
- * 64 KiB piece of 32,768 nested arrays: 3–5 ms). It recurses at most `levels` deep.
- */
-function deeperThan(value: unknown, levels: number): boolean {
-	if (typeof value !== "object" || value === null) return false;
-	if (levels < 1) return true;
-	if (Array.isArray(value)) {
-		for (let i = 0; i < value.length; i++) if (deeperThan(value[i], levels - 1)) return true;
-	} else for (const k in value) if (deeperThan((value as Record<string, unknown>)[k], levels - 1)) return true;
-	return false;
+	return pieces.suspect ? refusePrototypeKeys(value) : value;
 }
 
 /** `PieceParser.guess`'s answer when the body is not of a shape it cuts, or a piece does not parse. */

@@ -3,19 +3,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { parseJson } from "../../../lib/validation/json.ts";
 import { JSON_PIECE_BYTES, counted, parseJsonBytes } from "../../../lib/validation/json-bytes.ts";
-import { JsonRefusedError } from "../../../lib/protocol/errors.ts";
-
-type Outcome = { value: unknown } | { error: string };
-
-function outcome(parse: () => unknown): Outcome {
-	try {
-		return { value: parse() };
-	} catch (err) {
-		if (err instanceof JsonRefusedError) return { error: `refused ${err.reason}` };
-		if (err instanceof SyntaxError) return { error: "syntax" };
-		throw err;
-	}
-}
+import { type Outcome, editedJson, expectSameOutcome, outcome } from "../../helpers/json-outcome.ts";
 
 /** What parseJson says of the body's text (body-parser decoded it and dropped a BOM). */
 function reference(bytes: Buffer, maxDepth: number): Outcome {
@@ -24,15 +12,11 @@ function reference(bytes: Buffer, maxDepth: number): Outcome {
 }
 
 function expectSame(bytes: Buffer, piece: number, maxDepth = 64): void {
-	const want = reference(bytes, maxDepth);
-	const got = outcome(() => parseJsonBytes(bytes, maxDepth, piece));
-	const label = `${JSON.stringify(bytes.toString())} in pieces of ${piece}`;
-	if ("error" in want) return void expect(got, label).to.deep.equal(want);
-	expect(got, label).to.have.property("value");
-	const value = (got as { value: unknown }).value;
-	// deep.equal tells -0 from 0; the text tells the key order.
-	expect(value, label).to.deep.equal(want.value);
-	expect(JSON.stringify(value), label).to.equal(JSON.stringify(want.value));
+	expectSameOutcome(
+		outcome(() => parseJsonBytes(bytes, maxDepth, piece)),
+		reference(bytes, maxDepth),
+		`${JSON.stringify(bytes.toString())} in pieces of ${piece}`,
+	);
 }
 
 /** JSON text with whitespace of every kind between tokens. */
@@ -42,19 +26,7 @@ const spaced = fc.tuple(fc.json({ depthSize: "medium" }), fc.array(fc.constantFr
 });
 
 /** A valid text with a few characters inserted, deleted or replaced: mostly malformed JSON. */
-const mutated = fc
-	.tuple(
-		fc.json({ depthSize: "medium" }),
-		fc.array(fc.tuple(fc.nat(), fc.constantFrom("", ",", ":", "[", "]", "{", "}", '"', "\\", " ", "1", '"a"', "__proto__", '"constructor":{"prototype":1}'), fc.boolean()), { minLength: 1, maxLength: 3 }),
-	)
-	.map(([text, edits]) => {
-		let t = text;
-		for (const [at, s, replace] of edits) {
-			const i = t.length === 0 ? 0 : at % t.length;
-			t = t.slice(0, i) + s + t.slice(replace ? i + 1 : i);
-		}
-		return t;
-	});
+const mutated = editedJson(["", ",", ":", "[", "]", "{", "}", '"', "\\", " ", "1", '"a"', "__proto__", '"constructor":{"prototype":1}'], 1, 3);
 
 /** Strings made of the bytes a cut looks at, so that a guessed cut often falls inside one. */
 const trickyString = fc.string({ unit: fc.constantFrom("}", ",", "{", "]", "[", '"', "\\", ":", "a", " "), maxLength: 4 });
