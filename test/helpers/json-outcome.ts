@@ -10,8 +10,6 @@ export function outcome(parse: () => unknown): Outcome {
 		return { value: parse() };
 	} catch (err) {
 		if (err instanceof JsonRefusedError) return { error: `refused ${err.reason}` };
-		// secure-json-parse's own refusal, as a reference parse made with it throws it.
-		if ((err as Error).message === "Object contains forbidden prototype property") return { error: "refused prototype-key" };
 		if (err instanceof SyntaxError) return { error: "syntax" };
 		throw err;
 	}

@@ -13,16 +13,31 @@ import { editedJson, expectSameOutcome, outcome } from "../../helpers/json-outco
 /** The scan, then secure-json-parse: parseJson's answer for every text before short ones were parsed first. */
 function scanFirst(text: string, maxDepth: number): unknown {
 	if (depthBeyond(text, maxDepth) >= 0) throw new JsonRefusedError("depth", "too deep");
-	return secureJson.parse(text, null, { protoAction: "error", constructorAction: "error" });
+	try {
+		return secureJson.parse(text, null, { protoAction: "error", constructorAction: "error" });
+	} catch (err) {
+		if ((err as Error).message === "Object contains forbidden prototype property") throw new JsonRefusedError("prototype-key", "poisoned");
+		throw err;
+	}
 }
 
 function expectSame(text: string, maxDepth: number): void {
 	const label = `${JSON.stringify(text.slice(0, 200))} (length ${text.length}), depth ${maxDepth}`;
-	expectSameOutcome(
-		outcome(() => parseJson(text, maxDepth)),
-		outcome(() => scanFirst(text, maxDepth)),
-		label,
-	);
+	const want = outcome(() => scanFirst(text, maxDepth));
+	const got = outcome(() => parseJson(text, maxDepth));
+	if ("error" in want && want.error === "refused depth" && !("error" in got && got.error === "refused depth")) {
+		// The one difference: in a short text the limit is on the value JSON.parse keeps. Then what
+		// it kept is within the limit, and the answer is the scan-first one without the limit.
+		expect(text.length, label).to.be.at.most(PARSE_FIRST_LENGTH);
+		const kept = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+		expect(depthBeyond(JSON.stringify(kept), maxDepth), label).to.equal(-1);
+		return expectSameOutcome(
+			got,
+			outcome(() => scanFirst(text, Infinity)),
+			label,
+		);
+	}
+	expectSameOutcome(got, want, label);
 }
 
 /** A valid text with a few tokens inserted, deleted or replaced: mostly malformed, some too deep or poisoned. */
@@ -51,6 +66,16 @@ describe("validation: parseJson", () => {
 		for (const kind of ["value", "syntax", "refused depth", "refused prototype-key"]) expect(kinds.get(kind) ?? 0, `${kind}: ${JSON.stringify([...kinds])}`).to.be.above(40);
 	});
 
+	it("puts the limit on the value a short text keeps: a deep value under a repeated key is dropped, not refused", () => {
+		const deep = `${"[".repeat(70)}${"]".repeat(70)}`;
+		expect(parseJson(`{"a":${deep},"a":1}`)).to.deep.equal({ a: 1 });
+		expect(outcome(() => parseJson(`{"__proto__":${deep},"__proto__":1}`))).to.deep.equal({ error: "refused prototype-key" });
+		// The kept value is what counts, whichever copy of the key is deep.
+		expect(outcome(() => parseJson(`{"a":1,"a":${deep}}`))).to.deep.equal({ error: "refused depth" });
+		// A long text is scanned first: everything in it counts.
+		expect(outcome(() => parseJson(`{"a":${deep},"a":1}${" ".repeat(PARSE_FIRST_LENGTH)}`))).to.deep.equal({ error: "refused depth" });
+	});
+
 	it("refuses too deep before malformed and before a prototype key, short or long", () => {
 		const pad = " ".repeat(PARSE_FIRST_LENGTH);
 		for (const tail of ["", pad]) {
@@ -60,6 +85,26 @@ describe("validation: parseJson", () => {
 			expect(outcome(() => parseJson(`{"__proto__":${"[".repeat(70)}${"]".repeat(70)}}${tail}`))).to.deep.equal({ error: "refused depth" });
 			expect(outcome(() => parseJson(`{"a":[{"__proto__":{"admin":true}}]}${tail}`))).to.deep.equal({ error: "refused prototype-key" });
 			expect(outcome(() => parseJson(`[1,2${tail}`))).to.deep.equal({ error: "syntax" });
+		}
+	});
+
+	it("throws a malformed text's SyntaxError without a stack, as secure-json-parse did, and leaves the stack limit as it was", () => {
+		const before = Error.stackTraceLimit;
+		Error.stackTraceLimit = 17;
+		try {
+			let err: unknown;
+			try {
+				parseJson('{"a":');
+			} catch (e) {
+				err = e;
+			}
+			expect(err).to.be.instanceOf(SyntaxError);
+			expect((err as Error).stack).to.not.match(/\n\s+at /);
+			expect(Error.stackTraceLimit).to.equal(17);
+			parseJson('{"a":1}');
+			expect(Error.stackTraceLimit).to.equal(17);
+		} finally {
+			Error.stackTraceLimit = before;
 		}
 	});
 
@@ -75,6 +120,13 @@ describe("validation: parseJson", () => {
 			expect(parsed).to.equal(0);
 			expect(outcome(() => parseJson("[".repeat(100) + "]".repeat(100)))).to.deep.equal({ error: "refused depth" });
 			expect(parsed).to.equal(1);
+			// At the limit the parse comes first, one code unit past it the scan.
+			const nested = "[".repeat(70) + "]".repeat(70);
+			const at = nested + " ".repeat(PARSE_FIRST_LENGTH - nested.length);
+			expect(outcome(() => parseJson(at))).to.deep.equal({ error: "refused depth" });
+			expect(parsed).to.equal(2);
+			expect(outcome(() => parseJson(`${at} `))).to.deep.equal({ error: "refused depth" });
+			expect(parsed).to.equal(2);
 		} finally {
 			JSON.parse = parse;
 		}
