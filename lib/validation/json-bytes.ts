@@ -23,7 +23,7 @@
  * unclosed string, brackets that do not pair) is handed to `parseJson` whole.
  */
 import { isAscii } from "node:buffer";
-import { CLOSE, MAX_JSON_DEPTH, OPEN, QUOTE, SUSPECT_CONSTRUCTOR, SUSPECT_PROTO, bracketClasses, deeperThan, parseJson, refusePrototypeKeys, tooDeep } from "./json.ts";
+import { CLOSE, MAX_JSON_DEPTH, OPEN, QUOTE, bracketClasses, deeperThan, mayHoldPrototypeKey, parseJson, refusePrototypeKeys, tooDeep } from "./json.ts";
 
 /** Bodies up to this many bytes are decoded and parsed whole; larger containers in groups this size. */
 export const JSON_PIECE_BYTES = 64 * 1024;
@@ -181,7 +181,7 @@ class PieceParser {
 	 * prototype key: every piece, grouped or alone, or a key padded past a piece would slip by.
 	 */
 	#parse(text: string): unknown {
-		if (SUSPECT_PROTO.test(text) || SUSPECT_CONSTRUCTOR.test(text)) this.suspect = true;
+		if (mayHoldPrototypeKey(text)) this.suspect = true;
 		return JSON.parse(text);
 	}
 

@@ -1,8 +1,9 @@
 /**
  * JSON from the network (REST bodies, WebSocket frames), parsed so that nothing past the parse
- * can be hurt by its shape: nesting deeper than a limit is refused before it is parsed (deep
- * values overflow the stack of every recursive reader after the parse: validation, String(),
- * JSON.stringify in an error path), and keys that would set an object's prototype (`__proto__`,
+ * can be hurt by its shape: nesting deeper than a limit is refused before anything reads the
+ * parsed value (a long text before it is parsed: PARSE_FIRST_LENGTH; deep values overflow the
+ * stack of every recursive reader after the parse: validation, String(), JSON.stringify in an
+ * error path), and keys that would set an object's prototype (`__proto__`,
  * `constructor.prototype`) are refused by secure-json-parse.
  */
 import secureJson from "secure-json-parse";
@@ -68,15 +69,19 @@ export function depthBeyond(text: string, max = MAX_JSON_DEPTH): number {
  * short builds at most ~32,768 nested arrays (3-5 ms, as a piece of json-bytes.ts) before its
  * refusal: the order of what a flat text this long builds and is accepted with (`[[],[],…]`,
  * ~21,800 arrays). The limit is then on the value JSON.parse keeps, as in a piece of json-bytes.ts:
- * a deep value under a key repeated later in its object, which the parse drops, is not refused. On the usual message (an Alpaca frame of 100 trades, 11 KB) the scan cost ~0.23 µs a
- * trade of the ~0.82 the scan and parse cost; the check on the value ~0.08.
+ * a deep value under a key repeated later in its object, which the parse drops, is not refused.
+ * On the usual message (an Alpaca frame of 100 trades, 11 KB) the scan cost ~0.23 µs a trade of
+ * the ~0.82 the scan and parse cost; the check on the value ~0.08.
  */
 export const PARSE_FIRST_LENGTH = 64 * 1024;
 
 /** secure-json-parse's test for a text that may hold `"__proto__":` or `"constructor":` (it scans the parse only then). */
-export const SUSPECT_PROTO = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:/;
-export const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
+const SUSPECT_PROTO = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:/;
+const SUSPECT_CONSTRUCTOR = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
 const SECURE = { protoAction: "error", constructorAction: "error" } as const;
+
+/** Whether `text` may hold a prototype key: its parse must then go through refusePrototypeKeys. */
+export const mayHoldPrototypeKey = (text: string): boolean => SUSPECT_PROTO.test(text) || SUSPECT_CONSTRUCTOR.test(text);
 
 export const tooDeep = (maxDepth: number) => new JsonRefusedError("depth", `JSON nests deeper than ${maxDepth} levels`);
 
@@ -128,6 +133,6 @@ export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
 		Error.stackTraceLimit = stackTraceLimit;
 	}
 	if (short && deeperThan(value, maxDepth)) throw tooDeep(maxDepth);
-	if (value === null || typeof value !== "object" || !(SUSPECT_PROTO.test(body) || SUSPECT_CONSTRUCTOR.test(body))) return value;
+	if (value === null || typeof value !== "object" || !mayHoldPrototypeKey(body)) return value;
 	return refusePrototypeKeys(value);
 }
