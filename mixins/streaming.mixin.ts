@@ -123,7 +123,7 @@ export function streamingMixin(deps: { config: RookeryConfig; store: Store; bus:
 			async replay(topic: Topic, fromSeq: number, limit: number): Promise<ReplayPage | null> {
 				if (topic.kind !== "ticks") return null;
 				const [entries, lastSeq] = await Promise.all([store.range(topic.symbol, fromSeq, limit), store.lastSeq(topic.symbol)]);
-				return { entries: entries.map(e => ({ seq: e.seq, data: toTickMessage({ ...(e.data as Tick), seq: e.seq }) })), lastSeq };
+				return { entries: entries.map(e => ({ seq: e.seq, data: toTickMessage(e.data as Tick, e.seq) })), lastSeq };
 			},
 
 			/** A streaming session (WS or SSE) for `principal`; null principal = must send `auth` first. */

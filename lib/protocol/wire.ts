@@ -3,7 +3,7 @@
  * messages they carry. `v` is the schema version; bump it on any incompatible change. Every
  * message carries `seq`: the symbol's sequence number of the tick that produced it.
  */
-import { SYMBOL_PATTERN, type SequencedTick } from "./tick.ts";
+import { SYMBOL_PATTERN, type SequencedTick, type Tick } from "./tick.ts";
 import { isTimeframe, type Timeframe } from "../bars/timeframes.ts";
 import type { BuiltBar } from "../bars/bar-slot.ts";
 import type { Signal } from "../strategies/signal.ts";
@@ -46,8 +46,12 @@ export interface SignalMessage extends Signal {
 	tf: Timeframe;
 }
 
-export function toTickMessage(t: SequencedTick): TickMessage {
-	const m: TickMessage = { v: WIRE_VERSION, seq: t.seq, ts: t.ts, symbol: t.symbol, price: t.price, size: t.size };
+/**
+ * The wire message of tick `t` written at `seq`. The symbol actor's ingest turn keeps it as the
+ * sequenced tick too (it has every field of one, and `v`), so a tick makes one object there.
+ */
+export function toTickMessage(t: Tick, seq: number): TickMessage {
+	const m: TickMessage = { v: WIRE_VERSION, seq, ts: t.ts, symbol: t.symbol, price: t.price, size: t.size };
 	if (t.bid !== undefined) m.bid = t.bid;
 	if (t.ask !== undefined) m.ask = t.ask;
 	if (t.id !== undefined) m.id = t.id;

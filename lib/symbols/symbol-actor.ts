@@ -16,7 +16,7 @@ import { SnapshotSchedule } from "./snapshot-schedule.ts";
 import { HeldLease } from "../keyed/lease.ts";
 import { analysisFingerprint, symbolLeasing, type ActorOptions } from "./actor-options.ts";
 import { nextTurn } from "../scheduling/turns.ts";
-import { analysisMessage, isNewest, logged, tickMessage, withSeq } from "./tick-records.ts";
+import { analysisMessage, isNewest, logged, withSeq } from "./tick-records.ts";
 import type { Hops, Stage } from "../metrics/stages.ts";
 import { HAND_OVER } from "../kv/json-copy.ts";
 
@@ -179,11 +179,11 @@ export class SymbolActor {
 				const t = withSeq(e.data, e.seq);
 				if (e.seq > next.seq) {
 					next.seq = e.seq;
-					if (isNewest(next.latest, t.ts)) next.latest = toTickMessage(t);
+					if (isNewest(next.latest, t.ts)) next.latest = toTickMessage(e.data, e.seq);
 					if (t.id !== undefined) next.ids.add(t.id);
 				}
 				replaySeq = e.seq;
-				if (replayed) replayed(toTickMessage(t));
+				if (replayed) replayed(toTickMessage(e.data, e.seq));
 				analysis.apply(t, observe);
 			}
 			if (page.length < REPLAY_PAGE) break;
@@ -204,7 +204,7 @@ export class SymbolActor {
 		if (this.#held?.due && !(await this.renew())) throw new FencedError(this.symbol, null);
 	}
 
-	/** A fresh tick, as its wire message (tickMessage), into the actor's state; returns the message. */
+	/** A fresh tick, as its wire message (toTickMessage), into the actor's state; returns the message. */
 	#apply(msg: TickMessage, emit: (e: AnalysisEvent) => void): TickMessage {
 		this.seq = msg.seq;
 		if (isNewest(this.latest, msg.ts)) this.latest = msg;
@@ -295,7 +295,7 @@ export class SymbolActor {
 		if (!this.lease) throw new FencedError(this.symbol, null);
 		// Ids a turn that threw before its append admitted are not in the log: they must not count.
 		this.#ids.rollback();
-		/** The fresh ticks as their wire messages, which are sequenced ticks too (tickMessage). */
+		/** The fresh ticks as their wire messages, which are sequenced ticks too (toTickMessage). */
 		const fresh: TickMessage[] = [];
 		const entries: LogEntry[] = [];
 		/** Per batch: where its fresh ticks end in `fresh`. */
@@ -324,7 +324,7 @@ export class SymbolActor {
 					continue;
 				}
 				if (t.ts > watermark) watermark = t.ts;
-				fresh.push(tickMessage(t, ++seq));
+				fresh.push(toTickMessage(t, ++seq));
 				entries.push({ seq, data: logged(t) });
 				if (isNewest(newest < 0 ? this.latest : fresh[newest], t.ts)) newest = fresh.length - 1;
 			}

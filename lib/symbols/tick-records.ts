@@ -3,7 +3,7 @@
  * of what it changed. Kept apart from the actor so its turn reads as the protocol it follows.
  */
 import type { Tick, SequencedTick } from "../protocol/tick.ts";
-import { WIRE_VERSION, type TickMessage } from "../protocol/wire.ts";
+import { WIRE_VERSION } from "../protocol/wire.ts";
 import type { AnalysisEvent } from "./symbol-analysis.ts";
 
 // The hot path builds its objects as literals: in V8 (Node 20) `{ ...t, seq }` and `{ seq, ...rest }`
@@ -16,19 +16,6 @@ export function withSeq(t: Tick, seq: number): SequencedTick {
 	if (t.ask !== undefined) s.ask = t.ask;
 	if (t.id !== undefined) s.id = t.id;
 	return s;
-}
-
-/**
- * The wire message of a tick with its seq: `toTickMessage(withSeq(t, seq))` in one object. The
- * ingest turn keeps it as the sequenced tick too (it has every field of one, and `v`), so a tick
- * makes one object there instead of two.
- */
-export function tickMessage(t: Tick, seq: number): TickMessage {
-	const m: TickMessage = { v: WIRE_VERSION, seq, ts: t.ts, symbol: t.symbol, price: t.price, size: t.size };
-	if (t.bid !== undefined) m.bid = t.bid;
-	if (t.ask !== undefined) m.ask = t.ask;
-	if (t.id !== undefined) m.id = t.id;
-	return m;
 }
 
 /**

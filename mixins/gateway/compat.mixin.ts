@@ -95,7 +95,7 @@ export function gatewayCompatMixin(deps: { config: RookeryConfig; store: Store; 
 				async handler(ctx: Context<{ symbol: string; count?: number }>) {
 					const entries = await store.tail(ctx.params.symbol, ctx.params.count ?? 100);
 					if (entries.length === 0) throw new NotFoundError(`unknown symbol ${ctx.params.symbol}`, { symbol: ctx.params.symbol });
-					return { pair: ctx.params.symbol, items: entries.map(e => toTickMessage({ ...(e.data as Tick), seq: e.seq })) };
+					return { pair: ctx.params.symbol, items: entries.map(e => toTickMessage(e.data as Tick, e.seq)) };
 				},
 			},
 		},
