@@ -34,7 +34,13 @@ function lowerBound(items: KvScored[], x: KvScored): number {
 }
 
 interface Stream {
-	ids: string[];
+	/**
+	 * Each entry's id, `<ms>-<n>` as Redis makes them, kept as its two numbers: the string is made
+	 * when read. Kept as strings, each stored vendor message held one more object (its id) for as
+	 * long as the capped stream held it.
+	 */
+	ms: number[];
+	n: number[];
 	values: Kept[];
 	lastMs: number;
 	lastN: number;
@@ -169,22 +175,23 @@ export class MemoryKv extends KvStore {
 
 	#append(key: string, values: readonly unknown[], maxLen: number, kept: (value: unknown) => Kept = keep): string[] {
 		let s = this.#streams.get(key);
-		if (!s) this.#streams.set(key, (s = { ids: [], values: [], lastMs: 0, lastN: -1 }));
+		if (!s) this.#streams.set(key, (s = { ms: [], n: [], values: [], lastMs: 0, lastN: -1 }));
 		const ids: string[] = [];
 		for (const value of values) {
 			// Redis ids: <ms>-<n>, strictly increasing even when the clock stands still or goes back.
 			const ms = Math.max(this.opts.now(), s.lastMs);
 			s.lastN = ms === s.lastMs ? s.lastN + 1 : 0;
 			s.lastMs = ms;
-			const id = `${ms}-${s.lastN}`;
-			s.ids.push(id);
+			s.ms.push(ms);
+			s.n.push(s.lastN);
 			s.values.push(kept(value));
-			ids.push(id);
+			ids.push(`${ms}-${s.lastN}`);
 		}
 		// Like `MAXLEN ~`: trim in steps, never below maxLen.
-		const excess = s.ids.length - maxLen;
+		const excess = s.values.length - maxLen;
 		if (excess > Math.max(10, maxLen / 10)) {
-			s.ids.splice(0, excess);
+			s.ms.splice(0, excess);
+			s.n.splice(0, excess);
 			s.values.splice(0, excess);
 		}
 		return ids;
@@ -194,7 +201,7 @@ export class MemoryKv extends KvStore {
 		const s = this.#streams.get(key);
 		if (!s || count <= 0) return [];
 		const out: KvStreamEntry<T>[] = [];
-		for (let i = Math.max(0, s.ids.length - count); i < s.ids.length; i++) out.push({ id: s.ids[i], value: load<T>(s.values[i]) });
+		for (let i = Math.max(0, s.values.length - count); i < s.values.length; i++) out.push({ id: `${s.ms[i]}-${s.n[i]}`, value: load<T>(s.values[i]) });
 		return out;
 	}
 
