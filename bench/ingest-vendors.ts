@@ -6,7 +6,7 @@
  * flight) measured in the same run on a node with the same services, twice: with bodies of the
  * same trades as the Alpaca run (a vendor id each, times advancing 1 ms a hundred trades: the
  * baseline of the vendor figures), and with bare ticks (no id, one time for all, as the bench's
- * baseline was until 2026-12-08: no duplicate check, no id stored and no bar closed, so a third
+ * baseline was until 2026-12-08: no duplicate check, no id stored and no bar closed, so ~30 %
  * cheaper a tick than the same trades; kept as a figure of its own). Every run is timed warm: the
  * vendor runs after their first 20,000 messages, as the batch endpoint after its 4 warm-up POSTs.
  * Also the pure parse cost of
@@ -48,9 +48,12 @@ const IN_FLIGHT = BATCH.ticks * BATCH.inFlight;
 /** The nodes' workers.bufferLimit (startNode says why twice IN_FLIGHT). */
 const BUFFER_LIMIT = Number(process.env.BENCH_BUFFER_LIMIT ?? 2 * IN_FLIGHT);
 if (!Number.isInteger(BUFFER_LIMIT) || BUFFER_LIMIT < 1) throw new Error(`BENCH_BUFFER_LIMIT must be a positive integer, got ${process.env.BENCH_BUFFER_LIMIT}`);
-/** Only these measures (comma list of parse, batch, alpaca, replay; e.g. to profile one with BENCH_CPU_PROFILE=<dir>: bench/lib/window-profile.ts). */
+/**
+ * Only these measures (comma list of parse, batch, trades, bare, alpaca, replay; `batch` is both
+ * trades and bare; e.g. to profile one with BENCH_CPU_PROFILE=<dir>: bench/lib/window-profile.ts).
+ */
 const ONLY = process.env.BENCH_ONLY?.split(",");
-const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m);
+const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m) && !((m === "trades" || m === "bare") && ONLY.includes("batch"));
 
 /** A timed run: the batch endpoint with either body, or a vendor. */
 type Measure = "trades" | "bare" | "alpaca" | "replay";
@@ -183,6 +186,8 @@ async function batchRun(kind: "trades" | "bare", name: string): Promise<number> 
 		await startWindowProfile();
 		const t0 = performance.now();
 		const accepted = (await Promise.all(Array.from({ length: BATCH.inFlight }, () => loop(BATCH.warmup + BATCH.posts)))).reduce((a, b) => a + b, 0);
+		// Every timed tick is new work (no duplicate, none late): else the baseline measured less.
+		if (accepted !== BATCH.posts * BATCH.ticks) throw new Error(`${name}: ${accepted} ticks accepted of ${BATCH.posts * BATCH.ticks} posted`);
 		const rate = accepted / ((performance.now() - t0) / 1000);
 		await stopWindowProfile(name);
 		return rate;
@@ -250,19 +255,28 @@ async function runHere(m: Measure, run: number, replay: string): Promise<RunResu
  */
 function runInChild(m: Measure, run: number, replay: string): Promise<RunResult> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [...process.execArgv, process.argv[1]], {
+		const proc = spawn(process.execPath, [...process.execArgv, process.argv[1]], {
 			env: { ...process.env, BENCH_CHILD: m, BENCH_CHILD_RUN: String(run), BENCH_REPLAY_FILE: replay },
 			stdio: ["ignore", "pipe", "inherit"],
 		});
 		let out = "";
-		child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-		child.on("error", reject);
-		child.on("exit", code => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!) as RunResult) : reject(new Error(`${m} run ${run} exited with ${code}`))));
+		proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
+		proc.on("error", reject);
+		// `close`, not `exit`: stdout may still hold the result when the process has exited.
+		proc.on("close", (code, signal) => {
+			const failed = (why: string) => reject(new Error(`${m} run ${run} ${why}; its output: ${out.slice(-300) || "none"}`));
+			if (code !== 0) return failed(signal ? `was killed by ${signal}` : `exited with ${code}`);
+			try {
+				resolve(JSON.parse(out.trim().split("\n").at(-1)!) as RunResult);
+			} catch {
+				failed("printed no result");
+			}
+		});
 	});
 }
 
 async function main() {
-	process.stderr.write(`ingest-vendors: ${RUNS} runs of batch endpoint, Alpaca and replay (${N} messages each after ${WARMUP} of warm-up)…\n`);
+	process.stderr.write(`ingest-vendors: ${RUNS} runs of the batch endpoint (same trades, bare ticks), Alpaca and replay (${N} messages each after ${WARMUP} of warm-up)…\n`);
 	const frame = JSON.stringify(Array.from({ length: 100 }, (_, i) => trade(SYMBOLS[i % 5], 100 + i / 100, i, "2025-06-10T14:30:00.123456Z")));
 	const bench = new Bench({ time: 500 });
 	bench.add("parse Alpaca frame (100 trades)", () => {
@@ -276,10 +290,10 @@ async function main() {
 	const replay = replayFile();
 	process.on("exit", () => rmSync(path.dirname(replay), { recursive: true, force: true }));
 	for (let r = 0; r < RUNS; r++) {
-		/** This round's vendor runs, as "Alpaca 8.1 µs CPU, 0.31 system, 0.22 faults a message". */
+		/** This round's vendor runs' cost a message, as "alpaca 8.1 µs CPU, 0.31 system, 0.22 faults". */
 		const costs: string[] = [];
 		for (const m of MEASURES) {
-			const result = skip(m === "trades" || m === "bare" ? "batch" : m) ? null : await runInChild(m, r + 1, replay);
+			const result = skip(m) ? null : await runInChild(m, r + 1, replay);
 			runs[m].push(result?.rate ?? NaN);
 			if (result?.cpuUs != null) {
 				cpuUs.push(result.cpuUs);
@@ -312,8 +326,8 @@ async function main() {
 	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: cpuUs, systemUsPerMessage: sysUs, pageFaultsPerMessage: faults });
 }
 
-const child = process.env.BENCH_CHILD as Measure | undefined;
-const job = child ? runHere(child, Number(process.env.BENCH_CHILD_RUN), process.env.BENCH_REPLAY_FILE ?? "").then(r => void process.stdout.write(`${JSON.stringify(r)}\n`)) : main();
+const childMeasure = process.env.BENCH_CHILD as Measure | undefined;
+const job = childMeasure ? runHere(childMeasure, Number(process.env.BENCH_CHILD_RUN), process.env.BENCH_REPLAY_FILE ?? "").then(r => void process.stdout.write(`${JSON.stringify(r)}\n`)) : main();
 await job.catch(err => {
 	console.error(err);
 	process.exit(1);

@@ -176,15 +176,18 @@ export class MemoryKv extends KvStore {
 	#append(key: string, values: readonly unknown[], maxLen: number, kept: (value: unknown) => Kept = keep): string[] {
 		let s = this.#streams.get(key);
 		if (!s) this.#streams.set(key, (s = { ms: [], n: [], values: [], lastMs: 0, lastN: -1 }));
+		// All or nothing, as Redis's MULTI (RedisKv stringifies every value before it sends any): a
+		// value that cannot be kept throws before anything is appended.
+		const keptValues = values.map(kept);
 		const ids: string[] = [];
-		for (const value of values) {
+		for (const v of keptValues) {
 			// Redis ids: <ms>-<n>, strictly increasing even when the clock stands still or goes back.
 			const ms = Math.max(this.opts.now(), s.lastMs);
 			s.lastN = ms === s.lastMs ? s.lastN + 1 : 0;
 			s.lastMs = ms;
 			s.ms.push(ms);
 			s.n.push(s.lastN);
-			s.values.push(kept(value));
+			s.values.push(v);
 			ids.push(`${ms}-${s.lastN}`);
 		}
 		// Like `MAXLEN ~`: trim in steps, never below maxLen.

@@ -125,6 +125,19 @@ for (const adapter of adapters) {
 			expect(await kv.streamAppendMany("m", [], 100)).to.deep.equal([]);
 		});
 
+		it("appends none of a batch to a stream when one of its values JSON cannot write", async () => {
+			const first = await kv.streamAppend("x", { i: 0 }, 100);
+			const err = await kv.streamAppendMany("x", [{ i: 1 }, { i: 2, n: 1n }], 100).then(
+				() => null,
+				(e: unknown) => e,
+			);
+			expect(err, "a BigInt has no JSON").to.be.instanceOf(TypeError);
+			const ids = await kv.streamAppendMany("x", [{ i: 3 }], 100);
+			const tail = await kv.streamTail<{ i: number }>("x", 10);
+			expect(tail.map(e => e.value.i)).to.deep.equal([0, 3]);
+			expect(tail.map(e => e.id)).to.deep.equal([first, ...ids]);
+		});
+
 		it("gives handed-over stream values back as JSON would, and a reader cannot change them", async () => {
 			const values = [
 				{ i: 1, bad: NaN, size: -0, gone: undefined, tags: ["a"] },
