@@ -58,23 +58,23 @@ const skip = (m: string) => ONLY !== undefined && !ONLY.includes(m) && !((m === 
 /** A timed run: the batch endpoint with either body, or a vendor. */
 type Measure = "trades" | "bare" | "alpaca" | "replay";
 const MEASURES: readonly Measure[] = ["trades", "bare", "alpaca", "replay"];
-/** A run's rate; a vendor run's CPU, system CPU and page faults per message too. */
+/**
+ * A vendor run's cost a message written: CPU time of the process (steadier than msg/s on a loaded
+ * machine), its system part, and page faults. On the Firecracker VMs this runs on a fault costs
+ * ~10 µs (docs/operations.md, "No string of a whole body").
+ */
+interface Cost {
+	cpuUs: number;
+	sysUs: number;
+	faults: number;
+}
+/** A run's rate, and a vendor run's cost (null for the batch endpoint's: the process posts too). */
 interface RunResult {
 	rate: number;
-	cpuUs: number | null;
-	sysUs: number | null;
-	faults: number | null;
+	cost: Cost | null;
 }
 
 type Vendors = Record<string, unknown>;
-/** CPU time of this process per message written, per vendor run in order (steadier than msg/s on a loaded machine). */
-const cpuUs: number[] = [];
-/**
- * Per vendor run in order: the system part of that CPU, and page faults, per message. On the
- * Firecracker VMs this runs on a fault costs ~10 µs (docs/operations.md, "No string of a whole body").
- */
-const sysUs: number[] = [];
-const faults: number[] = [];
 
 async function startNode(vendors: Vendors, chain: string[]) {
 	const config = mergeConfig(defaultConfig(), { port: 0, host: "127.0.0.1", logLevel: "fatal", feed: { type: "none" }, nodeId: "bench-vendors", symbols: SYMBOLS, services: ["gateway", "ingest", "symbols", "config"] });
@@ -99,8 +99,8 @@ async function startNode(vendors: Vendors, chain: string[]) {
 
 type Ingest = { pipeline: { stats: { written: number } }; workers: Map<string, { start(): void }>; activateOwned(): Promise<number> };
 
-/** Messages/s written (stored and published) from the WARMUP-th until `expected` are. */
-async function vendorRun(name: string, vendors: Vendors, chain: string[], expected: number, drive: (written: () => number) => Promise<void>): Promise<number> {
+/** Messages/s written (stored and published) from the WARMUP-th until `expected` are, and their cost. */
+async function vendorRun(name: string, vendors: Vendors, chain: string[], expected: number, drive: (written: () => number) => Promise<void>): Promise<RunResult> {
 	const node = await startNode(vendors, chain);
 	try {
 		const ingest = node.broker.getLocalService("ingest") as unknown as Ingest;
@@ -123,10 +123,7 @@ async function vendorRun(name: string, vendors: Vendors, chain: string[], expect
 		const [cpu, ru, n, seconds] = [process.cpuUsage(cpu0), process.resourceUsage(), written() - from, (performance.now() - t0) / 1000];
 		// After the window's figures: stopping and writing a profile takes up to a second.
 		await stopWindowProfile(name);
-		cpuUs.push((cpu.user + cpu.system) / n);
-		sysUs.push((ru.systemCPUTime - ru0.systemCPUTime) / n);
-		faults.push((ru.minorPageFault - ru0.minorPageFault) / n);
-		return n / seconds;
+		return { rate: n / seconds, cost: { cpuUs: (cpu.user + cpu.system) / n, sysUs: (ru.systemCPUTime - ru0.systemCPUTime) / n, faults: (ru.minorPageFault - ru0.minorPageFault) / n } };
 	} finally {
 		await node.stop();
 	}
@@ -171,7 +168,7 @@ function batchBodies(kind: "trades" | "bare"): Buffer[] {
 }
 
 /** Accepted ticks/s through the batch endpoint on a node configured like the vendor runs. */
-async function batchRun(kind: "trades" | "bare", name: string): Promise<number> {
+async function batchRun(kind: "trades" | "bare", name: string): Promise<RunResult> {
 	const node = await startNode({}, ["synthetic"]);
 	const agent = new http.Agent({ keepAlive: true, maxSockets: BATCH.inFlight });
 	try {
@@ -190,14 +187,14 @@ async function batchRun(kind: "trades" | "bare", name: string): Promise<number> 
 		if (accepted !== BATCH.posts * BATCH.ticks) throw new Error(`${name}: ${accepted} ticks accepted of ${BATCH.posts * BATCH.ticks} posted`);
 		const rate = accepted / ((performance.now() - t0) / 1000);
 		await stopWindowProfile(name);
-		return rate;
+		return { rate, cost: null };
 	} finally {
 		agent.destroy();
 		await node.stop();
 	}
 }
 
-async function alpacaRun(name: string): Promise<number> {
+async function alpacaRun(name: string): Promise<RunResult> {
 	const srv = await startAlpacaServer();
 	try {
 		// The frames are built before the clock starts, as UTF-8 bytes, as the batch endpoint's bodies are.
@@ -236,15 +233,14 @@ function replayFile(): string {
 	return file;
 }
 
-function replayRun(file: string, name: string): Promise<number> {
+function replayRun(file: string, name: string): Promise<RunResult> {
 	return vendorRun(name, { replay: { type: "replay", file, symbol: "GOOG", speed: Infinity } }, ["replay"], REPLAY_TICKS, async () => {});
 }
 
 /** One run of a measure in this process: a child's whole job. The window profiles are named `<measure>-run<n>`. */
-async function runHere(m: Measure, run: number, replay: string): Promise<RunResult> {
+function runHere(m: Measure, run: number, replay: string): Promise<RunResult> {
 	const name = `${m}-run${run}`;
-	const rate = m === "alpaca" ? await alpacaRun(name) : m === "replay" ? await replayRun(replay, name) : await batchRun(m, name);
-	return { rate, cpuUs: cpuUs.at(-1) ?? null, sysUs: sysUs.at(-1) ?? null, faults: faults.at(-1) ?? null };
+	return m === "alpaca" ? alpacaRun(name) : m === "replay" ? replayRun(replay, name) : batchRun(m, name);
 }
 
 /**
@@ -287,23 +283,23 @@ async function main() {
 	const parse = bench.tasks.map(t => ({ task: t.name, "msgs/s": Math.round((t.result?.throughput.mean ?? NaN) * (t.name.startsWith("parse") ? 100 : 1047)) }));
 
 	const runs = { trades: [] as number[], bare: [] as number[], alpaca: [] as number[], replay: [] as number[] };
+	/** Each vendor run's cost, in run order. */
+	const costs: Cost[] = [];
 	const replay = replayFile();
 	process.on("exit", () => rmSync(path.dirname(replay), { recursive: true, force: true }));
 	for (let r = 0; r < RUNS; r++) {
 		/** This round's vendor runs' cost a message, as "alpaca 8.1 µs CPU, 0.31 system, 0.22 faults". */
-		const costs: string[] = [];
+		const said: string[] = [];
 		for (const m of MEASURES) {
 			const result = skip(m) ? null : await runInChild(m, r + 1, replay);
 			runs[m].push(result?.rate ?? NaN);
-			if (result?.cpuUs != null) {
-				cpuUs.push(result.cpuUs);
-				sysUs.push(result.sysUs ?? NaN);
-				faults.push(result.faults ?? NaN);
-				costs.push(`${m} ${result.cpuUs.toFixed(1)} µs CPU, ${result.sysUs?.toFixed(2)} system, ${result.faults?.toFixed(2)} faults`);
-			}
+			if (!result?.cost) continue;
+			const c = result.cost;
+			costs.push(c);
+			said.push(`${m} ${c.cpuUs.toFixed(1)} µs CPU, ${c.sysUs.toFixed(2)} system, ${c.faults.toFixed(2)} faults`);
 		}
 		const rate = (m: Measure) => Math.round(runs[m][r]);
-		process.stderr.write(`  run ${r + 1}: batch endpoint ${rate("trades")} (same trades), ${rate("bare")} (bare ticks), Alpaca ${rate("alpaca")}, replay ${rate("replay")} msg/s; a message: ${costs.join("; ")}\n`);
+		process.stderr.write(`  run ${r + 1}: batch endpoint ${rate("trades")} (same trades), ${rate("bare")} (bare ticks), Alpaca ${rate("alpaca")}, replay ${rate("replay")} msg/s; a message: ${said.join("; ")}\n`);
 	}
 	const trades = { name: "batch endpoint POST /api/v1/ticks, same trades", unit: "ticks/s", runs: runs.trades };
 	const bare = { name: "batch endpoint POST /api/v1/ticks, bare ticks", unit: "ticks/s", runs: runs.bare };
@@ -323,7 +319,7 @@ async function main() {
 		{ task: "batch endpoint, bare ticks (median)", "msgs/s": Math.round(median(runs.bare)) },
 		...figures.map(f => ({ task: `${f.name} (median)`, "msgs/s": Math.round(f.value), ratio: f.ratio, goal: f.goal === null ? "" : `${f.goal} ${f.met ? "MET" : "NOT MET"}` })),
 	]);
-	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: cpuUs, systemUsPerMessage: sysUs, pageFaultsPerMessage: faults });
+	writeFigures(ROOT, "ingest-vendors", figures, { node: process.version, parse, runs, cpuUsPerMessage: costs.map(c => c.cpuUs), systemUsPerMessage: costs.map(c => c.sysUs), pageFaultsPerMessage: costs.map(c => c.faults) });
 }
 
 const childMeasure = process.env.BENCH_CHILD as Measure | undefined;

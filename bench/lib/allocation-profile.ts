@@ -14,8 +14,8 @@ import path from "node:path";
 
 const file = process.env.ALLOCATION_PROFILE ?? path.resolve(import.meta.dirname, "../results/allocations.heapprofile");
 // A run of bench/ingest-vendors.ts in a process of its own inherits this import: each writes its own file.
-const child = process.env.BENCH_CHILD ? `-${process.env.BENCH_CHILD}-run${process.env.BENCH_CHILD_RUN}` : "";
-const out = child === "" ? file : file.replace(/(\.heapprofile)?$/, `${child}$1`);
+const suffix = process.env.BENCH_CHILD ? `-${process.env.BENCH_CHILD}-run${process.env.BENCH_CHILD_RUN}` : "";
+const out = suffix === "" ? file : file.replace(/(\.heapprofile)?$/, `${suffix}$1`);
 const session = new inspector.Session();
 session.connect();
 session.post("HeapProfiler.enable");

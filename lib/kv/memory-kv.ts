@@ -33,6 +33,9 @@ function lowerBound(items: KvScored[], x: KvScored): number {
 	return lo;
 }
 
+/** A stream entry's id from its two numbers, as Redis writes it. */
+const streamId = (ms: number, n: number) => `${ms}-${n}`;
+
 interface Stream {
 	/**
 	 * Each entry's id, `<ms>-<n>` as Redis makes them, kept as its two numbers: the string is made
@@ -188,7 +191,7 @@ export class MemoryKv extends KvStore {
 			s.ms.push(ms);
 			s.n.push(s.lastN);
 			s.values.push(v);
-			ids.push(`${ms}-${s.lastN}`);
+			ids.push(streamId(ms, s.lastN));
 		}
 		// Like `MAXLEN ~`: trim in steps, never below maxLen.
 		const excess = s.values.length - maxLen;
@@ -204,7 +207,7 @@ export class MemoryKv extends KvStore {
 		const s = this.#streams.get(key);
 		if (!s || count <= 0) return [];
 		const out: KvStreamEntry<T>[] = [];
-		for (let i = Math.max(0, s.values.length - count); i < s.values.length; i++) out.push({ id: `${s.ms[i]}-${s.n[i]}`, value: load<T>(s.values[i]) });
+		for (let i = Math.max(0, s.values.length - count); i < s.values.length; i++) out.push({ id: streamId(s.ms[i], s.n[i]), value: load<T>(s.values[i]) });
 		return out;
 	}
 
